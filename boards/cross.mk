@@ -1,0 +1,33 @@
+# Shared rules for the arm-none-eabi boards. A board's board.mk sets
+#   ARCH_FLAGS  (-mcpu=... -mthumb ...)
+#   LDSCRIPT    (its linker script)
+#   BOARD_SRCS  (startup, port and app_board sources)
+#   BOARD_APPS  (optional: the apps it builds; default every folder in apps/)
+# then includes this file.
+
+CROSS ?= arm-none-eabi-
+CC := $(CROSS)gcc
+SIZE := $(CROSS)size
+
+BOARD_APPS ?= $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard apps/*/main.c)))))
+
+CFLAGS := -std=c11 $(OPT) -g3 -Wall -Wextra -Werror -Wshadow -Wundef \
+	-ffreestanding -ffunction-sections -fdata-sections -fno-common \
+	-fno-tree-loop-distribute-patterns \
+	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) -I apps $(BOARD_CFLAGS)
+LDFLAGS := $(ARCH_FLAGS) -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--build-id=sha1 \
+	-Wl,-T,$(LDSCRIPT)
+
+CORE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
+BOARD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BOARD_SRCS))
+ELFS := $(patsubst %,$(BUILD)/%.elf,$(BOARD_APPS))
+
+all: $(ELFS)
+
+$(BUILD)/obj/%.o: %.c $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h $(BOARD_DIR)/*.h apps/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+.SECONDEXPANSION:
+$(BUILD)/%.elf: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard apps/$$*/*.c)) $(CORE_OBJS) $(BOARD_OBJS) $(LDSCRIPT)
+	$(CC) $(LDFLAGS) -Wl,-Map,$(BUILD)/$*.map -o $@ $(filter %.o,$^) -lgcc

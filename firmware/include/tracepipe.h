@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tracepipe.h - public API of the tracepipe firmware core.
+ *
+ * One channel per core: a ring of fixed-size packets. Writers on a core nest like
+ * a stack (thread, IRQ, higher-priority IRQ); each event is reserved, written in
+ * place and committed. Every lost event is counted by cause (dropped, overwritten);
+ * the host derives link_lost from the cumulative counters in packet headers.
+ * The wire format is protocol/SPEC.md.
+ */
+#ifndef TRACEPIPE_H
+#define TRACEPIPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TP_PROTOCOL_VERSION 1u
+
+typedef enum {
+	TP_MODE_DISCARD = 0,   /* ring full: drop the newest event (relayfs NO_OVERWRITE) */
+	TP_MODE_OVERWRITE = 1, /* ring full: evict the oldest unsent packet (flight recorder) */
+} tp_mode_t;
+
+/* Wire kinds, SPEC §6.1. */
+enum tp_kind {
+	TP_KIND_EVENT = 0,
+	TP_KIND_MARK = 1,
+	TP_KIND_SPAN_BEGIN = 2,
+	TP_KIND_SPAN_END = 3,
+	TP_KIND_COUNTER = 4,
+	TP_KIND_ISR_ENTER = 5,
+	TP_KIND_ISR_EXIT = 6,
+	TP_KIND_LOG = 7,
+};
+
+struct tp_config {
+	tp_mode_t mode;
+	/* cores * packets * packet_size bytes, 4-byte aligned, owned by the core after tp_init */
+	void *ring;
+	uint16_t packet_size; /* bytes per packet, multiple of 4, 64..4096 */
+	uint16_t packets;     /* packets per core, >= 2 */
+	uint8_t cores;        /* 1..TP_MAX_CORES */
+	/* Transmit without waiting for CMD_START from the host. */
+	uint8_t autostart;
+	/* Counter origins (0 in production). Tests start them just below 2^32. */
+	uint32_t origin_seq;
+	uint32_t origin_events;
+	uint32_t origin_dropped;
+	uint32_t origin_overwritten;
+};
+
+/* Returns 0, or a negative value when the configuration is invalid. Call once, on core 0,
+ * before any other core records. */
+int tp_init(const struct tp_config *cfg);
+
+/* ---- recording (any core, any context; IRQ-safe, nesting-safe) ---- */
+void tp_event0(uint32_t id);
+void tp_event1(uint32_t id, uint32_t a0);
+void tp_event2(uint32_t id, uint32_t a0, uint32_t a1);
+void tp_event3(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2);
+void tp_event4(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3);
+void tp_mark(uint32_t id);
+void tp_span_begin(uint32_t id);
+void tp_span_end(uint32_t id);
+void tp_counter(uint32_t id, uint32_t value);
+void tp_isr_enter(uint32_t irq);
+void tp_isr_exit(uint32_t irq);
+/* A record of any kind with raw 32-bit argument words (logs, metadata-described events). */
+void tp_record(enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs);
+/* A record whose arguments are one byte blob (nargs = 7 on the wire), len <= 255. */
+void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned len);
+
+/* ---- transport ---- */
+/* Poll: handle received command bytes, frame ready packets, push bytes to the port.
+ * Returns the number of bytes handed to the port. Safe to call from thread mode at any time. */
+size_t tp_poll(void);
+/* Board UART TX interrupt calls this; it pushes bytes while the port accepts them. */
+void tp_tx_isr(void);
+/* Board UART RX path (interrupt or polled) hands every received byte here. */
+void tp_rx_byte(uint8_t b);
+/* Close open packets, send everything, then a FINAL status per core. Blocks (polling). */
+void tp_flush(void);
+/* Nonzero once CMD_START arrived (or autostart). */
+int tp_started(void);
+/* Nonzero once CMD_DUMP arrived: recording stopped for a post-mortem dump. */
+int tp_dump_requested(void);
+
+/* ---- time ---- */
+/* Board timer overflow interrupt calls this once per wrap. */
+void tp_timer_overflow(void);
+/* Monotonic 64-bit timestamp in ticks. */
+uint64_t tp_now(void);
+
+/* ---- ground truth (for self-checking apps and tests) ---- */
+struct tp_counters {
+	uint32_t next_seq;
+	uint32_t committed;
+	uint32_t dropped;
+	uint32_t overwritten;
+};
+void tp_get_counters(unsigned core, struct tp_counters *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TRACEPIPE_H */

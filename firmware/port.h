@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * port.h - the few things a board gives the tracepipe core.
+ *
+ * The hot-path pieces (timer read, IRQ mask, core id) are static inline functions in
+ * boards/<board>/tp_port_impl.h, found through the include path (as pico-sdk selects
+ * host or rp2 headers): the record path pays no call. The rest are plain functions a
+ * board implements in its own .c file, chosen at link time.
+ *
+ * boards/<board>/board.h is data only and defines:
+ *   TP_BOARD_NAME        "qemu-mps2-an385"
+ *   TP_BOARD_CORES       number of cores
+ *   TP_BOARD_TIMER_HZ    timestamp timer frequency
+ *   TP_BOARD_TIMER_BITS  timestamp timer width (16, 24, 32 or 64)
+ */
+#ifndef TP_PORT_H
+#define TP_PORT_H
+
+#include <stdint.h>
+#include "board.h"
+
+/*
+ * From tp_port_impl.h (static inline):
+ *   uint32_t tp_port_timer_lo(void);      up-counting timer value, low TP_BOARD_TIMER_BITS bits
+ *   uint32_t tp_port_irq_save(void);      mask interrupts on this core, return the previous state
+ *   void     tp_port_irq_restore(uint32_t);
+ *   unsigned tp_port_core_id(void);       0 .. TP_BOARD_CORES-1
+ *   void     tp_port_dmb(void);           data memory barrier (cross-core publish)
+ */
+#include "tp_port_impl.h"
+
+/* Nonzero when the timer wrapped but tp_timer_overflow() has not run yet for it.
+ * Called with interrupts masked. */
+int tp_port_timer_overflow_pending(void);
+
+/* Offer one byte to the transport. Returns 1 if it was taken, 0 if the transmitter is busy. */
+int tp_port_tx_put(uint8_t b);
+/* Bytes are waiting: make sure the transmitter will ask for them (enable the TX interrupt),
+ * or do nothing on polled boards. */
+void tp_port_tx_kick(void);
+
+/* Compare-and-swap on a 32-bit word, safe against interrupts and other cores.
+ * Returns the value that was in *p (the swap happened if it equals expected). */
+uint32_t tp_port_cas(volatile uint32_t *p, uint32_t expected, uint32_t desired);
+
+/* The firmware's GNU build-id bytes, or len 0. */
+const uint8_t *tp_port_build_id(unsigned *len);
+
+#endif /* TP_PORT_H */
