@@ -26,8 +26,22 @@ all: $(ELFS)
 
 $(BUILD)/obj/%.o: %.c $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h $(BOARD_DIR)/*.h apps/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# An app's objects. Kept out of the rule text: make would put the stem into the first '%' of
+# each prerequisite word (the patsubst pattern) before the second expansion runs.
+app_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard apps/$(1)/*.c))
+
+# Keep objects make would otherwise delete as intermediates of the pattern rules.
+.SECONDARY:
 
 .SECONDEXPANSION:
-$(BUILD)/%.elf: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard apps/$$*/*.c)) $(CORE_OBJS) $(BOARD_OBJS) $(LDSCRIPT)
+$(BUILD)/%.elf: $$(call app_objs,$$*) $(CORE_OBJS) $(BOARD_OBJS) $(LDSCRIPT)
 	$(CC) $(LDFLAGS) -Wl,-Map,$(BUILD)/$*.map -o $@ $(filter %.o,$^) -lgcc
+
+# Header and #included-source dependencies (apps may #include a shared source file).
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+.PHONY: size
+size: $(ELFS)
+	$(SIZE) $(ELFS)

@@ -32,6 +32,10 @@
 /* Nonzero when the timer wrapped but tp_timer_overflow() has not run yet for it.
  * Called with interrupts masked. */
 int tp_port_timer_overflow_pending(void);
+/* Optional: the record path checks the pending flag on every event (SPEC §6.2). A board
+ * whose tp_port_impl.h defines TP_PORT_OVF_PENDING_INLINE also provides
+ *   static inline int tp_port_timer_overflow_pending_inline(void);
+ * with the same meaning, and the record path saves a call. */
 
 /* Offer one byte to the transport. Returns 1 if it was taken, 0 if the transmitter is busy. */
 int tp_port_tx_put(uint8_t b);

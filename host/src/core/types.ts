@@ -60,6 +60,12 @@ export interface TraceEvent {
   args: bigint[];
   /** raw bytes of a blob argument (nargs = 7), else undefined */
   blob?: Uint8Array;
+  /** From ELF metadata (SPEC §11, host/src/core/metadata.ts); absent without --elf. */
+  name?: string;
+  /** formatted log text, `name field=value ...` for user events, `value unit` for counters */
+  text?: string;
+  /** user-event arguments by field name, typed by the metadata */
+  fields?: Record<string, bigint | number | string>;
 }
 
 export interface LossRecord {
@@ -87,7 +93,11 @@ export type NoticeCode =
   | 'time_unproven'
   | 'no_header'
   | 'session_reset'
-  | 'late_attach';
+  | 'late_attach'
+  /** cumulative counters of a core went backwards or disagree; that window's losses are not counted */
+  | 'counter_mismatch'
+  /** a host-to-target command frame (SPEC §8) seen in the input; informational */
+  | 'command';
 
 export interface Notice {
   type: 'notice';
@@ -96,6 +106,10 @@ export interface Notice {
   message: string;
   /** byte offset in the input where the offending frame started, when known */
   offset?: number;
+  /** for a discarded frame: byte offset where decoding resumed (after its delimiter) */
+  resume?: number;
+  /** the core the notice is about, when it is about one */
+  core?: number;
 }
 
 export interface HeaderRecord {

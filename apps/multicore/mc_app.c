@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared body of multicore_discard and multicore_overwrite (included with MC_MODE set): every
+ * core records MC_EVENTS self-checking events at the same time, into its own channel.
+ *
+ * After CMD_START core 0 releases core 1 and waits until it runs; then each core c records,
+ * for seq = 0 .. MC_EVENTS - 1 in order:
+ *     tp_event2(MC_ID = 0x10 + c, c, seq)
+ * Both cores only record; the link drains from core 0's UART interrupt, which preempts its
+ * loop whenever the UART takes a byte. When both are done core 0 flushes, checks committed + dropped =
+ * generated per core, prints the ground truth (apps/tpgt.h, one line per core) and exits 0.
+ * A decoder checks: per core, ids and the core argument match the core, seq strictly
+ * increasing (none duplicated or invented), the merged timeline non-decreasing, and the
+ * firmware's counts equal the host's.
+ *
+ * The ring (MC_PACKETS per core) is far smaller than what both cores record, and the cores
+ * record much faster than the UART drains, so discard mode drops and overwrite mode evicts
+ * on both cores while they race. On a single-core board the app runs core 0's part only.
+ */
+#include <stdint.h>
+
+#include "app_board.h"
+#include "board.h"
+#include "tpgt.h"
+#include "tracepipe.h"
+
+#ifndef MC_MODE
+#error "define MC_MODE (TP_MODE_DISCARD or TP_MODE_OVERWRITE) before including mc_app.c"
+#endif
+
+#define MC_EVENTS 1000000u
+#define MC_ID_BASE 0x10u
+#define MC_PACKETS 16u
+#define MC_PACKET_SIZE 1024u
+
+#if TP_BOARD_CORES > 2
+#define MC_CORES 2
+#else
+#define MC_CORES TP_BOARD_CORES
+#endif
+
+static uint32_t ring[MC_CORES * MC_PACKETS * MC_PACKET_SIZE / 4u];
+
+/* Core 1 -> core 0 hand-shake; each is written by one core only. */
+static volatile uint32_t core1_running;
+static volatile uint32_t core1_done;
+static volatile uint32_t core1_generated;
+
+/* Spin politely: under round-robin TCG (icount, thread=single) a plain busy-wait lets the
+ * other core run only every 100 ms; YIELD hands it the CPU at once. */
+static inline void relax(void)
+{
+	__asm__ volatile("yield" : : : "memory");
+}
+
+static inline void publish(void)
+{
+	__asm__ volatile("dmb" : : : "memory");
+}
+
+static uint32_t record_all(unsigned core)
+{
+	uint32_t generated = 0;
+	for (uint32_t seq = 0; seq < MC_EVENTS; seq++) {
+		tp_event2(MC_ID_BASE + core, core, seq);
+		generated++;
+	}
+	return generated;
+}
+
+#if MC_CORES > 1
+static void core1_main(void)
+{
+	core1_running = 1;
+	uint32_t generated = record_all(1);
+	core1_generated = generated;
+	/* Its records and counters must be visible to core 0 before "done" is. */
+	publish();
+	core1_done = 1;
+	__asm__ volatile("dsb\n\tsev" : : : "memory");
+	/* Core 1 enables no interrupt, so WFI parks it for good (QEMU then stops running it,
+	 * where a WFE loop would spin a host CPU). */
+	for (;;)
+		__asm__ volatile("wfi");
+}
+#endif
+
+/*
+ * QEMU's exit hangs up the pty, and Linux discards what the host has not read yet: leaving
+ * right after the flush loses the last packets and FINAL statuses whenever the host lags.
+ * So wait until the UART is idle and then until the host says it has everything (CMD_STOP,
+ * which clears tp_started()), or MC_EXIT_WAIT_TICKS if it never does.
+ */
+#define MC_EXIT_WAIT_TICKS (2u * TP_BOARD_TIMER_HZ)
+
+static void wait_link_drained(void)
+{
+	while (board_link_busy())
+		relax();
+	uint64_t t0 = tp_now();
+	while (tp_started() && tp_now() - t0 < MC_EXIT_WAIT_TICKS) {
+		tp_poll();
+		relax();
+	}
+}
+
+static int check_core(unsigned core, uint32_t generated)
+{
+	struct tp_counters c;
+	tp_get_counters(core, &c);
+	if (c.committed + c.dropped != generated) {
+		board_puts("multicore: committed + dropped != generated on core ");
+		board_put_u32(core);
+		board_puts("\n");
+		return 0;
+	}
+	return 1;
+}
+
+int main(void)
+{
+	struct tp_config cfg = {
+		.mode = MC_MODE,
+		.ring = ring,
+		.packet_size = MC_PACKET_SIZE,
+		.packets = MC_PACKETS,
+		.cores = (uint8_t)MC_CORES,
+	};
+	if (tp_init(&cfg) != 0) {
+		board_puts("multicore: tp_init failed\n");
+		return 2;
+	}
+	/* after tp_init: see app_board.h */
+	board_init();
+	while (!tp_started()) {
+		tp_poll();
+		board_idle();
+	}
+
+#if MC_CORES > 1
+	if (board_core_start(1, core1_main) != 0) {
+		board_puts("multicore: core 1 did not start\n");
+		return 2;
+	}
+	while (!core1_running)
+		relax();
+#endif
+	uint32_t generated0 = record_all(0);
+#if MC_CORES > 1
+	while (!core1_done) {
+		tp_poll();
+		relax();
+	}
+	publish();
+#endif
+	tp_flush();
+	wait_link_drained();
+
+	int ok = check_core(0, generated0);
+	tpgt_report_core(&cfg, 0, generated0);
+#if MC_CORES > 1
+	ok &= check_core(1, core1_generated);
+	tpgt_report_core(&cfg, 1, core1_generated);
+#endif
+	tpgt_done();
+	return ok ? 0 : 1;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wrap16 - 64-bit time across many timer wraps, checked by payload.
+ *
+ * Meant for a build whose timestamp timer is 16 bits wide, so that TIMER0 wraps every
+ * 65536 ticks (2.62 ms at 25 MHz):
+ *     make BOARD=qemu-mps2-an385 BUILD=build/qemu-mps2-an385-t16 BOARD_CFLAGS=-DTP_BOARD_TIMER_BITS=16
+ * (board.h lets a build narrow TP_BOARD_TIMER_BITS; TIMER0 then reloads at 2^bits - 1 and the
+ * HEADER says timer_bits=16). The default 32-bit build runs the same app, with gaps in
+ * milliseconds instead of wraps, so it stays quick.
+ *
+ * After CMD_START every record is
+ *     tp_event3(WRAP_ID = 5, seq, (uint32_t)t, (uint32_t)(t >> 32))    t = tp_now() just before
+ * so the decoded time T of event seq (in ticks: t_ns * timer_hz / 10^9) must satisfy
+ *     t(seq) <= T(seq) <= t(seq + 1)
+ * which fails if the 64-bit extension ever loses or invents a wrap.
+ *   phase 1: BURST_EVENTS events with a varying busy spin between them (many wraps in all);
+ *   phase 2: GAP_EVENTS events, each after an idle gap (WFI) of k wraps plus a fraction,
+ *            k = 0, 1, 2, 3, 5, 8, 13, ...: the overflow interrupt alone keeps time meanwhile.
+ * Nothing may be dropped (paced as e2e_clean). Then flush, ground truth, exit 0.
+ */
+#include <stdint.h>
+
+#include "app_board.h"
+#include "board.h"
+#include "tpgt.h"
+#include "tracepipe.h"
+
+#define WRAP_ID 5u
+#define BURST_EVENTS 20000u
+#define GAP_EVENTS 10u
+
+#if TP_BOARD_TIMER_BITS <= 24
+#define WRAP_TICKS (1u << TP_BOARD_TIMER_BITS)
+#else
+#define WRAP_TICKS (TP_BOARD_TIMER_HZ / 1000u) /* a wrap would take minutes: 1 ms units */
+#endif
+
+#define RING_PACKETS 16u
+#define PACKET_SIZE 512u
+/* An event3 record takes 24 ring bytes; allow 32 and keep 3 packets spare (see e2e_clean). */
+#define PACE_EVENTS (((PACKET_SIZE - 64u) / 32u) * (RING_PACKETS - 3u))
+
+static uint32_t ring[RING_PACKETS * PACKET_SIZE / 4u];
+static volatile uint32_t spin_sink;
+
+static void drain_all(void)
+{
+	for (;;) {
+		if (tp_poll() != 0u) {
+			continue;
+		}
+		if (!board_link_busy()) {
+			return;
+		}
+		board_idle();
+	}
+}
+
+static void record(uint32_t seq)
+{
+	uint64_t t = tp_now();
+	tp_event3(WRAP_ID, seq, (uint32_t)t, (uint32_t)(t >> 32));
+}
+
+int main(void)
+{
+	struct tp_config cfg = {
+		.mode = TP_MODE_DISCARD,
+		.ring = ring,
+		.packet_size = PACKET_SIZE,
+		.packets = RING_PACKETS,
+		.cores = 1,
+	};
+	if (tp_init(&cfg) != 0) {
+		board_puts("wrap16: tp_init failed\n");
+		return 2;
+	}
+	/* after tp_init: see app_board.h */
+	board_init();
+	while (!tp_started()) {
+		tp_poll();
+		board_idle();
+	}
+
+	uint32_t seq = 0;
+	for (; seq < BURST_EVENTS; seq++) {
+		record(seq);
+		/* 0 .. 4095 loop iterations, scrambled so events land at every phase of the wrap */
+		uint32_t spins = (seq * 2654435761u) >> 20;
+		for (uint32_t i = 0; i < spins; i++) {
+			spin_sink = i;
+		}
+		if ((seq + 1u) % PACE_EVENTS == 0u) {
+			drain_all();
+		}
+	}
+	drain_all();
+
+	static const uint8_t gap_wraps[GAP_EVENTS] = {0, 1, 2, 3, 5, 8, 13, 1, 0, 2};
+	for (unsigned g = 0; g < GAP_EVENTS; g++, seq++) {
+		uint64_t until = tp_now() + (uint64_t)gap_wraps[g] * WRAP_TICKS + WRAP_TICKS / 3u + g * 97u;
+		while (tp_now() < until) {
+			board_idle();
+		}
+		record(seq);
+		drain_all();
+	}
+	/* the last event's upper bound */
+	record(seq++);
+	tp_flush();
+	tpgt_wait_host_ack();
+
+	tpgt_report_core(&cfg, 0, seq);
+	tpgt_done();
+	return 0;
+}

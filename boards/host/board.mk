@@ -1,0 +1,38 @@
+# boards/host: the core built natively for its unit tests, under ASan and UBSan.
+#   make BOARD=host test                    build and run every firmware/test/test_*.c
+#   make BOARD=host fuzz FUZZ_SECONDS=20    libFuzzer targets in firmware/fuzz (clang)
+# Every test binary prints one summary line; `test` fails if any binary fails.
+# test_time runs once per timer width (16, 24, 32 bits); the others use 32 bits.
+
+HOST_CC ?= gcc
+HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wundef \
+	-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-DTP_TESTPOINTS -I firmware/include -I firmware -I firmware/src -I $(BOARD_DIR)
+HOST_SUPPORT := $(BOARD_DIR)/port.c $(filter-out firmware/test/test_%.c,$(wildcard firmware/test/*.c))
+HOST_TESTS := $(sort $(notdir $(basename $(wildcard firmware/test/test_*.c))))
+HOST_TIME_BITS := 16 24 32
+HOST_BINS := $(foreach t,$(filter-out test_time,$(HOST_TESTS)),$(BUILD)/$(t)) \
+	$(if $(filter test_time,$(HOST_TESTS)),$(foreach b,$(HOST_TIME_BITS),$(BUILD)/test_time_$(b)))
+HOST_DEPS := $(CORE_SRCS) $(HOST_SUPPORT) $(wildcard firmware/include/*.h firmware/*.h firmware/src/*.h \
+	firmware/test/*.h $(BOARD_DIR)/*.h) $(MAKEFILE_LIST)
+
+.PHONY: fuzz
+
+all: $(HOST_BINS)
+
+$(BUILD)/test_time_%: firmware/test/test_time.c $(HOST_DEPS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -DTP_BOARD_TIMER_BITS=$* -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
+
+$(BUILD)/test_%: firmware/test/test_%.c $(HOST_DEPS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
+
+test: $(HOST_BINS)
+	@fail=0; for t in $(HOST_BINS); do \
+		if ! ./$$t; then echo "FAIL $$t"; fail=1; fi; \
+	done; \
+	if [ $$fail -ne 0 ]; then echo "host tests: FAILED"; exit 1; fi; \
+	echo "host tests: all passed"
+
+-include $(BOARD_DIR)/fuzz.mk

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tp_port_impl.h - the host board's "hardware": a timer whose value the tests set, an
+ * interrupt mask that is only a flag (tests check it is balanced), a core id the tests
+ * switch. The controls are in host_port.h.
+ */
+#ifndef TP_PORT_IMPL_H
+#define TP_PORT_IMPL_H
+
+#include <stdint.h>
+
+extern uint64_t host_time;       /* the timer's true (unwrapped) count */
+extern uint32_t host_irq_masked; /* 1 while the core has "interrupts masked" */
+extern uint32_t host_irq_saves;  /* irq_save calls, to check save/restore balance */
+extern uint32_t host_irq_restores;
+extern unsigned host_core;
+
+static inline uint32_t tp_port_timer_lo(void)
+{
+#if TP_BOARD_TIMER_BITS == 32
+	return (uint32_t)host_time;
+#else
+	return (uint32_t)host_time & ((1u << TP_BOARD_TIMER_BITS) - 1u);
+#endif
+}
+
+static inline uint32_t tp_port_irq_save(void)
+{
+	uint32_t prev = host_irq_masked;
+	host_irq_masked = 1;
+	host_irq_saves++;
+	return prev;
+}
+
+static inline void tp_port_irq_restore(uint32_t prev)
+{
+	host_irq_masked = prev;
+	host_irq_restores++;
+}
+
+static inline unsigned tp_port_core_id(void)
+{
+	return host_core;
+}
+
+static inline void tp_port_dmb(void)
+{
+	__asm__ volatile("" : : : "memory");
+}
+
+#endif /* TP_PORT_IMPL_H */

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * port.c - the tracepipe port of qemu-mps2-an385: TIMER0 is the timestamp timer, UART0 the
+ * trace link (TX and RX interrupt driven), LDREX/STREX for compare-and-swap.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app_board.h"
+#include "mps2.h"
+#include "port.h"
+#include "tracepipe.h"
+
+#define TIMER0_REG(off) MPS2_REG(CMSDK_TIMER0_BASE, off)
+#define UART0_REG(off) MPS2_REG(CMSDK_UART0_BASE, off)
+
+/* Bytes UART0 accepted, and whether the last drain pass found the transmitter busy. The TX
+ * handler uses them to tell "nothing left to send" (switch the TX interrupt off) from
+ * "transmitter full" (keep it on: the interrupt comes back when the byte has gone). */
+static volatile uint32_t tx_taken;
+static volatile uint8_t tx_refused;
+
+/*
+ * NOTE(wrap): INTSTATUS and VALUE do not change together around a wrap. The CMSDK timer raises
+ * INTSTATUS on its 1 -> 0 step and holds VALUE at 0 for one tick before reloading, and QEMU's
+ * model can show the flag while VALUE still reads 0 or 1 (its counter rounds up, and reads 0
+ * or 1 past a deadline whose callback has not run yet). In both cases the up-count reads
+ * RELOAD - 0 or RELOAD - 1, the end of the old period, one wrap ahead once counted. Waiting
+ * until the up-count is in the lower half of the range makes "pending" mean what port.h says:
+ * the wrap happened and a re-read returns the wrapped value. It takes a tick or two; only a
+ * flag left pending for half a wrap period (masked that long) would make it wait longer.
+ */
+static void timer0_wait_wrapped(void)
+{
+	while (tp_port_timer_lo() > MPS2_TIMER0_RELOAD / 2u) {
+	}
+}
+
+int tp_port_timer_overflow_pending(void)
+{
+	if ((TIMER0_REG(CMSDK_TIMER_INTSTATUS) & CMSDK_TIMER_INT) == 0u) {
+		return 0;
+	}
+	timer0_wait_wrapped();
+	return 1;
+}
+
+void TIMER0_Handler(void)
+{
+	/* Clearing the flag and counting the wrap happen with interrupts masked, so a reader of
+	 * any priority sees either (old count, flag set) or (new count, flag clear). */
+	uint32_t primask = tp_port_irq_save();
+	if (TIMER0_REG(CMSDK_TIMER_INTSTATUS) & CMSDK_TIMER_INT) {
+		timer0_wait_wrapped();
+		TIMER0_REG(CMSDK_TIMER_INTCLEAR) = CMSDK_TIMER_INT;
+		tp_timer_overflow();
+	}
+	tp_port_irq_restore(primask);
+}
+
+int tp_port_tx_put(uint8_t b)
+{
+	/* Checking TXFULL and writing DATA must not be split by another writer of this UART:
+	 * a DATA write while TXFULL is set replaces the pending byte (TXOVR) and loses it. */
+	uint32_t primask = tp_port_irq_save();
+	int taken = 0;
+	if ((UART0_REG(CMSDK_UART_STATE) & CMSDK_UART_STATE_TXFULL) == 0u) {
+		UART0_REG(CMSDK_UART_DATA) = b;
+		tx_taken++;
+		taken = 1;
+	} else {
+		tx_refused = 1;
+	}
+	tp_port_irq_restore(primask);
+	return taken;
+}
+
+/*
+ * The CMSDK UART raises its TX interrupt only when TXFULL goes from set to clear, never merely
+ * because TXINTEN was set on an idle transmitter. So the kick also pends the TX interrupt in
+ * the NVIC: the handler then runs at UART priority and starts the drain itself.
+ */
+void tp_port_tx_kick(void)
+{
+	uint32_t primask = tp_port_irq_save();
+	UART0_REG(CMSDK_UART_CTRL) |= CMSDK_UART_CTRL_TXINTEN;
+	mps2_nvic_set_pending(MPS2_IRQ_UART0_TX);
+	tp_port_irq_restore(primask);
+}
+
+void UART0TX_Handler(void)
+{
+	UART0_REG(CMSDK_UART_INTCLEAR) = CMSDK_UART_INT_TX;
+	uint32_t taken_before = tx_taken;
+	tx_refused = 0;
+	tp_tx_isr();
+	if (tx_taken == taken_before && !tx_refused) {
+		/* Idle: nothing was waiting. A kick from a higher-priority handler after this check
+		 * re-pends the interrupt in the NVIC, so switching TXINTEN off cannot strand bytes. */
+		uint32_t primask = tp_port_irq_save();
+		UART0_REG(CMSDK_UART_CTRL) &= ~CMSDK_UART_CTRL_TXINTEN;
+		tp_port_irq_restore(primask);
+	}
+}
+
+void UART0RX_Handler(void)
+{
+	/* Clear first: a byte that lands after the loop sets the flag again and re-enters. */
+	UART0_REG(CMSDK_UART_INTCLEAR) = CMSDK_UART_INT_RX;
+	while (UART0_REG(CMSDK_UART_STATE) & CMSDK_UART_STATE_RXFULL) {
+		tp_rx_byte((uint8_t)UART0_REG(CMSDK_UART_DATA));
+	}
+}
+
+uint32_t tp_port_cas(volatile uint32_t *p, uint32_t expected, uint32_t desired)
+{
+	/* GCC emits an LDREX/STREX loop with DMBs for Cortex-M3; QEMU clears the exclusive
+	 * monitor on exception entry and return, so a preempted attempt retries. */
+	uint32_t seen = expected;
+	__atomic_compare_exchange_n(p, &seen, desired, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	return seen;
+}
+
+/* Set by the linker script around the .note.gnu.build-id section (-Wl,--build-id=sha1). */
+extern const uint8_t __tp_build_id_start[];
+extern const uint8_t __tp_build_id_end[];
+
+static uint32_t read_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+const uint8_t *tp_port_build_id(unsigned *len)
+{
+	/* ELF note: namesz, descsz, type (3 = NT_GNU_BUILD_ID), name "GNU\0", then the descriptor. */
+	const uint8_t *note = __tp_build_id_start;
+	size_t size = (size_t)(__tp_build_id_end - __tp_build_id_start);
+	*len = 0;
+	if (size < 16u) {
+		return note;
+	}
+	uint32_t namesz = read_le32(note);
+	uint32_t descsz = read_le32(note + 4);
+	uint32_t type = read_le32(note + 8);
+	if (namesz != 4u || type != 3u || note[12] != 'G' || note[13] != 'N' || note[14] != 'U' ||
+	    note[15] != 0u || descsz > 32u || 16u + descsz > size) {
+		return note;
+	}
+	*len = descsz;
+	return note + 16;
+}
+
+void mps2_port_init(void)
+{
+	/* TIMER0: free-running, wrap interrupt only. Writing RELOAD also loads VALUE. */
+	TIMER0_REG(CMSDK_TIMER_CTRL) = 0u;
+	TIMER0_REG(CMSDK_TIMER_RELOAD) = MPS2_TIMER0_RELOAD;
+	TIMER0_REG(CMSDK_TIMER_INTCLEAR) = CMSDK_TIMER_INT;
+	TIMER0_REG(CMSDK_TIMER_CTRL) = CMSDK_TIMER_CTRL_EN | CMSDK_TIMER_CTRL_IRQEN;
+	mps2_nvic_set_priority(MPS2_IRQ_TIMER0, MPS2_PRIO_TIMESTAMP);
+	mps2_nvic_enable(MPS2_IRQ_TIMER0);
+
+	/* UART0: TX and RX on, RX interrupt on; the TX interrupt is switched on by tp_port_tx_kick. */
+	UART0_REG(CMSDK_UART_CTRL) = 0u;
+	UART0_REG(CMSDK_UART_BAUDDIV) = MPS2_UART0_BAUDDIV;
+	UART0_REG(CMSDK_UART_INTCLEAR) = CMSDK_UART_INT_TX | CMSDK_UART_INT_RX;
+	mps2_nvic_set_priority(MPS2_IRQ_UART0_RX, MPS2_PRIO_UART);
+	mps2_nvic_set_priority(MPS2_IRQ_UART0_TX, MPS2_PRIO_UART);
+	mps2_nvic_clear_pending(MPS2_IRQ_UART0_RX);
+	mps2_nvic_clear_pending(MPS2_IRQ_UART0_TX);
+	mps2_nvic_enable(MPS2_IRQ_UART0_RX);
+	mps2_nvic_enable(MPS2_IRQ_UART0_TX);
+	UART0_REG(CMSDK_UART_CTRL) = CMSDK_UART_CTRL_TXEN | CMSDK_UART_CTRL_RXEN | CMSDK_UART_CTRL_RXINTEN;
+}
+
+int board_link_busy(void)
+{
+	return (UART0_REG(CMSDK_UART_STATE) & CMSDK_UART_STATE_TXFULL) != 0u;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tp_port_impl.h - hot-path port functions for qemu-mps2-an385 (Cortex-M3), inlined into
+ * the record path. Included by firmware/port.h after board.h.
+ */
+#ifndef TP_PORT_IMPL_H
+#define TP_PORT_IMPL_H
+
+#include <stdint.h>
+
+#if TP_BOARD_TIMER_BITS == 32
+#define MPS2_TIMER0_RELOAD 0xFFFFFFFFu
+#elif TP_BOARD_TIMER_BITS >= 8 && TP_BOARD_TIMER_BITS < 32
+#define MPS2_TIMER0_RELOAD ((1u << TP_BOARD_TIMER_BITS) - 1u)
+#else
+#error "TIMER0 is 32 bits wide: TP_BOARD_TIMER_BITS must be 8..32"
+#endif
+
+/* CMSDK TIMER0 counts down from RELOAD to 0, so RELOAD - VALUE counts up from 0 and wraps
+ * to 0 at the same moment the down-counter reloads. */
+static inline uint32_t tp_port_timer_lo(void)
+{
+	return MPS2_TIMER0_RELOAD - *(volatile uint32_t *)(CMSDK_TIMER0_BASE + CMSDK_TIMER_VALUE);
+}
+
+static inline uint32_t tp_port_irq_save(void)
+{
+	uint32_t primask;
+	__asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
+	return primask;
+}
+
+static inline void tp_port_irq_restore(uint32_t primask)
+{
+	__asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
+}
+
+static inline unsigned tp_port_core_id(void)
+{
+	return 0;
+}
+
+static inline void tp_port_dmb(void)
+{
+	__asm__ volatile("dmb" : : : "memory");
+}
+
+#endif /* TP_PORT_IMPL_H */

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * app_board.c - apps/app_board.h for rp2040-pico: clocks (12 MHz crystal, 125 MHz system
+ * clock), a console on UART1 (GP4 TX) that never carries trace bytes, two periodic
+ * interrupts on TIMER alarms 1 and 2, and core 1 start-up through the bootrom handshake.
+ * A real board has no semihosting: board_exit prints the status and parks the core.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app_board.h"
+#include "port.h"
+#include "rp2040.h"
+
+#define CLOCKS_REG(off) RP2040_REG(CLOCKS_BASE, off)
+#define TIMER_REG(off) RP2040_REG(TIMER_BASE, off)
+#define UART1_REG(off) RP2040_REG(UART1_BASE, off)
+#define SIO_REG(off) RP2040_REG(SIO_BASE, off)
+
+/*
+ * clk_ref from the crystal, clk_sys from PLL_SYS at 125 MHz, clk_peri from the crystal.
+ * The bootrom enters a RAM image after a watchdog reset with the clocks on the ring
+ * oscillator, so every switch goes through the glitchless muxes, in this order: clk_sys onto
+ * clk_ref, clk_ref onto the crystal, then the PLL, then clk_sys onto the PLL.
+ */
+static void clocks_init(void)
+{
+	CLOCKS_REG(CLK_SYS_RESUS_CTRL) = 0u;
+
+	RP2040_REG(XOSC_BASE, XOSC_CTRL) = XOSC_CTRL_FREQ_RANGE_1_15MHZ;
+	RP2040_REG(XOSC_BASE, XOSC_STARTUP) = XOSC_STARTUP_DELAY;
+	RP2040_SET(XOSC_BASE, XOSC_CTRL) = XOSC_CTRL_ENABLE_VALUE;
+	while ((RP2040_REG(XOSC_BASE, XOSC_STATUS) & XOSC_STATUS_STABLE) == 0u) {
+	}
+
+	RP2040_CLR(CLOCKS_BASE, CLK_SYS_CTRL) = CLK_SYS_CTRL_SRC_AUX;
+	while (CLOCKS_REG(CLK_SYS_SELECTED) != 1u) {
+	}
+	CLOCKS_REG(CLK_REF_CTRL) = CLK_REF_CTRL_SRC_XOSC;
+	while (CLOCKS_REG(CLK_REF_SELECTED) != (1u << CLK_REF_CTRL_SRC_XOSC)) {
+	}
+	CLOCKS_REG(CLK_REF_DIV) = CLK_DIV_INT_1;
+
+	/* The microsecond tick for the TIMER: clk_ref (12 MHz) / 12. */
+	RP2040_REG(WATCHDOG_BASE, WATCHDOG_TICK) = WATCHDOG_TICK_ENABLE | RP2040_WATCHDOG_TICK_CYCLES;
+
+	rp2040_reset_cycle(RESETS_PLL_SYS);
+	RP2040_REG(PLL_SYS_BASE, PLL_CS) = RP2040_PLL_SYS_REFDIV;
+	RP2040_REG(PLL_SYS_BASE, PLL_FBDIV_INT) = RP2040_PLL_SYS_FBDIV;
+	RP2040_CLR(PLL_SYS_BASE, PLL_PWR) = PLL_PWR_PD | PLL_PWR_VCOPD;
+	while ((RP2040_REG(PLL_SYS_BASE, PLL_CS) & PLL_CS_LOCK) == 0u) {
+	}
+	RP2040_REG(PLL_SYS_BASE, PLL_PRIM) = RP2040_PLL_SYS_POSTDIV1 << PLL_PRIM_POSTDIV1_LSB |
+					     RP2040_PLL_SYS_POSTDIV2 << PLL_PRIM_POSTDIV2_LSB;
+	RP2040_CLR(PLL_SYS_BASE, PLL_PWR) = PLL_PWR_POSTDIVPD;
+
+	/* The aux mux may glitch, so it changes only while clk_sys runs from clk_ref. */
+	CLOCKS_REG(CLK_SYS_DIV) = CLK_DIV_INT_1;
+	CLOCKS_REG(CLK_SYS_CTRL) = CLK_SYS_CTRL_AUXSRC_PLL_SYS;
+	CLOCKS_REG(CLK_SYS_CTRL) = CLK_SYS_CTRL_AUXSRC_PLL_SYS | CLK_SYS_CTRL_SRC_AUX;
+	while (CLOCKS_REG(CLK_SYS_SELECTED) != (1u << CLK_SYS_CTRL_SRC_AUX)) {
+	}
+
+	/* clk_peri: stop, select the crystal, start (its aux mux has no glitchless path). */
+	CLOCKS_REG(CLK_PERI_CTRL) = 0u;
+	CLOCKS_REG(CLK_PERI_CTRL) = CLK_PERI_CTRL_AUXSRC_XOSC;
+	CLOCKS_REG(CLK_PERI_CTRL) = CLK_PERI_CTRL_AUXSRC_XOSC | CLK_PERI_CTRL_ENABLE;
+}
+
+static void console_init(void)
+{
+	RP2040_REG(IO_BANK0_BASE, IO_BANK0_GPIO_CTRL(RP2040_CONSOLE_TX_PIN)) = IO_BANK0_FUNCSEL_UART;
+	UART1_REG(UART_CR) = 0u;
+	UART1_REG(UART_IBRD) = RP2040_UART_IBRD;
+	UART1_REG(UART_FBRD) = RP2040_UART_FBRD;
+	UART1_REG(UART_LCR_H) = UART_LCR_H_WLEN8 | UART_LCR_H_FEN;
+	UART1_REG(UART_IMSC) = 0u;
+	UART1_REG(UART_CR) = UART_CR_UARTEN | UART_CR_TXE;
+}
+
+void board_init(void)
+{
+	/* Peripherals start from reset whatever the bootrom left; the TIMER restarts at 0. */
+	RP2040_SET(RESETS_BASE, RESETS_RESET) =
+		RESETS_IO_BANK0 | RESETS_PADS_BANK0 | RESETS_TIMER | RESETS_UART0 | RESETS_UART1;
+	clocks_init();
+	rp2040_reset_cycle(RESETS_IO_BANK0 | RESETS_PADS_BANK0 | RESETS_TIMER | RESETS_UART0 |
+			   RESETS_UART1);
+	console_init();
+	rp2040_port_init();
+}
+
+void board_puts(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\n') {
+			while (UART1_REG(UART_FR) & UART_FR_TXFF) {
+			}
+			UART1_REG(UART_DR) = '\r';
+		}
+		while (UART1_REG(UART_FR) & UART_FR_TXFF) {
+		}
+		UART1_REG(UART_DR) = (uint8_t)*s;
+	}
+}
+
+void board_put_u32(uint32_t v)
+{
+	char buf[11];
+	unsigned i = sizeof buf - 1u;
+	buf[i] = '\0';
+	do {
+		buf[--i] = (char)('0' + v % 10u);
+		v /= 10u;
+	} while (v != 0u);
+	board_puts(&buf[i]);
+}
+
+void board_exit(int code)
+{
+	board_puts("exit ");
+	board_put_u32((uint32_t)code);
+	board_puts("\n");
+	while (UART1_REG(UART_FR) & UART_FR_BUSY) {
+	}
+	/* Interrupts stay on: the trace UART keeps draining whatever is still queued. */
+	for (;;) {
+		__asm__ volatile("wfi");
+	}
+}
+
+void board_idle(void)
+{
+	__asm__ volatile("wfi" : : : "memory");
+}
+
+int board_link_busy(void)
+{
+	uint32_t fr = RP2040_REG(UART0_BASE, UART_FR);
+	return (fr & UART_FR_TXFE) == 0u || (fr & UART_FR_BUSY) != 0u;
+}
+
+unsigned board_active_exception(void)
+{
+	uint32_t ipsr;
+	__asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
+	return ipsr & 0x3Fu;
+}
+
+/* App periodic interrupts: which 0 = ALARM1 (TIMER_IRQ_1), which 1 = ALARM2 (TIMER_IRQ_2). */
+static void (*volatile periodic_fn[2])(void);
+static uint32_t periodic_period[2];
+static uint32_t periodic_next[2];
+
+static unsigned app_prio_level(unsigned prio)
+{
+	/* Two app levels fit between the timestamp alarm (0) and the UART (3). */
+	return prio == 0u ? 1u : 2u;
+}
+
+static void alarm_arm(unsigned which)
+{
+	/* An alarm matches TIMERAWL exactly, so a target already passed would wait a full wrap
+	 * (71 min). When the handler fell that far behind, skip to the next reachable period. */
+	uint32_t next = periodic_next[which] + periodic_period[which];
+	uint32_t now = TIMER_REG(TIMER_TIMERAWL);
+	if ((int32_t)(next - now) < 2) {
+		next = now + 2u;
+	}
+	periodic_next[which] = next;
+	TIMER_REG(TIMER_ALARM1 + 4u * which) = next;
+}
+
+void board_periodic_start(unsigned which, uint32_t period_ticks, unsigned prio, void (*fn)(void))
+{
+	which &= 1u;
+	unsigned irq = RP2040_IRQ_TIMER1 + which;
+	uint32_t bit = TIMER_ALARM(1u + which);
+	rp2040_nvic_disable(irq);
+	TIMER_REG(TIMER_ARMED) = bit;
+	TIMER_REG(TIMER_INTR) = bit;
+	periodic_fn[which] = fn;
+	periodic_period[which] = period_ticks < 2u ? 2u : period_ticks;
+	periodic_next[which] = TIMER_REG(TIMER_TIMERAWL);
+	RP2040_SET(TIMER_BASE, TIMER_INTE) = bit;
+	rp2040_nvic_clear_pending(irq);
+	rp2040_nvic_set_priority(irq, app_prio_level(prio));
+	rp2040_nvic_enable(irq);
+	alarm_arm(which);
+}
+
+void board_periodic_stop(unsigned which)
+{
+	which &= 1u;
+	unsigned irq = RP2040_IRQ_TIMER1 + which;
+	uint32_t bit = TIMER_ALARM(1u + which);
+	rp2040_nvic_disable(irq);
+	TIMER_REG(TIMER_ARMED) = bit; /* write 1 to disarm */
+	RP2040_CLR(TIMER_BASE, TIMER_INTE) = bit;
+	TIMER_REG(TIMER_INTR) = bit;
+	rp2040_nvic_clear_pending(irq);
+	periodic_fn[which] = NULL;
+}
+
+static void periodic_irq(unsigned which)
+{
+	/* Clear and re-arm before the callback: a period that comes due while it runs is kept. */
+	TIMER_REG(TIMER_INTR) = TIMER_ALARM(1u + which);
+	alarm_arm(which);
+	void (*fn)(void) = periodic_fn[which];
+	if (fn != NULL) {
+		fn();
+	}
+}
+
+void TIMER_IRQ_1_Handler(void)
+{
+	periodic_irq(0u);
+}
+
+void TIMER_IRQ_2_Handler(void)
+{
+	periodic_irq(1u);
+}
+
+/* ---- core 1 ---- */
+
+typedef void (*vector_t)(void);
+extern uint32_t __core1_stack_top[];
+extern const vector_t rp2040_vectors[];
+
+static void fifo_push(uint32_t v)
+{
+	while ((SIO_REG(SIO_FIFO_ST) & SIO_FIFO_ST_RDY) == 0u) {
+	}
+	SIO_REG(SIO_FIFO_WR) = v;
+	__asm__ volatile("sev");
+}
+
+static uint32_t fifo_pop(void)
+{
+	while ((SIO_REG(SIO_FIFO_ST) & SIO_FIFO_ST_VLD) == 0u) {
+		__asm__ volatile("wfe");
+	}
+	return SIO_REG(SIO_FIFO_RD);
+}
+
+/*
+ * The bootrom parks core 1 reading its FIFO. It accepts the words 0, 0, 1, vector table,
+ * stack pointer, entry, echoing each; any wrong echo restarts the sequence. A 0 is sent
+ * only after draining our RX FIFO, so a stale word cannot be mistaken for an echo.
+ * The SIO interrupt of core 0 stays off during the handshake (it would eat the echoes).
+ */
+void rp2040_core1_start(void (*fn)(void))
+{
+	const uint32_t seq[6] = {
+		0u, 0u, 1u, (uint32_t)(uintptr_t)rp2040_vectors, (uint32_t)(uintptr_t)__core1_stack_top,
+		(uint32_t)(uintptr_t)fn,
+	};
+	unsigned i = 0;
+	while (i < 6u) {
+		uint32_t cmd = seq[i];
+		if (cmd == 0u) {
+			while (SIO_REG(SIO_FIFO_ST) & SIO_FIFO_ST_VLD) {
+				(void)SIO_REG(SIO_FIFO_RD);
+			}
+			__asm__ volatile("sev");
+		}
+		fifo_push(cmd);
+		i = fifo_pop() == cmd ? i + 1u : 0u;
+	}
+	rp2040_port_enable_doorbell();
+}
+
+int board_core_start(unsigned core, void (*fn)(void))
+{
+	if (core != 1u) {
+		return -1;
+	}
+	rp2040_core1_start(fn);
+	return 0;
+}

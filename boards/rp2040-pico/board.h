@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * board.h - rp2040-pico (Raspberry Pi Pico: RP2040, two Cortex-M0+ cores, 12 MHz crystal).
+ * Data only: board constants for the tracepipe core, and peripheral addresses and register
+ * fields named as in the RP2040 datasheet (chapter 2 "System Description", chapter 4
+ * "Peripherals").
+ */
+#ifndef BOARD_H
+#define BOARD_H
+
+#define TP_BOARD_NAME "rp2040-pico"
+#define TP_BOARD_CORES 2
+/* The shared 64-bit TIMER counts microseconds (watchdog tick = clk_ref / 12). The core is
+ * given its low word (TIMERAWL): one 32-bit bus read, atomic from either core, no latch.
+ * It wraps every 2^32 us = 71 min 35 s; ALARM0 armed at 0 marks each wrap. */
+#define TP_BOARD_TIMER_HZ 1000000u
+#define TP_BOARD_TIMER_BITS 32
+
+/* Survives a reset (not zeroed, not written by the UF2): the core's boot counter lives here. */
+#define TP_BOARD_NOINIT_SECTION ".noinit"
+
+#define RP2040_XOSC_HZ 12000000u
+#define RP2040_CLK_SYS_HZ 125000000u /* PLL_SYS: 12 MHz * 125 / (6 * 2) */
+#define RP2040_CLK_PERI_HZ 12000000u /* clk_peri from XOSC, so the baud rate never depends on clk_sys */
+#define RP2040_UART_BAUD 115200u
+
+/* Register block aliases (datasheet "Atomic Register Access"): +0x2000 sets bits,
+ * +0x3000 clears them, without a read-modify-write race against the other core. */
+#define RP2040_ALIAS_SET 0x2000u
+#define RP2040_ALIAS_CLR 0x3000u
+
+/* RESETS */
+#define RESETS_BASE 0x4000C000u
+#define RESETS_RESET 0x00u
+#define RESETS_RESET_DONE 0x08u
+#define RESETS_IO_BANK0 (1u << 5)
+#define RESETS_PADS_BANK0 (1u << 8)
+#define RESETS_PLL_SYS (1u << 12)
+#define RESETS_TIMER (1u << 21)
+#define RESETS_UART0 (1u << 22)
+#define RESETS_UART1 (1u << 23)
+
+/* XOSC */
+#define XOSC_BASE 0x40024000u
+#define XOSC_CTRL 0x00u
+#define XOSC_STATUS 0x04u
+#define XOSC_STARTUP 0x0Cu
+#define XOSC_CTRL_FREQ_RANGE_1_15MHZ 0xAA0u
+#define XOSC_CTRL_ENABLE_VALUE (0xFABu << 12)
+#define XOSC_STATUS_STABLE (1u << 31)
+#define XOSC_STARTUP_DELAY 47u /* ((12 MHz / 1000) + 128) / 256: ~1 ms in units of 256 cycles */
+
+/* PLL_SYS */
+#define PLL_SYS_BASE 0x40028000u
+#define PLL_CS 0x00u
+#define PLL_PWR 0x04u
+#define PLL_FBDIV_INT 0x08u
+#define PLL_PRIM 0x0Cu
+#define PLL_CS_LOCK (1u << 31)
+#define PLL_PWR_PD (1u << 0)
+#define PLL_PWR_POSTDIVPD (1u << 3)
+#define PLL_PWR_VCOPD (1u << 5)
+#define PLL_PRIM_POSTDIV1_LSB 16u
+#define PLL_PRIM_POSTDIV2_LSB 12u
+#define RP2040_PLL_SYS_REFDIV 1u
+#define RP2040_PLL_SYS_FBDIV 125u /* VCO 1500 MHz */
+#define RP2040_PLL_SYS_POSTDIV1 6u
+#define RP2040_PLL_SYS_POSTDIV2 2u
+
+/* CLOCKS */
+#define CLOCKS_BASE 0x40008000u
+#define CLK_REF_CTRL 0x30u
+#define CLK_REF_DIV 0x34u
+#define CLK_REF_SELECTED 0x38u
+#define CLK_SYS_CTRL 0x3Cu
+#define CLK_SYS_DIV 0x40u
+#define CLK_SYS_SELECTED 0x44u
+#define CLK_PERI_CTRL 0x48u
+#define CLK_SYS_RESUS_CTRL 0x78u
+#define CLK_REF_CTRL_SRC_MASK 0x3u
+#define CLK_REF_CTRL_SRC_XOSC 0x2u
+#define CLK_SYS_CTRL_SRC_AUX 0x1u
+#define CLK_SYS_CTRL_AUXSRC_MASK (0x7u << 5)
+#define CLK_SYS_CTRL_AUXSRC_PLL_SYS (0x0u << 5)
+#define CLK_PERI_CTRL_ENABLE (1u << 11)
+#define CLK_PERI_CTRL_AUXSRC_XOSC (0x4u << 5)
+#define CLK_DIV_INT_1 0x100u
+
+/* WATCHDOG tick generator: the TIMER counts one per tick; the timer does not run without it. */
+#define WATCHDOG_BASE 0x40058000u
+#define WATCHDOG_TICK 0x2Cu
+#define WATCHDOG_TICK_ENABLE (1u << 9)
+#define RP2040_WATCHDOG_TICK_CYCLES 12u /* clk_ref 12 MHz / 12 = 1 MHz */
+
+/* TIMER */
+#define TIMER_BASE 0x40054000u
+#define TIMER_ALARM0 0x10u
+#define TIMER_ALARM1 0x14u
+#define TIMER_ALARM2 0x18u
+#define TIMER_ARMED 0x20u
+#define TIMER_TIMERAWH 0x24u
+#define TIMER_TIMERAWL 0x28u
+#define TIMER_INTR 0x34u
+#define TIMER_INTE 0x38u
+#define TIMER_ALARM(n) (1u << (n))
+
+/* IO_BANK0 and PADS_BANK0: GPn_CTRL at 0x004 + 8n, FUNCSEL 2 = UART */
+#define IO_BANK0_BASE 0x40014000u
+#define IO_BANK0_GPIO_CTRL(n) (0x004u + 8u * (n))
+#define IO_BANK0_FUNCSEL_UART 2u
+#define PADS_BANK0_BASE 0x4001C000u
+#define PADS_BANK0_GPIO(n) (0x004u + 4u * (n))
+#define PADS_IE (1u << 6)
+#define PADS_OD (1u << 7)
+#define PADS_PUE (1u << 3)
+#define PADS_PDE (1u << 2) /* set at reset: both pulls on would make a bus keeper */
+/* Trace link on UART0 (GP0 TX, GP1 RX: the Pico's pins 1 and 2); console on UART1 (GP4 TX, GP5 RX). */
+#define RP2040_TRACE_TX_PIN 0u
+#define RP2040_TRACE_RX_PIN 1u
+#define RP2040_CONSOLE_TX_PIN 4u
+#define RP2040_CONSOLE_RX_PIN 5u
+
+/* UART0, UART1: Arm PrimeCell PL011 */
+#define UART0_BASE 0x40034000u
+#define UART1_BASE 0x40038000u
+#define UART_DR 0x00u
+#define UART_FR 0x18u
+#define UART_IBRD 0x24u
+#define UART_FBRD 0x28u
+#define UART_LCR_H 0x2Cu
+#define UART_CR 0x30u
+#define UART_IFLS 0x34u
+#define UART_IMSC 0x38u
+#define UART_MIS 0x40u
+#define UART_ICR 0x44u
+#define UART_FR_RXFE (1u << 4)
+#define UART_FR_TXFF (1u << 5)
+#define UART_FR_TXFE (1u << 7)
+#define UART_FR_BUSY (1u << 3)
+#define UART_LCR_H_FEN (1u << 4)
+#define UART_LCR_H_WLEN8 (3u << 5)
+#define UART_CR_UARTEN (1u << 0)
+#define UART_CR_TXE (1u << 8)
+#define UART_CR_RXE (1u << 9)
+#define UART_INT_RX (1u << 4)
+#define UART_INT_TX (1u << 5)
+#define UART_INT_RT (1u << 6)
+#define UART_INT_ALL 0x7FFu
+/* Baud divisor 64 * clk_peri / (16 * baud) = 416.67 -> IBRD 6, FBRD 33 (115107 baud, -0.08 %). */
+#define RP2040_UART_IBRD 6u
+#define RP2040_UART_FBRD 33u
+
+/* SIO: per-core registers, inter-core FIFOs and spinlocks */
+#define SIO_BASE 0xD0000000u
+#define SIO_CPUID 0x000u
+#define SIO_FIFO_ST 0x050u
+#define SIO_FIFO_WR 0x054u
+#define SIO_FIFO_RD 0x058u
+#define SIO_SPINLOCK(n) (0x100u + 4u * (n))
+#define SIO_FIFO_ST_VLD (1u << 0)
+#define SIO_FIFO_ST_RDY (1u << 1)
+/* Spinlock 31 guards tp_port_cas (the pico-sdk leaves the high locks to applications). */
+#define RP2040_CAS_SPINLOCK 31u
+
+/* NVIC interrupt numbers, one NVIC per core */
+#define RP2040_IRQ_TIMER0 0u
+#define RP2040_IRQ_TIMER1 1u
+#define RP2040_IRQ_TIMER2 2u
+#define RP2040_IRQ_SIO_PROC0 15u
+#define RP2040_IRQ_UART0 20u
+#define RP2040_IRQ_COUNT 32u
+
+/* Cortex-M0+ system control space; two priority bits (levels 0..3, stored in bits 7:6) */
+#define ARMV6M_NVIC_ISER 0xE000E100u
+#define ARMV6M_NVIC_ICER 0xE000E180u
+#define ARMV6M_NVIC_ISPR 0xE000E200u
+#define ARMV6M_NVIC_ICPR 0xE000E280u
+#define ARMV6M_NVIC_IPR0 0xE000E400u
+#define ARMV6M_SCB_VTOR 0xE000ED08u
+#define RP2040_PRIO_TIMESTAMP 0u /* ALARM0 wrap: highest, the 64-bit extension is never late */
+#define RP2040_PRIO_UART 3u      /* trace link and its cross-core doorbell: lowest */
+
+/* Memory: the image runs from striped SRAM0-3; each core's stack sits in its own bank. */
+#define RP2040_SRAM_BASE 0x20000000u
+#define RP2040_SRAM4_END 0x20041000u /* core 1 stack top */
+#define RP2040_SRAM5_END 0x20042000u /* core 0 stack top */
+
+#endif /* BOARD_H */

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mem.c - memset, memcpy, memmove and memcmp: GCC may emit calls to them on its own (struct
+ * initialisation and copies) and the firmware links with -nostdlib. Plain byte loops: none is
+ * on a hot path. -fno-tree-loop-distribute-patterns (cross.mk) stops GCC from turning the
+ * loops back into calls to these very functions.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
+void *memset(void *dst, int c, size_t n)
+{
+	uint8_t *p = dst;
+	for (size_t i = 0; i < n; i++) {
+		p[i] = (uint8_t)c;
+	}
+	return dst;
+}
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+{
+	uint8_t *to = dst;
+	const uint8_t *from = src;
+	for (size_t i = 0; i < n; i++) {
+		to[i] = from[i];
+	}
+	return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+	uint8_t *to = dst;
+	const uint8_t *from = src;
+	if (to < from) {
+		for (size_t i = 0; i < n; i++) {
+			to[i] = from[i];
+		}
+	} else {
+		for (size_t i = n; i > 0; i--) {
+			to[i - 1u] = from[i - 1u];
+		}
+	}
+	return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const uint8_t *x = a;
+	const uint8_t *y = b;
+	for (size_t i = 0; i < n; i++) {
+		if (x[i] != y[i]) {
+			return x[i] < y[i] ? -1 : 1;
+		}
+	}
+	return 0;
+}

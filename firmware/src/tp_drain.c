@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tp_drain.c - the transport: picks the next message (HEADER, STATUS, PACKET), encodes it
+ * chunk by chunk straight out of the ring into the streaming framer, and pushes the framed
+ * bytes to the port as long as it takes them. Also parses host commands.
+ *
+ * Only one drain runs at a time (tp_poll or tp_tx_isr, on any core): a CAS-guarded flag
+ * makes the loser return at once. Writers never wait for the drain.
+ */
+#include "tp_internal.h"
+
+#ifndef TP_IDLE_CLOSE_TICKS
+/* tp_poll sends a packet that has been open this long, so a quiet app still shows up live. */
+#define TP_IDLE_CLOSE_TICKS (TP_BOARD_TIMER_HZ / 50u)
+#endif
+#define TP_HEADER_EVERY 64u /* packets between periodic headers (SPEC §5) */
+#define TP_STATUS_EVERY 16u /* packets of one core between its periodic statuses */
+#define TP_RX_MAX 16u       /* a command frame is 6 COBS bytes; anything longer is ignored */
+
+#if TP_MAX_CORES > 32
+#error "core bit masks are 32 bits"
+#endif
+
+enum { MSG_NONE, MSG_HEADER, MSG_PACKET, MSG_STATUS };
+enum { FLUSH_IDLE, FLUSH_CLOSE, FLUSH_DRAIN, FLUSH_FINAL };
+
+static struct {
+	struct tp_framer fr;
+	uint8_t chunk[64]; /* one message piece: a head, an event, an origin */
+	uint16_t chunk_len, chunk_pos;
+	const uint8_t *ext; /* blob bytes, read in place from the ring */
+	uint16_t ext_len, ext_pos;
+	uint8_t msg;       /* MSG_* being sent */
+	uint8_t msg_core;  /* its core; for HEADER the next origin to encode */
+	uint8_t msg_final;
+	uint8_t rr;        /* round-robin start for packet claims */
+	struct tp_pkt *pkt;
+	const uint32_t *rec, *rec_end;
+	uint32_t prev_lo;
+	struct tp_drain_chan dc[TP_MAX_CORES];
+	uint32_t flush_target[TP_MAX_CORES];
+	uint32_t status_mask; /* cores owing a non-final STATUS */
+	uint32_t final_mask;  /* cores owing a FINAL STATUS */
+	uint16_t since_header;
+	uint8_t flush_phase;
+	uint8_t boot_pending;
+	uint32_t session;
+	volatile uint32_t busy;
+	volatile uint8_t started, header_req, flush_req, dump;
+	uint8_t rx[TP_RX_MAX];
+	uint8_t rx_len, rx_skip;
+} d;
+
+#ifdef TP_BOARD_NOINIT_SECTION
+/* Survives a reset (the board's linker script keeps this section out of .bss); the second
+ * word tells a counter from power-on garbage. */
+static uint32_t boot_count[2] __attribute__((section(TP_BOARD_NOINIT_SECTION)));
+static uint32_t next_session(void)
+{
+	if (boot_count[1] != ~boot_count[0])
+		boot_count[0] = 0;
+	boot_count[0]++;
+	if (boot_count[0] == 0)
+		boot_count[0] = 1;
+	boot_count[1] = ~boot_count[0];
+	return boot_count[0];
+}
+#else
+static uint32_t next_session(void)
+{
+	return 0;
+}
+#endif
+
+void tp_drain_init(void)
+{
+	uint8_t *b = (uint8_t *)&d;
+	for (size_t i = 0; i < sizeof d; i++)
+		b[i] = 0;
+	for (unsigned c = 0; c < TP_MAX_CORES; c++)
+		d.dc[c].send_seq = tp_g.origin_seq;
+	d.boot_pending = 1;
+	d.session = next_session();
+	if (tp_g.autostart) {
+		d.started = 1;
+		d.header_req = 1;
+	}
+}
+
+static void advance(unsigned c)
+{
+	struct tp_drain_chan *dc = &d.dc[c];
+	/* Packets after an evicted one are evicted too or still unsent; skip only the evicted. */
+	while (tp_tag_cmp(tp_pkt_at(c, dc->send_idx)->state, dc->send_seq) > 0) {
+		dc->send_seq++;
+		if (++dc->send_idx == tp_g.packets)
+			dc->send_idx = 0;
+	}
+}
+
+static void start_message(unsigned msg, unsigned core)
+{
+	tp_framer_begin(&d.fr);
+	d.msg = (uint8_t)msg;
+	d.msg_core = (uint8_t)core;
+	d.chunk_pos = 0;
+	d.ext_len = d.ext_pos = 0;
+}
+
+static void start_header(void)
+{
+	struct tp_header_info hi;
+	unsigned len = 0;
+	hi.boot = d.boot_pending;
+	d.boot_pending = 0;
+	hi.cores = tp_g.cores;
+	hi.mode = tp_g.mode;
+	hi.timer_bits = TP_BOARD_TIMER_BITS;
+	hi.timer_hz = TP_BOARD_TIMER_HZ;
+	hi.packet_size = (uint16_t)tp_g.pkt_size;
+	hi.packets = tp_g.packets;
+	hi.ts = tp_now();
+	hi.session = d.session;
+	hi.build_id = tp_port_build_id(&len);
+	hi.build_id_len = hi.build_id != NULL ? len : 0u;
+	start_message(MSG_HEADER, 0);
+	d.chunk_len = (uint16_t)tp_enc_header_fixed(d.chunk, &hi);
+}
+
+static void start_status(unsigned c, unsigned final)
+{
+	struct tp_status_info si;
+	advance(c);
+	si.core = (uint8_t)c;
+	si.final = (uint8_t)final;
+	tp_status_snapshot(c, d.dc[c].send_seq, d.dc[c].send_idx, &si.c);
+	si.ts = tp_now();
+	start_message(MSG_STATUS, c);
+	d.msg_final = (uint8_t)final;
+	d.chunk_len = (uint16_t)tp_enc_status(d.chunk, &si);
+}
+
+static uint64_t get_ts(const uint32_t *w)
+{
+	return (uint64_t)w[1] << 32 | w[0];
+}
+
+static int start_packet(unsigned c)
+{
+	struct tp_drain_chan *dc = &d.dc[c];
+	struct tp_packet_info pi;
+	advance(c);
+	struct tp_pkt *p = tp_claim(c, dc->send_seq, dc->send_idx, &pi.overwritten);
+	if (p == NULL)
+		return 0;
+	dc->send_seq++;
+	if (++dc->send_idx == tp_g.packets)
+		dc->send_idx = 0;
+	pi.core = (uint8_t)c;
+	pi.seq = p->seq;
+	pi.ts_begin = get_ts(p->ts_begin);
+	pi.duration = get_ts(p->ts_end) - pi.ts_begin;
+	pi.events_before = p->events_before;
+	pi.dropped = p->dropped;
+	pi.n_events = p->n_events;
+	start_message(MSG_PACKET, c);
+	d.chunk_len = (uint16_t)tp_enc_packet_head(d.chunk, &pi);
+	d.pkt = p;
+	d.rec = (const uint32_t *)(const void *)(p + 1);
+	d.rec_end = d.rec + p->used / 4u;
+	d.prev_lo = (uint32_t)pi.ts_begin & TP_TIMER_MASK;
+	return 1;
+}
+
+static unsigned lowest_bit(uint32_t m)
+{
+	unsigned i = 0;
+	while (!(m & 1u)) {
+		m >>= 1;
+		i++;
+	}
+	return i;
+}
+
+/* Chooses the next message. Returns 0 when there is nothing to send. */
+static int pick_next(void)
+{
+	if (!d.started)
+		return 0;
+	if (d.header_req) {
+		d.header_req = 0;
+		start_header();
+		return 1;
+	}
+	if (d.flush_req && d.flush_phase == FLUSH_IDLE) {
+		d.flush_req = 0;
+		d.flush_phase = FLUSH_CLOSE;
+	}
+	if (d.flush_phase == FLUSH_CLOSE) {
+		for (unsigned c = 0; c < tp_g.cores; c++) {
+			uint32_t key = tp_port_irq_save();
+			tp_close_head_locked(c, 0);
+			struct tp_chan *ch = &tp_chan[c];
+			/* An open head left here is empty (close skips those): nothing to wait for. */
+			d.flush_target[c] = ch->open ? ch->head->seq : ch->next_seq;
+			tp_port_irq_restore(key);
+		}
+		d.flush_phase = FLUSH_DRAIN;
+	}
+	if (d.status_mask) {
+		unsigned c = lowest_bit(d.status_mask);
+		d.status_mask &= ~(1u << c);
+		start_status(c, 0);
+		return 1;
+	}
+	for (unsigned i = 0; i < tp_g.cores; i++) {
+		unsigned c = (d.rr + i) % tp_g.cores;
+		if (start_packet(c)) {
+			d.rr = (uint8_t)((c + 1u) % tp_g.cores);
+			return 1;
+		}
+	}
+	if (d.flush_phase == FLUSH_DRAIN) {
+		for (unsigned c = 0; c < tp_g.cores; c++) {
+			advance(c);
+			if ((int32_t)(d.dc[c].send_seq - d.flush_target[c]) < 0)
+				return 0;
+		}
+		d.final_mask = (tp_g.cores == 32u) ? 0xFFFFFFFFu : (1u << tp_g.cores) - 1u;
+		d.flush_phase = FLUSH_FINAL;
+	}
+	if (d.flush_phase == FLUSH_FINAL && d.final_mask) {
+		unsigned c = lowest_bit(d.final_mask);
+		d.final_mask &= ~(1u << c);
+		start_status(c, 1);
+		return 1;
+	}
+	return 0;
+}
+
+/* Next piece of the current message into d.chunk (or d.ext); 0 when the message is complete. */
+static int next_chunk(void)
+{
+	d.chunk_pos = d.chunk_len = 0;
+	d.ext_pos = d.ext_len = 0;
+	if (d.msg == MSG_HEADER) {
+		if (d.msg_core >= tp_g.cores)
+			return 0;
+		d.msg_core++;
+		d.chunk_len = (uint16_t)tp_enc_origin(d.chunk, tp_g.origin_seq, tp_g.origin_events,
+						      tp_g.origin_dropped, tp_g.origin_overwritten);
+		return 1;
+	}
+	if (d.msg != MSG_PACKET || d.rec >= d.rec_end)
+		return 0;
+	const uint32_t *r = d.rec;
+	uint32_t w0 = r[0];
+	unsigned kind = (w0 >> 5) & 7u, nargs = (w0 >> 2) & 7u;
+	uint32_t lo = r[2];
+	/* Every dt is shorter than one timer period (SPEC §6.2), so modular arithmetic is exact. */
+	uint32_t dt = (lo - d.prev_lo) & TP_TIMER_MASK;
+	d.prev_lo = lo;
+	if (nargs == 7u) {
+		unsigned len = (w0 >> 8) & 0xFFu;
+		d.chunk_len = (uint16_t)tp_enc_blob_prefix(d.chunk, kind, r[1], dt, len);
+		d.ext = (const uint8_t *)(r + 3);
+		d.ext_len = (uint16_t)len;
+		d.rec = r + TP_BLOB_WORDS(len);
+	} else {
+		d.chunk_len = (uint16_t)tp_enc_event(d.chunk, kind, r[1], dt, r + 3, nargs);
+		d.rec = r + TP_REC_WORDS(nargs);
+	}
+	return 1;
+}
+
+static void end_message(void)
+{
+	if (d.msg == MSG_PACKET) {
+		unsigned c = d.msg_core;
+		tp_release(d.pkt);
+		d.pkt = NULL;
+		if (++d.dc[c].since_status >= TP_STATUS_EVERY) {
+			d.dc[c].since_status = 0;
+			d.status_mask |= 1u << c;
+		}
+		if (++d.since_header >= TP_HEADER_EVERY) {
+			d.since_header = 0;
+			d.header_req = 1;
+		}
+	} else if (d.msg == MSG_STATUS && d.msg_final && d.final_mask == 0) {
+		d.flush_phase = FLUSH_IDLE;
+	}
+	d.msg = MSG_NONE;
+}
+
+static size_t pump(void)
+{
+	struct tp_framer *f = &d.fr;
+	size_t sent = 0;
+	for (;;) {
+		while (f->out_pos < f->out_len) {
+			if (!tp_port_tx_put(f->grp[f->out_pos]))
+				return sent;
+			f->out_pos++;
+			sent++;
+		}
+		if (d.msg == MSG_NONE) {
+			if (!pick_next())
+				return sent;
+			continue;
+		}
+		if (f->phase == 0) {
+			if (d.chunk_pos < d.chunk_len) {
+				tp_framer_feed(f, d.chunk[d.chunk_pos++]);
+				continue;
+			}
+			if (d.ext_pos < d.ext_len) {
+				tp_framer_feed(f, d.ext[d.ext_pos++]);
+				continue;
+			}
+			if (next_chunk())
+				continue;
+		}
+		if (tp_framer_finish(f))
+			end_message();
+	}
+}
+
+static int enter(void)
+{
+	return tp_port_cas(&d.busy, 0, 1) == 0;
+}
+
+static void leave(void)
+{
+	tp_port_dmb();
+	d.busy = 0;
+}
+
+static void idle_close(void)
+{
+	unsigned c = tp_port_core_id();
+	if (!d.started || c >= tp_g.cores)
+		return;
+	uint32_t key = tp_port_irq_save();
+	tp_close_head_locked(c, TP_IDLE_CLOSE_TICKS);
+	tp_port_irq_restore(key);
+}
+
+size_t tp_poll(void)
+{
+	if (!tp_g.initialised || !enter())
+		return 0;
+	idle_close();
+	size_t n = pump();
+	int more = d.msg != MSG_NONE;
+	leave();
+	if (more)
+		tp_port_tx_kick();
+	return n;
+}
+
+void tp_tx_isr(void)
+{
+	if (!tp_g.initialised || !enter())
+		return;
+	pump();
+	leave();
+}
+
+void tp_flush(void)
+{
+	if (!tp_g.initialised || !d.started)
+		return;
+	d.flush_req = 1;
+	while (d.flush_req || d.flush_phase != FLUSH_IDLE)
+		tp_poll();
+}
+
+int tp_started(void)
+{
+	return d.started;
+}
+
+int tp_dump_requested(void)
+{
+	return d.dump;
+}
+
+static void handle_command(unsigned type)
+{
+	switch (type) {
+	case TP_CMD_START:
+		if (!d.started)
+			d.status_mask = (tp_g.cores >= 32u) ? 0xFFFFFFFFu : (1u << tp_g.cores) - 1u;
+		d.started = 1;
+		d.header_req = 1;
+		break;
+	case TP_CMD_STOP:
+		d.started = 0;
+		break;
+	case TP_CMD_HEADER:
+		d.header_req = 1;
+		break;
+	case TP_CMD_DUMP:
+	case TP_CMD_FLUSH:
+		if (type == TP_CMD_DUMP) {
+			/* A dump is a flush of a stopped recorder (post-mortem). */
+			tp_stop_recording();
+			d.dump = 1;
+		}
+		/* Asking for everything implies a reader: start if not started. */
+		if (!d.started) {
+			d.started = 1;
+			d.header_req = 1;
+		}
+		d.flush_req = 1;
+		break;
+	default:
+		return;
+	}
+	tp_port_tx_kick();
+}
+
+/* A command message is its type byte and a CRC: 5 bytes decoded, 6 COBS bytes. */
+static void rx_frame(void)
+{
+	uint8_t m[TP_RX_MAX];
+	unsigned i = 0, o = 0, n = d.rx_len;
+	while (i < n) {
+		unsigned code = d.rx[i++];
+		if (i + code - 1u > n)
+			return; /* code points past the frame */
+		for (unsigned k = 1; k < code; k++)
+			m[o++] = d.rx[i++];
+		if (code != 0xFFu && i < n)
+			m[o++] = 0;
+	}
+	if (o != 5u)
+		return; /* short, or a command with a body */
+	uint32_t crc = (uint32_t)m[1] | (uint32_t)m[2] << 8 | (uint32_t)m[3] << 16 | (uint32_t)m[4] << 24;
+	if (tp_crc32c(m, 1) != crc)
+		return;
+	if (tp_g.initialised)
+		handle_command(m[0]);
+}
+
+void tp_rx_byte(uint8_t b)
+{
+	if (b != 0) {
+		if (d.rx_len < TP_RX_MAX)
+			d.rx[d.rx_len++] = b;
+		else
+			d.rx_skip = 1;
+		return;
+	}
+	if (!d.rx_skip && d.rx_len > 0)
+		rx_frame();
+	d.rx_len = 0;
+	d.rx_skip = 0;
+}

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tp_internal.h - what the core's own files (and its unit tests) share: the ring
+ * layout, the channel state, and the wire encoders. Not part of the public API.
+ */
+#ifndef TP_INTERNAL_H
+#define TP_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tracepipe.h"
+#include "port.h"
+
+#ifndef TP_BOARD_CORES
+#error "board.h must define TP_BOARD_CORES"
+#endif
+#if TP_BOARD_TIMER_BITS < 8 || TP_BOARD_TIMER_BITS > 32
+/* Records keep the low timer bits in one word; a 64-bit timer needs no overflow count and
+ * would get its own (simpler) record path. */
+#error "the core supports timers of 8..32 bits"
+#endif
+
+#define TP_MAX_CORES TP_BOARD_CORES
+
+#if TP_BOARD_TIMER_BITS == 32
+#define TP_TIMER_MASK 0xFFFFFFFFu
+#else
+#define TP_TIMER_MASK ((1u << TP_BOARD_TIMER_BITS) - 1u)
+#endif
+
+/* Wire message types, SPEC §4. */
+enum {
+	TP_MSG_HEADER = 0x01,
+	TP_MSG_PACKET = 0x02,
+	TP_MSG_STATUS = 0x03,
+	TP_CMD_START = 0x10,
+	TP_CMD_STOP = 0x11,
+	TP_CMD_HEADER = 0x12,
+	TP_CMD_FLUSH = 0x13,
+	TP_CMD_DUMP = 0x14,
+};
+
+#define TP_MAX_MESSAGE 4096u
+
+/* ---- ring layout (see the diagram in tp_ring.c) ---- */
+
+/* Packet states, low 2 bits of tp_pkt.state. The upper 30 bits hold the packet's seq
+ * (a tag), so a compare-and-swap that expects "seq s, READY" can never succeed on a later
+ * reuse of the same memory (ABA). */
+enum { TP_ST_FREE = 0, TP_ST_WRITING = 1, TP_ST_READY = 2, TP_ST_SENDING = 3 };
+#define TP_ST_MASK 3u
+#define TP_TAG(seq) ((uint32_t)(seq) << 2)
+
+/* Lives in the first bytes of every packet of the ring. */
+struct tp_pkt {
+	volatile uint32_t state;   /* TP_TAG(seq) | TP_ST_* */
+	volatile uint32_t pending; /* writers between reserve and commit */
+	uint32_t seq;
+	uint32_t events_before; /* channel committed count at open */
+	uint32_t dropped;       /* channel dropped count at open */
+	uint32_t n_events;      /* valid once READY */
+	uint32_t used;          /* record bytes, valid once READY */
+	uint32_t ts_begin[2];   /* lo, hi: the ring is only 4-byte aligned */
+	uint32_t ts_end[2];
+};
+#define TP_PKT_HDR ((unsigned)sizeof(struct tp_pkt))
+
+/*
+ * A record, as the writer stores it (words, native endianness):
+ *   w0 = kind << 5 | nargs << 2 | bloblen << 8     (the wire H byte without enc)
+ *   w1 = id
+ *   w2 = low TP_BOARD_TIMER_BITS bits of the timer
+ *   w3.. = nargs argument words, or for nargs 7 the blob bytes padded to a word
+ * A blob record reserves one byte more than it holds so that no record is ever shorter
+ * in the ring than on the wire: a packet's message then always fits in packet_size.
+ */
+#define TP_REC_W0(kind, nargs) ((uint32_t)(kind) << 5 | (uint32_t)(nargs) << 2)
+#define TP_REC_WORDS(nargs) (3u + (nargs))
+#define TP_BLOB_WORDS(len) (3u + ((unsigned)(len) + 4u) / 4u)
+
+/* Per-core state of the writer side. */
+struct tp_chan {
+	uint32_t *wp;          /* next record word of the head packet */
+	uintptr_t end;         /* end of the head packet; 0 forces the slow path */
+	struct tp_pkt *head;   /* packet being written, or the last one opened */
+	uint32_t committed;    /* cumulative, wraps mod 2^32 */
+	uint32_t dropped;      /* cumulative */
+	uint32_t overwritten;  /* cumulative */
+	uint32_t next_seq;     /* seq the next opened packet gets */
+	uint32_t open_epoch;   /* timer wraps before the head's ts_begin (ts_begin >> timer_bits) */
+	uint16_t head_idx;
+	uint8_t open;          /* head is WRITING */
+	uint8_t pad_;
+};
+
+/* Per-core state of the drain side. */
+struct tp_drain_chan {
+	uint32_t send_seq; /* the next seq the drain sends (or skips if evicted) */
+	uint16_t send_idx;
+	uint8_t since_status;
+	uint8_t pad_;
+};
+
+struct tp_global {
+	uint8_t *ring;
+	uint32_t pkt_size;
+	uint16_t packets;
+	uint8_t cores;
+	uint8_t mode;
+	volatile uint8_t recording; /* cleared by CMD_DUMP */
+	uint8_t initialised;
+	uint8_t autostart;
+	uint32_t origin_seq, origin_events, origin_dropped, origin_overwritten;
+};
+
+extern struct tp_chan tp_chan[TP_MAX_CORES];
+extern struct tp_global tp_g;
+extern volatile uint32_t tp_ovf_count;
+
+static inline struct tp_pkt *tp_pkt_at(unsigned core, unsigned idx)
+{
+	return (struct tp_pkt *)(void *)(tp_g.ring + ((size_t)core * tp_g.packets + idx) * tp_g.pkt_size);
+}
+
+/* ---- ring internals shared with the drain (tp_ring.c) ---- */
+/* 64-bit time; call with interrupts masked. *ovf_raw gets the overflow count as read,
+ * *epoch the wraps before the returned time (ovf_raw + 1 while a wrap is pending). */
+uint64_t tp_now_locked(uint32_t *ovf_raw, uint32_t *epoch);
+/* Close core's head packet if it holds events and has been open for min_age ticks
+ * (interrupts masked by the caller on that core). */
+void tp_close_head_locked(unsigned core, uint32_t min_age);
+/* Stop recording: every later event is counted dropped. */
+void tp_stop_recording(void);
+/* Called by the drain: if seq's packet is READY with no writer left, claim it (READY ->
+ * SENDING) and return it with *overwritten sampled in the same critical section; else NULL. */
+struct tp_pkt *tp_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t *overwritten);
+/* The drain is done with a SENDING packet: SENDING -> FREE. */
+void tp_release(struct tp_pkt *p);
+/* Relation of a packet's state tag to seq: 0 same packet, > 0 reused by a newer seq (so seq
+ * was evicted), < 0 not opened yet. */
+static inline int tp_tag_cmp(uint32_t state, uint32_t seq)
+{
+	uint32_t diff = ((state >> 2) - seq) & 0x3FFFFFFFu;
+	return diff == 0 ? 0 : diff < 0x20000000u ? 1 : -1;
+}
+/* Counters for a STATUS that is consistent with the drain position send_seq (SPEC §7, §9.5). */
+void tp_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx, struct tp_counters *out);
+/* Testpoint: when non-NULL, called by every writer between reserve and commit (tests nest
+ * writers through it). Compiled in only with TP_TESTPOINTS. */
+#ifdef TP_TESTPOINTS
+extern void (*volatile tp_test_hook)(void);
+#endif
+
+/* ---- wire encoding (tp_wire.c) ---- */
+unsigned tp_put_varint(uint8_t *out, uint64_t v);
+uint32_t tp_crc32c_byte(uint32_t crc, uint8_t b);
+uint32_t tp_crc32c(const uint8_t *p, size_t n); /* whole-buffer form, for tests */
+
+/* Event bytes (SPEC §6.1) for nargs 0..6 32-bit args; returns the length (<= 35). */
+unsigned tp_enc_event(uint8_t *out, unsigned kind, uint32_t id, uint32_t dt, const uint32_t *args,
+		      unsigned nargs);
+/* Same for arbitrary 64-bit args (tests and vectors); returns the length (<= 65). */
+unsigned tp_enc_event64(uint8_t *out, unsigned kind, uint32_t id, uint64_t dt, const uint64_t *args,
+			unsigned nargs);
+/* Event prefix for a blob (H, id, dt, len); the len bytes follow. */
+unsigned tp_enc_blob_prefix(uint8_t *out, unsigned kind, uint32_t id, uint64_t dt, unsigned len);
+
+struct tp_packet_info {
+	uint8_t core;
+	uint32_t seq;
+	uint64_t ts_begin;
+	uint64_t duration;
+	uint32_t events_before, dropped, overwritten, n_events;
+};
+/* PACKET message up to (not including) the events; returns the length (<= 45). */
+unsigned tp_enc_packet_head(uint8_t *out, const struct tp_packet_info *pi);
+
+struct tp_status_info {
+	uint8_t core, final;
+	uint64_t ts;
+	struct tp_counters c;
+};
+unsigned tp_enc_status(uint8_t *out, const struct tp_status_info *si); /* <= 31 */
+
+struct tp_header_info {
+	uint8_t boot, cores, mode, timer_bits;
+	uint32_t timer_hz;
+	uint16_t packet_size, packets;
+	uint64_t ts;
+	uint32_t session;
+	const uint8_t *build_id;
+	unsigned build_id_len; /* <= 32 */
+};
+/* HEADER up to (not including) the origins; returns the length (<= 63). */
+unsigned tp_enc_header_fixed(uint8_t *out, const struct tp_header_info *hi);
+/* One core's origin: seq, events, dropped, overwritten varints (<= 20). */
+unsigned tp_enc_origin(uint8_t *out, uint32_t seq, uint32_t events, uint32_t dropped, uint32_t overwritten);
+
+/*
+ * Streaming COBS + CRC-32C framer. COBS needs to know a group's length before its first
+ * byte goes out, so the framer holds at most one group (254 data bytes) instead of a
+ * whole frame: the transport needs ~260 bytes of RAM whatever the packet size.
+ */
+struct tp_framer {
+	uint8_t grp[256]; /* grp[0] = code byte, grp[1..254] data, or a lone 0x00 delimiter */
+	uint16_t glen;    /* data bytes collected in the open group */
+	uint16_t out_len; /* bytes of grp waiting to be sent (0: accepting input) */
+	uint16_t out_pos;
+	uint8_t phase;    /* 0 message, 1..4 CRC bytes done, 5 final group, 6 delimiter, 7 done */
+	uint32_t crc;
+};
+void tp_framer_begin(struct tp_framer *f);
+/* Accepts one message byte unless a group is waiting to be sent (returns 0 then). */
+int tp_framer_feed(struct tp_framer *f, uint8_t b);
+/* After the last message byte: advances through CRC, final group and delimiter. Call it
+ * whenever out_len == out_pos (everything queued was sent); returns 1 once the frame is
+ * completely queued and sent. */
+int tp_framer_finish(struct tp_framer *f);
+/* Whole-buffer framing (tests, vectors): returns the frame length including the 0x00. */
+size_t tp_frame_buffer(const uint8_t *msg, size_t n, uint8_t *out);
+
+/* ---- drain internals (tp_drain.c) ---- */
+void tp_drain_init(void);
+
+#endif /* TP_INTERNAL_H */

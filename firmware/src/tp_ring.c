@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tp_ring.c - per-core channels: the record path, packet open/close, eviction, and the
+ * 64-bit time base.
+ *
+ * One channel per core, a ring of `packets` packets of `packet_size` bytes. Packets are
+ * opened strictly in ring order, so the packet with sequence number s always sits at
+ * index (s - origin_seq) mod packets:
+ *
+ *            head (WRITING)                       drain cursor send_seq
+ *                 v                                        v
+ *   +--------+--------+--------+--------+--------+--------+--------+
+ *   | READY  |WRITING |  FREE  |  FREE  |SENDING | READY  | READY  |
+ *   | seq 12 | seq 13 |        |        | seq 9  | seq 10 | seq 11 |
+ *   +--------+--------+--------+--------+--------+--------+--------+
+ *                         ^ next open (head + 1)
+ *
+ * Each packet starts with a struct tp_pkt; records follow it:
+ *
+ *   +-----------------------------+------+------+-----+------+------------+
+ *   | state pending seq ev_before | rec0 | rec1 | ... | recN | (unused)   |
+ *   | dropped n used ts_beg ts_end|      |      |     |      |            |
+ *   +-----------------------------+------+------+-----+------+------------+
+ *   rec = w0 (kind<<5 | nargs<<2 | bloblen<<8), w1 id, w2 timer low bits, args...
+ *
+ * Packet states and who moves them (state = seq tag << 2 | state):
+ *
+ *          open (writer, masked)          close (writer, masked: full, timer
+ *   FREE ------------------------> WRITING --------> READY    wrap, flush, idle)
+ *    ^                               ^               |   |
+ *    |                               | evict: CAS    |   | claim: CAS (drain)
+ *    |                               +---------------+   v
+ *    +---------------------------------------------- SENDING
+ *               release (drain, after the last byte)
+ *
+ * Claim and evict race only on READY packets, and both use tp_port_cas on the tagged
+ * state word, so exactly one wins, across cores too; the seq tag rules out ABA.
+ *
+ * Reserve, write in place, commit. Writers on one core nest like a stack (thread, IRQ,
+ * higher IRQ). Reserve runs with interrupts masked: read the timer, check the space, bump
+ * the write pointer, the packet's `pending` count and the channel's `committed` count. The
+ * timer is read inside that section, so ring order is time order. The writer then fills
+ * its slot with interrupts enabled, and commit decrements `pending` without masking: a
+ * nested writer that runs between the load and the store of that decrement has a net
+ * effect of zero on `pending`, so the store is still right. The drain claims a READY
+ * packet only when pending == 0, and eviction skips a packet with pending writers, so a
+ * half-written record is never sent or overwritten.
+ *
+ *   thread:  [reserve A]---write A . . . . . . . . . . . . . . . .write A--[commit A]
+ *   IRQ:                          [reserve B]--write B--[commit B]
+ *   ring:    ... | A (reserved first, older time) | B | ...
+ *
+ * The fast path does one comparison: write pointer + record size against `end`. Every
+ * other condition (packet full, no packet open, the timer wrapped since the packet was
+ * opened, recording stopped) sets `end` to 0, which sends the next writer down the slow
+ * path. The timer overflow interrupt does exactly that, so a packet never spans an
+ * overflow the core has counted and every dt fits in timer_bits (SPEC §6.2).
+ *
+ * Counters (SPEC §6): events_before and dropped are sampled when a packet opens, in the
+ * same masked section that gives it its seq; overwritten is sampled when the drain claims
+ * a packet. On multi-core boards the claim and status snapshots read another core's
+ * counters without its mask; see tp_claim.
+ */
+#include "tp_internal.h"
+
+struct tp_chan tp_chan[TP_MAX_CORES];
+struct tp_global tp_g;
+volatile uint32_t tp_ovf_count;
+
+#ifdef TP_TESTPOINTS
+void (*volatile tp_test_hook)(void);
+#define TESTPOINT()                   \
+	do {                          \
+		if (tp_test_hook)     \
+			tp_test_hook(); \
+	} while (0)
+#else
+#define TESTPOINT() ((void)0)
+#endif
+
+#if TP_BOARD_CORES == 1
+#define CORE_ID() 0u
+/* One core: program order is enough; only the compiler must not reorder. */
+#define PUBLISH() __asm__ volatile("" : : : "memory")
+#else
+#define CORE_ID() tp_port_core_id()
+#define PUBLISH() tp_port_dmb()
+#endif
+
+/* A wrap that happened after the packet opened but is not counted yet (the overflow
+ * interrupt is blocked, e.g. the event is recorded in a critical section) must also close
+ * the packet, so the record path looks at the flag, after reading the timer. */
+#ifdef TP_PORT_OVF_PENDING_INLINE
+#define OVF_PENDING() tp_port_timer_overflow_pending_inline()
+#else
+#define OVF_PENDING() tp_port_timer_overflow_pending()
+#endif
+
+/* ---- time ---- */
+
+uint64_t tp_now_locked(uint32_t *ovf_raw, uint32_t *epoch)
+{
+	for (;;) {
+		uint32_t h = tp_ovf_count;
+		uint32_t lo = tp_port_timer_lo();
+		uint32_t hi = h;
+		if (tp_port_timer_overflow_pending()) {
+			/* The wrap happened but is not counted yet. The flag was seen after the
+			 * first read, so a second read is surely after the wrap. */
+			lo = tp_port_timer_lo();
+			hi = h + 1u;
+		}
+		PUBLISH();
+		if (tp_ovf_count == h) {
+			*ovf_raw = h;
+			*epoch = hi;
+			return ((uint64_t)hi << TP_BOARD_TIMER_BITS) | (lo & TP_TIMER_MASK);
+		}
+	}
+}
+
+uint64_t tp_now(void)
+{
+	uint32_t key = tp_port_irq_save();
+	uint32_t ovf, epoch;
+	uint64_t t = tp_now_locked(&ovf, &epoch);
+	tp_port_irq_restore(key);
+	return t;
+}
+
+void tp_timer_overflow(void)
+{
+	tp_ovf_count = tp_ovf_count + 1u;
+	PUBLISH();
+	for (unsigned c = 0; c < TP_MAX_CORES; c++)
+		tp_chan[c].end = 0;
+}
+
+/* ---- packets ---- */
+
+static unsigned core_of(const struct tp_chan *ch)
+{
+	return (unsigned)(ch - tp_chan);
+}
+
+static void put_ts(uint32_t *w, uint64_t t)
+{
+	w[0] = (uint32_t)t;
+	w[1] = (uint32_t)(t >> 32);
+}
+
+static void arm_head(struct tp_chan *ch, struct tp_pkt *p, uint32_t epoch)
+{
+	ch->wp = (uint32_t *)(void *)(p + 1);
+	ch->open_epoch = epoch;
+	ch->open = 1;
+	ch->end = (uintptr_t)p + tp_g.pkt_size;
+}
+
+/* A packet closed in a later timer epoch than it opened in ends at the last tick of its
+ * own epoch: every event in it is earlier, and its duration stays below one wrap period
+ * (SPEC §6.2). */
+static void close_head(struct tp_chan *ch, uint64_t now, uint32_t epoch)
+{
+	struct tp_pkt *p = ch->head;
+	if (epoch != ch->open_epoch)
+		now = ((uint64_t)(ch->open_epoch + 1u) << TP_BOARD_TIMER_BITS) - 1u;
+	p->n_events = ch->committed - p->events_before;
+	p->used = (uint32_t)((uintptr_t)ch->wp - (uintptr_t)(p + 1));
+	put_ts(p->ts_end, now);
+	PUBLISH();
+	p->state = TP_TAG(p->seq) | TP_ST_READY;
+	ch->open = 0;
+	ch->end = 0;
+}
+
+/* Take the packet after the head for a new head: FREE, or (overwrite mode) the oldest
+ * unsent one, evicted. Returns 0 when neither is possible: the caller counts a drop. */
+static int open_next(struct tp_chan *ch, uint64_t now, uint32_t epoch)
+{
+	unsigned idx = ch->head_idx + 1u;
+	if (idx == tp_g.packets)
+		idx = 0;
+	struct tp_pkt *p = tp_pkt_at(core_of(ch), idx);
+	uint32_t seq = ch->next_seq;
+	uint32_t want = TP_TAG(seq) | TP_ST_WRITING;
+	uint32_t st = p->state;
+
+	switch (st & TP_ST_MASK) {
+	case TP_ST_FREE:
+		break;
+	case TP_ST_READY:
+		if (tp_g.mode != TP_MODE_OVERWRITE || p->pending != 0)
+			return 0;
+		if (tp_port_cas(&p->state, st, want) != st)
+			return 0; /* the drain claimed it first */
+		ch->overwritten += p->n_events;
+		break;
+	default: /* SENDING: the oldest packet is on the wire; nothing may be evicted */
+		return 0;
+	}
+	p->pending = 0;
+	p->seq = seq;
+	p->events_before = ch->committed;
+	p->dropped = ch->dropped;
+	put_ts(p->ts_begin, now);
+	PUBLISH();
+	p->state = want;
+	ch->next_seq = seq + 1u;
+	ch->head = p;
+	ch->head_idx = (uint16_t)idx;
+	arm_head(ch, p, epoch);
+	return 1;
+}
+
+/*
+ * Interrupts are masked. Returns where the record goes, or NULL after counting a drop.
+ * The record's time word (r[2]) is written here from a fresh reading of the time (the
+ * caller reloads it: no stack slot on the fast path). That reading also tells the
+ * epoch (wraps so far, counted or pending): a packet never holds two epochs, so every dt
+ * inside it is exact modulo 2^timer_bits, however long the gaps (SPEC §6.2).
+ */
+__attribute__((noinline)) static uint32_t *reserve_slow(struct tp_chan *ch, unsigned bytes)
+{
+	if (!tp_g.recording || core_of(ch) >= tp_g.cores) {
+		ch->dropped++;
+		return NULL;
+	}
+	uint32_t ovf, epoch;
+	uint64_t now = tp_now_locked(&ovf, &epoch);
+	if (ch->open) {
+		struct tp_pkt *h = ch->head;
+		uintptr_t pkt_end = (uintptr_t)h + tp_g.pkt_size;
+		if (ch->committed == h->events_before) {
+			/* Open but empty: restart it now instead of sending an empty packet. */
+			h->dropped = ch->dropped;
+			put_ts(h->ts_begin, now);
+			arm_head(ch, h, epoch);
+		} else if (epoch != ch->open_epoch || (uintptr_t)ch->wp + bytes > pkt_end) {
+			close_head(ch, now, epoch);
+			tp_port_tx_kick();
+		} else {
+			/* Same epoch and room left: only the overflow interrupt (or a pending flag)
+			 * sent us here. */
+			ch->end = pkt_end;
+		}
+	}
+	if (!ch->open && !open_next(ch, now, epoch)) {
+		ch->dropped++;
+		return NULL;
+	}
+	/* Another core's overflow interrupt may have cleared `end` before we set it. */
+	PUBLISH();
+	if (tp_ovf_count != ovf)
+		ch->end = 0;
+	uint32_t *r = ch->wp;
+	if ((uintptr_t)r + bytes > (uintptr_t)ch->head + tp_g.pkt_size) {
+		ch->dropped++; /* larger than a whole packet */
+		return NULL;
+	}
+	r[2] = (uint32_t)now & TP_TIMER_MASK;
+	return r;
+}
+
+/* The record path. Inlined into every API function so that kind, nargs and the record size
+ * are constants there. */
+__attribute__((always_inline)) static inline void record(uint32_t w0, uint32_t id, const uint32_t *args,
+							 unsigned nargs)
+{
+	const unsigned bytes = 4u * TP_REC_WORDS(nargs);
+	uint32_t key = tp_port_irq_save();
+	struct tp_chan *ch = &tp_chan[CORE_ID()];
+	uint32_t lo = tp_port_timer_lo();
+	uint32_t *r = ch->wp;
+	if (__builtin_expect((uintptr_t)r + bytes > ch->end || OVF_PENDING(), 0)) {
+		r = reserve_slow(ch, bytes);
+		if (r == NULL) {
+			tp_port_irq_restore(key);
+			return;
+		}
+		lo = r[2];
+	}
+	ch->wp = r + TP_REC_WORDS(nargs);
+	struct tp_pkt *p = ch->head;
+	p->pending++;
+	ch->committed++;
+	tp_port_irq_restore(key);
+	TESTPOINT();
+	r[0] = w0;
+	r[1] = id;
+	r[2] = lo;
+	for (unsigned i = 0; i < nargs; i++)
+		r[3 + i] = args[i];
+	PUBLISH();
+	p->pending--;
+}
+
+void tp_event0(uint32_t id)
+{
+	record(TP_REC_W0(TP_KIND_EVENT, 0), id, NULL, 0);
+}
+
+void tp_event1(uint32_t id, uint32_t a0)
+{
+	const uint32_t a[1] = {a0};
+	record(TP_REC_W0(TP_KIND_EVENT, 1), id, a, 1);
+}
+
+void tp_event2(uint32_t id, uint32_t a0, uint32_t a1)
+{
+	const uint32_t a[2] = {a0, a1};
+	record(TP_REC_W0(TP_KIND_EVENT, 2), id, a, 2);
+}
+
+void tp_event3(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2)
+{
+	const uint32_t a[3] = {a0, a1, a2};
+	record(TP_REC_W0(TP_KIND_EVENT, 3), id, a, 3);
+}
+
+void tp_event4(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3)
+{
+	const uint32_t a[4] = {a0, a1, a2, a3};
+	record(TP_REC_W0(TP_KIND_EVENT, 4), id, a, 4);
+}
+
+void tp_mark(uint32_t id)
+{
+	record(TP_REC_W0(TP_KIND_MARK, 0), id, NULL, 0);
+}
+
+void tp_span_begin(uint32_t id)
+{
+	record(TP_REC_W0(TP_KIND_SPAN_BEGIN, 0), id, NULL, 0);
+}
+
+void tp_span_end(uint32_t id)
+{
+	record(TP_REC_W0(TP_KIND_SPAN_END, 0), id, NULL, 0);
+}
+
+void tp_counter(uint32_t id, uint32_t value)
+{
+	const uint32_t a[1] = {value};
+	record(TP_REC_W0(TP_KIND_COUNTER, 1), id, a, 1);
+}
+
+void tp_isr_enter(uint32_t irq)
+{
+	record(TP_REC_W0(TP_KIND_ISR_ENTER, 0), irq, NULL, 0);
+}
+
+void tp_isr_exit(uint32_t irq)
+{
+	record(TP_REC_W0(TP_KIND_ISR_EXIT, 0), irq, NULL, 0);
+}
+
+/* Counts a drop for API misuse that cannot be encoded, so generated still adds up. */
+static void drop_one(void)
+{
+	uint32_t key = tp_port_irq_save();
+	tp_chan[CORE_ID()].dropped++;
+	tp_port_irq_restore(key);
+}
+
+void tp_record(enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs)
+{
+	if (nargs > 6u || (unsigned)kind > 7u) {
+		drop_one();
+		return;
+	}
+	/* One out-of-line copy per argument count keeps the record loop unrolled. */
+	uint32_t w0 = TP_REC_W0(kind, nargs);
+	switch (nargs) {
+	case 0: record(w0, id, args, 0); break;
+	case 1: record(w0, id, args, 1); break;
+	case 2: record(w0, id, args, 2); break;
+	case 3: record(w0, id, args, 3); break;
+	case 4: record(w0, id, args, 4); break;
+	case 5: record(w0, id, args, 5); break;
+	default: record(w0, id, args, 6); break;
+	}
+}
+
+void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned len)
+{
+	if (len > 255u || (unsigned)kind > 7u) {
+		drop_one();
+		return;
+	}
+	const unsigned words = TP_BLOB_WORDS(len);
+	uint32_t key = tp_port_irq_save();
+	struct tp_chan *ch = &tp_chan[CORE_ID()];
+	uint32_t lo = tp_port_timer_lo();
+	uint32_t *r = ch->wp;
+	if (__builtin_expect((uintptr_t)r + 4u * words > ch->end || OVF_PENDING(), 0)) {
+		r = reserve_slow(ch, 4u * words);
+		if (r == NULL) {
+			tp_port_irq_restore(key);
+			return;
+		}
+		lo = r[2];
+	}
+	ch->wp = r + words;
+	struct tp_pkt *p = ch->head;
+	p->pending++;
+	ch->committed++;
+	tp_port_irq_restore(key);
+	TESTPOINT();
+	r[0] = TP_REC_W0(kind, 7) | (uint32_t)len << 8;
+	r[1] = id;
+	r[2] = lo;
+	uint8_t *dst = (uint8_t *)(r + 3);
+	const uint8_t *src = bytes;
+	for (unsigned i = 0; i < len; i++)
+		dst[i] = src[i];
+	PUBLISH();
+	p->pending--;
+}
+
+/* ---- drain side ---- */
+
+struct tp_pkt *tp_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t *overwritten)
+{
+	struct tp_pkt *p = tp_pkt_at(core, idx);
+	uint32_t want = TP_TAG(seq) | TP_ST_READY;
+	struct tp_pkt *got = NULL;
+	uint32_t key = tp_port_irq_save();
+	if (p->state == want && p->pending == 0 &&
+	    tp_port_cas(&p->state, want, TP_TAG(seq) | TP_ST_SENDING) == want) {
+		/* Masked on this core, so no eviction on this core runs between the claim and the
+		 * sample. A writer on another core increments overwritten just after its CAS;
+		 * multi-core boards accept that window (the event then shows as link_lost in
+		 * one packet and the identity still holds over the trace). */
+		PUBLISH();
+		*overwritten = tp_chan[core].overwritten;
+		got = p;
+	}
+	tp_port_irq_restore(key);
+	return got;
+}
+
+void tp_release(struct tp_pkt *p)
+{
+	PUBLISH();
+	p->state = TP_TAG(p->seq) | TP_ST_FREE;
+}
+
+void tp_close_head_locked(unsigned core, uint32_t min_age)
+{
+	struct tp_chan *ch = &tp_chan[core];
+	if (!ch->open || ch->committed == ch->head->events_before)
+		return;
+	uint32_t ovf, epoch;
+	uint64_t now = tp_now_locked(&ovf, &epoch);
+	if (now - (((uint64_t)ch->head->ts_begin[1] << 32) | ch->head->ts_begin[0]) >= min_age)
+		close_head(ch, now, epoch);
+}
+
+void tp_stop_recording(void)
+{
+	uint32_t key = tp_port_irq_save();
+	tp_g.recording = 0;
+	for (unsigned c = 0; c < TP_MAX_CORES; c++)
+		tp_chan[c].end = 0;
+	tp_port_irq_restore(key);
+}
+
+void tp_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx, struct tp_counters *out)
+{
+	struct tp_chan *ch = &tp_chan[core];
+	struct tp_pkt *p = tp_pkt_at(core, send_idx);
+	uint32_t key = tp_port_irq_save();
+	/* Evictions take the oldest packet first, and the drain has skipped every evicted one
+	 * before send_seq, so no packet at or after send_seq is evicted yet: overwritten counts
+	 * exactly the packets before it. */
+	out->overwritten = ch->overwritten;
+	PUBLISH();
+	uint32_t st = p->state;
+	out->next_seq = send_seq;
+	if (tp_tag_cmp(st, send_seq) == 0 && (st & TP_ST_MASK) != TP_ST_FREE) {
+		out->committed = p->events_before;
+		out->dropped = p->dropped;
+	} else {
+		out->committed = ch->committed;
+		out->dropped = ch->dropped;
+	}
+	tp_port_irq_restore(key);
+}
+
+void tp_get_counters(unsigned core, struct tp_counters *out)
+{
+	if (core >= TP_MAX_CORES) {
+		out->next_seq = out->committed = out->dropped = out->overwritten = 0;
+		return;
+	}
+	struct tp_chan *ch = &tp_chan[core];
+	uint32_t key = tp_port_irq_save();
+	out->next_seq = ch->next_seq;
+	out->committed = ch->committed;
+	out->dropped = ch->dropped;
+	out->overwritten = ch->overwritten;
+	tp_port_irq_restore(key);
+}
+
+int tp_init(const struct tp_config *cfg)
+{
+	if (cfg == NULL || cfg->ring == NULL || ((uintptr_t)cfg->ring & 3u) != 0 || cfg->cores < 1 ||
+	    cfg->cores > TP_MAX_CORES || cfg->packets < 2 || cfg->packet_size < 64 ||
+	    cfg->packet_size > TP_MAX_MESSAGE || (cfg->packet_size & 3u) != 0 ||
+	    (cfg->mode != TP_MODE_DISCARD && cfg->mode != TP_MODE_OVERWRITE))
+		return -1;
+	uint32_t key = tp_port_irq_save();
+	tp_g.recording = 0;
+	tp_g.origin_seq = cfg->origin_seq;
+	tp_g.origin_events = cfg->origin_events;
+	tp_g.origin_dropped = cfg->origin_dropped;
+	tp_g.origin_overwritten = cfg->origin_overwritten;
+	tp_g.autostart = cfg->autostart;
+	tp_g.ring = cfg->ring;
+	tp_g.pkt_size = cfg->packet_size;
+	tp_g.packets = cfg->packets;
+	tp_g.cores = cfg->cores;
+	tp_g.mode = (uint8_t)cfg->mode;
+	for (unsigned c = 0; c < TP_MAX_CORES; c++) {
+		struct tp_chan *ch = &tp_chan[c];
+		ch->committed = cfg->origin_events;
+		ch->dropped = cfg->origin_dropped;
+		ch->overwritten = cfg->origin_overwritten;
+		ch->next_seq = cfg->origin_seq;
+		ch->open = 0;
+		ch->end = 0;
+		if (c >= cfg->cores) {
+			ch->head = NULL;
+			ch->wp = NULL;
+			continue;
+		}
+		for (unsigned i = 0; i < cfg->packets; i++) {
+			struct tp_pkt *p = tp_pkt_at(c, i);
+			/* Tagged older than the seq it will get, so the drain reads "not opened". */
+			p->state = TP_TAG(cfg->origin_seq + i - cfg->packets) | TP_ST_FREE;
+			p->pending = 0;
+			p->seq = 0;
+		}
+		ch->head_idx = (uint16_t)(cfg->packets - 1u);
+		ch->head = tp_pkt_at(c, ch->head_idx);
+		ch->wp = (uint32_t *)(void *)(ch->head + 1);
+	}
+	tp_drain_init();
+	tp_g.initialised = 1;
+	tp_g.recording = 1;
+	tp_port_irq_restore(key);
+	return 0;
+}

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tp_wire.c - the wire encoding of protocol/SPEC.md: varints, events, message heads,
+ * CRC-32C and a streaming COBS framer. Runs only in the drain, never on the record path,
+ * so it favours small code over speed.
+ */
+#include "tp_internal.h"
+
+unsigned tp_put_varint(uint8_t *out, uint64_t v)
+{
+	unsigned n = 0;
+	while (v >= 0x80u) {
+		out[n++] = (uint8_t)(v | 0x80u);
+		v >>= 7;
+	}
+	out[n++] = (uint8_t)v;
+	return n;
+}
+
+static unsigned varint_len(uint64_t v)
+{
+	unsigned n = 1;
+	while (v >= 0x80u) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static unsigned put_le(uint8_t *out, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		out[i] = (uint8_t)(v >> (8u * i));
+	return bytes;
+}
+
+/* 16 entries (64 bytes of flash) instead of 256: the drain is not the bottleneck. */
+static const uint32_t crc_nibble[16] = {
+	0x00000000u, 0x105EC76Fu, 0x20BD8EDEu, 0x30E349B1u, 0x417B1DBCu, 0x5125DAD3u,
+	0x61C69362u, 0x7198540Du, 0x82F63B78u, 0x92A8FC17u, 0xA24BB5A6u, 0xB21572C9u,
+	0xC38D26C4u, 0xD3D3E1ABu, 0xE330A81Au, 0xF36E6F75u,
+};
+
+/* Running CRC without the final XOR: start from 0xFFFFFFFF, XOR 0xFFFFFFFF at the end. */
+uint32_t tp_crc32c_byte(uint32_t crc, uint8_t b)
+{
+	crc ^= b;
+	crc = (crc >> 4) ^ crc_nibble[crc & 15u];
+	crc = (crc >> 4) ^ crc_nibble[crc & 15u];
+	return crc;
+}
+
+uint32_t tp_crc32c(const uint8_t *p, size_t n)
+{
+	uint32_t crc = 0xFFFFFFFFu;
+	for (size_t i = 0; i < n; i++)
+		crc = tp_crc32c_byte(crc, p[i]);
+	return crc ^ 0xFFFFFFFFu;
+}
+
+/* SPEC §6.1: fewest argument bytes wins, ties go to the lower enc. */
+static unsigned choose_enc(const uint64_t *args, unsigned nargs, unsigned *arg_bytes)
+{
+	unsigned var = 0;
+	int fits32 = 1;
+	for (unsigned i = 0; i < nargs; i++) {
+		var += varint_len(args[i]);
+		if (args[i] > 0xFFFFFFFFu)
+			fits32 = 0;
+	}
+	unsigned best = 0, best_bytes = var;
+	if (fits32 && 4u * nargs < best_bytes) {
+		best = 1;
+		best_bytes = 4u * nargs;
+	}
+	if (8u * nargs < best_bytes) {
+		best = 2;
+		best_bytes = 8u * nargs;
+	}
+	*arg_bytes = best_bytes;
+	return best;
+}
+
+unsigned tp_enc_event64(uint8_t *out, unsigned kind, uint32_t id, uint64_t dt, const uint64_t *args,
+			unsigned nargs)
+{
+	unsigned ab;
+	unsigned enc = choose_enc(args, nargs, &ab);
+	unsigned n = 0;
+	out[n++] = (uint8_t)(kind << 5 | nargs << 2 | enc);
+	n += tp_put_varint(out + n, id);
+	n += tp_put_varint(out + n, dt);
+	for (unsigned i = 0; i < nargs; i++) {
+		if (enc == 0)
+			n += tp_put_varint(out + n, args[i]);
+		else
+			n += put_le(out + n, args[i], enc == 1 ? 4u : 8u);
+	}
+	return n;
+}
+
+unsigned tp_enc_event(uint8_t *out, unsigned kind, uint32_t id, uint32_t dt, const uint32_t *args,
+		      unsigned nargs)
+{
+	uint64_t a[6];
+	for (unsigned i = 0; i < nargs; i++)
+		a[i] = args[i];
+	return tp_enc_event64(out, kind, id, dt, a, nargs);
+}
+
+unsigned tp_enc_blob_prefix(uint8_t *out, unsigned kind, uint32_t id, uint64_t dt, unsigned len)
+{
+	unsigned n = 0;
+	out[n++] = (uint8_t)(kind << 5 | 7u << 2);
+	n += tp_put_varint(out + n, id);
+	n += tp_put_varint(out + n, dt);
+	n += tp_put_varint(out + n, len);
+	return n;
+}
+
+unsigned tp_enc_packet_head(uint8_t *out, const struct tp_packet_info *pi)
+{
+	unsigned n = 0;
+	out[n++] = TP_MSG_PACKET;
+	out[n++] = pi->core;
+	n += tp_put_varint(out + n, pi->seq);
+	n += put_le(out + n, pi->ts_begin, 8);
+	n += tp_put_varint(out + n, pi->duration);
+	n += tp_put_varint(out + n, pi->events_before);
+	n += tp_put_varint(out + n, pi->dropped);
+	n += tp_put_varint(out + n, pi->overwritten);
+	n += tp_put_varint(out + n, pi->n_events);
+	return n;
+}
+
+unsigned tp_enc_status(uint8_t *out, const struct tp_status_info *si)
+{
+	unsigned n = 0;
+	out[n++] = TP_MSG_STATUS;
+	out[n++] = si->core;
+	out[n++] = si->final ? 1u : 0u;
+	n += put_le(out + n, si->ts, 8);
+	n += tp_put_varint(out + n, si->c.next_seq);
+	n += tp_put_varint(out + n, si->c.committed);
+	n += tp_put_varint(out + n, si->c.dropped);
+	n += tp_put_varint(out + n, si->c.overwritten);
+	return n;
+}
+
+unsigned tp_enc_header_fixed(uint8_t *out, const struct tp_header_info *hi)
+{
+	unsigned n = 0;
+	out[n++] = TP_MSG_HEADER;
+	out[n++] = 'T';
+	out[n++] = 'P';
+	out[n++] = 'I';
+	out[n++] = 'P';
+	out[n++] = TP_PROTOCOL_VERSION;
+	out[n++] = hi->boot ? 1u : 0u;
+	out[n++] = hi->cores;
+	out[n++] = hi->mode;
+	out[n++] = hi->timer_bits;
+	n += put_le(out + n, hi->timer_hz, 4);
+	n += put_le(out + n, hi->packet_size, 2);
+	n += put_le(out + n, hi->packets, 2);
+	n += put_le(out + n, hi->ts, 8);
+	n += put_le(out + n, hi->session, 4);
+	unsigned len = hi->build_id_len > 32u ? 32u : hi->build_id_len;
+	out[n++] = (uint8_t)len;
+	for (unsigned i = 0; i < len; i++)
+		out[n++] = hi->build_id[i];
+	return n;
+}
+
+unsigned tp_enc_origin(uint8_t *out, uint32_t seq, uint32_t events, uint32_t dropped, uint32_t overwritten)
+{
+	unsigned n = tp_put_varint(out, seq);
+	n += tp_put_varint(out + n, events);
+	n += tp_put_varint(out + n, dropped);
+	n += tp_put_varint(out + n, overwritten);
+	return n;
+}
+
+/* ---- streaming COBS ---- */
+
+void tp_framer_begin(struct tp_framer *f)
+{
+	f->glen = 0;
+	f->out_len = 0;
+	f->out_pos = 0;
+	f->phase = 0;
+	f->crc = 0xFFFFFFFFu;
+}
+
+/* A group ends at a zero byte (implicit in the code) or after 254 data bytes (code 0xFF). */
+static void cobs_put(struct tp_framer *f, uint8_t b)
+{
+	if (b == 0) {
+		f->grp[0] = (uint8_t)(f->glen + 1u);
+		f->out_len = (uint16_t)(f->glen + 1u);
+		f->out_pos = 0;
+		f->glen = 0;
+		return;
+	}
+	f->grp[1u + f->glen++] = b;
+	if (f->glen == 254u) {
+		f->grp[0] = 0xFF;
+		f->out_len = 255;
+		f->out_pos = 0;
+		f->glen = 0;
+	}
+}
+
+static int framer_busy(const struct tp_framer *f)
+{
+	return f->out_pos < f->out_len;
+}
+
+int tp_framer_feed(struct tp_framer *f, uint8_t b)
+{
+	if (framer_busy(f))
+		return 0;
+	f->out_len = 0;
+	f->out_pos = 0;
+	f->crc = tp_crc32c_byte(f->crc, b);
+	cobs_put(f, b);
+	return 1;
+}
+
+int tp_framer_finish(struct tp_framer *f)
+{
+	while (!framer_busy(f)) {
+		f->out_len = 0;
+		f->out_pos = 0;
+		if (f->phase < 4u) {
+			uint32_t crc = f->crc ^ 0xFFFFFFFFu;
+			cobs_put(f, (uint8_t)(crc >> (8u * f->phase)));
+			f->phase++;
+		} else if (f->phase == 4u) {
+			/* The group that ends the frame has no implicit zero after it. */
+			f->grp[0] = (uint8_t)(f->glen + 1u);
+			f->out_len = (uint16_t)(f->glen + 1u);
+			f->glen = 0;
+			f->phase = 5;
+		} else if (f->phase == 5u) {
+			f->grp[0] = 0;
+			f->out_len = 1;
+			f->phase = 6;
+		} else {
+			f->phase = 7;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+size_t tp_frame_buffer(const uint8_t *msg, size_t n, uint8_t *out)
+{
+	struct tp_framer f;
+	size_t o = 0;
+	size_t i = 0;
+	tp_framer_begin(&f);
+	for (;;) {
+		while (f.out_pos < f.out_len)
+			out[o++] = f.grp[f.out_pos++];
+		if (i < n) {
+			tp_framer_feed(&f, msg[i++]);
+			continue;
+		}
+		if (tp_framer_finish(&f))
+			return o;
+	}
+}

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_cmd.c - host commands (SPEC §8) and transport behaviour: nothing is sent before
+ * CMD_START, STOP/HEADER/FLUSH/DUMP do what the spec says, and garbage, bad CRCs, bodies,
+ * unknown types and oversized frames are ignored.
+ */
+#include <string.h>
+#include "tp_test.h"
+
+static void feed(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		tp_rx_byte(b[i]);
+}
+
+/* Frames an arbitrary message (with a correct or broken CRC) to the target. */
+static void send_msg(const uint8_t *msg, size_t n, int break_crc)
+{
+	uint8_t m[64], f[80];
+	memcpy(m, msg, n);
+	uint32_t crc = tp_crc32c(msg, n);
+	if (break_crc)
+		crc ^= 0xFF000000u;
+	for (int i = 0; i < 4; i++)
+		m[n + i] = (uint8_t)(crc >> (8 * i));
+	/* Frame message+crc as raw COBS data: reuse the framer, then drop its own CRC. */
+	struct tp_framer fr;
+	size_t o = 0;
+	tp_framer_begin(&fr);
+	for (size_t i = 0; i < n + 4; i++) {
+		while (fr.out_pos < fr.out_len)
+			f[o++] = fr.grp[fr.out_pos++];
+		tp_framer_feed(&fr, m[i]);
+	}
+	while (fr.out_pos < fr.out_len)
+		f[o++] = fr.grp[fr.out_pos++];
+	f[o++] = (uint8_t)(fr.glen + 1);
+	for (unsigned i = 0; i < fr.glen; i++)
+		f[o++] = fr.grp[1 + i];
+	f[o++] = 0;
+	feed(f, o);
+}
+
+static void nothing_before_start(void)
+{
+	REQUIRE(tt_init(TP_MODE_DISCARD, 128, 4, 1) == 0);
+	for (int i = 0; i < 100; i++) {
+		tp_event2(1, 2, 3);
+		host_advance(5);
+		tp_poll();
+	}
+	tp_flush(); /* not started: returns without sending */
+	CHECK_EQ(host_tx_len, 0);
+	CHECK(!tp_started());
+	/* Recording went on: the ring filled, the rest was dropped. */
+	struct tp_counters c;
+	tp_get_counters(0, &c);
+	CHECK(c.committed > 0);
+	CHECK(c.dropped > 0);
+	CHECK_EQ(c.committed + c.dropped, 100);
+	/* START: BOOT header, a status, then the held packets; the identity holds. */
+	tt_command(TP_CMD_START);
+	CHECK(tp_started());
+	tp_flush();
+	struct dec_stream s;
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	CHECK_EQ(s.n_bad, 0);
+	REQUIRE(s.n_headers >= 1);
+	CHECK_EQ(s.order[0], DEC_HEADER);
+	CHECK_EQ(s.headers[0].flags, 1);
+	struct dec_totals t;
+	REQUIRE(dec_account(&s, 0, &t));
+	CHECK_EQ(t.generated, 100);
+	CHECK_EQ(t.dropped, c.dropped);
+	CHECK_EQ(t.link_lost, 0);
+	dec_free(&s);
+}
+
+static void header_stop_start(void)
+{
+	static const uint8_t id[4] = {0xDE, 0xAD, 0xBE, 0xEF};
+	host_set_build_id(id, 4);
+	REQUIRE(tt_init(TP_MODE_OVERWRITE, 128, 4, 2) == 0);
+	tt_command(TP_CMD_START);
+	tt_drain();
+	tt_command(TP_CMD_HEADER);
+	tt_drain();
+	struct dec_stream s;
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	REQUIRE(s.n_headers == 2);
+	CHECK_EQ(s.headers[0].flags, 1);
+	CHECK_EQ(s.headers[1].flags, 0); /* BOOT only on the first */
+	CHECK_EQ(s.headers[1].mode, 1);
+	CHECK_EQ(s.headers[1].cores, 2);
+	CHECK_EQ(s.headers[1].build_id_len, 4);
+	CHECK(memcmp(s.headers[1].build_id, id, 4) == 0);
+	CHECK_EQ(s.headers[0].session, s.headers[1].session);
+	CHECK_EQ(s.n_statuses, 2); /* one per core after START */
+	dec_free(&s);
+
+	tt_command(TP_CMD_STOP);
+	CHECK(!tp_started());
+	size_t before = host_tx_len;
+	for (int i = 0; i < 50; i++)
+		tp_event0(1);
+	tt_drain();
+	tt_command(TP_CMD_HEADER); /* stopped: asked for, but not sent until START */
+	tt_drain();
+	CHECK_EQ(host_tx_len, before);
+	tt_command(TP_CMD_START);
+	tt_drain();
+	CHECK(host_tx_len > before);
+	host_set_build_id(NULL, 0);
+}
+
+/* A frame in flight when STOP arrives is finished, never cut. */
+static void stop_mid_frame(void)
+{
+	REQUIRE(tt_init(TP_MODE_DISCARD, 512, 4, 1) == 0);
+	tt_command(TP_CMD_START);
+	tt_drain();
+	for (int i = 0; i < 60; i++)
+		tp_event4(i, 1, 2, 3, 4);
+	tp_poll(); /* nothing closed yet */
+	tp_flush();
+	size_t full = host_tx_len;
+	tt_reset();
+	REQUIRE(tt_init(TP_MODE_DISCARD, 512, 4, 1) == 0);
+	tt_command(TP_CMD_START);
+	tt_drain();
+	for (int i = 0; i < 60; i++)
+		tp_event4(i, 1, 2, 3, 4);
+	host_tx_budget = 0;
+	tt_command(TP_CMD_FLUSH);
+	host_tx_budget = 20;
+	tp_poll(); /* 20 bytes of the packet frame */
+	tt_command(TP_CMD_STOP);
+	host_tx_budget = SIZE_MAX;
+	tt_drain();
+	struct dec_stream s;
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	CHECK_EQ(s.n_bad, 0); /* the frame completed */
+	CHECK(host_tx_len < full); /* and nothing after it */
+	dec_free(&s);
+}
+
+static void garbage_ignored(void)
+{
+	REQUIRE(tt_init(TP_MODE_DISCARD, 128, 4, 1) == 0);
+	/* random bytes, never a valid START */
+	for (int i = 0; i < 20000; i++) {
+		uint8_t b = (uint8_t)tt_rand();
+		if (b == 0x10)
+			b = 0x11;
+		tp_rx_byte(b);
+	}
+	tp_rx_byte(0);
+	const uint8_t start = TP_CMD_START;
+	send_msg(&start, 1, 1); /* bad CRC */
+	const uint8_t with_body[2] = {TP_CMD_START, 0x01};
+	send_msg(with_body, 2, 0); /* commands have no body */
+	const uint8_t unknown = 0x15;
+	send_msg(&unknown, 1, 0);
+	const uint8_t packet_type = TP_MSG_PACKET;
+	send_msg(&packet_type, 1, 0);
+	uint8_t huge[40];
+	memset(huge, 0x10, sizeof huge);
+	feed(huge, sizeof huge); /* oversized, then a valid frame glued to its end */
+	uint8_t fr[16];
+	size_t n = tp_frame_buffer(&start, 1, fr);
+	feed(fr, n);
+	uint8_t bad_cobs[] = {0x09, 0x10, 0x01, 0x00}; /* code points past the end */
+	feed(bad_cobs, sizeof bad_cobs);
+	tt_drain();
+	CHECK(!tp_started());
+	CHECK_EQ(host_tx_len, 0);
+	/* After all that the parser is in sync: a clean START works. */
+	tt_command(TP_CMD_START);
+	CHECK(tp_started());
+	/* A START split by a stray delimiter is two broken frames, not a command. */
+	tt_command(TP_CMD_STOP);
+	CHECK(!tp_started());
+	tp_rx_byte(fr[0]);
+	tp_rx_byte(0);
+	feed(fr + 1, n - 1);
+	CHECK(!tp_started());
+}
+
+static void dump_stops_recording(void)
+{
+	REQUIRE(tt_init(TP_MODE_OVERWRITE, 128, 4, 1) == 0);
+	for (int i = 0; i < 500; i++) {
+		tp_event1(i, i);
+		host_advance(3);
+	}
+	struct tp_counters c0;
+	tp_get_counters(0, &c0);
+	CHECK(c0.overwritten > 0);
+	tt_command(TP_CMD_DUMP); /* implies start */
+	CHECK(tp_dump_requested());
+	CHECK(tp_started());
+	for (int i = 0; i < 10; i++)
+		tp_event0(1); /* after the dump: dropped */
+	tt_drain();
+	struct tp_counters c1;
+	tp_get_counters(0, &c1);
+	CHECK_EQ(c1.dropped, c0.dropped + 10);
+	CHECK_EQ(c1.committed, c0.committed);
+	struct dec_stream s;
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	CHECK_EQ(s.n_bad, 0);
+	REQUIRE(s.n_statuses >= 1);
+	CHECK(s.statuses[s.n_statuses - 1].final);
+	struct dec_totals t;
+	REQUIRE(dec_account(&s, 0, &t));
+	CHECK_EQ(t.generated, 510);
+	CHECK_EQ(t.overwritten, c1.overwritten);
+	CHECK_EQ(t.link_lost, 0);
+	/* The newest events survived: the last decoded event is the last one recorded. */
+	REQUIRE(s.n_events > 0);
+	CHECK_EQ(s.events[s.n_events - 1].id, 499);
+	dec_free(&s);
+}
+
+/* The drain is not re-entered: a tx interrupt during a poll returns at once. */
+static int reentered;
+static void reenter_hook(void)
+{
+	size_t before = host_tx_len;
+	tp_tx_isr();
+	reentered = host_tx_len != before;
+}
+
+static void drain_not_reentrant(void)
+{
+	REQUIRE(tt_init(TP_MODE_DISCARD, 128, 4, 1) == 0);
+	tt_command(TP_CMD_START);
+	host_tx_hook = reenter_hook; /* a TX interrupt in the middle of a poll */
+	tt_drain();
+	CHECK(host_tx_len > 0);
+	CHECK(!reentered);
+}
+
+int main(void)
+{
+	RUN(nothing_before_start);
+	RUN(header_stop_start);
+	RUN(stop_mid_frame);
+	RUN(garbage_ignored);
+	RUN(dump_stops_recording);
+	RUN(drain_not_reentrant);
+	return tt_summary("test_cmd");
+}

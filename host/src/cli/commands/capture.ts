@@ -1,0 +1,35 @@
+// tracepipe capture --port <path>: live capture from a board on a serial port (USB-CDC or UART).
+import type { Command } from 'commander';
+import { captureFromPort } from '../live-run.js';
+import { parseBaud, parseSeconds } from '../options.js';
+import { reportLive } from './run.js';
+import { CliError } from '../errors.js';
+import { choosePort, listSerialPorts } from '../../io/ports.js';
+
+export function register(program: Command): void {
+  program
+    .command('capture')
+    .description('capture a live trace from a board on a serial port (sends CMD_START when the port opens)')
+    .option('--port <path>', 'serial port, e.g. /dev/ttyACM0 (default: the one recognised board, see `tracepipe ports`)')
+    .option('--baud <n>', 'baud rate', parseBaud, 115200)
+    .option('-o, --output <file>', 'capture file to write', 'trace.tpt')
+    .option('--duration <seconds>', 'stop after this long (default: Ctrl-C, or when the port goes away)', parseSeconds)
+    .option('--reconnect', 'when the port goes away, wait for it to come back and continue the same capture')
+    .action(async (opts: { port?: string; baud: number; output: string; duration?: number; reconnect?: boolean }) => {
+      let port = opts.port;
+      if (port === undefined) {
+        const choice = choosePort(await listSerialPorts());
+        if (choice.port === undefined) throw new CliError(choice.message);
+        process.stderr.write(`tracepipe: using ${choice.port}, ${choice.reason}\n`);
+        port = choice.port;
+      }
+      const summary = await captureFromPort({
+        port,
+        baud: opts.baud,
+        output: opts.output,
+        durationS: opts.duration,
+        reconnect: opts.reconnect === true,
+      });
+      reportLive(summary);
+    });
+}

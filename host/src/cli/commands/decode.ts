@@ -1,0 +1,38 @@
+// tracepipe decode <file>: one line per record on stdout (text or JSONL), warnings on stderr.
+import type { Command } from 'commander';
+import { recordToJson } from '../../core/jsonl.js';
+import { recordToText } from '../../core/text.js';
+import type { TraceRecord } from '../../core/types.js';
+import { UsageError } from '../errors.js';
+import { LineWriter } from '../output.js';
+import { decodeTraceFile } from '../trace-file.js';
+
+const FORMATS = ['text', 'jsonl'] as const;
+
+export function register(program: Command): void {
+  program
+    .command('decode')
+    .description('decode a capture (.tpt) or raw stream file: events, losses, headers and statuses, one per line')
+    .argument('<file>', 'capture file, or a raw byte stream such as QEMU -serial file: output')
+    .option('-f, --format <format>', `output format: ${FORMATS.join(' or ')}`, 'text')
+    .option('--events-only', 'print only event records')
+    .option('-v, --verbose', 'also print informational notices on stderr')
+    .action(async (file: string, opts: { format: string; eventsOnly?: boolean; verbose?: boolean }) => {
+      if (!(FORMATS as readonly string[]).includes(opts.format)) {
+        throw new UsageError(`unknown format '${opts.format}'; use ${FORMATS.join(' or ')}`);
+      }
+      const out = new LineWriter();
+      const format: (rec: TraceRecord) => string =
+        opts.format === 'jsonl' ? (rec) => JSON.stringify(recordToJson(rec)) : recordToText;
+      await decodeTraceFile(file, {
+        onRecord: (rec) => {
+          if (opts.eventsOnly && rec.type !== 'event') return;
+          out.line(format(rec));
+        },
+        warn: (line) => process.stderr.write(`tracepipe: ${line}\n`),
+        verbose: opts.verbose,
+        afterChunk: () => out.flush(),
+      });
+      await out.flush();
+    });
+}

@@ -1,0 +1,51 @@
+// tracepipe run --board <board> <app.elf>: the firmware under QEMU, captured live through the
+// emulated UART on a pty (the same serial path as a board on USB).
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+import { runUnderQemu, summaryLines, type LiveSummary } from '../live-run.js';
+import { parseBaud, parseSeconds } from '../options.js';
+import { compareGroundTruth } from '../ground-truth.js';
+
+export const DEFAULT_BOARD = 'qemu-mps2-an385';
+
+/** Prints the summary; throws when the run itself failed (the capture is kept either way). */
+export function reportLive(s: LiveSummary): void {
+  process.stdout.write(`${summaryLines(s).join('\n')}\n`);
+  if (s.live.flushed === false) {
+    process.stderr.write('tracepipe: warning: not every core sent its FINAL status after CMD_FLUSH; the books may not be closed\n');
+  }
+  if (s.groundTruth.length > 0 && !compareGroundTruth(s.groundTruth, s.stats).match) {
+    process.stderr.write("tracepipe: warning: the host's accounting differs from the firmware's ground truth\n");
+  }
+  if (s.live.error) throw new CliError(`${s.live.error.message} (capture ${s.output} holds everything received)`);
+  const q = s.qemuExit;
+  if (q && !q.killed && q.code !== 0) {
+    throw new CliError(
+      `QEMU exited with ${q.code !== null ? `status ${q.code}` : `signal ${q.signal}`} ` +
+        `(capture ${s.output} holds everything received)`,
+    );
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run firmware under QEMU and capture its trace live through the UART pty')
+    .argument('<app.elf>', 'firmware ELF built for the board')
+    .option('--board <name>', 'board to emulate (boards/<name>/board.json gives the QEMU machine)', DEFAULT_BOARD)
+    .option('-o, --output <file>', 'capture file to write', 'trace.tpt')
+    .option('--duration <seconds>', 'stop after this long (default: when the firmware exits, or Ctrl-C)', parseSeconds)
+    .option('--semihost-log <file>', "copy the firmware's semihosting output (ground truth) to this file")
+    .option('--baud <n>', 'baud rate set on the pty', parseBaud, 115200)
+    .action(async (elf: string, opts: { board: string; output: string; duration?: number; semihostLog?: string; baud: number }) => {
+      const summary = await runUnderQemu({
+        board: opts.board,
+        elf,
+        output: opts.output,
+        durationS: opts.duration,
+        semihostLog: opts.semihostLog,
+        baud: opts.baud,
+      });
+      reportLive(summary);
+    });
+}

@@ -1,0 +1,108 @@
+// `--elf <app.elf>` and `--force`, shared by every command that decodes (SPEC §11): the
+// firmware ELF names events and formats logs; its GNU build id must match the stream's.
+// Without --elf nothing changes: raw ids and arguments.
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import {
+  BuildIdMismatchError,
+  loadMetadata,
+  MetadataApplier,
+  MetadataError,
+  nameOf,
+  nameTable,
+} from '../core/metadata.js';
+import type { CoreStats, StreamHeader, TraceEvent, TraceRecord } from '../core/types.js';
+import type { ExportInfo, Exporter } from '../export/types.js';
+import { CliError } from './errors.js';
+
+export interface ElfOptions {
+  elf?: string;
+  force?: boolean;
+}
+
+export function addElfOptions(cmd: Command): Command {
+  return cmd
+    .option('--elf <app.elf>', 'firmware ELF: event names and log text from its .tp_meta section (checked by build id)')
+    .option('--force', 'use the --elf file even when its build id differs from the stream (with a warning)');
+}
+
+/** The commands that decode a stream take --elf/--force (called once by createProgram). */
+export const ELF_COMMANDS = ['decode', 'stats', 'export', 'view', 'run', 'capture'];
+export function addElfOptionsTo(program: Command): void {
+  for (const c of program.commands) if (ELF_COMMANDS.includes(c.name())) addElfOptions(c);
+}
+
+/** Reads the --elf file; undefined without --elf. Bad files become one-line CliErrors. */
+export async function openElf(options: object, warn: (line: string) => void): Promise<MetadataApplier | undefined> {
+  const opts = options as ElfOptions;
+  if (!opts.elf) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(opts.elf);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new CliError(`${opts.elf}: no such file (--elf)`);
+    if (e.code === 'EISDIR') throw new CliError(`${opts.elf} is a folder, not a firmware ELF (--elf)`);
+    throw new CliError(`cannot read ${opts.elf}: ${e.message}`);
+  }
+  try {
+    const meta = loadMetadata(bytes);
+    return new MetadataApplier(meta, opts.force === true, (m) => warn(`warning: ${m}`));
+  } catch (err) {
+    if (err instanceof MetadataError) throw new CliError(`${opts.elf}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Live commands: check the header the capture saw, after the capture (which is kept). */
+export function checkCapturedBuildId(applier: MetadataApplier | undefined, header: StreamHeader | null, output: string): void {
+  if (!applier || !header) return;
+  try {
+    applier.checkHeader(header.buildId);
+  } catch (err) {
+    if (err instanceof BuildIdMismatchError) throw new CliError(`${err.message} (capture ${output} is kept)`);
+    throw err;
+  }
+}
+
+/** Counts events per kind and name, for `stats --elf`. */
+export class NameCounter {
+  private readonly counts = new Map<string, { kind: string; name: string; count: number }>();
+
+  add(ev: TraceEvent): void {
+    const name = nameOf(ev);
+    const key = `${ev.kind}\u0000${name}`;
+    const c = this.counts.get(key);
+    if (c) c.count++;
+    else this.counts.set(key, { kind: ev.kind, name, count: 1 });
+  }
+
+  /** most frequent first, then by kind and name */
+  rows(): { kind: string; name: string; count: number }[] {
+    return [...this.counts.values()].sort(
+      (a, b) => b.count - a.count || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name),
+    );
+  }
+
+  table(): string[] {
+    const rows = this.rows();
+    const w = Math.max(5, ...rows.map((r) => r.count.toString().length));
+    return ['events by name:', ...rows.map((r) => `  ${r.count.toString().padStart(w)}  ${r.kind.padEnd(10)} ${r.name}`)];
+  }
+}
+
+/** An exporter that sees named events and gets the name table in its ExportInfo. */
+export function withNames(exporter: Exporter, names: MetadataApplier | undefined): Exporter {
+  if (!names) return exporter;
+  return {
+    begin(info: ExportInfo): void {
+      exporter.begin({ ...info, names: nameTable(names.meta) });
+    },
+    record(rec: TraceRecord): void {
+      exporter.record(names.apply(rec));
+    },
+    end(stats: CoreStats[]): void {
+      exporter.end(stats);
+    },
+  };
+}

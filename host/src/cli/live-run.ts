@@ -1,0 +1,221 @@
+// The two live capture flows behind `run`, `demo` and `capture`: firmware under QEMU through its
+// UART pty, and a real board on a serial port. Both end with the capture file closed and a
+// summary; errors after the capture started still leave a valid file.
+import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import type { CoreStats, StreamHeader } from '../core/types.js';
+import { CaptureWriter } from '../io/capture-writer.js';
+import { runLive, type LiveResult } from '../io/live.js';
+import { startQemu, type QemuExit } from '../io/qemu.js';
+import { findRepoRoot, listQemuBoards, loadBoard } from '../io/repo.js';
+import { DEFAULT_BAUD, openSerialPort, closePort, type SerialPort } from '../io/serial.js';
+import { CliError } from './errors.js';
+import { compareGroundTruth, parseGroundTruthLine, type GroundTruth } from './ground-truth.js';
+import { LiveDecoder } from './live-decoder.js';
+import { statsTable } from './stats-format.js';
+import { VERSION } from './version.js';
+
+export interface LiveSummary {
+  output: string;
+  live: LiveResult;
+  stats: CoreStats[];
+  header: StreamHeader | null;
+  notices: Map<string, number>;
+  groundTruth: GroundTruth[];
+  qemuExit?: QemuExit;
+}
+
+export interface QemuRunOptions {
+  board: string;
+  elf: string;
+  output: string;
+  durationS?: number;
+  semihostLog?: string;
+  baud?: number;
+  /** echo the firmware's semihosting lines (other than ground truth) to stderr */
+  echoTarget?: boolean;
+}
+
+const REASONS: Record<LiveResult['reason'], string> = {
+  duration: 'duration reached',
+  interrupt: 'interrupted',
+  'target-exit': 'firmware exited',
+  disconnect: 'port disconnected',
+  error: 'error',
+};
+
+function checkElf(elf: string): string {
+  const path = resolve(elf);
+  if (!existsSync(path)) throw new CliError(`${elf}: no such file`);
+  if (statSync(path).isDirectory()) throw new CliError(`${elf} is a folder, not a firmware ELF`);
+  return path;
+}
+
+export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
+  const root = findRepoRoot();
+  let board;
+  try {
+    board = loadBoard(root, o.board);
+  } catch (err) {
+    const qemuBoards = listQemuBoards(root);
+    if (/unknown board/.test((err as Error).message)) {
+      throw new CliError(`unknown board '${o.board}'. Valid boards for run: ${qemuBoards.join(', ') || '(none found)'}`);
+    }
+    throw new CliError((err as Error).message);
+  }
+  if (!board.qemuMachine) {
+    throw new CliError(
+      `board '${o.board}' does not run under QEMU (boards that do: ${listQemuBoards(root).join(', ')}); ` +
+        `use 'tracepipe capture --port <path>' for a real board`,
+    );
+  }
+  const elf = checkElf(o.elf);
+  const baud = o.baud ?? DEFAULT_BAUD;
+
+  const groundTruth: GroundTruth[] = [];
+  const qemu = await startQemu({
+    machine: board.qemuMachine,
+    elf,
+    extraArgs: board.qemuArgs,
+    semihostLog: o.semihostLog,
+    onLine: (line) => {
+      const gt = parseGroundTruthLine(line);
+      if (gt && gt !== 'done') groundTruth.push(gt);
+      else if (gt === undefined && o.echoTarget !== false && line.trim() !== '') {
+        // QEMU's own messages share its stderr with the firmware's semihosting output.
+        if (/^qemu-system-\w+: terminating on signal/.test(line)) return;
+        process.stderr.write(/^qemu-system-\w+:/.test(line) ? `tracepipe: ${line}\n` : `target: ${line}\n`);
+      }
+    },
+  }).catch((err: Error) => {
+    throw new CliError(err.message);
+  });
+
+  let writer: CaptureWriter;
+  let port: SerialPort;
+  try {
+    writer = CaptureWriter.create(o.output, {
+      source: 'qemu',
+      board: o.board,
+      machine: board.qemuMachine,
+      elf,
+      port: qemu.ptyPath,
+      baud,
+      start_time: new Date().toISOString(),
+      writer: `tracepipe ${VERSION}`,
+    });
+  } catch (err) {
+    await qemu.stop();
+    throw new CliError((err as Error).message);
+  }
+  try {
+    // The firmware transmits nothing before CMD_START, which runLive sends once the pty is open.
+    port = await openSerialPort(qemu.ptyPath, baud);
+  } catch (err) {
+    writer.close();
+    await qemu.stop();
+    throw new CliError((err as Error).message);
+  }
+
+  const observer = new LiveDecoder();
+  let live: LiveResult;
+  try {
+    live = await runLive({
+      port,
+      writer,
+      observer,
+      durationS: o.durationS,
+      endLink: async () => {
+        await qemu.stop();
+      },
+      targetGone: qemu.exited,
+      ackFinal: true,
+      status: process.stderr,
+      handleSignals: true,
+    });
+  } finally {
+    writer.close();
+    if (port.isOpen) await closePort(port);
+    if (!qemu.hasExited()) await qemu.stop();
+  }
+  const qemuExit = await qemu.exited;
+  const { stats, header } = observer.finish();
+  return { output: o.output, live, stats, header, notices: observer.notices, groundTruth, qemuExit };
+}
+
+export interface PortCaptureOptions {
+  port: string;
+  baud?: number;
+  output: string;
+  durationS?: number;
+  reconnect?: boolean;
+}
+
+export async function captureFromPort(o: PortCaptureOptions): Promise<LiveSummary> {
+  const baud = o.baud ?? DEFAULT_BAUD;
+  let port: SerialPort;
+  try {
+    port = await openSerialPort(o.port, baud);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  let writer: CaptureWriter;
+  try {
+    writer = CaptureWriter.create(o.output, {
+      source: 'serial',
+      port: o.port,
+      baud,
+      start_time: new Date().toISOString(),
+      writer: `tracepipe ${VERSION}`,
+    });
+  } catch (err) {
+    await closePort(port);
+    throw new CliError((err as Error).message);
+  }
+  const observer = new LiveDecoder();
+  let live: LiveResult;
+  try {
+    live = await runLive({
+      port,
+      writer,
+      observer,
+      durationS: o.durationS,
+      reopen: o.reconnect ? () => openSerialPort(o.port, baud) : undefined,
+      portPath: o.port,
+      status: process.stderr,
+      handleSignals: true,
+    });
+  } finally {
+    writer.close();
+  }
+  const { stats, header } = observer.finish();
+  return { output: o.output, live, stats, header, notices: observer.notices, groundTruth: [] };
+}
+
+/** The summary lines printed on stdout at the end of a live capture. */
+export function summaryLines(s: LiveSummary): string[] {
+  const lines: string[] = [];
+  const l = s.live;
+  lines.push(
+    `capture: ${s.output} (${l.bytes} bytes in ${l.seconds.toFixed(1)} s; stopped: ${REASONS[l.reason]}` +
+      (l.reconnects ? `; ${l.reconnects} reconnects` : '') +
+      ')',
+  );
+  if (s.header) {
+    lines.push(
+      `target: ${s.header.cores} core(s), ${s.header.mode} mode, timer ${s.header.timerHz} Hz/${s.header.timerBits} bit` +
+        (s.header.buildId ? `, build-id ${s.header.buildId}` : ''),
+    );
+  }
+  if (s.stats.length > 0) lines.push(...statsTable(s.stats));
+  else lines.push('no trace data decoded');
+  if (s.notices.size > 0) {
+    const parts = [...s.notices.entries()].map(([code, n]) => `${code} ${n}`);
+    lines.push(`frames discarded: ${parts.join(', ')} (see 'tracepipe decode ${s.output}')`);
+  }
+  if (s.groundTruth.length > 0) {
+    const cmp = compareGroundTruth(s.groundTruth, s.stats);
+    lines.push(...cmp.lines.map((x) => `ground truth ${x}`));
+  }
+  return lines;
+}

@@ -1,0 +1,231 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cobsDecode, cobsEncode, cobsMaxLen } from './cobs.js';
+import { crc32c } from './crc32c.js';
+import { commandMessage, frame, packetMessage, putEvent, argEncoding } from './encode.js';
+import { FrameSplitter, MAX_COBS } from './frames.js';
+import { TimelineMerge } from './merge.js';
+import { PacketClock, ticksToNs } from './time.js';
+import { Cursor, WireError, putVarU32, putVarU64 } from './varint.js';
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
+
+function crcBitwise(b: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const x of b) {
+    c ^= x;
+    for (let i = 0; i < 8; i++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+describe('crc32c', () => {
+  it('has the SPEC check value', () => {
+    expect(crc32c(new TextEncoder().encode('123456789'))).toBe(0xe3069283);
+    expect(crc32c(new Uint8Array(0))).toBe(0);
+  });
+  it('slicing-by-8 equals the bitwise definition at every length and alignment', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), fc.nat(8), (b, skip) => {
+        const s = Math.min(skip, b.length);
+        expect(crc32c(b, s)).toBe(crcBitwise(b.subarray(s)));
+      }),
+    );
+  });
+});
+
+describe('cobs', () => {
+  const run = (n: number, fill = 0x11): Uint8Array => new Uint8Array(n).fill(fill);
+  it('encodes the boundary runs exactly', () => {
+    expect(hex(cobsEncode(new Uint8Array(0)))).toBe('01');
+    expect(hex(cobsEncode(bytes('00')))).toBe('0101');
+    expect(hex(cobsEncode(bytes('11')))).toBe('0211');
+    expect(hex(cobsEncode(bytes('1100')))).toBe('021101');
+    expect(hex(cobsEncode(bytes('0011')))).toBe('010211');
+    const e253 = cobsEncode(run(253));
+    expect(e253.length).toBe(254);
+    expect(e253[0]).toBe(254);
+    const e254 = cobsEncode(run(254));
+    // a full 0xFF group carries no implicit zero; the original form then closes with 01
+    expect(e254.length).toBe(256);
+    expect([e254[0], e254[255]]).toEqual([0xff, 0x01]);
+    const e255 = cobsEncode(run(255));
+    expect(e255.length).toBe(257);
+    expect([e255[0], e255[255], e255[256]]).toEqual([0xff, 0x02, 0x11]);
+    const e256 = cobsEncode(run(256));
+    expect([e256[0], e256[255], e256.length]).toEqual([0xff, 0x03, 258]);
+  });
+  it('round-trips runs of 0, 1, 253, 254, 255, 256 bytes around zeros, with no 0x00 inside', () => {
+    for (const n of [0, 1, 253, 254, 255, 256, 508, 509]) {
+      for (const shape of [run(n), Uint8Array.from([...run(n), 0]), Uint8Array.from([0, ...run(n), 0, 0, ...run(n)])]) {
+        const e = cobsEncode(shape);
+        expect(e.includes(0)).toBe(false);
+        expect(e.length).toBeLessThanOrEqual(cobsMaxLen(shape.length));
+        expect(hex(cobsDecode(e)!)).toBe(hex(shape));
+      }
+    }
+  });
+  it('rejects a code byte past the end and an inner zero', () => {
+    expect(cobsDecode(bytes('050102'))).toBeNull();
+    expect(cobsDecode(bytes('030100'))).toBeNull();
+  });
+  it('the streaming splitter decodes like cobsDecode for any content and chunking', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 600 }), { maxLength: 5 }), fc.integer({ min: 1, max: 700 }), (msgs, step) => {
+        const stream = Buffer.concat(msgs.map((m) => Buffer.concat([Buffer.from(cobsEncode(m)), Buffer.from([0])])));
+        const got: string[] = [];
+        const sp = new FrameSplitter({
+          frame: (buf, len) => got.push(hex(buf.subarray(0, len))),
+          bad: (code) => got.push(code),
+        });
+        for (let p = 0; p < stream.length; p += step) sp.push(stream.subarray(p, p + step));
+        expect(got).toEqual(msgs.map((m) => (cobsMaxLen(m.length) > MAX_COBS && cobsEncode(m).length > MAX_COBS ? 'frame_too_long' : hex(m))));
+        expect(sp.pendingStart()).toBe(-1);
+      }),
+    );
+  });
+});
+
+describe('varint', () => {
+  const read32 = (h: string) => new Cursor(bytes(h), 0, bytes(h).length).varU32();
+  const read64 = (h: string) => new Cursor(bytes(h), 0, bytes(h).length).varU64Big();
+  const code = (f: () => unknown): string => {
+    try {
+      f();
+      return 'ok';
+    } catch (e) {
+      return e instanceof WireError ? e.code : String(e);
+    }
+  };
+  it('encodes the SPEC table', () => {
+    const enc = (v: number) => {
+      const o = new Uint8Array(10);
+      return hex(o.subarray(0, putVarU32(o, 0, v)));
+    };
+    expect([0, 127, 128, 300, 0xffffffff].map(enc)).toEqual(['00', '7f', '8001', 'ac02', 'ffffffff0f']);
+  });
+  it('reads u32 up to the max and rejects overflow', () => {
+    expect(read32('ffffffff0f')).toBe(0xffffffff);
+    expect(read32('8000')).toBe(0); // non-minimal but fits: accepted
+    expect(code(() => read32('ffffffff10'))).toBe('varint_overflow');
+    expect(code(() => read32('ffffffff8f01'))).toBe('varint_overflow');
+    expect(code(() => read32('8080'))).toBe('malformed');
+  });
+  it('reads u64 up to the max and rejects overflow', () => {
+    expect(read64('ffffffffffffffffff01')).toBe(0xffff_ffff_ffff_ffffn);
+    expect(read64('ffffffffffffff0f')).toBe(2n ** 53n - 1n);
+    expect(code(() => read64('ffffffffffffffffff02'))).toBe('varint_overflow');
+    expect(code(() => read64('ffffffffffffffffff8101'))).toBe('varint_overflow');
+    expect(code(() => read64('ffffffffffffffffff'))).toBe('malformed');
+  });
+  it('round-trips any u32 and u64', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 0xffffffff }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), (a, b) => {
+        const o = new Uint8Array(20);
+        const p = putVarU64(o, putVarU32(o, 0, a), b);
+        const c = new Cursor(o, 0, p);
+        expect(c.varU32()).toBe(a);
+        expect(c.varU64Big()).toBe(b);
+        expect(c.remaining).toBe(0);
+      }),
+    );
+  });
+});
+
+describe('time', () => {
+  it('is exact and truncates', () => {
+    expect(ticksToNs(3n, 32768)).toBe(91552n);
+    expect(ticksToNs(2n ** 64n - 1n, 1)).toBe((2n ** 64n - 1n) * 1_000_000_000n);
+  });
+  it('the per-packet clock equals the BigInt formula', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        fc.oneof(fc.nat({ max: 10_000_000 }), fc.bigInt({ min: 0n, max: 2n ** 40n })),
+        fc.integer({ min: 1, max: 0xffffffff }),
+        (base, off, hz) => {
+          const c = new PacketClock(hz);
+          c.setBase(base);
+          expect(c.ns(off)).toBe(ticksToNs(base + BigInt(off), hz));
+        },
+      ),
+    );
+  });
+});
+
+describe('encoder', () => {
+  it('writes the SPEC §10.2 events', () => {
+    const o = new Uint8Array(64);
+    expect(hex(o.subarray(0, putEvent(o, 0, 0, 3, 12, [5, 100])))).toBe('08030c0564');
+    expect(hex(o.subarray(0, putEvent(o, 0, 0, 3, 12, [0xdeadbeef, 0x12345678])))).toBe('09030cefbeadde78563412');
+  });
+  it('picks the unique argument encoding', () => {
+    expect(argEncoding([0x0fffffff])).toBe(0); // 4 = 4: tie to varint
+    expect(argEncoding([0xffffffff])).toBe(1);
+    expect(argEncoding([0x1_0000_0000])).toBe(0);
+    expect(argEncoding([2n ** 56n])).toBe(2);
+    expect(argEncoding([1, 2n ** 64n - 1n])).toBe(0);
+  });
+  it('writes the SPEC §10.3 packet', () => {
+    const m = packetMessage({
+      core: 0,
+      seq: 7,
+      tsBegin: 1000,
+      tsEnd: 1100,
+      eventsBefore: 42,
+      dropped: 0,
+      overwritten: 0,
+      events: [
+        { kind: 'mark', id: 1, t: 1010 },
+        { kind: 'counter', id: 2, t: 1015, args: [7] },
+      ],
+    });
+    expect(hex(m)).toBe('020007e803000000000000642a000002' + '20010a' + '84020507');
+  });
+  it('frames CMD_START as SPEC §10.1 shows', () => {
+    const f = frame(commandMessage('start'));
+    const crc = crc32c(bytes('10'));
+    const crcBytes = [crc & 0xff, (crc >>> 8) & 0xff, (crc >>> 16) & 0xff, crc >>> 24];
+    expect(crcBytes.includes(0)).toBe(false);
+    // code byte 06: five data bytes follow (type + CRC), then the delimiter
+    expect([...f]).toEqual([6, 0x10, ...crcBytes, 0]);
+  });
+});
+
+describe('timeline merge', () => {
+  it('emits all items sorted by (key, core), each core in its own order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(3), fc.nat(20)), { maxLength: 200 }),
+        (steps) => {
+          const out: [number, bigint, number][] = [];
+          const m = new TimelineMerge<[number, bigint, number]>((x) => out.push(x));
+          for (let c = 0; c < 4; c++) m.activate(c);
+          const last = [0n, 0n, 0n, 0n];
+          steps.forEach(([core, inc], i) => {
+            last[core] += BigInt(inc);
+            m.push(core, last[core], [core, last[core], i]);
+            m.pump();
+          });
+          m.flush();
+          expect(out.length).toBe(steps.length);
+          for (let i = 1; i < out.length; i++) {
+            const [c0, k0, i0] = out[i - 1];
+            const [c1, k1, i1] = out[i];
+            expect(k0 < k1 || (k0 === k1 && (c0 < c1 || (c0 === c1 && i0 < i1)))).toBe(true);
+          }
+        },
+      ),
+    );
+  });
+  it('releases the oldest items beyond its limit', () => {
+    const out: number[] = [];
+    const m = new TimelineMerge<number>((x) => out.push(x), 10);
+    m.activate(1); // a silent core
+    for (let i = 0; i < 25; i++) m.push(0, BigInt(i), i);
+    m.pump();
+    expect(m.size).toBe(10);
+    expect(out).toEqual([...Array(15).keys()]);
+  });
+});

@@ -1,0 +1,109 @@
+// Streaming frame splitter (SPEC §3): splits the byte stream at 0x00, undoes COBS as the
+// bytes arrive, and enforces the size limit without waiting for a delimiter. It keeps no
+// more than one frame's worth of bytes, whatever the input.
+
+/** Largest message (type + body) a frame may carry. */
+export const MAX_MESSAGE = 4096;
+/** Largest COBS data (message + CRC, encoded) a reader accepts before discarding the frame. */
+export const MAX_COBS = MAX_MESSAGE + 4 + 17;
+
+export interface FrameHandler {
+  /** A complete COBS block was decoded into buf[0, len): message followed by its CRC. */
+  frame(buf: Uint8Array, len: number, start: number, resume: number): void;
+  /** The frame starting at start is invalid; decoding resumes at resume (after its delimiter). */
+  bad(code: 'cobs_error' | 'frame_too_long', start: number, resume: number, detail: string): void;
+}
+
+export class FrameSplitter {
+  private readonly out = new Uint8Array(MAX_COBS);
+  private len = 0;
+  private cobsLen = 0;
+  private remaining = 0;
+  private zeroPending = false;
+  private tooLong = false;
+  private start = 0;
+  /** Bytes consumed so far. */
+  offset = 0;
+
+  constructor(private readonly h: FrameHandler) {}
+
+  push(chunk: Uint8Array): void {
+    const n = chunk.length;
+    const base = this.offset;
+    let i = 0;
+    while (i < n) {
+      let z = chunk.indexOf(0, i);
+      if (z < 0) z = n;
+      if (z > i) this.segment(chunk, i, z);
+      if (z < n) {
+        this.offset = base + z + 1;
+        this.finish(base + z + 1);
+        i = z + 1;
+      } else {
+        i = n;
+      }
+    }
+    this.offset = base + n;
+  }
+
+  /** Offset where the pending (undelimited) frame started, or -1 when none is pending. */
+  pendingStart(): number {
+    return this.cobsLen > 0 || this.tooLong ? this.start : -1;
+  }
+
+  private segment(chunk: Uint8Array, i: number, z: number): void {
+    if (this.tooLong) return;
+    if (this.cobsLen + (z - i) > MAX_COBS) {
+      // Discard now: a frame this long can never be valid, and buffering it would let
+      // a stream without delimiters grow memory.
+      this.tooLong = true;
+      this.cobsLen += z - i;
+      return;
+    }
+    this.cobsLen += z - i;
+    const out = this.out;
+    let len = this.len;
+    let remaining = this.remaining;
+    while (i < z) {
+      if (remaining === 0) {
+        const code = chunk[i++];
+        if (this.zeroPending) out[len++] = 0;
+        remaining = code - 1;
+        this.zeroPending = code !== 0xff;
+      } else {
+        const k = remaining < z - i ? remaining : z - i;
+        if (k < 16) {
+          for (let j = 0; j < k; j++) out[len + j] = chunk[i + j];
+        } else {
+          out.set(chunk.subarray(i, i + k), len);
+        }
+        len += k;
+        i += k;
+        remaining -= k;
+      }
+    }
+    this.len = len;
+    this.remaining = remaining;
+  }
+
+  private finish(resume: number): void {
+    const start = this.start;
+    this.start = resume;
+    if (this.cobsLen === 0 && !this.tooLong) return; // empty frame: ignored (SPEC §3)
+    const len = this.len;
+    const tooLong = this.tooLong;
+    const remaining = this.remaining;
+    this.len = 0;
+    this.cobsLen = 0;
+    this.remaining = 0;
+    this.zeroPending = false;
+    this.tooLong = false;
+    if (tooLong) {
+      this.h.bad('frame_too_long', start, resume, `frame longer than ${MAX_COBS} COBS bytes`);
+    } else if (remaining > 0) {
+      this.h.bad('cobs_error', start, resume, `COBS code points ${remaining} byte(s) past the frame end`);
+    } else {
+      this.h.frame(this.out, len, start, resume);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+// The one JSON serialisation of records and stats (`decode --format jsonl`, `stats --json`,
+// exports and the protocol vectors). 64-bit quantities are decimal strings: JSON numbers
+// lose precision above 2^53. `session` (the index of the target session within the input)
+// appears only when it is > 0, so single-session traces stay terse.
+
+import type { CoreStats, StreamHeader, TraceRecord } from './types.js';
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function argJson(v: bigint): number | string {
+  return v <= SAFE ? Number(v) : v.toString();
+}
+
+function hex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += b[i].toString(16).padStart(2, '0');
+  return s;
+}
+
+export function headerToJson(h: StreamHeader): Record<string, unknown> {
+  return {
+    version: h.version,
+    boot: h.boot,
+    cores: h.cores,
+    mode: h.mode,
+    timer_bits: h.timerBits,
+    timer_hz: h.timerHz,
+    packet_size: h.packetSize,
+    packets: h.packets,
+    ts: h.ts.toString(),
+    target_session: h.session,
+    build_id: h.buildId,
+    origin: h.origin.map((o) => ({ seq: o.seq, events: o.events, dropped: o.dropped, overwritten: o.overwritten })),
+  };
+}
+
+export function recordToJson(rec: TraceRecord): Record<string, unknown> {
+  switch (rec.type) {
+    case 'event': {
+      const o: Record<string, unknown> = { type: 'event' };
+      if (rec.session > 0) o.session = rec.session;
+      o.core = rec.core;
+      o.t_ns = rec.tNs.toString();
+      o.kind = rec.kind;
+      o.id = rec.id;
+      o.args = rec.args.map(argJson);
+      if (rec.blob) o.blob = hex(rec.blob);
+      // ELF metadata (only when the caller resolved it)
+      if (rec.name !== undefined) o.name = rec.name;
+      if (rec.text !== undefined) o.text = rec.text;
+      if (rec.fields !== undefined) {
+        const f: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(rec.fields)) f[k] = typeof v === 'bigint' ? argJson(v) : v;
+        o.fields = f;
+      }
+      return o;
+    }
+    case 'loss': {
+      const o: Record<string, unknown> = { type: 'loss' };
+      if (rec.session > 0) o.session = rec.session;
+      o.core = rec.core;
+      o.cause = rec.cause;
+      o.count = rec.count;
+      o.from_ns = rec.fromNs.toString();
+      o.to_ns = rec.toNs.toString();
+      return o;
+    }
+    case 'notice': {
+      const o: Record<string, unknown> = { type: 'notice', level: rec.level, code: rec.code, message: rec.message };
+      if (rec.core !== undefined) o.core = rec.core;
+      if (rec.offset !== undefined) o.offset = rec.offset;
+      if (rec.resume !== undefined) o.resume = rec.resume;
+      return o;
+    }
+    case 'header': {
+      const o: Record<string, unknown> = { type: 'header' };
+      if (rec.session > 0) o.session = rec.session;
+      o.offset = rec.offset;
+      Object.assign(o, headerToJson(rec.header));
+      return o;
+    }
+    case 'status': {
+      const o: Record<string, unknown> = { type: 'status' };
+      if (rec.session > 0) o.session = rec.session;
+      o.core = rec.core;
+      o.final = rec.final;
+      o.t_ns = rec.tNs.toString();
+      o.next_seq = rec.nextSeq;
+      o.committed = rec.committed;
+      o.dropped = rec.dropped;
+      o.overwritten = rec.overwritten;
+      return o;
+    }
+  }
+}
+
+export interface StatsJson {
+  cores: Record<string, unknown>[];
+  total: { generated: number; decoded: number; dropped: number; overwritten: number; link_lost: number };
+  /** true when generated = decoded + dropped + overwritten + link_lost for every core */
+  identity: boolean;
+  /** number of target sessions in the input */
+  sessions: number;
+}
+
+/** The `tracepipe stats --json` object (issue 2). */
+export function statsToJson(stats: CoreStats[]): StatsJson {
+  const total = { generated: 0, decoded: 0, dropped: 0, overwritten: 0, link_lost: 0 };
+  let identity = true;
+  const sessions = new Set<number>();
+  const cores = stats.map((c) => {
+    sessions.add(c.session);
+    if (c.generated !== c.decoded + c.dropped + c.overwritten + c.link_lost) identity = false;
+    total.generated += c.generated;
+    total.decoded += c.decoded;
+    total.dropped += c.dropped;
+    total.overwritten += c.overwritten;
+    total.link_lost += c.link_lost;
+    const o: Record<string, unknown> = {};
+    if (c.session > 0) o.session = c.session;
+    o.core = c.core;
+    o.generated = c.generated;
+    o.decoded = c.decoded;
+    o.dropped = c.dropped;
+    o.overwritten = c.overwritten;
+    o.link_lost = c.link_lost;
+    o.first_ns = c.firstNs === null ? null : c.firstNs.toString();
+    o.last_ns = c.lastNs === null ? null : c.lastNs.toString();
+    return o;
+  });
+  return { cores, total, identity, sessions: sessions.size };
+}

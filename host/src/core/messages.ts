@@ -1,0 +1,192 @@
+// Message layouts (SPEC §4-§8), parsed from the decoded bytes of one frame. Every parser
+// consumes the body exactly or throws a WireError: nothing from a bad frame is used.
+
+import { Cursor, WireError } from './varint.js';
+import { EVENT_KINDS, type StreamHeader, type TraceEvent } from './types.js';
+
+export const MSG_HEADER = 0x01;
+export const MSG_PACKET = 0x02;
+export const MSG_STATUS = 0x03;
+export const CMD_START = 0x10;
+export const CMD_STOP = 0x11;
+export const CMD_HEADER = 0x12;
+export const CMD_FLUSH = 0x13;
+export const CMD_DUMP = 0x14;
+
+export const COMMAND_NAMES: Record<number, 'start' | 'stop' | 'header' | 'flush' | 'dump'> = {
+  [CMD_START]: 'start',
+  [CMD_STOP]: 'stop',
+  [CMD_HEADER]: 'header',
+  [CMD_FLUSH]: 'flush',
+  [CMD_DUMP]: 'dump',
+};
+
+export const MAGIC = [0x54, 0x50, 0x49, 0x50]; // "TPIP"
+export const SUPPORTED_VERSIONS: readonly number[] = [1];
+export const HEADER_FLAG_BOOT = 0x01;
+export const STATUS_FLAG_FINAL = 0x01;
+export const MAX_BUILD_ID = 32;
+
+/** Parses a HEADER message occupying buf[start, end) (type byte included). */
+export function parseHeader(buf: Uint8Array, start: number, end: number): StreamHeader {
+  const c = new Cursor(buf, start + 1, end);
+  if (c.remaining < 4 || MAGIC.some((m, i) => buf[start + 1 + i] !== m)) {
+    throw new WireError('bad_magic', 'header magic is not "TPIP"');
+  }
+  c.pos += 4;
+  const version = c.u8('version');
+  if (!SUPPORTED_VERSIONS.includes(version)) {
+    throw new WireError(
+      'bad_version',
+      `protocol version ${version} is not supported (this host decodes version ${SUPPORTED_VERSIONS.join(', ')})`,
+    );
+  }
+  const flags = c.u8('flags');
+  const cores = c.u8('cores');
+  const mode = c.u8('mode');
+  const timerBits = c.u8('timer_bits');
+  const timerHz = c.u32('timer_hz');
+  const packetSize = c.u16('packet_size');
+  const packets = c.u16('packets');
+  const ts = c.u64('ts');
+  const session = c.u32('session');
+  const idLen = c.u8('build_id_len');
+  if (cores < 1) throw new WireError('malformed', 'header has 0 cores');
+  if (mode > 1) throw new WireError('malformed', `header mode ${mode} is not 0 or 1`);
+  if (timerBits < 8 || timerBits > 64) throw new WireError('malformed', `header timer_bits ${timerBits} not in 8..64`);
+  if (timerHz === 0) throw new WireError('malformed', 'header timer_hz is 0');
+  if (idLen > MAX_BUILD_ID) throw new WireError('malformed', `header build_id_len ${idLen} > ${MAX_BUILD_ID}`);
+  const id = c.bytes(idLen, 'build_id');
+  let buildId = '';
+  for (let i = 0; i < id.length; i++) buildId += id[i].toString(16).padStart(2, '0');
+  const origin: StreamHeader['origin'] = [];
+  for (let k = 0; k < cores; k++) {
+    origin.push({
+      seq: c.varU32('origin seq'),
+      events: c.varU32('origin events'),
+      dropped: c.varU32('origin dropped'),
+      overwritten: c.varU32('origin overwritten'),
+    });
+  }
+  if (c.remaining !== 0) throw new WireError('malformed', `${c.remaining} trailing byte(s) after the header`);
+  return {
+    version,
+    boot: (flags & HEADER_FLAG_BOOT) !== 0,
+    cores,
+    mode: mode === 0 ? 'discard' : 'overwrite',
+    timerBits,
+    timerHz,
+    packetSize,
+    packets,
+    ts,
+    session,
+    buildId,
+    origin,
+  };
+}
+
+export interface StatusMsg {
+  core: number;
+  final: boolean;
+  ts: bigint;
+  nextSeq: number;
+  committed: number;
+  dropped: number;
+  overwritten: number;
+}
+
+export function parseStatus(buf: Uint8Array, start: number, end: number): StatusMsg {
+  const c = new Cursor(buf, start + 1, end);
+  const core = c.u8('core');
+  const flags = c.u8('flags');
+  const ts = c.u64('ts');
+  const nextSeq = c.varU32('next_seq');
+  const committed = c.varU32('committed');
+  const dropped = c.varU32('dropped');
+  const overwritten = c.varU32('overwritten');
+  if (c.remaining !== 0) throw new WireError('malformed', `${c.remaining} trailing byte(s) after the status`);
+  return { core, final: (flags & STATUS_FLAG_FINAL) !== 0, ts, nextSeq, committed, dropped, overwritten };
+}
+
+export interface PacketHead {
+  core: number;
+  seq: number;
+  tsBegin: bigint;
+  duration: bigint;
+  eventsBefore: number;
+  dropped: number;
+  overwritten: number;
+  nEvents: number;
+}
+
+/** Parses the fixed part of a PACKET; the cursor is left at the first event. */
+export function parsePacketHead(c: Cursor): PacketHead {
+  const core = c.u8('core');
+  const seq = c.varU32('seq');
+  const tsBegin = c.u64('ts_begin');
+  const duration = c.varU64Big('duration');
+  const eventsBefore = c.varU32('events_before');
+  const dropped = c.varU32('dropped');
+  const overwritten = c.varU32('overwritten');
+  const nEvents = c.varU32('n_events');
+  // Every event takes at least 3 bytes: refuse counts the body cannot hold before allocating.
+  if (nEvents * 3 > c.remaining) throw new WireError('malformed', `n_events ${nEvents} does not fit the packet body`);
+  return { core, seq, tsBegin, duration, eventsBefore, dropped, overwritten, nEvents };
+}
+
+const EMPTY: bigint[] = [];
+// Small argument values are the common case; sharing their bigints saves an allocation each.
+const SMALL: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+
+/**
+ * Parses n events. With out, appends one event record per event (session, ticks and tNs
+ * are filled in by the caller once the packet is accepted) and its tick offset from
+ * ts_begin to offs; with out = null only the structure is checked (the counting fast path).
+ * Returns the offset of the last event (0 when n = 0) and sets span.first to the first's.
+ */
+export function parseEvents(
+  c: Cursor,
+  n: number,
+  out: TraceEvent[] | null,
+  offs: (number | bigint)[],
+  span: { first: number | bigint },
+  core: number,
+  seq: number,
+): number | bigint {
+  let off: number | bigint = 0;
+  for (let k = 0; k < n; k++) {
+    const h = c.u8('event header');
+    const id = c.varU32('event id');
+    const dt = c.varU64('dt');
+    if (typeof off === 'number' && typeof dt === 'number' && off + dt <= Number.MAX_SAFE_INTEGER) off += dt;
+    else off = BigInt(off) + BigInt(dt);
+    const nargs = (h >> 2) & 7;
+    const enc = h & 3;
+    let args = EMPTY;
+    let blob: Uint8Array | undefined;
+    if (enc === 3) throw new WireError('malformed', 'event argument encoding 3 is reserved');
+    if (nargs === 7) {
+      if (enc !== 0) throw new WireError('malformed', 'blob argument with enc != 0');
+      const len = c.varU32('blob length');
+      const bytes = c.bytes(len, 'blob');
+      if (out) blob = bytes.slice();
+    } else if (nargs > 0) {
+      if (out) args = new Array<bigint>(nargs);
+      for (let a = 0; a < nargs; a++) {
+        let v: bigint | number;
+        if (enc === 0) v = c.varU64('argument');
+        else if (enc === 1) v = c.u32('argument');
+        else v = c.u64('argument');
+        if (out) args[a] = typeof v === 'bigint' ? v : v < 4096 ? SMALL[v] : BigInt(v);
+      }
+    }
+    if (k === 0) span.first = off;
+    if (out) {
+      const ev: TraceEvent = { type: 'event', session: 0, core, seq, ticks: 0n, tNs: 0n, kind: EVENT_KINDS[h >> 5], id, args };
+      if (blob) ev.blob = blob;
+      out.push(ev);
+      offs.push(off);
+    }
+  }
+  return off;
+}

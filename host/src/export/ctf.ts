@@ -1,0 +1,454 @@
+// CTF 1.8 export: a TSDL `metadata` file plus one binary stream file per core, read
+// by babeltrace2 and Trace Compass.
+//
+// Packets are written as they close, so memory stays bounded by one open packet
+// per core. The metadata is written last because event classes are created on
+// first use (we cannot know which kinds and argument counts a trace has before
+// reading it).
+//
+// Loss mapping (also stated in the metadata comment so a reader of the trace sees it):
+// every tracepipe loss record becomes a zero-event "loss packet" whose
+// timestamp_begin = timestamp_end = the end of the loss window, and the packet
+// before it is closed at the start of the window. Then
+//   - `events_discarded` (cumulative) grows by dropped + overwritten + link_lost, so
+//     babeltrace2 prints "Tracer discarded N events between [from] and [to]" with
+//     exactly tracepipe's counts and windows, and its sum per stream is
+//     generated − decoded;
+//   - a window with link_lost > 0 also skips one `packet_seq_num`, so babeltrace2
+//     prints "Tracer discarded 1 packet between [from] and [to]": one such message
+//     per link-loss window (the number of wire packets lost is not knowable);
+//   - the totals per core and cause are in the metadata `env` block
+//     (core<N>_dropped, core<N>_overwritten, core<N>_link_lost, ...).
+import { randomUUID } from 'node:crypto';
+import type { CoreStats, EventKind, LossRecord, StreamHeader, TraceEvent, TraceRecord } from '../core/types.js';
+import type { ExportInfo, Exporter, Sink, SinkFactory } from './types.js';
+
+const CTF_MAGIC = 0xc1fc1fc1;
+/** Event bytes per packet before it is closed; keeps the open packet small. */
+const MAX_PACKET_CONTENT = 64 * 1024;
+const HEADER_BYTES = 4 + 16 + 4 + 8;
+const CONTEXT_BYTES = 8 * 6 + 4;
+
+export interface CtfOptions {
+  /** fixed trace UUID (tests); random otherwise */
+  uuid?: string;
+}
+
+interface EventClass {
+  ctfId: number;
+  name: string;
+  /** TSDL field declarations, in payload order */
+  fields: string[];
+}
+
+class ByteBuf {
+  buf = new Uint8Array(4096);
+  view = new DataView(this.buf.buffer);
+  len = 0;
+  private need(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.buf.subarray(0, this.len));
+    this.buf = b;
+    this.view = new DataView(b.buffer);
+  }
+  u8(v: number): void {
+    this.need(1);
+    this.buf[this.len++] = v;
+  }
+  u32(v: number): void {
+    this.need(4);
+    this.view.setUint32(this.len, v >>> 0, true);
+    this.len += 4;
+  }
+  u64(v: bigint): void {
+    this.need(8);
+    this.view.setBigUint64(this.len, BigInt.asUintN(64, v), true);
+    this.len += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.need(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+  reset(): void {
+    this.len = 0;
+  }
+}
+
+interface PendingLoss {
+  fromTicks: bigint;
+  toTicks: bigint;
+  dropped: number;
+  overwritten: number;
+  link_lost: number;
+}
+
+class CoreStream {
+  sink: Sink;
+  events = new ByteBuf();
+  nEvents = 0;
+  beginTicks = 0n;
+  lastTicks = 0n;
+  open = false;
+  /** end timestamp of the last packet written, null before the first */
+  lastEnd: bigint | null = null;
+  seq = 0n;
+  dropped = 0n;
+  overwritten = 0n;
+  link_lost = 0n;
+  pendingLoss: PendingLoss | null = null;
+  constructor(
+    readonly core: number,
+    sink: Sink,
+  ) {
+    this.sink = sink;
+  }
+}
+
+interface SessionState {
+  header: StreamHeader | null;
+  dir: string;
+  streams: Map<number, CoreStream>;
+}
+
+export class CtfExporter implements Exporter {
+  private readonly uuid: string;
+  private readonly uuidBytes: Uint8Array;
+  private info: ExportInfo = {};
+  private readonly classes = new Map<string, EventClass>();
+  private readonly sessions = new Map<number, SessionState>();
+  private readonly packet = new ByteBuf();
+  private stats: CoreStats[] = [];
+
+  constructor(
+    private readonly out: SinkFactory,
+    opts: CtfOptions = {},
+  ) {
+    this.uuid = opts.uuid ?? randomUUID();
+    this.uuidBytes = uuidToBytes(this.uuid);
+  }
+
+  begin(info: ExportInfo): void {
+    this.info = info;
+  }
+
+  record(rec: TraceRecord): void {
+    switch (rec.type) {
+      case 'header': {
+        const s = this.session(rec.session);
+        if (!s.header) s.header = rec.header;
+        break;
+      }
+      case 'event':
+        this.onEvent(rec);
+        break;
+      case 'loss':
+        this.onLoss(rec);
+        break;
+      default:
+        break;
+    }
+  }
+
+  end(stats: CoreStats[]): void {
+    this.stats = stats;
+    for (const s of this.sessions.values()) {
+      for (const st of [...s.streams.values()].sort((a, b) => a.core - b.core)) {
+        this.flushLoss(s, st);
+        if (st.open) this.closePacket(s, st, st.lastTicks);
+        st.sink.close();
+      }
+      const meta = this.out.open(s.dir + 'metadata');
+      meta.write(this.metadata(s));
+      meta.close();
+    }
+  }
+
+  private session(n: number): SessionState {
+    let s = this.sessions.get(n);
+    if (!s) {
+      // A target reset starts a new time base, so each session is its own CTF trace;
+      // babeltrace2 finds the ones in sub-directories too.
+      s = { header: null, dir: n === 0 ? '' : `session-${n}/`, streams: new Map() };
+      this.sessions.set(n, s);
+    }
+    return s;
+  }
+
+  private stream(s: SessionState, core: number): CoreStream {
+    let st = s.streams.get(core);
+    if (!st) {
+      st = new CoreStream(core, this.out.open(`${s.dir}stream_core${core}`));
+      s.streams.set(core, st);
+    }
+    return st;
+  }
+
+  private eventClass(ev: TraceEvent): EventClass {
+    const nargs = ev.blob ? -1 : ev.args.length;
+    const named = this.info.names?.eventName(ev.kind, ev.id);
+    const key = named !== undefined ? `${ev.kind}/${ev.id}/${nargs}` : `${ev.kind}/${nargs}`;
+    let c = this.classes.get(key);
+    if (!c) {
+      const idField = ev.kind === 'isr_enter' || ev.kind === 'isr_exit' ? 'irq' : 'id';
+      const fields = [`uint32_t ${idField};`];
+      if (nargs < 0) fields.push('uint32_t len;', 'uint8_t data[len];');
+      else if (ev.kind === 'counter' && nargs === 1) fields.push('uint64_t value;');
+      else for (let i = 0; i < nargs; i++) fields.push(`uint64_t a${i};`);
+      let name = named ?? defaultClassName(ev.kind, nargs);
+      if (named !== undefined && nargs !== 1 && ev.kind === 'counter') name += `_${nargs}args`;
+      c = { ctfId: this.classes.size, name, fields };
+      this.classes.set(key, c);
+    }
+    return c;
+  }
+
+  private onEvent(ev: TraceEvent): void {
+    const s = this.session(ev.session);
+    const st = this.stream(s, ev.core);
+    this.flushLoss(s, st);
+    const cls = this.eventClass(ev);
+    if (st.open && st.events.len + 64 + (ev.blob?.length ?? ev.args.length * 8) > MAX_PACKET_CONTENT) {
+      this.closePacket(s, st, st.lastTicks);
+    }
+    if (!st.open) {
+      st.open = true;
+      st.beginTicks = ev.ticks;
+      st.nEvents = 0;
+      st.events.reset();
+    }
+    const b = st.events;
+    b.u32(cls.ctfId);
+    b.u64(ev.ticks);
+    b.u32(ev.id);
+    if (ev.blob) {
+      b.u32(ev.blob.length);
+      b.bytes(ev.blob);
+    } else {
+      for (const a of ev.args) b.u64(a);
+    }
+    st.nEvents++;
+    st.lastTicks = ev.ticks;
+  }
+
+  private onLoss(l: LossRecord): void {
+    const s = this.session(l.session);
+    const st = this.stream(s, l.core);
+    const hz = s.header?.timerHz;
+    if (!hz) return; // no header: no clock to place the window on (the decoder cannot produce this)
+    const fromTicks = nsToTicks(l.fromNs, hz);
+    const toTicks = nsToTicks(l.toNs, hz);
+    const p = st.pendingLoss;
+    if (p && (p.fromTicks !== fromTicks || p.toTicks !== toTicks)) this.flushLoss(s, st);
+    if (!st.pendingLoss) st.pendingLoss = { fromTicks, toTicks, dropped: 0, overwritten: 0, link_lost: 0 };
+    st.pendingLoss[l.cause] += l.count;
+  }
+
+  private flushLoss(s: SessionState, st: CoreStream): void {
+    const p = st.pendingLoss;
+    if (!p) return;
+    st.pendingLoss = null;
+    // babeltrace2 reports discarded events over [previous packet end, this packet end]
+    // and discarded packets over [previous packet end, this packet begin]: so the
+    // previous packet must end exactly at the window start.
+    if (st.open) this.closePacket(s, st, maxBig(st.lastTicks, p.fromTicks));
+    else if (st.lastEnd === null || st.lastEnd < p.fromTicks) this.writeEmpty(s, st, p.fromTicks);
+    st.dropped += BigInt(p.dropped);
+    st.overwritten += BigInt(p.overwritten);
+    st.link_lost += BigInt(p.link_lost);
+    if (p.link_lost > 0) st.seq += 1n;
+    this.writeEmpty(s, st, maxBig(p.toTicks, st.lastEnd ?? 0n));
+  }
+
+  private writeEmpty(s: SessionState, st: CoreStream, at: bigint): void {
+    st.open = true;
+    st.beginTicks = at;
+    st.nEvents = 0;
+    st.events.reset();
+    this.closePacket(s, st, at);
+  }
+
+  private closePacket(_s: SessionState, st: CoreStream, endTicks: bigint): void {
+    const p = this.packet;
+    p.reset();
+    const totalBytes = HEADER_BYTES + CONTEXT_BYTES + st.events.len;
+    p.u32(CTF_MAGIC);
+    p.bytes(this.uuidBytes);
+    p.u32(0); // stream class id
+    p.u64(BigInt(st.core)); // stream instance id
+    p.u64(st.beginTicks);
+    p.u64(endTicks);
+    p.u64(BigInt(totalBytes * 8)); // content_size, bits
+    p.u64(BigInt(totalBytes * 8)); // packet_size, bits: no padding needed
+    p.u64(st.seq);
+    p.u64(st.dropped + st.overwritten + st.link_lost);
+    p.u32(st.core);
+    p.bytes(st.events.buf.subarray(0, st.events.len));
+    st.sink.write(p.buf.slice(0, p.len));
+    st.seq += 1n;
+    st.lastEnd = endTicks;
+    st.open = false;
+    st.events.reset();
+    st.nEvents = 0;
+  }
+
+  private metadata(s: SessionState): string {
+    const h = s.header;
+    const hz = h?.timerHz ?? 1_000_000_000;
+    const wc = this.info.wallClock;
+    let offsetS = 0n;
+    let offsetCycles = 0n;
+    if (wc) {
+      offsetS = floorDiv(wc.originUnixNs, 1_000_000_000n);
+      const rem = wc.originUnixNs - offsetS * 1_000_000_000n;
+      offsetCycles = (rem * BigInt(hz)) / 1_000_000_000n;
+    }
+    const lines: string[] = [];
+    lines.push('/* CTF 1.8 */');
+    lines.push('');
+    lines.push('/*');
+    lines.push(' * Exported by tracepipe. One stream per target core (stream_instance_id = core = cpu_id).');
+    lines.push(' * Clock "target_timer" counts the target timer ticks (freq = timer_hz).');
+    lines.push(' * Losses: each tracepipe loss window [from, to] is a zero-event packet at `to`, and the packet');
+    lines.push(' * before it ends at `from`. events_discarded is the cumulative dropped + overwritten + link_lost');
+    lines.push(' * count of the core, so "discarded events" windows and counts are exactly tracepipe\'s. A window');
+    lines.push(' * with link_lost > 0 also skips one packet_seq_num, so each link-loss window shows as "1 discarded');
+    lines.push(' * packet". The env block holds the per-core accounting by cause (coreN_dropped, ...).');
+    lines.push(' */');
+    lines.push('');
+    lines.push('typealias integer { size = 8; align = 8; signed = false; } := uint8_t;');
+    lines.push('typealias integer { size = 32; align = 8; signed = false; } := uint32_t;');
+    lines.push('typealias integer { size = 64; align = 8; signed = false; } := uint64_t;');
+    lines.push('');
+    lines.push('trace {');
+    lines.push('\tmajor = 1;');
+    lines.push('\tminor = 8;');
+    lines.push(`\tuuid = "${this.uuid}";`);
+    lines.push('\tbyte_order = le;');
+    lines.push('\tpacket.header := struct {');
+    lines.push('\t\tuint32_t magic;');
+    lines.push('\t\tuint8_t uuid[16];');
+    lines.push('\t\tuint32_t stream_id;');
+    lines.push('\t\tuint64_t stream_instance_id;');
+    lines.push('\t};');
+    lines.push('};');
+    lines.push('');
+    lines.push('env {');
+    lines.push('\ttracer_name = "tracepipe";');
+    if (h) {
+      lines.push(`\ttimer_hz = ${h.timerHz};`);
+      lines.push(`\ttimer_bits = ${h.timerBits};`);
+      lines.push(`\tcores = ${h.cores};`);
+      lines.push(`\tmode = ${tsdlString(h.mode)};`);
+      lines.push(`\tsession = ${h.session};`);
+      lines.push(`\tbuild_id = ${tsdlString(h.buildId)};`);
+    }
+    if (wc) {
+      lines.push(`\twall_clock_drift_ppm = ${tsdlString(wc.driftPpm.toFixed(3))};`);
+      lines.push(`\twall_clock_error_ns = ${Math.round(wc.errorNs)};`);
+    }
+    const sessionNo = [...this.sessions.entries()].find(([, v]) => v === s)?.[0];
+    for (const c of this.stats.filter((x) => x.session === sessionNo)) {
+      lines.push(`\tcore${c.core}_generated = ${c.generated};`);
+      lines.push(`\tcore${c.core}_decoded = ${c.decoded};`);
+      lines.push(`\tcore${c.core}_dropped = ${c.dropped};`);
+      lines.push(`\tcore${c.core}_overwritten = ${c.overwritten};`);
+      lines.push(`\tcore${c.core}_link_lost = ${c.link_lost};`);
+    }
+    if (this.info.source !== undefined) lines.push(`\tsource = ${tsdlString(this.info.source)};`);
+    lines.push('};');
+    lines.push('');
+    lines.push('clock {');
+    lines.push('\tname = "target_timer";');
+    lines.push('\tdescription = "target timestamp timer, extended to 64 bits";');
+    lines.push(`\tfreq = ${hz};`);
+    lines.push('\tprecision = 1;');
+    lines.push(`\toffset_s = ${offsetS};`);
+    lines.push(`\toffset = ${offsetCycles};`);
+    lines.push(`\tabsolute = ${wc ? 'true' : 'false'};`);
+    lines.push('};');
+    lines.push('');
+    lines.push('typealias integer { size = 64; align = 8; signed = false; map = clock.target_timer.value; } := uint64_clock_t;');
+    lines.push('');
+    lines.push('stream {');
+    lines.push('\tid = 0;');
+    lines.push('\tpacket.context := struct {');
+    lines.push('\t\tuint64_clock_t timestamp_begin;');
+    lines.push('\t\tuint64_clock_t timestamp_end;');
+    lines.push('\t\tuint64_t content_size;');
+    lines.push('\t\tuint64_t packet_size;');
+    lines.push('\t\tuint64_t packet_seq_num;');
+    lines.push('\t\tuint64_t events_discarded;');
+    lines.push('\t\tuint32_t cpu_id;');
+    lines.push('\t};');
+    lines.push('\tevent.header := struct {');
+    lines.push('\t\tuint32_t id;');
+    lines.push('\t\tuint64_clock_t timestamp;');
+    lines.push('\t};');
+    lines.push('};');
+    for (const c of [...this.classes.values()].sort((a, b) => a.ctfId - b.ctfId)) {
+      lines.push('');
+      lines.push('event {');
+      lines.push(`\tname = ${tsdlString(c.name)};`);
+      lines.push(`\tid = ${c.ctfId};`);
+      lines.push('\tstream_id = 0;');
+      lines.push('\tfields := struct {');
+      for (const f of c.fields) lines.push(`\t\t${f}`);
+      lines.push('\t};');
+      lines.push('};');
+    }
+    lines.push('');
+    return lines.join('\n');
+  }
+}
+
+export function defaultClassName(kind: EventKind, nargs: number): string {
+  if (nargs < 0) return `${kind}_blob`;
+  switch (kind) {
+    case 'event':
+    case 'log':
+      return `${kind}_${nargs}args`;
+    case 'counter':
+      return nargs === 1 ? 'counter' : `counter_${nargs}args`;
+    default:
+      return nargs === 0 ? kind : `${kind}_${nargs}args`;
+  }
+}
+
+/** Smallest tick count whose ns time (truncated, SPEC §9.7) is `ns`: inverts ticks→ns exactly. */
+export function nsToTicks(ns: bigint, hz: number): bigint {
+  const num = ns * BigInt(hz);
+  return (num + 999_999_999n) / 1_000_000_000n;
+}
+
+/** TSDL string literal: device and ELF strings may hold anything, so escape all but plain ASCII. */
+export function tsdlString(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (c >= 0x20 && c < 0x7f) out += ch;
+    else out += '?';
+  }
+  return out + '"';
+}
+
+function uuidToBytes(uuid: string): Uint8Array {
+  const hex = uuid.replace(/-/g, '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new Error(`bad UUID ${uuid}`);
+  const b = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) b[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return b;
+}
+
+function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b < 0n ? q - 1n : q;
+}

@@ -1,0 +1,71 @@
+// JSONL export: a schema line, then one object per record exactly as
+// `tracepipe decode --format jsonl` prints it, then the per-core accounting.
+// 64-bit values are decimal strings so no JSON reader rounds them.
+import type { CoreStats, TraceRecord } from '../core/types.js';
+import { recordJson } from './record-json.js';
+import type { ExportInfo, Exporter, Sink } from './types.js';
+
+export const JSONL_SCHEMA_VERSION = 1;
+
+export class JsonlExporter implements Exporter {
+  constructor(private readonly sink: Sink) {}
+
+  begin(info: ExportInfo): void {
+    const schema: Record<string, unknown> = {
+      type: 'schema',
+      schema_version: JSONL_SCHEMA_VERSION,
+      format: 'tracepipe-jsonl',
+      int64: 'decimal-string',
+      time_unit: 'ns',
+      record_types: ['schema', 'header', 'event', 'loss', 'notice', 'status', 'stats'],
+    };
+    if (info.source !== undefined) schema.source = info.source;
+    if (info.wallClock) schema.wall_clock = wallClockJson(info.wallClock);
+    this.sink.write(JSON.stringify(schema) + '\n');
+  }
+
+  record(rec: TraceRecord): void {
+    this.sink.write(recordJson(rec) + '\n');
+  }
+
+  end(stats: CoreStats[]): void {
+    this.sink.write(JSON.stringify(statsJson(stats)) + '\n');
+    this.sink.close();
+  }
+}
+
+export function wallClockJson(wc: NonNullable<ExportInfo['wallClock']>): Record<string, unknown> {
+  return {
+    origin_unix_ns: wc.originUnixNs.toString(),
+    origin_utc: isoFromUnixNs(wc.originUnixNs),
+    drift_ppm: wc.driftPpm,
+    error_ns: Math.round(wc.errorNs),
+    samples: wc.samples,
+  };
+}
+
+export function statsJson(stats: CoreStats[]): Record<string, unknown> {
+  return {
+    type: 'stats',
+    cores: stats.map((c) => ({
+      session: c.session,
+      core: c.core,
+      generated: c.generated,
+      decoded: c.decoded,
+      dropped: c.dropped,
+      overwritten: c.overwritten,
+      link_lost: c.link_lost,
+      first_ns: c.firstNs === null ? null : c.firstNs.toString(),
+      last_ns: c.lastNs === null ? null : c.lastNs.toString(),
+    })),
+    identity: stats.every((c) => c.generated === c.decoded + c.dropped + c.overwritten + c.link_lost),
+  };
+}
+
+/** ISO-8601 UTC with nanoseconds (Date keeps only ms). */
+export function isoFromUnixNs(ns: bigint): string {
+  const ms = ns / 1_000_000n;
+  const base = new Date(Number(ms)).toISOString(); // ...T..:..:..mmmZ
+  const frac = (((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n).toString().padStart(9, '0');
+  return base.slice(0, 19) + '.' + frac + 'Z';
+}

@@ -1,0 +1,58 @@
+// The streaming exporter contract. Every export format is a consumer that sees the
+// decoded timeline once, in order, and writes as it goes, so a capture of any size
+// exports in bounded memory (issue 6 §5). Only the HTML view keeps the events, and
+// it keeps them in compact typed arrays.
+
+import type { CoreStats, EventKind, TraceRecord } from '../core/types.js';
+
+/** Where an exporter writes bytes. Writes are buffered by the implementation. */
+export interface Sink {
+  write(data: string | Uint8Array): void;
+  close(): void;
+}
+
+/** A directory-like output: CTF writes one metadata file plus one stream file per core. */
+export interface SinkFactory {
+  open(name: string): Sink;
+}
+
+/** Target time mapped to UTC: unix_ns = originUnixNs + t_ns × (1 + driftPpm/1e6). */
+export interface WallClock {
+  /** UTC time, in ns since the Unix epoch, of target t_ns = 0 */
+  originUnixNs: bigint;
+  /** rate error of the target clock relative to the host clock, parts per million */
+  driftPpm: number;
+  /** bound on |fitted − true| for the samples kept by the fit, ns */
+  errorNs: number;
+  samples: number;
+}
+
+/** Resolves ids to names (from the firmware ELF); undefined means "show the raw id". */
+export interface NameTable {
+  eventName(kind: EventKind, id: number): string | undefined;
+}
+
+export interface ExportInfo {
+  /** the capture file the export was made from (shown, never trusted as markup) */
+  source?: string;
+  wallClock?: WallClock;
+  names?: NameTable;
+}
+
+export interface Exporter {
+  begin(info: ExportInfo): void;
+  record(rec: TraceRecord): void;
+  end(stats: CoreStats[]): void;
+}
+
+/** Feeds a finished record sequence through an exporter (tests, small inputs). */
+export function exportRecords(
+  exporter: Exporter,
+  records: Iterable<TraceRecord>,
+  stats: CoreStats[],
+  info: ExportInfo = {},
+): void {
+  exporter.begin(info);
+  for (const rec of records) exporter.record(rec);
+  exporter.end(stats);
+}

@@ -1,0 +1,67 @@
+// Serial ports through @serialport/stream and the real OS binding (@serialport/bindings-cpp).
+// A QEMU pty and a USB-CDC board take the same path.
+import { existsSync } from 'node:fs';
+import { autoDetect } from '@serialport/bindings-cpp';
+import { SerialPortStream } from '@serialport/stream';
+
+export const DEFAULT_BAUD = 115200;
+
+export type SerialPort = SerialPortStream;
+
+/** Opens a port, exclusively (the binding takes a lock), in raw mode. Errors are turned into
+ * one sentence naming the port: missing, busy, or not permitted. */
+export function openSerialPort(path: string, baudRate = DEFAULT_BAUD): Promise<SerialPort> {
+  return new Promise((resolve, reject) => {
+    if (!existsSync(path)) {
+      reject(new Error(`serial port ${path} not found`));
+      return;
+    }
+    let port: SerialPortStream;
+    try {
+      port = new SerialPortStream({ binding: autoDetect(), path, baudRate, autoOpen: false, highWaterMark: 1 << 16 });
+    } catch (err) {
+      reject(new Error(`cannot open serial port ${path}: ${(err as Error).message}`));
+      return;
+    }
+    port.open((err) => {
+      if (err) reject(new Error(describeOpenError(path, err)));
+      else resolve(port);
+    });
+  });
+}
+
+function describeOpenError(path: string, err: Error): string {
+  const text = err.message;
+  if (/Cannot lock port|Resource temporarily unavailable|EBUSY|busy/i.test(text)) {
+    return `serial port ${path} is busy (another program has it open)`;
+  }
+  if (/ENOENT|No such file/i.test(text)) return `serial port ${path} not found`;
+  if (/EACCES|Permission denied/i.test(text)) {
+    return `no permission to open serial port ${path} (on Linux, join the 'dialout' group)`;
+  }
+  if (/ENOTTY|Inappropriate ioctl/i.test(text)) return `${path} is not a serial port`;
+  return `cannot open serial port ${path}: ${text.replace(/^Error:?\s*/, '')}`;
+}
+
+/** Writes and waits until the OS has taken the bytes. */
+export function writeAll(port: SerialPort, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    port.write(bytes, (err) => {
+      if (err) {
+        reject(err);
+        return;
+      }
+      port.drain((derr) => (derr ? reject(derr) : resolve()));
+    });
+  });
+}
+
+export function closePort(port: SerialPort): Promise<void> {
+  return new Promise((resolve) => {
+    if (!port.isOpen) {
+      resolve();
+      return;
+    }
+    port.close(() => resolve());
+  });
+}

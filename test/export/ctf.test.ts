@@ -1,0 +1,146 @@
+// CTF export checked by the real reader: babeltrace2 must print exactly the events the
+// decoder produces (number, order, fields, times) and report discarded events and
+// packets that match tracepipe's loss accounting.
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { recordToJson } from '../../host/src/core/jsonl.js';
+import { ticksToNs } from '../../host/src/core/time.js';
+import type { LossRecord, TraceEvent } from '../../host/src/core/types.js';
+import { CtfExporter } from '../../host/src/export/ctf.js';
+import { DirSinkFactory } from '../../host/src/export/sinks.js';
+import { exportRecords } from '../../host/src/export/types.js';
+import { babeltrace, type BtEvent } from './babeltrace.js';
+import { decodeBytes, synthTrace } from './synth.js';
+
+const HZ = 25_000_000;
+const tmp = mkdtempSync(join(tmpdir(), 'tp-ctf-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function exportCtf(name: string, bytes: Uint8Array) {
+  const { records, stats } = decodeBytes(bytes);
+  const dir = join(tmp, name);
+  exportRecords(new CtfExporter(new DirSinkFactory(dir)), records, stats, { source: 'synthetic "trace"' });
+  return { dir, records, stats };
+}
+
+/** The decoder's event as babeltrace2 shows it: class name and payload fields. */
+function expectedFields(ev: TraceEvent): { name: string; fields: Record<string, string>; data?: number[] } {
+  const nargs = ev.blob ? -1 : ev.args.length;
+  const fields: Record<string, string> = {};
+  fields[ev.kind === 'isr_enter' || ev.kind === 'isr_exit' ? 'irq' : 'id'] = String(ev.id);
+  let name: string;
+  if (ev.blob) {
+    name = `${ev.kind}_blob`;
+    fields.len = String(ev.blob.length);
+  } else if (ev.kind === 'counter' && nargs === 1) {
+    name = 'counter';
+    fields.value = ev.args[0].toString();
+  } else {
+    name = ev.kind === 'event' || ev.kind === 'log' || nargs > 0 ? `${ev.kind}_${nargs}args` : ev.kind;
+    ev.args.forEach((a, i) => (fields[`a${i}`] = a.toString()));
+  }
+  return { name, fields, data: ev.blob ? [...ev.blob] : undefined };
+}
+
+function sameEvent(bt: BtEvent, ev: TraceEvent) {
+  const e = expectedFields(ev);
+  expect(bt.name).toBe(e.name);
+  expect(bt.cpu).toBe(ev.core);
+  expect(Object.fromEntries(bt.fields)).toEqual(e.fields);
+  expect(bt.data).toEqual(e.data);
+}
+
+describe('CTF export read by babeltrace2', () => {
+  const bytes = synthTrace({
+    evicted: [2],
+    linkLost: [4],
+    corrupted: [6],
+    drops: [[1, 5], [7, 2]],
+    packetsPerCore: 9,
+    eventsPerPacket: 25,
+    blob: new TextEncoder().encode('log "text" <b>'),
+  });
+  const { dir, records, stats } = exportCtf('lossy', bytes);
+  const events = records.filter((r): r is TraceEvent => r.type === 'event');
+  const losses = records.filter((r): r is LossRecord => r.type === 'loss');
+
+  it('writes a metadata file and one stream per core', () => {
+    expect(readdirSync(dir).sort()).toEqual(['metadata', 'stream_core0', 'stream_core1']);
+    const meta = readFileSync(join(dir, 'metadata'), 'utf8');
+    expect(meta.startsWith('/* CTF 1.8 */')).toBe(true);
+    expect(meta).toContain(`freq = ${HZ};`);
+    expect(meta).toContain('source = "synthetic \\"trace\\"";');
+    const s0 = readFileSync(join(dir, 'stream_core0'));
+    expect(s0.readUInt32LE(0)).toBe(0xc1fc1fc1);
+  });
+
+  it('babeltrace2 prints the decoded events: same number, order, fields and tick times', () => {
+    const bt = babeltrace(dir, 'cycles');
+    expect(events.length).toBeGreaterThan(150);
+    expect(bt.events.length).toBe(events.length);
+    bt.events.forEach((b, i) => {
+      expect(b.time).toBe(events[i].ticks);
+      sameEvent(b, events[i]);
+    });
+  });
+
+  it('babeltrace2 times in ns equal the decoder t_ns (as printed by decode --format jsonl)', () => {
+    const bt = babeltrace(dir, 'seconds');
+    expect(bt.events.map((b) => b.time.toString())).toEqual(events.map((e) => recordToJson(e).t_ns));
+  });
+
+  it('discarded events and packets match the loss accounting, per core and window', () => {
+    const bt = babeltrace(dir, 'seconds');
+    expect(losses.some((l) => l.cause === 'dropped')).toBe(true);
+    expect(losses.some((l) => l.cause === 'overwritten')).toBe(true);
+    expect(losses.some((l) => l.cause === 'link_lost')).toBe(true);
+    for (const st of stats) {
+      const mine = bt.discards.filter((d) => d.stream === st.core);
+      const ev = mine.filter((d) => d.what === 'events');
+      // every lost event, whatever the cause, is a babeltrace2 "discarded event"
+      expect(ev.reduce((s, d) => s + d.count, 0)).toBe(st.dropped + st.overwritten + st.link_lost);
+      expect(st.dropped + st.overwritten + st.link_lost).toBe(st.generated - st.decoded);
+      // each babeltrace2 window is a tracepipe loss window with the same total
+      const windows = new Map<string, number>();
+      for (const l of losses.filter((x) => x.core === st.core)) {
+        const k = `${l.fromNs}-${l.toNs}`;
+        windows.set(k, (windows.get(k) ?? 0) + l.count);
+      }
+      expect(new Map(ev.map((d) => [`${d.from}-${d.to}`, d.count]))).toEqual(windows);
+      // one discarded packet per link-loss window
+      const pk = mine.filter((d) => d.what === 'packets');
+      const linkWindows = new Set(losses.filter((x) => x.core === st.core && x.cause === 'link_lost').map((l) => `${l.fromNs}-${l.toNs}`));
+      expect(pk.every((d) => d.count === 1)).toBe(true);
+      expect(new Set(pk.map((d) => `${d.from}-${d.to}`))).toEqual(linkWindows);
+      expect(linkWindows.size).toBeGreaterThan(0);
+    }
+  });
+
+  it('a clean trace gives no babeltrace2 warnings', () => {
+    const clean = exportCtf('clean', synthTrace({ packetsPerCore: 3 }));
+    const bt = babeltrace(clean.dir, 'cycles');
+    expect(bt.discards).toEqual([]);
+    expect(bt.events.length).toBe(clean.records.filter((r) => r.type === 'event').length);
+    expect(clean.stats.every((s) => s.generated === s.decoded)).toBe(true);
+  });
+
+  it('carries the wall-clock origin as the clock offset', () => {
+    const { records: r2, stats: s2 } = decodeBytes(synthTrace({ packetsPerCore: 2 }));
+    const d = join(tmp, 'wall');
+    const origin = 1_764_000_000_123_456_789n;
+    exportRecords(new CtfExporter(new DirSinkFactory(d)), r2, s2, {
+      wallClock: { originUnixNs: origin, driftPpm: 0, errorNs: 1000, samples: 10 },
+    });
+    const meta = readFileSync(join(d, 'metadata'), 'utf8');
+    expect(meta).toContain('offset_s = 1764000000;');
+    expect(meta).toContain('absolute = true;');
+    const bt = babeltrace(d, 'seconds');
+    const first = r2.find((r): r is TraceEvent => r.type === 'event')!;
+    // offset cycles are whole ticks (40 ns at 25 MHz): the origin is kept to within one tick
+    const expected = origin + ticksToNs(first.ticks, HZ);
+    expect(Number(bt.events[0].time - expected)).toBeGreaterThan(-40);
+    expect(Number(bt.events[0].time - expected)).toBeLessThanOrEqual(0);
+  });
+});
