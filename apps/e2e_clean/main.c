@@ -4,8 +4,9 @@
  *
  * After CMD_START the app records, for seq = 0 .. 99999 in order:
  *     tp_event2(E2E_CLEAN_ID = 1, seq, seq ^ 0xA5A5A5A5)
- * from thread mode only, then tp_flush(), prints the ground truth (apps/tpgt.h) on the
- * semihosting console and exits 0. A decoder checks: exactly these 100000 events, in this
+ * from thread mode only, then tp_flush(), waits for the host's CMD_STOP (at most 2 s, see
+ * tpgt_wait_host_ack), prints the ground truth (apps/tpgt.h) on the semihosting console and
+ * exits 0. A decoder checks: exactly these 100000 events, in this
  * order, every second argument equal to the first XOR 0xA5A5A5A5, time non-decreasing,
  * dropped = overwritten = link_lost = 0.
  *

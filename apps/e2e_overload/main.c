@@ -8,7 +8,8 @@
  * while thread mode only polls the drain. The UART interrupt that also drains has the lowest
  * priority, so nothing leaves the ring during a burst: a burst (64 events, about 1.3 KiB of
  * records) overfills the 4 x 128 B ring every time, whatever the host's read speed. After
- * BURSTS ticks the app flushes, prints the ground truth (apps/tpgt.h) and exits 0.
+ * BURSTS ticks the app flushes, waits for the host's CMD_STOP (tpgt_wait_host_ack), prints the
+ * ground truth (apps/tpgt.h) and exits 0.
  * Received events must still carry consistent payloads (arg1 = arg0 ^ 0xA5A5A5A5) with
  * strictly increasing seq.
  */

@@ -12,10 +12,12 @@
  * with seq counting 0, 1, 2 ... per context. A decoder proves no event was torn (arg2
  * matches), duplicated or invented (seq strictly increasing per context, below that
  * context's generated count). The thread stops at STRESS_EVENTS events in total (the
- * interrupts may add a few more before they are stopped), then the app flushes and prints
+ * interrupts may add a few more before they are stopped), then the app flushes, waits for the
+ * host's CMD_STOP (tpgt_wait_host_ack) and prints
  * the ground truth (apps/tpgt.h) plus one line per context, before "TPGT done":
  *     TPCTX core=0 ctx=<c> generated=<n>
- * The ring is small (8 x 512 B) so both modes lose events: discard drops, overwrite evicts.
+ * The ring is small (8 x 512 B) so both modes lose events: discard drops; overwrite evicts, and
+ * drops when the packet it would evict is the one on the wire (most of its losses under QEMU).
  */
 #ifndef STRESS_MODE
 #error "define STRESS_MODE (TP_MODE_DISCARD or TP_MODE_OVERWRITE) before including stress.c"

@@ -17,7 +17,8 @@
  *   phase 1: BURST_EVENTS events with a varying busy spin between them (many wraps in all);
  *   phase 2: GAP_EVENTS events, each after an idle gap (WFI) of k wraps plus a fraction,
  *            k = 0, 1, 2, 3, 5, 8, 13, ...: the overflow interrupt alone keeps time meanwhile.
- * Nothing may be dropped (paced as e2e_clean). Then flush, ground truth, exit 0.
+ * Nothing may be dropped (paced as e2e_clean). Then flush, wait for the host's CMD_STOP,
+ * ground truth, exit 0.
  */
 #include <stdint.h>
 

@@ -157,10 +157,14 @@ describe('bad input', () => {
     expectOneErrorLine(await cli(['stats', folder]), /folder/);
   });
 
-  it('run with an unknown board lists the valid boards; a missing ELF is named', async () => {
+  it('run with an unknown board lists the valid boards; a missing or non-ARM ELF is named', async () => {
     const r = await cli(['run', '--board', 'no-such-board', elf('demo')]);
     expectOneErrorLine(r, /unknown board 'no-such-board'.*qemu-mps2-an385/);
     expectOneErrorLine(await cli(['run', '--board', BOARD, join(dir, 'missing.elf')]), /missing\.elf: no such file/);
+    const notElf = join(dir, 'not-firmware.elf');
+    writeFileSync(notElf, 'this is not firmware\n');
+    expectOneErrorLine(await cli(['run', '--board', BOARD, notElf]), /not-firmware\.elf is not an ELF file/);
+    expectOneErrorLine(await cli(['run', '--board', BOARD, process.execPath]), /is not a 32-bit ARM ELF/);
   });
 
   it('usage errors exit 2 with one line', async () => {

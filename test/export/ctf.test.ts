@@ -126,6 +126,22 @@ describe('CTF export read by babeltrace2', () => {
     expect(clean.stats.every((s) => s.generated === s.decoded)).toBe(true);
   });
 
+  it('a target reset makes the later session its own trace in session-N/', () => {
+    const a = synthTrace({ packetsPerCore: 2 });
+    const b = synthTrace({ packetsPerCore: 3, seed: 99 });
+    const both = new Uint8Array(a.length + b.length);
+    both.set(a);
+    both.set(b, a.length);
+    const { dir, records } = exportCtf('sessions', both);
+    const ev = records.filter((r): r is TraceEvent => r.type === 'event');
+    const s0 = ev.filter((e) => e.session === 0);
+    const s1 = ev.filter((e) => e.session === 1);
+    expect(s0.length).toBeGreaterThan(0);
+    expect(s1.length).toBeGreaterThan(0);
+    expect(babeltrace(dir, 'cycles').events.map((e) => e.time)).toEqual(s0.map((e) => e.ticks));
+    expect(babeltrace(join(dir, 'session-1'), 'cycles').events.map((e) => e.time)).toEqual(s1.map((e) => e.ticks));
+  });
+
   it('carries the wall-clock origin as the clock offset', () => {
     const { records: r2, stats: s2 } = decodeBytes(synthTrace({ packetsPerCore: 2 }));
     const d = join(tmp, 'wall');

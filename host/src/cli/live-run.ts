@@ -2,7 +2,7 @@
 // UART pty, and a real board on a serial port. Both end with the capture file closed and a
 // summary; errors after the capture started still leave a valid file.
 import { resolve } from 'node:path';
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { CoreStats, StreamHeader } from '../core/types.js';
 import { CaptureWriter } from '../io/capture-writer.js';
 import { runLive, type LiveResult } from '../io/live.js';
@@ -44,10 +44,26 @@ const REASONS: Record<LiveResult['reason'], string> = {
   error: 'error',
 };
 
+const EM_ARM = 40;
+
+/** The ELF must exist and be a 32-bit little-endian ARM ELF: QEMU would load anything else as a
+ * raw image and lock the CPU up. */
 function checkElf(elf: string): string {
   const path = resolve(elf);
   if (!existsSync(path)) throw new CliError(`${elf}: no such file`);
   if (statSync(path).isDirectory()) throw new CliError(`${elf} is a folder, not a firmware ELF`);
+  const head = Buffer.alloc(20);
+  const fd = openSync(path, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (n < 20 || head.readUInt32BE(0) !== 0x7f454c46) throw new CliError(`${elf} is not an ELF file`);
+  if (head[4] !== 1 || head[5] !== 1 || head.readUInt16LE(18) !== EM_ARM) {
+    throw new CliError(`${elf} is not a 32-bit ARM ELF (build it with arm-none-eabi-gcc)`);
+  }
   return path;
 }
 

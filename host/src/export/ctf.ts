@@ -167,11 +167,17 @@ export class CtfExporter implements Exporter {
     }
   }
 
+  /** Folder of each target session's trace, relative to the output ('' = the output itself). */
+  sessionDirs(): string[] {
+    return [...this.sessions.values()].map((s) => s.dir);
+  }
+
   private session(n: number): SessionState {
     let s = this.sessions.get(n);
     if (!s) {
-      // A target reset starts a new time base, so each session is its own CTF trace;
-      // babeltrace2 finds the ones in sub-directories too.
+      // A target reset starts a new time base, so each later session is its own CTF trace
+      // in a sub-folder (babeltrace2 reads one trace per folder argument: muxing both
+      // would interleave two unrelated time bases).
       s = { header: null, dir: n === 0 ? '' : `session-${n}/`, streams: new Map() };
       this.sessions.set(n, s);
     }

@@ -2,7 +2,7 @@
 // tools open. Every exporter streams (host/src/export/types.ts), so memory stays bounded
 // however large the capture is. Output goes to -o, or to stdout for the one-file formats.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ChromeJsonExporter } from '../../export/chrome.js';
 import { CsvExporter } from '../../export/csv.js';
@@ -119,14 +119,18 @@ export function register(program: Command): void {
         checkOutputPath(file, opts.output);
         checkCtfDir(opts.output);
         const dir = new DirSinkFactory(opts.output);
+        const ctf = new CtfExporter(dir);
         let n: number;
         try {
-          n = await runExport(file, withNames(new CtfExporter(dir), names), { label, info, verbose: opts.verbose });
+          n = await runExport(file, withNames(ctf, names), { label, info, verbose: opts.verbose });
         } catch (err) {
           dir.abort();
           throw err;
         }
         process.stderr.write(`tracepipe: wrote CTF trace ${opts.output} (${n} events); open it with: babeltrace2 ${opts.output}\n`);
+        for (const sub of ctf.sessionDirs().filter((d) => d !== '')) {
+          process.stderr.write(`tracepipe: the target reset; the later session is its own trace: babeltrace2 ${join(opts.output, sub)}\n`);
+        }
         return;
       }
       const toStdout = !opts.output || opts.output === '-';
