@@ -156,12 +156,7 @@ int main(void)
 #endif
 	REC(TP_MARK(done));
 	tp_flush();
-	/* QEMU's exit closes the pty and Linux discards what the host has not read yet: leave
-	 * only after the host acknowledged the FINAL status with CMD_STOP. */
-	while (tp_started()) {
-		tp_poll();
-		board_idle();
-	}
+	tpgt_wait_host_ack();
 
 	tpgt_report_core(&cfg, 0, generated);
 	tpgt_done();

@@ -85,25 +85,6 @@ static void core1_main(void)
 }
 #endif
 
-/*
- * QEMU's exit hangs up the pty, and Linux discards what the host has not read yet: leaving
- * right after the flush loses the last packets and FINAL statuses whenever the host lags.
- * So wait until the UART is idle and then until the host says it has everything (CMD_STOP,
- * which clears tp_started()), or MC_EXIT_WAIT_TICKS if it never does.
- */
-#define MC_EXIT_WAIT_TICKS (2u * TP_BOARD_TIMER_HZ)
-
-static void wait_link_drained(void)
-{
-	while (board_link_busy())
-		relax();
-	uint64_t t0 = tp_now();
-	while (tp_started() && tp_now() - t0 < MC_EXIT_WAIT_TICKS) {
-		tp_poll();
-		relax();
-	}
-}
-
 static int check_core(unsigned core, uint32_t generated)
 {
 	struct tp_counters c;
@@ -154,7 +135,6 @@ int main(void)
 	publish();
 #endif
 	tp_flush();
-	wait_link_drained();
 
 	int ok = check_core(0, generated0);
 	tpgt_report_core(&cfg, 0, generated0);

@@ -33,8 +33,8 @@
 #define STRESS_EVENTS 1000000u
 #define STRESS_CONTEXTS 3u
 #define POLL_EVERY 8u
-#define BURST1 8u
-#define BURST2 4u
+#define BURST1 32u
+#define BURST2 16u
 /* Periods in timer ticks (25 MHz), not multiples of each other so the nesting point moves. */
 #define PERIOD1 2000u
 #define PERIOD2 1300u

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "app_board.h"
+#include "tracepipe.h"
 #include "nrf51.h"
 
 /* Arm semihosting operations */
@@ -45,8 +46,28 @@ void board_put_u32(uint32_t v)
 	board_puts(&buf[i]);
 }
 
+/*
+ * QEMU's exit hangs up the UART's pty, and Linux then discards what the host has not read
+ * yet: leaving right after a flush loses the last packets and FINAL statuses whenever the
+ * host lags. So before exiting, wait until the transmitter is idle and the host has said it
+ * has everything (CMD_STOP clears tp_started()), at most EXIT_LINGER_TICKS.
+ */
+#define EXIT_LINGER_TICKS ((uint64_t)TP_BOARD_TIMER_HZ)
+
+static void linger_for_host(void)
+{
+	if (!tp_started()) {
+		return;
+	}
+	uint64_t t0 = tp_now();
+	while ((board_link_busy() || tp_started()) && tp_now() - t0 < EXIT_LINGER_TICKS) {
+		__asm__ volatile("nop" : : : "memory");
+	}
+}
+
 void board_exit(int code)
 {
+	linger_for_host();
 	/* SYS_EXIT_EXTENDED takes {reason, subcode}; QEMU exits with subcode & 0xFF. */
 	const uint32_t block[2] = {ADP_STOPPED_APPLICATION_EXIT, (uint32_t)code};
 	semihost(SYS_EXIT_EXTENDED, block);

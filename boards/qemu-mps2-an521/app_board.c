@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 #include "app_board.h"
+#include "tracepipe.h"
 #include "an521.h"
 
 #define TIMER1(off) AN521_REG(CMSDK_TIMER1_BASE, off)
@@ -100,8 +101,28 @@ void an521_dualtimer_irq(void)
 	periodic_fn[1]();
 }
 
+/*
+ * QEMU's exit hangs up the UART's pty, and Linux then discards what the host has not read
+ * yet: leaving right after a flush loses the last packets and FINAL statuses whenever the
+ * host lags. So before exiting, wait until the transmitter is idle and the host has said it
+ * has everything (CMD_STOP clears tp_started()), at most EXIT_LINGER_TICKS.
+ */
+#define EXIT_LINGER_TICKS ((uint64_t)TP_BOARD_TIMER_HZ)
+
+static void linger_for_host(void)
+{
+	if (!tp_started()) {
+		return;
+	}
+	uint64_t t0 = tp_now();
+	while ((board_link_busy() || tp_started()) && tp_now() - t0 < EXIT_LINGER_TICKS) {
+		__asm__ volatile("yield" : : : "memory");
+	}
+}
+
 void board_exit(int code)
 {
+	linger_for_host();
 	const uint32_t args[2] = { 0x20026u /* ADP_Stopped_ApplicationExit */, (uint32_t)code };
 	semihost(0x20u /* SYS_EXIT_EXTENDED */, args);
 	for (;;)

@@ -165,6 +165,10 @@ describe('bad input', () => {
     writeFileSync(notElf, 'this is not firmware\n');
     expectOneErrorLine(await cli(['run', '--board', BOARD, notElf]), /not-firmware\.elf is not an ELF file/);
     expectOneErrorLine(await cli(['run', '--board', BOARD, process.execPath]), /is not a 32-bit ARM ELF/);
+    const noQemu = await cli(['run', '--board', BOARD, elf('demo'), '-o', join(dir, 'never.tpt')], {
+      env: { TRACEPIPE_QEMU: '/nonexistent/qemu-system-arm' },
+    });
+    expectOneErrorLine(noQemu, /qemu-system-arm not found/);
   });
 
   it('usage errors exit 2 with one line', async () => {

@@ -1,6 +1,6 @@
 // Shared helpers of the end-to-end tests: they run the built CLI (dist/tracepipe.cjs) as a user
 // would, on firmware built by `make BOARD=qemu-mps2-an385`, through QEMU and a real pty.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -38,8 +38,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `node dist/tracepipe.cjs ...args`; kills it after timeoutMs (then code is null). */
-export function cli(args: string[], opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/** Runs `node dist/tracepipe.cjs ...args`; stops it after timeoutMs (then code is not 0). */
+export function cli(
+  args: string[],
+  opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv; onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? ROOT,
@@ -50,10 +53,17 @@ export function cli(args: string[], opts: { timeoutMs?: number; cwd?: string; en
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    opts.onSpawn?.(child);
+    // SIGTERM first: tracepipe then stops its QEMU; SIGKILL only if that does not end it.
+    let hard: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      hard = setTimeout(() => child.kill('SIGKILL'), 5000);
+    }, opts.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (hard) clearTimeout(hard);
       resolvePromise({
         code,
         signal,

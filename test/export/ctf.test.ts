@@ -1,6 +1,7 @@
 // CTF export checked by the real reader: babeltrace2 must print exactly the events the
 // decoder produces (number, order, fields, times) and report discarded events and
 // packets that match tracepipe's loss accounting.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,5 +159,43 @@ describe('CTF export read by babeltrace2', () => {
     const expected = origin + ticksToNs(first.ticks, HZ);
     expect(Number(bt.events[0].time - expected)).toBeGreaterThan(-40);
     expect(Number(bt.events[0].time - expected)).toBeLessThanOrEqual(0);
+  });
+});
+
+describe('CTF export of records whose time goes back', () => {
+  it('keeps each stream monotonic for babeltrace2 and counts the clamped events', () => {
+    const { records, stats } = decodeBytes(synthTrace({ packetsPerCore: 2, cores: 1 }));
+    const evs = records.filter((r): r is TraceEvent => r.type === 'event');
+    // as a time_unproven packet could deliver: one event earlier than its predecessor
+    const bad = { ...evs[5], ticks: evs[4].ticks - 3n, tNs: ticksToNs(evs[4].ticks - 3n, HZ) };
+    const recs = records.map((r) => (r === evs[5] ? bad : r));
+    const dir = join(tmp, 'backwards');
+    const ctf = new CtfExporter(new DirSinkFactory(dir));
+    exportRecords(ctf, recs, stats);
+    expect(ctf.timeClamped).toBe(1);
+    const bt = babeltrace(dir, 'cycles');
+    expect(bt.events.length).toBe(evs.length);
+    expect(bt.events[5].time).toBe(evs[4].ticks);
+  });
+});
+
+describe('CTF export with names from ELF metadata', () => {
+  it('names event classes after the ELF names, escaped for TSDL', () => {
+    const { records, stats } = decodeBytes(synthTrace({ packetsPerCore: 2 }));
+    const dir = join(tmp, 'named');
+    const names = {
+      eventName: (kind: string, id: number) =>
+        kind === 'mark' ? 'boot "phase"\n1' : kind === 'event' && id === 3 ? 'sensor_read' : undefined,
+    };
+    exportRecords(new CtfExporter(new DirSinkFactory(dir)), records, stats, { names });
+    const meta = readFileSync(join(dir, 'metadata'), 'utf8');
+    expect(meta).toContain('name = "boot \\"phase\\"?1";');
+    const bt = spawnSync('babeltrace2', [dir], { encoding: 'utf8' });
+    expect(bt.status).toBe(0);
+    const evs = records.filter((r): r is TraceEvent => r.type === 'event');
+    const lines = bt.stdout.trim().split('\n');
+    expect(lines.length).toBe(evs.length);
+    expect(lines.filter((l) => / sensor_read: /.test(l)).length).toBe(evs.filter((e) => e.kind === 'event' && e.id === 3).length);
+    expect(lines.filter((l) => /boot "phase"\?1: /.test(l)).length).toBe(evs.filter((e) => e.kind === 'mark').length);
   });
 });

@@ -66,6 +66,23 @@ describe('meta_demo: names and formatted logs from the ELF, end to end', () => {
     expect(want.length).toBe(43);
   });
 
+  it("the golden's log lines are what the C library's printf prints for the same calls", () => {
+    // apps/meta_demo/main.c built natively with TP_LOG = printf (printf_shim.h): an oracle
+    // independent of the host formatter. The firmware cuts %s at TP_META_STR_MAX = 32 bytes.
+    const exe = join(dir, 'printf-oracle');
+    execFileSync('gcc', ['-std=c11', '-O1', '-w', '-I', 'firmware/include', '-I', 'apps', '-I', `boards/${BOARD}`,
+      '-include', 'test/meta/printf_shim.h', 'apps/meta_demo/main.c', '-o', exe], { cwd: ROOT });
+    const oracle = lines(execFileSync(exe, { encoding: 'utf8' }));
+    const golden = lines(readFileSync(GOLDEN, 'utf8'))
+      .filter((l) => l.startsWith('core 0 log '))
+      .map((l) => l.replace(/^core 0 log +/, ''));
+    expect(golden.length).toBe(oracle.length);
+    golden.forEach((g, i) => {
+      const want = oracle[i].startsWith('long ') ? oracle[i].slice(0, 'long '.length + 32) : oracle[i];
+      expect(g).toBe(want);
+    });
+  });
+
   it('without --elf the same events decode with raw ids and arguments', async () => {
     const r = await cli(['decode', '--events-only', capture]);
     expect(r.code).toBe(0);

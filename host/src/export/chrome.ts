@@ -13,6 +13,8 @@ import { hex } from './csv.js';
 import { statsJson, wallClockJson } from './jsonl.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
+const MAX_OPEN = 256;
+
 interface OpenSlice {
   id: number;
   startNs: bigint;
@@ -161,6 +163,9 @@ export class ChromeJsonExporter implements Exporter {
       case 'isr_enter':
       case 'span_begin': {
         const stack = ev.kind === 'isr_enter' ? t.isr : t.span;
+        // Begins without ends (a firmware bug, or ends lost) must not grow memory without
+        // bound: past a depth no real nesting reaches, the oldest is closed as unfinished.
+        if (stack.length >= MAX_OPEN) this.slice(t, ev.kind === 'isr_enter' ? 'isr' : 'span', stack.shift()!, ev.tNs, true);
         stack.push({ id: ev.id, startNs: ev.tNs, lossesAtStart: t.losses });
         return;
       }

@@ -122,6 +122,8 @@ export class CtfExporter implements Exporter {
   private readonly sessions = new Map<number, SessionState>();
   private readonly packet = new ByteBuf();
   private stats: CoreStats[] = [];
+  /** events written with the previous time of their stream because theirs went back */
+  timeClamped = 0;
 
   constructor(
     private readonly out: SinkFactory,
@@ -157,8 +159,8 @@ export class CtfExporter implements Exporter {
     this.stats = stats;
     for (const s of this.sessions.values()) {
       for (const st of [...s.streams.values()].sort((a, b) => a.core - b.core)) {
-        this.flushLoss(s, st);
-        if (st.open) this.closePacket(s, st, st.lastTicks);
+        this.flushLoss(st);
+        if (st.open) this.closePacket(st, st.lastTicks);
         st.sink.close();
       }
       const meta = this.out.open(s.dir + 'metadata');
@@ -215,20 +217,29 @@ export class CtfExporter implements Exporter {
   private onEvent(ev: TraceEvent): void {
     const s = this.session(ev.session);
     const st = this.stream(s, ev.core);
-    this.flushLoss(s, st);
+    this.flushLoss(st);
     const cls = this.eventClass(ev);
     if (st.open && st.events.len + 64 + (ev.blob?.length ?? ev.args.length * 8) > MAX_PACKET_CONTENT) {
-      this.closePacket(s, st, st.lastTicks);
+      this.closePacket(st, st.lastTicks);
+    }
+    // CTF readers require time to never go back within a stream. The decoder keeps each
+    // core's time monotonic except inside a packet flagged time_unproven; such an event
+    // keeps the previous time here, and is counted so the CLI can say so.
+    let ticks = ev.ticks;
+    const floor = st.open ? st.lastTicks : (st.lastEnd ?? ticks);
+    if (ticks < floor) {
+      ticks = floor;
+      this.timeClamped++;
     }
     if (!st.open) {
       st.open = true;
-      st.beginTicks = ev.ticks;
+      st.beginTicks = ticks;
       st.nEvents = 0;
       st.events.reset();
     }
     const b = st.events;
     b.u32(cls.ctfId);
-    b.u64(ev.ticks);
+    b.u64(ticks);
     b.u32(ev.id);
     if (ev.blob) {
       b.u32(ev.blob.length);
@@ -237,7 +248,7 @@ export class CtfExporter implements Exporter {
       for (const a of ev.args) b.u64(a);
     }
     st.nEvents++;
-    st.lastTicks = ev.ticks;
+    st.lastTicks = ticks;
   }
 
   private onLoss(l: LossRecord): void {
@@ -248,36 +259,36 @@ export class CtfExporter implements Exporter {
     const fromTicks = nsToTicks(l.fromNs, hz);
     const toTicks = nsToTicks(l.toNs, hz);
     const p = st.pendingLoss;
-    if (p && (p.fromTicks !== fromTicks || p.toTicks !== toTicks)) this.flushLoss(s, st);
+    if (p && (p.fromTicks !== fromTicks || p.toTicks !== toTicks)) this.flushLoss(st);
     if (!st.pendingLoss) st.pendingLoss = { fromTicks, toTicks, dropped: 0, overwritten: 0, link_lost: 0 };
     st.pendingLoss[l.cause] += l.count;
   }
 
-  private flushLoss(s: SessionState, st: CoreStream): void {
+  private flushLoss(st: CoreStream): void {
     const p = st.pendingLoss;
     if (!p) return;
     st.pendingLoss = null;
     // babeltrace2 reports discarded events over [previous packet end, this packet end]
     // and discarded packets over [previous packet end, this packet begin]: so the
     // previous packet must end exactly at the window start.
-    if (st.open) this.closePacket(s, st, maxBig(st.lastTicks, p.fromTicks));
-    else if (st.lastEnd === null || st.lastEnd < p.fromTicks) this.writeEmpty(s, st, p.fromTicks);
+    if (st.open) this.closePacket(st, maxBig(st.lastTicks, p.fromTicks));
+    else if (st.lastEnd === null || st.lastEnd < p.fromTicks) this.writeEmpty(st, p.fromTicks);
     st.dropped += BigInt(p.dropped);
     st.overwritten += BigInt(p.overwritten);
     st.link_lost += BigInt(p.link_lost);
     if (p.link_lost > 0) st.seq += 1n;
-    this.writeEmpty(s, st, maxBig(p.toTicks, st.lastEnd ?? 0n));
+    this.writeEmpty(st, maxBig(p.toTicks, st.lastEnd ?? 0n));
   }
 
-  private writeEmpty(s: SessionState, st: CoreStream, at: bigint): void {
+  private writeEmpty(st: CoreStream, at: bigint): void {
     st.open = true;
     st.beginTicks = at;
     st.nEvents = 0;
     st.events.reset();
-    this.closePacket(s, st, at);
+    this.closePacket(st, at);
   }
 
-  private closePacket(_s: SessionState, st: CoreStream, endTicks: bigint): void {
+  private closePacket(st: CoreStream, endTicks: bigint): void {
     const p = this.packet;
     p.reset();
     const totalBytes = HEADER_BYTES + CONTEXT_BYTES + st.events.len;

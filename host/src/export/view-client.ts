@@ -223,7 +223,6 @@ function drawAxis() {
 }
 
 function drawBars(L) {
-  var pw = plotW(), nsPerPx = (v1 - v0) / pw;
   for (var r = 0; r < L.rows.length; r++) {
     var row = L.rows[r], st = row.start, idx = row.idx, yy = L.barY + r * ROW_H + 1;
     var i = lowerBound(st, v0 - row.maxDur), n = st.length;
@@ -252,7 +251,6 @@ function drawBars(L) {
       i++;
     }
   }
-  void nsPerPx;
 }
 
 function drawInstants(L) {

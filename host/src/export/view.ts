@@ -206,6 +206,8 @@ export class ViewExporter implements Exporter {
     if (n !== undefined) this.nameMap.set(`${k}/${ev.id}`, n);
 
     if (ev.kind === 'isr_enter' || ev.kind === 'span_begin') {
+      // bounded like the Chrome export: a begin-only trace must not make matching quadratic
+      if (l.open.length >= 256) this.bar(l, l.open.shift()!, t, true);
       const depth = l.open.length;
       l.open.push({ kind: ev.kind === 'isr_enter' ? 0 : 1, id: ev.id, start: t, depth, lossesAtStart: l.losses.length });
       if (depth + 1 > l.maxDepth) l.maxDepth = depth + 1;

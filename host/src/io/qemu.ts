@@ -1,7 +1,7 @@
 // Runs a firmware ELF under QEMU with UART0 on a pty. QEMU announces the pty on its stdout;
 // semihosting console output (the firmware's ground truth and messages) arrives on its stderr.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 export const QEMU_BINARY = process.env.TRACEPIPE_QEMU ?? 'qemu-system-arm';
@@ -54,6 +54,16 @@ export function qemuArgs(machine: string, elf: string, extra: string[] = []): st
 export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
   if (!existsSync(opts.elf)) return Promise.reject(new Error(`firmware file ${opts.elf} not found`));
   const args = qemuArgs(opts.machine, opts.elf, opts.extraArgs);
+  let logFd: number | undefined;
+  if (opts.semihostLog) {
+    try {
+      logFd = openSync(opts.semihostLog, 'w');
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const why = e.code === 'ENOENT' ? 'its folder does not exist' : e.code === 'EACCES' ? 'permission denied' : e.message;
+      return Promise.reject(new Error(`cannot create semihosting log ${opts.semihostLog}: ${why}`));
+    }
+  }
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
@@ -73,7 +83,7 @@ export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
       // not permitted: run at the same priority
     }
     let log: WriteStream | undefined;
-    if (opts.semihostLog) log = createWriteStream(opts.semihostLog);
+    if (logFd !== undefined) log = createWriteStream('', { fd: logFd });
     let stdoutText = '';
     let stderrTail = '';
     let lineBuf = '';

@@ -128,6 +128,11 @@ export function register(program: Command): void {
           throw err;
         }
         process.stderr.write(`tracepipe: wrote CTF trace ${opts.output} (${n} events); open it with: babeltrace2 ${opts.output}\n`);
+        if (ctf.timeClamped > 0) {
+          process.stderr.write(
+            `tracepipe: warning: ${ctf.timeClamped} event(s) had a time before an earlier event of their core (time_unproven); CTF needs monotonic time, so they carry the earlier time\n`,
+          );
+        }
         for (const sub of ctf.sessionDirs().filter((d) => d !== '')) {
           process.stderr.write(`tracepipe: the target reset; the later session is its own trace: babeltrace2 ${join(opts.output, sub)}\n`);
         }
