@@ -1,60 +1,82 @@
 // Target-side benchmarks: record cost, whole-CPU cost, wire bytes, footprint, masked
-// sections. Every figure comes from QEMU under -icount shift=0, where one guest
-// instruction advances virtual time by exactly 1 ns, so timer ticks count instructions.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, rmSync } from 'node:fs';
+// sections. Every cost figure comes from QEMU under -icount shift=0,sleep=off, where one
+// guest instruction advances virtual time by exactly 1 ns, so timer ticks count
+// instructions (1e9 / timer_hz instructions per tick).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 
+export const BENCH_APPS = ['bench_record', 'bench_wire_small', 'bench_wire_random', 'bench_wire_kinds', 'bench_live'];
+
 export function boardJson(board) {
   return JSON.parse(readFileSync(join(ROOT, 'boards', board, 'board.json'), 'utf8'));
 }
 
+export function boardExists(board) {
+  return existsSync(join(ROOT, 'boards', board, 'board.mk')) && existsSync(join(ROOT, 'boards', board, 'board.json'));
+}
+
 export function buildDir(board, opt) {
-  return `build/bench/${board}${opt}`;
+  return join(ROOT, 'build', 'bench', `${board}${opt}`);
 }
 
-export function buildBoard(board, opt) {
-  execFileSync('make', ['-s', `BOARD=${board}`, `OPT=${opt}`, `BUILD=${buildDir(board, opt)}`], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+export function elfPath(board, opt, app) {
+  return join(buildDir(board, opt), `${app}.elf`);
 }
 
-/** Runs an ELF under deterministic QEMU; returns console (semihosting) text and the UART bytes. */
-export function runQemu(board, elf, { timeoutS = 120 } = {}) {
+/** Builds only the benchmark apps of a board (make -j2). Throws with make's output on failure. */
+export function buildBoard(board, opt, apps = BENCH_APPS) {
+  const dir = buildDir(board, opt);
+  const targets = apps.map((a) => join(dir, `${a}.elf`));
+  try {
+    execFileSync('make', ['-s', '-j2', `BOARD=${board}`, `OPT=${opt}`, `BUILD=${dir}`, ...targets], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+  } catch (e) {
+    const out = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-6).join(' | ');
+    throw new Error(`make BOARD=${board} OPT=${opt} failed: ${out}`);
+  }
+}
+
+/** Runs an ELF under deterministic QEMU; resolves with console (semihosting) text and the UART bytes. */
+export function runQemu(board, elf, { timeoutS = 120, keepUart = null } = {}) {
   const bj = boardJson(board);
   const dir = mkdtempSync(join(tmpdir(), 'tpbench-'));
-  const uart = join(dir, 'uart.bin');
+  const uart = keepUart ?? join(dir, 'uart.bin');
   const args = [
     '-M', bj.qemu.machine,
     '-display', 'none', '-monitor', 'none',
     '-icount', 'shift=0,sleep=off',
     '-semihosting-config', 'enable=on,target=native',
     '-serial', `file:${uart}`,
-    ...(bj.qemu.args ?? []),
     '-kernel', elf,
   ];
-  const r = spawnSync('timeout', [String(timeoutS), 'qemu-system-arm', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
+  return new Promise((resolve, reject) => {
+    const child = spawn('timeout', [String(timeoutS), 'qemu-system-arm', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (b) => { text += b; });
+    child.stderr.on('data', (b) => { text += b; });
+    child.on('close', (code) => {
+      let uartBytes = 0;
+      try { uartBytes = statSync(uart).size; } catch { /* no output */ }
+      rmSync(dir, { recursive: true, force: true });
+      if (code !== 0) reject(new Error(`${elf}: qemu exited ${code}: ${text.slice(-300)}`));
+      else resolve({ console: text, uartBytes });
+    });
   });
-  let uartBytes = 0;
-  try { uartBytes = statSync(uart).size; } catch { /* no output */ }
-  rmSync(dir, { recursive: true, force: true });
-  if (r.status !== 0) throw new Error(`${elf}: qemu exited ${r.status}: ${(r.stderr || '').slice(-400)}`);
-  return { console: r.stderr + r.stdout, uartBytes };
 }
 
-function parseLines(text, tag) {
+export function parseLines(text, tag) {
   const out = [];
   for (const line of text.split('\n')) {
-    if (!line.startsWith(`TPBENCH ${tag} `)) continue;
+    if (!line.startsWith(`TPBENCH ${tag} `) && !line.startsWith(`${tag} `)) continue;
     const o = {};
-    for (const kv of line.split(' ').slice(2)) {
+    for (const kv of line.trim().split(' ').slice(tag.startsWith('TPGT') ? 1 : 2)) {
       const [k, v] = kv.split('=');
       o[k] = /^\d+$/.test(v) ? Number(v) : v;
     }
@@ -64,48 +86,50 @@ function parseLines(text, tag) {
 }
 
 /** instructions = ticks * (1e9 / hz) under shift=0 (1 ns per instruction). */
-function insnsPerTick(board) {
+export function insnsPerTick(board) {
   return 1e9 / boardJson(board).timer.hz;
 }
 
-export function recordCost(board, opt) {
-  const elf = join(buildDir(board, opt), 'bench_record.elf');
-  const { console: text } = runQemu(board, elf);
+export async function recordCost(board, opt) {
+  const { console: text } = await runQemu(board, elfPath(board, opt, 'bench_record'));
   const k = insnsPerTick(board);
-  return parseLines(text, 'record').map((r) => ({
-    kind: r.kind,
-    insnsPerEvent: ((r.ticks - r.base) * k) / r.n,
-  }));
+  const rows = parseLines(text, 'record');
+  if (rows.length === 0) throw new Error(`${board}${opt} bench_record: no TPBENCH record lines`);
+  return rows.map((r) => ({ kind: r.kind, n: r.n, insnsPerEvent: ((r.ticks - r.base) * k) / r.n }));
 }
 
-export function wireCost(board, opt, random) {
-  const elf = join(buildDir(board, opt), random ? 'bench_wire_random.elf' : 'bench_wire_small.elf');
-  const { console: text, uartBytes } = runQemu(board, elf);
+export async function wireCost(board, opt, random) {
+  const elf = elfPath(board, opt, random ? 'bench_wire_random' : 'bench_wire_small');
+  const { console: text, uartBytes } = await runQemu(board, elf);
   const [r] = parseLines(text, 'wire');
   if (!r) throw new Error(`${elf}: no TPBENCH wire line`);
   return {
+    n: r.n,
     wholeCpuInsnsPerEvent: ((r.ticks - r.base) * insnsPerTick(board)) / r.n,
     wireBytesPerEvent: uartBytes / r.n,
+    uartBytes,
     dropped: r.dropped,
   };
 }
 
 /**
  * Flash and RAM of the tracer: the input sections that the linker map attributes to the
- * core (firmware/src) and to the board's transport (port.c), in the linked image.
+ * core (firmware/src/*.o) and to the board's transport and timer port (boards/<b>/port.o),
+ * in the linked image. Sections that --gc-sections removed are not in the map's memory
+ * map part, so only what the app really links is counted.
  */
 export function footprint(board, opt, app = 'bench_wire_small') {
-  const map = readFileSync(join(ROOT, buildDir(board, opt), `${app}.map`), 'utf8');
+  const map = readFileSync(join(buildDir(board, opt), `${app}.map`), 'utf8');
   const sizes = { text: 0, rodata: 0, data: 0, bss: 0 };
-  const lines = map.split('\n');
-  const re = /^\s*(\.[\w.]+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+\.o)\s*$/;
+  const perObject = {};
+  const re = /^\s*(\.[\w.]+|COMMON)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+\.o)\s*$/;
   let pendingName = null;
   let inDiscard = false;
-  for (const line of lines) {
+  for (const line of map.split('\n')) {
     if (line.startsWith('Discarded input sections')) inDiscard = true;
-    if (line.startsWith('Memory Configuration')) inDiscard = false;
+    if (line.startsWith('Memory Configuration') || line.startsWith('Linker script and memory map')) inDiscard = false;
     if (inDiscard) continue;
-    const only = /^\s(\.[\w.]+)\s*$/.exec(line);
+    const only = /^\s(\.[\w.]+|COMMON)\s*$/.exec(line);
     if (only) { pendingName = only[1]; continue; }
     const m = re.exec(line);
     if (!m) { pendingName = null; continue; }
@@ -114,22 +138,52 @@ export function footprint(board, opt, app = 'bench_wire_small') {
     const obj = m[4];
     if (!name || !(obj.includes('/firmware/src/') || obj.endsWith('/port.o'))) continue;
     const size = parseInt(m[3], 16);
-    if (Number(`0x${m[2]}`) === 0 && size === 0) continue;
-    if (name.startsWith('.text')) sizes.text += size;
-    else if (name.startsWith('.rodata')) sizes.rodata += size;
-    else if (name.startsWith('.data')) sizes.data += size;
-    else if (name.startsWith('.bss') || name.startsWith('COMMON')) sizes.bss += size;
+    const addr = parseInt(m[2], 16);
+    if (size === 0) continue;
+    // non-allocated metadata sections (SPEC §11) sit at address 0 and cost nothing
+    if (addr === 0 && !name.startsWith('.text')) continue;
+    let bucket = null;
+    if (name.startsWith('.text')) bucket = 'text';
+    else if (name.startsWith('.rodata')) bucket = 'rodata';
+    else if (name.startsWith('.data')) bucket = 'data';
+    else if (name.startsWith('.bss') || name === 'COMMON') bucket = 'bss';
+    if (!bucket) continue;
+    sizes[bucket] += size;
+    const key = obj.replace(/^.*\/(firmware\/src|boards\/[^/]+)\//, '$1/');
+    perObject[key] = (perObject[key] ?? 0) + (bucket === 'bss' ? 0 : size);
   }
-  return { flash: sizes.text + sizes.rodata + sizes.data, ram: sizes.data + sizes.bss, ...sizes };
+  return { flash: sizes.text + sizes.rodata + sizes.data, ram: sizes.data + sizes.bss, ...sizes, flashByObject: perObject };
+}
+
+/** Size of a global symbol from the ELF symbol table (nm -S), or null. */
+export function symbolSize(elf, name) {
+  const out = execFileSync('arm-none-eabi-nm', ['-S', elf], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  for (const line of out.split('\n')) {
+    const p = line.trim().split(/\s+/);
+    if (p.length === 4 && p[3] === name) return parseInt(p[1], 16);
+  }
+  return null;
+}
+
+/** DW_AT_byte_size of a named struct from the ELF's DWARF, or null. */
+export function structSize(elf, name) {
+  const out = execFileSync('arm-none-eabi-readelf', ['--debug-dump=info', elf], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const lines = out.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i].includes('DW_TAG_structure_type')) continue;
+    const nm = /DW_AT_name\s*:.*?:?\s(\S+)\s*$/.exec(lines[i + 1] ?? '');
+    const sz = /DW_AT_byte_size\s*:\s*(\d+)/.exec(lines[i + 2] ?? '');
+    if (nm && nm[1] === name && sz) return Number(sz[1]);
+  }
+  return null;
 }
 
 /**
- * Longest interrupt-masked run in the tracer's functions, in instructions, from the
- * disassembly: from a `cpsid i` (or an `msr PRIMASK` that masks) to the `msr PRIMASK`
- * that restores, counted along the straight-line code between them.
+ * Longest interrupt-masked run in the image, in instructions, from the disassembly: from a
+ * `cpsid i` to the `msr PRIMASK` that restores, counted along the straight-line code between
+ * them (a static figure: a call inside the section counts as one instruction).
  */
-export function longestMaskedSection(board, opt, app = 'bench_wire_small') {
-  const elf = join(ROOT, buildDir(board, opt), `${app}.elf`);
+export function longestMaskedSectionStatic(elf) {
   const dis = execFileSync('arm-none-eabi-objdump', ['-d', '--no-show-raw-insn', elf], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,

@@ -130,10 +130,11 @@ static void start_header(void)
 static void start_status(unsigned c, unsigned final)
 {
 	struct tp_status_info si;
-	advance(c);
 	si.core = (uint8_t)c;
 	si.final = (uint8_t)final;
-	tp_status_snapshot(c, d.dc[c].send_seq, d.dc[c].send_idx, &si.c);
+	do
+		advance(c);
+	while (!tp_status_snapshot(c, d.dc[c].send_seq, d.dc[c].send_idx, &si.c));
 	si.ts = tp_now();
 	start_message(MSG_STATUS, c);
 	d.msg_final = (uint8_t)final;

@@ -90,7 +90,7 @@ struct tp_chan {
 	uint32_t open_epoch;   /* timer wraps before the head's ts_begin (ts_begin >> timer_bits) */
 	uint16_t head_idx;
 	uint8_t open;          /* head is WRITING */
-	uint8_t pad_;
+	volatile uint8_t evicting; /* between an eviction's CAS and its overwritten update */
 };
 
 /* Per-core state of the drain side. */
@@ -143,8 +143,9 @@ static inline int tp_tag_cmp(uint32_t state, uint32_t seq)
 	uint32_t diff = ((state >> 2) - seq) & 0x3FFFFFFFu;
 	return diff == 0 ? 0 : diff < 0x20000000u ? 1 : -1;
 }
-/* Counters for a STATUS that is consistent with the drain position send_seq (SPEC §7, §9.5). */
-void tp_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx, struct tp_counters *out);
+/* Counters for a STATUS that is consistent with the drain position send_seq (SPEC §7, §9.5).
+ * Returns 0 if send_seq's packet was evicted meanwhile: advance and call again. */
+int tp_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx, struct tp_counters *out);
 /* Testpoint: when non-NULL, called by every writer between reserve and commit (tests nest
  * writers through it). Compiled in only with TP_TESTPOINTS. */
 #ifdef TP_TESTPOINTS

@@ -101,6 +101,23 @@ describe('tracepipe export / view commands', () => {
     expect(existsSync(join(tmp, 'lossy.html'))).toBe(true);
   });
 
+  it('view embeds a chosen window or at most --max-events, and says so', () => {
+    const html = join(tmp, 'limited.html');
+    const r = tp('view', trace, '-o', html, '--max-events', '50');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/wrote .*limited\.html \(50 of \d+ events\)/);
+    expect(r.stderr).toMatch(/warning: the view holds the first 50 events/);
+    const meta = JSON.parse(/<script type="application\/json" id="tp-meta">(.*?)<\/script>/s.exec(readFileSync(html, 'utf8'))![1]);
+    expect(meta.lanes.reduce((s: number, l: { events: number }) => s + l.events, 0)).toBe(50);
+    expect(meta.omitted.limit).toBeGreaterThan(100);
+    const w = tp('view', trace, '-o', html, '--from', '0.0001', '--to', '0.0002');
+    expect(w.code).toBe(0);
+    const m2 = JSON.parse(/<script type="application\/json" id="tp-meta">(.*?)<\/script>/s.exec(readFileSync(html, 'utf8'))![1]);
+    expect(m2.omitted.window).toBeGreaterThan(0);
+    expect(m2.omitted.limit).toBe(0);
+    expect(tp('view', trace, '--from', 'soon').code).toBe(2);
+  });
+
   it('bad input: one line, non-zero exit, no output left behind', () => {
     const junk = join(tmp, 'junk.txt');
     writeFileSync(junk, 'this is not a trace\n'.repeat(50));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordToJson } from '../../host/src/core/jsonl.js';
 import { ticksToNs } from '../../host/src/core/time.js';
-import type { LossRecord, TraceEvent } from '../../host/src/core/types.js';
+import type { CoreStats, LossRecord, TraceEvent } from '../../host/src/core/types.js';
 import { CtfExporter } from '../../host/src/export/ctf.js';
 import { DirSinkFactory } from '../../host/src/export/sinks.js';
 import { exportRecords } from '../../host/src/export/types.js';
@@ -53,6 +53,31 @@ function sameEvent(bt: BtEvent, ev: TraceEvent) {
   expect(bt.data).toEqual(e.data);
 }
 
+/** babeltrace2's discarded-events/packets messages against tracepipe's losses and stats. */
+function checkDiscards(dir: string, losses: LossRecord[], stats: CoreStats[]) {
+  const bt = babeltrace(dir, 'seconds');
+  for (const st of stats) {
+    const mine = bt.discards.filter((d) => d.stream === st.core);
+    const ev = mine.filter((d) => d.what === 'events');
+    // every lost event, whatever the cause, is a babeltrace2 "discarded event"
+    expect(ev.reduce((s, d) => s + d.count, 0)).toBe(st.dropped + st.overwritten + st.link_lost);
+    expect(st.dropped + st.overwritten + st.link_lost).toBe(st.generated - st.decoded);
+    // each babeltrace2 window is a tracepipe loss window with the same total
+    const windows = new Map<string, number>();
+    for (const l of losses.filter((x) => x.core === st.core)) {
+      const k = `${l.fromNs}-${l.toNs}`;
+      windows.set(k, (windows.get(k) ?? 0) + l.count);
+    }
+    expect(new Map(ev.map((d) => [`${d.from}-${d.to}`, d.count]))).toEqual(windows);
+    // one discarded packet per link-loss window
+    const pk = mine.filter((d) => d.what === 'packets');
+    const linkWindows = new Set(losses.filter((x) => x.core === st.core && x.cause === 'link_lost').map((l) => `${l.fromNs}-${l.toNs}`));
+    expect(pk.every((d) => d.count === 1)).toBe(true);
+    expect(new Set(pk.map((d) => `${d.from}-${d.to}`))).toEqual(linkWindows);
+    expect(linkWindows.size).toBeGreaterThan(0);
+  }
+}
+
 describe('CTF export read by babeltrace2', () => {
   const bytes = synthTrace({
     evicted: [2],
@@ -93,30 +118,17 @@ describe('CTF export read by babeltrace2', () => {
   });
 
   it('discarded events and packets match the loss accounting, per core and window', () => {
-    const bt = babeltrace(dir, 'seconds');
     expect(losses.some((l) => l.cause === 'dropped')).toBe(true);
     expect(losses.some((l) => l.cause === 'overwritten')).toBe(true);
     expect(losses.some((l) => l.cause === 'link_lost')).toBe(true);
-    for (const st of stats) {
-      const mine = bt.discards.filter((d) => d.stream === st.core);
-      const ev = mine.filter((d) => d.what === 'events');
-      // every lost event, whatever the cause, is a babeltrace2 "discarded event"
-      expect(ev.reduce((s, d) => s + d.count, 0)).toBe(st.dropped + st.overwritten + st.link_lost);
-      expect(st.dropped + st.overwritten + st.link_lost).toBe(st.generated - st.decoded);
-      // each babeltrace2 window is a tracepipe loss window with the same total
-      const windows = new Map<string, number>();
-      for (const l of losses.filter((x) => x.core === st.core)) {
-        const k = `${l.fromNs}-${l.toNs}`;
-        windows.set(k, (windows.get(k) ?? 0) + l.count);
-      }
-      expect(new Map(ev.map((d) => [`${d.from}-${d.to}`, d.count]))).toEqual(windows);
-      // one discarded packet per link-loss window
-      const pk = mine.filter((d) => d.what === 'packets');
-      const linkWindows = new Set(losses.filter((x) => x.core === st.core && x.cause === 'link_lost').map((l) => `${l.fromNs}-${l.toNs}`));
-      expect(pk.every((d) => d.count === 1)).toBe(true);
-      expect(new Set(pk.map((d) => `${d.from}-${d.to}`))).toEqual(linkWindows);
-      expect(linkWindows.size).toBeGreaterThan(0);
-    }
+    checkDiscards(dir, losses, stats);
+  });
+
+  it('losses before the first packet received (from the BOOT baseline) are reported too', () => {
+    const first = exportCtf('first-lost', synthTrace({ evicted: [0], linkLost: [1], drops: [[0, 4]], packetsPerCore: 4 }));
+    const fl = first.records.filter((r): r is LossRecord => r.type === 'loss');
+    expect(fl.some((l) => l.cause === 'overwritten')).toBe(true);
+    checkDiscards(first.dir, fl, first.stats);
   });
 
   it('a clean trace gives no babeltrace2 warnings', () => {

@@ -66,6 +66,8 @@ describe('tracepipe view (HTML timeline) in chromium', () => {
     const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
     page.on('dialog', (d) => {
       errors.push('dialog: ' + d.message());
       void d.dismiss();
@@ -74,6 +76,8 @@ describe('tracepipe view (HTML timeline) in chromium', () => {
     await page.waitForFunction(() => (window as any).__tracepipeView?.ready === true);
     const st = (await page.evaluate(() => (window as any).__tracepipeView)) as ViewState;
     expect(errors).toEqual([]);
+    // self-contained: the only request is the file itself
+    expect(requests).toEqual(['file://' + file]);
     expect(st.lanes.map((l) => l.core)).toEqual([0, 1]);
     expect(st.drawn.lanes).toBe(2);
     expect(st.drawn.bars).toBeGreaterThan(0);

@@ -157,6 +157,15 @@ describe('meta_demo: names and formatted logs from the ELF, end to end', () => {
     for (const p of e.programHeaders.filter((h) => h.type === PT_LOAD)) {
       expect(meta.offset >= p.offset + p.filesz || meta.offset + meta.size <= p.offset).toBe(true);
     }
+    // and the flash image (what a programmer writes) holds no format, name or file string
+    const image = join(dir, 'meta_demo.bin');
+    execFileSync(`${CROSS}objcopy`, ['-O', 'binary', path, image]);
+    const flashText = readFileSync(image).toString('latin1');
+    expect(flashText.length).toBe(flash);
+    for (const s of ['adc ch%u', 'motor_step', 'queue_depth', 'APP_TIMER', 'meta_demo/main.c']) {
+      expect(flashText.includes(s)).toBe(false);
+    }
+    expect(readFileSync(path).toString('latin1').includes('adc ch%u')).toBe(true);
   });
 
   it('every descriptor id is its slot: span and counter ids equal their symbols in .tp_ids', () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   applyMetadata,
@@ -224,5 +225,40 @@ describe('build-id check', () => {
     expect(a.apply(ev('mark', 0, [])).name).toBe('m');
     expect(warnings.length).toBe(1);
     expect(warnings[0]).toMatch(/--force/);
+  });
+});
+
+describe('robustness (property tests)', () => {
+  const meta = metaOf([
+    ...desc({ id: 0, kind: 'log', types: ['u32', 'i32', 'f32'], format: '%u %d %f' }),
+    ...desc({ id: 1, kind: 'log', flags: 1, types: ['u64', 'str', 'f64', 'i8', 'f32'], format: '%llu %s %f %d %e' }),
+    ...desc({ id: 2, kind: 'event', flags: 1, types: ['i64', 'str'], name: 'e', fields: ['a', 'b'] }),
+  ]);
+
+  it('applyMetadata never throws, whatever the arguments or blob', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<EventKind>('log', 'event', 'mark'),
+        fc.integer({ min: 0, max: 3 }),
+        fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { maxLength: 7 }),
+        fc.option(fc.uint8Array({ maxLength: 64 }), { nil: undefined }),
+        (kind, id, args, blob) => {
+          const out = applyMetadata(meta, { ...ev(kind, id, []), args, blob });
+          expect(out.id).toBe(id);
+        },
+      ),
+    );
+  });
+
+  it('parseDescriptors on random bytes either parses or throws MetadataError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 96 }), (bytes) => {
+        try {
+          parseDescriptors(bytes);
+        } catch (e) {
+          expect(e).toBeInstanceOf(MetadataError);
+        }
+      }),
+    );
   });
 });

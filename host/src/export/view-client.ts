@@ -139,6 +139,8 @@ meta.sessions.forEach(function (s) {
   infoParts.push('session ' + s.session + ': ' + s.cores + ' core(s), timer ' + s.timer_hz + ' Hz, ' + s.mode + ' mode' + (s.build_id ? ', build-id ' + s.build_id : ''));
 });
 if (meta.wall_clock) infoParts.push('t=0 is ' + meta.wall_clock.origin_utc + ' (drift ' + meta.wall_clock.drift_ppm.toFixed(2) + ' ppm, error <= ' + Math.round(meta.wall_clock.error_ns) + ' ns)');
+if (meta.omitted.window) infoParts.push(meta.omitted.window + ' event(s) outside the chosen window not embedded');
+if (meta.omitted.limit) infoParts.push('ONLY THE FIRST EVENTS ARE SHOWN: ' + meta.omitted.limit + ' event(s) from t=' + fmtDur(Number(meta.omitted.firstLimitedNs)) + ' on are not embedded (tracepipe view --from/--to selects a window)');
 if (meta.notices.warning || meta.notices.error) infoParts.push('decoder notices: ' + meta.notices.error + ' error(s), ' + meta.notices.warning + ' warning(s)');
 head.appendChild(el('div', infoParts.join(' | '), '')).id = 'tp-info';
 var legend = el('div'); legend.id = 'tp-legend';

@@ -96,7 +96,14 @@ interface Lane {
 
 export interface ViewOptions {
   title?: string;
+  /** target time window to embed, ns (inclusive); everything when absent */
+  fromNs?: bigint;
+  toNs?: bigint;
+  /** events embedded at most (the page holds them all); later ones are counted, not kept */
+  maxEvents?: number;
 }
+
+export const VIEW_MAX_EVENTS = 5_000_000;
 
 const KIND_INDEX = new Map<EventKind, number>(EVENT_KINDS.map((k, i) => [k, i]));
 
@@ -109,6 +116,9 @@ export class ViewExporter implements Exporter {
   private readonly nameMap = new Map<string, string>();
   private notices = { warning: 0, error: 0, info: 0 };
   private readonly noticeSamples: string[] = [];
+  private kept = 0;
+  /** events not embedded: outside the window, or past maxEvents */
+  omitted = { window: 0, limit: 0, firstLimitedNs: null as string | null };
 
   constructor(
     private readonly sink: Sink,
@@ -129,6 +139,7 @@ export class ViewExporter implements Exporter {
         this.onEvent(rec);
         break;
       case 'loss': {
+        if (!this.inWindow(rec.toNs) && !this.inWindow(rec.fromNs)) break;
         const l = this.lane(rec.session, rec.core);
         l.losses.push({
           cause: rec.cause,
@@ -179,7 +190,20 @@ export class ViewExporter implements Exporter {
     return l;
   }
 
+  private inWindow(ns: bigint): boolean {
+    return (this.opts.fromNs === undefined || ns >= this.opts.fromNs) && (this.opts.toNs === undefined || ns <= this.opts.toNs);
+  }
+
   private onEvent(ev: TraceEvent): void {
+    if (!this.inWindow(ev.tNs)) {
+      this.omitted.window++;
+      return;
+    }
+    if (this.kept >= (this.opts.maxEvents ?? VIEW_MAX_EVENTS)) {
+      if (this.omitted.limit++ === 0) this.omitted.firstLimitedNs = ev.tNs.toString();
+      return;
+    }
+    this.kept++;
     const l = this.lane(ev.session, ev.core);
     const t = Number(ev.tNs);
     l.lastT = t;
@@ -294,6 +318,7 @@ export class ViewExporter implements Exporter {
         last_ns: c.lastNs === null ? null : c.lastNs.toString(),
       })),
       notices: { ...this.notices, samples: this.noticeSamples },
+      omitted: this.omitted,
       names: Object.fromEntries(this.nameMap),
       extras: this.extras,
       lanes: laneMeta,

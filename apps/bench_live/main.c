@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_live - live throughput through the trace link, for `npm run bench`.
+ *
+ * After CMD_START the app records 2-argument events with small arguments (the typical
+ * event) as fast as the link drains them, for BENCH_LIVE_SECONDS of target time: it
+ * records a burst that surely fits in the free part of the ring, then polls until every
+ * finished packet has left the board (tp_poll returns 0 and the UART holds nothing), and
+ * repeats. So the link, not the app, sets the rate, and nothing is dropped; the ground
+ * truth line (apps/tpgt.h) proves it. Then it flushes, waits for the host's CMD_STOP and
+ * exits.
+ */
+#include <stdint.h>
+
+#include "app_board.h"
+#include "board.h"
+#include "tpgt.h"
+#include "tracepipe.h"
+
+#ifndef BENCH_LIVE_SECONDS
+#define BENCH_LIVE_SECONDS 10u
+#endif
+
+#if defined(TP_BOARD_APP_RING_BYTES) && TP_BOARD_APP_RING_BYTES < 16u * 1024u
+#define RING_PACKETS (TP_BOARD_APP_RING_BYTES / PACKET_SIZE)
+#else
+#define RING_PACKETS 16u
+#endif
+#define PACKET_SIZE 1024u
+/* A 2-argument record takes 20 ring bytes; 32 leaves room. The open packet and the one
+ * being sent fit in the 3 packets kept free. */
+#define BURST (((PACKET_SIZE - 64u) / 32u) * (RING_PACKETS - 3u))
+
+static uint32_t ring[RING_PACKETS * PACKET_SIZE / 4u];
+
+static void drain_all(void)
+{
+	for (;;) {
+		if (tp_poll() != 0u)
+			continue;
+		if (!board_link_busy())
+			return;
+		board_idle();
+	}
+}
+
+int main(void)
+{
+	struct tp_config cfg = {
+		.mode = TP_MODE_DISCARD,
+		.ring = ring,
+		.packet_size = PACKET_SIZE,
+		.packets = RING_PACKETS,
+		.cores = 1,
+	};
+	if (tp_init(&cfg) != 0) {
+		board_puts("bench_live: tp_init failed\n");
+		return 2;
+	}
+	board_init();
+	while (!tp_started()) {
+		tp_poll();
+		board_idle();
+	}
+	uint32_t generated = 0;
+	uint64_t t0 = tp_now();
+	uint64_t stop = t0 + (uint64_t)BENCH_LIVE_SECONDS * TP_BOARD_TIMER_HZ;
+	while (tp_now() < stop) {
+		for (uint32_t i = 0; i < BURST; i++) {
+			tp_event2(1, generated & 0x7fu, (generated >> 7) & 0x7fu);
+			generated++;
+		}
+		drain_all();
+	}
+	uint64_t t1 = tp_now();
+	tp_flush();
+	tpgt_wait_host_ack();
+	tpgt_report_core(&cfg, 0, generated);
+	board_puts("TPBENCH live ticks=");
+	board_put_u32((uint32_t)(t1 - t0));
+	board_puts("\n");
+	tpgt_done();
+	return 0;
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * masked_plugin.c - a QEMU TCG plugin (API v1, QEMU 7.2) that measures, on the running
+ * firmware, the longest stretch of instructions executed with interrupts masked.
+ *
+ * Debian ships no plugin headers, so the few API declarations the plugin needs are written
+ * out below. Build: gcc -shared -fPIC -O2 -o libmasked.so masked_plugin.c
+ * Use:   qemu-system-arm ... -icount shift=0,sleep=off -plugin ./libmasked.so,out=<file>
+ *
+ * Every instruction adds 1 to a counter (an inline op, exact per instruction). A section
+ * starts at `cpsid i` and ends at the `msr PRIMASK, rN` (or `cpsie i`) that unmasks. The
+ * API cannot read register values, so nesting is tracked structurally: the core masks
+ * with `mrs; cpsid` and restores with `msr`, in pairs, so a `cpsid` inside a section opens
+ * a nested level and its `msr` closes only that level. The length of a section counts the
+ * instructions from the one after `cpsid` through the unmasking `msr`.
+ * Single-vCPU runs only (the counter is shared; under -icount vCPUs run round-robin).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef uint64_t qemu_plugin_id_t;
+typedef struct qemu_info_t qemu_info_t;
+struct qemu_plugin_tb;
+struct qemu_plugin_insn;
+enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_CB_R_REGS, QEMU_PLUGIN_CB_RW_REGS };
+enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
+typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
+typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
+typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
+
+void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, qemu_plugin_vcpu_tb_trans_cb_t cb);
+size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
+const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
+size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
+uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
+void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn, qemu_plugin_vcpu_udata_cb_t cb,
+					    enum qemu_plugin_cb_flags flags, void *userdata);
+void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn, enum qemu_plugin_op op, void *ptr,
+						uint64_t imm);
+void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
+
+__attribute__((visibility("default"))) int qemu_plugin_version = 1;
+
+static uint64_t insns;
+static uint64_t start_count;
+static uint64_t start_pc;
+static unsigned depth;
+static uint64_t sections;
+/* the longest section seen from each masking site */
+#define SITES 512
+static struct site {
+	uint64_t pc, end_pc, longest, count;
+} sites[SITES];
+static unsigned n_sites;
+static char out_path[512];
+
+enum { OP_MASK = 1, OP_RESTORE = 2, OP_UNMASK = 3 };
+
+static void on_op(unsigned int vcpu, void *ud)
+{
+	(void)vcpu;
+	uintptr_t v = (uintptr_t)ud;
+	unsigned op = (unsigned)(v & 3u);
+	uint64_t pc = (uint64_t)(v >> 2);
+	if (op == OP_MASK) {
+		if (depth++ == 0) {
+			start_count = insns;
+			start_pc = pc;
+		}
+		return;
+	}
+	if (depth == 0)
+		return; /* an msr outside any section we saw open: start-up code */
+	if (op == OP_RESTORE && depth > 1) {
+		depth--;
+		return;
+	}
+	depth = 0;
+	sections++;
+	/* the inline add of this instruction has run: insns counts it */
+	uint64_t len = insns - start_count;
+	unsigned i = 0;
+	while (i < n_sites && sites[i].pc != start_pc)
+		i++;
+	if (i == n_sites) {
+		if (n_sites == SITES)
+			return;
+		n_sites++;
+		sites[i].pc = start_pc;
+	}
+	sites[i].count++;
+	if (len > sites[i].longest) {
+		sites[i].longest = len;
+		sites[i].end_pc = pc;
+	}
+}
+
+static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	(void)id;
+	size_t n = qemu_plugin_tb_n_insns(tb);
+	for (size_t i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &insns, 1);
+		const uint8_t *b = qemu_plugin_insn_data(insn);
+		size_t sz = qemu_plugin_insn_size(insn);
+		unsigned op = 0;
+		if (sz == 2 && b[0] == 0x72 && b[1] == 0xb6)
+			op = OP_MASK; /* cpsid i */
+		else if (sz == 2 && b[0] == 0x62 && b[1] == 0xb6)
+			op = OP_UNMASK; /* cpsie i */
+		else if (sz == 4 && (b[0] & 0xf0) == 0x80 && b[1] == 0xf3 && b[2] == 0x10 && b[3] == 0x88)
+			op = OP_RESTORE; /* msr PRIMASK, rN */
+		if (op) {
+			uintptr_t ud = ((uintptr_t)qemu_plugin_insn_vaddr(insn) << 2) | op;
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_op, QEMU_PLUGIN_CB_NO_REGS, (void *)ud);
+		}
+	}
+}
+
+static void at_exit(qemu_plugin_id_t id, void *ud)
+{
+	(void)id;
+	(void)ud;
+	FILE *f = out_path[0] ? fopen(out_path, "w") : stderr;
+	if (!f)
+		return;
+	fprintf(f, "TPMASKED total sections=%llu insns=%llu\n", (unsigned long long)sections,
+		(unsigned long long)insns);
+	for (unsigned i = 0; i < n_sites; i++)
+		fprintf(f, "TPMASKED site pc=%llu end_pc=%llu longest=%llu count=%llu\n",
+			(unsigned long long)sites[i].pc, (unsigned long long)sites[i].end_pc,
+			(unsigned long long)sites[i].longest, (unsigned long long)sites[i].count);
+	if (f != stderr)
+		fclose(f);
+}
+
+__attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
+							       int argc, char **argv)
+{
+	(void)info;
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "out=", 4) == 0) {
+			strncpy(out_path, argv[i] + 4, sizeof out_path - 1);
+		}
+	}
+	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
+	qemu_plugin_register_atexit_cb(id, at_exit, NULL);
+	return 0;
+}
