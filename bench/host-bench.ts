@@ -89,11 +89,12 @@ function median(xs: number[]): number {
 }
 
 /** One pass of the decode core over data in 64 KiB chunks; returns seconds and events seen. */
-function decodeOnce(data: Uint8Array, objects: boolean): { s: number; events: number; decoded: number } {
+function decodeOnce(data: Uint8Array, objects: boolean): { s: number; cpuS: number; events: number; decoded: number } {
   let events = 0;
   const sink = (r: TraceRecord): void => {
     if (r.type === 'event') events++;
   };
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const dec = new TraceDecoder(sink, { objects });
   const CHUNK = 1 << 16;
@@ -101,9 +102,10 @@ function decodeOnce(data: Uint8Array, objects: boolean): { s: number; events: nu
   dec.end();
   const stats = dec.stats();
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cu = process.cpuUsage(c0);
   let decoded = 0;
   for (const c of stats) decoded += c.decoded;
-  return { s, events, decoded };
+  return { s, cpuS: (cu.user + cu.system) / 1e6, events, decoded };
 }
 
 function decode(file: string, runs: number): void {
@@ -112,11 +114,13 @@ function decode(file: string, runs: number): void {
   for (const objects of [false, true]) {
     decodeOnce(data.subarray(0, Math.min(data.length, 4 << 20)), objects); // warm-up: JIT
     const times: number[] = [];
+    const cpu: number[] = [];
     let decoded = 0;
     let events = 0;
     for (let i = 0; i < runs; i++) {
       const r = decodeOnce(data, objects);
       times.push(r.s);
+      cpu.push(r.cpuS);
       decoded = r.decoded;
       events = r.events;
     }
@@ -125,12 +129,14 @@ function decode(file: string, runs: number): void {
       decoded,
       eventRecords: events,
       seconds: times,
+      cpuSeconds: cpu,
       medianS: s,
+      medianCpuS: median(cpu),
       eventsPerS: decoded / s,
       mbPerS: data.length / 1e6 / s,
-      heapUsedMB: process.memoryUsage().heapUsed / 1e6,
     };
   }
+  result.maxRssMB = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 

@@ -44,7 +44,7 @@ export function buildBoard(board, opt, apps = BENCH_APPS) {
 }
 
 /** Runs an ELF under deterministic QEMU; resolves with console (semihosting) text and the UART bytes. */
-export function runQemu(board, elf, { timeoutS = 120, keepUart = null } = {}) {
+export function runQemu(board, elf, { timeoutS = 120, keepUart = null, extra = [] } = {}) {
   const bj = boardJson(board);
   const dir = mkdtempSync(join(tmpdir(), 'tpbench-'));
   const uart = keepUart ?? join(dir, 'uart.bin');
@@ -54,6 +54,7 @@ export function runQemu(board, elf, { timeoutS = 120, keepUart = null } = {}) {
     '-icount', 'shift=0,sleep=off',
     '-semihosting-config', 'enable=on,target=native',
     '-serial', `file:${uart}`,
+    ...extra,
     '-kernel', elf,
   ];
   return new Promise((resolve, reject) => {

@@ -8,6 +8,10 @@
  * `-serial file:` dump into frames and charges each PACKET frame (COBS, CRC and delimiter
  * included) to the kind and argument count of its events (bench/host-bench.ts wirekinds).
  * Run under -icount shift=0 so the time deltas, and hence the bytes, are reproducible.
+ *
+ * Then, with the link stopped, it drives the loss paths too (overwrite-mode evictions,
+ * discard-mode drops), so that bench/masked_plugin.c sees every path that masks
+ * interrupts in one run.
  */
 #include <stdint.h>
 #include "tracepipe.h"
@@ -74,12 +78,33 @@ int main(void)
 	}
 	struct tp_counters c;
 	tp_get_counters(0, &c);
+	uint32_t committed = c.committed, dropped = c.dropped;
+
+	/* Loss paths, nothing transmitted: a full ring evicts (overwrite), then drops (discard). */
+	cfg.autostart = 0;
+	cfg.mode = TP_MODE_OVERWRITE;
+	(void)tp_init(&cfg);
+	for (uint32_t i = 0; i < 4 * N_EVENTS; i++)
+		tp_event2(1, i, i);
+	struct tp_counters ov;
+	tp_get_counters(0, &ov);
+	cfg.mode = TP_MODE_DISCARD;
+	(void)tp_init(&cfg);
+	for (uint32_t i = 0; i < 4 * N_EVENTS; i++)
+		tp_event2(1, i, i);
+	struct tp_counters dr;
+	tp_get_counters(0, &dr);
+
 	board_puts("TPBENCH kinds n=");
 	board_put_u32(N_EVENTS);
 	board_puts(" committed=");
-	board_put_u32(c.committed);
+	board_put_u32(committed);
 	board_puts(" dropped=");
-	board_put_u32(c.dropped);
+	board_put_u32(dropped);
+	board_puts(" stress_overwritten=");
+	board_put_u32(ov.overwritten);
+	board_puts(" stress_dropped=");
+	board_put_u32(dr.dropped);
 	board_puts("\nTPBENCH done\n");
 	board_exit(0);
 }

@@ -38,8 +38,10 @@ int tp_port_timer_overflow_pending(void)
  * NOTE(qemu-txdrdy): QEMU 7.2's nRF51 UART sets TXDRDY without updating its interrupt line
  * when a byte completes late (the pty reader was slow, the byte waited for the chardev), so a
  * purely interrupt-driven transmitter stalls for good. Whenever the handler leaves a byte in
- * flight it arms this alarm on TIMER0 CC[1]; when it fires it pends the UART interrupt, which
- * retries. On hardware TXDRDY's own interrupt comes first and the alarm finds nothing to do.
+ * flight (sent but TXDRDY not yet set, or refused because of that) it arms this alarm on TIMER0
+ * CC[1]; when it fires it pends the UART interrupt, which retries. Each new byte moves the
+ * alarm, so it fires only when the link has stalled for two byte times. On hardware TXDRDY's
+ * own interrupt comes first and the alarm finds nothing to do.
  */
 static void tx_retry_arm(void)
 {
@@ -81,11 +83,17 @@ int tp_port_tx_put(uint8_t b)
 	uint32_t primask = tp_port_irq_save();
 	int taken = 0;
 	if (!tx_in_flight || UART0_REG(NRF_UART_EVENTS_TXDRDY) != 0u) {
+		/* A byte in flight always has an interrupt coming, whoever sent it (thread tp_poll
+		 * too): apps wait for the link with WFI (board_link_busy). */
+		UART0_REG(NRF_UART_INTENSET) = NRF_UART_INT_TXDRDY;
 		UART0_REG(NRF_UART_EVENTS_TXDRDY) = 0u;
 		UART0_REG(NRF_UART_TXD) = b;
 		tx_in_flight = 1;
 		tx_taken++;
 		taken = 1;
+		if (UART0_REG(NRF_UART_EVENTS_TXDRDY) == 0u) {
+			tx_retry_arm(); /* NOTE(qemu-txdrdy) */
+		}
 	} else {
 		tx_refused = 1;
 	}
@@ -125,8 +133,13 @@ void UART0_IRQHandler(void)
 	tp_tx_isr();
 	if (tx_taken == taken_before && !tx_refused) {
 		/* Idle: TXDRDY stays set and would hold the interrupt asserted. A later kick
-		 * switches it back on and pends the interrupt, so no byte is stranded. */
-		UART0_REG(NRF_UART_INTENCLR) = NRF_UART_INT_TXDRDY;
+		 * switches it back on and pends the interrupt, so no byte is stranded; a byte still
+		 * in flight (sent by thread-mode tp_poll) keeps it on. */
+		uint32_t primask = tp_port_irq_save();
+		if (!tx_in_flight || UART0_REG(NRF_UART_EVENTS_TXDRDY) != 0u) {
+			UART0_REG(NRF_UART_INTENCLR) = NRF_UART_INT_TXDRDY;
+		}
+		tp_port_irq_restore(primask);
 	} else if (tx_refused) {
 		tx_retry_arm();
 	}

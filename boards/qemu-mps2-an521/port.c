@@ -103,6 +103,7 @@ void an521_timer0_irq(void)
  * on: the interrupt comes back when the byte has gone). Core 0 only. */
 static volatile uint32_t tx_taken;
 static volatile uint8_t tx_refused;
+static volatile uint8_t tx_int_on; /* shadow of CTRL.TXINTEN */
 
 int tp_port_tx_put(uint8_t b)
 {
@@ -112,6 +113,13 @@ int tp_port_tx_put(uint8_t b)
 	uint32_t primask = tp_port_irq_save();
 	int taken = 0;
 	if ((UART0(CMSDK_UART_STATE) & CMSDK_UART_STATE_TXFULL) == 0u) {
+		/* A byte in flight must always have a TX interrupt coming, also when thread-mode
+		 * tp_poll sent it: apps wait for the link with WFI (board_link_busy), and TXINTEN
+		 * only latches the interrupt if it is on when the byte leaves. */
+		if (!tx_int_on) {
+			UART0(CMSDK_UART_CTRL) |= CMSDK_UART_CTRL_TXINTEN;
+			tx_int_on = 1;
+		}
 		UART0(CMSDK_UART_DATA) = b;
 		tx_taken++;
 		taken = 1;
@@ -133,6 +141,7 @@ void tp_port_tx_kick(void)
 	 * transmitter, so pend it by hand: the handler starts the drain at UART priority. */
 	uint32_t primask = tp_port_irq_save();
 	UART0(CMSDK_UART_CTRL) |= CMSDK_UART_CTRL_TXINTEN;
+	tx_int_on = 1;
 	an521_nvic_set_pending(AN521_IRQ_UART0_TX);
 	tp_port_irq_restore(primask);
 }
@@ -144,9 +153,13 @@ void an521_uart0_tx_irq(void)
 	tx_refused = 0;
 	tp_tx_isr();
 	if (tx_taken == taken_before && !tx_refused) {
-		/* Idle. A later kick re-pends the interrupt, so switching TXINTEN off strands nothing. */
+		/* Idle. A later kick re-pends the interrupt, so switching TXINTEN off strands nothing;
+		 * but a byte still in flight (sent by thread-mode tp_poll) keeps it on. */
 		uint32_t primask = tp_port_irq_save();
-		UART0(CMSDK_UART_CTRL) &= ~CMSDK_UART_CTRL_TXINTEN;
+		if ((UART0(CMSDK_UART_STATE) & CMSDK_UART_STATE_TXFULL) == 0u) {
+			UART0(CMSDK_UART_CTRL) &= ~CMSDK_UART_CTRL_TXINTEN;
+			tx_int_on = 0;
+		}
 		tp_port_irq_restore(primask);
 	}
 }

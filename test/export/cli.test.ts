@@ -141,6 +141,13 @@ describe('tracepipe export / view commands', () => {
     expect(c.code).toBe(1);
     expect(readFileSync(join(notEmpty, 'keep.txt'), 'utf8')).toBe('mine');
     expect(tp('export', trace, '--format', 'jsonl', '-o', trace).code).toBe(2);
+    // exporting again into an earlier CTF export replaces it, stale streams included
+    const again = join(tmp, 'again');
+    expect(tp('export', trace, '--format', 'ctf', '-o', again).code).toBe(0);
+    writeFileSync(join(again, 'stream_core7'), 'stale');
+    expect(tp('export', trace, '--format', 'ctf', '-o', again).code).toBe(0);
+    expect(existsSync(join(again, 'stream_core7'))).toBe(false);
+    expect(babeltrace(again, 'cycles').events.length).toBeGreaterThan(100);
     expect(readFileSync(trace).length).toBeGreaterThan(1000);
   });
 });

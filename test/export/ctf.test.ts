@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordToJson } from '../../host/src/core/jsonl.js';
+import { StreamWriter } from '../../host/src/core/encode.js';
 import { ticksToNs } from '../../host/src/core/time.js';
 import type { CoreStats, LossRecord, TraceEvent } from '../../host/src/core/types.js';
 import { CtfExporter } from '../../host/src/export/ctf.js';
@@ -209,5 +210,52 @@ describe('CTF export with names from ELF metadata', () => {
     expect(lines.length).toBe(evs.length);
     expect(lines.filter((l) => / sensor_read: /.test(l)).length).toBe(evs.filter((e) => e.kind === 'event' && e.id === 3).length);
     expect(lines.filter((l) => /boot "phase"\?1: /.test(l)).length).toBe(evs.filter((e) => e.kind === 'mark').length);
+  });
+});
+
+describe('CTF export with typed fields from ELF metadata', () => {
+  it('writes named user events with their ELF field names and types', () => {
+    const w = new StreamWriter();
+    w.header({ boot: true, cores: 1, mode: 'discard', timerBits: 32, timerHz: HZ, packetSize: 256, packets: 4, ts: 0, session: 3 });
+    w.beginPacket(0, 0, 1000, 0, 0, 0);
+    w.event('event', 5, 1010, [0xfffffffb, 300, 7]);
+    w.event('event', 6, 1020, [1]);
+    w.event('event', 5, 1030, [3, 4]); // does not fit its descriptor
+    w.endPacket(1040);
+    const { records, stats } = decodeBytes(w.bytes());
+    // what core/metadata.ts applyMetadata gives named user events
+    const named = records.map((r) => {
+      if (r.type === 'event' && r.id === 6) return { ...r, name: 'temperature', fields: { celsius: 21.5, precise: 21.123456789 } };
+      if (r.type !== 'event' || r.id !== 5 || r.args.length !== 3) return r;
+      return { ...r, name: 'sensor', fields: { temp: -5n, 'raw value': 300n, string: 'a"b\u0000c' } };
+    });
+    const dir = join(tmp, 'typed');
+    exportRecords(new CtfExporter(new DirSinkFactory(dir)), named, stats, {
+      names: { eventName: (kind, id) => (kind === 'event' && id === 5 ? 'sensor' : kind === 'event' && id === 6 ? 'temperature' : undefined) },
+      fields: {
+        eventFields: (kind, id) =>
+          kind === 'event' && id === 5
+            ? [
+                { name: 'temp', type: 'i32' },
+                { name: 'raw value', type: 'u16' },
+                { name: 'string', type: 'str' },
+              ]
+            : kind === 'event' && id === 6
+              ? [
+                  { name: 'celsius', type: 'f32' },
+                  { name: 'precise', type: 'f64' },
+                ]
+              : undefined,
+      },
+    });
+    const bt = spawnSync('babeltrace2', [dir], { encoding: 'utf8' });
+    expect(bt.stderr).toBe('');
+    const lines = bt.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    // `string` is a TSDL keyword: declared as `_string`, which babeltrace2 shows without the `_`
+    expect(readFileSync(join(dir, 'metadata'), 'utf8')).toContain('string _string;');
+    expect(lines[0]).toMatch(/ sensor: \{ cpu_id = 0 \}, \{ id = 5, temp = -5, raw_value = 300, string = "a\\"b" \}$/);
+    expect(lines[1]).toMatch(/ temperature: .*\{ id = 6, celsius = 21\.5, precise = 21\.12\d* \}$/);
+    expect(lines[2]).toMatch(/ sensor_raw: .*\{ id = 5, a0 = 3, a1 = 4 \}$/);
   });
 });

@@ -74,7 +74,7 @@ function frameAt(frames: FrameInfo[], pos: number): number {
 export interface Expectation {
   /** frames that cannot arrive intact */
   lost: Set<number>;
-  /** per fault: the frames it broke, and the clean bytes from the fault to the next intact frame */
+  /** per fault: the frames it broke, and the clean bytes from the fault to the first frame it left intact */
   perFault: { frames: number; resyncBytes: number | null }[];
   /** packets the decoder must decode, as "core:seq" in stream order */
   packets: string[];
@@ -121,13 +121,21 @@ export function brokenFrames(clean: Uint8Array, frames: FrameInfo[], faults: Fau
   return { lost, byFault };
 }
 
-/** What a SPEC §9 reader must report for a single-core stream with these frames lost. */
-export function expect1(clean: Uint8Array, faults: Fault[], frames = frameMap(clean)): Expectation {
+/** What a SPEC §9 reader must report for a single-core stream with these frames lost (broken by
+ * the faults, or listed in alsoLost: e.g. everything before a late attach). */
+export function expect1(clean: Uint8Array, faults: Fault[], frames = frameMap(clean), alsoLost: Iterable<number> = []): Expectation {
   const { lost, byFault } = brokenFrames(clean, frames, faults);
+  for (const k of alsoLost) lost.add(k);
   const intact = frames.filter((f) => !lost.has(f.index) && f.type !== 'empty');
+  // Resync distance of one fault: from the fault to the first frame it did not break (later
+  // faults aside). That frame, when no other fault broke it, is decoded: the packet list check
+  // of the tests proves decoding resumes exactly there.
   const perFault = faults.map((f, i) => {
-    const next = frames.find((fr) => fr.start > f.pos && !lost.has(fr.index) && fr.type !== 'empty');
-    return { frames: byFault[i].size, resyncBytes: next ? next.start - f.pos : null };
+    const mine = byFault[i];
+    if (mine.size === 0) return { frames: 0, resyncBytes: null };
+    let k = Math.max(...mine) + 1;
+    while (k < frames.length && frames[k].type === 'empty') k++;
+    return { frames: mine.size, resyncBytes: k < frames.length ? frames[k].start - f.pos : null };
   });
 
   // The decoder holds frames until a header; a BOOT header first makes the origin the baseline.
@@ -228,7 +236,7 @@ export function eventKey(e: TraceEvent): string {
 
 /**
  * The self-check of reliability.md §4.2: a model reader that checks only 8 bits of the CRC.
- * Returns how many corrupted frames reached the check and how many of them it accepted.
+ * Returns how many frames with a corrupted message reached the check and how many it accepted.
  */
 export function eightBitSelfCheck(faulted: Uint8Array, cleanFrames: Set<string>): { candidates: number; undetected: number } {
   let candidates = 0;
@@ -239,7 +247,8 @@ export function eightBitSelfCheck(faulted: Uint8Array, cleanFrames: Set<string>)
     if (i > start) {
       const raw = faulted.subarray(start, i);
       const m = cobsDecode(raw);
-      if (m && m.length >= 5 && !cleanFrames.has(Buffer.from(raw).toString('latin1'))) {
+      // a frame whose message is intact (only CRC bytes hit) would invent nothing if accepted
+      if (m && m.length >= 5 && !cleanFrames.has(Buffer.from(m.subarray(0, m.length - 4)).toString('latin1'))) {
         candidates++;
         const end = m.length - 4;
         if ((crc32c(m, 0, end) & 0xff) === m[end]) undetected++;
@@ -250,8 +259,15 @@ export function eightBitSelfCheck(faulted: Uint8Array, cleanFrames: Set<string>)
   return { candidates, undetected };
 }
 
+/** The clean stream's messages (type and body, without CRC), as latin1 strings. */
 export function cleanFrameSet(clean: Uint8Array, frames: FrameInfo[]): Set<string> {
-  return new Set(frames.filter((f) => f.delim > f.start).map((f) => Buffer.from(clean.subarray(f.start, f.delim)).toString('latin1')));
+  const out = new Set<string>();
+  for (const f of frames) {
+    if (f.delim === f.start) continue;
+    const m = cobsDecode(clean.subarray(f.start, f.delim))!;
+    out.add(Buffer.from(m.subarray(0, m.length - 4)).toString('latin1'));
+  }
+  return out;
 }
 
 export function quantile(xs: number[], q: number): number | null {

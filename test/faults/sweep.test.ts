@@ -23,7 +23,7 @@ import { runQemuPipe, type PipeRun } from './qemu-pipe.js';
 
 const RATES = [1e-5, 1e-4, 1e-3, 1e-2];
 // more seeds where faults are rare, so each row has enough of them to measure
-const SEEDS: Record<number, number[]> = { 1e-5: [1, 2, 3, 4, 5, 6], 1e-4: [1, 2, 3], 1e-3: [1], 1e-2: [1] };
+const SEEDS: Record<number, number[]> = { 1e-5: [1, 2, 3, 4], 1e-4: [1, 2], 1e-3: [1], 1e-2: [1] };
 const XOR = 0xa5a5a5a5n;
 
 interface Clean {
@@ -80,8 +80,8 @@ afterAll(() => {
     description:
       'Seeded link faults on real QEMU UART streams (issue 3 §3). rate = probability that a fault starts at a byte; ' +
       'burst = 1..64 bytes replaced by noise. frames_lost_per_fault = frames that could not arrive intact / faults; ' +
-      'resync_bytes = clean-stream bytes from a fault to the start of the next intact frame, which the test proves ' +
-      'is where decoding resumes. invented_events = decoded events absent from the clean run (must be 0).',
+      'resync_bytes = clean-stream bytes from a fault to the start of the first frame it did not break; the test ' +
+      'proves decoding resumes at every intact frame. invented_events = decoded events absent from the clean run (must be 0).',
     generated_at: new Date().toISOString(),
     rates: RATES,
     kinds: FAULT_KINDS,
@@ -137,7 +137,8 @@ describe.each(FAULT_KINDS.map((k) => [k]))('%s faults', (kind) => {
       };
       const resync: number[] = [];
       for (const seed of SEEDS[rate]) {
-        const { output, faults } = applyFaults(c.run.stream, { kind, rate, seed });
+        // each kind its own seeds, so the kinds do not hit the same offsets
+        const { output, faults } = applyFaults(c.run.stream, { kind, rate, seed: seed * 16 + FAULT_KINDS.indexOf(kind) });
         const want = expect1(c.run.stream, faults, c.frames);
         const got = decodeChunked(output, seed * 7919);
 
@@ -145,9 +146,15 @@ describe.each(FAULT_KINDS.map((k) => [k]))('%s faults', (kind) => {
         const invented = got.events.filter((e) => !c.keys.has(eventKey(e)));
         row.invented_events += invented.length;
         expect(invented.slice(0, 3)).toEqual([]);
-        for (const e of got.events) expect((e.args[0] ^ XOR) === e.args[1]).toBe(true);
-        // no duplicates: the payload sequence strictly increases
-        for (let i = 1; i < got.events.length; i++) expect(got.events[i].args[0] > got.events[i - 1].args[0]).toBe(true);
+        let torn = 0;
+        let notIncreasing = 0;
+        for (let i = 0; i < got.events.length; i++) {
+          const e = got.events[i];
+          if ((e.args[0] ^ XOR) !== e.args[1]) torn++;
+          // no duplicates: the payload sequence strictly increases
+          if (i > 0 && e.args[0] <= got.events[i - 1].args[0]) notIncreasing++;
+        }
+        expect({ torn, notIncreasing }).toEqual({ torn: 0, notIncreasing: 0 });
 
         // decoding resumes at the next intact frame: exactly the intact packets are decoded
         expect(got.packets).toEqual(withEvents(c.frames, want.packets));

@@ -12,6 +12,7 @@ import { register as registerFlash } from './commands/flash.js';
 import { register as registerPorts } from './commands/ports.js';
 import { register as registerExport } from './commands/export.js';
 import { register as registerView } from './commands/view.js';
+import { register as registerDump } from './commands/dump.js';
 
 export interface ProgramOptions {
   /** where commander writes its own usage errors and help (default: the process streams) */
@@ -43,5 +44,6 @@ export function createProgram(options: ProgramOptions = {}): Command {
   registerPorts(program);
   registerExport(program);
   registerView(program);
+  registerDump(program);
   return program;
 }

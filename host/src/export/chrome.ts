@@ -197,6 +197,15 @@ export class ChromeJsonExporter implements Exporter {
         ev.args.forEach((a, i) => args.push(`"a${i}":${jsonU64(a)}`));
         const text = (ev as { text?: unknown }).text;
         if (typeof text === 'string') args.push(`"text":${JSON.stringify(text)}`);
+        // named, typed values from the ELF (core/metadata.ts NamedEvent.fields)
+        const fields = (ev as { fields?: Record<string, unknown> }).fields;
+        if (fields) {
+          const parts = Object.entries(fields).map(([k, v]) => {
+            const val = typeof v === 'bigint' ? (v >= -9007199254740991n && v <= 9007199254740991n ? v.toString() : `"${v}"`) : JSON.stringify(v ?? null);
+            return `${JSON.stringify(k)}:${val}`;
+          });
+          args.push(`"fields":{${parts.join(',')}}`);
+        }
         if (ev.blob) {
           args.push(`"blob_hex":"${hex(ev.blob)}"`);
           args.push(`"blob_text":${JSON.stringify(printable(ev.blob))}`);

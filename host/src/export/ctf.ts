@@ -21,7 +21,7 @@
 //     (core<N>_dropped, core<N>_overwritten, core<N>_link_lost, ...).
 import { randomUUID } from 'node:crypto';
 import type { CoreStats, EventKind, LossRecord, StreamHeader, TraceEvent, TraceRecord } from '../core/types.js';
-import type { ExportInfo, Exporter, Sink, SinkFactory } from './types.js';
+import type { ExportInfo, Exporter, FieldType, Sink, SinkFactory } from './types.js';
 
 const CTF_MAGIC = 0xc1fc1fc1;
 /** Event bytes per packet before it is closed; keeps the open packet small. */
@@ -39,6 +39,8 @@ interface EventClass {
   name: string;
   /** TSDL field declarations, in payload order */
   fields: string[];
+  /** ELF-typed payload (named user events), else raw id + arguments */
+  typed?: { name: string; type: FieldType }[];
 }
 
 class ByteBuf {
@@ -67,6 +69,20 @@ class ByteBuf {
     this.need(8);
     this.view.setBigUint64(this.len, BigInt.asUintN(64, v), true);
     this.len += 8;
+  }
+  /** two's complement little-endian integer of `bits` bits */
+  int(v: bigint, bits: number): void {
+    let u = BigInt.asUintN(bits, v);
+    for (let i = 0; i < bits / 8; i++) {
+      this.u8(Number(u & 0xffn));
+      u >>= 8n;
+    }
+  }
+  float(v: number, single: boolean): void {
+    this.need(8);
+    if (single) this.view.setFloat32(this.len, v, true);
+    else this.view.setFloat64(this.len, v, true);
+    this.len += single ? 4 : 8;
   }
   bytes(b: Uint8Array): void {
     this.need(b.length);
@@ -198,20 +214,60 @@ export class CtfExporter implements Exporter {
   private eventClass(ev: TraceEvent): EventClass {
     const nargs = ev.blob ? -1 : ev.args.length;
     const named = this.info.names?.eventName(ev.kind, ev.id);
-    const key = named !== undefined ? `${ev.kind}/${ev.id}/${nargs}` : `${ev.kind}/${nargs}`;
+    const typed = named !== undefined ? this.typedFields(ev) : undefined;
+    const key = typed ? `${ev.kind}/${ev.id}/typed` : named !== undefined ? `${ev.kind}/${ev.id}/${nargs}` : `${ev.kind}/${nargs}`;
     let c = this.classes.get(key);
     if (!c) {
       const idField = ev.kind === 'isr_enter' || ev.kind === 'isr_exit' ? 'irq' : 'id';
       const fields = [`uint32_t ${idField};`];
-      if (nargs < 0) fields.push('uint32_t len;', 'uint8_t data[len];');
-      else if (ev.kind === 'counter' && nargs === 1) fields.push('uint64_t value;');
-      else for (let i = 0; i < nargs; i++) fields.push(`uint64_t a${i};`);
       let name = named ?? defaultClassName(ev.kind, nargs);
+      if (typed) {
+        const used = new Set([idField]);
+        for (const f of typed) fields.push(`${CTF_TYPE[f.type]} ${fieldIdent(f.name, used)};`);
+      } else {
+        if (nargs < 0) fields.push('uint32_t len;', 'uint8_t data[len];');
+        else if (ev.kind === 'counter' && nargs === 1) fields.push('uint64_t value;');
+        else for (let i = 0; i < nargs; i++) fields.push(`uint64_t a${i};`);
+        // the same ELF event whose arguments did not fit its descriptor: keep it apart
+        if (named !== undefined && this.info.fields?.eventFields(ev.kind, ev.id)) name += '_raw';
+      }
       if (named !== undefined && nargs !== 1 && ev.kind === 'counter') name += `_${nargs}args`;
-      c = { ctfId: this.classes.size, name, fields };
+      // one ELF name covers both ends of a pair: tell them apart
+      if (named !== undefined) name += PAIR_SUFFIX[ev.kind] ?? '';
+      c = { ctfId: this.classes.size, name, fields, typed };
       this.classes.set(key, c);
     }
     return c;
+  }
+
+  /** The ELF field types of a named user event whose values decoded, else undefined. */
+  private typedFields(ev: TraceEvent): { name: string; type: FieldType }[] | undefined {
+    const types = this.info.fields?.eventFields(ev.kind, ev.id);
+    const values = (ev as { fields?: Record<string, unknown> }).fields;
+    if (!types || !values || Object.keys(values).length !== types.length) return undefined;
+    return types;
+  }
+
+  private writeTyped(b: ByteBuf, types: { name: string; type: FieldType }[], values: unknown[]): void {
+    types.forEach((f, i) => {
+      const v = values[i];
+      switch (f.type) {
+        case 'f32':
+        case 'f64':
+          b.float(typeof v === 'number' ? v : Number(v), f.type === 'f32');
+          break;
+        case 'str':
+          // TSDL strings end at the first NUL
+          b.bytes(new TextEncoder().encode(String(v).replace(/\0[\s\S]*$/, '')));
+          b.u8(0);
+          break;
+        default: {
+          const bits = INT_BITS[f.type];
+          const big = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
+          b.int(big, bits);
+        }
+      }
+    });
   }
 
   private onEvent(ev: TraceEvent): void {
@@ -241,7 +297,9 @@ export class CtfExporter implements Exporter {
     b.u32(cls.ctfId);
     b.u64(ticks);
     b.u32(ev.id);
-    if (ev.blob) {
+    if (cls.typed) {
+      this.writeTyped(b, cls.typed, Object.values((ev as { fields?: Record<string, unknown> }).fields ?? {}));
+    } else if (ev.blob) {
       b.u32(ev.blob.length);
       b.bytes(ev.blob);
     } else {
@@ -339,6 +397,13 @@ export class CtfExporter implements Exporter {
     lines.push('typealias integer { size = 8; align = 8; signed = false; } := uint8_t;');
     lines.push('typealias integer { size = 32; align = 8; signed = false; } := uint32_t;');
     lines.push('typealias integer { size = 64; align = 8; signed = false; } := uint64_t;');
+    lines.push('typealias integer { size = 16; align = 8; signed = false; } := uint16_t;');
+    lines.push('typealias integer { size = 8; align = 8; signed = true; } := int8_t;');
+    lines.push('typealias integer { size = 16; align = 8; signed = true; } := int16_t;');
+    lines.push('typealias integer { size = 32; align = 8; signed = true; } := int32_t;');
+    lines.push('typealias integer { size = 64; align = 8; signed = true; } := int64_t;');
+    lines.push('typealias floating_point { exp_dig = 8; mant_dig = 24; align = 8; } := f32_t;');
+    lines.push('typealias floating_point { exp_dig = 11; mant_dig = 53; align = 8; } := f64_t;');
     lines.push('');
     lines.push('trace {');
     lines.push('\tmajor = 1;');
@@ -420,6 +485,44 @@ export class CtfExporter implements Exporter {
     lines.push('');
     return lines.join('\n');
   }
+}
+
+const PAIR_SUFFIX: Partial<Record<EventKind, string>> = {
+  span_begin: '_begin',
+  span_end: '_end',
+  isr_enter: '_enter',
+  isr_exit: '_exit',
+};
+
+const CTF_TYPE: Record<FieldType, string> = {
+  u8: 'uint8_t',
+  u16: 'uint16_t',
+  u32: 'uint32_t',
+  u64: 'uint64_t',
+  i8: 'int8_t',
+  i16: 'int16_t',
+  i32: 'int32_t',
+  i64: 'int64_t',
+  f32: 'f32_t',
+  f64: 'f64_t',
+  str: 'string',
+};
+const INT_BITS: Record<string, number> = { u8: 8, u16: 16, u32: 32, u64: 64, i8: 8, i16: 16, i32: 32, i64: 64 };
+
+const TSDL_KEYWORDS = new Set(
+  'align callsite clock const char double enum env event floating_point float integer int long short signed stream string struct trace typealias typedef unsigned variant void _Bool _Complex _Imaginary'.split(
+    ' ',
+  ),
+);
+
+/** A field name from the ELF as a TSDL identifier, unique within its class. */
+export function fieldIdent(raw: string, used: Set<string>): string {
+  let id = raw.replace(/[^A-Za-z0-9_]/g, '_') || 'field';
+  if (/^[0-9]/.test(id) || TSDL_KEYWORDS.has(id)) id = '_' + id;
+  let out = id;
+  for (let n = 2; used.has(out); n++) out = `${id}_${n}`;
+  used.add(out);
+  return out;
 }
 
 export function defaultClassName(kind: EventKind, nargs: number): string {

@@ -138,7 +138,7 @@ var infoParts = [];
 meta.sessions.forEach(function (s) {
   infoParts.push('session ' + s.session + ': ' + s.cores + ' core(s), timer ' + s.timer_hz + ' Hz, ' + s.mode + ' mode' + (s.build_id ? ', build-id ' + s.build_id : ''));
 });
-if (meta.wall_clock) infoParts.push('t=0 is ' + meta.wall_clock.origin_utc + ' (drift ' + meta.wall_clock.drift_ppm.toFixed(2) + ' ppm, error <= ' + Math.round(meta.wall_clock.error_ns) + ' ns)');
+if (meta.wall_clock) infoParts.push('t=0 is ' + meta.wall_clock.origin_utc + ' (drift ' + meta.wall_clock.drift_ppm.toFixed(2) + ' ppm, ' + (meta.wall_clock.samples < 4 ? 'no error bound' : 'error <= ' + Math.round(meta.wall_clock.error_ns) + ' ns') + ')');
 if (meta.omitted.window) infoParts.push(meta.omitted.window + ' event(s) outside the chosen window not embedded');
 if (meta.omitted.limit) infoParts.push('ONLY THE FIRST EVENTS ARE SHOWN: ' + meta.omitted.limit + ' event(s) from t=' + fmtDur(Number(meta.omitted.firstLimitedNs)) + ' on are not embedded (tracepipe view --from/--to selects a window)');
 if (meta.notices.warning || meta.notices.error) infoParts.push('decoder notices: ' + meta.notices.error + ' error(s), ' + meta.notices.warning + ' warning(s)');
@@ -287,6 +287,13 @@ function drawCounters(L) {
   if (!L.series.length) return;
   var y0 = L.cntY + 2, h = CNT_H - 4, pw = plotW();
   ctx.fillStyle = '#161b24'; ctx.fillRect(LABEL_W, L.cntY, pw, CNT_H);
+  var lx = LABEL_W + 4;
+  ctx.font = '10px sans-serif'; ctx.textBaseline = 'top';
+  L.series.forEach(function (s) {
+    var text = label(K_COUNTER, s.id) + ' ' + s.lo + '..' + s.hi;
+    ctx.fillStyle = s.color; ctx.fillText(text, lx, L.cntY + 2);
+    lx += ctx.measureText(text).width + 14;
+  });
   L.series.forEach(function (s) {
     var range = s.hi - s.lo || 1;
     function yv(v) { return y0 + h - (v - s.lo) / range * h; }
@@ -397,7 +404,7 @@ function showTip(lines, ev) {
 function hideTip() { tip.style.display = 'none'; }
 function wall(t) {
   if (!meta.wall_clock) return '';
-  var ms = Number(BigInt(meta.wall_clock.origin_unix_ns) / 1000000n) + t / 1e6;
+  var ms = Number(BigInt(meta.wall_clock.origin_unix_ns) / 1000000n) + t * (1 + meta.wall_clock.drift_ppm * 1e-6) / 1e6;
   return '  (' + new Date(ms).toISOString() + ')';
 }
 function eventLines(L, i) {

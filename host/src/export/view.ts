@@ -303,7 +303,7 @@ export class ViewExporter implements Exporter {
         build_id: h.buildId,
       })),
       wall_clock: wc
-        ? { origin_unix_ns: wc.originUnixNs.toString(), origin_utc: isoFromUnixNs(wc.originUnixNs), drift_ppm: wc.driftPpm, error_ns: wc.errorNs }
+        ? { origin_unix_ns: wc.originUnixNs.toString(), origin_utc: isoFromUnixNs(wc.originUnixNs), drift_ppm: wc.driftPpm, error_ns: wc.errorNs, samples: wc.samples }
         : null,
       stats: stats.map((c) => ({
         session: c.session,

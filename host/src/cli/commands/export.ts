@@ -1,7 +1,7 @@
 // tracepipe export <file> --format ctf|perfetto|jsonl|csv: the decoded trace in a format other
 // tools open. Every exporter streams (host/src/export/types.ts), so memory stays bounded
 // however large the capture is. Output goes to -o, or to stdout for the one-file formats.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ChromeJsonExporter } from '../../export/chrome.js';
@@ -13,6 +13,8 @@ import { DirSinkFactory, FileSink, StreamSink } from '../../export/sinks.js';
 import type { ExportInfo, Exporter, WallClock } from '../../export/types.js';
 import { isoFromUnixNs } from '../../export/jsonl.js';
 import { wallClockOf } from '../../export/wall-clock.js';
+import { MIN_DRIFT_SAMPLES } from '../../core/clock-fit.js';
+import { fieldTable } from '../../export/elf-fields.js';
 import { openElf, withNames } from '../elf-option.js';
 import { CliError, UsageError } from '../errors.js';
 import { decodeTraceFile } from '../trace-file.js';
@@ -78,7 +80,9 @@ export async function wallClockInfo(file: string, enabled: boolean): Promise<Wal
   const wc = await wallClockOf(file);
   if (wc) {
     process.stderr.write(
-      `tracepipe: wall clock: t=0 is ${isoFromUnixNs(wc.originUnixNs)}, drift ${wc.driftPpm.toFixed(2)} ppm, error <= ${(wc.errorNs / 1000).toFixed(1)} us (${wc.samples} samples)\n`,
+      `tracepipe: wall clock: t=0 is ${isoFromUnixNs(wc.originUnixNs)}, drift ${wc.driftPpm.toFixed(2)} ppm, ${
+        wc.samples < MIN_DRIFT_SAMPLES ? 'no error bound' : `error <= ${(wc.errorNs / 1000).toFixed(1)} us`
+      } (${wc.samples} sample windows)\n`,
     );
   }
   return wc;
@@ -88,12 +92,18 @@ function checkOutputPath(file: string, out: string): void {
   if (resolve(file) === resolve(out)) throw new UsageError(`output ${out} is the input file; choose another -o`);
 }
 
-/** A CTF output folder must be new, empty, or an earlier CTF export (so nothing else is overwritten). */
-function checkCtfDir(dir: string): void {
+/**
+ * A CTF output folder must be new, empty, or an earlier CTF export, so nothing else is
+ * overwritten. An earlier export is cleared first: a stale stream file of a core the new
+ * trace lacks would make babeltrace2 reject the folder.
+ */
+function prepareCtfDir(dir: string): void {
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw new CliError(`${dir} exists and is not a folder; CTF needs a folder (-o <dir>)`);
-  const foreign = readdirSync(dir).filter((n) => !/^(metadata|stream_core\d+|session-\d+)$/.test(n));
+  const ours = /^(metadata|stream_core\d+|session-\d+)$/;
+  const foreign = readdirSync(dir).filter((n) => !ours.test(n));
   if (foreign.length > 0) throw new CliError(`${dir} is not empty (holds ${foreign[0]}); choose a new folder for the CTF trace`);
+  for (const n of readdirSync(dir)) rmSync(join(dir, n), { recursive: true, force: true });
 }
 
 export function register(program: Command): void {
@@ -112,12 +122,16 @@ export function register(program: Command): void {
       }
       // --elf/--force are added to this command by elf-option.ts (addElfOptionsTo)
       const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
-      const info: ExportInfo = { source: file, wallClock: await wallClockInfo(file, opts.wallClock) };
+      const info: ExportInfo = {
+        source: file,
+        wallClock: await wallClockInfo(file, opts.wallClock),
+        fields: names && fieldTable(names.meta),
+      };
       const label = `exporting ${format}`;
       if (format === 'ctf') {
         if (!opts.output || opts.output === '-') throw new UsageError('CTF is a folder of files: give it with -o <dir>');
         checkOutputPath(file, opts.output);
-        checkCtfDir(opts.output);
+        prepareCtfDir(opts.output);
         const dir = new DirSinkFactory(opts.output);
         const ctf = new CtfExporter(dir);
         let n: number;
