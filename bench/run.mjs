@@ -181,6 +181,25 @@ async function kindsAndMasked(board, opt, plugin) {
   return { counters: k ?? null, wire, otherBytes: kinds.otherBytes, badFrames: kinds.badFrames, masked };
 }
 
+/** Where the whole-CPU instructions go: per-function counts from the plugin's block profile. */
+async function wholeCpuProfile(board, opt, plugin) {
+  const elf = T.elfPath(board, opt, 'bench_wire_small');
+  const prof = join(work, `prof-${board}${opt}.txt`);
+  const { console: text } = await T.runQemu(board, elf, { extra: ['-plugin', `${plugin},out=${join(work, 'prof-masked.txt')},prof=${prof}`] });
+  const [w] = T.parseLines(text, 'wire');
+  const rows = readFileSync(prof, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number));
+  const names = execFileSync('arm-none-eabi-addr2line', ['-f', '-e', elf, ...rows.map((r) => `0x${r[0].toString(16)}`)], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  }).split('\n').filter((_, i) => i % 2 === 0);
+  const by = new Map();
+  rows.forEach((r, i) => by.set(names[i], (by.get(names[i]) ?? 0) + r[1] * r[2]));
+  const total = [...by.values()].reduce((a, b) => a + b, 0);
+  const top = [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10)
+    .map(([fn, n]) => ({ fn, insnsPerEvent: n / w.n, share: n / total }));
+  return { board, opt, app: 'bench_wire_small', events: w.n, totalInsns: total, top };
+}
+
 async function targetSection() {
   const res = { boards: {} };
   const plugin = buildPlugin();
@@ -213,6 +232,10 @@ async function targetSection() {
       add('wireRandom', () => T.wireCost(board, opt, true));
       add('kinds', () => kindsAndMasked(board, opt, plugin));
     }
+  }
+  if (plugin && res.boards['qemu-mps2-an385']?.opt?.['-O2'] && !res.boards['qemu-mps2-an385'].opt['-O2'].error) {
+    tasks.push(() => wholeCpuProfile('qemu-mps2-an385', '-O2', plugin));
+    slots.push([res, 'wholeCpuProfile', 'qemu-mps2-an385 -O2 whole-CPU profile']);
   }
   log(`running ${tasks.length} QEMU jobs (2 at a time)`);
   const out = await pool(tasks.map((fn, i) => async () => {
@@ -493,7 +516,7 @@ function markdown(r) {
   L.push('');
 
   L.push('## 2. Whole target CPU per event', '');
-  L.push('Method: `apps/bench_wire_small` / `bench_wire_random` record 100 000 two-argument events, calling `tp_poll()` after each (drain: packet claim, encoding, COBS, CRC-32C, UART register writes), then `tp_flush()`; ' +
+  L.push('Method: `apps/bench_wire_small` / `bench_wire_random` record 30 000 two-argument events (N is smaller than for the record cost because these runs move every byte through the QEMU UART model, which is slow on microbit and an521), calling `tp_poll()` after each (drain: packet claim, encoding, COBS, CRC-32C, UART register writes), then `tp_flush()`; ' +
     'minus the same loop without tracer calls; QEMU `-icount shift=0,sleep=off`, UART to `-serial file:` (never busy, so no waiting is counted). The figure includes the per-call overhead of polling after every event.', '');
   L.push('| board | opt | small args: insns/event | full-range: insns/event | dropped |', '|---|---|---|---|---|');
   for (const [b, o] of cols) {
@@ -503,6 +526,14 @@ function markdown(r) {
     L.push(`| ${b} | ${o} | ${fmt(x.wireSmall?.wholeCpuInsnsPerEvent)} | ${fmt(x.wireRandom?.wholeCpuInsnsPerEvent)} | ${x.wireSmall?.dropped ?? '—'} / ${x.wireRandom?.dropped ?? '—'} |`);
   }
   L.push('');
+
+  const pf = r.target?.wholeCpuProfile;
+  if (pf && !pf.error) {
+    L.push(`Where the instructions go (${pf.board} ${pf.opt}, small args; per-function counts from the plugin's translation-block profile, whole run including the app loop, per event):`, '');
+    L.push('| function | insns/event | share |', '|---|---|---|');
+    for (const t of pf.top) L.push(`| ${t.fn} | ${fmt(t.insnsPerEvent)} | ${fmt(t.share * 100)} % |`);
+    L.push('');
+  }
 
   L.push('## 3. Wire bytes per event', '');
   L.push('Method: every byte QEMU wrote to `-serial file:` divided by the events: HEADER, STATUS and PACKET frames, COBS, CRC-32C and delimiters included. ' +
@@ -580,13 +611,19 @@ function missReasons(r, missed) {
   for (const e of missed) {
     if (e.target.startsWith('≤ 30')) {
       const m = an?.opt?.['-O2']?.kinds?.masked;
-      out.push(`- **Record cost.** The fast path itself (mask, one timer load, bump the write pointer, 5 stores, commit) is about 30 instructions; the rest is the call to the out-of-line overflow check on the an385 port (` +
-        '`tp_port_timer_overflow_pending` is a function there, while microbit and an521 define `TP_PORT_OVF_PENDING_INLINE`), the callee-saved register spills of a function that also holds the slow path, and the packet switch (close + open, ' +
-        `${m?.longestRuntime ? `up to ${m.longestRuntime.insns} instructions masked` : 'a few hundred instructions'}) amortised over the ~50 records of a 1 KiB packet. ` +
-        'Fix: inline the overflow-pending check on an385 (a board-header change), move the slow path into a tail call so the fast path saves fewer registers, and larger packets to amortise the switch.');
+      out.push('- **Record cost.** The figure is what an instrumented line pays: the call and its argument set-up in the caller (about 5 instructions), the record function\'s fast path (mask, timer read, bounds check, reserve, the nesting count that makes commit safe, 5 stores, unmask, commit), ' +
+        'which at -O2 also pushes and pops every callee-saved register because the same function holds the slow path; on the an385 port a call to the out-of-line `tp_port_timer_overflow_pending` (microbit and an521 define `TP_PORT_OVF_PENDING_INLINE` and inline it); ' +
+        `and the packet switch (close + open${m?.longestRuntime ? `, up to ${m.longestRuntime.insns} instructions with interrupts masked` : ''}) amortised over the ~50 records of a 1 KiB packet. ` +
+        'Fix: inline the overflow-pending check on an385 (board header), move the slow path out of line as a tail call so the fast path saves only the registers it uses, and a larger packet size where RAM allows. Even then a call plus reserve/commit with exact accounting sits near the 30 mark; an inline (macro) fast path would be needed to go well under it.');
     } else if (e.target.startsWith('≤ 250')) {
-      out.push('- **Whole-CPU cost.** The drain works byte by byte: each wire byte goes through the event encoder, the streaming COBS framer (group buffer), CRC-32C with a 16-entry nibble table, and a port call that writes one UART register; the benchmark also calls `tp_poll()` after every event, and each call pays its command-parse and claim checks even when no packet is ready. ' +
-        'Fix: poll once per packet (or from the TX interrupt), encode a whole packet into the framer in one loop with the CRC updated per word, and a 256-entry (1 KiB flash) CRC table where flash allows.');
+      const pf = r.target?.wholeCpuProfile;
+      const w = an?.opt?.['-O2']?.wireSmall;
+      const perByte = w ? (w.wholeCpuInsnsPerEvent - (an?.opt?.['-O2']?.record?.find?.((x) => x.kind === 'event2')?.insnsPerEvent ?? 0)) / w.wireBytesPerEvent : null;
+      const top = pf?.top ? pf.top.slice(0, 6).map((t) => `${t.fn} ${fmt(t.insnsPerEvent, 0)}`).join(', ') : null;
+      out.push(`- **Whole-CPU cost.** The drain spends about ${fmt(perByte, 0)} instructions per wire byte: it works byte by byte, with a function call per byte through the framer, the COBS group buffer and the port's UART put, and it encodes each event through the generic 64-bit encoder (64-bit arithmetic on a 32-bit core). ` +
+        (top ? `Profile (insns per event): ${top}. ` : '') +
+        'The benchmark also calls `tp_poll()` after every event, and a poll with no packet ready still pays its claim and idle-close checks. ' +
+        'Fix: a 32-bit event encoder for the common case, batching bytes through the framer (fill the COBS group buffer in a loop and hand the port a run of bytes), a port `tx_put` that writes while the FIFO has room instead of one call per byte, and polling per packet rather than per event.');
     } else if (e.target.startsWith('≤ 1.5 KB')) {
       out.push('- **Flash on M0.** The core carries the full transport in C: three message encoders (HEADER with build-id and origins, PACKET, STATUS), the streaming COBS framer, CRC-32C, the host command parser, flush/dump state machines, overwrite-mode eviction and the 64-bit time extension; Thumb-1 code on M0 is larger than Thumb-2. ' +
         'Fix: a build option that leaves out overwrite mode and the command parser for discard-only firmware, sharing one varint writer between the encoders, and `-flto` so the per-kind record wrappers fold into one.');

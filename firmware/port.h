@@ -35,7 +35,10 @@ int tp_port_timer_overflow_pending(void);
 /* Optional: the record path checks the pending flag on every event (SPEC §6.2). A board
  * whose tp_port_impl.h defines TP_PORT_OVF_PENDING_INLINE also provides
  *   static inline int tp_port_timer_overflow_pending_inline(void);
- * with the same meaning, and the record path saves a call. */
+ * and the record path uses it instead of a call. It may answer nonzero too early (e.g. the
+ * raw interrupt flag alone): that only sends the event down the slow path, which asks
+ * tp_port_timer_overflow_pending(). It must never answer 0 after a wrap that
+ * tp_timer_overflow() has not counted yet. */
 
 /* Offer one byte to the transport. Returns 1 if it was taken, 0 if the transmitter is busy. */
 int tp_port_tx_put(uint8_t b);

@@ -24,13 +24,17 @@ step() { # step <name> <command...>: one pass/fail per step
   fi
 }
 
-# 1. C unit tests: each test binary counts as one test; the make target prints
-#    "PASS <name>" / "FAIL <name>" lines.
+# 1. C unit tests: each binary prints "<name>: N cases, M checks, K failed"; a binary's
+#    cases count as passed when it has no failed check, else as one failure.
 echo "=== firmware unit tests (boards/host, ASan/UBSan)" >&2
 make -s BOARD=host test > test-artifacts/c-unit.log 2>&1
 c_rc=$?
-c_pass=$(grep -c '^PASS ' test-artifacts/c-unit.log || true)
-c_fail=$(grep -c '^FAIL ' test-artifacts/c-unit.log || true)
+read -r c_pass c_fail < <(awk '
+  /: [0-9]+ cases, [0-9]+ checks, [0-9]+ failed/ {
+    for (i = 1; i <= NF; i++) { if ($i == "cases,") n = $(i-1); if ($i == "failed") f = $(i-1) }
+    if (f == 0) p += n; else q += 1
+  }
+  END { print p + 0, q + 0 }' test-artifacts/c-unit.log)
 if [ "$c_rc" -ne 0 ] && [ "$c_fail" -eq 0 ]; then c_fail=1; fi
 passed=$((passed + c_pass)); failed=$((failed + c_fail))
 [ "$c_fail" -gt 0 ] && { failures+=("c-unit"); tail -n 40 test-artifacts/c-unit.log >&2; }

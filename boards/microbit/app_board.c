@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "app_board.h"
+#include "port.h"
 #include "tracepipe.h"
 #include "nrf51.h"
 
@@ -76,9 +77,18 @@ void board_exit(int code)
 	}
 }
 
+volatile uint32_t nrf51_irq_seen;
+
+/* Interrupts masked around the check and the WFI: a pending interrupt still ends the WFI,
+ * and runs once PRIMASK is restored. See nrf51_irq_seen. */
 void board_idle(void)
 {
-	__asm__ volatile("wfi" : : : "memory");
+	uint32_t primask = tp_port_irq_save();
+	if (!nrf51_irq_seen) {
+		__asm__ volatile("dsb\n\twfi" : : : "memory");
+	}
+	nrf51_irq_seen = 0;
+	tp_port_irq_restore(primask);
 }
 
 unsigned board_active_exception(void)
@@ -159,10 +169,12 @@ static void periodic_irq_common(unsigned which)
 
 void TIMER1_IRQHandler(void)
 {
+	nrf51_irq_seen = 1;
 	periodic_irq_common(0);
 }
 
 void TIMER2_IRQHandler(void)
 {
+	nrf51_irq_seen = 1;
 	periodic_irq_common(1);
 }

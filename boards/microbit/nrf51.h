@@ -43,4 +43,10 @@ static inline void nrf51_nvic_clear_pending(unsigned irq)
 /* port.c: clock, UART0 and TIMER0 set-up for the transport and the timestamp. */
 void nrf51_port_init(void);
 
+/* Set by every interrupt handler of the board; board_idle() sleeps only when no
+ * interrupt has run since it last returned. An app checks its condition, then idles: an
+ * interrupt that lands between the two (and completes what the app waits for) would
+ * otherwise be followed by a WFI that nothing wakes. */
+extern volatile uint32_t nrf51_irq_seen;
+
 #endif /* NRF51_H */

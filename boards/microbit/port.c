@@ -52,6 +52,7 @@ static void tx_retry_arm(void)
 
 void TIMER0_IRQHandler(void)
 {
+	nrf51_irq_seen = 1;
 	if (TIMER0_REG(NRF_TIMER_EVENTS_COMPARE(MICROBIT_TS_CC_TX_RETRY)) != 0u) {
 		TIMER0_REG(NRF_TIMER_INTENCLR) = NRF_TIMER_INT_COMPARE1;
 		TIMER0_REG(NRF_TIMER_EVENTS_COMPARE(MICROBIT_TS_CC_TX_RETRY)) = 0u;
@@ -116,6 +117,7 @@ void tp_port_tx_kick(void)
 
 void UART0_IRQHandler(void)
 {
+	nrf51_irq_seen = 1;
 	/* Clear before reading RXD: the read raises RXDRDY again when another byte is waiting. */
 	while (UART0_REG(NRF_UART_EVENTS_RXDRDY) != 0u) {
 		UART0_REG(NRF_UART_EVENTS_RXDRDY) = 0u;

@@ -46,4 +46,10 @@ extern void (*const an521_cpu1_vector_table[])(void);
 /* app_board.c: what CPU1 runs after its reset handler has set it up. */
 void an521_cpu1_main(void) __attribute__((noreturn));
 
+/* Set by every interrupt handler of the board (core 0's handlers: only core 0 calls board_idle); board_idle() sleeps only when no
+ * interrupt has run since it last returned. An app checks its condition, then idles: an
+ * interrupt that lands between the two (and completes what the app waits for) would
+ * otherwise be followed by a WFI that nothing wakes. */
+extern volatile uint32_t an521_irq_seen;
+
 #endif /* AN521_H */

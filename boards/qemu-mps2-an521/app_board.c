@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 #include "app_board.h"
+#include "port.h"
 #include "tracepipe.h"
 #include "an521.h"
 
@@ -91,12 +92,14 @@ void board_periodic_stop(unsigned which)
 
 void an521_timer1_irq(void)
 {
+	an521_irq_seen = 1;
 	TIMER1(CMSDK_TIMER_INTCLEAR) = CMSDK_TIMER_INT;
 	periodic_fn[0]();
 }
 
 void an521_dualtimer_irq(void)
 {
+	an521_irq_seen = 1;
 	DUAL1(CMSDK_DUALTIMER_INTCLR) = 1u;
 	periodic_fn[1]();
 }
@@ -129,9 +132,18 @@ void board_exit(int code)
 		__asm__ volatile("wfi");
 }
 
+volatile uint32_t an521_irq_seen;
+
+/* Interrupts masked around the check and the WFI: a pending interrupt still ends the WFI,
+ * and runs once PRIMASK is restored. See an521_irq_seen. */
 void board_idle(void)
 {
-	__asm__ volatile("wfi" : : : "memory");
+	uint32_t primask = tp_port_irq_save();
+	if (!an521_irq_seen) {
+		__asm__ volatile("dsb\n\twfi" : : : "memory");
+	}
+	an521_irq_seen = 0;
+	tp_port_irq_restore(primask);
 }
 
 unsigned board_active_exception(void)

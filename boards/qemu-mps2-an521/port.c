@@ -84,6 +84,7 @@ int tp_port_timer_overflow_pending(void)
  * steps atomic for readers on this core, an521_wrap_busy for readers on core 1. */
 void an521_timer0_irq(void)
 {
+	an521_irq_seen = 1;
 	uint32_t primask = tp_port_irq_save();
 	if (TIMER0(CMSDK_TIMER_INTSTATUS) & CMSDK_TIMER_INT) {
 		timer0_wait_reloaded();
@@ -148,6 +149,7 @@ void tp_port_tx_kick(void)
 
 void an521_uart0_tx_irq(void)
 {
+	an521_irq_seen = 1;
 	UART0(CMSDK_UART_INTCLEAR) = CMSDK_UART_INT_TX;
 	uint32_t taken_before = tx_taken;
 	tx_refused = 0;
@@ -171,6 +173,7 @@ int board_link_busy(void)
 
 void an521_uart0_rx_irq(void)
 {
+	an521_irq_seen = 1;
 	/* Clear first: a byte that lands after the last DATA read raises the interrupt again. */
 	UART0(CMSDK_UART_INTCLEAR) = CMSDK_UART_INT_RX;
 	while (UART0(CMSDK_UART_STATE) & CMSDK_UART_STATE_RXFULL)

@@ -39,13 +39,14 @@ static struct {
 	uint32_t prev_lo;
 	struct tp_drain_chan dc[TP_MAX_CORES];
 	uint32_t flush_target[TP_MAX_CORES];
-	uint32_t status_mask; /* cores owing a non-final STATUS */
+	volatile uint32_t status_mask; /* cores owing a non-final STATUS (also set by tp_rx_byte) */
 	uint32_t final_mask;  /* cores owing a FINAL STATUS */
 	uint16_t since_header;
 	uint8_t flush_phase;
 	uint8_t boot_pending;
 	uint32_t session;
 	volatile uint32_t busy;
+	/* Set by tp_rx_byte (the RX interrupt), read by the drain. */
 	volatile uint8_t started, header_req, flush_req, dump;
 	uint8_t rx[TP_RX_MAX];
 	uint8_t rx_len, rx_skip;
@@ -198,6 +199,10 @@ static int pick_next(void)
 		d.flush_phase = FLUSH_CLOSE;
 	}
 	if (d.flush_phase == FLUSH_CLOSE) {
+		/* Closes every core's open packet from this core. On a multi-core board that is
+		 * exact only while the other cores are not recording (the multicore apps flush
+		 * after their cores are done): a writer's reservation is masked on its own core
+		 * only, so a close from here could race it. */
 		for (unsigned c = 0; c < tp_g.cores; c++) {
 			uint32_t key = tp_port_irq_save();
 			tp_close_head_locked(c, 0);
@@ -209,9 +214,32 @@ static int pick_next(void)
 		d.flush_phase = FLUSH_DRAIN;
 	}
 	if (d.status_mask) {
+		/* tp_rx_byte (an interrupt) may set bits meanwhile: clear ours atomically. */
+		uint32_t key = tp_port_irq_save();
 		unsigned c = lowest_bit(d.status_mask);
 		d.status_mask &= ~(1u << c);
+		tp_port_irq_restore(key);
 		start_status(c, 0);
+		return 1;
+	}
+	/* Checked before new packets are picked, so that writers that keep recording during a
+	 * flush cannot delay its FINAL statuses. */
+	if (d.flush_phase == FLUSH_DRAIN) {
+		unsigned c;
+		for (c = 0; c < tp_g.cores; c++) {
+			advance(c);
+			if ((int32_t)(d.dc[c].send_seq - d.flush_target[c]) < 0)
+				break;
+		}
+		if (c == tp_g.cores) {
+			d.final_mask = (tp_g.cores == 32u) ? 0xFFFFFFFFu : (1u << tp_g.cores) - 1u;
+			d.flush_phase = FLUSH_FINAL;
+		}
+	}
+	if (d.flush_phase == FLUSH_FINAL && d.final_mask) {
+		unsigned c = lowest_bit(d.final_mask);
+		d.final_mask &= ~(1u << c);
+		start_status(c, 1);
 		return 1;
 	}
 	for (unsigned i = 0; i < tp_g.cores; i++) {
@@ -220,21 +248,6 @@ static int pick_next(void)
 			d.rr = (uint8_t)((c + 1u) % tp_g.cores);
 			return 1;
 		}
-	}
-	if (d.flush_phase == FLUSH_DRAIN) {
-		for (unsigned c = 0; c < tp_g.cores; c++) {
-			advance(c);
-			if ((int32_t)(d.dc[c].send_seq - d.flush_target[c]) < 0)
-				return 0;
-		}
-		d.final_mask = (tp_g.cores == 32u) ? 0xFFFFFFFFu : (1u << tp_g.cores) - 1u;
-		d.flush_phase = FLUSH_FINAL;
-	}
-	if (d.flush_phase == FLUSH_FINAL && d.final_mask) {
-		unsigned c = lowest_bit(d.final_mask);
-		d.final_mask &= ~(1u << c);
-		start_status(c, 1);
-		return 1;
 	}
 	return 0;
 }
@@ -281,8 +294,10 @@ static void end_message(void)
 		tp_release(d.pkt);
 		d.pkt = NULL;
 		if (++d.dc[c].since_status >= TP_STATUS_EVERY) {
+			uint32_t key = tp_port_irq_save();
 			d.dc[c].since_status = 0;
 			d.status_mask |= 1u << c;
+			tp_port_irq_restore(key);
 		}
 		if (++d.since_header >= TP_HEADER_EVERY) {
 			d.since_header = 0;
@@ -374,7 +389,8 @@ void tp_flush(void)
 	if (!tp_g.initialised || !d.started)
 		return;
 	d.flush_req = 1;
-	while (d.flush_req || d.flush_phase != FLUSH_IDLE)
+	/* A CMD_STOP meanwhile ends the wait: nothing more may be sent. */
+	while ((d.flush_req || d.flush_phase != FLUSH_IDLE) && d.started)
 		tp_poll();
 }
 

@@ -7,13 +7,14 @@
  * opened strictly in ring order, so the packet with sequence number s always sits at
  * index (s - origin_seq) mod packets:
  *
- *            head (WRITING)                       drain cursor send_seq
- *                 v                                        v
- *   +--------+--------+--------+--------+--------+--------+--------+
- *   | READY  |WRITING |  FREE  |  FREE  |SENDING | READY  | READY  |
- *   | seq 12 | seq 13 |        |        | seq 9  | seq 10 | seq 11 |
- *   +--------+--------+--------+--------+--------+--------+--------+
- *                         ^ next open (head + 1)
+ *   index    0        1        2        3        4        5        6
+ *       +--------+--------+--------+--------+--------+--------+--------+
+ *       |  FREE  |  FREE  |SENDING | READY  | READY  | READY  |WRITING |
+ *       | (was 7)| (was 8)| seq 9  | seq 10 | seq 11 | seq 12 | seq 13 |
+ *       +--------+--------+--------+--------+--------+--------+--------+
+ *           ^ next open: head + 1        ^ drain cursor          ^ head
+ *             (FREE, or in overwrite       send_seq = 10
+ *             mode the oldest READY, evicted)
  *
  * Each packet starts with a struct tp_pkt; records follow it:
  *
@@ -386,17 +387,8 @@ void tp_record(enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned na
 		drop_one();
 		return;
 	}
-	/* One out-of-line copy per argument count keeps the record loop unrolled. */
-	uint32_t w0 = TP_REC_W0(kind, nargs);
-	switch (nargs) {
-	case 0: record(w0, id, args, 0); break;
-	case 1: record(w0, id, args, 1); break;
-	case 2: record(w0, id, args, 2); break;
-	case 3: record(w0, id, args, 3); break;
-	case 4: record(w0, id, args, 4); break;
-	case 5: record(w0, id, args, 5); break;
-	default: record(w0, id, args, 6); break;
-	}
+	/* One copy with a copy loop: the generic entry favours flash over a few cycles. */
+	record(TP_REC_W0(kind, nargs), id, args, nargs);
 }
 
 void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned len)

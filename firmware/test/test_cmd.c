@@ -241,6 +241,112 @@ static void drain_not_reentrant(void)
 	CHECK(!reentered);
 }
 
+/* tp_poll sends a packet that stayed open TP_IDLE_CLOSE_TICKS (a quiet app still shows up
+ * live), and not before. */
+static void idle_packet_closed_by_poll(void)
+{
+	REQUIRE(tt_init(TP_MODE_DISCARD, 512, 4, 1) == 0);
+	tt_command(TP_CMD_START);
+	tt_drain();
+	tp_mark(7);
+	host_advance(TP_BOARD_TIMER_HZ / 50u - 1u);
+	tt_drain();
+	struct dec_stream s;
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	CHECK_EQ(s.n_packets, 0);
+	dec_free(&s);
+	host_advance(1);
+	tt_drain();
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	REQUIRE(s.n_packets == 1);
+	CHECK_EQ(s.n_events, 1);
+	CHECK_EQ(s.events[0].id, 7);
+	dec_free(&s);
+}
+
+/* A HEADER at least every 64 packets and a STATUS every 16 packets of a core, sent from
+ * the TX interrupt path (tp_tx_isr) with a transmitter that takes a few bytes at a time. */
+static void periodic_header_and_status(void)
+{
+	REQUIRE(tt_init(TP_MODE_DISCARD, 64, 8, 1) == 0);
+	tt_command(TP_CMD_START);
+	for (int i = 0; i < 3000; i++) {
+		tp_event0((uint32_t)i); /* 12-byte records: 2 per 64-byte packet */
+		host_advance(1);
+		host_tx_budget = 40;
+		tp_tx_isr();
+	}
+	host_tx_budget = SIZE_MAX;
+	tp_flush();
+	struct dec_stream s;
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	CHECK_EQ(s.n_bad, 0);
+	CHECK(s.n_packets >= 1000);
+	CHECK(s.n_headers >= 1 + s.n_packets / 64 - 1);
+	CHECK(s.n_statuses >= s.n_packets / 16);
+	/* no run of more than 64 packets without a header */
+	size_t run = 0, worst = 0;
+	for (size_t i = 0; i < s.n_frames - s.n_bad; i++) {
+		if (s.order[i] == DEC_HEADER)
+			run = 0;
+		else if (s.order[i] == DEC_PACKET && ++run > worst)
+			worst = run;
+	}
+	CHECK(worst <= 64);
+	struct dec_totals t;
+	REQUIRE(dec_account(&s, 0, &t));
+	CHECK_EQ(t.generated, 3000);
+	CHECK_EQ(t.link_lost, 0);
+	dec_free(&s);
+}
+
+/* Writers keep recording (from the TX interrupt) while a flush runs: the flush still ends
+ * with FINAL statuses, and a second flush accounts for everything recorded meanwhile. */
+static unsigned busy_left, busy_recorded;
+static void record_during_flush(void)
+{
+	if (busy_left == 0)
+		return;
+	busy_left--;
+	tp_event1(1000 + busy_recorded, busy_recorded);
+	busy_recorded++;
+	host_advance(2);
+	host_tx_hook = record_during_flush;
+}
+
+static void flush_under_load(void)
+{
+	REQUIRE(tt_init(TP_MODE_OVERWRITE, 128, 4, 1) == 0);
+	tt_command(TP_CMD_START);
+	for (int i = 0; i < 100; i++)
+		tp_event1(i, i);
+	busy_left = 3000;
+	busy_recorded = 0;
+	host_tx_hook = record_during_flush;
+	tp_flush();
+	host_tx_hook = NULL;
+	struct dec_stream s;
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	size_t finals = 0;
+	for (size_t i = 0; i < s.n_statuses; i++)
+		finals += s.statuses[i].final;
+	CHECK_EQ(finals, 1);
+	CHECK(busy_recorded > 100); /* the flush really ran under load */
+	dec_free(&s);
+	tp_flush();
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	CHECK_EQ(s.n_bad, 0);
+	struct dec_totals t;
+	REQUIRE(dec_account(&s, 0, &t));
+	CHECK_EQ(t.generated, 100 + busy_recorded);
+	CHECK_EQ(t.link_lost, 0);
+	struct tp_counters c;
+	tp_get_counters(0, &c);
+	CHECK_EQ(t.overwritten, c.overwritten);
+	CHECK_EQ(t.dropped, c.dropped);
+	dec_free(&s);
+}
+
 int main(void)
 {
 	RUN(nothing_before_start);
@@ -249,5 +355,8 @@ int main(void)
 	RUN(garbage_ignored);
 	RUN(dump_stops_recording);
 	RUN(drain_not_reentrant);
+	RUN(idle_packet_closed_by_poll);
+	RUN(periodic_header_and_status);
+	RUN(flush_under_load);
 	return tt_summary("test_cmd");
 }

@@ -1,11 +1,10 @@
 // Late attach (issue 3 §4): a host that starts reading mid-stream decodes from the next header
 // or packet it can trust, invents nothing, and counts losses only from that late baseline.
 // Offline: real QEMU streams (e2e_clean, and e2e_overload with drops) decoded from random byte
-// offsets. Live: a first capture of a running target is killed (SIGKILL) mid-stream; the target
-// keeps transmitting into the pty with no reader (Linux drops those bytes); a second capture then
-// opens the same pty mid-frame.
+// offsets. Live: a first capture of a running target is killed (SIGKILL) mid-stream; what was in
+// flight is lost with it; a second capture then opens the same pty mid-stream.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../../host/src/core/faults.js';
@@ -74,11 +73,20 @@ describe('late attach, live on a real pty', () => {
     const second = join(dir, 'second.tpt');
     // the first host starts the target, then dies without a word (no flush, no CMD_STOP)
     const a = spawn(process.execPath, [CLI, 'capture', '--port', q.ptyPath, '-o', first], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 1500));
+    // mid-stream, whatever the machine's speed (e2e_clean sends about 1.1 MB in all)
+    for (const end = Date.now() + 30_000; !(existsSync(first) && statSync(first).size > 100_000); ) {
+      if (Date.now() > end) throw new Error('the first capture received nothing');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    // Held while no host reads, so it cannot finish its run into the void before the second
+    // host is there; the bytes in flight when the first host died are still lost.
+    process.kill(q.pid, 'SIGSTOP');
     a.kill('SIGKILL');
     await new Promise((r) => a.on('close', r));
-    await new Promise((r) => setTimeout(r, 300));
-    const b = await cli(['capture', '--port', q.ptyPath, '-o', second, '--duration', '60'], { timeoutMs: 90_000 });
+    const pending = cli(['capture', '--port', q.ptyPath, '-o', second, '--duration', '60'], { timeoutMs: 90_000 });
+    await new Promise((r) => setTimeout(r, 1200));
+    process.kill(q.pid, 'SIGCONT');
+    const b = await pending;
     expect(b.code, b.stderr).toBe(0);
     await q.exited;
     const gt = readFileSync(log, 'utf8').match(/TPGT core=0 generated=(\d+) committed=(\d+) dropped=(\d+)/);
