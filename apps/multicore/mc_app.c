@@ -6,12 +6,14 @@
  * After CMD_START core 0 releases core 1 and waits until it runs; then each core c records,
  * for seq = 0 .. MC_EVENTS - 1 in order:
  *     tp_event2(MC_ID = 0x10 + c, c, seq)
- * Both cores only record; the link drains from core 0's UART interrupt, which preempts its
- * loop whenever the UART takes a byte. When both are done core 0 flushes, checks committed + dropped =
- * generated per core, prints the ground truth (apps/tpgt.h, one line per core) and exits 0.
- * A decoder checks: per core, ids and the core argument match the core, seq strictly
- * increasing (none duplicated or invented), the merged timeline non-decreasing, and the
- * firmware's counts equal the host's.
+ * Core 1 records from thread mode in a tight loop. Core 0 records from a periodic interrupt
+ * (app timer 0, MC_BURST events per tick): above the UART's priority, so the drain, which
+ * runs in core 0's UART interrupt, neither starves core 0's recording (its packets would then
+ * stay open for seconds while core 1's stream on) nor stops between bursts. When both are
+ * done core 0 flushes, checks committed + dropped = generated per core, prints the ground
+ * truth (apps/tpgt.h, one line per core) and exits 0. A decoder checks: per core, ids and
+ * the core argument match the core, seq strictly increasing (none duplicated or invented),
+ * the merged timeline non-decreasing, and the firmware's counts equal the host's.
  *
  * The ring (MC_PACKETS per core) is far smaller than what both cores record, and the cores
  * record much faster than the UART drains, so discard mode drops and overwrite mode evicts
@@ -32,6 +34,9 @@
 #define MC_ID_BASE 0x10u
 #define MC_PACKETS 16u
 #define MC_PACKET_SIZE 1024u
+#define MC_BURST 256u
+/* 100 us at the board's timer clock: a burst takes a fraction of it, the drain gets the rest. */
+#define MC_TICK (TP_BOARD_TIMER_HZ / 10000u)
 
 #if TP_BOARD_CORES > 2
 #define MC_CORES 2
@@ -66,6 +71,20 @@ static uint32_t record_all(unsigned core)
 		generated++;
 	}
 	return generated;
+}
+
+/* Core 0's recorder: app timer 0's interrupt. */
+static volatile uint32_t core0_generated;
+static volatile uint32_t core0_done;
+
+static void core0_burst(void)
+{
+	uint32_t seq = core0_generated;
+	for (unsigned i = 0; i < MC_BURST && seq < MC_EVENTS; i++, seq++)
+		tp_event2(MC_ID_BASE + 0u, 0u, seq);
+	core0_generated = seq;
+	if (seq >= MC_EVENTS)
+		core0_done = 1;
 }
 
 #if MC_CORES > 1
@@ -126,7 +145,13 @@ int main(void)
 	while (!core1_running)
 		relax();
 #endif
-	uint32_t generated0 = record_all(0);
+	board_periodic_start(0, MC_TICK, 0, core0_burst);
+	while (!core0_done) {
+		tp_poll();
+		relax();
+	}
+	board_periodic_stop(0);
+	uint32_t generated0 = core0_generated;
 #if MC_CORES > 1
 	while (!core1_done) {
 		tp_poll();

@@ -178,9 +178,8 @@ export function expect1(clean: Uint8Array, faults: Fault[], frames = frameMap(cl
     for (const f of frames) {
       if (f.type === 'packet' && lost.has(f.index) && f.index > startAt && f.index < end.at) totals.link_lost += f.nEvents!;
     }
-    // the overwritten ones among those gaps are counted as overwritten, not link_lost, by the
-    // decoder; the clean stream has them as a counter difference, not as packets, so the
-    // identity below is the cross-check
+    // Evicted packets (overwrite mode) never appear in the stream: they are the overwritten
+    // counter's difference, not lost frames. The check ties packets and counters together.
     const generated = ((end.eventsEnd - base.eventsEnd) >>> 0) + totals.dropped;
     const decodedInWindow = totals.decoded - (fromOrigin ? 0 : frames[startAt].nEvents!);
     if (generated - totals.overwritten !== decodedInWindow + totals.link_lost + totals.dropped) {
