@@ -30,7 +30,7 @@ $(BUILD)/test_%: firmware/test/test_%.c $(HOST_DEPS)
 
 test: $(HOST_BINS)
 	@fail=0; for t in $(HOST_BINS); do \
-		if ! ./$$t; then echo "FAIL $$t"; fail=1; fi; \
+		if ! $$t; then echo "FAIL $$t"; fail=1; fi; \
 	done; \
 	if [ $$fail -ne 0 ]; then echo "host tests: FAILED"; exit 1; fi; \
 	echo "host tests: all passed"

@@ -9,9 +9,13 @@
 
 #define TP_BOARD_NAME "microbit"
 #define TP_BOARD_CORES 1
-/* TIMER0, 32-bit mode, PRESCALER 0: 16 MHz (62.5 ns resolution), wraps every 268.4 s. */
+/* TIMER0, 32-bit mode, PRESCALER 0: 16 MHz (62.5 ns resolution), wraps every 268.4 s. A build
+ * may narrow it (BOARD_CFLAGS=-DTP_BOARD_TIMER_BITS=16 or 24, BITMODE follows) to make it wrap
+ * every 4.1 ms for wrap tests (apps/wrap16). */
 #define TP_BOARD_TIMER_HZ 16000000u
+#ifndef TP_BOARD_TIMER_BITS
 #define TP_BOARD_TIMER_BITS 32
+#endif
 /* The most ring an app should take: 16 KiB of RAM also holds the 2 KiB stack, the core's
  * state (about 0.5 KiB) and the app's own data. Apps that size their ring from the board
  * (e2e_clean) read it. */
@@ -74,6 +78,7 @@
 #define NRF_TIMER_INT_COMPARE0 (1u << 16)
 #define NRF_TIMER_INT_COMPARE1 (1u << 17)
 #define NRF_TIMER_BITMODE_16 0u
+#define NRF_TIMER_BITMODE_24 2u
 #define NRF_TIMER_BITMODE_32 3u
 /* TIMER0 channel use: CC[0] = 0 marks the wrap (COMPARE0 fires when the count rolls over to
  * 0); CC[1] is the transmit retry alarm (port.c); CC[3] receives the CAPTURE that reads the

@@ -8,6 +8,19 @@
 
 #include <stdint.h>
 
+#if TP_BOARD_TIMER_BITS == 32
+#define MICROBIT_TIMER0_BITMODE NRF_TIMER_BITMODE_32
+#define MICROBIT_TIMER0_MASK 0xFFFFFFFFu
+#elif TP_BOARD_TIMER_BITS == 24
+#define MICROBIT_TIMER0_BITMODE NRF_TIMER_BITMODE_24
+#define MICROBIT_TIMER0_MASK 0x00FFFFFFu
+#elif TP_BOARD_TIMER_BITS == 16
+#define MICROBIT_TIMER0_BITMODE NRF_TIMER_BITMODE_16
+#define MICROBIT_TIMER0_MASK 0x0000FFFFu
+#else
+#error "the nRF51 TIMER0 is 16, 24 or 32 bits wide"
+#endif
+
 /* The nRF51 TIMER has no readable counter: the CAPTURE task copies it into a CC register.
  * A handler that preempts between the two accesses and reads the timer itself leaves a
  * later value in CC[3], which is still a correct (later) reading of the same clock. */
