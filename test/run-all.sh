@@ -40,6 +40,11 @@ passed=$((passed + c_pass)); failed=$((failed + c_fail))
 [ "$c_fail" -gt 0 ] && { failures+=("c-unit"); tail -n 40 test-artifacts/c-unit.log >&2; }
 echo "     C unit: $c_pass passed, $c_fail failed" >&2
 
+# 1b. Coverage-guided fuzzing (libFuzzer) of the firmware's command parser and framing,
+#     bounded in time; the log holds the execution counts.
+step fuzz make -s BOARD=host fuzz FUZZ_SECONDS=20
+grep -h 'executions' test-artifacts/fuzz.log >&2 || true
+
 # 2. Every cross board builds with -Wall -Wextra -Werror.
 for b in $(make -s boards); do
   [ "$b" = host ] && continue

