@@ -152,6 +152,10 @@ async function kindsAndMasked(board, opt, plugin) {
   const kinds = nodeJson(join(work, 'host-bench.mjs'), ['wirekinds', uart, `${board}${opt}`]);
   rmSync(uart, { force: true });
   const names = ['event0', 'event1', 'event2', 'event4', 'mark', 'span_begin', 'span_end', 'counter', 'isr_enter', 'isr_exit', 'log2'];
+  const expect = [['event', 0], ['event', 1], ['event', 2], ['event', 4], ['mark', 0], ['span_begin', 0], ['span_end', 0], ['counter', 1], ['isr_enter', 0], ['isr_exit', 0], ['log', 2]];
+  const shapeOk = kinds.groups.length === 2 * names.length &&
+    kinds.groups.every((g, i) => g.kind === expect[i % names.length][0] && g.nargs === expect[i % names.length][1] && g.events === k?.n);
+  if (!shapeOk) throw new Error(`${board}${opt} bench_wire_kinds: the UART dump does not hold the expected 22 groups of ${k?.n} events`);
   const wire = { small: {}, random: {} };
   kinds.groups.forEach((g, i) => {
     const set = i < names.length ? 'small' : 'random';
@@ -645,7 +649,7 @@ function markdown(r) {
 
   const missing = BOARDS.filter((b) => r.target?.boards?.[b]?.missing);
   if (missing.length) L.push(`**Boards missing from this tree:** ${missing.join(', ')}; their columns are empty.`, '');
-  L.push('## Reproduce', '', '```', 'npm run bench            # about 5-8 minutes on a 2-core machine', 'TPBENCH_EVENTS=2000000 TPBENCH_RUNS=1 npm run bench   # quicker, smaller trace', '```', '');
+  L.push('## Reproduce', '', '```', `npm run bench            # this run: ${fmt(r.elapsedS / 60, 1)} min on the machine above (budget: 10 min)`, 'TPBENCH_EVENTS=2000000 TPBENCH_RUNS=1 npm run bench   # quicker, smaller trace', '```', '');
   return L.join('\n');
 }
 
