@@ -677,10 +677,10 @@ function missReasons(r, missed) {
         'Fix: a build option that leaves out overwrite mode and the command parser for discard-only firmware, sharing one varint writer between the encoders, and `-flto` so the per-kind record wrappers fold into one.');
     } else if (e.target.startsWith('≤ 64 B')) {
       out.push('- **RAM per core.** The writer state (`struct tp_chan`) plus the drain\'s per-core words exceed 64 B. Fix: narrow counters or drop cached fields.');
-    } else if (e.target.includes('decode') && e.target.includes('accounting only')) {
+    } else if (e.target.includes('decode') && e.target.includes('accounting only') && !e.target.includes('babeltrace2')) {
       out.push('- **Decode core, accounting only.** Even without event objects the decoder parses and validates every event (a PACKET must end exactly after its last event, SPEC §6), so this path is a full parse: a varint Cursor with a bounds check per field, CRC-32C byte by byte, a copy out of COBS. ' +
         'Fix: a specialised event loop with the common one-byte varints inlined and one bounds check per event, slicing-by-8 CRC over a Uint32Array view, COBS decoded in place.');
-    } else if (e.target.includes('decode') && e.target.includes('event objects')) {
+    } else if (e.target.includes('decode') && e.target.includes('event objects') && !e.target.includes('babeltrace2')) {
       out.push('- **Decode core with event objects.** Each event becomes a JavaScript object with BigInt ticks and nanoseconds and an args array, and passes through the cross-core merge; a V8 CPU profile of the decode core on this trace puts most of the difference to the accounting-only path in the per-event parse into objects, garbage collection of those objects and BigInts, and the merge. ' +
         'Fix: keep time as two 32-bit numbers (or a float64 of ticks, exact below 2^53) and make BigInt only when a consumer asks; a batch API that fills typed arrays (kind, id, ticks, args) per packet for consumers such as stats and the exports, so that objects are built only for `decode` text output; merge by packet rather than by event when cores do not overlap.');
     } else if (e.target.includes('babeltrace2')) {
