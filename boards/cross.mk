@@ -1,7 +1,8 @@
 # Shared rules for the arm-none-eabi boards. A board's board.mk sets
 #   ARCH_FLAGS  (-mcpu=... -mthumb ...)
 #   LDSCRIPT    (its linker script)
-#   BOARD_SRCS  (startup, port and app_board sources)
+#   BOARD_SRCS  (startup, port and app_board sources; cross.mk adds boards/common/mem.c and
+#                console.c, a semihosting board adds boards/common/semihost.c)
 #   BOARD_APPS  (optional: the apps it builds; default every folder in apps/)
 # then includes this file.
 
@@ -9,12 +10,17 @@ CROSS ?= arm-none-eabi-
 CC := $(CROSS)gcc
 SIZE := $(CROSS)size
 
+# Code every cross board shares: freestanding memset/memcpy/memmove/memcmp, and
+# board_put_u32 on top of the board's board_puts. Boards with a semihosting console add
+# boards/common/semihost.c themselves.
+BOARD_SRCS += boards/common/mem.c boards/common/console.c
+
 BOARD_APPS ?= $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard apps/*/main.c)))))
 
 CFLAGS := -std=c11 $(OPT) -g3 -Wall -Wextra -Werror -Wshadow -Wundef \
 	-ffreestanding -ffunction-sections -fdata-sections -fno-common \
 	-fno-tree-loop-distribute-patterns \
-	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) -I apps $(BOARD_CFLAGS)
+	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) -I boards/common -I apps $(BOARD_CFLAGS)
 LDFLAGS := $(ARCH_FLAGS) -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--build-id=sha1 \
 	-Wl,-T,$(LDSCRIPT)
 
@@ -24,7 +30,7 @@ ELFS := $(patsubst %,$(BUILD)/%.elf,$(BOARD_APPS))
 
 all: $(ELFS)
 
-$(BUILD)/obj/%.o: %.c $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h $(BOARD_DIR)/*.h apps/*.h)
+$(BUILD)/obj/%.o: %.c $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h $(BOARD_DIR)/*.h boards/common/*.h apps/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "app_board.h"
+#include "app_util.h"
 #include "board.h"
 #include "tpgt.h"
 #include "tracepipe.h"
@@ -33,17 +34,6 @@
 
 static uint32_t ring[RING_PACKETS * PACKET_SIZE / 4u];
 
-static void drain_all(void)
-{
-	for (;;) {
-		if (tp_poll() != 0u)
-			continue;
-		if (!board_link_busy())
-			return;
-		board_idle();
-	}
-}
-
 int main(void)
 {
 	struct tp_config cfg = {
@@ -58,10 +48,7 @@ int main(void)
 		return 2;
 	}
 	board_init();
-	while (!tp_started()) {
-		tp_poll();
-		board_idle();
-	}
+	app_wait_for_start();
 	uint32_t generated = 0;
 	uint64_t t0 = tp_now();
 	uint64_t stop = t0 + (uint64_t)BENCH_LIVE_SECONDS * TP_BOARD_TIMER_HZ;
@@ -70,7 +57,7 @@ int main(void)
 			tp_event2(1, generated & 0x7fu, (generated >> 7) & 0x7fu);
 			generated++;
 		}
-		drain_all();
+		app_drain_link();
 	}
 	uint64_t t1 = tp_now();
 	tp_flush();

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "app_board.h"
+#include "app_util.h"
 #include "tracepipe.h"
 
 #define TICK_PERIOD 25000u /* 1 ms at 25 MHz */
@@ -64,10 +65,7 @@ int main(void)
 	}
 	/* after tp_init: see app_board.h */
 	board_init();
-	while (!tp_started()) {
-		tp_poll();
-		board_idle();
-	}
+	app_wait_for_start();
 
 	board_periodic_start(0, TICK_PERIOD, 0, tick);
 	uint32_t handled = 0;

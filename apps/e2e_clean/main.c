@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "app_board.h"
+#include "app_util.h"
 #include "board.h"
 #include "tpgt.h"
 #include "tracepipe.h"
@@ -39,20 +40,6 @@
 
 static uint32_t ring[RING_PACKETS * PACKET_SIZE / 4u];
 
-static void drain_all(void)
-{
-	for (;;) {
-		if (tp_poll() != 0u) {
-			continue;
-		}
-		if (!board_link_busy()) {
-			return;
-		}
-		/* the UART TX interrupt wakes us when the reader has taken the byte */
-		board_idle();
-	}
-}
-
 int main(void)
 {
 	struct tp_config cfg = {
@@ -68,17 +55,14 @@ int main(void)
 	}
 	/* after tp_init: see app_board.h */
 	board_init();
-	while (!tp_started()) {
-		tp_poll();
-		board_idle();
-	}
+	app_wait_for_start();
 
 	uint32_t generated = 0;
 	for (uint32_t seq = 0; seq < E2E_EVENTS; seq++) {
 		tp_event2(E2E_CLEAN_ID, seq, seq ^ E2E_XOR);
 		generated++;
 		if (generated % PACE_EVENTS == 0u) {
-			drain_all();
+			app_drain_link();
 		}
 	}
 	tp_flush();

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "app_board.h"
+#include "app_util.h"
 #include "tpgt.h"
 #include "tracepipe.h"
 
@@ -60,10 +61,7 @@ int main(void)
 	}
 	/* after tp_init: see app_board.h */
 	board_init();
-	while (!tp_started()) {
-		tp_poll();
-		board_idle();
-	}
+	app_wait_for_start();
 
 	board_periodic_start(0, TICK_PERIOD, 0, burst_tick);
 	while (bursts_done < BURSTS) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "app_board.h"
+#include "app_util.h"
 #include "tpgt.h"
 #include "tracepipe.h"
 #include "tracepipe_meta.h"
@@ -138,10 +139,7 @@ int main(void)
 	}
 	/* after tp_init: see app_board.h */
 	board_init();
-	while (!tp_started()) {
-		tp_poll();
-		board_idle();
-	}
+	app_wait_for_start();
 
 	REC(TP_MARK(boot));
 	formats();

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "app_board.h"
+#include "app_util.h"
 #include "board.h"
 #include "tpgt.h"
 #include "tracepipe.h"
@@ -133,10 +134,7 @@ int main(void)
 	}
 	/* after tp_init: see app_board.h */
 	board_init();
-	while (!tp_started()) {
-		tp_poll();
-		board_idle();
-	}
+	app_wait_for_start();
 
 #if MC_CORES > 1
 	if (board_core_start(1, core1_main) != 0) {

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "app_board.h"
+#include "app_util.h"
 #include "tpgt.h"
 #include "tracepipe.h"
 
@@ -101,10 +102,7 @@ int main(void)
 	}
 	/* after tp_init: see app_board.h */
 	board_init();
-	while (!tp_started()) {
-		tp_poll();
-		board_idle();
-	}
+	app_wait_for_start();
 
 	board_periodic_start(0, PERIOD1, 1, tick1);
 	board_periodic_start(1, PERIOD2, 0, tick2);

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "app_board.h"
+#include "app_util.h"
 #include "board.h"
 #include "tpgt.h"
 #include "tracepipe.h"
@@ -49,19 +50,6 @@
 static uint32_t ring[RING_PACKETS * PACKET_SIZE / 4u];
 static volatile uint32_t spin_sink;
 
-static void drain_all(void)
-{
-	for (;;) {
-		if (tp_poll() != 0u) {
-			continue;
-		}
-		if (!board_link_busy()) {
-			return;
-		}
-		board_idle();
-	}
-}
-
 static void record(uint32_t seq)
 {
 	uint64_t t = tp_now();
@@ -83,10 +71,7 @@ int main(void)
 	}
 	/* after tp_init: see app_board.h */
 	board_init();
-	while (!tp_started()) {
-		tp_poll();
-		board_idle();
-	}
+	app_wait_for_start();
 
 	uint32_t seq = 0;
 	for (; seq < BURST_EVENTS; seq++) {
@@ -97,10 +82,10 @@ int main(void)
 			spin_sink = i;
 		}
 		if ((seq + 1u) % PACE_EVENTS == 0u) {
-			drain_all();
+			app_drain_link();
 		}
 	}
-	drain_all();
+	app_drain_link();
 
 	static const uint8_t gap_wraps[GAP_EVENTS] = {0, 1, 2, 3, 5, 8, 13, 1, 0, 2};
 	for (unsigned g = 0; g < GAP_EVENTS; g++, seq++) {
@@ -109,7 +94,7 @@ int main(void)
 			board_idle();
 		}
 		record(seq);
-		drain_all();
+		app_drain_link();
 	}
 	/* the last event's upper bound */
 	record(seq++);

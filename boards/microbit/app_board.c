@@ -11,70 +11,17 @@
 #include "port.h"
 #include "tracepipe.h"
 #include "nrf51.h"
-
-/* Arm semihosting operations */
-#define SYS_WRITE0 0x04
-#define SYS_EXIT_EXTENDED 0x20
-#define ADP_STOPPED_APPLICATION_EXIT 0x20026
-
-static int semihost(int op, const void *arg)
-{
-	register int r0 __asm__("r0") = op;
-	register const void *r1 __asm__("r1") = arg;
-	__asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
-	return r0;
-}
+#include "semihost.h"
 
 void board_init(void)
 {
 	nrf51_port_init();
 }
 
-void board_puts(const char *s)
-{
-	semihost(SYS_WRITE0, s);
-}
-
-void board_put_u32(uint32_t v)
-{
-	char buf[11];
-	unsigned i = sizeof buf - 1u;
-	buf[i] = '\0';
-	do {
-		buf[--i] = (char)('0' + v % 10u);
-		v /= 10u;
-	} while (v != 0u);
-	board_puts(&buf[i]);
-}
-
-/*
- * QEMU's exit hangs up the UART's pty, and Linux then discards what the host has not read
- * yet: leaving right after a flush loses the last packets and FINAL statuses whenever the
- * host lags. So before exiting, wait until the transmitter is idle and the host has said it
- * has everything (CMD_STOP clears tp_started()), at most EXIT_LINGER_TICKS.
- */
-#define EXIT_LINGER_TICKS ((uint64_t)TP_BOARD_TIMER_HZ)
-
-static void linger_for_host(void)
-{
-	if (!tp_started()) {
-		return;
-	}
-	uint64_t t0 = tp_now();
-	while ((board_link_busy() || tp_started()) && tp_now() - t0 < EXIT_LINGER_TICKS) {
-		__asm__ volatile("nop" : : : "memory");
-	}
-}
-
 void board_exit(int code)
 {
-	linger_for_host();
-	/* SYS_EXIT_EXTENDED takes {reason, subcode}; QEMU exits with subcode & 0xFF. */
-	const uint32_t block[2] = {ADP_STOPPED_APPLICATION_EXIT, (uint32_t)code};
-	semihost(SYS_EXIT_EXTENDED, block);
-	for (;;) {
-		__asm__ volatile("wfi");
-	}
+	semihost_linger_for_host();
+	semihost_exit(code);
 }
 
 volatile uint32_t nrf51_irq_seen;

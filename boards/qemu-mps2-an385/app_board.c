@@ -9,22 +9,10 @@
 
 #include "app_board.h"
 #include "mps2.h"
+#include "semihost.h"
 
 #define TIMER1_REG(off) MPS2_REG(CMSDK_TIMER1_BASE, off)
 #define DUALTIMER1_REG(off) MPS2_REG(CMSDK_DUALTIMER_BASE, CMSDK_DUALTIMER1_OFFSET + (off))
-
-/* Arm semihosting operations */
-#define SYS_WRITE0 0x04
-#define SYS_EXIT_EXTENDED 0x20
-#define ADP_STOPPED_APPLICATION_EXIT 0x20026
-
-static int semihost(int op, const void *arg)
-{
-	register int r0 __asm__("r0") = op;
-	register const void *r1 __asm__("r1") = arg;
-	__asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
-	return r0;
-}
 
 void board_init(void)
 {
@@ -40,39 +28,26 @@ void board_init(void)
 /* Its only job is to end a WFI (see MPS2_IDLE_TICK_HZ). */
 void SysTick_Handler(void)
 {
-}
-
-void board_puts(const char *s)
-{
-	semihost(SYS_WRITE0, s);
-}
-
-void board_put_u32(uint32_t v)
-{
-	char buf[11];
-	unsigned i = sizeof buf - 1u;
-	buf[i] = '\0';
-	do {
-		buf[--i] = (char)('0' + v % 10u);
-		v /= 10u;
-	} while (v != 0u);
-	board_puts(&buf[i]);
+	mps2_irq_seen = 1;
 }
 
 void board_exit(int code)
 {
-	/* SYS_EXIT_EXTENDED takes {reason, subcode}; QEMU exits with subcode & 0xFF. */
-	const uint32_t block[2] = {ADP_STOPPED_APPLICATION_EXIT, (uint32_t)code};
-	semihost(SYS_EXIT_EXTENDED, block);
-	for (;;) {
-		__asm__ volatile("wfi");
-	}
+	semihost_exit(code);
 }
 
-/* Returns after the next interrupt, at the latest after 1 ms (SysTick). */
+/* Returns after the next interrupt, at the latest after 1 ms (SysTick). Interrupts are masked
+ * around the check and the WFI: a pending interrupt still ends the WFI, and runs once PRIMASK
+ * is restored. See mps2_irq_seen. */
 void board_idle(void)
 {
-	__asm__ volatile("wfi" : : : "memory");
+	uint32_t primask;
+	__asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
+	if (!mps2_irq_seen) {
+		__asm__ volatile("dsb\n\twfi" : : : "memory");
+	}
+	mps2_irq_seen = 0;
+	__asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
 }
 
 unsigned board_active_exception(void)
@@ -142,6 +117,7 @@ void board_periodic_stop(unsigned which)
 
 void TIMER1_Handler(void)
 {
+	mps2_irq_seen = 1;
 	/* Clear before the callback: a tick that comes due while it runs is kept, not merged. */
 	TIMER1_REG(CMSDK_TIMER_INTCLEAR) = CMSDK_TIMER_INT;
 	void (*fn)(void) = periodic_fn[0];
@@ -152,6 +128,7 @@ void TIMER1_Handler(void)
 
 void DUALTIMER_Handler(void)
 {
+	mps2_irq_seen = 1;
 	DUALTIMER1_REG(CMSDK_DUALTIMER_INTCLR) = 1u;
 	void (*fn)(void) = periodic_fn[1];
 	if (fn != NULL) {

@@ -41,4 +41,9 @@ static inline void mps2_nvic_clear_pending(unsigned irq)
 /* port.c: the UART0 and TIMER0 set-up the transport and the timestamp need. */
 void mps2_port_init(void);
 
+/* Set by every interrupt handler of the board, cleared by board_idle: an interrupt that lands
+ * between an app's "nothing to do" check and its board_idle() makes that idle return at once
+ * instead of sleeping on a wake-up that already happened. */
+extern volatile uint32_t mps2_irq_seen;
+
 #endif /* MPS2_H */

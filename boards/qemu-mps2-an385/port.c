@@ -19,6 +19,10 @@
  * "transmitter full" (keep it on: the interrupt comes back when the byte has gone). */
 static volatile uint32_t tx_taken;
 static volatile uint8_t tx_refused;
+static volatile uint8_t tx_int_on; /* shadow of CTRL.TXINTEN */
+
+/* Defined here, not in app_board.c: a port.c built without app_board.c (PORTING.md) links. */
+volatile uint32_t mps2_irq_seen;
 
 /*
  * NOTE(wrap): INTSTATUS and VALUE do not change together around a wrap. The CMSDK timer raises
@@ -47,6 +51,7 @@ int tp_port_timer_overflow_pending(void)
 
 void TIMER0_Handler(void)
 {
+	mps2_irq_seen = 1;
 	/* Clearing the flag and counting the wrap happen with interrupts masked, so a reader of
 	 * any priority sees either (old count, flag set) or (new count, flag clear). */
 	uint32_t primask = tp_port_irq_save();
@@ -65,6 +70,13 @@ int tp_port_tx_put(uint8_t b)
 	uint32_t primask = tp_port_irq_save();
 	int taken = 0;
 	if ((UART0_REG(CMSDK_UART_STATE) & CMSDK_UART_STATE_TXFULL) == 0u) {
+		/* A byte in flight must always have a TX interrupt coming, also when thread-mode
+		 * tp_poll sent it: apps wait for the link with WFI (board_link_busy), and the
+		 * interrupt only latches if TXINTEN is on when the byte leaves. */
+		if (!tx_int_on) {
+			UART0_REG(CMSDK_UART_CTRL) |= CMSDK_UART_CTRL_TXINTEN;
+			tx_int_on = 1;
+		}
 		UART0_REG(CMSDK_UART_DATA) = b;
 		tx_taken++;
 		taken = 1;
@@ -84,27 +96,34 @@ void tp_port_tx_kick(void)
 {
 	uint32_t primask = tp_port_irq_save();
 	UART0_REG(CMSDK_UART_CTRL) |= CMSDK_UART_CTRL_TXINTEN;
+	tx_int_on = 1;
 	mps2_nvic_set_pending(MPS2_IRQ_UART0_TX);
 	tp_port_irq_restore(primask);
 }
 
 void UART0TX_Handler(void)
 {
+	mps2_irq_seen = 1;
 	UART0_REG(CMSDK_UART_INTCLEAR) = CMSDK_UART_INT_TX;
 	uint32_t taken_before = tx_taken;
 	tx_refused = 0;
 	tp_tx_isr();
 	if (tx_taken == taken_before && !tx_refused) {
 		/* Idle: nothing was waiting. A kick from a higher-priority handler after this check
-		 * re-pends the interrupt in the NVIC, so switching TXINTEN off cannot strand bytes. */
+		 * re-pends the interrupt in the NVIC, so switching TXINTEN off cannot strand bytes;
+		 * but a byte still in flight (sent by thread-mode tp_poll) keeps it on. */
 		uint32_t primask = tp_port_irq_save();
-		UART0_REG(CMSDK_UART_CTRL) &= ~CMSDK_UART_CTRL_TXINTEN;
+		if ((UART0_REG(CMSDK_UART_STATE) & CMSDK_UART_STATE_TXFULL) == 0u) {
+			UART0_REG(CMSDK_UART_CTRL) &= ~CMSDK_UART_CTRL_TXINTEN;
+			tx_int_on = 0;
+		}
 		tp_port_irq_restore(primask);
 	}
 }
 
 void UART0RX_Handler(void)
 {
+	mps2_irq_seen = 1;
 	/* Clear first: a byte that lands after the loop sets the flag again and re-enters. */
 	UART0_REG(CMSDK_UART_INTCLEAR) = CMSDK_UART_INT_RX;
 	while (UART0_REG(CMSDK_UART_STATE) & CMSDK_UART_STATE_RXFULL) {
@@ -162,6 +181,7 @@ void mps2_port_init(void)
 
 	/* UART0: TX and RX on, RX interrupt on; the TX interrupt is switched on by tp_port_tx_kick. */
 	UART0_REG(CMSDK_UART_CTRL) = 0u;
+	tx_int_on = 0;
 	UART0_REG(CMSDK_UART_BAUDDIV) = MPS2_UART0_BAUDDIV;
 	UART0_REG(CMSDK_UART_INTCLEAR) = CMSDK_UART_INT_TX | CMSDK_UART_INT_RX;
 	mps2_nvic_set_priority(MPS2_IRQ_UART0_RX, MPS2_PRIO_UART);

@@ -9,6 +9,7 @@
 #include "port.h"
 #include "tracepipe.h"
 #include "an521.h"
+#include "semihost.h"
 
 #define TIMER1(off) AN521_REG(CMSDK_TIMER1_BASE, off)
 #define DUAL1(off) AN521_REG(CMSDK_DUALTIMER_BASE, off)
@@ -16,33 +17,9 @@
 static void (*periodic_fn[2])(void);
 static void (*volatile cpu1_entry)(void);
 
-static void semihost(uint32_t op, const void *arg)
-{
-	register uint32_t r0 __asm__("r0") = op;
-	register const void *r1 __asm__("r1") = arg;
-	__asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
-}
-
 void board_init(void)
 {
 	an521_port_init();
-}
-
-void board_puts(const char *s)
-{
-	semihost(0x04u /* SYS_WRITE0 */, s);
-}
-
-void board_put_u32(uint32_t v)
-{
-	char buf[11];
-	unsigned i = sizeof buf - 1;
-	buf[i] = '\0';
-	do {
-		buf[--i] = (char)('0' + v % 10u);
-		v /= 10u;
-	} while (v != 0);
-	board_puts(&buf[i]);
 }
 
 /* App timer priorities sit between the timestamp overflow (0) and the UART (7). */
@@ -104,32 +81,10 @@ void an521_dualtimer_irq(void)
 	periodic_fn[1]();
 }
 
-/*
- * QEMU's exit hangs up the UART's pty, and Linux then discards what the host has not read
- * yet: leaving right after a flush loses the last packets and FINAL statuses whenever the
- * host lags. So before exiting, wait until the transmitter is idle and the host has said it
- * has everything (CMD_STOP clears tp_started()), at most EXIT_LINGER_TICKS.
- */
-#define EXIT_LINGER_TICKS ((uint64_t)TP_BOARD_TIMER_HZ)
-
-static void linger_for_host(void)
-{
-	if (!tp_started()) {
-		return;
-	}
-	uint64_t t0 = tp_now();
-	while ((board_link_busy() || tp_started()) && tp_now() - t0 < EXIT_LINGER_TICKS) {
-		__asm__ volatile("yield" : : : "memory");
-	}
-}
-
 void board_exit(int code)
 {
-	linger_for_host();
-	const uint32_t args[2] = { 0x20026u /* ADP_Stopped_ApplicationExit */, (uint32_t)code };
-	semihost(0x20u /* SYS_EXIT_EXTENDED */, args);
-	for (;;)
-		__asm__ volatile("wfi");
+	semihost_linger_for_host();
+	semihost_exit(code);
 }
 
 volatile uint32_t an521_irq_seen;

@@ -104,18 +104,6 @@ void board_puts(const char *s)
 	}
 }
 
-void board_put_u32(uint32_t v)
-{
-	char buf[11];
-	unsigned i = sizeof buf - 1u;
-	buf[i] = '\0';
-	do {
-		buf[--i] = (char)('0' + v % 10u);
-		v /= 10u;
-	} while (v != 0u);
-	board_puts(&buf[i]);
-}
-
 void board_exit(int code)
 {
 	board_puts("exit ");
@@ -129,9 +117,19 @@ void board_exit(int code)
 	}
 }
 
+/* Interrupts masked around the check and the WFI: a pending interrupt still ends the WFI, and
+ * runs once PRIMASK is restored. See rp2040_irq_seen. While the trace UART still shifts bytes
+ * out it does not sleep at all: the PL011 raises its TX interrupt when the FIFO falls through
+ * the trigger level, never when the last bytes below it have gone, so nothing would wake an
+ * app that waits for board_link_busy() to clear. That spin lasts at most a FIFO's worth. */
 void board_idle(void)
 {
-	__asm__ volatile("wfi" : : : "memory");
+	uint32_t primask = tp_port_irq_save();
+	if (!rp2040_irq_seen && !board_link_busy()) {
+		__asm__ volatile("dsb\n\twfi" : : : "memory");
+	}
+	rp2040_irq_seen = 0;
+	tp_port_irq_restore(primask);
 }
 
 int board_link_busy(void)
@@ -215,11 +213,13 @@ static void periodic_irq(unsigned which)
 
 void TIMER_IRQ_1_Handler(void)
 {
+	rp2040_irq_seen = 1;
 	periodic_irq(0u);
 }
 
 void TIMER_IRQ_2_Handler(void)
 {
+	rp2040_irq_seen = 1;
 	periodic_irq(1u);
 }
 

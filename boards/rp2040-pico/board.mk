@@ -2,6 +2,6 @@
 # the build is checked here and the image runs on a real board (tracepipe flash).
 ARCH_FLAGS := -mcpu=cortex-m0plus -mthumb -mfloat-abi=soft
 LDSCRIPT := $(BOARD_DIR)/link.ld
-BOARD_SRCS := $(BOARD_DIR)/startup.c $(BOARD_DIR)/port.c $(BOARD_DIR)/app_board.c $(BOARD_DIR)/mem.c
+BOARD_SRCS := $(BOARD_DIR)/startup.c $(BOARD_DIR)/port.c $(BOARD_DIR)/app_board.c
 
 include boards/cross.mk

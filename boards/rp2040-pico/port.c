@@ -25,6 +25,8 @@
 static volatile uint32_t tx_taken;
 static volatile uint8_t tx_refused;
 static volatile uint8_t doorbell_on;
+/* Defined here, not in app_board.c: a port.c built without app_board.c (PORTING.md) links. */
+volatile uint32_t rp2040_irq_seen;
 
 static inline void spin_lock(unsigned n)
 {
@@ -69,6 +71,7 @@ int tp_port_timer_overflow_pending(void)
 
 void TIMER_IRQ_0_Handler(void)
 {
+	rp2040_irq_seen = 1;
 	uint32_t primask = tp_port_irq_save();
 	spin_lock(WRAP_SPINLOCK);
 	if (TIMER_REG(TIMER_INTR) & TIMER_ALARM(0)) {
@@ -90,6 +93,9 @@ int tp_port_tx_put(uint8_t b)
 	int taken = 0;
 	spin_lock(TX_SPINLOCK);
 	if ((UART0_REG(UART_FR) & UART_FR_TXFF) == 0u) {
+		/* Bytes sent by thread-mode tp_poll need the TX interrupt on too: the FIFO falling
+		 * through its trigger level is what calls the drain back. */
+		RP2040_SET(UART0_BASE, UART_IMSC) = UART_INT_TX;
 		UART0_REG(UART_DR) = b;
 		tx_taken++;
 		taken = 1;
@@ -121,6 +127,7 @@ void tp_port_tx_kick(void)
 
 void SIO_IRQ_PROC0_Handler(void)
 {
+	rp2040_irq_seen = 1;
 	while (SIO_REG(SIO_FIFO_ST) & SIO_FIFO_ST_VLD) {
 		(void)SIO_REG(SIO_FIFO_RD);
 	}
@@ -130,6 +137,7 @@ void SIO_IRQ_PROC0_Handler(void)
 
 void UART0_IRQ_Handler(void)
 {
+	rp2040_irq_seen = 1;
 	uint32_t mis = UART0_REG(UART_MIS);
 	if (mis & (UART_INT_RX | UART_INT_RT)) {
 		/* Clear first: a byte that lands after the loop raises the interrupt again. */

@@ -77,4 +77,9 @@ void rp2040_port_enable_doorbell(void);
  * FIFO handshake. Returns once core 1 has echoed the whole sequence. */
 void rp2040_core1_start(void (*fn)(void));
 
+/* Set by every core-0 interrupt handler of the board, cleared by board_idle: an interrupt that
+ * lands between an app's "nothing to do" check and its board_idle() makes that idle return at
+ * once instead of sleeping on a wake-up that already happened. */
+extern volatile uint32_t rp2040_irq_seen;
+
 #endif /* RP2040_H */

@@ -114,7 +114,7 @@ uint64_t tp_now_locked(uint32_t *ovf_raw, uint32_t *epoch)
 		uint32_t h = tp_ovf_count;
 		uint32_t lo = tp_port_timer_lo();
 		uint32_t hi = h;
-		if (tp_port_timer_overflow_pending()) {
+		if (OVF_PENDING() && tp_port_timer_overflow_pending()) {
 			/* The wrap happened but is not counted yet. The flag was seen after the
 			 * first read, so a second read is surely after the wrap. */
 			lo = tp_port_timer_lo();
@@ -147,11 +147,6 @@ void tp_timer_overflow(void)
 }
 
 /* ---- packets ---- */
-
-static unsigned core_of(const struct tp_chan *ch)
-{
-	return (unsigned)(ch - tp_chan);
-}
 
 static void put_ts(uint32_t *w, uint64_t t)
 {
@@ -186,12 +181,12 @@ static void close_head(struct tp_chan *ch, uint64_t now, uint32_t epoch)
 
 /* Take the packet after the head for a new head: FREE, or (overwrite mode) the oldest
  * unsent one, evicted. Returns 0 when neither is possible: the caller counts a drop. */
-static int open_next(struct tp_chan *ch, uint64_t now, uint32_t epoch)
+static int open_next(struct tp_chan *ch, unsigned core, uint64_t now, uint32_t epoch)
 {
 	unsigned idx = ch->head_idx + 1u;
 	if (idx == tp_g.packets)
 		idx = 0;
-	struct tp_pkt *p = tp_pkt_at(core_of(ch), idx);
+	struct tp_pkt *p = tp_pkt_at(core, idx);
 	uint32_t seq = ch->next_seq;
 	uint32_t want = TP_TAG(seq) | TP_ST_WRITING;
 	uint32_t st = p->state;
@@ -238,9 +233,10 @@ static int open_next(struct tp_chan *ch, uint64_t now, uint32_t epoch)
  * epoch (wraps so far, counted or pending): a packet never holds two epochs, so every dt
  * inside it is exact modulo 2^timer_bits, however long the gaps (SPEC §6.2).
  */
-__attribute__((noinline)) static uint32_t *reserve_slow(struct tp_chan *ch, unsigned bytes)
+__attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned bytes)
 {
-	if (!tp_g.recording || core_of(ch) >= tp_g.cores) {
+	struct tp_chan *ch = &tp_chan[core];
+	if (!tp_g.recording || core >= tp_g.cores) {
 		ch->dropped++;
 		return NULL;
 	}
@@ -256,14 +252,16 @@ __attribute__((noinline)) static uint32_t *reserve_slow(struct tp_chan *ch, unsi
 			arm_head(ch, h, epoch);
 		} else if (epoch != ch->open_epoch || (uintptr_t)ch->wp + bytes > pkt_end) {
 			close_head(ch, now, epoch);
-			tp_port_tx_kick();
+			/* Before CMD_START the drain sends nothing: no need to wake it. */
+			if (tp_started())
+				tp_port_tx_kick();
 		} else {
 			/* Same epoch and room left: only the overflow interrupt (or a pending flag)
 			 * sent us here. */
 			ch->end = pkt_end;
 		}
 	}
-	if (!ch->open && !open_next(ch, now, epoch)) {
+	if (!ch->open && !open_next(ch, core, now, epoch)) {
 		ch->dropped++;
 		return NULL;
 	}
@@ -280,97 +278,167 @@ __attribute__((noinline)) static uint32_t *reserve_slow(struct tp_chan *ch, unsi
 	return r;
 }
 
-/* The record path. Inlined into every API function so that kind, nargs and the record size
- * are constants there. */
-__attribute__((always_inline)) static inline void record(uint32_t w0, uint32_t id, const uint32_t *args,
-							 unsigned nargs)
+/* The commit: a nested writer that runs between the load and the store of this decrement
+ * has a net effect of zero on `pending`, so no mask is needed (see the diagram above). */
+__attribute__((always_inline)) static inline void commit(struct tp_pkt *p)
 {
-	const unsigned bytes = 4u * TP_REC_WORDS(nargs);
+	TESTPOINT();
+	PUBLISH();
+	p->pending--;
+}
+
+static inline void fill(uint32_t *r, uint32_t w0, uint32_t id, uint32_t lo, const uint32_t *args, unsigned nargs)
+{
+	r[0] = w0;
+	r[1] = id;
+	r[2] = lo;
+	for (unsigned i = 0; i < nargs; i++)
+		r[3 + i] = args[i];
+}
+
+/* The whole record through the slow reservation. The fast path gives up with interrupts
+ * enabled again and tail-calls here, so it keeps no value across a call and saves no
+ * registers; this path starts over (a fresh timestamp, still read with interrupts masked). */
+__attribute__((noinline)) static void record_slow(uint32_t w0, uint32_t id, const uint32_t *args)
+{
+	const unsigned nargs = (w0 >> 2) & 7u;
 	uint32_t key = tp_port_irq_save();
-	struct tp_chan *ch = &tp_chan[CORE_ID()];
-	uint32_t lo = tp_port_timer_lo();
-	uint32_t *r = ch->wp;
-	if (__builtin_expect((uintptr_t)r + bytes > ch->end || OVF_PENDING(), 0)) {
-		r = reserve_slow(ch, bytes);
-		if (r == NULL) {
-			tp_port_irq_restore(key);
-			return;
-		}
-		lo = r[2];
+	const unsigned core = CORE_ID();
+	struct tp_chan *ch = &tp_chan[core];
+	uint32_t *r = reserve_slow(core, 4u * TP_REC_WORDS(nargs));
+	if (r == NULL) {
+		tp_port_irq_restore(key);
+		return;
 	}
 	ch->wp = r + TP_REC_WORDS(nargs);
 	struct tp_pkt *p = ch->head;
 	p->pending++;
 	ch->committed++;
 	tp_port_irq_restore(key);
-	TESTPOINT();
+	/* r[2] already holds the time. */
 	r[0] = w0;
 	r[1] = id;
-	r[2] = lo;
 	for (unsigned i = 0; i < nargs; i++)
 		r[3 + i] = args[i];
-	PUBLISH();
-	p->pending--;
+	commit(p);
 }
+
+/* Slow entry for records of up to 2 arguments: four register arguments, so the fast path's
+ * call to it is a tail call, and in the order of the API functions' own arguments, so the
+ * fast path keeps them where they arrived. */
+__attribute__((noinline)) static void record_slow2(uint32_t id, uint32_t a0, uint32_t a1, uint32_t w0)
+{
+	const unsigned core = CORE_ID();
+	struct tp_chan *ch = &tp_chan[core];
+	uint32_t key = tp_port_irq_save();
+	uint32_t *r = reserve_slow(core, 4u * TP_REC_WORDS((w0 >> 2) & 7u));
+	if (r == NULL) {
+		tp_port_irq_restore(key);
+		return;
+	}
+	ch->wp = r + TP_REC_WORDS((w0 >> 2) & 7u);
+	struct tp_pkt *p = ch->head;
+	p->pending++;
+	ch->committed++;
+	tp_port_irq_restore(key);
+	/* r[2] already holds the time. */
+	r[0] = w0;
+	r[1] = id;
+	if (w0 & (3u << 2))
+		r[3] = a0;
+	if (w0 & (2u << 2))
+		r[4] = a1;
+	commit(p);
+}
+
+/*
+ * The record fast path, inlined into every API function so that kind, nargs and the record
+ * size are constants there. Masked: read the timer, check room and the wrap flag, bump the
+ * write pointer, `pending` and `committed`, and store the record's few words (stores are
+ * cheaper than keeping the arguments live past the unmask). The timer is read before the
+ * wrap flag (see OVF_PENDING above). Anything else goes to record_slow with interrupts
+ * enabled again. `pending` still covers the record until the commit, as it does for the
+ * blob records that are filled unmasked.
+ */
+#define RECORD_FAST(w0, id, nargs, args, SLOW)                                                  \
+	do {                                                                                    \
+		uint32_t key_ = tp_port_irq_save();                                             \
+		struct tp_chan *ch_ = &tp_chan[CORE_ID()];                                      \
+		uint32_t lo_ = tp_port_timer_lo();                                              \
+		uint32_t *r_ = ch_->wp;                                                         \
+		uintptr_t end_ = ch_->end;                                                      \
+		uint32_t *next_ = r_ + TP_REC_WORDS(nargs);                                     \
+		if (__builtin_expect((uintptr_t)next_ > end_ || OVF_PENDING(), 0)) {             \
+			tp_port_irq_restore(key_);                                              \
+			SLOW;                                                                   \
+			return;                                                                 \
+		}                                                                               \
+		ch_->wp = next_;                                                                \
+		fill(r_, (w0), (id), lo_, (args), (nargs));                                     \
+		ch_->committed++;                                                               \
+		tp_port_irq_restore(key_);                                                      \
+	} while (0)
 
 void tp_event0(uint32_t id)
 {
-	record(TP_REC_W0(TP_KIND_EVENT, 0), id, NULL, 0);
+	RECORD_FAST(TP_REC_W0(TP_KIND_EVENT, 0), id, 0, NULL, record_slow2(id, 0, 0, TP_REC_W0(TP_KIND_EVENT, 0)));
 }
 
 void tp_event1(uint32_t id, uint32_t a0)
 {
 	const uint32_t a[1] = {a0};
-	record(TP_REC_W0(TP_KIND_EVENT, 1), id, a, 1);
+	RECORD_FAST(TP_REC_W0(TP_KIND_EVENT, 1), id, 1, a, record_slow2(id, a0, 0, TP_REC_W0(TP_KIND_EVENT, 1)));
 }
 
 void tp_event2(uint32_t id, uint32_t a0, uint32_t a1)
 {
 	const uint32_t a[2] = {a0, a1};
-	record(TP_REC_W0(TP_KIND_EVENT, 2), id, a, 2);
+	RECORD_FAST(TP_REC_W0(TP_KIND_EVENT, 2), id, 2, a, record_slow2(id, a0, a1, TP_REC_W0(TP_KIND_EVENT, 2)));
 }
 
 void tp_event3(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2)
 {
 	const uint32_t a[3] = {a0, a1, a2};
-	record(TP_REC_W0(TP_KIND_EVENT, 3), id, a, 3);
+	RECORD_FAST(TP_REC_W0(TP_KIND_EVENT, 3), id, 3, a, record_slow(TP_REC_W0(TP_KIND_EVENT, 3), id, a));
 }
 
 void tp_event4(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3)
 {
 	const uint32_t a[4] = {a0, a1, a2, a3};
-	record(TP_REC_W0(TP_KIND_EVENT, 4), id, a, 4);
+	RECORD_FAST(TP_REC_W0(TP_KIND_EVENT, 4), id, 4, a, record_slow(TP_REC_W0(TP_KIND_EVENT, 4), id, a));
 }
+
+#define RECORD0(kind, id) RECORD_FAST(TP_REC_W0(kind, 0), id, 0, NULL, record_slow2(id, 0, 0, TP_REC_W0(kind, 0)))
 
 void tp_mark(uint32_t id)
 {
-	record(TP_REC_W0(TP_KIND_MARK, 0), id, NULL, 0);
+	RECORD0(TP_KIND_MARK, id);
 }
 
 void tp_span_begin(uint32_t id)
 {
-	record(TP_REC_W0(TP_KIND_SPAN_BEGIN, 0), id, NULL, 0);
+	RECORD0(TP_KIND_SPAN_BEGIN, id);
 }
 
 void tp_span_end(uint32_t id)
 {
-	record(TP_REC_W0(TP_KIND_SPAN_END, 0), id, NULL, 0);
+	RECORD0(TP_KIND_SPAN_END, id);
 }
 
 void tp_counter(uint32_t id, uint32_t value)
 {
 	const uint32_t a[1] = {value};
-	record(TP_REC_W0(TP_KIND_COUNTER, 1), id, a, 1);
+	RECORD_FAST(TP_REC_W0(TP_KIND_COUNTER, 1), id, 1, a, record_slow2(id, value, 0, TP_REC_W0(TP_KIND_COUNTER, 1)));
 }
 
 void tp_isr_enter(uint32_t irq)
 {
-	record(TP_REC_W0(TP_KIND_ISR_ENTER, 0), irq, NULL, 0);
+	RECORD0(TP_KIND_ISR_ENTER, irq);
 }
 
 void tp_isr_exit(uint32_t irq)
 {
-	record(TP_REC_W0(TP_KIND_ISR_EXIT, 0), irq, NULL, 0);
+	RECORD0(TP_KIND_ISR_EXIT, irq);
 }
 
 /* Counts a drop for API misuse that cannot be encoded, so generated still adds up. */
@@ -388,7 +456,8 @@ void tp_record(enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned na
 		return;
 	}
 	/* One copy with a copy loop: the generic entry favours flash over a few cycles. */
-	record(TP_REC_W0(kind, nargs), id, args, nargs);
+	const uint32_t w0 = TP_REC_W0(kind, nargs);
+	RECORD_FAST(w0, id, nargs, args, record_slow(w0, id, args));
 }
 
 void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned len)
@@ -403,7 +472,7 @@ void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned 
 	uint32_t lo = tp_port_timer_lo();
 	uint32_t *r = ch->wp;
 	if (__builtin_expect((uintptr_t)r + 4u * words > ch->end || OVF_PENDING(), 0)) {
-		r = reserve_slow(ch, 4u * words);
+		r = reserve_slow(CORE_ID(), 4u * words);
 		if (r == NULL) {
 			tp_port_irq_restore(key);
 			return;

@@ -179,4 +179,21 @@ describe('bad input', () => {
     expectOneErrorLine(u, /duration/);
     expect(u.code).toBe(2);
   });
+
+  it('bad output paths and firmware of another board are one line, before any other output', async () => {
+    const folder = join(dir, 'out-folder');
+    mkdirSync(folder, { recursive: true });
+    // a capture: without the early checks the wall-clock line came first
+    expectOneErrorLine(await cli(['export', '-f', 'jsonl', '-o', folder, capture]), /out-folder is a folder/);
+    expectOneErrorLine(await cli(['export', '-f', 'csv', '-o', join(dir, 'nope', 'x.csv'), capture]), /folder .*nope does not exist/);
+    expectOneErrorLine(await cli(['export', '-f', 'ctf', capture]), /CTF is a folder/);
+    expectOneErrorLine(await cli(['view', '-o', folder, capture]), /out-folder is a folder/);
+    expectOneErrorLine(await cli(['view', '-o', join(dir, 'nope', 'v.html'), capture]), /does not exist/);
+    // `make BOARD=x` puts firmware in build/x/: run on another board would lock the CPU up
+    const built = join(dir, 'build', BOARD);
+    mkdirSync(built, { recursive: true });
+    writeFileSync(join(built, 'demo.elf'), readFileSync(elf('demo')));
+    const r = await cli(['run', '--board', 'microbit', join(built, 'demo.elf'), '-o', join(dir, 'never.tpt')]);
+    expectOneErrorLine(r, new RegExp(`built for board '${BOARD}', not 'microbit'`));
+  });
 });

@@ -66,7 +66,13 @@ describe('capture --port', () => {
     expect(r.stdout).toMatch(/stopped: port disconnected/);
     const { events, complete } = captureEvents(out);
     expect(complete).toBe(true);
-    expect(events.map((e) => e.kind)).toEqual(['open', 'command', 'disconnect', 'end']);
+    // the firmware flushed on its own: its FINAL status is answered with CMD_STOP, as `run` does
+    expect(events.map((e) => e.kind)).toEqual(['open', 'command', 'command', 'disconnect', 'end']);
+    expect(events.filter((e) => e.kind === 'command').map((e) => e.name)).toEqual(['CMD_START', 'CMD_STOP']);
+    // the target finished its frame before stopping: the stream ends on a frame boundary
+    const d = await cli(['decode', '-f', 'jsonl', out]);
+    expect(d.code).toBe(0);
+    expect(d.stderr).toBe('');
     const s = await statsOf(out);
     expect(s.identity).toBe(true);
     // the firmware flushed and exited: every event arrived unless the pty lost its tail on exit

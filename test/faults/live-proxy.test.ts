@@ -4,13 +4,13 @@
 // faults; the oracle (harness.ts) then says what the capture must decode to.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FaultKind } from '../../host/src/core/faults.js';
 import { startFaultProxy, type FaultProxy } from '../../host/src/io/fault-proxy.js';
 import { readTraceInput } from '../../host/src/io/input.js';
-import { artifactDir, cli, elf, requireBuilt } from '../e2e/helpers.js';
+import { artifactDir, cli, requireBuilt } from '../e2e/helpers.js';
+import { freePort, qemuTcp, waitFor } from '../helpers/qemu-tcp.js';
 import { decodeFile } from '../stress/decode.js';
 import { decodeChunked, eventKey, expect1, frameMap, withEvents } from './harness.js';
 
@@ -22,23 +22,6 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.each([
   ['e2e_overload', 'flip' as FaultKind, 2e-3, 5],
@@ -51,17 +34,9 @@ describe.each([
     const link = join(dir, 'ttyTP');
     const capture = join(dir, 'trace.tpt');
     const [qemuPort, hostPort] = [await freePort(), await freePort()];
-    const semihost: Buffer[] = [];
-    const qemu = spawn(
-      process.env.TRACEPIPE_QEMU ?? 'qemu-system-arm',
-      ['-M', 'mps2-an385', '-display', 'none', '-monitor', 'none',
-        '-chardev', `socket,id=tp0,host=127.0.0.1,port=${qemuPort},server=on,wait=on`, '-serial', 'chardev:tp0',
-        '-semihosting-config', 'enable=on,target=native', '-kernel', elf(app)],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    children.push(qemu);
-    qemu.stderr!.on('data', (c: Buffer) => semihost.push(c));
-    const qemuExit = new Promise<number | null>((r) => qemu.on('close', (code) => r(code)));
+    const qemu = qemuTcp(app, qemuPort);
+    children.push(qemu.child);
+    const qemuExit = qemu.exited;
     const socat = spawn('socat', [`PTY,link=${link},raw,echo=0`, `TCP-LISTEN:${hostPort},bind=127.0.0.1,reuseaddr`], { stdio: 'ignore' });
     children.push(socat);
     await waitFor(() => existsSync(link), 10_000);
@@ -90,7 +65,7 @@ describe.each([
     expect(proxy.faults.length).toBeGreaterThan(0);
 
     // the clean stream is what the firmware says it sent
-    const gt = Buffer.concat(semihost).toString().match(/TPGT core=0 generated=(\d+) committed=(\d+) dropped=(\d+)/);
+    const gt = qemu.semihost().match(/TPGT core=0 generated=(\d+) committed=(\d+) dropped=(\d+)/);
     expect(gt).not.toBeNull();
     const cleanDecode = decodeChunked(cleanStream, 1);
     expect(cleanDecode.stats[0]).toMatchObject({ generated: +gt![1], decoded: +gt![2], dropped: +gt![3], link_lost: 0 });

@@ -9,7 +9,6 @@
 //      session starts and no event is merged across it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CaptureParser } from '../../host/src/core/capture-format.js';
@@ -17,6 +16,7 @@ import { parseGroundTruth } from '../../host/src/cli/ground-truth.js';
 import { startQemu } from '../../host/src/io/qemu.js';
 import { readTraceInput } from '../../host/src/io/input.js';
 import { CLI, artifactDir, elf, requireBuilt, type CliResult } from '../e2e/helpers.js';
+import { freePort, qemuTcp as startQemuTcp, waitFor, type TcpTarget } from '../helpers/qemu-tcp.js';
 import { frameMap } from '../faults/harness.js';
 import { decodeFile, type FileDecode } from '../stress/decode.js';
 
@@ -31,50 +31,17 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 /** Mid-stream, whatever the machine's speed: the capture file has grown past this many bytes
  * (e2e_clean sends about 1.1 MB in all). */
 async function midStream(file: string, bytes = 100_000): Promise<void> {
   await waitFor(() => existsSync(file) && statSync(file).size > bytes, 30_000);
 }
 
-async function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(25);
-  }
-}
-
-interface Target {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  semihost(): string;
-}
-
 /** QEMU with UART0 on a TCP server chardev (it keeps running when the client goes away). */
-function qemuTcp(app: string, port: number): Target {
-  const err: Buffer[] = [];
-  const child = spawn(
-    process.env.TRACEPIPE_QEMU ?? 'qemu-system-arm',
-    ['-M', 'mps2-an385', '-display', 'none', '-monitor', 'none',
-      '-chardev', `socket,id=tp0,host=127.0.0.1,port=${port},server=on,wait=on`, '-serial', 'chardev:tp0',
-      '-semihosting-config', 'enable=on,target=native', '-kernel', elf(app)],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  children.push(child);
-  child.stderr!.on('data', (c: Buffer) => err.push(c));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  return { child, exited, semihost: () => Buffer.concat(err).toString() };
+function qemuTcp(app: string, port: number): TcpTarget {
+  const target = startQemuTcp(app, port);
+  children.push(target.child);
+  return target;
 }
 
 /** A pty on a stable path, relaying to the target's TCP port; it exits when either side closes. */

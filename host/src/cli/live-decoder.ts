@@ -36,6 +36,8 @@ export class LiveDecoder implements LiveObserver {
         break;
       case 'header':
         this.cores = rec.header.cores;
+        // a header starts the stream (again, after a reset): FINALs before it are the old target's
+        this.unsolicitedFinals.clear();
         break;
       case 'status':
         if (rec.final) {

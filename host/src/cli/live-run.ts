@@ -1,7 +1,7 @@
 // The two live capture flows behind `run`, `demo` and `capture`: firmware under QEMU through its
 // UART pty, and a real board on a serial port. Both end with the capture file closed and a
 // summary; errors after the capture started still leave a valid file.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { CoreStats, StreamHeader } from '../core/types.js';
 import { CaptureWriter } from '../io/capture-writer.js';
@@ -23,6 +23,8 @@ export interface LiveSummary {
   notices: Map<string, number>;
   groundTruth: GroundTruth[];
   qemuExit?: QemuExit;
+  /** QEMU's own `qemu: fatal:` message (e.g. a CPU lockup), without its register dump */
+  qemuFatal?: string;
 }
 
 export interface QemuRunOptions {
@@ -67,6 +69,15 @@ function checkElf(elf: string): string {
   return path;
 }
 
+/** `make BOARD=x` writes build/x/<app>.elf: another board's firmware would lock the CPU up
+ * under QEMU, or land at addresses the board does not have. */
+export function checkBuiltForBoard(root: string, elf: string, board: string): void {
+  const builtFor = /[\\/]build[\\/]([^\\/]+)[\\/][^\\/]+$/.exec(resolve(elf))?.[1];
+  if (builtFor && builtFor !== board && existsSync(join(root, 'boards', builtFor, 'board.json'))) {
+    throw new CliError(`${elf} was built for board '${builtFor}', not '${board}': use --board ${builtFor}, or build it with make BOARD=${board}`);
+  }
+}
+
 export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
   const root = findRepoRoot();
   let board;
@@ -86,7 +97,9 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
     );
   }
   const elf = checkElf(o.elf);
+  checkBuiltForBoard(root, o.elf, o.board);
   const baud = o.baud ?? DEFAULT_BAUD;
+  let qemuFatal: string | undefined;
 
   const groundTruth: GroundTruth[] = [];
   const qemu = await startQemu({
@@ -95,6 +108,13 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
     extraArgs: board.qemuArgs,
     semihostLog: o.semihostLog,
     onLine: (line) => {
+      // One line for QEMU's fatal error; the register dump after it is noise for the user.
+      if (qemuFatal !== undefined) return;
+      const fatal = /^qemu: fatal: (.*)/.exec(line);
+      if (fatal) {
+        qemuFatal = fatal[1];
+        return;
+      }
       const gt = parseGroundTruthLine(line);
       if (gt && gt !== 'done') groundTruth.push(gt);
       else if (gt === undefined && o.echoTarget !== false && line.trim() !== '') {
@@ -130,6 +150,7 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
   } catch (err) {
     writer.close();
     await qemu.stop();
+    if (qemuFatal !== undefined) throw new CliError(`QEMU stopped the target: ${qemuFatal} (is ${o.elf} built for board '${o.board}'?)`);
     throw new CliError((err as Error).message);
   }
 
@@ -156,7 +177,7 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
   }
   const qemuExit = await qemu.exited;
   const { stats, header } = observer.finish();
-  return { output: o.output, live, stats, header, notices: observer.notices, groundTruth, qemuExit };
+  return { output: o.output, live, stats, header, notices: observer.notices, groundTruth, qemuExit, qemuFatal };
 }
 
 export interface PortCaptureOptions {
@@ -198,6 +219,8 @@ export async function captureFromPort(o: PortCaptureOptions): Promise<LiveSummar
       durationS: o.durationS,
       reopen: o.reconnect ? () => openSerialPort(o.port, baud) : undefined,
       portPath: o.port,
+      // as for run: firmware that flushed on its own waits for CMD_STOP before it exits
+      ackFinal: true,
       status: process.stderr,
       handleSignals: true,
     });

@@ -33,6 +33,16 @@ describe('tracepipe program', () => {
     for (const n of ['run', 'capture', 'decode', 'stats', 'demo']) expect(names).toContain(n);
   });
 
+  it('tracepipe --help lists every command, each with a description', async () => {
+    const all = ['run', 'capture', 'decode', 'stats', 'demo', 'export', 'view', 'flash', 'ports', 'dump'];
+    const h = await parse(['--help']);
+    const text = h.out.join('');
+    const commands = text.slice(text.indexOf('Commands:'));
+    expect(commands.length).toBeGreaterThan(0);
+    for (const n of all) expect(commands).toMatch(new RegExp(`^  ${n} .*\\S`, 'm'));
+    for (const c of createProgram().commands) expect(c.description().length, c.name()).toBeGreaterThan(10);
+  });
+
   it('each call builds a fresh program', () => {
     expect(createProgram()).not.toBe(createProgram());
   });

@@ -3,6 +3,7 @@
 // errors (CliError for known ones); only bin.ts prints them and exits.
 import { Command } from 'commander';
 import { VERSION } from './version.js';
+import { addElfOptionsTo } from './elf-option.js';
 import { register as registerRun } from './commands/run.js';
 import { register as registerCapture } from './commands/capture.js';
 import { register as registerDecode } from './commands/decode.js';
@@ -45,5 +46,6 @@ export function createProgram(options: ProgramOptions = {}): Command {
   registerExport(program);
   registerView(program);
   registerDump(program);
+  addElfOptionsTo(program);
   return program;
 }

@@ -78,3 +78,53 @@ export function statsTable(stats: CoreStats[]): string[] {
   if (sessions > 1) lines.push(`${sessions} target sessions (the target reset during the capture)`);
   return lines;
 }
+
+/** The wall-clock fit as `stats` reports it (issue 6 §6): the fitted UTC time of target time 0. */
+export interface WallClockFit {
+  originUnixNs: bigint;
+  driftPpm: number;
+  errorNs: number;
+  samples: number;
+  rejected: number;
+}
+
+/** ISO 8601 UTC with all nine fraction digits: Date alone would round the origin to a millisecond. */
+export function isoUtcNs(unixNs: bigint): string {
+  let sec = unixNs / 1_000_000_000n;
+  let frac = unixNs % 1_000_000_000n;
+  if (frac < 0n) {
+    sec -= 1n;
+    frac += 1_000_000_000n;
+  }
+  return `${new Date(Number(sec) * 1000).toISOString().slice(0, 19)}.${frac.toString().padStart(9, '0')}Z`;
+}
+
+function duration(ns: number): string {
+  if (ns < 1e3) return `${Math.round(ns)} ns`;
+  if (ns < 1e6) return `${(ns / 1e3).toFixed(1)} µs`;
+  if (ns < 1e9) return `${(ns / 1e6).toFixed(2)} ms`;
+  return `${(ns / 1e9).toFixed(3)} s`;
+}
+
+export function wallClockLine(fit: WallClockFit | undefined): string {
+  if (!fit) return 'wall clock: none (a raw stream, or too few host receive times to fit)';
+  const drift = `${fit.driftPpm >= 0 ? '+' : ''}${fit.driftPpm.toFixed(2)} ppm`;
+  return (
+    `wall clock: t_ns 0 = ${isoUtcNs(fit.originUnixNs)}, drift ${drift}, error bound ${duration(fit.errorNs)} ` +
+    `(${fit.samples - fit.rejected} samples used, ${fit.rejected} rejected)`
+  );
+}
+
+/** `wall_clock` of `stats --json`; null without a fit. */
+export function wallClockJson(fit: WallClockFit | undefined): Record<string, unknown> | null {
+  if (!fit) return null;
+  return {
+    origin_utc: isoUtcNs(fit.originUnixNs),
+    origin_unix_ns: fit.originUnixNs.toString(),
+    drift_ppm: fit.driftPpm,
+    // a bound: round up, a fraction of a nanosecond means nothing here
+    error_bound_ns: Math.ceil(fit.errorNs),
+    samples_used: fit.samples - fit.rejected,
+    samples_rejected: fit.rejected,
+  };
+}

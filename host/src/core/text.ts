@@ -1,7 +1,7 @@
 // One line of human text per record (`decode --format text`). Times are printed in
 // seconds with 9 decimals from the exact ns value, so nothing is rounded.
 
-import type { TraceRecord } from './types.js';
+import type { TraceEvent, TraceRecord } from './types.js';
 
 export function formatNs(ns: bigint): string {
   const neg = ns < 0n;
@@ -17,10 +17,20 @@ function hex(b: Uint8Array): string {
   return s;
 }
 
+/** An event named by ELF metadata (SPEC §11.4): log text, `name field=value ...`, `name = value unit`, or the name. */
+function namedEventText(rec: TraceEvent): string {
+  if (rec.kind === 'log' || rec.kind === 'event') return rec.text ?? rec.name ?? '';
+  if (rec.text !== undefined) return `${rec.name} = ${rec.text}`;
+  return rec.name ?? '';
+}
+
 export function recordToText(rec: TraceRecord): string {
   const sess = 'session' in rec && rec.session > 0 ? `s${rec.session} ` : '';
   switch (rec.type) {
     case 'event': {
+      if (rec.name !== undefined) {
+        return `${formatNs(rec.tNs)} ${sess}core ${rec.core} ${rec.kind.padEnd(10)} ${namedEventText(rec)}`;
+      }
       let line = `${formatNs(rec.tNs)} ${sess}core ${rec.core} ${rec.kind.padEnd(10)} id=${rec.id}`;
       if (rec.name !== undefined) line += ` ${rec.name}`;
       if (rec.text !== undefined) return `${line}: ${rec.text}`;

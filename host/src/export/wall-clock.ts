@@ -6,7 +6,7 @@
 // time pairs with them. (The merged timeline of the export pass releases records later.)
 import { open } from 'node:fs/promises';
 import { CAPTURE_MAGIC, looksLikeCapture } from '../core/capture-format.js';
-import { ClockSampler, fitClock } from '../core/clock-fit.js';
+import { ClockSampler, fitClock, type ClockFit } from '../core/clock-fit.js';
 import { TraceDecoder } from '../core/decoder.js';
 import { readTraceInput } from '../io/input.js';
 import type { WallClock } from './types.js';
@@ -27,6 +27,13 @@ async function isCapture(path: string): Promise<boolean> {
 
 /** Fits the first target session of a capture file to UTC; undefined for raw streams or too few samples. */
 export async function wallClockOf(path: string): Promise<WallClock | undefined> {
+  const fit = await clockFitOf(path);
+  if (!fit) return undefined;
+  return { originUnixNs: fit.originUnixNs, driftPpm: fit.driftPpm, errorNs: fit.errorNs, samples: fit.samples };
+}
+
+/** The whole fit (with the rejected count that `stats` reports); undefined as for wallClockOf. */
+export async function clockFitOf(path: string): Promise<ClockFit | undefined> {
   if (!(await isCapture(path))) return undefined;
   const sampler = new ClockSampler();
   let decoder: TraceDecoder;
@@ -47,7 +54,5 @@ export async function wallClockOf(path: string): Promise<WallClock | undefined> 
   } catch {
     return undefined; // the export pass reports unreadable input in its own words
   }
-  const fit = fitClock(sampler.samples());
-  if (!fit) return undefined;
-  return { originUnixNs: fit.originUnixNs, driftPpm: fit.driftPpm, errorNs: fit.errorNs, samples: fit.samples };
+  return fitClock(sampler.samples()) ?? undefined;
 }

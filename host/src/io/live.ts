@@ -31,7 +31,9 @@ export interface LiveOptions {
   port: SerialPort;
   writer: CaptureWriter;
   observer: LiveObserver;
-  /** stop after this many seconds */
+  /** stop after this many seconds of target output: counted from the first byte received after
+   * CMD_START (QEMU notices a pty reader only up to ~1 s after it opened), or from CMD_START
+   * plus DURATION_GRACE_MS when the target stays silent */
   durationS?: number;
   /** reopen the port when it comes back after a disconnect */
   reopen?: () => Promise<SerialPort>;
@@ -66,6 +68,9 @@ export interface LiveResult {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Longest wait for a target's first byte that a --duration allows on top of its seconds. */
+export const DURATION_GRACE_MS = 2000;
 
 export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   const { writer, observer } = opts;
@@ -136,6 +141,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
         }
         bytes += chunk.length;
         lastDataAt = Date.now();
+        startDuration();
         try {
           observer.bytes(chunk, hostNs);
         } catch (err) {
@@ -158,6 +164,10 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   let flushWaiting = false;
   let acked = false;
   let lastDataAt = Date.now();
+  // declared before attach(): the data handler starts the duration (see startDuration)
+  let durationTimer: NodeJS.Timeout | undefined;
+  let durationStarted = false;
+  let durationArmed = false;
 
   attach(port);
   writer.event({ kind: 'open' });
@@ -168,8 +178,19 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
-  const durationTimer =
-    opts.durationS !== undefined ? setTimeout(() => requestStop('duration'), opts.durationS * 1000) : undefined;
+  // The duration runs from the first byte, which proves the target got CMD_START; a silent
+  // target still stops, DURATION_GRACE_MS later than asked.
+  function startDuration(): void {
+    if (durationStarted || !durationArmed || opts.durationS === undefined) return;
+    durationStarted = true;
+    clearTimeout(durationTimer);
+    durationTimer = setTimeout(() => requestStop('duration'), opts.durationS * 1000);
+  }
+  if (opts.durationS !== undefined) {
+    durationArmed = true;
+    durationTimer = setTimeout(() => requestStop('duration'), opts.durationS * 1000 + DURATION_GRACE_MS);
+    if (bytes > 0) startDuration();
+  }
   void opts.targetGone?.then(() => {
     targetGone = true;
     wakeUp();
@@ -225,6 +246,8 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
         if (!reopened) break;
         port = reopened;
         reconnects++;
+        // the target behind the port may be a new one (a reset) that flushes and waits again
+        acked = false;
         attach(port);
         writer.event({ kind: 'reconnect' });
         await send('CMD_START');

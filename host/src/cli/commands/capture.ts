@@ -1,5 +1,6 @@
 // tracepipe capture --port <path>: live capture from a board on a serial port (USB-CDC or UART).
 import type { Command } from 'commander';
+import { checkCapturedBuildId, openElf } from '../elf-option.js';
 import { captureFromPort } from '../live-run.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { reportLive } from './run.js';
@@ -13,7 +14,7 @@ export function register(program: Command): void {
     .option('--port <path>', 'serial port, e.g. /dev/ttyACM0 (default: the one recognised board, see `tracepipe ports`)')
     .option('--baud <n>', 'baud rate', parseBaud, 115200)
     .option('-o, --output <file>', 'capture file to write', 'trace.tpt')
-    .option('--duration <seconds>', 'stop after this long (default: Ctrl-C, or when the port goes away)', parseSeconds)
+    .option('--duration <seconds>', 'stop after this many seconds of trace, counted from the first byte after CMD_START (default: Ctrl-C, or when the port goes away)', parseSeconds)
     .option('--reconnect', 'when the port goes away, wait for it to come back and continue the same capture')
     .action(async (opts: { port?: string; baud: number; output: string; duration?: number; reconnect?: boolean }) => {
       let port = opts.port;
@@ -23,6 +24,7 @@ export function register(program: Command): void {
         process.stderr.write(`tracepipe: using ${choice.port}, ${choice.reason}\n`);
         port = choice.port;
       }
+      const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
       const summary = await captureFromPort({
         port,
         baud: opts.baud,
@@ -31,5 +33,6 @@ export function register(program: Command): void {
         reconnect: opts.reconnect === true,
       });
       reportLive(summary);
+      checkCapturedBuildId(names, summary.header, summary.output);
     });
 }

@@ -6,6 +6,7 @@ import type { TraceRecord } from '../../core/types.js';
 import { UsageError } from '../errors.js';
 import { LineWriter } from '../output.js';
 import { decodeTraceFile } from '../trace-file.js';
+import { openElf } from '../elf-option.js';
 
 const FORMATS = ['text', 'jsonl'] as const;
 
@@ -21,11 +22,13 @@ export function register(program: Command): void {
       if (!(FORMATS as readonly string[]).includes(opts.format)) {
         throw new UsageError(`unknown format '${opts.format}'; use ${FORMATS.join(' or ')}`);
       }
+      const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
       const out = new LineWriter();
       const format: (rec: TraceRecord) => string =
         opts.format === 'jsonl' ? (rec) => JSON.stringify(recordToJson(rec)) : recordToText;
       await decodeTraceFile(file, {
-        onRecord: (rec) => {
+        onRecord: (raw) => {
+          const rec = names ? names.apply(raw) : raw;
           if (opts.eventsOnly && rec.type !== 'event') return;
           out.line(format(rec));
         },

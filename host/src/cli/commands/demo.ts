@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .command('demo')
     .description('build the demo firmware, run it under QEMU for a few seconds, and print its stats')
     .option('--board <name>', 'board to emulate', DEFAULT_BOARD)
-    .option('--duration <seconds>', 'how long to run', parseSeconds, 3)
+    .option('--duration <seconds>', 'seconds of trace to capture (counted from the first byte, as for run)', parseSeconds, 3)
     .option('-o, --output <file>', 'capture file (default: build/demo.tpt in the checkout)')
     .option('--no-build', 'use the firmware already in build/<board>/demo.elf')
     .action(async (opts: { board: string; duration: number; output?: string; build: boolean }) => {

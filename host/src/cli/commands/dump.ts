@@ -6,6 +6,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { checkCapturedBuildId, openElf } from '../elf-option.js';
 import { CaptureWriter } from '../../io/capture-writer.js';
 import { commandFrame, type CommandName } from '../../io/commands.js';
 import { startQemu, type QemuInstance } from '../../io/qemu.js';
@@ -14,6 +15,7 @@ import { DEFAULT_BAUD, closePort, openSerialPort, writeAll, type SerialPort } fr
 import { CliError, UsageError } from '../errors.js';
 import { compareGroundTruth, parseGroundTruthLine, type GroundTruth } from '../ground-truth.js';
 import { LiveDecoder } from '../live-decoder.js';
+import { checkBuiltForBoard } from '../live-run.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { statsTable } from '../stats-format.js';
 import { VERSION } from '../version.js';
@@ -72,6 +74,7 @@ export function register(program: Command): void {
 }
 
 async function dump(elf: string | undefined, o: DumpOptions): Promise<void> {
+  const names = await openElf(o, (line) => process.stderr.write(`tracepipe: ${line}\n`));
   let qemu: QemuInstance | undefined;
   const groundTruth: GroundTruth[] = [];
   let portPath = o.port!;
@@ -90,6 +93,7 @@ async function dump(elf: string | undefined, o: DumpOptions): Promise<void> {
       throw new CliError(`board '${o.board}' does not run under QEMU; use 'tracepipe dump --port <path>' for a real board`);
     }
     const path = checkElf(elf!);
+    checkBuiltForBoard(root, elf!, o.board);
     qemu = await startQemu({
       machine: board.qemuMachine,
       elf: path,
@@ -197,6 +201,7 @@ async function dump(elf: string | undefined, o: DumpOptions): Promise<void> {
     lines.push(...cmp.lines.map((x) => `ground truth ${x}`));
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+  checkCapturedBuildId(names, header, o.output);
   if (!truthMatches) process.stderr.write("tracepipe: warning: the host's accounting differs from the firmware's ground truth\n");
   if (failure) throw new CliError(`${failure.message} (capture ${o.output} holds everything received)`);
   if (!complete) {

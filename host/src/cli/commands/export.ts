@@ -2,7 +2,7 @@
 // tools open. Every exporter streams (host/src/export/types.ts), so memory stays bounded
 // however large the capture is. Output goes to -o, or to stdout for the one-file formats.
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ChromeJsonExporter } from '../../export/chrome.js';
 import { CsvExporter } from '../../export/csv.js';
@@ -88,8 +88,13 @@ export async function wallClockInfo(file: string, enabled: boolean): Promise<Wal
   return wc;
 }
 
-function checkOutputPath(file: string, out: string): void {
+/** Output problems become one line before any work is done (and before the wall-clock line). */
+export function checkOutputPath(file: string, out: string, folder = false): void {
   if (resolve(file) === resolve(out)) throw new UsageError(`output ${out} is the input file; choose another -o`);
+  if (folder) return; // prepareCtfDir checks a CTF folder; a missing one is created
+  if (existsSync(out) && statSync(out).isDirectory()) throw new CliError(`${out} is a folder; give a file name with -o`);
+  const parent = dirname(resolve(out));
+  if (!existsSync(parent)) throw new CliError(`cannot write ${out}: folder ${parent} does not exist`);
 }
 
 /**
@@ -120,6 +125,10 @@ export function register(program: Command): void {
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
         throw new UsageError(`unknown export format '${opts.format}'; use ${EXPORT_FORMATS.join(', ')}`);
       }
+      if (format === 'ctf' && (!opts.output || opts.output === '-')) {
+        throw new UsageError('CTF is a folder of files: give it with -o <dir>');
+      }
+      if (opts.output && opts.output !== '-') checkOutputPath(file, opts.output, format === 'ctf');
       // --elf/--force are added to this command by elf-option.ts (addElfOptionsTo)
       const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
       const info: ExportInfo = {

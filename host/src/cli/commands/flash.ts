@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { CliError } from '../errors.js';
 import { findRepoRoot, loadBoard } from '../../io/repo.js';
 import { buildImage, chooseDrive, driveKind, flashMethod, imageFileName, readFirmwareElf, writeImage } from '../../flash/flash.js';
-import { runUnderQemu } from '../live-run.js';
+import { checkBuiltForBoard, runUnderQemu } from '../live-run.js';
 import { reportLive } from './run.js';
 
 interface FlashOptions {
@@ -29,6 +29,7 @@ export async function flashCommand(elfArg: string, opts: FlashOptions): Promise<
   const method = flashMethod(board.name, board.raw);
   const elfPath = resolve(elfArg);
   const elf = readFirmwareElf(elfPath);
+  checkBuiltForBoard(root, elfArg, board.name);
 
   if (method === 'qemu') {
     if (opts.out !== undefined || opts.drive !== undefined) {

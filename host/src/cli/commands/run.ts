@@ -1,6 +1,7 @@
 // tracepipe run --board <board> <app.elf>: the firmware under QEMU, captured live through the
 // emulated UART on a pty (the same serial path as a board on USB).
 import type { Command } from 'commander';
+import { checkCapturedBuildId, openElf } from '../elf-option.js';
 import { CliError } from '../errors.js';
 import { runUnderQemu, summaryLines, type LiveSummary } from '../live-run.js';
 import { parseBaud, parseSeconds } from '../options.js';
@@ -21,7 +22,7 @@ export function reportLive(s: LiveSummary): void {
   const q = s.qemuExit;
   if (q && !q.killed && q.code !== 0) {
     throw new CliError(
-      `QEMU exited with ${q.code !== null ? `status ${q.code}` : `signal ${q.signal}`} ` +
+      `QEMU exited with ${q.code !== null ? `status ${q.code}` : `signal ${q.signal}`}${s.qemuFatal ? ` (${s.qemuFatal})` : ''} ` +
         `(capture ${s.output} holds everything received)`,
     );
   }
@@ -34,10 +35,11 @@ export function register(program: Command): void {
     .argument('<app.elf>', 'firmware ELF built for the board')
     .option('--board <name>', 'board to emulate (boards/<name>/board.json gives the QEMU machine)', DEFAULT_BOARD)
     .option('-o, --output <file>', 'capture file to write', 'trace.tpt')
-    .option('--duration <seconds>', 'stop after this long (default: when the firmware exits, or Ctrl-C)', parseSeconds)
+    .option('--duration <seconds>', 'stop after this many seconds of trace, counted from the first byte after CMD_START, not from QEMU launch (default: when the firmware exits, or Ctrl-C)', parseSeconds)
     .option('--semihost-log <file>', "copy the firmware's semihosting output (ground truth) to this file")
     .option('--baud <n>', 'baud rate set on the pty', parseBaud, 115200)
     .action(async (elf: string, opts: { board: string; output: string; duration?: number; semihostLog?: string; baud: number }) => {
+      const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
       const summary = await runUnderQemu({
         board: opts.board,
         elf,
@@ -47,5 +49,6 @@ export function register(program: Command): void {
         baud: opts.baud,
       });
       reportLive(summary);
+      checkCapturedBuildId(names, summary.header, summary.output);
     });
 }

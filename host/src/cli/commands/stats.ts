@@ -2,23 +2,36 @@
 // identity generated = decoded + dropped + overwritten + link_lost.
 import type { Command } from 'commander';
 import { statsToJson } from '../../core/jsonl.js';
-import { statsTable } from '../stats-format.js';
+import { clockFitOf } from '../../export/wall-clock.js';
+import { statsTable, wallClockJson, wallClockLine } from '../stats-format.js';
 import { decodeTraceFile } from '../trace-file.js';
+import { NameCounter, openElf } from '../elf-option.js';
 
 export function register(program: Command): void {
   program
     .command('stats')
     .description('per-core event accounting of a capture or raw stream file, with losses by cause')
     .argument('<file>', 'capture file, or a raw byte stream')
-    .option('--json', 'print one JSON object: {cores: [...], total, identity, sessions}')
+    .option('--json', 'print one JSON object: {cores: [...], total, identity, sessions, wall_clock}')
     .action(async (file: string, opts: { json?: boolean }) => {
+      const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
+      const byName = new NameCounter();
       const result = await decodeTraceFile(file, {
+        onRecord: names
+          ? (raw) => {
+              const rec = names.apply(raw);
+              if (rec.type === 'event') byName.add(rec);
+            }
+          : undefined,
         warn: (line) => process.stderr.write(`tracepipe: ${line}\n`),
       });
+      // Only a capture has host receive times to fit target time to UTC (issue 6 §6).
+      const wallClock = result.input.kind === 'capture' ? await clockFitOf(file) : undefined;
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(statsToJson(result.stats))}\n`);
+        process.stdout.write(`${JSON.stringify({ ...statsToJson(result.stats), wall_clock: wallClockJson(wallClock), ...(names ? { events_by_name: byName.rows() } : {}) })}\n`);
       } else {
-        process.stdout.write(`${statsTable(result.stats).join('\n')}\n`);
+        process.stdout.write(`${[...statsTable(result.stats), wallClockLine(wallClock)].join('\n')}\n`);
+        if (names) process.stdout.write(`${byName.table().join('\n')}\n`);
       }
     });
 }

@@ -7,7 +7,7 @@ import { InvalidArgumentError } from 'commander';
 import { VIEW_MAX_EVENTS, ViewExporter } from '../../export/view.js';
 import { openElf, withNames } from '../elf-option.js';
 import { UsageError } from '../errors.js';
-import { runExport, wallClockInfo } from './export.js';
+import { checkOutputPath, runExport, wallClockInfo } from './export.js';
 
 function parseTime(v: string): bigint {
   const s = Number(v);
@@ -40,6 +40,7 @@ export function register(program: Command): void {
     .action(async (file: string, opts: { output?: string; verbose?: boolean; wallClock: boolean; from?: bigint; to?: bigint; maxEvents?: number }) => {
       const out = opts.output ?? defaultViewPath(file);
       if (out === file) throw new UsageError(`output ${out} is the input file; choose another -o`);
+      checkOutputPath(file, out);
       // --elf/--force are added to this command by elf-option.ts (addElfOptionsTo)
       const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
       const sink = new FileSink(out);

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * semihost.h - Arm semihosting for the boards whose console and exit go through the debugger
+ * (QEMU's -semihosting-config): board_puts (SYS_WRITE0) lives in semihost.c, and a board's
+ * board_exit ends in semihost_exit. Boards list semihost.c in their board.mk.
+ */
+#ifndef TP_BOARDS_SEMIHOST_H
+#define TP_BOARDS_SEMIHOST_H
+
+/* SYS_EXIT_EXTENDED with ADP_Stopped_ApplicationExit: QEMU exits with code & 0xFF. */
+void semihost_exit(int code) __attribute__((noreturn));
+
+/*
+ * QEMU's exit hangs up the UART's pty, and Linux then discards what the host has not read
+ * yet: leaving right after a flush loses the last packets and FINAL statuses whenever the
+ * host lags. So a board_exit calls this first: it waits until the transmitter is idle and
+ * the host has said it has everything (CMD_STOP clears tp_started()), at most one second of
+ * timestamp ticks. Returns at once when the host never started the trace.
+ */
+void semihost_linger_for_host(void);
+
+#endif /* TP_BOARDS_SEMIHOST_H */
