@@ -28,6 +28,9 @@ void host_run_overflow_isr(void);
 
 /* Called inside tp_port_cas before it compares: lets a test act as the other core. */
 extern void (*host_cas_hook)(volatile uint32_t *p);
+/* Called inside tp_port_cas right after a swap that happened (one shot): lets a test act as
+ * the other core between a CAS and the code that follows it. */
+extern void (*host_cas_swapped_hook)(volatile uint32_t *p);
 
 void host_set_build_id(const uint8_t *id, unsigned len);
 void host_reset(void); /* clears the capture, timer and counters */

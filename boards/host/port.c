@@ -9,7 +9,7 @@ uint64_t host_time;
 uint32_t host_irq_masked;
 uint32_t host_irq_saves;
 uint32_t host_irq_restores;
-unsigned host_core;
+_Thread_local unsigned host_core;
 
 uint8_t *host_tx_buf;
 size_t host_tx_len, host_tx_cap;
@@ -19,6 +19,7 @@ void (*host_tx_hook)(void);
 uint64_t host_ovf_acked;
 int host_ovf_held;
 void (*host_cas_hook)(volatile uint32_t *p);
+void (*host_cas_swapped_hook)(volatile uint32_t *p);
 
 static uint8_t build_id[32];
 static unsigned build_id_len;
@@ -84,8 +85,14 @@ uint32_t tp_port_cas(volatile uint32_t *p, uint32_t expected, uint32_t desired)
 		hook(p);
 	}
 	uint32_t old = *p;
-	if (old == expected)
+	if (old == expected) {
 		*p = desired;
+		if (host_cas_swapped_hook != NULL) {
+			void (*hook)(volatile uint32_t *) = host_cas_swapped_hook;
+			host_cas_swapped_hook = NULL;
+			hook(p);
+		}
+	}
 	return old;
 }
 
@@ -113,6 +120,7 @@ void host_reset(void)
 	host_ovf_acked = 0;
 	host_ovf_held = 0;
 	host_cas_hook = NULL;
+	host_cas_swapped_hook = NULL;
 	host_tx_hook = NULL;
 	host_core = 0;
 	host_irq_masked = 0;

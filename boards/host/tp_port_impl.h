@@ -13,7 +13,8 @@ extern uint64_t host_time;       /* the timer's true (unwrapped) count */
 extern uint32_t host_irq_masked; /* 1 while the core has "interrupts masked" */
 extern uint32_t host_irq_saves;  /* irq_save calls, to check save/restore balance */
 extern uint32_t host_irq_restores;
-extern unsigned host_core;
+/* Per thread: a test may run a second core on a thread of its own (test_xcore.c). */
+extern _Thread_local unsigned host_core;
 
 static inline uint32_t tp_port_timer_lo(void)
 {

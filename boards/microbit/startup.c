@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "app_board.h"
+#include "startup_common.h"
 #include "board.h"
 
 extern uint32_t __data_load[];
@@ -101,13 +102,8 @@ __attribute__((section(".vectors"), used)) const vector_t nrf51_vectors[16 + NRF
  * memcpy/memset calls, which do not exist under -nostdlib. */
 void Reset_Handler(void)
 {
-	uint32_t *src = __data_load;
-	for (uint32_t *dst = __data_start; dst < __data_end; dst++) {
-		*dst = *src++;
-	}
-	for (uint32_t *dst = __bss_start; dst < __bss_end; dst++) {
-		*dst = 0u;
-	}
+	startup_copy_data(__data_start, __data_end, __data_load);
+	startup_zero_bss(__bss_start, __bss_end);
 	board_exit(main());
 }
 
@@ -115,10 +111,7 @@ void Default_Handler(void)
 {
 	uint32_t ipsr;
 	__asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
-	board_puts("FATAL: unhandled exception ");
-	board_put_u32(ipsr & 0x3Fu);
-	board_puts("\n");
-	board_exit(3);
+	startup_fatal("FATAL: unhandled exception ", ipsr & 0x3Fu);
 }
 
 /*

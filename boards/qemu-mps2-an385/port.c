@@ -17,8 +17,8 @@
 /* Bytes UART0 accepted, and whether the last drain pass found the transmitter busy. The TX
  * handler uses them to tell "nothing left to send" (switch the TX interrupt off) from
  * "transmitter full" (keep it on: the interrupt comes back when the byte has gone). */
-static volatile uint32_t tx_taken;
-static volatile uint8_t tx_refused;
+volatile uint32_t mps2_tx_taken;
+volatile uint8_t mps2_tx_refused;
 static volatile uint8_t tx_int_on; /* shadow of CTRL.TXINTEN */
 
 /* Defined here, not in app_board.c: a port.c built without app_board.c (PORTING.md) links. */
@@ -78,13 +78,30 @@ int tp_port_tx_put(uint8_t b)
 			tx_int_on = 1;
 		}
 		UART0_REG(CMSDK_UART_DATA) = b;
-		tx_taken++;
+		mps2_tx_taken++;
 		taken = 1;
 	} else {
-		tx_refused = 1;
+		mps2_tx_refused = 1;
 	}
 	tp_port_irq_restore(primask);
 	return taken;
+}
+
+/*
+ * After a bulk write (tp_port_tx_write, thread-mode tp_poll included): the byte in flight
+ * must have a TX interrupt coming, or an app that waits for board_link_busy() with WFI may
+ * not wake. Masked, so the TX handler cannot switch TXINTEN off between the check and the
+ * set; once set while TXFULL is, the handler leaves it on until the byte has gone. If the
+ * byte has gone already, TXFULL is clear and nobody waits for it.
+ */
+void mps2_tx_int_ensure(void)
+{
+	uint32_t primask = tp_port_irq_save();
+	if (!tx_int_on) {
+		UART0_REG(CMSDK_UART_CTRL) |= CMSDK_UART_CTRL_TXINTEN;
+		tx_int_on = 1;
+	}
+	tp_port_irq_restore(primask);
 }
 
 /*
@@ -105,10 +122,10 @@ void UART0TX_Handler(void)
 {
 	mps2_irq_seen = 1;
 	UART0_REG(CMSDK_UART_INTCLEAR) = CMSDK_UART_INT_TX;
-	uint32_t taken_before = tx_taken;
-	tx_refused = 0;
+	uint32_t taken_before = mps2_tx_taken;
+	mps2_tx_refused = 0;
 	tp_tx_isr();
-	if (tx_taken == taken_before && !tx_refused) {
+	if (mps2_tx_taken == taken_before && !mps2_tx_refused) {
 		/* Idle: nothing was waiting. A kick from a higher-priority handler after this check
 		 * re-pends the interrupt in the NVIC, so switching TXINTEN off cannot strand bytes;
 		 * but a byte still in flight (sent by thread-mode tp_poll) keeps it on. */

@@ -6,6 +6,7 @@
 #ifndef TP_PORT_IMPL_H
 #define TP_PORT_IMPL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #if TP_BOARD_TIMER_BITS == 32
@@ -30,6 +31,29 @@ static inline uint32_t tp_port_timer_lo(void)
 static inline int tp_port_timer_overflow_pending_inline(void)
 {
 	return *(volatile uint32_t *)(CMSDK_TIMER0_BASE + CMSDK_TIMER_INTSTATUS) != 0u;
+}
+
+/* Bulk UART writes for the drain (see port.h). Unlike tp_port_tx_put it needs no mask around
+ * the TXFULL check and the DATA write: the drain is the UART's only writer and only one
+ * drain runs at a time. tx_taken / tx_refused feed the TX handler's idle test (port.c). */
+#define TP_PORT_HAS_TX_WRITE 1
+extern volatile uint32_t mps2_tx_taken;
+extern volatile uint8_t mps2_tx_refused;
+void mps2_tx_int_ensure(void);
+static inline size_t tp_port_tx_write(const uint8_t *p, size_t n)
+{
+	size_t k = 0;
+	while (k < n) {
+		if (*(volatile uint32_t *)(CMSDK_UART0_BASE + CMSDK_UART_STATE) & CMSDK_UART_STATE_TXFULL) {
+			mps2_tx_refused = 1;
+			break;
+		}
+		*(volatile uint32_t *)(CMSDK_UART0_BASE + CMSDK_UART_DATA) = p[k++];
+	}
+	mps2_tx_taken += (uint32_t)k;
+	if (k != 0u)
+		mps2_tx_int_ensure(); /* the byte in flight needs its TX interrupt (port.c) */
+	return k;
 }
 
 static inline uint32_t tp_port_irq_save(void)

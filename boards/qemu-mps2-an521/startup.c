@@ -10,6 +10,7 @@
 #include "an521.h"
 #include "app_board.h"
 #include "port.h"
+#include "startup_common.h"
 
 extern uint32_t __data_start[], __data_end[], __data_load[], __bss_start[], __bss_end[];
 extern uint32_t __stack0_top[], __stack1_top[];
@@ -52,11 +53,8 @@ const vector_t an521_cpu1_vector_table[VECTORS] = TABLE(__stack1_top, an521_rese
 
 void an521_reset_cpu0(void)
 {
-	uint32_t *src = __data_load;
-	for (uint32_t *dst = __data_start; dst < __data_end;)
-		*dst++ = *src++;
-	for (uint32_t *dst = __bss_start; dst < __bss_end;)
-		*dst++ = 0;
+	startup_copy_data(__data_start, __data_end, __data_load);
+	startup_zero_bss(__bss_start, __bss_end);
 	board_exit(main());
 }
 
@@ -72,8 +70,6 @@ void an521_fault(void)
 {
 	uint32_t ipsr;
 	__asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
-	board_puts(tp_port_core_id() == 0u ? "FATAL: unhandled exception " : "FATAL: core 1: unhandled exception ");
-	board_put_u32(ipsr & 0x1FFu);
-	board_puts("\n");
-	board_exit(3);
+	startup_fatal(tp_port_core_id() == 0u ? "FATAL: unhandled exception " : "FATAL: core 1: unhandled exception ",
+		      ipsr & 0x1FFu);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "app_board.h"
+#include "startup_common.h"
 #include "rp2040.h"
 
 extern uint32_t __bss_start[];
@@ -129,9 +130,7 @@ __attribute__((naked, noreturn, section(".entry"), used)) void rp2040_entry(void
  * patterns (cross.mk) keeps GCC from turning the loop into a memset call (-nostdlib). */
 void Reset_Handler(void)
 {
-	for (uint32_t *dst = __bss_start; dst < __bss_end; dst++) {
-		*dst = 0u;
-	}
+	startup_zero_bss(__bss_start, __bss_end);
 	board_exit(main());
 }
 
@@ -139,8 +138,5 @@ void Default_Handler(void)
 {
 	uint32_t ipsr;
 	__asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
-	board_puts("FATAL: unhandled exception ");
-	board_put_u32(ipsr & 0x3Fu);
-	board_puts("\n");
-	board_exit(3);
+	startup_fatal("FATAL: unhandled exception ", ipsr & 0x3Fu);
 }

@@ -25,8 +25,16 @@ enum { MSG_NONE, MSG_HEADER, MSG_PACKET, MSG_STATUS };
 enum { FLUSH_IDLE, FLUSH_CLOSE, FLUSH_DRAIN, FLUSH_FINAL };
 
 static struct {
-	struct tp_framer fr;
-	uint8_t chunk[64]; /* one message piece: a head, an event, an origin */
+	/* Framed bytes ready for the port, COBS-encoded in place: [tail, code) are final,
+	 * [code, head) the open group, its code byte at `code` written when the group closes.
+	 * Free-running indices, masked by TX_RING - 1. */
+	uint8_t out[256];
+	uint32_t head, tail, code;
+	uint32_t crc;
+	uint16_t glen;     /* data bytes in the open group */
+	uint8_t trailer;   /* CRC bytes of the current message already framed (0..4), 5 once
+			    * the frame's delimiter is in `out` */
+	uint8_t chunk[96]; /* one message piece: a head, a run of events, an origin */
 	uint16_t chunk_len, chunk_pos;
 	const uint8_t *ext; /* blob bytes, read in place from the ring */
 	uint16_t ext_len, ext_pos;
@@ -101,7 +109,10 @@ static void advance(unsigned c)
 
 static void start_message(unsigned msg, unsigned core)
 {
-	tp_framer_begin(&d.fr);
+	d.crc = 0xFFFFFFFFu;
+	d.glen = 0;
+	d.trailer = 0;
+	d.code = d.head++; /* the first group's code byte (tx_space() >= 2 is guaranteed here) */
 	d.msg = (uint8_t)msg;
 	d.msg_core = (uint8_t)core;
 	d.chunk_pos = 0;
@@ -267,23 +278,34 @@ static int next_chunk(void)
 	}
 	if (d.msg != MSG_PACKET || d.rec >= d.rec_end)
 		return 0;
-	const uint32_t *r = d.rec;
-	uint32_t w0 = r[0];
-	unsigned kind = (w0 >> 5) & 7u, nargs = (w0 >> 2) & 7u;
-	uint32_t lo = r[2];
-	/* Every dt is shorter than one timer period (SPEC §6.2), so modular arithmetic is exact. */
-	uint32_t dt = (lo - d.prev_lo) & TP_TIMER_MASK;
-	d.prev_lo = lo;
-	if (nargs == 7u) {
-		unsigned len = (w0 >> 8) & 0xFFu;
-		d.chunk_len = (uint16_t)tp_enc_blob_prefix(d.chunk, kind, r[1], dt, len);
-		d.ext = (const uint8_t *)(r + 3);
-		d.ext_len = (uint16_t)len;
-		d.rec = r + TP_BLOB_WORDS(len);
-	} else {
-		d.chunk_len = (uint16_t)tp_enc_event(d.chunk, kind, r[1], dt, r + 3, nargs);
-		d.rec = r + TP_REC_WORDS(nargs);
-	}
+	const uint32_t *r = d.rec, *end = d.rec_end;
+	uint32_t prev = d.prev_lo;
+	unsigned n = 0;
+	/* As many events as surely fit (an event is at most 35 bytes), so the framer gets runs. */
+	do {
+		uint32_t w0 = r[0];
+		unsigned kind = (w0 >> 5) & 7u, nargs = (w0 >> 2) & 7u;
+		uint32_t lo = r[2];
+		/* Every dt is shorter than one timer period (SPEC §6.2), so modular arithmetic is exact. */
+		uint32_t dt = (lo - prev) & TP_TIMER_MASK;
+		if (nargs == 7u) {
+			if (n != 0)
+				break; /* a blob goes alone: its bytes follow from the ring */
+			prev = lo;
+			unsigned len = (w0 >> 8) & 0xFFu;
+			n = tp_enc_blob_prefix(d.chunk, kind, r[1], dt, len);
+			d.ext = (const uint8_t *)(r + 3);
+			d.ext_len = (uint16_t)len;
+			r += TP_BLOB_WORDS(len);
+			break;
+		}
+		prev = lo;
+		n += tp_enc_event32(d.chunk + n, kind, r[1], dt, r + 3, nargs);
+		r += TP_REC_WORDS(nargs);
+	} while (r < end && n <= sizeof d.chunk - 35u);
+	d.prev_lo = prev;
+	d.rec = r;
+	d.chunk_len = (uint16_t)n;
 	return 1;
 }
 
@@ -309,36 +331,149 @@ static void end_message(void)
 	d.msg = MSG_NONE;
 }
 
+#ifdef TP_PORT_HAS_TX_WRITE
+#define port_write tp_port_tx_write
+#else
+static size_t port_write(const uint8_t *p, size_t n)
+{
+	size_t k = 0;
+	while (k < n && tp_port_tx_put(p[k]))
+		k++;
+	return k;
+}
+#endif
+
+#define TX_RING 256u
+
+/* Free bytes in `out`. Every framed byte needs at most 2 (itself and a new group's code). */
+static unsigned tx_space(void)
+{
+	return TX_RING - (d.head - d.tail);
+}
+
+/*
+ * Message bytes into `out`: CRC-32C and COBS, the same bytes tp_framer_feed gives. Returns
+ * the bytes consumed: fewer than n when `out` is full. m input bytes (m <= 254) add at most
+ * m + 2 bytes (each byte itself, and at most two groups closed by length), so m is bounded
+ * by the free space and the loop needs no check of its own. The open group never exceeds
+ * 255 bytes, so with 256 bytes of room a full `out` always holds final bytes for the port.
+ */
+static size_t frame_bytes(const uint8_t *p, size_t n)
+{
+	unsigned space = tx_space();
+	if (space < 3u)
+		return 0;
+	if (n > space - 2u)
+		n = space - 2u;
+	uint32_t crc = d.crc, h = d.head, code = d.code;
+	unsigned glen = d.glen;
+	uint8_t *out = d.out;
+	for (const uint8_t *q = p, *e = p + n; q < e; q++) {
+		uint8_t b = *q;
+		crc = tp_crc32c_step(crc, b);
+		if (b != 0) {
+			out[h++ % TX_RING] = b;
+			if (++glen < 254u)
+				continue;
+		}
+		/* A zero ends the group (code = data + 1), and so do 254 data bytes (code 0xFF). */
+		out[code % TX_RING] = (uint8_t)(glen + 1u);
+		code = h++;
+		glen = 0;
+	}
+	d.crc = crc;
+	d.head = h;
+	d.code = code;
+	d.glen = (uint16_t)glen;
+	return n;
+}
+
+/* After the message: its CRC (framed like data, not part of the CRC), the last group (no
+ * implicit zero after it) and the 0x00 delimiter. Returns 1 once all of it is in `out`. */
+static int frame_end(void)
+{
+	while (d.trailer < 4u) {
+		if (tx_space() < 2u)
+			return 0;
+		uint8_t b = (uint8_t)((d.crc ^ 0xFFFFFFFFu) >> (8u * d.trailer));
+		if (b != 0) {
+			d.out[d.head++ % TX_RING] = b;
+			if (++d.glen < 254u) {
+				d.trailer++;
+				continue;
+			}
+		}
+		d.out[d.code % TX_RING] = (uint8_t)(d.glen + 1u);
+		d.code = d.head++;
+		d.glen = 0;
+		d.trailer++;
+	}
+	if (d.trailer == 4u) {
+		if (tx_space() < 1u)
+			return 0;
+		d.out[d.code % TX_RING] = (uint8_t)(d.glen + 1u);
+		d.out[d.head++ % TX_RING] = 0;
+		d.code = d.head;
+		d.trailer = 5;
+	}
+	return 1;
+}
+
+/* Hands the final bytes to the port, as long as it takes them. Returns 1 when all went. */
+static int tx_flush(size_t *sent)
+{
+	while (d.tail != d.code) {
+		uint32_t at = d.tail % TX_RING;
+		uint32_t run = d.code - d.tail;
+		if (run > TX_RING - at)
+			run = TX_RING - at;
+		size_t k = port_write(d.out + at, run);
+		d.tail += (uint32_t)k;
+		*sent += k;
+		if (k < run)
+			return 0;
+	}
+	return 1;
+}
+
+/* Final bytes not handed to the port yet. */
+static int tx_pending(void)
+{
+	return d.tail != d.code;
+}
+
 static size_t pump(void)
 {
-	struct tp_framer *f = &d.fr;
 	size_t sent = 0;
 	for (;;) {
-		while (f->out_pos < f->out_len) {
-			if (!tp_port_tx_put(f->grp[f->out_pos]))
-				return sent;
-			f->out_pos++;
-			sent++;
-		}
 		if (d.msg == MSG_NONE) {
+			if (!tx_flush(&sent))
+				return sent;
 			if (!pick_next())
 				return sent;
 			continue;
 		}
-		if (f->phase == 0) {
-			if (d.chunk_pos < d.chunk_len) {
-				tp_framer_feed(f, d.chunk[d.chunk_pos++]);
-				continue;
-			}
-			if (d.ext_pos < d.ext_len) {
-				tp_framer_feed(f, d.ext[d.ext_pos++]);
-				continue;
-			}
-			if (next_chunk())
-				continue;
+		if (d.chunk_pos < d.chunk_len) {
+			d.chunk_pos = (uint16_t)(d.chunk_pos +
+						 frame_bytes(d.chunk + d.chunk_pos, (size_t)(d.chunk_len - d.chunk_pos)));
+			if (d.chunk_pos < d.chunk_len && !tx_flush(&sent))
+				return sent;
+			continue;
 		}
-		if (tp_framer_finish(f))
+		if (d.ext_pos < d.ext_len) {
+			d.ext_pos = (uint16_t)(d.ext_pos + frame_bytes(d.ext + d.ext_pos, (size_t)(d.ext_len - d.ext_pos)));
+			if (d.ext_pos < d.ext_len && !tx_flush(&sent))
+				return sent;
+			continue;
+		}
+		if (d.trailer == 0 && next_chunk())
+			continue;
+		if (frame_end()) {
 			end_message();
+			continue;
+		}
+		if (!tx_flush(&sent))
+			return sent;
 	}
 }
 
@@ -369,7 +504,7 @@ size_t tp_poll(void)
 		return 0;
 	idle_close();
 	size_t n = pump();
-	int more = d.msg != MSG_NONE;
+	int more = d.msg != MSG_NONE || tx_pending();
 	leave();
 	if (more)
 		tp_port_tx_kick();
@@ -390,7 +525,7 @@ void tp_flush(void)
 		return;
 	d.flush_req = 1;
 	/* A CMD_STOP meanwhile ends the wait: nothing more may be sent. */
-	while ((d.flush_req || d.flush_phase != FLUSH_IDLE) && d.started)
+	while ((d.flush_req || d.flush_phase != FLUSH_IDLE || tx_pending()) && d.started)
 		tp_poll();
 }
 

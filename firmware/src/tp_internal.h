@@ -155,11 +155,56 @@ extern void (*volatile tp_test_hook)(void);
 /* ---- wire encoding (tp_wire.c) ---- */
 unsigned tp_put_varint(uint8_t *out, uint64_t v);
 uint32_t tp_crc32c_byte(uint32_t crc, uint8_t b);
+extern const uint32_t tp_crc_nibble[16];
+/* Running CRC-32C of one more byte (no final XOR), inlined into the drain's byte loop. */
+static inline uint32_t tp_crc32c_step(uint32_t crc, uint8_t b)
+{
+	crc ^= b;
+	crc = (crc >> 4) ^ tp_crc_nibble[crc & 15u];
+	return (crc >> 4) ^ tp_crc_nibble[crc & 15u];
+}
 uint32_t tp_crc32c(const uint8_t *p, size_t n); /* whole-buffer form, for tests */
 
 /* Event bytes (SPEC §6.1) for nargs 0..6 32-bit args; returns the length (<= 35). */
 unsigned tp_enc_event(uint8_t *out, unsigned kind, uint32_t id, uint32_t dt, const uint32_t *args,
 		      unsigned nargs);
+/* The drain's encoder: 32-bit values only, so enc 2 never wins, and a 5-byte varint is the
+ * only way varints lose to fixed 4-byte words; same bytes as tp_enc_event64. */
+static inline uint8_t *tp_put_var32(uint8_t *o, uint32_t v)
+{
+	while (v >= 0x80u) {
+		*o++ = (uint8_t)(v | 0x80u);
+		v >>= 7;
+	}
+	*o++ = (uint8_t)v;
+	return o;
+}
+
+static inline unsigned tp_enc_event32(uint8_t *out, unsigned kind, uint32_t id, uint32_t dt,
+				      const uint32_t *args, unsigned nargs)
+{
+	uint8_t *o = tp_put_var32(tp_put_var32(out + 1, id), dt);
+	uint8_t *a = o;
+	unsigned enc = 0;
+	for (unsigned i = 0; i < nargs; i++)
+		o = tp_put_var32(o, args[i]);
+	if ((unsigned)(o - a) > 4u * nargs) {
+		/* SPEC §6.1: fewest argument bytes wins, ties go to the lower enc. */
+		enc = 1;
+		o = a;
+		for (unsigned i = 0; i < nargs; i++) {
+			uint32_t v = args[i];
+			o[0] = (uint8_t)v;
+			o[1] = (uint8_t)(v >> 8);
+			o[2] = (uint8_t)(v >> 16);
+			o[3] = (uint8_t)(v >> 24);
+			o += 4;
+		}
+	}
+	out[0] = (uint8_t)(kind << 5 | nargs << 2 | enc);
+	return (unsigned)(o - out);
+}
+
 /* Same for arbitrary 64-bit args (tests and vectors); returns the length (<= 65). */
 unsigned tp_enc_event64(uint8_t *out, unsigned kind, uint32_t id, uint64_t dt, const uint64_t *args,
 			unsigned nargs);

@@ -195,5 +195,12 @@ describe('bad input', () => {
     writeFileSync(join(built, 'demo.elf'), readFileSync(elf('demo')));
     const r = await cli(['run', '--board', 'microbit', join(built, 'demo.elf'), '-o', join(dir, 'never.tpt')]);
     expectOneErrorLine(r, new RegExp(`built for board '${BOARD}', not 'microbit'`));
+    const f = await cli(['flash', '--board', 'microbit', join(built, 'demo.elf'), '--out', join(dir, 'never.hex')]);
+    expectOneErrorLine(f, /built for board/);
+    const d = await cli(['dump', '--board', 'microbit', join(built, 'demo.elf'), '-o', join(dir, 'never.tpt')]);
+    expectOneErrorLine(d, /built for board/);
+    for (const cmd of ['capture', 'dump']) {
+      expectOneErrorLine(await cli([cmd, '--port', folder, '-o', join(dir, 'never.tpt')]), /out-folder is a folder, not a serial port$/);
+    }
   });
 });

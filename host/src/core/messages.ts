@@ -138,6 +138,117 @@ const EMPTY: bigint[] = [];
 // Small argument values are the common case; sharing their bigints saves an allocation each.
 const SMALL: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
 
+/** Set by scanEvents: tick offset of the last event it read. */
+let scanLastOff = 0;
+
+/**
+ * The common case of parseEvents in one tight loop over the bytes: every varint inline, every
+ * 64-bit quantity below 2^49 (7 varint bytes), no error. Anything else (a long varint, a
+ * truncated or malformed body) returns -1 and the caller reruns the checked parser, which
+ * finds the same events or throws the exact WireError. Returns the position after the events.
+ */
+function scanEvents(
+  buf: Uint8Array,
+  p: number,
+  end: number,
+  n: number,
+  out: TraceEvent[] | null,
+  offs: (number | bigint)[],
+  span: { first: number | bigint },
+  core: number,
+  seq: number,
+): number {
+  let off = 0;
+  for (let k = 0; k < n; k++) {
+    if (p + 3 > end) return -1;
+    const h = buf[p++];
+    // id: varint that must fit 32 bits
+    let id = buf[p++];
+    if (id >= 0x80) {
+      id &= 0x7f;
+      let mul = 128;
+      for (let i = 1; ; i++) {
+        if (p >= end || i > 3) return -1;
+        const b = buf[p++];
+        id += (b & 0x7f) * mul;
+        if (b < 0x80) break;
+        mul *= 128;
+      }
+    }
+    // dt
+    if (p >= end) return -1;
+    let dt = buf[p++];
+    if (dt >= 0x80) {
+      dt &= 0x7f;
+      let mul = 128;
+      for (let i = 1; ; i++) {
+        if (p >= end || i > 6) return -1;
+        const b = buf[p++];
+        dt += (b & 0x7f) * mul;
+        if (b < 0x80) break;
+        mul *= 128;
+      }
+    }
+    off += dt;
+    if (off > Number.MAX_SAFE_INTEGER) return -1;
+    const nargs = (h >> 2) & 7;
+    const enc = h & 3;
+    if (enc === 3) return -1;
+    let args = EMPTY;
+    let blob: Uint8Array | undefined;
+    if (nargs === 7) {
+      if (enc !== 0 || p >= end) return -1;
+      const len = buf[p++];
+      if (len >= 0x80 || p + len > end) return -1;
+      if (out) blob = buf.slice(p, p + len);
+      p += len;
+    } else if (nargs > 0) {
+      if (out) args = new Array<bigint>(nargs);
+      for (let a = 0; a < nargs; a++) {
+        let v: number;
+        if (enc === 0) {
+          if (p >= end) return -1;
+          v = buf[p++];
+          if (v >= 0x80) {
+            v &= 0x7f;
+            let mul = 128;
+            for (let i = 1; ; i++) {
+              if (p >= end || i > 6) return -1;
+              const b = buf[p++];
+              v += (b & 0x7f) * mul;
+              if (b < 0x80) break;
+              mul *= 128;
+            }
+          }
+        } else if (enc === 1) {
+          if (p + 4 > end) return -1;
+          v = (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16)) + buf[p + 3] * 0x100_0000;
+          p += 4;
+        } else {
+          if (p + 8 > end) return -1;
+          if (out) {
+            const lo = (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16)) + buf[p + 3] * 0x100_0000;
+            const hi = (buf[p + 4] | (buf[p + 5] << 8) | (buf[p + 6] << 16)) + buf[p + 7] * 0x100_0000;
+            args[a] = hi === 0 ? (lo < 4096 ? SMALL[lo] : BigInt(lo)) : (BigInt(hi) << 32n) | BigInt(lo);
+          }
+          p += 8;
+          continue;
+        }
+        if (out) args[a] = v < 4096 ? SMALL[v] : BigInt(v);
+      }
+    }
+    if (k === 0) span.first = off;
+    if (out) {
+      const ev: TraceEvent = { type: 'event', session: 0, core, seq, ticks: 0n, tNs: 0n, kind: EVENT_KINDS[h >> 5], id, args };
+      if (blob) ev.blob = blob;
+      out.push(ev);
+      offs.push(off);
+    }
+  }
+  scanLastOff = off;
+  return p;
+}
+
 /**
  * Parses n events. With out, appends one event record per event (session, ticks and tNs
  * are filled in by the caller once the packet is accepted) and its tick offset from
@@ -153,6 +264,15 @@ export function parseEvents(
   core: number,
   seq: number,
 ): number | bigint {
+  const outLen = out ? out.length : 0;
+  const offsLen = offs.length;
+  const p = scanEvents(c.buf, c.pos, c.end, n, out, offs, span, core, seq);
+  if (p >= 0) {
+    c.pos = p;
+    return scanLastOff;
+  }
+  if (out) out.length = outLen;
+  offs.length = offsLen;
   let off: number | bigint = 0;
   for (let k = 0; k < n; k++) {
     const h = c.u8('event header');

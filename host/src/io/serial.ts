@@ -40,6 +40,7 @@ function describeOpenError(path: string, err: Error): string {
     return `no permission to open serial port ${path} (on Linux, join the 'dialout' group)`;
   }
   if (/ENOTTY|Inappropriate ioctl/i.test(text)) return `${path} is not a serial port`;
+  if (/EISDIR|Is a directory/i.test(text)) return `${path} is a folder, not a serial port`;
   return `cannot open serial port ${path}: ${text.replace(/^Error:?\s*/, '')}`;
 }
 

@@ -139,7 +139,7 @@ export function register(program: Command): void {
       const label = `exporting ${format}`;
       if (format === 'ctf') {
         if (!opts.output || opts.output === '-') throw new UsageError('CTF is a folder of files: give it with -o <dir>');
-        checkOutputPath(file, opts.output);
+        checkOutputPath(file, opts.output, true);
         prepareCtfDir(opts.output);
         const dir = new DirSinkFactory(opts.output);
         const ctf = new CtfExporter(dir);

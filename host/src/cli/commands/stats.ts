@@ -10,7 +10,7 @@ import { NameCounter, openElf } from '../elf-option.js';
 export function register(program: Command): void {
   program
     .command('stats')
-    .description('per-core event accounting of a capture or raw stream file, with losses by cause')
+    .description('per-core event accounting with losses by cause; for a capture also the UTC fit (drift, error bound)')
     .argument('<file>', 'capture file, or a raw byte stream')
     .option('--json', 'print one JSON object: {cores: [...], total, identity, sessions, wall_clock}')
     .action(async (file: string, opts: { json?: boolean }) => {
