@@ -20,6 +20,20 @@ static inline void app_wait_for_start(void)
 	}
 }
 
+/* tp_init, then board_init (in that order, see app_board.h), then app_wait_for_start.
+ * Returns 0, or nonzero after printing "<app>: tp_init failed" when tp_init rejects cfg. */
+static inline int app_start(const struct tp_config *cfg, const char *app)
+{
+	if (tp_init(cfg) != 0) {
+		board_puts(app);
+		board_puts(": tp_init failed\n");
+		return -1;
+	}
+	board_init();
+	app_wait_for_start();
+	return 0;
+}
+
 /* Until every finished packet has left the board: tp_poll has nothing more to hand out and
  * the transmitter holds no byte. Pacing with it loses nothing to a slow reader. */
 static inline void app_drain_link(void)

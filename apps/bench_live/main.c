@@ -43,12 +43,9 @@ int main(void)
 		.packets = RING_PACKETS,
 		.cores = 1,
 	};
-	if (tp_init(&cfg) != 0) {
-		board_puts("bench_live: tp_init failed\n");
+	if (app_start(&cfg, "bench_live") != 0) {
 		return 2;
 	}
-	board_init();
-	app_wait_for_start();
 	uint32_t generated = 0;
 	uint64_t t0 = tp_now();
 	uint64_t stop = t0 + (uint64_t)BENCH_LIVE_SECONDS * TP_BOARD_TIMER_HZ;

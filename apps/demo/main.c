@@ -59,13 +59,9 @@ int main(void)
 		.packets = RING_PACKETS,
 		.cores = 1,
 	};
-	if (tp_init(&cfg) != 0) {
-		board_puts("demo: tp_init failed\n");
+	if (app_start(&cfg, "demo") != 0) {
 		return 2;
 	}
-	/* after tp_init: see app_board.h */
-	board_init();
-	app_wait_for_start();
 
 	board_periodic_start(0, TICK_PERIOD, 0, tick);
 	uint32_t handled = 0;

@@ -49,13 +49,9 @@ int main(void)
 		.packets = RING_PACKETS,
 		.cores = 1,
 	};
-	if (tp_init(&cfg) != 0) {
-		board_puts("e2e_clean: tp_init failed\n");
+	if (app_start(&cfg, "e2e_clean") != 0) {
 		return 2;
 	}
-	/* after tp_init: see app_board.h */
-	board_init();
-	app_wait_for_start();
 
 	uint32_t generated = 0;
 	for (uint32_t seq = 0; seq < E2E_EVENTS; seq++) {

@@ -55,13 +55,9 @@ int main(void)
 		.packets = RING_PACKETS,
 		.cores = 1,
 	};
-	if (tp_init(&cfg) != 0) {
-		board_puts("e2e_overload: tp_init failed\n");
+	if (app_start(&cfg, "e2e_overload") != 0) {
 		return 2;
 	}
-	/* after tp_init: see app_board.h */
-	board_init();
-	app_wait_for_start();
 
 	board_periodic_start(0, TICK_PERIOD, 0, burst_tick);
 	while (bursts_done < BURSTS) {

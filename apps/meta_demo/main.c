@@ -133,13 +133,9 @@ int main(void)
 		.packets = RING_PACKETS,
 		.cores = 1,
 	};
-	if (tp_init(&cfg) != 0) {
-		board_puts("meta_demo: tp_init failed\n");
+	if (app_start(&cfg, "meta_demo") != 0) {
 		return 2;
 	}
-	/* after tp_init: see app_board.h */
-	board_init();
-	app_wait_for_start();
 
 	REC(TP_MARK(boot));
 	formats();

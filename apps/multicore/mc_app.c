@@ -128,13 +128,9 @@ int main(void)
 		.packets = MC_PACKETS,
 		.cores = (uint8_t)MC_CORES,
 	};
-	if (tp_init(&cfg) != 0) {
-		board_puts("multicore: tp_init failed\n");
+	if (app_start(&cfg, "multicore") != 0) {
 		return 2;
 	}
-	/* after tp_init: see app_board.h */
-	board_init();
-	app_wait_for_start();
 
 #if MC_CORES > 1
 	if (board_core_start(1, core1_main) != 0) {

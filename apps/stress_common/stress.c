@@ -96,13 +96,9 @@ int main(void)
 		.packets = RING_PACKETS,
 		.cores = 1,
 	};
-	if (tp_init(&cfg) != 0) {
-		board_puts("stress: tp_init failed\n");
+	if (app_start(&cfg, "stress") != 0) {
 		return 2;
 	}
-	/* after tp_init: see app_board.h */
-	board_init();
-	app_wait_for_start();
 
 	board_periodic_start(0, PERIOD1, 1, tick1);
 	board_periodic_start(1, PERIOD2, 0, tick2);

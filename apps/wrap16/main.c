@@ -65,13 +65,9 @@ int main(void)
 		.packets = RING_PACKETS,
 		.cores = 1,
 	};
-	if (tp_init(&cfg) != 0) {
-		board_puts("wrap16: tp_init failed\n");
+	if (app_start(&cfg, "wrap16") != 0) {
 		return 2;
 	}
-	/* after tp_init: see app_board.h */
-	board_init();
-	app_wait_for_start();
 
 	uint32_t seq = 0;
 	for (; seq < BURST_EVENTS; seq++) {

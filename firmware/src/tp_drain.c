@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tp_drain.c - the transport: picks the next message (HEADER, STATUS, PACKET), encodes it
- * chunk by chunk straight out of the ring into the streaming framer, and pushes the framed
- * bytes to the port as long as it takes them. Also parses host commands.
+ * chunk by chunk straight out of the ring (a run of events per chunk, 32-bit encoder),
+ * frames it (CRC-32C and COBS) into a 256-byte output ring, and hands that ring to the
+ * port in runs (tp_port_tx_write where the board has it) as long as the port takes them.
+ * Also parses host commands.
+ *
+ *   ring packet --encode--> chunk[96] --CRC+COBS--> out[256] --runs--> port
+ *                                        [tail .. code)  final bytes, may be sent
+ *                                        [code .. head)  open COBS group: its code byte
+ *                                                        (at `code`) is known only once
+ *                                                        the group closes
  *
  * Only one drain runs at a time (tp_poll or tp_tx_isr, on any core): a CAS-guarded flag
  * makes the loser return at once. Writers never wait for the drain.
@@ -300,7 +308,11 @@ static int next_chunk(void)
 			break;
 		}
 		prev = lo;
+#ifdef __OPTIMIZE_SIZE__
+		n += tp_enc_event(d.chunk + n, kind, r[1], dt, r + 3, nargs); /* one copy: flash first */
+#else
 		n += tp_enc_event32(d.chunk + n, kind, r[1], dt, r + 3, nargs);
+#endif
 		r += TP_REC_WORDS(nargs);
 	} while (r < end && n <= sizeof d.chunk - 35u);
 	d.prev_lo = prev;
@@ -353,18 +365,21 @@ static unsigned tx_space(void)
 
 /*
  * Message bytes into `out`: CRC-32C and COBS, the same bytes tp_framer_feed gives. Returns
- * the bytes consumed: fewer than n when `out` is full. m input bytes (m <= 254) add at most
- * m + 2 bytes (each byte itself, and at most two groups closed by length), so m is bounded
- * by the free space and the loop needs no check of its own. The open group never exceeds
- * 255 bytes, so with 256 bytes of room a full `out` always holds final bytes for the port.
+ * the bytes consumed: fewer than n when `out` is full. Each byte adds one byte to `out` (a
+ * zero: the next group's code slot), plus one when it closes a group by length, which
+ * happens at most once in 253 bytes; so m <= 253 bytes need at most m + 1 free bytes and the
+ * loop needs no check of its own. The open group holds at most 254 bytes (code and 253
+ * data), so when nothing final is left to send there are always 2 free bytes: progress.
  */
 static size_t frame_bytes(const uint8_t *p, size_t n)
 {
 	unsigned space = tx_space();
-	if (space < 3u)
+	if (space < 2u)
 		return 0;
-	if (n > space - 2u)
-		n = space - 2u;
+	if (n > space - 1u)
+		n = space - 1u;
+	if (n > 253u)
+		n = 253u;
 	uint32_t crc = d.crc, h = d.head, code = d.code;
 	unsigned glen = d.glen;
 	uint8_t *out = d.out;

@@ -38,23 +38,31 @@
  * state word, so exactly one wins, across cores too; the seq tag rules out ABA.
  *
  * Reserve, write in place, commit. Writers on one core nest like a stack (thread, IRQ,
- * higher IRQ). Reserve runs with interrupts masked: read the timer, check the space, bump
- * the write pointer, the packet's `pending` count and the channel's `committed` count. The
- * timer is read inside that section, so ring order is time order. The writer then fills
- * its slot with interrupts enabled, and commit decrements `pending` without masking: a
- * nested writer that runs between the load and the store of that decrement has a net
- * effect of zero on `pending`, so the store is still right. The drain claims a READY
- * packet only when pending == 0, and eviction skips a packet with pending writers, so a
- * half-written record is never sent or overwritten.
+ * higher IRQ). Records of up to 6 argument words (every tp_event*, mark, span, counter,
+ * ISR and tp_record call) are reserved, written and committed in one masked section: read
+ * the timer, check the space, bump the write pointer and the channel's `committed` count,
+ * store the few words. Five stores are cheaper than what the split costs, and no
+ * interrupt can see the record half-written. The timer is read inside that section, so
+ * ring order is time order.
+ *
+ * Blob records (tp_record_blob, up to 255 bytes) and records that take the slow path are
+ * filled with interrupts enabled: the masked reservation also bumps the packet's `pending`
+ * count, and commit decrements it without masking: a nested writer that runs between the
+ * load and the store of that decrement has a net effect of zero on `pending`, so the
+ * store is still right. The drain claims a READY packet only when pending == 0, and
+ * eviction skips a packet with pending writers, so a half-written record is never sent or
+ * overwritten.
  *
  *   thread:  [reserve A]---write A . . . . . . . . . . . . . . . .write A--[commit A]
- *   IRQ:                          [reserve B]--write B--[commit B]
+ *   IRQ:                          [reserve+write+commit B]
  *   ring:    ... | A (reserved first, older time) | B | ...
  *
  * The fast path makes two tests: write pointer + record size against `end`, and the
  * timer's overflow-pending flag. Every other condition (packet full, no packet open, a
  * counted timer wrap, recording stopped) sets `end` to 0, which sends the next writer
- * down the slow path; the overflow interrupt does that for every core. The slow path
+ * down the slow path; the overflow interrupt does that for every core. The fast path
+ * gives up with interrupts enabled again and tail-calls the slow path, so it keeps no
+ * value across a call and saves few registers. The slow path starts the record over: it
  * reads the 64-bit time (high-low-high with the pending flag) and closes the packet if
  * the time's epoch (wraps so far) differs from the epoch of its ts_begin. So no packet
  * holds two epochs: every dt is exact modulo 2^timer_bits however long the idle gap, and
@@ -64,7 +72,7 @@
  * the count has not moved, yet the low bits may already have passed the previous event's.
  *
  * Fast path on Cortex-M3 at -O2 (tp_event2, arm-none-eabi-gcc 12, inline pending flag):
- * 33 instructions including push/pop, 16 of them with interrupts masked; no calls.
+ * 22 instructions including push/pop, 18 of them with interrupts masked; no calls.
  *
  * Counters (SPEC §6): events_before and dropped are sampled when a packet opens, in the
  * same masked section that gives it its seq; overwritten is sampled when the drain claims
@@ -287,7 +295,9 @@ __attribute__((always_inline)) static inline void commit(struct tp_pkt *p)
 	p->pending--;
 }
 
-static inline void fill(uint32_t *r, uint32_t w0, uint32_t id, uint32_t lo, const uint32_t *args, unsigned nargs)
+/* Always inlined: with nargs a constant the copy becomes a few stores, no call, no array. */
+__attribute__((always_inline)) static inline void fill(uint32_t *r, uint32_t w0, uint32_t id, uint32_t lo,
+							const uint32_t *args, unsigned nargs)
 {
 	r[0] = w0;
 	r[1] = id;
@@ -353,12 +363,10 @@ __attribute__((noinline)) static void record_slow2(uint32_t id, uint32_t a0, uin
 
 /*
  * The record fast path, inlined into every API function so that kind, nargs and the record
- * size are constants there. Masked: read the timer, check room and the wrap flag, bump the
- * write pointer, `pending` and `committed`, and store the record's few words (stores are
- * cheaper than keeping the arguments live past the unmask). The timer is read before the
- * wrap flag (see OVF_PENDING above). Anything else goes to record_slow with interrupts
- * enabled again. `pending` still covers the record until the commit, as it does for the
- * blob records that are filled unmasked.
+ * size are constants there. All masked: read the timer, check room and the wrap flag, bump
+ * the write pointer and `committed`, store the record's words (see the top of the file).
+ * The timer is read before the wrap flag (see OVF_PENDING above). Anything else goes to
+ * the slow path with interrupts enabled again, as a tail call where the arguments allow.
  */
 #define RECORD_FAST(w0, id, nargs, args, SLOW)                                                  \
 	do {                                                                                    \

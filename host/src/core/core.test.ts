@@ -219,6 +219,28 @@ describe('timeline merge', () => {
       ),
     );
   });
+  it('keeps order and count while a long queue is compacted and refilled', () => {
+    // One core queues 20 000 items while the other is silent; they drain in steps, which
+    // moves the queue's head past its compaction point, then both cores refill it.
+    const out: [number, number][] = [];
+    const m = new TimelineMerge<[number, number]>((x) => out.push(x));
+    m.activate(0);
+    m.activate(1);
+    for (let i = 0; i < 20_000; i++) m.push(0, BigInt(i * 2), [0, i * 2]);
+    for (let w = 0; w <= 40_000; w += 1000) {
+      m.advance(1, BigInt(w));
+      m.pump();
+    }
+    expect(out.length).toBe(20_000);
+    for (let i = 0; i < 3000; i++) {
+      m.push(0, BigInt(50_000 + i * 2), [0, 50_000 + i * 2]);
+      m.push(1, BigInt(50_001 + i * 2), [1, 50_001 + i * 2]);
+      m.pump();
+    }
+    m.flush();
+    expect(out.length).toBe(26_000);
+    expect(out.every((x, i) => i === 0 || x[1] > out[i - 1][1])).toBe(true);
+  });
   it('releases the oldest items beyond its limit', () => {
     const out: number[] = [];
     const m = new TimelineMerge<number>((x) => out.push(x), 10);

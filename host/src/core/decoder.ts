@@ -29,6 +29,7 @@ import {
   parseHeader,
   parsePacketHead,
   parseStatus,
+  toBig,
   type PacketHead,
   type StatusMsg,
 } from './messages.js';
@@ -560,7 +561,7 @@ export class TraceDecoder {
         const ev = evs[i];
         const off = offs[i];
         ev.session = si;
-        ev.ticks = tsBegin + BigInt(off);
+        ev.ticks = tsBegin + (typeof off === 'number' ? toBig(off) : off);
         ev.tNs = clock.ns(off);
         this.queued(core, ev.tNs, ev);
       }
@@ -609,8 +610,10 @@ export class TraceDecoder {
       overwritten: st.overwritten,
     });
     if (!st.final) {
-      // Every event committed so far is accounted for: later ones will be later than ts.
-      if (this.mergeOn && b.P && b.P.eventsEnd === st.committed) this.merger.advance(st.core, tNs);
+      // A non-final status is for live display only (SPEC §9 step 5). It must not move the
+      // merge watermark: on a multi-core target the drain writes it from another core while
+      // this core may hold a reservation timestamped before `ts` that `committed` does not
+      // count yet, so "nothing older will come" is not proven by it.
       return;
     }
     const q = { eventsBefore: st.committed, dropped: st.dropped, overwritten: st.overwritten };

@@ -8,10 +8,14 @@
 // grow memory); that is the only case where output can leave time order across cores.
 // Within a core, order is always the input order: keys are clamped to be non-decreasing.
 
+// A queue's arrays are reused, not truncated: a core's queue empties after nearly every
+// packet, and regrowing the arrays from nothing each time cost more than the merge itself.
 interface Queue<T> {
   keys: bigint[];
-  items: T[];
+  items: (T | undefined)[];
   head: number;
+  /** end of the live items; slots from len on are spare */
+  len: number;
 }
 
 export class TimelineMerge<T> {
@@ -32,7 +36,7 @@ export class TimelineMerge<T> {
   private queue(core: number): Queue<T> {
     let q = this.queues[core];
     if (!q) {
-      q = { keys: [], items: [], head: 0 };
+      q = { keys: [], items: [], head: 0, len: 0 };
       this.queues[core] = q;
       this.active.push(core);
     }
@@ -50,8 +54,15 @@ export class TimelineMerge<T> {
     const w = this.wm[core];
     if (w !== undefined && key < w) key = w;
     this.wm[core] = key;
-    q.keys.push(key);
-    q.items.push(item);
+    const i = q.len;
+    if (i < q.items.length) {
+      q.keys[i] = key;
+      q.items[i] = item;
+    } else {
+      q.keys.push(key);
+      q.items.push(item);
+    }
+    q.len = i + 1;
     this.queued++;
   }
 
@@ -77,7 +88,7 @@ export class TimelineMerge<T> {
       for (let i = 0; i < act.length; i++) {
         const c = act[i];
         const q = this.queues[c]!;
-        if (q.head < q.items.length) {
+        if (q.head < q.len) {
           const k = q.keys[q.head];
           if (m < 0 || k < mk || (k === mk && c < m)) {
             m = c;
@@ -91,7 +102,7 @@ export class TimelineMerge<T> {
           const c = act[i];
           if (c === m) continue;
           const q = this.queues[c]!;
-          if (q.head < q.items.length) continue;
+          if (q.head < q.len) continue;
           const w = this.wm[c];
           if (w === undefined) {
             safe = false;
@@ -109,16 +120,23 @@ export class TimelineMerge<T> {
 
   private take(core: number): void {
     const q = this.queues[core]!;
-    const item = q.items[q.head];
+    const item = q.items[q.head] as T;
+    q.items[q.head] = undefined; // released records must not stay reachable from here
     q.head++;
     this.queued--;
-    if (q.head === q.items.length) {
-      q.items.length = 0;
-      q.keys.length = 0;
+    if (q.head === q.len) {
       q.head = 0;
-    } else if (q.head >= 4096 && q.head * 2 >= q.items.length) {
-      q.items.splice(0, q.head);
-      q.keys.splice(0, q.head);
+      q.len = 0;
+      if (q.items.length > 4096) {
+        // a burst grew it: give the memory back
+        q.items.length = 0;
+        q.keys.length = 0;
+      }
+    } else if (q.head >= 4096 && q.head * 2 >= q.len) {
+      q.items.copyWithin(0, q.head, q.len);
+      q.keys.copyWithin(0, q.head, q.len);
+      q.len -= q.head;
+      q.items.fill(undefined, q.len);
       q.head = 0;
     }
     this.emit(item);
@@ -131,7 +149,7 @@ export class TimelineMerge<T> {
       let mk = 0n;
       for (const c of this.active) {
         const q = this.queues[c]!;
-        if (q.head < q.items.length) {
+        if (q.head < q.len) {
           const k = q.keys[q.head];
           if (m < 0 || k < mk || (k === mk && c < m)) {
             m = c;

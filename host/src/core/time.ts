@@ -36,7 +36,8 @@ export class PacketClock {
         // The double quotient can round up across an integer; correct it exactly.
         if (f * this.hz > x) f--;
         else if ((f + 1) * this.hz <= x) f++;
-        return this.q + BigInt(f);
+        // uint32 -> BigInt is V8's fast conversion; f (ns into the packet) nearly always fits
+        return this.q + (f <= 0xffff_ffff ? BigInt(f >>> 0) : BigInt(f));
       }
     }
     return ((this.base + BigInt(off)) * NS) / this.hzBig;

@@ -58,7 +58,7 @@ export class Cursor {
   u64(what = 'u64'): bigint {
     const lo = this.u32(what);
     const hi = this.u32(what);
-    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+    return hi === 0 ? BigInt(lo >>> 0) : (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
   }
 
   bytes(n: number, what = 'bytes'): Uint8Array {
