@@ -8,9 +8,26 @@ export const DEFAULT_BAUD = 115200;
 
 export type SerialPort = SerialPortStream;
 
+/** How long a busy port is retried before it is reported busy. A pty's lock can outlive the
+ * process that held it for a moment (a previous capture still closing); a real owner keeps it. */
+const BUSY_RETRY_MS = 1500;
+
 /** Opens a port, exclusively (the binding takes a lock), in raw mode. Errors are turned into
  * one sentence naming the port: missing, busy, or not permitted. */
-export function openSerialPort(path: string, baudRate = DEFAULT_BAUD): Promise<SerialPort> {
+export async function openSerialPort(path: string, baudRate = DEFAULT_BAUD): Promise<SerialPort> {
+  const deadline = Date.now() + BUSY_RETRY_MS;
+  for (;;) {
+    try {
+      return await openOnce(path, baudRate);
+    } catch (err) {
+      const busy = /is busy/.test((err as Error).message);
+      if (!busy || Date.now() >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function openOnce(path: string, baudRate: number): Promise<SerialPort> {
   return new Promise((resolve, reject) => {
     if (!existsSync(path)) {
       reject(new Error(`serial port ${path} not found`));
