@@ -20,7 +20,7 @@ const EVENTS = Number(process.env.TPBENCH_EVENTS ?? 10_000_000);
 const EXPORT_EVENTS = Number(process.env.TPBENCH_EXPORT_EVENTS ?? EVENTS);
 const RUNS = Math.max(1, Number(process.env.TPBENCH_RUNS ?? 3));
 const LIVE_S = Number(process.env.TPBENCH_LIVE_S ?? 10);
-const ONLY = new Set((process.env.TPBENCH_ONLY ?? 'target,live,host').split(','));
+const ONLY = new Set((process.env.TPBENCH_ONLY ?? 'target,live,host,faults').split(','));
 const T0 = Date.now();
 const work = mkdtempSync(join(os.tmpdir(), 'tpbench-'));
 
@@ -650,6 +650,13 @@ function markdown(r) {
   const missing = BOARDS.filter((b) => r.target?.boards?.[b]?.missing);
   if (missing.length) L.push(`**Boards missing from this tree:** ${missing.join(', ')}; their columns are empty.`, '');
   L.push('## Reproduce', '', '```', `npm run bench            # this run: ${fmt(r.elapsedS / 60, 1)} min on the machine above (budget: 10 min)`, 'TPBENCH_EVENTS=2000000 TPBENCH_RUNS=1 npm run bench   # quicker, smaller trace', '```', '');
+  if (r.faultsTable) {
+    L.push('## 7. Link faults: frames lost and resynchronisation', '',
+      'Method: `test/faults/sweep.test.ts` takes real QEMU UART streams (e2e_clean, 100 000 events, and e2e_overload), applies a seeded fault model (drop, flip, insert, burst of 1–64 noise bytes) at each rate, decodes in random chunks, and checks every result against an oracle computed from the clean stream and the fault list: no invented event, exactly the intact packets decoded, `link_lost` exact, the identity exact. Resync bytes = clean-stream bytes from a fault to the first frame it did not break.', '',
+      r.faultsTable.trim(), '');
+  } else if (r.faults?.error) {
+    L.push('## 7. Link faults', '', `The sweep failed: ${r.faults.error}`, '');
+  }
   return L.join('\n');
 }
 
@@ -722,6 +729,18 @@ async function main() {
       results.host = null;
       results.hostError = e.message;
       log(`host: ${e.message}`);
+    }
+  }
+  if (ONLY.has('faults')) {
+    // The link-fault sweep (issue 3 §3) is a test: it asserts the oracle and writes its
+    // figures to test-artifacts/faults.{json,md}, which this report carries.
+    log('link fault sweep (test/faults/sweep.test.ts)');
+    try {
+      execFileSync('npx', ['vitest', 'run', 'test/faults/sweep.test.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+      results.faults = JSON.parse(readFileSync(join(ROOT, 'test-artifacts', 'faults.json'), 'utf8'));
+      results.faultsTable = readFileSync(join(ROOT, 'test-artifacts', 'faults.md'), 'utf8');
+    } catch (e) {
+      results.faults = { error: e.message };
     }
   }
   results.elapsedS = (Date.now() - T0) / 1000;

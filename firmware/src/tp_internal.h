@@ -150,6 +150,8 @@ int tp_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx, stru
  * writers through it). Compiled in only with TP_TESTPOINTS. */
 #ifdef TP_TESTPOINTS
 extern void (*volatile tp_test_hook)(void);
+/* Counts the turns of waits for an eviction in flight on another core (test_xcore.c). */
+extern volatile uint32_t tp_test_evict_waits;
 #endif
 
 /* ---- wire encoding (tp_wire.c) ---- */

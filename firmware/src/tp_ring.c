@@ -87,13 +87,16 @@ volatile uint32_t tp_ovf_count;
 
 #ifdef TP_TESTPOINTS
 void (*volatile tp_test_hook)(void);
+volatile uint32_t tp_test_evict_waits;
 #define TESTPOINT()                   \
 	do {                          \
 		if (tp_test_hook)     \
 			tp_test_hook(); \
 	} while (0)
+#define EVICT_WAIT() ((void)tp_test_evict_waits++)
 #else
 #define TESTPOINT() ((void)0)
+#define EVICT_WAIT() ((void)0)
 #endif
 
 #if TP_BOARD_CORES == 1
@@ -512,14 +515,23 @@ struct tp_pkt *tp_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t *ove
 	uint32_t want = TP_TAG(seq) | TP_ST_READY;
 	struct tp_pkt *got = NULL;
 	uint32_t key = tp_port_irq_save();
-	if (p->state == want && p->pending == 0 &&
-	    tp_port_cas(&p->state, want, TP_TAG(seq) | TP_ST_SENDING) == want) {
+	int no_writers = 0;
+	if (p->state == want) {
+		/* State, then pending: a writer on another core raised pending before its close
+		 * published READY. Without the barrier the pending load could be satisfied ahead
+		 * of the state load, read the count from before that writer, and claim a packet
+		 * with a record half written. */
+		PUBLISH();
+		no_writers = p->pending == 0;
+	}
+	if (no_writers && tp_port_cas(&p->state, want, TP_TAG(seq) | TP_ST_SENDING) == want) {
 		/* Masked on this core, so no eviction on this core runs between the claim and the
 		 * sample. An eviction on the channel's own core (another core than this one) may
 		 * be between its CAS and its count: wait for it, a few instructions. Later
 		 * evictions take newer packets and do not belong in this sample. */
 		PUBLISH();
 		while (tp_chan[core].evicting) {
+			EVICT_WAIT();
 		}
 		PUBLISH();
 		*overwritten = tp_chan[core].overwritten;
@@ -564,6 +576,7 @@ int tp_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx, stru
 	 * before send_seq, so no packet at or after send_seq is evicted yet: overwritten counts
 	 * exactly the packets before it (once an eviction in flight on another core is done). */
 	while (ch->evicting) {
+		EVICT_WAIT();
 	}
 	PUBLISH();
 	out->overwritten = ch->overwritten;
