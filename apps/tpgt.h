@@ -42,7 +42,7 @@ static inline void tpgt_report_core(const struct tp_config *cfg, unsigned core, 
  * acknowledges the FINAL statuses with CMD_STOP (which clears tp_started(); `tracepipe run`
  * sends it), or TPGT_ACK_WAIT_TICKS when no host answers (a `-serial file:` run).
  */
-#define TPGT_ACK_WAIT_TICKS (2ull * TP_BOARD_TIMER_HZ)
+#define TPGT_ACK_WAIT_TICKS (5ull * TP_BOARD_TIMER_HZ)
 
 static inline void tpgt_wait_host_ack(void)
 {

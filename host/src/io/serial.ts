@@ -10,7 +10,7 @@ export type SerialPort = SerialPortStream;
 
 /** How long a busy port is retried before it is reported busy. A pty's lock can outlive the
  * process that held it for a moment (a previous capture still closing); a real owner keeps it. */
-const BUSY_RETRY_MS = 1500;
+const BUSY_RETRY_MS = 3000;
 
 /** Opens a port, exclusively (the binding takes a lock), in raw mode. Errors are turned into
  * one sentence naming the port: missing, busy, or not permitted. */
