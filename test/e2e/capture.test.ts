@@ -89,9 +89,11 @@ describe('capture --port', () => {
     symlinkSync(first.ptyPath, link);
     const capture = cli(['capture', '--port', link, '--reconnect', '-o', out, '--duration', '8'], { timeoutMs: 60_000 });
     await sleep(1500);
-    // the target dies mid-stream (the pty goes away with it)
-    await first.stop(200);
+    // the target dies mid-stream (the pty goes away with it). The link goes first: once QEMU
+    // is gone its /dev/pts number is free, and a QEMU started by a test in another worker may
+    // get it; a capture reconnecting through a stale link would attach to that target.
     rmSync(link, { force: true });
+    await first.stop(200);
     await sleep(1000);
     // a new target (a reset: new session) appears on the same path
     const second = await qemu('e2e_overload');
