@@ -5,8 +5,12 @@ export default defineConfig({
     include: ['host/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // QEMU end-to-end tests each take a core; keep the 2-core machine responsive.
-    maxWorkers: 2,
+    // One test file at a time. The end-to-end files start QEMUs on ptys; run side by side, a
+    // pty number freed by one file's QEMU can be handed to another file's QEMU while a capture
+    // of the first still holds or reopens the path, and the two tests then talk to each
+    // other's targets. Serial files also keep timing-sensitive handshakes off a loaded CPU.
+    fileParallelism: false,
+    maxWorkers: 1,
     reporters: ['default'],
   },
 });
