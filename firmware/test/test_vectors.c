@@ -3,8 +3,9 @@
  * test_vectors.c - the shared protocol vectors (protocol/vectors, format in its README).
  * Every C-encodable valid vector is encoded from its .in.txt with the firmware's encoder
  * functions and must equal the .bin byte for byte; the reference decoder must read every
- * valid .bin without a bad frame; and every .bin, valid or invalid, is fed to the command
- * parser, which must survive it (ASan/UBSan watch).
+ * valid .bin without a bad frame; every .bin, valid or invalid, is fed to the command
+ * parser, which must survive it (ASan/UBSan watch) and start nothing from an invalid one; and
+ * the reference decoder must refuse an invalid vector's broken frames.
  * Run from the repository root (make does), or pass the vectors directory as argv[1].
  */
 #define _POSIX_C_SOURCE 200809L
@@ -250,7 +251,23 @@ static int encode_vector(const char *text, struct enc *e)
 	return ok;
 }
 
-static unsigned n_encoded, n_not_encodable, n_bins;
+static unsigned n_encoded, n_not_encodable, n_bins, n_c_encodable;
+
+/* Occurrences of a literal in a file (the vectors' .json are written one field per line). */
+static unsigned count_in_file(const char *path, const char *needle)
+{
+	size_t len = 0;
+	uint8_t *b = read_file(path, &len);
+	if (b == NULL)
+		return 0;
+	b = realloc(b, len + 1);
+	b[len] = 0;
+	unsigned n = 0;
+	for (const char *p = (const char *)b; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	free(b);
+	return n;
+}
 
 static void run_dir(const char *sub, int valid)
 {
@@ -265,9 +282,12 @@ static void run_dir(const char *sub, int valid)
 			continue;
 		char name[256];
 		snprintf(name, sizeof name, "%.*s", (int)(nl - 4), de->d_name);
-		char binp[800], inp[800];
+		char binp[800], inp[800], jsonp[800];
 		snprintf(binp, sizeof binp, "%s/%s.bin", path, name);
 		snprintf(inp, sizeof inp, "%s/%s.in.txt", path, name);
+		snprintf(jsonp, sizeof jsonp, "%s/%s.json", path, name);
+		if (valid)
+			n_c_encodable += count_in_file(jsonp, "\"c_encodable\": true");
 		size_t blen = 0, ilen = 0;
 		uint8_t *bin = read_file(binp, &blen);
 		uint8_t *in = read_file(inp, &ilen);
@@ -282,6 +302,31 @@ static void run_dir(const char *sub, int valid)
 			for (size_t i = 0; i < blen; i++)
 				tp_rx_byte(bin[i]);
 			tp_rx_byte(0);
+			/* No vector holds a well-formed CMD_START; command_body holds one with a body,
+			 * which a target MUST ignore (SPEC §8). */
+			if (!valid)
+				CHECK_EQ(tp_started(), 0);
+		}
+		if (!valid && bin != NULL) {
+			/* The reference decoder checks framing exactly and message contents only in part:
+			 * every frame the vector breaks at the framing level (COBS, length, CRC, a cut) it
+			 * must refuse, and it must refuse no more frames than the host refuses. */
+			struct dec_stream s;
+			dec_stream(bin, blen, &s);
+			static const char *const framing[] = { "cobs_error", "frame_short", "frame_too_long",
+							       "crc_mismatch", "truncated" };
+			unsigned lo = 0;
+			char pat[64];
+			for (unsigned k = 0; k < sizeof framing / sizeof framing[0]; k++) {
+				snprintf(pat, sizeof pat, "\"code\": \"%s\"", framing[k]);
+				lo += count_in_file(jsonp, pat);
+			}
+			unsigned hi = count_in_file(jsonp, "\"level\": \"error\"") +
+				      count_in_file(jsonp, "\"code\": \"truncated\"");
+			if (s.n_bad < lo || s.n_bad > hi)
+				fprintf(stderr, "%s: %zu bad frame(s), the vector expects %u..%u\n", name, s.n_bad, lo, hi);
+			CHECK(s.n_bad >= lo && s.n_bad <= hi);
+			dec_free(&s);
 		}
 		if (valid && bin != NULL && in != NULL) {
 			struct dec_stream s;
@@ -320,7 +365,8 @@ static void valid_vectors(void)
 {
 	run_dir("valid", 1);
 	/* The vectors are part of the repository: their absence is a failure, not a skip. */
-	CHECK(n_encoded >= 10);
+	CHECK(n_c_encodable > 0);
+	CHECK_EQ(n_encoded, n_c_encodable);
 }
 
 static void invalid_vectors(void)

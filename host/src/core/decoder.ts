@@ -35,6 +35,7 @@ import {
 } from './messages.js';
 import { PacketClock } from './time.js';
 import {
+  type Contradiction,
   type CoreStats,
   type LossCause,
   type Notice,
@@ -57,6 +58,8 @@ export interface DecoderOptions {
 }
 
 const TWO31 = 0x8000_0000;
+const TWO64 = 1n << 64n;
+const PACKET_BASE: Base = { seq: 0, eventsEnd: 0, dropped: 0, overwritten: 0, tsBegin: 0n, tsEnd: 0n };
 const RECENT = 16;
 
 interface Base {
@@ -71,7 +74,15 @@ interface Base {
 
 interface Book {
   core: number;
+  /** the counters the books start from: the header's origin, or the first packet (late attach) */
+  base: Base | null;
+  /** the last counters the target sent: the last accepted packet's end, or a FINAL status */
   P: Base | null;
+  closed: boolean;
+  provenNs: bigint | null;
+  /** the latest non-final status: what the target counted beyond P while the books were open */
+  tail: { committed: number; dropped: number } | null;
+  contradictions: Contradiction[];
   decoded: number;
   dropped: number;
   overwritten: number;
@@ -120,7 +131,11 @@ export const NOTICE_LEVEL: Record<NoticeCode, Notice['level']> = {
   counter_mismatch: 'warning',
   late_attach: 'info',
   command: 'info',
+  header_assumed: 'warning',
 };
+
+/** Contradictions kept per core; more only make the notice stream longer. */
+const MAX_CONTRADICTIONS = 64;
 
 export class TraceDecoder {
   private readonly splitter: FrameSplitter;
@@ -133,6 +148,8 @@ export class TraceDecoder {
   private held: Held[] = [];
   private heldDropped = { frames: 0, events: 0, offset: -1 };
   private latest: StreamHeader | null = null;
+  /** why the last HEADER was refused, for the no_header notice (a refused header is the usual cause) */
+  private lastRefusal = '';
   private ended = false;
   private readonly evs: TraceEvent[] = [];
   private readonly offs: (number | bigint)[] = [];
@@ -207,16 +224,35 @@ export class TraceDecoder {
         const dropped = b?.dropped ?? 0;
         const overwritten = b?.overwritten ?? 0;
         const link_lost = b?.link_lost ?? 0;
+        // generated comes from the target's counters alone; the losses from the windows and the
+        // events from the parser, so a bug or a lying target shows as an identity that fails.
+        const P = b?.P ?? null;
+        const B = b?.base ?? null;
+        const generated = P && B ? ((P.eventsEnd - B.eventsEnd) >>> 0) + ((P.dropped - B.dropped) >>> 0) : 0;
+        const contradictions = b ? b.contradictions.slice() : [];
+        let tailUnaccounted = 0;
+        const from = P ?? (s.bootOrigin ? this.originBase(s, c) : null);
+        if (b && !b.closed && b.tail && from) {
+          const te = (b.tail.committed - from.eventsEnd) >>> 0;
+          const td = (b.tail.dropped - from.dropped) >>> 0;
+          tailUnaccounted = (te < TWO31 ? te : 0) + (td < TWO31 ? td : 0);
+        }
         out.push({
           session: s.index,
           core: c,
-          generated: decoded + dropped + overwritten + link_lost,
+          generated,
           decoded,
           dropped,
           overwritten,
           link_lost,
           firstNs: b?.firstNs ?? null,
           lastNs: b?.lastNs ?? null,
+          identity: contradictions.length === 0 && generated === decoded + dropped + overwritten + link_lost,
+          closed: b?.closed ?? false,
+          provenSeq: P ? P.seq : null,
+          provenNs: b?.provenNs ?? null,
+          tailUnaccounted,
+          contradictions,
         });
       }
     }
@@ -280,7 +316,8 @@ export class TraceDecoder {
       }
     } catch (e) {
       if (!(e instanceof WireError)) throw e;
-      this.notice(e.code, e.message, start, resume);
+      if (type === MSG_HEADER) this.lastRefusal = `${e.message} [${e.code}]`;
+      this.notice(e.code, type === MSG_HEADER ? `header refused: ${e.message}` : e.message, start, resume);
     }
   }
 
@@ -351,9 +388,10 @@ export class TraceDecoder {
   private reportHeldDropped(): void {
     const d = this.heldDropped;
     if (d.frames === 0) return;
+    const why = this.lastRefusal ? ` (the last header was refused: ${this.lastRefusal})` : '';
     this.notice(
       'no_header',
-      `${d.frames} frame(s) with ${d.events} event(s) came before any usable stream header and were discarded`,
+      `${d.frames} frame(s) with ${d.events} event(s) came before any usable stream header and were discarded${why}`,
       d.offset,
     );
     this.heldDropped = { frames: 0, events: 0, offset: -1 };
@@ -364,7 +402,12 @@ export class TraceDecoder {
     if (!b) {
       b = {
         core,
+        base: null,
         P: null,
+        closed: false,
+        provenNs: null,
+        tail: null,
+        contradictions: [],
         decoded: 0,
         dropped: 0,
         overwritten: 0,
@@ -399,7 +442,7 @@ export class TraceDecoder {
     s: Session,
     b: Book,
     base: Base,
-    q: { eventsBefore: number; dropped: number; overwritten: number },
+    q: { eventsBefore: number; dropped: number; overwritten: number; seq: number; final: boolean },
     from: bigint,
     to: bigint,
     offset: number,
@@ -409,15 +452,21 @@ export class TraceDecoder {
     let dr = (q.dropped - base.dropped) >>> 0;
     const fromNs = ticksNs(s, from);
     const toNs = ticksNs(s, to < from ? from : to);
+    // With no sequence number missing between base and q, no packet lay between them, so no
+    // committed event can be missing either (SPEC §9 step 3).
+    const adjacent = ((q.seq - base.seq) >>> 0) === (q.final ? 0 : 1);
+    let why = '';
+    let kind: Contradiction['kind'] = 'counters_backwards';
     if (gap >= TWO31 || ow >= TWO31 || dr >= TWO31 || ow > gap) {
-      this.notice(
-        'counter_mismatch',
-        `core ${b.core}: cumulative counters went backwards or disagree (events +${gap}, overwritten +${ow}, dropped +${dr}); losses in this window not counted`,
-        offset,
-        undefined,
-        b.core,
-        fromNs,
-      );
+      why = `cumulative counters went backwards or disagree (events +${gap}, overwritten +${ow}, dropped +${dr})`;
+    } else if (adjacent && gap !== 0) {
+      kind = q.final ? 'final_disagrees' : 'count_disagrees';
+      why = q.final
+        ? `FINAL status says committed ${q.eventsBefore}, but the last packet (seq ${base.seq}) ends at event ${base.eventsEnd} and no packet is missing`
+        : `packet seq ${base.seq} ends at event ${base.eventsEnd}, yet the next packet (seq ${q.seq}) says events_before ${q.eventsBefore}`;
+    }
+    if (why) {
+      this.contradiction(b, kind, q.final ? (q.seq + 1) >>> 0 : q.seq, fromNs, why, offset);
       gap = ow = dr = 0;
     }
     const link = gap - ow;
@@ -427,6 +476,19 @@ export class TraceDecoder {
     b.dropped += dr;
     b.overwritten += ow;
     b.link_lost += link;
+  }
+
+  /** Books a contradiction: the core's identity is false, with the point named in a notice. */
+  private contradiction(b: Book, kind: Contradiction['kind'], seq: number, tNs: bigint, why: string, offset: number): void {
+    if (b.contradictions.length < MAX_CONTRADICTIONS) b.contradictions.push({ kind, seq, tNs });
+    this.notice(
+      'counter_mismatch',
+      `core ${b.core}: ${why} at seq ${seq}, t_ns ${tNs}; the identity fails for this core and no loss is counted in this window`,
+      offset,
+      undefined,
+      b.core,
+      tNs,
+    );
   }
 
   private loss(s: Session, b: Book, cause: LossCause, count: number, fromNs: bigint, toNs: bigint): void {
@@ -485,21 +547,30 @@ export class TraceDecoder {
     s.sawData = true;
     s.clock.setBase(head.tsBegin);
     const tsBeginNs = s.clock.ns(0);
+    const q = {
+      eventsBefore: head.eventsBefore,
+      dropped: head.dropped,
+      overwritten: head.overwritten,
+      seq: head.seq,
+      final: false,
+    };
     if (!b.P) {
+      b.base = { ...PACKET_BASE, seq: (head.seq - 1) >>> 0, eventsEnd: head.eventsBefore, dropped: head.dropped, overwritten: head.overwritten };
       if (s.bootOrigin) {
         const base = this.originBase(s, head.core);
         const d = (head.seq - base.seq) >>> 0;
         if (d === 0 || d >= TWO31) {
-          this.notice(
-            'counter_mismatch',
-            `core ${head.core}: first packet seq ${head.seq} is older than the header's origin ${base.seq + 1}; nothing before it is counted`,
-            start,
-            undefined,
-            head.core,
+          this.contradiction(
+            b,
+            'counters_backwards',
+            head.seq,
             tsBeginNs,
+            `first packet seq ${head.seq} is older than the header's origin ${(base.seq + 1) >>> 0}; nothing before it is counted`,
+            start,
           );
         } else {
-          this.account(s, b, base, head, 0n, head.tsBegin, start);
+          b.base = base;
+          this.account(s, b, base, q, 0n, head.tsBegin, start);
         }
       } else {
         this.notice(
@@ -511,7 +582,7 @@ export class TraceDecoder {
         );
       }
     } else {
-      this.account(s, b, b.P, head, b.P.tsEnd, head.tsBegin, start);
+      this.account(s, b, b.P, q, b.P.tsEnd, head.tsBegin, start);
     }
     s.clock.setBase(head.tsBegin);
     this.emitPacket(s, b, head, evs, lastOff, start);
@@ -530,15 +601,19 @@ export class TraceDecoder {
     const dur = head.duration;
     const tsEnd = head.tsBegin + dur;
     const beyond = BigInt(lastOff) > dur;
+    // SPEC §2: timestamps are u64; one that passes 2^64 is not a time the target could have had.
+    const past64 = head.tsBegin + (BigInt(lastOff) > dur ? BigInt(lastOff) : dur) >= TWO64;
     // SPEC §6.2: after an idle gap duration may exceed a wrap; the events may not.
     const longGap = n > 1 && BigInt(lastOff) >= 1n << BigInt(s.header.timerBits);
-    if (beyond || longGap) {
+    if (beyond || longGap || past64) {
       this.notice(
         'time_unproven',
         `core ${head.core} seq ${head.seq}: ` +
           (beyond
             ? `an event lies ${BigInt(lastOff) - dur} tick(s) after the packet end`
-            : `its last event lies ${lastOff} ticks after ts_begin, more than one timer wrap, with ${n} events`) +
+            : longGap
+              ? `its last event lies ${lastOff} ticks after ts_begin, more than one timer wrap, with ${n} events`
+              : 'its end passes 2^64 ticks, beyond any 64-bit timestamp') +
           `; times in [${clock.ns(0)}, ${clock.ns(dur > BigInt(lastOff) ? dur : lastOff)}] ns are not provable`,
         start,
         undefined,
@@ -567,6 +642,8 @@ export class TraceDecoder {
       }
     }
     b.decoded += n;
+    b.closed = false;
+    b.provenNs = ticksNs(s, beyond ? head.tsBegin + BigInt(lastOff) : tsEnd);
     b.P = {
       seq: head.seq,
       eventsEnd: (head.eventsBefore + n) >>> 0,
@@ -610,13 +687,20 @@ export class TraceDecoder {
       overwritten: st.overwritten,
     });
     if (!st.final) {
+      b.tail = { committed: st.committed, dropped: st.dropped };
       // A non-final status is for live display only (SPEC §9 step 5). It must not move the
       // merge watermark: on a multi-core target the drain writes it from another core while
       // this core may hold a reservation timestamped before `ts` that `committed` does not
       // count yet, so "nothing older will come" is not proven by it.
       return;
     }
-    const q = { eventsBefore: st.committed, dropped: st.dropped, overwritten: st.overwritten };
+    const q = {
+      eventsBefore: st.committed,
+      dropped: st.dropped,
+      overwritten: st.overwritten,
+      seq: (st.nextSeq - 1) >>> 0,
+      final: true,
+    };
     const next: Base = {
       seq: (st.nextSeq - 1) >>> 0,
       eventsEnd: st.committed,
@@ -627,7 +711,10 @@ export class TraceDecoder {
     };
     let base = b.P;
     let from = base ? base.tsEnd : 0n;
-    if (!base && s.bootOrigin) base = this.originBase(s, st.core);
+    if (!base && s.bootOrigin) {
+      base = this.originBase(s, st.core);
+      b.base = base;
+    }
     if (!base) {
       this.notice(
         'late_attach',
@@ -636,18 +723,21 @@ export class TraceDecoder {
         undefined,
         st.core,
       );
+      b.base = next;
       b.P = next;
+      b.closed = true;
+      b.provenNs = tNs;
       return;
     }
     const d = (next.seq - base.seq) >>> 0;
     if (d >= TWO31 || st.ts < base.tsBegin) {
-      this.notice(
-        'counter_mismatch',
-        `core ${st.core}: FINAL status (next_seq ${st.nextSeq}) is older than the last packet (seq ${base.seq}); not used`,
-        start,
-        undefined,
-        st.core,
+      this.contradiction(
+        b,
+        'final_disagrees',
+        st.nextSeq,
         w ?? tNs,
+        `FINAL status (next_seq ${st.nextSeq}) is older than the last packet (seq ${base.seq}); not used`,
+        start,
       );
       return;
     }
@@ -655,6 +745,8 @@ export class TraceDecoder {
     next.tsBegin = base.tsBegin;
     if (base.tsEnd > next.tsEnd) next.tsEnd = base.tsEnd;
     b.P = next;
+    b.closed = true;
+    b.provenNs = tNs;
     from = next.tsEnd;
     if (this.mergeOn) this.merger.advance(st.core, ticksNs(s, from));
   }

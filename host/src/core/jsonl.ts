@@ -97,8 +97,15 @@ export function recordToJson(rec: TraceRecord): Record<string, unknown> {
 export interface StatsJson {
   cores: Record<string, unknown>[];
   total: { generated: number; decoded: number; dropped: number; overwritten: number; link_lost: number };
-  /** true when generated = decoded + dropped + overwritten + link_lost for every core */
+  /** true when no core's counters contradict each other and generated = decoded + dropped +
+   *  overwritten + link_lost for every core (SPEC §9 step 6) */
   identity: boolean;
+  /** true when every core's books were closed by a FINAL status; false: proven only up to each core's proven point */
+  closed: boolean;
+  /** committed + dropped that non-final statuses counted beyond the proven points (a lower bound) */
+  tail_unaccounted: number;
+  /** identity, closed, and nothing dropped, overwritten or link_lost: what `stats --fail-on-loss` demands */
+  lossless: boolean;
   /** number of target sessions in the input */
   sessions: number;
 }
@@ -107,10 +114,14 @@ export interface StatsJson {
 export function statsToJson(stats: CoreStats[]): StatsJson {
   const total = { generated: 0, decoded: 0, dropped: 0, overwritten: 0, link_lost: 0 };
   let identity = true;
+  let closed = true;
+  let tail = 0;
   const sessions = new Set<number>();
   const cores = stats.map((c) => {
     sessions.add(c.session);
-    if (c.generated !== c.decoded + c.dropped + c.overwritten + c.link_lost) identity = false;
+    if (!c.identity) identity = false;
+    if (!c.closed) closed = false;
+    tail += c.tailUnaccounted;
     total.generated += c.generated;
     total.decoded += c.decoded;
     total.dropped += c.dropped;
@@ -126,7 +137,14 @@ export function statsToJson(stats: CoreStats[]): StatsJson {
     o.link_lost = c.link_lost;
     o.first_ns = c.firstNs === null ? null : c.firstNs.toString();
     o.last_ns = c.lastNs === null ? null : c.lastNs.toString();
+    o.identity = c.identity;
+    o.closed = c.closed;
+    o.proven_seq = c.provenSeq;
+    o.proven_t_ns = c.provenNs === null ? null : c.provenNs.toString();
+    o.tail_unaccounted = c.tailUnaccounted;
+    o.contradictions = c.contradictions.map((x) => ({ kind: x.kind, seq: x.seq, t_ns: x.tNs.toString() }));
     return o;
   });
-  return { cores, total, identity, sessions: sessions.size };
+  const lossless = identity && closed && tail === 0 && total.dropped + total.overwritten + total.link_lost === 0;
+  return { cores, total, identity, closed, tail_unaccounted: tail, lossless, sessions: sessions.size };
 }

@@ -97,7 +97,9 @@ export type NoticeCode =
   /** cumulative counters of a core went backwards or disagree; that window's losses are not counted */
   | 'counter_mismatch'
   /** a host-to-target command frame (SPEC §8) seen in the input; informational */
-  | 'command';
+  | 'command'
+  /** no valid HEADER came: the stream is decoded with a header built from the ELF and board (SPEC §9.9) */
+  | 'header_assumed';
 
 export interface Notice {
   type: 'notice';
@@ -134,10 +136,22 @@ export interface StatusRecord {
 
 export type TraceRecord = TraceEvent | LossRecord | Notice | HeaderRecord | StatusRecord;
 
+/** A point where the target's counters contradict each other or what arrived (SPEC §9 step 6). */
+export interface Contradiction {
+  /** counters_backwards: a cumulative counter fell, or overwritten rose by more than the event gap;
+   *  count_disagrees: no packet is missing, yet events_before is not the previous packet's end;
+   *  final_disagrees: a FINAL status that is older than, or does not add up with, what arrived */
+  kind: 'counters_backwards' | 'count_disagrees' | 'final_disagrees';
+  /** seq of the packet (or next_seq of the status) where it was found */
+  seq: number;
+  tNs: bigint;
+}
+
 /** Per-core accounting (SPEC §9 step 6). */
 export interface CoreStats {
   session: number;
   core: number;
+  /** from the target's counters alone: committed + dropped between the baseline and the last proven point */
   generated: number;
   decoded: number;
   dropped: number;
@@ -146,4 +160,14 @@ export interface CoreStats {
   /** time of first and last decoded event, ns; null when none */
   firstNs: bigint | null;
   lastNs: bigint | null;
+  /** no contradiction, and generated = decoded + dropped + overwritten + link_lost */
+  identity: boolean;
+  /** a FINAL status came after the core's last packet: the books are closed */
+  closed: boolean;
+  /** the last counters the target sent (the identity is proven up to there); null without any */
+  provenSeq: number | null;
+  provenNs: bigint | null;
+  /** committed + dropped that a later non-final status counted beyond the proven point */
+  tailUnaccounted: number;
+  contradictions: Contradiction[];
 }

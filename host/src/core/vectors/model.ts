@@ -8,7 +8,7 @@
 import { NOTICE_LEVEL } from '../decoder.js';
 import type { HeaderSpec, PacketSpec, StatusSpec } from '../encode.js';
 import { TimelineMerge } from '../merge.js';
-import type { CoreStats, LossCause, NoticeCode, StreamHeader, TraceRecord } from '../types.js';
+import type { Contradiction, CoreStats, LossCause, NoticeCode, StreamHeader, TraceRecord } from '../types.js';
 import { EVENT_KINDS } from '../types.js';
 import type { BuiltVector, Directive, VectorSource } from './spec.js';
 
@@ -25,7 +25,13 @@ interface Prev {
 }
 
 interface CoreState {
+  /** counters at the start of the books (origin, or the first packet on a late attach) */
+  first: { events: number; dropped: number } | null;
   prev: Prev | null;
+  closed: boolean;
+  provenNs: bigint | null;
+  lastStatus: { committed: number; dropped: number } | null;
+  contradictions: Contradiction[];
   decoded: number;
   dropped: number;
   overwritten: number;
@@ -99,7 +105,7 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
   const coreState = (s: Sess, c: number): CoreState => {
     let st = s.cores.get(c);
     if (!st) {
-      st = { prev: null, decoded: 0, dropped: 0, overwritten: 0, link_lost: 0, firstNs: null, lastNs: null, seen: [] };
+      st = { first: null, prev: null, closed: false, provenNs: null, lastStatus: null, contradictions: [], decoded: 0, dropped: 0, overwritten: 0, link_lost: 0, firstNs: null, lastNs: null, seen: [] };
       s.cores.set(c, st);
     }
     return st;
@@ -119,14 +125,23 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
   };
 
   // SPEC §9 step 3: losses between prev and the counters of a newer packet or FINAL status.
-  const books = (s: Sess, c: number, st: CoreState, p: Prev, q: { eventsBefore: number; dropped: number; overwritten: number }, from: bigint, to: bigint, offset: number): void => {
+  const contradiction = (c: number, st: CoreState, kind: Contradiction['kind'], seq: number, tNs: bigint, offset: number): void => {
+    st.contradictions.push({ kind, seq, tNs });
+    merge.push(c, tNs, notice('counter_mismatch', offset, undefined, c));
+  };
+  // q.seq: the packet's seq, or for a FINAL status next_seq (no packet of its own).
+  const books = (s: Sess, c: number, st: CoreState, p: Prev, q: { eventsBefore: number; dropped: number; overwritten: number; seq: number }, final: boolean, from: bigint, to: bigint, offset: number): void => {
     let gap = mod32(q.eventsBefore - p.eventsEnd);
     let ow = mod32(q.overwritten - p.overwritten);
     let dr = mod32(q.dropped - p.dropped);
     const fromNs = ns(s, from);
     const toNs = ns(s, to < from ? from : to);
+    const noneMissing = mod32(q.seq - p.seq) === 1;
     if (gap >= HALF || ow >= HALF || dr >= HALF || ow > gap) {
-      merge.push(c, fromNs, notice('counter_mismatch', offset, undefined, c));
+      contradiction(c, st, 'counters_backwards', q.seq, fromNs, offset);
+      gap = ow = dr = 0;
+    } else if (noneMissing && gap > 0) {
+      contradiction(c, st, final ? 'final_disagrees' : 'count_disagrees', q.seq, fromNs, offset);
       gap = ow = dr = 0;
     }
     const losses: [LossCause, number][] = [
@@ -164,22 +179,27 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
     }
     s.sawData = true;
     if (!st.prev) {
+      st.first = { events: p.eventsBefore, dropped: p.dropped };
       if (s.bootOrigin) {
         const o = originPrev(s, p.core);
         const d = mod32(p.seq - o.seq);
-        if (d === 0 || d >= HALF) merge.push(p.core, ns(s, tsBegin), notice('counter_mismatch', start, undefined, p.core));
-        else books(s, p.core, st, o, p, 0n, tsBegin, start);
+        if (d === 0 || d >= HALF) contradiction(p.core, st, 'counters_backwards', p.seq, ns(s, tsBegin), start);
+        else {
+          st.first = { events: o.eventsEnd, dropped: o.dropped };
+          books(s, p.core, st, o, p, false, 0n, tsBegin, start);
+        }
       } else {
         immediate(notice('late_attach', start, undefined, p.core));
       }
     } else {
-      books(s, p.core, st, st.prev, p, st.prev.tsEnd, tsBegin, start);
+      books(s, p.core, st, st.prev, p, false, st.prev.tsEnd, tsBegin, start);
     }
     const tsEnd = BigInt(p.tsEnd);
     const times = p.events.map((e) => BigInt(e.t));
     const last = times.length > 0 ? times[times.length - 1] : tsBegin;
     const beyond = times.some((t) => t > tsEnd);
-    if (beyond || (times.length > 1 && last - tsBegin >= 1n << BigInt(s.h.timerBits))) {
+    const past64 = (last > tsEnd ? last : tsEnd) >= 1n << 64n;
+    if (beyond || past64 || (times.length > 1 && last - tsBegin >= 1n << BigInt(s.h.timerBits))) {
       merge.push(p.core, ns(s, tsBegin), notice('time_unproven', start, undefined, p.core));
     }
     p.events.forEach((e, i) => {
@@ -202,6 +222,8 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
     });
     st.decoded += p.events.length;
     const endTicks = last > tsEnd ? last : tsEnd;
+    st.closed = false;
+    st.provenNs = ns(s, endTicks);
     st.prev = {
       seq: p.seq,
       eventsEnd: mod32(p.eventsBefore + p.events.length),
@@ -239,26 +261,35 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
       overwritten: x.overwritten,
     });
     if (!x.final) {
+      st.lastStatus = { committed: x.committed, dropped: x.dropped };
       if (st.prev && st.prev.eventsEnd === x.committed) merge.advance(x.core, tNs);
       return;
     }
     const next: Prev = { seq: mod32(x.nextSeq - 1), eventsEnd: x.committed, dropped: x.dropped, overwritten: x.overwritten, tsBegin: ts, tsEnd: ts };
     let p = st.prev;
     const from = p ? p.tsEnd : 0n;
-    if (!p && s.bootOrigin) p = originPrev(s, x.core);
+    if (!p && s.bootOrigin) {
+      p = originPrev(s, x.core);
+      st.first = { events: p.eventsEnd, dropped: p.dropped };
+    }
     if (!p) {
       immediate(notice('late_attach', start, undefined, x.core));
+      st.first = { events: x.committed, dropped: x.dropped };
       st.prev = next;
+      st.closed = true;
+      st.provenNs = tNs;
       return;
     }
     if (mod32(next.seq - p.seq) >= HALF || ts < p.tsBegin) {
-      merge.push(x.core, key, notice('counter_mismatch', start, undefined, x.core));
+      contradiction(x.core, st, 'final_disagrees', x.nextSeq, key, start);
       return;
     }
-    books(s, x.core, st, p, { eventsBefore: x.committed, dropped: x.dropped, overwritten: x.overwritten }, from, ts, start);
+    books(s, x.core, st, p, { eventsBefore: x.committed, dropped: x.dropped, overwritten: x.overwritten, seq: x.nextSeq }, true, from, ts, start);
     next.tsBegin = p.tsBegin;
     if (p.tsEnd > next.tsEnd) next.tsEnd = p.tsEnd;
     st.prev = next;
+    st.closed = true;
+    st.provenNs = tNs;
     merge.advance(x.core, ns(s, next.tsEnd));
   };
 
@@ -336,16 +367,33 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
       const dropped = st?.dropped ?? 0;
       const overwritten = st?.overwritten ?? 0;
       const link_lost = st?.link_lost ?? 0;
+      // What the target says it generated: its end counters minus its start counters.
+      const generated =
+        st?.first && st.prev ? mod32(st.prev.eventsEnd - st.first.events) + mod32(st.prev.dropped - st.first.dropped) : 0;
+      let tail = 0;
+      const ref = st?.prev ?? (s.bootOrigin ? originPrev(s, c) : null);
+      if (st && !st.closed && st.lastStatus && ref) {
+        const te = mod32(st.lastStatus.committed - ref.eventsEnd);
+        const td = mod32(st.lastStatus.dropped - ref.dropped);
+        tail = (te < HALF ? te : 0) + (td < HALF ? td : 0);
+      }
+      const contradictions = st?.contradictions ?? [];
       stats.push({
         session: s.index,
         core: c,
-        generated: decoded + dropped + overwritten + link_lost,
+        generated,
         decoded,
         dropped,
         overwritten,
         link_lost,
         firstNs: st?.firstNs ?? null,
         lastNs: st?.lastNs ?? null,
+        identity: contradictions.length === 0 && generated === decoded + dropped + overwritten + link_lost,
+        closed: st?.closed ?? false,
+        provenSeq: st?.prev ? st.prev.seq : null,
+        provenNs: st?.provenNs ?? null,
+        tailUnaccounted: tail,
+        contradictions,
       });
     }
   }
