@@ -21,9 +21,55 @@ export function totals(stats: CoreStats[]): StatsTotals {
   return t;
 }
 
-/** generated = decoded + dropped + overwritten + link_lost, for every core of every session. */
+/** No contradiction and generated = decoded + dropped + overwritten + link_lost, for every core of every session. */
 export function identityHolds(stats: CoreStats[]): boolean {
-  return stats.every((s) => s.generated === s.decoded + s.dropped + s.overwritten + s.link_lost);
+  return stats.every((s) => s.identity);
+}
+
+/** The identity lines of the table: holds (books closed), proven up to a point, or violated where. */
+export function identityLines(stats: CoreStats[]): string[] {
+  const multi = new Set(stats.map((s) => s.session)).size > 1;
+  const who = (s: CoreStats) => (multi ? `session ${s.session} core ${s.core}` : `core ${s.core}`);
+  const bad = stats.filter((s) => !s.identity);
+  if (bad.length > 0) {
+    const lines = ['identity: VIOLATED (the target\'s counters contradict each other or what arrived):'];
+    for (const s of bad) {
+      if (s.contradictions.length === 0) {
+        lines.push(`  ${who(s)}: generated ${s.generated} != decoded + dropped + overwritten + link_lost ${s.decoded + s.dropped + s.overwritten + s.link_lost}`);
+      }
+      for (const c of s.contradictions.slice(0, 8)) lines.push(`  ${who(s)}: ${c.kind.replace('_', ' ')} at seq ${c.seq}, t_ns ${c.tNs}`);
+      if (s.contradictions.length > 8) lines.push(`  ${who(s)}: ${s.contradictions.length - 8} more`);
+    }
+    return lines;
+  }
+  const open = stats.filter((s) => !s.closed);
+  if (open.length === 0) {
+    return ['identity: generated = decoded + dropped + overwritten + link_lost holds for every core (books closed by FINAL statuses)'];
+  }
+  const lines = [
+    'identity: generated = decoded + dropped + overwritten + link_lost proven only up to the last counters the target sent; books NOT closed (no FINAL status after the last packet):',
+  ];
+  for (const s of open) {
+    const point = s.provenSeq === null ? 'no counters at all' : `up to seq ${s.provenSeq} at t_ns ${s.provenNs}`;
+    const tail = s.tailUnaccounted > 0 ? `, at least ${s.tailUnaccounted} later event(s) unaccounted` : ', tail unknown';
+    lines.push(`  ${who(s)}: ${point}${tail}`);
+  }
+  return lines;
+}
+
+/** What `--fail-on-loss` refuses: any loss, unclosed books, or a failed identity; null when none. */
+export function lossProblem(stats: CoreStats[]): string | null {
+  const t = totals(stats);
+  const why: string[] = [];
+  if (!identityHolds(stats)) why.push('the identity fails');
+  if (t.dropped > 0) why.push(`${t.dropped} dropped`);
+  if (t.overwritten > 0) why.push(`${t.overwritten} overwritten`);
+  if (t.link_lost > 0) why.push(`${t.link_lost} link_lost`);
+  const open = stats.filter((s) => !s.closed).length;
+  if (open > 0) why.push(`books not closed on ${open} core(s)`);
+  const tail = stats.reduce((n, s) => n + s.tailUnaccounted, 0);
+  if (tail > 0) why.push(`${tail} tail event(s) unaccounted`);
+  return why.length > 0 ? why.join(', ') : null;
 }
 
 function pad(cells: string[][]): string[] {
@@ -70,11 +116,7 @@ export function statsTable(stats: CoreStats[]): string[] {
   ];
   rows.push(sessions > 1 ? ['', ...total] : total);
   const lines = pad(rows);
-  lines.push(
-    identityHolds(stats)
-      ? 'identity: generated = decoded + dropped + overwritten + link_lost holds for every core'
-      : 'identity: VIOLATED (generated != decoded + dropped + overwritten + link_lost for some core)',
-  );
+  lines.push(...identityLines(stats));
   if (sessions > 1) lines.push(`${sessions} target sessions (the target reset during the capture)`);
   return lines;
 }
@@ -106,13 +148,31 @@ function duration(ns: number): string {
   return `${(ns / 1e9).toFixed(3)} s`;
 }
 
+/**
+ * A fit whose error bound exceeds 10 ms is flagged unreliable. The bound is the distance from
+ * the line to the best (least delayed) sample of some window; on a healthy link that best
+ * sample waits only for FIFOs, USB frames (1 ms) and a scheduler slice (a few ms on a busy
+ * host). Beyond 10 ms, some window had no sample that was not held up by something else (a
+ * stalled host, a paused process, a link that stopped), so the fitted UTC times are not
+ * trustworthy to better than that and are printed as a rough figure only.
+ */
+export const WALL_CLOCK_RELIABLE_NS = 10_000_000;
+
+export function wallClockReliable(fit: WallClockFit): boolean {
+  return fit.errorNs <= WALL_CLOCK_RELIABLE_NS;
+}
+
 export function wallClockLine(fit: WallClockFit | undefined): string {
   if (!fit) return 'wall clock: none (a raw stream, or too few host receive times to fit)';
   const drift = `${fit.driftPpm >= 0 ? '+' : ''}${fit.driftPpm.toFixed(2)} ppm`;
-  return (
-    `wall clock: t_ns 0 = ${isoUtcNs(fit.originUnixNs)}, drift ${drift}, error bound ${duration(fit.errorNs)} ` +
-    `(${fit.samples - fit.rejected} samples used, ${fit.rejected} rejected)`
-  );
+  const used = `(${fit.samples - fit.rejected} samples used, ${fit.rejected} rejected)`;
+  if (!wallClockReliable(fit)) {
+    return (
+      `wall clock: UNRELIABLE, error bound ${duration(fit.errorNs)} exceeds ${duration(WALL_CLOCK_RELIABLE_NS)} ` +
+      `(host receive times were delayed); rough t_ns 0 = ${isoUtcNs(fit.originUnixNs)}, drift ${drift} ${used}`
+    );
+  }
+  return `wall clock: t_ns 0 = ${isoUtcNs(fit.originUnixNs)}, drift ${drift}, error bound ${duration(fit.errorNs)} ${used}`;
 }
 
 /** `wall_clock` of `stats --json`; null without a fit. */
@@ -126,5 +186,6 @@ export function wallClockJson(fit: WallClockFit | undefined): Record<string, unk
     error_bound_ns: Math.ceil(fit.errorNs),
     samples_used: fit.samples - fit.rejected,
     samples_rejected: fit.rejected,
+    reliable: wallClockReliable(fit),
   };
 }

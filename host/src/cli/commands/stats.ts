@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { statsToJson } from '../../core/jsonl.js';
 import { clockFitOf } from '../../export/wall-clock.js';
-import { statsTable, wallClockJson, wallClockLine } from '../stats-format.js';
+import { lossProblem, statsTable, wallClockJson, wallClockLine } from '../stats-format.js';
+import { CliError } from '../errors.js';
 import { decodeTraceFile } from '../trace-file.js';
 import { NameCounter, openElf } from '../elf-option.js';
 
@@ -12,8 +13,9 @@ export function register(program: Command): void {
     .command('stats')
     .description('per-core event accounting with losses by cause; for a capture also the UTC fit (drift, error bound)')
     .argument('<file>', 'capture file, or a raw byte stream')
-    .option('--json', 'print one JSON object: {cores: [...], total, identity, sessions, wall_clock}')
-    .action(async (file: string, opts: { json?: boolean }) => {
+    .option('--json', 'print one JSON object: {cores: [...], total, identity, closed, lossless, sessions, wall_clock}')
+    .option('--fail-on-loss', 'exit 1 after the report on any loss, unclosed books (no FINAL status) or a failed identity')
+    .action(async (file: string, opts: { json?: boolean; failOnLoss?: boolean }) => {
       const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
       const byName = new NameCounter();
       const result = await decodeTraceFile(file, {
@@ -33,5 +35,7 @@ export function register(program: Command): void {
         process.stdout.write(`${[...statsTable(result.stats), wallClockLine(wallClock)].join('\n')}\n`);
         if (names) process.stdout.write(`${byName.table().join('\n')}\n`);
       }
+      const problem = opts.failOnLoss ? lossProblem(result.stats) : null;
+      if (problem) throw new CliError(`${file}: not lossless (--fail-on-loss): ${problem}`);
     });
 }
