@@ -79,8 +79,16 @@ const traceArb = fc
 
 type Trace = typeof traceArb extends fc.Arbitrary<infer T> ? T : never;
 
+/** A lie the target's counters tell (issue 14 §7): the stream stays well framed. */
+interface Lie {
+  /** index of the packet whose counter lies below the previous packet's, or for a FINAL status its core */
+  at: number;
+  field: 'events_before' | 'dropped_backwards' | 'final_committed';
+  by: number;
+}
+
 /** Encodes a trace; lose(i) drops packet i on the "link". Returns bytes and expected per-core truth. */
-function encodeTrace(t: Trace, lose: (i: number) => boolean = () => false) {
+function encodeTrace(t: Trace, lose: (i: number) => boolean = () => false, lie?: Lie) {
   const w = new StreamWriter();
   const o = t.origin;
   w.header({
@@ -114,7 +122,10 @@ function encodeTrace(t: Trace, lose: (i: number) => boolean = () => false) {
     const end = now + 1n;
     now = end;
     if (!lose(i)) {
-      w.beginPacket(c, seq[c], begin, committed[c], dropped[c], 0);
+      const lies = lie?.at === i;
+      const eb = lies && lie.field === 'events_before' ? (committed[c] + lie.by) >>> 0 : committed[c];
+      const dr = lies && lie.field === 'dropped_backwards' ? (dropped[c] - p.droppedBefore - lie.by) >>> 0 : dropped[c];
+      w.beginPacket(c, seq[c], begin, eb, dr, 0);
       for (const e of evs) w.event(e.kind, e.id, e.t, e.blob ? undefined : e.args, e.blob);
       w.endPacket(end);
       for (const e of evs) truth[c].decoded.push(`${e.t}/${e.kind}/${e.id}/${e.args.join(',')}/${e.blob ? Buffer.from(e.blob).toString('hex') : ''}`);
@@ -125,7 +136,9 @@ function encodeTrace(t: Trace, lose: (i: number) => boolean = () => false) {
     committed[c] = (committed[c] + evs.length) >>> 0;
   });
   for (let c = 0; c < t.cores; c++) {
-    w.status({ core: c, final: true, ts: now + 5n, nextSeq: seq[c], committed: committed[c], dropped: dropped[c], overwritten: 0 });
+    const lies = lie?.field === 'final_committed' && lie.at === c;
+    const com = lies ? (committed[c] + lie.by) >>> 0 : committed[c];
+    w.status({ core: c, final: true, ts: now + 5n, nextSeq: seq[c], committed: com, dropped: dropped[c], overwritten: 0 });
   }
   return { bytes: w.bytes(), truth };
 }
@@ -302,7 +315,9 @@ describe('decoder properties', () => {
         const mutated = run([mutate(orig, muts)]);
         const original = run([orig]);
         checkNothingInvented(truths[si], original.recs, mutated.recs);
-        expect(statsToJson(mutated.stats).identity).toBe(true);
+        // Losing frames leaves sequence gaps, which the books explain; it cannot make intact
+        // counters contradict each other. (The contradictory vectors are false from the start.)
+        if (statsToJson(original.stats).identity) expect(statsToJson(mutated.stats).identity).toBe(true);
       }),
       { numRuns: MUTATION_RUNS },
     );
@@ -377,6 +392,44 @@ describe('decoder properties', () => {
         }
       }),
       { numRuns: 80 },
+    );
+  });
+
+  it('a stream whose counters lie gives identity false, naming the core, in any chunking', () => {
+    const lieArb = fc.record({
+      field: fc.constantFrom('events_before' as const, 'dropped_backwards' as const, 'final_committed' as const),
+      at: fc.nat(30),
+      by: fc.integer({ min: 1, max: 1000 }),
+    });
+    fc.assert(
+      fc.property(traceArb, lieArb, fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 6 }), (t, l, sizes) => {
+        // the lie must fall on a packet that has an earlier packet of its core to contradict
+        // (events_before, dropped), or on a FINAL status of an existing core
+        const lie: Lie = { ...l };
+        let core: number;
+        if (l.field === 'final_committed') {
+          core = l.at % t.cores;
+          lie.at = core;
+        } else {
+          const later = t.packets.map((p, i) => ({ p, i })).filter(({ p, i }) => t.packets.slice(0, i).some((q) => q.core === p.core));
+          fc.pre(later.length > 0);
+          const pick = later[l.at % later.length];
+          lie.at = pick.i;
+          core = pick.p.core;
+        }
+        const { bytes } = encodeTrace(t, () => false, lie);
+        const whole = run([bytes]);
+        const js = statsToJson(whole.stats);
+        expect(js.identity).toBe(false);
+        const bad = whole.stats.filter((s) => !s.identity);
+        expect(bad.map((s) => s.core)).toContain(core);
+        expect(bad.every((s) => s.contradictions.length > 0)).toBe(true);
+        expect(
+          whole.recs.some((r) => r.type === 'notice' && r.code === 'counter_mismatch' && r.core === core && r.message.startsWith(`core ${core}: `)),
+        ).toBe(true);
+        expect(run(chunked(bytes, sizes)).json).toBe(whole.json);
+      }),
+      { numRuns: 150 },
     );
   });
 

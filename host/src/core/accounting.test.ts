@@ -1,0 +1,89 @@
+// Regressions of issue 10 §7-8 and issue 16 §6 for the pure core: a refused header names its
+// reason where the user sees it, a time past 2^64 is not proven, and the core does no I/O.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { TraceDecoder } from './decoder.js';
+import { StreamWriter, headerMessage } from './encode.js';
+import type { Notice, TraceRecord } from './types.js';
+
+const hdr = { cores: 1, mode: 'discard' as const, timerBits: 64, timerHz: 1_000_000, packetSize: 64, packets: 4, ts: 0, session: 1 };
+
+function decode(bytes: Uint8Array): TraceRecord[] {
+  const out: TraceRecord[] = [];
+  const d = new TraceDecoder((r) => out.push(r));
+  d.push(bytes);
+  d.end();
+  return out;
+}
+
+const notices = (recs: TraceRecord[], code: string) => recs.filter((r): r is Notice => r.type === 'notice' && r.code === code);
+
+describe('a refused header names its reason in the no_header notice', () => {
+  const cases: [string, Uint8Array, RegExp][] = [
+    ['version 2', headerMessage({ ...hdr, version: 2 }), /protocol version 2 is not supported \(this host decodes version 1\) \[bad_version\]/],
+    ['timer 0 Hz', headerMessage({ ...hdr, timerHz: 0 }), /header timer_hz is 0 \[malformed\]/],
+    ['0 cores', headerMessage({ ...hdr, cores: 0 }), /header has 0 cores \[malformed\]/],
+    ['mode 7', headerMessage({ ...hdr, mode: 7 }), /header mode 7 is not 0 or 1 \[malformed\]/],
+    ['255-byte build id', headerMessage({ ...hdr, buildId: new Uint8Array(255) }), /build_id_len 255 > 32 \[malformed\]/],
+  ];
+  for (const [what, msg, reason] of cases) {
+    it(what, () => {
+      const w = new StreamWriter().message(msg);
+      w.beginPacket(0, 0, 100, 0, 0, 0).event('mark', 1, 110).endPacket(120);
+      const recs = decode(w.bytes());
+      const nh = notices(recs, 'no_header');
+      expect(nh).toHaveLength(1);
+      expect(nh[0].message).toMatch(/came before any usable stream header and were discarded \(the last header was refused: /);
+      expect(nh[0].message).toMatch(reason);
+    });
+  }
+});
+
+describe('time past 2^64', () => {
+  it('an event whose timestamp passes 2^64 ticks is time_unproven', () => {
+    const w = new StreamWriter().header({ ...hdr, boot: true });
+    const begin = 2n ** 64n - 10n;
+    // dt is a u64 varint, so ts_begin + dt can pass 2^64 on the wire
+    w.beginPacket(0, 0, begin, 0, 0, 0).event('mark', 1, begin + 5n).event('mark', 2, begin + 20n).endPacket(begin + 30n);
+    const recs = decode(w.bytes());
+    const tu = notices(recs, 'time_unproven');
+    expect(tu).toHaveLength(1);
+    expect(tu[0].message).toMatch(/passes 2\^64 ticks/);
+    expect(recs.filter((r) => r.type === 'event')).toHaveLength(2);
+  });
+
+  it('a packet that ends just below 2^64 is not flagged', () => {
+    const w = new StreamWriter().header({ ...hdr, boot: true });
+    const begin = 2n ** 64n - 100n;
+    w.beginPacket(0, 0, begin, 0, 0, 0).event('mark', 1, begin + 5n).endPacket(2n ** 64n - 1n);
+    expect(notices(decode(w.bytes()), 'time_unproven')).toEqual([]);
+  });
+});
+
+describe('host/src/core is pure', () => {
+  it('no file in host/src/core imports node: modules or ../io/', () => {
+    const root = dirname(fileURLToPath(import.meta.url));
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(dir, e.name));
+        else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) files.push(join(dir, e.name));
+      }
+    };
+    walk(root);
+    expect(files.length).toBeGreaterThan(10);
+    const bad: string[] = [];
+    const IMPORT = /\b(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]|\brequire\s*\(\s*['"]([^'"]+)['"]/g;
+    for (const f of files) {
+      for (const m of readFileSync(f, 'utf8').matchAll(IMPORT)) {
+        const spec = m[1] ?? m[2] ?? m[3];
+        const builtin = spec.startsWith('node:') || /^(fs|path|os|child_process|net|tty|stream|url|worker_threads|process)(\/|$)/.test(spec);
+        if (builtin || /(^|\/)io\//.test(spec)) bad.push(`${f.slice(root.length + 1)}: ${spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
