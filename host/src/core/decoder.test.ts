@@ -86,3 +86,39 @@ describe('text and JSON forms', () => {
     expect(recordToJson(ev)).toEqual({ type: 'event', core: 0, t_ns: '120000', kind: 'mark', id: 3, args: [] });
   });
 });
+
+describe('record order (issue 14 §4)', () => {
+  /** The time a record is about: events and statuses at their time, a loss at its window's start, a header at its ts. */
+  const timeOf = (r: TraceRecord, hz: number): bigint | null =>
+    r.type === 'event' || r.type === 'status' ? r.tNs : r.type === 'loss' ? r.fromNs : r.type === 'header' ? (r.header.ts * 1_000_000_000n) / BigInt(hz) : null;
+
+  it('records of every type come out in time order, statuses and headers included', () => {
+    const w = new StreamWriter().header({ ...hdr, boot: true, ts: 50 });
+    w.beginPacket(0, 0, 100, 0, 0, 0).event('mark', 1, 150).endPacket(200);
+    w.beginPacket(1, 0, 100, 0, 0, 0).event('mark', 2, 120).endPacket(130);
+    // core 1 reports at t = 3400 while core 0 still has older data (and a loss) to come
+    w.status({ core: 1, final: false, ts: 3400, nextSeq: 1, committed: 1, dropped: 0, overwritten: 0 });
+    w.header({ ...hdr, ts: 3450 });
+    w.beginPacket(0, 2, 1000, 3, 0, 0).event('mark', 3, 1010).endPacket(1100); // seq 1 (2 events) lost: a loss at 200
+    w.beginPacket(1, 1, 3000, 1, 0, 0).event('mark', 4, 3500).endPacket(3600);
+    w.beginPacket(0, 3, 3700, 4, 0, 0).event('mark', 5, 3800).endPacket(3900);
+    w.status({ core: 0, final: true, ts: 4000, nextSeq: 4, committed: 5, dropped: 0, overwritten: 0 });
+    w.status({ core: 1, final: true, ts: 4000, nextSeq: 2, committed: 2, dropped: 0, overwritten: 0 });
+    const { recs } = decodeAll(w.bytes());
+    const timed = recs.map((r) => ({ r, t: timeOf(r, hdr.timerHz) })).filter((x) => x.t !== null);
+    const types = timed.map((x) => `${x.r.type}@${x.t}`);
+    expect(types).toEqual([
+      'header@50000',
+      'event@120000',
+      'event@150000',
+      'loss@200000',
+      'event@1010000',
+      'status@3400000',
+      'header@3450000',
+      'event@3500000',
+      'event@3800000',
+      'status@4000000',
+      'status@4000000',
+    ]);
+  });
+});

@@ -13,9 +13,11 @@
 //   starts (late attach) with the previous header's parameters until its own header comes.
 // - A BOOT header after any packet or status of the current session, or a header whose
 //   session field differs from the session's, starts a new session.
-// - Loss records sort at the start of their window; a status sorts after the records of
-//   its core already queued. Records without a core (headers, frame errors) are emitted
-//   at once, ahead of records still waiting in the merge.
+// - Order (SPEC §9 step 8): every record with a time is merged by it. Loss records sort at
+//   the start of their window; a non-final status at its time once its core's data reaches
+//   it; a FINAL status at its time, after the losses it books; a header at its ts, ahead of
+//   core records of that time. Records without a time (frame errors, commands, no_header)
+//   go out at once, or right behind a header still waiting in the merge.
 
 import { crc32c } from './crc32c.js';
 import { FrameSplitter, MAX_MESSAGE, type FrameHandler } from './frames.js';
@@ -261,9 +263,9 @@ export class TraceDecoder {
 
   // ---- records ----
 
-  /** Records without a core go out at once, in either mode. */
+  /** Records without a core or time go out at once, or behind a header still waiting in the merge. */
   private out(rec: TraceRecord): void {
-    this.sink(rec);
+    if (!this.mergeOn || !this.merger.pushAfterGlobal(rec)) this.sink(rec);
   }
 
   private queued(core: number, key: bigint, rec: TraceRecord): void {
@@ -347,7 +349,7 @@ export class TraceDecoder {
       s = this.newSession(h, true);
       if (h.boot) this.dropHeld();
       else if (this.heldDropped.frames > 0) this.reportHeldDropped();
-      this.out({ type: 'header', session: s.index, header: h, offset: start });
+      this.timed(s, h, start);
       const held = this.held;
       this.held = [];
       for (const f of held) this.onMessage(f.msg, f.msg.length, f.start, f.resume);
@@ -362,7 +364,14 @@ export class TraceDecoder {
       if (h.timerHz !== s.header.timerHz) s.clock = new PacketClock(h.timerHz);
       s.header = h;
     }
-    this.out({ type: 'header', session: s.index, header: h, offset: start });
+    this.timed(s, h, start);
+  }
+
+  /** A header sorts at its own time, ahead of core records of that time (merge.ts, global items). */
+  private timed(s: Session, h: StreamHeader, start: number): void {
+    const rec: TraceRecord = { type: 'header', session: s.index, header: h, offset: start };
+    if (this.mergeOn) this.merger.pushGlobal(ticksNs(s, h.ts), rec);
+    else this.sink(rec);
   }
 
   private hold(buf: Uint8Array, end: number, start: number, resume: number, events: number): void {
@@ -523,7 +532,7 @@ export class TraceDecoder {
     if (b.P) {
       for (let i = 0; i < b.recentSeq.length; i++) {
         if (b.recentSeq[i] === head.seq && b.recentTs[i] === head.tsBegin) {
-          this.notice('duplicate', `core ${head.core}: packet seq ${head.seq} already decoded`, start, resume, head.core);
+          this.notice('duplicate', `core ${head.core}: packet seq ${head.seq} already decoded`, start, resume, head.core, this.merger.watermark(head.core) ?? 0n);
           return;
         }
       }
@@ -579,6 +588,7 @@ export class TraceDecoder {
           start,
           undefined,
           head.core,
+          tsBeginNs,
         );
       }
     } else {
@@ -674,7 +684,7 @@ export class TraceDecoder {
     s.sawData = true;
     const tNs = ticksNs(s, st.ts);
     const w = this.mergeOn ? this.merger.watermark(st.core) : undefined;
-    this.queued(st.core, w ?? tNs, {
+    const rec: TraceRecord = {
       type: 'status',
       session: s.index,
       core: st.core,
@@ -685,15 +695,25 @@ export class TraceDecoder {
       committed: st.committed,
       dropped: st.dropped,
       overwritten: st.overwritten,
-    });
+    };
     if (!st.final) {
       b.tail = { committed: st.committed, dropped: st.dropped };
+      if (this.mergeOn) this.merger.pushPending(st.core, tNs, rec);
+      else this.sink(rec);
       // A non-final status is for live display only (SPEC §9 step 5). It must not move the
       // merge watermark: on a multi-core target the drain writes it from another core while
       // this core may hold a reservation timestamped before `ts` that `committed` does not
-      // count yet, so "nothing older will come" is not proven by it.
+      // count yet, so "nothing older will come" is not proven by it: it waits aside until the
+      // core's own data reaches its time (merge.ts, pending items).
       return;
     }
+    // A FINAL status sorts at its time, after the losses of the window it closes.
+    this.closeBooks(s, b, st, tNs, w, start);
+    this.queued(st.core, tNs, rec);
+    if (this.mergeOn && b.P) this.merger.advance(st.core, ticksNs(s, b.P.tsEnd));
+  }
+
+  private closeBooks(s: Session, b: Book, st: StatusMsg, tNs: bigint, w: bigint | undefined, start: number): void {
     const q = {
       eventsBefore: st.committed,
       dropped: st.dropped,
@@ -710,7 +730,7 @@ export class TraceDecoder {
       tsEnd: st.ts,
     };
     let base = b.P;
-    let from = base ? base.tsEnd : 0n;
+    const from = base ? base.tsEnd : 0n;
     if (!base && s.bootOrigin) {
       base = this.originBase(s, st.core);
       b.base = base;
@@ -722,6 +742,7 @@ export class TraceDecoder {
         start,
         undefined,
         st.core,
+        tNs,
       );
       b.base = next;
       b.P = next;
@@ -747,8 +768,6 @@ export class TraceDecoder {
     b.P = next;
     b.closed = true;
     b.provenNs = tNs;
-    from = next.tsEnd;
-    if (this.mergeOn) this.merger.advance(st.core, ticksNs(s, from));
   }
 }
 

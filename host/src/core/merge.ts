@@ -7,6 +7,13 @@
 // `limit` queued items the oldest are released anyway (a core that stays silent must not
 // grow memory); that is the only case where output can leave time order across cores.
 // Within a core, order is always the input order: keys are clamped to be non-decreasing.
+//
+// Two kinds of item do not move a watermark:
+// - a *pending* item of a core (a non-final status) says nothing about the core's future data,
+//   so it waits aside until the core's own data reaches its time, then joins the queue there;
+// - a *global* item (a stream header) belongs to no core: it is released once every active
+//   core has shown data at or beyond its time, ahead of core items of the same time. An item
+//   without a time that comes while a global item waits is queued right behind it.
 
 // A queue's arrays are reused, not truncated: a core's queue empties after nearly every
 // packet, and regrowing the arrays from nothing each time cost more than the merge itself.
@@ -16,12 +23,24 @@ interface Queue<T> {
   head: number;
   /** end of the live items; slots from len on are spare */
   len: number;
+  /** pending items (keys above the watermark), in arrival order */
+  pendKeys: bigint[];
+  pendItems: T[];
 }
+
+const newQueue = <T>(): Queue<T> => ({ keys: [], items: [], head: 0, len: 0, pendKeys: [], pendItems: [] });
+
+/** Pending items one core may hold aside; beyond it the oldest joins the queue anyway. */
+const PENDING_LIMIT = 1024;
+/** The global lane's index in the tie order: before every core. */
+const GLOBAL = -1;
 
 export class TimelineMerge<T> {
   private queues: (Queue<T> | undefined)[] = [];
   private wm: (bigint | undefined)[] = [];
   private active: number[] = [];
+  private global: Queue<T> = newQueue();
+  private globalKey: bigint | undefined;
   private queued = 0;
 
   constructor(
@@ -36,7 +55,7 @@ export class TimelineMerge<T> {
   private queue(core: number): Queue<T> {
     let q = this.queues[core];
     if (!q) {
-      q = { keys: [], items: [], head: 0, len: 0 };
+      q = newQueue();
       this.queues[core] = q;
       this.active.push(core);
     }
@@ -48,27 +67,70 @@ export class TimelineMerge<T> {
     this.queue(core);
   }
 
-  /** Queues an item of a core at time key. Call pump() after a batch. */
-  push(core: number, key: bigint, item: T): void {
-    const q = this.queue(core);
+  /** Moves the core's pending items with keys up to `upTo` into its queue, at their own keys. */
+  private settle(core: number, q: Queue<T>, upTo: bigint | null): void {
+    let n = 0;
+    while (n < q.pendKeys.length && (upTo === null || q.pendKeys[n] <= upTo)) n++;
+    if (n === 0) return;
+    const keys = q.pendKeys.splice(0, n);
+    const items = q.pendItems.splice(0, n);
+    this.queued -= n; // append() counts them again
+    for (let i = 0; i < n; i++) this.append(core, q, keys[i], items[i]);
+  }
+
+  private append(core: number, q: Queue<T>, key: bigint, item: T): void {
     const w = this.wm[core];
     if (w !== undefined && key < w) key = w;
     this.wm[core] = key;
-    const i = q.len;
-    if (i < q.items.length) {
-      q.keys[i] = key;
-      q.items[i] = item;
-    } else {
-      q.keys.push(key);
-      q.items.push(item);
-    }
-    q.len = i + 1;
+    put(q, key, item);
     this.queued++;
+  }
+
+  /** Queues an item of a core at time key. Call pump() after a batch. */
+  push(core: number, key: bigint, item: T): void {
+    const q = this.queue(core);
+    if (q.pendKeys.length > 0) this.settle(core, q, key);
+    this.append(core, q, key, item);
+  }
+
+  /** Queues an item of a core at time key without moving the core's watermark (see above). */
+  pushPending(core: number, key: bigint, item: T): void {
+    const q = this.queue(core);
+    const w = this.wm[core];
+    if (w !== undefined && key <= w) {
+      this.append(core, q, key, item);
+      return;
+    }
+    q.pendKeys.push(key);
+    q.pendItems.push(item);
+    this.queued++;
+    if (q.pendKeys.length > PENDING_LIMIT) this.settle(core, q, q.pendKeys[0]);
+  }
+
+  /** Queues an item that belongs to no core at time key (see above). */
+  pushGlobal(key: bigint, item: T): void {
+    if (this.globalKey !== undefined && key < this.globalKey) key = this.globalKey;
+    this.globalKey = key;
+    put(this.global, key, item);
+    this.queued++;
+  }
+
+  /**
+   * Queues an item without a time right behind the global items still waiting, so that it
+   * follows the header it came after; returns false (nothing queued) when none waits.
+   */
+  pushAfterGlobal(item: T): boolean {
+    const g = this.global;
+    if (g.head === g.len || this.globalKey === undefined) return false;
+    put(g, this.globalKey, item);
+    this.queued++;
+    return true;
   }
 
   /** Declares that the core's future items are at or after key. */
   advance(core: number, key: bigint): void {
-    this.queue(core);
+    const q = this.queue(core);
+    if (q.pendKeys.length > 0) this.settle(core, q, key);
     const w = this.wm[core];
     if (w === undefined || key > w) this.wm[core] = key;
   }
@@ -78,24 +140,45 @@ export class TimelineMerge<T> {
     return this.wm[core];
   }
 
+  // earliest()'s answer, in fields: it runs once per released record
+  private eLane = 0;
+  private eKey = 0n;
+
+  /** Finds the lane whose head is earliest (ties: global first, then the lower core) into eLane/eKey. */
+  private earliest(): boolean {
+    let m: number | null = null;
+    let mk = 0n;
+    const g = this.global;
+    if (g.head < g.len) {
+      m = GLOBAL;
+      mk = g.keys[g.head];
+    }
+    const act = this.active;
+    for (let i = 0; i < act.length; i++) {
+      const c = act[i];
+      const q = this.queues[c]!;
+      if (q.head < q.len) {
+        const k = q.keys[q.head];
+        if (m === null || k < mk || (k === mk && c < m)) {
+          m = c;
+          mk = k;
+        }
+      }
+    }
+    if (m === null) return false;
+    this.eLane = m;
+    this.eKey = mk;
+    return true;
+  }
+
   /** Releases every item that can be placed in order now (and more when over the limit). */
   pump(): void {
     const act = this.active;
     for (;;) {
       if (this.queued === 0) return;
-      let m = -1;
-      let mk = 0n;
-      for (let i = 0; i < act.length; i++) {
-        const c = act[i];
-        const q = this.queues[c]!;
-        if (q.head < q.len) {
-          const k = q.keys[q.head];
-          if (m < 0 || k < mk || (k === mk && c < m)) {
-            m = c;
-            mk = k;
-          }
-        }
-      }
+      if (!this.earliest()) return;
+      const m = this.eLane;
+      const mk = this.eKey;
       if (this.queued <= this.limit) {
         let safe = true;
         for (let i = 0; i < act.length; i++) {
@@ -118,8 +201,8 @@ export class TimelineMerge<T> {
     }
   }
 
-  private take(core: number): void {
-    const q = this.queues[core]!;
+  private take(lane: number): void {
+    const q = lane === GLOBAL ? this.global : this.queues[lane]!;
     const item = q.items[q.head] as T;
     q.items[q.head] = undefined; // released records must not stay reachable from here
     q.head++;
@@ -144,25 +227,25 @@ export class TimelineMerge<T> {
 
   /** Releases everything in time order and forgets all cores (end of input or of a session). */
   flush(): void {
-    for (;;) {
-      let m = -1;
-      let mk = 0n;
-      for (const c of this.active) {
-        const q = this.queues[c]!;
-        if (q.head < q.len) {
-          const k = q.keys[q.head];
-          if (m < 0 || k < mk || (k === mk && c < m)) {
-            m = c;
-            mk = k;
-          }
-        }
-      }
-      if (m < 0) break;
-      this.take(m);
-    }
+    for (const c of this.active) this.settle(c, this.queues[c]!, null);
+    while (this.earliest()) this.take(this.eLane);
     this.queues = [];
     this.wm = [];
     this.active = [];
+    this.global = newQueue();
+    this.globalKey = undefined;
     this.queued = 0;
   }
+}
+
+function put<T>(q: Queue<T>, key: bigint, item: T): void {
+  const i = q.len;
+  if (i < q.items.length) {
+    q.keys[i] = key;
+    q.items[i] = item;
+  } else {
+    q.keys.push(key);
+    q.items.push(item);
+  }
+  q.len = i + 1;
 }

@@ -1,6 +1,7 @@
 // Runs every protocol vector (protocol/vectors/{valid,invalid}/<name>.in.txt): the committed
 // .bin must be what the description encodes to, the committed .json must be the expectation
-// computed from the description (vectors/model.ts), and the real decoder must produce exactly
+// computed from the description (protocol/tools/vectors-model.ts, which shares no code with the
+// decoder), and the real decoder must produce exactly
 // that, whole, split at every byte, and cut at every byte.
 // UPDATE_VECTORS=1 rewrites the .bin and .json files from the descriptions instead of
 // comparing them (the decoder checks still run).
@@ -12,8 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { TraceDecoder } from './decoder.js';
 import { recordToJson, statsToJson } from './jsonl.js';
 import type { TraceRecord } from './types.js';
-import { expectedDecoding } from './vectors/model.js';
-import { buildVector, parseVector } from './vectors/spec.js';
+import { expectedDecoding } from '../../../protocol/tools/vectors-model.js';
+import { buildVector, parseVector } from '../../../protocol/tools/vectors-spec.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../protocol/vectors');
 const UPDATE = process.env.UPDATE_VECTORS === '1';

@@ -13,9 +13,11 @@ import {
   type PacketSpec,
   type StatusSpec,
   type U64,
-} from '../encode.js';
-import { MAX_MESSAGE } from '../frames.js';
-import { EVENT_KINDS, type EventKind, type NoticeCode } from '../types.js';
+} from '../../host/src/core/encode.js';
+import { EVENT_KINDS, type EventKind, type NoticeCode } from '../../host/src/core/types.js';
+
+/** SPEC §3: the largest message a frame may carry. */
+const MAX_MESSAGE = 4096;
 
 export type Directive =
   | { op: 'header'; line: number; spec: HeaderSpec }

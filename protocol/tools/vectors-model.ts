@@ -1,16 +1,38 @@
 // The expected decoding of a vector, computed from its description (not from its bytes):
 // event times from the `ev` lines, losses from the counters written in the `packet` and
 // `status` lines, notices from the `expect=` codes of deliberately broken frames. It applies
-// SPEC §9 and the reader decisions documented in decoder.ts directly, without the decoder's
-// wire parsing, clocks or books; it shares only the timeline merge (merge.ts, tested on its
-// own) so that the record order is the decoder's documented order.
+// SPEC §9 and the reader decisions documented in host/src/core/decoder.ts directly. It uses
+// nothing of the decoder: not its wire parsing, clocks, books, notice levels or merge (the
+// record order comes from ./vectors-timeline.ts, written from SPEC §9 step 8). Only record
+// types are shared, so that a bug in the decoder cannot also be in the check.
 
-import { NOTICE_LEVEL } from '../decoder.js';
-import type { HeaderSpec, PacketSpec, StatusSpec } from '../encode.js';
-import { TimelineMerge } from '../merge.js';
-import type { Contradiction, CoreStats, LossCause, NoticeCode, StreamHeader, TraceRecord } from '../types.js';
-import { EVENT_KINDS } from '../types.js';
-import type { BuiltVector, Directive, VectorSource } from './spec.js';
+import type { HeaderSpec, PacketSpec, StatusSpec } from '../../host/src/core/encode.js';
+import type { Contradiction, CoreStats, LossCause, Notice, NoticeCode, StreamHeader, TraceRecord } from '../../host/src/core/types.js';
+import { EVENT_KINDS } from '../../host/src/core/types.js';
+import { Timeline } from './vectors-timeline.js';
+import type { BuiltVector, Directive, VectorSource } from './vectors-spec.js';
+
+/** SPEC §3-§9: a discarded frame is an error; what decodes but cannot be proven is a warning. */
+const LEVEL: Record<NoticeCode, Notice['level']> = {
+  cobs_error: 'error',
+  frame_short: 'error',
+  frame_too_long: 'error',
+  crc_mismatch: 'error',
+  unknown_type: 'error',
+  malformed: 'error',
+  varint_overflow: 'error',
+  bad_magic: 'error',
+  bad_version: 'error',
+  truncated: 'warning',
+  duplicate: 'warning',
+  time_unproven: 'warning',
+  no_header: 'warning',
+  session_reset: 'warning',
+  counter_mismatch: 'warning',
+  header_assumed: 'warning',
+  late_attach: 'info',
+  command: 'info',
+};
 
 const M32 = 2 ** 32;
 const HALF = 2 ** 31;
@@ -76,7 +98,7 @@ export interface Expected {
 
 export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected {
   const records: TraceRecord[] = [];
-  const merge = new TimelineMerge<TraceRecord>((r) => records.push(r));
+  const merge = new Timeline<TraceRecord>((r) => records.push(r));
   const sessions: Sess[] = [];
   let cur: Sess | null = null;
   let held: { d: Directive; start: number; end: number }[] = [];
@@ -85,10 +107,10 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
 
   const ns = (s: Sess, t: bigint): bigint => (t * 1_000_000_000n) / BigInt(s.h.timerHz);
   const immediate = (r: TraceRecord): void => {
-    records.push(r);
+    merge.untimed(r);
   };
   const notice = (code: NoticeCode, offset?: number, resume?: number, core?: number): TraceRecord => {
-    const n: TraceRecord = { type: 'notice', level: NOTICE_LEVEL[code], code, message: '' };
+    const n: TraceRecord = { type: 'notice', level: LEVEL[code], code, message: '' };
     if (offset !== undefined) n.offset = offset;
     if (resume !== undefined) n.resume = resume;
     if (core !== undefined) n.core = core;
@@ -167,7 +189,7 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
     const tsBegin = BigInt(p.tsBegin);
     if (st.prev) {
       if (st.seen.some((x) => x.seq === p.seq && x.tsBegin === tsBegin)) {
-        immediate(notice('duplicate', start, end, p.core));
+        merge.push(p.core, merge.watermark(p.core) ?? 0n, notice('duplicate', start, end, p.core));
         return;
       }
       const d = mod32(p.seq - st.prev.seq);
@@ -189,7 +211,7 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
           books(s, p.core, st, o, p, false, 0n, tsBegin, start);
         }
       } else {
-        immediate(notice('late_attach', start, undefined, p.core));
+        merge.push(p.core, ns(s, tsBegin), notice('late_attach', start, undefined, p.core));
       }
     } else {
       books(s, p.core, st, st.prev, p, false, st.prev.tsEnd, tsBegin, start);
@@ -248,7 +270,7 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
     const ts = BigInt(x.ts);
     const tNs = ns(s, ts);
     const key = merge.watermark(x.core) ?? tNs;
-    merge.push(x.core, key, {
+    const rec: TraceRecord = {
       type: 'status',
       session: s.index,
       core: x.core,
@@ -259,12 +281,14 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
       committed: x.committed,
       dropped: x.dropped,
       overwritten: x.overwritten,
-    });
+    };
     if (!x.final) {
+      // display only: at its own time, once the core's data reaches it
       st.lastStatus = { committed: x.committed, dropped: x.dropped };
-      if (st.prev && st.prev.eventsEnd === x.committed) merge.advance(x.core, tNs);
+      merge.pending(x.core, tNs, rec);
       return;
     }
+    // a FINAL status closes the books first (losses, contradictions), then sorts at its time
     const next: Prev = { seq: mod32(x.nextSeq - 1), eventsEnd: x.committed, dropped: x.dropped, overwritten: x.overwritten, tsBegin: ts, tsEnd: ts };
     let p = st.prev;
     const from = p ? p.tsEnd : 0n;
@@ -273,15 +297,17 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
       st.first = { events: p.eventsEnd, dropped: p.dropped };
     }
     if (!p) {
-      immediate(notice('late_attach', start, undefined, x.core));
+      merge.push(x.core, tNs, notice('late_attach', start, undefined, x.core));
       st.first = { events: x.committed, dropped: x.dropped };
       st.prev = next;
       st.closed = true;
       st.provenNs = tNs;
+      merge.push(x.core, tNs, rec);
       return;
     }
     if (mod32(next.seq - p.seq) >= HALF || ts < p.tsBegin) {
       contradiction(x.core, st, 'final_disagrees', x.nextSeq, key, start);
+      merge.push(x.core, tNs, rec);
       return;
     }
     books(s, x.core, st, p, { eventsBefore: x.committed, dropped: x.dropped, overwritten: x.overwritten, seq: x.nextSeq }, true, from, ts, start);
@@ -290,6 +316,7 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
     st.prev = next;
     st.closed = true;
     st.provenNs = tNs;
+    merge.push(x.core, tNs, rec);
     merge.advance(x.core, ns(s, next.tsEnd));
   };
 
@@ -305,7 +332,7 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
             held = [];
           }
           reportDropped();
-          immediate({ type: 'header', session: s.index, header: h, offset: start });
+          merge.global(ns(s, h.ts), { type: 'header', session: s.index, header: h, offset: start });
           const replay = held;
           held = [];
           for (const f of replay) onDirective(f.d, f.start, f.end);
@@ -318,7 +345,7 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
           s.own = true;
           s.h = h;
         }
-        immediate({ type: 'header', session: s.index, header: h, offset: start });
+        merge.global(ns(s, h.ts), { type: 'header', session: s.index, header: h, offset: start });
         return;
       }
       case 'packet':
