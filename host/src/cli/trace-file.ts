@@ -18,6 +18,8 @@ export interface DecodeFileOptions {
   verbose?: boolean;
   /** awaited after each chunk of input */
   afterChunk?(): Promise<void> | void;
+  /** the header to decode with if none arrives (--board, --elf) */
+  assumeHeader?: StreamHeader;
 }
 
 export interface DecodeFileResult {
@@ -43,6 +45,7 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
   let heldDropped = 0;
   let truncation: Notice | undefined;
   let noHeaderNotice: Notice | undefined;
+  let refused: Notice | undefined;
 
   const emitWarning = (line: string) => {
     warnings++;
@@ -52,6 +55,7 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
   const sink = (rec: TraceRecord) => {
     if (rec.type === 'notice') {
       if (rec.code === 'no_header') noHeaderNotice = rec;
+      if (!refused && rec.message.startsWith('header refused: ')) refused = rec;
       if (rec.code === 'truncated') {
         truncation = rec;
         return;
@@ -73,7 +77,7 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
     opts.onRecord?.(rec);
   };
 
-  const decoder = new TraceDecoder(sink);
+  const decoder = new TraceDecoder(sink, { assumeHeader: opts.assumeHeader });
   const input = await readTraceInput(path, {
     data: (bytes, hostNs) => decoder.push(bytes, hostNs),
     event: (ev) => {
@@ -87,7 +91,11 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
 
   if (valid === 0) {
     const noHeader = noHeaderNotice;
-    if (noHeader) throw new CliError(`${path}: no stream header, nothing can be decoded: ${noHeader.message}`);
+    if (noHeader) {
+      const hint = opts.assumeHeader ? '' : '; --board <name> (with --elf) decodes with a header assumed from the board';
+      throw new CliError(`${path}: no stream header, nothing can be decoded: ${noHeader.message}${hint}`);
+    }
+    if (refused) throw new CliError(`${path}: no usable stream header: ${noticeText(refused)}`);
     if (input.kind === 'capture') {
       if (input.end && input.end.dataBytes === 0) {
         throw new CliError(`${path} holds no trace data (a capture with 0 bytes received)`);

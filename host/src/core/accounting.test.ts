@@ -87,3 +87,44 @@ describe('host/src/core is pure', () => {
     expect(bad).toEqual([]);
   });
 });
+
+describe('assumeHeader (issue 10 §6)', () => {
+  const assumed = { version: 1, boot: false, cores: 1, mode: 'discard' as const, timerBits: 32, timerHz: 1_000_000, packetSize: 0, packets: 0, ts: 0n, session: 0, buildId: 'ab', origin: [{ seq: 0, events: 0, dropped: 0, overwritten: 0 }] };
+  const stream = (n: number) => {
+    const w = new StreamWriter();
+    for (let i = 0; i < n; i++) w.beginPacket(0, i, 100 * i, i, 0, 0).event('mark', i, 100 * i + 1).endPacket(100 * i + 2);
+    return w;
+  };
+  const run = (w: StreamWriter, holdLimit?: number) => {
+    const out: TraceRecord[] = [];
+    const d = new TraceDecoder((r) => out.push(r), { assumeHeader: assumed, holdLimit });
+    d.push(w.bytes());
+    d.end();
+    return { out, stats: d.stats() };
+  };
+
+  it('frames with no header at the end are decoded with the assumed one, marked', () => {
+    const { out, stats } = run(stream(3));
+    expect(out.filter((r) => r.type === 'event')).toHaveLength(3);
+    expect(notices(out, 'header_assumed')).toHaveLength(1);
+    expect(notices(out, 'no_header')).toEqual([]);
+    expect(stats[0]).toMatchObject({ decoded: 3, identity: true, closed: false });
+  });
+
+  it('beyond the hold limit the assumed header is used at once, and a real header later replaces it', () => {
+    const w = stream(5).header({ ...hdr, timerBits: 32, session: 9 });
+    w.beginPacket(0, 5, 500, 5, 0, 0).event('mark', 5, 501).endPacket(502);
+    const { out } = run(w, 2);
+    expect(out.filter((r) => r.type === 'event')).toHaveLength(6);
+    expect(out.filter((r) => r.type === 'header').map((r) => r.type === 'header' && r.header.session)).toEqual([0, 9]);
+    expect(notices(out, 'session_reset')).toEqual([]);
+  });
+
+  it('a header of an unknown version is not overridden by an assumption', () => {
+    const w = new StreamWriter().message(headerMessage({ ...hdr, version: 2 }));
+    w.beginPacket(0, 0, 100, 0, 0, 0).event('mark', 1, 110).endPacket(120);
+    const { out } = run(w);
+    expect(out.filter((r) => r.type === 'event')).toEqual([]);
+    expect(notices(out, 'no_header')).toHaveLength(1);
+  });
+});

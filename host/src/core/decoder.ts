@@ -57,6 +57,13 @@ export interface DecoderOptions {
   mergeLimit?: number;
   /** Frames held while no header is known (default 256). */
   holdLimit?: number;
+  /**
+   * The header to decode with when none arrives (built by the caller from the ELF and the
+   * board: cores, timer, build id). Used for frames held at the end of the input or beyond
+   * holdLimit, never in place of a header that comes; what it cannot prove is reported
+   * (`header_assumed`, `time_unproven`), and a later real header replaces it.
+   */
+  assumeHeader?: StreamHeader;
 }
 
 const TWO31 = 0x8000_0000;
@@ -145,6 +152,9 @@ export class TraceDecoder {
   private readonly mergeOn: boolean;
   private readonly objects: boolean;
   private readonly holdLimit: number;
+  private readonly assumed: StreamHeader | null;
+  /** a header of an unknown protocol version was refused: the stream is not ours to assume */
+  private refusedVersion = false;
   private readonly sessions: Session[] = [];
   private session: Session | null = null;
   private held: Held[] = [];
@@ -166,6 +176,7 @@ export class TraceDecoder {
     this.mergeOn = opts.merge ?? true;
     this.objects = opts.objects ?? true;
     this.holdLimit = opts.holdLimit ?? 256;
+    this.assumed = opts.assumeHeader ?? null;
     this.merger = new TimelineMerge<TraceRecord>(sink, opts.mergeLimit ?? 1 << 16);
     const handler: FrameHandler = {
       frame: (buf, len, start, resume) => this.onFrame(buf, len, start, resume),
@@ -192,7 +203,10 @@ export class TraceDecoder {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    if (!this.session && this.held.length > 0) this.dropHeld();
+    if (!this.session && this.held.length > 0) {
+      if (this.canAssume()) this.assumeHeader();
+      else this.dropHeld();
+    }
     this.merger.flush();
     const pending = this.splitter.pendingStart();
     if (pending >= 0) {
@@ -319,6 +333,7 @@ export class TraceDecoder {
     } catch (e) {
       if (!(e instanceof WireError)) throw e;
       if (type === MSG_HEADER) this.lastRefusal = `${e.message} [${e.code}]`;
+      if (type === MSG_HEADER && e.code === 'bad_version') this.refusedVersion = true;
       this.notice(e.code, type === MSG_HEADER ? `header refused: ${e.message}` : e.message, start, resume);
     }
   }
@@ -376,10 +391,40 @@ export class TraceDecoder {
 
   private hold(buf: Uint8Array, end: number, start: number, resume: number, events: number): void {
     this.held.push({ msg: buf.slice(0, end), start, resume, events });
+    if (this.held.length > this.holdLimit && this.canAssume()) {
+      this.assumeHeader();
+      return;
+    }
     if (this.held.length > this.holdLimit) {
       const f = this.held.shift()!;
       this.countDropped(f);
     }
+  }
+
+  private canAssume(): boolean {
+    return this.assumed !== null && !this.refusedVersion;
+  }
+
+  /** No header came for the held frames: decode them with the caller's assumed one. */
+  private assumeHeader(): void {
+    const h = this.assumed!;
+    const held = this.held;
+    this.held = [];
+    const first = held[0].start;
+    const s = this.newSession(h, false);
+    this.latest = h;
+    if (this.heldDropped.frames > 0) this.reportHeldDropped();
+    const why = this.lastRefusal ? `the last header was refused: ${this.lastRefusal}` : 'no header arrived';
+    this.notice(
+      'header_assumed',
+      `${held.length} frame(s) came with no usable stream header (${why}): decoded with a header assumed from the ELF and board ` +
+        `(cores ${h.cores}, timer ${h.timerHz} Hz, ${h.timerBits} bits, build id ${h.buildId || 'unknown'}); ` +
+        'the build id, mode, session and the losses before each core\'s first packet are not proven',
+      first,
+    );
+    this.notice('time_unproven', `times use the assumed timer rate ${h.timerHz} Hz, which no stream header confirmed`, first);
+    this.timed(s, h, first);
+    for (const f of held) this.onMessage(f.msg, f.msg.length, f.start, f.resume);
   }
 
   private countDropped(f: Held): void {

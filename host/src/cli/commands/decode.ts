@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { LineWriter } from '../output.js';
 import { decodeTraceFile } from '../trace-file.js';
 import { openElf } from '../elf-option.js';
+import { assumedHeader } from '../assumed-header.js';
 
 const FORMATS = ['text', 'jsonl'] as const;
 
@@ -18,7 +19,8 @@ export function register(program: Command): void {
     .option('-f, --format <format>', `output format: ${FORMATS.join(' or ')}`, 'text')
     .option('--events-only', 'print only event records')
     .option('-v, --verbose', 'also print informational notices on stderr')
-    .action(async (file: string, opts: { format: string; eventsOnly?: boolean; verbose?: boolean }) => {
+    .option('--board <name>', 'if the stream header was lost, decode with one assumed from boards/<name>/board.json (and --elf)')
+    .action(async (file: string, opts: { format: string; eventsOnly?: boolean; verbose?: boolean; board?: string }) => {
       if (!(FORMATS as readonly string[]).includes(opts.format)) {
         throw new UsageError(`unknown format '${opts.format}'; use ${FORMATS.join(' or ')}`);
       }
@@ -35,6 +37,7 @@ export function register(program: Command): void {
         warn: (line) => process.stderr.write(`tracepipe: ${line}\n`),
         verbose: opts.verbose,
         afterChunk: () => out.flush(),
+        assumeHeader: assumedHeader(opts, names),
       });
       await out.flush();
     });

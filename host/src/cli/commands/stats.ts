@@ -7,6 +7,7 @@ import { lossProblem, statsTable, wallClockJson, wallClockLine } from '../stats-
 import { CliError } from '../errors.js';
 import { decodeTraceFile } from '../trace-file.js';
 import { NameCounter, openElf } from '../elf-option.js';
+import { assumedHeader } from '../assumed-header.js';
 
 export function register(program: Command): void {
   program
@@ -15,7 +16,8 @@ export function register(program: Command): void {
     .argument('<file>', 'capture file, or a raw byte stream')
     .option('--json', 'print one JSON object: {cores: [...], total, identity, closed, lossless, sessions, wall_clock}')
     .option('--fail-on-loss', 'exit 1 after the report on any loss, unclosed books (no FINAL status) or a failed identity')
-    .action(async (file: string, opts: { json?: boolean; failOnLoss?: boolean }) => {
+    .option('--board <name>', 'if the stream header was lost, decode with one assumed from boards/<name>/board.json (and --elf)')
+    .action(async (file: string, opts: { json?: boolean; failOnLoss?: boolean; board?: string }) => {
       const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
       const byName = new NameCounter();
       const result = await decodeTraceFile(file, {
@@ -26,6 +28,7 @@ export function register(program: Command): void {
             }
           : undefined,
         warn: (line) => process.stderr.write(`tracepipe: ${line}\n`),
+        assumeHeader: assumedHeader(opts, names),
       });
       // Only a capture has host receive times to fit target time to UTC (issue 6 §6).
       const wallClock = result.input.kind === 'capture' ? await clockFitOf(file) : undefined;
