@@ -94,6 +94,9 @@ export interface StatsJsonCore {
 export interface StatsJson {
   cores: StatsJsonCore[];
   identity: boolean;
+  closed: boolean;
+  lossless: boolean;
+  tail_unaccounted: number;
   total: { generated: number; decoded: number; dropped: number; overwritten: number; link_lost: number };
 }
 

@@ -2,15 +2,18 @@
 // of the seeded link model, it computes which frames cannot arrive intact and what the decoder
 // must therefore report: the packets it decodes, and decoded / dropped / overwritten / link_lost
 // per SPEC §9 (baseline, cumulative counters, FINAL status). It never looks at what the decoder
-// did, so a decoder that invents, merges or miscounts fails against it.
-import { cobsDecode } from '../../host/src/core/cobs.js';
-import { crc32c } from '../../host/src/core/crc32c.js';
+// did, so a decoder that invents, merges or miscounts fails against it. It reads the clean
+// stream with its own plain wire reader (./wire-reader.ts), not the decoder's parsers.
 import { TraceDecoder } from '../../host/src/core/decoder.js';
-import { MSG_HEADER, MSG_PACKET, MSG_STATUS, parseHeader, parsePacketHead, parseStatus } from '../../host/src/core/messages.js';
 import type { Fault } from '../../host/src/core/faults.js';
 import { prng } from '../../host/src/core/faults.js';
-import type { CoreStats, Notice, StreamHeader, TraceEvent } from '../../host/src/core/types.js';
-import { Cursor } from '../../host/src/core/varint.js';
+import type { CoreStats, Notice, TraceEvent } from '../../host/src/core/types.js';
+import { crc32cPlain as crc32c, readHeader, readPacketHead, readStatus, unCobs as cobsDecode, type WireHeader } from './wire-reader.js';
+
+// SPEC §4 message types
+const MSG_HEADER = 0x01;
+const MSG_PACKET = 0x02;
+const MSG_STATUS = 0x03;
 
 export interface FrameInfo {
   index: number;
@@ -18,7 +21,7 @@ export interface FrameInfo {
   start: number;
   delim: number;
   type: 'header' | 'packet' | 'status' | 'empty' | 'other';
-  header?: StreamHeader;
+  header?: WireHeader;
   core?: number;
   seq?: number;
   nEvents?: number;
@@ -40,14 +43,16 @@ export function frameMap(clean: Uint8Array): FrameInfo[] {
       const m = cobsDecode(clean.subarray(start, i));
       if (!m || m.length < 5) throw new Error(`clean stream: bad frame at ${start}`);
       const end = m.length - 4;
+      const want = (m[end] | (m[end + 1] << 8) | (m[end + 2] << 16) | (m[end + 3] << 24)) >>> 0;
+      if (crc32c(m, 0, end) !== want) throw new Error(`clean stream: CRC of the frame at ${start} fails`);
       if (m[0] === MSG_HEADER) {
         f.type = 'header';
-        f.header = parseHeader(m, 0, end);
+        f.header = readHeader(m.subarray(0, end));
       } else if (m[0] === MSG_PACKET) {
-        const h = parsePacketHead(new Cursor(m, 1, end));
+        const h = readPacketHead(m.subarray(0, end));
         Object.assign(f, { type: 'packet', core: h.core, seq: h.seq, nEvents: h.nEvents, eventsBefore: h.eventsBefore, dropped: h.dropped, overwritten: h.overwritten });
       } else if (m[0] === MSG_STATUS) {
-        const s = parseStatus(m, 0, end);
+        const s = readStatus(m.subarray(0, end));
         Object.assign(f, { type: 'status', core: s.core, final: s.final, committed: s.committed, dropped: s.dropped, overwritten: s.overwritten, seq: s.nextSeq });
       } else {
         f.type = 'other';
@@ -82,6 +87,10 @@ export interface Expectation {
   totals: { decoded: number; dropped: number; overwritten: number; link_lost: number };
   /** the counters are bridged from the BOOT header's origin (else from the first decoded packet) */
   fromOrigin: boolean;
+  /** what the target's counters say was generated between the baseline and the last proven point */
+  generated: number;
+  /** accounting rows the decoder must give: 1 when a header arrived intact (one core), else 0 */
+  rows: number;
 }
 
 /**
@@ -142,7 +151,7 @@ export function expect1(clean: Uint8Array, faults: Fault[], frames = frameMap(cl
   const firstHeader = intact.findIndex((f) => f.type === 'header');
   const totals = { decoded: 0, dropped: 0, overwritten: 0, link_lost: 0 };
   const packets: string[] = [];
-  if (firstHeader < 0) return { lost, perFault, packets, totals, fromOrigin: false };
+  if (firstHeader < 0) return { lost, perFault, packets, totals, fromOrigin: false, generated: 0, rows: 0 };
   const hdr = intact[firstHeader].header!;
   const held = intact.slice(0, firstHeader).filter((f) => f.type === 'packet' || f.type === 'status');
   // holdLimit 256 (decoder default): older held frames are discarded
@@ -158,6 +167,7 @@ export function expect1(clean: Uint8Array, faults: Fault[], frames = frameMap(cl
     base = { at: -1, eventsEnd: o.events, dropped: o.dropped, overwritten: o.overwritten };
   }
   let end: Base | null = base;
+  let generated = 0;
   for (const f of accepted) {
     if (f.type === 'packet') {
       packets.push(`${f.core}:${f.seq}`);
@@ -180,13 +190,13 @@ export function expect1(clean: Uint8Array, faults: Fault[], frames = frameMap(cl
     }
     // Evicted packets (overwrite mode) never appear in the stream: they are the overwritten
     // counter's difference, not lost frames. The check ties packets and counters together.
-    const generated = ((end.eventsEnd - base.eventsEnd) >>> 0) + totals.dropped;
-    const decodedInWindow = totals.decoded - (fromOrigin ? 0 : frames[startAt].nEvents!);
-    if (generated - totals.overwritten !== decodedInWindow + totals.link_lost + totals.dropped) {
+    const firstEvents = fromOrigin ? 0 : frames[startAt].nEvents!;
+    generated = ((end.eventsEnd - base.eventsEnd) >>> 0) + totals.dropped + firstEvents;
+    if (generated - totals.overwritten !== totals.decoded + totals.link_lost + totals.dropped) {
       throw new Error('oracle: clean-stream counters disagree with its packets');
     }
   }
-  return { lost, perFault, packets, totals, fromOrigin };
+  return { lost, perFault, packets, totals, fromOrigin, generated, rows: 1 };
 }
 
 export interface Decoded {
