@@ -83,6 +83,22 @@ describe('meta_demo: names and formatted logs from the ELF, end to end', () => {
     });
   });
 
+  it('every golden line is what apps/meta_demo/main.c records, printed from its own source', () => {
+    // The app built natively with each recording macro turned into a printf of its kind, name
+    // and values (event_shim.h): the golden's event, field, span, counter, mark and ISR lines
+    // get an expectation that the CLI did not write. Logs are cut at TP_META_STR_MAX as above.
+    const exe = join(dir, 'event-oracle');
+    execFileSync('gcc', ['-std=gnu11', '-O1', '-w', '-I', 'firmware/include', '-I', 'apps', '-I', `boards/${BOARD}`,
+      '-include', 'test/meta/event_shim.h', 'apps/meta_demo/main.c', '-o', exe], { cwd: ROOT });
+    const want = lines(execFileSync(exe, { encoding: 'utf8' })).map((l) => {
+      const [kind, text] = l.split('\t');
+      const t = kind === 'log' && text.startsWith('long ') ? text.slice(0, 'long '.length + 32) : text;
+      return `core 0 ${kind.padEnd(10)} ${t}`;
+    });
+    expect(want.length).toBe(43);
+    expect(lines(readFileSync(GOLDEN, 'utf8'))).toEqual(want);
+  });
+
   it('without --elf the same events decode with raw ids and arguments', async () => {
     const r = await cli(['decode', '--events-only', capture]);
     expect(r.code).toBe(0);
