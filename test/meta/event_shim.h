@@ -55,25 +55,8 @@ static const char *shim_isr_names[256];
 #define TP_ISR_NAME(number, name) \
 	__attribute__((constructor)) static void shim_isr_##name(void) { shim_isr_names[number] = #name; }
 
-static int shim_started = 1;
-
-int tp_init(const struct tp_config *cfg) { (void)cfg; return 0; }
-int tp_started(void) { return shim_started; }
-size_t tp_poll(void) { return 0; }
-void tp_flush(void) { shim_started = 0; }
-void tp_isr_enter(uint32_t irq) { printf("isr_enter\t%s\n", shim_isr_names[irq & 255]); }
-void tp_isr_exit(uint32_t irq) { printf("isr_exit\t%s\n", shim_isr_names[irq & 255]); }
-void tp_get_counters(unsigned core, struct tp_counters *out)
-{
-	(void)core;
-	out->next_seq = out->committed = out->dropped = out->overwritten = 0;
-}
-void board_init(void) {}
-void board_idle(void) {}
-void board_puts(const char *s) { (void)s; }
-void board_put_u32(uint32_t v) { (void)v; }
-void board_exit(int code) { exit(code); }
-int board_link_busy(void) { return 0; }
-uint64_t tp_now(void) { return 0; }
+#define SHIM_ISR_ENTER(irq) printf("isr_enter\t%s\n", shim_isr_names[(irq) & 255])
+#define SHIM_ISR_EXIT(irq) printf("isr_exit\t%s\n", shim_isr_names[(irq) & 255])
+#include "shim_stubs.h"
 
 #endif /* EVENT_SHIM_H */
