@@ -58,7 +58,8 @@ export function statsJson(stats: CoreStats[]): Record<string, unknown> {
       first_ns: c.firstNs === null ? null : c.firstNs.toString(),
       last_ns: c.lastNs === null ? null : c.lastNs.toString(),
     })),
-    identity: stats.every((c) => c.generated === c.decoded + c.dropped + c.overwritten + c.link_lost),
+    identity: stats.every((c) => c.identity),
+    closed: stats.every((c) => c.closed),
   };
 }
 
