@@ -1,5 +1,6 @@
-// `tracepipe ports` through the real OS binding on this machine: whatever is plugged in, it
-// prints a table (or says there is none) and tells what `capture` without --port would do.
+// `tracepipe ports` on this machine, through the listing path it takes here (sysfs on Linux,
+// with or without udevadm): whatever is plugged in, it prints a table (or says there is none)
+// and tells what `capture` without --port would do.
 import { describe, expect, it } from 'vitest';
 import { cli, lines, requireBuilt } from '../e2e/helpers.js';
 
@@ -17,5 +18,18 @@ describe('tracepipe ports', () => {
       expect(out.at(-1)).toMatch(/^capture without --port/);
       for (const row of out.slice(1, -1)) expect(row).toMatch(/^\/dev\/|^COM\d+/);
     }
+  });
+
+  it('--json gives the same ports as one JSON object, with the source and the capture choice', async () => {
+    requireBuilt();
+    const [j, t] = [await cli(['ports', '--json']), await cli(['ports'])];
+    expect(j.stderr).toBe('');
+    expect(j.code).toBe(0);
+    const doc = JSON.parse(j.stdout) as { source: string; ports: Array<{ path: string; vendorId?: string }>; capture: { port: string | null; reason: string } };
+    expect(doc.source).toBe(process.platform === 'linux' ? 'sysfs' : 'binding');
+    const tablePaths = lines(t.stdout).slice(1, -1).map((l) => l.split(/\s{2,}/)[0]);
+    expect(doc.ports.map((p) => p.path)).toEqual(tablePaths);
+    expect(typeof doc.capture.reason).toBe('string');
+    if (doc.capture.port !== null) expect(doc.ports.map((p) => p.path)).toContain(doc.capture.port);
   });
 });

@@ -7,7 +7,8 @@ import type { CoreStats, StreamHeader } from '../core/types.js';
 import { CaptureWriter } from '../io/capture-writer.js';
 import { runLive, type LiveResult } from '../io/live.js';
 import { startQemu, type QemuExit } from '../io/qemu.js';
-import { findRepoRoot, listQemuBoards, loadBoard } from '../io/repo.js';
+import { qemuBoard } from '../io/emulator.js';
+import { findRepoRoot } from '../io/repo.js';
 import { DEFAULT_BAUD, openSerialPort, closePort, type SerialPort } from '../io/serial.js';
 import { CliError } from './errors.js';
 import { compareGroundTruth, parseGroundTruthLine, type GroundTruth } from './ground-truth.js';
@@ -80,22 +81,7 @@ export function checkBuiltForBoard(root: string, elf: string, board: string): vo
 
 export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
   const root = findRepoRoot();
-  let board;
-  try {
-    board = loadBoard(root, o.board);
-  } catch (err) {
-    const qemuBoards = listQemuBoards(root);
-    if (/unknown board/.test((err as Error).message)) {
-      throw new CliError(`unknown board '${o.board}'. Valid boards for run: ${qemuBoards.join(', ') || '(none found)'}`);
-    }
-    throw new CliError((err as Error).message);
-  }
-  if (!board.qemuMachine) {
-    throw new CliError(
-      `board '${o.board}' does not run under QEMU (boards that do: ${listQemuBoards(root).join(', ')}); ` +
-        `use 'tracepipe capture --port <path>' for a real board`,
-    );
-  }
+  const { emulator } = qemuBoard(root, o.board, 'run');
   const elf = checkElf(o.elf);
   checkBuiltForBoard(root, o.elf, o.board);
   const baud = o.baud ?? DEFAULT_BAUD;
@@ -103,9 +89,8 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
 
   const groundTruth: GroundTruth[] = [];
   const qemu = await startQemu({
-    machine: board.qemuMachine,
+    emulator,
     elf,
-    extraArgs: board.qemuArgs,
     semihostLog: o.semihostLog,
     onLine: (line) => {
       // One line for QEMU's fatal error; the register dump after it is noise for the user.
@@ -133,7 +118,7 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
     writer = CaptureWriter.create(o.output, {
       source: 'qemu',
       board: o.board,
-      machine: board.qemuMachine,
+      machine: emulator.machine,
       elf,
       port: qemu.ptyPath,
       baud,

@@ -5,7 +5,8 @@ import { captureFromPort } from '../live-run.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { reportLive } from './run.js';
 import { CliError } from '../errors.js';
-import { choosePort, listSerialPorts } from '../../io/ports.js';
+import { choosePort, listSerialPorts, loadUsbIdentities } from '../../io/ports.js';
+import { findRepoRoot } from '../../io/repo.js';
 
 export function register(program: Command): void {
   program
@@ -19,7 +20,7 @@ export function register(program: Command): void {
     .action(async (opts: { port?: string; baud: number; output: string; duration?: number; reconnect?: boolean }) => {
       let port = opts.port;
       if (port === undefined) {
-        const choice = choosePort(await listSerialPorts());
+        const choice = choosePort((await listSerialPorts()).ports, loadUsbIdentities(findRepoRoot()));
         if (choice.port === undefined) throw new CliError(choice.message);
         process.stderr.write(`tracepipe: using ${choice.port}, ${choice.reason}\n`);
         port = choice.port;

@@ -10,7 +10,8 @@ import { checkCapturedBuildId, openElf } from '../elf-option.js';
 import { CaptureWriter } from '../../io/capture-writer.js';
 import { commandFrame, type CommandName } from '../../io/commands.js';
 import { startQemu, type QemuInstance } from '../../io/qemu.js';
-import { findRepoRoot, listQemuBoards, loadBoard } from '../../io/repo.js';
+import { qemuBoard } from '../../io/emulator.js';
+import { findRepoRoot } from '../../io/repo.js';
 import { DEFAULT_BAUD, closePort, openSerialPort, writeAll, type SerialPort } from '../../io/serial.js';
 import { CliError, UsageError } from '../errors.js';
 import { compareGroundTruth, parseGroundTruthLine, type GroundTruth } from '../ground-truth.js';
@@ -80,24 +81,12 @@ async function dump(elf: string | undefined, o: DumpOptions): Promise<void> {
   let portPath = o.port!;
   if (o.board !== undefined) {
     const root = findRepoRoot();
-    let board;
-    try {
-      board = loadBoard(root, o.board);
-    } catch (err) {
-      if (/unknown board/.test((err as Error).message)) {
-        throw new CliError(`unknown board '${o.board}'. Valid boards for dump: ${listQemuBoards(root).join(', ') || '(none found)'}`);
-      }
-      throw new CliError((err as Error).message);
-    }
-    if (!board.qemuMachine) {
-      throw new CliError(`board '${o.board}' does not run under QEMU; use 'tracepipe dump --port <path>' for a real board`);
-    }
+    const { emulator } = qemuBoard(root, o.board, 'dump', "use 'tracepipe dump --port <path>' for a real board");
     const path = checkElf(elf!);
     checkBuiltForBoard(root, elf!, o.board);
     qemu = await startQemu({
-      machine: board.qemuMachine,
+      emulator,
       elf: path,
-      extraArgs: board.qemuArgs,
       semihostLog: o.semihostLog,
       onLine: (line) => {
         const gt = parseGroundTruthLine(line);
