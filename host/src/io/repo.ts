@@ -40,6 +40,20 @@ export interface BoardInfo {
   raw: Record<string, unknown>;
 }
 
+/** The board `make` builds when given none (the Makefile's `BOARD ?=`): `run` and `demo` use the
+ * same one, so the default is written in one place and host code names no board. */
+export function defaultBoard(root: string): string {
+  let text = '';
+  try {
+    text = readFileSync(join(root, 'Makefile'), 'utf8');
+  } catch {
+    // no Makefile: no default
+  }
+  const m = /^BOARD\s*\?=\s*(\S+)\s*$/m.exec(text);
+  if (!m) throw new UsageError('no default board in the Makefile (BOARD ?= ...): name one with --board');
+  return m[1];
+}
+
 /** Boards are the folders of boards/ that hold a board.json. */
 export function listBoards(root: string): string[] {
   const dir = join(root, 'boards');

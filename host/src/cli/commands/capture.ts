@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .option('-o, --output <file>', 'capture file to write', 'trace.tpt')
     .option('--duration <seconds>', 'stop after this many seconds of trace, counted from the first byte after CMD_START (default: Ctrl-C, or when the port goes away)', parseSeconds)
     .option('--reconnect', 'when the port goes away, wait for it to come back and continue the same capture')
-    .action(async (opts: { port?: string; baud: number; output: string; duration?: number; reconnect?: boolean }) => {
+    .action(async (opts: { port?: string; baud: number; output: string; duration?: number; reconnect?: boolean; force?: boolean }) => {
       let port = opts.port;
       if (port === undefined) {
         const choice = choosePort((await listSerialPorts()).ports, loadUsbIdentities(findRepoRoot()));
@@ -32,6 +32,7 @@ export function register(program: Command): void {
         output: opts.output,
         durationS: opts.duration,
         reconnect: opts.reconnect === true,
+        overwrite: opts.force === true,
       });
       reportLive(summary);
       checkCapturedBuildId(names, summary.header, summary.output);
