@@ -10,13 +10,14 @@ import { join } from 'node:path';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 
-// QEMU command lines come from the host's one builder (host/src/io/emulator.ts, bundled by
-// `npm run build`), fed by board.json.
-const EMU = createRequire(import.meta.url)(join(ROOT, 'dist', 'emulator.cjs'));
+// QEMU command lines come from the host's one builder (host/src/io/emulator.ts, bundled into
+// dist/ by host/build.mjs, which run.mjs calls first), fed by board.json.
+let emulatorLib;
 
 /** { file, args } that run elf on board under QEMU with UART0 on uart (see emulator.ts UartBackend). */
 export function qemuCommand(board, elf, uart, extra = []) {
-  return EMU.qemuCommandFor(ROOT, board, elf, { uart, extra });
+  emulatorLib ??= createRequire(import.meta.url)(join(ROOT, 'dist', 'emulator.cjs'));
+  return emulatorLib.qemuCommandFor(ROOT, board, elf, { uart, extra });
 }
 
 /** The CPU the board's QEMU machine is given (-cpu in board.json emulator.args), or null. */

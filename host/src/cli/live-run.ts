@@ -105,6 +105,8 @@ export function refuseExistingCapture(output: string, overwrite: boolean | undef
 
 export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
   const root = findRepoRoot();
+  // The dispatch on board.json's emulator kind: qemuBoard() refuses every kind but qemu with a
+  // usage error until that kind's runner (rp2040js: host/src/io/rp2040/) is wired in here.
   const { emulator } = qemuBoard(root, o.board, 'run');
   const elf = checkElf(o.elf);
   checkBuiltForBoard(root, o.elf, o.board);
