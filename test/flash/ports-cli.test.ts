@@ -1,6 +1,9 @@
 // `tracepipe ports` on this machine, through the listing path it takes here (sysfs on Linux,
 // with or without udevadm): whatever is plugged in, it prints a table (or says there is none)
 // and tells what `capture` without --port would do.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, lines, requireBuilt } from '../e2e/helpers.js';
 
@@ -31,5 +34,19 @@ describe('tracepipe ports', () => {
     expect(doc.ports.map((p) => p.path)).toEqual(tablePaths);
     expect(typeof doc.capture.reason).toBe('string');
     if (doc.capture.port !== null) expect(doc.ports.map((p) => p.path)).toContain(doc.capture.port);
+  });
+
+  it('capture without --port makes the choice ports announced, without udevadm', async () => {
+    requireBuilt();
+    const doc = JSON.parse((await cli(['ports', '--json'])).stdout) as { capture: { port: string | null; reason: string } };
+    const out = join(mkdtempSync(join(tmpdir(), 'tp-ports-')), 'x.tpt');
+    const r = await cli(['capture', '-o', out, '--duration', '0.5'], { timeoutMs: 30_000 });
+    expect(r.stderr).not.toMatch(/udevadm/);
+    if (doc.capture.port === null) {
+      expect(lines(r.stderr)).toEqual([`tracepipe: ${doc.capture.reason}`]);
+      expect(r.code).toBe(1);
+    } else {
+      expect(lines(r.stderr)[0]).toBe(`tracepipe: using ${doc.capture.port}, ${doc.capture.reason}`);
+    }
   });
 });

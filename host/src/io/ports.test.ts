@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { autoDetect } from '@serialport/bindings-cpp';
@@ -100,6 +100,17 @@ describe('portRows / formatTable', () => {
 });
 
 describe('known identities (board.json usb entries and boards/usb-probes.json)', () => {
+  it('refuses a malformed usb entry, naming the file and the entry', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tp-usb-'));
+    trees.push(root);
+    for (const d of ['firmware', 'boards/b']) mkdirSync(join(root, d), { recursive: true });
+    writeFileSync(join(root, 'boards', 'usb-probes.json'), '{"usb": []}');
+    writeFileSync(join(root, 'boards', 'b', 'board.json'), '{"name": "b", "usb": [{"vid": "0d28", "pid": "0204", "what": "ok"}, {"vid": "xyz", "pid": "1"}]}');
+    expect(() => loadUsbIdentities(root)).toThrow(new CliError('boards/b/board.json: usb[1] needs "vid" and "pid" (4 hex digits), "what", and a kind of board, probe, usb-uart'));
+    writeFileSync(join(root, 'boards', 'b', 'board.json'), '{"name": "b", "usb": [{"vid": "0d28", "pid": "0204", "what": "ok"}]}');
+    expect(loadUsbIdentities(root)).toEqual([{ vid: '0d28', pid: '0204', kind: 'board', device: 'ok', board: 'b' }]);
+  });
+
   it('name ST-LINK, J-Link and CMSIS-DAP probes as probes for any board', () => {
     const stlink = identifyPort({ path: 'x', vendorId: '0483', productId: '374B' }, KNOWN);
     expect(stlink).toMatchObject({ kind: 'probe', device: expect.stringMatching(/ST-LINK\/V2-1/) });
@@ -239,7 +250,7 @@ describe('listSerialPorts: sysfs first, the binding only without sysfs', () => {
   // spawns it) must list the same ports with the same ids; where it does not, the binding fails
   // exactly as issue 14 saw, and only the sysfs path works.
   it('on this machine: the real sysfs and the real binding agree, or the binding needs the missing udevadm', async () => {
-    const hasSysfs = readdirSync('/sys/class').includes('tty');
+    const hasSysfs = existsSync('/sys/class/tty');
     const listing = await listSerialPorts();
     expect(listing.source).toBe(hasSysfs ? 'sysfs' : 'binding');
     for (const p of listing.ports) expect(p.path).toMatch(/^\/dev\//);
