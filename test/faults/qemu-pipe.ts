@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { TraceDecoder } from '../../host/src/core/decoder.js';
 import { commandFrame } from '../../host/src/io/commands.js';
 import { qemuCommand } from '../../host/src/io/emulator.js';
+import { dieWithParent } from '../../host/src/io/qemu.js';
 import { BOARD, emulatorOf } from '../e2e/helpers.js';
 import { parseGroundTruth, type GroundTruth } from '../../host/src/cli/ground-truth.js';
 
@@ -22,7 +23,9 @@ export function runQemuPipe(
   elfPath: string,
   opts: { extraArgs?: string[]; timeoutMs?: number; board?: string } = {},
 ): Promise<PipeRun> {
-  const cmd = qemuCommand(emulatorOf(opts.board ?? BOARD), elfPath, { uart: { kind: 'stdio' }, extra: opts.extraArgs });
+  const q = qemuCommand(emulatorOf(opts.board ?? BOARD), elfPath, { uart: { kind: 'stdio' }, extra: opts.extraArgs });
+  // a test runner that is killed takes its QEMUs with it
+  const cmd = dieWithParent(q.file, q.args);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd.file, cmd.args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

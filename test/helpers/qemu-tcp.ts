@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { qemuCommand } from '../../host/src/io/emulator.js';
+import { dieWithParent } from '../../host/src/io/qemu.js';
 import { elf, emulatorOf } from '../e2e/helpers.js';
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
@@ -36,7 +37,8 @@ export interface TcpTarget {
  * the first client, and keeps running when a client goes away. The caller kills child when done. */
 export function qemuTcp(app: string, port: number): TcpTarget {
   const err: Buffer[] = [];
-  const cmd = qemuCommand(emulatorOf(), elf(app), { uart: { kind: 'tcp-server', host: '127.0.0.1', port } });
+  const q = qemuCommand(emulatorOf(), elf(app), { uart: { kind: 'tcp-server', host: '127.0.0.1', port } });
+  const cmd = dieWithParent(q.file, q.args); // a killed test runner takes its QEMUs with it
   const child = spawn(cmd.file, cmd.args, { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr!.on('data', (c: Buffer) => err.push(c));
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
