@@ -86,9 +86,12 @@ describe('run and its QEMU process', () => {
     expect(lines(r.stderr)).toEqual([`tracepipe: ${out} already exists: give --force to replace it, or another -o`]);
     expect(r.code).toBe(2);
     expect(readFileSync(out).equals(before)).toBe(true);
-    const c = await cli(['capture', '--port', '/dev/tracepipe-never-opened', '-o', out]);
-    expect(lines(c.stderr)).toEqual([`tracepipe: ${out} already exists: give --force to replace it, or another -o`]);
-    expect(readFileSync(out).equals(before)).toBe(true);
+    for (const other of [['capture', '--port', '/dev/tracepipe-never-opened'], ['dump', '--port', '/dev/tracepipe-never-opened']]) {
+      const c = await cli([...other, '-o', out]);
+      expect(lines(c.stderr)).toEqual([`tracepipe: ${out} already exists: give --force to replace it, or another -o`]);
+      expect(c.code).toBe(2);
+      expect(readFileSync(out).equals(before)).toBe(true);
+    }
     const f = await cli(['run', '--board', BOARD, elf('e2e_clean'), '-o', out, '--force', '--duration', '1'], { timeoutMs: 60_000 });
     expect(f.code, f.stderr).toBe(0);
     expect(readFileSync(out).subarray(0, before.length).equals(before)).toBe(false);

@@ -21,7 +21,7 @@ export interface ElfOptions {
 }
 
 /** The commands whose --force also lets them replace an existing capture file at -o. */
-const CAPTURE_COMMANDS = ['run', 'capture'];
+const CAPTURE_COMMANDS = ['run', 'capture', 'dump'];
 
 export function addElfOptions(cmd: Command): Command {
   const force = 'use the --elf file even when its build id differs from the stream (with a warning)';

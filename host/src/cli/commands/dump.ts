@@ -16,7 +16,7 @@ import { DEFAULT_BAUD, closePort, openSerialPort, writeAll, type SerialPort } fr
 import { CliError, UsageError } from '../errors.js';
 import { compareGroundTruth, parseGroundTruthLine, type GroundTruth } from '../ground-truth.js';
 import { LiveDecoder } from '../live-decoder.js';
-import { checkBuiltForBoard } from '../live-run.js';
+import { checkBuiltForBoard, refuseExistingCapture } from '../live-run.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { statsTable } from '../stats-format.js';
 import { VERSION } from '../version.js';
@@ -29,6 +29,8 @@ interface DumpOptions {
   after?: number;
   timeout: number;
   semihostLog?: string;
+  /** from the shared --elf/--force options: also replaces an existing capture at -o */
+  force?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -75,6 +77,7 @@ export function register(program: Command): void {
 }
 
 async function dump(elf: string | undefined, o: DumpOptions): Promise<void> {
+  refuseExistingCapture(o.output, o.force);
   const names = await openElf(o, (line) => process.stderr.write(`tracepipe: ${line}\n`));
   let qemu: QemuInstance | undefined;
   const groundTruth: GroundTruth[] = [];
