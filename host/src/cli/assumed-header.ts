@@ -9,12 +9,8 @@ import { UsageError } from './errors.js';
 /** The header to assume, from --board and --elf; undefined without --board. */
 export function assumedHeader(opts: { board?: string }, elf: MetadataApplier | undefined): StreamHeader | undefined {
   if (!opts.board) return undefined;
-  let raw: Record<string, unknown>;
-  try {
-    raw = loadBoard(findRepoRoot(), opts.board).raw;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  // an unknown board is a usage error, a broken board.json the checkout's (io/repo.ts)
+  const raw = loadBoard(findRepoRoot(), opts.board).raw;
   const timer = (raw.timer ?? {}) as { hz?: unknown; bits?: unknown };
   const cores = typeof raw.cores === 'number' ? raw.cores : 1;
   const hz = timer.hz;
