@@ -332,20 +332,23 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
             held = [];
           }
           reportDropped();
-          merge.global(ns(s, h.ts), { type: 'header', session: s.index, header: h, offset: start });
+          // the header that opens a session comes first; a repeat sorts at its ts
+          immediate({ type: 'header', session: s.index, header: h, offset: start });
           const replay = held;
           held = [];
           for (const f of replay) onDirective(f.d, f.start, f.end);
           return;
         }
+        const rec: TraceRecord = { type: 'header', session: s.index, header: h, offset: start };
         if ((h.boot && s.sawData) || (s.own && h.session !== s.h.session)) {
           s = startSession(h, true);
           immediate(notice('session_reset', start));
+          immediate({ ...rec, session: s.index });
         } else {
           s.own = true;
           s.h = h;
+          merge.global(ns(s, h.ts), rec);
         }
-        merge.global(ns(s, h.ts), { type: 'header', session: s.index, header: h, offset: start });
         return;
       }
       case 'packet':

@@ -15,8 +15,8 @@
 //   session field differs from the session's, starts a new session.
 // - Order (SPEC §9 step 8): every record with a time is merged by it. Loss records sort at
 //   the start of their window; a non-final status at its time once its core's data reaches
-//   it; a FINAL status at its time, after the losses it books; a header at its ts, ahead of
-//   core records of that time. Records without a time (frame errors, commands, no_header)
+//   it; a FINAL status at its time, after the losses it books; the header that opens a
+//   session first, a repeat header at its ts, ahead of core records of that time. Records without a time (frame errors, commands, no_header)
 //   go out at once, or right behind a header still waiting in the merge.
 
 import { crc32c } from './crc32c.js';
@@ -364,13 +364,14 @@ export class TraceDecoder {
       s = this.newSession(h, true);
       if (h.boot) this.dropHeld();
       else if (this.heldDropped.frames > 0) this.reportHeldDropped();
-      this.timed(s, h, start);
+      this.timed(s, h, start, true);
       const held = this.held;
       this.held = [];
       for (const f of held) this.onMessage(f.msg, f.msg.length, f.start, f.resume);
       return;
     }
-    if ((h.boot && s.sawData) || (s.ownHeader && h.session !== s.header.session)) {
+    const opens = (h.boot && s.sawData) || (s.ownHeader && h.session !== s.header.session);
+    if (opens) {
       const why = h.boot && s.sawData ? 'BOOT header after data' : `session ${s.header.session} -> ${h.session}`;
       s = this.newSession(h, true);
       this.notice('session_reset', `target reset (${why}): session ${s.index} starts`, start);
@@ -379,13 +380,17 @@ export class TraceDecoder {
       if (h.timerHz !== s.header.timerHz) s.clock = new PacketClock(h.timerHz);
       s.header = h;
     }
-    this.timed(s, h, start);
+    this.timed(s, h, start, opens);
   }
 
-  /** A header sorts at its own time, ahead of core records of that time (merge.ts, global items). */
-  private timed(s: Session, h: StreamHeader, start: number): void {
+  /**
+   * The header that opens a session describes all of it: it goes out first (events recorded
+   * before it was written still follow it). A repeat header sorts at its own time, ahead of
+   * core records of that time (merge.ts, global items).
+   */
+  private timed(s: Session, h: StreamHeader, start: number, opening: boolean): void {
     const rec: TraceRecord = { type: 'header', session: s.index, header: h, offset: start };
-    if (this.mergeOn) this.merger.pushGlobal(ticksNs(s, h.ts), rec);
+    if (this.mergeOn && !opening) this.merger.pushGlobal(ticksNs(s, h.ts), rec);
     else this.sink(rec);
   }
 
@@ -423,7 +428,7 @@ export class TraceDecoder {
       first,
     );
     this.notice('time_unproven', `times use the assumed timer rate ${h.timerHz} Hz, which no stream header confirmed`, first);
-    this.timed(s, h, first);
+    this.timed(s, h, first, true);
     for (const f of held) this.onMessage(f.msg, f.msg.length, f.start, f.resume);
   }
 
