@@ -75,6 +75,10 @@ describe('stats and decode: books, lost and refused headers', () => {
     expect(recs.find((r) => r.type === 'header')).toMatchObject({ cores: 1, timer_hz: 25_000_000, timer_bits: 32 });
     expect(d.stderr).toMatch(/3 frame\(s\) came with no usable stream header \(no header arrived\): decoded with a header assumed .*\[header_assumed\]/);
     expect(d.stderr).toMatch(/times use the assumed timer rate 25000000 Hz.*\[time_unproven\]/);
+    // the exports take the same option
+    const csv = await cli(['export', '-f', 'jsonl', '--board', 'qemu-mps2-an385', headless]);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout.split('\n').filter((l) => l.includes('"type":"event"'))).toHaveLength(6);
     const bad = await cli(['decode', '--board', 'no-such-board', headless]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^tracepipe: unknown board 'no-such-board'/);

@@ -6,6 +6,12 @@ import type { StreamHeader } from '../core/types.js';
 import { findRepoRoot, loadBoard } from '../io/repo.js';
 import { UsageError } from './errors.js';
 
+/** `--board` of the offline commands (decode, stats, export, view). */
+export const ASSUME_BOARD_OPTION = [
+  '--board <name>',
+  'if the stream header was lost, decode with one assumed from boards/<name>/board.json (and --elf)',
+] as const;
+
 /** The header to assume, from --board and --elf; undefined without --board. */
 export function assumedHeader(opts: { board?: string }, elf: MetadataApplier | undefined): StreamHeader | undefined {
   if (!opts.board) return undefined;

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { LineWriter } from '../output.js';
 import { decodeTraceFile } from '../trace-file.js';
 import { openElf } from '../elf-option.js';
-import { assumedHeader } from '../assumed-header.js';
+import { ASSUME_BOARD_OPTION, assumedHeader } from '../assumed-header.js';
 
 const FORMATS = ['text', 'jsonl'] as const;
 
@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .option('-f, --format <format>', `output format: ${FORMATS.join(' or ')}`, 'text')
     .option('--events-only', 'print only event records')
     .option('-v, --verbose', 'also print informational notices on stderr')
-    .option('--board <name>', 'if the stream header was lost, decode with one assumed from boards/<name>/board.json (and --elf)')
+    .option(...ASSUME_BOARD_OPTION)
     .action(async (file: string, opts: { format: string; eventsOnly?: boolean; verbose?: boolean; board?: string }) => {
       if (!(FORMATS as readonly string[]).includes(opts.format)) {
         throw new UsageError(`unknown format '${opts.format}'; use ${FORMATS.join(' or ')}`);

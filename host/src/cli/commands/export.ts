@@ -11,11 +11,13 @@ import { JsonlExporter } from '../../export/jsonl.js';
 import { ProgressBar } from '../../export/progress.js';
 import { DirSinkFactory, FileSink, StreamSink } from '../../export/sinks.js';
 import type { ExportInfo, Exporter, WallClock } from '../../export/types.js';
+import type { StreamHeader } from '../../core/types.js';
 import { isoFromUnixNs } from '../../export/jsonl.js';
 import { wallClockOf } from '../../export/wall-clock.js';
 import { MIN_DRIFT_SAMPLES } from '../../core/clock-fit.js';
 import { fieldTable } from '../../export/elf-fields.js';
 import { openElf, withNames } from '../elf-option.js';
+import { ASSUME_BOARD_OPTION, assumedHeader } from '../assumed-header.js';
 import { CliError, UsageError } from '../errors.js';
 import { decodeTraceFile } from '../trace-file.js';
 
@@ -30,6 +32,8 @@ export interface RunExportOptions {
   verbose?: boolean;
   /** awaited between input chunks (back-pressure of a stdout sink) */
   drain?: () => Promise<void>;
+  /** the header to decode with if the stream's was lost (--board) */
+  assumeHeader?: StreamHeader;
 }
 
 /** Decodes `file` straight into `exporter`; returns the number of events exported. */
@@ -61,6 +65,7 @@ export async function runExport(file: string, exporter: Exporter, opts: RunExpor
         process.stderr.write(`tracepipe: ${line}\n`);
       },
       verbose: opts.verbose,
+      assumeHeader: opts.assumeHeader,
       afterChunk: async () => {
         bar.update(++chunks * INPUT_CHUNK_ESTIMATE);
         if (opts.drain) await opts.drain();
@@ -120,7 +125,8 @@ export function register(program: Command): void {
     .option('-o, --output <path>', 'output folder (ctf) or file; jsonl, csv and perfetto default to stdout')
     .option('--no-wall-clock', 'do not fit target time to the capture\'s host receive times')
     .option('-v, --verbose', 'also print informational notices on stderr')
-    .action(async (file: string, opts: { format: string; output?: string; verbose?: boolean; wallClock: boolean }) => {
+    .option(...ASSUME_BOARD_OPTION)
+    .action(async (file: string, opts: { format: string; output?: string; verbose?: boolean; wallClock: boolean; board?: string }) => {
       const format = opts.format.toLowerCase();
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
         throw new UsageError(`unknown export format '${opts.format}'; use ${EXPORT_FORMATS.join(', ')}`);
@@ -131,6 +137,7 @@ export function register(program: Command): void {
       if (opts.output && opts.output !== '-') checkOutputPath(file, opts.output, format === 'ctf');
       // --elf/--force are added to this command by elf-option.ts (addElfOptionsTo)
       const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
+      const assumeHeader = assumedHeader(opts, names);
       const info: ExportInfo = {
         source: file,
         wallClock: await wallClockInfo(file, opts.wallClock),
@@ -145,7 +152,7 @@ export function register(program: Command): void {
         const ctf = new CtfExporter(dir);
         let n: number;
         try {
-          n = await runExport(file, withNames(ctf, names), { label, info, verbose: opts.verbose });
+          n = await runExport(file, withNames(ctf, names), { label, info, verbose: opts.verbose, assumeHeader });
         } catch (err) {
           dir.abort();
           throw err;
@@ -171,7 +178,7 @@ export function register(program: Command): void {
       );
       let n: number;
       try {
-        n = await runExport(file, exporter, { label, info, verbose: opts.verbose, drain: stdoutSink && (() => stdoutSink.drain()) });
+        n = await runExport(file, exporter, { label, info, verbose: opts.verbose, assumeHeader, drain: stdoutSink && (() => stdoutSink.drain()) });
       } catch (err) {
         if (sink instanceof FileSink) sink.abort();
         throw err;

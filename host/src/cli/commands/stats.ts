@@ -7,7 +7,7 @@ import { lossProblem, statsTable, wallClockJson, wallClockLine } from '../stats-
 import { CliError } from '../errors.js';
 import { decodeTraceFile } from '../trace-file.js';
 import { NameCounter, openElf } from '../elf-option.js';
-import { assumedHeader } from '../assumed-header.js';
+import { ASSUME_BOARD_OPTION, assumedHeader } from '../assumed-header.js';
 
 export function register(program: Command): void {
   program
@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .argument('<file>', 'capture file, or a raw byte stream')
     .option('--json', 'print one JSON object: {cores: [...], total, identity, closed, lossless, sessions, wall_clock}')
     .option('--fail-on-loss', 'exit 1 after the report on any loss, unclosed books (no FINAL status) or a failed identity')
-    .option('--board <name>', 'if the stream header was lost, decode with one assumed from boards/<name>/board.json (and --elf)')
+    .option(...ASSUME_BOARD_OPTION)
     .action(async (file: string, opts: { json?: boolean; failOnLoss?: boolean; board?: string }) => {
       const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
       const byName = new NameCounter();

@@ -6,6 +6,7 @@ import { FileSink } from '../../export/sinks.js';
 import { InvalidArgumentError } from 'commander';
 import { VIEW_MAX_EVENTS, ViewExporter } from '../../export/view.js';
 import { openElf, withNames } from '../elf-option.js';
+import { ASSUME_BOARD_OPTION, assumedHeader } from '../assumed-header.js';
 import { UsageError } from '../errors.js';
 import { checkOutputPath, runExport, wallClockInfo } from './export.js';
 
@@ -37,7 +38,8 @@ export function register(program: Command): void {
     .option('--max-events <n>', `embed at most this many events (default ${VIEW_MAX_EVENTS})`, parseCount)
     .option('--no-wall-clock', 'do not fit target time to the capture\'s host receive times')
     .option('-v, --verbose', 'also print informational notices on stderr')
-    .action(async (file: string, opts: { output?: string; verbose?: boolean; wallClock: boolean; from?: bigint; to?: bigint; maxEvents?: number }) => {
+    .option(...ASSUME_BOARD_OPTION)
+    .action(async (file: string, opts: { output?: string; verbose?: boolean; wallClock: boolean; from?: bigint; to?: bigint; maxEvents?: number; board?: string }) => {
       const out = opts.output ?? defaultViewPath(file);
       if (out === file) throw new UsageError(`output ${out} is the input file; choose another -o`);
       checkOutputPath(file, out);
@@ -51,6 +53,7 @@ export function register(program: Command): void {
           label: 'building view',
           info: { source: basename(file), wallClock: await wallClockInfo(file, opts.wallClock) },
           verbose: opts.verbose,
+          assumeHeader: assumedHeader(opts, names),
         });
       } catch (err) {
         sink.abort();
