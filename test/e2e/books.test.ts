@@ -72,9 +72,11 @@ describe('stats and decode: books, lost and refused headers', () => {
     expect(d.code, d.stderr).toBe(0);
     const recs = d.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(recs.filter((r) => r.type === 'event').map((r) => r.t_ns)).toEqual(['4400', '4800', '44400', '44800', '84400', '84800']);
-    expect(recs.find((r) => r.type === 'header')).toMatchObject({ cores: 1, timer_hz: 25_000_000, timer_bits: 32 });
+    expect(recs.find((r) => r.type === 'header')).toMatchObject({ assumed: true, cores: 1, timer_hz: 25_000_000, timer_bits: 32 });
     expect(d.stderr).toMatch(/3 frame\(s\) came with no usable stream header \(no header arrived\): decoded with a header assumed .*\[header_assumed\]/);
     expect(d.stderr).toMatch(/times use the assumed timer rate 25000000 Hz.*\[time_unproven\]/);
+    const text = await cli(['decode', '--board', 'qemu-mps2-an385', headless]);
+    expect(text.stdout.split('\n')[0]).toBe('header ASSUMED (none received) cores=1 timer=25000000Hz/32bit @0');
     // the exports take the same option
     const csv = await cli(['export', '-f', 'jsonl', '--board', 'qemu-mps2-an385', headless]);
     expect(csv.code, csv.stderr).toBe(0);

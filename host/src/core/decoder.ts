@@ -428,7 +428,7 @@ export class TraceDecoder {
       first,
     );
     this.notice('time_unproven', `times use the assumed timer rate ${h.timerHz} Hz, which no stream header confirmed`, first);
-    this.timed(s, h, first, true);
+    this.sink({ type: 'header', session: s.index, header: h, offset: first, assumed: true });
     for (const f of held) this.onMessage(f.msg, f.msg.length, f.start, f.resume);
   }
 

@@ -76,6 +76,7 @@ export function recordToJson(rec: TraceRecord): Record<string, unknown> {
       const o: Record<string, unknown> = { type: 'header' };
       if (rec.session > 0) o.session = rec.session;
       o.offset = rec.offset;
+      if (rec.assumed) o.assumed = true;
       Object.assign(o, headerToJson(rec.header));
       return o;
     }

@@ -44,6 +44,7 @@ export function recordToText(rec: TraceRecord): string {
       return `${formatNs(rec.tNs)} ${sess}core ${rec.core} status${rec.final ? ' FINAL' : ''} next_seq=${rec.nextSeq} committed=${rec.committed} dropped=${rec.dropped} overwritten=${rec.overwritten}`;
     case 'header': {
       const h = rec.header;
+      if (rec.assumed) return `header ${sess}ASSUMED (none received) cores=${h.cores} timer=${h.timerHz}Hz/${h.timerBits}bit${h.buildId ? ` build_id=${h.buildId}` : ''} @${rec.offset}`;
       return `header ${sess}v${h.version}${h.boot ? ' BOOT' : ''} cores=${h.cores} mode=${h.mode} timer=${h.timerHz}Hz/${h.timerBits}bit packet=${h.packetSize}x${h.packets} session=${h.session}${h.buildId ? ` build_id=${h.buildId}` : ''} @${rec.offset}`;
     }
     case 'notice': {

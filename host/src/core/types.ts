@@ -119,6 +119,8 @@ export interface HeaderRecord {
   session: number;
   header: StreamHeader;
   offset: number;
+  /** not received: assumed from the ELF and board because the stream's header was lost */
+  assumed?: true;
 }
 
 export interface StatusRecord {
