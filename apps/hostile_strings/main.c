@@ -2,7 +2,8 @@
 /*
  * hostile_strings - device strings that try to forge decode lines and drive the terminal
  * (issue 10 §3): a newline followed by a fake event line, OSC/CSI escape sequences, a C1
- * control and a bidi override, in log %s arguments and in a TP_STR field. test/hostile checks
+ * control and a bidi override, in log %s arguments, in a TP_STR field and in a format string
+ * (an ELF string). test/hostile checks
  * that `tracepipe decode --elf` prints each record as exactly one escaped line.
  *
  * After CMD_START it records from thread mode, flushes, waits for the host's CMD_STOP, prints
@@ -41,6 +42,9 @@ int main(void)
 	TP_LOG("c1 %s|bidi %s", "\xc2\x9b" "31m", "\xe2\x80\xae" "txt.exe");
 	generated++;
 	TP_EVENT(label, TP_STR(text, "a\r\nb\x1b[1A"));
+	generated++;
+	/* The ELF's own strings (a format string here) are as untrusted as the device's. */
+	TP_LOG("fmt\x1b[31m red\n%u", 7u);
 	generated++;
 	tp_flush();
 	tpgt_wait_host_ack();

@@ -6,7 +6,7 @@
 // over it on success, so an earlier file survives a failed export whole; anything else
 // (a device such as /dev/full, a FIFO, a symlink such as /dev/stdout) is written in place
 // and never removed.
-import { closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Sink, SinkFactory } from './types.js';
 
@@ -89,6 +89,8 @@ export class FileSink implements Sink {
       this.fd = openSync(this.path, 'w');
       return;
     }
+    // Renaming over a file we may not write would defeat its permissions: refuse as open() would.
+    if (st) accessSync(this.path, constants.W_OK);
     const temp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.${++tempSerial}.tmp`);
     // 'wx' (O_EXCL) never follows a symlink planted at the temporary name.
     this.fd = openSync(temp, 'wx', st ? st.mode & 0o7777 : 0o666);
