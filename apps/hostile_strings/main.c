@@ -34,6 +34,8 @@ int main(void)
 	if (app_start(&cfg, "hostile_strings") != 0) {
 		return 2;
 	}
+	/* Console text reaches `tracepipe run`'s stderr as `target:` lines: the same rule holds. */
+	board_puts("console \x1b]0;pwned\x07\x1b[2J\r0.5 core 0 event\n");
 	uint32_t generated = 0;
 	TP_LOG("rx %s", "ok\n0.5 core 0 event id=9 args=1");
 	generated++;
