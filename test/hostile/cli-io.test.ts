@@ -107,7 +107,7 @@ describe('view -o - is stdout', () => {
 describe('export without -f', () => {
   it.each([
     ['x.csv', /^type,session,core,/, 'csv'],
-    ['x.json', /^\{"traceEvents":|^\{\s*"displayTimeUnit"|^\{/, 'perfetto'],
+    ['x.json', /^\{"displayTimeUnit":"ns","traceEvents":\[/, 'perfetto'],
     ['x.jsonl', /^\{"type":"schema"/, 'jsonl'],
     ['x.NDJSON', /^\{"type":"schema"/, 'jsonl'],
     ['x.txt', /^\{"type":"schema"/, 'jsonl'],
