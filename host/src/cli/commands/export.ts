@@ -155,13 +155,14 @@ export function openOutput(out: string, io: CliIo): { sink: Sink; finish(): Prom
  * overwritten. An earlier export is cleared first: a stale stream file of a core the new
  * trace lacks would make babeltrace2 reject the folder.
  */
-function prepareCtfDir(dir: string): void {
+function prepareCtfDir(dir: string, clear: boolean): void {
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw new CliError(`${dir} exists and is not a folder; CTF needs a folder (-o <dir>)`);
   const ours = /^(metadata|stream_core\d+|session-\d+)$/;
   const foreign = readdirSync(dir).filter((n) => !ours.test(n));
   if (foreign.length > 0) throw new CliError(`${dir} is not empty (holds ${foreign[0]}); choose a new folder for the CTF trace`);
-  for (const n of readdirSync(dir)) rmSync(join(dir, n), { recursive: true, force: true });
+  // rmSync removes a symlink itself, never what it points to
+  if (clear) for (const n of readdirSync(dir)) rmSync(join(dir, n), { recursive: true, force: true });
 }
 
 export function register(program: Command, io = new CliIo()): void {
@@ -186,6 +187,7 @@ export function register(program: Command, io = new CliIo()): void {
         throw new UsageError('CTF is a folder of files: give it with -o <dir>');
       }
       if (output !== STDIO_PATH) checkOutputPath(file, output, format === 'ctf');
+      if (format === 'ctf') prepareCtfDir(output, false);
       // --elf/--force are added to this command by elf-option.ts (addElfOptionsTo)
       const names = await openElf(opts, io.warn);
       // stdin is spooled: the wall-clock fit reads the capture before the export pass.
@@ -197,7 +199,7 @@ export function register(program: Command, io = new CliIo()): void {
         };
         const run = { io, name, label: `exporting ${format}`, info, verbose: opts.verbose };
         if (format === 'ctf') {
-          prepareCtfDir(output);
+          prepareCtfDir(output, true);
           const dir = new DirSinkFactory(output);
           const ctf = new CtfExporter(dir);
           let n: number;
