@@ -4,10 +4,8 @@
 // in-process here with failing streams of our own.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../host/src/cli/program.js';
-import { hostileDir, lines, sh, smallTrace } from './helpers.js';
+import { hostileDir, inProcess, lines, sh, smallTrace } from './helpers.js';
 
 const dir = hostileDir('cli-io');
 let small: string;
@@ -17,31 +15,6 @@ beforeAll(() => {
   small = smallTrace(dir);
   bytes = readFileSync(small);
 });
-
-class Collect extends Writable {
-  readonly parts: Buffer[] = [];
-  constructor(private readonly failWith?: string) {
-    super();
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error) => void): void {
-    if (this.failWith) {
-      cb(Object.assign(new Error(`${this.failWith}: failed on purpose, write`), { code: this.failWith }));
-      return;
-    }
-    this.parts.push(chunk);
-    cb();
-  }
-  text(): string {
-    return Buffer.concat(this.parts).toString('utf8');
-  }
-}
-
-async function inProcess(args: string[], opts: { stdin?: Uint8Array; failStdout?: string } = {}) {
-  const stdout = new Collect(opts.failStdout);
-  const stderr = new Collect();
-  const code = await runCli(args, { stdin: Readable.from([Buffer.from(opts.stdin ?? new Uint8Array(0))]), stdout, stderr });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
 
 describe('- is stdin', () => {
   it('decode - prints what decode <file> prints', async () => {
@@ -53,11 +26,9 @@ describe('- is stdin', () => {
   });
 
   it('decode - reads a pipe one byte at a time (the capture magic and frames split across reads)', async () => {
-    const stdout = new Collect();
-    const stderr = new Collect();
-    const code = await runCli(['decode', '-'], { stdin: Readable.from([...bytes].map((b) => Buffer.of(b))), stdout, stderr });
-    expect(code).toBe(0);
-    expect(stdout.text()).toBe((await inProcess(['decode', small])).stdout);
+    const r = await inProcess(['decode', '-'], { pieces: [...bytes].map((b) => Uint8Array.of(b)) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe((await inProcess(['decode', small])).stdout);
   });
 
   it('stats -, export -, view - through a real shell pipe give the same results as from the file', async () => {

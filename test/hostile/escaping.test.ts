@@ -7,16 +7,14 @@
 // - the real firmware under QEMU, through `tracepipe run`, `decode --elf` and `stats --elf`.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { StreamWriter } from '../../host/src/core/encode.js';
 import { loadMetadata, type Metadata } from '../../host/src/core/metadata.js';
 import { escapeText, jsonLine, recordToText } from '../../host/src/core/text.js';
 import type { TraceEvent } from '../../host/src/core/types.js';
-import { runCli } from '../../host/src/cli/program.js';
 import { BOARD, cli, elf, requireBuilt } from '../e2e/helpers.js';
-import { hostileDir, lines } from './helpers.js';
+import { hostileDir, inProcess, lines } from './helpers.js';
 
 /** Anything a terminal acts on, or that ends or reorders a line. */
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
@@ -84,25 +82,6 @@ describe('escapeText', () => {
   });
 });
 
-class Collect extends Writable {
-  readonly parts: Buffer[] = [];
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    this.parts.push(chunk);
-    cb();
-  }
-  text(): string {
-    return Buffer.concat(this.parts).toString('utf8');
-  }
-}
-
-/** `tracepipe <args>` in-process, with `input` as stdin. */
-async function runInProcess(args: string[], input: Uint8Array) {
-  const stdout = new Collect();
-  const stderr = new Collect();
-  const code = await runCli(args, { stdin: Readable.from([Buffer.from(input)]), stdout, stderr });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
-
 function varint(n: number): number[] {
   const out: number[] = [];
   while (n >= 0x80) {
@@ -143,7 +122,7 @@ describe('decode --elf of device strings, in-process on a real ELF', () => {
   it('the forged line and the terminal sequences of issue 10 print as single escaped lines', async () => {
     const enc = (s: string) => new TextEncoder().encode(s);
     const stream = logStream(meta, 'rx %s', [[enc('ok\n0.5 core 0 event id=9 args=1')], [enc('\x1b]0;pwned\x07\x1b[2J')]]);
-    const r = await runInProcess(['decode', '--events-only', '--elf', elfPath, '-'], stream);
+    const r = await inProcess(['decode', '--events-only', '--elf', elfPath, '-'], { stdin: stream });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(lines(r.stdout).map((l) => l.replace(/^\d+\.\d{9} /, ''))).toEqual([
@@ -158,7 +137,7 @@ describe('decode --elf of device strings, in-process on a real ELF', () => {
         fc.array(fc.tuple(fc.uint8Array({ maxLength: 48 }), fc.uint8Array({ maxLength: 48 })), { minLength: 1, maxLength: 12 }),
         async (args) => {
           const stream = logStream(meta, 'c1 %s|bidi %s', args.map(([a, b]) => [a, b]));
-          const text = await runInProcess(['decode', '--events-only', '--elf', elfPath, '-'], stream);
+          const text = await inProcess(['decode', '--events-only', '--elf', elfPath, '-'], { stdin: stream });
           expect(text.code).toBe(0);
           const got = text.stdout.split('\n');
           expect(got.pop()).toBe('');
@@ -167,7 +146,7 @@ describe('decode --elf of device strings, in-process on a real ELF', () => {
             expect(l).toMatch(/^\d+\.\d{9} core 0 log {8}c1 /);
             expect(l).not.toMatch(UNSAFE);
           }
-          const json = await runInProcess(['decode', '--events-only', '--format', 'jsonl', '--elf', elfPath, '-'], stream);
+          const json = await inProcess(['decode', '--events-only', '--format', 'jsonl', '--elf', elfPath, '-'], { stdin: stream });
           const records = lines(json.stdout);
           expect(records).toHaveLength(args.length);
           records.forEach((l, i) => {

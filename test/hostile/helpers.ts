@@ -4,6 +4,8 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { runCli } from '../../host/src/cli/program.js';
 import { CLI, artifactDir, requireBuilt } from '../e2e/helpers.js';
 import { synthTrace } from '../export/synth.js';
 
@@ -66,4 +68,32 @@ export function smallTrace(dir: string): string {
 /** The non-empty lines of a text. */
 export function lines(text: string): string[] {
   return text.split('\n').filter((l) => l.length > 0);
+}
+
+/** A stream that keeps what is written, or fails every write with the errno code `failWith`. */
+export class Collect extends Writable {
+  readonly parts: Buffer[] = [];
+  constructor(private readonly failWith?: string) {
+    super();
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error) => void): void {
+    if (this.failWith) {
+      cb(Object.assign(new Error(`${this.failWith}: failed on purpose, write`), { code: this.failWith }));
+      return;
+    }
+    this.parts.push(chunk);
+    cb();
+  }
+  text(): string {
+    return Buffer.concat(this.parts).toString('utf8');
+  }
+}
+
+/** `tracepipe <args>` in-process on injected streams: `stdin` as its input (given in `pieces` reads). */
+export async function inProcess(args: string[], opts: { stdin?: Uint8Array; pieces?: Uint8Array[]; failStdout?: string } = {}) {
+  const stdout = new Collect(opts.failStdout);
+  const stderr = new Collect();
+  const input = opts.pieces ?? [opts.stdin ?? new Uint8Array(0)];
+  const code = await runCli(args, { stdin: Readable.from(input.map((p) => Buffer.from(p))), stdout, stderr });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
