@@ -6,7 +6,7 @@
 // over it on success, so an earlier file survives a failed export whole; anything else
 // (a device such as /dev/full, a FIFO, a symlink such as /dev/stdout) is written in place
 // and never removed.
-import { accessSync, closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Sink, SinkFactory } from './types.js';
 
@@ -126,6 +126,8 @@ export class FileSink implements Sink {
       const fd = this.fd;
       this.fd = -1;
       if (this.temp) {
+        // on disk before the rename, so a crash leaves the old file or the whole new one
+        fsyncSync(fd);
         const st = fstatSync(fd);
         closeSync(fd);
         renameSync(this.temp, this.path);
