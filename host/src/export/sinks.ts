@@ -127,7 +127,7 @@ export class FileSink implements Sink {
       this.fd = -1;
       if (this.temp) {
         // on disk before the rename, so a crash leaves the old file or the whole new one
-        fsyncSync(fd);
+        syncUnlessUnsupported(fd);
         const st = fstatSync(fd);
         closeSync(fd);
         renameSync(this.temp, this.path);
@@ -166,6 +166,16 @@ export class FileSink implements Sink {
       if (st && st.isFile() && st.dev === this.created.dev && st.ino === this.created.ino) rmQuietly(this.path);
       this.created = undefined;
     }
+  }
+}
+
+/** fsync, except where the file system has none (EIO and the like are still write errors). */
+function syncUnlessUnsupported(fd: number): void {
+  try {
+    fsyncSync(fd);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
   }
 }
 
