@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BOARD, elf, requireBuilt } from '../e2e/helpers.js';
 import { hostileDir, inProcess, lines, sh, smallTrace } from './helpers.js';
 
 const dir = hostileDir('cli-io');
@@ -135,6 +136,21 @@ describe('commands write through the injected streams', () => {
       expect(gone.stderr).toBe('');
     });
   }
+});
+
+describe('live commands write their summary through the injected stdout', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it(`run (hostile_strings under QEMU, ${BOARD}) in-process`, async () => {
+    requireBuilt('hostile_strings');
+    const spy = vi.spyOn(process.stdout, 'write');
+    const capture = join(dir, 'run.tpt');
+    const r = await inProcess(['run', '--board', BOARD, elf('hostile_strings'), '-o', capture]);
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout)[0]).toMatch(new RegExp(`^capture: ${capture} \\(\\d+ bytes in [\\d.]+ s; stopped: firmware exited\\)$`));
+    expect(r.stdout).toContain('ground truth core 0: firmware generated=5 dropped=0 overwritten=0 (host agrees)');
+    expect(spy).not.toHaveBeenCalled();
+  }, 90_000);
 });
 
 describe('a file literally named -', () => {

@@ -42,16 +42,16 @@ export function createProgram(options: ProgramOptions = {}): Command {
       outputError: (text, write) => write(`tracepipe: ${text.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim()}\n`),
     });
 
-  registerRun(program);
-  registerCapture(program);
+  registerRun(program, io);
+  registerCapture(program, io);
   registerDecode(program, io);
   registerStats(program, io);
-  registerDemo(program);
-  registerFlash(program);
-  registerPorts(program);
+  registerDemo(program, io);
+  registerFlash(program, io);
+  registerPorts(program, io);
   registerExport(program, io);
   registerView(program, io);
-  registerDump(program);
+  registerDump(program, io);
   addElfOptionsTo(program);
   return program;
 }

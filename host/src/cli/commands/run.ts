@@ -6,17 +6,18 @@ import { CliError } from '../errors.js';
 import { runUnderQemu, summaryLines, type LiveSummary } from '../live-run.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { compareGroundTruth } from '../ground-truth.js';
+import { CliIo } from '../output.js';
 
 export const DEFAULT_BOARD = 'qemu-mps2-an385';
 
 /** Prints the summary; throws when the run itself failed (the capture is kept either way). */
-export function reportLive(s: LiveSummary): void {
-  process.stdout.write(`${summaryLines(s).join('\n')}\n`);
+export function reportLive(s: LiveSummary, io = new CliIo()): void {
+  io.stdout.write(`${summaryLines(s).join('\n')}\n`);
   if (s.live.flushed === false) {
-    process.stderr.write('tracepipe: warning: not every core sent its FINAL status after CMD_FLUSH; the books may not be closed\n');
+    io.status('warning: not every core sent its FINAL status after CMD_FLUSH; the books may not be closed');
   }
   if (s.groundTruth.length > 0 && !compareGroundTruth(s.groundTruth, s.stats).match) {
-    process.stderr.write("tracepipe: warning: the host's accounting differs from the firmware's ground truth\n");
+    io.status("warning: the host's accounting differs from the firmware's ground truth");
   }
   if (s.live.error) throw new CliError(`${s.live.error.message} (capture ${s.output} holds everything received)`);
   const q = s.qemuExit;
@@ -28,7 +29,7 @@ export function reportLive(s: LiveSummary): void {
   }
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io = new CliIo()): void {
   program
     .command('run')
     .description('run firmware under QEMU and capture its trace live through the UART pty')
@@ -39,7 +40,7 @@ export function register(program: Command): void {
     .option('--semihost-log <file>', "copy the firmware's semihosting output (ground truth) to this file")
     .option('--baud <n>', 'baud rate set on the pty', parseBaud, 115200)
     .action(async (elf: string, opts: { board: string; output: string; duration?: number; semihostLog?: string; baud: number }) => {
-      const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
+      const names = await openElf(opts, io.warn);
       const summary = await runUnderQemu({
         board: opts.board,
         elf,
@@ -48,7 +49,7 @@ export function register(program: Command): void {
         semihostLog: opts.semihostLog,
         baud: opts.baud,
       });
-      reportLive(summary);
+      reportLive(summary, io);
       checkCapturedBuildId(names, summary.header, summary.output);
     });
 }
