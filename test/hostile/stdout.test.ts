@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BOARD, elf, requireBuilt } from '../e2e/helpers.js';
 import { bigTrace, hostileDir, lines, sh, smallTrace } from './helpers.js';
 
 const dir = hostileDir('stdout');
@@ -36,6 +37,19 @@ describe('stdout on /dev/full: one line, exit 1', () => {
       expect(errorLines(r.stderr)).toEqual(['tracepipe: cannot write stdout: no space left on device (ENOSPC)']);
     });
   }
+});
+
+describe('the summary of a live command on /dev/full: one line, exit 1', () => {
+  it(`run (hostile_strings under QEMU, ${BOARD})`, async () => {
+    requireBuilt('hostile_strings');
+    const r = await sh(`$TP run --board ${BOARD} ${elf('hostile_strings')} -o ${dir}/run.tpt > /dev/full`);
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr).filter((l) => !l.startsWith('target: '))).toEqual(['tracepipe: cannot write stdout: no space left on device (ENOSPC)']);
+    // the capture itself is whole: it decodes with its FINAL status
+    const d = await sh(`$TP decode ${dir}/run.tpt`);
+    expect(d.code).toBe(0);
+    expect(d.stdout).toMatch(/ status FINAL /);
+  }, 90_000);
 });
 
 describe('stdout open read-only: one line, exit 1', () => {

@@ -1,8 +1,9 @@
 // Where the CLI writes. Commands get their streams from a CliIo (createProgram builds one,
 // tests pass their own), never from process.stdout directly, so a test can run a command
 // in-process and read what it wrote.
+import { Writable } from 'node:stream';
 import { escapeText } from '../core/text.js';
-import { StreamSink } from '../export/sinks.js';
+import { OutputWriteError, StreamSink } from '../export/sinks.js';
 
 export interface CliStreams {
   stdin: NodeJS.ReadableStream;
@@ -10,15 +11,59 @@ export interface CliStreams {
   stderr: NodeJS.WritableStream;
 }
 
+/**
+ * Stdout as the commands see it: every write goes through to the real stream with a callback,
+ * and the first failure is kept. Node's process.stdout reports a failed write only to that
+ * write's callback (its 'error' event may never come before exit), so a command that writes
+ * without one would otherwise lose the error (issue 10 §2).
+ */
+const guarded = new WeakSet<NodeJS.WritableStream>();
+
+class CheckedStdout extends Writable {
+  failure: NodeJS.ErrnoException | undefined;
+  constructor(private readonly inner: NodeJS.WritableStream) {
+    super();
+    // Failures are taken from the write callbacks; these listeners only keep them from being
+    // uncaught exceptions (one per stream, however many programs a test builds).
+    if (!guarded.has(inner)) {
+      guarded.add(inner);
+      inner.on('error', () => undefined);
+    }
+    this.on('error', () => undefined);
+  }
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    const done = (err?: Error | null) => {
+      if (err) this.failure ??= err as NodeJS.ErrnoException;
+      cb(err);
+    };
+    try {
+      this.inner.write(chunk, done);
+    } catch (err) {
+      done(err as Error);
+    }
+  }
+}
+
 export class CliIo implements CliStreams {
   readonly stdin: NodeJS.ReadableStream;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
+  private readonly checked: CheckedStdout;
 
   constructor(streams: Partial<CliStreams> = {}) {
     this.stdin = streams.stdin ?? process.stdin;
-    this.stdout = streams.stdout ?? process.stdout;
+    this.checked = new CheckedStdout(streams.stdout ?? process.stdout);
+    this.stdout = this.checked;
     this.stderr = streams.stderr ?? process.stderr;
+  }
+
+  /**
+   * Waits until stdout took everything written, then throws the first failed write as an
+   * OutputWriteError (EPIPE included: the caller decides that a gone reader is no error).
+   */
+  async finish(): Promise<void> {
+    if (!this.checked.destroyed) await new Promise<void>((resolve) => this.checked.write('', () => resolve()));
+    if (this.checked.failure) throw new OutputWriteError('stdout', this.checked.failure);
   }
 
   /**

@@ -20,14 +20,14 @@ import { register as registerDump } from './commands/dump.js';
 
 export interface ProgramOptions {
   /** the streams commands read and write (default: the process's) */
-  io?: Partial<CliStreams>;
+  io?: Partial<CliStreams> | CliIo;
   /** where commander writes its own usage errors and help (default: io's stdout and stderr) */
   writeOut?: (text: string) => void;
   writeErr?: (text: string) => void;
 }
 
 export function createProgram(options: ProgramOptions = {}): Command {
-  const io = new CliIo(options.io);
+  const io = options.io instanceof CliIo ? options.io : new CliIo(options.io);
   const program = new Command('tracepipe');
   program
     .description('Event tracer for bare-metal ARM MCUs: capture, decode and account for every event.')
@@ -66,6 +66,7 @@ export async function runCli(args: string[], streams: Partial<CliStreams> = {}):
   const program = createProgram({ io });
   try {
     await program.parseAsync(args, { from: 'user' });
+    await io.finish();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
