@@ -3,23 +3,8 @@
 
 import { escapeText } from '../core/text.js';
 
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = 'CliError';
-  }
-}
-
-/** Wrong arguments or options: exit status 2, like commander's own usage errors. */
-export class UsageError extends CliError {
-  constructor(message: string) {
-    super(message, 2);
-    this.name = 'UsageError';
-  }
-}
+// The error classes are in ../errors.ts, shared with io/.
+export { CliError, UsageError } from '../errors.js';
 
 /** The one line printed for an error that escaped a command (escaped: it may quote a file or the device). */
 export function errorLine(err: unknown): string {

@@ -21,12 +21,8 @@ interface FlashOptions {
 
 export async function flashCommand(elfArg: string, opts: FlashOptions, io = new CliIo()): Promise<void> {
   const root = findRepoRoot();
-  let board;
-  try {
-    board = loadBoard(root, opts.board);
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
+  // an unknown board is a usage error (exit 2), thrown by loadBoard as such
+  const board = loadBoard(root, opts.board);
   const method = flashMethod(board.name, board.raw);
   const elfPath = resolve(elfArg);
   const elf = readFirmwareElf(elfPath);
@@ -37,7 +33,7 @@ export async function flashCommand(elfArg: string, opts: FlashOptions, io = new 
       throw new CliError(`board ${board.name} runs under QEMU: there is no image to write (drop --out/--drive)`);
     }
     io.status(`${board.name} is emulated: running ${elfArg} under QEMU, capture in ${opts.output}`);
-    reportLive(await runUnderQemu({ board: board.name, elf: elfPath, output: opts.output }), io);
+    reportLive(await runUnderQemu({ board: board.name, elf: elfPath, output: opts.output, overwrite: true }), io);
     return;
   }
 
