@@ -3,10 +3,11 @@
 // folders, existing files, and -o naming the input through a symlink, each through the real
 // CLI and file system. /dev/full itself is only ever reached through a symlink in a temp
 // folder, so the old code (which removed the path) could only remove the symlink.
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, createWriteStream, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from '../e2e/helpers.js';
 import { bigTrace, hostileDir, lines, sh, smallTrace } from './helpers.js';
 
 const dir = hostileDir('output-paths');
@@ -141,6 +142,32 @@ describe('-o in a read-only folder (run as an unprivileged user when the suite i
     expect(readFileSync(file, 'utf8')).toBe('precious\n');
     expect(leftovers(folder)).toEqual([]);
   });
+});
+
+describe('an export stopped by a signal', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} while the output is being written: no temporary file left, an earlier file whole`, async () => {
+      // The input is a FIFO we keep open: the export has written its first MiB (so its
+      // temporary file exists) and waits for more when the signal comes.
+      const input = join(dir, `slow-${signal}`);
+      execFileSync('mkfifo', [input]);
+      const out = join(dir, `interrupted-${signal}.csv`);
+      writeFileSync(out, 'precious\n');
+      const child = spawn(process.execPath, [CLI, 'export', '--no-wall-clock', '--format', 'csv', input, '-o', out], { stdio: 'ignore' });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
+      const writer = createWriteStream(input);
+      writer.on('error', () => undefined); // EPIPE once the export is gone
+      writer.write(readFileSync(big));
+      const temp = () => readdirSync(dir).filter((n) => n.startsWith(`.interrupted-${signal}.csv.`));
+      // (a writer in place would have cut the earlier file instead: wait for either)
+      while (temp().length === 0 && readFileSync(out, 'utf8') === 'precious\n') await new Promise((r) => setTimeout(r, 20));
+      child.kill(signal);
+      expect(await exited).toBe(signal);
+      writer.destroy();
+      expect(temp()).toEqual([]);
+      expect(readFileSync(out, 'utf8')).toBe('precious\n');
+    });
+  }
 });
 
 describe('-o an existing regular file', () => {

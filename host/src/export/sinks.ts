@@ -56,6 +56,36 @@ function lstatOrUndefined(path: string): Stats | undefined {
 
 let tempSerial = 0;
 
+// Temporary files not yet renamed into place. An export stopped by Ctrl-C, SIGTERM or an exit
+// (bin.ts exits at once when the stdout reader goes away) removes them, then dies of the
+// same signal as it would have.
+const pendingTemps = new Set<string>();
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+function removePendingTemps(): void {
+  for (const t of pendingTemps) rmQuietly(t);
+  pendingTemps.clear();
+  detachTempCleanup();
+}
+function onStopSignal(signal: NodeJS.Signals): void {
+  removePendingTemps();
+  process.kill(process.pid, signal);
+}
+function attachTempCleanup(): void {
+  for (const sig of STOP_SIGNALS) process.on(sig, onStopSignal);
+  process.on('exit', removePendingTemps);
+}
+function detachTempCleanup(): void {
+  for (const sig of STOP_SIGNALS) process.off(sig, onStopSignal);
+  process.off('exit', removePendingTemps);
+}
+function trackTemp(path: string): void {
+  if (pendingTemps.size === 0) attachTempCleanup();
+  pendingTemps.add(path);
+}
+function untrackTemp(path: string): void {
+  if (pendingTemps.delete(path) && pendingTemps.size === 0) detachTempCleanup();
+}
+
 export class FileSink implements Sink {
   // Opened on the first flush, so a job that fails early leaves nothing behind.
   private fd = -1;
@@ -95,6 +125,7 @@ export class FileSink implements Sink {
     // 'wx' (O_EXCL) never follows a symlink planted at the temporary name.
     this.fd = openSync(temp, 'wx', st ? st.mode & 0o7777 : 0o666);
     this.temp = temp;
+    trackTemp(temp);
     this.replaces = st !== undefined;
     if (st) fchmodSync(this.fd, st.mode & 0o7777);
   }
@@ -131,6 +162,7 @@ export class FileSink implements Sink {
         const st = fstatSync(fd);
         closeSync(fd);
         renameSync(this.temp, this.path);
+        untrackTemp(this.temp);
         this.temp = undefined;
         if (!this.replaces) this.created = { dev: st.dev, ino: st.ino };
       } else {
@@ -160,6 +192,7 @@ export class FileSink implements Sink {
     this.pending = 0;
     if (this.temp) {
       rmQuietly(this.temp);
+      untrackTemp(this.temp);
       this.temp = undefined;
     } else if (this.closed && this.created) {
       const st = lstatOrUndefined(this.path);
