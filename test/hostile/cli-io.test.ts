@@ -118,6 +118,9 @@ describe('commands write through the injected streams', () => {
     ['stats --json', ['stats', '--json', 'SMALL']],
     ['export', ['export', '--no-wall-clock', 'SMALL']],
     ['view -o -', ['view', '--no-wall-clock', '-o', '-', 'SMALL']],
+    // commands that write plain lines (no StreamSink): CliIo checks those writes too
+    ['ports', ['ports']],
+    ['ports --json', ['ports', '--json']],
   ];
 
   for (const [name, args] of cases) {
