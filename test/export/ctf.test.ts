@@ -259,3 +259,45 @@ describe('CTF export with typed fields from ELF metadata', () => {
     expect(lines[2]).toMatch(/ sensor_raw: .*\{ id = 5, a0 = 3, a1 = 4 \}$/);
   });
 });
+
+describe('CTF export of events inside a loss window (issue 14 item 1)', () => {
+  // As an an521 capture stopped mid-run delivers: a FINAL status books the drops up to its
+  // time, then packets recorded before that time still arrive, and book drops of their own.
+  function lateAfterFinal(): Uint8Array {
+    const w = new StreamWriter();
+    w.header({ boot: true, cores: 1, mode: 'discard', timerBits: 32, timerHz: HZ, packetSize: 256, packets: 4, ts: 0, session: 1 });
+    w.beginPacket(0, 0, 1000, 0, 0, 0);
+    for (let i = 0; i < 4; i++) w.event('event', 3, 1010 + i * 10, [i]);
+    w.endPacket(1400);
+    w.status({ core: 0, final: true, ts: 50_000, nextSeq: 1, committed: 4, dropped: 7, overwritten: 0 });
+    w.beginPacket(0, 1, 2000, 4, 7, 0);
+    for (let i = 0; i < 4; i++) w.event('event', 3, 2010 + i * 10, [10 + i]);
+    w.endPacket(2100);
+    w.beginPacket(0, 2, 3000, 8, 12, 0);
+    w.event('event', 3, 3005, [20]);
+    w.endPacket(3010);
+    w.beginPacket(0, 3, 60_000, 9, 12, 0);
+    w.event('event', 3, 60_005, [30]);
+    w.endPacket(60_010);
+    return w.bytes();
+  }
+
+  it('keeps every event at its decoded tick and shows the losses as one window with their sum', () => {
+    const { records, stats } = decodeBytes(lateAfterFinal());
+    const events = records.filter((r): r is TraceEvent => r.type === 'event');
+    const losses = records.filter((r): r is LossRecord => r.type === 'loss');
+    // the decoder's view: windows [1400, 50000] (7) and [2100, 3000] (5) overlap, and events lie inside
+    expect(losses.map((l) => l.count)).toEqual([7, 5]);
+    expect(events.some((e) => e.tNs > losses[0].fromNs && e.tNs < losses[0].toNs)).toBe(true);
+    const dir = join(tmp, 'inside-window');
+    const ctf = new CtfExporter(new DirSinkFactory(dir));
+    exportRecords(ctf, records, stats);
+    expect(ctf.timeClamped).toBe(0);
+    expect(ctf.lossWindowsChanged).toBe(1);
+    const bt = babeltrace(dir, 'cycles');
+    expect(bt.events.map((e) => e.time)).toEqual(events.map((e) => e.ticks));
+    // windows in ns (40 ns a tick): [1400, 50000] ticks holds both windows and the events in it
+    const d = babeltrace(dir, 'seconds').discards.filter((x) => x.what === 'events');
+    expect(d).toEqual([{ what: 'events', count: 12, from: 1400n * 40n, to: 50_000n * 40n, stream: 0 }]);
+  });
+});

@@ -7,18 +7,21 @@
 // reading it).
 //
 // Loss mapping (also stated in the metadata comment so a reader of the trace sees it):
-// every tracepipe loss record becomes a zero-event "loss packet" whose
-// timestamp_begin = timestamp_end = the end of the loss window, and the packet
-// before it is closed at the start of the window. Then
-//   - `events_discarded` (cumulative) grows by dropped + overwritten + link_lost, so
-//     babeltrace2 prints "Tracer discarded N events between [from] and [to]" with
-//     exactly tracepipe's counts and windows, and its sum per stream is
+// every event keeps exactly the time the decoder gives it. A tracepipe loss window
+// [from, to] becomes packet bounds: the packet before it ends at `from`, and the next
+// packet ends at `to` (it holds whatever events lie inside the window, normally none, and
+// begins at the first of them, else at `to`). Then
+//   - `events_discarded` (cumulative) grows by dropped + overwritten + link_lost in that
+//     packet, so babeltrace2 prints "Tracer discarded N events between [from] and [to]"
+//     with exactly tracepipe's counts and windows, and its sum per stream is
 //     generated − decoded;
 //   - a window with link_lost > 0 also skips one `packet_seq_num`, so babeltrace2
 //     prints "Tracer discarded 1 packet between [from] and [to]": one such message
 //     per link-loss window (the number of wire packets lost is not knowable);
 //   - the totals per core and cause are in the metadata `env` block
 //     (core<N>_dropped, core<N>_overwritten, core<N>_link_lost, ...).
+// Windows that overlap each other are written as one window covering both (counted in
+// lossWindowsChanged; the decoder does not produce them).
 import { randomUUID } from 'node:crypto';
 import type { CoreStats, EventKind, LossRecord, StreamHeader, TraceEvent, TraceRecord } from '../core/types.js';
 import type { ExportInfo, Exporter, FieldType, Sink, SinkFactory } from './types.js';
@@ -104,8 +107,8 @@ interface PendingLoss {
 
 class CoreStream {
   sink: Sink;
+  /** the open packet: events before any pending loss window */
   events = new ByteBuf();
-  nEvents = 0;
   beginTicks = 0n;
   lastTicks = 0n;
   open = false;
@@ -116,6 +119,10 @@ class CoreStream {
   overwritten = 0n;
   link_lost = 0n;
   pendingLoss: PendingLoss | null = null;
+  /** events inside the pending loss window: they ride in the packet that carries its counts */
+  inside = new ByteBuf();
+  insideFirst: bigint | null = null;
+  insideLast = 0n;
   constructor(
     readonly core: number,
     sink: Sink,
@@ -140,6 +147,8 @@ export class CtfExporter implements Exporter {
   private stats: CoreStats[] = [];
   /** events written with the previous time of their stream because theirs went back */
   timeClamped = 0;
+  /** loss windows whose CTF packet bounds are not the decoder's window (overlaps: never on a sane stream) */
+  lossWindowsChanged = 0;
 
   constructor(
     private readonly out: SinkFactory,
@@ -176,7 +185,7 @@ export class CtfExporter implements Exporter {
     for (const s of this.sessions.values()) {
       for (const st of [...s.streams.values()].sort((a, b) => a.core - b.core)) {
         this.flushLoss(st);
-        if (st.open) this.closePacket(st, st.lastTicks);
+        if (st.open) this.closePacket(st, st.events, st.beginTicks, st.lastTicks);
         st.sink.close();
       }
       const meta = this.out.open(s.dir + 'metadata');
@@ -270,30 +279,7 @@ export class CtfExporter implements Exporter {
     });
   }
 
-  private onEvent(ev: TraceEvent): void {
-    const s = this.session(ev.session);
-    const st = this.stream(s, ev.core);
-    this.flushLoss(st);
-    const cls = this.eventClass(ev);
-    if (st.open && st.events.len + 64 + (ev.blob?.length ?? ev.args.length * 8) > MAX_PACKET_CONTENT) {
-      this.closePacket(st, st.lastTicks);
-    }
-    // CTF readers require time to never go back within a stream. The decoder keeps each
-    // core's time monotonic except inside a packet flagged time_unproven; such an event
-    // keeps the previous time here, and is counted so the CLI can say so.
-    let ticks = ev.ticks;
-    const floor = st.open ? st.lastTicks : (st.lastEnd ?? ticks);
-    if (ticks < floor) {
-      ticks = floor;
-      this.timeClamped++;
-    }
-    if (!st.open) {
-      st.open = true;
-      st.beginTicks = ticks;
-      st.nEvents = 0;
-      st.events.reset();
-    }
-    const b = st.events;
+  private writeEvent(b: ByteBuf, cls: EventClass, ev: TraceEvent, ticks: bigint): void {
     b.u32(cls.ctfId);
     b.u64(ticks);
     b.u32(ev.id);
@@ -305,7 +291,43 @@ export class CtfExporter implements Exporter {
     } else {
       for (const a of ev.args) b.u64(a);
     }
-    st.nEvents++;
+  }
+
+  private onEvent(ev: TraceEvent): void {
+    const s = this.session(ev.session);
+    const st = this.stream(s, ev.core);
+    const cls = this.eventClass(ev);
+    let ticks = ev.ticks;
+    if (st.pendingLoss && ticks > st.pendingLoss.toTicks) this.flushLoss(st);
+    const p = st.pendingLoss;
+    // CTF readers require time to never go back within a stream. The decoder keeps each
+    // core's time monotonic except inside a packet flagged time_unproven; such an event
+    // keeps the previous time here, and is counted so the CLI can say so.
+    if (p && (ticks >= p.fromTicks || st.insideFirst !== null)) {
+      // Inside a loss window (e.g. a packet that arrived after a FINAL status whose losses
+      // cover its time): the event keeps its own time in the packet carrying the window.
+      if (st.insideFirst !== null && ticks < st.insideLast) {
+        ticks = st.insideLast;
+        this.timeClamped++;
+      }
+      if (st.insideFirst === null) st.insideFirst = ticks;
+      this.writeEvent(st.inside, cls, ev, ticks);
+      st.insideLast = ticks;
+      return;
+    }
+    if (st.open && st.events.len + 64 + (ev.blob?.length ?? ev.args.length * 8) > MAX_PACKET_CONTENT) {
+      this.closePacket(st, st.events, st.beginTicks, st.lastTicks);
+    }
+    const floor = st.open ? st.lastTicks : (st.lastEnd ?? ticks);
+    if (ticks < floor) {
+      ticks = floor;
+      this.timeClamped++;
+    }
+    if (!st.open) {
+      st.open = true;
+      st.beginTicks = ticks;
+    }
+    this.writeEvent(st.events, cls, ev, ticks);
     st.lastTicks = ticks;
   }
 
@@ -314,60 +336,73 @@ export class CtfExporter implements Exporter {
     const st = this.stream(s, l.core);
     const hz = s.header?.timerHz;
     if (!hz) return; // no header: no clock to place the window on (the decoder cannot produce this)
-    const fromTicks = nsToTicks(l.fromNs, hz);
-    const toTicks = nsToTicks(l.toNs, hz);
+    let fromTicks = nsToTicks(l.fromNs, hz);
+    let toTicks = nsToTicks(l.toNs, hz);
+    // The decoder opens a window where the core's last packet ended, so no event already
+    // written lies after its start; should one, the window starts after that event.
+    const floor = st.open ? st.lastTicks : st.lastEnd;
+    if (floor !== null && fromTicks < floor) {
+      fromTicks = floor;
+      this.lossWindowsChanged++;
+    }
+    if (toTicks < fromTicks) toTicks = fromTicks;
     const p = st.pendingLoss;
-    if (p && (p.fromTicks !== fromTicks || p.toTicks !== toTicks)) this.flushLoss(st);
+    if (p && (p.fromTicks !== fromTicks || p.toTicks !== toTicks)) {
+      if (fromTicks >= p.toTicks) this.flushLoss(st);
+      else {
+        // Overlapping windows cannot both be exact packet bounds: one window covering
+        // both, with both counts, still holds the truth.
+        if (fromTicks < p.fromTicks) p.fromTicks = fromTicks;
+        if (toTicks > p.toTicks) p.toTicks = toTicks;
+        this.lossWindowsChanged++;
+      }
+    }
     if (!st.pendingLoss) st.pendingLoss = { fromTicks, toTicks, dropped: 0, overwritten: 0, link_lost: 0 };
     st.pendingLoss[l.cause] += l.count;
   }
 
+  /**
+   * Writes a pending loss window [from, to] as packet bounds: the packet before it ends at
+   * `from`, and the next packet ends at `to` and carries the grown events_discarded.
+   * babeltrace2 reports discarded events over [previous packet end, this packet end] and
+   * discarded packets over [previous packet end, this packet begin]. That next packet
+   * holds the events that lie inside the window (normally none), at their own times.
+   */
   private flushLoss(st: CoreStream): void {
     const p = st.pendingLoss;
     if (!p) return;
     st.pendingLoss = null;
-    // babeltrace2 reports discarded events over [previous packet end, this packet end]
-    // and discarded packets over [previous packet end, this packet begin]: so the
-    // previous packet must end exactly at the window start.
-    if (st.open) this.closePacket(st, maxBig(st.lastTicks, p.fromTicks));
-    else if (st.lastEnd === null || st.lastEnd < p.fromTicks) this.writeEmpty(st, p.fromTicks);
+    if (st.open) this.closePacket(st, st.events, st.beginTicks, p.fromTicks);
+    else if (st.lastEnd === null || st.lastEnd < p.fromTicks) this.closePacket(st, st.events, p.fromTicks, p.fromTicks);
     st.dropped += BigInt(p.dropped);
     st.overwritten += BigInt(p.overwritten);
     st.link_lost += BigInt(p.link_lost);
     if (p.link_lost > 0) st.seq += 1n;
-    this.writeEmpty(st, maxBig(p.toTicks, st.lastEnd ?? 0n));
+    this.closePacket(st, st.inside, st.insideFirst ?? p.toTicks, p.toTicks);
+    st.insideFirst = null;
   }
 
-  private writeEmpty(st: CoreStream, at: bigint): void {
-    st.open = true;
-    st.beginTicks = at;
-    st.nEvents = 0;
-    st.events.reset();
-    this.closePacket(st, at);
-  }
-
-  private closePacket(st: CoreStream, endTicks: bigint): void {
+  private closePacket(st: CoreStream, events: ByteBuf, beginTicks: bigint, endTicks: bigint): void {
     const p = this.packet;
     p.reset();
-    const totalBytes = HEADER_BYTES + CONTEXT_BYTES + st.events.len;
+    const totalBytes = HEADER_BYTES + CONTEXT_BYTES + events.len;
     p.u32(CTF_MAGIC);
     p.bytes(this.uuidBytes);
     p.u32(0); // stream class id
     p.u64(BigInt(st.core)); // stream instance id
-    p.u64(st.beginTicks);
+    p.u64(beginTicks);
     p.u64(endTicks);
     p.u64(BigInt(totalBytes * 8)); // content_size, bits
     p.u64(BigInt(totalBytes * 8)); // packet_size, bits: no padding needed
     p.u64(st.seq);
     p.u64(st.dropped + st.overwritten + st.link_lost);
     p.u32(st.core);
-    p.bytes(st.events.buf.subarray(0, st.events.len));
+    p.bytes(events.buf.subarray(0, events.len));
     st.sink.write(p.buf.slice(0, p.len));
     st.seq += 1n;
     st.lastEnd = endTicks;
-    st.open = false;
-    st.events.reset();
-    st.nEvents = 0;
+    if (events === st.events) st.open = false;
+    events.reset();
   }
 
   private metadata(s: SessionState): string {
@@ -387,8 +422,9 @@ export class CtfExporter implements Exporter {
     lines.push('/*');
     lines.push(' * Exported by tracepipe. One stream per target core (stream_instance_id = core = cpu_id).');
     lines.push(' * Clock "target_timer" counts the target timer ticks (freq = timer_hz).');
-    lines.push(' * Losses: each tracepipe loss window [from, to] is a zero-event packet at `to`, and the packet');
-    lines.push(' * before it ends at `from`. events_discarded is the cumulative dropped + overwritten + link_lost');
+    lines.push(' * Every event has exactly the time tracepipe decode gives it. Losses: for each tracepipe loss window');
+    lines.push(' * [from, to] the packet before it ends at `from` and the next packet ends at `to` (holding the events');
+    lines.push(' * inside the window, if any). events_discarded is the cumulative dropped + overwritten + link_lost');
     lines.push(' * count of the core, so "discarded events" windows and counts are exactly tracepipe\'s. A window');
     lines.push(' * with link_lost > 0 also skips one packet_seq_num, so each link-loss window shows as "1 discarded');
     lines.push(' * packet". The env block holds the per-core accounting by cause (coreN_dropped, ...).');

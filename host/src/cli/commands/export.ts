@@ -156,6 +156,11 @@ export function register(program: Command): void {
             `tracepipe: warning: ${ctf.timeClamped} event(s) had a time before an earlier event of their core (time_unproven); CTF needs monotonic time, so they carry the earlier time\n`,
           );
         }
+        if (ctf.lossWindowsChanged > 0) {
+          process.stderr.write(
+            `tracepipe: warning: ${ctf.lossWindowsChanged} loss window(s) overlapped an earlier one or an event; CTF shows them merged or starting later\n`,
+          );
+        }
         for (const sub of ctf.sessionDirs().filter((d) => d !== '')) {
           process.stderr.write(`tracepipe: the target reset; the later session is its own trace: babeltrace2 ${join(opts.output, sub)}\n`);
         }
