@@ -119,6 +119,8 @@ class CoreStream {
   overwritten = 0n;
   link_lost = 0n;
   pendingLoss: PendingLoss | null = null;
+  maxTicks: bigint | null = null;
+  hz = 0;
   /** events inside the pending loss window: they ride in the packet that carries its counts */
   inside = new ByteBuf();
   insideFirst: bigint | null = null;
@@ -133,6 +135,8 @@ class CoreStream {
 
 interface SessionState {
   header: StreamHeader | null;
+  /** largest tick babeltrace2 can place on the clock (see limitTicks), once the header is known */
+  maxTicks: bigint | null;
   dir: string;
   streams: Map<number, CoreStream>;
 }
@@ -166,7 +170,10 @@ export class CtfExporter implements Exporter {
     switch (rec.type) {
       case 'header': {
         const s = this.session(rec.session);
-        if (!s.header) s.header = rec.header;
+        if (!s.header) {
+          s.header = rec.header;
+          s.maxTicks = limitTicks(rec.header.timerHz, this.info.wallClock?.originUnixNs ?? 0n);
+        }
         break;
       }
       case 'event':
@@ -205,7 +212,7 @@ export class CtfExporter implements Exporter {
       // A target reset starts a new time base, so each later session is its own CTF trace
       // in a sub-folder (babeltrace2 reads one trace per folder argument: muxing both
       // would interleave two unrelated time bases).
-      s = { header: null, dir: n === 0 ? '' : `session-${n}/`, streams: new Map() };
+      s = { header: null, maxTicks: null, dir: n === 0 ? '' : `session-${n}/`, streams: new Map() };
       this.sessions.set(n, s);
     }
     return s;
@@ -215,6 +222,8 @@ export class CtfExporter implements Exporter {
     let st = s.streams.get(core);
     if (!st) {
       st = new CoreStream(core, this.out.open(`${s.dir}stream_core${core}`));
+      st.maxTicks = s.maxTicks;
+      st.hz = s.header?.timerHz ?? 0;
       s.streams.set(core, st);
     }
     return st;
@@ -383,6 +392,9 @@ export class CtfExporter implements Exporter {
   }
 
   private closePacket(st: CoreStream, events: ByteBuf, beginTicks: bigint, endTicks: bigint): void {
+    // every event and bound of a packet lies at or before its end
+    const lim = st.maxTicks;
+    if (lim !== null && endTicks > lim) throw new CtfRangeError(st.core, endTicks, st.hz);
     const p = this.packet;
     p.reset();
     const totalBytes = HEADER_BYTES + CONTEXT_BYTES + events.len;
@@ -572,6 +584,30 @@ export function defaultClassName(kind: EventKind, nargs: number): string {
     default:
       return nargs === 0 ? kind : `${kind}_${nargs}args`;
   }
+}
+
+/** A time CTF readers cannot place: the export is refused rather than written unreadable. */
+export class CtfRangeError extends Error {
+  constructor(core: number, ticks: bigint, hz: number) {
+    super(
+      `CTF cannot hold this trace: core ${core} reaches tick ${ticks}` +
+        (hz > 0 ? ` (${ticks / BigInt(hz)} s)` : '') +
+        `, past the 2^63 ns (292 years) from the clock origin that babeltrace2 can represent; export it as jsonl, csv or perfetto instead`,
+    );
+    this.name = 'CtfRangeError';
+  }
+}
+
+/**
+ * The largest tick babeltrace2 can turn into its signed 64-bit ns from the clock origin:
+ * it computes 1e9 × ticks / freq in double precision, then adds the clock offset, and
+ * refuses the trace when either passes INT64_MAX. The margin covers the double rounding.
+ */
+export function limitTicks(hz: number, offsetNs: bigint): bigint {
+  const maxNs = (1n << 63n) - 1n - (offsetNs > 0n ? offsetNs : 0n) - 1_000_000n;
+  const byNs = (maxNs * BigInt(hz)) / 1_000_000_000n;
+  const u64 = (1n << 64n) - 1n;
+  return byNs < u64 ? byNs : u64;
 }
 
 /** Smallest tick count whose ns time (truncated, SPEC §9.7) is `ns`: inverts ticks→ns exactly. */
