@@ -24,7 +24,9 @@
 // lossWindowsChanged; the decoder does not produce them).
 import { randomUUID } from 'node:crypto';
 import type { CoreStats, EventKind, LossRecord, StreamHeader, TraceEvent, TraceRecord } from '../core/types.js';
-import type { ExportInfo, Exporter, FieldType, Sink, SinkFactory } from './types.js';
+import type { ArgType, NamedEvent } from '../core/metadata.js';
+import type { TypedValue } from '../core/typed-values.js';
+import type { ExportInfo, Exporter, Sink, SinkFactory } from './types.js';
 
 const CTF_MAGIC = 0xc1fc1fc1;
 /** Event bytes per packet before it is closed; keeps the open packet small. */
@@ -42,8 +44,16 @@ interface EventClass {
   name: string;
   /** TSDL field declarations, in payload order */
   fields: string[];
-  /** ELF-typed payload (named user events), else raw id + arguments */
-  typed?: { name: string; type: FieldType }[];
+  /** ELF-typed payload (core/typed-values.ts), else raw id + arguments */
+  typed?: ArgType[];
+  /** a typed log: its formatted text follows the values */
+  log: boolean;
+  /** `file:line` of the call site, as model.emf.uri */
+  site?: string;
+  /** a log's printf format */
+  format?: string;
+  /** a counter's unit */
+  unit?: string;
 }
 
 class ByteBuf {
@@ -229,50 +239,60 @@ export class CtfExporter implements Exporter {
     return st;
   }
 
-  private eventClass(ev: TraceEvent): EventClass {
+  private eventClass(ev: NamedEvent): EventClass {
     const nargs = ev.blob ? -1 : ev.args.length;
     const named = this.info.names?.eventName(ev.kind, ev.id);
-    const typed = named !== undefined ? this.typedFields(ev) : undefined;
-    const key = typed ? `${ev.kind}/${ev.id}/typed` : named !== undefined ? `${ev.kind}/${ev.id}/${nargs}` : `${ev.kind}/${nargs}`;
+    const values = this.info.raw ? undefined : ev.values;
+    const isLog = ev.kind === 'log' && named !== undefined;
+    const key = values
+      ? `${ev.kind}/${ev.id}/typed/${values.map((v) => v.type).join(',')}`
+      : named !== undefined
+        ? `${ev.kind}/${ev.id}/${nargs}`
+        : `${ev.kind}/${nargs}`;
     let c = this.classes.get(key);
     if (!c) {
       const idField = ev.kind === 'isr_enter' || ev.kind === 'isr_exit' ? 'irq' : 'id';
       const fields = [`uint32_t ${idField};`];
-      let name = named ?? defaultClassName(ev.kind, nargs);
-      if (typed) {
+      // A log has no name of its own, and its format is no identifier: the class is named by
+      // its id, and the format and call site ride along (see metadata()).
+      let name = isLog ? `log_${ev.id}` : (named ?? defaultClassName(ev.kind, nargs));
+      let typed: ArgType[] | undefined;
+      if (values) {
+        typed = values.map((v) => v.type);
         const used = new Set([idField]);
-        for (const f of typed) fields.push(`${CTF_TYPE[f.type]} ${fieldIdent(f.name, used)};`);
+        for (const v of values) fields.push(`${CTF_TYPE[v.type]} ${fieldIdent(v.name, used)};`);
+        if (isLog) fields.push('string text;');
       } else {
         if (nargs < 0) fields.push('uint32_t len;', 'uint8_t data[len];');
         else if (ev.kind === 'counter' && nargs === 1) fields.push('uint64_t value;');
         else for (let i = 0; i < nargs; i++) fields.push(`uint64_t a${i};`);
-        // the same ELF event whose arguments did not fit its descriptor: keep it apart
-        if (named !== undefined && this.info.fields?.eventFields(ev.kind, ev.id)) name += '_raw';
+        // an ELF event whose arguments did not fit its descriptor: keep it apart
+        if (named !== undefined && !this.info.raw && (ev.kind === 'event' || ev.kind === 'log')) name += '_raw';
       }
       if (named !== undefined && nargs !== 1 && ev.kind === 'counter') name += `_${nargs}args`;
       // one ELF name covers both ends of a pair: tell them apart
       if (named !== undefined) name += PAIR_SUFFIX[ev.kind] ?? '';
-      c = { ctfId: this.classes.size, name, fields, typed };
+      c = {
+        ctfId: this.classes.size,
+        name,
+        fields,
+        typed,
+        log: isLog && values !== undefined,
+        site: named !== undefined ? ev.site : undefined,
+        format: isLog ? named : undefined,
+        unit: ev.unit,
+      };
       this.classes.set(key, c);
     }
     return c;
   }
 
-  /** The ELF field types of a named user event whose values decoded, else undefined. */
-  private typedFields(ev: TraceEvent): { name: string; type: FieldType }[] | undefined {
-    const types = this.info.fields?.eventFields(ev.kind, ev.id);
-    const values = (ev as { fields?: Record<string, unknown> }).fields;
-    if (!types || !values || Object.keys(values).length !== types.length) return undefined;
-    return types;
-  }
-
-  private writeTyped(b: ByteBuf, types: { name: string; type: FieldType }[], values: unknown[]): void {
-    types.forEach((f, i) => {
-      const v = values[i];
-      switch (f.type) {
+  private writeTyped(b: ByteBuf, values: TypedValue[]): void {
+    for (const { type, value: v } of values) {
+      switch (type) {
         case 'f32':
         case 'f64':
-          b.float(typeof v === 'number' ? v : Number(v), f.type === 'f32');
+          b.float(typeof v === 'number' ? v : Number(v), type === 'f32');
           break;
         case 'str':
           // TSDL strings end at the first NUL
@@ -280,12 +300,12 @@ export class CtfExporter implements Exporter {
           b.u8(0);
           break;
         default: {
-          const bits = INT_BITS[f.type];
+          const bits = INT_BITS[type];
           const big = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
           b.int(big, bits);
         }
       }
-    });
+    }
   }
 
   private writeEvent(b: ByteBuf, cls: EventClass, ev: TraceEvent, ticks: bigint): void {
@@ -293,7 +313,11 @@ export class CtfExporter implements Exporter {
     b.u64(ticks);
     b.u32(ev.id);
     if (cls.typed) {
-      this.writeTyped(b, cls.typed, Object.values((ev as { fields?: Record<string, unknown> }).fields ?? {}));
+      this.writeTyped(b, (ev as NamedEvent).values ?? []);
+      if (cls.log) {
+        b.bytes(new TextEncoder().encode(((ev as NamedEvent).text ?? '').replace(/\0[\s\S]*$/, '')));
+        b.u8(0);
+      }
     } else if (ev.blob) {
       b.u32(ev.blob.length);
       b.bytes(ev.blob);
@@ -489,6 +513,12 @@ export class CtfExporter implements Exporter {
       lines.push(`\tcore${c.core}_link_lost = ${c.link_lost};`);
     }
     if (this.info.source !== undefined) lines.push(`\tsource = ${tsdlString(this.info.source)};`);
+    // typed: payloads are the values decoded with the ELF; raw: a0… are the wire words
+    lines.push(`\tvalues = "${this.info.names && !this.info.raw ? 'typed' : 'raw'}";`);
+    const envUsed = new Set<string>();
+    for (const c of this.classes.values()) {
+      if (c.unit) lines.push(`\t${fieldIdent(`unit_${c.name}`, envUsed)} = ${tsdlString(c.unit)};`);
+    }
     lines.push('};');
     lines.push('');
     lines.push('clock {');
@@ -521,9 +551,12 @@ export class CtfExporter implements Exporter {
     lines.push('};');
     for (const c of [...this.classes.values()].sort((a, b) => a.ctfId - b.ctfId)) {
       lines.push('');
+      if (c.format !== undefined) lines.push(`/* format: ${tsdlComment(c.format)} */`);
+      if (c.unit !== undefined) lines.push(`/* unit: ${tsdlComment(c.unit)} */`);
       lines.push('event {');
       lines.push(`\tname = ${tsdlString(c.name)};`);
       lines.push(`\tid = ${c.ctfId};`);
+      if (c.site !== undefined) lines.push(`\tmodel.emf.uri = ${tsdlString(c.site)};`);
       lines.push('\tstream_id = 0;');
       lines.push('\tfields := struct {');
       for (const f of c.fields) lines.push(`\t\t${f}`);
@@ -542,7 +575,7 @@ const PAIR_SUFFIX: Partial<Record<EventKind, string>> = {
   isr_exit: '_exit',
 };
 
-const CTF_TYPE: Record<FieldType, string> = {
+const CTF_TYPE: Record<ArgType, string> = {
   u8: 'uint8_t',
   u16: 'uint16_t',
   u32: 'uint32_t',
@@ -626,6 +659,11 @@ export function tsdlString(s: string): string {
     else out += '?';
   }
   return out + '"';
+}
+
+/** Text inside a TSDL comment: printable ASCII, and never the comment's end. */
+function tsdlComment(s: string): string {
+  return tsdlString(s).slice(1, -1).replace(/\*\//g, '*?/');
 }
 
 function uuidToBytes(uuid: string): Uint8Array {

@@ -14,7 +14,6 @@ import type { ExportInfo, Exporter, WallClock } from '../../export/types.js';
 import { isoFromUnixNs } from '../../export/jsonl.js';
 import { wallClockOf } from '../../export/wall-clock.js';
 import { MIN_DRIFT_SAMPLES } from '../../core/clock-fit.js';
-import { fieldTable } from '../../export/elf-fields.js';
 import { openElf, withNames } from '../elf-option.js';
 import { CliError, UsageError } from '../errors.js';
 import { decodeTraceFile } from '../trace-file.js';
@@ -134,8 +133,9 @@ export function register(program: Command): void {
     .requiredOption('-f, --format <format>', `${EXPORT_FORMATS.join(', ')} (chrome is an alias of perfetto)`)
     .option('-o, --output <path>', 'output folder (ctf) or file; jsonl, csv and perfetto default to stdout')
     .option('--no-wall-clock', 'do not fit target time to the capture\'s host receive times')
+    .option('--raw', 'with --elf, also write the raw wire words (perfetto args_raw; ctf: untyped classes); jsonl args and csv args_raw always have them')
     .option('-v, --verbose', 'also print informational notices on stderr')
-    .action(async (file: string, opts: { format: string; output?: string; verbose?: boolean; wallClock: boolean }) => {
+    .action(async (file: string, opts: { format: string; output?: string; verbose?: boolean; wallClock: boolean; raw?: boolean }) => {
       const format = opts.format.toLowerCase();
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
         throw new UsageError(`unknown export format '${opts.format}'; use ${EXPORT_FORMATS.join(', ')}`);
@@ -149,7 +149,7 @@ export function register(program: Command): void {
       const info: ExportInfo = {
         source: file,
         wallClock: await wallClockInfo(file, opts.wallClock),
-        fields: names && fieldTable(names.meta),
+        raw: opts.raw === true,
       };
       const label = `exporting ${format}`;
       if (format === 'ctf') {
