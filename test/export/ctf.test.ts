@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { recordToJson } from '../../host/src/core/jsonl.js';
 import { StreamWriter } from '../../host/src/core/encode.js';
 import { ticksToNs } from '../../host/src/core/time.js';
-import type { CoreStats, LossRecord, TraceEvent } from '../../host/src/core/types.js';
+import type { CoreStats, LossRecord, TraceEvent, TraceRecord } from '../../host/src/core/types.js';
 import { CtfExporter } from '../../host/src/export/ctf.js';
 import { DirSinkFactory } from '../../host/src/export/sinks.js';
 import { exportRecords } from '../../host/src/export/types.js';
@@ -223,30 +223,25 @@ describe('CTF export with typed fields from ELF metadata', () => {
     w.event('event', 5, 1030, [3, 4]); // does not fit its descriptor
     w.endPacket(1040);
     const { records, stats } = decodeBytes(w.bytes());
-    // what core/metadata.ts applyMetadata gives named user events
+    // what core/metadata.ts applyMetadata gives named user events (typed values, core/typed-values.ts)
     const named = records.map((r) => {
-      if (r.type === 'event' && r.id === 6) return { ...r, name: 'temperature', fields: { celsius: 21.5, precise: 21.123456789 } };
-      if (r.type !== 'event' || r.id !== 5 || r.args.length !== 3) return r;
-      return { ...r, name: 'sensor', fields: { temp: -5n, 'raw value': 300n, string: 'a"b\u0000c' } };
-    });
+      if (r.type === 'event' && r.id === 6)
+        return { ...r, name: 'temperature', values: [{ name: 'celsius', type: 'f32', value: 21.5 }, { name: 'precise', type: 'f64', value: 21.123456789 }] };
+      if (r.type === 'event' && r.id === 5 && r.args.length !== 3) return { ...r, name: 'sensor', mismatch: 'expected 3 arguments, got 2' };
+      if (r.type !== 'event' || r.id !== 5) return r;
+      return {
+        ...r,
+        name: 'sensor',
+        values: [
+          { name: 'temp', type: 'i32', value: -5n },
+          { name: 'raw value', type: 'u16', value: 300n },
+          { name: 'string', type: 'str', value: 'a"b\u0000c' },
+        ],
+      };
+    }) as TraceRecord[];
     const dir = join(tmp, 'typed');
     exportRecords(new CtfExporter(new DirSinkFactory(dir)), named, stats, {
       names: { eventName: (kind, id) => (kind === 'event' && id === 5 ? 'sensor' : kind === 'event' && id === 6 ? 'temperature' : undefined) },
-      fields: {
-        eventFields: (kind, id) =>
-          kind === 'event' && id === 5
-            ? [
-                { name: 'temp', type: 'i32' },
-                { name: 'raw value', type: 'u16' },
-                { name: 'string', type: 'str' },
-              ]
-            : kind === 'event' && id === 6
-              ? [
-                  { name: 'celsius', type: 'f32' },
-                  { name: 'precise', type: 'f64' },
-                ]
-              : undefined,
-      },
     });
     const bt = spawnSync('babeltrace2', [dir], { encoding: 'utf8' });
     expect(bt.stderr).toBe('');

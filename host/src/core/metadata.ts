@@ -61,6 +61,8 @@ export interface EventMeta {
   unit?: string;
   /** the call site, `file:line` */
   site?: string;
+  /** why the arguments do not fit the descriptor (then there are no values) */
+  mismatch?: string;
 }
 export type NamedEvent = TraceEvent & EventMeta;
 
@@ -421,6 +423,7 @@ export function applyMetadata(meta: Metadata, ev: TraceEvent): NamedEvent {
   }
   if (d.kind !== 'log' && d.kind !== 'event') return out;
   if (typeof typed === 'string') {
+    out.mismatch = typed;
     out.name = descriptorName(d);
     out.text = `${descriptorName(d)} <${typed}>`;
     return out;

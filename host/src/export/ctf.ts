@@ -267,7 +267,7 @@ export class CtfExporter implements Exporter {
         else if (ev.kind === 'counter' && nargs === 1) fields.push('uint64_t value;');
         else for (let i = 0; i < nargs; i++) fields.push(`uint64_t a${i};`);
         // an ELF event whose arguments did not fit its descriptor: keep it apart
-        if (named !== undefined && !this.info.raw && (ev.kind === 'event' || ev.kind === 'log')) name += '_raw';
+        if (named !== undefined && !this.info.raw && ev.mismatch !== undefined) name += '_raw';
       }
       if (named !== undefined && nargs !== 1 && ev.kind === 'counter') name += `_${nargs}args`;
       // one ELF name covers both ends of a pair: tell them apart
