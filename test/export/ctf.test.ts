@@ -296,3 +296,32 @@ describe('CTF export of events inside a loss window (issue 14 item 1)', () => {
     expect(d).toEqual([{ what: 'events', count: 12, from: 1400n * 40n, to: 50_000n * 40n, stream: 0 }]);
   });
 });
+
+describe('CTF export of a packet that arrives after a FINAL status with an eviction before it', () => {
+  it('the zero-length window the decoder books at the status time joins the FINAL window: no event moved', () => {
+    const w = new StreamWriter();
+    w.header({ boot: true, cores: 1, mode: 'overwrite', timerBits: 32, timerHz: HZ, packetSize: 256, packets: 4, ts: 0, session: 1 });
+    w.beginPacket(0, 0, 1000, 0, 0, 0);
+    for (let i = 0; i < 4; i++) w.event('event', 3, 1010 + i * 10, [i]);
+    w.endPacket(1400);
+    w.status({ core: 0, final: true, ts: 50_000, nextSeq: 1, committed: 4, dropped: 7, overwritten: 0 });
+    // seq 1 (3 events) was evicted; seq 2 was recorded long before the status but arrives after it
+    w.beginPacket(0, 2, 2000, 7, 7, 3);
+    for (let i = 0; i < 4; i++) w.event('event', 3, 2010 + i * 10, [10 + i]);
+    w.endPacket(2100);
+    const { records, stats } = decodeBytes(w.bytes());
+    const events = records.filter((r): r is TraceEvent => r.type === 'event');
+    const losses = records.filter((r): r is LossRecord => r.type === 'loss');
+    expect(losses.map((l) => [l.cause, l.count, l.fromNs === l.toNs])).toEqual([
+      ['dropped', 7, false],
+      ['overwritten', 3, true],
+    ]);
+    const dir = join(tmp, 'after-final-evicted');
+    const ctf = new CtfExporter(new DirSinkFactory(dir));
+    exportRecords(ctf, records, stats);
+    expect(ctf.timeClamped).toBe(0);
+    expect(babeltrace(dir, 'cycles').events.map((e) => e.time)).toEqual(events.map((e) => e.ticks));
+    const d = babeltrace(dir, 'seconds').discards.filter((x) => x.what === 'events');
+    expect(d).toEqual([{ what: 'events', count: 10, from: 1400n * 40n, to: 50_000n * 40n, stream: 0 }]);
+  });
+});

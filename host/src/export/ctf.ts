@@ -21,7 +21,7 @@
 //   - the totals per core and cause are in the metadata `env` block
 //     (core<N>_dropped, core<N>_overwritten, core<N>_link_lost, ...).
 // Windows that overlap each other are written as one window covering both (counted in
-// lossWindowsChanged; the decoder does not produce them).
+// lossWindowsChanged; packets that arrive after a FINAL status book such windows).
 import { randomUUID } from 'node:crypto';
 import type { CoreStats, EventKind, LossRecord, StreamHeader, TraceEvent, TraceRecord } from '../core/types.js';
 import type { ArgType, NamedEvent } from '../core/metadata.js';
@@ -161,8 +161,10 @@ export class CtfExporter implements Exporter {
   private stats: CoreStats[] = [];
   /** events written with the previous time of their stream because theirs went back */
   timeClamped = 0;
-  /** loss windows whose CTF packet bounds are not the decoder's window (overlaps: never on a sane stream) */
+  /** loss windows joined to an overlapping one (packets that arrive after a FINAL status book such windows) */
   lossWindowsChanged = 0;
+  /** loss windows that began before an event already written, so CTF shows them starting after it */
+  lossWindowsLate = 0;
 
   constructor(
     private readonly out: SinkFactory,
@@ -376,12 +378,16 @@ export class CtfExporter implements Exporter {
     const floor = st.open ? st.lastTicks : st.lastEnd;
     if (floor !== null && fromTicks < floor) {
       fromTicks = floor;
-      this.lossWindowsChanged++;
+      this.lossWindowsLate++;
     }
     if (toTicks < fromTicks) toTicks = fromTicks;
     const p = st.pendingLoss;
     if (p && (p.fromTicks !== fromTicks || p.toTicks !== toTicks)) {
-      if (fromTicks >= p.toTicks) this.flushLoss(st);
+      // A zero-length window at the end of the pending one is what a packet arriving after
+      // a FINAL status books (its events lie before that status): it joins, so those events
+      // fall inside the pending window instead of before a packet already written.
+      const joins = fromTicks < p.toTicks || (fromTicks === p.toTicks && toTicks === fromTicks);
+      if (!joins) this.flushLoss(st);
       else {
         // Overlapping windows cannot both be exact packet bounds: one window covering
         // both, with both counts, still holds the truth.

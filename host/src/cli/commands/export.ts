@@ -174,7 +174,12 @@ export function register(program: Command): void {
         }
         if (ctf.lossWindowsChanged > 0) {
           process.stderr.write(
-            `tracepipe: warning: ${ctf.lossWindowsChanged} loss window(s) overlapped an earlier one or an event; CTF shows them merged or starting later\n`,
+            `tracepipe: ${ctf.lossWindowsChanged} loss window(s) overlapped another (packets that arrived after a FINAL status); CTF shows each group as one window with the summed count\n`,
+          );
+        }
+        if (ctf.lossWindowsLate > 0) {
+          process.stderr.write(
+            `tracepipe: warning: ${ctf.lossWindowsLate} loss window(s) began before an event already written; CTF shows them starting at that event\n`,
           );
         }
         for (const sub of ctf.sessionDirs().filter((d) => d !== '')) {
