@@ -255,16 +255,22 @@ describe('CTF export with typed fields from ELF metadata', () => {
   });
 });
 
+/** One core: packet 0 with 4 events in [1000, 1400] ticks, then a FINAL status at 50000 booking 7 drops. */
+function packetThenFinal(mode: 'discard' | 'overwrite'): StreamWriter {
+  const w = new StreamWriter();
+  w.header({ boot: true, cores: 1, mode, timerBits: 32, timerHz: HZ, packetSize: 256, packets: 4, ts: 0, session: 1 });
+  w.beginPacket(0, 0, 1000, 0, 0, 0);
+  for (let i = 0; i < 4; i++) w.event('event', 3, 1010 + i * 10, [i]);
+  w.endPacket(1400);
+  w.status({ core: 0, final: true, ts: 50_000, nextSeq: 1, committed: 4, dropped: 7, overwritten: 0 });
+  return w;
+}
+
 describe('CTF export of events inside a loss window (issue 14 item 1)', () => {
   // As an an521 capture stopped mid-run delivers: a FINAL status books the drops up to its
   // time, then packets recorded before that time still arrive, and book drops of their own.
   function lateAfterFinal(): Uint8Array {
-    const w = new StreamWriter();
-    w.header({ boot: true, cores: 1, mode: 'discard', timerBits: 32, timerHz: HZ, packetSize: 256, packets: 4, ts: 0, session: 1 });
-    w.beginPacket(0, 0, 1000, 0, 0, 0);
-    for (let i = 0; i < 4; i++) w.event('event', 3, 1010 + i * 10, [i]);
-    w.endPacket(1400);
-    w.status({ core: 0, final: true, ts: 50_000, nextSeq: 1, committed: 4, dropped: 7, overwritten: 0 });
+    const w = packetThenFinal('discard');
     w.beginPacket(0, 1, 2000, 4, 7, 0);
     for (let i = 0; i < 4; i++) w.event('event', 3, 2010 + i * 10, [10 + i]);
     w.endPacket(2100);
@@ -299,12 +305,7 @@ describe('CTF export of events inside a loss window (issue 14 item 1)', () => {
 
 describe('CTF export of a packet that arrives after a FINAL status with an eviction before it', () => {
   it('the zero-length window the decoder books at the status time joins the FINAL window: no event moved', () => {
-    const w = new StreamWriter();
-    w.header({ boot: true, cores: 1, mode: 'overwrite', timerBits: 32, timerHz: HZ, packetSize: 256, packets: 4, ts: 0, session: 1 });
-    w.beginPacket(0, 0, 1000, 0, 0, 0);
-    for (let i = 0; i < 4; i++) w.event('event', 3, 1010 + i * 10, [i]);
-    w.endPacket(1400);
-    w.status({ core: 0, final: true, ts: 50_000, nextSeq: 1, committed: 4, dropped: 7, overwritten: 0 });
+    const w = packetThenFinal('overwrite');
     // seq 1 (3 events) was evicted; seq 2 was recorded long before the status but arrives after it
     w.beginPacket(0, 2, 2000, 7, 7, 3);
     for (let i = 0; i < 4; i++) w.event('event', 3, 2010 + i * 10, [10 + i]);
