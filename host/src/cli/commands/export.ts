@@ -2,7 +2,7 @@
 // tools open. Every exporter streams (host/src/export/types.ts), so memory stays bounded
 // however large the capture is. Output goes to -o, or to stdout for the one-file formats;
 // `-` is stdin as input and stdout as output.
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ChromeJsonExporter } from '../../export/chrome.js';
@@ -15,7 +15,6 @@ import type { ExportInfo, Exporter, Sink, WallClock } from '../../export/types.j
 import { isoFromUnixNs } from '../../export/jsonl.js';
 import { wallClockOf } from '../../export/wall-clock.js';
 import { MIN_DRIFT_SAMPLES } from '../../core/clock-fit.js';
-import { fieldTable } from '../../export/elf-fields.js';
 import { inputName, STDIO_PATH, withRereadableInput } from '../../io/input.js';
 import { openElf, withNames } from '../elf-option.js';
 import { CliError, UsageError } from '../errors.js';
@@ -136,7 +135,8 @@ export function checkOutputPath(file: string, out: string, folder = false): void
   if (file !== STDIO_PATH && sameFile(file, out)) throw new UsageError(`output ${out} is the input file; choose another -o`);
   const parent = dirname(resolve(out));
   if (!existsSync(parent)) throw new CliError(`cannot write ${out}: folder ${parent} does not exist`);
-  if (folder) return; // prepareCtfDir checks a CTF folder; a missing one is created
+  // prepareCtfDir checks the CTF folder itself; like a file, it is made only in a folder that exists
+  if (folder) return;
   if (existsSync(out) && statSync(out).isDirectory()) throw new CliError(`${out} is a folder; give a file name with -o`);
 }
 
@@ -153,16 +153,32 @@ export function openOutput(out: string, io: CliIo): { sink: Sink; finish(): Prom
 /**
  * A CTF output folder must be new, empty, or an earlier CTF export, so nothing else is
  * overwritten. An earlier export is cleared first: a stale stream file of a core the new
- * trace lacks would make babeltrace2 reject the folder.
+ * trace lacks would make babeltrace2 reject the folder. Returns whether it made the folder
+ * (only its last component: missing parents are refused by checkOutputPath).
  */
-function prepareCtfDir(dir: string, clear: boolean): void {
-  if (!existsSync(dir)) return;
+function prepareCtfDir(dir: string, clear: boolean): boolean {
+  if (!existsSync(dir)) {
+    if (!clear) return false;
+    mkdirSync(dir);
+    return true;
+  }
   if (!statSync(dir).isDirectory()) throw new CliError(`${dir} exists and is not a folder; CTF needs a folder (-o <dir>)`);
   const ours = /^(metadata|stream_core\d+|session-\d+)$/;
   const foreign = readdirSync(dir).filter((n) => !ours.test(n));
   if (foreign.length > 0) throw new CliError(`${dir} is not empty (holds ${foreign[0]}); choose a new folder for the CTF trace`);
   // rmSync removes a symlink itself, never what it points to
   if (clear) for (const n of readdirSync(dir)) rmSync(join(dir, n), { recursive: true, force: true });
+  return false;
+}
+
+/** After a failed export: the folders this run made go too, when nothing else is in them. */
+function removeMadeDirs(dir: string): void {
+  try {
+    for (const n of readdirSync(dir)) if (/^session-\d+$/.test(n)) rmdirSync(join(dir, n));
+    rmdirSync(dir);
+  } catch {
+    // not empty (someone else wrote there) or already gone: leave it
+  }
 }
 
 export function register(program: Command, io = new CliIo()): void {
@@ -176,8 +192,9 @@ export function register(program: Command, io = new CliIo()): void {
     )
     .option('-o, --output <path>', 'output folder (ctf) or file; - or none is stdout (jsonl, csv and perfetto)')
     .option('--no-wall-clock', 'do not fit target time to the capture\'s host receive times')
+    .option('--raw', 'with --elf, also write the raw wire words (perfetto args_raw; ctf: untyped classes); jsonl args and csv args_raw always have them')
     .option('-v, --verbose', 'also print informational notices on stderr')
-    .action(async (file: string, opts: { format?: string; output?: string; verbose?: boolean; wallClock: boolean }) => {
+    .action(async (file: string, opts: { format?: string; output?: string; verbose?: boolean; wallClock: boolean; raw?: boolean }) => {
       const format = (opts.format ?? defaultExportFormat(opts.output)).toLowerCase();
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
         throw new UsageError(`unknown export format '${opts.format}'; use ${EXPORT_FORMATS.join(', ')}`);
@@ -195,11 +212,11 @@ export function register(program: Command, io = new CliIo()): void {
         const info: ExportInfo = {
           source: inputName(file),
           wallClock: await wallClockInfo(path, opts.wallClock, io),
-          fields: names && fieldTable(names.meta),
+          raw: opts.raw === true,
         };
         const run = { io, name, label: `exporting ${format}`, info, verbose: opts.verbose };
         if (format === 'ctf') {
-          prepareCtfDir(output, true);
+          const made = prepareCtfDir(output, true);
           const dir = new DirSinkFactory(output);
           const ctf = new CtfExporter(dir);
           let n: number;
@@ -207,6 +224,7 @@ export function register(program: Command, io = new CliIo()): void {
             n = await runExport(path, withNames(ctf, names), run);
           } catch (err) {
             dir.abort();
+            if (made) removeMadeDirs(output);
             throw err;
           }
           io.status(`wrote CTF trace ${output} (${n} events); open it with: babeltrace2 ${output}`);
@@ -214,6 +232,14 @@ export function register(program: Command, io = new CliIo()): void {
             io.status(
               `warning: ${ctf.timeClamped} event(s) had a time before an earlier event of their core (time_unproven); CTF needs monotonic time, so they carry the earlier time`,
             );
+          }
+          if (ctf.lossWindowsChanged > 0) {
+            io.status(
+              `${ctf.lossWindowsChanged} loss window(s) overlapped another (packets that arrived after a FINAL status); CTF shows each group as one window with the summed count`,
+            );
+          }
+          if (ctf.lossWindowsLate > 0) {
+            io.status(`warning: ${ctf.lossWindowsLate} loss window(s) began before an event already written; CTF shows them starting at that event`);
           }
           for (const sub of ctf.sessionDirs().filter((d) => d !== '')) {
             io.status(`the target reset; the later session is its own trace: babeltrace2 ${join(output, sub)}`);
