@@ -44,6 +44,7 @@ import {
   type TraceRecord,
 } from './types.js';
 import { Cursor, WireError } from './varint.js';
+import { NOTICE_LEVEL } from './wire-gen.js';
 
 export interface DecoderOptions {
   /** Merge cores into one timeline (default true). False: records leave in stream order. */
@@ -101,26 +102,8 @@ interface Held {
   events: number;
 }
 
-/** Severity of each notice code. */
-export const NOTICE_LEVEL: Record<NoticeCode, Notice['level']> = {
-  cobs_error: 'error',
-  frame_short: 'error',
-  frame_too_long: 'error',
-  crc_mismatch: 'error',
-  unknown_type: 'error',
-  malformed: 'error',
-  varint_overflow: 'error',
-  bad_magic: 'error',
-  bad_version: 'error',
-  truncated: 'warning',
-  duplicate: 'warning',
-  time_unproven: 'warning',
-  no_header: 'warning',
-  session_reset: 'warning',
-  counter_mismatch: 'warning',
-  late_attach: 'info',
-  command: 'info',
-};
+/** Severity of each notice code (protocol/wire.json). */
+export { NOTICE_LEVEL };
 
 export class TraceDecoder {
   private readonly splitter: FrameSplitter;
