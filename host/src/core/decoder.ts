@@ -472,10 +472,15 @@ export class TraceDecoder {
       if (s.bootOrigin) {
         const base = this.originBase(s, head.core);
         const d = (head.seq - base.seq) >>> 0;
-        if (d === 0 || d >= TWO31) {
+        // SPEC §5: no packet is empty, so the d - 1 packets before this one held >= d - 1 events.
+        const tooFewEvents = d - 1 > ((head.eventsBefore - base.eventsEnd) >>> 0);
+        if (d === 0 || d >= TWO31 || tooFewEvents) {
+          const why = tooFewEvents
+            ? `follows ${d - 1} packet(s) after the header's origin ${(base.seq + 1) >>> 0} but only ${(head.eventsBefore - base.eventsEnd) >>> 0} event(s)`
+            : `is older than the header's origin ${(base.seq + 1) >>> 0}`;
           this.notice(
             'counter_mismatch',
-            `core ${head.core}: first packet seq ${head.seq} is older than the header's origin ${base.seq + 1}; nothing before it is counted`,
+            `core ${head.core}: first packet seq ${head.seq} ${why}; nothing before it is counted`,
             start,
             undefined,
             head.core,
