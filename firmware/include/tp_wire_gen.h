@@ -24,15 +24,15 @@
 #define TP_WIRE_BLOB_NARGS 7u /* nargs value that means one length-prefixed blob, SPEC §6.1 */
 #define TP_WIRE_MAX_META_ARGS 8u /* most arguments of a metadata descriptor, SPEC §11.2 */
 
-/* Message types, SPEC §4. */
-#define TP_WIRE_MSG_HEADER 0x01
-#define TP_WIRE_MSG_PACKET 0x02
-#define TP_WIRE_MSG_STATUS 0x03
-#define TP_WIRE_CMD_START 0x10
-#define TP_WIRE_CMD_STOP 0x11
-#define TP_WIRE_CMD_HEADER 0x12
-#define TP_WIRE_CMD_FLUSH 0x13
-#define TP_WIRE_CMD_DUMP 0x14
+/* Message types, SPEC §4, under the names the core and its tests use. */
+#define TP_MSG_HEADER 0x01
+#define TP_MSG_PACKET 0x02
+#define TP_MSG_STATUS 0x03
+#define TP_CMD_START 0x10
+#define TP_CMD_STOP 0x11
+#define TP_CMD_HEADER 0x12
+#define TP_CMD_FLUSH 0x13
+#define TP_CMD_DUMP 0x14
 
 /* HEADER flag bits (SPEC §5) and STATUS flag bits (SPEC §7). */
 #define TP_WIRE_HEADER_BOOT 0x01u

@@ -28,18 +28,7 @@
 #define TP_TIMER_MASK ((1u << TP_BOARD_TIMER_BITS) - 1u)
 #endif
 
-/* Wire message types (SPEC §4) under the core's short names; values from tp_wire_gen.h. */
-enum {
-	TP_MSG_HEADER = TP_WIRE_MSG_HEADER,
-	TP_MSG_PACKET = TP_WIRE_MSG_PACKET,
-	TP_MSG_STATUS = TP_WIRE_MSG_STATUS,
-	TP_CMD_START = TP_WIRE_CMD_START,
-	TP_CMD_STOP = TP_WIRE_CMD_STOP,
-	TP_CMD_HEADER = TP_WIRE_CMD_HEADER,
-	TP_CMD_FLUSH = TP_WIRE_CMD_FLUSH,
-	TP_CMD_DUMP = TP_WIRE_CMD_DUMP,
-};
-
+/* Wire message types (TP_MSG_*, TP_CMD_*, SPEC §4) come from tp_wire_gen.h. */
 #define TP_MAX_MESSAGE TP_WIRE_MAX_MESSAGE
 
 /* ---- ring layout (see the diagram in tp_ring.c) ---- */

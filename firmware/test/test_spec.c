@@ -53,7 +53,7 @@ static void check_stream(uint16_t psize, uint32_t o_seq, uint32_t o_events)
 
 	/* §6: no message longer than packet_size; no empty packet; §6.2: time rules. */
 	static size_t lens[4096];
-	size_t nl = message_lengths(TP_WIRE_MSG_PACKET, lens, 4096);
+	size_t nl = message_lengths(TP_MSG_PACKET, lens, 4096);
 	CHECK_EQ(nl, s.n_packets);
 	size_t longest = 0;
 	for (size_t i = 0; i < nl; i++) {
