@@ -33,6 +33,8 @@
 #define TP_CMD_HEADER 0x12
 #define TP_CMD_FLUSH 0x13
 #define TP_CMD_DUMP 0x14
+/* X(type, short name) for every host-to-target command, in type order. */
+#define TP_WIRE_COMMANDS(X) X(TP_CMD_START, "start") X(TP_CMD_STOP, "stop") X(TP_CMD_HEADER, "header") X(TP_CMD_FLUSH, "flush") X(TP_CMD_DUMP, "dump")
 
 /* HEADER flag bits (SPEC §5) and STATUS flag bits (SPEC §7). */
 #define TP_WIRE_HEADER_BOOT 0x01u
@@ -51,6 +53,8 @@
 #define TP_WIRE_KIND_ISR_ENTER 5
 #define TP_WIRE_KIND_ISR_EXIT 6
 #define TP_WIRE_KIND_LOG 7
+/* X(kind, name) for every kind, in value order. */
+#define TP_WIRE_KINDS(X) X(TP_WIRE_KIND_EVENT, "event") X(TP_WIRE_KIND_MARK, "mark") X(TP_WIRE_KIND_SPAN_BEGIN, "span_begin") X(TP_WIRE_KIND_SPAN_END, "span_end") X(TP_WIRE_KIND_COUNTER, "counter") X(TP_WIRE_KIND_ISR_ENTER, "isr_enter") X(TP_WIRE_KIND_ISR_EXIT, "isr_exit") X(TP_WIRE_KIND_LOG, "log")
 #define TP_WIRE_ENC_VARINT 0
 #define TP_WIRE_ENC_FIXED4 1
 #define TP_WIRE_ENC_FIXED8 2

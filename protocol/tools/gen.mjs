@@ -72,6 +72,11 @@ export function renderC(w) {
     '',
     '/* Message types, SPEC §4, under the names the core and its tests use. */',
     w.messages.map((m) => d(`TP_${msgName(m)}`, hex2(m.type))),
+    '/* X(type, short name) for every host-to-target command, in type order. */',
+    `#define TP_WIRE_COMMANDS(X) ${w.messages
+      .filter((m) => m.command !== undefined)
+      .map((m) => `X(TP_${m.name}, ${JSON.stringify(m.command)})`)
+      .join(' ')}`,
     '',
     '/* HEADER flag bits (SPEC §5) and STATUS flag bits (SPEC §7). */',
     flags('TP_WIRE_HEADER_', w.header_flags),
@@ -82,6 +87,8 @@ export function renderC(w) {
     '',
     '/* Event kinds (H bits 7..5) and argument encodings (H bits 1..0), SPEC §6.1. */',
     w.kinds.map((k) => d(`TP_WIRE_KIND_${upper(k.name)}`, k.value)),
+    '/* X(kind, name) for every kind, in value order. */',
+    `#define TP_WIRE_KINDS(X) ${w.kinds.map((k) => `X(TP_WIRE_KIND_${upper(k.name)}, ${JSON.stringify(k.name)})`).join(' ')}`,
     w.encodings.map((e) => d(`TP_WIRE_ENC_${upper(e.name)}`, e.value)),
     '',
     '/* ELF metadata descriptors, SPEC §11.2. */',
