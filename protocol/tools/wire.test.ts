@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cobsEncode } from '../../host/src/core/cobs.js';
 import { crc32c } from '../../host/src/core/crc32c.js';
+import { TraceDecoder } from '../../host/src/core/decoder.js';
+import { StreamWriter } from '../../host/src/core/encode.js';
 import { FrameSplitter } from '../../host/src/core/frames.js';
 import { MSG_HEADER, MSG_PACKET, parseEvents, parseHeader, parsePacketHead } from '../../host/src/core/messages.js';
-import type { TraceEvent } from '../../host/src/core/types.js';
+import type { TraceEvent, TraceRecord } from '../../host/src/core/types.js';
 import { Cursor } from '../../host/src/core/varint.js';
 import { loadWire, outputs, ROOT, type Wire } from './gen.mjs';
 
@@ -249,4 +251,30 @@ describe('valid vectors keep the writer rules of SPEC', () => {
       }
     });
   }
+});
+
+describe('SPEC §5/§6 reader rules for packet_size (no writer may produce these, so no vector holds them)', () => {
+  function decode(packetSize: number, blobLen: number): { recs: TraceRecord[]; decoded: number } {
+    const w = new StreamWriter();
+    w.header({ boot: true, cores: 1, mode: 'discard', timerBits: 32, timerHz: 1_000_000, packetSize, packets: 4, ts: 0, session: 7 });
+    w.beginPacket(0, 0, 100, 0, 0, 0).event('log', 1, 101, undefined, new Uint8Array(blobLen).fill(0x55)).endPacket(200);
+    w.status({ core: 0, final: true, ts: 300, nextSeq: 1, committed: 1, dropped: 0, overwritten: 0 });
+    const recs: TraceRecord[] = [];
+    const d = new TraceDecoder((r) => recs.push(r));
+    d.push(w.bytes());
+    d.end();
+    return { recs, decoded: d.stats()[0].decoded };
+  }
+
+  it('a header with packet_size above 4096 is not rejected', () => {
+    const r = decode(8192, 10);
+    expect(r.recs.filter((x) => x.type === 'notice')).toEqual([]);
+    expect(r.decoded).toBe(1);
+  });
+
+  it('a packet longer than packet_size is not discarded', () => {
+    const r = decode(64, 200);
+    expect(r.recs.filter((x) => x.type === 'notice')).toEqual([]);
+    expect(r.decoded).toBe(1);
+  });
 });
