@@ -6,15 +6,12 @@
 import { type Elf32, ElfError, findSection, gnuBuildId, parseElf32, sectionData, SHF_ALLOC } from './elf.js';
 import { EVENT_KINDS, type EventKind, type TraceEvent, type TraceRecord } from './types.js';
 import { type ArgValue, decodeArgs, shortFloat32, type TypedValue, typedValues } from './typed-values.js';
+import { ARG_TYPES, type ArgType, META_FLAG_BLOB as FLAG_BLOB, META_FLAG_FIXED_ID as FLAG_FIXED_ID, META_VERSION } from './wire-gen.js';
 
-/** Argument type codes, SPEC §11.2. */
-export const ARG_TYPES = ['', 'u8', 'u16', 'u32', 'u64', 'i8', 'i16', 'i32', 'i64', 'f32', 'f64', 'str'] as const;
-export type ArgType = Exclude<(typeof ARG_TYPES)[number], ''>;
+/** Argument type codes (SPEC §11.2) and the descriptor version: protocol/wire.json. */
+export { ARG_TYPES, type ArgType, META_VERSION } from './wire-gen.js';
 
-const FLAG_BLOB = 0x01;
-const FLAG_FIXED_ID = 0x02;
 const DESC_HEADER = 14;
-export const META_VERSION = 1;
 
 export interface Descriptor {
   /** the id on the wire: the slot address in .tp_ids, or the user's number (ISR names) */
