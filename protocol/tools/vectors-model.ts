@@ -205,7 +205,9 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
       if (s.bootOrigin) {
         const o = originPrev(s, p.core);
         const d = mod32(p.seq - o.seq);
+        // SPEC §5: the d - 1 packets before the first one held at least one event each.
         if (d === 0 || d >= HALF) contradiction(p.core, st, 'counters_backwards', p.seq, ns(s, tsBegin), start);
+        else if (d - 1 > mod32(p.eventsBefore - o.eventsEnd)) contradiction(p.core, st, 'count_disagrees', p.seq, ns(s, tsBegin), start);
         else {
           st.first = { events: o.eventsEnd, dropped: o.dropped };
           books(s, p.core, st, o, p, false, 0n, tsBegin, start);

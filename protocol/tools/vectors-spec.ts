@@ -15,9 +15,8 @@ import {
   type U64,
 } from '../../host/src/core/encode.js';
 import { EVENT_KINDS, type EventKind, type NoticeCode } from '../../host/src/core/types.js';
-
-/** SPEC §3: the largest message a frame may carry. */
-const MAX_MESSAGE = 4096;
+// the generated wire table (protocol/wire.json), not the decoder
+import { COMMAND_TYPES, MAX_MESSAGE } from '../../host/src/core/wire-gen.js';
 
 export type Directive =
   | { op: 'header'; line: number; spec: HeaderSpec }
@@ -216,8 +215,8 @@ export function parseVector(name: string, text: string): VectorSource {
       }
       case 'cmd': {
         const name = tokens[0] as CommandName;
-        if (!['start', 'stop', 'header', 'flush', 'dump'].includes(name) || tokens.length !== 1) {
-          throw new Error(`line ${line}: cmd <start|stop|header|flush|dump>`);
+        if (!Object.hasOwn(COMMAND_TYPES, name) || tokens.length !== 1) {
+          throw new Error(`line ${line}: cmd <${Object.keys(COMMAND_TYPES).join('|')}>`);
         }
         directives.push({ op: 'cmd', line, name });
         break;

@@ -7,15 +7,16 @@ import { boardOfElf, qemuEnd, runUnderQemu, summaryLines, type LiveSummary } fro
 import { defaultBoard, findRepoRoot } from '../../io/repo.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { compareGroundTruth } from '../ground-truth.js';
+import { CliIo } from '../output.js';
 
 /** Prints the summary; throws when the run itself failed (the capture is kept either way). */
-export function reportLive(s: LiveSummary): void {
-  process.stdout.write(`${summaryLines(s).join('\n')}\n`);
+export function reportLive(s: LiveSummary, io = new CliIo()): void {
+  io.stdout.write(`${summaryLines(s).join('\n')}\n`);
   if (s.live.flushed === false) {
-    process.stderr.write('tracepipe: warning: not every core sent its FINAL status after CMD_FLUSH; the books may not be closed\n');
+    io.status('warning: not every core sent its FINAL status after CMD_FLUSH; the books may not be closed');
   }
   if (s.groundTruth.length > 0 && !compareGroundTruth(s.groundTruth, s.stats).match) {
-    process.stderr.write("tracepipe: warning: the host's accounting differs from the firmware's ground truth\n");
+    io.status("warning: the host's accounting differs from the firmware's ground truth");
   }
   if (s.live.error) throw new CliError(`${s.live.error.message} (capture ${s.output} holds everything received)`);
   const end = qemuEnd(s.qemuExit);
@@ -24,7 +25,7 @@ export function reportLive(s: LiveSummary): void {
   }
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io = new CliIo()): void {
   program
     .command('run')
     .description('run firmware under QEMU and capture its trace live through the UART pty')
@@ -35,7 +36,7 @@ export function register(program: Command): void {
     .option('--semihost-log <file>', "copy the firmware's semihosting output (ground truth) to this file")
     .option('--baud <n>', 'baud rate set on the pty', parseBaud, 115200)
     .action(async (elf: string, opts: { board?: string; output: string; duration?: number; semihostLog?: string; baud: number; force?: boolean }) => {
-      const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
+      const names = await openElf(opts, io.warn);
       const root = findRepoRoot();
       const summary = await runUnderQemu({
         board: opts.board ?? boardOfElf(root, elf) ?? defaultBoard(root),
@@ -46,7 +47,7 @@ export function register(program: Command): void {
         baud: opts.baud,
         overwrite: opts.force === true,
       });
-      reportLive(summary);
+      reportLive(summary, io);
       checkCapturedBuildId(names, summary.header, summary.output);
     });
 }
