@@ -7,6 +7,7 @@ import type { CoreStats, StreamHeader } from '../core/types.js';
 import { CaptureWriter } from '../io/capture-writer.js';
 import { runLive, type LiveResult } from '../io/live.js';
 import { startQemu, type QemuExit } from '../io/qemu.js';
+import { startRp2040 } from '../io/rp2040/rp2040.js';
 import { findRepoRoot, listQemuBoards, loadBoard } from '../io/repo.js';
 import { DEFAULT_BAUD, openSerialPort, closePort, type SerialPort } from '../io/serial.js';
 import { CliError } from './errors.js';
@@ -36,6 +37,9 @@ export interface QemuRunOptions {
   baud?: number;
   /** echo the firmware's semihosting lines (other than ground truth) to stderr */
   echoTarget?: boolean;
+  /** rp2040js only: TIMER count at reset (µs), and the wrap-test time skip (rp2040/rp2040.ts) */
+  timerPresetUs?: number;
+  wrapEveryMs?: number;
 }
 
 const REASONS: Record<LiveResult['reason'], string> = {
@@ -90,7 +94,8 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
     }
     throw new CliError((err as Error).message);
   }
-  if (!board.qemuMachine) {
+  const emulator = (board.raw.emulator as { kind?: unknown } | undefined)?.kind;
+  if (!board.qemuMachine && emulator !== 'rp2040js') {
     throw new CliError(
       `board '${o.board}' does not run under QEMU (boards that do: ${listQemuBoards(root).join(', ')}); ` +
         `use 'tracepipe capture --port <path>' for a real board`,
@@ -102,28 +107,27 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
   let qemuFatal: string | undefined;
 
   const groundTruth: GroundTruth[] = [];
-  const qemu = await startQemu({
-    machine: board.qemuMachine,
-    elf,
-    extraArgs: board.qemuArgs,
-    semihostLog: o.semihostLog,
-    onLine: (line) => {
-      // One line for QEMU's fatal error; the register dump after it is noise for the user.
-      if (qemuFatal !== undefined) return;
-      const fatal = /^qemu: fatal: (.*)/.exec(line);
-      if (fatal) {
-        qemuFatal = fatal[1];
-        return;
-      }
-      const gt = parseGroundTruthLine(line);
-      if (gt && gt !== 'done') groundTruth.push(gt);
-      else if (gt === undefined && o.echoTarget !== false && line.trim() !== '') {
-        // QEMU's own messages share its stderr with the firmware's semihosting output.
-        if (/^qemu-system-\w+: terminating on signal/.test(line)) return;
-        process.stderr.write(/^qemu-system-\w+:/.test(line) ? `tracepipe: ${line}\n` : `target: ${line}\n`);
-      }
-    },
-  }).catch((err: Error) => {
+  const onLine = (line: string) => {
+    // One line for QEMU's fatal error; the register dump after it is noise for the user.
+    if (qemuFatal !== undefined) return;
+    const fatal = /^qemu: fatal: (.*)/.exec(line);
+    if (fatal) {
+      qemuFatal = fatal[1];
+      return;
+    }
+    const gt = parseGroundTruthLine(line);
+    if (gt && gt !== 'done') groundTruth.push(gt);
+    else if (gt === undefined && o.echoTarget !== false && line.trim() !== '') {
+      // QEMU's own messages share its stderr with the firmware's semihosting output.
+      if (/^qemu-system-\w+: terminating on signal/.test(line)) return;
+      process.stderr.write(/^(qemu-system-\w+|rp2040js):/.test(line) ? `tracepipe: ${line}\n` : `target: ${line}\n`);
+    }
+  };
+  const machine = board.qemuMachine ?? 'rp2040js';
+  const qemu = await (emulator === 'rp2040js'
+    ? startRp2040({ elf, onLine, consoleLog: o.semihostLog, timerPresetUs: o.timerPresetUs, wrapEveryMs: o.wrapEveryMs })
+    : startQemu({ machine, elf, extraArgs: board.qemuArgs, semihostLog: o.semihostLog, onLine })
+  ).catch((err: Error) => {
     throw new CliError(err.message);
   });
 
@@ -133,7 +137,7 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
     writer = CaptureWriter.create(o.output, {
       source: 'qemu',
       board: o.board,
-      machine: board.qemuMachine,
+      machine,
       elf,
       port: qemu.ptyPath,
       baud,

@@ -6,6 +6,13 @@ import { CliError } from '../errors.js';
 import { runUnderQemu, summaryLines, type LiveSummary } from '../live-run.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { compareGroundTruth } from '../ground-truth.js';
+import { InvalidArgumentError } from 'commander';
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number.');
+  return n;
+}
 
 export const DEFAULT_BOARD = 'qemu-mps2-an385';
 
@@ -38,7 +45,9 @@ export function register(program: Command): void {
     .option('--duration <seconds>', 'stop after this many seconds of trace, counted from the first byte after CMD_START, not from QEMU launch (default: when the firmware exits, or Ctrl-C)', parseSeconds)
     .option('--semihost-log <file>', "copy the firmware's semihosting output (ground truth) to this file")
     .option('--baud <n>', 'baud rate set on the pty', parseBaud, 115200)
-    .action(async (elf: string, opts: { board: string; output: string; duration?: number; semihostLog?: string; baud: number }) => {
+    .option('--timer-preset-us <n>', 'rp2040js boards: the TIMER count at reset, in µs (e.g. near 2^32 to test wraps)', parseCount)
+    .option('--wrap-every-ms <n>', 'rp2040js boards: skip simulated time so that TIMERAWL wraps every <n> ms of run time', parseCount)
+    .action(async (elf: string, opts: { board: string; output: string; duration?: number; semihostLog?: string; baud: number; timerPresetUs?: number; wrapEveryMs?: number }) => {
       const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
       const summary = await runUnderQemu({
         board: opts.board,
@@ -47,6 +56,8 @@ export function register(program: Command): void {
         durationS: opts.duration,
         semihostLog: opts.semihostLog,
         baud: opts.baud,
+        timerPresetUs: opts.timerPresetUs,
+        wrapEveryMs: opts.wrapEveryMs,
       });
       reportLive(summary);
       checkCapturedBuildId(names, summary.header, summary.output);
