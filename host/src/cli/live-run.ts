@@ -6,8 +6,8 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { CoreStats, StreamHeader } from '../core/types.js';
 import { CaptureWriter } from '../io/capture-writer.js';
 import { runLive, type LiveResult } from '../io/live.js';
-import { startQemu, type QemuExit } from '../io/qemu.js';
-import { startRp2040 } from '../io/rp2040/rp2040.js';
+import type { QemuExit } from '../io/qemu.js';
+import { emulatorKind, emulatorMachine, startEmulator } from '../io/emulator.js';
 import { findRepoRoot, listQemuBoards, loadBoard } from '../io/repo.js';
 import { DEFAULT_BAUD, openSerialPort, closePort, type SerialPort } from '../io/serial.js';
 import { CliError } from './errors.js';
@@ -94,8 +94,7 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
     }
     throw new CliError((err as Error).message);
   }
-  const emulator = (board.raw.emulator as { kind?: unknown } | undefined)?.kind;
-  if (!board.qemuMachine && emulator !== 'rp2040js') {
+  if (emulatorKind(board) === undefined) {
     throw new CliError(
       `board '${o.board}' does not run under QEMU (boards that do: ${listQemuBoards(root).join(', ')}); ` +
         `use 'tracepipe capture --port <path>' for a real board`,
@@ -123,11 +122,14 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
       process.stderr.write(/^(qemu-system-\w+|rp2040js):/.test(line) ? `tracepipe: ${line}\n` : `target: ${line}\n`);
     }
   };
-  const machine = board.qemuMachine ?? 'rp2040js';
-  const qemu = await (emulator === 'rp2040js'
-    ? startRp2040({ elf, onLine, consoleLog: o.semihostLog, timerPresetUs: o.timerPresetUs, wrapEveryMs: o.wrapEveryMs })
-    : startQemu({ machine, elf, extraArgs: board.qemuArgs, semihostLog: o.semihostLog, onLine })
-  ).catch((err: Error) => {
+  const machine = emulatorMachine(board);
+  const qemu = await startEmulator(board, {
+    elf,
+    consoleLog: o.semihostLog,
+    onLine,
+    timerPresetUs: o.timerPresetUs,
+    wrapEveryMs: o.wrapEveryMs,
+  }).catch((err: Error) => {
     throw new CliError(err.message);
   });
 

@@ -9,7 +9,8 @@ import type { Command } from 'commander';
 import { checkCapturedBuildId, openElf } from '../elf-option.js';
 import { CaptureWriter } from '../../io/capture-writer.js';
 import { commandFrame, type CommandName } from '../../io/commands.js';
-import { startQemu, type QemuInstance } from '../../io/qemu.js';
+import type { QemuInstance } from '../../io/qemu.js';
+import { emulatorKind, startEmulator } from '../../io/emulator.js';
 import { findRepoRoot, listQemuBoards, loadBoard } from '../../io/repo.js';
 import { DEFAULT_BAUD, closePort, openSerialPort, writeAll, type SerialPort } from '../../io/serial.js';
 import { CliError, UsageError } from '../errors.js';
@@ -89,16 +90,14 @@ async function dump(elf: string | undefined, o: DumpOptions): Promise<void> {
       }
       throw new CliError((err as Error).message);
     }
-    if (!board.qemuMachine) {
+    if (emulatorKind(board) === undefined) {
       throw new CliError(`board '${o.board}' does not run under QEMU; use 'tracepipe dump --port <path>' for a real board`);
     }
     const path = checkElf(elf!);
     checkBuiltForBoard(root, elf!, o.board);
-    qemu = await startQemu({
-      machine: board.qemuMachine,
+    qemu = await startEmulator(board, {
       elf: path,
-      extraArgs: board.qemuArgs,
-      semihostLog: o.semihostLog,
+      consoleLog: o.semihostLog,
       onLine: (line) => {
         const gt = parseGroundTruthLine(line);
         if (gt && gt !== 'done') groundTruth.push(gt);

@@ -16,9 +16,17 @@ interface UartInternals {
   onByte?: (b: number) => void;
   feedByte(b: number): void;
   rxFIFO: { full: boolean };
+  ctrlRegister: number;
 }
 
-/** UART0 (or UART1): TX bytes as they are written to DR; RX bytes while the 32-entry FIFO has room. */
+const UART_CR_UARTEN = 1 << 0;
+const UART_CR_RXE = 1 << 9;
+
+/**
+ * UART0 (or UART1): TX bytes as they are written to DR. RX bytes wait until the firmware has
+ * enabled the receiver and then enter while the 32-entry FIFO has room, as QEMU's UARTs hold
+ * pty input back; a CMD_START sent while the chip still boots would otherwise be lost.
+ */
 export function uartLink(mcu: RP2040, index: 0 | 1): LinkPort {
   const uart = mcu.uart[index] as unknown as UartInternals;
   const rx: number[] = [];
@@ -30,7 +38,8 @@ export function uartLink(mcu: RP2040, index: 0 | 1): LinkPort {
     },
     pump() {
       let i = 0;
-      while (i < rx.length && !uart.rxFIFO.full) uart.feedByte(rx[i++]);
+      const on = (uart.ctrlRegister & (UART_CR_UARTEN | UART_CR_RXE)) === (UART_CR_UARTEN | UART_CR_RXE);
+      while (on && i < rx.length && !uart.rxFIFO.full) uart.feedByte(rx[i++]);
       if (i > 0) rx.splice(0, i);
     },
   };

@@ -160,7 +160,7 @@ export class Rp2040Machine {
     const c = this.cores[i];
     this.current = i;
     (this.mcu as unknown as { core: Core }).core = c;
-    const op = this.mcu.readUint16(c.PC);
+    const op = this.mcu.readUint16(c.PC & ~1);
     const cycles = c.executeInstruction();
     if (op === OP_SEV) {
       this.signalEvent(i === 0 ? 1 : 0);
