@@ -80,9 +80,9 @@ export interface Core1Launch {
 
 /**
  * What the boot ROM runs on core 1 until it is launched: pop a word from core 1's RX FIFO, echo
- * it back, and advance through 0, 0, 1, VTOR, SP, entry. A word that breaks the 0, 0, 1 prefix
- * restarts the sequence (a 0 there counts as its first word, as core 0 restarts with a 0). An
- * echo waits while core 0's RX FIFO is full, as the ROM's blocking push does.
+ * it back, and advance through 0, 0, 1, VTOR, SP, entry. A 0 starts the sequence again (so
+ * VTOR, SP and entry are never 0), and any other word that breaks the 0, 0, 1 prefix discards
+ * it. An echo waits while core 0's RX FIFO is full, as the ROM's blocking push does.
  */
 export class Core1BootRom {
   private readonly words: number[] = [];
@@ -115,9 +115,16 @@ export class Core1BootRom {
     }
     if ((this.fifos.status(1) & FIFO_ST_VLD) === 0) return undefined;
     const cmd = this.fifos.read(1);
-    const expect = [0, 0, 1][this.words.length];
-    if (expect !== undefined && cmd !== expect) this.words.length = 0;
-    if (this.words.length >= 3 || cmd === [0, 0, 1][this.words.length]) this.words.push(cmd);
+    const w = this.words;
+    if (cmd === 0) {
+      // a 0 always (re)starts the sequence: core 0 restarts with 0, 0, 1 after a wrong echo
+      w.length = w.length === 1 ? 2 : 1;
+      w.fill(0);
+    } else if (w.length >= 3 || (w.length === 2 && cmd === 1)) {
+      w.push(cmd);
+    } else {
+      w.length = 0;
+    }
     this.pendingEcho = cmd;
     return this.step();
   }
