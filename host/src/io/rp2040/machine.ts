@@ -17,6 +17,8 @@ const SIO_FIFO_WR = 0x054;
 const SIO_FIFO_RD = 0x058;
 const IRQ_SIO_PROC0 = 15;
 const IRQ_SIO_PROC1 = 16;
+const NVIC_ISPR = 0x200;
+const NVIC_ICPR = 0x280;
 const OP_SEV = 0xbf40;
 const OP_WFE = 0xbf20;
 /** rp2040js counts every cycle as 8 ns (125 MHz), whatever clk_sys is set to. */
@@ -25,6 +27,8 @@ export const WRAP_US = 2 ** 32;
 
 /** The parts of rp2040js's CortexM0Core the runner uses (the class itself is not exported). */
 interface Core {
+  IPSR: number;
+  pendingInterrupts: number;
   PC: number;
   SP: number;
   VTOR: number;
@@ -64,6 +68,10 @@ export class Rp2040Machine {
   private readonly inWfe: [boolean, boolean] = [false, false];
   readonly clock: Clock;
   instructions = 0;
+  /** peripheral interrupt lines that are high */
+  private lines = 0;
+  /** per core: interrupts pended by software (NVIC ISPR) and not yet taken */
+  private readonly swPending: [number, number] = [0, 0];
 
   constructor(elfBytes: Uint8Array, opts: MachineOptions = {}) {
     this.mcu = new RP2040();
@@ -81,15 +89,54 @@ export class Rp2040Machine {
     // Peripheral interrupt lines reach both NVICs; each core's SIO FIFO line reaches only its own.
     const mcuAny = this.mcu as unknown as { setInterrupt(irq: number, v: boolean): void };
     mcuAny.setInterrupt = (irq, v) => {
-      if (irq !== IRQ_SIO_PROC1) core0.setInterrupt(irq, v);
-      if (irq !== IRQ_SIO_PROC0) core1.setInterrupt(irq, v);
+      if (irq !== IRQ_SIO_PROC1) this.drive(0, irq, v);
+      if (irq !== IRQ_SIO_PROC0) this.drive(1, irq, v);
     };
-    this.fifos = new SioFifos((c, level) => this.cores[c].setInterrupt(c === 0 ? IRQ_SIO_PROC0 : IRQ_SIO_PROC1, level));
+    this.fifos = new SioFifos((c, level) => this.drive(c, c === 0 ? IRQ_SIO_PROC0 : IRQ_SIO_PROC1, level));
+    this.hookNvicPending(this.mcu.ppb as unknown as Sio);
     this.rom = new Core1BootRom(this.fifos, () => this.signalEvent(0));
     this.hookSio(this.mcu.sio as unknown as Sio);
 
     if (opts.timerPresetUs) this.clock.tick(opts.timerPresetUs * 1000);
     this.load(elfBytes);
+  }
+
+  /**
+   * rp2040js keeps one pending bit per interrupt and clears it whenever the peripheral's line
+   * goes low, so an interrupt pended by software (NVIC ISPR) is forgotten when the line drops
+   * before it is taken. On the chip the pending bit stays until the handler is entered or ICPR
+   * clears it (ARMv6-M, "NVIC"). The runner keeps software pends until then: the firmware's
+   * cross-core TX kick (a doorbell whose handler pends UART0) depends on it.
+   */
+  private drive(core: CoreIndex, irq: number, level: boolean): void {
+    const bit = 1 << irq;
+    this.lines = level ? this.lines | bit : this.lines & ~bit;
+    if (!level && this.swPending[core] & bit) return;
+    this.cores[core].setInterrupt(irq, level);
+  }
+
+  private hookNvicPending(ppb: Sio): void {
+    const write = ppb.writeUint32.bind(ppb);
+    ppb.writeUint32 = (offset, value) => {
+      if (offset === NVIC_ISPR) this.swPending[this.current] |= value;
+      write(offset, value);
+      if (offset === NVIC_ICPR) {
+        // rp2040js ignores ICPR for peripheral interrupts; a line that is low has nothing to re-pend
+        this.swPending[this.current] &= ~value;
+        this.cores[this.current].pendingInterrupts &= ~(value & ~this.lines);
+      }
+    };
+  }
+
+  /** The core entered the handler of a software-pended interrupt: that pend is used up. */
+  private takePending(i: CoreIndex): void {
+    const c = this.cores[i];
+    const irq = c.IPSR - 16;
+    if (irq < 0 || irq >= 32) return;
+    const bit = 1 << irq;
+    if ((this.swPending[i] & bit) === 0) return;
+    this.swPending[i] &= ~bit;
+    if ((this.lines & bit) === 0) c.pendingInterrupts &= ~bit;
   }
 
   private hookSio(sio: Sio): void {
@@ -162,6 +209,7 @@ export class Rp2040Machine {
     (this.mcu as unknown as { core: Core }).core = c;
     const op = this.mcu.readUint16(c.PC & ~1);
     const cycles = c.executeInstruction();
+    if (this.swPending[i] !== 0) this.takePending(i);
     if (op === OP_SEV) {
       this.signalEvent(i === 0 ? 1 : 0);
       c.eventRegistered = true;
