@@ -16,6 +16,18 @@ await build({
 });
 chmodSync('dist/tracepipe.cjs', 0o755);
 
+// The emulator command line as a library for the bench scripts (plain .mjs, no TypeScript):
+// they build QEMU's argv through the same function as the CLI and the tests.
+await build({
+  entryPoints: ['host/src/io/emulator.ts'],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  outfile: 'dist/emulator.cjs',
+  logLevel: 'warning',
+});
+
 // The rp2040js runner runs as its own process (host/src/io/rp2040/rp2040.ts starts it), so the
 // emulated cores never hold up the reader of the pty. rp2040js is bundled into it.
 await build({

@@ -20,10 +20,14 @@ export interface ElfOptions {
   force?: boolean;
 }
 
+/** The commands whose --force also lets them replace an existing capture file at -o. */
+const CAPTURE_COMMANDS = ['run', 'capture', 'dump'];
+
 export function addElfOptions(cmd: Command): Command {
+  const force = 'use the --elf file even when its build id differs from the stream (with a warning)';
   return cmd
     .option('--elf <app.elf>', 'firmware ELF: event names and log text from its .tp_meta section (checked by build id)')
-    .option('--force', 'use the --elf file even when its build id differs from the stream (with a warning)');
+    .option('--force', CAPTURE_COMMANDS.includes(cmd.name()) ? `${force}; replace the capture file at -o if it exists (refused otherwise)` : force);
 }
 
 /** The commands that decode a stream take --elf/--force (called once by createProgram). */

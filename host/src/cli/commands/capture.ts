@@ -5,7 +5,8 @@ import { captureFromPort } from '../live-run.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { reportLive } from './run.js';
 import { CliError } from '../errors.js';
-import { choosePort, listSerialPorts } from '../../io/ports.js';
+import { choosePort, listSerialPorts, loadUsbIdentities } from '../../io/ports.js';
+import { findRepoRoot } from '../../io/repo.js';
 
 export function register(program: Command): void {
   program
@@ -16,10 +17,10 @@ export function register(program: Command): void {
     .option('-o, --output <file>', 'capture file to write', 'trace.tpt')
     .option('--duration <seconds>', 'stop after this many seconds of trace, counted from the first byte after CMD_START (default: Ctrl-C, or when the port goes away)', parseSeconds)
     .option('--reconnect', 'when the port goes away, wait for it to come back and continue the same capture')
-    .action(async (opts: { port?: string; baud: number; output: string; duration?: number; reconnect?: boolean }) => {
+    .action(async (opts: { port?: string; baud: number; output: string; duration?: number; reconnect?: boolean; force?: boolean }) => {
       let port = opts.port;
       if (port === undefined) {
-        const choice = choosePort(await listSerialPorts());
+        const choice = choosePort((await listSerialPorts()).ports, loadUsbIdentities(findRepoRoot()));
         if (choice.port === undefined) throw new CliError(choice.message);
         process.stderr.write(`tracepipe: using ${choice.port}, ${choice.reason}\n`);
         port = choice.port;
@@ -31,6 +32,7 @@ export function register(program: Command): void {
         output: opts.output,
         durationS: opts.duration,
         reconnect: opts.reconnect === true,
+        overwrite: opts.force === true,
       });
       reportLive(summary);
       checkCapturedBuildId(names, summary.header, summary.output);

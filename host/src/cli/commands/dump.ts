@@ -10,13 +10,14 @@ import { checkCapturedBuildId, openElf } from '../elf-option.js';
 import { CaptureWriter } from '../../io/capture-writer.js';
 import { commandFrame, type CommandName } from '../../io/commands.js';
 import type { QemuInstance } from '../../io/qemu.js';
-import { emulatorKind, startEmulator } from '../../io/emulator.js';
-import { findRepoRoot, listQemuBoards, loadBoard } from '../../io/repo.js';
+import { emulatedBoard } from '../../io/emulator.js';
+import { startEmulator } from '../../io/start-emulator.js';
+import { findRepoRoot } from '../../io/repo.js';
 import { DEFAULT_BAUD, closePort, openSerialPort, writeAll, type SerialPort } from '../../io/serial.js';
 import { CliError, UsageError } from '../errors.js';
 import { compareGroundTruth, parseGroundTruthLine, type GroundTruth } from '../ground-truth.js';
 import { LiveDecoder } from '../live-decoder.js';
-import { checkBuiltForBoard } from '../live-run.js';
+import { checkBuiltForBoard, refuseExistingCapture } from '../live-run.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { statsTable } from '../stats-format.js';
 import { VERSION } from '../version.js';
@@ -29,6 +30,8 @@ interface DumpOptions {
   after?: number;
   timeout: number;
   semihostLog?: string;
+  /** from the shared --elf/--force options: also replaces an existing capture at -o */
+  force?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -75,27 +78,17 @@ export function register(program: Command): void {
 }
 
 async function dump(elf: string | undefined, o: DumpOptions): Promise<void> {
+  refuseExistingCapture(o.output, o.force);
   const names = await openElf(o, (line) => process.stderr.write(`tracepipe: ${line}\n`));
   let qemu: QemuInstance | undefined;
   const groundTruth: GroundTruth[] = [];
   let portPath = o.port!;
   if (o.board !== undefined) {
     const root = findRepoRoot();
-    let board;
-    try {
-      board = loadBoard(root, o.board);
-    } catch (err) {
-      if (/unknown board/.test((err as Error).message)) {
-        throw new CliError(`unknown board '${o.board}'. Valid boards for dump: ${listQemuBoards(root).join(', ') || '(none found)'}`);
-      }
-      throw new CliError((err as Error).message);
-    }
-    if (emulatorKind(board) === undefined) {
-      throw new CliError(`board '${o.board}' does not run under QEMU; use 'tracepipe dump --port <path>' for a real board`);
-    }
+    const { emulator } = emulatedBoard(root, o.board, 'dump', "use 'tracepipe dump --port <path>' for a real board");
     const path = checkElf(elf!);
     checkBuiltForBoard(root, elf!, o.board);
-    qemu = await startEmulator(board, {
+    qemu = await startEmulator(emulator, {
       elf: path,
       consoleLog: o.semihostLog,
       onLine: (line) => {

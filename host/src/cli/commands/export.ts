@@ -1,7 +1,7 @@
 // tracepipe export <file> --format ctf|perfetto|jsonl|csv: the decoded trace in a format other
 // tools open. Every exporter streams (host/src/export/types.ts), so memory stays bounded
 // however large the capture is. Output goes to -o, or to stdout for the one-file formats.
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ChromeJsonExporter } from '../../export/chrome.js';
@@ -14,7 +14,6 @@ import type { ExportInfo, Exporter, WallClock } from '../../export/types.js';
 import { isoFromUnixNs } from '../../export/jsonl.js';
 import { wallClockOf } from '../../export/wall-clock.js';
 import { MIN_DRIFT_SAMPLES } from '../../core/clock-fit.js';
-import { fieldTable } from '../../export/elf-fields.js';
 import { openElf, withNames } from '../elf-option.js';
 import { CliError, UsageError } from '../errors.js';
 import { decodeTraceFile } from '../trace-file.js';
@@ -91,8 +90,8 @@ export async function wallClockInfo(file: string, enabled: boolean): Promise<Wal
 /** Output problems become one line before any work is done (and before the wall-clock line). */
 export function checkOutputPath(file: string, out: string, folder = false): void {
   if (resolve(file) === resolve(out)) throw new UsageError(`output ${out} is the input file; choose another -o`);
-  if (folder) return; // prepareCtfDir checks a CTF folder; a missing one is created
-  if (existsSync(out) && statSync(out).isDirectory()) throw new CliError(`${out} is a folder; give a file name with -o`);
+  // prepareCtfDir checks the CTF folder itself; like a file, it is made only in a folder that exists
+  if (!folder && existsSync(out) && statSync(out).isDirectory()) throw new CliError(`${out} is a folder; give a file name with -o`);
   const parent = dirname(resolve(out));
   if (!existsSync(parent)) throw new CliError(`cannot write ${out}: folder ${parent} does not exist`);
 }
@@ -100,15 +99,30 @@ export function checkOutputPath(file: string, out: string, folder = false): void
 /**
  * A CTF output folder must be new, empty, or an earlier CTF export, so nothing else is
  * overwritten. An earlier export is cleared first: a stale stream file of a core the new
- * trace lacks would make babeltrace2 reject the folder.
+ * trace lacks would make babeltrace2 reject the folder. Returns whether it made the folder
+ * (only its last component: missing parents are refused by checkOutputPath).
  */
-function prepareCtfDir(dir: string): void {
-  if (!existsSync(dir)) return;
+function prepareCtfDir(dir: string): boolean {
+  if (!existsSync(dir)) {
+    mkdirSync(dir);
+    return true;
+  }
   if (!statSync(dir).isDirectory()) throw new CliError(`${dir} exists and is not a folder; CTF needs a folder (-o <dir>)`);
   const ours = /^(metadata|stream_core\d+|session-\d+)$/;
   const foreign = readdirSync(dir).filter((n) => !ours.test(n));
   if (foreign.length > 0) throw new CliError(`${dir} is not empty (holds ${foreign[0]}); choose a new folder for the CTF trace`);
   for (const n of readdirSync(dir)) rmSync(join(dir, n), { recursive: true, force: true });
+  return false;
+}
+
+/** After a failed export: the folders this run made go too, when nothing else is in them. */
+function removeMadeDirs(dir: string): void {
+  try {
+    for (const n of readdirSync(dir)) if (/^session-\d+$/.test(n)) rmdirSync(join(dir, n));
+    rmdirSync(dir);
+  } catch {
+    // not empty (someone else wrote there) or already gone: leave it
+  }
 }
 
 export function register(program: Command): void {
@@ -119,8 +133,9 @@ export function register(program: Command): void {
     .requiredOption('-f, --format <format>', `${EXPORT_FORMATS.join(', ')} (chrome is an alias of perfetto)`)
     .option('-o, --output <path>', 'output folder (ctf) or file; jsonl, csv and perfetto default to stdout')
     .option('--no-wall-clock', 'do not fit target time to the capture\'s host receive times')
+    .option('--raw', 'with --elf, also write the raw wire words (perfetto args_raw; ctf: untyped classes); jsonl args and csv args_raw always have them')
     .option('-v, --verbose', 'also print informational notices on stderr')
-    .action(async (file: string, opts: { format: string; output?: string; verbose?: boolean; wallClock: boolean }) => {
+    .action(async (file: string, opts: { format: string; output?: string; verbose?: boolean; wallClock: boolean; raw?: boolean }) => {
       const format = opts.format.toLowerCase();
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
         throw new UsageError(`unknown export format '${opts.format}'; use ${EXPORT_FORMATS.join(', ')}`);
@@ -134,13 +149,13 @@ export function register(program: Command): void {
       const info: ExportInfo = {
         source: file,
         wallClock: await wallClockInfo(file, opts.wallClock),
-        fields: names && fieldTable(names.meta),
+        raw: opts.raw === true,
       };
       const label = `exporting ${format}`;
       if (format === 'ctf') {
         if (!opts.output || opts.output === '-') throw new UsageError('CTF is a folder of files: give it with -o <dir>');
         checkOutputPath(file, opts.output, true);
-        prepareCtfDir(opts.output);
+        const made = prepareCtfDir(opts.output);
         const dir = new DirSinkFactory(opts.output);
         const ctf = new CtfExporter(dir);
         let n: number;
@@ -148,12 +163,23 @@ export function register(program: Command): void {
           n = await runExport(file, withNames(ctf, names), { label, info, verbose: opts.verbose });
         } catch (err) {
           dir.abort();
+          if (made) removeMadeDirs(opts.output);
           throw err;
         }
         process.stderr.write(`tracepipe: wrote CTF trace ${opts.output} (${n} events); open it with: babeltrace2 ${opts.output}\n`);
         if (ctf.timeClamped > 0) {
           process.stderr.write(
             `tracepipe: warning: ${ctf.timeClamped} event(s) had a time before an earlier event of their core (time_unproven); CTF needs monotonic time, so they carry the earlier time\n`,
+          );
+        }
+        if (ctf.lossWindowsChanged > 0) {
+          process.stderr.write(
+            `tracepipe: ${ctf.lossWindowsChanged} loss window(s) overlapped another (packets that arrived after a FINAL status); CTF shows each group as one window with the summed count\n`,
+          );
+        }
+        if (ctf.lossWindowsLate > 0) {
+          process.stderr.write(
+            `tracepipe: warning: ${ctf.lossWindowsLate} loss window(s) began before an event already written; CTF shows them starting at that event\n`,
           );
         }
         for (const sub of ctf.sessionDirs().filter((d) => d !== '')) {

@@ -20,12 +20,8 @@ interface FlashOptions {
 
 export async function flashCommand(elfArg: string, opts: FlashOptions): Promise<void> {
   const root = findRepoRoot();
-  let board;
-  try {
-    board = loadBoard(root, opts.board);
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
+  // an unknown board is a usage error (exit 2), thrown by loadBoard as such
+  const board = loadBoard(root, opts.board);
   const method = flashMethod(board.name, board.raw);
   const elfPath = resolve(elfArg);
   const elf = readFirmwareElf(elfPath);
@@ -36,7 +32,7 @@ export async function flashCommand(elfArg: string, opts: FlashOptions): Promise<
       throw new CliError(`board ${board.name} runs under QEMU: there is no image to write (drop --out/--drive)`);
     }
     process.stderr.write(`tracepipe: ${board.name} is emulated: running ${elfArg} under QEMU, capture in ${opts.output}\n`);
-    reportLive(await runUnderQemu({ board: board.name, elf: elfPath, output: opts.output }));
+    reportLive(await runUnderQemu({ board: board.name, elf: elfPath, output: opts.output, overwrite: true }));
     return;
   }
 

@@ -1,20 +1,32 @@
 // tracepipe ports: the serial ports on this machine, their USB identity, and the tracepipe
 // board each one probably is.
 import type { Command } from 'commander';
-import { formatTable, listSerialPorts, portRows, choosePort } from '../../io/ports.js';
+import { findRepoRoot } from '../../io/repo.js';
+import { choosePort, formatTable, listSerialPorts, loadUsbIdentities, portRows, rankPorts } from '../../io/ports.js';
 
 export function register(program: Command): void {
   program
     .command('ports')
     .description('list serial ports with their USB VID:PID and the board each one probably is')
-    .action(async () => {
-      const ports = await listSerialPorts();
+    .option('--json', 'print one JSON object: where the list came from, every port with its identity, and what capture would open')
+    .action(async (opts: { json?: boolean }) => {
+      const known = loadUsbIdentities(findRepoRoot());
+      const { source, ports } = await listSerialPorts();
+      const choice = choosePort(ports, known);
+      if (opts.json) {
+        const doc = {
+          source,
+          ports: rankPorts(ports, known).map(({ guess, ...p }) => ({ ...p, ...(guess ? { probably: guess } : {}) })),
+          capture: choice.port !== undefined ? { port: choice.port, reason: choice.reason } : { port: null, reason: choice.message },
+        };
+        process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+        return;
+      }
       if (ports.length === 0) {
         process.stdout.write('no serial ports found\n');
         return;
       }
-      process.stdout.write(formatTable(portRows(ports)));
-      const choice = choosePort(ports);
+      process.stdout.write(formatTable(portRows(ports, known)));
       process.stdout.write(
         choice.port !== undefined ? `capture without --port would open ${choice.port}\n` : `capture without --port: ${choice.message}\n`,
       );

@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { checkCapturedBuildId, openElf } from '../elf-option.js';
 import { CliError } from '../errors.js';
-import { runUnderQemu, summaryLines, type LiveSummary } from '../live-run.js';
+import { boardOfElf, qemuEnd, runUnderQemu, summaryLines, type LiveSummary } from '../live-run.js';
+import { defaultBoard, findRepoRoot } from '../../io/repo.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { compareGroundTruth } from '../ground-truth.js';
 import { InvalidArgumentError } from 'commander';
@@ -13,8 +14,6 @@ function parseCount(value: string): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number.');
   return n;
 }
-
-export const DEFAULT_BOARD = 'qemu-mps2-an385';
 
 /** Prints the summary; throws when the run itself failed (the capture is kept either way). */
 export function reportLive(s: LiveSummary): void {
@@ -26,12 +25,9 @@ export function reportLive(s: LiveSummary): void {
     process.stderr.write("tracepipe: warning: the host's accounting differs from the firmware's ground truth\n");
   }
   if (s.live.error) throw new CliError(`${s.live.error.message} (capture ${s.output} holds everything received)`);
-  const q = s.qemuExit;
-  if (q && !q.killed && q.code !== 0) {
-    throw new CliError(
-      `QEMU exited with ${q.code !== null ? `status ${q.code}` : `signal ${q.signal}`}${s.qemuFatal ? ` (${s.qemuFatal})` : ''} ` +
-        `(capture ${s.output} holds everything received)`,
-    );
+  const end = qemuEnd(s.qemuExit);
+  if (end !== undefined) {
+    throw new CliError(`${end}${s.qemuFatal ? ` (${s.qemuFatal})` : ''} (capture ${s.output} holds everything received)`);
   }
 }
 
@@ -40,17 +36,18 @@ export function register(program: Command): void {
     .command('run')
     .description('run firmware under QEMU and capture its trace live through the UART pty')
     .argument('<app.elf>', 'firmware ELF built for the board')
-    .option('--board <name>', 'board to emulate (boards/<name>/board.json gives the QEMU machine)', DEFAULT_BOARD)
+    .option('--board <name>', "board to emulate (boards/<name>/board.json gives the emulator; default: the board of the ELF's build/<board>/ folder, else make's default)")
     .option('-o, --output <file>', 'capture file to write', 'trace.tpt')
     .option('--duration <seconds>', 'stop after this many seconds of trace, counted from the first byte after CMD_START, not from QEMU launch (default: when the firmware exits, or Ctrl-C)', parseSeconds)
     .option('--semihost-log <file>', "copy the firmware's semihosting output (ground truth) to this file")
     .option('--baud <n>', 'baud rate set on the pty', parseBaud, 115200)
     .option('--timer-preset-us <n>', 'rp2040js boards: the TIMER count at reset, in µs (e.g. near 2^32 to test wraps)', parseCount)
     .option('--wrap-every-ms <n>', 'rp2040js boards: skip simulated time so that TIMERAWL wraps every <n> ms of run time', parseCount)
-    .action(async (elf: string, opts: { board: string; output: string; duration?: number; semihostLog?: string; baud: number; timerPresetUs?: number; wrapEveryMs?: number }) => {
+    .action(async (elf: string, opts: { board?: string; output: string; duration?: number; semihostLog?: string; baud: number; force?: boolean; timerPresetUs?: number; wrapEveryMs?: number }) => {
       const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
+      const root = findRepoRoot();
       const summary = await runUnderQemu({
-        board: opts.board,
+        board: opts.board ?? boardOfElf(root, elf) ?? defaultBoard(root),
         elf,
         output: opts.output,
         durationS: opts.duration,
@@ -58,6 +55,7 @@ export function register(program: Command): void {
         baud: opts.baud,
         timerPresetUs: opts.timerPresetUs,
         wrapEveryMs: opts.wrapEveryMs,
+        overwrite: opts.force === true,
       });
       reportLive(summary);
       checkCapturedBuildId(names, summary.header, summary.output);

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import type { QemuExit, QemuInstance } from '../qemu.js';
+import { dieWithParent, type QemuExit, type QemuInstance } from '../qemu.js';
 import { findRepoRoot } from '../repo.js';
 
 const ANNOUNCE = /^rp2040js: link pty (\S+)$/m;
@@ -43,7 +43,9 @@ export function startRp2040(opts: Rp2040Options): Promise<QemuInstance> {
     }
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // As for QEMU: SIGKILL when tracepipe dies (socat then sees its stdin close and exits too).
+    const launch = dieWithParent(process.execPath, args);
+    const child = spawn(launch.file, launch.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let exitInfo: QemuExit | undefined;
     let stopping = false;
     let announced = false;
@@ -95,6 +97,7 @@ export function startRp2040(opts: Rp2040Options): Promise<QemuInstance> {
         ptyPath: m[1],
         pid: child.pid!,
         args,
+        diesWithParent: launch.watched,
         exited,
         hasExited: () => exitInfo !== undefined,
         stop(graceMs = 2000) {
