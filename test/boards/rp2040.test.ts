@@ -5,11 +5,11 @@
 // speed (about 0.05-0.2x real time on this machine): the multi-core app is built with 10^5
 // events per core instead of 10^6.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseGroundTruth } from '../../host/src/cli/ground-truth.js';
-import { ROOT, artifactDir, cli, statsOf, type CliResult } from '../e2e/helpers.js';
+import { ROOT, artifactDir, cli, lines, statsOf, type CliResult } from '../e2e/helpers.js';
 import { expectHostEqualsFirmware } from '../helpers/ground-truth.js';
 import { decodeFile, stressCheck } from '../stress/decode.js';
 import { boardElf, decodeStream, requireBoardBuilt } from './helpers.js';
@@ -178,4 +178,19 @@ describe('rp2040-pico under rp2040js, UART: flight recorder and tracepipe dump',
     const chk = stressCheck(d.events, generated);
     expect({ torn: chk.torn, dup: chk.duplicatedOrReordered, invented: chk.invented }).toEqual({ torn: 0, dup: 0, invented: 0 });
   }, 120_000);
+});
+
+describe('rp2040-pico under rp2040js: bad input', () => {
+  it('an image that does not fit SRAM is one tracepipe line, a non-zero exit and no capture', async () => {
+    requireBoardBuilt('qemu-mps2-an385', 'demo');
+    const dir = artifactDir('rp2040-bad');
+    // outside build/<board>/, so only the runner's own check can catch it
+    const elf = join(dir, 'flash-image.elf');
+    copyFileSync(boardElf('qemu-mps2-an385', 'demo'), elf);
+    const capture = join(dir, 'never.tpt');
+    const r = await cli(['run', '--board', BOARD, elf, '-o', capture]);
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)).toEqual([expect.stringMatching(/^tracepipe: .*segment at 0x0 .* is outside SRAM/)]);
+    expect(existsSync(capture)).toBe(false);
+  });
 });

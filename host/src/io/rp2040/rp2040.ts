@@ -52,6 +52,7 @@ export function startRp2040(opts: Rp2040Options): Promise<QemuInstance> {
     let stdoutText = '';
     let lineBuf = '';
     let lastLine = '';
+    const early: string[] = [];
     const killOnExit = () => {
       if (exitInfo === undefined) child.kill('SIGKILL');
     };
@@ -64,13 +65,16 @@ export function startRp2040(opts: Rp2040Options): Promise<QemuInstance> {
         const line = lineBuf.slice(0, nl);
         lineBuf = lineBuf.slice(nl + 1);
         if (line.trim() !== '') lastLine = line;
-        opts.onLine?.(line);
+        // Before the pty is up a line can only be the runner's reason for failing to start:
+        // it goes into the one error message, not to the console as well.
+        if (announced) opts.onLine?.(line);
+        else early.push(line);
       }
     });
     const exited = new Promise<QemuExit>((resolveExit) => {
       child.on('close', (code, signal) => {
         process.off('exit', killOnExit);
-        if (lineBuf.length > 0) opts.onLine?.(lineBuf);
+        if (lineBuf.length > 0 && announced) opts.onLine?.(lineBuf);
         exitInfo = { code, signal, killed: stopping };
         if (log) log.end(() => resolveExit(exitInfo!));
         else resolveExit(exitInfo);
@@ -93,6 +97,7 @@ export function startRp2040(opts: Rp2040Options): Promise<QemuInstance> {
       if (!m) return;
       announced = true;
       clearTimeout(timer);
+      for (const line of early.splice(0)) opts.onLine?.(line);
       resolve({
         ptyPath: m[1],
         pid: child.pid!,
