@@ -3,6 +3,7 @@
 // summary; errors after the capture started still leave a valid file.
 import { join, resolve } from 'node:path';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { escapeText } from '../core/text.js';
 import { UsageError } from '../errors.js';
 import type { CoreStats, StreamHeader } from '../core/types.js';
 import { CaptureWriter } from '../io/capture-writer.js';
@@ -136,7 +137,8 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
       else if (gt === undefined && o.echoTarget !== false && line.trim() !== '') {
         // QEMU's own messages share its stderr with the firmware's semihosting output.
         if (/^qemu-system-\w+: terminating on signal/.test(line)) return;
-        process.stderr.write(/^(qemu-system-\w+|rp2040js):/.test(line) ? `tracepipe: ${line}\n` : `target: ${line}\n`);
+        // The firmware's text is the device's: escaped, so it cannot forge lines or drive the terminal.
+        process.stderr.write(/^(qemu-system-\w+|rp2040js):/.test(line) ? `tracepipe: ${escapeText(line)}\n` : `target: ${escapeText(line)}\n`);
       }
     },
   }).catch((err: Error) => {

@@ -5,10 +5,11 @@ import { captureFromPort } from '../live-run.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { reportLive } from './run.js';
 import { CliError } from '../errors.js';
+import { CliIo } from '../output.js';
 import { choosePort, listSerialPorts, loadUsbIdentities } from '../../io/ports.js';
 import { findRepoRoot } from '../../io/repo.js';
 
-export function register(program: Command): void {
+export function register(program: Command, io = new CliIo()): void {
   program
     .command('capture')
     .description('capture a live trace from a board on a serial port (sends CMD_START when the port opens)')
@@ -22,10 +23,10 @@ export function register(program: Command): void {
       if (port === undefined) {
         const choice = choosePort((await listSerialPorts()).ports, loadUsbIdentities(findRepoRoot()));
         if (choice.port === undefined) throw new CliError(choice.message);
-        process.stderr.write(`tracepipe: using ${choice.port}, ${choice.reason}\n`);
+        io.status(`using ${choice.port}, ${choice.reason}`);
         port = choice.port;
       }
-      const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
+      const names = await openElf(opts, io.warn);
       const summary = await captureFromPort({
         port,
         baud: opts.baud,
@@ -34,7 +35,7 @@ export function register(program: Command): void {
         reconnect: opts.reconnect === true,
         overwrite: opts.force === true,
       });
-      reportLive(summary);
+      reportLive(summary, io);
       checkCapturedBuildId(names, summary.header, summary.output);
     });
 }

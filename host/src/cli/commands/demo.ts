@@ -5,13 +5,14 @@ import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { defaultBoard, findRepoRoot } from '../../io/repo.js';
 import { CliError } from '../errors.js';
+import { CliIo } from '../output.js';
 import { runUnderQemu } from '../live-run.js';
 import { parseSeconds } from '../options.js';
 import { reportLive } from './run.js';
 
-function build(root: string, board: string): Promise<void> {
+function build(root: string, board: string, io: CliIo): Promise<void> {
   return new Promise((resolve, reject) => {
-    process.stderr.write(`tracepipe: building the firmware: make BOARD=${board}\n`);
+    io.status(`building the firmware: make BOARD=${board}`);
     const child = spawn('make', [`BOARD=${board}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = '';
     const keep = (chunk: Buffer) => {
@@ -35,7 +36,7 @@ function build(root: string, board: string): Promise<void> {
   });
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io = new CliIo()): void {
   program
     .command('demo')
     .description('build the demo firmware, run it under QEMU for a few seconds, and print its stats')
@@ -46,7 +47,7 @@ export function register(program: Command): void {
     .action(async (opts: { board?: string; duration: number; output?: string; build: boolean }) => {
       const root = findRepoRoot();
       const board = opts.board ?? defaultBoard(root);
-      if (opts.build) await build(root, board);
+      if (opts.build) await build(root, board, io);
       const output = opts.output ?? join(root, 'build', 'demo.tpt');
       const summary = await runUnderQemu({
         board,
@@ -56,8 +57,8 @@ export function register(program: Command): void {
         // the default build/demo.tpt is demo's own scratch file; a named -o is the user's
         overwrite: opts.output === undefined,
       });
-      reportLive(summary);
+      reportLive(summary, io);
       const shown = relative(process.cwd(), output) || output;
-      process.stdout.write(`next: npx tracepipe decode ${shown} | head    npx tracepipe stats ${shown}\n`);
+      io.stdout.write(`next: npx tracepipe decode ${shown} | head    npx tracepipe stats ${shown}\n`);
     });
 }

@@ -15,6 +15,7 @@ import { startEmulator } from '../../io/start-emulator.js';
 import { findRepoRoot } from '../../io/repo.js';
 import { DEFAULT_BAUD, closePort, openSerialPort, writeAll, type SerialPort } from '../../io/serial.js';
 import { CliError, UsageError } from '../errors.js';
+import { CliIo } from '../output.js';
 import { compareGroundTruth, parseGroundTruthLine, type GroundTruth } from '../ground-truth.js';
 import { LiveDecoder } from '../live-decoder.js';
 import { checkBuiltForBoard, refuseExistingCapture } from '../live-run.js';
@@ -54,7 +55,7 @@ function checkElf(elf: string): string {
   return path;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io = new CliIo()): void {
   program
     .command('dump')
     .description('ask a running target to stop recording and send its ring (CMD_DUMP), then decode it with the same accounting')
@@ -73,13 +74,13 @@ export function register(program: Command): void {
       if (opts.port !== undefined && elf !== undefined) throw new UsageError('dump --port takes no firmware file');
       if (opts.board !== undefined && elf === undefined) throw new UsageError('dump --board needs the firmware file <app.elf>');
       if (opts.port !== undefined && opts.after !== undefined) throw new UsageError('--after goes with --board');
-      await dump(elf, opts);
+      await dump(elf, opts, io);
     });
 }
 
-async function dump(elf: string | undefined, o: DumpOptions): Promise<void> {
+async function dump(elf: string | undefined, o: DumpOptions, io: CliIo): Promise<void> {
   refuseExistingCapture(o.output, o.force);
-  const names = await openElf(o, (line) => process.stderr.write(`tracepipe: ${line}\n`));
+  const names = await openElf(o, io.warn);
   let qemu: QemuInstance | undefined;
   const groundTruth: GroundTruth[] = [];
   let portPath = o.port!;
@@ -192,9 +193,9 @@ async function dump(elf: string | undefined, o: DumpOptions): Promise<void> {
     truthMatches = cmp.match;
     lines.push(...cmp.lines.map((x) => `ground truth ${x}`));
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  io.stdout.write(`${lines.join('\n')}\n`);
   checkCapturedBuildId(names, header, o.output);
-  if (!truthMatches) process.stderr.write("tracepipe: warning: the host's accounting differs from the firmware's ground truth\n");
+  if (!truthMatches) io.status("warning: the host's accounting differs from the firmware's ground truth");
   if (failure) throw new CliError(`${failure.message} (capture ${o.output} holds everything received)`);
   if (!complete) {
     throw new CliError(

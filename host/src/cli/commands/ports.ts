@@ -3,8 +3,9 @@
 import type { Command } from 'commander';
 import { findRepoRoot } from '../../io/repo.js';
 import { choosePort, formatTable, listSerialPorts, loadUsbIdentities, portRows, rankPorts } from '../../io/ports.js';
+import { CliIo } from '../output.js';
 
-export function register(program: Command): void {
+export function register(program: Command, io = new CliIo()): void {
   program
     .command('ports')
     .description('list serial ports with their USB VID:PID and the board each one probably is')
@@ -19,15 +20,15 @@ export function register(program: Command): void {
           ports: rankPorts(ports, known).map(({ guess, ...p }) => ({ ...p, ...(guess ? { probably: guess } : {}) })),
           capture: choice.port !== undefined ? { port: choice.port, reason: choice.reason } : { port: null, reason: choice.message },
         };
-        process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
         return;
       }
       if (ports.length === 0) {
-        process.stdout.write('no serial ports found\n');
+        io.stdout.write('no serial ports found\n');
         return;
       }
-      process.stdout.write(formatTable(portRows(ports, known)));
-      process.stdout.write(
+      io.stdout.write(formatTable(portRows(ports, known)));
+      io.stdout.write(
         choice.port !== undefined ? `capture without --port would open ${choice.port}\n` : `capture without --port: ${choice.message}\n`,
       );
     });

@@ -7,6 +7,7 @@ import { boardOfElf, qemuEnd, runUnderQemu, summaryLines, type LiveSummary } fro
 import { defaultBoard, findRepoRoot } from '../../io/repo.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { compareGroundTruth } from '../ground-truth.js';
+import { CliIo } from '../output.js';
 import { InvalidArgumentError } from 'commander';
 
 function parseCount(value: string): number {
@@ -16,13 +17,13 @@ function parseCount(value: string): number {
 }
 
 /** Prints the summary; throws when the run itself failed (the capture is kept either way). */
-export function reportLive(s: LiveSummary): void {
-  process.stdout.write(`${summaryLines(s).join('\n')}\n`);
+export function reportLive(s: LiveSummary, io = new CliIo()): void {
+  io.stdout.write(`${summaryLines(s).join('\n')}\n`);
   if (s.live.flushed === false) {
-    process.stderr.write('tracepipe: warning: not every core sent its FINAL status after CMD_FLUSH; the books may not be closed\n');
+    io.status('warning: not every core sent its FINAL status after CMD_FLUSH; the books may not be closed');
   }
   if (s.groundTruth.length > 0 && !compareGroundTruth(s.groundTruth, s.stats).match) {
-    process.stderr.write("tracepipe: warning: the host's accounting differs from the firmware's ground truth\n");
+    io.status("warning: the host's accounting differs from the firmware's ground truth");
   }
   if (s.live.error) throw new CliError(`${s.live.error.message} (capture ${s.output} holds everything received)`);
   const end = qemuEnd(s.qemuExit);
@@ -31,7 +32,7 @@ export function reportLive(s: LiveSummary): void {
   }
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io = new CliIo()): void {
   program
     .command('run')
     .description('run firmware under QEMU and capture its trace live through the UART pty')
@@ -44,7 +45,7 @@ export function register(program: Command): void {
     .option('--timer-preset-us <n>', 'rp2040js boards: the TIMER count at reset, in µs (e.g. near 2^32 to test wraps)', parseCount)
     .option('--wrap-every-ms <n>', 'rp2040js boards: skip simulated time so that TIMERAWL wraps every <n> ms of run time', parseCount)
     .action(async (elf: string, opts: { board?: string; output: string; duration?: number; semihostLog?: string; baud: number; force?: boolean; timerPresetUs?: number; wrapEveryMs?: number }) => {
-      const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
+      const names = await openElf(opts, io.warn);
       const root = findRepoRoot();
       const summary = await runUnderQemu({
         board: opts.board ?? boardOfElf(root, elf) ?? defaultBoard(root),
@@ -57,7 +58,7 @@ export function register(program: Command): void {
         wrapEveryMs: opts.wrapEveryMs,
         overwrite: opts.force === true,
       });
-      reportLive(summary);
+      reportLive(summary, io);
       checkCapturedBuildId(names, summary.header, summary.output);
     });
 }
