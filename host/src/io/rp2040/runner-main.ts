@@ -94,11 +94,15 @@ function main(): void {
 
   const finish = (code: number) => {
     flushTx();
+    // The pty goes away with socat: first give the host a moment to read the last bytes and to
+    // finish the write (and tcdrain) of a command it sent just before the firmware exited.
     const end = () => {
-      socat.kill('SIGTERM');
       process.stderr.write(`rp2040js: stopped at TIMER ${machine.timerUs} us, ${machine.instructions} instructions\n`);
       process.exitCode = code;
-      setTimeout(() => process.exit(code), 200);
+      setTimeout(() => {
+        socat.kill('SIGTERM');
+        setTimeout(() => process.exit(code), 100);
+      }, 300);
     };
     if (socat.stdin.writableNeedDrain) socat.stdin.once('drain', end);
     else end();
