@@ -1,11 +1,13 @@
 // Reads a trace file for the offline commands: a capture file (protocol/CAPTURE.md), recognised
-// by its magic, or anything else as the raw byte stream (e.g. QEMU `-serial file:` output).
+// by its magic (or by a magic a few bits off followed by valid records), or anything else as the
+// raw byte stream (e.g. QEMU `-serial file:` output).
 import { open, stat } from 'node:fs/promises';
 import {
-  CAPTURE_MAGIC,
   CaptureFormatError,
   CaptureParser,
-  looksLikeCapture,
+  sniffCapture,
+  SNIFF_LEN,
+  type CaptureDamage,
   type CaptureEnd,
   type CaptureEvent,
   type CaptureMeta,
@@ -15,6 +17,10 @@ export interface InputHandlers {
   /** bytes in stream order; hostNs when the input is a capture. The view is valid during the call. */
   data(bytes: Uint8Array, hostNs?: bigint): void;
   event?(event: CaptureEvent, hostNs: bigint): void;
+  /** a damaged stretch of a capture was skipped (before the bytes after it are delivered) */
+  damage?(d: CaptureDamage): void;
+  /** a capture is readable but something in it is wrong: one sentence */
+  warning?(message: string): void;
   /** awaited after each chunk read: lets the consumer apply back-pressure (flush its output) */
   afterChunk?(): Promise<void> | void;
 }
@@ -28,6 +34,17 @@ export interface InputInfo {
 }
 
 const CHUNK = 1 << 18;
+
+/** What readTraceInput reads through: a file handle, or a test's wrapper that counts the bytes read. */
+export interface ByteSource {
+  read(buf: Buffer, offset: number, length: number, position: null): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
+export interface ReadOptions {
+  /** opens the path (default: fs.promises.open) */
+  open?(path: string): Promise<ByteSource>;
+}
 
 /** Why a path cannot be read, in one sentence. */
 function describeOpenError(path: string, err: NodeJS.ErrnoException): string {
@@ -43,7 +60,7 @@ function describeOpenError(path: string, err: NodeJS.ErrnoException): string {
   }
 }
 
-export async function readTraceInput(path: string, handlers: InputHandlers): Promise<InputInfo> {
+export async function readTraceInput(path: string, handlers: InputHandlers, opts: ReadOptions = {}): Promise<InputInfo> {
   let size: number;
   try {
     const st = await stat(path);
@@ -54,7 +71,7 @@ export async function readTraceInput(path: string, handlers: InputHandlers): Pro
   }
   let fh;
   try {
-    fh = await open(path, 'r');
+    fh = opts.open ? await opts.open(path) : await open(path, 'r');
   } catch (err) {
     throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
   }
@@ -70,14 +87,16 @@ export async function readTraceInput(path: string, handlers: InputHandlers): Pro
       const chunk = buf.subarray(0, bytesRead);
       if (first) {
         first = false;
-        // A short first read of a longer file cannot happen for regular files, so the magic
-        // check sees min(size, 8) bytes.
-        if (looksLikeCapture(chunk.subarray(0, CAPTURE_MAGIC.length))) {
+        // A short first read of a longer file cannot happen for regular files, so the sniff
+        // sees min(size, SNIFF_LEN) bytes.
+        if (sniffCapture(chunk.subarray(0, SNIFF_LEN)).capture) {
           kind = 'capture';
           parser = new CaptureParser({
             meta: (m) => (meta = m),
             data: (hostNs, bytes) => handlers.data(bytes, hostNs),
             event: (hostNs, ev) => handlers.event?.(ev, hostNs),
+            damage: (d) => handlers.damage?.(d),
+            warning: (message) => handlers.warning?.(message),
           });
         }
       }
@@ -94,7 +113,14 @@ export async function readTraceInput(path: string, handlers: InputHandlers): Pro
       }
       await handlers.afterChunk?.();
     }
-    return { kind, size, meta, end: parser?.end() };
+    let end: CaptureEnd | undefined;
+    try {
+      end = parser?.end();
+    } catch (err) {
+      if (err instanceof CaptureFormatError) throw new Error(`${path}: ${err.message}`);
+      throw err;
+    }
+    return { kind, size, meta, end };
   } finally {
     await fh.close();
   }
