@@ -785,8 +785,10 @@ export class CaptureParser {
         }
       }
       const next = avail > size ? this.v1Plausible(buf, at + size, strict) : true;
-      // a JSON record that parses whole is its own proof; a DATA record needs its successor
-      if (next === false && !(buf[at] !== RECORD_DATA && this.v1JsonWhole(buf, at, size))) {
+      // A JSON record that parses whole is its own proof. Otherwise a successor of a known type
+      // with an impossible length still shows this record's length was right: the damage is there.
+      const proven = next !== false || (buf[at] !== RECORD_DATA && this.v1JsonWhole(buf, at, size)) || (!strict && KIND_NAMES[buf[at + size]] !== undefined);
+      if (!proven) {
         this.damage(at, 'implausible next record header', strict ? undefined : buf[at]);
         at = this.nextV1Candidate(buf, at + 1);
         continue;
