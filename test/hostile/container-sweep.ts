@@ -6,7 +6,7 @@
 // (the wire oracle of test/faults/harness.ts, with the frames that overlap the lost bytes).
 // Used by test/hostile/container.test.ts and bench/reliability.mjs.
 import { CAPTURE_PREAMBLE_LEN, CaptureEncoder, CaptureParser, encodeCaptureStart, encodeDataRecords, encodeEventRecord, V2_DATA_PREFIX, V2_HEADER_LEN, V2_TRAILER_LEN, type CaptureEvent, type CaptureMeta } from '../../host/src/core/capture-format.js';
-import { prng } from '../../host/src/core/faults.js';
+import { prng, type Fault } from '../../host/src/core/faults.js';
 import type { CoreStats, TraceEvent } from '../../host/src/core/types.js';
 import { decodeTraceFile } from '../../host/src/cli/trace-file.js';
 import { CliError } from '../../host/src/cli/errors.js';
@@ -194,7 +194,7 @@ export async function decodeBytes(bytes: Uint8Array, onRead?: (n: number) => voi
   }
 }
 
-/** Stream bytes each clean DATA record delivered intact, given the bytes the reader delivered. */
+/** Stream bytes the reader did not deliver in their place, and bytes it delivered out of place. */
 export function streamLoss(c: CleanCapture, out: Uint8Array, m: Mutation): { lost: number; foreign: number; damageReports: number } {
   const shift = (o: number) => (m.kind === 'insert' ? (o > m.pos ? o - 1 : o) : m.kind === 'delete' ? (o >= m.pos ? o + 1 : o) : o);
   const byAt = new Map(c.records.filter((r) => r.type === 2).map((r) => [r.dataAt!, r]));
@@ -203,10 +203,11 @@ export function streamLoss(c: CleanCapture, out: Uint8Array, m: Mutation): { los
   let damageReports = 0;
   const p = new CaptureParser({
     data: (_t, bytes, offset) => {
+      // delivered in its place: the container did not lose it (a v1 file passes a changed byte
+      // inside a payload on to the decoder, whose frame check drops the frame, as on the wire)
       const r = byAt.get(shift(offset));
-      if (r && r.dataLen === bytes.length && Buffer.compare(Buffer.from(bytes), Buffer.from(c.file.subarray(r.dataAt!, r.dataAt! + r.dataLen!))) === 0) {
-        intact += bytes.length;
-      } else foreign += bytes.length;
+      if (r && r.dataLen === bytes.length) intact += bytes.length;
+      else foreign += bytes.length;
     },
     damage: () => damageReports++,
   });
@@ -230,8 +231,47 @@ export interface Trial {
   invented: number;
   identity: boolean;
   refused?: string;
+  /** v2 and preamble untouched: the stream bytes a v2 reader must lose */
+  expectedLostBytes?: number;
   /** v2 and preamble untouched: the decoder's totals equal the wire oracle's for the lost frames */
   oracle?: { want: object; got: object };
+}
+
+/**
+ * What a v2 reader must do with each DATA record a mutation touched: skip it (its stream bytes are
+ * lost), or pass it on when it was changed in place: header, stream offset and the next record's
+ * header intact, no byte inserted or deleted in it. Passed-on changes are wire faults at their
+ * stream positions.
+ */
+export function v2Fate(c: CleanCapture, m: Mutation, t: number[]): { skipped: RecordInfo[]; wireFaults: Fault[] } {
+  const changedAt = (p: number) => (m.kind === 'flip' && p === m.pos) || (m.kind === 'burst' && p >= m.pos && p < m.pos + m.len && m.bytes[p - m.pos] !== c.file[p]);
+  const changedIn = (a: number, b: number) => {
+    for (let p = a; p < b; p++) if (changedAt(p)) return true;
+    return false;
+  };
+  const skipped: RecordInfo[] = [];
+  const wireFaults: Fault[] = [];
+  for (const k of t) {
+    const r = c.records[k];
+    if (r.type !== 2) continue;
+    const next = c.records[k + 1];
+    const inPlace =
+      (m.kind === 'flip' || m.kind === 'burst') &&
+      !changedIn(r.at, r.at + V2_HEADER_LEN) &&
+      !changedIn(r.at + V2_HEADER_LEN + 8, r.at + V2_HEADER_LEN + 16) &&
+      (!next || !changedIn(next.at, next.at + V2_HEADER_LEN));
+    if (!inPlace) {
+      skipped.push(r);
+      continue;
+    }
+    for (let p = r.dataAt!; p < r.dataAt! + r.dataLen!; p++) {
+      if (!changedAt(p)) continue;
+      const pos = r.streamStart! + p - r.dataAt!;
+      const v = m.kind === 'flip' ? m.bytes[0] : m.bytes[p - m.pos];
+      wireFaults.push({ kind: 'flip', pos, outPos: pos, len: 1, bytes: Uint8Array.of(v) });
+    }
+  }
+  return { skipped, wireFaults };
 }
 
 export async function trial(c: CleanCapture, kind: MutationKind, seed: number): Promise<Trial> {
@@ -254,10 +294,13 @@ export async function trial(c: CleanCapture, kind: MutationKind, seed: number): 
     refused: d.refused,
   };
   if (c.version === 2 && m.pos >= CAPTURE_PREAMBLE_LEN) {
-    // the stream bytes of the touched DATA records are missing; frames overlapping them are lost
-    const lostRanges = t.map((k) => c.records[k]).filter((r) => r.type === 2).map((r) => [r.streamStart!, r.streamStart! + r.dataLen!]);
+    const { skipped, wireFaults } = v2Fate(c, m, t);
+    res.expectedLostBytes = skipped.reduce((n, r) => n + r.dataLen!, 0);
+    // the stream bytes of the skipped DATA records are missing, and the frames overlapping them
+    // lost; the bytes of records passed on changed in place reach the decoder as wire faults
+    const lostRanges = skipped.map((r) => [r.streamStart!, r.streamStart! + r.dataLen!]);
     const lostFrames = c.frames.filter((f) => lostRanges.some(([a, b]) => f.start < b && f.delim >= a)).map((f) => f.index);
-    const want = expect1(c.stream, [], c.frames, lostFrames).totals;
+    const want = expect1(c.stream, wireFaults, c.frames, lostFrames).totals;
     const s = d.stats[0] ?? { decoded: 0, dropped: 0, overwritten: 0, link_lost: 0 };
     res.oracle = { want, got: { decoded: s.decoded, dropped: s.dropped, overwritten: s.overwritten, link_lost: s.link_lost } };
   }

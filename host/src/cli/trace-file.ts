@@ -49,6 +49,7 @@ function plural(n: number, what: string): string {
 export function damageText(d: CaptureDamage): string {
   const kinds = Object.entries(d.records).map(([k, n]) => plural(n, `${k} record`));
   const parts: string[] = [];
+  if (d.bytes === 0 && d.offset >= 0) parts.push(`capture damaged at file byte ${d.offset}: ${d.reason}`);
   if (d.bytes > 0) {
     parts.push(
       `capture damaged at file byte ${d.offset}: ${plural(d.bytes, 'byte')} skipped (${d.reason}` +
@@ -57,7 +58,7 @@ export function damageText(d: CaptureDamage): string {
   }
   if (d.streamBytes === undefined) parts.push(d.bytes > 0 ? 'the stream bytes they held are unknown' : 'stream bytes missing');
   else if (d.streamBytes > 0) parts.push(`${plural(d.streamBytes, 'stream byte')} missing from stream byte ${d.streamOffset}`);
-  else parts.push('no stream bytes missing');
+  else if (d.bytes > 0) parts.push('no stream bytes missing');
   return parts.join('; ');
 }
 

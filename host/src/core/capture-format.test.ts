@@ -214,6 +214,22 @@ describe('capture format version 2', () => {
     expect([...bytes]).toEqual([...stream.subarray(0, s), ...stream.subarray(s + victimData)]);
   });
 
+  it('a DATA record changed in place (header, stream offset and next header intact) goes on to the frame checks', () => {
+    const { file, stream, records } = longV2(10);
+    const victim = records[4];
+    const damaged = file.slice();
+    damaged[victim.at + V2_HEADER_LEN + 16 + 5] ^= 0x08; // a received byte
+    damaged[victim.at + V2_HEADER_LEN + 2] ^= 0x40; // its host time
+    const { got } = parse(damaged, 1000);
+    const bytes = got.data.flatMap((d) => d.bytes);
+    expect(bytes.length).toBe(stream.length);
+    const s = got.damage[0].streamOffset!;
+    expect(bytes[s + 5]).toBe(stream[s + 5] ^ 0x08);
+    expect(got.damage).toEqual([expect.objectContaining({ offset: victim.at, bytes: 0, streamBytes: 0, reason: expect.stringMatching(/check failed; its \d+ bytes go on to the frame checks/) })]);
+    // the damaged time is not used: the previous record's stands in
+    expect(got.data[3].hostNs).toBe(got.data[2].hostNs);
+  });
+
   it('a length field damaged to a huge value is seen at once by the header check (no wait for the bytes)', () => {
     const { file, records } = longV2(5);
     const damaged = file.slice();

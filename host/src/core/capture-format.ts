@@ -430,6 +430,8 @@ export class CaptureParser {
   private damaged = { regions: 0, bytes: 0, streamBytes: 0 };
   /** v2: stream offset the next DATA record should start at */
   private streamNext = 0;
+  /** v2: host time of the last good record (for a DATA record that failed its check) */
+  private lastHostNs = 0n;
   /** v1: host time of the last record read, to judge candidates when resynchronising */
   private lastNs: bigint | null = null;
   private cut: string | undefined;
@@ -626,13 +628,38 @@ export class CaptureParser {
         at = this.nextSync(buf, at + 1, true);
         continue;
       }
+      const payload = buf.subarray(at + V2_HEADER_LEN, at + V2_HEADER_LEN + length);
       if (crc32c(buf, at, at + size - V2_TRAILER_LEN) !== u32(buf, at + size - V2_TRAILER_LEN)) {
+        // A DATA record whose header holds, whose stream offset is the one expected and which is
+        // followed by a valid header was changed in place (a flipped bit, a burst), not shifted:
+        // its bytes go on to the decoder, whose frame checks drop only the frames the change
+        // reached, exactly as on the wire. Anything else is skipped.
+        if (type === RECORD_DATA && Number(u64(payload, 8)) === this.streamNext) {
+          const followed = final && avail === size ? true : avail < size + V2_HEADER_LEN ? undefined : v2HeaderOk(buf, at + size);
+          if (followed === undefined && !final) {
+            this.need = size + V2_HEADER_LEN;
+            break;
+          }
+          if (followed) {
+            this.resynced(at);
+            this.flushUnreported(undefined);
+            this.damaged.regions++;
+            this.report(
+              { offset: this.base + at, end: this.base + at, records: { DATA: 1 }, reason: `DATA record check failed; its ${length - V2_DATA_PREFIX} bytes go on to the frame checks` },
+              this.streamNext,
+              0,
+            );
+            this.recordV2(type, payload, this.base + at, this.lastHostNs);
+            at += size;
+            continue;
+          }
+        }
         this.damage(at, `${KIND_NAMES[type] ?? 'record'} record check failed`, type);
         at = this.nextSync(buf, at + 1, final);
         continue;
       }
       this.resynced(at);
-      this.recordV2(type, buf.subarray(at + V2_HEADER_LEN, at + V2_HEADER_LEN + length), this.base + at);
+      this.recordV2(type, payload, this.base + at);
       at += size;
     }
     this.at = at;
@@ -658,9 +685,11 @@ export class CaptureParser {
     return type === RECORD_DATA ? V2_DATA_PREFIX : type === RECORD_EVENT ? 8 : 0;
   }
 
-  private recordV2(type: number, payload: Uint8Array, offset: number): void {
+  /** hostNs: instead of the record's own time (a record that failed its check) */
+  private recordV2(type: number, payload: Uint8Array, offset: number, hostNsInstead?: bigint): void {
     if (type === RECORD_DATA) {
-      const hostNs = u64(payload, 0);
+      const hostNs = hostNsInstead ?? u64(payload, 0);
+      this.lastHostNs = hostNs;
       const streamOffset = Number(u64(payload, 8));
       let bytes = payload.subarray(V2_DATA_PREFIX);
       let fileOffset = offset + V2_HEADER_LEN + V2_DATA_PREFIX;
@@ -713,6 +742,7 @@ export class CaptureParser {
         if (typeof event.kind !== 'string') event = { kind: 'unknown' };
       }
       this.lastNs = hostNs;
+      this.lastHostNs = hostNs;
       // A record after "end" means the writer appended again: not complete until the next "end".
       this.sawEnd = event.kind === 'end';
       this.handlers.event?.(hostNs, event, offset);
@@ -787,14 +817,21 @@ export class CaptureParser {
       const next = avail > size ? this.v1Plausible(buf, at + size, strict) : true;
       // A JSON record that parses whole is its own proof. Otherwise a successor of a known type
       // with an impossible length still shows this record's length was right: the damage is there.
-      const proven = next !== false || (buf[at] !== RECORD_DATA && this.v1JsonWhole(buf, at, size)) || (!strict && KIND_NAMES[buf[at + size]] !== undefined);
+      const successorType = buf[at + size];
+      const proven =
+        next !== false ||
+        (buf[at] !== RECORD_DATA && this.v1JsonWhole(buf, at, size)) ||
+        (!strict && (successorType === RECORD_DATA || successorType === RECORD_EVENT));
       if (!proven) {
         this.damage(at, 'implausible next record header', strict ? undefined : buf[at]);
         at = this.nextV1Candidate(buf, at + 1);
         continue;
       }
       this.resynced(at);
+      // only a record whose successor is plausible may set the time a resync is judged by
+      const ns = this.lastNs;
       this.recordV1(buf[at], buf.subarray(at + V1_HEADER_LEN, at + size), this.base + at);
+      if (next === false) this.lastNs = ns;
       at += size;
     }
     this.at = at;
