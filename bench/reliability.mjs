@@ -44,8 +44,9 @@ try {
     description:
       'One seeded mutation per trial in a real capture file (tracepipe run -o, demo firmware under QEMU): flip = one bit, ' +
       'insert/delete = one byte, burst = 1..64 bytes replaced by noise, at a uniform position. Each damaged file is read by ' +
-      "the CLI's decode path. bytes_lost = raw-stream bytes not delivered intact; per damaged byte = bytes_lost / bytes the " +
-      'mutation changed. v1 = the same reads written as a version 1 file.',
+      "the CLI's decode path. bytes lost = raw-stream bytes the container reader did not deliver in their place; per damaged " +
+      'byte = bytes lost / bytes the mutation changed (a changed byte passed on in place costs the wire frame it is in, ' +
+      'counted in events_lost, not here). v1 = the same reads written as a version 1 file.',
     capture: { file_bytes: file.length, duration_s: Number(DURATION) },
   };
   for (const version of [2, 1]) {
@@ -76,6 +77,9 @@ try {
       refused: sum.refused,
       bytes_lost_per_damaged_byte_median: sum.bytes_lost_per_damaged_byte_median,
       bytes_lost_per_damaged_byte_max: sum.bytes_lost_per_damaged_byte_max,
+      events_lost_median: sum.events_lost_median,
+      events_lost_max: sum.events_lost_max,
+      events_in_capture: clean.keys.size,
       stream_bytes_lost_median: sum.stream_bytes_lost_median,
       stream_bytes_lost_max: sum.stream_bytes_lost_max,
       by_kind: sum.by_kind,

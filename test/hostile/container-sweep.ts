@@ -229,6 +229,8 @@ export interface Trial {
   foreignBytes: number;
   damageReports: number;
   invented: number;
+  /** clean-run events not decoded */
+  eventsLost: number;
   identity: boolean;
   refused?: string;
   /** v2 and preamble untouched: the stream bytes a v2 reader must lose */
@@ -238,10 +240,10 @@ export interface Trial {
 }
 
 /**
- * What a v2 reader must do with each DATA record a mutation touched: skip it (its stream bytes are
- * lost), or pass it on when it was changed in place: header, stream offset and the next record's
- * header intact, no byte inserted or deleted in it. Passed-on changes are wire faults at their
- * stream positions.
+ * What a v2 reader must do with each DATA record a mutation touched: repair it (every change was
+ * inside its header), pass it on when it was changed in place (header, stream offset and the next
+ * record's header intact, no byte inserted or deleted in it; the changes become wire faults at
+ * their stream positions), or skip it (its stream bytes are lost).
  */
 export function v2Fate(c: CleanCapture, m: Mutation, t: number[]): { skipped: RecordInfo[]; wireFaults: Fault[] } {
   const changedAt = (p: number) => (m.kind === 'flip' && p === m.pos) || (m.kind === 'burst' && p >= m.pos && p < m.pos + m.len && m.bytes[p - m.pos] !== c.file[p]);
@@ -251,9 +253,13 @@ export function v2Fate(c: CleanCapture, m: Mutation, t: number[]): { skipped: Re
   };
   const skipped: RecordInfo[] = [];
   const wireFaults: Fault[] = [];
+  const changed: number[] = [];
+  if (m.kind === 'flip' || m.kind === 'burst') for (let p = m.pos; p < m.pos + m.len; p++) if (changedAt(p)) changed.push(p);
   for (const k of t) {
     const r = c.records[k];
     if (r.type !== 2) continue;
+    // every change inside this record's header: the reader rebuilds the header, the record check proves it
+    if (changed.length > 0 && changed.every((p) => p >= r.at && p < r.at + V2_HEADER_LEN)) continue;
     const next = c.records[k + 1];
     const inPlace =
       (m.kind === 'flip' || m.kind === 'burst') &&
@@ -290,6 +296,7 @@ export async function trial(c: CleanCapture, kind: MutationKind, seed: number): 
     foreignBytes: loss.foreign,
     damageReports: loss.damageReports,
     invented,
+    eventsLost: c.keys.size - (d.events.length - invented),
     identity,
     refused: d.refused,
   };
@@ -325,6 +332,8 @@ export function summarise(trials: Trial[]) {
     identity_failures: trials.filter((t) => !t.identity).length,
     bytes_lost_per_damaged_byte_median: median(perByte),
     bytes_lost_per_damaged_byte_max: perByte.length ? Math.max(...perByte) : null,
+    events_lost_median: median(trials.map((t) => t.eventsLost)),
+    events_lost_max: trials.length ? Math.max(...trials.map((t) => t.eventsLost)) : null,
     stream_bytes_lost_median: median(trials.map((t) => t.lostBytes)),
     stream_bytes_lost_max: trials.length ? Math.max(...trials.map((t) => t.lostBytes)) : null,
   };

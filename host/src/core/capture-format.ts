@@ -484,22 +484,29 @@ export class CaptureParser {
 
   private join(): void {
     if (this.pendingLen === 0) return;
-    const keep = this.buf.length - this.at;
+    // keep a damaged v2 record's bytes while it could still be repaired (see repairV2)
+    const r = this.region;
+    const from =
+      this.version === 2 && r && r.offset >= this.base && this.base + this.at - r.offset <= V2_HEADER_LEN + V2_MAX_PAYLOAD + V2_TRAILER_LEN
+        ? r.offset - this.base
+        : this.at;
+    const keep = this.buf.length - from;
     if (keep === 0 && this.pending.length === 1) {
       this.base += this.buf.length;
       this.buf = this.pending[0];
     } else {
       const joined = new Uint8Array(keep + this.pendingLen);
-      joined.set(this.buf.subarray(this.at), 0);
+      joined.set(this.buf.subarray(from), 0);
       let o = keep;
       for (const p of this.pending) {
         joined.set(p, o);
         o += p.length;
       }
-      this.base += this.at;
+      this.base += from;
       this.buf = joined;
     }
-    this.at = 0;
+    this.at -= from;
+    if (keep === 0) this.at = 0;
     this.pending = [];
     this.pendingLen = 0;
   }
@@ -658,7 +665,9 @@ export class CaptureParser {
         at = this.nextSync(buf, at + 1, final);
         continue;
       }
-      this.resynced(at);
+      if (!(this.region && this.repairV2(buf, at))) {
+        this.resynced(at);
+      }
       this.recordV2(type, payload, this.base + at);
       at += size;
     }
@@ -667,6 +676,37 @@ export class CaptureParser {
   }
 
   /** whether the (fewer than V2_HEADER_LEN) bytes left start like a record */
+  /**
+   * A damaged stretch that ends at a valid record may be one record whose header alone was
+   * changed in place: rebuild the header from the stretch's length and let the record's own check
+   * decide. When it holds, the record is delivered whole and nothing was lost.
+   */
+  private repairV2(buf: Uint8Array, next: number): boolean {
+    const r = this.region!;
+    const start = r.offset - this.base;
+    const length = next - start - V2_HEADER_LEN - V2_TRAILER_LEN;
+    if (start < 0 || length < 0 || length > V2_MAX_PAYLOAD) return false;
+    const stored = u32(buf, next - V2_TRAILER_LEN);
+    const rec = new Uint8Array(V2_HEADER_LEN + length);
+    rec.set(buf.subarray(start + V2_HEADER_LEN, next - V2_TRAILER_LEN), V2_HEADER_LEN);
+    const view = new DataView(rec.buffer);
+    for (const type of [RECORD_DATA, RECORD_EVENT, RECORD_META]) {
+      if (length < this.minPayload(type)) continue;
+      rec.set(V2_SYNC, 0);
+      rec[4] = type;
+      view.setUint32(5, length, true);
+      view.setUint32(9, crc32c(rec, 0, 9), true);
+      if (crc32c(rec) !== stored) continue;
+      this.region = null;
+      this.flushUnreported(undefined);
+      this.damaged.regions++;
+      this.report({ offset: r.offset, end: r.offset, records: { [KIND_NAMES[type]]: 1 }, reason: `${KIND_NAMES[type]} record header damaged; repaired (the record check holds)` }, this.streamNext, 0);
+      this.recordV2(type, rec.subarray(V2_HEADER_LEN), r.offset);
+      return true;
+    }
+    return false;
+  }
+
   private isSyncPrefix(buf: Uint8Array, at: number): boolean {
     for (let i = at; i < buf.length && i < at + 4; i++) if (buf[i] !== V2_SYNC[i - at]) return false;
     return true;
