@@ -77,6 +77,7 @@ try {
       refused: sum.refused,
       bytes_lost_per_damaged_byte_median: sum.bytes_lost_per_damaged_byte_median,
       bytes_lost_per_damaged_byte_max: sum.bytes_lost_per_damaged_byte_max,
+      bytes_lost_per_damaged_byte_mean: sum.bytes_lost_per_damaged_byte_mean,
       events_lost_median: sum.events_lost_median,
       events_lost_max: sum.events_lost_max,
       events_in_capture: clean.keys.size,

@@ -326,12 +326,19 @@ export function summarise(trials: Trial[]) {
   const perByte = trials.map((t) => t.lostBytes / t.damagedBytes);
   return {
     mutations: trials.length,
-    by_kind: Object.fromEntries(MUTATION_KINDS.map((k) => [k, trials.filter((t) => t.kind === k).length])),
+    by_kind: Object.fromEntries(
+      MUTATION_KINDS.map((k) => {
+        const ts = trials.filter((t) => t.kind === k);
+        return [k, { mutations: ts.length, bytes_lost_per_damaged_byte_median: median(ts.map((t) => t.lostBytes / t.damagedBytes)), events_lost_median: median(ts.map((t) => t.eventsLost)) }];
+      }),
+    ),
     refused: trials.filter((t) => t.refused).length,
     events_invented: trials.reduce((n, t) => n + t.invented, 0),
     identity_failures: trials.filter((t) => !t.identity).length,
     bytes_lost_per_damaged_byte_median: median(perByte),
     bytes_lost_per_damaged_byte_max: perByte.length ? Math.max(...perByte) : null,
+    // the distribution is bimodal (0 for changes in place, a record for shifts): the mean says more
+    bytes_lost_per_damaged_byte_mean: perByte.length ? +(perByte.reduce((a, b) => a + b, 0) / perByte.length).toFixed(2) : null,
     events_lost_median: median(trials.map((t) => t.eventsLost)),
     events_lost_max: trials.length ? Math.max(...trials.map((t) => t.eventsLost)) : null,
     stream_bytes_lost_median: median(trials.map((t) => t.lostBytes)),
