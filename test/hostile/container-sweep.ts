@@ -203,10 +203,10 @@ export function streamLoss(c: CleanCapture, out: Uint8Array, m: Mutation): { los
   let damageReports = 0;
   const p = new CaptureParser({
     data: (_t, bytes, offset) => {
-      // delivered in its place: the container did not lose it (a v1 file passes a changed byte
-      // inside a payload on to the decoder, whose frame check drops the frame, as on the wire)
+      // delivered in its place: the container did not lose it (a changed, inserted or removed
+      // byte inside it goes on to the decoder, whose frame check drops that frame, as on the wire)
       const r = byAt.get(shift(offset));
-      if (r && r.dataLen === bytes.length) intact += bytes.length;
+      if (r && Math.abs(r.dataLen! - bytes.length) <= 1) intact += r.dataLen!;
       else foreign += bytes.length;
     },
     damage: () => damageReports++,
@@ -241,11 +241,11 @@ export interface Trial {
 
 /**
  * What a v2 reader must do with each DATA record a mutation touched: repair it (every change was
- * inside its header), pass it on when it was changed in place (header, stream offset and the next
- * record's header intact, no byte inserted or deleted in it; the changes become wire faults at
- * their stream positions), or skip it (its stream bytes are lost).
+ * inside its header), pass it on when it was changed in place or shifted by a byte (header, stream
+ * offset and the next record's header intact; the changes become wire faults at their stream
+ * positions), or skip it (its stream bytes are lost).
  */
-export function v2Fate(c: CleanCapture, m: Mutation, t: number[]): { skipped: RecordInfo[]; wireFaults: Fault[] } {
+export function v2Fate(c: CleanCapture, m: Mutation, t: number[], out: Uint8Array): { skipped: RecordInfo[]; wireFaults: Fault[] } {
   const changedAt = (p: number) => (m.kind === 'flip' && p === m.pos) || (m.kind === 'burst' && p >= m.pos && p < m.pos + m.len && m.bytes[p - m.pos] !== c.file[p]);
   const changedIn = (a: number, b: number) => {
     for (let p = a; p < b; p++) if (changedAt(p)) return true;
@@ -261,6 +261,23 @@ export function v2Fate(c: CleanCapture, m: Mutation, t: number[]): { skipped: Re
     // every change inside this record's header: the reader rebuilds the header, the record check proves it
     if (changed.length > 0 && changed.every((p) => p >= r.at && p < r.at + V2_HEADER_LEN)) continue;
     const next = c.records[k + 1];
+    if (m.kind === 'insert' || m.kind === 'delete') {
+      // shifted by one byte: passed on when its header holds and its stream offset still reads right
+      const headerKept = m.pos >= r.at + V2_HEADER_LEN;
+      const offsetKept = headerKept && new DataView(out.buffer, out.byteOffset).getBigUint64(r.at + V2_HEADER_LEN + 8, true) === BigInt(r.streamStart!);
+      if (!offsetKept) {
+        skipped.push(r);
+        continue;
+      }
+      const end = r.at + r.size + (m.kind === 'insert' ? 1 : -1);
+      const got = out.subarray(r.dataAt!, end - V2_TRAILER_LEN);
+      const want = c.file.subarray(r.dataAt!, r.dataAt! + r.dataLen!);
+      let i = 0;
+      while (i < want.length && i < got.length && got[i] === want[i]) i++;
+      if (m.kind === 'insert') wireFaults.push({ kind: 'insert', pos: r.streamStart! + i, outPos: r.streamStart! + i, len: 0, bytes: Uint8Array.of(got[i]) });
+      else wireFaults.push({ kind: 'drop', pos: r.streamStart! + Math.min(i, want.length - 1), outPos: r.streamStart! + i, len: 1, bytes: new Uint8Array(0) });
+      continue;
+    }
     const inPlace =
       (m.kind === 'flip' || m.kind === 'burst') &&
       !changedIn(r.at, r.at + V2_HEADER_LEN) &&
@@ -301,12 +318,14 @@ export async function trial(c: CleanCapture, kind: MutationKind, seed: number): 
     refused: d.refused,
   };
   if (c.version === 2 && m.pos >= CAPTURE_PREAMBLE_LEN) {
-    const { skipped, wireFaults } = v2Fate(c, m, t);
+    const { skipped, wireFaults } = v2Fate(c, m, t, out);
     res.expectedLostBytes = skipped.reduce((n, r) => n + r.dataLen!, 0);
     // the stream bytes of the skipped DATA records are missing, and the frames overlapping them
     // lost; the bytes of records passed on changed in place reach the decoder as wire faults
     const lostRanges = skipped.map((r) => [r.streamStart!, r.streamStart! + r.dataLen!]);
-    const lostFrames = c.frames.filter((f) => lostRanges.some(([a, b]) => f.start < b && f.delim >= a)).map((f) => f.index);
+    // (a frame whose delimiter alone is in the gap survives: the delimiter the reader pushes at
+    // the gap ends it just the same)
+    const lostFrames = c.frames.filter((f) => lostRanges.some(([a, b]) => f.start < b && f.delim > a)).map((f) => f.index);
     const want = expect1(c.stream, wireFaults, c.frames, lostFrames).totals;
     const s = d.stats[0] ?? { decoded: 0, dropped: 0, overwritten: 0, link_lost: 0 };
     res.oracle = { want, got: { decoded: s.decoded, dropped: s.dropped, overwritten: s.overwritten, link_lost: s.link_lost } };

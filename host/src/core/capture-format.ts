@@ -59,6 +59,9 @@ export const V2_TRAILER_LEN = 4;
 export const V2_DATA_PREFIX = 16;
 /** Largest payload a v2 record may have; a longer length means damage. */
 export const V2_MAX_PAYLOAD = V2_DATA_PREFIX + MAX_JSON;
+/** A DATA record that fails its check still goes on to the decoder when the next header is at most
+ * this many bytes off its stated end (bytes inserted or removed inside it). */
+const PASS_ON_SHIFT = 8;
 /** Writers split received bytes into DATA records of at most this many bytes. */
 export const V2_DATA_CHUNK = 4096;
 
@@ -637,27 +640,26 @@ export class CaptureParser {
       }
       const payload = buf.subarray(at + V2_HEADER_LEN, at + V2_HEADER_LEN + length);
       if (crc32c(buf, at, at + size - V2_TRAILER_LEN) !== u32(buf, at + size - V2_TRAILER_LEN)) {
-        // A DATA record whose header holds, whose stream offset is the one expected and which is
-        // followed by a valid header was changed in place (a flipped bit, a burst), not shifted:
-        // its bytes go on to the decoder, whose frame checks drop only the frames the change
-        // reached, exactly as on the wire. Anything else is skipped.
+        // A DATA record whose header holds and whose stream offset is the one expected, followed
+        // (at its end, or a few bytes off it) by a valid header, was changed in place or had a
+        // few bytes inserted or removed: its bytes go on to the decoder, whose frame checks drop
+        // only the frames the change reached, exactly as on the wire. Anything else is skipped.
         if (type === RECORD_DATA && Number(u64(payload, 8)) === this.streamNext) {
-          const followed = final && avail === size ? true : avail < size + V2_HEADER_LEN ? undefined : v2HeaderOk(buf, at + size);
-          if (followed === undefined && !final) {
-            this.need = size + V2_HEADER_LEN;
+          const end = this.passOnEnd(buf, at, size, final);
+          if (end === undefined) {
+            this.need = size + PASS_ON_SHIFT + V2_HEADER_LEN;
             break;
           }
-          if (followed) {
+          if (end >= 0) {
+            const shift = end - at - size;
+            const n = length - V2_DATA_PREFIX;
             this.resynced(at);
             this.flushUnreported(undefined);
             this.damaged.regions++;
-            this.report(
-              { offset: this.base + at, end: this.base + at, records: { DATA: 1 }, reason: `DATA record check failed; its ${length - V2_DATA_PREFIX} bytes go on to the frame checks` },
-              this.streamNext,
-              0,
-            );
-            this.recordV2(type, payload, this.base + at, this.lastHostNs);
-            at += size;
+            const how = shift === 0 ? 'check failed' : `is ${Math.abs(shift)} byte(s) ${shift > 0 ? 'longer' : 'shorter'} than its header says`;
+            this.report({ offset: this.base + at, end: this.base + at, records: { DATA: 1 }, reason: `DATA record ${how}; its ${n} bytes go on to the frame checks` }, this.streamNext, 0);
+            this.recordV2(type, buf.subarray(at + V2_HEADER_LEN, end - V2_TRAILER_LEN), this.base + at, this.lastHostNs, n);
+            at = end;
             continue;
           }
         }
@@ -725,8 +727,34 @@ export class CaptureParser {
     return type === RECORD_DATA ? V2_DATA_PREFIX : type === RECORD_EVENT ? 8 : 0;
   }
 
-  /** hostNs: instead of the record's own time (a record that failed its check) */
-  private recordV2(type: number, payload: Uint8Array, offset: number, hostNsInstead?: bigint): void {
+  /**
+   * Where a DATA record that failed its check really ends: at its stated end or up to
+   * PASS_ON_SHIFT bytes off it, where a valid header (or the end of the file) follows. -1: none;
+   * undefined: more bytes are needed to tell.
+   */
+  private passOnEnd(buf: Uint8Array, at: number, size: number, final: boolean): number | undefined {
+    for (let k = 0; k <= 2 * PASS_ON_SHIFT; k++) {
+      const e = at + size + (k & 1 ? (k + 1) >> 1 : -(k >> 1));
+      if (e < at + V2_HEADER_LEN + V2_DATA_PREFIX + V2_TRAILER_LEN || e > buf.length) {
+        if (e > buf.length && !final) return undefined;
+        continue;
+      }
+      if (e === buf.length) {
+        if (final) return e;
+        return undefined;
+      }
+      if (buf.length - e < V2_HEADER_LEN) {
+        if (!final) return undefined;
+        continue;
+      }
+      if (v2HeaderOk(buf, e)) return e;
+    }
+    return -1;
+  }
+
+  /** hostNsInstead: instead of the record's own time (a record that failed its check);
+   * streamLen: the stream bytes its header stands for, when its payload was shifted */
+  private recordV2(type: number, payload: Uint8Array, offset: number, hostNsInstead?: bigint, streamLen?: number): void {
     if (type === RECORD_DATA) {
       const hostNs = hostNsInstead ?? u64(payload, 0);
       this.lastHostNs = hostNs;
@@ -744,7 +772,7 @@ export class CaptureParser {
           fileOffset += overlap;
         }
       }
-      this.streamNext = Math.max(this.streamNext, streamOffset + payload.length - V2_DATA_PREFIX);
+      this.streamNext = Math.max(this.streamNext, streamOffset + (streamLen ?? payload.length - V2_DATA_PREFIX));
       this.records++;
       this.sawEnd = false;
       if (bytes.length === 0) return;
