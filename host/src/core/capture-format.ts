@@ -437,6 +437,7 @@ export class CaptureParser {
   private lastHostNs = 0n;
   /** v1: host time of the last record read, to judge candidates when resynchronising */
   private lastNs: bigint | null = null;
+  private timeDisagreements = 0;
   private cut: string | undefined;
   private cutBytes = 0;
 
@@ -809,7 +810,6 @@ export class CaptureParser {
         event = j.value as CaptureEvent;
         if (typeof event.kind !== 'string') event = { kind: 'unknown' };
       }
-      this.lastNs = hostNs;
       this.lastHostNs = hostNs;
       // A record after "end" means the writer appended again: not complete until the next "end".
       this.sawEnd = event.kind === 'end';
@@ -842,6 +842,21 @@ export class CaptureParser {
     if (this.lastNs === null) return true;
     const ns = u64(buf, at + V1_HEADER_LEN);
     return ns + 1_000_000_000n >= this.lastNs && ns <= this.lastNs + NS_PER_DAY;
+  }
+
+  /**
+   * The time a v1 resync is judged by comes from records whose successor is plausible, and moves
+   * only within the window a resync accepts: one damaged time cannot make every later record look
+   * implausible. Times that keep disagreeing (four in a row) are adopted: the old time was wrong.
+   */
+  private noteTime(ns: bigint): void {
+    if (this.lastNs === null || (ns + 1_000_000_000n >= this.lastNs && ns <= this.lastNs + NS_PER_DAY)) {
+      this.lastNs = ns;
+      this.timeDisagreements = 0;
+    } else if (++this.timeDisagreements >= 4) {
+      this.lastNs = ns;
+      this.timeDisagreements = 0;
+    }
   }
 
   private parseV1(final: boolean): void {
@@ -896,10 +911,8 @@ export class CaptureParser {
         continue;
       }
       this.resynced(at);
-      // only a record whose successor is plausible may set the time a resync is judged by
-      const ns = this.lastNs;
+      if (next !== false && buf[at] !== RECORD_META) this.noteTime(u64(buf, at + V1_HEADER_LEN));
       this.recordV1(buf[at], buf.subarray(at + V1_HEADER_LEN, at + size), this.base + at);
-      if (next === false) this.lastNs = ns;
       at += size;
     }
     this.at = at;
@@ -923,7 +936,6 @@ export class CaptureParser {
   private recordV1(type: number, payload: Uint8Array, offset: number): void {
     if (type === RECORD_DATA) {
       const hostNs = u64(payload, 0);
-      this.lastNs = hostNs;
       this.records++;
       this.sawEnd = false;
       const body = payload.subarray(8);
