@@ -196,7 +196,9 @@ export async function decodeBytes(bytes: Uint8Array, onRead?: (n: number) => voi
 
 /** Stream bytes the reader did not deliver in their place, and bytes it delivered out of place. */
 export function streamLoss(c: CleanCapture, out: Uint8Array, m: Mutation): { lost: number; foreign: number; damageReports: number } {
-  const shift = (o: number) => (m.kind === 'insert' ? (o > m.pos ? o - 1 : o) : m.kind === 'delete' ? (o >= m.pos ? o + 1 : o) : o);
+  // the reader names a payload by where its record's structure puts it: a payload that starts at
+  // the changed byte still starts at its clean offset
+  const shift = (o: number) => (m.kind === 'insert' ? (o > m.pos ? o - 1 : o) : m.kind === 'delete' ? (o > m.pos ? o + 1 : o) : o);
   const byAt = new Map(c.records.filter((r) => r.type === 2).map((r) => [r.dataAt!, r]));
   let intact = 0;
   let foreign = 0;
