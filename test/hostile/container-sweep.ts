@@ -196,9 +196,11 @@ export async function decodeBytes(bytes: Uint8Array, onRead?: (n: number) => voi
 
 /** Stream bytes the reader did not deliver in their place, and bytes it delivered out of place. */
 export function streamLoss(c: CleanCapture, out: Uint8Array, m: Mutation): { lost: number; foreign: number; damageReports: number } {
-  // the reader names a payload by where its record's structure puts it: a payload that starts at
-  // the changed byte still starts at its clean offset
-  const shift = (o: number) => (m.kind === 'insert' ? (o > m.pos ? o - 1 : o) : m.kind === 'delete' ? (o > m.pos ? o + 1 : o) : o);
+  // the reader names a payload by its record's start: records that start after an inserted or
+  // deleted byte moved by one, the record holding it did not
+  const prefix = c.version === 2 ? V2_HEADER_LEN + V2_DATA_PREFIX : 13;
+  const moved = (o: number) => (m.kind === 'insert' ? o - prefix > m.pos : o - prefix >= m.pos);
+  const shift = (o: number) => (m.kind === 'insert' && moved(o) ? o - 1 : m.kind === 'delete' && moved(o) ? o + 1 : o);
   const byAt = new Map(c.records.filter((r) => r.type === 2).map((r) => [r.dataAt!, r]));
   let intact = 0;
   let foreign = 0;
@@ -247,7 +249,7 @@ export interface Trial {
  * offset and the next record's header intact; the changes become wire faults at their stream
  * positions), or skip it (its stream bytes are lost).
  */
-export function v2Fate(c: CleanCapture, m: Mutation, t: number[], out: Uint8Array): { skipped: RecordInfo[]; wireFaults: Fault[] } {
+export function v2Fate(c: CleanCapture, m: Mutation, t: number[], out: Uint8Array): { skipped: RecordInfo[]; wireFaults: Fault[]; emptied: number } {
   const changedAt = (p: number) => (m.kind === 'flip' && p === m.pos) || (m.kind === 'burst' && p >= m.pos && p < m.pos + m.len && m.bytes[p - m.pos] !== c.file[p]);
   const changedIn = (a: number, b: number) => {
     for (let p = a; p < b; p++) if (changedAt(p)) return true;
@@ -255,6 +257,8 @@ export function v2Fate(c: CleanCapture, m: Mutation, t: number[], out: Uint8Arra
   };
   const skipped: RecordInfo[] = [];
   const wireFaults: Fault[] = [];
+  /** stream bytes of records passed on with nothing left in them (a 1-byte record shortened) */
+  let emptied = 0;
   const changed: number[] = [];
   if (m.kind === 'flip' || m.kind === 'burst') for (let p = m.pos; p < m.pos + m.len; p++) if (changedAt(p)) changed.push(p);
   for (const k of t) {
@@ -273,6 +277,7 @@ export function v2Fate(c: CleanCapture, m: Mutation, t: number[], out: Uint8Arra
       }
       const end = r.at + r.size + (m.kind === 'insert' ? 1 : -1);
       const got = out.subarray(r.dataAt!, end - V2_TRAILER_LEN);
+      if (got.length === 0) emptied += r.dataLen!;
       const want = c.file.subarray(r.dataAt!, r.dataAt! + r.dataLen!);
       let i = 0;
       while (i < want.length && i < got.length && got[i] === want[i]) i++;
@@ -296,7 +301,7 @@ export function v2Fate(c: CleanCapture, m: Mutation, t: number[], out: Uint8Arra
       wireFaults.push({ kind: 'flip', pos, outPos: pos, len: 1, bytes: Uint8Array.of(v) });
     }
   }
-  return { skipped, wireFaults };
+  return { skipped, wireFaults, emptied };
 }
 
 export async function trial(c: CleanCapture, kind: MutationKind, seed: number): Promise<Trial> {
@@ -320,8 +325,8 @@ export async function trial(c: CleanCapture, kind: MutationKind, seed: number): 
     refused: d.refused,
   };
   if (c.version === 2 && m.pos >= CAPTURE_PREAMBLE_LEN) {
-    const { skipped, wireFaults } = v2Fate(c, m, t, out);
-    res.expectedLostBytes = skipped.reduce((n, r) => n + r.dataLen!, 0);
+    const { skipped, wireFaults, emptied } = v2Fate(c, m, t, out);
+    res.expectedLostBytes = skipped.reduce((n, r) => n + r.dataLen!, 0) + emptied;
     // the stream bytes of the skipped DATA records are missing, and the frames overlapping them
     // lost; the bytes of records passed on changed in place reach the decoder as wire faults
     const lostRanges = skipped.map((r) => [r.streamStart!, r.streamStart! + r.dataLen!]);
