@@ -26,7 +26,7 @@ describe('board folders', () => {
         cores: number;
         timer: { hz: number; bits: number };
         flash: string;
-        qemu: unknown;
+        emulator: unknown;
       };
       const h = readFileSync(join(dir, 'board.h'), 'utf8');
       expect(json.name).toBe(b);
@@ -36,7 +36,7 @@ describe('board folders', () => {
       expect(define(h, 'TP_BOARD_TIMER_BITS')).toBe(json.timer.bits);
       expect(FLASH_METHODS).toContain(json.flash);
       // A board flashed by running it needs a QEMU machine to run on.
-      if (json.flash === 'qemu') expect(json.qemu).toMatchObject({ machine: expect.any(String) });
+      if (json.flash === 'qemu') expect(json.emulator).toMatchObject({ kind: 'qemu', machine: expect.any(String) });
       for (const f of ['board.mk', 'tp_port_impl.h', 'port.c', 'app_board.c', 'startup.c']) {
         expect(existsSync(join(dir, f)), `${b}/${f}`).toBe(true);
       }

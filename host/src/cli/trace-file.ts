@@ -13,7 +13,7 @@
 import { TraceDecoder } from '../core/decoder.js';
 import type { CaptureDamage } from '../core/capture-format.js';
 import type { CoreStats, Notice, StreamHeader, TraceRecord } from '../core/types.js';
-import { readTraceInput, type InputInfo, type ReadOptions } from '../io/input.js';
+import { inputName, readTraceInput, type InputInfo, type InputSource } from '../io/input.js';
 import { CliError } from './errors.js';
 
 export interface DecodeFileOptions {
@@ -24,8 +24,12 @@ export interface DecodeFileOptions {
   verbose?: boolean;
   /** awaited after each chunk of input */
   afterChunk?(): Promise<void> | void;
-  /** how the file is opened (tests count the bytes read) */
-  open?: ReadOptions['open'];
+  /** what the path `-` reads (default: process.stdin) */
+  stdin?: NodeJS.ReadableStream;
+  /** how messages name the input (default: the path, or `stdin` for `-`) */
+  name?: string;
+  /** how a file path is opened (tests count the bytes read) */
+  open?: InputSource['open'];
 }
 
 export interface DecodeFileResult {
@@ -107,6 +111,7 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
     opts.onRecord?.(rec);
   };
 
+  const name = opts.name ?? inputName(path);
   const decoder = new TraceDecoder(sink);
   let isCapture = false;
   let damagedBytes = 0;
@@ -120,7 +125,7 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
         // is not a trace, and reading on would only take time.
         if (valid === 0 && decoder.bytesIn >= NO_FRAME_LIMIT && decoder.buffered().heldFrames === 0) {
           const where = isCapture ? 'captured bytes' : 'bytes';
-          throw new CliError(`${path} is not a tracepipe trace (no valid frame in its first ${NO_FRAME_LIMIT >> 20} MiB of ${where}; reading stopped there)`);
+          throw new CliError(`${name} is not a tracepipe trace (no valid frame in its first ${NO_FRAME_LIMIT >> 20} MiB of ${where}; reading stopped there)`);
         }
       },
       event: (ev) => {
@@ -137,24 +142,24 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
       warning: (line) => warnLine(line),
       afterChunk: opts.afterChunk,
     },
-    { open: opts.open },
+    { stdin: opts.stdin, name, open: opts.open },
   );
   decoder.end();
 
   if (valid === 0) {
     const noHeader = noHeaderNotice;
-    if (noHeader) throw new CliError(`${path}: no stream header, nothing can be decoded: ${noHeader.message}`);
+    if (noHeader) throw new CliError(`${name}: no stream header, nothing can be decoded: ${noHeader.message}`);
     if (input.kind === 'capture') {
       if (input.end && input.end.dataBytes === 0) {
         if (damagedBytes > 0) {
-          throw new CliError(`${path} holds no readable trace data (${plural(damagedBytes, 'byte')} of the capture are damaged)`);
+          throw new CliError(`${name} holds no readable trace data (${plural(damagedBytes, 'byte')} of the capture are damaged)`);
         }
-        throw new CliError(`${path} holds no trace data (a capture with 0 bytes received)`);
+        throw new CliError(`${name} holds no trace data (a capture with 0 bytes received)`);
       }
-      throw new CliError(`${path} holds no valid tracepipe frame in ${input.end?.dataBytes ?? 0} captured bytes`);
+      throw new CliError(`${name} holds no valid tracepipe frame in ${input.end?.dataBytes ?? 0} captured bytes`);
     }
-    if (input.size === 0) throw new CliError(`${path} is empty`);
-    throw new CliError(`${path} is not a tracepipe trace (no valid frame in ${input.size} bytes)`);
+    if (input.size === 0) throw new CliError(`${name} is empty`);
+    throw new CliError(`${name} is not a tracepipe trace (no valid frame in ${input.size} bytes)`);
   }
 
   const cut: string[] = [];

@@ -1,7 +1,12 @@
 // Reads a trace file for the offline commands: a capture file (protocol/CAPTURE.md), recognised
 // by its magic (or by a magic a few bits off followed by valid records), or anything else as the
 // raw byte stream (e.g. QEMU `-serial file:` output).
-import { open, stat } from 'node:fs/promises';
+// The path `-` is standard input (issue 14 §6).
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import {
   CaptureFormatError,
   CaptureParser,
@@ -35,15 +40,77 @@ export interface InputInfo {
 
 const CHUNK = 1 << 18;
 
-/** What readTraceInput reads through: a file handle, or a test's wrapper that counts the bytes read. */
+/** The path that names standard input (and, for outputs, standard output). */
+export const STDIO_PATH = '-';
+
+/** How an input path is named in messages. */
+export function inputName(path: string): string {
+  return path === STDIO_PATH ? 'stdin' : path;
+}
+
+/** What a file is read through: a file handle, or a test's wrapper that counts the bytes read. */
 export interface ByteSource {
   read(buf: Buffer, offset: number, length: number, position: null): Promise<{ bytesRead: number }>;
   close(): Promise<void>;
 }
 
-export interface ReadOptions {
-  /** opens the path (default: fs.promises.open) */
-  open?(path: string): Promise<ByteSource>;
+/** Chunks of a file, read CHUNK bytes at a time. */
+async function* fileChunks(path: string, openFile?: (path: string) => Promise<ByteSource>): AsyncGenerator<Uint8Array> {
+  let fh: ByteSource;
+  try {
+    fh = openFile ? await openFile(path) : await open(path, 'r');
+  } catch (err) {
+    throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
+  }
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Chunks of a stream (stdin). A pipe may hand over fewer bytes than sniffCapture looks at first:
+ * the first chunk is held until it can be told apart from a raw stream.
+ */
+async function* streamChunks(stream: NodeJS.ReadableStream): AsyncGenerator<Uint8Array> {
+  let head: Uint8Array | undefined;
+  for await (const piece of stream as AsyncIterable<Uint8Array | string>) {
+    const chunk = typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece;
+    if (head !== undefined) {
+      head = Buffer.concat([head, chunk]);
+      if (head.length < SNIFF_LEN) continue;
+      yield head;
+      head = undefined;
+    } else if (chunk.length < SNIFF_LEN) {
+      head = chunk;
+    } else {
+      yield chunk;
+    }
+  }
+  if (head !== undefined && head.length > 0) yield head;
+}
+
+/**
+ * Copies `stdin` to a temporary file, for the commands that read their input twice (the
+ * wall-clock fit, then the export). `dispose` removes it.
+ */
+export async function spoolStdin(stdin: NodeJS.ReadableStream): Promise<{ path: string; dispose(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tracepipe-stdin-'));
+  const path = join(dir, 'stdin');
+  const dispose = () => rm(dir, { recursive: true, force: true });
+  try {
+    await pipeline(stdin, createWriteStream(path, { flags: 'wx' }));
+  } catch (err) {
+    await dispose();
+    throw new Error(`cannot read stdin: ${(err as Error).message}`);
+  }
+  return { path, dispose };
 }
 
 /** Why a path cannot be read, in one sentence. */
@@ -60,68 +127,90 @@ function describeOpenError(path: string, err: NodeJS.ErrnoException): string {
   }
 }
 
-export async function readTraceInput(path: string, handlers: InputHandlers, opts: ReadOptions = {}): Promise<InputInfo> {
-  let size: number;
+/**
+ * Runs `fn` on a path it can read more than once: `path` itself, or for `-` a spooled copy
+ * of stdin (removed afterwards).
+ */
+export async function withRereadableInput<T>(
+  path: string,
+  stdin: NodeJS.ReadableStream,
+  fn: (path: string, name: string) => Promise<T>,
+): Promise<T> {
+  if (path !== STDIO_PATH) return fn(path, path);
+  const spool = await spoolStdin(stdin);
   try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    size = st.size;
-  } catch (err) {
-    throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
-  }
-  let fh;
-  try {
-    fh = opts.open ? await opts.open(path) : await open(path, 'r');
-  } catch (err) {
-    throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
-  }
-  try {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    let first = true;
-    let parser: CaptureParser | undefined;
-    let meta: CaptureMeta | undefined;
-    let kind: InputInfo['kind'] = 'raw';
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      const chunk = buf.subarray(0, bytesRead);
-      if (first) {
-        first = false;
-        // A short first read of a longer file cannot happen for regular files, so the sniff
-        // sees min(size, SNIFF_LEN) bytes.
-        if (sniffCapture(chunk.subarray(0, SNIFF_LEN)).capture) {
-          kind = 'capture';
-          parser = new CaptureParser({
-            meta: (m) => (meta = m),
-            data: (hostNs, bytes) => handlers.data(bytes, hostNs),
-            event: (hostNs, ev) => handlers.event?.(ev, hostNs),
-            damage: (d) => handlers.damage?.(d),
-            warning: (message) => handlers.warning?.(message),
-          });
-        }
-      }
-      if (parser) {
-        try {
-          // the parser may keep a view of a partial record: give it its own copy
-          parser.push(Uint8Array.prototype.slice.call(chunk));
-        } catch (err) {
-          if (err instanceof CaptureFormatError) throw new Error(`${path}: ${err.message}`);
-          throw err;
-        }
-      } else {
-        handlers.data(chunk);
-      }
-      await handlers.afterChunk?.();
-    }
-    let end: CaptureEnd | undefined;
-    try {
-      end = parser?.end();
-    } catch (err) {
-      if (err instanceof CaptureFormatError) throw new Error(`${path}: ${err.message}`);
-      throw err;
-    }
-    return { kind, size, meta, end };
+    return await fn(spool.path, inputName(path));
   } finally {
-    await fh.close();
+    await spool.dispose();
   }
+}
+
+export interface InputSource {
+  /** what the path `-` reads (default: process.stdin) */
+  stdin?: NodeJS.ReadableStream;
+  /** how messages name the input (default: the path, or `stdin` for `-`) */
+  name?: string;
+  /** opens a file path (default: fs.promises.open); tests count the bytes read through it */
+  open?(path: string): Promise<ByteSource>;
+}
+
+/** Reads `path` (`-`: stdin) and hands its bytes to `handlers`. */
+export async function readTraceInput(path: string, handlers: InputHandlers, source: InputSource = {}): Promise<InputInfo> {
+  const stdin = source.stdin ?? process.stdin;
+  let chunks: AsyncGenerator<Uint8Array>;
+  if (path === STDIO_PATH) {
+    chunks = streamChunks(stdin);
+  } else {
+    try {
+      const st = await stat(path);
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    } catch (err) {
+      throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
+    }
+    chunks = fileChunks(path, source.open);
+  }
+  const name = source.name ?? inputName(path);
+  let size = 0;
+  let first = true;
+  let parser: CaptureParser | undefined;
+  let meta: CaptureMeta | undefined;
+  let kind: InputInfo['kind'] = 'raw';
+  for await (const chunk of chunks) {
+    size += chunk.length;
+    if (first) {
+      first = false;
+      // A short first read of a longer file cannot happen for regular files, and streamChunks
+      // holds a short one back, so the sniff sees min(size, SNIFF_LEN) bytes.
+      if (sniffCapture(chunk.subarray(0, SNIFF_LEN)).capture) {
+        kind = 'capture';
+        parser = new CaptureParser({
+          meta: (m) => (meta = m),
+          data: (hostNs, bytes) => handlers.data(bytes, hostNs),
+          event: (hostNs, ev) => handlers.event?.(ev, hostNs),
+          damage: (d) => handlers.damage?.(d),
+          warning: (message) => handlers.warning?.(message),
+        });
+      }
+    }
+    if (parser) {
+      try {
+        // the parser may keep a view of a partial record: give it its own copy
+        parser.push(Uint8Array.prototype.slice.call(chunk));
+      } catch (err) {
+        if (err instanceof CaptureFormatError) throw new Error(`${name}: ${err.message}`);
+        throw err;
+      }
+    } else {
+      handlers.data(chunk);
+    }
+    await handlers.afterChunk?.();
+  }
+  let end: CaptureEnd | undefined;
+  try {
+    end = parser?.end();
+  } catch (err) {
+    if (err instanceof CaptureFormatError) throw new Error(`${name}: ${err.message}`);
+    throw err;
+  }
+  return { kind, size, meta, end };
 }
