@@ -1,4 +1,6 @@
 # Shared rules for the arm-none-eabi boards. A board's board.mk sets
+#   ARCH        (armv6m or armv7m: firmware/arch/<ARCH>, the IRQ mask, barrier and CAS;
+#                ARMv8-M mainline uses armv7m. ARCH_CAS := (empty) when the board has its own)
 #   ARCH_FLAGS  (-mcpu=... -mthumb ...)
 #   LDSCRIPT    (its linker script)
 #   BOARD_SRCS  (startup, port and app_board sources; cross.mk adds boards/common/mem.c and
@@ -14,13 +16,15 @@ SIZE := $(CROSS)size
 # board_put_u32 on top of the board's board_puts. Boards with a semihosting console add
 # boards/common/semihost.c themselves.
 BOARD_SRCS += boards/common/mem.c boards/common/console.c
+ARCH_CAS ?= firmware/arch/$(ARCH)/cas.c
+BOARD_SRCS += $(ARCH_CAS)
 
 BOARD_APPS ?= $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard apps/*/main.c)))))
 
 CFLAGS := -std=c11 $(OPT) -g3 -Wall -Wextra -Werror -Wshadow -Wundef \
 	-ffreestanding -ffunction-sections -fdata-sections -fno-common \
 	-fno-tree-loop-distribute-patterns \
-	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) -I boards/common -I apps $(BOARD_CFLAGS)
+	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) -I firmware/arch/$(ARCH) -I boards/common -I apps $(BOARD_CFLAGS)
 LDFLAGS := $(ARCH_FLAGS) -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--build-id=sha1 \
 	-Wl,-T,$(LDSCRIPT)
 
@@ -30,7 +34,7 @@ ELFS := $(patsubst %,$(BUILD)/%.elf,$(BOARD_APPS))
 
 all: $(ELFS)
 
-$(BUILD)/obj/%.o: %.c $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h $(BOARD_DIR)/*.h boards/common/*.h apps/*.h)
+$(BUILD)/obj/%.o: %.c $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h firmware/arch/$(ARCH)/*.h $(BOARD_DIR)/*.h boards/common/*.h apps/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 

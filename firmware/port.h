@@ -56,7 +56,9 @@ void tp_port_tx_kick(void);
  * Returns the value that was in *p (the swap happened if it equals expected). */
 uint32_t tp_port_cas(volatile uint32_t *p, uint32_t expected, uint32_t desired);
 
-/* The firmware's GNU build-id bytes, or len 0. */
+/* The firmware's GNU build-id bytes, or len 0. The core has it (tp_build_id.c, from the
+ * linker symbols __tp_build_id_start/__tp_build_id_end): a board defines it only to replace
+ * that (the host board's tests set their own). */
 const uint8_t *tp_port_build_id(unsigned *len);
 
 #endif /* TP_PORT_H */

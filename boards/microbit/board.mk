@@ -1,4 +1,5 @@
 # microbit: BBC micro:bit v1 (nRF51822, Cortex-M0, 16 KiB RAM), on hardware or QEMU -M microbit.
+ARCH := armv6m
 ARCH_FLAGS := -mcpu=cortex-m0 -mthumb -mfloat-abi=soft
 LDSCRIPT := $(BOARD_DIR)/link.ld
 BOARD_SRCS := $(BOARD_DIR)/startup.c $(BOARD_DIR)/port.c $(BOARD_DIR)/app_board.c \

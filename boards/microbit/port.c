@@ -148,47 +148,6 @@ void UART0_IRQHandler(void)
 	}
 }
 
-/* No LDREX/STREX on Armv6-M: mask interrupts around the compare and the store. With one core
- * that is atomic against every other writer. Between cpsid i and the msr that restores
- * PRIMASK, GCC 12 -O2 emits 4 instructions: ldr, cmp, bne, str. */
-uint32_t tp_port_cas(volatile uint32_t *p, uint32_t expected, uint32_t desired)
-{
-	uint32_t primask = tp_port_irq_save();
-	uint32_t seen = *p;
-	if (seen == expected) {
-		*p = desired;
-	}
-	tp_port_irq_restore(primask);
-	return seen;
-}
-
-/* Set by the linker script around the .note.gnu.build-id section (-Wl,--build-id=sha1). */
-extern const uint8_t __tp_build_id_start[];
-extern const uint8_t __tp_build_id_end[];
-
-static uint32_t read_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-const uint8_t *tp_port_build_id(unsigned *len)
-{
-	/* ELF note: namesz, descsz, type (3 = NT_GNU_BUILD_ID), name "GNU\0", then the id. */
-	const uint8_t *note = __tp_build_id_start;
-	size_t size = (size_t)(__tp_build_id_end - __tp_build_id_start);
-	*len = 0;
-	if (size < 16u) {
-		return note;
-	}
-	uint32_t namesz = read_le32(note), descsz = read_le32(note + 4), type = read_le32(note + 8);
-	if (namesz != 4u || type != 3u || note[12] != 'G' || note[13] != 'N' || note[14] != 'U' ||
-	    note[15] != 0u || descsz > 32u || 16u + descsz > size) {
-		return note;
-	}
-	*len = descsz;
-	return note + 16;
-}
-
 void nrf51_port_init(void)
 {
 	/* HFXO: the RC oscillator's tolerance is too loose for a reliable 115200 baud link. QEMU

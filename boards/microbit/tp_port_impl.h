@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "tp_arch.h" /* IRQ mask and barrier: firmware/arch/<profile>/ */
+
 #if TP_BOARD_TIMER_BITS == 32
 #define MICROBIT_TIMER0_BITMODE NRF_TIMER_BITMODE_32
 #define MICROBIT_TIMER0_MASK 0xFFFFFFFFu
@@ -37,26 +39,9 @@ static inline int tp_port_timer_overflow_pending_inline(void)
 	return *(volatile uint32_t *)(NRF_TIMER0_BASE + NRF_TIMER_EVENTS_COMPARE(MICROBIT_TS_CC_WRAP)) != 0u;
 }
 
-static inline uint32_t tp_port_irq_save(void)
-{
-	uint32_t primask;
-	__asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
-	return primask;
-}
-
-static inline void tp_port_irq_restore(uint32_t primask)
-{
-	__asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
-}
-
 static inline unsigned tp_port_core_id(void)
 {
 	return 0;
-}
-
-static inline void tp_port_dmb(void)
-{
-	__asm__ volatile("dmb" : : : "memory");
 }
 
 #endif /* TP_PORT_IMPL_H */

@@ -1,4 +1,5 @@
 # qemu-mps2-an385: Arm MPS2 AN385 (Cortex-M3) as modelled by qemu-system-arm -M mps2-an385.
+ARCH := armv7m
 ARCH_FLAGS := -mcpu=cortex-m3 -mthumb -mfloat-abi=soft
 LDSCRIPT := $(BOARD_DIR)/link.ld
 BOARD_SRCS := $(BOARD_DIR)/startup.c $(BOARD_DIR)/port.c $(BOARD_DIR)/app_board.c \

@@ -148,44 +148,6 @@ void UART0RX_Handler(void)
 	}
 }
 
-uint32_t tp_port_cas(volatile uint32_t *p, uint32_t expected, uint32_t desired)
-{
-	/* GCC emits an LDREX/STREX loop with DMBs for Cortex-M3; QEMU clears the exclusive
-	 * monitor on exception entry and return, so a preempted attempt retries. */
-	uint32_t seen = expected;
-	__atomic_compare_exchange_n(p, &seen, desired, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	return seen;
-}
-
-/* Set by the linker script around the .note.gnu.build-id section (-Wl,--build-id=sha1). */
-extern const uint8_t __tp_build_id_start[];
-extern const uint8_t __tp_build_id_end[];
-
-static uint32_t read_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-const uint8_t *tp_port_build_id(unsigned *len)
-{
-	/* ELF note: namesz, descsz, type (3 = NT_GNU_BUILD_ID), name "GNU\0", then the descriptor. */
-	const uint8_t *note = __tp_build_id_start;
-	size_t size = (size_t)(__tp_build_id_end - __tp_build_id_start);
-	*len = 0;
-	if (size < 16u) {
-		return note;
-	}
-	uint32_t namesz = read_le32(note);
-	uint32_t descsz = read_le32(note + 4);
-	uint32_t type = read_le32(note + 8);
-	if (namesz != 4u || type != 3u || note[12] != 'G' || note[13] != 'N' || note[14] != 'U' ||
-	    note[15] != 0u || descsz > 32u || 16u + descsz > size) {
-		return note;
-	}
-	*len = descsz;
-	return note + 16;
-}
-
 void mps2_port_init(void)
 {
 	/* TIMER0: free-running, wrap interrupt only. Writing RELOAD also loads VALUE. */

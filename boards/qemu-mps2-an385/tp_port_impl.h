@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tp_arch.h" /* IRQ mask and barrier: firmware/arch/<profile>/ */
+
 #if TP_BOARD_TIMER_BITS == 32
 #define MPS2_TIMER0_RELOAD 0xFFFFFFFFu
 #elif TP_BOARD_TIMER_BITS >= 8 && TP_BOARD_TIMER_BITS < 32
@@ -56,26 +58,9 @@ static inline size_t tp_port_tx_write(const uint8_t *p, size_t n)
 	return k;
 }
 
-static inline uint32_t tp_port_irq_save(void)
-{
-	uint32_t primask;
-	__asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
-	return primask;
-}
-
-static inline void tp_port_irq_restore(uint32_t primask)
-{
-	__asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
-}
-
 static inline unsigned tp_port_core_id(void)
 {
 	return 0;
-}
-
-static inline void tp_port_dmb(void)
-{
-	__asm__ volatile("dmb" : : : "memory");
 }
 
 #endif /* TP_PORT_IMPL_H */

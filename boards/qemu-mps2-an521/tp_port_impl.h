@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "tp_arch.h" /* IRQ mask and barrier: firmware/arch/<profile>/ */
+
 /* TIMER0 counts down from 0xFFFFFFFF and reloads at 0, so its complement counts up from 0
  * and wraps to 0 at the moment the down-counter reloads. Both cores read the same timer,
  * so their timestamps share one time base with no skew. */
@@ -27,29 +29,11 @@ static inline int tp_port_timer_overflow_pending_inline(void)
 		an521_wrap_busy) != 0u;
 }
 
-/* PRIMASK masks this core only; the other core keeps running (hence tp_port_cas). */
-static inline uint32_t tp_port_irq_save(void)
-{
-	uint32_t primask;
-	__asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
-	return primask;
-}
-
-static inline void tp_port_irq_restore(uint32_t primask)
-{
-	__asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
-}
-
 /* The SSE-200 CPU_IDENTITY block is banked per CPU: the same address reads 0 on CPU0 and
  * 1 on CPU1 (SCB CPUID is identical on both and cannot tell them apart). */
 static inline unsigned tp_port_core_id(void)
 {
 	return *(volatile uint32_t *)SSE200_CPU_IDENTITY_CPUID;
-}
-
-static inline void tp_port_dmb(void)
-{
-	__asm__ volatile("dmb" : : : "memory");
 }
 
 #endif /* TP_PORT_IMPL_H */

@@ -267,6 +267,11 @@ int tp_framer_finish(struct tp_framer *f);
 /* Whole-buffer framing (tests, vectors): returns the frame length including the 0x00. */
 size_t tp_frame_buffer(const uint8_t *msg, size_t n, uint8_t *out);
 
+/* ---- build id (tp_build_id.c) ---- */
+/* The descriptor of a GNU build-id ELF note of size bytes (at most 32 bytes of it), or len 0
+ * when the note is not one. */
+const uint8_t *tp_build_id_parse(const uint8_t *note, size_t size, unsigned *len);
+
 /* ---- drain internals (tp_drain.c) ---- */
 void tp_drain_init(void);
 
