@@ -7,15 +7,10 @@
 #ifndef BOARD_H
 #define BOARD_H
 
-#define TP_BOARD_NAME "microbit"
-#define TP_BOARD_CORES 1
+#include "tp_board_gen.h" /* TP_BOARD_NAME, _CORES, _TIMER_HZ, _TIMER_BITS from board.json */
 /* TIMER0, 32-bit mode, PRESCALER 0: 16 MHz (62.5 ns resolution), wraps every 268.4 s. A build
  * may narrow it (BOARD_CFLAGS=-DTP_BOARD_TIMER_BITS=16 or 24, BITMODE follows) to make it wrap
  * every 4.1 ms for wrap tests (apps/wrap16). */
-#define TP_BOARD_TIMER_HZ 16000000u
-#ifndef TP_BOARD_TIMER_BITS
-#define TP_BOARD_TIMER_BITS 32
-#endif
 /* The most ring an app should take: 16 KiB of RAM also holds the 2 KiB stack, the core's
  * state (about 0.5 KiB) and the app's own data. Apps that size their ring from the board
  * (e2e_clean) read it. */

@@ -7,14 +7,9 @@
 #ifndef BOARD_H
 #define BOARD_H
 
-#define TP_BOARD_NAME "qemu-mps2-an385"
-#define TP_BOARD_CORES 1
-#define TP_BOARD_TIMER_HZ 25000000u
+#include "tp_board_gen.h" /* TP_BOARD_NAME, _CORES, _TIMER_HZ, _TIMER_BITS from board.json */
 /* TIMER0 is the timestamp source. A build may narrow it (e.g. -DTP_BOARD_TIMER_BITS=16) to
  * make it wrap every 2.6 ms for wrap tests; TIMER0 then reloads at 2^bits - 1. */
-#ifndef TP_BOARD_TIMER_BITS
-#define TP_BOARD_TIMER_BITS 32
-#endif
 
 /* RAM the start-up code neither loads nor zeroes (link.ld .noinit): the core keeps its boot
  * counter there, so the HEADER session changes on every reset (QEMU keeps RAM across a

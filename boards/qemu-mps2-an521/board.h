@@ -9,11 +9,8 @@
 #ifndef BOARD_H
 #define BOARD_H
 
-#define TP_BOARD_NAME "qemu-mps2-an521"
-#define TP_BOARD_CORES 2
-#define TP_BOARD_TIMER_HZ 20000000u
+#include "tp_board_gen.h" /* TP_BOARD_NAME, _CORES, _TIMER_HZ, _TIMER_BITS from board.json */
 /* SSE-200 TIMER0, shared by both cores, is the timestamp source (wraps every 214.7 s). */
-#define TP_BOARD_TIMER_BITS 32
 
 /* SYSCLK = PCLK = 20 MHz */
 #define AN521_PCLK_HZ 20000000u

@@ -10,6 +10,10 @@
 
 #include "tp_arch.h" /* IRQ mask and barrier: firmware/arch/<profile>/ */
 
+#if TP_BOARD_TIMER_BITS != 32
+#error "the core is given all 32 bits of TIMER0: TP_BOARD_TIMER_BITS must be 32"
+#endif
+
 /* TIMER0 counts down from 0xFFFFFFFF and reloads at 0, so its complement counts up from 0
  * and wraps to 0 at the moment the down-counter reloads. Both cores read the same timer,
  * so their timestamps share one time base with no skew. */

@@ -1,7 +1,10 @@
-// Each board folder is a worked example (PORTING.md section 2), so its two descriptions must
-// agree: board.json (read by the host) and board.h (compiled into the firmware).
+// Each board folder is a worked example (PORTING.md section 2). board.json is the single source
+// of its facts: the host reads it, and the build generates the firmware's TP_BOARD_* constants
+// from it (firmware/tools/board_header.mjs), so board.h must not state them again.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../e2e/helpers.js';
 import { FLASH_METHODS } from '../../host/src/flash/flash.js';
@@ -19,7 +22,7 @@ describe('board folders', () => {
   });
 
   for (const b of boards) {
-    it(`${b}: board.json agrees with board.h and names a flash method`, () => {
+    it(`${b}: board.json gives the TP_BOARD_* constants, board.h repeats none, and a flash method is named`, () => {
       const dir = join(ROOT, 'boards', b);
       const json = JSON.parse(readFileSync(join(dir, 'board.json'), 'utf8')) as {
         name: string;
@@ -30,10 +33,15 @@ describe('board folders', () => {
       };
       const h = readFileSync(join(dir, 'board.h'), 'utf8');
       expect(json.name).toBe(b);
-      expect(h).toContain(`#define TP_BOARD_NAME "${b}"`);
-      expect(define(h, 'TP_BOARD_CORES')).toBe(json.cores);
-      expect(define(h, 'TP_BOARD_TIMER_HZ')).toBe(json.timer.hz);
-      expect(define(h, 'TP_BOARD_TIMER_BITS')).toBe(json.timer.bits);
+      expect(h).toContain('#include "tp_board_gen.h"');
+      for (const name of ['TP_BOARD_NAME', 'TP_BOARD_CORES', 'TP_BOARD_TIMER_HZ', 'TP_BOARD_TIMER_BITS']) {
+        expect(h, `${b}/board.h defines ${name}`).not.toMatch(new RegExp(`^#define ${name}\\b`, 'm'));
+      }
+      const gen = execFileSync('node', [join(ROOT, 'firmware/tools/board_header.mjs'), join(dir, 'board.json')], { encoding: 'utf8' });
+      expect(gen).toContain(`#define TP_BOARD_NAME "${b}"`);
+      expect(define(gen, 'TP_BOARD_CORES')).toBe(json.cores);
+      expect(define(gen, 'TP_BOARD_TIMER_HZ')).toBe(json.timer.hz);
+      expect(define(gen, 'TP_BOARD_TIMER_BITS')).toBe(json.timer.bits);
       expect(FLASH_METHODS).toContain(json.flash);
       // A board flashed by running it needs a QEMU machine to run on.
       if (json.flash === 'qemu') expect(json.qemu).toMatchObject({ machine: expect.any(String) });
@@ -42,4 +50,17 @@ describe('board folders', () => {
       }
     });
   }
+
+  it('the TP_BOARD_* generator refuses a board.json whose facts the core cannot use, in one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tp-boardjson-'));
+    const bad = join(dir, 'board.json');
+    writeFileSync(bad, JSON.stringify({ name: 'x', cores: 0, timer: { hz: 1000000, bits: 32 } }));
+    let err = '';
+    try {
+      execFileSync('node', [join(ROOT, 'firmware/tools/board_header.mjs'), bad], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      err = String((e as { stderr?: string }).stderr);
+    }
+    expect(err).toMatch(/^board_header: .*cores must be an integer 1\.\.32, not 0\n$/);
+  });
 });
