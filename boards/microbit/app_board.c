@@ -16,6 +16,9 @@
 void board_init(void)
 {
 	nrf51_port_init();
+	if (!microbit_hfxo_ok) {
+		board_puts("microbit: HFXO did not start: UART0 runs on the RC oscillator, 115200 baud is unreliable\n");
+	}
 }
 
 void board_exit(int code)

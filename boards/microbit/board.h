@@ -16,10 +16,17 @@
  * (e2e_clean) read it. */
 #define TP_BOARD_APP_RING_BYTES 8192u
 
+/* On battery, with no debugger, a semihosting BKPT escalates to HardFault (boards/common/semihost.h). */
+#define SEMIHOST_BKPT_MAY_FAULT 1
+
 /* CLOCK: start the 16 MHz crystal (HFXO) so the UART baud rate and the timer are accurate. */
 #define NRF_CLOCK_BASE 0x40000000u
 #define NRF_CLOCK_TASKS_HFCLKSTART 0x000u
 #define NRF_CLOCK_EVENTS_HFCLKSTARTED 0x100u
+#define NRF_CLOCK_HFCLKSTAT 0x40Cu
+#define NRF_CLOCK_HFCLKSTAT_SRC_XTAL (1u << 0)
+/* Crystal start-up is 800 us typical (nRF51822 PS v3.1, HFXO tSTART); the bound is far above. */
+#define MICROBIT_HFXO_WAIT_LOOPS 100000u
 
 /* GPIO: P0.24 = UART TX and P0.25 = UART RX, wired to the interface MCU (KL26Z, DAPLink),
  * which presents them on USB as a CDC serial port (VID:PID 0D28:0204). */
@@ -27,6 +34,7 @@
 #define NRF_GPIO_OUTSET 0x508u
 #define NRF_GPIO_DIRSET 0x518u
 #define NRF_GPIO_PIN_CNF(n) (0x700u + 4u * (n))
+#define NRF_GPIO_PIN_CNF_PULLUP (3u << 2) /* DIR input, INPUT connected, PULL = pull-up */
 #define MICROBIT_PIN_UART_TX 24u
 #define MICROBIT_PIN_UART_RX 25u
 

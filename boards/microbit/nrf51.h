@@ -42,6 +42,9 @@ static inline void nrf51_nvic_clear_pending(unsigned irq)
 
 /* port.c: clock, UART0 and TIMER0 set-up for the transport and the timestamp. */
 void nrf51_port_init(void);
+/* Set by nrf51_port_init: 1 when HFCLK runs from the crystal, 0 when the crystal did not
+ * start (the UART then runs on the RC oscillator, too loose for 115200 baud). */
+extern uint8_t microbit_hfxo_ok;
 
 /* Set by every interrupt handler of the board; board_idle() sleeps only when no
  * interrupt has run since it last returned. An app checks its condition, then idles: an

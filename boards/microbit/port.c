@@ -148,13 +148,20 @@ void UART0_IRQHandler(void)
 	}
 }
 
+uint8_t microbit_hfxo_ok;
+
 void nrf51_port_init(void)
 {
-	/* HFXO: the RC oscillator's tolerance is too loose for a reliable 115200 baud link. QEMU
-	 * stubs CLOCK (reads as 1); the wait is bounded so a missing crystal cannot hang boot. */
+	/* HFXO: the RC oscillator's tolerance is too loose for a reliable 115200 baud link. Clear
+	 * the event first (a start from before a reset may have left it set), wait bounded so a
+	 * missing crystal cannot hang boot, then ask HFCLKSTAT what HFCLK really runs from: its
+	 * SRC bit turns to Xtal only once the crystal runs. QEMU stubs CLOCK (reads as 1: SRC =
+	 * Xtal; STATE, bit 16, would read 0, so it is not the bit checked). */
+	CLOCK_REG(NRF_CLOCK_EVENTS_HFCLKSTARTED) = 0u;
 	CLOCK_REG(NRF_CLOCK_TASKS_HFCLKSTART) = 1u;
-	for (uint32_t i = 0; i < 100000u && CLOCK_REG(NRF_CLOCK_EVENTS_HFCLKSTARTED) == 0u; i++) {
+	for (uint32_t i = 0; i < MICROBIT_HFXO_WAIT_LOOPS && CLOCK_REG(NRF_CLOCK_EVENTS_HFCLKSTARTED) == 0u; i++) {
 	}
+	microbit_hfxo_ok = (CLOCK_REG(NRF_CLOCK_HFCLKSTAT) & NRF_CLOCK_HFCLKSTAT_SRC_XTAL) != 0u;
 
 	/* TIMER0: 32-bit timer at 16 MHz (narrower in wrap-test builds), COMPARE0 at count 0 =
 	 * the wrap. */
@@ -176,7 +183,9 @@ void nrf51_port_init(void)
 	/* UART0 on the interface-chip pins: TX drives high when idle. */
 	GPIO_REG(NRF_GPIO_OUTSET) = 1u << MICROBIT_PIN_UART_TX;
 	GPIO_REG(NRF_GPIO_DIRSET) = 1u << MICROBIT_PIN_UART_TX;
-	GPIO_REG(NRF_GPIO_PIN_CNF(MICROBIT_PIN_UART_RX)) = 0u; /* input, buffer connected */
+	/* RX input with its pull-up: on battery the interface chip is unpowered and an undriven
+	 * line would float into framing errors and junk command bytes. */
+	GPIO_REG(NRF_GPIO_PIN_CNF(MICROBIT_PIN_UART_RX)) = NRF_GPIO_PIN_CNF_PULLUP;
 	UART0_REG(NRF_UART_PSELTXD) = MICROBIT_PIN_UART_TX;
 	UART0_REG(NRF_UART_PSELRXD) = MICROBIT_PIN_UART_RX;
 	UART0_REG(NRF_UART_BAUDRATE) = NRF_UART_BAUDRATE_115200;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "app_board.h"
+#include "semihost.h"
 #include "startup_common.h"
 #include "board.h"
 
@@ -116,8 +117,10 @@ void Default_Handler(void)
 
 /*
  * On a real micro:bit with no debugger attached, a semihosting BKPT 0xAB escalates to
- * HardFault. Step over it (the call returns -1) so the console becomes a no-op and the app
- * keeps tracing over the UART. QEMU with -semihosting handles BKPT 0xAB before any fault.
+ * HardFault. Step over it (the call returns -1) and switch semihosting off, so the console
+ * becomes a no-op and the app keeps tracing over the UART. QEMU with -semihosting handles
+ * BKPT 0xAB before any fault. A genuine fault goes to Default_Handler, whose console and
+ * exit then make no semihosting call from here (semihost.c checks IPSR): the core parks.
  */
 void microbit_hardfault(uint32_t *frame)
 {
@@ -125,6 +128,7 @@ void microbit_hardfault(uint32_t *frame)
 	if ((pc & 1u) == 0u && pc < 0x40000u && *(const uint16_t *)pc == 0xBEABu) {
 		frame[6] = pc + 2u;
 		frame[0] = 0xFFFFFFFFu;
+		semihost_note_escalation();
 		return;
 	}
 	Default_Handler();
