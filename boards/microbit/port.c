@@ -116,6 +116,9 @@ void tp_port_tx_kick(void)
 	nrf51_nvic_set_pending(NRF_IRQ_UART0);
 }
 
+/* A closed packet wakes the transport as a kick does. */
+void tp_port_packet_ready(void) __attribute__((alias("tp_port_tx_kick")));
+
 void UART0_IRQHandler(void)
 {
 	nrf51_irq_seen = 1;

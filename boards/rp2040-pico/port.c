@@ -125,6 +125,9 @@ void tp_port_tx_kick(void)
 	}
 }
 
+/* A closed packet wakes the transport as a kick does. */
+void tp_port_packet_ready(void) __attribute__((alias("tp_port_tx_kick")));
+
 void SIO_IRQ_PROC0_Handler(void)
 {
 	rp2040_irq_seen = 1;
