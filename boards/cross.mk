@@ -2,6 +2,8 @@
 #   ARCH        (armv6m or armv7m: firmware/arch/<ARCH>, the IRQ mask, barrier and CAS;
 #                ARMv8-M mainline uses armv7m. ARCH_CAS := (empty) when the board has its own)
 #   ARCH_FLAGS  (-mcpu=... -mthumb ...)
+#   DRIVERS     (the peripheral drivers it uses: folders of firmware/drivers/, each built
+#                whole and on the include path)
 #   LDSCRIPT    (its linker script)
 #   BOARD_SRCS  (startup, port and app_board sources; cross.mk adds boards/common/mem.c and
 #                console.c, a semihosting board adds boards/common/semihost.c)
@@ -17,14 +19,14 @@ SIZE := $(CROSS)size
 # boards/common/semihost.c themselves.
 BOARD_SRCS += boards/common/mem.c boards/common/console.c
 ARCH_CAS ?= firmware/arch/$(ARCH)/cas.c
-BOARD_SRCS += $(ARCH_CAS)
+BOARD_SRCS += $(ARCH_CAS) boards/common/vectors.c $(foreach d,$(DRIVERS),$(wildcard firmware/drivers/$(d)/*.c))
 
 BOARD_APPS ?= $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard apps/*/main.c)))))
 
 CFLAGS := -std=c11 $(OPT) -g3 -Wall -Wextra -Werror -Wshadow -Wundef \
 	-ffreestanding -ffunction-sections -fdata-sections -fno-common \
 	-fno-tree-loop-distribute-patterns \
-	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) -I firmware/arch/$(ARCH) -I $(BUILD)/gen -I boards/common -I apps $(BOARD_CFLAGS)
+	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) -I firmware/arch/$(ARCH) $(foreach d,$(DRIVERS),-I firmware/drivers/$(d)) -I $(BUILD)/gen -I boards/common -I apps $(BOARD_CFLAGS)
 LDFLAGS := $(ARCH_FLAGS) -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--build-id=sha1 \
 	-Wl,-T,$(LDSCRIPT)
 
@@ -40,7 +42,7 @@ ELFS := $(patsubst %,$(BUILD)/%.elf,$(BOARD_APPS))
 
 all: $(ELFS)
 
-$(BUILD)/obj/%.o: %.c $(BOARD_GEN_H) $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h firmware/arch/$(ARCH)/*.h $(BOARD_DIR)/*.h boards/common/*.h apps/*.h)
+$(BUILD)/obj/%.o: %.c $(BOARD_GEN_H) $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h firmware/arch/$(ARCH)/*.h firmware/drivers/*/*.h $(BOARD_DIR)/*.h boards/common/*.h apps/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
