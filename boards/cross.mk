@@ -8,6 +8,8 @@
 #   BOARD_SRCS  (startup, port and app_board sources; cross.mk adds boards/common/mem.c and
 #                console.c, a semihosting board adds boards/common/semihost.c)
 #   BOARD_APPS  (optional: the apps it builds; default every folder in apps/)
+#   BOARD_INC   (optional: more folders for board.h and tp_port_impl.h, after its own: a
+#                board that reuses another board's files names that folder)
 # then includes this file.
 
 CROSS ?= arm-none-eabi-
@@ -26,7 +28,7 @@ BOARD_APPS ?= $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard apps/*/main.c))))
 CFLAGS := -std=c11 $(OPT) -g3 -Wall -Wextra -Werror -Wshadow -Wundef \
 	-ffreestanding -ffunction-sections -fdata-sections -fno-common \
 	-fno-tree-loop-distribute-patterns \
-	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) -I firmware/arch/$(ARCH) $(foreach d,$(DRIVERS),-I firmware/drivers/$(d)) -I $(BUILD)/gen -I boards/common -I apps $(BOARD_CFLAGS)
+	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) $(foreach d,$(BOARD_INC),-I $(d)) -I firmware/arch/$(ARCH) $(foreach d,$(DRIVERS),-I firmware/drivers/$(d)) -I $(BUILD)/gen -I boards/common -I apps $(BOARD_CFLAGS)
 LDFLAGS := $(ARCH_FLAGS) -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--build-id=sha1 \
 	-Wl,-T,$(LDSCRIPT)
 
@@ -42,7 +44,7 @@ ELFS := $(patsubst %,$(BUILD)/%.elf,$(BOARD_APPS))
 
 all: $(ELFS)
 
-$(BUILD)/obj/%.o: %.c $(BOARD_GEN_H) $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h firmware/arch/$(ARCH)/*.h firmware/drivers/*/*.h $(BOARD_DIR)/*.h boards/common/*.h apps/*.h)
+$(BUILD)/obj/%.o: %.c $(BOARD_GEN_H) $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h firmware/arch/$(ARCH)/*.h firmware/drivers/*/*.h $(BOARD_DIR)/*.h $(foreach d,$(BOARD_INC),$(d)/*.h) boards/common/*.h apps/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
