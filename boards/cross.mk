@@ -44,7 +44,7 @@ ELFS := $(patsubst %,$(BUILD)/%.elf,$(BOARD_APPS))
 
 all: $(ELFS)
 
-$(BUILD)/obj/%.o: %.c $(BOARD_GEN_H) $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h firmware/arch/$(ARCH)/*.h firmware/drivers/*/*.h $(BOARD_DIR)/*.h $(foreach d,$(BOARD_INC),$(d)/*.h) boards/common/*.h apps/*.h)
+$(BUILD)/obj/%.o: %.c $(BOARD_GEN_H) $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h firmware/arch/*.h firmware/arch/$(ARCH)/*.h firmware/drivers/*/*.h $(BOARD_DIR)/*.h $(foreach d,$(BOARD_INC),$(d)/*.h) boards/common/*.h apps/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 

@@ -17,21 +17,21 @@ extern uint32_t __stack_top[];
 
 void Reset_Handler(void);
 
-/* The port's handlers, at their nRF51 interrupt numbers (board.h; nRF51 Reference Manual,
+/* The drivers' handlers (firmware/drivers/nrf51_*), at their nRF51 interrupt numbers (board.h; nRF51 Reference Manual,
  * "Peripheral interface": ID = IRQ). */
-void UART0_IRQHandler(void);
-void TIMER0_IRQHandler(void);
-void TIMER1_IRQHandler(void);
-void TIMER2_IRQHandler(void);
+void nrf51_uart_link_irq(void);
+void nrf51_timer_ts_irq(void);
+void nrf51_app_timer1_irq(void);
+void nrf51_app_timer2_irq(void);
 
 TP_VECTORS_BEGIN
 __attribute__((section(".vectors"), used)) const tp_vector_t nrf51_vectors[16 + NRF_IRQ_COUNT] = {
 	TP_VECTORS_CORE(__stack_top, Reset_Handler),
 	TP_VECTORS_IRQ_DEFAULT(NRF_IRQ_COUNT),
-	[TP_IRQ(NRF_IRQ_UART0)] = UART0_IRQHandler,
-	[TP_IRQ(NRF_IRQ_TIMER0)] = TIMER0_IRQHandler,
-	[TP_IRQ(NRF_IRQ_TIMER1)] = TIMER1_IRQHandler,
-	[TP_IRQ(NRF_IRQ_TIMER2)] = TIMER2_IRQHandler,
+	[TP_IRQ(NRF_LINK_UART_IRQ)] = nrf51_uart_link_irq,
+	[TP_IRQ(NRF_TS_TIMER_IRQ)] = nrf51_timer_ts_irq,
+	[TP_IRQ(NRF_APP_TIMER1_IRQ)] = nrf51_app_timer1_irq,
+	[TP_IRQ(NRF_APP_TIMER2_IRQ)] = nrf51_app_timer2_irq,
 };
 TP_VECTORS_END
 
