@@ -8,7 +8,9 @@
  *   TPGT done
  *
  * generated is the app's own count of record calls on that core; the others come from
- * tp_get_counters(), relative to the configured counter origins (mod 2^32).
+ * tp_get_counters(), relative to the configured counter origins (mod 2^32). An app cannot
+ * count its drops itself: the record calls return no status (tracepipe.h says why), and an
+ * eviction happens after the call that recorded the event.
  */
 #ifndef TPGT_H
 #define TPGT_H
