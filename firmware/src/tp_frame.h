@@ -13,7 +13,7 @@
  * COBS needs a group's length before its first byte goes out, so the framer holds at most
  * one open group (254 bytes) instead of a whole frame: the link needs 256 bytes of RAM for
  * any packet size. Runs only in the drain, never on the record path. Static inline: the
- * drain's byte loop is its hot path (tp_frame.c holds only the whole-buffer form).
+ * byte loop is the drain's hot path (tp_frame.c holds only the whole-buffer form).
  */
 #ifndef TP_FRAME_H
 #define TP_FRAME_H

@@ -11,16 +11,8 @@
 
 uint32_t tp_port_cas(volatile uint32_t *p, uint32_t expected, uint32_t desired)
 {
-	uint32_t old, failed;
-	__asm__ volatile("dmb" : : : "memory");
-	do {
-		__asm__ volatile("ldrex %0, [%1]" : "=r"(old) : "r"(p) : "memory");
-		if (old != expected) {
-			__asm__ volatile("clrex" : : : "memory");
-			break;
-		}
-		__asm__ volatile("strex %0, %2, [%1]" : "=&r"(failed) : "r"(p), "r"(desired) : "memory");
-	} while (failed);
-	__asm__ volatile("dmb" : : : "memory");
-	return old;
+	/* GCC emits exactly that loop for a sequentially consistent strong CAS on these cores. */
+	uint32_t seen = expected;
+	__atomic_compare_exchange_n(p, &seen, desired, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	return seen;
 }
