@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['host/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['host/**/*.test.ts', 'test/**/*.test.ts', 'protocol/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // One test file at a time. The end-to-end files start QEMUs on ptys; run side by side, a

@@ -217,7 +217,7 @@ async function targetSection() {
       continue;
     }
     const bj = T.boardJson(board);
-    res.boards[board] = { cores: bj.cores, timerHz: bj.timer.hz, cpu: bj.qemu?.cpu ?? null, opt: {} };
+    res.boards[board] = { cores: bj.cores, timerHz: bj.timer.hz, cpu: T.boardCpu(board), opt: {} };
     for (const opt of OPTS) {
       log(`build ${board} ${opt}`);
       try {
@@ -293,9 +293,8 @@ async function targetSection() {
 /** Starts bench_live under QEMU in real time with UART0 on a pty; resolves with the pty path
  * and a promise of QEMU's console text at exit. */
 async function startLiveQemu(board, elf) {
-  const bj = T.boardJson(board);
-  const qemu = spawn('timeout', [String(LIVE_S + 60), 'qemu-system-arm', '-M', bj.qemu.machine, '-display', 'none', '-monitor', 'none',
-    '-serial', 'pty', '-semihosting-config', 'enable=on,target=native', '-kernel', elf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cmd = T.qemuCommand(board, elf, { kind: 'pty' });
+  const qemu = spawn('timeout', [String(LIVE_S + 60), cmd.file, ...cmd.args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let qout = '';
   let qerr = '';
   qemu.stderr.on('data', (b) => { qerr += b; });

@@ -5,9 +5,27 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
+
+// QEMU command lines come from the host's one builder (host/src/io/emulator.ts, bundled into
+// dist/ by host/build.mjs, which run.mjs calls first), fed by board.json.
+let emulatorLib;
+
+/** { file, args } that run elf on board under QEMU with UART0 on uart (see emulator.ts UartBackend). */
+export function qemuCommand(board, elf, uart, extra = []) {
+  emulatorLib ??= createRequire(import.meta.url)(join(ROOT, 'dist', 'emulator.cjs'));
+  return emulatorLib.qemuCommandFor(ROOT, board, elf, { uart, extra });
+}
+
+/** The CPU the board's QEMU machine is given (-cpu in board.json emulator.args), or null. */
+export function boardCpu(board) {
+  const args = boardJson(board).emulator?.args ?? [];
+  const i = args.indexOf('-cpu');
+  return i >= 0 ? args[i + 1] : null;
+}
 
 export const BENCH_APPS = ['bench_record', 'bench_wire_small', 'bench_wire_random', 'bench_wire_kinds', 'bench_live'];
 
@@ -45,20 +63,11 @@ export function buildBoard(board, opt, apps = BENCH_APPS) {
 
 /** Runs an ELF under deterministic QEMU; resolves with console (semihosting) text and the UART bytes. */
 export function runQemu(board, elf, { timeoutS = 120, keepUart = null, extra = [] } = {}) {
-  const bj = boardJson(board);
   const dir = mkdtempSync(join(tmpdir(), 'tpbench-'));
   const uart = keepUart ?? join(dir, 'uart.bin');
-  const args = [
-    '-M', bj.qemu.machine,
-    '-display', 'none', '-monitor', 'none',
-    '-icount', 'shift=0,sleep=off',
-    '-semihosting-config', 'enable=on,target=native',
-    '-serial', `file:${uart}`,
-    ...extra,
-    '-kernel', elf,
-  ];
+  const cmd = qemuCommand(board, elf, { kind: 'file', path: uart }, ['-icount', 'shift=0,sleep=off', ...extra]);
   return new Promise((resolve, reject) => {
-    const child = spawn('timeout', [String(timeoutS), 'qemu-system-arm', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('timeout', [String(timeoutS), cmd.file, ...cmd.args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     child.stdout.on('data', (b) => { text += b; });
     child.stderr.on('data', (b) => { text += b; });

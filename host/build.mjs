@@ -15,3 +15,15 @@ await build({
   logLevel: 'warning',
 });
 chmodSync('dist/tracepipe.cjs', 0o755);
+
+// The emulator command line as a library for the bench scripts (plain .mjs, no TypeScript):
+// they build QEMU's argv through the same function as the CLI and the tests.
+await build({
+  entryPoints: ['host/src/io/emulator.ts'],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  outfile: 'dist/emulator.cjs',
+  logLevel: 'warning',
+});

@@ -13,28 +13,29 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "tp_wire_gen.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define TP_PROTOCOL_VERSION 1u
+#define TP_PROTOCOL_VERSION TP_WIRE_VERSION
 
 typedef enum {
-	TP_MODE_DISCARD = 0,   /* ring full: drop the newest event (relayfs NO_OVERWRITE) */
-	TP_MODE_OVERWRITE = 1, /* ring full: evict the oldest unsent packet (flight recorder) */
+	TP_MODE_DISCARD = TP_WIRE_MODE_DISCARD,     /* ring full: drop the newest event (relayfs NO_OVERWRITE) */
+	TP_MODE_OVERWRITE = TP_WIRE_MODE_OVERWRITE, /* ring full: evict the oldest unsent packet (flight recorder) */
 } tp_mode_t;
 
-/* Wire kinds, SPEC §6.1. */
+/* Wire kinds, SPEC §6.1 (values from tp_wire_gen.h). */
 enum tp_kind {
-	TP_KIND_EVENT = 0,
-	TP_KIND_MARK = 1,
-	TP_KIND_SPAN_BEGIN = 2,
-	TP_KIND_SPAN_END = 3,
-	TP_KIND_COUNTER = 4,
-	TP_KIND_ISR_ENTER = 5,
-	TP_KIND_ISR_EXIT = 6,
-	TP_KIND_LOG = 7,
+	TP_KIND_EVENT = TP_WIRE_KIND_EVENT,
+	TP_KIND_MARK = TP_WIRE_KIND_MARK,
+	TP_KIND_SPAN_BEGIN = TP_WIRE_KIND_SPAN_BEGIN,
+	TP_KIND_SPAN_END = TP_WIRE_KIND_SPAN_END,
+	TP_KIND_COUNTER = TP_WIRE_KIND_COUNTER,
+	TP_KIND_ISR_ENTER = TP_WIRE_KIND_ISR_ENTER,
+	TP_KIND_ISR_EXIT = TP_WIRE_KIND_ISR_EXIT,
+	TP_KIND_LOG = TP_WIRE_KIND_LOG,
 };
 
 struct tp_config {

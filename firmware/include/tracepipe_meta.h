@@ -46,25 +46,25 @@
 extern "C" {
 #endif
 
-#define TP_META_VERSION 1u
-#define TP_META_MAX_ARGS 8
+#define TP_META_VERSION TP_WIRE_META_VERSION
+#define TP_META_MAX_ARGS TP_WIRE_MAX_META_ARGS
 
-/* Argument type codes (SPEC 11.2). 4 bits each. */
-#define TP_T_U8 1
-#define TP_T_U16 2
-#define TP_T_U32 3
-#define TP_T_U64 4
-#define TP_T_I8 5
-#define TP_T_I16 6
-#define TP_T_I32 7
-#define TP_T_I64 8
-#define TP_T_F32 9
-#define TP_T_F64 10
-#define TP_T_STR 11
+/* Argument type codes (SPEC 11.2; values from tp_wire_gen.h). 4 bits each. */
+#define TP_T_U8 TP_WIRE_ARG_U8
+#define TP_T_U16 TP_WIRE_ARG_U16
+#define TP_T_U32 TP_WIRE_ARG_U32
+#define TP_T_U64 TP_WIRE_ARG_U64
+#define TP_T_I8 TP_WIRE_ARG_I8
+#define TP_T_I16 TP_WIRE_ARG_I16
+#define TP_T_I32 TP_WIRE_ARG_I32
+#define TP_T_I64 TP_WIRE_ARG_I64
+#define TP_T_F32 TP_WIRE_ARG_F32
+#define TP_T_F64 TP_WIRE_ARG_F64
+#define TP_T_STR TP_WIRE_ARG_STR
 
 /* Descriptor flags (SPEC 11.2). */
-#define TP_META_F_BLOB 0x01u     /* arguments travel as one blob (nargs = 7 on the wire) */
-#define TP_META_F_FIXED_ID 0x02u /* id is a number given by the user (ISR names), not a slot */
+#define TP_META_F_BLOB TP_WIRE_META_BLOB         /* arguments travel as one blob (nargs = 7 on the wire) */
+#define TP_META_F_FIXED_ID TP_WIRE_META_FIXED_ID /* id is a number given by the user (ISR names), not a slot */
 
 /* Longest string a %s argument puts on the wire, in bytes, and the largest blob. */
 #ifndef TP_META_STR_MAX

@@ -28,19 +28,8 @@
 #define TP_TIMER_MASK ((1u << TP_BOARD_TIMER_BITS) - 1u)
 #endif
 
-/* Wire message types, SPEC §4. */
-enum {
-	TP_MSG_HEADER = 0x01,
-	TP_MSG_PACKET = 0x02,
-	TP_MSG_STATUS = 0x03,
-	TP_CMD_START = 0x10,
-	TP_CMD_STOP = 0x11,
-	TP_CMD_HEADER = 0x12,
-	TP_CMD_FLUSH = 0x13,
-	TP_CMD_DUMP = 0x14,
-};
-
-#define TP_MAX_MESSAGE 4096u
+/* Wire message types (TP_MSG_*, TP_CMD_*, SPEC §4) come from tp_wire_gen.h. */
+#define TP_MAX_MESSAGE TP_WIRE_MAX_MESSAGE
 
 /* ---- ring layout (see the diagram in tp_ring.c) ---- */
 

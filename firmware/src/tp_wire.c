@@ -111,7 +111,7 @@ unsigned tp_enc_event(uint8_t *out, unsigned kind, uint32_t id, uint32_t dt, con
 unsigned tp_enc_blob_prefix(uint8_t *out, unsigned kind, uint32_t id, uint64_t dt, unsigned len)
 {
 	unsigned n = 0;
-	out[n++] = (uint8_t)(kind << 5 | 7u << 2);
+	out[n++] = (uint8_t)(kind << 5 | TP_WIRE_BLOB_NARGS << 2);
 	n += put32(out + n, id);
 	n += tp_put_varint(out + n, dt);
 	n += put32(out + n, len);
@@ -138,7 +138,7 @@ unsigned tp_enc_status(uint8_t *out, const struct tp_status_info *si)
 	unsigned n = 0;
 	out[n++] = TP_MSG_STATUS;
 	out[n++] = si->core;
-	out[n++] = si->final ? 1u : 0u;
+	out[n++] = si->final ? TP_WIRE_STATUS_FINAL : 0u;
 	n += put_le(out + n, si->ts, 8);
 	n += put32(out + n, si->c.next_seq);
 	n += put32(out + n, si->c.committed);
@@ -151,12 +151,12 @@ unsigned tp_enc_header_fixed(uint8_t *out, const struct tp_header_info *hi)
 {
 	unsigned n = 0;
 	out[n++] = TP_MSG_HEADER;
-	out[n++] = 'T';
-	out[n++] = 'P';
-	out[n++] = 'I';
-	out[n++] = 'P';
+	out[n++] = TP_WIRE_MAGIC_0;
+	out[n++] = TP_WIRE_MAGIC_1;
+	out[n++] = TP_WIRE_MAGIC_2;
+	out[n++] = TP_WIRE_MAGIC_3;
 	out[n++] = TP_PROTOCOL_VERSION;
-	out[n++] = hi->boot ? 1u : 0u;
+	out[n++] = hi->boot ? TP_WIRE_HEADER_BOOT : 0u;
 	out[n++] = hi->cores;
 	out[n++] = hi->mode;
 	out[n++] = hi->timer_bits;
@@ -165,7 +165,7 @@ unsigned tp_enc_header_fixed(uint8_t *out, const struct tp_header_info *hi)
 	n += put_le(out + n, hi->packets, 2);
 	n += put_le(out + n, hi->ts, 8);
 	n += put_le(out + n, hi->session, 4);
-	unsigned len = hi->build_id_len > 32u ? 32u : hi->build_id_len;
+	unsigned len = hi->build_id_len > TP_WIRE_MAX_BUILD_ID ? TP_WIRE_MAX_BUILD_ID : hi->build_id_len;
 	out[n++] = (uint8_t)len;
 	for (unsigned i = 0; i < len; i++)
 		out[n++] = hi->build_id[i];

@@ -68,14 +68,26 @@ static unsigned hex_bytes(const char *h, uint8_t *out, unsigned max)
 	return n;
 }
 
+struct wire_name {
+	int code;
+	const char *name;
+};
+#define WIRE_NAME(code, name) {code, name},
+static const struct wire_name kinds[] = {TP_WIRE_KINDS(WIRE_NAME)};
+static const struct wire_name commands[] = {TP_WIRE_COMMANDS(WIRE_NAME)};
+
+/* The code of a kind or command name of the vector format (the names of protocol/wire.json). */
+static int code_of(const struct wire_name *t, size_t n, const char *s)
+{
+	for (size_t k = 0; k < n; k++)
+		if (s != NULL && strcmp(s, t[k].name) == 0)
+			return t[k].code;
+	return -1;
+}
+
 static int kind_of(const char *s)
 {
-	static const char *const names[8] = {"event", "mark", "span_begin", "span_end",
-					     "counter", "isr_enter", "isr_exit", "log"};
-	for (int k = 0; k < 8; k++)
-		if (s != NULL && strcmp(s, names[k]) == 0)
-			return k;
-	return -1;
+	return code_of(kinds, sizeof kinds / sizeof kinds[0], s);
 }
 
 struct enc {
@@ -225,15 +237,12 @@ static int encode_vector(const char *text, struct enc *e)
 			uint8_t m[64];
 			emit_frame(e, m, tp_enc_status(m, &si));
 		} else if (strcmp(tok[0], "cmd") == 0 && nt >= 2) {
-			static const char *const names[5] = {"start", "stop", "header", "flush", "dump"};
-			int k;
-			for (k = 0; k < 5 && strcmp(tok[1], names[k]) != 0; k++)
-				;
-			if (k == 5) {
+			int type = code_of(commands, sizeof commands / sizeof commands[0], tok[1]);
+			if (type < 0) {
 				ok = -1;
 				break;
 			}
-			uint8_t m = (uint8_t)(TP_CMD_START + k);
+			uint8_t m = (uint8_t)type;
 			emit_frame(e, &m, 1);
 		} else if (strcmp(tok[0], "frame") == 0 || strcmp(tok[0], "badcrc") == 0 ||
 			   strcmp(tok[0], "raw") == 0) {

@@ -23,7 +23,7 @@ beforeAll(async () => {
     cwd: ROOT,
     stdio: 'pipe',
   });
-  run = await runQemuPipe(ELF, { machine: 'microbit', extraArgs: ['-icount', 'shift=0,sleep=off'], timeoutMs: 120_000 });
+  run = await runQemuPipe(ELF, { board: 'microbit', extraArgs: ['-icount', 'shift=0,sleep=off'], timeoutMs: 120_000 });
 }, 180_000);
 
 describe('microbit: 16-bit TIMER0 under QEMU', () => {

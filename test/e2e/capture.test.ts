@@ -8,13 +8,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CaptureParser, type CaptureEvent } from '../../host/src/core/capture-format.js';
 import { startQemu, type QemuInstance } from '../../host/src/io/qemu.js';
 import { closePort, openSerialPort } from '../../host/src/io/serial.js';
-import { artifactDir, cli, elf, lines, requireBuilt, statsOf } from './helpers.js';
+import { artifactDir, cli, elf, emulatorOf, lines, requireBuilt, statsOf } from './helpers.js';
 
-const MACHINE = 'mps2-an385';
 const running: QemuInstance[] = [];
 
 async function qemu(app: string): Promise<QemuInstance> {
-  const q = await startQemu({ machine: MACHINE, elf: elf(app) });
+  const q = await startQemu({ emulator: emulatorOf(), elf: elf(app) });
   running.push(q);
   return q;
 }

@@ -56,7 +56,7 @@ describe('link loss mid-capture', () => {
     process.kill(qemuPid, 'SIGKILL');
     const r = await run;
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/tracepipe: QEMU exited with signal SIGKILL \(capture .* holds everything received\)/);
+    expect(r.stderr).toMatch(/tracepipe: QEMU killed by SIGKILL \(capture .* holds everything received\)/);
     const p = new CaptureParser({});
     p.push(readFileSync(out));
     expect(p.end().complete).toBe(true);

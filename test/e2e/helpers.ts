@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { qemuBoard, type QemuEmulator } from '../../host/src/io/emulator.js';
 
 export const ROOT = resolve(__dirname, '../..');
 export const CLI = join(ROOT, 'dist', 'tracepipe.cjs');
@@ -10,6 +11,11 @@ export const BOARD = 'qemu-mps2-an385';
 
 /** Firmware folder: build/<board>, or $TRACEPIPE_BUILD_DIR (a private build of the same apps). */
 export const BUILD_DIR = process.env.TRACEPIPE_BUILD_DIR ? resolve(process.env.TRACEPIPE_BUILD_DIR) : join(ROOT, 'build', BOARD);
+
+/** A board's QEMU entry from its board.json (the same one `tracepipe run` uses). */
+export function emulatorOf(board = BOARD): QemuEmulator {
+  return qemuBoard(ROOT, board, 'the tests').emulator;
+}
 
 export function elf(app: string): string {
   return join(BUILD_DIR, `${app}.elf`);

@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { babeltrace } from './babeltrace.js';
 import { synthTrace } from './synth.js';
+import { StreamWriter } from '../../host/src/core/encode.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tp-cli-export-'));
 // Inside the repo so the bundle resolves node_modules (the serial binding stays external).
@@ -149,6 +150,53 @@ describe('tracepipe export / view commands', () => {
     expect(existsSync(join(again, 'stream_core7'))).toBe(false);
     expect(babeltrace(again, 'cycles').events.length).toBeGreaterThan(100);
     expect(readFileSync(trace).length).toBeGreaterThan(1000);
+  });
+
+  it('a missing parent folder is refused alike by ctf, csv and view, and not created (issue 10 item 8)', () => {
+    const missing = join(tmp, 'no-such-folder', 'deeper');
+    for (const args of [
+      ['export', trace, '-f', 'ctf', '-o', join(missing, 'x.ctf')],
+      ['export', trace, '-f', 'csv', '-o', join(missing, 'x.csv')],
+      ['view', trace, '-o', join(missing, 'x.html')],
+    ]) {
+      const r = tp(...args);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^tracepipe: cannot write .*: folder .*deeper does not exist$/m);
+      expect(existsSync(join(tmp, 'no-such-folder'))).toBe(false);
+    }
+  });
+
+  it('times babeltrace2 cannot place (past 2^63 ns) are refused in one line, nothing left; just below, it opens', () => {
+    const mk = (hz: number, t0: bigint) => {
+      const w = new StreamWriter();
+      w.header({ boot: true, cores: 1, mode: 'discard', timerBits: 64, timerHz: hz, packetSize: 256, packets: 4, ts: t0, session: 1 });
+      w.beginPacket(0, 0, t0, 0, 0, 0);
+      w.event('mark', 1, t0 + 1n);
+      w.endPacket(t0 + 2n);
+      return w.bytes();
+    };
+    const cases: [string, number, bigint][] = [
+      ['1hz', 1, 1n << 63n],
+      ['near2p64', 1_000_000, (1n << 64n) - 100n],
+    ];
+    for (const [name, hz, t0] of cases) {
+      const f = join(tmp, `${name}.bin`);
+      writeFileSync(f, mk(hz, t0));
+      const out = join(tmp, `${name}.ctf`);
+      const r = tp('export', f, '-f', 'ctf', '-o', out);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^tracepipe: CTF cannot hold this trace: core 0 reaches tick \d+ .*2\^63 ns/);
+      expect(existsSync(out)).toBe(false);
+    }
+    // 1 GHz, 10 ticks below the limit: written, and babeltrace2 reads it at the exact tick
+    const t0 = (1n << 63n) - 1_000_010n;
+    const f = join(tmp, 'edge.bin');
+    writeFileSync(f, mk(1_000_000_000, t0));
+    const out = join(tmp, 'edge.ctf');
+    expect(tp('export', f, '-f', 'ctf', '-o', out).code).toBe(0);
+    expect(babeltrace(out, 'cycles').events.map((e) => e.time)).toEqual([t0 + 1n]);
   });
 });
 

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { recordToJson } from '../../host/src/core/jsonl.js';
 import { StreamWriter } from '../../host/src/core/encode.js';
 import { ticksToNs } from '../../host/src/core/time.js';
-import type { CoreStats, LossRecord, TraceEvent } from '../../host/src/core/types.js';
+import type { CoreStats, LossRecord, TraceEvent, TraceRecord } from '../../host/src/core/types.js';
 import { CtfExporter } from '../../host/src/export/ctf.js';
 import { DirSinkFactory } from '../../host/src/export/sinks.js';
 import { exportRecords } from '../../host/src/export/types.js';
@@ -223,30 +223,25 @@ describe('CTF export with typed fields from ELF metadata', () => {
     w.event('event', 5, 1030, [3, 4]); // does not fit its descriptor
     w.endPacket(1040);
     const { records, stats } = decodeBytes(w.bytes());
-    // what core/metadata.ts applyMetadata gives named user events
+    // what core/metadata.ts applyMetadata gives named user events (typed values, core/typed-values.ts)
     const named = records.map((r) => {
-      if (r.type === 'event' && r.id === 6) return { ...r, name: 'temperature', fields: { celsius: 21.5, precise: 21.123456789 } };
-      if (r.type !== 'event' || r.id !== 5 || r.args.length !== 3) return r;
-      return { ...r, name: 'sensor', fields: { temp: -5n, 'raw value': 300n, string: 'a"b\u0000c' } };
-    });
+      if (r.type === 'event' && r.id === 6)
+        return { ...r, name: 'temperature', values: [{ name: 'celsius', type: 'f32', value: 21.5 }, { name: 'precise', type: 'f64', value: 21.123456789 }] };
+      if (r.type === 'event' && r.id === 5 && r.args.length !== 3) return { ...r, name: 'sensor', mismatch: 'expected 3 arguments, got 2' };
+      if (r.type !== 'event' || r.id !== 5) return r;
+      return {
+        ...r,
+        name: 'sensor',
+        values: [
+          { name: 'temp', type: 'i32', value: -5n },
+          { name: 'raw value', type: 'u16', value: 300n },
+          { name: 'string', type: 'str', value: 'a"b\u0000c' },
+        ],
+      };
+    }) as TraceRecord[];
     const dir = join(tmp, 'typed');
     exportRecords(new CtfExporter(new DirSinkFactory(dir)), named, stats, {
       names: { eventName: (kind, id) => (kind === 'event' && id === 5 ? 'sensor' : kind === 'event' && id === 6 ? 'temperature' : undefined) },
-      fields: {
-        eventFields: (kind, id) =>
-          kind === 'event' && id === 5
-            ? [
-                { name: 'temp', type: 'i32' },
-                { name: 'raw value', type: 'u16' },
-                { name: 'string', type: 'str' },
-              ]
-            : kind === 'event' && id === 6
-              ? [
-                  { name: 'celsius', type: 'f32' },
-                  { name: 'precise', type: 'f64' },
-                ]
-              : undefined,
-      },
     });
     const bt = spawnSync('babeltrace2', [dir], { encoding: 'utf8' });
     expect(bt.stderr).toBe('');
@@ -257,5 +252,77 @@ describe('CTF export with typed fields from ELF metadata', () => {
     expect(lines[0]).toMatch(/ sensor: \{ cpu_id = 0 \}, \{ id = 5, temp = -5, raw_value = 300, string = "a\\"b" \}$/);
     expect(lines[1]).toMatch(/ temperature: .*\{ id = 6, celsius = 21\.5, precise = 21\.12\d* \}$/);
     expect(lines[2]).toMatch(/ sensor_raw: .*\{ id = 5, a0 = 3, a1 = 4 \}$/);
+  });
+});
+
+/** One core: packet 0 with 4 events in [1000, 1400] ticks, then a FINAL status at 50000 booking 7 drops. */
+function packetThenFinal(mode: 'discard' | 'overwrite'): StreamWriter {
+  const w = new StreamWriter();
+  w.header({ boot: true, cores: 1, mode, timerBits: 32, timerHz: HZ, packetSize: 256, packets: 4, ts: 0, session: 1 });
+  w.beginPacket(0, 0, 1000, 0, 0, 0);
+  for (let i = 0; i < 4; i++) w.event('event', 3, 1010 + i * 10, [i]);
+  w.endPacket(1400);
+  w.status({ core: 0, final: true, ts: 50_000, nextSeq: 1, committed: 4, dropped: 7, overwritten: 0 });
+  return w;
+}
+
+describe('CTF export of events inside a loss window (issue 14 item 1)', () => {
+  // As an an521 capture stopped mid-run delivers: a FINAL status books the drops up to its
+  // time, then packets recorded before that time still arrive, and book drops of their own.
+  function lateAfterFinal(): Uint8Array {
+    const w = packetThenFinal('discard');
+    w.beginPacket(0, 1, 2000, 4, 7, 0);
+    for (let i = 0; i < 4; i++) w.event('event', 3, 2010 + i * 10, [10 + i]);
+    w.endPacket(2100);
+    w.beginPacket(0, 2, 3000, 8, 12, 0);
+    w.event('event', 3, 3005, [20]);
+    w.endPacket(3010);
+    w.beginPacket(0, 3, 60_000, 9, 12, 0);
+    w.event('event', 3, 60_005, [30]);
+    w.endPacket(60_010);
+    return w.bytes();
+  }
+
+  it('keeps every event at its decoded tick and shows the losses as one window with their sum', () => {
+    const { records, stats } = decodeBytes(lateAfterFinal());
+    const events = records.filter((r): r is TraceEvent => r.type === 'event');
+    const losses = records.filter((r): r is LossRecord => r.type === 'loss');
+    // the decoder's view: windows [1400, 50000] (7) and [2100, 3000] (5) overlap, and events lie inside
+    expect(losses.map((l) => l.count)).toEqual([7, 5]);
+    expect(events.some((e) => e.tNs > losses[0].fromNs && e.tNs < losses[0].toNs)).toBe(true);
+    const dir = join(tmp, 'inside-window');
+    const ctf = new CtfExporter(new DirSinkFactory(dir));
+    exportRecords(ctf, records, stats);
+    expect(ctf.timeClamped).toBe(0);
+    expect(ctf.lossWindowsChanged).toBe(1);
+    const bt = babeltrace(dir, 'cycles');
+    expect(bt.events.map((e) => e.time)).toEqual(events.map((e) => e.ticks));
+    // windows in ns (40 ns a tick): [1400, 50000] ticks holds both windows and the events in it
+    const d = babeltrace(dir, 'seconds').discards.filter((x) => x.what === 'events');
+    expect(d).toEqual([{ what: 'events', count: 12, from: 1400n * 40n, to: 50_000n * 40n, stream: 0 }]);
+  });
+});
+
+describe('CTF export of a packet that arrives after a FINAL status with an eviction before it', () => {
+  it('the zero-length window the decoder books at the status time joins the FINAL window: no event moved', () => {
+    const w = packetThenFinal('overwrite');
+    // seq 1 (3 events) was evicted; seq 2 was recorded long before the status but arrives after it
+    w.beginPacket(0, 2, 2000, 7, 7, 3);
+    for (let i = 0; i < 4; i++) w.event('event', 3, 2010 + i * 10, [10 + i]);
+    w.endPacket(2100);
+    const { records, stats } = decodeBytes(w.bytes());
+    const events = records.filter((r): r is TraceEvent => r.type === 'event');
+    const losses = records.filter((r): r is LossRecord => r.type === 'loss');
+    expect(losses.map((l) => [l.cause, l.count, l.fromNs === l.toNs])).toEqual([
+      ['dropped', 7, false],
+      ['overwritten', 3, true],
+    ]);
+    const dir = join(tmp, 'after-final-evicted');
+    const ctf = new CtfExporter(new DirSinkFactory(dir));
+    exportRecords(ctf, records, stats);
+    expect(ctf.timeClamped).toBe(0);
+    expect(babeltrace(dir, 'cycles').events.map((e) => e.time)).toEqual(events.map((e) => e.ticks));
+    const d = babeltrace(dir, 'seconds').discards.filter((x) => x.what === 'events');
+    expect(d).toEqual([{ what: 'events', count: 10, from: 1400n * 40n, to: 50_000n * 40n, stream: 0 }]);
   });
 });

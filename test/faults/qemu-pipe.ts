@@ -5,6 +5,9 @@
 import { spawn } from 'node:child_process';
 import { TraceDecoder } from '../../host/src/core/decoder.js';
 import { commandFrame } from '../../host/src/io/commands.js';
+import { qemuCommand } from '../../host/src/io/emulator.js';
+import { dieWithParent } from '../../host/src/io/qemu.js';
+import { BOARD, emulatorOf } from '../e2e/helpers.js';
 import { parseGroundTruth, type GroundTruth } from '../../host/src/cli/ground-truth.js';
 
 export interface PipeRun {
@@ -18,19 +21,13 @@ export interface PipeRun {
 
 export function runQemuPipe(
   elfPath: string,
-  opts: { extraArgs?: string[]; timeoutMs?: number; machine?: string } = {},
+  opts: { extraArgs?: string[]; timeoutMs?: number; board?: string } = {},
 ): Promise<PipeRun> {
-  const args = [
-    '-M', opts.machine ?? 'mps2-an385',
-    '-display', 'none',
-    '-monitor', 'none',
-    '-serial', 'stdio',
-    '-semihosting-config', 'enable=on,target=native',
-    ...(opts.extraArgs ?? []),
-    '-kernel', elfPath,
-  ];
+  const q = qemuCommand(emulatorOf(opts.board ?? BOARD), elfPath, { uart: { kind: 'stdio' }, extra: opts.extraArgs });
+  // a test runner that is killed takes its QEMUs with it
+  const cmd = dieWithParent(q.file, q.args);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.env.TRACEPIPE_QEMU ?? 'qemu-system-arm', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd.file, cmd.args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let cores = 0;

@@ -2,7 +2,9 @@
 // in front of it: a free local port, a polling wait, and the QEMU process itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { elf } from '../e2e/helpers.js';
+import { qemuCommand } from '../../host/src/io/emulator.js';
+import { dieWithParent } from '../../host/src/io/qemu.js';
+import { elf, emulatorOf } from '../e2e/helpers.js';
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
 export function freePort(): Promise<number> {
@@ -31,17 +33,13 @@ export interface TcpTarget {
   semihost(): string;
 }
 
-/** QEMU (mps2-an385) running an app, UART0 on a TCP server chardev at port: it waits for the
- * first client, and keeps running when a client goes away. The caller kills child when done. */
+/** QEMU running an app of the test board, UART0 on a TCP server chardev at port: it waits for
+ * the first client, and keeps running when a client goes away. The caller kills child when done. */
 export function qemuTcp(app: string, port: number): TcpTarget {
   const err: Buffer[] = [];
-  const child = spawn(
-    process.env.TRACEPIPE_QEMU ?? 'qemu-system-arm',
-    ['-M', 'mps2-an385', '-display', 'none', '-monitor', 'none',
-      '-chardev', `socket,id=tp0,host=127.0.0.1,port=${port},server=on,wait=on`, '-serial', 'chardev:tp0',
-      '-semihosting-config', 'enable=on,target=native', '-kernel', elf(app)],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const q = qemuCommand(emulatorOf(), elf(app), { uart: { kind: 'tcp-server', host: '127.0.0.1', port } });
+  const cmd = dieWithParent(q.file, q.args); // a killed test runner takes its QEMUs with it
+  const child = spawn(cmd.file, cmd.args, { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr!.on('data', (c: Buffer) => err.push(c));
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   return { child, exited, semihost: () => Buffer.concat(err).toString() };

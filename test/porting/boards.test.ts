@@ -31,7 +31,7 @@ describe('board folders', () => {
         cores: number;
         timer: { hz: number; bits: number };
         flash: string;
-        qemu: unknown;
+        emulator: unknown;
       };
       // board.h is the board's own, or that of the folder its board.mk reuses (BOARD_INC).
       const reused = /^BOARD_INC := (\S+)$/m.exec(readFileSync(join(dir, 'board.mk'), 'utf8'))?.[1];
@@ -48,7 +48,7 @@ describe('board folders', () => {
       expect(define(gen, 'TP_BOARD_TIMER_BITS')).toBe(json.timer.bits);
       expect(FLASH_METHODS).toContain(json.flash);
       // A board flashed by running it needs a QEMU machine to run on.
-      if (json.flash === 'qemu') expect(json.qemu).toMatchObject({ machine: expect.any(String) });
+      if (json.flash === 'qemu') expect(json.emulator).toMatchObject({ kind: 'qemu', machine: expect.any(String) });
       // A board folder may reuse another's start-up and port (PORTING.md 2), but it always
       // has its build, its facts and its README.
       for (const f of ['board.mk', 'board.json', 'README.md']) {

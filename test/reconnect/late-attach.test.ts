@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../../host/src/core/faults.js';
 import { startQemu, type QemuInstance } from '../../host/src/io/qemu.js';
-import { CLI, artifactDir, cli, elf, requireBuilt } from '../e2e/helpers.js';
+import { CLI, artifactDir, cli, elf, emulatorOf, requireBuilt } from '../e2e/helpers.js';
 import { decodeChunked, eventKey, expect1, frameMap, withEvents, type FrameInfo } from '../faults/harness.js';
 import { runQemuPipe } from '../faults/qemu-pipe.js';
 import { decodeFile } from '../stress/decode.js';
@@ -68,7 +68,7 @@ describe('late attach, live on a real pty', () => {
     requireBuilt('e2e_clean');
     const dir = artifactDir('late-attach');
     const log = join(dir, 'semihost.log');
-    q = await startQemu({ machine: 'mps2-an385', elf: elf('e2e_clean'), semihostLog: log });
+    q = await startQemu({ emulator: emulatorOf(), elf: elf('e2e_clean'), semihostLog: log });
     const first = join(dir, 'first.tpt');
     const second = join(dir, 'second.tpt');
     // the first host starts the target, then dies without a word (no flush, no CMD_STOP)

@@ -15,7 +15,7 @@ import { CaptureParser } from '../../host/src/core/capture-format.js';
 import { parseGroundTruth } from '../../host/src/cli/ground-truth.js';
 import { startQemu } from '../../host/src/io/qemu.js';
 import { readTraceInput } from '../../host/src/io/input.js';
-import { CLI, artifactDir, elf, requireBuilt, type CliResult } from '../e2e/helpers.js';
+import { CLI, artifactDir, elf, emulatorOf, requireBuilt, type CliResult } from '../e2e/helpers.js';
 import { freePort, qemuTcp as startQemuTcp, waitFor, type TcpTarget } from '../helpers/qemu-tcp.js';
 import { frameMap } from '../faults/harness.js';
 import { decodeFile, type FileDecode } from '../stress/decode.js';
@@ -94,7 +94,7 @@ describe('disconnect and reconnect on real ptys', () => {
     requireBuilt('e2e_clean');
     const dir = artifactDir('reconnect-killed');
     const out = join(dir, 'trace.tpt');
-    const q = await startQemu({ machine: 'mps2-an385', elf: elf('e2e_clean') });
+    const q = await startQemu({ emulator: emulatorOf(), elf: elf('e2e_clean') });
     stops.push(() => q.stop(200));
     const cap = capture(['--port', q.ptyPath, '-o', out, '--duration', '60']);
     await midStream(out);

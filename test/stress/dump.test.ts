@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGroundTruth } from '../../host/src/cli/ground-truth.js';
 import { startQemu, type QemuInstance } from '../../host/src/io/qemu.js';
-import { BOARD, artifactDir, cli, elf, lines, requireBuilt } from '../e2e/helpers.js';
+import { BOARD, artifactDir, cli, elf, emulatorOf, lines, requireBuilt } from '../e2e/helpers.js';
 import { decodeFile, stressCheck } from './decode.js';
 
 const APP = 'flight_recorder';
@@ -72,7 +72,7 @@ describe('tracepipe dump of a flight recorder', () => {
     const dir = artifactDir('dump-port');
     const capture = join(dir, 'dump.tpt');
     const log = join(dir, 'semihost.log');
-    q = await startQemu({ machine: 'mps2-an385', elf: elf(APP), semihostLog: log });
+    q = await startQemu({ emulator: emulatorOf(), elf: elf(APP), semihostLog: log });
     await new Promise((r) => setTimeout(r, 800));
     const r = await cli(['dump', '--port', q.ptyPath, '-o', capture], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);

@@ -3,14 +3,17 @@
 // Without --elf nothing changes: raw ids and arguments.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { ElfError, findSection, parseElf32, type Elf32 } from '../core/elf.js';
 import {
   BuildIdMismatchError,
-  loadMetadata,
   MetadataApplier,
   MetadataError,
   nameOf,
   nameTable,
+  readMetadata,
+  type Metadata,
 } from '../core/metadata.js';
+import { escapeText } from '../core/text.js';
 import type { CoreStats, StreamHeader, TraceEvent, TraceRecord } from '../core/types.js';
 import type { ExportInfo, Exporter } from '../export/types.js';
 import { CliError } from './errors.js';
@@ -20,10 +23,14 @@ export interface ElfOptions {
   force?: boolean;
 }
 
+/** The commands whose --force also lets them replace an existing capture file at -o. */
+const CAPTURE_COMMANDS = ['run', 'capture', 'dump'];
+
 export function addElfOptions(cmd: Command): Command {
+  const force = 'use the --elf file even when its build id differs from the stream (with a warning)';
   return cmd
     .option('--elf <app.elf>', 'firmware ELF: event names and log text from its .tp_meta section (checked by build id)')
-    .option('--force', 'use the --elf file even when its build id differs from the stream (with a warning)');
+    .option('--force', CAPTURE_COMMANDS.includes(cmd.name()) ? `${force}; replace the capture file at -o if it exists (refused otherwise)` : force);
 }
 
 /** The commands that decode a stream take --elf/--force (called once by createProgram). */
@@ -45,13 +52,27 @@ export async function openElf(options: object, warn: (line: string) => void): Pr
     if (e.code === 'EISDIR') throw new CliError(`${opts.elf} is a folder, not a firmware ELF (--elf)`);
     throw new CliError(`cannot read ${opts.elf}: ${e.message}`);
   }
+  let elf: Elf32;
+  let meta: Metadata;
   try {
-    const meta = loadMetadata(bytes);
-    return new MetadataApplier(meta, opts.force === true, (m) => warn(`warning: ${m}`));
+    elf = parseElf32(bytes);
+    meta = readMetadata(elf);
   } catch (err) {
-    if (err instanceof MetadataError) throw new CliError(`${opts.elf}: ${err.message}`);
+    if (err instanceof MetadataError || err instanceof ElfError) throw new CliError(`${opts.elf}: ${err.message}`);
     throw err;
   }
+  // The ELF still checks the build id, but names nothing: say so rather than print raw ids silently.
+  const none = missingMetadata(elf, meta);
+  if (none) warn(`warning: ${opts.elf}: ${none}; events keep their raw ids`);
+  return new MetadataApplier(meta, opts.force === true, (m) => warn(`warning: ${m}`));
+}
+
+/** Why an ELF names no event, or undefined when it has descriptors. */
+export function missingMetadata(elf: Elf32, meta: Metadata): string | undefined {
+  if (meta.descriptors.length > 0) return undefined;
+  if (elf.sectionNamesProblem) return `${elf.sectionNamesProblem}, so no .tp_meta section can be found`;
+  if (findSection(elf, '.tp_meta')) return 'its .tp_meta section is empty (no TP_LOG, TP_EVENT or named call site)';
+  return 'no tracepipe metadata (no .tp_meta section)';
 }
 
 /** Live commands: check the header the capture saw, after the capture (which is kept). */
@@ -87,7 +108,8 @@ export class NameCounter {
   table(): string[] {
     const rows = this.rows();
     const w = Math.max(5, ...rows.map((r) => r.count.toString().length));
-    return ['events by name:', ...rows.map((r) => `  ${r.count.toString().padStart(w)}  ${r.kind.padEnd(10)} ${r.name}`)];
+    // Names come from the ELF: escaped, one line each.
+    return ['events by name:', ...rows.map((r) => `  ${r.count.toString().padStart(w)}  ${r.kind.padEnd(10)} ${escapeText(r.name)}`)];
   }
 }
 

@@ -3,11 +3,14 @@
 // summary; errors after the capture started still leave a valid file.
 import { join, resolve } from 'node:path';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { escapeText } from '../core/text.js';
+import { UsageError } from '../errors.js';
 import type { CoreStats, StreamHeader } from '../core/types.js';
 import { CaptureWriter } from '../io/capture-writer.js';
 import { runLive, type LiveResult } from '../io/live.js';
 import { startQemu, type QemuExit } from '../io/qemu.js';
-import { findRepoRoot, listQemuBoards, loadBoard } from '../io/repo.js';
+import { qemuBoard } from '../io/emulator.js';
+import { findRepoRoot } from '../io/repo.js';
 import { DEFAULT_BAUD, openSerialPort, closePort, type SerialPort } from '../io/serial.js';
 import { CliError } from './errors.js';
 import { compareGroundTruth, parseGroundTruthLine, type GroundTruth } from './ground-truth.js';
@@ -36,6 +39,8 @@ export interface QemuRunOptions {
   baud?: number;
   /** echo the firmware's semihosting lines (other than ground truth) to stderr */
   echoTarget?: boolean;
+  /** replace an existing capture file at output (--force) */
+  overwrite?: boolean;
 }
 
 const REASONS: Record<LiveResult['reason'], string> = {
@@ -69,43 +74,51 @@ function checkElf(elf: string): string {
   return path;
 }
 
-/** `make BOARD=x` writes build/x/<app>.elf: another board's firmware would lock the CPU up
- * under QEMU, or land at addresses the board does not have. */
-export function checkBuiltForBoard(root: string, elf: string, board: string): void {
+/** The board an ELF was built for, when its path says so: `make BOARD=x` writes
+ * build/x/<app>.elf. */
+export function boardOfElf(root: string, elf: string): string | undefined {
   const builtFor = /[\\/]build[\\/]([^\\/]+)[\\/][^\\/]+$/.exec(resolve(elf))?.[1];
-  if (builtFor && builtFor !== board && existsSync(join(root, 'boards', builtFor, 'board.json'))) {
+  return builtFor && existsSync(join(root, 'boards', builtFor, 'board.json')) ? builtFor : undefined;
+}
+
+/** Another board's firmware would lock the CPU up under QEMU, or land at addresses the board
+ * does not have. */
+export function checkBuiltForBoard(root: string, elf: string, board: string): void {
+  const builtFor = boardOfElf(root, elf);
+  if (builtFor && builtFor !== board) {
     throw new CliError(`${elf} was built for board '${builtFor}', not '${board}': use --board ${builtFor}, or build it with make BOARD=${board}`);
   }
 }
 
+/** A capture is data: an existing file at -o is refused unless the user said --force. Only a
+ * regular file (or a link to one) counts; -o /dev/null and fifos are written as before. Checked
+ * before the target starts, so nothing has run when the answer is no. */
+export function refuseExistingCapture(output: string, overwrite: boolean | undefined): void {
+  if (overwrite) return;
+  let regular = false;
+  try {
+    regular = statSync(output).isFile();
+  } catch {
+    return; // nothing there (or a dangling link): the writer reports what it cannot create
+  }
+  if (regular) throw new UsageError(`${output} already exists: give --force to replace it, or another -o`);
+}
+
 export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
   const root = findRepoRoot();
-  let board;
-  try {
-    board = loadBoard(root, o.board);
-  } catch (err) {
-    const qemuBoards = listQemuBoards(root);
-    if (/unknown board/.test((err as Error).message)) {
-      throw new CliError(`unknown board '${o.board}'. Valid boards for run: ${qemuBoards.join(', ') || '(none found)'}`);
-    }
-    throw new CliError((err as Error).message);
-  }
-  if (!board.qemuMachine) {
-    throw new CliError(
-      `board '${o.board}' does not run under QEMU (boards that do: ${listQemuBoards(root).join(', ')}); ` +
-        `use 'tracepipe capture --port <path>' for a real board`,
-    );
-  }
+  // The dispatch on board.json's emulator kind: qemuBoard() refuses every kind but qemu with a
+  // usage error until that kind's runner (rp2040js: host/src/io/rp2040/) is wired in here.
+  const { emulator } = qemuBoard(root, o.board, 'run');
   const elf = checkElf(o.elf);
   checkBuiltForBoard(root, o.elf, o.board);
+  refuseExistingCapture(o.output, o.overwrite);
   const baud = o.baud ?? DEFAULT_BAUD;
   let qemuFatal: string | undefined;
 
   const groundTruth: GroundTruth[] = [];
   const qemu = await startQemu({
-    machine: board.qemuMachine,
+    emulator,
     elf,
-    extraArgs: board.qemuArgs,
     semihostLog: o.semihostLog,
     onLine: (line) => {
       // One line for QEMU's fatal error; the register dump after it is noise for the user.
@@ -120,7 +133,8 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
       else if (gt === undefined && o.echoTarget !== false && line.trim() !== '') {
         // QEMU's own messages share its stderr with the firmware's semihosting output.
         if (/^qemu-system-\w+: terminating on signal/.test(line)) return;
-        process.stderr.write(/^qemu-system-\w+:/.test(line) ? `tracepipe: ${line}\n` : `target: ${line}\n`);
+        // The firmware's text is the device's: escaped, so it cannot forge lines or drive the terminal.
+        process.stderr.write(/^qemu-system-\w+:/.test(line) ? `tracepipe: ${escapeText(line)}\n` : `target: ${escapeText(line)}\n`);
       }
     },
   }).catch((err: Error) => {
@@ -133,7 +147,7 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
     writer = CaptureWriter.create(o.output, {
       source: 'qemu',
       board: o.board,
-      machine: board.qemuMachine,
+      machine: emulator.machine,
       elf,
       port: qemu.ptyPath,
       baud,
@@ -186,10 +200,13 @@ export interface PortCaptureOptions {
   output: string;
   durationS?: number;
   reconnect?: boolean;
+  /** replace an existing capture file at output (--force) */
+  overwrite?: boolean;
 }
 
 export async function captureFromPort(o: PortCaptureOptions): Promise<LiveSummary> {
   const baud = o.baud ?? DEFAULT_BAUD;
+  refuseExistingCapture(o.output, o.overwrite);
   let port: SerialPort;
   try {
     port = await openSerialPort(o.port, baud);
@@ -231,12 +248,27 @@ export async function captureFromPort(o: PortCaptureOptions): Promise<LiveSummar
   return { output: o.output, live, stats, header, notices: observer.notices, groundTruth: [] };
 }
 
+/** How QEMU ended when tracepipe did not stop it, in the words of both the summary and the
+ * error line; undefined when it exited 0 (the firmware's own semihosting exit) or was stopped. */
+export function qemuEnd(q: QemuExit | undefined): string | undefined {
+  if (!q || q.killed) return undefined;
+  if (q.signal !== null) return `QEMU killed by ${q.signal}`;
+  if (q.code !== 0 && q.code !== null) return `QEMU exited with status ${q.code}`;
+  return undefined;
+}
+
+/** Why the capture stopped. A target that went away is called "firmware exited" only when
+ * QEMU says so (status 0); a QEMU that died or failed is named as such, as its error line is. */
+function stopReason(s: LiveSummary): string {
+  return (s.live.reason === 'target-exit' && qemuEnd(s.qemuExit)) || REASONS[s.live.reason];
+}
+
 /** The summary lines printed on stdout at the end of a live capture. */
 export function summaryLines(s: LiveSummary): string[] {
   const lines: string[] = [];
   const l = s.live;
   lines.push(
-    `capture: ${s.output} (${l.bytes} bytes in ${l.seconds.toFixed(1)} s; stopped: ${REASONS[l.reason]}` +
+    `capture: ${s.output} (${l.bytes} bytes in ${l.seconds.toFixed(1)} s; stopped: ${stopReason(s)}` +
       (l.reconnects ? `; ${l.reconnects} reconnects` : '') +
       ')',
   );

@@ -1,16 +1,106 @@
-// Buffered line output to stdout: one write per ~64 KiB instead of one per line, and waits for
-// 'drain' so a slow reader (a pager, a pipe) never makes memory grow.
+// Where the CLI writes. Commands get their streams from a CliIo (createProgram builds one,
+// tests pass their own), never from process.stdout directly, so a test can run a command
+// in-process and read what it wrote.
+import { Writable } from 'node:stream';
+import { escapeText } from '../core/text.js';
+import { OutputWriteError, StreamSink } from '../export/sinks.js';
 
+export interface CliStreams {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/**
+ * Stdout as the commands see it: every write goes through to the real stream with a callback,
+ * and the first failure is kept. Node's process.stdout reports a failed write only to that
+ * write's callback (its 'error' event may never come before exit), so a command that writes
+ * without one would otherwise lose the error (issue 10 §2).
+ */
+const guarded = new WeakSet<NodeJS.WritableStream>();
+
+class CheckedStdout extends Writable {
+  failure: NodeJS.ErrnoException | undefined;
+  constructor(private readonly inner: NodeJS.WritableStream) {
+    super();
+    // Failures are taken from the write callbacks; these listeners only keep them from being
+    // uncaught exceptions (one per stream, however many programs a test builds).
+    if (!guarded.has(inner)) {
+      guarded.add(inner);
+      inner.on('error', () => undefined);
+    }
+    this.on('error', () => undefined);
+  }
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    const done = (err?: Error | null) => {
+      if (err) this.failure ??= err as NodeJS.ErrnoException;
+      cb(err);
+    };
+    try {
+      this.inner.write(chunk, done);
+    } catch (err) {
+      done(err as Error);
+    }
+  }
+}
+
+export class CliIo implements CliStreams {
+  readonly stdin: NodeJS.ReadableStream;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  private readonly checked: CheckedStdout;
+
+  constructor(streams: Partial<CliStreams> = {}) {
+    this.stdin = streams.stdin ?? process.stdin;
+    this.checked = new CheckedStdout(streams.stdout ?? process.stdout);
+    this.stdout = this.checked;
+    this.stderr = streams.stderr ?? process.stderr;
+  }
+
+  /**
+   * Waits until stdout took everything written, then throws the first failed write as an
+   * OutputWriteError (EPIPE included: the caller decides that a gone reader is no error).
+   */
+  async finish(): Promise<void> {
+    if (!this.checked.destroyed) await new Promise<void>((resolve) => this.checked.write('', () => resolve()));
+    if (this.checked.failure) throw new OutputWriteError('stdout', this.checked.failure);
+  }
+
+  /**
+   * One `tracepipe: ...` line on stderr. The text may quote the device, a file or the ELF,
+   * so it is escaped: it stays one line and cannot drive the terminal.
+   */
+  status(line: string): void {
+    this.stderr.write(`tracepipe: ${escapeText(line)}\n`);
+  }
+
+  /** The status writer as a function, for code that takes a `warn` callback. */
+  get warn(): (line: string) => void {
+    return (line) => this.status(line);
+  }
+
+  /** Whether stderr is a terminal (progress bars are drawn only there). */
+  get stderrIsTTY(): boolean {
+    return (this.stderr as NodeJS.WriteStream).isTTY === true;
+  }
+}
+
+/**
+ * Buffered line output to stdout: one write per ~64 KiB instead of one per line, and waits
+ * until the stream took it, so a slow reader (a pager, a pipe) never makes memory grow. A
+ * failed write is thrown (see StreamSink).
+ */
 export class LineWriter {
-  private buf: string[] = [];
+  private readonly sink: StreamSink;
   private size = 0;
-  private waiting: Promise<void> | undefined;
 
-  constructor(private readonly out: NodeJS.WritableStream = process.stdout) {}
+  constructor(out: NodeJS.WritableStream) {
+    this.sink = new StreamSink(out);
+  }
 
-  /** Adds a line; call flushIfFull() now and then from async code. */
+  /** Adds a line; call flush() now and then from async code. */
   line(text: string): void {
-    this.buf.push(text);
+    this.sink.write(`${text}\n`);
     this.size += text.length + 1;
   }
 
@@ -19,20 +109,15 @@ export class LineWriter {
   }
 
   async flush(): Promise<void> {
-    if (this.waiting) await this.waiting;
-    if (this.buf.length === 0) return;
-    const text = this.buf.join('\n') + '\n';
-    this.buf = [];
+    if (this.size === 0) return this.sink.drain();
     this.size = 0;
-    if (!this.out.write(text)) {
-      this.waiting = new Promise<void>((resolve) => this.out.once('drain', () => resolve()));
-      await this.waiting;
-      this.waiting = undefined;
-    }
+    this.sink.close();
+    await this.sink.drain();
   }
-}
 
-/** Writes one status line to stderr. */
-export function status(line: string): void {
-  process.stderr.write(`tracepipe: ${line}\n`);
+  /** Flushes, and reports a write that failed at the very end. */
+  async end(): Promise<void> {
+    this.size = 0;
+    await this.sink.end();
+  }
 }

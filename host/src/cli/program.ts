@@ -1,7 +1,10 @@
 // The tracepipe command line. createProgram() builds a fresh commander program (tests build one
 // per case); each command lives in commands/<name>.ts and registers itself. Commands throw
 // errors (CliError for known ones); only bin.ts prints them and exits.
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { OutputWriteError } from '../export/sinks.js';
+import { CliError, errorLine } from './errors.js';
+import { CliIo, type CliStreams } from './output.js';
 import { VERSION } from './version.js';
 import { addElfOptionsTo } from './elf-option.js';
 import { register as registerRun } from './commands/run.js';
@@ -16,12 +19,15 @@ import { register as registerView } from './commands/view.js';
 import { register as registerDump } from './commands/dump.js';
 
 export interface ProgramOptions {
-  /** where commander writes its own usage errors and help (default: the process streams) */
+  /** the streams commands read and write (default: the process's) */
+  io?: Partial<CliStreams> | CliIo;
+  /** where commander writes its own usage errors and help (default: io's stdout and stderr) */
   writeOut?: (text: string) => void;
   writeErr?: (text: string) => void;
 }
 
 export function createProgram(options: ProgramOptions = {}): Command {
+  const io = options.io instanceof CliIo ? options.io : new CliIo(options.io);
   const program = new Command('tracepipe');
   program
     .description('Event tracer for bare-metal ARM MCUs: capture, decode and account for every event.')
@@ -30,22 +36,47 @@ export function createProgram(options: ProgramOptions = {}): Command {
     // Commander would call process.exit; bin.ts does that instead, and tests inspect the error.
     .exitOverride()
     .configureOutput({
-      writeOut: options.writeOut ?? ((s) => process.stdout.write(s)),
-      writeErr: options.writeErr ?? ((s) => process.stderr.write(s)),
+      writeOut: options.writeOut ?? ((s) => io.stdout.write(s)),
+      writeErr: options.writeErr ?? ((s) => io.stderr.write(s)),
       // One line, in the same form as every other error.
       outputError: (text, write) => write(`tracepipe: ${text.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim()}\n`),
     });
 
-  registerRun(program);
-  registerCapture(program);
-  registerDecode(program);
-  registerStats(program);
-  registerDemo(program);
-  registerFlash(program);
-  registerPorts(program);
-  registerExport(program);
-  registerView(program);
-  registerDump(program);
+  registerRun(program, io);
+  registerCapture(program, io);
+  registerDecode(program, io);
+  registerStats(program, io);
+  registerDemo(program, io);
+  registerFlash(program, io);
+  registerPorts(program, io);
+  registerExport(program, io);
+  registerView(program, io);
+  registerDump(program, io);
   addElfOptionsTo(program);
   return program;
+}
+
+/**
+ * Runs one command line (argv without node and script) and returns its exit status, having
+ * written every error as one `tracepipe: ...` line to stderr. bin.ts calls it with the
+ * process streams; tests call it in-process with their own.
+ */
+export async function runCli(args: string[], streams: Partial<CliStreams> = {}): Promise<number> {
+  const io = new CliIo(streams);
+  const program = createProgram({ io });
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    await io.finish();
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its one line (or the help); usage errors exit 2.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    // A reader that went away (`tracepipe decode x | head`) is not an error.
+    if (err instanceof OutputWriteError && err.readerGone) return 0;
+    io.stderr.write(`${errorLine(err)}\n`);
+    if (process.env.TRACEPIPE_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+    return err instanceof CliError ? err.exitCode : 1;
+  }
 }

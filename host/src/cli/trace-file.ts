@@ -7,7 +7,7 @@
 //   --verbose.
 import { TraceDecoder } from '../core/decoder.js';
 import type { CoreStats, Notice, StreamHeader, TraceRecord } from '../core/types.js';
-import { readTraceInput, type InputInfo } from '../io/input.js';
+import { inputName, readTraceInput, type InputInfo } from '../io/input.js';
 import { CliError } from './errors.js';
 
 export interface DecodeFileOptions {
@@ -18,6 +18,10 @@ export interface DecodeFileOptions {
   verbose?: boolean;
   /** awaited after each chunk of input */
   afterChunk?(): Promise<void> | void;
+  /** what the path `-` reads (default: process.stdin) */
+  stdin?: NodeJS.ReadableStream;
+  /** how messages name the input (default: the path, or `stdin` for `-`) */
+  name?: string;
 }
 
 export interface DecodeFileResult {
@@ -82,20 +86,21 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
       if (ev.kind === 'disconnect') decoder.push(Uint8Array.of(0));
     },
     afterChunk: opts.afterChunk,
-  });
+  }, { stdin: opts.stdin, name: opts.name });
   decoder.end();
+  const name = opts.name ?? inputName(path);
 
   if (valid === 0) {
     const noHeader = noHeaderNotice;
-    if (noHeader) throw new CliError(`${path}: no stream header, nothing can be decoded: ${noHeader.message}`);
+    if (noHeader) throw new CliError(`${name}: no stream header, nothing can be decoded: ${noHeader.message}`);
     if (input.kind === 'capture') {
       if (input.end && input.end.dataBytes === 0) {
-        throw new CliError(`${path} holds no trace data (a capture with 0 bytes received)`);
+        throw new CliError(`${name} holds no trace data (a capture with 0 bytes received)`);
       }
-      throw new CliError(`${path} holds no valid tracepipe frame in ${input.end?.dataBytes ?? 0} captured bytes`);
+      throw new CliError(`${name} holds no valid tracepipe frame in ${input.end?.dataBytes ?? 0} captured bytes`);
     }
-    if (input.size === 0) throw new CliError(`${path} is empty`);
-    throw new CliError(`${path} is not a tracepipe trace (no valid frame in ${input.size} bytes)`);
+    if (input.size === 0) throw new CliError(`${name} is empty`);
+    throw new CliError(`${name} is not a tracepipe trace (no valid frame in ${input.size} bytes)`);
   }
 
   const cut: string[] = [];

@@ -69,7 +69,8 @@ const traceArb = fc
             args: fc.array(fc.oneof(fc.nat(1000), fc.nat({ max: 0xffffffff }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })), { maxLength: 6 }),
             blob: fc.option(fc.uint8Array({ maxLength: 40 }), { nil: undefined }),
           }),
-          { maxLength: 12 },
+          // at least one event: SPEC §6 forbids empty packets (the origin check relies on it)
+          { minLength: 1, maxLength: 12 },
         ),
       }),
       { maxLength: 25 },

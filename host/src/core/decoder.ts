@@ -44,6 +44,7 @@ import {
   type TraceRecord,
 } from './types.js';
 import { Cursor, WireError } from './varint.js';
+import { NOTICE_LEVEL } from './wire-gen.js';
 
 export interface DecoderOptions {
   /** Merge cores into one timeline (default true). False: records leave in stream order. */
@@ -101,26 +102,8 @@ interface Held {
   events: number;
 }
 
-/** Severity of each notice code. */
-export const NOTICE_LEVEL: Record<NoticeCode, Notice['level']> = {
-  cobs_error: 'error',
-  frame_short: 'error',
-  frame_too_long: 'error',
-  crc_mismatch: 'error',
-  unknown_type: 'error',
-  malformed: 'error',
-  varint_overflow: 'error',
-  bad_magic: 'error',
-  bad_version: 'error',
-  truncated: 'warning',
-  duplicate: 'warning',
-  time_unproven: 'warning',
-  no_header: 'warning',
-  session_reset: 'warning',
-  counter_mismatch: 'warning',
-  late_attach: 'info',
-  command: 'info',
-};
+/** Severity of each notice code (protocol/wire.json). */
+export { NOTICE_LEVEL };
 
 export class TraceDecoder {
   private readonly splitter: FrameSplitter;
@@ -489,10 +472,15 @@ export class TraceDecoder {
       if (s.bootOrigin) {
         const base = this.originBase(s, head.core);
         const d = (head.seq - base.seq) >>> 0;
-        if (d === 0 || d >= TWO31) {
+        // SPEC §5: no packet is empty, so the d - 1 packets before this one held >= d - 1 events.
+        const tooFewEvents = d - 1 > ((head.eventsBefore - base.eventsEnd) >>> 0);
+        if (d === 0 || d >= TWO31 || tooFewEvents) {
+          const why = tooFewEvents
+            ? `follows ${d - 1} packet(s) after the header's origin ${(base.seq + 1) >>> 0} but only ${(head.eventsBefore - base.eventsEnd) >>> 0} event(s)`
+            : `is older than the header's origin ${(base.seq + 1) >>> 0}`;
           this.notice(
             'counter_mismatch',
-            `core ${head.core}: first packet seq ${head.seq} is older than the header's origin ${base.seq + 1}; nothing before it is counted`,
+            `core ${head.core}: first packet seq ${head.seq} ${why}; nothing before it is counted`,
             start,
             undefined,
             head.core,

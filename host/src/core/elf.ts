@@ -9,6 +9,8 @@ export const EM_ARM = 40;
 export const PT_LOAD = 1;
 export const PT_NOTE = 4;
 export const SHT_PROGBITS = 1;
+export const SHT_STRTAB = 3;
+const SHN_XINDEX = 0xffff;
 export const SHT_NOTE = 7;
 export const SHT_NOBITS = 8;
 export const SHF_WRITE = 0x1;
@@ -58,6 +60,12 @@ export interface Elf32 {
   flags: number;
   programHeaders: ElfProgramHeader[];
   sections: ElfSection[];
+  /**
+   * Why the sections have no names, when they have none: the section-name string table
+   * index (e_shstrndx) is 0, out of range, or not a string table. Names are then '' and no
+   * section can be found by name.
+   */
+  sectionNamesProblem?: string;
 }
 
 /** A contiguous run of bytes to place at a physical (load) address. */
@@ -93,15 +101,19 @@ export function parseElf32(bytes: Uint8Array): Elf32 {
   }
   const cls = bytes[4];
   const data = bytes[5];
-  if (bytes.length >= 20) {
-    // e_machine sits at offset 18 in both classes, so a wrong machine is named even for ELF64.
-    const m = data === 2 ? (bytes[18] << 8) | bytes[19] : bytes[18] | (bytes[19] << 8);
-    if (m !== EM_ARM) {
-      throw new ElfError(`not an ARM ELF: ${cls === 2 ? '64' : '32'}-bit ${machineName(m)}`);
-    }
+  if (data !== 1 && data !== 2) throw new ElfError(`not a valid ELF: data encoding ${data} (1 is little-endian, 2 big-endian)`);
+  // e_machine sits at offset 18 in both classes, so a wrong machine is named even for ELF64,
+  // read in the byte order the header declares.
+  const m = bytes.length >= 20 ? (data === 2 ? (bytes[18] << 8) | bytes[19] : bytes[18] | (bytes[19] << 8)) : undefined;
+  const bits = cls === 2 ? '64' : cls === 1 ? '32' : undefined;
+  if (bits === undefined) throw new ElfError(`not a valid ELF: class ${cls} (1 is 32-bit, 2 is 64-bit)`);
+  if (data === 2) {
+    // An unknown machine number here is most likely a little-endian one read the wrong way.
+    const what = m !== undefined && MACHINES[m] ? `${MACHINES[m]} ELF` : 'ELF';
+    throw new ElfError(`a big-endian ${bits}-bit ${what}; Cortex-M firmware is little-endian (build without -mbig-endian)`);
   }
+  if (m !== undefined && m !== EM_ARM) throw new ElfError(`not an ARM ELF: ${bits}-bit ${machineName(m)}`);
   if (cls !== 1) throw new ElfError('not a 32-bit ELF (ELFCLASS64 ARM is AArch64, not Cortex-M)');
-  if (data !== 1) throw new ElfError('not a little-endian ELF');
   if (bytes.length < 52) throw new ElfError('ELF header truncated');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u16 = (o: number) => dv.getUint16(o, true);
@@ -140,6 +152,7 @@ export function parseElf32(bytes: Uint8Array): Elf32 {
   }
 
   const sections: ElfSection[] = [];
+  let sectionNamesProblem: string | undefined;
   if (shnum > 0) {
     if (shentsize < 40 || shoff + shnum * shentsize > bytes.length) {
       throw new ElfError('ELF section headers lie outside the file');
@@ -162,7 +175,12 @@ export function parseElf32(bytes: Uint8Array): Elf32 {
         entsize: u32(o + 36),
       });
     }
-    const strtab = shstrndx < shnum ? raw[shstrndx] : undefined;
+    const namesAt = shstrndx === SHN_XINDEX ? raw[0].link : shstrndx;
+    let strtab: Omit<ElfSection, 'name'> | undefined;
+    if (namesAt === 0) sectionNamesProblem = 'the ELF has no section-name table (e_shstrndx is 0)';
+    else if (namesAt >= shnum) sectionNamesProblem = `the ELF's section-name table index ${namesAt} is out of range (${shnum} sections)`;
+    else if (raw[namesAt].type !== SHT_STRTAB) sectionNamesProblem = `the ELF's section-name table index ${namesAt} is not a string table`;
+    else strtab = raw[namesAt];
     for (let i = 0; i < shnum; i++) {
       const s = raw[i];
       if (s.type !== SHT_NOBITS && s.type !== 0 && s.offset + s.size > bytes.length) {
@@ -180,7 +198,7 @@ export function parseElf32(bytes: Uint8Array): Elf32 {
       throw new ElfError('ELF segment lies outside the file');
     }
   }
-  return { bytes, type, machine, entry, flags, programHeaders, sections };
+  return { bytes, type, machine, entry, flags, programHeaders, sections, ...(sectionNamesProblem ? { sectionNamesProblem } : {}) };
 }
 
 function readCString(bytes: Uint8Array, start: number, end: number): string {

@@ -6,20 +6,22 @@
 import { cobsEncodeInto, cobsMaxLen } from './cobs.js';
 import { crc32c } from './crc32c.js';
 import { MAX_MESSAGE } from './frames.js';
+import { EVENT_KINDS, type EventKind } from './types.js';
 import {
-  CMD_DUMP,
-  CMD_FLUSH,
-  CMD_HEADER,
-  CMD_START,
-  CMD_STOP,
+  BLOB_NARGS,
+  COMMAND_TYPES,
+  type CommandName,
   HEADER_FLAG_BOOT,
   MAGIC,
+  MAX_WORD_ARGS,
+  type Mode,
+  MODES,
   MSG_HEADER,
   MSG_PACKET,
   MSG_STATUS,
   STATUS_FLAG_FINAL,
-} from './messages.js';
-import { EVENT_KINDS, type EventKind } from './types.js';
+  WIRE_VERSION,
+} from './wire-gen.js';
 import { putU16, putU32, putU64, putVarU32, putVarU64, varLen } from './varint.js';
 
 export type U64 = number | bigint;
@@ -30,7 +32,7 @@ export interface HeaderSpec {
   flags?: number;
   version?: number;
   cores: number;
-  mode: 'discard' | 'overwrite' | number;
+  mode: Mode | number;
   timerBits: number;
   timerHz: number;
   packetSize: number;
@@ -74,19 +76,11 @@ export interface StatusSpec {
   overwritten: number;
 }
 
-export type CommandName = 'start' | 'stop' | 'header' | 'flush' | 'dump';
-
-const COMMAND_TYPES: Record<CommandName, number> = {
-  start: CMD_START,
-  stop: CMD_STOP,
-  header: CMD_HEADER,
-  flush: CMD_FLUSH,
-  dump: CMD_DUMP,
-};
+export type { CommandName } from './wire-gen.js';
 
 export function kindIndex(kind: EventKind | number): number {
   if (typeof kind === 'number') {
-    if (!(kind >= 0 && kind < 8)) throw new RangeError(`kind ${kind} not in 0..7`);
+    if (!(kind >= 0 && kind < EVENT_KINDS.length)) throw new RangeError(`kind ${kind} not in 0..${EVENT_KINDS.length - 1}`);
     return kind;
   }
   const k = EVENT_KINDS.indexOf(kind);
@@ -132,7 +126,7 @@ export function argEncoding(args: readonly U64[]): 0 | 1 | 2 {
 /** Writes one event at pos (dt = t - prevT); returns the new pos. out needs 3 + 10 + 10 + 6*10 bytes or the blob size. */
 export function putEvent(out: Uint8Array, pos: number, kind: number, id: number, dt: U64, args?: readonly U64[], blob?: Uint8Array): number {
   if (blob) {
-    out[pos++] = (kind << 5) | (7 << 2);
+    out[pos++] = (kind << 5) | (BLOB_NARGS << 2);
     pos = putVarU32(out, pos, id);
     pos = putVarU64(out, pos, dt);
     pos = putVarU32(out, pos, blob.length);
@@ -140,7 +134,7 @@ export function putEvent(out: Uint8Array, pos: number, kind: number, id: number,
     return pos + blob.length;
   }
   const n = args ? args.length : 0;
-  if (n > 6) throw new RangeError(`${n} arguments; at most 6 (or a blob)`);
+  if (n > MAX_WORD_ARGS) throw new RangeError(`${n} arguments; at most ${MAX_WORD_ARGS} (or a blob)`);
   const enc = n === 0 ? 0 : argEncoding(args!);
   out[pos++] = (kind << 5) | (n << 2) | enc;
   pos = putVarU32(out, pos, id);
@@ -161,10 +155,10 @@ export function headerMessage(h: HeaderSpec): Uint8Array {
   let p = 0;
   out[p++] = MSG_HEADER;
   for (const m of MAGIC) out[p++] = m;
-  out[p++] = h.version ?? 1;
+  out[p++] = h.version ?? WIRE_VERSION;
   out[p++] = h.flags ?? (h.boot ? HEADER_FLAG_BOOT : 0);
   out[p++] = h.cores;
-  out[p++] = typeof h.mode === 'number' ? h.mode : h.mode === 'overwrite' ? 1 : 0;
+  out[p++] = typeof h.mode === 'number' ? h.mode : MODES.indexOf(h.mode);
   out[p++] = h.timerBits;
   p = putU32(out, p, h.timerHz);
   p = putU16(out, p, h.packetSize);

@@ -2,10 +2,12 @@
 // bytes arrive, and enforces the size limit without waiting for a delimiter. It keeps no
 // more than one frame's worth of bytes, whatever the input.
 
+import { COBS_SLACK, CRC_BYTES, MAX_MESSAGE } from './wire-gen.js';
+
 /** Largest message (type + body) a frame may carry. */
-export const MAX_MESSAGE = 4096;
+export { MAX_MESSAGE } from './wire-gen.js';
 /** Largest COBS data (message + CRC, encoded) a reader accepts before discarding the frame. */
-export const MAX_COBS = MAX_MESSAGE + 4 + 17;
+export const MAX_COBS = MAX_MESSAGE + CRC_BYTES + COBS_SLACK;
 
 export interface FrameHandler {
   /** A complete COBS block was decoded into buf[0, len): message followed by its CRC. */

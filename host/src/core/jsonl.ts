@@ -3,6 +3,7 @@
 // lose precision above 2^53. `session` (the index of the target session within the input)
 // appears only when it is > 0, so single-session traces stay terse.
 
+import { type TypedValue, valueJson } from './typed-values.js';
 import type { CoreStats, StreamHeader, TraceRecord } from './types.js';
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -48,11 +49,18 @@ export function recordToJson(rec: TraceRecord): Record<string, unknown> {
       // ELF metadata (only when the caller resolved it)
       if (rec.name !== undefined) o.name = rec.name;
       if (rec.text !== undefined) o.text = rec.text;
-      if (rec.fields !== undefined) {
+      const typed = (rec as { values?: TypedValue[] }).values; // core/metadata.ts EventMeta
+      if (typed !== undefined) {
         const f: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(rec.fields)) f[k] = typeof v === 'bigint' ? argJson(v) : v;
+        for (const v of typed) f[v.name] = valueJson(v.value, v.type);
+        o.fields = f;
+      } else if (rec.fields !== undefined) {
+        const f: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(rec.fields)) f[k] = valueJson(v);
         o.fields = f;
       }
+      const unit = (rec as { unit?: string }).unit; // a counter's unit (core/metadata.ts EventMeta)
+      if (unit !== undefined) o.unit = unit;
       return o;
     }
     case 'loss': {

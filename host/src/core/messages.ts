@@ -3,29 +3,34 @@
 
 import { Cursor, WireError } from './varint.js';
 import { EVENT_KINDS, type StreamHeader, type TraceEvent } from './types.js';
+import {
+  HEADER_FLAG_BOOT,
+  MAGIC,
+  MAX_BUILD_ID,
+  MAX_TIMER_BITS,
+  MIN_TIMER_BITS,
+  MODES,
+  STATUS_FLAG_FINAL,
+  SUPPORTED_VERSIONS,
+} from './wire-gen.js';
 
-export const MSG_HEADER = 0x01;
-export const MSG_PACKET = 0x02;
-export const MSG_STATUS = 0x03;
-export const CMD_START = 0x10;
-export const CMD_STOP = 0x11;
-export const CMD_HEADER = 0x12;
-export const CMD_FLUSH = 0x13;
-export const CMD_DUMP = 0x14;
-
-export const COMMAND_NAMES: Record<number, 'start' | 'stop' | 'header' | 'flush' | 'dump'> = {
-  [CMD_START]: 'start',
-  [CMD_STOP]: 'stop',
-  [CMD_HEADER]: 'header',
-  [CMD_FLUSH]: 'flush',
-  [CMD_DUMP]: 'dump',
-};
-
-export const MAGIC = [0x54, 0x50, 0x49, 0x50]; // "TPIP"
-export const SUPPORTED_VERSIONS: readonly number[] = [1];
-export const HEADER_FLAG_BOOT = 0x01;
-export const STATUS_FLAG_FINAL = 0x01;
-export const MAX_BUILD_ID = 32;
+// The wire constants come from protocol/wire.json; re-exported for the modules that take them from here.
+export {
+  CMD_DUMP,
+  CMD_FLUSH,
+  CMD_HEADER,
+  CMD_START,
+  CMD_STOP,
+  COMMAND_NAMES,
+  HEADER_FLAG_BOOT,
+  MAGIC,
+  MAX_BUILD_ID,
+  MSG_HEADER,
+  MSG_PACKET,
+  MSG_STATUS,
+  STATUS_FLAG_FINAL,
+  SUPPORTED_VERSIONS,
+} from './wire-gen.js';
 
 /** Parses a HEADER message occupying buf[start, end) (type byte included). */
 export function parseHeader(buf: Uint8Array, start: number, end: number): StreamHeader {
@@ -52,8 +57,10 @@ export function parseHeader(buf: Uint8Array, start: number, end: number): Stream
   const session = c.u32('session');
   const idLen = c.u8('build_id_len');
   if (cores < 1) throw new WireError('malformed', 'header has 0 cores');
-  if (mode > 1) throw new WireError('malformed', `header mode ${mode} is not 0 or 1`);
-  if (timerBits < 8 || timerBits > 64) throw new WireError('malformed', `header timer_bits ${timerBits} not in 8..64`);
+  if (mode >= MODES.length) throw new WireError('malformed', `header mode ${mode} is not 0 or 1`);
+  if (timerBits < MIN_TIMER_BITS || timerBits > MAX_TIMER_BITS) {
+    throw new WireError('malformed', `header timer_bits ${timerBits} not in ${MIN_TIMER_BITS}..${MAX_TIMER_BITS}`);
+  }
   if (timerHz === 0) throw new WireError('malformed', 'header timer_hz is 0');
   if (idLen > MAX_BUILD_ID) throw new WireError('malformed', `header build_id_len ${idLen} > ${MAX_BUILD_ID}`);
   const id = c.bytes(idLen, 'build_id');
@@ -73,7 +80,7 @@ export function parseHeader(buf: Uint8Array, start: number, end: number): Stream
     version,
     boot: (flags & HEADER_FLAG_BOOT) !== 0,
     cores,
-    mode: mode === 0 ? 'discard' : 'overwrite',
+    mode: MODES[mode],
     timerBits,
     timerHz,
     packetSize,

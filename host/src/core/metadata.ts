@@ -5,15 +5,13 @@
 
 import { type Elf32, ElfError, findSection, gnuBuildId, parseElf32, sectionData, SHF_ALLOC } from './elf.js';
 import { EVENT_KINDS, type EventKind, type TraceEvent, type TraceRecord } from './types.js';
+import { type ArgValue, decodeArgs, shortFloat32, type TypedValue, typedValues } from './typed-values.js';
+import { ARG_TYPES, type ArgType, META_FLAG_BLOB as FLAG_BLOB, META_FLAG_FIXED_ID as FLAG_FIXED_ID, META_VERSION } from './wire-gen.js';
 
-/** Argument type codes, SPEC §11.2. */
-export const ARG_TYPES = ['', 'u8', 'u16', 'u32', 'u64', 'i8', 'i16', 'i32', 'i64', 'f32', 'f64', 'str'] as const;
-export type ArgType = Exclude<(typeof ARG_TYPES)[number], ''>;
+/** Argument type codes (SPEC §11.2) and the descriptor version: protocol/wire.json. */
+export { ARG_TYPES, type ArgType, META_VERSION } from './wire-gen.js';
 
-const FLAG_BLOB = 0x01;
-const FLAG_FIXED_ID = 0x02;
 const DESC_HEADER = 14;
-export const META_VERSION = 1;
 
 export interface Descriptor {
   /** the id on the wire: the slot address in .tp_ids, or the user's number (ISR names) */
@@ -45,14 +43,23 @@ export interface Metadata {
   isrByNumber: Map<number, Descriptor>;
 }
 
-/** A value decoded with its metadata type. */
-export type ArgValue = bigint | number | string;
+export type { ArgValue, TypedValue } from './typed-values.js';
+export { decodeArgs } from './typed-values.js';
 
 /** The fields metadata adds to a TraceEvent (all optional: raw events have none). */
 export interface EventMeta {
   name?: string;
   text?: string;
+  /** the typed values by name (core/typed-values.ts), for logs, user events and counters */
   fields?: Record<string, ArgValue>;
+  /** the same values in argument order, with their types (what typed exports write) */
+  values?: TypedValue[];
+  /** a counter's unit */
+  unit?: string;
+  /** the call site, `file:line` */
+  site?: string;
+  /** why the arguments do not fit the descriptor (then there are no values) */
+  mismatch?: string;
 }
 export type NamedEvent = TraceEvent & EventMeta;
 
@@ -370,93 +377,6 @@ export function formatOne(v: ArgValue, c: Conversion): string {
   }
 }
 
-// ---------------------------------------------------------------------------------------
-// Argument values
-
-function readVarint(b: Uint8Array, pos: { p: number }): bigint {
-  let v = 0n;
-  for (let shift = 0n; shift < 70n; shift += 7n) {
-    if (pos.p >= b.length) throw new MetadataError('blob ends inside a varint');
-    const byte = b[pos.p++];
-    v |= BigInt(byte & 0x7f) << shift;
-    if ((byte & 0x80) === 0) return BigInt.asUintN(64, v);
-  }
-  throw new MetadataError('blob varint too long');
-}
-
-function unzigzag(v: bigint): bigint {
-  return (v >> 1n) ^ -(v & 1n);
-}
-
-const f32buf = new DataView(new ArrayBuffer(8));
-function f32(bits: bigint): number {
-  f32buf.setUint32(0, Number(BigInt.asUintN(32, bits)), true);
-  return f32buf.getFloat32(0, true);
-}
-function f64(bits: bigint): number {
-  f32buf.setBigUint64(0, BigInt.asUintN(64, bits), true);
-  return f32buf.getFloat64(0, true);
-}
-
-const SIGNED_BITS: Partial<Record<ArgType, number>> = { i8: 8, i16: 16, i32: 32, i64: 64 };
-const UNSIGNED_BITS: Partial<Record<ArgType, number>> = { u8: 8, u16: 16, u32: 32, u64: 64 };
-
-function typedInt(t: ArgType, raw: bigint): bigint {
-  const sb = SIGNED_BITS[t];
-  if (sb) return BigInt.asIntN(sb, unzigzag(raw));
-  return BigInt.asUintN(UNSIGNED_BITS[t] ?? 64, raw);
-}
-
-/** The typed argument values of an event, or a reason why they cannot be read. */
-export function decodeArgs(d: Descriptor, ev: TraceEvent): ArgValue[] | string {
-  if (d.blob) {
-    if (!ev.blob) return `expected a blob, got ${ev.args.length} argument words`;
-    const b = ev.blob;
-    const pos = { p: 0 };
-    const out: ArgValue[] = [];
-    try {
-      for (const t of d.types) {
-        if (t === 'f32' || t === 'f64') {
-          const n = t === 'f32' ? 4 : 8;
-          if (pos.p + n > b.length) return 'blob ends inside a float';
-          let bits = 0n;
-          for (let i = n - 1; i >= 0; i--) bits = (bits << 8n) | BigInt(b[pos.p + i]);
-          pos.p += n;
-          out.push(t === 'f32' ? f32(bits) : f64(bits));
-        } else if (t === 'str') {
-          const len = Number(readVarint(b, pos));
-          if (pos.p + len > b.length) return 'blob ends inside a string';
-          out.push(utf8(b.subarray(pos.p, pos.p + len)));
-          pos.p += len;
-        } else {
-          out.push(typedInt(t, readVarint(b, pos)));
-        }
-      }
-    } catch (e) {
-      if (e instanceof MetadataError) return e.message;
-      throw e;
-    }
-    if (pos.p !== b.length) return `blob has ${b.length - pos.p} bytes after the last argument`;
-    return out;
-  }
-  if (ev.blob) return 'expected argument words, got a blob';
-  if (ev.args.length !== d.types.length) return `expected ${d.types.length} arguments, got ${ev.args.length}`;
-  return d.types.map((t, i) => {
-    const w = BigInt.asUintN(32, ev.args[i]);
-    return t === 'f32' ? f32(w) : typedInt(t, w);
-  });
-}
-
-/** The shortest decimal that reads back as the same float32. */
-function shortFloat32(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  for (let p = 1; p <= 9; p++) {
-    const s = x.toPrecision(p);
-    if (Math.fround(Number(s)) === x) return String(Number(s));
-  }
-  return String(x);
-}
-
 function plainValue(t: ArgType, v: ArgValue): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (t === 'f32' && typeof v === 'number') return shortFloat32(v);
@@ -484,18 +404,28 @@ export function applyMetadata(meta: Metadata, ev: TraceEvent): NamedEvent {
   const d = descriptorFor(meta, ev);
   if (!d) return ev;
   const out: NamedEvent = { ...ev, name: d.name };
+  if (d.file) out.site = `${d.file}:${d.line}`;
+  const typed = typedValues(d, ev);
+  if (typeof typed !== 'string' && (typed.length > 0 || d.kind === 'event' || d.kind === 'log')) {
+    out.values = typed;
+    const fields: Record<string, ArgValue> = {};
+    for (const v of typed) fields[v.name] = v.value;
+    out.fields = fields;
+  }
   if (d.kind === 'counter') {
+    if (d.format) out.unit = d.format;
     const v = ev.args[0];
     if (v !== undefined) out.text = d.format ? `${v} ${d.format}` : `${v}`;
     return out;
   }
   if (d.kind !== 'log' && d.kind !== 'event') return out;
-  const values = decodeArgs(d, ev);
-  if (typeof values === 'string') {
+  if (typeof typed === 'string') {
+    out.mismatch = typed;
     out.name = descriptorName(d);
-    out.text = `${descriptorName(d)} <${values}>`;
+    out.text = `${descriptorName(d)} <${typed}>`;
     return out;
   }
+  const values = typed.map((v) => v.value);
   if (d.kind === 'log') {
     // Logs have no name of their own; the format identifies the call site for stats.
     out.name = descriptorName(d);
@@ -511,14 +441,8 @@ export function applyMetadata(meta: Metadata, ev: TraceEvent): NamedEvent {
     out.text = s + d.conversions[values.length].before;
     return out;
   }
-  const fields: Record<string, ArgValue> = {};
   const parts = [d.name];
-  values.forEach((v, i) => {
-    const f = d.fields[i] || `arg${i}`;
-    fields[f] = v;
-    parts.push(`${f}=${plainValue(d.types[i], v)}`);
-  });
-  out.fields = fields;
+  for (const v of typed) parts.push(`${v.name}=${plainValue(v.type, v.value)}`);
   out.text = parts.join(' ');
   return out;
 }

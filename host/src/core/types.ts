@@ -4,27 +4,10 @@
 //
 // 64-bit quantities are bigint: ticks and nanoseconds exceed 2^53 on long traces.
 
-export type EventKind =
-  | 'event'
-  | 'mark'
-  | 'span_begin'
-  | 'span_end'
-  | 'counter'
-  | 'isr_enter'
-  | 'isr_exit'
-  | 'log';
+import type { EventKind, Mode, NoticeCode, NoticeLevel } from './wire-gen.js';
 
-/** Wire order of the kinds: H >> 5 indexes this table (SPEC §6.1). */
-export const EVENT_KINDS: readonly EventKind[] = [
-  'event',
-  'mark',
-  'span_begin',
-  'span_end',
-  'counter',
-  'isr_enter',
-  'isr_exit',
-  'log',
-];
+// Kinds and notice codes are wire facts (protocol/wire.json, generated into wire-gen.ts).
+export { EVENT_KINDS, type EventKind, type NoticeCode } from './wire-gen.js';
 
 export type LossCause = 'dropped' | 'overwritten' | 'link_lost';
 
@@ -33,7 +16,7 @@ export interface StreamHeader {
   version: number;
   boot: boolean;
   cores: number;
-  mode: 'discard' | 'overwrite';
+  mode: Mode;
   timerBits: number;
   timerHz: number;
   packetSize: number;
@@ -78,30 +61,9 @@ export interface LossRecord {
   toNs: bigint;
 }
 
-export type NoticeCode =
-  | 'cobs_error'
-  | 'frame_short'
-  | 'frame_too_long'
-  | 'crc_mismatch'
-  | 'unknown_type'
-  | 'malformed'
-  | 'varint_overflow'
-  | 'bad_magic'
-  | 'bad_version'
-  | 'truncated'
-  | 'duplicate'
-  | 'time_unproven'
-  | 'no_header'
-  | 'session_reset'
-  | 'late_attach'
-  /** cumulative counters of a core went backwards or disagree; that window's losses are not counted */
-  | 'counter_mismatch'
-  /** a host-to-target command frame (SPEC §8) seen in the input; informational */
-  | 'command';
-
 export interface Notice {
   type: 'notice';
-  level: 'warning' | 'error' | 'info';
+  level: NoticeLevel;
   code: NoticeCode;
   message: string;
   /** byte offset in the input where the offending frame started, when known */

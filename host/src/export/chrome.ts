@@ -9,6 +9,7 @@
 // `ts`/`dur` are µs written as exact decimals of the ns time (3 decimals), so the
 // ns value, and therefore the tick, survives a round trip.
 import type { CoreStats, EventKind, TraceEvent, TraceRecord } from '../core/types.js';
+import { type TypedValue, valueJson } from '../core/typed-values.js';
 import { hex } from './csv.js';
 import { statsJson, wallClockJson } from './jsonl.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
@@ -96,6 +97,8 @@ export class ChromeJsonExporter implements Exporter {
     const meta: Record<string, unknown> = {
       generator: 'tracepipe',
       format_version: 1,
+      // typed: event args carry `fields` decoded with the ELF; raw: a0… are wire words
+      values: this.names ? 'typed' : 'raw',
       sessions: [...this.sessions.values()],
       accounting: statsJson(stats),
     };
@@ -186,25 +189,27 @@ export class ChromeJsonExporter implements Exporter {
         return;
       }
       case 'counter': {
-        const v = ev.args[0] ?? 0n;
+        const typed = (ev as { values?: TypedValue[] }).values;
+        const v = typed ? JSON.stringify(valueJson(typed[0].value, typed[0].type)) : (ev.args[0] ?? 0n).toString();
+        const unit = (ev as { unit?: unknown }).unit;
+        const track = `core${ev.core} ${this.label('counter', ev.id)}${typeof unit === 'string' ? ` (${unit})` : ''}`;
         this.emit(
-          `{"ph":"C","name":${JSON.stringify(`core${ev.core} ${this.label('counter', ev.id)}`)},"pid":${t.pid},"tid":${t.tid},"ts":${ts},"args":{"value":${v.toString()}}}`,
+          `{"ph":"C","name":${JSON.stringify(track)},"pid":${t.pid},"tid":${t.tid},"ts":${ts},"args":{"value":${v}}}`,
         );
         return;
       }
       default: {
         const args: string[] = [`"id":${ev.id}`];
-        ev.args.forEach((a, i) => args.push(`"a${i}":${jsonU64(a)}`));
         const text = (ev as { text?: unknown }).text;
         if (typeof text === 'string') args.push(`"text":${JSON.stringify(text)}`);
-        // named, typed values from the ELF (core/metadata.ts NamedEvent.fields)
-        const fields = (ev as { fields?: Record<string, unknown> }).fields;
-        if (fields) {
-          const parts = Object.entries(fields).map(([k, v]) => {
-            const val = typeof v === 'bigint' ? (v >= -9007199254740991n && v <= 9007199254740991n ? v.toString() : `"${v}"`) : JSON.stringify(v ?? null);
-            return `${JSON.stringify(k)}:${val}`;
-          });
+        // named, typed values from the ELF (core/typed-values.ts); the wire words only on request
+        const typed = (ev as { values?: TypedValue[] }).values;
+        if (typed) {
+          const parts = typed.map((v) => `${JSON.stringify(v.name)}:${JSON.stringify(valueJson(v.value, v.type))}`);
           args.push(`"fields":{${parts.join(',')}}`);
+          if (this.info.raw && !ev.blob) args.push(`"args_raw":[${ev.args.map(jsonU64).join(',')}]`);
+        } else {
+          ev.args.forEach((a, i) => args.push(`"a${i}":${jsonU64(a)}`));
         }
         if (ev.blob) {
           args.push(`"blob_hex":"${hex(ev.blob)}"`);

@@ -1,9 +1,17 @@
 // CSV export: a header row, then one row per event or loss, in timeline order.
 // Every 64-bit value is written as its exact decimal digits; a blob is hex.
+//
+// With the ELF (--elf), a0… hold the typed values of a described event (core/typed-values.ts:
+// signed as signed, floats as decimals, strings as text), `arg_names` their names joined by
+// ';', `unit` a counter's unit, and `values` says "typed". Otherwise a0… are the raw wire
+// words and `values` says "raw". `args_raw` always holds the wire words, space-separated.
+import type { TypedValue } from '../core/typed-values.js';
+import { valueText } from '../core/typed-values.js';
 import type { CoreStats, TraceRecord } from '../core/types.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
-export const CSV_MAX_ARGS = 6;
+/** the most arguments a described event has (SPEC §11.2: nargs 0..8) */
+export const CSV_MAX_ARGS = 8;
 export const CSV_COLUMNS = [
   'type',
   'session',
@@ -22,6 +30,10 @@ export const CSV_COLUMNS = [
   'from_ns',
   'to_ns',
   'text',
+  'values',
+  'arg_names',
+  'unit',
+  'args_raw',
 ] as const;
 
 export class CsvExporter implements Exporter {
@@ -47,17 +59,20 @@ export class CsvExporter implements Exporter {
       row.name = this.names?.eventName(rec.kind, rec.id) ?? '';
       const text = (rec as { text?: unknown }).text;
       if (typeof text === 'string') row.text = text;
-      if (rec.blob) {
-        row.nargs = 'blob';
-        row.blob_hex = hex(rec.blob);
+      const values = (rec as { values?: TypedValue[] }).values;
+      const unit = (rec as { unit?: unknown }).unit;
+      if (typeof unit === 'string') row.unit = unit;
+      if (rec.blob) row.blob_hex = hex(rec.blob);
+      else row.args_raw = rec.args.join(' ');
+      if (values) {
+        row.values = 'typed';
+        row.nargs = String(values.length);
+        row.arg_names = values.map((v) => v.name).join(';');
+        values.forEach((v, i) => put(row, i, valueText(v.type, v.value)));
       } else {
-        row.nargs = String(rec.args.length);
-        // Wider than the six wire arguments cannot happen (SPEC §6.1); keep any excess
-        // in the last column rather than drop it.
-        rec.args.forEach((a, i) => {
-          const col = `a${Math.min(i, CSV_MAX_ARGS - 1)}`;
-          row[col] = row[col] ? `${row[col]} ${a}` : a.toString();
-        });
+        row.values = 'raw';
+        row.nargs = rec.blob ? 'blob' : String(rec.args.length);
+        rec.args.forEach((a, i) => put(row, i, a.toString()));
       }
     } else if (rec.type === 'loss') {
       row.type = 'loss';
@@ -79,14 +94,20 @@ export class CsvExporter implements Exporter {
   }
 }
 
+/** More values than columns cannot happen (SPEC §6.1, §11.2); any excess joins the last column rather than being dropped. */
+function put(row: Record<string, string>, i: number, v: string): void {
+  const col = `a${Math.min(i, CSV_MAX_ARGS - 1)}`;
+  row[col] = row[col] ? `${row[col]} ${v}` : v;
+}
+
 /**
  * RFC 4180 quoting. Names come from the ELF and may hold anything; a leading
  * = + - @ would run as a formula in a spreadsheet, so such text fields get a quote
- * prefix. Numbers never start with those characters here (all values are unsigned).
+ * prefix; a plain number (a negative value) is not a formula and stays as it is.
  */
 export function csvField(v: string): string {
   let s = v;
-  if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
+  if (/^[=+\-@\t\r]/.test(s) && !/^-\d+(\.\d+)?(e[+-]\d+)?$/.test(s)) s = "'" + s;
   if (/[",\r\n]/.test(s)) return '"' + s.replace(/"/g, '""') + '"';
   return s;
 }

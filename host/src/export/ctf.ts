@@ -7,21 +7,26 @@
 // reading it).
 //
 // Loss mapping (also stated in the metadata comment so a reader of the trace sees it):
-// every tracepipe loss record becomes a zero-event "loss packet" whose
-// timestamp_begin = timestamp_end = the end of the loss window, and the packet
-// before it is closed at the start of the window. Then
-//   - `events_discarded` (cumulative) grows by dropped + overwritten + link_lost, so
-//     babeltrace2 prints "Tracer discarded N events between [from] and [to]" with
-//     exactly tracepipe's counts and windows, and its sum per stream is
+// every event keeps exactly the time the decoder gives it. A tracepipe loss window
+// [from, to] becomes packet bounds: the packet before it ends at `from`, and the next
+// packet ends at `to` (it holds whatever events lie inside the window, normally none, and
+// begins at the first of them, else at `to`). Then
+//   - `events_discarded` (cumulative) grows by dropped + overwritten + link_lost in that
+//     packet, so babeltrace2 prints "Tracer discarded N events between [from] and [to]"
+//     with exactly tracepipe's counts and windows, and its sum per stream is
 //     generated − decoded;
 //   - a window with link_lost > 0 also skips one `packet_seq_num`, so babeltrace2
 //     prints "Tracer discarded 1 packet between [from] and [to]": one such message
 //     per link-loss window (the number of wire packets lost is not knowable);
 //   - the totals per core and cause are in the metadata `env` block
 //     (core<N>_dropped, core<N>_overwritten, core<N>_link_lost, ...).
+// Windows that overlap each other are written as one window covering both (counted in
+// lossWindowsChanged; packets that arrive after a FINAL status book such windows).
 import { randomUUID } from 'node:crypto';
 import type { CoreStats, EventKind, LossRecord, StreamHeader, TraceEvent, TraceRecord } from '../core/types.js';
-import type { ExportInfo, Exporter, FieldType, Sink, SinkFactory } from './types.js';
+import type { ArgType, NamedEvent } from '../core/metadata.js';
+import type { TypedValue } from '../core/typed-values.js';
+import type { ExportInfo, Exporter, Sink, SinkFactory } from './types.js';
 
 const CTF_MAGIC = 0xc1fc1fc1;
 /** Event bytes per packet before it is closed; keeps the open packet small. */
@@ -39,8 +44,16 @@ interface EventClass {
   name: string;
   /** TSDL field declarations, in payload order */
   fields: string[];
-  /** ELF-typed payload (named user events), else raw id + arguments */
-  typed?: { name: string; type: FieldType }[];
+  /** ELF-typed payload (core/typed-values.ts), else raw id + arguments */
+  typed?: ArgType[];
+  /** a typed log: its formatted text follows the values */
+  log: boolean;
+  /** `file:line` of the call site, as model.emf.uri */
+  site?: string;
+  /** a log's printf format */
+  format?: string;
+  /** a counter's unit */
+  unit?: string;
 }
 
 class ByteBuf {
@@ -104,8 +117,8 @@ interface PendingLoss {
 
 class CoreStream {
   sink: Sink;
+  /** the open packet: events before any pending loss window */
   events = new ByteBuf();
-  nEvents = 0;
   beginTicks = 0n;
   lastTicks = 0n;
   open = false;
@@ -116,6 +129,12 @@ class CoreStream {
   overwritten = 0n;
   link_lost = 0n;
   pendingLoss: PendingLoss | null = null;
+  maxTicks: bigint | null = null;
+  hz = 0;
+  /** events inside the pending loss window: they ride in the packet that carries its counts */
+  inside = new ByteBuf();
+  insideFirst: bigint | null = null;
+  insideLast = 0n;
   constructor(
     readonly core: number,
     sink: Sink,
@@ -126,6 +145,8 @@ class CoreStream {
 
 interface SessionState {
   header: StreamHeader | null;
+  /** largest tick babeltrace2 can place on the clock (see limitTicks), once the header is known */
+  maxTicks: bigint | null;
   dir: string;
   streams: Map<number, CoreStream>;
 }
@@ -140,6 +161,10 @@ export class CtfExporter implements Exporter {
   private stats: CoreStats[] = [];
   /** events written with the previous time of their stream because theirs went back */
   timeClamped = 0;
+  /** loss windows joined to an overlapping one (packets that arrive after a FINAL status book such windows) */
+  lossWindowsChanged = 0;
+  /** loss windows that began before an event already written, so CTF shows them starting after it */
+  lossWindowsLate = 0;
 
   constructor(
     private readonly out: SinkFactory,
@@ -157,7 +182,10 @@ export class CtfExporter implements Exporter {
     switch (rec.type) {
       case 'header': {
         const s = this.session(rec.session);
-        if (!s.header) s.header = rec.header;
+        if (!s.header) {
+          s.header = rec.header;
+          s.maxTicks = limitTicks(rec.header.timerHz, this.info.wallClock?.originUnixNs ?? 0n);
+        }
         break;
       }
       case 'event':
@@ -176,7 +204,7 @@ export class CtfExporter implements Exporter {
     for (const s of this.sessions.values()) {
       for (const st of [...s.streams.values()].sort((a, b) => a.core - b.core)) {
         this.flushLoss(st);
-        if (st.open) this.closePacket(st, st.lastTicks);
+        if (st.open) this.closePacket(st, st.events, st.beginTicks, st.lastTicks);
         st.sink.close();
       }
       const meta = this.out.open(s.dir + 'metadata');
@@ -196,7 +224,7 @@ export class CtfExporter implements Exporter {
       // A target reset starts a new time base, so each later session is its own CTF trace
       // in a sub-folder (babeltrace2 reads one trace per folder argument: muxing both
       // would interleave two unrelated time bases).
-      s = { header: null, dir: n === 0 ? '' : `session-${n}/`, streams: new Map() };
+      s = { header: null, maxTicks: null, dir: n === 0 ? '' : `session-${n}/`, streams: new Map() };
       this.sessions.set(n, s);
     }
     return s;
@@ -206,55 +234,67 @@ export class CtfExporter implements Exporter {
     let st = s.streams.get(core);
     if (!st) {
       st = new CoreStream(core, this.out.open(`${s.dir}stream_core${core}`));
+      st.maxTicks = s.maxTicks;
+      st.hz = s.header?.timerHz ?? 0;
       s.streams.set(core, st);
     }
     return st;
   }
 
-  private eventClass(ev: TraceEvent): EventClass {
+  private eventClass(ev: NamedEvent): EventClass {
     const nargs = ev.blob ? -1 : ev.args.length;
     const named = this.info.names?.eventName(ev.kind, ev.id);
-    const typed = named !== undefined ? this.typedFields(ev) : undefined;
-    const key = typed ? `${ev.kind}/${ev.id}/typed` : named !== undefined ? `${ev.kind}/${ev.id}/${nargs}` : `${ev.kind}/${nargs}`;
+    const values = this.info.raw ? undefined : ev.values;
+    const isLog = ev.kind === 'log' && named !== undefined;
+    const key = values
+      ? `${ev.kind}/${ev.id}/typed/${values.map((v) => v.type).join(',')}`
+      : named !== undefined
+        ? `${ev.kind}/${ev.id}/${nargs}`
+        : `${ev.kind}/${nargs}`;
     let c = this.classes.get(key);
     if (!c) {
       const idField = ev.kind === 'isr_enter' || ev.kind === 'isr_exit' ? 'irq' : 'id';
       const fields = [`uint32_t ${idField};`];
-      let name = named ?? defaultClassName(ev.kind, nargs);
-      if (typed) {
+      // A log has no name of its own, and its format is no identifier: the class is named by
+      // its id, and the format and call site ride along (see metadata()).
+      let name = isLog ? `log_${ev.id}` : (named ?? defaultClassName(ev.kind, nargs));
+      let typed: ArgType[] | undefined;
+      if (values) {
+        typed = values.map((v) => v.type);
         const used = new Set([idField]);
-        for (const f of typed) fields.push(`${CTF_TYPE[f.type]} ${fieldIdent(f.name, used)};`);
+        for (const v of values) fields.push(`${CTF_TYPE[v.type]} ${fieldIdent(v.name, used)};`);
+        if (isLog) fields.push('string text;');
       } else {
         if (nargs < 0) fields.push('uint32_t len;', 'uint8_t data[len];');
         else if (ev.kind === 'counter' && nargs === 1) fields.push('uint64_t value;');
         else for (let i = 0; i < nargs; i++) fields.push(`uint64_t a${i};`);
-        // the same ELF event whose arguments did not fit its descriptor: keep it apart
-        if (named !== undefined && this.info.fields?.eventFields(ev.kind, ev.id)) name += '_raw';
+        // an ELF event whose arguments did not fit its descriptor: keep it apart
+        if (named !== undefined && !this.info.raw && ev.mismatch !== undefined) name += '_raw';
       }
       if (named !== undefined && nargs !== 1 && ev.kind === 'counter') name += `_${nargs}args`;
       // one ELF name covers both ends of a pair: tell them apart
       if (named !== undefined) name += PAIR_SUFFIX[ev.kind] ?? '';
-      c = { ctfId: this.classes.size, name, fields, typed };
+      c = {
+        ctfId: this.classes.size,
+        name,
+        fields,
+        typed,
+        log: isLog && values !== undefined,
+        site: named !== undefined ? ev.site : undefined,
+        format: isLog ? named : undefined,
+        unit: ev.unit,
+      };
       this.classes.set(key, c);
     }
     return c;
   }
 
-  /** The ELF field types of a named user event whose values decoded, else undefined. */
-  private typedFields(ev: TraceEvent): { name: string; type: FieldType }[] | undefined {
-    const types = this.info.fields?.eventFields(ev.kind, ev.id);
-    const values = (ev as { fields?: Record<string, unknown> }).fields;
-    if (!types || !values || Object.keys(values).length !== types.length) return undefined;
-    return types;
-  }
-
-  private writeTyped(b: ByteBuf, types: { name: string; type: FieldType }[], values: unknown[]): void {
-    types.forEach((f, i) => {
-      const v = values[i];
-      switch (f.type) {
+  private writeTyped(b: ByteBuf, values: TypedValue[]): void {
+    for (const { type, value: v } of values) {
+      switch (type) {
         case 'f32':
         case 'f64':
-          b.float(typeof v === 'number' ? v : Number(v), f.type === 'f32');
+          b.float(typeof v === 'number' ? v : Number(v), type === 'f32');
           break;
         case 'str':
           // TSDL strings end at the first NUL
@@ -262,26 +302,57 @@ export class CtfExporter implements Exporter {
           b.u8(0);
           break;
         default: {
-          const bits = INT_BITS[f.type];
+          const bits = INT_BITS[type];
           const big = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
           b.int(big, bits);
         }
       }
-    });
+    }
+  }
+
+  private writeEvent(b: ByteBuf, cls: EventClass, ev: TraceEvent, ticks: bigint): void {
+    b.u32(cls.ctfId);
+    b.u64(ticks);
+    b.u32(ev.id);
+    if (cls.typed) {
+      this.writeTyped(b, (ev as NamedEvent).values ?? []);
+      if (cls.log) {
+        b.bytes(new TextEncoder().encode(((ev as NamedEvent).text ?? '').replace(/\0[\s\S]*$/, '')));
+        b.u8(0);
+      }
+    } else if (ev.blob) {
+      b.u32(ev.blob.length);
+      b.bytes(ev.blob);
+    } else {
+      for (const a of ev.args) b.u64(a);
+    }
   }
 
   private onEvent(ev: TraceEvent): void {
     const s = this.session(ev.session);
     const st = this.stream(s, ev.core);
-    this.flushLoss(st);
     const cls = this.eventClass(ev);
-    if (st.open && st.events.len + 64 + (ev.blob?.length ?? ev.args.length * 8) > MAX_PACKET_CONTENT) {
-      this.closePacket(st, st.lastTicks);
-    }
+    let ticks = ev.ticks;
+    if (st.pendingLoss && ticks > st.pendingLoss.toTicks) this.flushLoss(st);
+    const p = st.pendingLoss;
     // CTF readers require time to never go back within a stream. The decoder keeps each
     // core's time monotonic except inside a packet flagged time_unproven; such an event
     // keeps the previous time here, and is counted so the CLI can say so.
-    let ticks = ev.ticks;
+    if (p && (ticks >= p.fromTicks || st.insideFirst !== null)) {
+      // Inside a loss window (e.g. a packet that arrived after a FINAL status whose losses
+      // cover its time): the event keeps its own time in the packet carrying the window.
+      if (st.insideFirst !== null && ticks < st.insideLast) {
+        ticks = st.insideLast;
+        this.timeClamped++;
+      }
+      if (st.insideFirst === null) st.insideFirst = ticks;
+      this.writeEvent(st.inside, cls, ev, ticks);
+      st.insideLast = ticks;
+      return;
+    }
+    if (st.open && st.events.len + 64 + (ev.blob?.length ?? ev.args.length * 8) > MAX_PACKET_CONTENT) {
+      this.closePacket(st, st.events, st.beginTicks, st.lastTicks);
+    }
     const floor = st.open ? st.lastTicks : (st.lastEnd ?? ticks);
     if (ticks < floor) {
       ticks = floor;
@@ -290,22 +361,8 @@ export class CtfExporter implements Exporter {
     if (!st.open) {
       st.open = true;
       st.beginTicks = ticks;
-      st.nEvents = 0;
-      st.events.reset();
     }
-    const b = st.events;
-    b.u32(cls.ctfId);
-    b.u64(ticks);
-    b.u32(ev.id);
-    if (cls.typed) {
-      this.writeTyped(b, cls.typed, Object.values((ev as { fields?: Record<string, unknown> }).fields ?? {}));
-    } else if (ev.blob) {
-      b.u32(ev.blob.length);
-      b.bytes(ev.blob);
-    } else {
-      for (const a of ev.args) b.u64(a);
-    }
-    st.nEvents++;
+    this.writeEvent(st.events, cls, ev, ticks);
     st.lastTicks = ticks;
   }
 
@@ -314,60 +371,80 @@ export class CtfExporter implements Exporter {
     const st = this.stream(s, l.core);
     const hz = s.header?.timerHz;
     if (!hz) return; // no header: no clock to place the window on (the decoder cannot produce this)
-    const fromTicks = nsToTicks(l.fromNs, hz);
-    const toTicks = nsToTicks(l.toNs, hz);
+    let fromTicks = nsToTicks(l.fromNs, hz);
+    let toTicks = nsToTicks(l.toNs, hz);
+    // The decoder opens a window where the core's last packet ended, so no event already
+    // written lies after its start; should one, the window starts after that event.
+    const floor = st.open ? st.lastTicks : st.lastEnd;
+    if (floor !== null && fromTicks < floor) {
+      fromTicks = floor;
+      this.lossWindowsLate++;
+    }
+    if (toTicks < fromTicks) toTicks = fromTicks;
     const p = st.pendingLoss;
-    if (p && (p.fromTicks !== fromTicks || p.toTicks !== toTicks)) this.flushLoss(st);
+    if (p && (p.fromTicks !== fromTicks || p.toTicks !== toTicks)) {
+      // A zero-length window at the end of the pending one is what a packet arriving after
+      // a FINAL status books (its events lie before that status): it joins, so those events
+      // fall inside the pending window instead of before a packet already written.
+      const joins = fromTicks < p.toTicks || (fromTicks === p.toTicks && toTicks === fromTicks);
+      if (!joins) this.flushLoss(st);
+      else {
+        // Overlapping windows cannot both be exact packet bounds: one window covering
+        // both, with both counts, still holds the truth.
+        if (fromTicks < p.fromTicks) p.fromTicks = fromTicks;
+        if (toTicks > p.toTicks) p.toTicks = toTicks;
+        this.lossWindowsChanged++;
+      }
+    }
     if (!st.pendingLoss) st.pendingLoss = { fromTicks, toTicks, dropped: 0, overwritten: 0, link_lost: 0 };
     st.pendingLoss[l.cause] += l.count;
   }
 
+  /**
+   * Writes a pending loss window [from, to] as packet bounds: the packet before it ends at
+   * `from`, and the next packet ends at `to` and carries the grown events_discarded.
+   * babeltrace2 reports discarded events over [previous packet end, this packet end] and
+   * discarded packets over [previous packet end, this packet begin]. That next packet
+   * holds the events that lie inside the window (normally none), at their own times.
+   */
   private flushLoss(st: CoreStream): void {
     const p = st.pendingLoss;
     if (!p) return;
     st.pendingLoss = null;
-    // babeltrace2 reports discarded events over [previous packet end, this packet end]
-    // and discarded packets over [previous packet end, this packet begin]: so the
-    // previous packet must end exactly at the window start.
-    if (st.open) this.closePacket(st, maxBig(st.lastTicks, p.fromTicks));
-    else if (st.lastEnd === null || st.lastEnd < p.fromTicks) this.writeEmpty(st, p.fromTicks);
+    if (st.open) this.closePacket(st, st.events, st.beginTicks, p.fromTicks);
+    else if (st.lastEnd === null || st.lastEnd < p.fromTicks) this.closePacket(st, st.events, p.fromTicks, p.fromTicks);
     st.dropped += BigInt(p.dropped);
     st.overwritten += BigInt(p.overwritten);
     st.link_lost += BigInt(p.link_lost);
     if (p.link_lost > 0) st.seq += 1n;
-    this.writeEmpty(st, maxBig(p.toTicks, st.lastEnd ?? 0n));
+    this.closePacket(st, st.inside, st.insideFirst ?? p.toTicks, p.toTicks);
+    st.insideFirst = null;
   }
 
-  private writeEmpty(st: CoreStream, at: bigint): void {
-    st.open = true;
-    st.beginTicks = at;
-    st.nEvents = 0;
-    st.events.reset();
-    this.closePacket(st, at);
-  }
-
-  private closePacket(st: CoreStream, endTicks: bigint): void {
+  private closePacket(st: CoreStream, events: ByteBuf, beginTicks: bigint, endTicks: bigint): void {
+    // every event and bound of a packet lies at or before its end
+    const lim = st.maxTicks;
+    if (lim !== null && endTicks > lim) throw new CtfRangeError(st.core, endTicks, st.hz);
     const p = this.packet;
     p.reset();
-    const totalBytes = HEADER_BYTES + CONTEXT_BYTES + st.events.len;
+    const totalBytes = HEADER_BYTES + CONTEXT_BYTES + events.len;
     p.u32(CTF_MAGIC);
     p.bytes(this.uuidBytes);
     p.u32(0); // stream class id
     p.u64(BigInt(st.core)); // stream instance id
-    p.u64(st.beginTicks);
+    p.u64(beginTicks);
     p.u64(endTicks);
     p.u64(BigInt(totalBytes * 8)); // content_size, bits
     p.u64(BigInt(totalBytes * 8)); // packet_size, bits: no padding needed
     p.u64(st.seq);
     p.u64(st.dropped + st.overwritten + st.link_lost);
     p.u32(st.core);
-    p.bytes(st.events.buf.subarray(0, st.events.len));
+    p.bytes(events.buf.subarray(0, events.len));
     st.sink.write(p.buf.slice(0, p.len));
     st.seq += 1n;
     st.lastEnd = endTicks;
-    st.open = false;
-    st.events.reset();
-    st.nEvents = 0;
+    if (events === st.events) st.open = false;
+    events.reset();
   }
 
   private metadata(s: SessionState): string {
@@ -387,8 +464,9 @@ export class CtfExporter implements Exporter {
     lines.push('/*');
     lines.push(' * Exported by tracepipe. One stream per target core (stream_instance_id = core = cpu_id).');
     lines.push(' * Clock "target_timer" counts the target timer ticks (freq = timer_hz).');
-    lines.push(' * Losses: each tracepipe loss window [from, to] is a zero-event packet at `to`, and the packet');
-    lines.push(' * before it ends at `from`. events_discarded is the cumulative dropped + overwritten + link_lost');
+    lines.push(' * Every event has exactly the time tracepipe decode gives it. Losses: for each tracepipe loss window');
+    lines.push(' * [from, to] the packet before it ends at `from` and the next packet ends at `to` (holding the events');
+    lines.push(' * inside the window, if any). events_discarded is the cumulative dropped + overwritten + link_lost');
     lines.push(' * count of the core, so "discarded events" windows and counts are exactly tracepipe\'s. A window');
     lines.push(' * with link_lost > 0 also skips one packet_seq_num, so each link-loss window shows as "1 discarded');
     lines.push(' * packet". The env block holds the per-core accounting by cause (coreN_dropped, ...).');
@@ -441,6 +519,12 @@ export class CtfExporter implements Exporter {
       lines.push(`\tcore${c.core}_link_lost = ${c.link_lost};`);
     }
     if (this.info.source !== undefined) lines.push(`\tsource = ${tsdlString(this.info.source)};`);
+    // typed: payloads are the values decoded with the ELF; raw: a0… are the wire words
+    lines.push(`\tvalues = "${this.info.names && !this.info.raw ? 'typed' : 'raw'}";`);
+    const envUsed = new Set<string>();
+    for (const c of this.classes.values()) {
+      if (c.unit) lines.push(`\t${fieldIdent(`unit_${c.name}`, envUsed)} = ${tsdlString(c.unit)};`);
+    }
     lines.push('};');
     lines.push('');
     lines.push('clock {');
@@ -473,9 +557,12 @@ export class CtfExporter implements Exporter {
     lines.push('};');
     for (const c of [...this.classes.values()].sort((a, b) => a.ctfId - b.ctfId)) {
       lines.push('');
+      if (c.format !== undefined) lines.push(`/* format: ${tsdlComment(c.format)} */`);
+      if (c.unit !== undefined) lines.push(`/* unit: ${tsdlComment(c.unit)} */`);
       lines.push('event {');
       lines.push(`\tname = ${tsdlString(c.name)};`);
       lines.push(`\tid = ${c.ctfId};`);
+      if (c.site !== undefined) lines.push(`\tmodel.emf.uri = ${tsdlString(c.site)};`);
       lines.push('\tstream_id = 0;');
       lines.push('\tfields := struct {');
       for (const f of c.fields) lines.push(`\t\t${f}`);
@@ -494,7 +581,7 @@ const PAIR_SUFFIX: Partial<Record<EventKind, string>> = {
   isr_exit: '_exit',
 };
 
-const CTF_TYPE: Record<FieldType, string> = {
+const CTF_TYPE: Record<ArgType, string> = {
   u8: 'uint8_t',
   u16: 'uint16_t',
   u32: 'uint32_t',
@@ -538,6 +625,30 @@ export function defaultClassName(kind: EventKind, nargs: number): string {
   }
 }
 
+/** A time CTF readers cannot place: the export is refused rather than written unreadable. */
+export class CtfRangeError extends Error {
+  constructor(core: number, ticks: bigint, hz: number) {
+    super(
+      `CTF cannot hold this trace: core ${core} reaches tick ${ticks}` +
+        (hz > 0 ? ` (${ticks / BigInt(hz)} s)` : '') +
+        `, past the 2^63 ns (292 years) from the clock origin that babeltrace2 can represent; export it as jsonl, csv or perfetto instead`,
+    );
+    this.name = 'CtfRangeError';
+  }
+}
+
+/**
+ * The largest tick babeltrace2 can turn into its signed 64-bit ns from the clock origin:
+ * it computes 1e9 × ticks / freq in double precision, then adds the clock offset, and
+ * refuses the trace when either passes INT64_MAX. The margin covers the double rounding.
+ */
+export function limitTicks(hz: number, offsetNs: bigint): bigint {
+  const maxNs = (1n << 63n) - 1n - (offsetNs > 0n ? offsetNs : 0n) - 1_000_000n;
+  const byNs = (maxNs * BigInt(hz)) / 1_000_000_000n;
+  const u64 = (1n << 64n) - 1n;
+  return byNs < u64 ? byNs : u64;
+}
+
 /** Smallest tick count whose ns time (truncated, SPEC §9.7) is `ns`: inverts ticks→ns exactly. */
 export function nsToTicks(ns: bigint, hz: number): bigint {
   const num = ns * BigInt(hz);
@@ -554,6 +665,11 @@ export function tsdlString(s: string): string {
     else out += '?';
   }
   return out + '"';
+}
+
+/** Text inside a TSDL comment: printable ASCII, and never the comment's end. */
+function tsdlComment(s: string): string {
+  return tsdlString(s).slice(1, -1).replace(/\*\//g, '*?/');
 }
 
 function uuidToBytes(uuid: string): Uint8Array {

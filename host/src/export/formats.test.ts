@@ -180,6 +180,10 @@ describe('CSV', () => {
     expect(csvField('a,b')).toBe('"a,b"');
     expect(csvField('say "hi"')).toBe('"say ""hi"""');
     expect(csvField('=cmd()')).toBe("'=cmd()");
+    // typed values: a negative number is no formula and keeps its digits; text that only starts like one is quoted
+    expect(csvField('-42')).toBe('-42');
+    expect(csvField('-0.33333334')).toBe('-0.33333334');
+    expect(csvField('-1+cmd()')).toBe("'-1+cmd()");
     expect(parseCsvLine(['x', csvField('a,"b"'), ''].join(','))).toEqual(['x', 'a,"b"', '']);
   });
 });

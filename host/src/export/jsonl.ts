@@ -1,6 +1,7 @@
 // JSONL export: a schema line, then one object per record exactly as
 // `tracepipe decode --format jsonl` prints it, then the per-core accounting.
-// 64-bit values are decimal strings so no JSON reader rounds them.
+// 64-bit values are decimal strings so no JSON reader rounds them; typed values are numbers
+// while |v| <= 2^53 - 1, else decimal strings. The schema line says whether values are typed.
 import type { CoreStats, TraceRecord } from '../core/types.js';
 import { recordJson } from './record-json.js';
 import type { ExportInfo, Exporter, Sink } from './types.js';
@@ -18,6 +19,10 @@ export class JsonlExporter implements Exporter {
       int64: 'decimal-string',
       time_unit: 'ns',
       record_types: ['schema', 'header', 'event', 'loss', 'notice', 'status', 'stats'],
+      // `args` are always the wire words; with the ELF, `fields` holds the typed values
+      // (core/typed-values.ts) by field name, or a0, a1, … for a log, or `value` for a counter
+      values: info.names ? 'typed' : 'raw',
+      args: 'wire words (signed arguments zigzag-coded, floats as IEEE bits)',
     };
     if (info.source !== undefined) schema.source = info.source;
     if (info.wallClock) schema.wall_clock = wallClockJson(info.wallClock);

@@ -32,23 +32,14 @@ export interface NameTable {
   eventName(kind: EventKind, id: number): string | undefined;
 }
 
-/** Argument types of ELF metadata (SPEC §11.2). */
-export type FieldType = 'u8' | 'u16' | 'u32' | 'u64' | 'i8' | 'i16' | 'i32' | 'i64' | 'f32' | 'f64' | 'str';
-
-/**
- * Named, typed fields of a user event from the ELF, in argument order. Events named by
- * the metadata carry their decoded values as `fields` (core/metadata.ts NamedEvent).
- */
-export interface FieldTable {
-  eventFields(kind: EventKind, id: number): { name: string; type: FieldType }[] | undefined;
-}
-
 export interface ExportInfo {
   /** the capture file the export was made from (shown, never trusted as markup) */
   source?: string;
   wallClock?: WallClock;
+  /** present when the ELF is given: events described by it then carry typed `values` (core/metadata.ts EventMeta) */
   names?: NameTable;
-  fields?: FieldTable;
+  /** also write the raw wire words next to typed values (Perfetto args_raw, CTF raw classes) */
+  raw?: boolean;
 }
 
 export interface Exporter {

@@ -1,6 +1,11 @@
 // Reads a trace file for the offline commands: a capture file (protocol/CAPTURE.md), recognised
 // by its magic, or anything else as the raw byte stream (e.g. QEMU `-serial file:` output).
-import { open, stat } from 'node:fs/promises';
+// The path `-` is standard input (issue 14 §6).
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import {
   CAPTURE_MAGIC,
   CaptureFormatError,
@@ -29,6 +34,73 @@ export interface InputInfo {
 
 const CHUNK = 1 << 18;
 
+/** The path that names standard input (and, for outputs, standard output). */
+export const STDIO_PATH = '-';
+
+/** How an input path is named in messages. */
+export function inputName(path: string): string {
+  return path === STDIO_PATH ? 'stdin' : path;
+}
+
+/** Chunks of a file, read CHUNK bytes at a time. */
+async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
+  }
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Chunks of a stream (stdin). A pipe may hand over fewer bytes than the capture magic at
+ * first: the first chunk is held until it can be told apart from a raw stream.
+ */
+async function* streamChunks(stream: NodeJS.ReadableStream): AsyncGenerator<Uint8Array> {
+  let head: Uint8Array | undefined;
+  for await (const piece of stream as AsyncIterable<Uint8Array | string>) {
+    const chunk = typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece;
+    if (head !== undefined) {
+      head = Buffer.concat([head, chunk]);
+      if (head.length < CAPTURE_MAGIC.length) continue;
+      yield head;
+      head = undefined;
+    } else if (chunk.length < CAPTURE_MAGIC.length) {
+      head = chunk;
+    } else {
+      yield chunk;
+    }
+  }
+  if (head !== undefined && head.length > 0) yield head;
+}
+
+/**
+ * Copies `stdin` to a temporary file, for the commands that read their input twice (the
+ * wall-clock fit, then the export). `dispose` removes it.
+ */
+export async function spoolStdin(stdin: NodeJS.ReadableStream): Promise<{ path: string; dispose(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tracepipe-stdin-'));
+  const path = join(dir, 'stdin');
+  const dispose = () => rm(dir, { recursive: true, force: true });
+  try {
+    await pipeline(stdin, createWriteStream(path, { flags: 'wx' }));
+  } catch (err) {
+    await dispose();
+    throw new Error(`cannot read stdin: ${(err as Error).message}`);
+  }
+  return { path, dispose };
+}
+
 /** Why a path cannot be read, in one sentence. */
 function describeOpenError(path: string, err: NodeJS.ErrnoException): string {
   switch (err.code) {
@@ -43,59 +115,79 @@ function describeOpenError(path: string, err: NodeJS.ErrnoException): string {
   }
 }
 
-export async function readTraceInput(path: string, handlers: InputHandlers): Promise<InputInfo> {
-  let size: number;
+/**
+ * Runs `fn` on a path it can read more than once: `path` itself, or for `-` a spooled copy
+ * of stdin (removed afterwards).
+ */
+export async function withRereadableInput<T>(
+  path: string,
+  stdin: NodeJS.ReadableStream,
+  fn: (path: string, name: string) => Promise<T>,
+): Promise<T> {
+  if (path !== STDIO_PATH) return fn(path, path);
+  const spool = await spoolStdin(stdin);
   try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    size = st.size;
-  } catch (err) {
-    throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
-  }
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
-  }
-  try {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    let first = true;
-    let parser: CaptureParser | undefined;
-    let meta: CaptureMeta | undefined;
-    let kind: InputInfo['kind'] = 'raw';
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      const chunk = buf.subarray(0, bytesRead);
-      if (first) {
-        first = false;
-        // A short first read of a longer file cannot happen for regular files, so the magic
-        // check sees min(size, 8) bytes.
-        if (looksLikeCapture(chunk.subarray(0, CAPTURE_MAGIC.length))) {
-          kind = 'capture';
-          parser = new CaptureParser({
-            meta: (m) => (meta = m),
-            data: (hostNs, bytes) => handlers.data(bytes, hostNs),
-            event: (hostNs, ev) => handlers.event?.(ev, hostNs),
-          });
-        }
-      }
-      if (parser) {
-        try {
-          // the parser may keep a view of a partial record: give it its own copy
-          parser.push(Uint8Array.prototype.slice.call(chunk));
-        } catch (err) {
-          if (err instanceof CaptureFormatError) throw new Error(`${path}: ${err.message}`);
-          throw err;
-        }
-      } else {
-        handlers.data(chunk);
-      }
-      await handlers.afterChunk?.();
-    }
-    return { kind, size, meta, end: parser?.end() };
+    return await fn(spool.path, inputName(path));
   } finally {
-    await fh.close();
+    await spool.dispose();
   }
+}
+
+export interface InputSource {
+  /** what the path `-` reads (default: process.stdin) */
+  stdin?: NodeJS.ReadableStream;
+  /** how messages name the input (default: the path, or `stdin` for `-`) */
+  name?: string;
+}
+
+/** Reads `path` (`-`: stdin) and hands its bytes to `handlers`. */
+export async function readTraceInput(path: string, handlers: InputHandlers, source: InputSource = {}): Promise<InputInfo> {
+  const stdin = source.stdin ?? process.stdin;
+  let chunks: AsyncGenerator<Uint8Array>;
+  if (path === STDIO_PATH) {
+    chunks = streamChunks(stdin);
+  } else {
+    try {
+      const st = await stat(path);
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    } catch (err) {
+      throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
+    }
+    chunks = fileChunks(path);
+  }
+  const name = source.name ?? inputName(path);
+  let size = 0;
+  let first = true;
+  let parser: CaptureParser | undefined;
+  let meta: CaptureMeta | undefined;
+  let kind: InputInfo['kind'] = 'raw';
+  for await (const chunk of chunks) {
+    size += chunk.length;
+    if (first) {
+      first = false;
+      // A short first read of a longer file cannot happen for regular files, and streamChunks
+      // holds a short one back, so the magic check sees min(size, 8) bytes.
+      if (looksLikeCapture(chunk.subarray(0, CAPTURE_MAGIC.length))) {
+        kind = 'capture';
+        parser = new CaptureParser({
+          meta: (m) => (meta = m),
+          data: (hostNs, bytes) => handlers.data(bytes, hostNs),
+          event: (hostNs, ev) => handlers.event?.(ev, hostNs),
+        });
+      }
+    }
+    if (parser) {
+      try {
+        // the parser may keep a view of a partial record: give it its own copy
+        parser.push(Uint8Array.prototype.slice.call(chunk));
+      } catch (err) {
+        if (err instanceof CaptureFormatError) throw new Error(`${name}: ${err.message}`);
+        throw err;
+      }
+    } else {
+      handlers.data(chunk);
+    }
+    await handlers.afterChunk?.();
+  }
+  return { kind, size, meta, end: parser?.end() };
 }

@@ -1,15 +1,20 @@
 // Runs a firmware ELF under QEMU with UART0 on a pty. QEMU announces the pty on its stdout;
 // semihosting console output (the firmware's ground truth and messages) arrives on its stderr.
+// The command line comes from emulator.ts (board.json); this file owns the process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
+import { accessSync, constants, createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { getPriority, setPriority } from 'node:os';
+import { CliError } from '../errors.js';
+import { QEMU_BINARY, qemuCommand, type QemuEmulator } from './emulator.js';
 
-export const QEMU_BINARY = process.env.TRACEPIPE_QEMU ?? 'qemu-system-arm';
+export { QEMU_BINARY };
 
 export interface QemuOptions {
-  machine: string;
+  /** the board's emulator entry (emulator.ts qemuBoard) */
+  emulator: QemuEmulator;
   elf: string;
-  /** extra arguments (board.json qemu.args, -icount ...) */
+  /** per-run arguments on top of the board's (-icount ...) */
   extraArgs?: string[];
   /** semihosting output is copied here as it arrives */
   semihostLog?: string;
@@ -29,7 +34,10 @@ export interface QemuExit {
 export interface QemuInstance {
   ptyPath: string;
   pid: number;
+  /** QEMU's own arguments (without the watchdog in front) */
   args: string[];
+  /** whether QEMU gets SIGKILL when tracepipe dies, even by SIGKILL */
+  diesWithParent: boolean;
   /** resolves when QEMU has exited and its output is flushed to the log */
   exited: Promise<QemuExit>;
   hasExited(): boolean;
@@ -39,21 +47,43 @@ export interface QemuInstance {
 
 const PTY_LINE = /char device redirected to (\/dev\/[^\s]+)/;
 
-export function qemuArgs(machine: string, elf: string, extra: string[] = []): string[] {
-  return [
-    '-M', machine,
-    '-display', 'none',
-    '-monitor', 'none',
-    '-serial', 'pty',
-    '-semihosting-config', 'enable=on,target=native',
-    ...extra,
-    '-kernel', elf,
-  ];
+/** An executable by name on $PATH (or a path as given), undefined when there is none. */
+export function findExecutable(file: string): string | undefined {
+  const candidates = file.includes('/') ? [file] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, file));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The argv that starts QEMU so that it cannot outlive tracepipe. A handler in tracepipe
+ * (process 'exit') cannot run after SIGKILL, and QEMU reads neither its stdin nor the pty's
+ * hang-up as a reason to exit (the pty master is QEMU's own). The kernel's parent-death signal
+ * can: setpriv (util-linux, on every Linux with a shell) sets PR_SET_PDEATHSIG to SIGKILL and
+ * then execs QEMU in the same process, so the pid, the exit status and the signal that ends it
+ * are QEMU's own. Without setpriv (not Linux) QEMU is started directly and only the exit hook
+ * guards it.
+ */
+export function dieWithParent(file: string, args: string[]): { file: string; args: string[]; watched: boolean } {
+  const setpriv = process.platform === 'linux' ? findExecutable('setpriv') : undefined;
+  if (!setpriv) return { file, args, watched: false };
+  return { file: setpriv, args: ['--pdeathsig', 'KILL', '--', file, ...args], watched: true };
 }
 
 export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
-  if (!existsSync(opts.elf)) return Promise.reject(new Error(`firmware file ${opts.elf} not found`));
-  const args = qemuArgs(opts.machine, opts.elf, opts.extraArgs);
+  if (!existsSync(opts.elf)) return Promise.reject(new CliError(`firmware file ${opts.elf} not found`));
+  const cmd = qemuCommand(opts.emulator, opts.elf, { uart: { kind: 'pty' }, extra: opts.extraArgs });
+  const args = cmd.args;
+  // setpriv would report a missing QEMU only as its own exit status 127: look first.
+  const binary = findExecutable(cmd.file);
+  if (binary === undefined) return Promise.reject(new CliError(`${cmd.file} not found (install the Debian package qemu-system-arm)`));
+  const launch = dieWithParent(binary, args);
   let logFd: number | undefined;
   if (opts.semihostLog) {
     try {
@@ -61,7 +91,7 @@ export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const why = e.code === 'ENOENT' ? 'its folder does not exist' : e.code === 'EACCES' ? 'permission denied' : e.message;
-      return Promise.reject(new Error(`cannot create semihosting log ${opts.semihostLog}: ${why}`));
+      return Promise.reject(new CliError(`cannot create semihosting log ${opts.semihostLog}: ${why}`));
     }
   }
   return new Promise((resolve, reject) => {
@@ -69,9 +99,9 @@ export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
     try {
       // Own process group: a Ctrl-C at the terminal reaches only tracepipe, which then flushes
       // the target before stopping QEMU. The exit hook below makes sure QEMU never outlives us.
-      child = spawn(QEMU_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child = spawn(launch.file, launch.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     } catch (err) {
-      reject(new Error(`cannot start ${QEMU_BINARY}: ${(err as Error).message}`));
+      reject(new CliError(`cannot start ${QEMU_BINARY}: ${(err as Error).message}`));
       return;
     }
     // A lower priority than tracepipe's: when the machine is busy, the reader of the pty gets the
@@ -127,14 +157,14 @@ export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
     const timer = setTimeout(() => {
       if (announced) return;
       child.kill('SIGKILL');
-      reject(new Error(`QEMU did not announce its pty within ${(opts.startTimeoutMs ?? 10000) / 1000} s`));
+      reject(new CliError(`QEMU did not announce its pty within ${(opts.startTimeoutMs ?? 10000) / 1000} s`));
     }, opts.startTimeoutMs ?? 10000);
 
     child.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       if (announced) return;
       reject(
-        new Error(
+        new CliError(
           err.code === 'ENOENT'
             ? `${QEMU_BINARY} not found (install the Debian package qemu-system-arm)`
             : `cannot start ${QEMU_BINARY}: ${err.message}`,
@@ -153,6 +183,7 @@ export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
         ptyPath: m[1],
         pid: child.pid!,
         args,
+        diesWithParent: launch.watched,
         exited,
         hasExited: () => exitInfo !== undefined,
         stop(graceMs = 2000) {
@@ -173,7 +204,7 @@ export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
       clearTimeout(timer);
       const why = stderrTail.trim().split('\n').filter(Boolean).pop() ?? '';
       reject(
-        new Error(
+        new CliError(
           `QEMU exited (status ${info.code ?? info.signal}) before opening its pty${why ? `: ${why}` : ''}`,
         ),
       );

@@ -2,6 +2,7 @@
 // or (in tests) from host/src; both live inside the checkout, so walk up from this file.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { CliError, UsageError } from '../errors.js';
 
 /** This file's folder: the CJS bundle (and vitest's module wrapper) define __dirname; plain ESM
  * does not, and then only the working directory is searched. */
@@ -28,18 +29,29 @@ export function findRepoRoot(): string {
       dir = up;
     }
   }
-  throw new Error('cannot find the tracepipe checkout (boards/ and firmware/); set TRACEPIPE_ROOT');
+  throw new CliError('cannot find the tracepipe checkout (boards/ and firmware/); set TRACEPIPE_ROOT');
 }
 
 export interface BoardInfo {
   name: string;
   dir: string;
-  /** QEMU machine (-M), when the board runs under QEMU */
-  qemuMachine?: string;
-  /** extra QEMU arguments from board.json (e.g. -cpu) */
-  qemuArgs: string[];
   cores?: number;
+  /** board.json as written; emulator.ts and ports.ts read their keys from it */
   raw: Record<string, unknown>;
+}
+
+/** The board `make` builds when given none (the Makefile's `BOARD ?=`): `run` and `demo` use the
+ * same one, so the default is written in one place and host code names no board. */
+export function defaultBoard(root: string): string {
+  let text = '';
+  try {
+    text = readFileSync(join(root, 'Makefile'), 'utf8');
+  } catch {
+    // no Makefile: no default
+  }
+  const m = /^BOARD\s*\?=\s*(\S+)\s*$/m.exec(text);
+  if (!m) throw new UsageError('no default board in the Makefile (BOARD ?= ...): name one with --board');
+  return m[1];
 }
 
 /** Boards are the folders of boards/ that hold a board.json. */
@@ -54,51 +66,21 @@ export function listBoards(root: string): string[] {
     .sort();
 }
 
-/** Options tracepipe always sets itself (qemu.ts); board.json copies of them are dropped so the
- * command line never names one twice. Each takes one value. */
-const OWN_OPTIONS = new Set(['-M', '-machine', '-display', '-monitor', '-serial', '-semihosting-config', '-kernel']);
-
-function boardQemuArgs(qemu: { cpu?: unknown; args?: unknown } | null | undefined): string[] {
-  if (!qemu) return [];
-  const out: string[] = [];
-  const args = Array.isArray(qemu.args) ? qemu.args.filter((a): a is string => typeof a === 'string') : [];
-  for (let i = 0; i < args.length; i++) {
-    if (OWN_OPTIONS.has(args[i])) {
-      i++;
-      continue;
-    }
-    out.push(args[i]);
-  }
-  if (typeof qemu.cpu === 'string' && !out.includes('-cpu')) out.push('-cpu', qemu.cpu);
-  return out;
-}
-
-export function loadBoard(root: string, name: string): BoardInfo {
+/** A board by name. An unknown name is the user's mistake (a usage error, exit 2); a board.json
+ * that does not parse is the checkout's. */
+export function loadBoard(root: string, name: string, validFor?: { what: string; boards: string[] }): BoardInfo {
   const boards = listBoards(root);
   if (!boards.includes(name)) {
-    throw new Error(`unknown board '${name}'. Valid boards: ${boards.join(', ') || '(none found)'}`);
+    const valid = validFor ? validFor.boards : boards;
+    throw new UsageError(`unknown board '${name}'. Valid boards${validFor ? ` for ${validFor.what}` : ''}: ${valid.join(', ') || '(none found)'}`);
   }
   const dir = join(root, 'boards', name);
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(readFileSync(join(dir, 'board.json'), 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(`boards/${name}/board.json is not valid JSON: ${(err as Error).message}`);
+    throw new CliError(`boards/${name}/board.json is not valid JSON: ${(err as Error).message}`);
   }
-  const qemu = raw.qemu as { machine?: unknown; cpu?: unknown; args?: unknown } | null | undefined;
-  const qemuMachine = qemu && typeof qemu.machine === 'string' ? qemu.machine : undefined;
-  const qemuArgs = boardQemuArgs(qemu);
   const cores = typeof raw.cores === 'number' ? raw.cores : undefined;
-  return { name, dir, qemuMachine, qemuArgs, cores, raw };
-}
-
-/** Boards that run under QEMU. */
-export function listQemuBoards(root: string): string[] {
-  return listBoards(root).filter((b) => {
-    try {
-      return loadBoard(root, b).qemuMachine !== undefined;
-    } catch {
-      return false;
-    }
-  });
+  return { name, dir, cores, raw };
 }

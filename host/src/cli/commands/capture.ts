@@ -5,9 +5,11 @@ import { captureFromPort } from '../live-run.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { reportLive } from './run.js';
 import { CliError } from '../errors.js';
-import { choosePort, listSerialPorts } from '../../io/ports.js';
+import { CliIo } from '../output.js';
+import { choosePort, listSerialPorts, loadUsbIdentities } from '../../io/ports.js';
+import { findRepoRoot } from '../../io/repo.js';
 
-export function register(program: Command): void {
+export function register(program: Command, io = new CliIo()): void {
   program
     .command('capture')
     .description('capture a live trace from a board on a serial port (sends CMD_START when the port opens)')
@@ -16,23 +18,24 @@ export function register(program: Command): void {
     .option('-o, --output <file>', 'capture file to write', 'trace.tpt')
     .option('--duration <seconds>', 'stop after this many seconds of trace, counted from the first byte after CMD_START (default: Ctrl-C, or when the port goes away)', parseSeconds)
     .option('--reconnect', 'when the port goes away, wait for it to come back and continue the same capture')
-    .action(async (opts: { port?: string; baud: number; output: string; duration?: number; reconnect?: boolean }) => {
+    .action(async (opts: { port?: string; baud: number; output: string; duration?: number; reconnect?: boolean; force?: boolean }) => {
       let port = opts.port;
       if (port === undefined) {
-        const choice = choosePort(await listSerialPorts());
+        const choice = choosePort((await listSerialPorts()).ports, loadUsbIdentities(findRepoRoot()));
         if (choice.port === undefined) throw new CliError(choice.message);
-        process.stderr.write(`tracepipe: using ${choice.port}, ${choice.reason}\n`);
+        io.status(`using ${choice.port}, ${choice.reason}`);
         port = choice.port;
       }
-      const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
+      const names = await openElf(opts, io.warn);
       const summary = await captureFromPort({
         port,
         baud: opts.baud,
         output: opts.output,
         durationS: opts.duration,
         reconnect: opts.reconnect === true,
+        overwrite: opts.force === true,
       });
-      reportLive(summary);
+      reportLive(summary, io);
       checkCapturedBuildId(names, summary.header, summary.output);
     });
 }

@@ -1,20 +1,21 @@
 // tracepipe decode <file>: one line per record on stdout (text or JSONL), warnings on stderr.
+// `-` reads stdin, as it arrives.
 import type { Command } from 'commander';
 import { recordToJson } from '../../core/jsonl.js';
-import { recordToText } from '../../core/text.js';
+import { jsonLine, recordToText } from '../../core/text.js';
 import type { TraceRecord } from '../../core/types.js';
 import { UsageError } from '../errors.js';
-import { LineWriter } from '../output.js';
+import { CliIo, LineWriter } from '../output.js';
 import { decodeTraceFile } from '../trace-file.js';
 import { openElf } from '../elf-option.js';
 
 const FORMATS = ['text', 'jsonl'] as const;
 
-export function register(program: Command): void {
+export function register(program: Command, io = new CliIo()): void {
   program
     .command('decode')
     .description('decode a capture (.tpt) or raw stream file: events, losses, headers and statuses, one per line')
-    .argument('<file>', 'capture file, or a raw byte stream such as QEMU -serial file: output')
+    .argument('<file>', 'capture file, or a raw byte stream such as QEMU -serial file: output; - reads stdin')
     .option('-f, --format <format>', `output format: ${FORMATS.join(' or ')}`, 'text')
     .option('--events-only', 'print only event records')
     .option('-v, --verbose', 'also print informational notices on stderr')
@@ -22,20 +23,21 @@ export function register(program: Command): void {
       if (!(FORMATS as readonly string[]).includes(opts.format)) {
         throw new UsageError(`unknown format '${opts.format}'; use ${FORMATS.join(' or ')}`);
       }
-      const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
-      const out = new LineWriter();
+      const names = await openElf(opts, io.warn);
+      const out = new LineWriter(io.stdout);
       const format: (rec: TraceRecord) => string =
-        opts.format === 'jsonl' ? (rec) => JSON.stringify(recordToJson(rec)) : recordToText;
+        opts.format === 'jsonl' ? (rec) => jsonLine(recordToJson(rec)) : recordToText;
       await decodeTraceFile(file, {
         onRecord: (raw) => {
           const rec = names ? names.apply(raw) : raw;
           if (opts.eventsOnly && rec.type !== 'event') return;
           out.line(format(rec));
         },
-        warn: (line) => process.stderr.write(`tracepipe: ${line}\n`),
+        warn: io.warn,
         verbose: opts.verbose,
         afterChunk: () => out.flush(),
+        stdin: io.stdin,
       });
-      await out.flush();
+      await out.end();
     });
 }

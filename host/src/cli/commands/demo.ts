@@ -3,15 +3,16 @@
 import { spawn } from 'node:child_process';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { findRepoRoot } from '../../io/repo.js';
+import { defaultBoard, findRepoRoot } from '../../io/repo.js';
 import { CliError } from '../errors.js';
+import { CliIo } from '../output.js';
 import { runUnderQemu } from '../live-run.js';
 import { parseSeconds } from '../options.js';
-import { DEFAULT_BOARD, reportLive } from './run.js';
+import { reportLive } from './run.js';
 
-function build(root: string, board: string): Promise<void> {
+function build(root: string, board: string, io: CliIo): Promise<void> {
   return new Promise((resolve, reject) => {
-    process.stderr.write(`tracepipe: building the firmware: make BOARD=${board}\n`);
+    io.status(`building the firmware: make BOARD=${board}`);
     const child = spawn('make', [`BOARD=${board}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = '';
     const keep = (chunk: Buffer) => {
@@ -35,26 +36,29 @@ function build(root: string, board: string): Promise<void> {
   });
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io = new CliIo()): void {
   program
     .command('demo')
     .description('build the demo firmware, run it under QEMU for a few seconds, and print its stats')
-    .option('--board <name>', 'board to emulate', DEFAULT_BOARD)
+    .option('--board <name>', "board to emulate (default: make's default board)")
     .option('--duration <seconds>', 'seconds of trace to capture (counted from the first byte, as for run)', parseSeconds, 3)
     .option('-o, --output <file>', 'capture file (default: build/demo.tpt in the checkout)')
     .option('--no-build', 'use the firmware already in build/<board>/demo.elf')
-    .action(async (opts: { board: string; duration: number; output?: string; build: boolean }) => {
+    .action(async (opts: { board?: string; duration: number; output?: string; build: boolean }) => {
       const root = findRepoRoot();
-      if (opts.build) await build(root, opts.board);
+      const board = opts.board ?? defaultBoard(root);
+      if (opts.build) await build(root, board, io);
       const output = opts.output ?? join(root, 'build', 'demo.tpt');
       const summary = await runUnderQemu({
-        board: opts.board,
-        elf: join(root, 'build', opts.board, 'demo.elf'),
+        board,
+        elf: join(root, 'build', board, 'demo.elf'),
         output,
         durationS: opts.duration,
+        // the default build/demo.tpt is demo's own scratch file; a named -o is the user's
+        overwrite: opts.output === undefined,
       });
-      reportLive(summary);
+      reportLive(summary, io);
       const shown = relative(process.cwd(), output) || output;
-      process.stdout.write(`next: npx tracepipe decode ${shown} | head    npx tracepipe stats ${shown}\n`);
+      io.stdout.write(`next: npx tracepipe decode ${shown} | head    npx tracepipe stats ${shown}\n`);
     });
 }

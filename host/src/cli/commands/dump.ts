@@ -10,12 +10,14 @@ import { checkCapturedBuildId, openElf } from '../elf-option.js';
 import { CaptureWriter } from '../../io/capture-writer.js';
 import { commandFrame, type CommandName } from '../../io/commands.js';
 import { startQemu, type QemuInstance } from '../../io/qemu.js';
-import { findRepoRoot, listQemuBoards, loadBoard } from '../../io/repo.js';
+import { qemuBoard } from '../../io/emulator.js';
+import { findRepoRoot } from '../../io/repo.js';
 import { DEFAULT_BAUD, closePort, openSerialPort, writeAll, type SerialPort } from '../../io/serial.js';
 import { CliError, UsageError } from '../errors.js';
+import { CliIo } from '../output.js';
 import { compareGroundTruth, parseGroundTruthLine, type GroundTruth } from '../ground-truth.js';
 import { LiveDecoder } from '../live-decoder.js';
-import { checkBuiltForBoard } from '../live-run.js';
+import { checkBuiltForBoard, refuseExistingCapture } from '../live-run.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { statsTable } from '../stats-format.js';
 import { VERSION } from '../version.js';
@@ -28,6 +30,8 @@ interface DumpOptions {
   after?: number;
   timeout: number;
   semihostLog?: string;
+  /** from the shared --elf/--force options: also replaces an existing capture at -o */
+  force?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -50,7 +54,7 @@ function checkElf(elf: string): string {
   return path;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io = new CliIo()): void {
   program
     .command('dump')
     .description('ask a running target to stop recording and send its ring (CMD_DUMP), then decode it with the same accounting')
@@ -69,35 +73,24 @@ export function register(program: Command): void {
       if (opts.port !== undefined && elf !== undefined) throw new UsageError('dump --port takes no firmware file');
       if (opts.board !== undefined && elf === undefined) throw new UsageError('dump --board needs the firmware file <app.elf>');
       if (opts.port !== undefined && opts.after !== undefined) throw new UsageError('--after goes with --board');
-      await dump(elf, opts);
+      await dump(elf, opts, io);
     });
 }
 
-async function dump(elf: string | undefined, o: DumpOptions): Promise<void> {
-  const names = await openElf(o, (line) => process.stderr.write(`tracepipe: ${line}\n`));
+async function dump(elf: string | undefined, o: DumpOptions, io: CliIo): Promise<void> {
+  refuseExistingCapture(o.output, o.force);
+  const names = await openElf(o, io.warn);
   let qemu: QemuInstance | undefined;
   const groundTruth: GroundTruth[] = [];
   let portPath = o.port!;
   if (o.board !== undefined) {
     const root = findRepoRoot();
-    let board;
-    try {
-      board = loadBoard(root, o.board);
-    } catch (err) {
-      if (/unknown board/.test((err as Error).message)) {
-        throw new CliError(`unknown board '${o.board}'. Valid boards for dump: ${listQemuBoards(root).join(', ') || '(none found)'}`);
-      }
-      throw new CliError((err as Error).message);
-    }
-    if (!board.qemuMachine) {
-      throw new CliError(`board '${o.board}' does not run under QEMU; use 'tracepipe dump --port <path>' for a real board`);
-    }
+    const { emulator } = qemuBoard(root, o.board, 'dump', "use 'tracepipe dump --port <path>' for a real board");
     const path = checkElf(elf!);
     checkBuiltForBoard(root, elf!, o.board);
     qemu = await startQemu({
-      machine: board.qemuMachine,
+      emulator,
       elf: path,
-      extraArgs: board.qemuArgs,
       semihostLog: o.semihostLog,
       onLine: (line) => {
         const gt = parseGroundTruthLine(line);
@@ -200,9 +193,9 @@ async function dump(elf: string | undefined, o: DumpOptions): Promise<void> {
     truthMatches = cmp.match;
     lines.push(...cmp.lines.map((x) => `ground truth ${x}`));
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  io.stdout.write(`${lines.join('\n')}\n`);
   checkCapturedBuildId(names, header, o.output);
-  if (!truthMatches) process.stderr.write("tracepipe: warning: the host's accounting differs from the firmware's ground truth\n");
+  if (!truthMatches) io.status("warning: the host's accounting differs from the firmware's ground truth");
   if (failure) throw new CliError(`${failure.message} (capture ${o.output} holds everything received)`);
   if (!complete) {
     throw new CliError(

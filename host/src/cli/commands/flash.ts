@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliError } from '../errors.js';
+import { CliIo } from '../output.js';
 import { findRepoRoot, loadBoard } from '../../io/repo.js';
 import { buildImage, chooseDrive, driveKind, flashMethod, imageFileName, readFirmwareElf, writeImage } from '../../flash/flash.js';
 import { checkBuiltForBoard, runUnderQemu } from '../live-run.js';
@@ -18,14 +19,10 @@ interface FlashOptions {
   output: string;
 }
 
-export async function flashCommand(elfArg: string, opts: FlashOptions): Promise<void> {
+export async function flashCommand(elfArg: string, opts: FlashOptions, io = new CliIo()): Promise<void> {
   const root = findRepoRoot();
-  let board;
-  try {
-    board = loadBoard(root, opts.board);
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
+  // an unknown board is a usage error (exit 2), thrown by loadBoard as such
+  const board = loadBoard(root, opts.board);
   const method = flashMethod(board.name, board.raw);
   const elfPath = resolve(elfArg);
   const elf = readFirmwareElf(elfPath);
@@ -35,8 +32,8 @@ export async function flashCommand(elfArg: string, opts: FlashOptions): Promise<
     if (opts.out !== undefined || opts.drive !== undefined) {
       throw new CliError(`board ${board.name} runs under QEMU: there is no image to write (drop --out/--drive)`);
     }
-    process.stderr.write(`tracepipe: ${board.name} is emulated: running ${elfArg} under QEMU, capture in ${opts.output}\n`);
-    reportLive(await runUnderQemu({ board: board.name, elf: elfPath, output: opts.output }));
+    io.status(`${board.name} is emulated: running ${elfArg} under QEMU, capture in ${opts.output}`);
+    reportLive(await runUnderQemu({ board: board.name, elf: elfPath, output: opts.output, overwrite: true }), io);
     return;
   }
 
@@ -48,7 +45,7 @@ export async function flashCommand(elfArg: string, opts: FlashOptions): Promise<
     } catch (err) {
       throw new CliError(`cannot write ${opts.out}: ${(err as Error).message}`);
     }
-    process.stdout.write(`wrote ${opts.out}: ${image.bytes.length} bytes, ${what}\n`);
+    io.stdout.write(`wrote ${opts.out}: ${image.bytes.length} bytes, ${what}\n`);
     return;
   }
   const drive = chooseDrive(driveKind(method), board.name, opts.drive);
@@ -60,10 +57,10 @@ export async function flashCommand(elfArg: string, opts: FlashOptions): Promise<
     throw new CliError(`cannot write ${target}: ${(err as Error).message}`);
   }
   const note = result === 'detached' ? ' (the drive went away as the board restarted)' : '; the board restarts with it';
-  process.stdout.write(`copied ${target}: ${image.bytes.length} bytes, ${what}${note}\n`);
+  io.stdout.write(`copied ${target}: ${image.bytes.length} bytes, ${what}${note}\n`);
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io = new CliIo()): void {
   program
     .command('flash')
     .description('put firmware on a board as its board.json says: run it (QEMU), or copy HEX/UF2 to its USB drive')
@@ -73,6 +70,6 @@ export function register(program: Command): void {
     .option('--drive <path>', 'the mounted MICROBIT or RPI-RP2 drive, when several are mounted')
     .option('-o, --output <file>', 'capture file for QEMU boards', 'trace.tpt')
     .action(async (elf: string, opts: FlashOptions) => {
-      await flashCommand(elf, opts);
+      await flashCommand(elf, opts, io);
     });
 }

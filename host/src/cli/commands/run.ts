@@ -3,52 +3,51 @@
 import type { Command } from 'commander';
 import { checkCapturedBuildId, openElf } from '../elf-option.js';
 import { CliError } from '../errors.js';
-import { runUnderQemu, summaryLines, type LiveSummary } from '../live-run.js';
+import { boardOfElf, qemuEnd, runUnderQemu, summaryLines, type LiveSummary } from '../live-run.js';
+import { defaultBoard, findRepoRoot } from '../../io/repo.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { compareGroundTruth } from '../ground-truth.js';
-
-export const DEFAULT_BOARD = 'qemu-mps2-an385';
+import { CliIo } from '../output.js';
 
 /** Prints the summary; throws when the run itself failed (the capture is kept either way). */
-export function reportLive(s: LiveSummary): void {
-  process.stdout.write(`${summaryLines(s).join('\n')}\n`);
+export function reportLive(s: LiveSummary, io = new CliIo()): void {
+  io.stdout.write(`${summaryLines(s).join('\n')}\n`);
   if (s.live.flushed === false) {
-    process.stderr.write('tracepipe: warning: not every core sent its FINAL status after CMD_FLUSH; the books may not be closed\n');
+    io.status('warning: not every core sent its FINAL status after CMD_FLUSH; the books may not be closed');
   }
   if (s.groundTruth.length > 0 && !compareGroundTruth(s.groundTruth, s.stats).match) {
-    process.stderr.write("tracepipe: warning: the host's accounting differs from the firmware's ground truth\n");
+    io.status("warning: the host's accounting differs from the firmware's ground truth");
   }
   if (s.live.error) throw new CliError(`${s.live.error.message} (capture ${s.output} holds everything received)`);
-  const q = s.qemuExit;
-  if (q && !q.killed && q.code !== 0) {
-    throw new CliError(
-      `QEMU exited with ${q.code !== null ? `status ${q.code}` : `signal ${q.signal}`}${s.qemuFatal ? ` (${s.qemuFatal})` : ''} ` +
-        `(capture ${s.output} holds everything received)`,
-    );
+  const end = qemuEnd(s.qemuExit);
+  if (end !== undefined) {
+    throw new CliError(`${end}${s.qemuFatal ? ` (${s.qemuFatal})` : ''} (capture ${s.output} holds everything received)`);
   }
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io = new CliIo()): void {
   program
     .command('run')
     .description('run firmware under QEMU and capture its trace live through the UART pty')
     .argument('<app.elf>', 'firmware ELF built for the board')
-    .option('--board <name>', 'board to emulate (boards/<name>/board.json gives the QEMU machine)', DEFAULT_BOARD)
+    .option('--board <name>', "board to emulate (boards/<name>/board.json gives the emulator; default: the board of the ELF's build/<board>/ folder, else make's default)")
     .option('-o, --output <file>', 'capture file to write', 'trace.tpt')
     .option('--duration <seconds>', 'stop after this many seconds of trace, counted from the first byte after CMD_START, not from QEMU launch (default: when the firmware exits, or Ctrl-C)', parseSeconds)
     .option('--semihost-log <file>', "copy the firmware's semihosting output (ground truth) to this file")
     .option('--baud <n>', 'baud rate set on the pty', parseBaud, 115200)
-    .action(async (elf: string, opts: { board: string; output: string; duration?: number; semihostLog?: string; baud: number }) => {
-      const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
+    .action(async (elf: string, opts: { board?: string; output: string; duration?: number; semihostLog?: string; baud: number; force?: boolean }) => {
+      const names = await openElf(opts, io.warn);
+      const root = findRepoRoot();
       const summary = await runUnderQemu({
-        board: opts.board,
+        board: opts.board ?? boardOfElf(root, elf) ?? defaultBoard(root),
         elf,
         output: opts.output,
         durationS: opts.duration,
         semihostLog: opts.semihostLog,
         baud: opts.baud,
+        overwrite: opts.force === true,
       });
-      reportLive(summary);
+      reportLive(summary, io);
       checkCapturedBuildId(names, summary.header, summary.output);
     });
 }

@@ -1,13 +1,14 @@
 // tracepipe view <file> [-o view.html]: one self-contained HTML timeline (no network),
-// opened in any browser.
+// opened in any browser. `-` is stdin as input (then -o is needed) and stdout as output.
 import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
-import { FileSink } from '../../export/sinks.js';
 import { InvalidArgumentError } from 'commander';
 import { VIEW_MAX_EVENTS, ViewExporter } from '../../export/view.js';
+import { inputName, STDIO_PATH, withRereadableInput } from '../../io/input.js';
 import { openElf, withNames } from '../elf-option.js';
 import { UsageError } from '../errors.js';
-import { checkOutputPath, runExport, wallClockInfo } from './export.js';
+import { CliIo } from '../output.js';
+import { checkOutputPath, openOutput, runExport, wallClockInfo } from './export.js';
 
 function parseTime(v: string): bigint {
   const s = Number(v);
@@ -26,42 +27,50 @@ export function defaultViewPath(file: string): string {
   return join(dirname(file), `${basename(file, ext)}.html`);
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io = new CliIo()): void {
   program
     .command('view')
     .description('write an HTML timeline of a trace (one self-contained file: lanes per core, losses, zoom, hover)')
-    .argument('<file>', 'capture file (.tpt) or raw byte stream')
-    .option('-o, --output <file>', 'HTML file to write (default: the trace path with .html)')
+    .argument('<file>', 'capture file (.tpt) or raw byte stream; - reads stdin (give -o)')
+    .option('-o, --output <file>', 'HTML file to write (default: the trace path with .html); - is stdout')
     .option('--from <seconds>', 'embed only events at or after this target time', parseTime)
     .option('--to <seconds>', 'embed only events at or before this target time', parseTime)
     .option('--max-events <n>', `embed at most this many events (default ${VIEW_MAX_EVENTS})`, parseCount)
     .option('--no-wall-clock', 'do not fit target time to the capture\'s host receive times')
     .option('-v, --verbose', 'also print informational notices on stderr')
     .action(async (file: string, opts: { output?: string; verbose?: boolean; wallClock: boolean; from?: bigint; to?: bigint; maxEvents?: number }) => {
+      if (file === STDIO_PATH && opts.output === undefined) {
+        throw new UsageError('view of stdin: give the HTML file with -o (or -o - for stdout)');
+      }
       const out = opts.output ?? defaultViewPath(file);
-      if (out === file) throw new UsageError(`output ${out} is the input file; choose another -o`);
-      checkOutputPath(file, out);
+      if (out !== STDIO_PATH) checkOutputPath(file, out);
       // --elf/--force are added to this command by elf-option.ts (addElfOptionsTo)
-      const names = await openElf(opts, (line) => process.stderr.write(`tracepipe: ${line}\n`));
-      const sink = new FileSink(out);
-      const view = new ViewExporter(sink, { title: basename(file), fromNs: opts.from, toNs: opts.to, maxEvents: opts.maxEvents });
-      let n: number;
-      try {
-        n = await runExport(file, withNames(view, names), {
-          label: 'building view',
-          info: { source: basename(file), wallClock: await wallClockInfo(file, opts.wallClock) },
-          verbose: opts.verbose,
-        });
-      } catch (err) {
-        sink.abort();
-        throw err;
-      }
-      const shown = n - view.omitted.window - view.omitted.limit;
-      process.stderr.write(`tracepipe: wrote ${out} (${shown} of ${n} events); open it in a browser\n`);
-      if (view.omitted.limit > 0) {
-        process.stderr.write(
-          `tracepipe: warning: the view holds the first ${shown} events; ${view.omitted.limit} later ones are not in it (use --from/--to or --max-events)\n`,
-        );
-      }
+      const names = await openElf(opts, io.warn);
+      const title = basename(inputName(file));
+      await withRereadableInput(file, io.stdin, async (path, name) => {
+        const target = openOutput(out, io);
+        const view = new ViewExporter(target.sink, { title, fromNs: opts.from, toNs: opts.to, maxEvents: opts.maxEvents });
+        let n: number;
+        try {
+          n = await runExport(path, withNames(view, names), {
+            io,
+            name,
+            label: 'building view',
+            info: { source: title, wallClock: await wallClockInfo(path, opts.wallClock, io) },
+            verbose: opts.verbose,
+          });
+          await target.finish();
+        } catch (err) {
+          target.abort();
+          throw err;
+        }
+        const shown = n - view.omitted.window - view.omitted.limit;
+        io.status(`wrote ${target.toStdout ? 'stdout' : out} (${shown} of ${n} events)${target.toStdout ? '' : '; open it in a browser'}`);
+        if (view.omitted.limit > 0) {
+          io.status(
+            `warning: the view holds the first ${shown} events; ${view.omitted.limit} later ones are not in it (use --from/--to or --max-events)`,
+          );
+        }
+      });
     });
 }

@@ -167,7 +167,8 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
       if (s.bootOrigin) {
         const o = originPrev(s, p.core);
         const d = mod32(p.seq - o.seq);
-        if (d === 0 || d >= HALF) merge.push(p.core, ns(s, tsBegin), notice('counter_mismatch', start, undefined, p.core));
+        // SPEC §5: the d - 1 packets before the first one held at least one event each.
+        if (d === 0 || d >= HALF || d - 1 > mod32(p.eventsBefore - o.eventsEnd)) merge.push(p.core, ns(s, tsBegin), notice('counter_mismatch', start, undefined, p.core));
         else books(s, p.core, st, o, p, 0n, tsBegin, start);
       } else {
         immediate(notice('late_attach', start, undefined, p.core));

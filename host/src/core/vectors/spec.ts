@@ -16,6 +16,7 @@ import {
 } from '../encode.js';
 import { MAX_MESSAGE } from '../frames.js';
 import { EVENT_KINDS, type EventKind, type NoticeCode } from '../types.js';
+import { COMMAND_TYPES } from '../wire-gen.js';
 
 export type Directive =
   | { op: 'header'; line: number; spec: HeaderSpec }
@@ -214,8 +215,8 @@ export function parseVector(name: string, text: string): VectorSource {
       }
       case 'cmd': {
         const name = tokens[0] as CommandName;
-        if (!['start', 'stop', 'header', 'flush', 'dump'].includes(name) || tokens.length !== 1) {
-          throw new Error(`line ${line}: cmd <start|stop|header|flush|dump>`);
+        if (!Object.hasOwn(COMMAND_TYPES, name) || tokens.length !== 1) {
+          throw new Error(`line ${line}: cmd <${Object.keys(COMMAND_TYPES).join('|')}>`);
         }
         directives.push({ op: 'cmd', line, name });
         break;
