@@ -90,7 +90,8 @@ describe('meta_demo: names and formatted logs from the ELF, end to end', () => {
     // and values (event_shim.h): the golden's event, field, span, counter, mark and ISR lines
     // get an expectation that the CLI did not write. Logs are cut at TP_META_STR_MAX as above.
     const exe = join(dir, 'event-oracle');
-    execFileSync('gcc', ['-std=gnu11', '-O1', '-w', '-I', 'firmware/include', '-I', 'apps', '-I', `boards/${BOARD}`,
+    writeFileSync(join(dir, 'tp_board_gen.h'), execFileSync('node', ['firmware/tools/board_header.mjs', `boards/${BOARD}/board.json`], { cwd: ROOT }));
+    execFileSync('gcc', ['-std=gnu11', '-O1', '-w', '-I', 'firmware/include', '-I', 'apps', '-I', `boards/${BOARD}`, '-I', dir,
       '-include', 'test/meta/event_shim.h', 'apps/meta_demo/main.c', '-o', exe], { cwd: ROOT });
     const want = lines(execFileSync(exe, { encoding: 'utf8' })).map((l) => {
       const [kind, text] = l.split('\t');
