@@ -26,12 +26,12 @@ import * as faults from './sections/faults.mjs';
 import * as reliability from './sections/reliability.mjs';
 
 // Run order: the target sections first (footprint reads the builds the others made).
-export const SECTIONS = [record, wire, masked, footprint, live, host, faults, reliability];
+const SECTIONS = [record, wire, masked, footprint, live, host, faults, reliability];
 const ALIASES = { target: ['record', 'wire', 'masked', 'footprint'] };
 
 class UsageError extends Error {}
 
-export function selectSections(list) {
+function selectSections(list) {
   if (!list) return SECTIONS;
   const names = new Set(list.split(',').map((s) => s.trim()).filter(Boolean).flatMap((s) => ALIASES[s] ?? [s]));
   const unknown = [...names].filter((n) => !SECTIONS.some((s) => s.name === n));

@@ -1,7 +1,7 @@
 // Live throughput: bench_live under QEMU in real time, UART0 on a pty, read once by the
 // simplest possible reader (the link's ceiling) and once by `tracepipe capture`.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, ensureBuilt, log, put, timed } from '../harness.mjs';
 import * as T from '../target.mjs';
@@ -51,10 +51,8 @@ process.stdout.write(String(n));
 async function measure(ctx) {
   const LIVE_S = ctx.config.liveSeconds;
   const elf = T.elfPath(BOARD, '-O2', 'bench_live');
-  if (!existsSync(elf)) {
-    const err = ensureBuilt(BOARD, '-O2');
-    if (err) throw new Error(err);
-  }
+  const err = ensureBuilt(BOARD, '-O2');
+  if (err) throw new Error(err);
   const bj = T.boardJson(BOARD);
   const tpt = join(ctx.work, 'live.tpt');
 

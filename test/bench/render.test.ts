@@ -60,7 +60,7 @@ function fixture() {
       babeltrace2: { ...timing(4e6, 30, 20), ctfBytes: 100000 },
     },
     reliability: {
-      v2: { file_bytes: 1000, mutations_tried: 400, crashes: 0, events_invented: 0, identity_failures: 0, bytes_lost_per_damaged_byte_median: 1, bytes_lost_per_damaged_byte_mean: 2.5, bytes_lost_per_damaged_byte_max: 9, events_lost_median: 3, events_lost_max: 40, by_kind: { flip: { trials: 100 } } },
+      v2: { file_bytes: 1000, mutations_tried: 400, crashes: 0, events_invented: 0, identity_failures: 0, refused: 1, bytes_lost_per_damaged_byte_median: 1, bytes_lost_per_damaged_byte_mean: 2.5, bytes_lost_per_damaged_byte_max: 9, events_lost_median: 3, events_lost_max: 40, by_kind: { flip: { mutations: 100, bytes_lost_per_damaged_byte_median: 0, events_lost_median: 2 } } },
       v1: { file_bytes: 900, mutations_tried: 400, crashes: 0, events_invented: 2, identity_failures: 0, bytes_lost_per_damaged_byte_median: 8, bytes_lost_per_damaged_byte_mean: 30, bytes_lost_per_damaged_byte_max: 900, events_lost_median: 10, events_lost_max: 400 },
     },
   };
@@ -184,8 +184,9 @@ describe('render', () => {
   });
 
   it('renders the reliability table from the script\'s object, and "not measured" without it', () => {
-    expect(row('v2 |')).toBe('| v2 | 1000 | 400 | 0 | 0 | 0 | 1.00 / 2.50 / 9.00 | 3 / 40 |');
-    expect(row('v1 |')).toBe('| v1 | 900 | 400 | 0 | 2 | 0 | 8.00 / 30.00 / 900.00 | 10 / 400 |');
+    expect(row('v2 |')).toBe('| v2 | 1000 | 400 | 0 | 0 | 0 | 1 | 1.00 / 2.50 / 9.00 | 3 / 40 |');
+    expect(row('v1 |')).toBe('| v1 | 900 | 400 | 0 | 2 | 0 | — | 8.00 / 30.00 / 900.00 | 10 / 400 |');
+    expect(row('flip |')).toBe('| flip | 100, 0.00, 2 | — |');
     const r = fixture() as Partial<ReturnType<typeof fixture>>;
     delete r.reliability;
     expect(render(r)).toMatch(/## 8\. Reliability: damaged capture files\n\nNot measured\./);
