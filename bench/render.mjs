@@ -369,7 +369,7 @@ function liveSection(r, L) {
   const lv = r.live;
   if (!lv || lv.error) { L.push(`Not measured${lv?.error ? `: ${lv.error}` : ''}.`, ''); return; }
   L.push(`Method: \`apps/bench_live\` on ${lv.board} under QEMU in real time (no -icount), UART0 on a pty; \`tracepipe capture --port <pty>\` reads it through @serialport/stream (the same path as \`tracepipe run\`, which starts QEMU itself; capturing from a QEMU started by the bench lets \`/usr/bin/time\` measure the host process alone). ` +
-    `After CMD_START the app records 2-argument small-argument events in bursts that fit the free ring and polls until the link has taken everything, for ${r.config?.liveSeconds ?? '—'} s of target time: the link sets the rate. Loss figures come from \`tracepipe stats\` on the capture and from the firmware's own ground-truth line.`, '');
+    `After CMD_START the app records 2-argument small-argument events in bursts that fit the free ring and polls until the link has taken everything, for ${fmt(lv.seconds, 0)} s of target time: the link sets the rate. Loss figures come from \`tracepipe stats\` on the capture and from the firmware's own ground-truth line.`, '');
   L.push('| events/s | bytes/s | events | target s | dropped | overwritten | link_lost | identity | firmware ground truth | host CPU (user+sys / wall) | host peak RSS |', '|---|---|---|---|---|---|---|---|---|---|---|');
   L.push(`| ${fmtM(lv.eventsPerS)} | ${fmt(lv.bytesPerS / 1e3, 0)} KB/s | ${lv.events} | ${fmt(lv.seconds, 2)} | ${lv.dropped} | ${lv.overwritten} | ${lv.link_lost} | ${lv.identity} | generated ${lv.groundTruth?.generated ?? '—'}, dropped ${lv.groundTruth?.dropped ?? '—'} | ${fmt(lv.hostCpu * 100, 0)} % | ${fmt(lv.hostMaxRssMB, 0)} MB |`);
   const rl = lv.rawLink;
