@@ -130,6 +130,7 @@ const OP_TEXT = { '<=': '≤', '>=': '≥' };
 
 function limitText(t) {
   if (t.op === 'is') return '';
+  if (t.op === '<=' && t.limit === 0) return '0 ';
   if (t.unit === 'B' && t.limit >= 1024) return `${OP_TEXT[t.op]} ${t.limit / 1024} KB `;
   const v = t.limit >= 1e6 ? `${t.limit / 1e6} M` : String(t.limit);
   return `${OP_TEXT[t.op]} ${v}${t.unit ? (t.unit === '×' ? '×' : ` ${t.unit}`) : ''} `;

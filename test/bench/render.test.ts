@@ -174,6 +174,7 @@ describe('render', () => {
     expect(md).toContain('- **Flash on M0.**'); // issue 7's 1.5 KB
     expect(md).not.toContain('- **Record cost.**'); // met on M3
     expect(md).not.toContain('- **Live.**'); // not measured
+    expect(row('0 events invented over every container mutation')).toMatch(/\| 2 \| \*\*MISSED\*\* \|$/);
   });
 
   it('carries every peer figure of bench/peers.json and the ratios to babeltrace2', () => {
