@@ -325,7 +325,7 @@ function targetSections(r, data, L) {
   }
 
   L.push('## 4. Footprint', '');
-  L.push('Method: the GNU ld map of the linked image (`-Os`, `--gc-sections`), summing the input sections that land in the image from the core (`firmware/src/*.o`) and the board port with the UART transport (`boards/<b>/port.o`). ' +
+  L.push('Method: the GNU ld map of the linked image (`-Os`, `--gc-sections`), summing the input sections that land in the image from the core (`firmware/src/*.o`) and the board port with the UART transport (its `firmware/arch/` and `firmware/drivers/` objects and `boards/<b>/port.o`). ' +
     'So only what the app links counts; board start-up and app code do not. "typical" = `bench_wire_small` (tp_init, tp_event2, tp_poll, tp_flush); "all kinds" = `bench_wire_kinds` (every record function). ' +
     'RAM per core besides the ring = writer state (`tp_chan` symbol size from nm / cores) + drain state per core (growth of the drain state `d` from the 1-core an385 build to the 2-core an521 build). ' +
     'Fixed RAM that does not grow with cores (global config, the streaming COBS framer) is in the RAM column; each ring packet also holds a header of its own, inside the ring.', '');
