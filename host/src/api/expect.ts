@@ -111,22 +111,24 @@ export interface SpanInstance {
 }
 
 /**
- * The closed spans selected by `span`, in the order they ended: a span_begin paired with the
+ * The closed spans whose span_begin `span` selects, in the order they ended: a span_begin paired with the
  * next span_end of the same id on the same core and session (nested ones pair innermost first).
  */
 export function spans(records: Iterable<TraceRecord>, span: EventMatcher): SpanInstance[] {
   const open = new Map<string, TraceEvent[]>();
   const out: SpanInstance[] = [];
   for (const ev of eventsOf(records)) {
-    if ((ev.kind !== 'span_begin' && ev.kind !== 'span_end') || !matches(ev, span)) continue;
+    if (ev.kind !== 'span_begin' && ev.kind !== 'span_end') continue;
     const key = `${ev.session}/${ev.core}/${ev.id}`;
-    const stack = open.get(key) ?? [];
-    open.set(key, stack);
     if (ev.kind === 'span_begin') {
+      // the begin selects the span (an unnamed end is `span_end <id>`, not the begin's name)
+      if (!matches(ev, span)) continue;
+      const stack = open.get(key) ?? [];
+      open.set(key, stack);
       stack.push(ev);
       continue;
     }
-    const begin = stack.pop();
+    const begin = open.get(key)?.pop();
     if (!begin) continue; // its begin was lost or recorded before the capture started
     out.push({ core: ev.core, session: ev.session, beginNs: begin.tNs, endNs: ev.tNs, durationUs: Number(ev.tNs - begin.tNs) / 1000 });
   }
