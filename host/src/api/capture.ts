@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StreamHeader } from '../core/types.js';
+import type { StreamHeader, TraceRecord } from '../core/types.js';
 import type { GroundTruth } from '../cli/ground-truth.js';
 import { captureFromPort, liveFailure, runUnderQemu, type LiveSummary } from '../cli/live-run.js';
 import type { StopReason } from '../io/live.js';
@@ -53,10 +53,13 @@ export interface Capture {
   /** the firmware's own counters (TPGT lines on its console), when it printed them */
   groundTruth: GroundTruth[];
   /** streams the records of the capture (names from `elf` when given) */
-  records(opts?: TraceOptions): AsyncGenerator<import('../core/types.js').TraceRecord>;
+  records(opts?: TraceOptions): AsyncGenerator<TraceRecord>;
   /** every record at once */
   read(opts?: TraceOptions): Promise<DecodedTrace>;
 }
+
+/** A library prints nothing and leaves the process's signals to its caller. */
+const QUIET = { status: null, handleSignals: false } as const;
 
 function defaultOutput(): string {
   return join(mkdtempSync(join(tmpdir(), 'tracepipe-')), 'trace.tpt');
@@ -97,8 +100,7 @@ export async function runOnEmulator(o: EmulatorRunOptions): Promise<Capture> {
       baud: o.baud,
       semihostLog: o.consoleLog,
       echoTarget: false,
-      status: null,
-      handleSignals: false,
+      ...QUIET,
     }),
   );
 }
@@ -113,8 +115,7 @@ export async function captureFromSerialPort(o: PortCaptureOptions): Promise<Capt
       overwrite: o.overwrite,
       durationS: o.durationS,
       reconnect: o.reconnect,
-      status: null,
-      handleSignals: false,
+      ...QUIET,
     }),
   );
 }
