@@ -64,7 +64,9 @@ beforeAll(async () => {
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module', dependencies: { tracepipe: `file:${tarball}` } }));
   writeFileSync(join(project, 'package-lock.json'), JSON.stringify({ name: 'user-project', lockfileVersion: 3, requires: true, packages }));
-  await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project });
+  await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project }).catch((err: { stderr?: string }) => {
+    throw new Error(`offline install failed; the npm cache must hold the runtime dependencies' tarballs (run 'npm ci' in the repo): ${err.stderr ?? String(err)}`);
+  });
   // The user's own test framework: the repo's vitest stands in for theirs.
   symlinkSync(join(ROOT, 'node_modules/vitest'), join(project, 'node_modules/vitest'));
 }, 120_000);
