@@ -100,7 +100,8 @@ describe('npm pack', () => {
     const esm = `import * as tp from 'tracepipe';
       const names = ['runOnEmulator', 'captureFromSerialPort', 'traceRecords', 'readTrace', 'readTraceSync', 'readStats', 'exportTrace', 'expectNoLosses', 'expectSequence', 'expectSpanBelow', 'expectIdentity'];
       for (const n of names) if (typeof tp[n] !== 'function') throw new Error('missing ' + n);
-      try { tp.expectNoLosses(tp.statsOf([{ session: 0, core: 1, generated: 10, decoded: 7, dropped: 3, overwritten: 0, link_lost: 0, firstNs: null, lastNs: null }])); }
+      const stats = { cores: [{ core: 1, generated: 10, decoded: 7, dropped: 3, overwritten: 0, link_lost: 0 }], identity: true, sessions: 1 };
+      try { tp.expectNoLosses(stats); }
       catch (e) { console.log(e.message); }`;
     const r = await run(process.execPath, ['--input-type=module', '-e', esm], { cwd: project });
     expect(r.stdout.trim()).toBe('expected no losses, but core 1: dropped 3 of 10 generated');

@@ -147,6 +147,9 @@ describe('assertions', () => {
     expectIdentity(stats);
     const open = statsOf([{ ...cores[0], generated: cores[0].generated + 5 }]);
     expect(() => expectIdentity(open)).toThrow(/core 0: generated 11 != decoded 6 \+ dropped 0 \+ overwritten 0 \+ link_lost 0/);
+    // a core the decoder itself judged inconsistent fails even when its sum adds up
+    const judged = { ...stats, identity: false, cores: [{ ...stats.cores[0], identity: false }] };
+    expect(() => expectIdentity(judged)).toThrow('expected the identity generated = decoded + dropped + overwritten + link_lost, but core 0: the decoder found its counters inconsistent (identity false)');
   });
 
   it('expectSequence finds an ordered subsequence on one core, by id or by `<kind> <id>`', () => {

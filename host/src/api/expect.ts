@@ -42,12 +42,18 @@ export function expectNoLosses(stats: Stats): void {
 /** Every core: generated = decoded + dropped + overwritten + link_lost (the books close). */
 export function expectIdentity(stats: Stats): void {
   checkHasCores(stats, 'expectIdentity');
-  const bad = stats.cores.filter((c) => num(c, 'generated') !== num(c, 'decoded') + LOSS_CAUSES.reduce((s, k) => s + num(c, k), 0));
-  if (bad.length > 0 || !stats.identity) {
-    const why = bad.map(
-      (c) =>
+  const why: string[] = [];
+  for (const c of stats.cores) {
+    if (num(c, 'generated') !== num(c, 'decoded') + LOSS_CAUSES.reduce((s, k) => s + num(c, k), 0)) {
+      why.push(
         `${coreLabel(c)}: generated ${num(c, 'generated')} != decoded ${num(c, 'decoded')} + dropped ${num(c, 'dropped')} + overwritten ${num(c, 'overwritten')} + link_lost ${num(c, 'link_lost')}`,
-    );
+      );
+    } else if (c.identity === false) {
+      // the decoder's own verdict per core, when the stats carry one (counters that contradict each other)
+      why.push(`${coreLabel(c)}: the decoder found its counters inconsistent (identity false)`);
+    }
+  }
+  if (why.length > 0 || !stats.identity) {
     throw new TraceAssertionError(`expected the identity generated = decoded + dropped + overwritten + link_lost, but ${why.join('; ') || 'stats.identity is false'}`);
   }
 }
