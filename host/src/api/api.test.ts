@@ -18,6 +18,7 @@ import {
   readStats,
   readTrace,
   readTraceSync,
+  runOnEmulator,
   spans,
   statsOf,
   traceRecords,
@@ -112,6 +113,13 @@ describe('reading a trace', () => {
     ]);
     expect(stats).toHaveProperty('wall_clock');
     expect(statsOf(decodeTrace(stream()).cores)).toMatchObject({ identity: true, total: stats.total });
+  });
+});
+
+describe('runOnEmulator', () => {
+  it('refuses an unknown board and a missing ELF before anything runs, in the CLI\'s words', async () => {
+    await expect(runOnEmulator({ board: 'no-such-board', elf: 'x.elf' })).rejects.toThrow(/^unknown board 'no-such-board'\. Valid boards for run: .*qemu-mps2-an385/);
+    await expect(runOnEmulator({ board: 'qemu-mps2-an385', elf: join(dir, 'none.elf') })).rejects.toThrow(/none\.elf: no such file$/);
   });
 });
 
