@@ -1,31 +1,66 @@
-// Bundles the host CLI into one file. The native serial binding stays external:
-// it is loaded from node_modules at run time.
+// Bundles the host: the CLI (dist/tracepipe.cjs), the library entry (dist/index.mjs and
+// dist/index.cjs, the package's `exports`) with its declarations (dist/types/, from tsc), and
+// the emulator command line for the bench scripts. The native serial binding stays external:
+// it is loaded from node_modules at run time. The JSON files of boards/ are compiled in, so an
+// installed package (which has no boards/ folder) knows the boards (host/src/io/repo.ts).
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function boardFiles(dir = 'boards', rel = '') {
+  const out = {};
+  for (const name of readdirSync(join(dir, rel)).sort()) {
+    const path = rel ? `${rel}/${name}` : name;
+    if (statSync(join(dir, path)).isDirectory()) Object.assign(out, boardFiles(dir, path));
+    else if (name.endsWith('.json')) out[path] = readFileSync(join(dir, path), 'utf8');
+  }
+  return out;
+}
+const define = { __TRACEPIPE_BOARDS__: JSON.stringify(boardFiles()) };
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const common = { bundle: true, platform: 'node', target: 'node20', define, logLevel: 'warning' };
 
 await build({
+  ...common,
   entryPoints: ['host/src/bin.ts'],
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
   format: 'cjs',
   outfile: 'dist/tracepipe.cjs',
   banner: { js: '#!/usr/bin/env node' },
   external: ['@serialport/bindings-cpp'],
-  logLevel: 'warning',
 });
 chmodSync('dist/tracepipe.cjs', 0o755);
+
+// The library leaves its dependencies to node_modules, as any package does. The ESM bundle gets
+// the require and __dirname a CJS module has: bundled CJS code calls require, and repo.ts finds
+// the package folder from __dirname.
+const libExternal = Object.keys(pkg.dependencies ?? {});
+await build({ ...common, entryPoints: ['host/src/api/index.ts'], format: 'cjs', outfile: 'dist/index.cjs', external: libExternal });
+await build({
+  ...common,
+  entryPoints: ['host/src/api/index.ts'],
+  format: 'esm',
+  outfile: 'dist/index.mjs',
+  external: libExternal,
+  banner: {
+    js: [
+      "import { createRequire as __tpCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __tpFileURLToPath } from 'node:url';",
+      'const require = __tpCreateRequire(import.meta.url);',
+      'const __dirname = __tpFileURLToPath(new URL(".", import.meta.url));',
+    ].join('\n'),
+  },
+});
+rmSync('dist/types', { recursive: true, force: true });
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'host/tsconfig.api.json'], { stdio: 'inherit' });
 
 // The emulator command line as a library for the bench scripts (plain .mjs, no TypeScript):
 // they build QEMU's argv through the same function as the CLI and the tests.
 await build({
+  ...common,
   entryPoints: ['host/src/io/emulator.ts'],
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
   format: 'cjs',
   outfile: 'dist/emulator.cjs',
-  logLevel: 'warning',
 });
 
 // The rp2040js runner runs as its own process (host/src/io/rp2040/rp2040.ts starts it), so the

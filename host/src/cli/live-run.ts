@@ -45,6 +45,10 @@ export interface QemuRunOptions {
   wrapEveryMs?: number;
   /** replace an existing capture file at output (--force) */
   overwrite?: boolean;
+  /** where the status line goes (default stderr); null: nowhere (the library API) */
+  status?: NodeJS.WriteStream | null;
+  /** SIGINT/SIGTERM stop the capture gracefully (default true; the library API leaves signals alone) */
+  handleSignals?: boolean;
 }
 
 const REASONS: Record<LiveResult['reason'], string> = {
@@ -195,8 +199,8 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
       },
       targetGone: qemu.exited,
       ackFinal: true,
-      status: process.stderr,
-      handleSignals: true,
+      status: o.status === null ? undefined : (o.status ?? process.stderr),
+      handleSignals: o.handleSignals ?? true,
     });
   } finally {
     writer.close();
@@ -216,6 +220,8 @@ export interface PortCaptureOptions {
   reconnect?: boolean;
   /** replace an existing capture file at output (--force) */
   overwrite?: boolean;
+  status?: NodeJS.WriteStream | null;
+  handleSignals?: boolean;
 }
 
 export async function captureFromPort(o: PortCaptureOptions): Promise<LiveSummary> {
@@ -252,8 +258,8 @@ export async function captureFromPort(o: PortCaptureOptions): Promise<LiveSummar
       portPath: o.port,
       // as for run: firmware that flushed on its own waits for CMD_STOP before it exits
       ackFinal: true,
-      status: process.stderr,
-      handleSignals: true,
+      status: o.status === null ? undefined : (o.status ?? process.stderr),
+      handleSignals: o.handleSignals ?? true,
     });
   } finally {
     writer.close();
@@ -268,6 +274,16 @@ export function qemuEnd(q: QemuExit | undefined): string | undefined {
   if (!q || q.killed) return undefined;
   if (q.signal !== null) return `QEMU killed by ${q.signal}`;
   if (q.code !== 0 && q.code !== null) return `QEMU exited with status ${q.code}`;
+  return undefined;
+}
+
+/** The error a live capture ended with (a read error, or QEMU that died), or undefined when it
+ * ended as asked; either way the capture file holds everything received. */
+export function liveFailure(s: LiveSummary): CliError | undefined {
+  const kept = `(capture ${s.output} holds everything received)`;
+  if (s.live.error) return new CliError(`${s.live.error.message} ${kept}`);
+  const end = qemuEnd(s.qemuExit);
+  if (end !== undefined) return new CliError(`${end}${s.qemuFatal ? ` (${s.qemuFatal})` : ''} ${kept}`);
   return undefined;
 }
 

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { autoDetect } from '@serialport/bindings-cpp';
 import { CliError } from '../errors.js';
-import { listBoards, loadBoard } from './repo.js';
+import { listBoards, loadBoard, readBoardsFile } from './repo.js';
 
 export interface SerialPortInfo {
   path: string;
@@ -159,10 +159,9 @@ export function loadUsbIdentities(root: string): UsbIdentity[] {
   for (const name of listBoards(root)) {
     out.push(...usbEntries(loadBoard(root, name).raw.usb, `boards/${name}/board.json`, name, 'board'));
   }
-  const table = join(root, 'boards', 'usb-probes.json');
   let probes: { usb?: unknown };
   try {
-    probes = JSON.parse(readFileSync(table, 'utf8')) as { usb?: unknown };
+    probes = JSON.parse(readBoardsFile(root, 'usb-probes.json')) as { usb?: unknown };
   } catch (err) {
     throw new CliError(`boards/usb-probes.json: ${(err as Error).message}`);
   }

@@ -1,5 +1,7 @@
 // Where the tracepipe checkout is, and what its boards are. The CLI runs from dist/tracepipe.cjs
 // or (in tests) from host/src; both live inside the checkout, so walk up from this file.
+// An installed package has no boards/ folder: its bundles carry the JSON files of boards/ as
+// they were at build time (host/build.mjs), and the package folder stands in for the checkout.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CliError, UsageError } from '../errors.js';
@@ -8,6 +10,24 @@ import { CliError, UsageError } from '../errors.js';
  * does not, and then only the working directory is searched. */
 function hereDir(): string | undefined {
   return typeof __dirname === 'string' ? __dirname : undefined;
+}
+
+/** boards/ at build time: path below boards/ -> file text (host/build.mjs defines it). */
+declare const __TRACEPIPE_BOARDS__: Record<string, string> | undefined;
+const BUNDLED_BOARDS: Record<string, string> | undefined = typeof __TRACEPIPE_BOARDS__ === 'undefined' ? undefined : __TRACEPIPE_BOARDS__;
+
+/** The boards are the bundled ones when the root has no boards/ folder (an installed package). */
+function bundled(root: string): Record<string, string> | undefined {
+  return BUNDLED_BOARDS !== undefined && !existsSync(join(root, 'boards')) ? BUNDLED_BOARDS : undefined;
+}
+
+/** A file below boards/ (e.g. `usb-probes.json`), from the checkout or the bundle. */
+export function readBoardsFile(root: string, rel: string): string {
+  const table = bundled(root);
+  if (table === undefined) return readFileSync(join(root, 'boards', rel), 'utf8');
+  const text = table[rel];
+  if (text === undefined) throw new CliError(`boards/${rel} is not in this package`);
+  return text;
 }
 
 function isRoot(dir: string): boolean {
@@ -19,6 +39,9 @@ function isRoot(dir: string): boolean {
 export function findRepoRoot(): string {
   const fromEnv = process.env.TRACEPIPE_ROOT;
   if (fromEnv && isRoot(resolve(fromEnv))) return resolve(fromEnv);
+  // A bundle that carries the boards sits in <package>/dist/.
+  const here = hereDir();
+  if (BUNDLED_BOARDS !== undefined && here !== undefined) return dirname(resolve(here));
   for (const start of [hereDir(), process.cwd()]) {
     if (start === undefined) continue;
     let dir = resolve(start);
@@ -56,6 +79,13 @@ export function defaultBoard(root: string): string {
 
 /** Boards are the folders of boards/ that hold a board.json. */
 export function listBoards(root: string): string[] {
+  const table = bundled(root);
+  if (table !== undefined) {
+    return Object.keys(table)
+      .map((rel) => /^([^/]+)\/board\.json$/.exec(rel)?.[1])
+      .filter((name): name is string => name !== undefined)
+      .sort();
+  }
   const dir = join(root, 'boards');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -77,7 +107,7 @@ export function loadBoard(root: string, name: string, validFor?: { what: string;
   const dir = join(root, 'boards', name);
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(readFileSync(join(dir, 'board.json'), 'utf8')) as Record<string, unknown>;
+    raw = JSON.parse(readBoardsFile(root, `${name}/board.json`)) as Record<string, unknown>;
   } catch (err) {
     throw new CliError(`boards/${name}/board.json is not valid JSON: ${(err as Error).message}`);
   }

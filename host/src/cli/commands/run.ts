@@ -2,8 +2,7 @@
 // emulated UART on a pty (the same serial path as a board on USB).
 import type { Command } from 'commander';
 import { checkCapturedBuildId, openElf } from '../elf-option.js';
-import { CliError } from '../errors.js';
-import { boardOfElf, qemuEnd, runUnderQemu, summaryLines, type LiveSummary } from '../live-run.js';
+import { boardOfElf, liveFailure, runUnderQemu, summaryLines, type LiveSummary } from '../live-run.js';
 import { defaultBoard, findRepoRoot } from '../../io/repo.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { compareGroundTruth } from '../ground-truth.js';
@@ -25,11 +24,8 @@ export function reportLive(s: LiveSummary, io = new CliIo()): void {
   if (s.groundTruth.length > 0 && !compareGroundTruth(s.groundTruth, s.stats).match) {
     io.status("warning: the host's accounting differs from the firmware's ground truth");
   }
-  if (s.live.error) throw new CliError(`${s.live.error.message} (capture ${s.output} holds everything received)`);
-  const end = qemuEnd(s.qemuExit);
-  if (end !== undefined) {
-    throw new CliError(`${end}${s.qemuFatal ? ` (${s.qemuFatal})` : ''} (capture ${s.output} holds everything received)`);
-  }
+  const failure = liveFailure(s);
+  if (failure) throw failure;
 }
 
 export function register(program: Command, io = new CliIo()): void {
