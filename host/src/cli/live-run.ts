@@ -14,7 +14,7 @@ import { findRepoRoot } from '../io/repo.js';
 import { DEFAULT_BAUD, openSerialPort, closePort, type SerialPort } from '../io/serial.js';
 import { CliError } from './errors.js';
 import { compareGroundTruth, parseGroundTruthLine, type GroundTruth } from './ground-truth.js';
-import { LiveDecoder } from './live-decoder.js';
+import { LiveDecoder, type FollowSink } from './live-decoder.js';
 import { statsTable } from './stats-format.js';
 import { VERSION } from './version.js';
 
@@ -41,6 +41,8 @@ export interface QemuRunOptions {
   echoTarget?: boolean;
   /** replace an existing capture file at output (--force) */
   overwrite?: boolean;
+  /** --follow: decoded records as they arrive */
+  follow?: FollowSink;
 }
 
 const REASONS: Record<LiveResult['reason'], string> = {
@@ -168,7 +170,7 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
     throw new CliError((err as Error).message);
   }
 
-  const observer = new LiveDecoder();
+  const observer = new LiveDecoder(o.follow);
   let live: LiveResult;
   try {
     live = await runLive({
@@ -202,6 +204,8 @@ export interface PortCaptureOptions {
   reconnect?: boolean;
   /** replace an existing capture file at output (--force) */
   overwrite?: boolean;
+  /** --follow: decoded records as they arrive */
+  follow?: FollowSink;
 }
 
 export async function captureFromPort(o: PortCaptureOptions): Promise<LiveSummary> {
@@ -226,7 +230,7 @@ export async function captureFromPort(o: PortCaptureOptions): Promise<LiveSummar
     await closePort(port);
     throw new CliError((err as Error).message);
   }
-  const observer = new LiveDecoder();
+  const observer = new LiveDecoder(o.follow);
   let live: LiveResult;
   try {
     live = await runLive({
