@@ -31,7 +31,9 @@
 #error "define MC_MODE (TP_MODE_DISCARD or TP_MODE_OVERWRITE) before including mc_app.c"
 #endif
 
+#ifndef MC_EVENTS /* a slow emulator's test builds ask for fewer (test/boards/rp2040.test.ts) */
 #define MC_EVENTS 1000000u
+#endif
 #define MC_ID_BASE 0x10u
 #define MC_PACKETS 16u
 #define MC_PACKET_SIZE 1024u

@@ -48,7 +48,9 @@
 #define XOSC_CTRL_FREQ_RANGE_1_15MHZ 0xAA0u
 #define XOSC_CTRL_ENABLE_VALUE (0xFABu << 12)
 #define XOSC_STATUS_STABLE (1u << 31)
-#define XOSC_STARTUP_DELAY 47u /* ((12 MHz / 1000) + 128) / 256: ~1 ms in units of 256 cycles */
+/* ((12 MHz / 1000) + 128) / 256 = 47 is ~1 ms in units of 256 cycles; x6 as pico-sdk 2.x
+ * allows for slow-starting crystals (PICO_XOSC_STARTUP_DELAY_MULTIPLIER). */
+#define XOSC_STARTUP_DELAY (47u * 6u)
 
 /* PLL_SYS */
 #define PLL_SYS_BASE 0x40028000u

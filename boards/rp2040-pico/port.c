@@ -75,7 +75,13 @@ void TIMER_IRQ_0_Handler(void)
 	uint32_t primask = tp_port_irq_save();
 	spin_lock(WRAP_SPINLOCK);
 	if (TIMER_REG(TIMER_INTR) & TIMER_ALARM(0)) {
-		/* Re-arm for the next wrap, 2^32 us after this one. */
+		/* Re-arm for the next wrap, 2^32 us after this one. The alarm fires when ALARM0
+		 * equals the count (datasheet, "Alarms"), and this runs well within the first
+		 * microsecond after the wrap: armed while TIMERAWL still reads 0, it would fire and
+		 * disarm at once, the INTR clear below would wipe that, and no later wrap would ever
+		 * be counted. So wait for the count to leave 0 first (at most 1 us). */
+		while (TIMER_REG(TIMER_TIMERAWL) == 0u) {
+		}
 		TIMER_REG(TIMER_ALARM0) = 0u;
 		tp_timer_overflow();
 		__asm__ volatile("dmb" : : : "memory");
@@ -131,7 +137,7 @@ void SIO_IRQ_PROC0_Handler(void)
 	while (SIO_REG(SIO_FIFO_ST) & SIO_FIFO_ST_VLD) {
 		(void)SIO_REG(SIO_FIFO_RD);
 	}
-	SIO_REG(SIO_FIFO_ST) = 0u; /* clear the sticky overflow/underflow flags */
+	SIO_REG(SIO_FIFO_ST) = 0xFFu; /* ROE/WOF are write-1-to-clear: clear both sticky flags */
 	rp2040_nvic_set_pending(RP2040_IRQ_UART0);
 }
 
@@ -239,8 +245,9 @@ void rp2040_port_init(void)
 
 void rp2040_port_enable_doorbell(void)
 {
-	/* The handshake left the FIFO empty; only the sticky error flags may be set. */
-	SIO_REG(SIO_FIFO_ST) = 0u;
+	/* The handshake left the FIFO empty; only the sticky error flags (write 1 to clear) may
+	 * be set. */
+	SIO_REG(SIO_FIFO_ST) = 0xFFu;
 	doorbell_on = 1;
 	__asm__ volatile("dmb" : : : "memory");
 	rp2040_nvic_set_priority(RP2040_IRQ_SIO_PROC0, RP2040_PRIO_UART);

@@ -9,6 +9,13 @@ import { parseBaud, parseSeconds } from '../options.js';
 import { compareGroundTruth } from '../ground-truth.js';
 import { CliIo } from '../output.js';
 import { addFilterOptions, checkFollowOptions, followSink, type FilterOptions } from '../record-filter.js';
+import { InvalidArgumentError } from 'commander';
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number.');
+  return n;
+}
 
 /** Prints the summary (on stderr under --follow, whose records own stdout); throws when the
  * run itself failed (the capture is kept either way). */
@@ -37,9 +44,11 @@ export function register(program: Command, io = new CliIo()): void {
     .option('--duration <seconds>', 'stop after this many seconds of trace, counted from the first byte after CMD_START, not from QEMU launch (default: when the firmware exits, or Ctrl-C)', parseSeconds)
     .option('--semihost-log <file>', "copy the firmware's semihosting output (ground truth) to this file")
     .option('--baud <n>', 'baud rate set on the pty', parseBaud, 115200)
+    .option('--timer-preset-us <n>', 'rp2040js boards: the TIMER count at reset, in µs (e.g. near 2^32 to test wraps)', parseCount)
+    .option('--wrap-every-ms <n>', 'rp2040js boards: skip simulated time so that TIMERAWL wraps every <n> ms of run time', parseCount)
     .option('--follow', "print each decoded record on stdout as it arrives (the text of `decode`; names from --elf, else from <app.elf>); the summary then goes to stderr");
   addFilterOptions(cmd)
-    .action(async (elf: string, opts: FilterOptions & { board?: string; output: string; duration?: number; semihostLog?: string; baud: number; force?: boolean; follow?: boolean; elf?: string }) => {
+    .action(async (elf: string, opts: FilterOptions & { board?: string; output: string; duration?: number; semihostLog?: string; baud: number; force?: boolean; timerPresetUs?: number; wrapEveryMs?: number; follow?: boolean; elf?: string }) => {
       checkFollowOptions(opts);
       const names = await openElf(opts, io.warn);
       // the firmware being run names its own events unless --elf says otherwise
@@ -52,6 +61,8 @@ export function register(program: Command, io = new CliIo()): void {
         durationS: opts.duration,
         semihostLog: opts.semihostLog,
         baud: opts.baud,
+        timerPresetUs: opts.timerPresetUs,
+        wrapEveryMs: opts.wrapEveryMs,
         overwrite: opts.force === true,
         follow,
       });
