@@ -1,25 +1,98 @@
-// `tracepipe demo`, the README's first command: builds the demo firmware (a no-op after
-// `make BOARD=qemu-mps2-an385`), runs it under QEMU for a few seconds, prints the stats and the
-// capture path. The capture must decode with every core's books closed.
+// `tracepipe demo`, the README's first command: builds the demo firmware, runs it under its
+// board's emulator for a few seconds, shows a named stretch of the timeline, the stats and the
+// commands to try next. Every record of the demo has a name from its ELF; a dual-core board
+// records on both cores. The capture must decode with every core's books closed.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { artifactDir, cli, requireBuilt, statsOf } from './helpers.js';
+import { artifactDir, cli, lines, ROOT, statsOf } from './helpers.js';
+
+interface Decoded {
+  core: number;
+  kind: string;
+  name?: string;
+  text?: string;
+  level?: string;
+}
+
+async function decodeNamed(capture: string, elf: string): Promise<Decoded[]> {
+  const r = await cli(['decode', capture, '--elf', elf, '-f', 'jsonl', '--events-only'], { timeoutMs: 60_000 });
+  expect(r.code, r.stderr).toBe(0);
+  return lines(r.stdout).map((l) => JSON.parse(l) as Decoded);
+}
+
+const count = (evs: Decoded[], pred: (e: Decoded) => boolean) => evs.filter(pred).length;
+
+async function runDemo(board: string, cores: number): Promise<void> {
+  const out = join(artifactDir(`demo-${board}`), 'demo.tpt');
+  const r = await cli(['demo', '--board', board, '--duration', '2', '-o', out], { timeoutMs: 240_000 });
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toContain(`capture: ${out}`);
+  expect(r.stdout).toMatch(/stopped: duration reached/);
+  expect(r.stdout).toMatch(/identity: generated = decoded \+ dropped \+ overwritten \+ link_lost holds/);
+  // the timeline comes first, by name, then the next commands
+  expect(r.stdout.indexOf('timeline (')).toBeLessThan(r.stdout.indexOf('capture: '));
+  expect(r.stdout).toMatch(/core 0 (isr_enter {2}app_timer|event {6}tick n=\d+|span_begin work)/);
+  expect(r.stdout).not.toMatch(/id=\d+/);
+  for (const next of ['tracepipe view', 'tracepipe export', '--follow']) expect(r.stdout).toContain(next);
+  if (cores > 1) {
+    expect(r.stdout).toContain(`${cores} cores merged in time order`);
+    expect(r.stdout).toMatch(/^ {2}[\d.]+ core 1 /m);
+  }
+  expect(existsSync(out)).toBe(true);
+
+  const s = await statsOf(out);
+  expect(s.identity).toBe(true);
+  expect(s.cores.map((c) => c.core)).toEqual([...Array(cores).keys()]);
+  for (const c of s.cores) {
+    expect(c.decoded).toBeGreaterThan(0);
+    expect(c.link_lost).toBe(0);
+  }
+
+  const evs = await decodeNamed(out, join(ROOT, 'build', board, 'demo.elf'));
+  // every event has a name from the ELF
+  expect(evs.filter((e) => e.name === undefined)).toEqual([]);
+  // exactly once per run
+  expect(count(evs, (e) => e.kind === 'mark' && e.name === 'boot')).toBe(1);
+  expect(count(evs, (e) => e.kind === 'log' && e.text === `demo on ${board}: ${cores} core(s), tick 1000 Hz`)).toBe(1);
+  const c0 = evs.filter((e) => e.core === 0);
+  // balanced pairs, up to one left open by the stop
+  const diff = (a: string, b: string, name: string) => count(c0, (e) => e.kind === a && e.name === name) - count(c0, (e) => e.kind === b && e.name === name);
+  expect(diff('isr_enter', 'isr_exit', 'app_timer')).toBeGreaterThanOrEqual(0);
+  expect(diff('isr_enter', 'isr_exit', 'app_timer')).toBeLessThanOrEqual(1);
+  expect(diff('span_begin', 'span_end', 'work')).toBeGreaterThanOrEqual(0);
+  expect(diff('span_begin', 'span_end', 'work')).toBeLessThanOrEqual(1);
+  // one tick event per interrupt, numbered 1, 2, 3, ... in order
+  const ticks = c0.filter((e) => e.kind === 'event' && e.name === 'tick').map((e) => e.text);
+  expect(ticks.length).toBeGreaterThan(100);
+  expect(ticks).toEqual(ticks.map((_, i) => `tick n=${i + 1}`));
+  expect(ticks.length).toBe(count(c0, (e) => e.kind === 'isr_enter'));
+  // one mark and one debug log every 100 iterations
+  const iterations = count(c0, (e) => e.kind === 'event' && e.name === 'work_done');
+  expect(count(c0, (e) => e.kind === 'mark' && e.name === 'hundred')).toBe(Math.floor(iterations / 100));
+  const debug = c0.filter((e) => e.kind === 'log' && e.level === 'debug');
+  expect(debug.length).toBe(Math.floor(iterations / 100));
+  expect(debug[0]?.text).toMatch(/^iteration 100: checksum [0-9a-f]{8}$/);
+  expect(count(c0, (e) => e.kind === 'counter' && e.name === 'queue_depth')).toBeGreaterThanOrEqual(iterations);
+  if (cores > 1) {
+    const c1 = evs.filter((e) => e.core === 1);
+    expect(count(c1, (e) => e.kind === 'log' && e.text === 'core 1: filter worker started')).toBe(1);
+    expect(count(c1, (e) => e.kind === 'span_begin' && e.name === 'filter')).toBeGreaterThan(0);
+    expect(count(c1, (e) => e.kind === 'event' && e.name === 'filtered')).toBeGreaterThan(0);
+  }
+}
 
 describe('tracepipe demo', () => {
-  it('builds, runs for the duration, prints stats and the capture path', async () => {
-    requireBuilt();
-    const out = join(artifactDir('demo'), 'demo.tpt');
-    const r = await cli(['demo', '--duration', '2', '-o', out], { timeoutMs: 120_000 });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`capture: ${out}`);
-    expect(r.stdout).toMatch(/stopped: duration reached/);
-    expect(r.stdout).toMatch(/^total\s+\d+/m);
-    expect(r.stdout).toMatch(/identity: generated = decoded \+ dropped \+ overwritten \+ link_lost holds/);
-    expect(existsSync(out)).toBe(true);
-    const s = await statsOf(out);
-    expect(s.identity).toBe(true);
-    expect(s.cores[0].decoded).toBeGreaterThan(0);
-    expect(s.cores[0].link_lost).toBe(0);
+  it('qemu-mps2-an385: builds, runs, shows the named timeline, stats and next commands', async () => {
+    await runDemo('qemu-mps2-an385', 1);
+  });
+  it('qemu-mps2-an521: both cores in one named timeline', async () => {
+    await runDemo('qemu-mps2-an521', 2);
+  });
+  it('microbit: the same demo on the nRF51 machine', async () => {
+    await runDemo('microbit', 1);
+  });
+  it('rp2040-pico: both cores under rp2040js', async () => {
+    await runDemo('rp2040-pico', 2);
   });
 });
