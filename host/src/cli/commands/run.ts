@@ -43,12 +43,12 @@ export function register(program: Command, io = new CliIo()): void {
     .option('-o, --output <file>', 'capture file to write', 'trace.tpt')
     .option('--duration <seconds>', 'stop after this many seconds of trace, counted from the first byte after CMD_START, not from QEMU launch (default: when the firmware exits, or Ctrl-C)', parseSeconds)
     .option('--semihost-log <file>', "copy the firmware's semihosting output (ground truth) to this file")
-    .option('--baud <n>', 'baud rate set on the pty', parseBaud, 115200)
+    .option('--baud [n]', "pace the emulated UART as a real one at n baud (8N1: n/10 bytes/s): the target then stalls and its ring fills as on the board; --baud alone: the board's uart.baud (board.json). Default: unpaced, as fast as the emulator sends", parseBaud)
     .option('--timer-preset-us <n>', 'rp2040js boards: the TIMER count at reset, in µs (e.g. near 2^32 to test wraps)', parseCount)
     .option('--wrap-every-ms <n>', 'rp2040js boards: skip simulated time so that TIMERAWL wraps every <n> ms of run time', parseCount)
     .option('--follow', "print each decoded record on stdout as it arrives (the text of `decode`; names from --elf, else from <app.elf>); the summary then goes to stderr");
   addFilterOptions(cmd)
-    .action(async (elf: string, opts: FilterOptions & { board?: string; output: string; duration?: number; semihostLog?: string; baud: number; force?: boolean; timerPresetUs?: number; wrapEveryMs?: number; follow?: boolean; elf?: string }) => {
+    .action(async (elf: string, opts: FilterOptions & { board?: string; output: string; duration?: number; semihostLog?: string; baud?: number | true; force?: boolean; timerPresetUs?: number; wrapEveryMs?: number; follow?: boolean; elf?: string }) => {
       checkFollowOptions(opts);
       const names = await openElf(opts, io.warn);
       // the firmware being run names its own events unless --elf says otherwise
@@ -60,7 +60,7 @@ export function register(program: Command, io = new CliIo()): void {
         output: opts.output,
         durationS: opts.duration,
         semihostLog: opts.semihostLog,
-        baud: opts.baud,
+        pace: opts.baud === true ? 'board' : opts.baud,
         timerPresetUs: opts.timerPresetUs,
         wrapEveryMs: opts.wrapEveryMs,
         overwrite: opts.force === true,
