@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordFilter } from '../../host/src/cli/record-filter.js';
 import type { TraceEvent, TraceRecord } from '../../host/src/core/types.js';
-import { artifactDir, cli, lines, ROOT } from '../e2e/helpers.js';
+import { startQemu } from '../../host/src/io/qemu.js';
+import { artifactDir, cli, emulatorOf, lines, ROOT } from '../e2e/helpers.js';
 
 const elfOf = (board: string, app: string) => join(ROOT, 'build', board, `${app}.elf`);
 
@@ -91,6 +92,21 @@ describe('run --follow', () => {
       expect(r.code).not.toBe(0);
       expect(lines(r.stderr)).toHaveLength(1);
       expect(r.stderr).toMatch(msg);
+    }
+  });
+});
+
+describe('capture --follow', () => {
+  it('a target on a port (a QEMU pty): followed with --elf, equal to the offline decode', async () => {
+    const elf = elfOf('qemu-mps2-an385', 'meta_demo');
+    const q = await startQemu({ emulator: emulatorOf(), elf });
+    try {
+      const capture = join(artifactDir('follow'), 'capture-port.tpt');
+      const out = await followed(['capture', '--port', q.ptyPath, '--elf', elf, '--follow', '--duration', '3'], capture);
+      expect(out).toBe(await decoded(capture, ['--elf', elf]));
+      expect(out).toMatch(/ log {8}meta_demo start$/m);
+    } finally {
+      await q.stop(500);
     }
   });
 });
