@@ -10,12 +10,10 @@
 #include "board.h"
 
 #define DEMO_IRQ_BASE 16u /* external interrupt n is exception n + 16 */
-#if defined(MPS2_IRQ_TIMER1)
-#define DEMO_TICK_EXCEPTION (DEMO_IRQ_BASE + MPS2_IRQ_TIMER1)
-#elif defined(AN521_IRQ_TIMER1)
-#define DEMO_TICK_EXCEPTION (DEMO_IRQ_BASE + AN521_IRQ_TIMER1)
-#elif defined(NRF_IRQ_TIMER1)
-#define DEMO_TICK_EXCEPTION (DEMO_IRQ_BASE + NRF_IRQ_TIMER1)
+#if defined(CMSDK_APP_TIMER_IRQ) /* the CMSDK boards: an385, an386, an521 */
+#define DEMO_TICK_EXCEPTION (DEMO_IRQ_BASE + CMSDK_APP_TIMER_IRQ)
+#elif defined(NRF_APP_TIMER1_IRQ)
+#define DEMO_TICK_EXCEPTION (DEMO_IRQ_BASE + NRF_APP_TIMER1_IRQ)
 #elif defined(RP2040_IRQ_TIMER1)
 #define DEMO_TICK_EXCEPTION (DEMO_IRQ_BASE + RP2040_IRQ_TIMER1)
 #endif

@@ -117,13 +117,7 @@ static void post_job(uint32_t value)
 
 int main(void)
 {
-	struct tp_config cfg = {
-		.mode = TP_MODE_DISCARD,
-		.ring = ring,
-		.packet_size = PACKET_SIZE,
-		.packets = RING_PACKETS,
-		.cores = (uint8_t)DEMO_CORES,
-	};
+	const struct tp_config cfg = app_config(TP_MODE_DISCARD, ring, PACKET_SIZE, RING_PACKETS, DEMO_CORES);
 	if (app_start(&cfg, "demo") != 0) {
 		return 2;
 	}

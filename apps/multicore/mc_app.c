@@ -123,13 +123,7 @@ static int check_core(unsigned core, uint32_t generated)
 
 int main(void)
 {
-	struct tp_config cfg = {
-		.mode = MC_MODE,
-		.ring = ring,
-		.packet_size = MC_PACKET_SIZE,
-		.packets = MC_PACKETS,
-		.cores = (uint8_t)MC_CORES,
-	};
+	const struct tp_config cfg = app_config(MC_MODE, ring, MC_PACKET_SIZE, MC_PACKETS, MC_CORES);
 	if (app_start(&cfg, "multicore") != 0) {
 		return 2;
 	}

@@ -131,6 +131,9 @@ void tp_port_tx_kick(void)
 	}
 }
 
+/* A closed packet wakes the transport as a kick does. */
+void tp_port_packet_ready(void) __attribute__((alias("tp_port_tx_kick")));
+
 void SIO_IRQ_PROC0_Handler(void)
 {
 	rp2040_irq_seen = 1;
@@ -179,35 +182,6 @@ uint32_t tp_port_cas(volatile uint32_t *p, uint32_t expected, uint32_t desired)
 	spin_unlock(RP2040_CAS_SPINLOCK);
 	tp_port_irq_restore(primask);
 	return seen;
-}
-
-/* Set by the linker script around the .note.gnu.build-id section (-Wl,--build-id=sha1). */
-extern const uint8_t __tp_build_id_start[];
-extern const uint8_t __tp_build_id_end[];
-
-static uint32_t read_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-const uint8_t *tp_port_build_id(unsigned *len)
-{
-	/* ELF note: namesz, descsz, type (3 = NT_GNU_BUILD_ID), name "GNU\0", then the descriptor. */
-	const uint8_t *note = __tp_build_id_start;
-	size_t size = (size_t)(__tp_build_id_end - __tp_build_id_start);
-	*len = 0;
-	if (size < 16u) {
-		return note;
-	}
-	uint32_t namesz = read_le32(note);
-	uint32_t descsz = read_le32(note + 4);
-	uint32_t type = read_le32(note + 8);
-	if (namesz != 4u || type != 3u || note[12] != 'G' || note[13] != 'N' || note[14] != 'U' ||
-	    note[15] != 0u || descsz > 32u || 16u + descsz > size) {
-		return note;
-	}
-	*len = descsz;
-	return note + 16;
 }
 
 void rp2040_port_init(void)

@@ -86,6 +86,9 @@ describe('tracepipe demo', () => {
   it('qemu-mps2-an385: builds, runs, shows the named timeline, stats and next commands', async () => {
     await runDemo('qemu-mps2-an385', 1);
   });
+  it('qemu-mps2-an386: the Cortex-M4 build of the same machine', async () => {
+    await runDemo('qemu-mps2-an386', 1);
+  });
   it('qemu-mps2-an521: both cores in one named timeline', async () => {
     await runDemo('qemu-mps2-an521', 2);
   });

@@ -86,7 +86,7 @@ export function register(program: Command, io = new CliIo()): void {
   program
     .command('demo')
     .description('build the demo firmware, run it under emulation for a few seconds, and show its named timeline and stats')
-    .option('--board <name>', "emulated board: qemu-mps2-an385, qemu-mps2-an521 (2 cores), microbit, rp2040-pico (2 cores, rp2040js) (default: make's default board)")
+    .option('--board <name>', "emulated board: qemu-mps2-an385, qemu-mps2-an386, qemu-mps2-an521 (2 cores), microbit, rp2040-pico (2 cores, rp2040js) (default: make's default board)")
     .option('--duration <seconds>', 'seconds of trace to capture (counted from the first byte, as for run)', parseSeconds, 3)
     .option('-o, --output <file>', 'capture file (default: build/demo.tpt in the checkout)')
     .option('--no-build', 'use the firmware already in build/<board>/demo.elf')
