@@ -74,5 +74,12 @@
 #define TP_WIRE_ARG_F32 9
 #define TP_WIRE_ARG_F64 10
 #define TP_WIRE_ARG_STR 11
+/* Log levels: flags bits LEVEL_SHIFT.. (3 bits); 0 means none given (info). */
+#define TP_WIRE_META_LEVEL_SHIFT 2
+#define TP_WIRE_LEVEL_ERROR 1
+#define TP_WIRE_LEVEL_WARN 2
+#define TP_WIRE_LEVEL_INFO 3
+#define TP_WIRE_LEVEL_DEBUG 4
+#define TP_WIRE_LEVEL_TRACE 5
 
 #endif /* TP_WIRE_GEN_H */

@@ -5,7 +5,7 @@
  * Normative description: protocol/SPEC.md section 11.
  *
  *   TP_EVENT(motor_step, TP_U32(position, pos), TP_I16(current, ma));
- *   TP_LOG("adc ch%u = %d mV", ch, mv);
+ *   TP_LOG("adc ch%u = %d mV", ch, mv);     level info; also TP_LOG_ERROR .. TP_LOG_TRACE
  *   TP_MARK(boot_done);
  *   TP_SPAN_DEFINE(flash_write);            file scope, once per program
  *   TP_SPAN_BEGIN(flash_write); ... TP_SPAN_END(flash_write);
@@ -65,6 +65,20 @@ extern "C" {
 /* Descriptor flags (SPEC 11.2). */
 #define TP_META_F_BLOB TP_WIRE_META_BLOB         /* arguments travel as one blob (nargs = 7 on the wire) */
 #define TP_META_F_FIXED_ID TP_WIRE_META_FIXED_ID /* id is a number given by the user (ISR names), not a slot */
+
+/* Log levels (SPEC 11.2): the descriptor carries them, the wire does not. */
+#define TP_LEVEL_ERROR TP_WIRE_LEVEL_ERROR
+#define TP_LEVEL_WARN TP_WIRE_LEVEL_WARN
+#define TP_LEVEL_INFO TP_WIRE_LEVEL_INFO
+#define TP_LEVEL_DEBUG TP_WIRE_LEVEL_DEBUG
+#define TP_LEVEL_TRACE TP_WIRE_LEVEL_TRACE
+
+/* The least severe log level compiled in (e.g. -DTP_LOG_LEVEL_MIN=TP_LEVEL_WARN, or 2).
+ * Call sites below it vanish in the preprocessor: no descriptor, no id, no code, and their
+ * arguments are not evaluated. */
+#ifndef TP_LOG_LEVEL_MIN
+#define TP_LOG_LEVEL_MIN TP_LEVEL_TRACE
+#endif
 
 /* Longest string a %s argument puts on the wire, in bytes, and the largest blob. */
 #ifndef TP_META_STR_MAX
@@ -209,19 +223,21 @@ static inline uint64_t tp__v_s(const char *v) { return (uint64_t)(uintptr_t)v; }
 #define TP__STRS0(name, fmt) name "\0" fmt "\0" __FILE__
 #define TP__STRSN(name, fmt, n, ...) name "\0" fmt "\0" TP__MAP(n, TP__M_NAME, __VA_ARGS__) __FILE__
 
-#define TP__SITE0(kind, name, fmt, call)                                                  \
+#define TP__SITE0(kind, name, fmt, call) TP__SITE0_F(kind, 0, name, fmt, call)
+#define TP__SITE0_F(kind, xflags, name, fmt, call)                                        \
 	do {                                                                                  \
 		TP__SLOT(tp__slot);                                                               \
-		TP__DESC(tp__desc, &tp__slot, kind, 0, 0, , TP__STRS0(name, fmt));                \
+		TP__DESC(tp__desc, &tp__slot, kind, (xflags), 0, , TP__STRS0(name, fmt));          \
 		call(kind, TP__ID(tp__slot));                                                     \
 	} while (0)
 
-#define TP__SITEN(kind, name, fmt, n, ...)                                                \
+#define TP__SITEN(kind, name, fmt, n, ...) TP__SITEN_F(kind, 0, name, fmt, n, __VA_ARGS__)
+#define TP__SITEN_F(kind, xflags, name, fmt, n, ...)                                      \
 	do {                                                                                  \
 		TP__MAP(n, TP__M_CHECK, __VA_ARGS__)                                              \
 		enum { tp__big = (n) > 6 TP__MAP(n, TP__M_BIG, __VA_ARGS__) };                    \
 		TP__SLOT(tp__slot);                                                               \
-		TP__DESC(tp__desc, &tp__slot, kind, tp__big ? TP_META_F_BLOB : 0, n,               \
+		TP__DESC(tp__desc, &tp__slot, kind, (tp__big ? TP_META_F_BLOB : 0) | (xflags), n,  \
 			 TP__MAP(n, TP__M_TYPE, __VA_ARGS__), TP__STRSN(name, fmt, n, __VA_ARGS__)); \
 		if (tp__big) {                                                                    \
 			const uint64_t tp__v[n] = {TP__MAP(n, TP__M_VAL, __VA_ARGS__)};                \
@@ -241,11 +257,14 @@ static inline void tp__fmt_check(const char *fmt, ...) { (void)fmt; }
 
 /* ---- formatted logs ---- */
 #define TP__LA(x) ("", x, 1)
-#define TP__LOGN(n, fmt, ...)                                                             \
+#define TP__LEVEL_FLAGS(level) ((level) << TP_WIRE_META_LEVEL_SHIFT)
+#define TP__LOGN(n, fmt, ...) TP__LOGLN(TP_LEVEL_INFO, n, fmt, __VA_ARGS__)
+#define TP__LOGLN(level, n, fmt, ...)                                                     \
 	do {                                                                                  \
 		if (0)                                                                            \
 			tp__fmt_check(fmt, __VA_ARGS__);                                              \
-		TP__SITEN(TP_KIND_LOG, "", fmt, n, TP__MAP(n, TP__M_LWRAP, __VA_ARGS__));         \
+		TP__SITEN_F(TP_KIND_LOG, TP__LEVEL_FLAGS(level), "", fmt, n,                     \
+			    TP__MAP(n, TP__M_LWRAP, __VA_ARGS__));                                \
 	} while (0)
 #define TP__M_LWRAP(i, x) TP__CAT(TP__LWRAP_SEP, i)(x)
 #define TP__LWRAP_SEP0(x) TP__LA(x)
@@ -257,12 +276,22 @@ static inline void tp__fmt_check(const char *fmt, ...) { (void)fmt; }
 #define TP__LWRAP_SEP6(x) , TP__LA(x)
 #define TP__LWRAP_SEP7(x) , TP__LA(x)
 
-#define TP__LOG_1(fmt)                                                                    \
+#define TP__LOGL_1(level, fmt)                                                            \
 	do {                                                                                  \
 		if (0)                                                                            \
 			tp__fmt_check(fmt);                                                           \
-		TP__SITE0(TP_KIND_LOG, "", fmt, tp__record0);                                     \
+		TP__SITE0_F(TP_KIND_LOG, TP__LEVEL_FLAGS(level), "", fmt, tp__record0);          \
 	} while (0)
+#define TP__LOGL_2(level, fmt, ...) TP__LOGLN(level, 1, fmt, __VA_ARGS__)
+#define TP__LOGL_3(level, fmt, ...) TP__LOGLN(level, 2, fmt, __VA_ARGS__)
+#define TP__LOGL_4(level, fmt, ...) TP__LOGLN(level, 3, fmt, __VA_ARGS__)
+#define TP__LOGL_5(level, fmt, ...) TP__LOGLN(level, 4, fmt, __VA_ARGS__)
+#define TP__LOGL_6(level, fmt, ...) TP__LOGLN(level, 5, fmt, __VA_ARGS__)
+#define TP__LOGL_7(level, fmt, ...) TP__LOGLN(level, 6, fmt, __VA_ARGS__)
+#define TP__LOGL_8(level, fmt, ...) TP__LOGLN(level, 7, fmt, __VA_ARGS__)
+#define TP__LOGL_9(level, fmt, ...) TP__LOGLN(level, 8, fmt, __VA_ARGS__)
+#define TP__LOGL_TOO_MANY(...) _Static_assert(0, "tracepipe: at most 8 arguments per call site")
+#define TP__LOG_1(fmt) TP__LOGL_1(TP_LEVEL_INFO, fmt)
 #define TP__LOG_2(fmt, ...) TP__LOGN(1, fmt, __VA_ARGS__)
 #define TP__LOG_3(fmt, ...) TP__LOGN(2, fmt, __VA_ARGS__)
 #define TP__LOG_4(fmt, ...) TP__LOGN(3, fmt, __VA_ARGS__)
@@ -274,8 +303,44 @@ static inline void tp__fmt_check(const char *fmt, ...) { (void)fmt; }
 
 #define TP__LOG_TOO_MANY(...) _Static_assert(0, "tracepipe: at most 8 arguments per call site")
 
-/* TP_LOG("format", args...): printf-style format (SPEC 11.4), at most 8 arguments. */
+/* A log at one level: a call site, or nothing at all below TP_LOG_LEVEL_MIN. */
+#define TP__LOG_AT(level, ...) TP__CAT(TP__LOGL_, TP__NARG(__VA_ARGS__))(level, __VA_ARGS__)
+/* Below TP_LOG_LEVEL_MIN only the format check stays (dead code: no descriptor, no call). */
+#define TP__LOG_OFF(...)                                                                  \
+	do {                                                                                  \
+		if (0)                                                                            \
+			tp__fmt_check(__VA_ARGS__);                                                   \
+	} while (0)
+
+/* TP_LOG("format", args...): printf-style format (SPEC 11.4), at most 8 arguments; level info. */
+#if TP_LOG_LEVEL_MIN >= TP_LEVEL_INFO
 #define TP_LOG(...) TP__CAT(TP__LOG_, TP__NARG(__VA_ARGS__))(__VA_ARGS__)
+#else
+#define TP_LOG(...) TP__LOG_OFF(__VA_ARGS__)
+#endif
+
+/* TP_LOG_ERROR .. TP_LOG_TRACE: the same, at that level. */
+#if TP_LOG_LEVEL_MIN >= TP_LEVEL_ERROR
+#define TP_LOG_ERROR(...) TP__LOG_AT(TP_LEVEL_ERROR, __VA_ARGS__)
+#else
+#define TP_LOG_ERROR(...) TP__LOG_OFF(__VA_ARGS__)
+#endif
+#if TP_LOG_LEVEL_MIN >= TP_LEVEL_WARN
+#define TP_LOG_WARN(...) TP__LOG_AT(TP_LEVEL_WARN, __VA_ARGS__)
+#else
+#define TP_LOG_WARN(...) TP__LOG_OFF(__VA_ARGS__)
+#endif
+#define TP_LOG_INFO(...) TP_LOG(__VA_ARGS__)
+#if TP_LOG_LEVEL_MIN >= TP_LEVEL_DEBUG
+#define TP_LOG_DEBUG(...) TP__LOG_AT(TP_LEVEL_DEBUG, __VA_ARGS__)
+#else
+#define TP_LOG_DEBUG(...) TP__LOG_OFF(__VA_ARGS__)
+#endif
+#if TP_LOG_LEVEL_MIN >= TP_LEVEL_TRACE
+#define TP_LOG_TRACE(...) TP__LOG_AT(TP_LEVEL_TRACE, __VA_ARGS__)
+#else
+#define TP_LOG_TRACE(...) TP__LOG_OFF(__VA_ARGS__)
+#endif
 
 /* ---- user events ---- */
 /* Typed fields: TP_U32(field_name, expression). The value is converted to the type. */

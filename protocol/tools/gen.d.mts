@@ -14,7 +14,7 @@ export interface Wire {
   modes: (Named & { value: number })[];
   kinds: (Named & { value: number })[];
   encodings: (Named & { value: number })[];
-  meta: { version: number; flags: (Named & { bit: number })[]; arg_types: (Named & { code: number })[] };
+  meta: { version: number; flags: (Named & { bit: number })[]; arg_types: (Named & { code: number })[]; level_shift: number; log_levels: (Named & { value: number })[] };
   notices: { code: string; level: string; doc: string }[];
 }
 

@@ -37,6 +37,7 @@ export function validate(w) {
   dense('modes', w.modes, 'value', 0);
   dense('encodings', w.encodings, 'value', 0);
   dense('meta.arg_types', w.meta.arg_types, 'code', 1);
+  dense('meta.log_levels', w.meta.log_levels, 'value', 1);
   if (w.magic.length !== 4 || /[^\x21-\x7e]/.test(w.magic)) throw new Error('wire.json: magic must be 4 printable ASCII bytes');
   if (!w.supported_versions.includes(w.version)) throw new Error('wire.json: version must be one of supported_versions');
   const types = new Set();
@@ -95,6 +96,9 @@ export function renderC(w) {
     d('TP_WIRE_META_VERSION', `${w.meta.version}u`),
     flags('TP_WIRE_META_', w.meta.flags),
     w.meta.arg_types.map((t) => d(`TP_WIRE_ARG_${upper(t.name)}`, t.code)),
+    '/* Log levels: flags bits LEVEL_SHIFT.. (3 bits); 0 means none given (info). */',
+    d('TP_WIRE_META_LEVEL_SHIFT', w.meta.level_shift),
+    w.meta.log_levels.map((l) => d(`TP_WIRE_LEVEL_${upper(l.name)}`, l.value)),
     '',
     '#endif /* TP_WIRE_GEN_H */',
   );
@@ -151,6 +155,10 @@ export function renderTs(w) {
     `export type ArgType = ${union(w.meta.arg_types.map((t) => t.name))};`,
     '/** Metadata argument type code -> name (SPEC §11.2); code 0 is none. */',
     `export const ARG_TYPES: readonly (ArgType | '')[] = ['', ${w.meta.arg_types.map((t) => q(t.name)).join(', ')}];`,
+    `export const META_LEVEL_SHIFT = ${w.meta.level_shift};`,
+    `export type LogLevel = ${union(w.meta.log_levels.map((l) => l.name))};`,
+    '/** Descriptor log level code -> name (SPEC §11.2), most severe first; code 0 is none given (info). */',
+    `export const LOG_LEVELS: readonly (LogLevel | '')[] = ['', ${w.meta.log_levels.map((l) => q(l.name)).join(', ')}];`,
     '',
     'export type NoticeCode =',
     w.notices.flatMap((n, i) => [`  /** ${n.doc} */`, `  | ${q(n.code)}${i === w.notices.length - 1 ? ';' : ''}`]),

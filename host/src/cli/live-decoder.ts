@@ -2,9 +2,65 @@
 // an orderly stop, and the accounting for the summary. It sees exactly the bytes written to the
 // capture file (and the same link breaks), so its numbers equal an offline decode of that file.
 import { TraceDecoder } from '../core/decoder.js';
+import type { MetadataApplier } from '../core/metadata.js';
 import type { CoreStats, NoticeCode, StreamHeader, TraceRecord } from '../core/types.js';
 import type { LiveObserver } from '../io/live.js';
-import { totals } from './stats-format.js';
+import { recordLine, type RecordFilter } from './record-filter.js';
+
+/** `--follow`: decoded records as `decode` prints them, handed over after each chunk. */
+export interface FollowSink {
+  names?: MetadataApplier;
+  wanted: RecordFilter;
+  site?: boolean;
+  /** one or more whole lines, each ending in a newline */
+  write(text: string): void;
+  /** naming failed (a build-id mismatch): following stops, the capture goes on */
+  failed(err: Error): void;
+}
+
+export interface StatusFacts {
+  elapsedS: number;
+  /** events per second of each core seen so far, in core order */
+  rates: { core: number; perS: number }[];
+  bytesPerS: number;
+  /** the decoder's accounting (one entry per session and core) */
+  stats: CoreStats[];
+  badFrames: number;
+  /** draw the line red when anything was lost (a TTY without NO_COLOR) */
+  color: boolean;
+}
+
+const CAUSES = ['dropped', 'overwritten', 'link_lost'] as const;
+
+/**
+ * The live status line: rates per core, then the losses per core and cause (only the
+ * non-zero ones), red from the first loss on when colour is allowed.
+ */
+export function formatStatusLine(f: StatusFacts): string {
+  const perCore = f.rates.map((r) => `core${r.core} ${rate(r.perS)} ev/s`);
+  const byCore = new Map<number, Record<(typeof CAUSES)[number], number>>();
+  for (const s of f.stats) {
+    const c = byCore.get(s.core) ?? { dropped: 0, overwritten: 0, link_lost: 0 };
+    for (const cause of CAUSES) c[cause] += s[cause];
+    byCore.set(s.core, c);
+  }
+  const losses = [...byCore.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .flatMap(([core, c]) => {
+      const parts = CAUSES.filter((cause) => c[cause] > 0).map((cause) => `${cause} ${c[cause]}`);
+      return parts.length > 0 ? [`core${core} ${parts.join(' ')}`] : [];
+    });
+  const line =
+    `${f.elapsedS.toFixed(1)}s  ${perCore.join('  ') || 'waiting for data'}  ${rate(f.bytesPerS)}B/s  ` +
+    (losses.length > 0 ? `LOSSES ${losses.join(', ')}` : 'no losses') +
+    (f.badFrames ? `  bad frames ${f.badFrames}` : '');
+  return f.color && losses.length > 0 ? `\x1b[31m${line}\x1b[0m` : line;
+}
+
+/** Colour on a terminal unless NO_COLOR is set to anything but '' (no-color.org). */
+export function statusColor(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.NO_COLOR ?? '') === '';
+}
 
 function rate(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
@@ -24,12 +80,27 @@ export class LiveDecoder implements LiveObserver {
   private lastBytes = 0;
   private lastTime = 0;
   readonly notices = new Map<NoticeCode, number>();
+  private followed = '';
+  private followFailed = false;
 
-  constructor() {
+  constructor(
+    private readonly follow?: FollowSink,
+    private readonly color = statusColor(),
+  ) {
     this.decoder = new TraceDecoder((rec) => this.record(rec));
   }
 
   private record(rec: TraceRecord): void {
+    if (this.follow && !this.followFailed && rec.type !== 'notice') {
+      try {
+        const named = this.follow.names ? this.follow.names.apply(rec) : rec;
+        if (this.follow.wanted(named)) this.followed += `${recordLine(named, this.follow)}\n`;
+      } catch (err) {
+        // the decoder's own accounting must not depend on the names
+        this.followFailed = true;
+        this.follow.failed(err as Error);
+      }
+    }
     switch (rec.type) {
       case 'event':
         this.events.set(rec.core, (this.events.get(rec.core) ?? 0) + 1);
@@ -55,11 +126,24 @@ export class LiveDecoder implements LiveObserver {
 
   bytes(chunk: Uint8Array, hostNs: bigint): void {
     this.bytesIn += chunk.length;
-    this.decoder.push(chunk, hostNs);
+    try {
+      this.decoder.push(chunk, hostNs);
+    } finally {
+      this.handOver();
+    }
   }
 
   linkBroken(): void {
     this.decoder.push(Uint8Array.of(0));
+    this.handOver();
+  }
+
+  /** One write per chunk: the records it completed. */
+  private handOver(): void {
+    if (this.followed === '') return;
+    const text = this.followed;
+    this.followed = '';
+    this.follow!.write(text);
   }
 
   flushSent(): void {
@@ -79,28 +163,27 @@ export class LiveDecoder implements LiveObserver {
 
   statusLine(elapsedS: number): string {
     const dt = elapsedS - this.lastTime || 1;
-    const perCore = [...this.events.entries()]
+    const rates = [...this.events.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([core, n]) => {
-        const r = (n - (this.lastEvents.get(core) ?? 0)) / dt;
+        const perS = (n - (this.lastEvents.get(core) ?? 0)) / dt;
         this.lastEvents.set(core, n);
-        return `core${core} ${rate(r)} ev/s`;
+        return { core, perS };
       });
-    const bps = (this.bytesIn - this.lastBytes) / dt;
+    const bytesPerS = (this.bytesIn - this.lastBytes) / dt;
     this.lastBytes = this.bytesIn;
     this.lastTime = elapsedS;
-    const t = totals(this.decoder.stats());
-    const bad = [...this.notices.values()].reduce((a, b) => a + b, 0);
-    return (
-      `${elapsedS.toFixed(1)}s  ${perCore.join('  ') || 'waiting for data'}  ${rate(bps)}B/s  ` +
-      `dropped ${t.dropped}  overwritten ${t.overwritten}  link_lost ${t.link_lost}` +
-      (bad ? `  bad frames ${bad}` : '')
-    );
+    const badFrames = [...this.notices.values()].reduce((a, b) => a + b, 0);
+    return formatStatusLine({ elapsedS, rates, bytesPerS, stats: this.decoder.stats(), badFrames, color: this.color });
   }
 
   /** Ends decoding (reports a pending partial frame) and returns the accounting. */
   finish(): { stats: CoreStats[]; header: StreamHeader | null } {
-    this.decoder.end();
+    try {
+      this.decoder.end();
+    } finally {
+      this.handOver();
+    }
     return { stats: this.decoder.stats(), header: this.decoder.header };
   }
 

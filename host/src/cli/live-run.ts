@@ -7,7 +7,7 @@ import { escapeText } from '../core/text.js';
 import { UsageError } from '../errors.js';
 import type { CoreStats, StreamHeader } from '../core/types.js';
 import { CaptureWriter } from '../io/capture-writer.js';
-import { runLive, type LiveResult } from '../io/live.js';
+import { pacedReadSize, runLive, uartBytesPerS, type LiveResult } from '../io/live.js';
 import type { QemuExit } from '../io/qemu.js';
 import { emulatedBoard, emulatorMachine } from '../io/emulator.js';
 import { startEmulator } from '../io/start-emulator.js';
@@ -15,7 +15,7 @@ import { findRepoRoot } from '../io/repo.js';
 import { DEFAULT_BAUD, openSerialPort, closePort, type SerialPort } from '../io/serial.js';
 import { CliError } from './errors.js';
 import { compareGroundTruth, parseGroundTruthLine, type GroundTruth } from './ground-truth.js';
-import { LiveDecoder } from './live-decoder.js';
+import { LiveDecoder, type FollowSink } from './live-decoder.js';
 import { statsTable } from './stats-format.js';
 import { VERSION } from './version.js';
 
@@ -38,6 +38,8 @@ export interface QemuRunOptions {
   durationS?: number;
   semihostLog?: string;
   baud?: number;
+  /** pace the emulated UART as a real one at this baud rate (8N1); 'board': board.json's uart.baud */
+  pace?: number | 'board';
   /** echo the firmware's semihosting lines (other than ground truth) to stderr */
   echoTarget?: boolean;
   /** rp2040js only: TIMER count at reset (µs), and the wrap-test time skip (rp2040/rp2040.ts) */
@@ -49,6 +51,8 @@ export interface QemuRunOptions {
   status?: NodeJS.WriteStream | null;
   /** SIGINT/SIGTERM stop the capture gracefully (default true; the library API leaves signals alone) */
   handleSignals?: boolean;
+  /** --follow: decoded records as they arrive */
+  follow?: FollowSink;
 }
 
 const REASONS: Record<LiveResult['reason'], string> = {
@@ -112,14 +116,24 @@ export function refuseExistingCapture(output: string, overwrite: boolean | undef
   if (regular) throw new UsageError(`${output} already exists: give --force to replace it, or another -o`);
 }
 
+/** The baud rate of the board's trace UART (board.json `uart.baud`). */
+export function boardBaud(raw: Record<string, unknown>, name: string): number {
+  const baud = (raw.uart as { baud?: unknown } | undefined)?.baud;
+  if (typeof baud !== 'number' || !Number.isInteger(baud) || baud <= 0) {
+    throw new UsageError(`boards/${name}/board.json gives no uart.baud: give --baud <n>`);
+  }
+  return baud;
+}
+
 export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
   const root = findRepoRoot();
   // The dispatch on board.json's emulator kind: start-emulator.ts starts QEMU or rp2040js.
-  const { emulator } = emulatedBoard(root, o.board, 'run');
+  const { board, emulator } = emulatedBoard(root, o.board, 'run');
+  const paceBaud = o.pace === 'board' ? boardBaud(board.raw, o.board) : o.pace;
   const elf = checkElf(o.elf);
   checkBuiltForBoard(root, o.elf, o.board);
   refuseExistingCapture(o.output, o.overwrite);
-  const baud = o.baud ?? DEFAULT_BAUD;
+  const baud = paceBaud ?? o.baud ?? DEFAULT_BAUD;
   let qemuFatal: string | undefined;
 
   const groundTruth: GroundTruth[] = [];
@@ -168,7 +182,7 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
   }
   try {
     // The firmware transmits nothing before CMD_START, which runLive sends once the pty is open.
-    port = await openSerialPort(qemu.ptyPath, baud);
+    port = await openSerialPort(qemu.ptyPath, baud, paceBaud ? pacedReadSize(uartBytesPerS(paceBaud)) : undefined);
   } catch (err) {
     // An emulator that dies at start (a bad emulator.args, say) takes its pty with it, and on a
     // loaded machine that can happen before the pty is open: the emulator's end is the real
@@ -186,7 +200,7 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
     throw new CliError((err as Error).message);
   }
 
-  const observer = new LiveDecoder();
+  const observer = new LiveDecoder(o.follow);
   let live: LiveResult;
   try {
     live = await runLive({
@@ -201,6 +215,7 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
       ackFinal: true,
       status: o.status === null ? undefined : (o.status ?? process.stderr),
       handleSignals: o.handleSignals ?? true,
+      paceBytesPerS: paceBaud ? uartBytesPerS(paceBaud) : undefined,
     });
   } finally {
     writer.close();
@@ -222,6 +237,8 @@ export interface PortCaptureOptions {
   overwrite?: boolean;
   status?: NodeJS.WriteStream | null;
   handleSignals?: boolean;
+  /** --follow: decoded records as they arrive */
+  follow?: FollowSink;
 }
 
 export async function captureFromPort(o: PortCaptureOptions): Promise<LiveSummary> {
@@ -246,7 +263,7 @@ export async function captureFromPort(o: PortCaptureOptions): Promise<LiveSummar
     await closePort(port);
     throw new CliError((err as Error).message);
   }
-  const observer = new LiveDecoder();
+  const observer = new LiveDecoder(o.follow);
   let live: LiveResult;
   try {
     live = await runLive({

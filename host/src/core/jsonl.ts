@@ -61,6 +61,8 @@ export function recordToJson(rec: TraceRecord): Record<string, unknown> {
       }
       const unit = (rec as { unit?: string }).unit; // a counter's unit (core/metadata.ts EventMeta)
       if (unit !== undefined) o.unit = unit;
+      const level = (rec as { level?: string }).level; // a log's level (core/metadata.ts EventMeta)
+      if (level !== undefined) o.level = level;
       return o;
     }
     case 'loss': {

@@ -6,10 +6,19 @@
 import { type Elf32, ElfError, findSection, gnuBuildId, parseElf32, sectionData, SHF_ALLOC } from './elf.js';
 import { EVENT_KINDS, type EventKind, type TraceEvent, type TraceRecord } from './types.js';
 import { type ArgValue, decodeArgs, shortFloat32, type TypedValue, typedValues } from './typed-values.js';
-import { ARG_TYPES, type ArgType, META_FLAG_BLOB as FLAG_BLOB, META_FLAG_FIXED_ID as FLAG_FIXED_ID, META_VERSION } from './wire-gen.js';
+import {
+  ARG_TYPES,
+  type ArgType,
+  LOG_LEVELS,
+  type LogLevel,
+  META_FLAG_BLOB as FLAG_BLOB,
+  META_FLAG_FIXED_ID as FLAG_FIXED_ID,
+  META_LEVEL_SHIFT,
+  META_VERSION,
+} from './wire-gen.js';
 
 /** Argument type codes (SPEC §11.2) and the descriptor version: protocol/wire.json. */
-export { ARG_TYPES, type ArgType, META_VERSION } from './wire-gen.js';
+export { ARG_TYPES, type ArgType, LOG_LEVELS, type LogLevel, META_VERSION } from './wire-gen.js';
 
 const DESC_HEADER = 14;
 
@@ -31,6 +40,8 @@ export interface Descriptor {
   offset: number;
   /** parsed format (logs only); null when the format is not supported */
   conversions: Conversion[] | null;
+  /** logs: the level from flags bits 2..4 (0, from before levels, reads as info); others undefined */
+  level?: LogLevel;
 }
 
 export interface Metadata {
@@ -58,6 +69,8 @@ export interface EventMeta {
   unit?: string;
   /** the call site, `file:line` */
   site?: string;
+  /** a log's level (SPEC §11.2) */
+  level?: LogLevel;
   /** why the arguments do not fit the descriptor (then there are no values) */
   mismatch?: string;
 }
@@ -187,6 +200,7 @@ export function parseDescriptors(sec: Uint8Array): Descriptor[] {
       line: dv.getUint32(o + 4, true),
       offset: o,
       conversions: kind === 'log' ? parseFormatFor(format, types) : null,
+      ...(kind === 'log' ? { level: LOG_LEVELS[(flags >> META_LEVEL_SHIFT) & 7] || 'info' } : {}),
     });
     o = (end + 3) & ~3;
   }
@@ -405,6 +419,7 @@ export function applyMetadata(meta: Metadata, ev: TraceEvent): NamedEvent {
   if (!d) return ev;
   const out: NamedEvent = { ...ev, name: d.name };
   if (d.file) out.site = `${d.file}:${d.line}`;
+  if (d.level) out.level = d.level;
   const typed = typedValues(d, ev);
   if (typeof typed !== 'string' && (typed.length > 0 || d.kind === 'event' || d.kind === 'log')) {
     out.values = typed;

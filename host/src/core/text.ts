@@ -23,7 +23,13 @@ function hex(b: Uint8Array): string {
 
 /** An event named by ELF metadata (SPEC §11.4): log text, `name field=value ...`, `name = value unit`, or the name. */
 function namedEventText(rec: TraceEvent): string {
-  if (rec.kind === 'log' || rec.kind === 'event') return rec.text ?? rec.name ?? '';
+  if (rec.kind === 'log') {
+    // Info is the plain TP_LOG; the other levels stand out (core/metadata.ts EventMeta.level).
+    const level = (rec as { level?: string }).level;
+    const tag = level && level !== 'info' ? `${level.toUpperCase()} ` : '';
+    return tag + (rec.text ?? rec.name ?? '');
+  }
+  if (rec.kind === 'event') return rec.text ?? rec.name ?? '';
   if (rec.text !== undefined) return `${rec.name} = ${rec.text}`;
   return rec.name ?? '';
 }

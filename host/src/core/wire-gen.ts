@@ -85,6 +85,10 @@ export const META_FLAG_FIXED_ID = 0x02;
 export type ArgType = 'u8' | 'u16' | 'u32' | 'u64' | 'i8' | 'i16' | 'i32' | 'i64' | 'f32' | 'f64' | 'str';
 /** Metadata argument type code -> name (SPEC §11.2); code 0 is none. */
 export const ARG_TYPES: readonly (ArgType | '')[] = ['', 'u8', 'u16', 'u32', 'u64', 'i8', 'i16', 'i32', 'i64', 'f32', 'f64', 'str'];
+export const META_LEVEL_SHIFT = 2;
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
+/** Descriptor log level code -> name (SPEC §11.2), most severe first; code 0 is none given (info). */
+export const LOG_LEVELS: readonly (LogLevel | '')[] = ['', 'error', 'warn', 'info', 'debug', 'trace'];
 
 export type NoticeCode =
   /** a COBS code byte points past the frame end */

@@ -53,6 +53,22 @@ export interface LiveOptions {
   ackFinal?: boolean;
   /** install SIGINT/SIGTERM handlers for a graceful stop (the CLI does; tests may not) */
   handleSignals?: boolean;
+  /**
+   * Read at most this many bytes per second (an emulated UART at its baud rate): the port is
+   * paused whenever the reads run ahead, so the pty fills and the emulator's UART holds the
+   * guest's next byte, as a real UART at that rate would. Until a stop is requested.
+   */
+  paceBytesPerS?: number;
+}
+
+/** Bytes per second of an 8N1 UART: a start bit, 8 data bits and a stop bit per byte. */
+export function uartBytesPerS(baud: number): number {
+  return baud / 10;
+}
+
+/** The read size for a paced link: about 20 ms of bytes, so the pauses stay short. */
+export function pacedReadSize(bytesPerS: number): number {
+  return Math.max(16, Math.min(1 << 16, Math.round(bytesPerS / 50)));
 }
 
 export interface LiveResult {
@@ -147,6 +163,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
         } catch (err) {
           fail(new Error(`decoder failed: ${(err as Error).message}`));
         }
+        pace(p, chunk.length);
         if (observer.flushComplete && flushWaiting && observer.flushComplete()) wakeUp();
         if (opts.ackFinal && !acked && !flushWaiting && observer.allFinal?.()) {
           acked = true;
@@ -163,6 +180,29 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   };
   let flushWaiting = false;
   let acked = false;
+  // ---- pacing: the bytes read so far may not run ahead of the rate since the first one
+  let pacedBytes = 0;
+  let paceStart = 0;
+  let paceTimer: NodeJS.Timeout | undefined;
+  const pace = (p: SerialPort, n: number) => {
+    const rate = opts.paceBytesPerS;
+    if (!rate || stopRequested) return;
+    if (pacedBytes === 0) paceStart = Date.now();
+    pacedBytes += n;
+    const aheadMs = paceStart + (pacedBytes / rate) * 1000 - Date.now();
+    if (aheadMs < 1 || paceTimer) return;
+    p.pause();
+    paceTimer = setTimeout(() => {
+      paceTimer = undefined;
+      if (p.isOpen) p.resume();
+    }, aheadMs);
+  };
+  const stopPacing = (p: SerialPort | undefined) => {
+    if (paceTimer) clearTimeout(paceTimer);
+    paceTimer = undefined;
+    // the flush and the drain read what is left at full speed
+    if (p?.isOpen && p.isPaused()) p.resume();
+  };
   let lastDataAt = Date.now();
   // declared before attach(): the data handler starts the duration (see startDuration)
   let durationTimer: NodeJS.Timeout | undefined;
@@ -256,6 +296,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
       await waitWake(500);
     }
 
+    stopPacing(port);
     // ---- orderly end: ask the target to flush, wait for the FINAL statuses, end the link
     if (port?.isOpen && !hardStop && reason !== 'error') {
       flushWaiting = true;
@@ -286,6 +327,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
     reason ??= 'error';
     if (port?.isOpen) await closePort(port);
   } finally {
+    stopPacing(port);
     if (durationTimer) clearTimeout(durationTimer);
     if (opts.handleSignals) {
       process.off('SIGINT', onSignal);

@@ -14,11 +14,12 @@ const BUSY_RETRY_MS = 3000;
 
 /** Opens a port, exclusively (the binding takes a lock), in raw mode. Errors are turned into
  * one sentence naming the port: missing, busy, or not permitted. */
-export async function openSerialPort(path: string, baudRate = DEFAULT_BAUD): Promise<SerialPort> {
+/** highWaterMark: the most bytes one read returns (a paced link reads little at a time). */
+export async function openSerialPort(path: string, baudRate = DEFAULT_BAUD, highWaterMark = 1 << 16): Promise<SerialPort> {
   const deadline = Date.now() + BUSY_RETRY_MS;
   for (;;) {
     try {
-      return await openOnce(path, baudRate);
+      return await openOnce(path, baudRate, highWaterMark);
     } catch (err) {
       const busy = /is busy/.test((err as Error).message);
       if (!busy || Date.now() >= deadline) throw err;
@@ -27,7 +28,7 @@ export async function openSerialPort(path: string, baudRate = DEFAULT_BAUD): Pro
   }
 }
 
-function openOnce(path: string, baudRate: number): Promise<SerialPort> {
+function openOnce(path: string, baudRate: number, highWaterMark: number): Promise<SerialPort> {
   return new Promise((resolve, reject) => {
     if (!existsSync(path)) {
       reject(new Error(`serial port ${path} not found`));
@@ -35,7 +36,7 @@ function openOnce(path: string, baudRate: number): Promise<SerialPort> {
     }
     let port: SerialPortStream;
     try {
-      port = new SerialPortStream({ binding: autoDetect(), path, baudRate, autoOpen: false, highWaterMark: 1 << 16 });
+      port = new SerialPortStream({ binding: autoDetect(), path, baudRate, autoOpen: false, highWaterMark });
     } catch (err) {
       reject(new Error(`cannot open serial port ${path}: ${(err as Error).message}`));
       return;

@@ -6,11 +6,12 @@ import { parseBaud, parseSeconds } from '../options.js';
 import { reportLive } from './run.js';
 import { CliError } from '../errors.js';
 import { CliIo } from '../output.js';
+import { addFilterOptions, checkFollowOptions, followSink, type FilterOptions } from '../record-filter.js';
 import { choosePort, listSerialPorts, loadUsbIdentities } from '../../io/ports.js';
 import { findRepoRoot } from '../../io/repo.js';
 
 export function register(program: Command, io = new CliIo()): void {
-  program
+  const cmd = program
     .command('capture')
     .description('capture a live trace from a board on a serial port (sends CMD_START when the port opens)')
     .option('--port <path>', 'serial port, e.g. /dev/ttyACM0 (default: the one recognised board, see `tracepipe ports`)')
@@ -18,7 +19,10 @@ export function register(program: Command, io = new CliIo()): void {
     .option('-o, --output <file>', 'capture file to write', 'trace.tpt')
     .option('--duration <seconds>', 'stop after this many seconds of trace, counted from the first byte after CMD_START (default: Ctrl-C, or when the port goes away)', parseSeconds)
     .option('--reconnect', 'when the port goes away, wait for it to come back and continue the same capture')
-    .action(async (opts: { port?: string; baud: number; output: string; duration?: number; reconnect?: boolean; force?: boolean }) => {
+    .option('--follow', "print each decoded record on stdout as it arrives (the text of `decode`; names from --elf); the summary then goes to stderr");
+  addFilterOptions(cmd)
+    .action(async (opts: FilterOptions & { port?: string; baud: number; output: string; duration?: number; reconnect?: boolean; force?: boolean; follow?: boolean }) => {
+      checkFollowOptions(opts);
       let port = opts.port;
       if (port === undefined) {
         const choice = choosePort((await listSerialPorts()).ports, loadUsbIdentities(findRepoRoot()));
@@ -27,6 +31,7 @@ export function register(program: Command, io = new CliIo()): void {
         port = choice.port;
       }
       const names = await openElf(opts, io.warn);
+      const follow = opts.follow ? followSink(opts, names, io) : undefined;
       const summary = await captureFromPort({
         port,
         baud: opts.baud,
@@ -34,8 +39,9 @@ export function register(program: Command, io = new CliIo()): void {
         durationS: opts.duration,
         reconnect: opts.reconnect === true,
         overwrite: opts.force === true,
+        follow,
       });
-      reportLive(summary, io);
+      reportLive(summary, io, follow !== undefined);
       checkCapturedBuildId(names, summary.header, summary.output);
     });
 }

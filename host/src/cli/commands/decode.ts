@@ -2,37 +2,41 @@
 // `-` reads stdin, as it arrives.
 import type { Command } from 'commander';
 import { recordToJson } from '../../core/jsonl.js';
-import { jsonLine, recordToText } from '../../core/text.js';
+import { jsonLine } from '../../core/text.js';
 import type { TraceRecord } from '../../core/types.js';
 import { UsageError } from '../errors.js';
 import { CliIo, LineWriter } from '../output.js';
 import { decodeTraceFile } from '../trace-file.js';
 import { openElf } from '../elf-option.js';
 import { ASSUME_BOARD_OPTION, assumedHeader } from '../assumed-header.js';
+import { addFilterOptions, recordFilter, recordLine, type FilterOptions } from '../record-filter.js';
 
 const FORMATS = ['text', 'jsonl'] as const;
 
 export function register(program: Command, io = new CliIo()): void {
-  program
+  const cmd = program
     .command('decode')
     .description('decode a capture (.tpt) or raw stream file: events, losses, headers and statuses, one per line')
     .argument('<file>', 'capture file, or a raw byte stream such as QEMU -serial file: output; - reads stdin')
     .option('-f, --format <format>', `output format: ${FORMATS.join(' or ')}`, 'text')
     .option('--events-only', 'print only event records')
     .option('-v, --verbose', 'also print informational notices on stderr')
-    .option(...ASSUME_BOARD_OPTION)
-    .action(async (file: string, opts: { format: string; eventsOnly?: boolean; verbose?: boolean; board?: string }) => {
+    .option(...ASSUME_BOARD_OPTION);
+  addFilterOptions(cmd)
+    .action(async (file: string, opts: FilterOptions & { format: string; eventsOnly?: boolean; verbose?: boolean; board?: string }) => {
       if (!(FORMATS as readonly string[]).includes(opts.format)) {
         throw new UsageError(`unknown format '${opts.format}'; use ${FORMATS.join(' or ')}`);
       }
+      const wanted = recordFilter(opts);
       const names = await openElf(opts, io.warn);
       const out = new LineWriter(io.stdout);
       const format: (rec: TraceRecord) => string =
-        opts.format === 'jsonl' ? (rec) => jsonLine(recordToJson(rec)) : recordToText;
+        opts.format === 'jsonl' ? (rec) => jsonLine(recordToJson(rec)) : (rec) => recordLine(rec, opts);
       await decodeTraceFile(file, {
         onRecord: (raw) => {
           const rec = names ? names.apply(raw) : raw;
           if (opts.eventsOnly && rec.type !== 'event') return;
+          if (!wanted(rec)) return;
           out.line(format(rec));
         },
         warn: io.warn,

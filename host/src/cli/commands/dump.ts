@@ -16,6 +16,7 @@ import { findRepoRoot } from '../../io/repo.js';
 import { DEFAULT_BAUD, closePort, openSerialPort, writeAll, type SerialPort } from '../../io/serial.js';
 import { CliError, UsageError } from '../errors.js';
 import { CliIo } from '../output.js';
+import { addFilterOptions, checkFollowOptions, followSink, type FilterOptions } from '../record-filter.js';
 import { compareGroundTruth, parseGroundTruthLine, type GroundTruth } from '../ground-truth.js';
 import { LiveDecoder } from '../live-decoder.js';
 import { checkBuiltForBoard, refuseExistingCapture } from '../live-run.js';
@@ -23,7 +24,9 @@ import { parseBaud, parseSeconds } from '../options.js';
 import { statsTable } from '../stats-format.js';
 import { VERSION } from '../version.js';
 
-interface DumpOptions {
+interface DumpOptions extends FilterOptions {
+  follow?: boolean;
+  elf?: string;
   port?: string;
   board?: string;
   baud: number;
@@ -56,7 +59,7 @@ function checkElf(elf: string): string {
 }
 
 export function register(program: Command, io = new CliIo()): void {
-  program
+  const cmd = program
     .command('dump')
     .description('ask a running target to stop recording and send its ring (CMD_DUMP), then decode it with the same accounting')
     .argument('[app.elf]', 'with --board: firmware ELF to run under QEMU')
@@ -67,7 +70,10 @@ export function register(program: Command, io = new CliIo()): void {
     .option('--after <seconds>', 'with --board: let the firmware record this long before the dump (default 1)', parseSeconds)
     .option('--timeout <seconds>', 'give up when the FINAL statuses have not come after this long', parseSeconds, 10)
     .option('--semihost-log <file>', "with --board: copy the firmware's semihosting output (ground truth) to this file")
+    .option('--follow', "print each decoded record on stdout as it arrives (the text of `decode`; names from --elf, else from <app.elf> with --board); the summary then goes to stderr");
+  addFilterOptions(cmd)
     .action(async (elf: string | undefined, opts: DumpOptions) => {
+      checkFollowOptions(opts);
       if ((opts.port === undefined) === (opts.board === undefined)) {
         throw new UsageError('dump needs either --port <path> or --board <board> <app.elf>');
       }
@@ -81,6 +87,7 @@ export function register(program: Command, io = new CliIo()): void {
 async function dump(elf: string | undefined, o: DumpOptions, io: CliIo): Promise<void> {
   refuseExistingCapture(o.output, o.force);
   const names = await openElf(o, io.warn);
+  const follow = o.follow ? followSink(o, names ?? (elf !== undefined ? await openElf({ elf, force: o.force }, io.warn) : undefined), io) : undefined;
   let qemu: QemuInstance | undefined;
   const groundTruth: GroundTruth[] = [];
   let portPath = o.port!;
@@ -125,7 +132,7 @@ async function dump(elf: string | undefined, o: DumpOptions, io: CliIo): Promise
     throw new CliError((err as Error).message);
   }
 
-  const observer = new LiveDecoder();
+  const observer = new LiveDecoder(follow);
   let bytes = 0;
   let lastDataAt = Date.now();
   let failure: Error | undefined;
@@ -193,7 +200,7 @@ async function dump(elf: string | undefined, o: DumpOptions, io: CliIo): Promise
     truthMatches = cmp.match;
     lines.push(...cmp.lines.map((x) => `ground truth ${x}`));
   }
-  io.stdout.write(`${lines.join('\n')}\n`);
+  (follow ? io.stderr : io.stdout).write(`${lines.join('\n')}\n`);
   checkCapturedBuildId(names, header, o.output);
   if (!truthMatches) io.status("warning: the host's accounting differs from the firmware's ground truth");
   if (failure) throw new CliError(`${failure.message} (capture ${o.output} holds everything received)`);
