@@ -1,5 +1,6 @@
-// Bundles the host CLI into one file. The native serial binding stays external:
-// it is loaded from node_modules at run time.
+// Bundles the host CLI into one file. The native modules (the serial binding, DuckDB) stay
+// external: they are loaded from node_modules at run time, DuckDB only by export --format
+// parquet and query.
 import { build } from 'esbuild';
 import { chmodSync } from 'node:fs';
 
@@ -11,7 +12,7 @@ await build({
   format: 'cjs',
   outfile: 'dist/tracepipe.cjs',
   banner: { js: '#!/usr/bin/env node' },
-  external: ['@serialport/bindings-cpp'],
+  external: ['@serialport/bindings-cpp', '@duckdb/node-api'],
   logLevel: 'warning',
 });
 chmodSync('dist/tracepipe.cjs', 0o755);

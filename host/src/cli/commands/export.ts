@@ -21,7 +21,7 @@ import { CliError, UsageError } from '../errors.js';
 import { CliIo } from '../output.js';
 import { decodeTraceFile } from '../trace-file.js';
 
-export const EXPORT_FORMATS = ['ctf', 'perfetto', 'chrome', 'jsonl', 'csv'] as const;
+export const EXPORT_FORMATS = ['ctf', 'perfetto', 'chrome', 'jsonl', 'csv', 'parquet'] as const;
 
 /** -o endings that name a format when -f is not given; anything else (and stdout) is jsonl. */
 const FORMAT_OF_EXTENSION: Record<string, string> = {
@@ -193,8 +193,10 @@ export function register(program: Command, io = new CliIo()): void {
     .option('-o, --output <path>', 'output folder (ctf) or file; - or none is stdout (jsonl, csv and perfetto)')
     .option('--no-wall-clock', 'do not fit target time to the capture\'s host receive times')
     .option('--raw', 'with --elf, also write the raw wire words (perfetto args_raw; ctf: untyped classes); jsonl args and csv args_raw always have them')
+    .option('--packets', 'parquet: also write the packets table')
+    .option('--board <name>', 'parquet: the board partition for a capture that names none (raw streams)')
     .option('-v, --verbose', 'also print informational notices on stderr')
-    .action(async (file: string, opts: { format?: string; output?: string; verbose?: boolean; wallClock: boolean; raw?: boolean }) => {
+    .action(async (file: string, opts: { format?: string; output?: string; verbose?: boolean; wallClock: boolean; raw?: boolean; packets?: boolean; board?: string }) => {
       const format = (opts.format ?? defaultExportFormat(opts.output)).toLowerCase();
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
         throw new UsageError(`unknown export format '${opts.format}'; use ${EXPORT_FORMATS.join(', ')}`);
@@ -202,6 +204,11 @@ export function register(program: Command, io = new CliIo()): void {
       const output = opts.output ?? STDIO_PATH;
       if (format === 'ctf' && output === STDIO_PATH) {
         throw new UsageError('CTF is a folder of files: give it with -o <dir>');
+      }
+      if (format === 'parquet') {
+        // loaded here only: DuckDB is a native module the other formats do without
+        const { exportParquetCommand } = await import('../../export/parquet-command.js');
+        return exportParquetCommand(file, opts, io);
       }
       if (output !== STDIO_PATH) checkOutputPath(file, output, format === 'ctf');
       if (format === 'ctf') prepareCtfDir(output, false);

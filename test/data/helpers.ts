@@ -1,0 +1,64 @@
+// The CLI for the data tests: bundled like host/build.mjs (native modules external), run as a
+// child process, so what is tested is what `npx tracepipe` runs.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { build } from 'esbuild';
+import { StreamWriter } from '../../host/src/core/encode.js';
+
+export async function buildCli(name: string): Promise<string> {
+  // Inside the repo so the bundle resolves node_modules.
+  const out = resolve(`test-artifacts/data-${name}/tracepipe.cjs`);
+  mkdirSync(resolve(`test-artifacts/data-${name}`), { recursive: true });
+  await build({
+    entryPoints: ['host/src/bin.ts'],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: out,
+    external: ['@serialport/bindings-cpp', '@duckdb/node-api'],
+    logLevel: 'warning',
+  });
+  return out;
+}
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runner(cli: string): (...args: string[]) => Run {
+  return (...args) => {
+    const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, TRACEPIPE_DEBUG: '' } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+}
+
+/** JSON lines of stdout. */
+export function jsonl(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/**
+ * A one-core trace with a 64-bit, 1 GHz timer (t_ns = ticks), whose events sit just below
+ * 2^63 and just above 2^53: times a double cannot hold.
+ */
+export function extremeTrace(times: bigint[]): Uint8Array {
+  const w = new StreamWriter();
+  w.raw(Uint8Array.of(0));
+  w.header({ boot: true, cores: 1, mode: 'discard', timerBits: 64, timerHz: 1_000_000_000, packetSize: 256, packets: 8, ts: 0, session: 1, buildId: 'ab' });
+  times.forEach((t, i) => {
+    w.beginPacket(0, i, t, i * 2, 0, 0);
+    w.event('mark', 1, t);
+    w.event('counter', 2, t + 1n, [0xffff_ffff_ffff_fff0n]);
+    w.endPacket(t + 2n);
+  });
+  const last = times[times.length - 1] + 10n;
+  w.status({ core: 0, final: true, ts: last, nextSeq: times.length, committed: times.length * 2, dropped: 0, overwritten: 0 });
+  return w.bytes();
+}
