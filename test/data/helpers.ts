@@ -62,3 +62,19 @@ export function extremeTrace(times: bigint[]): Uint8Array {
   w.status({ core: 0, final: true, ts: last, nextSeq: times.length, committed: times.length * 2, dropped: 0, overwritten: 0 });
   return w.bytes();
 }
+
+/**
+ * One core, 1 GHz: span 7 whole in packet 0; span 8 begins in packet 0 and ends in packet 1;
+ * span 9 begins in packet 1 and ends in packet 2. Packet 1 is lost on the link, so span 8 has
+ * no end and span 9 no begin, and both are cut by the loss; an ISR pair in packet 2 is whole.
+ */
+export function cutSpansTrace(): Uint8Array {
+  const w = new StreamWriter();
+  w.raw(Uint8Array.of(0));
+  w.header({ boot: true, cores: 1, mode: 'discard', timerBits: 32, timerHz: 1_000_000_000, packetSize: 256, packets: 8, ts: 0, session: 1, buildId: 'cd' });
+  w.beginPacket(0, 0, 100, 0, 0, 0).event('span_begin', 7, 100).event('span_end', 7, 150).event('span_begin', 8, 180).endPacket(200);
+  // packet 1 (span_end 8 at 250, span_begin 9 at 260) never arrives: seq 1 is missing
+  w.beginPacket(0, 2, 300, 5, 0, 0).event('span_end', 9, 330).event('isr_enter', 16, 340).event('isr_exit', 16, 350).endPacket(360);
+  w.status({ core: 0, final: true, ts: 400, nextSeq: 3, committed: 8, dropped: 0, overwritten: 0 });
+  return w.bytes();
+}
