@@ -266,3 +266,12 @@ function tpProbe(probe: string, ...args: string[]): Run {
     else process.env.NODE_OPTIONS = old;
   }
 }
+
+describe('the same capture twice', () => {
+  it('is counted twice, and the query says so on stderr', () => {
+    const r = tp('query', 'SELECT count(*)::BIGINT AS n FROM captures', ds, lossy, '--format', 'jsonl');
+    expect(r.code).toBe(0);
+    expect(jsonl(r.stdout)).toEqual([{ n: '4' }]);
+    expect(r.stderr).toContain(`warning: capture ${captureOf(lossy)} is in 2 of the inputs; its rows count 2 times`);
+  });
+});

@@ -9,7 +9,7 @@ import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, ren
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { statsToJson } from '../core/jsonl.js';
-import type { TypedValue } from '../core/typed-values.js';
+import { type TypedValue, valueJson } from '../core/typed-values.js';
 import type { CoreStats, TraceRecord } from '../core/types.js';
 import { CliError } from '../errors.js';
 import { isoFromUnixNs } from './jsonl.js';
@@ -111,11 +111,11 @@ function json64(v: bigint | null | undefined): string | null {
   return v === null || v === undefined ? null : v.toString();
 }
 
-/** A typed value in the fields JSON: integers as exact JSON numbers (DuckDB reads them as 64-bit), floats as numbers, NaN/inf as strings. */
-function fieldJson(v: TypedValue['value']): string {
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number') return Number.isFinite(v) ? JSON.stringify(v) : JSON.stringify(Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf');
-  return JSON.stringify(v);
+/** A typed value in the fields JSON: integers as exact JSON numbers, whatever their size (DuckDB reads them as 64-bit). */
+function fieldJson(v: TypedValue): string {
+  if (typeof v.value === 'bigint') return v.value.toString();
+  // floats by the JSONL rule: an f32 as its shortest decimal, NaN and infinities as strings
+  return JSON.stringify(valueJson(v.value, v.type));
 }
 
 function hex(b: Uint8Array): string {
@@ -145,10 +145,9 @@ export class ParquetExporter implements Exporter {
     if (rec.type === 'event') {
       const values = (rec as { values?: TypedValue[] }).values;
       let fields: string | null = null;
-      if (values) fields = `{${values.map((v) => `${JSON.stringify(v.name)}:${fieldJson(v.value)}`).join(',')}}`;
+      if (values) fields = `{${values.map((v) => `${JSON.stringify(v.name)}:${fieldJson(v)}`).join(',')}}`;
       const m = rec as { unit?: string; site?: string; mismatch?: string };
-      this.events.write(
-        JSON.stringify({
+      const line = JSON.stringify({
           ord: this.ord++,
           session: rec.session,
           core: rec.core,
@@ -159,15 +158,16 @@ export class ParquetExporter implements Exporter {
           id: rec.id,
           name: rec.name ?? null,
           text: rec.text ?? null,
-          fields,
+          fields: null,
           value: rec.kind === 'counter' && rec.args.length === 1 ? rec.args[0].toString() : null,
           unit: m.unit ?? null,
           site: m.site ?? null,
           mismatch: m.mismatch ?? null,
           args: rec.blob ? null : rec.args.map((a) => a.toString()),
           blob: rec.blob ? hex(rec.blob) : null,
-        }) + '\n',
-      );
+        });
+      // the fields object goes in as JSON itself (not as a string holding JSON), with its exact integers
+      this.events.write((fields === null ? line : line.replace('"fields":null', `"fields":${fields}`)) + '\n');
       this.eventCount++;
     } else if (rec.type === 'loss') {
       this.losses.write(

@@ -111,6 +111,9 @@ export function register(program: Command, io = new CliIo()): void {
               throw new CliError(`cannot read the dataset: ${duckdbMessage(err)}`);
             }
           }
+          // the same capture given twice (a file and a dataset holding it) would count its rows twice: say so
+          const twice = await db.conn.runAndReadAll('SELECT capture, count(*)::INTEGER AS n FROM captures GROUP BY capture HAVING count(*) > 1 ORDER BY capture');
+          for (const [capture, n] of twice.getRowsJson()) io.status(`warning: capture ${String(capture)} is in ${String(n)} of the inputs; its rows count ${String(n)} times`);
           const output = opts.output && opts.output !== '-' ? opts.output : undefined;
           const file = output ? new FileSink(output) : undefined;
           // a file gets everything at once at the end (FileSink buffers and renames into place)
