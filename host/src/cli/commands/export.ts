@@ -184,7 +184,7 @@ function removeMadeDirs(dir: string): void {
 export function register(program: Command, io = new CliIo()): void {
   program
     .command('export')
-    .description('export a trace for other tools: CTF (babeltrace2, Trace Compass), Chrome/Perfetto JSON, JSONL or CSV')
+    .description('export a trace for other tools: CTF (babeltrace2, Trace Compass), Chrome/Perfetto JSON, JSONL, CSV, or a Parquet dataset (docs/DATA.md)')
     .argument('<file>', 'capture file (.tpt) or raw byte stream; - reads stdin')
     .option(
       '-f, --format <format>',
