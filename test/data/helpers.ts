@@ -1,26 +1,14 @@
-// The CLI for the data tests: bundled like host/build.mjs (native modules external), run as a
-// child process, so what is tested is what `npx tracepipe` runs.
+// The CLI for the data tests is the shipped bundle (npm run build: host/build.mjs keeps DuckDB
+// external), run as a child process, so what is tested is what `npx tracepipe` runs.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
 import { StreamWriter } from '../../host/src/core/encode.js';
+import { CLI } from '../e2e/helpers.js';
 
-export async function buildCli(name: string): Promise<string> {
-  // Inside the repo so the bundle resolves node_modules.
-  const out = resolve(`test-artifacts/data-${name}/tracepipe.cjs`);
-  mkdirSync(resolve(`test-artifacts/data-${name}`), { recursive: true });
-  await build({
-    entryPoints: ['host/src/bin.ts'],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    outfile: out,
-    external: ['@serialport/bindings-cpp', '@duckdb/node-api'],
-    logLevel: 'warning',
-  });
-  return out;
+/** The built CLI; fails (never skips) when it is missing. */
+export function builtCli(): string {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
+  return CLI;
 }
 
 export interface Run {

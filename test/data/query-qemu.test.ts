@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boardElf, requireBoardBuilt } from '../boards/helpers.js';
-import { buildCli, jsonl, runner, type Run } from './helpers.js';
+import { builtCli, jsonl, runner, type Run } from './helpers.js';
 
 const AN385 = 'qemu-mps2-an385';
 const AN521 = 'qemu-mps2-an521';
@@ -22,7 +22,7 @@ const captures = [
 beforeAll(async () => {
   requireBoardBuilt(AN385, 'meta_demo');
   requireBoardBuilt(AN521, 'multicore_discard');
-  tp = runner(await buildCli('qemu'));
+  tp = runner(builtCli());
   for (const c of captures) {
     const r = tp('run', '--board', c.board, c.elf, '-o', c.file, '--duration', '2');
     expect(r.code, r.stderr).toBe(0);

@@ -3,10 +3,10 @@
 // `stats` on the same inputs, 64-bit times stay exact, and errors are one line.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthTrace } from '../export/synth.js';
-import { buildCli, cutSpansTrace, extremeTrace, jsonl, runner, type Run } from './helpers.js';
+import { builtCli, cutSpansTrace, extremeTrace, jsonl, runner, type Run } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tp-data-'));
 let tp: (...args: string[]) => Run;
@@ -18,7 +18,7 @@ const cut = join(tmp, 'cut.bin');
 const TIMES = [(1n << 53n) + 1n, (1n << 62n) + 3n, (1n << 63n) - 100n];
 
 beforeAll(async () => {
-  tp = runner(await buildCli('query'));
+  tp = runner(builtCli());
   writeFileSync(lossy, synthTrace({ evicted: [2], linkLost: [4], corrupted: [6], drops: [[1, 5], [7, 3]], packetsPerCore: 9, eventsPerPacket: 20 }));
   writeFileSync(other, synthTrace({ cores: 1, seed: 777, linkLost: [1], packetsPerCore: 5, eventsPerPacket: 15 }));
   writeFileSync(extreme, extremeTrace(TIMES));
@@ -161,6 +161,18 @@ describe('64-bit times', () => {
       { name: 'ticks', type: 'INT64' },
     ]);
   });
+  it('a time past 2^63 - 1 ns (292 years) is refused in one line, and the dataset is left as it was', () => {
+    const past = join(tmp, 'past.bin');
+    writeFileSync(past, extremeTrace([(1n << 63n) + 5n]));
+    const before = q('SELECT count(*)::INTEGER AS n FROM events', ds)[0].n;
+    const captures = q('SELECT count(*)::INTEGER AS n FROM captures', ds)[0].n;
+    const r = tp('export', past, '--format', 'parquet', '-o', ds);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toBe('tracepipe: core 0: t_ns 9223372036854775813 is past 2^63 - 1 ns (292 years), the most the dataset\'s INT64 times hold; nothing was written\n');
+    expect(q('SELECT count(*)::INTEGER AS n FROM events', ds)[0].n).toBe(before);
+    expect(q('SELECT count(*)::INTEGER AS n FROM captures', ds)[0].n).toBe(captures);
+  });
 });
 
 describe('spans and isrs', () => {
@@ -256,7 +268,7 @@ describe('DuckDB is loaded only by the commands that need it', () => {
 });
 
 function tpProbe(probe: string, ...args: string[]): Run {
-  const r = runner(resolve('test-artifacts/data-query/tracepipe.cjs'));
+  const r = runner(builtCli());
   const old = process.env.NODE_OPTIONS;
   process.env.NODE_OPTIONS = `--require ${probe}`;
   try {

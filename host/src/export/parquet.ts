@@ -13,7 +13,7 @@ import { type TypedValue, valueJson } from '../core/typed-values.js';
 import type { CoreStats, TraceRecord } from '../core/types.js';
 import { CliError } from '../errors.js';
 import { isoFromUnixNs } from './jsonl.js';
-import { openDb, sqlString } from './parquet-duckdb.js';
+import { duckdbMessage, openDb, sqlString } from './parquet-duckdb.js';
 import { FileSink } from './sinks.js';
 import type { ExportInfo, Exporter, Sink } from './types.js';
 
@@ -118,6 +118,13 @@ function fieldJson(v: TypedValue): string {
   return JSON.stringify(valueJson(v.value, v.type));
 }
 
+const INT64_MAX = (1n << 63n) - 1n;
+
+/** Times are INT64 in every engine that reads the dataset (none has unsigned 64-bit time): past that, refuse rather than wrap. */
+function checkTime(ns: bigint, core: number): void {
+  if (ns > INT64_MAX) throw new CliError(`core ${core}: t_ns ${ns} is past 2^63 - 1 ns (292 years), the most the dataset's INT64 times hold; nothing was written`);
+}
+
 function hex(b: Uint8Array): string {
   let s = '';
   for (const x of b) s += x.toString(16).padStart(2, '0');
@@ -143,6 +150,7 @@ export class ParquetExporter implements Exporter {
 
   record(rec: TraceRecord): void {
     if (rec.type === 'event') {
+      checkTime(rec.tNs, rec.core);
       const values = (rec as { values?: TypedValue[] }).values;
       let fields: string | null = null;
       if (values) fields = `{${values.map((v) => `${JSON.stringify(v.name)}:${fieldJson(v)}`).join(',')}}`;
@@ -170,6 +178,7 @@ export class ParquetExporter implements Exporter {
       this.events.write((fields === null ? line : line.replace('"fields":null', `"fields":${fields}`)) + '\n');
       this.eventCount++;
     } else if (rec.type === 'loss') {
+      checkTime(rec.toNs, rec.core);
       this.losses.write(
         JSON.stringify({
           ord: this.ord++,
@@ -224,18 +233,17 @@ export class ParquetExporter implements Exporter {
       const id = partitionValue(opts.id ?? (await captureId(opts.input)));
       const board = partitionValue(facts.board ?? 'unknown');
       writeFileSync(join(this.tmp, 'captures.jsonl'), JSON.stringify(this.captureRow(facts)) + '\n');
+      // Every file is written under a temporary name first and renamed only when all are: a
+      // failure leaves no partial capture behind, and an earlier export of it whole.
+      const written: [string, string][] = [];
       const db = await openDb();
       try {
         const copy = async (table: TableName, select: string) => {
           const part = join(dir, table, `board=${board}`, `capture=${id}`);
           mkdirSync(part, { recursive: true });
           const tmpFile = join(part, `.part-0.parquet.${process.pid}.tmp`);
-          try {
-            await db.conn.run(`COPY (${select}) TO ${sqlString(tmpFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
-            renameSync(tmpFile, join(part, 'part-0.parquet'));
-          } finally {
-            rmSync(tmpFile, { force: true });
-          }
+          written.push([tmpFile, join(part, 'part-0.parquet')]);
+          await db.conn.run(`COPY (${select}) TO ${sqlString(tmpFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
         };
         const src = (table: TableName, file: string) => {
           const cols = Object.entries(TABLES[table])
@@ -253,6 +261,10 @@ export class ParquetExporter implements Exporter {
             'SELECT session, core, seq, count(*)::BIGINT AS events, min(t_ns) AS first_ns, max(t_ns) AS last_ns FROM ev GROUP BY ALL ORDER BY session, core, seq',
           );
         }
+        for (const [from, to] of written) renameSync(from, to);
+      } catch (err) {
+        for (const [from] of written) rmSync(from, { force: true });
+        throw err instanceof Error && !(err instanceof CliError) && !('code' in err) ? new CliError(`cannot write the Parquet dataset ${dir}: ${duckdbMessage(err)}`) : err;
       } finally {
         db.close();
       }
