@@ -4,10 +4,13 @@
  * (semihosting: QEMU's stderr), a path independent of the trace link. Tests parse:
  *
  *   TPGT core=<c> generated=<n> committed=<n> dropped=<n> overwritten=<n>   one line per core
+ *   TPCTX core=<c> ctx=<k> generated=<n>      apps with several writing contexts: one per context
  *   TPGT done
  *
  * generated is the app's own count of record calls on that core; the others come from
- * tp_get_counters(), relative to the configured counter origins (mod 2^32).
+ * tp_get_counters(), relative to the configured counter origins (mod 2^32). An app cannot
+ * count its drops itself: the record calls return no status (tracepipe.h says why), and an
+ * eviction happens after the call that recorded the event.
  */
 #ifndef TPGT_H
 #define TPGT_H
@@ -34,6 +37,17 @@ static inline void tpgt_report_core(const struct tp_config *cfg, unsigned core, 
 	tpgt_field(" dropped=", c.dropped - cfg->origin_dropped);
 	tpgt_field(" overwritten=", c.overwritten - cfg->origin_overwritten);
 	board_puts("\n");
+}
+
+/* One TPCTX line per writing context of core 0 (each context's own count of record calls). */
+static inline void tpgt_report_contexts(const volatile uint32_t *generated, unsigned contexts)
+{
+	for (unsigned c = 0; c < contexts; c++) {
+		tpgt_field("TPCTX core=", 0);
+		tpgt_field(" ctx=", c);
+		tpgt_field(" generated=", generated[c]);
+		board_puts("\n");
+	}
 }
 
 /*

@@ -128,7 +128,8 @@ export async function wireCost(board, opt, random) {
 
 /**
  * Flash and RAM of the tracer: the input sections that the linker map attributes to the
- * core (firmware/src/*.o) and to the board's transport and timer port (boards/<b>/port.o),
+ * core (firmware/src/*.o) and to the board's transport and timer port (its firmware/arch and
+ * firmware/drivers objects and boards/<b>/port.o),
  * in the linked image. Sections that --gc-sections removed are not in the map's memory
  * map part, so only what the app really links is counted.
  */
@@ -150,7 +151,8 @@ export function footprint(board, opt, app = 'bench_wire_small') {
     const name = m[1] ?? pendingName;
     pendingName = null;
     const obj = m[4];
-    if (!name || !(obj.includes('/firmware/src/') || obj.endsWith('/port.o'))) continue;
+    // the core, and the board's port: its arch and drivers (firmware/arch, firmware/drivers) and port.c
+    if (!name || !(/\/firmware\/(src|arch|drivers)\//.test(obj) || obj.endsWith('/port.o'))) continue;
     const size = parseInt(m[3], 16);
     const addr = parseInt(m[2], 16);
     if (size === 0) continue;
@@ -163,7 +165,7 @@ export function footprint(board, opt, app = 'bench_wire_small') {
     else if (name.startsWith('.bss') || name === 'COMMON') bucket = 'bss';
     if (!bucket) continue;
     sizes[bucket] += size;
-    const key = obj.replace(/^.*\/(firmware\/src|boards\/[^/]+)\//, '$1/');
+    const key = obj.replace(/^.*\/(firmware\/(?:src|arch\/[^/]+|drivers\/[^/]+)|boards\/[^/]+)\//, '$1/');
     perObject[key] = (perObject[key] ?? 0) + (bucket === 'bss' ? 0 : size);
   }
   return { flash: sizes.text + sizes.rodata + sizes.data, ram: sizes.data + sizes.bss, ...sizes, flashByObject: perObject };

@@ -1,9 +1,15 @@
 # Shared rules for the arm-none-eabi boards. A board's board.mk sets
+#   ARCH        (armv6m or armv7m: firmware/arch/<ARCH>, the IRQ mask, barrier and CAS;
+#                ARMv8-M mainline uses armv7m. ARCH_CAS := (empty) when the board has its own)
 #   ARCH_FLAGS  (-mcpu=... -mthumb ...)
+#   DRIVERS     (the peripheral drivers it uses: folders of firmware/drivers/, each built
+#                whole and on the include path)
 #   LDSCRIPT    (its linker script)
 #   BOARD_SRCS  (startup, port and app_board sources; cross.mk adds boards/common/mem.c and
 #                console.c, a semihosting board adds boards/common/semihost.c)
 #   BOARD_APPS  (optional: the apps it builds; default every folder in apps/)
+#   BOARD_INC   (optional: more folders for board.h and tp_port_impl.h, after its own: a
+#                board that reuses another board's files names that folder)
 # then includes this file.
 
 CROSS ?= arm-none-eabi-
@@ -14,15 +20,23 @@ SIZE := $(CROSS)size
 # board_put_u32 on top of the board's board_puts. Boards with a semihosting console add
 # boards/common/semihost.c themselves.
 BOARD_SRCS += boards/common/mem.c boards/common/console.c
+ARCH_CAS ?= firmware/arch/$(ARCH)/cas.c
+BOARD_SRCS += $(ARCH_CAS) boards/common/vectors.c $(foreach d,$(DRIVERS),$(wildcard firmware/drivers/$(d)/*.c))
 
 BOARD_APPS ?= $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard apps/*/main.c)))))
 
 CFLAGS := -std=c11 $(OPT) -g3 -Wall -Wextra -Werror -Wshadow -Wundef \
 	-ffreestanding -ffunction-sections -fdata-sections -fno-common \
 	-fno-tree-loop-distribute-patterns \
-	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) -I boards/common -I apps $(BOARD_CFLAGS)
+	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) $(foreach d,$(BOARD_INC),-I $(d)) -I firmware/arch/$(ARCH) $(foreach d,$(DRIVERS),-I firmware/drivers/$(d)) -I $(BUILD)/gen -I boards/common -I apps $(BOARD_CFLAGS)
 LDFLAGS := $(ARCH_FLAGS) -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--build-id=sha1 \
 	-Wl,-T,$(LDSCRIPT)
+
+# TP_BOARD_* constants from board.json (firmware/tools/board_header.mjs), never committed.
+BOARD_GEN_H := $(BUILD)/gen/tp_board_gen.h
+$(BOARD_GEN_H): $(BOARD_DIR)/board.json firmware/tools/board_header.mjs
+	@mkdir -p $(dir $@)
+	node firmware/tools/board_header.mjs $< > $@.tmp && mv $@.tmp $@
 
 CORE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 BOARD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BOARD_SRCS))
@@ -30,7 +44,7 @@ ELFS := $(patsubst %,$(BUILD)/%.elf,$(BOARD_APPS))
 
 all: $(ELFS)
 
-$(BUILD)/obj/%.o: %.c $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h $(BOARD_DIR)/*.h boards/common/*.h apps/*.h)
+$(BUILD)/obj/%.o: %.c $(BOARD_GEN_H) $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h firmware/arch/*.h firmware/arch/$(ARCH)/*.h firmware/drivers/*/*.h $(BOARD_DIR)/*.h $(foreach d,$(BOARD_INC),$(d)/*.h) boards/common/*.h apps/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 

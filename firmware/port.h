@@ -52,11 +52,18 @@ int tp_port_tx_put(uint8_t b);
  * or do nothing on polled boards. */
 void tp_port_tx_kick(void);
 
+/* The ring closed a packet while the link transmits: a wake-up for the transport, as
+ * tp_port_tx_kick (a board may define it as an alias of that). The ring's only notice to
+ * the link: it calls the port, never the link itself. Called with interrupts masked. */
+void tp_port_packet_ready(void);
+
 /* Compare-and-swap on a 32-bit word, safe against interrupts and other cores.
  * Returns the value that was in *p (the swap happened if it equals expected). */
 uint32_t tp_port_cas(volatile uint32_t *p, uint32_t expected, uint32_t desired);
 
-/* The firmware's GNU build-id bytes, or len 0. */
+/* The firmware's GNU build-id bytes, or len 0. The core has it (tp_build_id.c, from the
+ * linker symbols __tp_build_id_start/__tp_build_id_end): a board defines it only to replace
+ * that (the host board's tests set their own). */
 const uint8_t *tp_port_build_id(unsigned *len);
 
 #endif /* TP_PORT_H */

@@ -28,3 +28,15 @@ await build({
   outfile: 'dist/emulator.cjs',
   logLevel: 'warning',
 });
+
+// The rp2040js runner runs as its own process (host/src/io/rp2040/rp2040.ts starts it), so the
+// emulated cores never hold up the reader of the pty. rp2040js is bundled into it.
+await build({
+  entryPoints: ['host/src/io/rp2040/runner-main.ts'],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  outfile: 'dist/rp2040-runner.cjs',
+  logLevel: 'warning',
+});

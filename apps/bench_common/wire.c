@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "tracepipe.h"
 #include "app_board.h"
+#include "app_util.h"
 
 #define N_EVENTS 30000u
 /* Events between polls in the batched pass: well under one packet's worth. */
@@ -60,13 +61,8 @@ static __attribute__((noinline)) uint64_t run(int mode)
 
 int main(void)
 {
-	struct tp_config cfg = { 0 };
-	cfg.mode = TP_MODE_DISCARD;
-	cfg.ring = ring;
-	cfg.packet_size = 1024;
-	cfg.packets = 8;
-	cfg.cores = 1;
-	cfg.autostart = 1;
+	struct tp_config cfg = app_config(TP_MODE_DISCARD, ring, 1024, 8, 1);
+	cfg.autostart = 1; /* the bench sends no CMD_START */
 	(void)tp_init(&cfg);
 	board_init(); /* after tp_init: see app_board.h */
 	uint64_t b = run(RUN_EMPTY);

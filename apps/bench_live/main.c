@@ -22,27 +22,17 @@
 #define BENCH_LIVE_SECONDS 10u
 #endif
 
-#if defined(TP_BOARD_APP_RING_BYTES) && TP_BOARD_APP_RING_BYTES < 16u * 1024u
-#define RING_PACKETS (TP_BOARD_APP_RING_BYTES / PACKET_SIZE)
-#else
-#define RING_PACKETS 16u
-#endif
 #define PACKET_SIZE 1024u
+#define RING_PACKETS (APP_RING_BYTES / PACKET_SIZE) /* 16, or fewer on a board short of RAM */
 /* A 2-argument record takes 20 ring bytes; 32 leaves room. The open packet and the one
  * being sent fit in the 3 packets kept free. */
-#define BURST (((PACKET_SIZE - 64u) / 32u) * (RING_PACKETS - 3u))
+#define BURST APP_PACE_EVENTS(RING_PACKETS, PACKET_SIZE, 32u)
 
 static uint32_t ring[RING_PACKETS * PACKET_SIZE / 4u];
 
 int main(void)
 {
-	struct tp_config cfg = {
-		.mode = TP_MODE_DISCARD,
-		.ring = ring,
-		.packet_size = PACKET_SIZE,
-		.packets = RING_PACKETS,
-		.cores = 1,
-	};
+	const struct tp_config cfg = app_config(TP_MODE_DISCARD, ring, PACKET_SIZE, RING_PACKETS, 1);
 	if (app_start(&cfg, "bench_live") != 0) {
 		return 2;
 	}

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include "tracepipe.h"
 #include "app_board.h"
+#include "app_util.h"
 
 #define N_EVENTS 5000u
 
@@ -58,13 +59,8 @@ static void record(unsigned kind, int random, uint32_t i)
 
 int main(void)
 {
-	struct tp_config cfg = { 0 };
-	cfg.mode = TP_MODE_DISCARD;
-	cfg.ring = ring;
-	cfg.packet_size = 1024;
-	cfg.packets = 8;
-	cfg.cores = 1;
-	cfg.autostart = 1;
+	struct tp_config cfg = app_config(TP_MODE_DISCARD, ring, 1024, 8, 1);
+	cfg.autostart = 1; /* the bench sends no CMD_START */
 	(void)tp_init(&cfg);
 	board_init();
 	for (int random = 0; random < 2; random++) {

@@ -52,13 +52,7 @@ static uint32_t work(uint32_t seed)
 
 int main(void)
 {
-	struct tp_config cfg = {
-		.mode = TP_MODE_DISCARD,
-		.ring = ring,
-		.packet_size = PACKET_SIZE,
-		.packets = RING_PACKETS,
-		.cores = 1,
-	};
+	const struct tp_config cfg = app_config(TP_MODE_DISCARD, ring, PACKET_SIZE, RING_PACKETS, 1);
 	if (app_start(&cfg, "demo") != 0) {
 		return 2;
 	}

@@ -28,27 +28,15 @@
 #define E2E_EVENTS 100000u
 #define E2E_XOR 0xA5A5A5A5u
 
-/* Boards short of RAM (board.h TP_BOARD_APP_RING_BYTES, e.g. the 16 KiB micro:bit) get a
- * smaller ring; PACE_EVENTS follows it. */
-#if defined(TP_BOARD_APP_RING_BYTES) && TP_BOARD_APP_RING_BYTES < 16u * 1024u
-#define RING_PACKETS (TP_BOARD_APP_RING_BYTES / PACKET_SIZE)
-#else
-#define RING_PACKETS 16u
-#endif
 #define PACKET_SIZE 1024u
-#define PACE_EVENTS (((PACKET_SIZE - 64u) / 32u) * (RING_PACKETS - 3u))
+#define RING_PACKETS (APP_RING_BYTES / PACKET_SIZE) /* 16, or fewer on a board short of RAM */
+#define PACE_EVENTS APP_PACE_EVENTS(RING_PACKETS, PACKET_SIZE, 32u)
 
 static uint32_t ring[RING_PACKETS * PACKET_SIZE / 4u];
 
 int main(void)
 {
-	struct tp_config cfg = {
-		.mode = TP_MODE_DISCARD,
-		.ring = ring,
-		.packet_size = PACKET_SIZE,
-		.packets = RING_PACKETS,
-		.cores = 1,
-	};
+	const struct tp_config cfg = app_config(TP_MODE_DISCARD, ring, PACKET_SIZE, RING_PACKETS, 1);
 	if (app_start(&cfg, "e2e_clean") != 0) {
 		return 2;
 	}

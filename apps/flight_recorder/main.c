@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "app_board.h"
+#include "app_util.h"
 #include "port.h"
 #include "tpgt.h"
 #include "tracepipe.h"
@@ -50,13 +51,7 @@ static void tick1(void)
 
 int main(void)
 {
-	struct tp_config cfg = {
-		.mode = TP_MODE_OVERWRITE,
-		.ring = ring,
-		.packet_size = PACKET_SIZE,
-		.packets = RING_PACKETS,
-		.cores = 1,
-	};
+	const struct tp_config cfg = app_config(TP_MODE_OVERWRITE, ring, PACKET_SIZE, RING_PACKETS, 1);
 	if (tp_init(&cfg) != 0) {
 		board_puts("flight_recorder: tp_init failed\n");
 		return 2;
@@ -86,12 +81,7 @@ int main(void)
 		total += generated[c];
 	}
 	tpgt_report_core(&cfg, 0, total);
-	for (unsigned c = 0; c < CONTEXTS; c++) {
-		tpgt_field("TPCTX core=", 0);
-		tpgt_field(" ctx=", c);
-		tpgt_field(" generated=", generated[c]);
-		board_puts("\n");
-	}
+	tpgt_report_contexts(generated, CONTEXTS);
 	tpgt_done();
 	return 0;
 }

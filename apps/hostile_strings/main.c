@@ -24,13 +24,7 @@ static uint32_t ring[RING_PACKETS * PACKET_SIZE / 4u];
 
 int main(void)
 {
-	struct tp_config cfg = {
-		.mode = TP_MODE_DISCARD,
-		.ring = ring,
-		.packet_size = PACKET_SIZE,
-		.packets = RING_PACKETS,
-		.cores = 1,
-	};
+	const struct tp_config cfg = app_config(TP_MODE_DISCARD, ring, PACKET_SIZE, RING_PACKETS, 1);
 	if (app_start(&cfg, "hostile_strings") != 0) {
 		return 2;
 	}

@@ -126,13 +126,7 @@ static void extra(unsigned v)
 
 int main(void)
 {
-	struct tp_config cfg = {
-		.mode = TP_MODE_DISCARD,
-		.ring = ring,
-		.packet_size = PACKET_SIZE,
-		.packets = RING_PACKETS,
-		.cores = 1,
-	};
+	const struct tp_config cfg = app_config(TP_MODE_DISCARD, ring, PACKET_SIZE, RING_PACKETS, 1);
 	if (app_start(&cfg, "meta_demo") != 0) {
 		return 2;
 	}

@@ -31,7 +31,9 @@
 #error "define MC_MODE (TP_MODE_DISCARD or TP_MODE_OVERWRITE) before including mc_app.c"
 #endif
 
+#ifndef MC_EVENTS /* a slow emulator's test builds ask for fewer (test/boards/rp2040.test.ts) */
 #define MC_EVENTS 1000000u
+#endif
 #define MC_ID_BASE 0x10u
 #define MC_PACKETS 16u
 #define MC_PACKET_SIZE 1024u
@@ -121,13 +123,7 @@ static int check_core(unsigned core, uint32_t generated)
 
 int main(void)
 {
-	struct tp_config cfg = {
-		.mode = MC_MODE,
-		.ring = ring,
-		.packet_size = MC_PACKET_SIZE,
-		.packets = MC_PACKETS,
-		.cores = (uint8_t)MC_CORES,
-	};
+	const struct tp_config cfg = app_config(MC_MODE, ring, MC_PACKET_SIZE, MC_PACKETS, MC_CORES);
 	if (app_start(&cfg, "multicore") != 0) {
 		return 2;
 	}

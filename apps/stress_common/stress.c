@@ -89,13 +89,7 @@ static void tick2(void)
 
 int main(void)
 {
-	struct tp_config cfg = {
-		.mode = STRESS_MODE,
-		.ring = ring,
-		.packet_size = PACKET_SIZE,
-		.packets = RING_PACKETS,
-		.cores = 1,
-	};
+	const struct tp_config cfg = app_config(STRESS_MODE, ring, PACKET_SIZE, RING_PACKETS, 1);
 	if (app_start(&cfg, "stress") != 0) {
 		return 2;
 	}
@@ -113,12 +107,7 @@ int main(void)
 	tpgt_wait_host_ack();
 
 	tpgt_report_core(&cfg, 0, total());
-	for (unsigned c = 0; c < STRESS_CONTEXTS; c++) {
-		tpgt_field("TPCTX core=", 0);
-		tpgt_field(" ctx=", c);
-		tpgt_field(" generated=", generated[c]);
-		board_puts("\n");
-	}
+	tpgt_report_contexts(generated, STRESS_CONTEXTS);
 	tpgt_done();
 	return 0;
 }

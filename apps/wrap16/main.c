@@ -33,7 +33,9 @@
 #include "tracepipe.h"
 
 #define WRAP_ID 5u
+#ifndef BURST_EVENTS /* a slow emulator's test builds ask for fewer (test/boards/rp2040-wrap.test.ts) */
 #define BURST_EVENTS 20000u
+#endif
 #define GAP_EVENTS 10u
 
 #if TP_BOARD_TIMER_BITS <= 24
@@ -45,7 +47,7 @@
 #define RING_PACKETS 16u
 #define PACKET_SIZE 512u
 /* An event3 record takes 24 ring bytes; allow 32 and keep 3 packets spare (see e2e_clean). */
-#define PACE_EVENTS (((PACKET_SIZE - 64u) / 32u) * (RING_PACKETS - 3u))
+#define PACE_EVENTS APP_PACE_EVENTS(RING_PACKETS, PACKET_SIZE, 32u)
 
 static uint32_t ring[RING_PACKETS * PACKET_SIZE / 4u];
 static volatile uint32_t spin_sink;
@@ -58,13 +60,7 @@ static void record(uint32_t seq)
 
 int main(void)
 {
-	struct tp_config cfg = {
-		.mode = TP_MODE_DISCARD,
-		.ring = ring,
-		.packet_size = PACKET_SIZE,
-		.packets = RING_PACKETS,
-		.cores = 1,
-	};
+	const struct tp_config cfg = app_config(TP_MODE_DISCARD, ring, PACKET_SIZE, RING_PACKETS, 1);
 	if (app_start(&cfg, "wrap16") != 0) {
 		return 2;
 	}

@@ -17,8 +17,26 @@
 
 #define EXIT_LINGER_TICKS ((uint64_t)TP_BOARD_TIMER_HZ)
 
+#ifdef SEMIHOST_BKPT_MAY_FAULT
+/* Set once a BKPT 0xAB has escalated to HardFault (no debugger): see semihost.h. */
+static volatile uint8_t semihost_escalated;
+
+void semihost_note_escalation(void)
+{
+	semihost_escalated = 1;
+}
+#endif
+
 static void semihost_call(uint32_t op, const void *arg)
 {
+#ifdef SEMIHOST_BKPT_MAY_FAULT
+	/* A BKPT in the HardFault handler itself cannot escalate: the core locks up (and an
+	 * nRF51 resets on lockup, so the app would restart in a loop). And once one BKPT has
+	 * escalated, no debugger listens: later calls would only cost a fault each. */
+	if (semihost_escalated || tp_arch_ipsr() == 3u) {
+		return;
+	}
+#endif
 	register uint32_t r0 __asm__("r0") = op;
 	register const void *r1 __asm__("r1") = arg;
 	__asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");

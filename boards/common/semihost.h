@@ -19,4 +19,12 @@ void semihost_exit(int code) __attribute__((noreturn));
  */
 void semihost_linger_for_host(void);
 
+/*
+ * A board that may run without a debugger (board.h defines SEMIHOST_BKPT_MAY_FAULT: the
+ * micro:bit on battery) steps over a BKPT 0xAB that escalated to HardFault and calls this
+ * from its HardFault handler: every later semihosting call is then skipped, and none is ever
+ * made from the HardFault handler itself (IPSR 3), where a BKPT locks the core up.
+ */
+void semihost_note_escalation(void);
+
 #endif /* TP_BOARDS_SEMIHOST_H */

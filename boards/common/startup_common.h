@@ -28,6 +28,18 @@ static inline void startup_zero_bss(uint32_t *dst, const uint32_t *dst_end)
 	}
 }
 
+extern uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
+int main(void);
+
+/* The C run-time, then main, whose status goes to board_exit: .data copied from its load
+ * address, .bss zeroed. */
+__attribute__((noreturn)) static inline void startup_run_main(void)
+{
+	startup_copy_data(__data_start, __data_end, __data_load);
+	startup_zero_bss(__bss_start, __bss_end);
+	board_exit(main());
+}
+
 /* An exception nobody handles: say which on the console and leave with status 3, so a QEMU
  * run ends at once instead of spinning until the caller's timeout. */
 __attribute__((noreturn)) static inline void startup_fatal(const char *what, uint32_t exception)

@@ -77,6 +77,8 @@ void tp_port_tx_kick(void)
 	host_tx_kicks++;
 }
 
+void tp_port_packet_ready(void) __attribute__((alias("tp_port_tx_kick")));
+
 uint32_t tp_port_cas(volatile uint32_t *p, uint32_t expected, uint32_t desired)
 {
 	if (host_cas_hook != NULL) {

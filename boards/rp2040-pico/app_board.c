@@ -23,6 +23,16 @@
  * oscillator, so every switch goes through the glitchless muxes, in this order: clk_sys onto
  * clk_ref, clk_ref onto the crystal, then the PLL, then clk_sys onto the PLL.
  */
+/* At least 3 cycles of a generator's old clock after clearing its ENABLE, as pico-sdk's
+ * clock_configure waits. clk_peri's source may be as slow as the ring oscillator (a few MHz)
+ * when the bootrom left it there; 3 us covers any source of 1 MHz or more: at the fastest
+ * clk_sys this runs with (125 MHz), 125 iterations of at least 3 cycles each. */
+static void clk_stop_wait(void)
+{
+	for (volatile uint32_t i = 0; i < RP2040_CLK_SYS_HZ / 1000000u; i++) {
+	}
+}
+
 static void clocks_init(void)
 {
 	CLOCKS_REG(CLK_SYS_RESUS_CTRL) = 0u;
@@ -61,8 +71,11 @@ static void clocks_init(void)
 	while (CLOCKS_REG(CLK_SYS_SELECTED) != (1u << CLK_SYS_CTRL_SRC_AUX)) {
 	}
 
-	/* clk_peri: stop, select the crystal, start (its aux mux has no glitchless path). */
+	/* clk_peri: stop, select the crystal, start (its aux mux has no glitchless path). Stopping
+	 * takes effect only after a few cycles of the clock being stopped (datasheet, "Clock
+	 * Generators": the enable is synchronised to it), so wait before changing the source. */
 	CLOCKS_REG(CLK_PERI_CTRL) = 0u;
+	clk_stop_wait();
 	CLOCKS_REG(CLK_PERI_CTRL) = CLK_PERI_CTRL_AUXSRC_XOSC;
 	CLOCKS_REG(CLK_PERI_CTRL) = CLK_PERI_CTRL_AUXSRC_XOSC | CLK_PERI_CTRL_ENABLE;
 }

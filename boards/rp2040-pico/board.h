@@ -8,13 +8,10 @@
 #ifndef BOARD_H
 #define BOARD_H
 
-#define TP_BOARD_NAME "rp2040-pico"
-#define TP_BOARD_CORES 2
+#include "tp_board_gen.h" /* TP_BOARD_NAME, _CORES, _TIMER_HZ, _TIMER_BITS from board.json */
 /* The shared 64-bit TIMER counts microseconds (watchdog tick = clk_ref / 12). The core is
  * given its low word (TIMERAWL): one 32-bit bus read, atomic from either core, no latch.
  * It wraps every 2^32 us = 71 min 35 s; ALARM0 armed at 0 marks each wrap. */
-#define TP_BOARD_TIMER_HZ 1000000u
-#define TP_BOARD_TIMER_BITS 32
 
 /* Survives a reset (not zeroed, not written by the UF2): the core's boot counter lives here. */
 #define TP_BOARD_NOINIT_SECTION ".noinit"
@@ -48,7 +45,9 @@
 #define XOSC_CTRL_FREQ_RANGE_1_15MHZ 0xAA0u
 #define XOSC_CTRL_ENABLE_VALUE (0xFABu << 12)
 #define XOSC_STATUS_STABLE (1u << 31)
-#define XOSC_STARTUP_DELAY 47u /* ((12 MHz / 1000) + 128) / 256: ~1 ms in units of 256 cycles */
+/* ((12 MHz / 1000) + 128) / 256 = 47 is ~1 ms in units of 256 cycles; x6 as pico-sdk 2.x
+ * allows for slow-starting crystals (PICO_XOSC_STARTUP_DELAY_MULTIPLIER). */
+#define XOSC_STARTUP_DELAY (47u * 6u)
 
 /* PLL_SYS */
 #define PLL_SYS_BASE 0x40028000u

@@ -75,7 +75,13 @@ void TIMER_IRQ_0_Handler(void)
 	uint32_t primask = tp_port_irq_save();
 	spin_lock(WRAP_SPINLOCK);
 	if (TIMER_REG(TIMER_INTR) & TIMER_ALARM(0)) {
-		/* Re-arm for the next wrap, 2^32 us after this one. */
+		/* Re-arm for the next wrap, 2^32 us after this one. The alarm fires when ALARM0
+		 * equals the count (datasheet, "Alarms"), and this runs well within the first
+		 * microsecond after the wrap: armed while TIMERAWL still reads 0, it would fire and
+		 * disarm at once, the INTR clear below would wipe that, and no later wrap would ever
+		 * be counted. So wait for the count to leave 0 first (at most 1 us). */
+		while (TIMER_REG(TIMER_TIMERAWL) == 0u) {
+		}
 		TIMER_REG(TIMER_ALARM0) = 0u;
 		tp_timer_overflow();
 		__asm__ volatile("dmb" : : : "memory");
@@ -125,13 +131,16 @@ void tp_port_tx_kick(void)
 	}
 }
 
+/* A closed packet wakes the transport as a kick does. */
+void tp_port_packet_ready(void) __attribute__((alias("tp_port_tx_kick")));
+
 void SIO_IRQ_PROC0_Handler(void)
 {
 	rp2040_irq_seen = 1;
 	while (SIO_REG(SIO_FIFO_ST) & SIO_FIFO_ST_VLD) {
 		(void)SIO_REG(SIO_FIFO_RD);
 	}
-	SIO_REG(SIO_FIFO_ST) = 0u; /* clear the sticky overflow/underflow flags */
+	SIO_REG(SIO_FIFO_ST) = 0xFFu; /* ROE/WOF are write-1-to-clear: clear both sticky flags */
 	rp2040_nvic_set_pending(RP2040_IRQ_UART0);
 }
 
@@ -175,35 +184,6 @@ uint32_t tp_port_cas(volatile uint32_t *p, uint32_t expected, uint32_t desired)
 	return seen;
 }
 
-/* Set by the linker script around the .note.gnu.build-id section (-Wl,--build-id=sha1). */
-extern const uint8_t __tp_build_id_start[];
-extern const uint8_t __tp_build_id_end[];
-
-static uint32_t read_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-const uint8_t *tp_port_build_id(unsigned *len)
-{
-	/* ELF note: namesz, descsz, type (3 = NT_GNU_BUILD_ID), name "GNU\0", then the descriptor. */
-	const uint8_t *note = __tp_build_id_start;
-	size_t size = (size_t)(__tp_build_id_end - __tp_build_id_start);
-	*len = 0;
-	if (size < 16u) {
-		return note;
-	}
-	uint32_t namesz = read_le32(note);
-	uint32_t descsz = read_le32(note + 4);
-	uint32_t type = read_le32(note + 8);
-	if (namesz != 4u || type != 3u || note[12] != 'G' || note[13] != 'N' || note[14] != 'U' ||
-	    note[15] != 0u || descsz > 32u || 16u + descsz > size) {
-		return note;
-	}
-	*len = descsz;
-	return note + 16;
-}
-
 void rp2040_port_init(void)
 {
 	/* TIMER: left reset by board_init, so it counts up from 0. Arm ALARM0 for the wrap only
@@ -239,8 +219,9 @@ void rp2040_port_init(void)
 
 void rp2040_port_enable_doorbell(void)
 {
-	/* The handshake left the FIFO empty; only the sticky error flags may be set. */
-	SIO_REG(SIO_FIFO_ST) = 0u;
+	/* The handshake left the FIFO empty; only the sticky error flags (write 1 to clear) may
+	 * be set. */
+	SIO_REG(SIO_FIFO_ST) = 0xFFu;
 	doorbell_on = 1;
 	__asm__ volatile("dmb" : : : "memory");
 	rp2040_nvic_set_priority(RP2040_IRQ_SIO_PROC0, RP2040_PRIO_UART);

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "tp_arch.h" /* IRQ mask and barrier: firmware/arch/<profile>/ */
+
 #if TP_BOARD_TIMER_BITS != 32
 #error "rp2040-pico gives the core TIMERAWL: TP_BOARD_TIMER_BITS must be 32"
 #endif
@@ -22,26 +24,9 @@ static inline uint32_t tp_port_timer_lo(void)
 	return *(volatile uint32_t *)(TIMER_BASE + TIMER_TIMERAWL);
 }
 
-static inline uint32_t tp_port_irq_save(void)
-{
-	uint32_t primask;
-	__asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
-	return primask;
-}
-
-static inline void tp_port_irq_restore(uint32_t primask)
-{
-	__asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
-}
-
 static inline unsigned tp_port_core_id(void)
 {
 	return (unsigned)*(volatile uint32_t *)(SIO_BASE + SIO_CPUID);
-}
-
-static inline void tp_port_dmb(void)
-{
-	__asm__ volatile("dmb" : : : "memory");
 }
 
 #endif /* TP_PORT_IMPL_H */

@@ -58,7 +58,11 @@ struct tp_config {
  * before any other core records. */
 int tp_init(const struct tp_config *cfg);
 
-/* ---- recording (any core, any context; IRQ-safe, nesting-safe) ---- */
+/* ---- recording (any core, any context; IRQ-safe, nesting-safe) ----
+ * The calls return nothing: a status (recorded or dropped) costs one more instruction on
+ * every record's fast path (measured: +1.0 per event on Cortex-M3 and M0, e.g. tp_event2 33.9
+ * instead of 32.9 on an385 -O2), paid by every caller, also the ones that ignore it. Losses are
+ * counted by cause in the counters instead (tp_get_counters, and on the wire). */
 void tp_event0(uint32_t id);
 void tp_event1(uint32_t id, uint32_t a0);
 void tp_event2(uint32_t id, uint32_t a0, uint32_t a1);

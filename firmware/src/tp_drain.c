@@ -1,16 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tp_drain.c - the transport: picks the next message (HEADER, STATUS, PACKET), encodes it
- * chunk by chunk straight out of the ring (a run of events per chunk, 32-bit encoder),
- * frames it (CRC-32C and COBS) into a 256-byte output ring, and hands that ring to the
- * port in runs (tp_port_tx_write where the board has it) as long as the port takes them.
- * Also parses host commands.
+ * tp_drain.c - the link's sending side: picks the next message (HEADER, STATUS, PACKET),
+ * encodes it chunk by chunk straight out of the ring (a run of events per chunk, 32-bit
+ * encoder), frames it (tp_frame.c) and hands runs of final bytes to the port
+ * (tp_port_tx_write where the board has it) as long as the port takes them. Commands from
+ * the host arrive through tp_cmd.c, which sets the requests in tp_link.
  *
- *   ring packet --encode--> chunk[96] --CRC+COBS--> out[256] --runs--> port
- *                                        [tail .. code)  final bytes, may be sent
- *                                        [code .. head)  open COBS group: its code byte
- *                                                        (at `code`) is known only once
- *                                                        the group closes
+ *   ring packet --encode--> chunk[96] --tp_frame_bytes--> framer out[256] --runs--> port
+ *
+ * The scheduler (pick_next), in priority order, each time the previous message is framed
+ * and every final byte has gone to the port:
+ *
+ *   started? --no--> nothing to send
+ *     | yes
+ *   header_req ---------------------------------------> HEADER (with one origin per core)
+ *   flush_req, flush IDLE --> flush CLOSE (below)
+ *   status_mask (a core owes a STATUS) ----------------> STATUS of its lowest core
+ *   flush DRAIN: every core sent up to its target? ----> flush FINAL
+ *   flush FINAL, final_mask ---------------------------> FINAL STATUS of its lowest core
+ *   a READY packet, cores taken round-robin -----------> PACKET (claimed: READY -> SENDING)
+ *
+ * after a PACKET: every TP_STATUS_EVERY packets of a core, that core owes a STATUS; every
+ * TP_HEADER_EVERY packets, a HEADER is due again.
+ *
+ * The flush (CMD_FLUSH, CMD_DUMP, tp_flush):
+ *
+ *          flush_req          all open packets      every core sent up       last FINAL
+ *   IDLE -----------> CLOSE ---------------> DRAIN -------------------> FINAL -----------> IDLE
+ *                     closed here, each            to its target                 STATUS sent
+ *                     core's target = the          (STATUS messages may          (one per core)
+ *                     seq after its last           still go first)
+ *                     closed packet
  *
  * Only one drain runs at a time (tp_poll or tp_tx_isr, on any core): a CAS-guarded flag
  * makes the loser return at once. Writers never wait for the drain.
@@ -23,7 +43,6 @@
 #endif
 #define TP_HEADER_EVERY 64u /* packets between periodic headers (SPEC §5) */
 #define TP_STATUS_EVERY 16u /* packets of one core between its periodic statuses */
-#define TP_RX_MAX 16u       /* a command frame is 6 COBS bytes; anything longer is ignored */
 
 #if TP_MAX_CORES > 32
 #error "core bit masks are 32 bits"
@@ -33,15 +52,7 @@ enum { MSG_NONE, MSG_HEADER, MSG_PACKET, MSG_STATUS };
 enum { FLUSH_IDLE, FLUSH_CLOSE, FLUSH_DRAIN, FLUSH_FINAL };
 
 static struct {
-	/* Framed bytes ready for the port, COBS-encoded in place: [tail, code) are final,
-	 * [code, head) the open group, its code byte at `code` written when the group closes.
-	 * Free-running indices, masked by TX_RING - 1. */
-	uint8_t out[256];
-	uint32_t head, tail, code;
-	uint32_t crc;
-	uint16_t glen;     /* data bytes in the open group */
-	uint8_t trailer;   /* CRC bytes of the current message already framed (0..4), 5 once
-			    * the frame's delimiter is in `out` */
+	struct tp_framer fr;
 	uint8_t chunk[96]; /* one message piece: a head, a run of events, an origin */
 	uint16_t chunk_len, chunk_pos;
 	const uint8_t *ext; /* blob bytes, read in place from the ring */
@@ -55,18 +66,15 @@ static struct {
 	uint32_t prev_lo;
 	struct tp_drain_chan dc[TP_MAX_CORES];
 	uint32_t flush_target[TP_MAX_CORES];
-	volatile uint32_t status_mask; /* cores owing a non-final STATUS (also set by tp_rx_byte) */
 	uint32_t final_mask;  /* cores owing a FINAL STATUS */
 	uint16_t since_header;
 	uint8_t flush_phase;
 	uint8_t boot_pending;
 	uint32_t session;
 	volatile uint32_t busy;
-	/* Set by tp_rx_byte (the RX interrupt), read by the drain. */
-	volatile uint8_t started, header_req, flush_req, dump;
-	uint8_t rx[TP_RX_MAX];
-	uint8_t rx_len, rx_skip;
 } d;
+
+struct tp_link_ctl tp_link;
 
 #ifdef TP_BOARD_NOINIT_SECTION
 /* Survives a reset (the board's linker script keeps this section out of .bss); the second
@@ -89,26 +97,52 @@ static uint32_t next_session(void)
 }
 #endif
 
-void tp_drain_init(void)
+void tp_link_set_started(unsigned on)
+{
+	tp_link.started = (uint8_t)on;
+	tp_g.notify = (uint8_t)on;
+}
+
+void tp_link_init(void)
 {
 	uint8_t *b = (uint8_t *)&d;
 	for (size_t i = 0; i < sizeof d; i++)
 		b[i] = 0;
+	tp_link.status_mask = 0;
+	tp_link.header_req = tp_link.flush_req = tp_link.dump = 0;
+	tp_link_set_started(0);
+	tp_cmd_init();
 	for (unsigned c = 0; c < TP_MAX_CORES; c++)
 		d.dc[c].send_seq = tp_g.origin_seq;
 	d.boot_pending = 1;
 	d.session = next_session();
 	if (tp_g.autostart) {
-		d.started = 1;
-		d.header_req = 1;
+		tp_link_set_started(1);
+		tp_link.header_req = 1;
 	}
+}
+
+int tp_init(const struct tp_config *cfg)
+{
+	if (cfg == NULL || cfg->ring == NULL || ((uintptr_t)cfg->ring & 3u) != 0 || cfg->cores < 1 ||
+	    cfg->cores > TP_MAX_CORES || cfg->packets < 2 || cfg->packet_size < 64 ||
+	    cfg->packet_size > TP_MAX_MESSAGE || (cfg->packet_size & 3u) != 0 ||
+	    (cfg->mode != TP_MODE_DISCARD && cfg->mode != TP_MODE_OVERWRITE))
+		return -1;
+	uint32_t key = tp_port_irq_save();
+	tp_ring_init(cfg);
+	tp_link_init();
+	tp_g.initialised = 1;
+	tp_g.recording = 1;
+	tp_port_irq_restore(key);
+	return 0;
 }
 
 static void advance(unsigned c)
 {
 	struct tp_drain_chan *dc = &d.dc[c];
 	/* Packets after an evicted one are evicted too or still unsent; skip only the evicted. */
-	while (tp_tag_cmp(tp_pkt_at(c, dc->send_idx)->state, dc->send_seq) > 0) {
+	while (tp_ring_tag_cmp(tp_ring_pkt(c, dc->send_idx)->state, dc->send_seq) > 0) {
 		dc->send_seq++;
 		if (++dc->send_idx == tp_g.packets)
 			dc->send_idx = 0;
@@ -117,10 +151,7 @@ static void advance(unsigned c)
 
 static void start_message(unsigned msg, unsigned core)
 {
-	d.crc = 0xFFFFFFFFu;
-	d.glen = 0;
-	d.trailer = 0;
-	d.code = d.head++; /* the first group's code byte (tx_space() >= 2 is guaranteed here) */
+	tp_frame_begin(&d.fr); /* every final byte has gone: the framer has room */
 	d.msg = (uint8_t)msg;
 	d.msg_core = (uint8_t)core;
 	d.chunk_pos = 0;
@@ -154,7 +185,7 @@ static void start_status(unsigned c, unsigned final)
 	si.final = (uint8_t)final;
 	do
 		advance(c);
-	while (!tp_status_snapshot(c, d.dc[c].send_seq, d.dc[c].send_idx, &si.c));
+	while (!tp_ring_status_snapshot(c, d.dc[c].send_seq, d.dc[c].send_idx, &si.c));
 	si.ts = tp_now();
 	start_message(MSG_STATUS, c);
 	d.msg_final = (uint8_t)final;
@@ -171,7 +202,7 @@ static int start_packet(unsigned c)
 	struct tp_drain_chan *dc = &d.dc[c];
 	struct tp_packet_info pi;
 	advance(c);
-	struct tp_pkt *p = tp_claim(c, dc->send_seq, dc->send_idx, &pi.overwritten);
+	struct tp_pkt *p = tp_ring_claim(c, dc->send_seq, dc->send_idx, &pi.overwritten);
 	if (p == NULL)
 		return 0;
 	dc->send_seq++;
@@ -206,15 +237,15 @@ static unsigned lowest_bit(uint32_t m)
 /* Chooses the next message. Returns 0 when there is nothing to send. */
 static int pick_next(void)
 {
-	if (!d.started)
+	if (!tp_link.started)
 		return 0;
-	if (d.header_req) {
-		d.header_req = 0;
+	if (tp_link.header_req) {
+		tp_link.header_req = 0;
 		start_header();
 		return 1;
 	}
-	if (d.flush_req && d.flush_phase == FLUSH_IDLE) {
-		d.flush_req = 0;
+	if (tp_link.flush_req && d.flush_phase == FLUSH_IDLE) {
+		tp_link.flush_req = 0;
 		d.flush_phase = FLUSH_CLOSE;
 	}
 	if (d.flush_phase == FLUSH_CLOSE) {
@@ -224,7 +255,7 @@ static int pick_next(void)
 		 * only, so a close from here could race it. */
 		for (unsigned c = 0; c < tp_g.cores; c++) {
 			uint32_t key = tp_port_irq_save();
-			tp_close_head_locked(c, 0);
+			tp_ring_close_head_locked(c, 0);
 			struct tp_chan *ch = &tp_chan[c];
 			/* An open head left here is empty (close skips those): nothing to wait for. */
 			d.flush_target[c] = ch->open ? ch->head->seq : ch->next_seq;
@@ -232,11 +263,11 @@ static int pick_next(void)
 		}
 		d.flush_phase = FLUSH_DRAIN;
 	}
-	if (d.status_mask) {
+	if (tp_link.status_mask) {
 		/* tp_rx_byte (an interrupt) may set bits meanwhile: clear ours atomically. */
 		uint32_t key = tp_port_irq_save();
-		unsigned c = lowest_bit(d.status_mask);
-		d.status_mask &= ~(1u << c);
+		unsigned c = lowest_bit(tp_link.status_mask);
+		tp_link.status_mask &= ~(1u << c);
 		tp_port_irq_restore(key);
 		start_status(c, 0);
 		return 1;
@@ -325,17 +356,17 @@ static void end_message(void)
 {
 	if (d.msg == MSG_PACKET) {
 		unsigned c = d.msg_core;
-		tp_release(d.pkt);
+		tp_ring_release(d.pkt);
 		d.pkt = NULL;
 		if (++d.dc[c].since_status >= TP_STATUS_EVERY) {
 			uint32_t key = tp_port_irq_save();
 			d.dc[c].since_status = 0;
-			d.status_mask |= 1u << c;
+			tp_link.status_mask |= 1u << c;
 			tp_port_irq_restore(key);
 		}
 		if (++d.since_header >= TP_HEADER_EVERY) {
 			d.since_header = 0;
-			d.header_req = 1;
+			tp_link.header_req = 1;
 		}
 	} else if (d.msg == MSG_STATUS && d.msg_final && d.final_mask == 0) {
 		d.flush_phase = FLUSH_IDLE;
@@ -355,106 +386,19 @@ static size_t port_write(const uint8_t *p, size_t n)
 }
 #endif
 
-#define TX_RING 256u
-
-/* Free bytes in `out`. Every framed byte needs at most 2 (itself and a new group's code). */
-static unsigned tx_space(void)
-{
-	return TX_RING - (d.head - d.tail);
-}
-
-/*
- * Message bytes into `out`: CRC-32C and COBS, the same bytes tp_framer_feed gives. Returns
- * the bytes consumed: fewer than n when `out` is full. Each byte adds one byte to `out` (a
- * zero: the next group's code slot), plus one when it closes a group by length, which
- * happens at most once in 253 bytes; so m <= 253 bytes need at most m + 1 free bytes and the
- * loop needs no check of its own. The open group holds at most 254 bytes (code and 253
- * data), so when nothing final is left to send there are always 2 free bytes: progress.
- */
-static size_t frame_bytes(const uint8_t *p, size_t n)
-{
-	unsigned space = tx_space();
-	if (space < 2u)
-		return 0;
-	if (n > space - 1u)
-		n = space - 1u;
-	if (n > 253u)
-		n = 253u;
-	uint32_t crc = d.crc, h = d.head, code = d.code;
-	unsigned glen = d.glen;
-	uint8_t *out = d.out;
-	for (const uint8_t *q = p, *e = p + n; q < e; q++) {
-		uint8_t b = *q;
-		crc = tp_crc32c_step(crc, b);
-		if (b != 0) {
-			out[h++ % TX_RING] = b;
-			if (++glen < 254u)
-				continue;
-		}
-		/* A zero ends the group (code = data + 1), and so do 254 data bytes (code 0xFF). */
-		out[code % TX_RING] = (uint8_t)(glen + 1u);
-		code = h++;
-		glen = 0;
-	}
-	d.crc = crc;
-	d.head = h;
-	d.code = code;
-	d.glen = (uint16_t)glen;
-	return n;
-}
-
-/* After the message: its CRC (framed like data, not part of the CRC), the last group (no
- * implicit zero after it) and the 0x00 delimiter. Returns 1 once all of it is in `out`. */
-static int frame_end(void)
-{
-	while (d.trailer < 4u) {
-		if (tx_space() < 2u)
-			return 0;
-		uint8_t b = (uint8_t)((d.crc ^ 0xFFFFFFFFu) >> (8u * d.trailer));
-		if (b != 0) {
-			d.out[d.head++ % TX_RING] = b;
-			if (++d.glen < 254u) {
-				d.trailer++;
-				continue;
-			}
-		}
-		d.out[d.code % TX_RING] = (uint8_t)(d.glen + 1u);
-		d.code = d.head++;
-		d.glen = 0;
-		d.trailer++;
-	}
-	if (d.trailer == 4u) {
-		if (tx_space() < 1u)
-			return 0;
-		d.out[d.code % TX_RING] = (uint8_t)(d.glen + 1u);
-		d.out[d.head++ % TX_RING] = 0;
-		d.code = d.head;
-		d.trailer = 5;
-	}
-	return 1;
-}
-
 /* Hands the final bytes to the port, as long as it takes them. Returns 1 when all went. */
 static int tx_flush(size_t *sent)
 {
-	while (d.tail != d.code) {
-		uint32_t at = d.tail % TX_RING;
-		uint32_t run = d.code - d.tail;
-		if (run > TX_RING - at)
-			run = TX_RING - at;
-		size_t k = port_write(d.out + at, run);
-		d.tail += (uint32_t)k;
+	const uint8_t *run;
+	uint32_t n;
+	while ((n = tp_frame_run(&d.fr, &run)) != 0) {
+		size_t k = port_write(run, n);
+		d.fr.tail += (uint32_t)k;
 		*sent += k;
-		if (k < run)
+		if (k < n)
 			return 0;
 	}
 	return 1;
-}
-
-/* Final bytes not handed to the port yet. */
-static int tx_pending(void)
-{
-	return d.tail != d.code;
 }
 
 static size_t pump(void)
@@ -468,22 +412,28 @@ static size_t pump(void)
 				return sent;
 			continue;
 		}
+		/* The chunk, then the blob bytes that follow it from the ring: one framing call site,
+		 * so the framer's byte loop is inlined once. */
+		const uint8_t *src = NULL;
+		uint16_t *pos = NULL, len = 0;
 		if (d.chunk_pos < d.chunk_len) {
-			d.chunk_pos = (uint16_t)(d.chunk_pos +
-						 frame_bytes(d.chunk + d.chunk_pos, (size_t)(d.chunk_len - d.chunk_pos)));
-			if (d.chunk_pos < d.chunk_len && !tx_flush(&sent))
+			src = d.chunk;
+			pos = &d.chunk_pos;
+			len = d.chunk_len;
+		} else if (d.ext_pos < d.ext_len) {
+			src = d.ext;
+			pos = &d.ext_pos;
+			len = d.ext_len;
+		}
+		if (src != NULL) {
+			*pos = (uint16_t)(*pos + tp_frame_bytes(&d.fr, src + *pos, (size_t)(len - *pos)));
+			if (*pos < len && !tx_flush(&sent))
 				return sent;
 			continue;
 		}
-		if (d.ext_pos < d.ext_len) {
-			d.ext_pos = (uint16_t)(d.ext_pos + frame_bytes(d.ext + d.ext_pos, (size_t)(d.ext_len - d.ext_pos)));
-			if (d.ext_pos < d.ext_len && !tx_flush(&sent))
-				return sent;
+		if (d.fr.trailer == 0 && next_chunk())
 			continue;
-		}
-		if (d.trailer == 0 && next_chunk())
-			continue;
-		if (frame_end()) {
+		if (tp_frame_end(&d.fr)) {
 			end_message();
 			continue;
 		}
@@ -506,10 +456,10 @@ static void leave(void)
 static void idle_close(void)
 {
 	unsigned c = tp_port_core_id();
-	if (!d.started || c >= tp_g.cores)
+	if (!tp_link.started || c >= tp_g.cores)
 		return;
 	uint32_t key = tp_port_irq_save();
-	tp_close_head_locked(c, TP_IDLE_CLOSE_TICKS);
+	tp_ring_close_head_locked(c, TP_IDLE_CLOSE_TICKS);
 	tp_port_irq_restore(key);
 }
 
@@ -519,7 +469,7 @@ size_t tp_poll(void)
 		return 0;
 	idle_close();
 	size_t n = pump();
-	int more = d.msg != MSG_NONE || tx_pending();
+	int more = d.msg != MSG_NONE || tp_frame_pending(&d.fr);
 	leave();
 	if (more)
 		tp_port_tx_kick();
@@ -536,93 +486,11 @@ void tp_tx_isr(void)
 
 void tp_flush(void)
 {
-	if (!tp_g.initialised || !d.started)
+	if (!tp_g.initialised || !tp_link.started)
 		return;
-	d.flush_req = 1;
+	tp_link.flush_req = 1;
 	/* A CMD_STOP meanwhile ends the wait: nothing more may be sent. */
-	while ((d.flush_req || d.flush_phase != FLUSH_IDLE || tx_pending()) && d.started)
+	while ((tp_link.flush_req || d.flush_phase != FLUSH_IDLE || tp_frame_pending(&d.fr)) && tp_link.started)
 		tp_poll();
 }
 
-int tp_started(void)
-{
-	return d.started;
-}
-
-int tp_dump_requested(void)
-{
-	return d.dump;
-}
-
-static void handle_command(unsigned type)
-{
-	switch (type) {
-	case TP_CMD_START:
-		if (!d.started)
-			d.status_mask = (tp_g.cores >= 32u) ? 0xFFFFFFFFu : (1u << tp_g.cores) - 1u;
-		d.started = 1;
-		d.header_req = 1;
-		break;
-	case TP_CMD_STOP:
-		d.started = 0;
-		break;
-	case TP_CMD_HEADER:
-		d.header_req = 1;
-		break;
-	case TP_CMD_DUMP:
-	case TP_CMD_FLUSH:
-		if (type == TP_CMD_DUMP) {
-			/* A dump is a flush of a stopped recorder (post-mortem). */
-			tp_stop_recording();
-			d.dump = 1;
-		}
-		/* Asking for everything implies a reader: start if not started. */
-		if (!d.started) {
-			d.started = 1;
-			d.header_req = 1;
-		}
-		d.flush_req = 1;
-		break;
-	default:
-		return;
-	}
-	tp_port_tx_kick();
-}
-
-/* A command message is its type byte and a CRC: 5 bytes decoded, 6 COBS bytes. */
-static void rx_frame(void)
-{
-	uint8_t m[TP_RX_MAX];
-	unsigned i = 0, o = 0, n = d.rx_len;
-	while (i < n) {
-		unsigned code = d.rx[i++];
-		if (i + code - 1u > n)
-			return; /* code points past the frame */
-		for (unsigned k = 1; k < code; k++)
-			m[o++] = d.rx[i++];
-		if (code != 0xFFu && i < n)
-			m[o++] = 0;
-	}
-	if (o != 5u)
-		return; /* short, or a command with a body */
-	uint32_t crc = (uint32_t)m[1] | (uint32_t)m[2] << 8 | (uint32_t)m[3] << 16 | (uint32_t)m[4] << 24;
-	if (tp_crc32c(m, 1) != crc)
-		return;
-	if (tp_g.initialised)
-		handle_command(m[0]);
-}
-
-void tp_rx_byte(uint8_t b)
-{
-	if (b != 0) {
-		if (d.rx_len < TP_RX_MAX)
-			d.rx[d.rx_len++] = b;
-		else
-			d.rx_skip = 1;
-		return;
-	}
-	if (!d.rx_skip && d.rx_len > 0)
-		rx_frame();
-	d.rx_len = 0;
-	d.rx_skip = 0;
-}

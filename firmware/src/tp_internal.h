@@ -97,6 +97,9 @@ struct tp_global {
 	uint8_t cores;
 	uint8_t mode;
 	volatile uint8_t recording; /* cleared by CMD_DUMP */
+	/* Set by the link while it transmits: a closing packet then calls tp_port_packet_ready().
+	 * The ring notifies through the port and never calls the link (no ring <-> link cycle). */
+	volatile uint8_t notify;
 	uint8_t initialised;
 	uint8_t autostart;
 	uint32_t origin_seq, origin_events, origin_dropped, origin_overwritten;
@@ -106,35 +109,37 @@ extern struct tp_chan tp_chan[TP_MAX_CORES];
 extern struct tp_global tp_g;
 extern volatile uint32_t tp_ovf_count;
 
-static inline struct tp_pkt *tp_pkt_at(unsigned core, unsigned idx)
+static inline struct tp_pkt *tp_ring_pkt(unsigned core, unsigned idx)
 {
 	return (struct tp_pkt *)(void *)(tp_g.ring + ((size_t)core * tp_g.packets + idx) * tp_g.pkt_size);
 }
 
-/* ---- ring internals shared with the drain (tp_ring.c) ---- */
+/* ---- ring internals shared with the link (tp_ring.c) ---- */
+/* The channels and packets of cfg from scratch (tp_init, interrupts masked). */
+void tp_ring_init(const struct tp_config *cfg);
 /* 64-bit time; call with interrupts masked. *ovf_raw gets the overflow count as read,
  * *epoch the wraps before the returned time (ovf_raw + 1 while a wrap is pending). */
-uint64_t tp_now_locked(uint32_t *ovf_raw, uint32_t *epoch);
+uint64_t tp_ring_now_locked(uint32_t *ovf_raw, uint32_t *epoch);
 /* Close core's head packet if it holds events and has been open for min_age ticks
  * (interrupts masked by the caller on that core). */
-void tp_close_head_locked(unsigned core, uint32_t min_age);
+void tp_ring_close_head_locked(unsigned core, uint32_t min_age);
 /* Stop recording: every later event is counted dropped. */
-void tp_stop_recording(void);
+void tp_ring_stop(void);
 /* Called by the drain: if seq's packet is READY with no writer left, claim it (READY ->
  * SENDING) and return it with *overwritten sampled in the same critical section; else NULL. */
-struct tp_pkt *tp_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t *overwritten);
+struct tp_pkt *tp_ring_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t *overwritten);
 /* The drain is done with a SENDING packet: SENDING -> FREE. */
-void tp_release(struct tp_pkt *p);
+void tp_ring_release(struct tp_pkt *p);
 /* Relation of a packet's state tag to seq: 0 same packet, > 0 reused by a newer seq (so seq
  * was evicted), < 0 not opened yet. */
-static inline int tp_tag_cmp(uint32_t state, uint32_t seq)
+static inline int tp_ring_tag_cmp(uint32_t state, uint32_t seq)
 {
 	uint32_t diff = ((state >> 2) - seq) & 0x3FFFFFFFu;
 	return diff == 0 ? 0 : diff < 0x20000000u ? 1 : -1;
 }
 /* Counters for a STATUS that is consistent with the drain position send_seq (SPEC §7, §9.5).
  * Returns 0 if send_seq's packet was evicted meanwhile: advance and call again. */
-int tp_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx, struct tp_counters *out);
+int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx, struct tp_counters *out);
 /* Testpoint: when non-NULL, called by every writer between reserve and commit (tests nest
  * writers through it). Compiled in only with TP_TESTPOINTS. */
 #ifdef TP_TESTPOINTS
@@ -233,30 +238,26 @@ unsigned tp_enc_header_fixed(uint8_t *out, const struct tp_header_info *hi);
 /* One core's origin: seq, events, dropped, overwritten varints (<= 20). */
 unsigned tp_enc_origin(uint8_t *out, uint32_t seq, uint32_t events, uint32_t dropped, uint32_t overwritten);
 
-/*
- * Streaming COBS + CRC-32C framer. COBS needs to know a group's length before its first
- * byte goes out, so the framer holds at most one group (254 data bytes) instead of a
- * whole frame: the transport needs ~260 bytes of RAM whatever the packet size.
- */
-struct tp_framer {
-	uint8_t grp[256]; /* grp[0] = code byte, grp[1..254] data, or a lone 0x00 delimiter */
-	uint16_t glen;    /* data bytes collected in the open group */
-	uint16_t out_len; /* bytes of grp waiting to be sent (0: accepting input) */
-	uint16_t out_pos;
-	uint8_t phase;    /* 0 message, 1..4 CRC bytes done, 5 final group, 6 delimiter, 7 done */
-	uint32_t crc;
-};
-void tp_framer_begin(struct tp_framer *f);
-/* Accepts one message byte unless a group is waiting to be sent (returns 0 then). */
-int tp_framer_feed(struct tp_framer *f, uint8_t b);
-/* After the last message byte: advances through CRC, final group and delimiter. Call it
- * whenever out_len == out_pos (everything queued was sent); returns 1 once the frame is
- * completely queued and sent. */
-int tp_framer_finish(struct tp_framer *f);
-/* Whole-buffer framing (tests, vectors): returns the frame length including the 0x00. */
-size_t tp_frame_buffer(const uint8_t *msg, size_t n, uint8_t *out);
+/* ---- the framer ---- */
+#include "tp_frame.h"
 
-/* ---- drain internals (tp_drain.c) ---- */
-void tp_drain_init(void);
+/* ---- build id (tp_build_id.c) ---- */
+/* The descriptor of a GNU build-id ELF note of size bytes (at most 32 bytes of it), or len 0
+ * when the note is not one. */
+const uint8_t *tp_build_id_parse(const uint8_t *note, size_t size, unsigned *len);
+
+/* ---- the link: scheduler and flush (tp_drain.c), commands (tp_cmd.c) ---- */
+/* What the commands (tp_cmd.c, from the RX interrupt) ask of the drain (tp_drain.c). */
+struct tp_link_ctl {
+	volatile uint32_t status_mask; /* cores owing a non-final STATUS */
+	volatile uint8_t started, header_req, flush_req, dump;
+};
+extern struct tp_link_ctl tp_link;
+/* Transmit on (CMD_START, autostart) or off (CMD_STOP); tells the ring whether to notify. */
+void tp_link_set_started(unsigned on);
+/* The link's state from scratch (tp_init, interrupts masked). */
+void tp_link_init(void);
+/* The command receiver from scratch (tp_link_init). */
+void tp_cmd_init(void);
 
 #endif /* TP_INTERNAL_H */

@@ -77,7 +77,7 @@
  * Counters (SPEC §6): events_before and dropped are sampled when a packet opens, in the
  * same masked section that gives it its seq; overwritten is sampled when the drain claims
  * a packet. On multi-core boards the claim and status snapshots read another core's
- * counters without its mask; see tp_claim.
+ * counters without its mask; see tp_ring_claim.
  */
 #include "tp_internal.h"
 
@@ -119,7 +119,7 @@ volatile uint32_t tp_test_evict_waits;
 
 /* ---- time ---- */
 
-uint64_t tp_now_locked(uint32_t *ovf_raw, uint32_t *epoch)
+uint64_t tp_ring_now_locked(uint32_t *ovf_raw, uint32_t *epoch)
 {
 	for (;;) {
 		uint32_t h = tp_ovf_count;
@@ -144,7 +144,7 @@ uint64_t tp_now(void)
 {
 	uint32_t key = tp_port_irq_save();
 	uint32_t ovf, epoch;
-	uint64_t t = tp_now_locked(&ovf, &epoch);
+	uint64_t t = tp_ring_now_locked(&ovf, &epoch);
 	tp_port_irq_restore(key);
 	return t;
 }
@@ -197,7 +197,7 @@ static int open_next(struct tp_chan *ch, unsigned core, uint64_t now, uint32_t e
 	unsigned idx = ch->head_idx + 1u;
 	if (idx == tp_g.packets)
 		idx = 0;
-	struct tp_pkt *p = tp_pkt_at(core, idx);
+	struct tp_pkt *p = tp_ring_pkt(core, idx);
 	uint32_t seq = ch->next_seq;
 	uint32_t want = TP_TAG(seq) | TP_ST_WRITING;
 	uint32_t st = p->state;
@@ -252,7 +252,7 @@ __attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned 
 		return NULL;
 	}
 	uint32_t ovf, epoch;
-	uint64_t now = tp_now_locked(&ovf, &epoch);
+	uint64_t now = tp_ring_now_locked(&ovf, &epoch);
 	if (ch->open) {
 		struct tp_pkt *h = ch->head;
 		uintptr_t pkt_end = (uintptr_t)h + tp_g.pkt_size;
@@ -264,8 +264,8 @@ __attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned 
 		} else if (epoch != ch->open_epoch || (uintptr_t)ch->wp + bytes > pkt_end) {
 			close_head(ch, now, epoch);
 			/* Before CMD_START the drain sends nothing: no need to wake it. */
-			if (tp_started())
-				tp_port_tx_kick();
+			if (tp_g.notify)
+				tp_port_packet_ready();
 		} else {
 			/* Same epoch and room left: only the overflow interrupt (or a pending flag)
 			 * sent us here. */
@@ -309,25 +309,43 @@ __attribute__((always_inline)) static inline void fill(uint32_t *r, uint32_t w0,
 		r[3 + i] = args[i];
 }
 
+/* Interrupts masked: takes `words` at r for a record that is written after the mask is
+ * lifted. The write pointer and `committed` move now; the packet's `pending` count keeps the
+ * drain and eviction off it until commit() (see the diagram above). */
+__attribute__((always_inline)) static inline struct tp_pkt *reserve_open(struct tp_chan *ch, uint32_t *r,
+									  unsigned words)
+{
+	ch->wp = r + words;
+	struct tp_pkt *p = ch->head;
+	p->pending++;
+	ch->committed++;
+	return p;
+}
+
+/* The slow entries' reservation, one sequence for all of them: mask, reserve through
+ * reserve_slow (a fresh timestamp, in r[2]), open for writing, unmask. Returns NULL after
+ * counting a drop. The core id is read before the mask: a writer does not change cores. */
+__attribute__((always_inline)) static inline uint32_t *reserve_unmasked(unsigned words, struct tp_pkt **p)
+{
+	const unsigned core = CORE_ID();
+	uint32_t key = tp_port_irq_save();
+	uint32_t *r = reserve_slow(core, 4u * words);
+	if (r != NULL)
+		*p = reserve_open(&tp_chan[core], r, words);
+	tp_port_irq_restore(key);
+	return r;
+}
+
 /* The whole record through the slow reservation. The fast path gives up with interrupts
  * enabled again and tail-calls here, so it keeps no value across a call and saves no
  * registers; this path starts over (a fresh timestamp, still read with interrupts masked). */
 __attribute__((noinline)) static void record_slow(uint32_t w0, uint32_t id, const uint32_t *args)
 {
 	const unsigned nargs = (w0 >> 2) & 7u;
-	uint32_t key = tp_port_irq_save();
-	const unsigned core = CORE_ID();
-	struct tp_chan *ch = &tp_chan[core];
-	uint32_t *r = reserve_slow(core, 4u * TP_REC_WORDS(nargs));
-	if (r == NULL) {
-		tp_port_irq_restore(key);
+	struct tp_pkt *p;
+	uint32_t *r = reserve_unmasked(TP_REC_WORDS(nargs), &p);
+	if (r == NULL)
 		return;
-	}
-	ch->wp = r + TP_REC_WORDS(nargs);
-	struct tp_pkt *p = ch->head;
-	p->pending++;
-	ch->committed++;
-	tp_port_irq_restore(key);
 	/* r[2] already holds the time. */
 	r[0] = w0;
 	r[1] = id;
@@ -341,19 +359,10 @@ __attribute__((noinline)) static void record_slow(uint32_t w0, uint32_t id, cons
  * fast path keeps them where they arrived. */
 __attribute__((noinline)) static void record_slow2(uint32_t id, uint32_t a0, uint32_t a1, uint32_t w0)
 {
-	const unsigned core = CORE_ID();
-	struct tp_chan *ch = &tp_chan[core];
-	uint32_t key = tp_port_irq_save();
-	uint32_t *r = reserve_slow(core, 4u * TP_REC_WORDS((w0 >> 2) & 7u));
-	if (r == NULL) {
-		tp_port_irq_restore(key);
+	struct tp_pkt *p;
+	uint32_t *r = reserve_unmasked(TP_REC_WORDS((w0 >> 2) & 7u), &p);
+	if (r == NULL)
 		return;
-	}
-	ch->wp = r + TP_REC_WORDS((w0 >> 2) & 7u);
-	struct tp_pkt *p = ch->head;
-	p->pending++;
-	ch->committed++;
-	tp_port_irq_restore(key);
 	/* r[2] already holds the time. */
 	r[0] = w0;
 	r[1] = id;
@@ -490,12 +499,8 @@ void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned 
 		}
 		lo = r[2];
 	}
-	ch->wp = r + words;
-	struct tp_pkt *p = ch->head;
-	p->pending++;
-	ch->committed++;
+	struct tp_pkt *p = reserve_open(ch, r, words);
 	tp_port_irq_restore(key);
-	TESTPOINT();
 	r[0] = TP_REC_W0(kind, 7) | (uint32_t)len << 8;
 	r[1] = id;
 	r[2] = lo;
@@ -503,15 +508,14 @@ void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned 
 	const uint8_t *src = bytes;
 	for (unsigned i = 0; i < len; i++)
 		dst[i] = src[i];
-	PUBLISH();
-	p->pending--;
+	commit(p);
 }
 
 /* ---- drain side ---- */
 
-struct tp_pkt *tp_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t *overwritten)
+struct tp_pkt *tp_ring_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t *overwritten)
 {
-	struct tp_pkt *p = tp_pkt_at(core, idx);
+	struct tp_pkt *p = tp_ring_pkt(core, idx);
 	uint32_t want = TP_TAG(seq) | TP_ST_READY;
 	struct tp_pkt *got = NULL;
 	uint32_t key = tp_port_irq_save();
@@ -541,24 +545,24 @@ struct tp_pkt *tp_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t *ove
 	return got;
 }
 
-void tp_release(struct tp_pkt *p)
+void tp_ring_release(struct tp_pkt *p)
 {
 	PUBLISH();
 	p->state = TP_TAG(p->seq) | TP_ST_FREE;
 }
 
-void tp_close_head_locked(unsigned core, uint32_t min_age)
+void tp_ring_close_head_locked(unsigned core, uint32_t min_age)
 {
 	struct tp_chan *ch = &tp_chan[core];
 	if (!ch->open || ch->committed == ch->head->events_before)
 		return;
 	uint32_t ovf, epoch;
-	uint64_t now = tp_now_locked(&ovf, &epoch);
+	uint64_t now = tp_ring_now_locked(&ovf, &epoch);
 	if (now - (((uint64_t)ch->head->ts_begin[1] << 32) | ch->head->ts_begin[0]) >= min_age)
 		close_head(ch, now, epoch);
 }
 
-void tp_stop_recording(void)
+void tp_ring_stop(void)
 {
 	uint32_t key = tp_port_irq_save();
 	tp_g.recording = 0;
@@ -567,10 +571,10 @@ void tp_stop_recording(void)
 	tp_port_irq_restore(key);
 }
 
-int tp_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx, struct tp_counters *out)
+int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx, struct tp_counters *out)
 {
 	struct tp_chan *ch = &tp_chan[core];
-	struct tp_pkt *p = tp_pkt_at(core, send_idx);
+	struct tp_pkt *p = tp_ring_pkt(core, send_idx);
 	uint32_t key = tp_port_irq_save();
 	/* Evictions take the oldest packet first, and the drain has skipped every evicted one
 	 * before send_seq, so no packet at or after send_seq is evicted yet: overwritten counts
@@ -582,7 +586,7 @@ int tp_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx, stru
 	out->overwritten = ch->overwritten;
 	PUBLISH();
 	uint32_t st = p->state;
-	int cmp = tp_tag_cmp(st, send_seq);
+	int cmp = tp_ring_tag_cmp(st, send_seq);
 	out->next_seq = send_seq;
 	if (cmp == 0 && (st & TP_ST_MASK) != TP_ST_FREE) {
 		out->committed = p->events_before;
@@ -610,15 +614,10 @@ void tp_get_counters(unsigned core, struct tp_counters *out)
 	tp_port_irq_restore(key);
 }
 
-int tp_init(const struct tp_config *cfg)
+void tp_ring_init(const struct tp_config *cfg)
 {
-	if (cfg == NULL || cfg->ring == NULL || ((uintptr_t)cfg->ring & 3u) != 0 || cfg->cores < 1 ||
-	    cfg->cores > TP_MAX_CORES || cfg->packets < 2 || cfg->packet_size < 64 ||
-	    cfg->packet_size > TP_MAX_MESSAGE || (cfg->packet_size & 3u) != 0 ||
-	    (cfg->mode != TP_MODE_DISCARD && cfg->mode != TP_MODE_OVERWRITE))
-		return -1;
-	uint32_t key = tp_port_irq_save();
 	tp_g.recording = 0;
+	tp_g.notify = 0;
 	tp_g.origin_seq = cfg->origin_seq;
 	tp_g.origin_events = cfg->origin_events;
 	tp_g.origin_dropped = cfg->origin_dropped;
@@ -644,19 +643,14 @@ int tp_init(const struct tp_config *cfg)
 			continue;
 		}
 		for (unsigned i = 0; i < cfg->packets; i++) {
-			struct tp_pkt *p = tp_pkt_at(c, i);
+			struct tp_pkt *p = tp_ring_pkt(c, i);
 			/* Tagged older than the seq it will get, so the drain reads "not opened". */
 			p->state = TP_TAG(cfg->origin_seq + i - cfg->packets) | TP_ST_FREE;
 			p->pending = 0;
 			p->seq = 0;
 		}
 		ch->head_idx = (uint16_t)(cfg->packets - 1u);
-		ch->head = tp_pkt_at(c, ch->head_idx);
+		ch->head = tp_ring_pkt(c, ch->head_idx);
 		ch->wp = (uint32_t *)(void *)(ch->head + 1);
 	}
-	tp_drain_init();
-	tp_g.initialised = 1;
-	tp_g.recording = 1;
-	tp_port_irq_restore(key);
-	return 0;
 }

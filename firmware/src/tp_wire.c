@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tp_wire.c - the wire encoding of protocol/SPEC.md: varints, events, message heads,
- * CRC-32C and a streaming COBS framer. Runs only in the drain, never on the record path,
+ * CRC-32C (the framer is tp_frame.c). Runs only in the drain, never on the record path,
  * so it favours small code over speed.
  */
 #include "tp_internal.h"
@@ -179,95 +179,4 @@ unsigned tp_enc_origin(uint8_t *out, uint32_t seq, uint32_t events, uint32_t dro
 	n += put32(out + n, dropped);
 	n += put32(out + n, overwritten);
 	return n;
-}
-
-/* ---- streaming COBS ---- */
-
-void tp_framer_begin(struct tp_framer *f)
-{
-	f->glen = 0;
-	f->out_len = 0;
-	f->out_pos = 0;
-	f->phase = 0;
-	f->crc = 0xFFFFFFFFu;
-}
-
-/* A group ends at a zero byte (implicit in the code) or after 254 data bytes (code 0xFF). */
-static void cobs_put(struct tp_framer *f, uint8_t b)
-{
-	if (b == 0) {
-		f->grp[0] = (uint8_t)(f->glen + 1u);
-		f->out_len = (uint16_t)(f->glen + 1u);
-		f->out_pos = 0;
-		f->glen = 0;
-		return;
-	}
-	f->grp[1u + f->glen++] = b;
-	if (f->glen == 254u) {
-		f->grp[0] = 0xFF;
-		f->out_len = 255;
-		f->out_pos = 0;
-		f->glen = 0;
-	}
-}
-
-static int framer_busy(const struct tp_framer *f)
-{
-	return f->out_pos < f->out_len;
-}
-
-int tp_framer_feed(struct tp_framer *f, uint8_t b)
-{
-	if (framer_busy(f))
-		return 0;
-	f->out_len = 0;
-	f->out_pos = 0;
-	f->crc = tp_crc32c_byte(f->crc, b);
-	cobs_put(f, b);
-	return 1;
-}
-
-int tp_framer_finish(struct tp_framer *f)
-{
-	while (!framer_busy(f)) {
-		f->out_len = 0;
-		f->out_pos = 0;
-		if (f->phase < 4u) {
-			uint32_t crc = f->crc ^ 0xFFFFFFFFu;
-			cobs_put(f, (uint8_t)(crc >> (8u * f->phase)));
-			f->phase++;
-		} else if (f->phase == 4u) {
-			/* The group that ends the frame has no implicit zero after it. */
-			f->grp[0] = (uint8_t)(f->glen + 1u);
-			f->out_len = (uint16_t)(f->glen + 1u);
-			f->glen = 0;
-			f->phase = 5;
-		} else if (f->phase == 5u) {
-			f->grp[0] = 0;
-			f->out_len = 1;
-			f->phase = 6;
-		} else {
-			f->phase = 7;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-size_t tp_frame_buffer(const uint8_t *msg, size_t n, uint8_t *out)
-{
-	struct tp_framer f;
-	size_t o = 0;
-	size_t i = 0;
-	tp_framer_begin(&f);
-	for (;;) {
-		while (f.out_pos < f.out_len)
-			out[o++] = f.grp[f.out_pos++];
-		if (i < n) {
-			tp_framer_feed(&f, msg[i++]);
-			continue;
-		}
-		if (tp_framer_finish(&f))
-			return o;
-	}
 }

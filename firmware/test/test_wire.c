@@ -168,6 +168,41 @@ static void header_layout(void)
 	CHECK(bytes_eq(out, want, sizeof want));
 }
 
+/* The GNU build-id note the linker writes, and the notes the reader must refuse. */
+static void build_id_note(void)
+{
+	uint8_t note[16 + 32 + 4];
+	const uint8_t head[16] = {4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0};
+	memcpy(note, head, sizeof head);
+	for (unsigned i = 0; i < 36u; i++)
+		note[16 + i] = (uint8_t)(0xA0u + i);
+	unsigned len = 99;
+	const uint8_t *id = tp_build_id_parse(note, 36, &len);
+	CHECK_EQ(len, 20u);
+	CHECK(id == note + 16);
+	/* descriptor longer than the section */
+	CHECK(tp_build_id_parse(note, 35, &len) == note);
+	CHECK_EQ(len, 0u);
+	/* not a GNU build-id: wrong type, wrong name, longer than the HEADER's 32 bytes */
+	note[8] = 1;
+	tp_build_id_parse(note, 36, &len);
+	CHECK_EQ(len, 0u);
+	note[8] = 3;
+	note[13] = 'X';
+	tp_build_id_parse(note, 36, &len);
+	CHECK_EQ(len, 0u);
+	note[13] = 'N';
+	note[4] = 33;
+	tp_build_id_parse(note, sizeof note, &len);
+	CHECK_EQ(len, 0u);
+	note[4] = 32;
+	tp_build_id_parse(note, sizeof note - 4, &len);
+	CHECK_EQ(len, 32u);
+	/* no note at all (a build without the linker lines) */
+	CHECK(tp_build_id_parse(NULL, 0, &len) == NULL);
+	CHECK_EQ(len, 0u);
+}
+
 int main(void)
 {
 	RUN(varint_table);
@@ -177,5 +212,6 @@ int main(void)
 	RUN(spec_examples);
 	RUN(enc_choice);
 	RUN(header_layout);
+	RUN(build_id_note);
 	return tt_summary("test_wire");
 }

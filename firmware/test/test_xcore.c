@@ -35,7 +35,7 @@ static void *drain_as_core1(void *arg)
  * run. Let core 1 drain now, until it has sampled (done) or waits for the eviction. */
 static void drain_between_cas_and_count(volatile uint32_t *p)
 {
-	hook_ran_on_oldest = p == &tp_pkt_at(0, 0)->state;
+	hook_ran_on_oldest = p == &tp_ring_pkt(0, 0)->state;
 	drain_go = 1;
 	while (!drain_done && tp_test_evict_waits == 0)
 		sched_yield();
@@ -59,7 +59,7 @@ static void claim_between_evict_cas_and_count(void)
 	tp_get_counters(0, &before);
 	REQUIRE(before.next_seq == 3);
 	REQUIRE(before.overwritten == 0);
-	uint32_t evicted_events = tp_pkt_at(0, 0)->n_events;
+	uint32_t evicted_events = tp_ring_pkt(0, 0)->n_events;
 	REQUIRE(evicted_events > 0);
 
 	drain_go = drain_done = 0;

@@ -123,6 +123,8 @@ struct dec_stream {
 void dec_stream(const uint8_t *buf, size_t n, struct dec_stream *out);
 void dec_free(struct dec_stream *s);
 /* COBS-decodes one frame without its delimiter; returns the length or -1. */
+/* Reference COBS (SPEC §2), written apart from the firmware's framer: no delimiter added. */
+size_t enc_cobs(const uint8_t *in, size_t n, uint8_t *out);
 long dec_cobs(const uint8_t *in, size_t n, uint8_t *out);
 
 /* Loss accounting per SPEC §9 for one core, from a stream that starts with a BOOT header

@@ -96,6 +96,26 @@ void tt_command(uint8_t type)
 		tp_rx_byte(frame[i]);
 }
 
+size_t enc_cobs(const uint8_t *in, size_t n, uint8_t *out)
+{
+	/* The reference form (SPEC §2): a group ends at a zero or after 254 data bytes; the last
+	 * group has no implicit zero after it. */
+	size_t o = 0, code_at = o++;
+	unsigned run = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (in[i] != 0) {
+			out[o++] = in[i];
+			if (++run < 254u)
+				continue;
+		}
+		out[code_at] = (uint8_t)(run + 1u);
+		code_at = o++;
+		run = 0;
+	}
+	out[code_at] = (uint8_t)(run + 1u);
+	return o;
+}
+
 long dec_cobs(const uint8_t *in, size_t n, uint8_t *out)
 {
 	size_t i = 0, o = 0;

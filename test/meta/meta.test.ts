@@ -70,7 +70,9 @@ describe('meta_demo: names and formatted logs from the ELF, end to end', () => {
     // apps/meta_demo/main.c built natively with TP_LOG = printf (printf_shim.h): an oracle
     // independent of the host formatter. The firmware cuts %s at TP_META_STR_MAX = 32 bytes.
     const exe = join(dir, 'printf-oracle');
-    execFileSync('gcc', ['-std=c11', '-O1', '-w', '-I', 'firmware/include', '-I', 'apps', '-I', `boards/${BOARD}`,
+    // board.h takes its TP_BOARD_* from the header make generates from board.json
+    writeFileSync(join(dir, 'tp_board_gen.h'), execFileSync('node', ['firmware/tools/board_header.mjs', `boards/${BOARD}/board.json`], { cwd: ROOT }));
+    execFileSync('gcc', ['-std=c11', '-O1', '-w', '-I', 'firmware/include', '-I', 'apps', '-I', `boards/${BOARD}`, '-I', dir,
       '-include', 'test/meta/printf_shim.h', 'apps/meta_demo/main.c', '-o', exe], { cwd: ROOT });
     const oracle = lines(execFileSync(exe, { encoding: 'utf8' }));
     const golden = lines(readFileSync(GOLDEN, 'utf8'))

@@ -1,7 +1,10 @@
-// Each board folder is a worked example (PORTING.md section 2), so its two descriptions must
-// agree: board.json (read by the host) and board.h (compiled into the firmware).
+// Each board folder is a worked example (PORTING.md section 2). board.json is the single source
+// of its facts: the host reads it, and the build generates the firmware's TP_BOARD_* constants
+// from it (firmware/tools/board_header.mjs), so board.h must not state them again.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../e2e/helpers.js';
 import { FLASH_METHODS } from '../../host/src/flash/flash.js';
@@ -15,11 +18,13 @@ function define(header: string, name: string): number | undefined {
 
 describe('board folders', () => {
   it('include the four the README lists', () => {
-    expect(boards).toEqual(expect.arrayContaining(['microbit', 'qemu-mps2-an385', 'qemu-mps2-an521', 'rp2040-pico']));
+    expect(boards).toEqual(
+      expect.arrayContaining(['microbit', 'qemu-mps2-an385', 'qemu-mps2-an386', 'qemu-mps2-an521', 'rp2040-pico']),
+    );
   });
 
   for (const b of boards) {
-    it(`${b}: board.json agrees with board.h and names a flash method`, () => {
+    it(`${b}: board.json gives the TP_BOARD_* constants, board.h repeats none, and a flash method is named`, () => {
       const dir = join(ROOT, 'boards', b);
       const json = JSON.parse(readFileSync(join(dir, 'board.json'), 'utf8')) as {
         name: string;
@@ -28,18 +33,40 @@ describe('board folders', () => {
         flash: string;
         emulator: unknown;
       };
-      const h = readFileSync(join(dir, 'board.h'), 'utf8');
+      // board.h is the board's own, or that of the folder its board.mk reuses (BOARD_INC).
+      const reused = /^BOARD_INC := (\S+)$/m.exec(readFileSync(join(dir, 'board.mk'), 'utf8'))?.[1];
+      const h = readFileSync(join(existsSync(join(dir, 'board.h')) ? dir : join(ROOT, reused ?? b), 'board.h'), 'utf8');
       expect(json.name).toBe(b);
-      expect(h).toContain(`#define TP_BOARD_NAME "${b}"`);
-      expect(define(h, 'TP_BOARD_CORES')).toBe(json.cores);
-      expect(define(h, 'TP_BOARD_TIMER_HZ')).toBe(json.timer.hz);
-      expect(define(h, 'TP_BOARD_TIMER_BITS')).toBe(json.timer.bits);
+      expect(h).toContain('#include "tp_board_gen.h"');
+      for (const name of ['TP_BOARD_NAME', 'TP_BOARD_CORES', 'TP_BOARD_TIMER_HZ', 'TP_BOARD_TIMER_BITS']) {
+        expect(h, `${b}/board.h defines ${name}`).not.toMatch(new RegExp(`^#define ${name}\\b`, 'm'));
+      }
+      const gen = execFileSync('node', [join(ROOT, 'firmware/tools/board_header.mjs'), join(dir, 'board.json')], { encoding: 'utf8' });
+      expect(gen).toContain(`#define TP_BOARD_NAME "${b}"`);
+      expect(define(gen, 'TP_BOARD_CORES')).toBe(json.cores);
+      expect(define(gen, 'TP_BOARD_TIMER_HZ')).toBe(json.timer.hz);
+      expect(define(gen, 'TP_BOARD_TIMER_BITS')).toBe(json.timer.bits);
       expect(FLASH_METHODS).toContain(json.flash);
       // A board flashed by running it needs a QEMU machine to run on.
       if (json.flash === 'qemu') expect(json.emulator).toMatchObject({ kind: 'qemu', machine: expect.any(String) });
-      for (const f of ['board.mk', 'tp_port_impl.h', 'port.c', 'app_board.c', 'startup.c']) {
+      // A board folder may reuse another's start-up and port (PORTING.md 2), but it always
+      // has its build, its facts and its README.
+      for (const f of ['board.mk', 'board.json', 'README.md']) {
         expect(existsSync(join(dir, f)), `${b}/${f}`).toBe(true);
       }
     });
   }
+
+  it('the TP_BOARD_* generator refuses a board.json whose facts the core cannot use, in one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tp-boardjson-'));
+    const bad = join(dir, 'board.json');
+    writeFileSync(bad, JSON.stringify({ name: 'x', cores: 0, timer: { hz: 1000000, bits: 32 } }));
+    let err = '';
+    try {
+      execFileSync('node', [join(ROOT, 'firmware/tools/board_header.mjs'), bad], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      err = String((e as { stderr?: string }).stderr);
+    }
+    expect(err).toMatch(/^board_header: .*cores must be an integer 1\.\.32, not 0\n$/);
+  });
 });

@@ -8,8 +8,9 @@ import { UsageError } from '../errors.js';
 import type { CoreStats, StreamHeader } from '../core/types.js';
 import { CaptureWriter } from '../io/capture-writer.js';
 import { runLive, type LiveResult } from '../io/live.js';
-import { startQemu, type QemuExit } from '../io/qemu.js';
-import { qemuBoard } from '../io/emulator.js';
+import type { QemuExit } from '../io/qemu.js';
+import { emulatedBoard, emulatorMachine } from '../io/emulator.js';
+import { startEmulator } from '../io/start-emulator.js';
 import { findRepoRoot } from '../io/repo.js';
 import { DEFAULT_BAUD, openSerialPort, closePort, type SerialPort } from '../io/serial.js';
 import { CliError } from './errors.js';
@@ -39,6 +40,9 @@ export interface QemuRunOptions {
   baud?: number;
   /** echo the firmware's semihosting lines (other than ground truth) to stderr */
   echoTarget?: boolean;
+  /** rp2040js only: TIMER count at reset (µs), and the wrap-test time skip (rp2040/rp2040.ts) */
+  timerPresetUs?: number;
+  wrapEveryMs?: number;
   /** replace an existing capture file at output (--force) */
   overwrite?: boolean;
 }
@@ -106,9 +110,8 @@ export function refuseExistingCapture(output: string, overwrite: boolean | undef
 
 export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
   const root = findRepoRoot();
-  // The dispatch on board.json's emulator kind: qemuBoard() refuses every kind but qemu with a
-  // usage error until that kind's runner (rp2040js: host/src/io/rp2040/) is wired in here.
-  const { emulator } = qemuBoard(root, o.board, 'run');
+  // The dispatch on board.json's emulator kind: start-emulator.ts starts QEMU or rp2040js.
+  const { emulator } = emulatedBoard(root, o.board, 'run');
   const elf = checkElf(o.elf);
   checkBuiltForBoard(root, o.elf, o.board);
   refuseExistingCapture(o.output, o.overwrite);
@@ -116,10 +119,11 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
   let qemuFatal: string | undefined;
 
   const groundTruth: GroundTruth[] = [];
-  const qemu = await startQemu({
-    emulator,
+  const qemu = await startEmulator(emulator, {
     elf,
-    semihostLog: o.semihostLog,
+    consoleLog: o.semihostLog,
+    timerPresetUs: o.timerPresetUs,
+    wrapEveryMs: o.wrapEveryMs,
     onLine: (line) => {
       // One line for QEMU's fatal error; the register dump after it is noise for the user.
       if (qemuFatal !== undefined) return;
@@ -134,7 +138,7 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
         // QEMU's own messages share its stderr with the firmware's semihosting output.
         if (/^qemu-system-\w+: terminating on signal/.test(line)) return;
         // The firmware's text is the device's: escaped, so it cannot forge lines or drive the terminal.
-        process.stderr.write(/^qemu-system-\w+:/.test(line) ? `tracepipe: ${escapeText(line)}\n` : `target: ${escapeText(line)}\n`);
+        process.stderr.write(/^(qemu-system-\w+|rp2040js):/.test(line) ? `tracepipe: ${escapeText(line)}\n` : `target: ${escapeText(line)}\n`);
       }
     },
   }).catch((err: Error) => {
@@ -147,7 +151,7 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
     writer = CaptureWriter.create(o.output, {
       source: 'qemu',
       board: o.board,
-      machine: emulator.machine,
+      machine: emulatorMachine(emulator),
       elf,
       port: qemu.ptyPath,
       baud,

@@ -4,10 +4,16 @@
 // - a file cut short gets exactly one warning line, however the cut fell (inside a capture
 //   record, inside a frame, or at a record boundary before the end marker);
 // - other notices (CRC failures, resyncs, ...) are one warning line each; info notices only with
-//   --verbose.
+//   --verbose;
+// - a damaged stretch of a capture is one warning line (where, how many bytes, which records);
+//   the stream bytes it held are missing, so the decoder is told the frame there ended, exactly
+//   as after a disconnect: the loss then shows as frame errors and link_lost, as on the wire;
+// - input that yields no valid frame in its first NO_FRAME_LIMIT stream bytes is refused then,
+//   without reading the rest (a 2 GB file of zeros is not read to its end).
 import { TraceDecoder } from '../core/decoder.js';
+import type { CaptureDamage } from '../core/capture-format.js';
 import type { CoreStats, Notice, StreamHeader, TraceRecord } from '../core/types.js';
-import { inputName, readTraceInput, type InputInfo } from '../io/input.js';
+import { inputName, readTraceInput, type InputInfo, type InputSource } from '../io/input.js';
 import { CliError } from './errors.js';
 
 export interface DecodeFileOptions {
@@ -22,6 +28,8 @@ export interface DecodeFileOptions {
   stdin?: NodeJS.ReadableStream;
   /** how messages name the input (default: the path, or `stdin` for `-`) */
   name?: string;
+  /** how a file path is opened (tests count the bytes read) */
+  open?: InputSource['open'];
 }
 
 export interface DecodeFileResult {
@@ -34,6 +42,29 @@ export interface DecodeFileResult {
 }
 
 const HELD_LIMIT = 20;
+/** Stream bytes without a single valid frame after which the input is refused. */
+export const NO_FRAME_LIMIT = 16 << 20;
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/** One line for a damaged stretch of a capture. */
+export function damageText(d: CaptureDamage): string {
+  const kinds = Object.entries(d.records).map(([k, n]) => plural(n, `${k} record`));
+  const parts: string[] = [];
+  if (d.bytes === 0 && d.offset >= 0) parts.push(`capture damaged at file byte ${d.offset}: ${d.reason}`);
+  if (d.bytes > 0) {
+    parts.push(
+      `capture damaged at file byte ${d.offset}: ${plural(d.bytes, 'byte')} skipped (${d.reason}` +
+        `${kinds.length ? `; ${kinds.join(', ')} with a readable header` : ''})`,
+    );
+  }
+  if (d.streamBytes === undefined) parts.push(d.bytes > 0 ? 'the stream bytes they held are unknown' : 'stream bytes missing');
+  else if (d.streamBytes > 0) parts.push(`${plural(d.streamBytes, 'stream byte')} missing from stream byte ${d.streamOffset}`);
+  else if (d.bytes > 0) parts.push('no stream bytes missing');
+  return parts.join('; ');
+}
 
 export function noticeText(n: Notice): string {
   const where = n.offset !== undefined && !/\bat (stream )?byte \d|\boffset \d/.test(n.message) ? ` at stream byte ${n.offset}` : '';
@@ -53,6 +84,12 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
     opts.warn(`warning: ${line}`);
   };
 
+  const warnLine = (line: string) => {
+    if (valid > 0) emitWarning(line);
+    else if (held.length < HELD_LIMIT) held.push(line);
+    else heldDropped++;
+  };
+
   const sink = (rec: TraceRecord) => {
     if (rec.type === 'notice') {
       if (rec.code === 'no_header') noHeaderNotice = rec;
@@ -61,10 +98,7 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
         return;
       }
       if (rec.level === 'info' && !opts.verbose) return;
-      const line = noticeText(rec);
-      if (valid > 0) emitWarning(line);
-      else if (held.length < HELD_LIMIT) held.push(line);
-      else heldDropped++;
+      warnLine(noticeText(rec));
       return;
     }
     if (valid === 0) {
@@ -77,24 +111,49 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
     opts.onRecord?.(rec);
   };
 
-  const decoder = new TraceDecoder(sink);
-  const input = await readTraceInput(path, {
-    data: (bytes, hostNs) => decoder.push(bytes, hostNs),
-    event: (ev) => {
-      // The bytes after a disconnect do not continue the bytes before it: end any partial frame
-      // here, exactly as the live capture did.
-      if (ev.kind === 'disconnect') decoder.push(Uint8Array.of(0));
-    },
-    afterChunk: opts.afterChunk,
-  }, { stdin: opts.stdin, name: opts.name });
-  decoder.end();
   const name = opts.name ?? inputName(path);
+  const decoder = new TraceDecoder(sink);
+  let isCapture = false;
+  let damagedBytes = 0;
+  const input = await readTraceInput(
+    path,
+    {
+      data: (bytes, hostNs) => {
+        isCapture ||= hostNs !== undefined;
+        decoder.push(bytes, hostNs);
+        // No valid frame at all (none emitted a record, none held for a header) this far in: this
+        // is not a trace, and reading on would only take time.
+        if (valid === 0 && decoder.bytesIn >= NO_FRAME_LIMIT && decoder.buffered().heldFrames === 0) {
+          const where = isCapture ? 'captured bytes' : 'bytes';
+          throw new CliError(`${name} is not a tracepipe trace (no valid frame in its first ${NO_FRAME_LIMIT >> 20} MiB of ${where}; reading stopped there)`);
+        }
+      },
+      event: (ev) => {
+        // The bytes after a disconnect (or a reconnect, should the disconnect record be lost) do
+        // not continue the bytes before it: end any partial frame here, as the live capture did.
+        if (ev.kind === 'disconnect' || ev.kind === 'reconnect') decoder.push(Uint8Array.of(0));
+      },
+      damage: (d) => {
+        damagedBytes += d.bytes;
+        warnLine(damageText(d));
+        // missing stream bytes: the frame they cut is broken; the next one starts clean
+        if (d.streamBytes !== 0) decoder.push(Uint8Array.of(0));
+      },
+      warning: (line) => warnLine(line),
+      afterChunk: opts.afterChunk,
+    },
+    { stdin: opts.stdin, name, open: opts.open },
+  );
+  decoder.end();
 
   if (valid === 0) {
     const noHeader = noHeaderNotice;
     if (noHeader) throw new CliError(`${name}: no stream header, nothing can be decoded: ${noHeader.message}`);
     if (input.kind === 'capture') {
       if (input.end && input.end.dataBytes === 0) {
+        if (damagedBytes > 0) {
+          throw new CliError(`${name} holds no readable trace data (${plural(damagedBytes, 'byte')} of the capture are damaged)`);
+        }
         throw new CliError(`${name} holds no trace data (a capture with 0 bytes received)`);
       }
       throw new CliError(`${name} holds no valid tracepipe frame in ${input.end?.dataBytes ?? 0} captured bytes`);

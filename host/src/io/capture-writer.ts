@@ -1,13 +1,8 @@
-// Appends capture records (protocol/CAPTURE.md) to a file as the bytes arrive. Each record is one
-// synchronous write: if the process dies, everything received before that moment is on disk.
+// Appends version 2 capture records (protocol/CAPTURE.md) to a file as the bytes arrive. Each read
+// (one or more records) is one synchronous write: if the process dies, everything received before
+// that moment is on disk.
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import {
-  encodeCaptureStart,
-  encodeDataRecords,
-  encodeEventRecord,
-  type CaptureEvent,
-  type CaptureMeta,
-} from '../core/capture-format.js';
+import { CaptureEncoder, type CaptureEvent, type CaptureMeta } from '../core/capture-format.js';
 
 /** Wall-clock ns since the epoch, from a monotonic clock anchored once at start-up. */
 export function makeHostClock(): () => bigint {
@@ -20,6 +15,7 @@ export class CaptureWriter {
   private fd: number | undefined;
   private bytes = 0;
   private dataBytes = 0;
+  private readonly encoder = new CaptureEncoder();
 
   private constructor(
     readonly path: string,
@@ -41,7 +37,7 @@ export class CaptureWriter {
       throw new Error(`cannot create capture file ${path}: ${why}`);
     }
     const w = new CaptureWriter(path, fd, clock);
-    w.write(encodeCaptureStart(meta));
+    w.write(w.encoder.start(meta));
     return w;
   }
 
@@ -52,13 +48,14 @@ export class CaptureWriter {
   /** Appends the received bytes; returns their receive time. */
   data(bytes: Uint8Array, hostNs: bigint = this.clock()): bigint {
     if (bytes.length === 0) return hostNs;
-    for (const rec of encodeDataRecords(hostNs, bytes)) this.write(rec);
+    // one write for the whole read, however many records it was split into
+    this.write(Buffer.concat(this.encoder.data(hostNs, bytes)));
     this.dataBytes += bytes.length;
     return hostNs;
   }
 
   event(event: CaptureEvent, hostNs: bigint = this.clock()): void {
-    this.write(encodeEventRecord(hostNs, event));
+    this.write(this.encoder.event(hostNs, event));
   }
 
   get totalBytes(): number {

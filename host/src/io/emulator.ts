@@ -68,6 +68,31 @@ export function listEmulatedBoards(root: string, kind?: Emulator['kind']): strin
 }
 
 /**
+ * The board a command runs under an emulator of any kind (QEMU or rp2040js), loaded and
+ * checked: an unknown board, or one with no emulator, is a usage error listing the boards that
+ * would do. start-emulator.ts then starts the one the entry names.
+ */
+export function emulatedBoard(
+  root: string,
+  name: string,
+  command: string,
+  realBoardHint = "use 'tracepipe capture --port <path>' for a real board",
+): { board: BoardInfo; emulator: Emulator } {
+  const valid = listEmulatedBoards(root);
+  const board = loadBoard(root, name, { what: command, boards: valid });
+  const emulator = emulatorFor(board);
+  if (emulator === undefined) {
+    throw new UsageError(`board '${name}' runs under no emulator (boards that do: ${valid.join(', ') || '(none)'}); ${realBoardHint}`);
+  }
+  return { board, emulator };
+}
+
+/** What a capture header records as the machine: QEMU's -M, or the emulator's name. */
+export function emulatorMachine(emulator: Emulator): string {
+  return emulator.kind === 'qemu' ? emulator.machine : emulator.kind;
+}
+
+/**
  * The board a command runs under QEMU, loaded and checked: an unknown board, or one without a
  * QEMU machine, is a usage error listing the boards that would do. The returned emulator is
  * the dispatch point: another kind is reported here until the command can drive it.

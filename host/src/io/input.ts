@@ -1,5 +1,6 @@
 // Reads a trace file for the offline commands: a capture file (protocol/CAPTURE.md), recognised
-// by its magic, or anything else as the raw byte stream (e.g. QEMU `-serial file:` output).
+// by its magic (or by a magic a few bits off followed by valid records), or anything else as the
+// raw byte stream (e.g. QEMU `-serial file:` output).
 // The path `-` is standard input (issue 14 §6).
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
@@ -7,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
-  CAPTURE_MAGIC,
   CaptureFormatError,
   CaptureParser,
-  looksLikeCapture,
+  sniffCapture,
+  SNIFF_LEN,
+  type CaptureDamage,
   type CaptureEnd,
   type CaptureEvent,
   type CaptureMeta,
@@ -20,6 +22,10 @@ export interface InputHandlers {
   /** bytes in stream order; hostNs when the input is a capture. The view is valid during the call. */
   data(bytes: Uint8Array, hostNs?: bigint): void;
   event?(event: CaptureEvent, hostNs: bigint): void;
+  /** a damaged stretch of a capture was skipped (before the bytes after it are delivered) */
+  damage?(d: CaptureDamage): void;
+  /** a capture is readable but something in it is wrong: one sentence */
+  warning?(message: string): void;
   /** awaited after each chunk read: lets the consumer apply back-pressure (flush its output) */
   afterChunk?(): Promise<void> | void;
 }
@@ -42,11 +48,17 @@ export function inputName(path: string): string {
   return path === STDIO_PATH ? 'stdin' : path;
 }
 
+/** What a file is read through: a file handle, or a test's wrapper that counts the bytes read. */
+export interface ByteSource {
+  read(buf: Buffer, offset: number, length: number, position: null): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
 /** Chunks of a file, read CHUNK bytes at a time. */
-async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
-  let fh;
+async function* fileChunks(path: string, openFile?: (path: string) => Promise<ByteSource>): AsyncGenerator<Uint8Array> {
+  let fh: ByteSource;
   try {
-    fh = await open(path, 'r');
+    fh = openFile ? await openFile(path) : await open(path, 'r');
   } catch (err) {
     throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
   }
@@ -63,8 +75,8 @@ async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
 }
 
 /**
- * Chunks of a stream (stdin). A pipe may hand over fewer bytes than the capture magic at
- * first: the first chunk is held until it can be told apart from a raw stream.
+ * Chunks of a stream (stdin). A pipe may hand over fewer bytes than sniffCapture looks at first:
+ * the first chunk is held until it can be told apart from a raw stream.
  */
 async function* streamChunks(stream: NodeJS.ReadableStream): AsyncGenerator<Uint8Array> {
   let head: Uint8Array | undefined;
@@ -72,10 +84,10 @@ async function* streamChunks(stream: NodeJS.ReadableStream): AsyncGenerator<Uint
     const chunk = typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece;
     if (head !== undefined) {
       head = Buffer.concat([head, chunk]);
-      if (head.length < CAPTURE_MAGIC.length) continue;
+      if (head.length < SNIFF_LEN) continue;
       yield head;
       head = undefined;
-    } else if (chunk.length < CAPTURE_MAGIC.length) {
+    } else if (chunk.length < SNIFF_LEN) {
       head = chunk;
     } else {
       yield chunk;
@@ -138,6 +150,8 @@ export interface InputSource {
   stdin?: NodeJS.ReadableStream;
   /** how messages name the input (default: the path, or `stdin` for `-`) */
   name?: string;
+  /** opens a file path (default: fs.promises.open); tests count the bytes read through it */
+  open?(path: string): Promise<ByteSource>;
 }
 
 /** Reads `path` (`-`: stdin) and hands its bytes to `handlers`. */
@@ -153,7 +167,7 @@ export async function readTraceInput(path: string, handlers: InputHandlers, sour
     } catch (err) {
       throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
     }
-    chunks = fileChunks(path);
+    chunks = fileChunks(path, source.open);
   }
   const name = source.name ?? inputName(path);
   let size = 0;
@@ -166,13 +180,15 @@ export async function readTraceInput(path: string, handlers: InputHandlers, sour
     if (first) {
       first = false;
       // A short first read of a longer file cannot happen for regular files, and streamChunks
-      // holds a short one back, so the magic check sees min(size, 8) bytes.
-      if (looksLikeCapture(chunk.subarray(0, CAPTURE_MAGIC.length))) {
+      // holds a short one back, so the sniff sees min(size, SNIFF_LEN) bytes.
+      if (sniffCapture(chunk.subarray(0, SNIFF_LEN)).capture) {
         kind = 'capture';
         parser = new CaptureParser({
           meta: (m) => (meta = m),
           data: (hostNs, bytes) => handlers.data(bytes, hostNs),
           event: (hostNs, ev) => handlers.event?.(ev, hostNs),
+          damage: (d) => handlers.damage?.(d),
+          warning: (message) => handlers.warning?.(message),
         });
       }
     }
@@ -189,5 +205,12 @@ export async function readTraceInput(path: string, handlers: InputHandlers, sour
     }
     await handlers.afterChunk?.();
   }
-  return { kind, size, meta, end: parser?.end() };
+  let end: CaptureEnd | undefined;
+  try {
+    end = parser?.end();
+  } catch (err) {
+    if (err instanceof CaptureFormatError) throw new Error(`${name}: ${err.message}`);
+    throw err;
+  }
+  return { kind, size, meta, end };
 }

@@ -9,8 +9,9 @@ import type { Command } from 'commander';
 import { checkCapturedBuildId, openElf } from '../elf-option.js';
 import { CaptureWriter } from '../../io/capture-writer.js';
 import { commandFrame, type CommandName } from '../../io/commands.js';
-import { startQemu, type QemuInstance } from '../../io/qemu.js';
-import { qemuBoard } from '../../io/emulator.js';
+import type { QemuInstance } from '../../io/qemu.js';
+import { emulatedBoard } from '../../io/emulator.js';
+import { startEmulator } from '../../io/start-emulator.js';
 import { findRepoRoot } from '../../io/repo.js';
 import { DEFAULT_BAUD, closePort, openSerialPort, writeAll, type SerialPort } from '../../io/serial.js';
 import { CliError, UsageError } from '../errors.js';
@@ -85,13 +86,12 @@ async function dump(elf: string | undefined, o: DumpOptions, io: CliIo): Promise
   let portPath = o.port!;
   if (o.board !== undefined) {
     const root = findRepoRoot();
-    const { emulator } = qemuBoard(root, o.board, 'dump', "use 'tracepipe dump --port <path>' for a real board");
+    const { emulator } = emulatedBoard(root, o.board, 'dump', "use 'tracepipe dump --port <path>' for a real board");
     const path = checkElf(elf!);
     checkBuiltForBoard(root, elf!, o.board);
-    qemu = await startQemu({
-      emulator,
+    qemu = await startEmulator(emulator, {
       elf: path,
-      semihostLog: o.semihostLog,
+      consoleLog: o.semihostLog,
       onLine: (line) => {
         const gt = parseGroundTruthLine(line);
         if (gt && gt !== 'done') groundTruth.push(gt);

@@ -8,6 +8,13 @@ import { defaultBoard, findRepoRoot } from '../../io/repo.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { compareGroundTruth } from '../ground-truth.js';
 import { CliIo } from '../output.js';
+import { InvalidArgumentError } from 'commander';
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number.');
+  return n;
+}
 
 /** Prints the summary; throws when the run itself failed (the capture is kept either way). */
 export function reportLive(s: LiveSummary, io = new CliIo()): void {
@@ -35,7 +42,9 @@ export function register(program: Command, io = new CliIo()): void {
     .option('--duration <seconds>', 'stop after this many seconds of trace, counted from the first byte after CMD_START, not from QEMU launch (default: when the firmware exits, or Ctrl-C)', parseSeconds)
     .option('--semihost-log <file>', "copy the firmware's semihosting output (ground truth) to this file")
     .option('--baud <n>', 'baud rate set on the pty', parseBaud, 115200)
-    .action(async (elf: string, opts: { board?: string; output: string; duration?: number; semihostLog?: string; baud: number; force?: boolean }) => {
+    .option('--timer-preset-us <n>', 'rp2040js boards: the TIMER count at reset, in µs (e.g. near 2^32 to test wraps)', parseCount)
+    .option('--wrap-every-ms <n>', 'rp2040js boards: skip simulated time so that TIMERAWL wraps every <n> ms of run time', parseCount)
+    .action(async (elf: string, opts: { board?: string; output: string; duration?: number; semihostLog?: string; baud: number; force?: boolean; timerPresetUs?: number; wrapEveryMs?: number }) => {
       const names = await openElf(opts, io.warn);
       const root = findRepoRoot();
       const summary = await runUnderQemu({
@@ -45,6 +54,8 @@ export function register(program: Command, io = new CliIo()): void {
         durationS: opts.duration,
         semihostLog: opts.semihostLog,
         baud: opts.baud,
+        timerPresetUs: opts.timerPresetUs,
+        wrapEveryMs: opts.wrapEveryMs,
         overwrite: opts.force === true,
       });
       reportLive(summary, io);

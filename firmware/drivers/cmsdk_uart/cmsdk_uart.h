@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmsdk_uart.h - the Arm CMSDK APB UART (CMSDK TRM, DDI 0479) as the trace link of the
+ * tracepipe port: TX and RX interrupt driven. Used by every board with a CMSDK subsystem.
+ *
+ * board.h names the instance: CMSDK_LINK_UART_BASE, CMSDK_LINK_UART_RX_IRQ,
+ * CMSDK_LINK_UART_TX_IRQ, CMSDK_LINK_UART_BAUDDIV, BOARD_PRIO_LINK. The handlers to put in
+ * the vector table: cmsdk_uart_link_rx_irq, cmsdk_uart_link_tx_irq. On a multi-core board
+ * core 0 owns the UART; another core's kick only wakes core 0 (SEV), whose loop polls.
+ */
+#ifndef CMSDK_UART_H
+#define CMSDK_UART_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "board.h"
+
+#define CMSDK_UART_DATA 0x00u
+#define CMSDK_UART_STATE 0x04u
+#define CMSDK_UART_CTRL 0x08u
+#define CMSDK_UART_INTSTATUS 0x0Cu /* read */
+#define CMSDK_UART_INTCLEAR 0x0Cu  /* write 1 to clear */
+#define CMSDK_UART_BAUDDIV 0x10u
+#define CMSDK_UART_STATE_TXFULL (1u << 0)
+#define CMSDK_UART_STATE_RXFULL (1u << 1)
+#define CMSDK_UART_STATE_TXOVR (1u << 2)
+#define CMSDK_UART_STATE_RXOVR (1u << 3)
+#define CMSDK_UART_CTRL_TXEN (1u << 0)
+#define CMSDK_UART_CTRL_RXEN (1u << 1)
+#define CMSDK_UART_CTRL_TXINTEN (1u << 2)
+#define CMSDK_UART_CTRL_RXINTEN (1u << 3)
+#define CMSDK_UART_INT_TX (1u << 0)
+#define CMSDK_UART_INT_RX (1u << 1)
+
+#define CMSDK_LINK(off) (*(volatile uint32_t *)(CMSDK_LINK_UART_BASE + (off)))
+
+/* Bulk UART writes for the drain (see port.h). Unlike tp_port_tx_put it needs no mask around
+ * the TXFULL check and the DATA write: the drain is the UART's only writer and only one
+ * drain runs at a time. tx_taken / tx_refused feed the TX handler's idle test (cmsdk_uart.c).
+ * NOTE(multi-core): single-core boards only, for now. On the AN521 the bulk path changes how
+ * the two cores' packets interleave on the wire, and test/boards/an521-multicore.test.ts then
+ * sees the host's merged timeline go back in time (per-byte path: never). Until that is
+ * understood, a multi-core board keeps the per-byte path it was measured with. */
+#if TP_BOARD_CORES == 1
+#define TP_PORT_HAS_TX_WRITE 1
+#endif
+extern volatile uint32_t cmsdk_uart_tx_taken;
+extern volatile uint8_t cmsdk_uart_tx_refused;
+void cmsdk_uart_tx_int_ensure(void);
+#ifdef TP_PORT_HAS_TX_WRITE
+static inline size_t tp_port_tx_write(const uint8_t *p, size_t n)
+{
+	size_t k = 0;
+	while (k < n) {
+		if (CMSDK_LINK(CMSDK_UART_STATE) & CMSDK_UART_STATE_TXFULL) {
+			cmsdk_uart_tx_refused = 1;
+			break;
+		}
+		CMSDK_LINK(CMSDK_UART_DATA) = p[k++];
+	}
+	cmsdk_uart_tx_taken += (uint32_t)k;
+	if (k != 0u)
+		cmsdk_uart_tx_int_ensure(); /* the byte in flight needs its TX interrupt */
+	return k;
+}
+#endif
+
+/* TX and RX on, RX interrupt on; the TX interrupt is switched on by tp_port_tx_kick. Core 0,
+ * once. */
+void cmsdk_uart_link_init(void);
+
+#endif /* CMSDK_UART_H */

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nrf51_timer.h - the nRF51 TIMER (nRF51 Series Reference Manual v3.0, chapter 18) as the
+ * timestamp timer of the tracepipe port, a one-shot alarm for the link driver, and the apps'
+ * two periodic interrupts.
+ *
+ * board.h names the instances:
+ *   NRF_TS_TIMER_BASE, NRF_TS_TIMER_IRQ      timestamps (needs 32-bit BITMODE: TIMER0)
+ *   NRF_APP_TIMER1_BASE/_IRQ, NRF_APP_TIMER2_BASE/_IRQ   board_periodic_start(0/1, ...)
+ *   BOARD_PRIO_TIMESTAMP, BOARD_PRIO_LINK   NVIC levels (app timers sit between)
+ * The handlers to put in the vector table: nrf51_timer_ts_irq, nrf51_app_timer1_irq,
+ * nrf51_app_timer2_irq. Timestamp timer channels: CC[0] = 0 marks the wrap (COMPARE0 fires
+ * when the count rolls over to 0), CC[1] is the alarm, CC[3] receives the CAPTURE that reads
+ * the count.
+ */
+#ifndef NRF51_TIMER_H
+#define NRF51_TIMER_H
+
+#include <stdint.h>
+
+#include "board.h"
+
+#define NRF_TIMER_TASKS_START 0x000u
+#define NRF_TIMER_TASKS_STOP 0x004u
+#define NRF_TIMER_TASKS_CLEAR 0x00Cu
+#define NRF_TIMER_TASKS_CAPTURE(n) (0x040u + 4u * (n))
+#define NRF_TIMER_EVENTS_COMPARE(n) (0x140u + 4u * (n))
+#define NRF_TIMER_SHORTS 0x200u
+#define NRF_TIMER_INTENSET 0x304u
+#define NRF_TIMER_INTENCLR 0x308u
+#define NRF_TIMER_MODE 0x504u
+#define NRF_TIMER_BITMODE 0x508u
+#define NRF_TIMER_PRESCALER 0x510u
+#define NRF_TIMER_CC(n) (0x540u + 4u * (n))
+#define NRF_TIMER_SHORTS_COMPARE0_CLEAR (1u << 0)
+#define NRF_TIMER_INT_COMPARE0 (1u << 16)
+#define NRF_TIMER_INT_COMPARE1 (1u << 17)
+#define NRF_TIMER_BITMODE_16 0u
+#define NRF_TIMER_BITMODE_24 2u
+#define NRF_TIMER_BITMODE_32 3u
+
+#define NRF_TS_CC_WRAP 0u
+#define NRF_TS_CC_ALARM 1u
+#define NRF_TS_CC_READ 3u
+
+#define NRF_REG(base, off) (*(volatile uint32_t *)((base) + (off)))
+
+/* A build may narrow the timestamp timer for wrap tests; BITMODE follows. */
+#if TP_BOARD_TIMER_BITS == 32
+#define NRF_TS_BITMODE NRF_TIMER_BITMODE_32
+#define NRF_TS_MASK 0xFFFFFFFFu
+#elif TP_BOARD_TIMER_BITS == 24
+#define NRF_TS_BITMODE NRF_TIMER_BITMODE_24
+#define NRF_TS_MASK 0x00FFFFFFu
+#elif TP_BOARD_TIMER_BITS == 16
+#define NRF_TS_BITMODE NRF_TIMER_BITMODE_16
+#define NRF_TS_MASK 0x0000FFFFu
+#else
+#error "the nRF51 TIMER is 16, 24 or 32 bits wide"
+#endif
+
+/* The nRF51 TIMER has no readable counter: the CAPTURE task copies it into a CC register.
+ * A handler that preempts between the two accesses and reads the timer itself leaves a
+ * later value in CC[3], which is still a correct (later) reading of the same clock. */
+static inline uint32_t tp_port_timer_lo(void)
+{
+	NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_TASKS_CAPTURE(NRF_TS_CC_READ)) = 1u;
+	return NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_CC(NRF_TS_CC_READ));
+}
+
+/* COMPARE0 fires when the count rolls over to 0 (CC[0] = 0): the wrap (nrf51_timer.c). */
+#define TP_PORT_OVF_PENDING_INLINE 1
+static inline int tp_port_timer_overflow_pending_inline(void)
+{
+	return NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_WRAP)) != 0u;
+}
+
+/* The timestamp timer: 16 MHz (PRESCALER 0), wrap interrupt at the highest level. Once,
+ * before anything records. */
+void nrf51_timer_ts_init(void);
+/* Calls nrf51_ts_alarm_fired() from the timestamp timer's interrupt once `ticks` have passed
+ * (re-arming moves it). For the link driver. */
+void nrf51_ts_alarm_arm(uint32_t ticks);
+/* Defined by the user of the alarm (nrf51_uart.c). */
+void nrf51_ts_alarm_fired(void);
+
+#endif /* NRF51_TIMER_H */

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tp_build_id.c - the firmware's GNU build-id, for the HEADER (SPEC §5): the linker script
+ * puts __tp_build_id_start and __tp_build_id_end around .note.gnu.build-id
+ * (-Wl,--build-id=sha1), and the host compares the descriptor with the ELF it decodes with.
+ */
+#include "tp_internal.h"
+
+/* Weak: a build whose linker script has no such note (the host board) reads length 0. */
+extern const uint8_t __tp_build_id_start[] __attribute__((weak));
+extern const uint8_t __tp_build_id_end[] __attribute__((weak));
+
+static uint32_t read_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+const uint8_t *tp_build_id_parse(const uint8_t *note, size_t size, unsigned *len)
+{
+	/* ELF note: namesz, descsz, type (3 = NT_GNU_BUILD_ID), name "GNU\0", then the id. */
+	*len = 0;
+	if (note == NULL || size < 16u)
+		return note;
+	uint32_t namesz = read_le32(note), descsz = read_le32(note + 4), type = read_le32(note + 8);
+	if (namesz != 4u || type != 3u || note[12] != 'G' || note[13] != 'N' || note[14] != 'U' ||
+	    note[15] != 0u || descsz > 32u || 16u + descsz > size)
+		return note;
+	*len = descsz;
+	return note + 16;
+}
+
+/* Weak: the host board replaces it with an id its tests set. */
+__attribute__((weak)) const uint8_t *tp_port_build_id(unsigned *len)
+{
+	const uint8_t *start = __tp_build_id_start;
+	size_t size = start != NULL ? (size_t)(__tp_build_id_end - start) : 0u;
+	return tp_build_id_parse(start, size, len);
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tp_cmd.c - the link's receiving side: host commands (SPEC §8) arrive byte by byte from
+ * the board's RX path (tp_rx_byte, usually the RX interrupt). A complete frame is COBS-
+ * decoded and CRC-checked; a valid command sets its request in tp_link for the drain
+ * (tp_drain.c) and wakes the transport. Anything else is ignored: the stream resyncs at the
+ * next 0x00.
+ */
+#include "tp_internal.h"
+
+#define TP_RX_MAX 16u /* a command frame is 6 COBS bytes; anything longer is ignored */
+
+static struct {
+	uint8_t rx[TP_RX_MAX];
+	uint8_t rx_len, rx_skip;
+} c;
+
+void tp_cmd_init(void)
+{
+	c.rx_len = 0;
+	c.rx_skip = 0;
+}
+
+int tp_started(void)
+{
+	return tp_link.started;
+}
+
+int tp_dump_requested(void)
+{
+	return tp_link.dump;
+}
+
+static void handle_command(unsigned type)
+{
+	switch (type) {
+	case TP_CMD_START:
+		if (!tp_link.started)
+			tp_link.status_mask = (tp_g.cores >= 32u) ? 0xFFFFFFFFu : (1u << tp_g.cores) - 1u;
+		tp_link_set_started(1);
+		tp_link.header_req = 1;
+		break;
+	case TP_CMD_STOP:
+		tp_link_set_started(0);
+		break;
+	case TP_CMD_HEADER:
+		tp_link.header_req = 1;
+		break;
+	case TP_CMD_DUMP:
+	case TP_CMD_FLUSH:
+		if (type == TP_CMD_DUMP) {
+			/* A dump is a flush of a stopped recorder (post-mortem). */
+			tp_ring_stop();
+			tp_link.dump = 1;
+		}
+		/* Asking for everything implies a reader: start if not started. */
+		if (!tp_link.started) {
+			tp_link_set_started(1);
+			tp_link.header_req = 1;
+		}
+		tp_link.flush_req = 1;
+		break;
+	default:
+		return;
+	}
+	tp_port_tx_kick();
+}
+
+/* A command message is its type byte and a CRC: 5 bytes decoded, 6 COBS bytes. */
+static void rx_frame(void)
+{
+	uint8_t m[TP_RX_MAX];
+	unsigned i = 0, o = 0, n = c.rx_len;
+	while (i < n) {
+		unsigned code = c.rx[i++];
+		if (i + code - 1u > n)
+			return; /* code points past the frame */
+		for (unsigned k = 1; k < code; k++)
+			m[o++] = c.rx[i++];
+		if (code != 0xFFu && i < n)
+			m[o++] = 0;
+	}
+	if (o != 5u)
+		return; /* short, or a command with a body */
+	uint32_t crc = (uint32_t)m[1] | (uint32_t)m[2] << 8 | (uint32_t)m[3] << 16 | (uint32_t)m[4] << 24;
+	if (tp_crc32c(m, 1) != crc)
+		return;
+	if (tp_g.initialised)
+		handle_command(m[0]);
+}
+
+void tp_rx_byte(uint8_t b)
+{
+	if (b != 0) {
+		if (c.rx_len < TP_RX_MAX)
+			c.rx[c.rx_len++] = b;
+		else
+			c.rx_skip = 1;
+		return;
+	}
+	if (!c.rx_skip && c.rx_len > 0)
+		rx_frame();
+	c.rx_len = 0;
+	c.rx_skip = 0;
+}
