@@ -17,6 +17,8 @@ export interface CaptureToDatasetOptions {
   /** the board, when the capture does not name one */
   board?: string;
   packets?: boolean;
+  /** also write every partition as CSV (csv/<table>/...) */
+  csv?: boolean;
   warn(line: string): void;
   verbose?: boolean;
 }
@@ -57,7 +59,7 @@ export async function captureToDataset(path: string, dir: string, opts: CaptureT
       buildId: result.header?.buildId,
       writer: `tracepipe ${VERSION}`,
     },
-    { packets: opts.packets, input: path },
+    { packets: opts.packets, csv: opts.csv, input: path },
   );
   return { id, board, events: exporter.eventCount };
 }

@@ -8,13 +8,14 @@ import type { CliIo } from '../cli/output.js';
 import { inputName, STDIO_PATH, withRereadableInput } from '../io/input.js';
 import { wallClockInfo } from '../cli/commands/export.js';
 import { captureToDataset } from './parquet-capture.js';
-import { SCHEMA_FILE, TABLES } from './parquet.js';
+import { CSV_DIR, SCHEMA_FILE, TABLES } from './parquet.js';
 
 export interface ExportParquetOptions {
   output?: string;
   wallClock: boolean;
   verbose?: boolean;
   packets?: boolean;
+  csv?: boolean;
   board?: string;
   elf?: string;
 }
@@ -25,7 +26,7 @@ export function checkDatasetDir(dir: string): void {
   if (!existsSync(parent)) throw new CliError(`cannot write ${dir}: folder ${parent} does not exist`);
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw new CliError(`${dir} exists and is not a folder; a Parquet dataset is a folder (-o <dir>)`);
-  const ours = new Set([...Object.keys(TABLES), SCHEMA_FILE]);
+  const ours = new Set([...Object.keys(TABLES), SCHEMA_FILE, CSV_DIR]);
   const foreign = readdirSync(dir).filter((n) => !ours.has(n));
   if (foreign.length > 0) throw new CliError(`${dir} is not a tracepipe dataset (holds ${foreign[0]}); choose a new or empty folder`);
 }
@@ -44,6 +45,7 @@ export async function exportParquetCommand(file: string, opts: ExportParquetOpti
       wallClock,
       board: opts.board,
       packets: opts.packets,
+      csv: opts.csv,
       warn: io.warn,
       verbose: opts.verbose,
     });

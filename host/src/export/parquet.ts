@@ -227,7 +227,7 @@ export class ParquetExporter implements Exporter {
    * returns the capture id. Each file is written under a temporary name and renamed, so a
    * failed export leaves earlier partitions whole.
    */
-  async write(dir: string, facts: CaptureFacts, opts: { packets?: boolean; id?: string; input: string }): Promise<{ id: string; board: string }> {
+  async write(dir: string, facts: CaptureFacts, opts: { packets?: boolean; csv?: boolean; id?: string; input: string }): Promise<{ id: string; board: string }> {
     try {
       checkDatasetSchema(dir);
       const id = partitionValue(opts.id ?? (await captureId(opts.input)));
@@ -244,6 +244,13 @@ export class ParquetExporter implements Exporter {
           const tmpFile = join(part, `.part-0.parquet.${process.pid}.tmp`);
           written.push([tmpFile, join(part, 'part-0.parquet')]);
           await db.conn.run(`COPY (${select}) TO ${sqlString(tmpFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
+          if (!opts.csv) return;
+          // the same rows for engines without a Parquet reader (Debian 12's Dask has none)
+          const csvPart = join(dir, CSV_DIR, table, `board=${board}`, `capture=${id}`);
+          mkdirSync(csvPart, { recursive: true });
+          const csvTmp = join(csvPart, `.part-0.csv.${process.pid}.tmp`);
+          written.push([csvTmp, join(csvPart, 'part-0.csv')]);
+          await db.conn.run(`COPY (${select}) TO ${sqlString(csvTmp)} (FORMAT CSV, HEADER)`);
         };
         const src = (table: TableName, file: string) => {
           const cols = Object.entries(TABLES[table])
@@ -282,6 +289,8 @@ export class ParquetExporter implements Exporter {
 }
 
 export const SCHEMA_FILE = '_schema.json';
+/** With --csv: the same partitions as CSV, under <dir>/csv/<table>/... */
+export const CSV_DIR = 'csv';
 
 /** The dataset's _schema.json: version and every table's columns, for readers that want to check before they read. */
 export function schemaJson(): Record<string, unknown> {

@@ -194,9 +194,10 @@ export function register(program: Command, io = new CliIo()): void {
     .option('--no-wall-clock', 'do not fit target time to the capture\'s host receive times')
     .option('--raw', 'with --elf, also write the raw wire words (perfetto args_raw; ctf: untyped classes); jsonl args and csv args_raw always have them')
     .option('--packets', 'parquet: also write the packets table')
+    .option('--csv', 'parquet: also write every partition as CSV under <dir>/csv/ (for engines without a Parquet reader)')
     .option('--board <name>', 'parquet: the board partition for a capture that names none (raw streams)')
     .option('-v, --verbose', 'also print informational notices on stderr')
-    .action(async (file: string, opts: { format?: string; output?: string; verbose?: boolean; wallClock: boolean; raw?: boolean; packets?: boolean; board?: string }) => {
+    .action(async (file: string, opts: { format?: string; output?: string; verbose?: boolean; wallClock: boolean; raw?: boolean; packets?: boolean; csv?: boolean; board?: string }) => {
       const format = (opts.format ?? defaultExportFormat(opts.output)).toLowerCase();
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
         throw new UsageError(`unknown export format '${opts.format}'; use ${EXPORT_FORMATS.join(', ')}`);
