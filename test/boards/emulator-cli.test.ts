@@ -54,7 +54,9 @@ describe('emulator entry of board.json, end to end', () => {
 
   it('an rp2040js board is dispatched by its kind, an unknown board is a usage error', async () => {
     requireBuilt('e2e_clean');
-    oneUsageLine(await cli(['run', '--board', 'rp2040-pico', elf('e2e_clean')]), /board 'rp2040-pico' runs under rp2040js, not QEMU/);
+    // rp2040-pico is dispatched to rp2040js (test/boards/rp2040.test.ts runs it); firmware of
+    // another board is refused before any emulator starts
+    oneUsageLine(await cli(['run', '--board', 'rp2040-pico', elf('e2e_clean')]), new RegExp(`built for board '${BOARD}', not 'rp2040-pico'`), 1);
     oneUsageLine(await cli(['run', '--board', 'no-such-board', elf('e2e_clean')]), /unknown board 'no-such-board'\. Valid boards for run: .*qemu-mps2-an385/);
     oneUsageLine(await cli(['dump', '--board', 'no-such-board', elf('e2e_clean')]), /unknown board 'no-such-board'\. Valid boards for dump:/);
     oneUsageLine(await cli(['flash', '--board', 'no-such-board', elf('e2e_clean')]), /unknown board 'no-such-board'\. Valid boards: /);
@@ -62,9 +64,12 @@ describe('emulator entry of board.json, end to end', () => {
 
   it("without --board, run takes the board of the ELF's build/<board>/ folder", async () => {
     requireBuilt('e2e_clean');
-    const dir = join(mkdtempSync(join(tmpdir(), 'tp-emu-')), 'build', 'rp2040-pico');
+    // an an385 ELF put in an rp2040-pico build folder: the folder's board is the one run, so the
+    // rp2040js runner is the one that refuses the image (it is not a RAM image)
+    const tmp = mkdtempSync(join(tmpdir(), 'tp-emu-'));
+    const dir = join(tmp, 'build', 'rp2040-pico');
     mkdirSync(dir, { recursive: true });
     copyFileSync(elf('e2e_clean'), join(dir, 'e2e_clean.elf'));
-    oneUsageLine(await cli(['run', join(dir, 'e2e_clean.elf')]), /board 'rp2040-pico' runs under rp2040js/);
+    oneUsageLine(await cli(['run', join(dir, 'e2e_clean.elf'), '-o', join(tmp, 't.tpt')]), /rp2040js runner exited .*outside SRAM/, 1);
   });
 });

@@ -166,6 +166,16 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
     // The firmware transmits nothing before CMD_START, which runLive sends once the pty is open.
     port = await openSerialPort(qemu.ptyPath, baud);
   } catch (err) {
+    // An emulator that dies at start (a bad emulator.args, say) takes its pty with it, and on a
+    // loaded machine that can happen before the pty is open: the emulator's end is the real
+    // reason, so it is reported as a zero-byte capture ended by it, exactly as when it dies later.
+    const early = await Promise.race([qemu.exited, new Promise<undefined>((r) => setTimeout(r, 1000, undefined))]);
+    if (early !== undefined && qemuEnd(early) !== undefined) {
+      writer.close();
+      const { stats, header } = new LiveDecoder().finish();
+      const live: LiveResult = { reason: 'target-exit', bytes: 0, seconds: 0, disconnects: 0, reconnects: 0, flushed: undefined };
+      return { output: o.output, live, stats, header, notices: new Map(), groundTruth, qemuExit: early, qemuFatal };
+    }
     writer.close();
     await qemu.stop();
     if (qemuFatal !== undefined) throw new CliError(`QEMU stopped the target: ${qemuFatal} (is ${o.elf} built for board '${o.board}'?)`);

@@ -1,0 +1,469 @@
+// `node bench/render.mjs [--results FILE] [--out FILE]`: BENCHMARKS.md from bench/results.json
+// and the data files (bench/targets.json: thresholds; bench/peers.json: peer figures),
+// without measuring anything. bench/run.mjs calls render() after measuring.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+export const BOARDS = ['qemu-mps2-an385', 'microbit', 'qemu-mps2-an521'];
+export const OPTS = ['-O2', '-Os'];
+const KINDS = ['event0', 'event1', 'event2', 'event4', 'mark', 'span_begin', 'span_end', 'counter', 'isr_enter', 'isr_exit', 'log2'];
+
+export function loadData(dir = HERE) {
+  return {
+    targets: JSON.parse(readFileSync(join(dir, 'targets.json'), 'utf8')),
+    peers: JSON.parse(readFileSync(join(dir, 'peers.json'), 'utf8')),
+  };
+}
+
+const fmt = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? '—' : Number(v).toFixed(d));
+const fmtM = (v) => (v === null || v === undefined || Number.isNaN(v) ? '—' : v < 1e6 ? `${(v / 1e3).toFixed(1)} k` : `${(v / 1e6).toFixed(2)} M`);
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+// ---------------------------------------------------------------- metrics
+
+const opt = (r, board, o) => r.target?.boards?.[board]?.opt?.[o];
+const record2 = (r, board, o) => {
+  const rec = opt(r, board, o)?.record;
+  return Array.isArray(rec) ? num(rec.find((x) => x.kind === 'event2')?.insnsPerEvent) : null;
+};
+const batched = (w) => num(w?.wholeCpuBatchedInsnsPerEvent ?? w?.wholeCpuInsnsPerEvent);
+const cpuRate = (x) => (x?.decoded && x.medianCpuS ? x.decoded / x.medianCpuS : null);
+const bt2 = (r) => (r.host?.babeltrace2?.ok ? r.host.babeltrace2 : null);
+
+/** Sums a field of the reliability script's v1 and v2 objects; null unless both are there. */
+function reliabilitySum(r, field) {
+  const rel = r.reliability;
+  const v = [rel?.v1?.[field], rel?.v2?.[field]];
+  return v.every((x) => typeof x === 'number') ? v[0] + v[1] : null;
+}
+
+function wholeMetric(set, board) {
+  return (r) => {
+    const w = opt(r, board, '-O2')?.[set];
+    const v = batched(w);
+    return { value: v, text: `${fmt(v)} insns (${fmt(w?.wholeCpuInsnsPerEvent)} polling after every event)` };
+  };
+}
+
+function exportMetric(format, field) {
+  return (r) => {
+    const x = r.host?.exports?.formats?.[format];
+    const v = x?.ok ? num(x[field]) : null;
+    return { value: v, text: x && !x.ok ? `failed: ${x.error ?? ''}` : field === 'mbPerS' ? `${fmt(v)} MB/s` : `${fmtM(v)} lines/s` };
+  };
+}
+
+/**
+ * Every metric a target in bench/targets.json may name: results → { value, text }. value is
+ * a number (or a boolean for `is` targets), or null when the run did not measure it.
+ */
+export const METRICS = {
+  'record2.an385.O2': (r) => { const v = record2(r, 'qemu-mps2-an385', '-O2'); return { value: v, text: `${fmt(v)} insns` }; },
+  'record2.microbit.O2': (r) => { const v = record2(r, 'microbit', '-O2'); return { value: v, text: `${fmt(v)} insns` }; },
+  'masked.longest': (r) => {
+    let best = null;
+    let n = 0;
+    for (const b of BOARDS) for (const o of OPTS) {
+      const x = opt(r, b, o)?.kinds?.masked?.longestRuntime;
+      if (typeof x?.insns !== 'number') continue;
+      n++;
+      if (!best || x.insns > best.insns) best = { ...x, board: b, opt: o };
+    }
+    return { value: best && n === BOARDS.length * OPTS.length ? best.insns : null, text: best ? `${best.insns} insns (${best.board} ${best.opt}, ${best.fn}; ${n} builds)` : '—' };
+  },
+  'whole.small.an385.O2': wholeMetric('wireSmall', 'qemu-mps2-an385'),
+  'whole.random.an385.O2': wholeMetric('wireRandom', 'qemu-mps2-an385'),
+  'whole.small.microbit.O2': wholeMetric('wireSmall', 'microbit'),
+  'whole.random.microbit.O2': wholeMetric('wireRandom', 'microbit'),
+  'wire.random.an385.O2': (r) => { const v = num(opt(r, 'qemu-mps2-an385', '-O2')?.wireRandom?.wireBytesPerEvent); return { value: v, text: `${fmt(v, 2)} B` }; },
+  'wire.small.an385.O2': (r) => { const v = num(opt(r, 'qemu-mps2-an385', '-O2')?.wireSmall?.wireBytesPerEvent); return { value: v, text: `${fmt(v, 2)} B` }; },
+  'flash.microbit.Os': (r) => { const v = num(r.target?.boards?.microbit?.footprint?.typical?.flash); return { value: v, text: v === null ? '—' : `${v} B` }; },
+  'flash.tiny.microbit.Os': (r) => { const v = num(r.target?.boards?.microbit?.footprintTiny?.typical?.flash); return { value: v, text: v === null ? '—' : `${v} B` }; },
+  'ramPerCore.max': (r) => {
+    const rams = Object.values(r.target?.boards ?? {}).map((b) => b.footprint?.ramPerCore).filter((x) => typeof x === 'number');
+    const v = rams.length ? Math.max(...rams) : null;
+    return { value: v, text: v === null ? '—' : `${v} B` };
+  },
+  'decode.accounting.eventsPerS': (r) => { const d = r.host?.decode?.accounting; const v = num(d?.eventsPerS); return { value: v, text: `${fmtM(v)} events/s (${fmtM(cpuRate(d))} per CPU-second)` }; },
+  'decode.objects.eventsPerS': (r) => { const d = r.host?.decode?.objects; const v = num(d?.eventsPerS); return { value: v, text: `${fmtM(v)} events/s (${fmtM(cpuRate(d))} per CPU-second)` }; },
+  'decode.objects.vsBabeltrace2': (r) => {
+    const b = bt2(r);
+    const dec = r.host?.decode;
+    const ratio = b && dec?.objects ? dec.objects.eventsPerS / b.eventsPerS : null;
+    const ratioCpu = b && cpuRate(dec?.objects) ? cpuRate(dec.objects) / b.eventsPerCpuS : null;
+    const ratioAcc = b && dec?.accounting ? dec.accounting.eventsPerS / b.eventsPerS : null;
+    return { value: num(ratio), text: ratio === null ? '—' : `${fmt(ratio, 2)}× by wall time, ${fmt(ratioCpu, 2)}× by CPU time (accounting only: ${fmt(ratioAcc, 2)}×)` };
+  },
+  'stats.eventsPerS': (r) => { const s = r.host?.stats; const v = s?.ok ? num(s.eventsPerS) : null; return { value: v, text: `${fmtM(v)} events/s (${fmtM(s?.eventsPerCpuS)} per CPU-second, ${fmtM(r.host?.trace?.events)} events)` }; },
+  'stats.vsBabeltrace2': (r) => {
+    const s = r.host?.stats;
+    const b = bt2(r);
+    const same = r.host?.exports?.events === r.host?.trace?.events;
+    const v = s?.ok && b && same ? s.eventsPerS / b.eventsPerS : null;
+    return { value: num(v), text: v === null ? (same ? '—' : '— (babeltrace2 read a trace of another size)') : `${fmt(v, 2)}× by wall time, ${fmt(s.eventsPerCpuS / b.eventsPerCpuS, 2)}× by CPU time` };
+  },
+  'stats.maxRssMB': (r) => { const v = num(r.host?.stats?.maxRssMB); return { value: v, text: v === null ? '—' : `${fmt(v, 0)} MB at ${fmtM(r.host.trace.events)} events` }; },
+  'stats.rssGrowth': (r) => {
+    const big = num(r.host?.stats?.maxRssMB);
+    const small = num(r.host?.statsSmall?.maxRssMB);
+    const v = big && small ? big / small : null;
+    return { value: v, text: v === null ? '—' : `${fmt(small, 0)} MB at ${fmtM(r.host.statsSmall.events)} events, ${fmt(big, 0)} MB at ${fmtM(r.host.trace.events)} (${fmt(v, 2)}×)` };
+  },
+  'export.jsonl.eventsPerS': exportMetric('jsonl', 'eventsPerS'),
+  'export.ctf.mbPerS': exportMetric('ctf', 'mbPerS'),
+  'export.perfetto.mbPerS': exportMetric('perfetto', 'mbPerS'),
+  'export.csv.mbPerS': exportMetric('csv', 'mbPerS'),
+  'live.lossless': (r) => {
+    const live = r.live && !r.live.error ? r.live : null;
+    const ok = live ? live.dropped === 0 && live.link_lost === 0 && live.overwritten === 0 && live.identity === true && (live.groundTruth?.dropped ?? 0) === 0 : null;
+    return { value: ok, text: live ? `${fmtM(live.eventsPerS)} events/s, dropped ${live.dropped}, link_lost ${live.link_lost}${live.rawLink ? `; ${fmt((live.eventsPerS / live.rawLink.eventsPerS) * 100, 0)} % of the raw-reader link ceiling` : ''}` : '—' };
+  },
+  'reliability.crashes': (r) => { const v = reliabilitySum(r, 'crashes'); return { value: v, text: v === null ? '—' : `${v} in ${reliabilitySum(r, 'mutations_tried')} mutations` }; },
+  'reliability.eventsInvented': (r) => { const v = reliabilitySum(r, 'events_invented'); return { value: v, text: v === null ? '—' : String(v) }; },
+};
+
+// ---------------------------------------------------------------- targets
+
+const OP_TEXT = { '<=': '≤', '>=': '≥' };
+
+function limitText(t) {
+  if (t.op === 'is') return '';
+  if (t.op === '<=' && t.limit === 0) return '0 ';
+  if (t.unit === 'B' && t.limit >= 1024) return `${OP_TEXT[t.op]} ${t.limit / 1024} KB `;
+  const v = t.limit >= 1e6 ? `${t.limit / 1e6} M` : String(t.limit);
+  return `${OP_TEXT[t.op]} ${v}${t.unit ? (t.unit === '×' ? '×' : ` ${t.unit}`) : ''} `;
+}
+
+/** met: true / false, or null when the value was not measured. */
+export function verdictOf(op, limit, value) {
+  if (value === null || value === undefined) return null;
+  if (op === '<=') return value <= limit;
+  if (op === '>=') return value >= limit;
+  if (op === 'is') return value === limit;
+  throw new Error(`bench/targets.json: unknown op ${op}`);
+}
+
+export function evaluate(r, targets) {
+  return targets.targets.map((t) => {
+    if (t.metric !== null && !METRICS[t.metric]) throw new Error(`bench/targets.json: ${t.id} names an unknown metric ${t.metric}`);
+    const m = t.metric === null ? { value: null, text: 'not measured by this bench' } : METRICS[t.metric](r);
+    return { id: t.id, issue: t.issue, metric: t.metric, target: `${limitText(t)}${t.what}`, value: m.text, ok: verdictOf(t.op, t.limit, m.value) };
+  });
+}
+
+/** The target ids the report's sections quote, besides the targets table. */
+export const QUOTED_TARGETS = ['i13.masked', 'i13.record.m3', 'i13.whole.m3.small', 'i11.stats', 'i11.stats.bt2'];
+
+function quoted(targets, id) {
+  const t = targets.targets.find((x) => x.id === id);
+  if (!t) throw new Error(`bench/targets.json has no target ${id}`);
+  return `${limitText(t).trim()} (issue ${t.issue})`;
+}
+
+const verdict = (ok) => (ok === null || ok === undefined ? 'NOT MEASURED' : ok ? 'MET' : 'MISSED');
+
+// Why a figure misses, written for the figures of the run that wrote this text; shown once
+// per missed metric.
+function missReasons(r, data, missedMetrics) {
+  const out = [];
+  const an = r.target?.boards?.['qemu-mps2-an385'];
+  const has = (m) => missedMetrics.has(m);
+  if (has('record2.an385.O2')) {
+    const m = an?.opt?.['-O2']?.kinds?.masked;
+    out.push('- **Record cost.** The figure is what an instrumented line pays, call included: about 5 instructions of call and argument set-up in the caller, then the record function\'s fast path (mask, timer read, one bound check that also catches every rare condition, the inline wrap-pending check, 5 stores, unmask; records of up to 6 words are reserved, written and committed in one masked section), about 22 instructions, ' +
+      `plus the packet switch (close + open${m?.longestRuntime ? `, up to ${m.longestRuntime.insns} instructions with interrupts masked` : ''}) amortised over the ~42 records of a 1 KiB packet, about 4 per event. ` +
+      'Fix: a leaner packet switch (precomputed header fields, no 64-bit arithmetic in the masked part) and storing the raw timer value would land near 30; an inline fast path in the public header would go clearly under, at the price of exposing the channel struct in the API.');
+  }
+  if (has('whole.small.an385.O2')) {
+    const pf = r.target?.wholeCpuProfile;
+    const w = an?.opt?.['-O2']?.wireSmall;
+    const perByte = w ? (batched(w) - (record2(r, 'qemu-mps2-an385', '-O2') ?? 0)) / w.wireBytesPerEvent : null;
+    const top = pf?.top ? pf.top.slice(0, 6).map((t) => `${t.fn} ${fmt(t.insnsPerEvent, 0)}`).join(', ') : null;
+    out.push(`- **Whole-CPU cost.** After the batched drain (32-bit event encoder, CRC and COBS over runs into a 256-byte buffer, bulk UART writes on an385) the drain spends about ${fmt(perByte, 0)} instructions per wire byte, of which CRC-32C with a 16-entry table is about 8 per byte. ` +
+      (top ? `Profile (insns per event): ${top}. ` : '') +
+      'Polling after every event adds the cost of polls that find no packet ready (claim and idle-close checks). ' +
+      'Fix: a 256-entry CRC table (about 27 instructions per event less, 1 KB more flash), bulk UART writes in the microbit and an521 ports, and polling per packet rather than per event in apps.');
+  }
+  if (has('flash.microbit.Os')) {
+    out.push('- **Flash on M0.** The core carries the full transport in C: three message encoders (HEADER with build-id and origins, PACKET, STATUS), the batched COBS framer and CRC-32C, the host command parser, flush/dump state machines, overwrite-mode eviction with its cross-core claim protocol, and the 64-bit time extension; Thumb-1 code on M0 is larger than Thumb-2, and the batched drain that halved the whole-CPU cost added about 400 B. ' +
+      'Fix: a build option that leaves out overwrite mode, dump and the command parser for discard-only firmware, and `-flto` so the per-kind record wrappers fold into one. 1.5 KB with the full feature set is not in reach of this design.');
+  }
+  if (has('ramPerCore.max')) {
+    out.push('- **RAM per core.** The writer state (`struct tp_chan`) plus the drain\'s per-core words exceed the limit. Fix: narrow counters or drop cached fields.');
+  }
+  if (has('decode.accounting.eventsPerS')) {
+    out.push('- **Decode core, accounting only.** Even without event objects the decoder parses and validates every event (a PACKET must end exactly after its last event, SPEC §6), so this path is a full parse: a varint Cursor with a bounds check per field, CRC-32C byte by byte, a copy out of COBS. ' +
+      'Fix: a specialised event loop with the common one-byte varints inlined and one bounds check per event, slicing-by-8 CRC over a Uint32Array view, COBS decoded in place.');
+  }
+  if (has('decode.objects.eventsPerS')) {
+    out.push('- **Decode core with event objects.** Each event becomes a JavaScript object with BigInt ticks and nanoseconds and an args array, and passes through the cross-core merge. A V8 profile puts about 35 ns per event in the merge (without it objects decode at about 12 M/s) and about 4 BigInt allocations per event. ' +
+      'Fix: lazy BigInt getters for ticks/tNs (needs the consumers that copy events with spread to change), a per-packet batch API filling typed arrays for stats and the exports, and skipping the merge for single-core streams.');
+  }
+  if (has('decode.objects.vsBabeltrace2')) {
+    out.push(`- **Ratio to babeltrace2.** babeltrace2 (native C) reads tracepipe's own CTF export much faster than the ${fmtM(data.peers.babeltrace2.eventsPerS)} events/s of the issue's table: the export writes compact fixed-layout event records. The ratio is against the figure measured in the same run; it follows the decode rate above, and the same fixes apply.`);
+  }
+  if (has('stats.rssGrowth')) {
+    out.push('- **Memory.** Peak RSS grew with the trace; the decoder or the stats command holds per-event state.');
+  }
+  if (has('live.lossless')) {
+    out.push('- **Live.** Events were lost or the identity failed; see section 6.');
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- report
+
+function targetsSection(r, data, L) {
+  const ev = evaluate(r, data.targets);
+  L.push('## Targets', '');
+  L.push('Thresholds from `bench/targets.json`, checked against this run by `bench/render.mjs`. "NOT MEASURED": the run has no figure for it (a section not run, or a measurement the bench does not make yet).', '');
+  for (const [issue, title] of Object.entries(data.targets.issues).sort((a, b) => Number(b[0]) - Number(a[0]))) {
+    const rows = ev.filter((e) => String(e.issue) === issue);
+    if (rows.length === 0) continue;
+    L.push(`### Issue ${issue}: ${title}`, '');
+    L.push('| target | measured | verdict |', '|---|---|---|');
+    for (const e of rows) L.push(`| ${e.target} | ${e.value} | **${verdict(e.ok)}** |`);
+    L.push('');
+  }
+  const missed = new Set(ev.filter((e) => e.ok === false).map((e) => e.metric));
+  const reasons = missReasons(r, data, missed);
+  if (reasons.length) {
+    L.push('### Why each miss, and what would fix it', '');
+    L.push(...reasons, '');
+  }
+  return ev;
+}
+
+function peersSection(r, data, L) {
+  const p = data.peers;
+  L.push(`## Against the peers (${p.source}: ${p.conditions})`, '');
+  const an = r.target?.boards?.['qemu-mps2-an385'];
+  const rec2 = record2(r, 'qemu-mps2-an385', '-O2');
+  const wr = an?.opt?.['-O2']?.wireRandom?.wireBytesPerEvent;
+  const ws = an?.opt?.['-O2']?.wireSmall?.wireBytesPerEvent;
+  const code = an?.footprint?.typical?.text;
+  L.push('| | record insns/event (net) | wire B/event (full-range / small) | tracer code, B | decode |', '|---|---|---|---|---|');
+  for (const t of p.tracers) L.push(`| ${t.name} | ${t.record} | ${t.wire} | ${t.code} | |`);
+  L.push(`| ${p.babeltrace2.name} | — | — | — | ${fmtM(p.babeltrace2.eventsPerS)} events/s, ${p.babeltrace2.mbPerS} MB/s |`);
+  const bt = r.host?.babeltrace2;
+  L.push(`| babeltrace2 (this run, tracepipe's CTF export) | — | — | — | ${bt?.ok ? `${fmtM(bt.eventsPerS)} events/s` : `not measured: ${bt?.error ?? 'skipped'}`} |`);
+  const dec = r.host?.decode;
+  L.push(`| **tracepipe** (call, reserve/commit, exact loss accounting) | **${fmt(rec2)}** as a call (+${fmt((an?.opt?.['-O2']?.wireSmall?.wholeCpuBatchedInsnsPerEvent ?? NaN) - rec2, 0)} drain, COBS, CRC, UART) | **${fmt(wr, 2)} / ${fmt(ws, 2)}** | **${code ?? '—'}** (M3 -Os, .text of core + port) | **${fmtM(dec?.objects?.eventsPerS)} events/s** with objects, ${fmtM(dec?.accounting?.eventsPerS)} accounting only |`);
+  L.push('');
+}
+
+function targetSections(r, data, L) {
+  const cols = [];
+  for (const b of BOARDS) for (const o of OPTS) cols.push([b, o]);
+  const an = r.target?.boards?.['qemu-mps2-an385'];
+  L.push('## 1. Record cost on the target', '');
+  L.push('Method: `apps/bench_record` runs under `qemu-system-arm -icount shift=0,sleep=off`, where each guest instruction advances virtual time by 1 ns, so timer ticks × 1e9 / timer_hz = instructions. ' +
+    'Per kind it times 391 blocks of 256 records (N = 100 096) and the same noinline loop without the record; (ticks − empty ticks) × insns/tick / N is the net cost, call and argument set-up included. ' +
+    'The channel is re-initialised between blocks outside the timed region (discard mode, 8 × 1 KiB packets, nothing transmitted), so the figure holds the fast path plus the packet switch amortised per packet, and no drop or eviction path. ' +
+    `Target for event2 on M3 -O2: ${quoted(data.targets, 'i13.record.m3')}.`, '');
+  L.push(`| kind | ${cols.map(([b, o]) => `${b} ${o}`).join(' | ')} |`, `|---|${cols.map(() => '---').join('|')}|`);
+  for (const k of KINDS) {
+    L.push(`| ${k} | ${cols.map(([b, o]) => {
+      const x = r.target?.boards?.[b];
+      if (!x || x.missing) return 'no board';
+      const rr = x.opt?.[o]?.record;
+      if (!Array.isArray(rr)) return x.opt?.[o]?.error || rr?.error ? 'error' : '—';
+      return fmt(rr.find((y) => y.kind === k)?.insnsPerEvent);
+    }).join(' | ')} |`);
+  }
+  L.push('');
+  L.push('**Longest interrupt-masked section**, in instructions executed, measured on the running firmware by a TCG plugin of our own (`bench/masked_plugin.c`: an exact per-instruction counter; a section runs from `cpsid i` to the `msr PRIMASK` that unmasks, nesting tracked). ' +
+    'The workload is `apps/bench_wire_kinds`: every record kind with polling drain and flushes, then overwrite-mode evictions and discard-mode drops with the link stopped. `tp_init` is reported apart (it runs once, before anything records). ' +
+    `Target at run time: ${quoted(data.targets, 'i13.masked')} on every board.`, '');
+  L.push('| board | opt | longest at run time (function) | in tp_init | method |', '|---|---|---|---|---|');
+  for (const [b, o] of cols) {
+    const x = r.target?.boards?.[b]?.opt?.[o]?.kinds?.masked;
+    if (!x) continue;
+    L.push(`| ${b} | ${o} | ${x.longestRuntime ? `${x.longestRuntime.insns} (${x.longestRuntime.fn})` : '—'} | ${x.longestInit?.insns ?? '—'} | ${x.method} |`);
+  }
+  L.push('');
+
+  L.push('## 2. Whole target CPU per event', '');
+  L.push('Method: `apps/bench_wire_small` / `bench_wire_random` record 30 000 two-argument events (N is smaller than for the record cost because these runs move every byte through the QEMU UART model, which is slow on microbit and an521), in two passes: calling `tp_poll()` after each event, and calling it once per 32 events until it has nothing left to send (drain: packet claim, encoding, COBS, CRC-32C, UART register writes); each pass ends with `tp_flush()`; ' +
+    'minus the same loop without tracer calls; QEMU `-icount shift=0,sleep=off`, UART to `-serial file:` (never busy, so no waiting is counted). ' +
+    `Target for small args on M3 -O2, poll per 32: ${quoted(data.targets, 'i13.whole.m3.small')}.`, '');
+  L.push('| board | opt | small args, poll per 32 | small args, poll per event | full-range, poll per 32 | full-range, poll per event | dropped |', '|---|---|---|---|---|---|---|');
+  for (const [b, o] of cols) {
+    const x = r.target?.boards?.[b]?.opt?.[o];
+    if (!x) continue;
+    if (x.error || x.wireSmall?.error) { L.push(`| ${b} | ${o} | failed: ${x.error ?? x.wireSmall.error} | | | | |`); continue; }
+    L.push(`| ${b} | ${o} | ${fmt(x.wireSmall?.wholeCpuBatchedInsnsPerEvent)} | ${fmt(x.wireSmall?.wholeCpuInsnsPerEvent)} | ${fmt(x.wireRandom?.wholeCpuBatchedInsnsPerEvent)} | ${fmt(x.wireRandom?.wholeCpuInsnsPerEvent)} | ${x.wireSmall?.dropped ?? '—'} / ${x.wireRandom?.dropped ?? '—'} |`);
+  }
+  L.push('');
+
+  const pf = r.target?.wholeCpuProfile;
+  if (pf && !pf.error) {
+    L.push(`Where the instructions go (${pf.board} ${pf.opt}, small args; per-function counts from the plugin's translation-block profile, whole run of both passes including the app loop, per recorded event):`, '');
+    L.push('| function | insns/event | share |', '|---|---|---|');
+    for (const t of pf.top) L.push(`| ${t.fn} | ${fmt(t.insnsPerEvent)} | ${fmt(t.share * 100)} % |`);
+    L.push('');
+  }
+
+  L.push('## 3. Wire bytes per event', '');
+  L.push('Method: every byte QEMU wrote to `-serial file:` divided by the events: HEADER, STATUS and PACKET frames, COBS, CRC-32C and delimiters included. ' +
+    '2-argument events from `bench_wire_small` (arguments < 128) and `bench_wire_random` (xorshift32 full-range); per kind from `bench_wire_kinds` (5 000 events per kind and range, flushed between groups; each PACKET frame is charged to the kind of its events, HEADER/STATUS frames are shown apart).', '');
+  const a2 = an?.opt?.['-O2'];
+  L.push('| 2-arg event, all frames | small args | full-range args |', '|---|---|---|');
+  for (const [b, o] of cols) {
+    const x = r.target?.boards?.[b]?.opt?.[o];
+    if (!x || x.error) continue;
+    L.push(`| ${b} ${o} | ${fmt(x.wireSmall?.wireBytesPerEvent, 2)} B | ${fmt(x.wireRandom?.wireBytesPerEvent, 2)} B |`);
+  }
+  L.push('');
+  if (a2?.kinds?.wire) {
+    L.push('Per kind (qemu-mps2-an385 -O2; PACKET frames only):', '');
+    L.push('| kind | small args, B/event | full-range args, B/event |', '|---|---|---|');
+    for (const k of KINDS) L.push(`| ${k} | ${fmt(a2.kinds.wire.small[k]?.bytesPerEvent, 2)} | ${fmt(a2.kinds.wire.random[k]?.bytesPerEvent, 2)} |`);
+    L.push('', `HEADER and STATUS frames of that run: ${a2.kinds.otherBytes} B over 110 000 events (${fmt(a2.kinds.otherBytes / 110000, 3)} B/event).`, '');
+  }
+
+  L.push('## 4. Footprint', '');
+  L.push('Method: the GNU ld map of the linked image (`-Os`, `--gc-sections`), summing the input sections that land in the image from the core (`firmware/src/*.o`) and the board port with the UART transport (its `firmware/arch/` and `firmware/drivers/` objects and `boards/<b>/port.o`). ' +
+    'So only what the app links counts; board start-up and app code do not. "typical" = `bench_wire_small` (tp_init, tp_event2, tp_poll, tp_flush); "all kinds" = `bench_wire_kinds` (every record function). ' +
+    'RAM per core besides the ring = writer state (`tp_chan` symbol size from nm / cores) + drain state per core (growth of the drain state `d` from the 1-core an385 build to the 2-core an521 build). ' +
+    'Fixed RAM that does not grow with cores (global config, the streaming COBS framer) is in the RAM column; each ring packet also holds a header of its own, inside the ring.', '');
+  L.push('| board | flash typical (text+rodata+data) | flash all kinds | RAM (data+bss) | RAM per core | per-packet header in ring | flash by object (typical) |', '|---|---|---|---|---|---|---|');
+  for (const b of BOARDS) {
+    const x = r.target?.boards?.[b];
+    if (!x || x.missing) { L.push(`| ${b} | no such board | | | | | |`); continue; }
+    const f = x.footprint;
+    if (!f || f.error) { L.push(`| ${b} | ${f?.error ?? 'not built'} | | | | | |`); continue; }
+    L.push(`| ${b} | ${f.typical.flash} B | ${f.allKinds.flash} B | ${f.typical.ram} B | ${f.ramPerCore} B (${f.writerStatePerCore} writer + ${f.drainStatePerCoreMeasured ?? `${f.drainStatePerCore}+4`} drain) | ${f.packetHeaderInRing ?? '—'} B | ${Object.entries(f.typical.flashByObject).map(([k, v]) => `${k.split('/').pop()} ${v}`).join(', ')} |`);
+  }
+  L.push('');
+}
+
+function hostSection(r, data, L) {
+  L.push('## 5. Host decode speed', '');
+  const h = r.host;
+  if (!h) { L.push(r.hostError ? `Not measured: ${r.hostError}.` : 'Not run.', ''); return; }
+  L.push(`Trace: ${fmtM(h.trace.events)} events, ${fmt(h.trace.bytes / 1e6)} MB, synthesised with \`StreamWriter\` (host/src/core/encode.ts): 2 cores, 1 KiB packets, a mix of 2-argument events with small and full-range arguments, ISR enter/exit, spans, counters, marks and logs (bench/host-bench.ts). ` +
+    `Decode core: in-process (bundled with esbuild, run with node), the file already in memory, fed in 64 KiB chunks, after a warm-up; median of ${h.decode.runs} runs. CLI: \`/usr/bin/time -f '%e %M'\` around \`node dist/tracepipe.cjs …\`, reading the file; wall time includes start-up. ` +
+    `The last column is the ratio to babeltrace2 in the same run, by wall time (\`stats\`: ${quoted(data.targets, 'i11.stats')} and ${quoted(data.targets, 'i11.stats.bt2')}).`, '');
+  const b = bt2(r);
+  const vs = (eps) => (b && typeof eps === 'number' ? `${fmt(eps / b.eventsPerS, 2)}×` : '—');
+  L.push('| what | events/s (wall) | MB/s (wall) | events per CPU-second | median wall s | median CPU s | peak RSS MB | runs | vs babeltrace2 |', '|---|---|---|---|---|---|---|---|---|');
+  L.push(`| decode core, accounting only (\`{objects:false}\`) | ${fmtM(h.decode.accounting.eventsPerS)} | ${fmt(h.decode.accounting.mbPerS)} | ${fmtM(h.decode.accounting.decoded / h.decode.accounting.medianCpuS)} | ${fmt(h.decode.accounting.medianS, 2)} | ${fmt(h.decode.accounting.medianCpuS, 2)} | ${fmt(h.decode.maxRssMB, 0)} (whole process, trace held in memory) | ${h.decode.runs} | ${vs(h.decode.accounting.eventsPerS)} |`);
+  L.push(`| decode core, event objects | ${fmtM(h.decode.objects.eventsPerS)} | ${fmt(h.decode.objects.mbPerS)} | ${fmtM(h.decode.objects.decoded / h.decode.objects.medianCpuS)} | ${fmt(h.decode.objects.medianS, 2)} | ${fmt(h.decode.objects.medianCpuS, 2)} | | ${h.decode.runs} | ${vs(h.decode.objects.eventsPerS)} |`);
+  L.push(`| \`tracepipe stats\` | ${fmtM(h.stats.eventsPerS)} | ${fmt(h.stats.mbPerS)} | ${fmtM(h.stats.eventsPerCpuS)} | ${fmt(h.stats.medianWallS, 2)} | ${fmt(h.stats.medianCpuS, 2)} | ${fmt(h.stats.maxRssMB, 0)} | ${h.stats.runs} | ${vs(h.stats.eventsPerS)} |`);
+  for (const [k, v] of Object.entries(h.exports.formats)) {
+    L.push(`| \`tracepipe export --format ${k}\`${h.exports.events !== h.trace.events ? ` (${fmtM(h.exports.events)} events)` : ''} | ${v.ok ? fmtM(v.eventsPerS) : `failed: ${v.error}`} | ${v.ok ? fmt(v.mbPerS) : ''} | ${v.ok ? fmtM(v.eventsPerCpuS) : ''} | ${fmt(v.medianWallS, 2)} | ${fmt(v.medianCpuS, 2)} | ${fmt(v.maxRssMB, 0)} | 1 | ${v.ok ? vs(v.eventsPerS) : ''} |`);
+  }
+  if (h.babeltrace2?.ok) {
+    L.push(`| \`babeltrace2 -c sink.utils.dummy\` on the CTF export (${fmt(h.babeltrace2.ctfBytes / 1e6)} MB) | ${fmtM(h.babeltrace2.eventsPerS)} | ${fmt(h.babeltrace2.ctfBytes / 1e6 / h.babeltrace2.medianWallS)} (CTF) | ${fmtM(h.babeltrace2.eventsPerCpuS)} | ${fmt(h.babeltrace2.medianWallS, 2)} | ${fmt(h.babeltrace2.medianCpuS, 2)} | ${fmt(h.babeltrace2.maxRssMB, 0)} | ${h.babeltrace2.runs} | 1× |`);
+  } else {
+    L.push(`| babeltrace2 | not measured: ${h.babeltrace2?.error ?? ''} | | | | | | | |`);
+  }
+  L.push('');
+  L.push(`Exports ran once each (they are the slowest host step; one run keeps \`npm run bench\` in its time budget). \`stats\` on a ${fmtM(h.statsSmall.events)}-event trace peaked at ${fmt(h.statsSmall.maxRssMB, 0)} MB RSS, against ${fmt(h.stats.maxRssMB, 0)} MB at ${fmtM(h.trace.events)} events.`, '');
+}
+
+function liveSection(r, L) {
+  L.push('## 6. Live throughput', '');
+  const lv = r.live;
+  if (!lv || lv.error) { L.push(`Not measured${lv?.error ? `: ${lv.error}` : ''}.`, ''); return; }
+  L.push(`Method: \`apps/bench_live\` on ${lv.board} under QEMU in real time (no -icount), UART0 on a pty; \`tracepipe capture --port <pty>\` reads it through @serialport/stream (the same path as \`tracepipe run\`, which starts QEMU itself; capturing from a QEMU started by the bench lets \`/usr/bin/time\` measure the host process alone). ` +
+    `After CMD_START the app records 2-argument small-argument events in bursts that fit the free ring and polls until the link has taken everything, for ${fmt(lv.seconds, 0)} s of target time: the link sets the rate. Loss figures come from \`tracepipe stats\` on the capture and from the firmware's own ground-truth line.`, '');
+  L.push('| events/s | bytes/s | events | target s | dropped | overwritten | link_lost | identity | firmware ground truth | host CPU (user+sys / wall) | host peak RSS |', '|---|---|---|---|---|---|---|---|---|---|---|');
+  L.push(`| ${fmtM(lv.eventsPerS)} | ${fmt(lv.bytesPerS / 1e3, 0)} KB/s | ${lv.events} | ${fmt(lv.seconds, 2)} | ${lv.dropped} | ${lv.overwritten} | ${lv.link_lost} | ${lv.identity} | generated ${lv.groundTruth?.generated ?? '—'}, dropped ${lv.groundTruth?.dropped ?? '—'} | ${fmt(lv.hostCpu * 100, 0)} % | ${fmt(lv.hostMaxRssMB, 0)} MB |`);
+  const rl = lv.rawLink;
+  const load = r.sections?.live?.loadavgAtStart?.[0] ?? r.machine?.loadavgAtStart?.[0];
+  if (rl) L.push('', `The same firmware read by the simplest reader (blocking 64 KiB reads of the pty, nothing decoded, run just before): ${fmtM(rl.eventsPerS)} events/s, ${fmt(rl.bytesPerS / 1e3, 0)} KB/s. ` +
+    `tracepipe capture reached ${fmt((lv.eventsPerS / rl.eventsPerS) * 100, 0)} % of that link ceiling, using ${fmt(lv.hostCpu * 100, 0)} % of one core (user+sys over its wall time, start-up included). ` +
+    'QEMU hands the pty one byte per write() call (shared/reference/qemu.md), so both figures move with the machine\'s load ' + `(load average ${load} at the start of this run).`);
+  L.push('');
+}
+
+function faultsSection(r, L) {
+  if (r.faultsTable) {
+    L.push('## 7. Link faults: frames lost and resynchronisation', '',
+      'Method: `test/faults/sweep.test.ts` takes real QEMU UART streams (e2e_clean, 100 000 events, and e2e_overload), applies a seeded fault model (drop, flip, insert, burst of 1–64 noise bytes) at each rate, decodes in random chunks, and checks every result against an oracle computed from the clean stream and the fault list: no invented event, exactly the intact packets decoded, `link_lost` exact, the identity exact. Resync bytes = clean-stream bytes from a fault to the first frame it did not break.', '',
+      r.faultsTable.trim(), '');
+  } else if (r.faults?.error) {
+    L.push('## 7. Link faults', '', `The sweep failed: ${r.faults.error}`, '');
+  }
+}
+
+function reliabilitySection(r, L) {
+  L.push('## 8. Reliability: damaged capture files', '');
+  const rel = r.reliability;
+  if (!rel || rel.notMeasured || rel.error) {
+    L.push(`Not measured${rel?.notMeasured ? ` (${rel.notMeasured})` : rel?.error ? `: ${rel.error}` : ''}.`, '');
+    return;
+  }
+  if (rel.description) L.push(`Method (\`bench/reliability.mjs\`): ${rel.description}`, '');
+  const versions = ['v2', 'v1'].filter((v) => rel[v]);
+  L.push('| container | file bytes | mutations tried | crashes | events invented | identity failures | refused | bytes lost per damaged byte (median / mean / max) | events lost (median / max) |', '|---|---|---|---|---|---|---|---|---|');
+  for (const v of versions) {
+    const x = rel[v];
+    L.push(`| ${v} | ${x.file_bytes ?? '—'} | ${x.mutations_tried ?? '—'} | ${x.crashes ?? '—'} | ${x.events_invented ?? '—'} | ${x.identity_failures ?? '—'} | ${x.refused ?? '—'} | ${fmt(x.bytes_lost_per_damaged_byte_median, 2)} / ${fmt(x.bytes_lost_per_damaged_byte_mean, 2)} / ${fmt(x.bytes_lost_per_damaged_byte_max, 2)} | ${x.events_lost_median ?? '—'} / ${x.events_lost_max ?? '—'} |`);
+  }
+  L.push('');
+  const kinds = [...new Set(versions.flatMap((v) => Object.keys(rel[v].by_kind ?? {})))];
+  if (kinds.length) {
+    L.push('By mutation kind (per container: mutations, bytes lost per damaged byte median, events lost median):', '');
+    L.push(`| mutation | ${versions.join(' | ')} |`, `|---|${versions.map(() => '---').join('|')}|`);
+    for (const k of kinds) {
+      L.push(`| ${k} | ${versions.map((v) => {
+        const x = rel[v].by_kind?.[k];
+        return x ? `${x.mutations ?? '—'}, ${fmt(x.bytes_lost_per_damaged_byte_median, 2)}, ${x.events_lost_median ?? '—'}` : '—';
+      }).join(' | ')} |`);
+    }
+    L.push('');
+  }
+}
+
+/** BENCHMARKS.md for results r with the thresholds and peer figures of data. */
+export function render(r, data = loadData()) {
+  const L = [];
+  const m = r.machine ?? {};
+  L.push('# tracepipe benchmarks', '');
+  L.push(`Generated by \`npm run bench\` (bench/run.mjs, rendered by bench/render.mjs) on ${r.date}; machine-readable copy: \`bench/results.json\`.`, '');
+  L.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}; Node ${m.node}; ${m.qemu}; ${m.gcc}; ${m.babeltrace2}. ` +
+    `Load average at start ${(m.loadavgAtStart ?? []).join(' / ')} (the machine is shared: host figures are medians and may move between runs; target figures are exact, from QEMU -icount). Whole run: ${fmt(r.elapsedS, 0)} s.`, '');
+  const later = r.elapsedS === undefined ? [] : Object.entries(r.sections ?? {}).filter(([, s]) => s.partial && s.date && r.date && s.date > r.date);
+  if (later.length) {
+    L.push(`Sections measured again after that run (\`node bench/run.mjs --only …\`): ${later.map(([k, s]) => `${k} on ${s.date} (load ${s.loadavgAtStart?.[0] ?? '—'})`).join('; ')}.`, '');
+  }
+  targetsSection(r, data, L);
+  peersSection(r, data, L);
+  targetSections(r, data, L);
+  hostSection(r, data, L);
+  liveSection(r, L);
+  const missing = BOARDS.filter((b) => r.target?.boards?.[b]?.missing);
+  if (missing.length) L.push(`**Boards missing from this tree:** ${missing.join(', ')}; their columns are empty.`, '');
+  L.push('## Reproduce', '', '```',
+    `npm run bench            # this run: ${fmt(r.elapsedS / 60, 1)} min on the machine above (budget: 10 min)`,
+    'TPBENCH_EVENTS=2000000 TPBENCH_RUNS=1 npm run bench   # quicker, smaller trace',
+    'node bench/run.mjs --only host,live   # measure some sections again, merged into bench/results.json',
+    'npm run bench:render     # BENCHMARKS.md from bench/results.json and the data files, no measuring',
+    '```', '');
+  faultsSection(r, L);
+  reliabilitySection(r, L);
+  return L.join('\n');
+}
+
+function main(argv) {
+  const arg = (name, dflt) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : dflt;
+  };
+  const results = JSON.parse(readFileSync(arg('--results', join(HERE, 'results.json')), 'utf8'));
+  writeFileSync(arg('--out', join(HERE, '..', 'BENCHMARKS.md')), render(results));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    main(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`bench/render: ${e.message}\n`);
+    process.exitCode = 1;
+  }
+}
