@@ -1,7 +1,8 @@
 // Bundles the host: the CLI (dist/tracepipe.cjs), the library entry (dist/index.mjs and
 // dist/index.cjs, the package's `exports`) with its declarations (dist/types/, from tsc), and
-// the emulator command line for the bench scripts. The native serial binding stays external:
-// it is loaded from node_modules at run time. The JSON files of boards/ are compiled in, so an
+// the emulator command line for the bench scripts. The native modules (the serial binding, DuckDB) stay
+// external: they are loaded from node_modules at run time, DuckDB only by export --format
+// parquet and query. The JSON files of boards/ are compiled in, so an
 // installed package (which has no boards/ folder) knows the boards (host/src/io/repo.ts).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -27,7 +28,7 @@ await build({
   format: 'cjs',
   outfile: 'dist/tracepipe.cjs',
   banner: { js: '#!/usr/bin/env node' },
-  external: ['@serialport/bindings-cpp'],
+  external: ['@serialport/bindings-cpp', '@duckdb/node-api'],
 });
 chmodSync('dist/tracepipe.cjs', 0o755);
 

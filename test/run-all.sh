@@ -55,7 +55,8 @@ done
 step host-build npm run --silent build
 step typecheck npx tsc --noEmit -p .
 
-# 4. vitest, with a JSON report for the counts.
+# 4. vitest, with a JSON report for the counts (the scale-out test needs Debian's Dask first).
+step test-deps bash test/data/deps.sh
 echo "=== vitest" >&2
 npx vitest run --reporter=default --reporter=json --outputFile=test-artifacts/vitest.json >&2
 v_rc=$?

@@ -17,6 +17,7 @@ import { register as registerPorts } from './commands/ports.js';
 import { register as registerExport } from './commands/export.js';
 import { register as registerView } from './commands/view.js';
 import { register as registerDump } from './commands/dump.js';
+import { register as registerQuery } from './commands/query.js';
 
 export interface ProgramOptions {
   /** the streams commands read and write (default: the process's) */
@@ -52,6 +53,7 @@ export function createProgram(options: ProgramOptions = {}): Command {
   registerExport(program, io);
   registerView(program, io);
   registerDump(program, io);
+  registerQuery(program, io);
   addElfOptionsTo(program);
   return program;
 }

@@ -23,7 +23,7 @@ import { CliError, UsageError } from '../errors.js';
 import { CliIo } from '../output.js';
 import { decodeTraceFile } from '../trace-file.js';
 
-export const EXPORT_FORMATS = ['ctf', 'perfetto', 'chrome', 'jsonl', 'csv'] as const;
+export const EXPORT_FORMATS = ['ctf', 'perfetto', 'chrome', 'jsonl', 'csv', 'parquet'] as const;
 
 /** -o endings that name a format when -f is not given; anything else (and stdout) is jsonl. */
 const FORMAT_OF_EXTENSION: Record<string, string> = {
@@ -189,7 +189,7 @@ function removeMadeDirs(dir: string): void {
 export function register(program: Command, io = new CliIo()): void {
   program
     .command('export')
-    .description('export a trace for other tools: CTF (babeltrace2, Trace Compass), Chrome/Perfetto JSON, JSONL or CSV')
+    .description('export a trace for other tools: CTF (babeltrace2, Trace Compass), Chrome/Perfetto JSON, JSONL, CSV, or a Parquet dataset (docs/DATA.md)')
     .argument('<file>', 'capture file (.tpt) or raw byte stream; - reads stdin')
     .option(
       '-f, --format <format>',
@@ -198,9 +198,13 @@ export function register(program: Command, io = new CliIo()): void {
     .option('-o, --output <path>', 'output folder (ctf) or file; - or none is stdout (jsonl, csv and perfetto)')
     .option('--no-wall-clock', 'do not fit target time to the capture\'s host receive times')
     .option('--raw', 'with --elf, also write the raw wire words (perfetto args_raw; ctf: untyped classes); jsonl args and csv args_raw always have them')
+    .option('--packets', 'parquet: also write the packets table')
+    .option('--csv', 'parquet: also write every partition as CSV under <dir>/csv/ (for engines without a Parquet reader)')
     .option('-v, --verbose', 'also print informational notices on stderr')
-    .option(...ASSUME_BOARD_OPTION)
-    .action(async (file: string, opts: { format?: string; output?: string; verbose?: boolean; wallClock: boolean; raw?: boolean; board?: string }) => {
+    // --board: the board the stream came from. It gives the facts of a lost header, and the
+    // parquet partition of a raw stream (a capture names its board itself).
+    .option(ASSUME_BOARD_OPTION[0], `${ASSUME_BOARD_OPTION[1]}; parquet: also the board partition of a raw stream`)
+    .action(async (file: string, opts: { format?: string; output?: string; verbose?: boolean; wallClock: boolean; raw?: boolean; packets?: boolean; csv?: boolean; board?: string }) => {
       const format = (opts.format ?? defaultExportFormat(opts.output)).toLowerCase();
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
         throw new UsageError(`unknown export format '${opts.format}'; use ${EXPORT_FORMATS.join(', ')}`);
@@ -208,6 +212,11 @@ export function register(program: Command, io = new CliIo()): void {
       const output = opts.output ?? STDIO_PATH;
       if (format === 'ctf' && output === STDIO_PATH) {
         throw new UsageError('CTF is a folder of files: give it with -o <dir>');
+      }
+      if (format === 'parquet') {
+        // loaded here only: DuckDB is a native module the other formats do without
+        const { exportParquetCommand } = await import('../../export/parquet-command.js');
+        return exportParquetCommand(file, opts, io);
       }
       if (output !== STDIO_PATH) checkOutputPath(file, output, format === 'ctf');
       if (format === 'ctf') prepareCtfDir(output, false);

@@ -1,0 +1,327 @@
+// Parquet dataset export (docs/DATA.md): one capture becomes one Hive partition of each table,
+//   <dir>/<table>/board=<board>/capture=<id>/part-0.parquet
+// so many exports into one folder form one dataset that DuckDB, Spark, Trino or Dask read
+// as a whole. The exporter streams rows into temporary JSONL files (bounded memory, exact
+// decimal digits for every 64-bit value); DuckDB then types them and writes Parquet. No
+// Parquet writer of our own.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { statsToJson } from '../core/jsonl.js';
+import { type TypedValue, valueJson } from '../core/typed-values.js';
+import type { CoreStats, TraceRecord } from '../core/types.js';
+import { CliError } from '../errors.js';
+import { isoFromUnixNs } from './jsonl.js';
+import { duckdbMessage, openDb, sqlString } from './parquet-duckdb.js';
+import { FileSink } from './sinks.js';
+import type { ExportInfo, Exporter, Sink } from './types.js';
+
+/** Bumped on any change of a table's names or types; written to _schema.json and captures.schema_version. */
+export const PARQUET_SCHEMA_VERSION = 1;
+
+/** Column name → DuckDB type, in file order. The partition columns board and capture come from the path. */
+export const TABLES = {
+  events: {
+    ord: 'BIGINT',
+    session: 'INTEGER',
+    core: 'INTEGER',
+    seq: 'BIGINT',
+    t_ns: 'BIGINT',
+    ticks: 'UBIGINT',
+    kind: 'VARCHAR',
+    id: 'BIGINT',
+    name: 'VARCHAR',
+    text: 'VARCHAR',
+    fields: 'JSON',
+    value: 'UBIGINT',
+    unit: 'VARCHAR',
+    site: 'VARCHAR',
+    mismatch: 'VARCHAR',
+    args: 'UBIGINT[]',
+    blob: 'BLOB',
+  },
+  losses: {
+    ord: 'BIGINT',
+    session: 'INTEGER',
+    core: 'INTEGER',
+    cause: 'VARCHAR',
+    count: 'BIGINT',
+    from_ns: 'BIGINT',
+    to_ns: 'BIGINT',
+  },
+  packets: {
+    session: 'INTEGER',
+    core: 'INTEGER',
+    seq: 'BIGINT',
+    events: 'BIGINT',
+    first_ns: 'BIGINT',
+    last_ns: 'BIGINT',
+  },
+  captures: {
+    schema_version: 'INTEGER',
+    source: 'VARCHAR',
+    input_kind: 'VARCHAR',
+    build_id: 'VARCHAR',
+    elf: 'VARCHAR',
+    start_utc: 'VARCHAR',
+    complete: 'BOOLEAN',
+    wall_clock: 'STRUCT(origin_unix_ns BIGINT, origin_utc VARCHAR, drift_ppm DOUBLE, error_ns DOUBLE, samples BIGINT)',
+    cores: 'STRUCT(session INTEGER, core INTEGER, generated BIGINT, decoded BIGINT, dropped BIGINT, overwritten BIGINT, link_lost BIGINT, first_ns BIGINT, last_ns BIGINT)[]',
+    generated: 'BIGINT',
+    decoded: 'BIGINT',
+    dropped: 'BIGINT',
+    overwritten: 'BIGINT',
+    link_lost: 'BIGINT',
+    sessions: 'INTEGER',
+    identity: 'BOOLEAN',
+    writer: 'VARCHAR',
+  },
+} as const;
+
+export type TableName = keyof typeof TABLES;
+export const PARTITION_COLUMNS = { board: 'VARCHAR', capture: 'VARCHAR' } as const;
+
+/** What the captures row says about the input, besides the accounting. */
+export interface CaptureFacts {
+  source: string;
+  inputKind: 'capture' | 'raw';
+  board?: string;
+  elf?: string;
+  startUtc?: string;
+  complete?: boolean;
+  buildId?: string;
+  writer: string;
+}
+
+/** A partition value safe in a path and in every engine's Hive parser. */
+export function partitionValue(s: string): string {
+  const v = s.replace(/[^A-Za-z0-9._-]/g, '_');
+  return v === '' || v === '.' || v === '..' ? '_' : v;
+}
+
+/** The capture id: a prefix of the input's SHA-256, so re-exporting a capture replaces its partition and two captures never share one. */
+export async function captureId(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex').slice(0, 16);
+}
+
+function json64(v: bigint | null | undefined): string | null {
+  return v === null || v === undefined ? null : v.toString();
+}
+
+/** A typed value in the fields JSON: integers as exact JSON numbers, whatever their size (DuckDB reads them as 64-bit). */
+function fieldJson(v: TypedValue): string {
+  if (typeof v.value === 'bigint') return v.value.toString();
+  // floats by the JSONL rule: an f32 as its shortest decimal, NaN and infinities as strings
+  return JSON.stringify(valueJson(v.value, v.type));
+}
+
+const INT64_MAX = (1n << 63n) - 1n;
+
+/** Times are INT64 in every engine that reads the dataset (none has unsigned 64-bit time): past that, refuse rather than wrap. */
+function checkTime(ns: bigint, core: number): void {
+  if (ns > INT64_MAX) throw new CliError(`core ${core}: t_ns ${ns} is past 2^63 - 1 ns (292 years), the most the dataset's INT64 times hold; nothing was written`);
+}
+
+function hex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+/**
+ * Streams the events and losses of one capture into temporary JSONL files (one line a row,
+ * 64-bit values as decimal strings), then write() turns them into the dataset's partitions.
+ */
+export class ParquetExporter implements Exporter {
+  private readonly tmp = mkdtempSync(join(tmpdir(), 'tp-parquet-'));
+  private readonly events: Sink = new FileSink(join(this.tmp, 'events.jsonl'));
+  private readonly losses: Sink = new FileSink(join(this.tmp, 'losses.jsonl'));
+  private ord = 0;
+  private stats: CoreStats[] = [];
+  private info: ExportInfo = {};
+  eventCount = 0;
+
+  begin(info: ExportInfo): void {
+    this.info = info;
+  }
+
+  record(rec: TraceRecord): void {
+    if (rec.type === 'event') {
+      checkTime(rec.tNs, rec.core);
+      const values = (rec as { values?: TypedValue[] }).values;
+      let fields: string | null = null;
+      if (values) fields = `{${values.map((v) => `${JSON.stringify(v.name)}:${fieldJson(v)}`).join(',')}}`;
+      const m = rec as { unit?: string; site?: string; mismatch?: string };
+      const line = JSON.stringify({
+          ord: this.ord++,
+          session: rec.session,
+          core: rec.core,
+          seq: rec.seq,
+          t_ns: rec.tNs.toString(),
+          ticks: rec.ticks.toString(),
+          kind: rec.kind,
+          id: rec.id,
+          name: rec.name ?? null,
+          text: rec.text ?? null,
+          fields: null,
+          value: rec.kind === 'counter' && rec.args.length === 1 ? rec.args[0].toString() : null,
+          unit: m.unit ?? null,
+          site: m.site ?? null,
+          mismatch: m.mismatch ?? null,
+          args: rec.blob ? null : rec.args.map((a) => a.toString()),
+          blob: rec.blob ? hex(rec.blob) : null,
+        });
+      // the fields object goes in as JSON itself (not as a string holding JSON), with its exact integers
+      this.events.write((fields === null ? line : line.replace('"fields":null', `"fields":${fields}`)) + '\n');
+      this.eventCount++;
+    } else if (rec.type === 'loss') {
+      checkTime(rec.toNs, rec.core);
+      this.losses.write(
+        JSON.stringify({
+          ord: this.ord++,
+          session: rec.session,
+          core: rec.core,
+          cause: rec.cause,
+          count: rec.count,
+          from_ns: rec.fromNs.toString(),
+          to_ns: rec.toNs.toString(),
+        }) + '\n',
+      );
+    }
+  }
+
+  end(stats: CoreStats[]): void {
+    this.stats = stats;
+    this.events.close();
+    this.losses.close();
+  }
+
+  /** The captures row (as JSON for read_json). */
+  private captureRow(facts: CaptureFacts): Record<string, unknown> {
+    const s = statsToJson(this.stats);
+    const wc = this.info.wallClock;
+    return {
+      schema_version: PARQUET_SCHEMA_VERSION,
+      source: facts.source,
+      input_kind: facts.inputKind,
+      build_id: facts.buildId ?? null,
+      elf: facts.elf ?? null,
+      start_utc: facts.startUtc ?? null,
+      complete: facts.complete ?? null,
+      wall_clock: wc
+        ? { origin_unix_ns: wc.originUnixNs.toString(), origin_utc: isoFromUnixNs(wc.originUnixNs), drift_ppm: wc.driftPpm, error_ns: wc.errorNs, samples: wc.samples }
+        : null,
+      cores: this.stats.map((c) => ({ ...c, first_ns: json64(c.firstNs), last_ns: json64(c.lastNs), firstNs: undefined, lastNs: undefined })),
+      ...s.total,
+      sessions: s.sessions,
+      identity: s.identity,
+      writer: facts.writer,
+    };
+  }
+
+  /**
+   * Writes this capture's partitions into the dataset folder `dir` (made if absent) and
+   * returns the capture id. Each file is written under a temporary name and renamed, so a
+   * failed export leaves earlier partitions whole.
+   */
+  async write(dir: string, facts: CaptureFacts, opts: { packets?: boolean; csv?: boolean; id?: string; input: string }): Promise<{ id: string; board: string }> {
+    try {
+      checkDatasetSchema(dir);
+      const id = partitionValue(opts.id ?? (await captureId(opts.input)));
+      const board = partitionValue(facts.board ?? 'unknown');
+      writeFileSync(join(this.tmp, 'captures.jsonl'), JSON.stringify(this.captureRow(facts)) + '\n');
+      // Every file is written under a temporary name first and renamed only when all are: a
+      // failure leaves no partial capture behind, and an earlier export of it whole.
+      const written: [string, string][] = [];
+      const db = await openDb();
+      try {
+        const copy = async (table: TableName, select: string) => {
+          const part = join(dir, table, `board=${board}`, `capture=${id}`);
+          mkdirSync(part, { recursive: true });
+          const tmpFile = join(part, `.part-0.parquet.${process.pid}.tmp`);
+          written.push([tmpFile, join(part, 'part-0.parquet')]);
+          await db.conn.run(`COPY (${select}) TO ${sqlString(tmpFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
+          if (!opts.csv) return;
+          // the same rows for engines without a Parquet reader (Debian 12's Dask has none)
+          const csvPart = join(dir, CSV_DIR, table, `board=${board}`, `capture=${id}`);
+          mkdirSync(csvPart, { recursive: true });
+          const csvTmp = join(csvPart, `.part-0.csv.${process.pid}.tmp`);
+          written.push([csvTmp, join(csvPart, 'part-0.csv')]);
+          await db.conn.run(`COPY (${select}) TO ${sqlString(csvTmp)} (FORMAT CSV, HEADER)`);
+        };
+        const src = (table: TableName, file: string) => {
+          const cols = Object.entries(TABLES[table])
+            .map(([c, t]) => `${c}: ${sqlString(t === 'BLOB' ? 'VARCHAR' : t)}`)
+            .join(', ');
+          return `read_json(${sqlString(join(this.tmp, file))}, format = 'newline_delimited', columns = {${cols}})`;
+        };
+        await db.conn.run(`CREATE TEMP VIEW ev AS SELECT * REPLACE (unhex(blob) AS blob) FROM ${src('events', 'events.jsonl')}`);
+        await copy('events', 'SELECT * FROM ev ORDER BY ord');
+        await copy('losses', `SELECT * FROM ${src('losses', 'losses.jsonl')} ORDER BY ord`);
+        await copy('captures', `SELECT * FROM ${src('captures', 'captures.jsonl')}`);
+        if (opts.packets) {
+          await copy(
+            'packets',
+            'SELECT session, core, seq, count(*)::BIGINT AS events, min(t_ns) AS first_ns, max(t_ns) AS last_ns FROM ev GROUP BY ALL ORDER BY session, core, seq',
+          );
+        }
+        for (const [from, to] of written) renameSync(from, to);
+      } catch (err) {
+        for (const [from] of written) rmSync(from, { force: true });
+        throw err instanceof Error && !(err instanceof CliError) && !('code' in err) ? new CliError(`cannot write the Parquet dataset ${dir}: ${duckdbMessage(err)}`) : err;
+      } finally {
+        db.close();
+      }
+      writeSchemaFile(dir);
+      return { id, board };
+    } finally {
+      rmSync(this.tmp, { recursive: true, force: true });
+    }
+  }
+
+  /** Removes the temporary files (after a failed decode). */
+  abort(): void {
+    rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+export const SCHEMA_FILE = '_schema.json';
+/** With --csv: the same partitions as CSV, under <dir>/csv/<table>/... */
+export const CSV_DIR = 'csv';
+
+/** The dataset's _schema.json: version and every table's columns, for readers that want to check before they read. */
+export function schemaJson(): Record<string, unknown> {
+  return {
+    format: 'tracepipe-dataset',
+    schema_version: PARQUET_SCHEMA_VERSION,
+    partitioning: 'hive',
+    partition_columns: PARTITION_COLUMNS,
+    tables: TABLES,
+  };
+}
+
+function writeSchemaFile(dir: string): void {
+  const path = join(dir, SCHEMA_FILE);
+  if (existsSync(path)) return;
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(schemaJson(), null, 2) + '\n');
+  renameSync(tmp, path);
+}
+
+/** A folder that holds another schema version (or is not a dataset but not empty) is refused before anything is written. */
+export function checkDatasetSchema(dir: string): void {
+  const path = join(dir, SCHEMA_FILE);
+  if (!existsSync(path)) return;
+  let version: unknown;
+  try {
+    version = (JSON.parse(readFileSync(path, 'utf8')) as { schema_version?: unknown }).schema_version;
+  } catch {
+    throw new CliError(`${path} is not a tracepipe dataset schema file`);
+  }
+  if (version !== PARQUET_SCHEMA_VERSION) {
+    throw new CliError(`${basename(dir)} holds a dataset of schema version ${String(version)}; this tracepipe writes version ${PARQUET_SCHEMA_VERSION}: choose another folder`);
+  }
+}
