@@ -70,6 +70,7 @@ static struct {
 	uint16_t since_header;
 	uint8_t flush_phase;
 	uint8_t boot_pending;
+	uint8_t stop_now; /* the host's flush is complete: stop before the next message */
 	uint32_t session;
 	volatile uint32_t busy;
 } d;
@@ -109,7 +110,7 @@ void tp_link_init(void)
 	for (size_t i = 0; i < sizeof d; i++)
 		b[i] = 0;
 	tp_link.status_mask = 0;
-	tp_link.header_req = tp_link.flush_req = tp_link.dump = 0;
+	tp_link.header_req = tp_link.flush_req = tp_link.dump = tp_link.stop_after_flush = 0;
 	tp_link_set_started(0);
 	tp_cmd_init();
 	for (unsigned c = 0; c < TP_MAX_CORES; c++)
@@ -237,6 +238,11 @@ static unsigned lowest_bit(uint32_t m)
 /* Chooses the next message. Returns 0 when there is nothing to send. */
 static int pick_next(void)
 {
+	if (d.stop_now) {
+		/* every byte of the last FINAL has gone to the port (pump flushed it first) */
+		d.stop_now = 0;
+		tp_link_set_started(0);
+	}
 	if (!tp_link.started)
 		return 0;
 	if (tp_link.header_req) {
@@ -370,6 +376,12 @@ static void end_message(void)
 		}
 	} else if (d.msg == MSG_STATUS && d.msg_final && d.final_mask == 0) {
 		d.flush_phase = FLUSH_IDLE;
+		/* A host's flush ends with its FINALs: packets recorded meanwhile would follow them
+		 * and open the books again before the host's CMD_STOP arrives (pick_next stops). */
+		if (tp_link.stop_after_flush && !tp_link.flush_req) {
+			tp_link.stop_after_flush = 0;
+			d.stop_now = 1;
+		}
 	}
 	d.msg = MSG_NONE;
 }

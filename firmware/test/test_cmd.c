@@ -335,6 +335,42 @@ static void flush_under_load(void)
 	dec_free(&s);
 }
 
+/* The host's CMD_FLUSH closes the books: its FINAL is the last frame, however busy the
+ * writers are meanwhile, and the link stays silent until the next CMD_START (SPEC §8).
+ * tp_flush() from the app does not stop the link. */
+static void host_flush_ends_with_final(void)
+{
+	REQUIRE(tt_init(TP_MODE_DISCARD, 128, 8, 1) == 0);
+	tt_command(TP_CMD_START);
+	for (int i = 0; i < 100; i++)
+		tp_event1(i, i);
+	busy_left = 3000;
+	busy_recorded = 0;
+	host_tx_hook = record_during_flush;
+	tt_command(TP_CMD_FLUSH);
+	tt_drain();
+	host_tx_hook = NULL;
+	CHECK(!tp_started());
+	CHECK(busy_recorded > 0); /* writers ran while the flush was sent */
+	for (int i = 0; i < 200; i++)
+		tp_event1(i, i); /* recorded after the flush: kept in the ring, not sent */
+	size_t silent = host_tx_len;
+	tt_drain();
+	CHECK_EQ(host_tx_len, silent);
+	struct dec_stream s;
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	CHECK_EQ(s.n_bad, 0);
+	REQUIRE(s.n_frames > 0 && s.n_statuses > 0);
+	CHECK_EQ(s.order[s.n_frames - 1], TP_MSG_STATUS);
+	CHECK(s.statuses[s.n_statuses - 1].final);
+	dec_free(&s);
+	/* a new CMD_START resumes, and the app's own tp_flush() leaves the link running */
+	tt_command(TP_CMD_START);
+	CHECK(tp_started());
+	tp_flush();
+	CHECK(tp_started());
+}
+
 int main(void)
 {
 	RUN(nothing_before_start);
@@ -346,5 +382,6 @@ int main(void)
 	RUN(idle_packet_closed_by_poll);
 	RUN(periodic_header_and_status);
 	RUN(flush_under_load);
+	RUN(host_flush_ends_with_final);
 	return tt_summary("test_cmd");
 }
