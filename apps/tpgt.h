@@ -3,7 +3,7 @@
  * tpgt.h - the ground-truth report of the self-checking apps, printed on the board console
  * (semihosting: QEMU's stderr), a path independent of the trace link. Tests parse:
  *
- *   TPGT core=<c> generated=<n> committed=<n> dropped=<n> overwritten=<n>   one line per core
+ *   TPGT core=<c> generated=<n> committed=<n> dropped=<n> overwritten=<n> rejected=<n>   one line per core
  *   TPCTX core=<c> ctx=<k> generated=<n>      apps with several writing contexts: one per context
  *   TPGT done
  *
@@ -36,6 +36,7 @@ static inline void tpgt_report_core(const struct tp_config *cfg, unsigned core, 
 	tpgt_field(" committed=", c.committed - cfg->origin_events);
 	tpgt_field(" dropped=", c.dropped - cfg->origin_dropped);
 	tpgt_field(" overwritten=", c.overwritten - cfg->origin_overwritten);
+	tpgt_field(" rejected=", c.rejected - cfg->origin_rejected);
 	board_puts("\n");
 }
 

@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { parseGroundTruth } from '../../host/src/cli/ground-truth.js';
 import { statsOf, type StatsJsonCore } from '../e2e/helpers.js';
 
-/** Asserts generated, dropped and overwritten equal the firmware's counts, every committed
+/** Asserts generated, dropped, overwritten and rejected equal the firmware's counts, every committed
  * event is decoded or overwritten, nothing is link_lost and the identity holds. Returns the
  * host's numbers for the caller's own checks. */
 export async function expectHostEqualsFirmware(semihostLog: string, capture: string): Promise<StatsJsonCore> {
@@ -19,6 +19,7 @@ export async function expectHostEqualsFirmware(semihostLog: string, capture: str
   expect(host.generated).toBe(fw.generated);
   expect(host.dropped).toBe(fw.dropped);
   expect(host.overwritten).toBe(fw.overwritten);
+  expect(host.rejected).toBe(fw.rejected);
   expect(host.decoded + host.overwritten + host.link_lost).toBe(fw.committed);
   expect(host.link_lost).toBe(0);
   return host;

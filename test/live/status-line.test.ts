@@ -8,7 +8,7 @@ function core(core: number, losses: Partial<Pick<CoreStats, 'dropped' | 'overwri
   const dropped = losses.dropped ?? 0;
   const overwritten = losses.overwritten ?? 0;
   const link_lost = losses.link_lost ?? 0;
-  return { session, core, generated: 100 + dropped + overwritten + link_lost, decoded: 100, dropped, overwritten, link_lost, firstNs: 0n, lastNs: 1n, identity: true, closed: true, provenSeq: 0, provenNs: 1n, tailUnaccounted: 0, contradictions: [] };
+  return { session, core, generated: 100 + dropped + overwritten + link_lost, decoded: 100, dropped, overwritten, link_lost, rejected: 0, wireVersion: 2, firstNs: 0n, lastNs: 1n, identity: true, closed: true, provenSeq: 0, provenNs: 1n, tailUnaccounted: 0, contradictions: [] };
 }
 
 const facts = (stats: CoreStats[], color = false): StatusFacts => ({

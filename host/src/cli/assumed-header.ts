@@ -36,6 +36,6 @@ export function assumedHeader(opts: { board?: string }, elf: MetadataApplier | u
     ts: 0n,
     session: 0,
     buildId: elf?.meta.buildId ?? '',
-    origin: Array.from({ length: cores }, () => ({ seq: 0, events: 0, dropped: 0, overwritten: 0 })),
+    origin: Array.from({ length: cores }, () => ({ seq: 0, events: 0, dropped: 0, overwritten: 0, rejected: 0 })),
   };
 }

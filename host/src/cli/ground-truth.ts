@@ -1,6 +1,6 @@
 // The firmware's own counters, printed by test and demo apps over semihosting (a path independent
-// of the trace link): `TPGT core=<c> generated=<n> committed=<n> dropped=<n> overwritten=<n>`,
-// then `TPGT done`.
+// of the trace link): `TPGT core=<c> generated=<n> committed=<n> dropped=<n> overwritten=<n> rejected=<n>`
+// (rejected since wire v2; older apps omit it: 0), then `TPGT done`.
 import type { CoreStats } from '../core/types.js';
 
 export interface GroundTruth {
@@ -9,15 +9,16 @@ export interface GroundTruth {
   committed: number;
   dropped: number;
   overwritten: number;
+  rejected: number;
 }
 
-const LINE = /^TPGT core=(\d+) generated=(\d+) committed=(\d+) dropped=(\d+) overwritten=(\d+)\s*$/;
+const LINE = /^TPGT core=(\d+) generated=(\d+) committed=(\d+) dropped=(\d+) overwritten=(\d+)(?: rejected=(\d+))?\s*$/;
 
 export function parseGroundTruthLine(line: string): GroundTruth | 'done' | undefined {
   if (/^TPGT done\s*$/.test(line)) return 'done';
   const m = LINE.exec(line);
   if (!m) return undefined;
-  return { core: +m[1], generated: +m[2], committed: +m[3], dropped: +m[4], overwritten: +m[5] };
+  return { core: +m[1], generated: +m[2], committed: +m[3], dropped: +m[4], overwritten: +m[5], rejected: +(m[6] ?? 0) };
 }
 
 export function parseGroundTruth(text: string): { cores: GroundTruth[]; done: boolean } {
@@ -41,14 +42,16 @@ export function compareGroundTruth(truth: GroundTruth[], stats: CoreStats[]): { 
       generated: mine.reduce((n, s) => n + s.generated, 0),
       dropped: mine.reduce((n, s) => n + s.dropped, 0),
       overwritten: mine.reduce((n, s) => n + s.overwritten, 0),
+      rejected: mine.reduce((n, s) => n + s.rejected, 0),
     };
-    const ok = host.generated === t.generated && host.dropped === t.dropped && host.overwritten === t.overwritten;
+    const ok = host.generated === t.generated && host.dropped === t.dropped && host.overwritten === t.overwritten &&
+      host.rejected === t.rejected;
     match &&= ok;
     lines.push(
-      `core ${t.core}: firmware generated=${t.generated} dropped=${t.dropped} overwritten=${t.overwritten}` +
+      `core ${t.core}: firmware generated=${t.generated} dropped=${t.dropped} overwritten=${t.overwritten} rejected=${t.rejected}` +
         (ok
           ? ' (host agrees)'
-          : `; host generated=${host.generated} dropped=${host.dropped} overwritten=${host.overwritten} (MISMATCH)`),
+          : `; host generated=${host.generated} dropped=${host.dropped} overwritten=${host.overwritten} rejected=${host.rejected} (MISMATCH)`),
     );
   }
   return { lines, match };

@@ -23,7 +23,7 @@ const notices = (recs: TraceRecord[], code: string) => recs.filter((r): r is Not
 
 describe('a refused header names its reason in the no_header notice', () => {
   const cases: [string, Uint8Array, RegExp][] = [
-    ['version 2', headerMessage({ ...hdr, version: 2 }), /protocol version 2 is not supported \(this host decodes version 1\) \[bad_version\]/],
+    ['version 2', headerMessage({ ...hdr, version: 3 }), /protocol version 3 is not supported \(this host decodes version 1, 2\) \[bad_version\]/],
     ['timer 0 Hz', headerMessage({ ...hdr, timerHz: 0 }), /header timer_hz is 0 \[malformed\]/],
     ['0 cores', headerMessage({ ...hdr, cores: 0 }), /header has 0 cores \[malformed\]/],
     ['mode 7', headerMessage({ ...hdr, mode: 7 }), /header mode 7 is not 0 or 1 \[malformed\]/],
@@ -89,7 +89,7 @@ describe('host/src/core is pure', () => {
 });
 
 describe('assumeHeader (issue 10 §6)', () => {
-  const assumed = { version: 1, boot: false, cores: 1, mode: 'discard' as const, timerBits: 32, timerHz: 1_000_000, packetSize: 0, packets: 0, ts: 0n, session: 0, buildId: 'ab', origin: [{ seq: 0, events: 0, dropped: 0, overwritten: 0 }] };
+  const assumed = { version: 1, boot: false, cores: 1, mode: 'discard' as const, timerBits: 32, timerHz: 1_000_000, packetSize: 0, packets: 0, ts: 0n, session: 0, buildId: 'ab', origin: [{ seq: 0, events: 0, dropped: 0, overwritten: 0, rejected: 0 }] };
   const stream = (n: number) => {
     const w = new StreamWriter();
     for (let i = 0; i < n; i++) w.beginPacket(0, i, 100 * i, i, 0, 0).event('mark', i, 100 * i + 1).endPacket(100 * i + 2);
@@ -121,7 +121,7 @@ describe('assumeHeader (issue 10 §6)', () => {
   });
 
   it('a header of an unknown version is not overridden by an assumption', () => {
-    const w = new StreamWriter().message(headerMessage({ ...hdr, version: 2 }));
+    const w = new StreamWriter().message(headerMessage({ ...hdr, version: 3 }));
     w.beginPacket(0, 0, 100, 0, 0, 0).event('mark', 1, 110).endPacket(120);
     const { out } = run(w);
     expect(out.filter((r) => r.type === 'event')).toEqual([]);
