@@ -348,7 +348,8 @@ static void run_dir(const char *sub, int valid)
 			in[ilen] = 0;
 			struct enc e;
 			memset(&e, 0, sizeof e);
-			int r = encode_vector((const char *)in, &e);
+			/* The encoder writes the current wire version only: older vectors only decode. */
+			int r = count_in_file(jsonp, "\"c_encodable\": true") > 0 ? encode_vector((const char *)in, &e) : 0;
 			CHECK(r >= 0);
 			if (r == 1) {
 				n_encoded++;

@@ -339,8 +339,8 @@ void dec_stream(const uint8_t *buf, size_t n, struct dec_stream *s)
 {
 	dec_pass(buf, n, s, TP_PROTOCOL_VERSION);
 	/* Frames before the first header (or with none) may be version 1: keep the reading
-	 * that refuses fewer frames. */
-	if (s->n_bad > 0 && (s->order == NULL || s->order[0] != DEC_HEADER)) {
+	 * that refuses fewer frames (the hint changes nothing after a header). */
+	if (s->n_bad > 0) {
 		struct dec_stream v1;
 		dec_pass(buf, n, &v1, 1);
 		if (v1.n_bad < s->n_bad) {
