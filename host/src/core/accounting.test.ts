@@ -89,7 +89,7 @@ describe('host/src/core is pure', () => {
 });
 
 describe('assumeHeader (issue 10 §6)', () => {
-  const assumed = { version: 1, boot: false, cores: 1, mode: 'discard' as const, timerBits: 32, timerHz: 1_000_000, packetSize: 0, packets: 0, ts: 0n, session: 0, buildId: 'ab', origin: [{ seq: 0, events: 0, dropped: 0, overwritten: 0, rejected: 0 }] };
+  const assumed = { version: 2, boot: false, cores: 1, mode: 'discard' as const, timerBits: 32, timerHz: 1_000_000, packetSize: 0, packets: 0, ts: 0n, session: 0, buildId: 'ab', origin: [{ seq: 0, events: 0, dropped: 0, overwritten: 0, rejected: 0 }] };
   const stream = (n: number) => {
     const w = new StreamWriter();
     for (let i = 0; i < n; i++) w.beginPacket(0, i, 100 * i, i, 0, 0).event('mark', i, 100 * i + 1).endPacket(100 * i + 2);
