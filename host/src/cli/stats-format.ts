@@ -75,11 +75,12 @@ export function lossProblem(stats: CoreStats[]): string | null {
   return why.length > 0 ? why.join(', ') : null;
 }
 
-function pad(cells: string[][]): string[] {
+/** Columns before `left` are left-aligned (labels), the rest right-aligned (figures). */
+function pad(cells: string[][], left = 1): string[] {
   const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => r[i].length)));
   return cells.map((r) =>
     r
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i])))
       .join('  ')
       .trimEnd(),
   );
@@ -202,13 +203,14 @@ export function eventStatsLines(rows: EventStatsRow[]): string[] {
   const whereHead = multi ? ['session', 'core'] : ['core'];
   // Names come from the ELF: escaped, one line each.
   const name = (r: EventStatsRow) => escapeText(r.name);
+  const labels = whereHead.length + 2;
   if (rows.length === 0) return ['events: none'];
   const lines = ['events (rate over each core\'s first to last event):'];
   lines.push(
     ...pad([
       [...whereHead, 'kind', 'name', 'count', 'rate/s'],
       ...rows.map((r) => [...where(r), r.group, name(r), String(r.count), r.ratePerS === null ? '-' : r.ratePerS.toFixed(1)]),
-    ]).map((l) => `  ${l}`),
+    ], labels).map((l) => `  ${l}`),
   );
   const timed = rows.filter((r) => r.durations);
   if (timed.length > 0) {
@@ -233,7 +235,7 @@ export function eventStatsLines(rows: EventStatsRow[]): string[] {
             r.cpuShare === undefined || r.cpuShare === null ? '-' : `${(r.cpuShare * 100).toFixed(3)}%`,
           ];
         }),
-      ]).map((l) => `  ${l}`),
+      ], labels).map((l) => `  ${l}`),
     );
     const capped = timed.filter((r) => !r.durations!.percentilesExact);
     if (capped.length > 0) lines.push(`  p50/p99 not given for ${capped.length} row(s): more pairs than the exact sample limit`);
@@ -247,7 +249,7 @@ export function eventStatsLines(rows: EventStatsRow[]): string[] {
       ...pad([
         [...whereHead, 'name', 'count', 'min', 'max', 'last'],
         ...counters.map((r) => [...where(r), name(r), String(r.count), String(r.counter!.min), String(r.counter!.max), String(r.counter!.last)]),
-      ]).map((l) => `  ${l}`),
+      ], labels - 1).map((l) => `  ${l}`),
     );
   }
   return lines;
