@@ -25,6 +25,7 @@ html,body{margin:0;padding:0;background:#11151c;color:#d8dee9;font:12px/1.4 syst
 #tp-evstats tbody tr,#tp-list tbody tr{cursor:pointer}
 #tp-evstats tbody tr:hover,#tp-list tbody tr:hover{background:#1d2330}
 #tp-list tr.tp-sel{background:#2e3440}
+#tp-listwrap{max-height:45vh;overflow:auto}
 #tp-filter{margin:4px 0}#tp-filter input,#tp-filter select{background:#1d2330;color:#d8dee9;border:1px solid #4c566a;margin-right:8px;font:inherit}
 #tp-tip{position:fixed;pointer-events:none;background:#1d2330;border:1px solid #4c566a;padding:4px 6px;white-space:pre;display:none;z-index:9;font:11px/1.35 ui-monospace,Menlo,Consolas,monospace;color:#e5e9f0;max-width:70vw;overflow:hidden}
 `;
@@ -227,7 +228,8 @@ panel.appendChild(filter);
 var listTable = el('table'); listTable.id = 'tp-list';
 listTable.appendChild(headRow(['time', 'core', 'kind', 'name', 'details'], 5));
 var listBody = el('tbody'); listTable.appendChild(listBody);
-panel.appendChild(listTable);
+var listWrap = el('div'); listWrap.id = 'tp-listwrap'; listWrap.appendChild(listTable);
+panel.appendChild(listWrap);
 
 function detailOf(L, i) {
   var x = L.extra[i];
