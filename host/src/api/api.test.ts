@@ -106,7 +106,7 @@ describe('reading a trace', () => {
   it('stats are the stats --json object, with the wall-clock fit of a capture', async () => {
     const stats = await readStats(writeCapture('s.tpt', stream()));
     expect(stats.identity).toBe(true);
-    expect(stats.total).toEqual({ generated: 9, decoded: 7, dropped: 2, overwritten: 0, link_lost: 0 });
+    expect(stats.total).toEqual({ generated: 9, decoded: 7, dropped: 2, overwritten: 0, link_lost: 0, rejected: 0 });
     expect(stats.cores.map((c) => [c.core, c.dropped])).toEqual([
       [0, 0],
       [1, 2],

@@ -68,7 +68,7 @@ describe('stats identity lines', () => {
     const s = statsOf(w);
     expect(s[0]).toMatchObject({ identity: true, closed: true, tailUnaccounted: 0, generated: 4, decoded: 4 });
     expect(identityLines(s)).toEqual([
-      'identity: generated = decoded + dropped + overwritten + link_lost holds for every core (books closed by FINAL statuses)',
+      'identity: generated = decoded + dropped + overwritten + link_lost + rejected holds for every core (books closed by FINAL statuses)',
     ]);
     expect(lossProblem(s)).toBeNull();
     const lossy = statsOf(openBooks().status({ core: 0, final: true, ts: 400, nextSeq: 3, committed: 7, dropped: 1, overwritten: 0 }));
