@@ -76,6 +76,47 @@ export function dieWithParent(file: string, args: string[]): { file: string; arg
   return { file: setpriv, args: ['--pdeathsig', 'KILL', '--', file, ...args], watched: true };
 }
 
+/** What a started emulator process gives its instance: its exit, and how to end it. */
+export type EmulatorExit = Pick<QemuInstance, 'exited' | 'hasExited' | 'stop'>;
+
+/**
+ * The exit bookkeeping QEMU and the rp2040js runner (rp2040/rp2040.ts) share. The child gets
+ * SIGKILL if tracepipe exits first. `exited` resolves on 'close', not 'exit', so every byte of
+ * its stdout/stderr has been read: `flush` hands on what is left of a partial line, then the
+ * log is closed. stop() sends SIGTERM, then SIGKILL after graceMs.
+ */
+export function trackEmulatorExit(child: ChildProcess, flush: () => void, log: WriteStream | undefined): EmulatorExit {
+  let exitInfo: QemuExit | undefined;
+  let stopping = false;
+  const killOnExit = () => {
+    if (exitInfo === undefined) child.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
+  const exited = new Promise<QemuExit>((resolveExit) => {
+    child.on('close', (code, signal) => {
+      process.off('exit', killOnExit);
+      flush();
+      exitInfo = { code, signal, killed: stopping };
+      const done = () => resolveExit(exitInfo!);
+      if (log) log.end(done);
+      else done();
+    });
+  });
+  return {
+    exited,
+    hasExited: () => exitInfo !== undefined,
+    stop(graceMs = 2000) {
+      if (exitInfo === undefined && !stopping) {
+        stopping = true;
+        child.kill('SIGTERM');
+        const hard = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        void exited.then(() => clearTimeout(hard));
+      }
+      return exited;
+    },
+  };
+}
+
 export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
   if (!existsSync(opts.elf)) return Promise.reject(new CliError(`firmware file ${opts.elf} not found`));
   const cmd = qemuCommand(opts.emulator, opts.elf, { uart: { kind: 'pty' }, extra: opts.extraArgs });
@@ -118,12 +159,17 @@ export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
     let stderrTail = '';
     let lineBuf = '';
     let announced = false;
-    let stopping = false;
-    let exitInfo: QemuExit | undefined;
-    const killOnExit = () => {
-      if (exitInfo === undefined) child.kill('SIGKILL');
-    };
-    process.on('exit', killOnExit);
+    const proc = trackEmulatorExit(
+      child,
+      () => {
+        if (lineBuf.length > 0) {
+          opts.onLine?.(lineBuf.replace(/\r$/, ''));
+          lineBuf = '';
+        }
+      },
+      log,
+    );
+    const exited = proc.exited;
 
     const onStderr = (chunk: Buffer) => {
       log?.write(chunk);
@@ -138,21 +184,6 @@ export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
       }
     };
     child.stderr!.on('data', onStderr);
-
-    const exited = new Promise<QemuExit>((resolveExit) => {
-      // 'close' (not 'exit'): every byte of stdout/stderr has been read by then.
-      child.on('close', (code, signal) => {
-        process.off('exit', killOnExit);
-        if (lineBuf.length > 0) {
-          opts.onLine?.(lineBuf.replace(/\r$/, ''));
-          lineBuf = '';
-        }
-        exitInfo = { code, signal, killed: stopping };
-        const done = () => resolveExit(exitInfo!);
-        if (log) log.end(done);
-        else done();
-      });
-    });
 
     const timer = setTimeout(() => {
       if (announced) return;
@@ -179,23 +210,7 @@ export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
       if (!m) return;
       announced = true;
       clearTimeout(timer);
-      const instance: QemuInstance = {
-        ptyPath: m[1],
-        pid: child.pid!,
-        args,
-        diesWithParent: launch.watched,
-        exited,
-        hasExited: () => exitInfo !== undefined,
-        stop(graceMs = 2000) {
-          if (exitInfo === undefined && !stopping) {
-            stopping = true;
-            child.kill('SIGTERM');
-            const hard = setTimeout(() => child.kill('SIGKILL'), graceMs);
-            void exited.then(() => clearTimeout(hard));
-          }
-          return exited;
-        },
-      };
+      const instance: QemuInstance = { ptyPath: m[1], pid: child.pid!, args, diesWithParent: launch.watched, ...proc };
       resolve(instance);
     });
 
