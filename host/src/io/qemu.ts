@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { getPriority, setPriority } from 'node:os';
 import { CliError } from '../errors.js';
 import { QEMU_BINARY, qemuCommand, type QemuEmulator } from './emulator.js';
@@ -117,6 +118,21 @@ export function trackEmulatorExit(child: ChildProcess, flush: () => void, log: W
   };
 }
 
+/** Calls onPty once, with the first capture of `re` in the child's stdout: the pty it announces.
+ * Later output is read and dropped, so the child never blocks on a full pipe. */
+export function onPtyAnnounced(stdout: Readable, re: RegExp, onPty: (ptyPath: string) => void): void {
+  let text = '';
+  let seen = false;
+  stdout.on('data', (chunk: Buffer) => {
+    if (seen) return;
+    text += chunk.toString('utf8');
+    const m = re.exec(text);
+    if (!m) return;
+    seen = true;
+    onPty(m[1]);
+  });
+}
+
 export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
   if (!existsSync(opts.elf)) return Promise.reject(new CliError(`firmware file ${opts.elf} not found`));
   const cmd = qemuCommand(opts.emulator, opts.elf, { uart: { kind: 'pty' }, extra: opts.extraArgs });
@@ -155,7 +171,6 @@ export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
     }
     let log: WriteStream | undefined;
     if (logFd !== undefined) log = createWriteStream('', { fd: logFd });
-    let stdoutText = '';
     let stderrTail = '';
     let lineBuf = '';
     let announced = false;
@@ -203,15 +218,10 @@ export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
       );
     });
 
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (announced) return;
-      stdoutText += chunk.toString('utf8');
-      const m = PTY_LINE.exec(stdoutText);
-      if (!m) return;
+    onPtyAnnounced(child.stdout!, PTY_LINE, (ptyPath) => {
       announced = true;
       clearTimeout(timer);
-      const instance: QemuInstance = { ptyPath: m[1], pid: child.pid!, args, diesWithParent: launch.watched, ...proc };
-      resolve(instance);
+      resolve({ ptyPath, pid: child.pid!, args, diesWithParent: launch.watched, ...proc });
     });
 
     void exited.then((info) => {

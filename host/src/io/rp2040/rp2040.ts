@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { dieWithParent, trackEmulatorExit, type QemuInstance } from '../qemu.js';
+import { dieWithParent, onPtyAnnounced, trackEmulatorExit, type QemuInstance } from '../qemu.js';
 import { findRepoRoot } from '../repo.js';
 
 const ANNOUNCE = /^rp2040js: link pty (\S+)$/m;
@@ -47,7 +47,6 @@ export function startRp2040(opts: Rp2040Options): Promise<QemuInstance> {
     const launch = dieWithParent(process.execPath, args);
     const child = spawn(launch.file, launch.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let announced = false;
-    let stdoutText = '';
     let lineBuf = '';
     let lastLine = '';
     const early: string[] = [];
@@ -83,15 +82,11 @@ export function startRp2040(opts: Rp2040Options): Promise<QemuInstance> {
       clearTimeout(timer);
       if (!announced) reject(new Error(`cannot start the rp2040js runner: ${err.message}`));
     });
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (announced) return;
-      stdoutText += chunk.toString('utf8');
-      const m = ANNOUNCE.exec(stdoutText);
-      if (!m) return;
+    onPtyAnnounced(child.stdout, ANNOUNCE, (ptyPath) => {
       announced = true;
       clearTimeout(timer);
       for (const line of early.splice(0)) opts.onLine?.(line);
-      resolve({ ptyPath: m[1], pid: child.pid!, args, diesWithParent: launch.watched, ...proc });
+      resolve({ ptyPath, pid: child.pid!, args, diesWithParent: launch.watched, ...proc });
     });
     void exited.then((info) => {
       if (announced) return;
