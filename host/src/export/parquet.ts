@@ -67,7 +67,7 @@ export const TABLES = {
     start_utc: 'VARCHAR',
     complete: 'BOOLEAN',
     wall_clock: 'STRUCT(origin_unix_ns BIGINT, origin_utc VARCHAR, drift_ppm DOUBLE, error_ns DOUBLE, samples BIGINT)',
-    cores: 'STRUCT(session INTEGER, core INTEGER, generated BIGINT, decoded BIGINT, dropped BIGINT, overwritten BIGINT, link_lost BIGINT, first_ns BIGINT, last_ns BIGINT)[]',
+    cores: 'STRUCT(session INTEGER, core INTEGER, generated BIGINT, decoded BIGINT, dropped BIGINT, overwritten BIGINT, link_lost BIGINT, first_ns BIGINT, last_ns BIGINT, closed BOOLEAN)[]',
     generated: 'BIGINT',
     decoded: 'BIGINT',
     dropped: 'BIGINT',
@@ -75,6 +75,7 @@ export const TABLES = {
     link_lost: 'BIGINT',
     sessions: 'INTEGER',
     identity: 'BOOLEAN',
+    closed: 'BOOLEAN',
     writer: 'VARCHAR',
   },
 } as const;
@@ -214,10 +215,23 @@ export class ParquetExporter implements Exporter {
       wall_clock: wc
         ? { origin_unix_ns: wc.originUnixNs.toString(), origin_utc: isoFromUnixNs(wc.originUnixNs), drift_ppm: wc.driftPpm, error_ns: wc.errorNs, samples: wc.samples }
         : null,
-      cores: this.stats.map((c) => ({ ...c, first_ns: json64(c.firstNs), last_ns: json64(c.lastNs), firstNs: undefined, lastNs: undefined })),
+      // named one by one: CoreStats also holds bigints and objects the struct has no column for
+      cores: this.stats.map((c) => ({
+        session: c.session,
+        core: c.core,
+        generated: c.generated,
+        decoded: c.decoded,
+        dropped: c.dropped,
+        overwritten: c.overwritten,
+        link_lost: c.link_lost,
+        first_ns: json64(c.firstNs),
+        last_ns: json64(c.lastNs),
+        closed: c.closed,
+      })),
       ...s.total,
       sessions: s.sessions,
       identity: s.identity,
+      closed: s.closed,
       writer: facts.writer,
     };
   }
