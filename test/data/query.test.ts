@@ -1,7 +1,8 @@
 // `tracepipe export --format parquet` and `tracepipe query` through the bundled CLI, on
 // synthetic traces built with the decode core's encoder: query results equal `decode` and
 // `stats` on the same inputs, 64-bit times stay exact, and errors are one line.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +116,19 @@ describe('query equals decode and stats', () => {
     );
     expect(cap.identity).toBe(stats.identity);
     expect((cap.cores as Record<string, unknown>[]).map((c) => Number(c.generated))).toEqual(stats.cores.map((c) => c.generated));
+  });
+
+  it('- reads a capture from stdin, with the same answers as the file (and only once)', () => {
+    const sql = 'SELECT core, kind, count(*)::BIGINT AS n, sum(t_ns)::HUGEINT AS s FROM events GROUP BY ALL ORDER BY ALL';
+    const piped = (...args: string[]) =>
+      spawnSync(process.execPath, [builtCli(), 'query', ...args], { input: readFileSync(lossy), encoding: 'utf8', env: { ...process.env, TRACEPIPE_DEBUG: '' } });
+    const r = piped(sql, '-', '--format', 'jsonl');
+    expect(r.status, r.stderr).toBe(0);
+    expect(jsonl(r.stdout)).toEqual(q(sql, lossy));
+    expect(jsonl(piped('SELECT source FROM captures', '-', '--format', 'jsonl').stdout)).toEqual([{ source: 'stdin' }]);
+    const twice = piped('SELECT 1', '-', '-');
+    expect(twice.status).not.toBe(0);
+    expect(twice.stderr.trim().split('\n')).toEqual(['tracepipe: - (stdin) can be given once']);
   });
 
   it('the captures row says whether the books closed, as stats --json does', () => {
