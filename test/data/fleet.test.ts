@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { boardElf, requireBoardBuilt } from '../boards/helpers.js';
 import { ROOT } from '../e2e/helpers.js';
-import { builtCli, jsonl, runner, type Run } from './helpers.js';
+import { builtCli, jsonl, queryRows, runner, type Run } from './helpers.js';
 
 const AN385 = 'qemu-mps2-an385';
 const AN521 = 'qemu-mps2-an521';
@@ -82,11 +82,7 @@ beforeAll(() => {
 }, 300_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function q(sql: string): Record<string, unknown>[] {
-  const r = tp('query', sql, ds, '--format', 'jsonl');
-  expect(r.code, r.stderr).toBe(0);
-  return jsonl(r.stdout);
-}
+const q = (sql: string) => queryRows(tp, sql, ds);
 
 interface Decoded {
   buildId: string;

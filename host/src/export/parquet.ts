@@ -12,7 +12,7 @@ import { statsToJson } from '../core/jsonl.js';
 import { type TypedValue, valueJson } from '../core/typed-values.js';
 import type { CoreStats, TraceRecord } from '../core/types.js';
 import { CliError } from '../errors.js';
-import { isoFromUnixNs } from './jsonl.js';
+import { isoFromUnixNs, statsJson } from './jsonl.js';
 import { duckdbMessage, openDb, sqlString } from './parquet-duckdb.js';
 import { FileSink } from './sinks.js';
 import type { ExportInfo, Exporter, Sink } from './types.js';
@@ -106,10 +106,6 @@ export async function captureId(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex').slice(0, 16);
-}
-
-function json64(v: bigint | null | undefined): string | null {
-  return v === null || v === undefined ? null : v.toString();
 }
 
 /** A typed value in the fields JSON: integers as exact JSON numbers, whatever their size (DuckDB reads them as 64-bit). */
@@ -215,19 +211,8 @@ export class ParquetExporter implements Exporter {
       wall_clock: wc
         ? { origin_unix_ns: wc.originUnixNs.toString(), origin_utc: isoFromUnixNs(wc.originUnixNs), drift_ppm: wc.driftPpm, error_ns: wc.errorNs, samples: wc.samples }
         : null,
-      // named one by one: CoreStats also holds bigints and objects the struct has no column for
-      cores: this.stats.map((c) => ({
-        session: c.session,
-        core: c.core,
-        generated: c.generated,
-        decoded: c.decoded,
-        dropped: c.dropped,
-        overwritten: c.overwritten,
-        link_lost: c.link_lost,
-        first_ns: json64(c.firstNs),
-        last_ns: json64(c.lastNs),
-        closed: c.closed,
-      })),
+      // the cores of the JSONL stats record (named fields, exact times), with whether each one's books closed
+      cores: (statsJson(this.stats).cores as Record<string, unknown>[]).map((c, i) => ({ ...c, closed: this.stats[i].closed })),
       ...s.total,
       sessions: s.sessions,
       identity: s.identity,
