@@ -39,11 +39,11 @@ static void handle_command(unsigned type)
 			tp_link.status_mask = (tp_g.cores >= 32u) ? 0xFFFFFFFFu : (1u << tp_g.cores) - 1u;
 		tp_link_set_started(1);
 		tp_link.header_req = 1;
-		tp_link.stop_after_flush = 0;
+		tp_link.stop_after_flush = tp_link.quiet = 0;
 		break;
 	case TP_CMD_STOP:
 		tp_link_set_started(0);
-		tp_link.stop_after_flush = 0;
+		tp_link.stop_after_flush = tp_link.quiet = 0;
 		break;
 	case TP_CMD_HEADER:
 		tp_link.header_req = 1;

@@ -11,7 +11,7 @@
  * The scheduler (pick_next), in priority order, each time the previous message is framed
  * and every final byte has gone to the port:
  *
- *   started? --no--> nothing to send
+ *   started, and not quiet after a host's flush? --no--> nothing to send
  *     | yes
  *   header_req ---------------------------------------> HEADER (with one origin per core)
  *   flush_req, flush IDLE --> flush CLOSE (below)
@@ -70,7 +70,6 @@ static struct {
 	uint16_t since_header;
 	uint8_t flush_phase;
 	uint8_t boot_pending;
-	uint8_t stop_now; /* the host's flush is complete: stop before the next message */
 	uint32_t session;
 	volatile uint32_t busy;
 } d;
@@ -110,7 +109,7 @@ void tp_link_init(void)
 	for (size_t i = 0; i < sizeof d; i++)
 		b[i] = 0;
 	tp_link.status_mask = 0;
-	tp_link.header_req = tp_link.flush_req = tp_link.dump = tp_link.stop_after_flush = 0;
+	tp_link.header_req = tp_link.flush_req = tp_link.dump = tp_link.stop_after_flush = tp_link.quiet = 0;
 	tp_link_set_started(0);
 	tp_cmd_init();
 	for (unsigned c = 0; c < TP_MAX_CORES; c++)
@@ -238,12 +237,9 @@ static unsigned lowest_bit(uint32_t m)
 /* Chooses the next message. Returns 0 when there is nothing to send. */
 static int pick_next(void)
 {
-	if (d.stop_now) {
-		/* every byte of the last FINAL has gone to the port (pump flushed it first) */
-		d.stop_now = 0;
-		tp_link_set_started(0);
-	}
-	if (!tp_link.started)
+	/* quiet: the host's flush is complete (every byte of its last FINAL has gone to the port:
+	 * pump flushed it before asking here); nothing more until its CMD_STOP or CMD_START */
+	if (!tp_link.started || tp_link.quiet)
 		return 0;
 	if (tp_link.header_req) {
 		tp_link.header_req = 0;
@@ -380,7 +376,7 @@ static void end_message(void)
 		 * and open the books again before the host's CMD_STOP arrives (pick_next stops). */
 		if (tp_link.stop_after_flush && !tp_link.flush_req) {
 			tp_link.stop_after_flush = 0;
-			d.stop_now = 1;
+			tp_link.quiet = 1;
 		}
 	}
 	d.msg = MSG_NONE;

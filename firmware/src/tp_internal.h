@@ -251,9 +251,11 @@ const uint8_t *tp_build_id_parse(const uint8_t *note, size_t size, unsigned *len
 struct tp_link_ctl {
 	volatile uint32_t status_mask; /* cores owing a non-final STATUS */
 	volatile uint8_t started, header_req, flush_req, dump;
-	/* CMD_FLUSH/CMD_DUMP from the host: stop transmitting once the last FINAL is out, so
-	 * the FINAL is the last frame and closes the books (SPEC §8). tp_flush() leaves it 0. */
-	volatile uint8_t stop_after_flush;
+	/* CMD_FLUSH/CMD_DUMP from the host: go quiet once the last FINAL is out, so the FINAL
+	 * is the last frame and closes the books (SPEC §8); tp_flush() leaves it 0. Quiet is
+	 * not stopped: tp_started() stays true until the host's CMD_STOP, which apps wait for
+	 * as the host's word that it has everything. CMD_START and CMD_STOP end it. */
+	volatile uint8_t stop_after_flush, quiet;
 };
 extern struct tp_link_ctl tp_link;
 /* Transmit on (CMD_START, autostart) or off (CMD_STOP); tells the ring whether to notify. */

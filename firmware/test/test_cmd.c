@@ -336,8 +336,9 @@ static void flush_under_load(void)
 }
 
 /* The host's CMD_FLUSH closes the books: its FINAL is the last frame, however busy the
- * writers are meanwhile, and the link stays silent until the next CMD_START (SPEC §8).
- * tp_flush() from the app does not stop the link. */
+ * writers are meanwhile, and the link stays quiet until the host's CMD_STOP or CMD_START
+ * (SPEC §8); tp_started() stays true meanwhile (apps wait for the STOP as the host's
+ * acknowledgement). tp_flush() from the app does not quiet the link. */
 static void host_flush_ends_with_final(void)
 {
 	REQUIRE(tt_init(TP_MODE_DISCARD, 128, 8, 1) == 0);
@@ -350,7 +351,7 @@ static void host_flush_ends_with_final(void)
 	tt_command(TP_CMD_FLUSH);
 	tt_drain();
 	host_tx_hook = NULL;
-	CHECK(!tp_started());
+	CHECK(tp_started());
 	CHECK(busy_recorded > 0); /* writers ran while the flush was sent */
 	for (int i = 0; i < 200; i++)
 		tp_event1(i, i); /* recorded after the flush: kept in the ring, not sent */
@@ -364,11 +365,20 @@ static void host_flush_ends_with_final(void)
 	CHECK_EQ(s.order[s.n_frames - 1], TP_MSG_STATUS);
 	CHECK(s.statuses[s.n_statuses - 1].final);
 	dec_free(&s);
-	/* a new CMD_START resumes, and the app's own tp_flush() leaves the link running */
+	/* the host's CMD_STOP ends it; a new CMD_START resumes with a header and the packets
+	 * recorded meanwhile; the app's own tp_flush() leaves the link sending */
+	tt_command(TP_CMD_STOP);
+	CHECK(!tp_started());
 	tt_command(TP_CMD_START);
-	CHECK(tp_started());
+	tt_drain();
+	CHECK(host_tx_len > silent);
+	size_t resumed = host_tx_len;
 	tp_flush();
+	for (int i = 0; i < 200; i++)
+		tp_event1(i, i);
+	tt_drain();
 	CHECK(tp_started());
+	CHECK(host_tx_len > resumed);
 }
 
 int main(void)

@@ -8,6 +8,7 @@ import type { EventKind } from '../../host/src/core/types.js';
 import { FileSink } from '../../host/src/export/sinks.js';
 import { exportRecords, type NameTable } from '../../host/src/export/types.js';
 import { ViewExporter } from '../../host/src/export/view.js';
+import { EventStats, eventStatsToJson } from '../../host/src/core/event-stats.js';
 import { openBrowser, type Browser } from './browser.js';
 import { decodeBytes, synthTrace } from './synth.js';
 
@@ -35,6 +36,9 @@ type ViewState = {
   lanes: { core: number; events: number; bars: number; losses: number; series: number; y0: number; y1: number }[];
   drawn: { frames: number; lanes: number; bars: number; instants: number; counterPoints: number; losses: number; lod: boolean; lastDrawMs: number };
   view: { t0: number; t1: number; tMin: number; tMax: number; width: number; labelWidth: number };
+  selected: { core: number; t: number; kind: string; name: string } | null;
+  list: { matching: number; shown: number };
+  eventStats: number;
   summary: { core: number; generated: number; decoded: number; dropped: number; overwritten: number; link_lost: number; identity: boolean }[];
 };
 
@@ -177,6 +181,63 @@ describe('tracepipe view (HTML timeline) in chromium', () => {
     const tip = await page.textContent('#tp-tip');
     expect(tip).toContain(`LOSS: ${loss.cause}`);
     expect(tip).toContain(`${loss.count} events lost on core 0`);
+    await page.close();
+  });
+
+  it('has the stats --events table, and an event list whose search, filter and row click work', async () => {
+    const page = await browser.context.newPage();
+    await page.goto('file://' + file);
+    await page.waitForFunction(() => (window as any).__tracepipeView?.ready === true);
+    const state = async () => (await page.evaluate(() => (window as any).__tracepipeView)) as ViewState;
+    // the same figures as stats --events over the same records, named as the page names them
+    const es = new EventStats();
+    for (const r of records) es.add(r.type === 'event' ? { ...r, name: names.eventName(r.kind, r.id) } : r);
+    const want = eventStatsToJson(es.rows());
+    expect(want.length).toBeGreaterThan(5);
+    expect((await state()).eventStats).toBe(want.length);
+    const table = await page.$$eval('#tp-evstats tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
+    expect(table.map((r) => [r[0], r[1], r[2], Number(r[3]), r[6]])).toEqual(
+      want.map((w) => [String(w.core), w.kind, w.name, w.count, w.durations ? String((w.durations as { cut: number }).cut) : '']),
+    );
+
+    // filter to marks; zoom in at the centre so the last mark is out of view; click its row
+    await page.selectOption('#tp-kind', 'mark');
+    const marks = records.filter((r) => r.type === 'event' && r.kind === 'mark').length;
+    await page.waitForFunction((n) => (window as any).__tracepipeView.list.matching === n, marks);
+    for (let i = 0; i < 4; i++) await page.keyboard.press('+');
+    const rows = await page.$$('#tp-list tbody tr');
+    expect(rows.length).toBe(Math.min(marks, 200));
+    const last = rows[rows.length - 1];
+    const t = Number(await last.getAttribute('data-t'));
+    const before = (await state()).view;
+    expect(t < before.t0 || t > before.t1).toBe(true);
+    await last.click();
+    await page.waitForFunction((tt) => (window as any).__tracepipeView.selected?.t === tt, t);
+    const after = await state();
+    expect(after.view.t0).toBeLessThanOrEqual(t);
+    expect(after.view.t1).toBeGreaterThanOrEqual(t);
+    expect(after.selected!.kind).toBe('mark');
+
+    // search by name (the ELF-like name of mark 1); typing is not a zoom or pan key
+    const view = after.view;
+    await page.selectOption('#tp-kind', '');
+    await page.fill('#tp-search', '');
+    await page.type('#tp-search', 'img src=x');
+    const named = records.filter((r) => r.type === 'event' && r.kind === 'mark' && r.id === 1).length;
+    expect(named).toBeGreaterThan(0);
+    await page.waitForFunction((n) => (window as any).__tracepipeView.list.matching === n, named);
+    expect((await state()).view).toEqual(view);
+    const shown = await page.$$eval('#tp-list tbody tr td:nth-child(4)', (tds) => tds.map((td) => td.textContent));
+    expect(new Set(shown)).toEqual(new Set([EVIL_NAME]));
+    expect(await page.$$('img')).toEqual([]);
+
+    // a table row filters the list to its event: an ISR row lists both its enters and exits
+    const isr = want.findIndex((w) => w.kind === 'isr' && w.core === 1);
+    expect(isr).toBeGreaterThanOrEqual(0);
+    await page.click(`#tp-evstats tbody tr:nth-child(${isr + 1})`);
+    const ends = records.filter((r) => r.type === 'event' && r.core === 1 && r.id === want[isr].id && (r.kind === 'isr_enter' || r.kind === 'isr_exit')).length;
+    expect(ends).toBeGreaterThan(want[isr].count as number);
+    await page.waitForFunction((n) => (window as any).__tracepipeView.list.matching === n, ends);
     await page.close();
   });
 

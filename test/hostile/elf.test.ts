@@ -49,12 +49,12 @@ function warnings(stderr: string): string[] {
 }
 
 describe('--elf that names nothing: one warning line, raw ids', () => {
-  it('an ELF without .tp_meta (apps/demo)', async () => {
-    const demoStream = join(dir, 'demo.bin');
-    writeFileSync(demoStream, streamFor(loadMetadata(readFileSync(elf('demo'))).buildId));
-    const r = await cli(['decode', '--events-only', '--elf', elf('demo'), demoStream]);
+  it('an ELF without .tp_meta (apps/e2e_clean)', async () => {
+    const demoStream = join(dir, 'e2e_clean.bin');
+    writeFileSync(demoStream, streamFor(loadMetadata(readFileSync(elf('e2e_clean'))).buildId));
+    const r = await cli(['decode', '--events-only', '--elf', elf('e2e_clean'), demoStream]);
     expect(r.code).toBe(0);
-    expect(warnings(r.stderr)).toEqual([`tracepipe: warning: ${elf('demo')}: no tracepipe metadata (no .tp_meta section); events keep their raw ids`]);
+    expect(warnings(r.stderr)).toEqual([`tracepipe: warning: ${elf('e2e_clean')}: no tracepipe metadata (no .tp_meta section); events keep their raw ids`]);
     expect(lines(r.stdout)).toHaveLength(1);
     expect(r.stdout).toMatch(/ mark {7}id=0/);
   });

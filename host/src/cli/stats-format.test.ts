@@ -1,6 +1,7 @@
 // The wall-clock part of `stats` (issue 6 §6): exact UTC text for a ns origin, and the JSON shape.
 import { describe, expect, it } from 'vitest';
-import { isoUtcNs, wallClockJson, wallClockLine } from './stats-format.js';
+import { EventStats } from '../core/event-stats.js';
+import { eventStatsLines, isoUtcNs, wallClockJson, wallClockLine } from './stats-format.js';
 
 describe('stats wall clock', () => {
   it('isoUtcNs keeps all nine fraction digits', () => {
@@ -97,5 +98,24 @@ describe('wall clock reliability', () => {
     expect(wallClockLine(fit)).toMatch(/^wall clock: UNRELIABLE, error bound 616\.98 ms exceeds 10\.00 ms/);
     expect(wallClockLine(fit)).not.toMatch(/error bound 616\.98 ms \(/);
     expect(wallClockJson({ ...fit, errorNs: 10_000_000 })?.reliable).toBe(true);
+  });
+});
+
+describe('eventStatsLines', () => {
+  const base = { type: 'event' as const, session: 0, core: 0, seq: 0, ticks: 0n, args: [] };
+  it('prints rows with dashes for missing figures and says when percentiles were capped', () => {
+    const s = new EventStats(1);
+    s.add({ ...base, tNs: 0n, kind: 'isr_enter', id: 16, name: 'TIMER' });
+    s.add({ ...base, tNs: 100n, kind: 'isr_exit', id: 16 });
+    s.add({ ...base, tNs: 200n, kind: 'isr_enter', id: 16 });
+    s.add({ ...base, tNs: 300n, kind: 'isr_exit', id: 16 });
+    s.add({ ...base, tNs: 400n, kind: 'span_begin', id: 3 });
+    const lines = eventStatsLines(s.rows());
+    // 2 begins over 400 ns: 5e6/s; 200 ns inside of 400 ns: 50 %
+    expect(lines).toContain('  0     isr   TIMER             2  5000000.0');
+    expect(lines).toContain('  0     isr   TIMER             2    0     0  100  100.0    -    -  100    50.000%');
+    expect(lines).toContain('  0     span  span_begin 3      0    0     1    -      -    -    -    -          -');
+    expect(lines).toContain('  p50/p99 not given for 1 row(s): more pairs than the exact sample limit');
+    expect(eventStatsLines([])).toEqual(['events: none']);
   });
 });

@@ -1,4 +1,7 @@
-// Per-core accounting as a table (stats, run, capture, demo) and as the `stats --json` object.
+// Per-core accounting as a table (stats, run, capture, demo) and as the `stats --json` object;
+// per-event statistics as text for `stats --events`.
+import type { EventStatsRow } from '../core/event-stats.js';
+import { escapeText } from '../core/text.js';
 import type { CoreStats } from '../core/types.js';
 
 export interface StatsTotals {
@@ -72,11 +75,12 @@ export function lossProblem(stats: CoreStats[]): string | null {
   return why.length > 0 ? why.join(', ') : null;
 }
 
-function pad(cells: string[][]): string[] {
+/** Columns before `left` are left-aligned (labels), the rest right-aligned (figures). */
+function pad(cells: string[][], left = 1): string[] {
   const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => r[i].length)));
   return cells.map((r) =>
     r
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i])))
       .join('  ')
       .trimEnd(),
   );
@@ -188,4 +192,65 @@ export function wallClockJson(fit: WallClockFit | undefined): Record<string, unk
     samples_rejected: fit.rejected,
     reliable: wallClockReliable(fit),
   };
+}
+
+const nsCell = (v: bigint | null) => (v === null ? '-' : v.toString());
+
+/** `stats --events` as text: counts and rates, then durations of spans and ISRs, then counters. */
+export function eventStatsLines(rows: EventStatsRow[]): string[] {
+  const multi = new Set(rows.map((r) => r.session)).size > 1;
+  const where = (r: EventStatsRow) => (multi ? [String(r.session), String(r.core)] : [String(r.core)]);
+  const whereHead = multi ? ['session', 'core'] : ['core'];
+  // Names come from the ELF: escaped, one line each.
+  const name = (r: EventStatsRow) => escapeText(r.name);
+  const labels = whereHead.length + 2;
+  if (rows.length === 0) return ['events: none'];
+  const lines = ['events (rate over each core\'s first to last event):'];
+  lines.push(
+    ...pad([
+      [...whereHead, 'kind', 'name', 'count', 'rate/s'],
+      ...rows.map((r) => [...where(r), r.group, name(r), String(r.count), r.ratePerS === null ? '-' : r.ratePerS.toFixed(1)]),
+    ], labels).map((l) => `  ${l}`),
+  );
+  const timed = rows.filter((r) => r.durations);
+  if (timed.length > 0) {
+    lines.push('durations, ns (pairs cut by a loss excluded; p50/p99 nearest-rank; cpu_share inclusive of nested ISRs):');
+    lines.push(
+      ...pad([
+        [...whereHead, 'kind', 'name', 'pairs', 'cut', 'open', 'min', 'mean', 'p50', 'p99', 'max', 'cpu_share'],
+        ...timed.map((r) => {
+          const d = r.durations!;
+          return [
+            ...where(r),
+            r.group,
+            name(r),
+            String(d.pairs),
+            String(d.cut),
+            String(d.open),
+            nsCell(d.minNs),
+            d.meanNs === null ? '-' : d.meanNs.toFixed(1),
+            nsCell(d.p50Ns),
+            nsCell(d.p99Ns),
+            nsCell(d.maxNs),
+            r.cpuShare === undefined || r.cpuShare === null ? '-' : `${(r.cpuShare * 100).toFixed(3)}%`,
+          ];
+        }),
+      ], labels).map((l) => `  ${l}`),
+    );
+    const capped = timed.filter((r) => !r.durations!.percentilesExact);
+    if (capped.length > 0) lines.push(`  p50/p99 not given for ${capped.length} row(s): more pairs than the exact sample limit`);
+    const unpaired = timed.reduce((n, r) => n + r.durations!.unpaired_ends, 0);
+    if (unpaired > 0) lines.push(`  ${unpaired} end(s) without an open begin (not counted in any pair)`);
+  }
+  const counters = rows.filter((r) => r.counter);
+  if (counters.length > 0) {
+    lines.push('counters:');
+    lines.push(
+      ...pad([
+        [...whereHead, 'name', 'count', 'min', 'max', 'last'],
+        ...counters.map((r) => [...where(r), name(r), String(r.count), String(r.counter!.min), String(r.counter!.max), String(r.counter!.last)]),
+      ], labels - 1).map((l) => `  ${l}`),
+    );
+  }
+  return lines;
 }

@@ -17,6 +17,16 @@ html,body{margin:0;padding:0;background:#11151c;color:#d8dee9;font:12px/1.4 syst
 #tp-legend{margin-top:4px}.tp-sw{display:inline-block;width:10px;height:10px;margin:0 4px 0 0;vertical-align:-1px}.tp-lg{margin-right:12px;color:#aeb7c8}
 #tp-wrap{position:relative}
 #tp-canvas{display:block;width:100%;cursor:grab;outline:none}
+#tp-panel{padding:8px 12px;border-top:1px solid #2e3440}
+#tp-panel h2{font-size:13px;margin:8px 0 4px 0;font-weight:600}
+#tp-evstats,#tp-list{border-collapse:collapse;font-variant-numeric:tabular-nums}
+#tp-evstats th,#tp-evstats td,#tp-list th,#tp-list td{padding:1px 8px;text-align:right;border-bottom:1px solid #242b38;white-space:nowrap}
+#tp-evstats td.tp-l,#tp-list td.tp-l,#tp-evstats th.tp-l,#tp-list th.tp-l{text-align:left}
+#tp-evstats tbody tr,#tp-list tbody tr{cursor:pointer}
+#tp-evstats tbody tr:hover,#tp-list tbody tr:hover{background:#1d2330}
+#tp-list tr.tp-sel{background:#2e3440}
+#tp-listwrap{max-height:45vh;overflow:auto}
+#tp-filter{margin:4px 0}#tp-filter input,#tp-filter select{background:#1d2330;color:#d8dee9;border:1px solid #4c566a;margin-right:8px;font:inherit}
 #tp-tip{position:fixed;pointer-events:none;background:#1d2330;border:1px solid #4c566a;padding:4px 6px;white-space:pre;display:none;z-index:9;font:11px/1.35 ui-monospace,Menlo,Consolas,monospace;color:#e5e9f0;max-width:70vw;overflow:hidden}
 `;
 
@@ -158,6 +168,128 @@ var canvas = document.createElement('canvas'); canvas.id = 'tp-canvas'; canvas.t
 var tip = el('div'); tip.id = 'tp-tip';
 wrap.appendChild(canvas); document.body.appendChild(wrap); document.body.appendChild(tip);
 var ctx = canvas.getContext('2d');
+
+// ---- per-event statistics and the event list ---------------------------------
+// The table is stats --events (host/src/core/event-stats.ts). The list shows the first
+// LIST_MAX matching events in time order; a click on a row moves the timeline to it, a
+// click on a table row filters the list to that event.
+var GROUP_OF = ['event', 'mark', 'span', 'span', 'counter', 'isr', 'isr', 'log'];
+var LIST_MAX = 200;
+var selected = null;
+/** set by a click on a table row; any edit of the filters clears it */
+var idFilter = null;
+var listState = { matching: 0, shown: 0 };
+var panel = el('div'); panel.id = 'tp-panel';
+function headRow(names, left) {
+  var tr = el('tr');
+  names.forEach(function (h, i) { tr.appendChild(el('th', h, i < left ? 'tp-l' : '')); });
+  var th = el('thead'); th.appendChild(tr); return th;
+}
+function cell(tr, text, left) { tr.appendChild(el('td', text === null || text === undefined ? '-' : text, left ? 'tp-l' : '')); }
+function nsText(v) { return v === null || v === undefined ? '-' : fmtDur(Number(v)); }
+panel.appendChild(el('h2', 'per-event statistics (pairs cut by a loss excluded; ISR cpu share inclusive of nested ISRs)'));
+var evTable = el('table'); evTable.id = 'tp-evstats';
+evTable.appendChild(headRow(['core', 'kind', 'name', 'count', 'rate/s', 'pairs', 'cut', 'min', 'mean', 'p50', 'p99', 'max', 'cpu share', 'counter min', 'counter max', 'last'], 3));
+var evBody = el('tbody');
+var laneOf = function (session, core) {
+  for (var i = 0; i < lanes.length; i++) if (lanes[i].meta.session === session && lanes[i].meta.core === core) return i;
+  return -1;
+};
+meta.event_stats.forEach(function (r) {
+  var tr = el('tr'), d = r.durations, c = r.counter;
+  cell(tr, (multiSession ? 's' + (r.session || 0) + ' ' : '') + r.core, true); cell(tr, r.kind, true); cell(tr, r.name, true);
+  cell(tr, r.count); cell(tr, r.rate_per_s === null ? null : r.rate_per_s.toFixed(1));
+  cell(tr, d ? d.pairs : ''); cell(tr, d ? d.cut : '');
+  cell(tr, d ? nsText(d.min_ns) : ''); cell(tr, d ? nsText(d.mean_ns) : ''); cell(tr, d ? nsText(d.p50_ns) : ''); cell(tr, d ? nsText(d.p99_ns) : ''); cell(tr, d ? nsText(d.max_ns) : '');
+  cell(tr, r.cpu_share === undefined ? '' : r.cpu_share === null ? null : (r.cpu_share * 100).toFixed(3) + ' %');
+  cell(tr, c ? c.min : ''); cell(tr, c ? c.max : ''); cell(tr, c ? c.last : '');
+  tr.addEventListener('click', function () {
+    // by id, not by text: the row's name and the timeline's label of a raw id differ
+    searchBox.value = ''; kindSel.value = r.kind; coreSel.value = String(laneOf(r.session || 0, r.core));
+    idFilter = { id: r.id, name: r.name }; refreshList();
+  });
+  evBody.appendChild(tr);
+});
+evTable.appendChild(evBody);
+panel.appendChild(evTable);
+panel.appendChild(el('h2', 'events'));
+var filter = el('div'); filter.id = 'tp-filter';
+var searchBox = document.createElement('input'); searchBox.type = 'search'; searchBox.id = 'tp-search'; searchBox.placeholder = 'search name or text';
+var kindSel = document.createElement('select'); kindSel.id = 'tp-kind';
+[['', 'all kinds'], ['event', 'event'], ['mark', 'mark'], ['span', 'span'], ['isr', 'isr'], ['counter', 'counter'], ['log', 'log']].forEach(function (o) {
+  var op = el('option', o[1]); op.value = o[0]; kindSel.appendChild(op);
+});
+var coreSel = document.createElement('select'); coreSel.id = 'tp-core';
+var allOp = el('option', 'all cores'); allOp.value = ''; coreSel.appendChild(allOp);
+lanes.forEach(function (L, li) { var op = el('option', (multiSession ? 's' + L.meta.session + ' ' : '') + 'core ' + L.meta.core); op.value = String(li); coreSel.appendChild(op); });
+var listInfo = el('span'); listInfo.id = 'tp-list-info';
+filter.appendChild(searchBox); filter.appendChild(kindSel); filter.appendChild(coreSel); filter.appendChild(listInfo);
+panel.appendChild(filter);
+var listTable = el('table'); listTable.id = 'tp-list';
+listTable.appendChild(headRow(['time', 'core', 'kind', 'name', 'details'], 5));
+var listBody = el('tbody'); listTable.appendChild(listBody);
+var listWrap = el('div'); listWrap.id = 'tp-listwrap'; listWrap.appendChild(listTable);
+panel.appendChild(listWrap);
+
+function detailOf(L, i) {
+  var x = L.extra[i];
+  if (x) { var e = meta.extras[x - 1]; return e.text !== undefined ? e.text : e.blob !== undefined ? e.blob : e.args.join(', '); }
+  if (L.nargs[i] === 1) return String(L.a0[i]);
+  if (L.nargs[i] === 2) return L.a0[i] + ', ' + L.a1[i];
+  return '';
+}
+function refreshList() {
+  var q = searchBox.value.toLowerCase(), g = kindSel.value, cs = coreSel.value, found = [], matching = 0;
+  lanes.forEach(function (L, li) {
+    if (cs !== '' && String(li) !== cs) return;
+    var labels = {}, taken = 0;
+    for (var i = 0; i < L.t.length; i++) {
+      var k = L.kind[i];
+      if (g !== '' && GROUP_OF[k] !== g) continue;
+      if (idFilter && L.id[i] !== idFilter.id) continue;
+      if (q) {
+        var key = k + '/' + L.id[i], lab = labels[key];
+        if (lab === undefined) lab = labels[key] = label(k, L.id[i]).toLowerCase();
+        var hit = lab.indexOf(q) >= 0;
+        if (!hit && L.extra[i]) { var tx = meta.extras[L.extra[i] - 1].text; hit = tx !== undefined && tx.toLowerCase().indexOf(q) >= 0; }
+        if (!hit) continue;
+      }
+      matching++;
+      // each lane is in time order: its first LIST_MAX matches hold every one the merge can take
+      if (taken < LIST_MAX) { found.push({ L: L, li: li, i: i }); taken++; }
+    }
+  });
+  found.sort(function (a, b) { return a.L.t[a.i] - b.L.t[b.i] || a.li - b.li; });
+  found = found.slice(0, LIST_MAX);
+  while (listBody.firstChild) listBody.removeChild(listBody.firstChild);
+  found.forEach(function (f) {
+    var L = f.L, i = f.i, k = L.kind[i], tr = el('tr');
+    tr.setAttribute('data-t', String(L.t[i])); tr.setAttribute('data-lane', String(f.li));
+    if (selected && selected.L === L && selected.i === i) tr.className = 'tp-sel';
+    cell(tr, fmtDur(L.t[i]), true); cell(tr, (multiSession ? 's' + L.meta.session + ' ' : '') + L.meta.core, true);
+    cell(tr, KINDS[k], true); cell(tr, label(k, L.id[i]), true); cell(tr, detailOf(L, i), true);
+    tr.addEventListener('click', function () {
+      var old = listBody.querySelector('tr.tp-sel'); if (old) old.className = '';
+      tr.className = 'tp-sel';
+      jumpTo(L, i);
+    });
+    listBody.appendChild(tr);
+  });
+  listState = { matching: matching, shown: found.length };
+  listInfo.textContent = (idFilter ? idFilter.name + ' (id ' + idFilter.id + '): ' : '') + (matching > found.length ? 'first ' + found.length + ' of ' + matching + ' matching events' : matching + ' matching event(s)');
+  schedule();
+}
+/** Centres the timeline on the event, zooming in to at most a twentieth of the trace. */
+function jumpTo(L, i) {
+  selected = { L: L, i: i };
+  var t = L.t[i], w = Math.min(v1 - v0, full / 20);
+  setView(t - w / 2, t + w / 2);
+}
+function userFilter() { idFilter = null; refreshList(); }
+searchBox.addEventListener('input', userFilter);
+kindSel.addEventListener('change', userFilter);
+coreSel.addEventListener('change', userFilter);
+document.body.appendChild(panel);
 
 // ---- layout -----------------------------------------------------------------
 var LABEL_W = 96, AXIS_H = 26, ROW_H = 14, INST_H = 14, CNT_H = 40, GAP = 10;
@@ -368,6 +500,12 @@ function draw() {
     if (L.series.length) ctx.fillText('counters', 6, L.cntY + 4);
     drawn.lanes++;
   });
+  if (selected) {
+    var sx = Math.round(xOf(selected.L.t[selected.i])) + 0.5;
+    if (sx >= LABEL_W && sx <= W) {
+      ctx.strokeStyle = '#eceff4'; ctx.lineWidth = 1; ctx.beginPath(); ctx.moveTo(sx, selected.L.y0 - 4); ctx.lineTo(sx, selected.L.y1); ctx.stroke();
+    }
+  }
   drawn.frames++;
   drawn.lastDrawMs = performance.now() - t0;
   publish();
@@ -383,6 +521,9 @@ function publish() {
     }),
     drawn: { frames: drawn.frames, lanes: drawn.lanes, bars: drawn.bars, instants: drawn.instants, counterPoints: drawn.counterPoints, losses: drawn.losses, lod: drawn.lod, lastDrawMs: drawn.lastDrawMs },
     view: { t0: v0, t1: v1, tMin: tMin, tMax: tMax, width: W, labelWidth: LABEL_W },
+    selected: selected ? { session: selected.L.meta.session, core: selected.L.meta.core, t: selected.L.t[selected.i], kind: KINDS[selected.L.kind[selected.i]], name: label(selected.L.kind[selected.i], selected.L.id[selected.i]) } : null,
+    list: { matching: listState.matching, shown: listState.shown },
+    eventStats: meta.event_stats.length,
     summary: meta.stats.map(function (s) { return { session: s.session, core: s.core, generated: s.generated, decoded: s.decoded, dropped: s.dropped, overwritten: s.overwritten, link_lost: s.link_lost, identity: s.identity }; })
   });
 }
@@ -482,6 +623,9 @@ window.addEventListener('mousemove', function (ev) {
 });
 canvas.addEventListener('mouseleave', hideTip);
 window.addEventListener('keydown', function (ev) {
+  // typing in the search box is not a zoom or pan
+  var tg = ev.target && ev.target.tagName;
+  if (tg === 'INPUT' || tg === 'SELECT') return;
   var c = (v0 + v1) / 2, key = ev.key;
   if (key === '+' || key === '=' || key === 'w') zoomAt(c, 0.5);
   else if (key === '-' || key === '_' || key === 's') zoomAt(c, 2);
@@ -503,6 +647,7 @@ function saveHash() {
   }, 300);
 }
 window.addEventListener('resize', resize);
+refreshList();
 resize();
 })();
 `;

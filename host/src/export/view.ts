@@ -8,8 +8,13 @@
 // inert <script type="text/plain"> elements; the small JSON part is escaped so no
 // device or ELF string can close the element. The page renders every string with
 // textContent or canvas fillText, never as markup.
+//
+// The page also gets the per-event statistics of `stats --events` (core/event-stats.ts), over
+// the events of the chosen window (all of them, also past maxEvents: the figures need no samples
+// beyond their bounded store), and an event list with search and filter.
 import type { CoreStats, EventKind, StreamHeader, TraceEvent, TraceRecord } from '../core/types.js';
 import { EVENT_KINDS } from '../core/types.js';
+import { EventStats, eventStatsToJson } from '../core/event-stats.js';
 import { printable } from './chrome.js';
 import { isoFromUnixNs } from './jsonl.js';
 import { VIEW_CLIENT_JS, VIEW_CSS } from './view-client.js';
@@ -117,6 +122,7 @@ export class ViewExporter implements Exporter {
   private notices = { warning: 0, error: 0, info: 0 };
   private readonly noticeSamples: string[] = [];
   private kept = 0;
+  private readonly eventStats = new EventStats();
   /** events not embedded: outside the window, or past maxEvents */
   omitted = { window: 0, limit: 0, firstLimitedNs: null as string | null };
 
@@ -139,6 +145,8 @@ export class ViewExporter implements Exporter {
         this.onEvent(rec);
         break;
       case 'loss': {
+        // every loss: one before the window still cuts a pair open across it
+        this.eventStats.add(rec);
         if (!this.inWindow(rec.toNs) && !this.inWindow(rec.fromNs)) break;
         const l = this.lane(rec.session, rec.core);
         l.losses.push({
@@ -199,6 +207,9 @@ export class ViewExporter implements Exporter {
       this.omitted.window++;
       return;
     }
+    // the table names events as the timeline does, by the name table
+    const named = ev.name === undefined ? this.names?.eventName(ev.kind, ev.id) : undefined;
+    this.eventStats.add(named === undefined ? ev : { ...ev, name: named });
     if (this.kept >= (this.opts.maxEvents ?? VIEW_MAX_EVENTS)) {
       if (this.omitted.limit++ === 0) this.omitted.firstLimitedNs = ev.tNs.toString();
       return;
@@ -321,6 +332,7 @@ export class ViewExporter implements Exporter {
       notices: { ...this.notices, samples: this.noticeSamples },
       omitted: this.omitted,
       names: Object.fromEntries(this.nameMap),
+      event_stats: eventStatsToJson(this.eventStats.rows()),
       extras: this.extras,
       lanes: laneMeta,
     };

@@ -169,8 +169,16 @@ async function dump(elf: string | undefined, o: DumpOptions, io: CliIo): Promise
       }
       await sleep(20);
     }
-    // The target has sent everything: tell it so (apps wait for this before they exit).
-    if (complete) await send('CMD_STOP');
+    // The target has sent everything: tell it so (apps wait for this before they exit). An
+    // app that gets it exits, and its emulator's pty can close before the write drains (EIO):
+    // the dump is complete either way, so a link that went away here is not a failure.
+    if (complete) {
+      try {
+        await send('CMD_STOP');
+      } catch {
+        // the close handler and the final read below see whatever the link did
+      }
+    }
     // read what is still in flight, until the line is quiet
     lastDataAt = Math.max(lastDataAt, Date.now());
     while (port.isOpen && Date.now() - lastDataAt < 300) await sleep(50);
