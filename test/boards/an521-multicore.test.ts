@@ -115,7 +115,7 @@ for (const mode of ['discard', 'overwrite'] as const) {
         expect({ core: fw.core, generated: host.generated, dropped: host.dropped, overwritten: host.overwritten }).toEqual({
           core: fw.core,
           generated: fw.generated,
-          dropped: fw.dropped,
+          dropped: fw.dropped + fw.rejected,
           overwritten: fw.overwritten,
         });
         expect(host.decoded + host.overwritten + host.link_lost).toBe(fw.committed);

@@ -69,7 +69,8 @@ describe('microbit e2e clean: 100000 events through the real pty', () => {
     expect(s.cores[0]).toMatchObject({ core: 0, generated: EVENTS, decoded: EVENTS, dropped: 0, overwritten: 0, link_lost: 0 });
     const gt = parseGroundTruth(readFileSync(br.semihost, 'utf8'));
     expect(gt.done).toBe(true);
-    expect(gt.cores).toEqual([{ core: 0, generated: EVENTS, committed: EVENTS, dropped: 0, overwritten: 0 }]);
+    const counters = { committed: EVENTS, dropped: 0, overwritten: 0 };
+    expect(gt.cores).toEqual([{ core: 0, generated: EVENTS, tallied: true, committed: EVENTS, dropped: 0, rejected: 0, overwritten: 0, counters }]);
   });
 });
 

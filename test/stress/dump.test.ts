@@ -32,7 +32,7 @@ async function checkDump(capture: string, semihostLog: string): Promise<void> {
   expect(host.generated).toBe(host.decoded + host.dropped + host.overwritten + host.link_lost);
   expect({ generated: host.generated, dropped: host.dropped, overwritten: host.overwritten }).toEqual({
     generated: fw.generated,
-    dropped: fw.dropped,
+    dropped: fw.dropped + fw.rejected,
     overwritten: fw.overwritten,
   });
   expect(host.link_lost).toBe(0);

@@ -42,7 +42,7 @@ describe.each([['stress_discard'], ['stress_overwrite']])('%s through the pty', 
     expect(host.generated).toBe(host.decoded + host.dropped + host.overwritten + host.link_lost);
     expect({ generated: host.generated, dropped: host.dropped, overwritten: host.overwritten }).toEqual({
       generated: fw.generated,
-      dropped: fw.dropped,
+      dropped: fw.dropped + fw.rejected,
       overwritten: fw.overwritten,
     });
     expect(host.decoded + host.overwritten + host.link_lost).toBe(fw.committed);
