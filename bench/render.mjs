@@ -60,6 +60,9 @@ function exportMetric(format, field) {
  * a number (or a boolean for `is` targets), or null when the run did not measure it.
  */
 export const METRICS = {
+  'data.queryEvents': (r) => { const v = num(r.data?.queries?.span?.ok && r.data?.queries?.loss?.ok ? r.data.dataset.events : null); return { value: v, text: v === null ? '—' : `${fmtM(v)} events, span query ${fmt(r.data.queries.span.wallS, 1)} s, loss query ${fmt(r.data.queries.loss.wallS, 1)} s` }; },
+  'data.loss.correct': (r) => { const v = typeof r.data?.queries?.loss?.correct === 'boolean' ? r.data.queries.loss.correct : null; return { value: v, text: v === null ? '—' : String(v) }; },
+  'data.dask.agree': (r) => { const k = r.data?.dask; const v = typeof k?.agree === 'boolean' ? k.agree : null; return { value: v, text: v === null ? (k?.notMeasured ? 'not measured (python3-distributed not installed)' : '—') : `${v} (Dask ${fmt(k.daskWallS, 1)} s, DuckDB ${fmt(k.duckdbWallS, 1)} s)` }; },
   'record2.an385.O2': (r) => { const v = record2(r, 'qemu-mps2-an385', '-O2'); return { value: v, text: `${fmt(v)} insns` }; },
   'record2.microbit.O2': (r) => { const v = record2(r, 'microbit', '-O2'); return { value: v, text: `${fmt(v)} insns` }; },
   'masked.longest': (r) => {
@@ -420,6 +423,38 @@ function reliabilitySection(r, L) {
   }
 }
 
+function dataSection(r, L) {
+  L.push('## 9. Traces as data: Parquet export, DuckDB queries, Dask', '');
+  const d = r.data;
+  if (!d || d.error) { L.push(`Not measured${d?.error ? `: ${d.error}` : ''}.`, ''); return; }
+  const c = d.capture;
+  const x = d.export;
+  L.push(`Method (\`bench/sections/data.mjs\`): the host section's synthetic trace (bench/host-bench.ts), one byte flipped every 200 KB so the link loses packets, in a .tpt container; ` +
+    `${fmtM(c.events)} events decoded (${c.link_lost} link_lost), ${fmt(c.tptBytes / 1e6)} MB .tpt. \`/usr/bin/time\` around \`node dist/tracepipe.cjs …\`, one run each, start-up included.`, '');
+  L.push('| what | events | wall s | CPU s | peak RSS MB | rate |', '|---|---|---|---|---|---|');
+  L.push(`| \`export --format parquet\` | ${fmtM(c.events)} | ${fmt(x.wallS, 2)} | ${fmt(x.cpuS, 2)} | ${fmt(x.maxRssMB, 0)} | ${fmtM(x.eventsPerS)} events/s, ${fmt(x.mbPerS, 2)} MB/s of .tpt |`);
+  const ds = d.dataset;
+  const scaled = ds.events < ds.asked ? ` (**scaled down**: ${fmtM(ds.events)} events, not the ${fmtM(ds.asked)} asked)` : '';
+  for (const [k, what] of [['span', 'per-span-duration query (`spans`: count, min, p99, max per board and id)'], ['loss', 'per-board loss query (`losses` by board and cause, with the board\'s events)']]) {
+    const q = d.queries[k];
+    const extra = k === 'loss' ? `; sums ${q.correct ? 'equal' : '**differ from**'} the capture's link_lost × copies` : '';
+    L.push(`| ${what}${scaled} | ${fmtM(ds.events)} | ${q.ok ? fmt(q.wallS, 2) : `failed: ${q.error}`} | ${fmt(q.cpuS, 2)} | ${fmt(q.maxRssMB, 0)} | ${q.ok ? `${fmtM(ds.events / q.wallS)} events/s${extra}` : ''} |`);
+  }
+  L.push('');
+  L.push(`Dataset size: ${fmt(x.datasetBytes / 1e6, 2)} MB of Parquet (ZSTD) for a ${fmt(c.tptBytes / 1e6, 2)} MB .tpt: ${fmt(x.vsTpt, 2)}× the capture, ${fmt(x.bytesPerEvent, 1)} B per event. ` +
+    `The queried dataset: ${ds.method} (exporting ${fmtM(ds.asked)} events one capture at a time would not fit the bench's budget on this machine); every file is read as a capture of its own.`, '');
+  const k = d.dask;
+  if (!k || k.notMeasured || k.error) {
+    L.push(`Dask distributed beside DuckDB: not measured${k?.notMeasured ? ` (${k.notMeasured})` : k?.error ? `: ${k.error}` : ''}.`, '');
+    return;
+  }
+  L.push(`Dask distributed beside DuckDB, the questions of \`test/data/dask_questions.py\` (events per board, losses per board and cause, count/min/max/p99 of span durations, the t_ns checksum) on one ${fmtM(k.events)}-event capture exported with \`--csv\` (Debian 12's Dask reads CSV only):`, '');
+  L.push('| engine | wall s | CPU s (this process) | answers |', '|---|---|---|---|');
+  L.push(`| Dask distributed, local cluster of ${k.workers} worker processes (cluster start-up included) | ${fmt(k.daskWallS, 2)} | ${fmt(k.daskCpuS, 2)} | ${k.agree ? 'identical to DuckDB' : '**differ from DuckDB**'} |`);
+  L.push(`| DuckDB, \`tracepipe query\` (${k.duckdbQueries} processes, one per question, start-up included) | ${fmt(k.duckdbWallS, 2)} | | |`);
+  L.push('');
+}
+
 /** BENCHMARKS.md for results r with the thresholds and peer figures of data. */
 export function render(r, data = loadData()) {
   const L = [];
@@ -447,6 +482,7 @@ export function render(r, data = loadData()) {
     '```', '');
   faultsSection(r, L);
   reliabilitySection(r, L);
+  dataSection(r, L);
   return L.join('\n');
 }
 

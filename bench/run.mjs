@@ -24,9 +24,10 @@ import * as host from './sections/host.mjs';
 import * as live from './sections/live.mjs';
 import * as faults from './sections/faults.mjs';
 import * as reliability from './sections/reliability.mjs';
+import * as data from './sections/data.mjs';
 
 // Run order: the target sections first (footprint reads the builds the others made).
-const SECTIONS = [record, wire, masked, footprint, live, host, faults, reliability];
+const SECTIONS = [record, wire, masked, footprint, live, host, data, faults, reliability];
 const ALIASES = { target: ['record', 'wire', 'masked', 'footprint'] };
 
 class UsageError extends Error {}

@@ -42,8 +42,9 @@ int main(void)
 	}
 
 	uint32_t generated = 0;
+	struct tpgt_tally tally = {0, 0, 0};
 	for (uint32_t seq = 0; seq < E2E_EVENTS; seq++) {
-		tp_event2(E2E_CLEAN_ID, seq, seq ^ E2E_XOR);
+		tpgt_count(&tally, tp_event2_checked(E2E_CLEAN_ID, seq, seq ^ E2E_XOR));
 		generated++;
 		if (generated % PACE_EVENTS == 0u) {
 			app_drain_link();
@@ -52,7 +53,7 @@ int main(void)
 	tp_flush();
 	tpgt_wait_host_ack();
 
-	tpgt_report_core(&cfg, 0, generated);
+	tpgt_report_core(&cfg, 0, generated, &tally, 1);
 	tpgt_done();
 	return 0;
 }

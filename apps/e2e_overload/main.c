@@ -32,6 +32,7 @@
 static uint32_t ring[RING_PACKETS * PACKET_SIZE / 4u];
 static volatile uint32_t generated;
 static volatile uint32_t bursts_done;
+static volatile struct tpgt_tally tally;
 
 static void burst_tick(void)
 {
@@ -40,7 +41,7 @@ static void burst_tick(void)
 	}
 	uint32_t seq = generated;
 	for (uint32_t i = 0; i < BURST; i++, seq++) {
-		tp_event2(E2E_OVERLOAD_ID, seq, seq ^ E2E_XOR);
+		tpgt_count(&tally, tp_event2_checked(E2E_OVERLOAD_ID, seq, seq ^ E2E_XOR));
 	}
 	generated = seq;
 	bursts_done++;
@@ -61,7 +62,7 @@ int main(void)
 	tp_flush();
 	tpgt_wait_host_ack();
 
-	tpgt_report_core(&cfg, 0, generated);
+	tpgt_report_core(&cfg, 0, generated, &tally, 1);
 	tpgt_done();
 	return 0;
 }

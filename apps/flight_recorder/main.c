@@ -32,12 +32,13 @@
 
 static uint32_t ring[RING_PACKETS * PACKET_SIZE / 4u];
 static volatile uint32_t generated[CONTEXTS];
+static volatile struct tpgt_tally tally[CONTEXTS];
 
 static void emit(uint32_t ctx, unsigned n)
 {
 	uint32_t seq = generated[ctx];
 	for (unsigned i = 0; i < n; i++, seq++) {
-		tp_event3(FR_ID, ctx, seq, seq ^ 0xA5A5A5A5u ^ (ctx * 0x9E3779B9u));
+		tpgt_count(&tally[ctx], tp_event3_checked(FR_ID, ctx, seq, seq ^ 0xA5A5A5A5u ^ (ctx * 0x9E3779B9u)));
 	}
 	generated[ctx] = seq;
 }
@@ -80,7 +81,7 @@ int main(void)
 	for (unsigned c = 0; c < CONTEXTS; c++) {
 		total += generated[c];
 	}
-	tpgt_report_core(&cfg, 0, total);
+	tpgt_report_core(&cfg, 0, total, tally, CONTEXTS);
 	tpgt_report_contexts(generated, CONTEXTS);
 	tpgt_done();
 	return 0;

@@ -45,6 +45,7 @@
 
 static uint32_t ring[RING_PACKETS * PACKET_SIZE / 4u];
 static volatile uint32_t generated[STRESS_CONTEXTS];
+static volatile struct tpgt_tally tally[STRESS_CONTEXTS];
 static volatile uint8_t stopping;
 
 static inline uint32_t stress_check(uint32_t ctx, uint32_t seq)
@@ -52,12 +53,12 @@ static inline uint32_t stress_check(uint32_t ctx, uint32_t seq)
 	return seq ^ 0xA5A5A5A5u ^ (ctx * 0x9E3779B9u);
 }
 
-/* Each context owns its generated[] slot: only that context writes it. */
+/* Each context owns its generated[] and tally[] slots: only that context writes them. */
 static void emit(uint32_t ctx, unsigned n)
 {
 	uint32_t seq = generated[ctx];
 	for (unsigned i = 0; i < n; i++, seq++) {
-		tp_event3(STRESS_ID, ctx, seq, stress_check(ctx, seq));
+		tpgt_count(&tally[ctx], tp_event3_checked(STRESS_ID, ctx, seq, stress_check(ctx, seq)));
 	}
 	generated[ctx] = seq;
 }
@@ -106,7 +107,7 @@ int main(void)
 	tp_flush();
 	tpgt_wait_host_ack();
 
-	tpgt_report_core(&cfg, 0, total());
+	tpgt_report_core(&cfg, 0, total(), tally, STRESS_CONTEXTS);
 	tpgt_report_contexts(generated, STRESS_CONTEXTS);
 	tpgt_done();
 	return 0;

@@ -51,11 +51,12 @@
 
 static uint32_t ring[RING_PACKETS * PACKET_SIZE / 4u];
 static volatile uint32_t spin_sink;
+static struct tpgt_tally tally;
 
 static void record(uint32_t seq)
 {
 	uint64_t t = tp_now();
-	tp_event3(WRAP_ID, seq, (uint32_t)t, (uint32_t)(t >> 32));
+	tpgt_count(&tally, tp_event3_checked(WRAP_ID, seq, (uint32_t)t, (uint32_t)(t >> 32)));
 }
 
 int main(void)
@@ -93,7 +94,7 @@ int main(void)
 	tp_flush();
 	tpgt_wait_host_ack();
 
-	tpgt_report_core(&cfg, 0, seq);
+	tpgt_report_core(&cfg, 0, seq, &tally, 1);
 	tpgt_done();
 	return 0;
 }

@@ -1,21 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * app_board.c - apps/app_board.h for rp2040-pico: clocks (12 MHz crystal, 125 MHz system
- * clock), a console on UART1 (GP4 TX) that never carries trace bytes, two periodic
- * interrupts on TIMER alarms 1 and 2, and core 1 start-up through the bootrom handshake.
- * A real board has no semihosting: board_exit prints the status and parks the core.
+ * clock), a console on UART1 (GP4 TX) that never carries trace bytes, board_idle, and core 1
+ * start-up (the handshake is rp2040_sio's). The periodic interrupts are the rp2040_timer
+ * driver's. A real board has no semihosting: board_exit prints the status and parks the core.
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "app_board.h"
+#include "board_idle.h"
 #include "port.h"
 #include "rp2040.h"
 
 #define CLOCKS_REG(off) RP2040_REG(CLOCKS_BASE, off)
-#define TIMER_REG(off) RP2040_REG(TIMER_BASE, off)
 #define UART1_REG(off) RP2040_REG(UART1_BASE, off)
-#define SIO_REG(off) RP2040_REG(SIO_BASE, off)
 
 /*
  * clk_ref from the crystal, clk_sys from PLL_SYS at 125 MHz, clk_peri from the crystal.
@@ -131,24 +130,18 @@ void board_exit(int code)
 }
 
 /* Interrupts masked around the check and the WFI: a pending interrupt still ends the WFI, and
- * runs once PRIMASK is restored. See rp2040_irq_seen. While the trace UART still shifts bytes
+ * runs once PRIMASK is restored. See board_idle.h. While the trace UART still shifts bytes
  * out it does not sleep at all: the PL011 raises its TX interrupt when the FIFO falls through
  * the trigger level, never when the last bytes below it have gone, so nothing would wake an
  * app that waits for board_link_busy() to clear. That spin lasts at most a FIFO's worth. */
 void board_idle(void)
 {
 	uint32_t primask = tp_port_irq_save();
-	if (!rp2040_irq_seen && !board_link_busy()) {
+	if (!board_irq_seen && !board_link_busy()) {
 		__asm__ volatile("dsb\n\twfi" : : : "memory");
 	}
-	rp2040_irq_seen = 0;
+	board_irq_seen = 0;
 	tp_port_irq_restore(primask);
-}
-
-int board_link_busy(void)
-{
-	uint32_t fr = RP2040_REG(UART0_BASE, UART_FR);
-	return (fr & UART_FR_TXFE) == 0u || (fr & UART_FR_BUSY) != 0u;
 }
 
 unsigned board_active_exception(void)
@@ -158,131 +151,15 @@ unsigned board_active_exception(void)
 	return ipsr & 0x3Fu;
 }
 
-/* App periodic interrupts: which 0 = ALARM1 (TIMER_IRQ_1), which 1 = ALARM2 (TIMER_IRQ_2). */
-static void (*volatile periodic_fn[2])(void);
-static uint32_t periodic_period[2];
-static uint32_t periodic_next[2];
-
-static unsigned app_prio_level(unsigned prio)
-{
-	/* Two app levels fit between the timestamp alarm (0) and the UART (3). */
-	return prio == 0u ? 1u : 2u;
-}
-
-static void alarm_arm(unsigned which)
-{
-	/* An alarm matches TIMERAWL exactly, so a target already passed would wait a full wrap
-	 * (71 min). When the handler fell that far behind, skip to the next reachable period. */
-	uint32_t next = periodic_next[which] + periodic_period[which];
-	uint32_t now = TIMER_REG(TIMER_TIMERAWL);
-	if ((int32_t)(next - now) < 2) {
-		next = now + 2u;
-	}
-	periodic_next[which] = next;
-	TIMER_REG(TIMER_ALARM1 + 4u * which) = next;
-}
-
-void board_periodic_start(unsigned which, uint32_t period_ticks, unsigned prio, void (*fn)(void))
-{
-	which &= 1u;
-	unsigned irq = RP2040_IRQ_TIMER1 + which;
-	uint32_t bit = TIMER_ALARM(1u + which);
-	rp2040_nvic_disable(irq);
-	TIMER_REG(TIMER_ARMED) = bit;
-	TIMER_REG(TIMER_INTR) = bit;
-	periodic_fn[which] = fn;
-	periodic_period[which] = period_ticks < 2u ? 2u : period_ticks;
-	periodic_next[which] = TIMER_REG(TIMER_TIMERAWL);
-	RP2040_SET(TIMER_BASE, TIMER_INTE) = bit;
-	rp2040_nvic_clear_pending(irq);
-	rp2040_nvic_set_priority(irq, app_prio_level(prio));
-	rp2040_nvic_enable(irq);
-	alarm_arm(which);
-}
-
-void board_periodic_stop(unsigned which)
-{
-	which &= 1u;
-	unsigned irq = RP2040_IRQ_TIMER1 + which;
-	uint32_t bit = TIMER_ALARM(1u + which);
-	rp2040_nvic_disable(irq);
-	TIMER_REG(TIMER_ARMED) = bit; /* write 1 to disarm */
-	RP2040_CLR(TIMER_BASE, TIMER_INTE) = bit;
-	TIMER_REG(TIMER_INTR) = bit;
-	rp2040_nvic_clear_pending(irq);
-	periodic_fn[which] = NULL;
-}
-
-static void periodic_irq(unsigned which)
-{
-	/* Clear and re-arm before the callback: a period that comes due while it runs is kept. */
-	TIMER_REG(TIMER_INTR) = TIMER_ALARM(1u + which);
-	alarm_arm(which);
-	void (*fn)(void) = periodic_fn[which];
-	if (fn != NULL) {
-		fn();
-	}
-}
-
-void TIMER_IRQ_1_Handler(void)
-{
-	rp2040_irq_seen = 1;
-	periodic_irq(0u);
-}
-
-void TIMER_IRQ_2_Handler(void)
-{
-	rp2040_irq_seen = 1;
-	periodic_irq(1u);
-}
-
 /* ---- core 1 ---- */
 
 typedef void (*vector_t)(void);
 extern uint32_t __core1_stack_top[];
 extern const vector_t rp2040_vectors[];
 
-static void fifo_push(uint32_t v)
-{
-	while ((SIO_REG(SIO_FIFO_ST) & SIO_FIFO_ST_RDY) == 0u) {
-	}
-	SIO_REG(SIO_FIFO_WR) = v;
-	__asm__ volatile("sev");
-}
-
-static uint32_t fifo_pop(void)
-{
-	while ((SIO_REG(SIO_FIFO_ST) & SIO_FIFO_ST_VLD) == 0u) {
-		__asm__ volatile("wfe");
-	}
-	return SIO_REG(SIO_FIFO_RD);
-}
-
-/*
- * The bootrom parks core 1 reading its FIFO. It accepts the words 0, 0, 1, vector table,
- * stack pointer, entry, echoing each; any wrong echo restarts the sequence. A 0 is sent
- * only after draining our RX FIFO, so a stale word cannot be mistaken for an echo.
- * The SIO interrupt of core 0 stays off during the handshake (it would eat the echoes).
- */
 void rp2040_core1_start(void (*fn)(void))
 {
-	const uint32_t seq[6] = {
-		0u, 0u, 1u, (uint32_t)(uintptr_t)rp2040_vectors, (uint32_t)(uintptr_t)__core1_stack_top,
-		(uint32_t)(uintptr_t)fn,
-	};
-	unsigned i = 0;
-	while (i < 6u) {
-		uint32_t cmd = seq[i];
-		if (cmd == 0u) {
-			while (SIO_REG(SIO_FIFO_ST) & SIO_FIFO_ST_VLD) {
-				(void)SIO_REG(SIO_FIFO_RD);
-			}
-			__asm__ volatile("sev");
-		}
-		fifo_push(cmd);
-		i = fifo_pop() == cmd ? i + 1u : 0u;
-	}
-	rp2040_port_enable_doorbell();
+	rp2040_sio_core1_launch(rp2040_vectors, __core1_stack_top, fn);
 }
 
 int board_core_start(unsigned core, void (*fn)(void))

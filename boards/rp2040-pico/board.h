@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * board.h - rp2040-pico (Raspberry Pi Pico: RP2040, two Cortex-M0+ cores, 12 MHz crystal).
- * Data only: board constants for the tracepipe core, and peripheral addresses and register
- * fields named as in the RP2040 datasheet (chapter 2 "System Description", chapter 4
+ * Data only: board constants for the tracepipe core, which instances the drivers use
+ * (board.mk: rp2040_sio, rp2040_timer and the TRANSPORT's driver), pins, interrupt numbers
+ * and priorities, and the registers of the board's own set-up (resets, clocks, pins, the
+ * console), named as in the RP2040 datasheet (chapter 2 "System Description", chapter 4
  * "Peripherals").
  */
 #ifndef BOARD_H
@@ -21,8 +23,7 @@
 #define RP2040_CLK_PERI_HZ 12000000u /* clk_peri from XOSC, so the baud rate never depends on clk_sys */
 #define RP2040_UART_BAUD 115200u
 
-/* Register block aliases (datasheet "Atomic Register Access"): +0x2000 sets bits,
- * +0x3000 clears them, without a read-modify-write race against the other core. */
+/* Register block aliases (datasheet "Atomic Register Access", rp2040_sio.h's RP2040_SET/_CLR). */
 #define RP2040_ALIAS_SET 0x2000u
 #define RP2040_ALIAS_CLR 0x3000u
 
@@ -91,17 +92,8 @@
 #define WATCHDOG_TICK_ENABLE (1u << 9)
 #define RP2040_WATCHDOG_TICK_CYCLES 12u /* clk_ref 12 MHz / 12 = 1 MHz */
 
-/* TIMER */
+/* TIMER: the rp2040_timer driver (timestamps on ALARM0, app periodic 0/1 on ALARM1/2) */
 #define TIMER_BASE 0x40054000u
-#define TIMER_ALARM0 0x10u
-#define TIMER_ALARM1 0x14u
-#define TIMER_ALARM2 0x18u
-#define TIMER_ARMED 0x20u
-#define TIMER_TIMERAWH 0x24u
-#define TIMER_TIMERAWL 0x28u
-#define TIMER_INTR 0x34u
-#define TIMER_INTE 0x38u
-#define TIMER_ALARM(n) (1u << (n))
 
 /* IO_BANK0 and PADS_BANK0: GPn_CTRL at 0x004 + 8n, FUNCSEL 2 = UART */
 #define IO_BANK0_BASE 0x40014000u
@@ -119,7 +111,8 @@
 #define RP2040_CONSOLE_TX_PIN 4u
 #define RP2040_CONSOLE_RX_PIN 5u
 
-/* UART0, UART1: Arm PrimeCell PL011 */
+/* UART0, UART1: Arm PrimeCell PL011. The register layout is here, not in rp2040_uart: the
+ * console on UART1 (app_board.c) uses it whatever the transport. */
 #define UART0_BASE 0x40034000u
 #define UART1_BASE 0x40038000u
 #define UART_DR 0x00u
@@ -148,18 +141,16 @@
 /* Baud divisor 64 * clk_peri / (16 * baud) = 416.67 -> IBRD 6, FBRD 33 (115107 baud, -0.08 %). */
 #define RP2040_UART_IBRD 6u
 #define RP2040_UART_FBRD 33u
+/* Trace link, TRANSPORT=uart (rp2040_uart driver) */
+#define RP2040_LINK_UART_BASE UART0_BASE
+#define RP2040_LINK_UART_IRQ RP2040_IRQ_UART0
 
-/* SIO: per-core registers, inter-core FIFOs and spinlocks */
+/* SIO (rp2040_sio): per-core registers, inter-core FIFOs and spinlocks. The pico-sdk leaves
+ * the high spinlocks to applications; each of these guards one piece of shared state. */
 #define SIO_BASE 0xD0000000u
-#define SIO_CPUID 0x000u
-#define SIO_FIFO_ST 0x050u
-#define SIO_FIFO_WR 0x054u
-#define SIO_FIFO_RD 0x058u
-#define SIO_SPINLOCK(n) (0x100u + 4u * (n))
-#define SIO_FIFO_ST_VLD (1u << 0)
-#define SIO_FIFO_ST_RDY (1u << 1)
-/* Spinlock 31 guards tp_port_cas (the pico-sdk leaves the high locks to applications). */
-#define RP2040_CAS_SPINLOCK 31u
+#define RP2040_SPINLOCK_CAS 31u     /* tp_port_cas */
+#define RP2040_SPINLOCK_LINK_TX 30u /* the link UART's TX FIFO check-and-write */
+#define RP2040_SPINLOCK_TS_WRAP 29u /* "count the wrap, clear the flag" as one step */
 
 /* NVIC interrupt numbers, one NVIC per core */
 #define RP2040_IRQ_TIMER0 0u
@@ -169,15 +160,10 @@
 #define RP2040_IRQ_UART0 20u
 #define RP2040_IRQ_COUNT 32u
 
-/* Cortex-M0+ system control space; two priority bits (levels 0..3, stored in bits 7:6) */
-#define ARMV6M_NVIC_ISER 0xE000E100u
-#define ARMV6M_NVIC_ICER 0xE000E180u
-#define ARMV6M_NVIC_ISPR 0xE000E200u
-#define ARMV6M_NVIC_ICPR 0xE000E280u
-#define ARMV6M_NVIC_IPR0 0xE000E400u
-#define ARMV6M_SCB_VTOR 0xE000ED08u
-#define RP2040_PRIO_TIMESTAMP 0u /* ALARM0 wrap: highest, the 64-bit extension is never late */
-#define RP2040_PRIO_UART 3u      /* trace link and its cross-core doorbell: lowest */
+/* Cortex-M0+ NVIC (firmware/arch/armv6m/tp_nvic.h): two priority bits, levels 0..3 */
+#define TP_BOARD_NVIC_PRIO_BITS 2
+#define BOARD_PRIO_TIMESTAMP 0u /* ALARM0 wrap: highest, the 64-bit extension is never late */
+#define BOARD_PRIO_LINK 3u      /* trace link and its cross-core doorbell: lowest */
 
 /* Memory: the image runs from striped SRAM0-3; each core's stack sits in its own bank. */
 #define RP2040_SRAM_BASE 0x20000000u

@@ -1,10 +1,20 @@
 # rp2040-pico: Raspberry Pi Pico (RP2040, two Cortex-M0+ cores). No QEMU machine exists:
-# the build is checked here and the image runs on a real board (tracepipe flash).
+# the build is checked here and the image runs on a real board (tracepipe flash) or rp2040js.
 ARCH := armv6m
 ARCH_FLAGS := -mcpu=cortex-m0plus -mthumb -mfloat-abi=soft
-# Two cores without LDREX/STREX: port.c has a spinlock compare-and-swap instead of the
+# Two cores without LDREX/STREX: rp2040_sio has a spinlock compare-and-swap instead of the
 # arch's masked one.
 ARCH_CAS :=
+# The trace link's driver, firmware/drivers/rp2040_$(TRANSPORT)/: its header (rp2040_uart.h)
+# states the transport contract the board's startup.c and port.c use. uart (UART0 on GP0/GP1)
+# is the only one yet; rp2040_usb (USB CDC) is to come.
+TRANSPORT ?= uart
+ifeq ($(wildcard firmware/drivers/rp2040_$(TRANSPORT)/rp2040_$(TRANSPORT).h),)
+$(error rp2040-pico: TRANSPORT=$(TRANSPORT) has no driver firmware/drivers/rp2040_$(TRANSPORT)/)
+endif
+DRIVERS := rp2040_sio rp2040_timer rp2040_$(TRANSPORT)
+# override: tests add their own BOARD_CFLAGS on the command line.
+override BOARD_CFLAGS += -DRP2040_TRANSPORT_H='"rp2040_$(TRANSPORT).h"'
 LDSCRIPT := $(BOARD_DIR)/link.ld
 BOARD_SRCS := $(BOARD_DIR)/startup.c $(BOARD_DIR)/port.c $(BOARD_DIR)/app_board.c
 

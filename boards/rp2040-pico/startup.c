@@ -14,29 +14,29 @@
 #include "startup_common.h"
 #include "vectors.h"
 #include "rp2040.h"
+#include RP2040_TRANSPORT_H
 
 extern uint32_t __stack_top[];
 
 void Reset_Handler(void);
 
-/* The port's handlers (port.c, app_board.c), at their interrupt numbers (RP2040 datasheet,
- * "Interrupts" table). */
-void TIMER_IRQ_0_Handler(void);
-void TIMER_IRQ_1_Handler(void);
-void TIMER_IRQ_2_Handler(void);
-void SIO_IRQ_PROC0_Handler(void);
-void UART0_IRQ_Handler(void);
+/* The drivers' handlers, at their interrupt numbers (RP2040 datasheet, "Interrupts" table);
+ * the transport's header gives its RP2040_LINK_IRQ and rp2040_link_irq. */
+void rp2040_timer_ts_irq(void);
+void rp2040_timer_app1_irq(void);
+void rp2040_timer_app2_irq(void);
+void rp2040_sio_proc0_irq(void);
 
 /* Both cores use this table (core 1 gets it through the launch handshake). */
 TP_VECTORS_BEGIN
 __attribute__((section(".vectors"), used, aligned(256))) const tp_vector_t rp2040_vectors[16 + RP2040_IRQ_COUNT] = {
 	TP_VECTORS_CORE(__stack_top, Reset_Handler),
 	TP_VECTORS_IRQ_DEFAULT(RP2040_IRQ_COUNT),
-	[TP_IRQ(RP2040_IRQ_TIMER0)] = TIMER_IRQ_0_Handler,
-	[TP_IRQ(RP2040_IRQ_TIMER1)] = TIMER_IRQ_1_Handler,
-	[TP_IRQ(RP2040_IRQ_TIMER2)] = TIMER_IRQ_2_Handler,
-	[TP_IRQ(RP2040_IRQ_SIO_PROC0)] = SIO_IRQ_PROC0_Handler,
-	[TP_IRQ(RP2040_IRQ_UART0)] = UART0_IRQ_Handler,
+	[TP_IRQ(RP2040_IRQ_TIMER0)] = rp2040_timer_ts_irq,
+	[TP_IRQ(RP2040_IRQ_TIMER1)] = rp2040_timer_app1_irq,
+	[TP_IRQ(RP2040_IRQ_TIMER2)] = rp2040_timer_app2_irq,
+	[TP_IRQ(RP2040_IRQ_SIO_PROC0)] = rp2040_sio_proc0_irq,
+	[TP_IRQ(RP2040_LINK_IRQ)] = rp2040_link_irq,
 };
 TP_VECTORS_END
 

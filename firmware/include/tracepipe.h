@@ -63,7 +63,8 @@ int tp_init(const struct tp_config *cfg);
  * The calls return nothing: a status (recorded or dropped) costs one more instruction on
  * every record's fast path (measured: +1.0 per event on Cortex-M3 and M0, e.g. tp_event2 33.9
  * instead of 32.9 on an385 -O2), paid by every caller, also the ones that ignore it. Losses are
- * counted by cause in the counters instead (tp_get_counters, and on the wire). */
+ * counted by cause in the counters instead (tp_get_counters, and on the wire). A caller that
+ * wants the outcome of each call uses the *_checked variants below. */
 void tp_event0(uint32_t id);
 void tp_event1(uint32_t id, uint32_t a0);
 void tp_event2(uint32_t id, uint32_t a0, uint32_t a1);
@@ -77,6 +78,32 @@ void tp_isr_enter(uint32_t irq);
 void tp_isr_exit(uint32_t irq);
 /* A record of any kind with raw 32-bit argument words (logs, metadata-described events). */
 void tp_record(enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs);
+
+/* ---- checked recording ----
+ * The same records from the same code (one inlined body per argument count in tp_ring.c,
+ * compiled into both entry points), plus the outcome. The void calls above stay as fast as
+ * without these; a checked call costs about one instruction more. Self-checking apps count
+ * the outcomes as ground truth independent of the counters sent on the wire. Every call that
+ * does not return TP_RECORDED has been counted as a loss in the counters. */
+typedef enum {
+	/* Committed to the ring. In overwrite mode it may still be evicted before it is sent
+	 * (counted in `overwritten` then): the caller cannot know that at record time. */
+	TP_RECORDED = 0,
+	/* The ring is full: no free packet (discard mode), or in overwrite mode none that can
+	 * be evicted (the oldest is on the wire or has a writer). Counted in `dropped`. */
+	TP_DROPPED = 1,
+	/* Not recordable whatever the ring holds: recording stopped (before tp_init, or after
+	 * the host's CMD_DUMP), a core beyond the configured ones, a record larger than a
+	 * packet, or kind/nargs out of range. Counted in `dropped` for now. */
+	TP_REJECTED = 2,
+} tp_result_t;
+
+tp_result_t tp_event0_checked(uint32_t id);
+tp_result_t tp_event1_checked(uint32_t id, uint32_t a0);
+tp_result_t tp_event2_checked(uint32_t id, uint32_t a0, uint32_t a1);
+tp_result_t tp_event3_checked(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2);
+tp_result_t tp_event4_checked(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3);
+tp_result_t tp_record_checked(enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs);
 /* A record whose arguments are one byte blob (nargs = 7 on the wire), len <= 255. */
 void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned len);
 

@@ -239,8 +239,15 @@ static int open_next(struct tp_chan *ch, unsigned core, uint64_t now, uint32_t e
 	return 1;
 }
 
+/* Set (masked, by the core itself) when reserve_slow refuses a record for another reason
+ * than a full ring; only the checked calls clear and read it. A flag beside the NULL
+ * keeps the void calls' test of the result a compare with zero, and costs a store only
+ * on that rare refusal. */
+static uint8_t rejected_on[TP_MAX_CORES];
+
 /*
- * Interrupts are masked. Returns where the record goes, or NULL after counting a drop.
+ * Interrupts are masked. Returns where the record goes, or NULL after counting a drop
+ * (ring full) or a rejection (anything else, with rejected_on[core] set).
  * The record's time word (r[2]) is written here from a fresh reading of the time (the
  * caller reloads it: no stack slot on the fast path). That reading also tells the
  * epoch (wraps so far, counted or pending): a packet never holds two epochs, so every dt
@@ -251,6 +258,7 @@ __attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned 
 	struct tp_chan *ch = &tp_chan[core];
 	if (!tp_g.recording || core >= tp_g.cores) {
 		ch->rejected++;
+		rejected_on[core] = 1;
 		return NULL;
 	}
 	uint32_t ovf, epoch;
@@ -286,6 +294,7 @@ __attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned 
 	uint32_t *r = ch->wp;
 	if ((uintptr_t)r + bytes > (uintptr_t)ch->head + tp_g.pkt_size) {
 		ch->rejected++; /* larger than a whole packet */
+		rejected_on[core] = 1;
 		return NULL;
 	}
 	r[2] = (uint32_t)now & TP_TIMER_MASK;
@@ -327,45 +336,56 @@ __attribute__((always_inline)) static inline struct tp_pkt *reserve_open(struct 
 
 /* The slow entries' reservation, one sequence for all of them: mask, reserve through
  * reserve_slow (a fresh timestamp, in r[2]), open for writing, unmask. Returns NULL after
- * counting a drop. The core id is read before the mask: a writer does not change cores. */
-__attribute__((always_inline)) static inline uint32_t *reserve_unmasked(unsigned words, struct tp_pkt **p)
+ * counting a drop, and then, for a checked call (why not NULL), tells why.
+ * The core id is read before the mask: a writer does not change cores. */
+__attribute__((always_inline)) static inline uint32_t *reserve_unmasked(unsigned words, struct tp_pkt **p,
+									 tp_result_t *why)
 {
 	const unsigned core = CORE_ID();
 	uint32_t key = tp_port_irq_save();
+	if (why)
+		rejected_on[core] = 0;
 	uint32_t *r = reserve_slow(core, 4u * words);
 	if (r != NULL)
 		*p = reserve_open(&tp_chan[core], r, words);
+	else if (why)
+		*why = rejected_on[core] ? TP_REJECTED : TP_DROPPED;
 	tp_port_irq_restore(key);
 	return r;
 }
 
+#define INLINE __attribute__((always_inline)) static inline
+
 /* The whole record through the slow reservation. The fast path gives up with interrupts
  * enabled again and tail-calls here, so it keeps no value across a call and saves no
  * registers; this path starts over (a fresh timestamp, still read with interrupts masked). */
-__attribute__((noinline)) static void record_slow(uint32_t w0, uint32_t id, const uint32_t *args)
+INLINE tp_result_t slow_any(int checked, uint32_t w0, uint32_t id, const uint32_t *args)
 {
 	const unsigned nargs = (w0 >> 2) & 7u;
 	struct tp_pkt *p;
-	uint32_t *r = reserve_unmasked(TP_REC_WORDS(nargs), &p);
+	tp_result_t why = TP_DROPPED;
+	uint32_t *r = reserve_unmasked(TP_REC_WORDS(nargs), &p, checked ? &why : NULL);
 	if (r == NULL)
-		return;
+		return why;
 	/* r[2] already holds the time. */
 	r[0] = w0;
 	r[1] = id;
 	for (unsigned i = 0; i < nargs; i++)
 		r[3 + i] = args[i];
 	commit(p);
+	return TP_RECORDED;
 }
 
 /* Slow entry for records of up to 2 arguments: four register arguments, so the fast path's
  * call to it is a tail call, and in the order of the API functions' own arguments, so the
  * fast path keeps them where they arrived. */
-__attribute__((noinline)) static void record_slow2(uint32_t id, uint32_t a0, uint32_t a1, uint32_t w0)
+INLINE tp_result_t slow_le2(int checked, uint32_t id, uint32_t a0, uint32_t a1, uint32_t w0)
 {
 	struct tp_pkt *p;
-	uint32_t *r = reserve_unmasked(TP_REC_WORDS((w0 >> 2) & 7u), &p);
+	tp_result_t why = TP_DROPPED;
+	uint32_t *r = reserve_unmasked(TP_REC_WORDS((w0 >> 2) & 7u), &p, checked ? &why : NULL);
 	if (r == NULL)
-		return;
+		return why;
 	/* r[2] already holds the time. */
 	r[0] = w0;
 	r[1] = id;
@@ -374,7 +394,36 @@ __attribute__((noinline)) static void record_slow2(uint32_t id, uint32_t a0, uin
 	if (w0 & (2u << 2))
 		r[4] = a1;
 	commit(p);
+	return TP_RECORDED;
 }
+
+/* Each slow body twice, for the void and the checked entry points: handing back a result
+ * would cost the void records' slow path a few instructions per packet. */
+__attribute__((noinline)) static void record_slow(uint32_t w0, uint32_t id, const uint32_t *args)
+{
+	(void)slow_any(0, w0, id, args);
+}
+
+__attribute__((noinline)) static tp_result_t record_slow_checked(uint32_t w0, uint32_t id, const uint32_t *args)
+{
+	return slow_any(1, w0, id, args);
+}
+
+__attribute__((noinline)) static void record_slow2(uint32_t id, uint32_t a0, uint32_t a1, uint32_t w0)
+{
+	(void)slow_le2(0, id, a0, a1, w0);
+}
+
+__attribute__((noinline)) static tp_result_t record_slow2_checked(uint32_t id, uint32_t a0, uint32_t a1, uint32_t w0)
+{
+	return slow_le2(1, id, a0, a1, w0);
+}
+
+/* The slow call of a record body; `checked` is a constant where the body is inlined. */
+#define SLOW(checked, w0, id, args) \
+	((checked) ? record_slow_checked(w0, id, args) : (record_slow(w0, id, args), TP_RECORDED))
+#define SLOW2(checked, id, a0, a1, w0) \
+	((checked) ? record_slow2_checked(id, a0, a1, w0) : (record_slow2(id, a0, a1, w0), TP_RECORDED))
 
 /*
  * The record fast path, inlined into every API function so that kind, nargs and the record
@@ -382,6 +431,9 @@ __attribute__((noinline)) static void record_slow2(uint32_t id, uint32_t a0, uin
  * the write pointer and `committed`, store the record's words (see the top of the file).
  * The timer is read before the wrap flag (see OVF_PENDING above). Anything else goes to
  * the slow path with interrupts enabled again, as a tail call where the arguments allow.
+ * It is the body of a function returning tp_result_t: the checked entry points return it,
+ * the void ones discard it and call the void slow entries (SLOW, SLOW2), so they compile to
+ * the same instructions as a void body: the void calls pay nothing for the checked ones.
  */
 #define RECORD_FAST(w0, id, nargs, args, SLOW)                                                  \
 	do {                                                                                    \
@@ -393,75 +445,127 @@ __attribute__((noinline)) static void record_slow2(uint32_t id, uint32_t a0, uin
 		uint32_t *next_ = r_ + TP_REC_WORDS(nargs);                                     \
 		if (__builtin_expect((uintptr_t)next_ > end_ || OVF_PENDING(), 0)) {             \
 			tp_port_irq_restore(key_);                                              \
-			SLOW;                                                                   \
-			return;                                                                 \
+			return SLOW;                                                            \
 		}                                                                               \
 		ch_->wp = next_;                                                                \
 		fill(r_, (w0), (id), lo_, (args), (nargs));                                     \
 		ch_->committed++;                                                               \
 		tp_port_irq_restore(key_);                                                      \
+		return TP_RECORDED;                                                             \
 	} while (0)
+
+/* One body per argument count, inlined with w0 and `checked` constants into the void and
+ * the checked entry points. */
+
+INLINE tp_result_t record0(int checked, uint32_t w0, uint32_t id)
+{
+	RECORD_FAST(w0, id, 0, NULL, SLOW2(checked, id, 0, 0, w0));
+}
+
+INLINE tp_result_t record1(int checked, uint32_t w0, uint32_t id, uint32_t a0)
+{
+	const uint32_t a[1] = {a0};
+	RECORD_FAST(w0, id, 1, a, SLOW2(checked, id, a0, 0, w0));
+}
+
+INLINE tp_result_t record2(int checked, uint32_t w0, uint32_t id, uint32_t a0, uint32_t a1)
+{
+	const uint32_t a[2] = {a0, a1};
+	RECORD_FAST(w0, id, 2, a, SLOW2(checked, id, a0, a1, w0));
+}
+
+INLINE tp_result_t record3(int checked, uint32_t w0, uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2)
+{
+	const uint32_t a[3] = {a0, a1, a2};
+	RECORD_FAST(w0, id, 3, a, SLOW(checked, w0, id, a));
+}
+
+INLINE tp_result_t record4(int checked, uint32_t w0, uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3)
+{
+	const uint32_t a[4] = {a0, a1, a2, a3};
+	RECORD_FAST(w0, id, 4, a, SLOW(checked, w0, id, a));
+}
+
+#define EV(n) TP_REC_W0(TP_KIND_EVENT, n)
 
 void tp_event0(uint32_t id)
 {
-	RECORD_FAST(TP_REC_W0(TP_KIND_EVENT, 0), id, 0, NULL, record_slow2(id, 0, 0, TP_REC_W0(TP_KIND_EVENT, 0)));
+	(void)record0(0, EV(0), id);
 }
 
 void tp_event1(uint32_t id, uint32_t a0)
 {
-	const uint32_t a[1] = {a0};
-	RECORD_FAST(TP_REC_W0(TP_KIND_EVENT, 1), id, 1, a, record_slow2(id, a0, 0, TP_REC_W0(TP_KIND_EVENT, 1)));
+	(void)record1(0, EV(1), id, a0);
 }
 
 void tp_event2(uint32_t id, uint32_t a0, uint32_t a1)
 {
-	const uint32_t a[2] = {a0, a1};
-	RECORD_FAST(TP_REC_W0(TP_KIND_EVENT, 2), id, 2, a, record_slow2(id, a0, a1, TP_REC_W0(TP_KIND_EVENT, 2)));
+	(void)record2(0, EV(2), id, a0, a1);
 }
 
 void tp_event3(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2)
 {
-	const uint32_t a[3] = {a0, a1, a2};
-	RECORD_FAST(TP_REC_W0(TP_KIND_EVENT, 3), id, 3, a, record_slow(TP_REC_W0(TP_KIND_EVENT, 3), id, a));
+	(void)record3(0, EV(3), id, a0, a1, a2);
 }
 
 void tp_event4(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3)
 {
-	const uint32_t a[4] = {a0, a1, a2, a3};
-	RECORD_FAST(TP_REC_W0(TP_KIND_EVENT, 4), id, 4, a, record_slow(TP_REC_W0(TP_KIND_EVENT, 4), id, a));
+	(void)record4(0, EV(4), id, a0, a1, a2, a3);
 }
 
-#define RECORD0(kind, id) RECORD_FAST(TP_REC_W0(kind, 0), id, 0, NULL, record_slow2(id, 0, 0, TP_REC_W0(kind, 0)))
+tp_result_t tp_event0_checked(uint32_t id)
+{
+	return record0(1, EV(0), id);
+}
+
+tp_result_t tp_event1_checked(uint32_t id, uint32_t a0)
+{
+	return record1(1, EV(1), id, a0);
+}
+
+tp_result_t tp_event2_checked(uint32_t id, uint32_t a0, uint32_t a1)
+{
+	return record2(1, EV(2), id, a0, a1);
+}
+
+tp_result_t tp_event3_checked(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2)
+{
+	return record3(1, EV(3), id, a0, a1, a2);
+}
+
+tp_result_t tp_event4_checked(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3)
+{
+	return record4(1, EV(4), id, a0, a1, a2, a3);
+}
 
 void tp_mark(uint32_t id)
 {
-	RECORD0(TP_KIND_MARK, id);
+	(void)record0(0, TP_REC_W0(TP_KIND_MARK, 0), id);
 }
 
 void tp_span_begin(uint32_t id)
 {
-	RECORD0(TP_KIND_SPAN_BEGIN, id);
+	(void)record0(0, TP_REC_W0(TP_KIND_SPAN_BEGIN, 0), id);
 }
 
 void tp_span_end(uint32_t id)
 {
-	RECORD0(TP_KIND_SPAN_END, id);
+	(void)record0(0, TP_REC_W0(TP_KIND_SPAN_END, 0), id);
 }
 
 void tp_counter(uint32_t id, uint32_t value)
 {
-	const uint32_t a[1] = {value};
-	RECORD_FAST(TP_REC_W0(TP_KIND_COUNTER, 1), id, 1, a, record_slow2(id, value, 0, TP_REC_W0(TP_KIND_COUNTER, 1)));
+	(void)record1(0, TP_REC_W0(TP_KIND_COUNTER, 1), id, value);
 }
 
 void tp_isr_enter(uint32_t irq)
 {
-	RECORD0(TP_KIND_ISR_ENTER, irq);
+	(void)record0(0, TP_REC_W0(TP_KIND_ISR_ENTER, 0), irq);
 }
 
 void tp_isr_exit(uint32_t irq)
 {
-	RECORD0(TP_KIND_ISR_EXIT, irq);
+	(void)record0(0, TP_REC_W0(TP_KIND_ISR_EXIT, 0), irq);
 }
 
 /* Counts API misuse that cannot be encoded as rejected, so generated still adds up. */
@@ -472,15 +576,25 @@ static void reject_one(void)
 	tp_port_irq_restore(key);
 }
 
-void tp_record(enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs)
+INLINE tp_result_t record_any(int checked, enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs)
 {
 	if (nargs > 6u || (unsigned)kind > 7u) {
 		reject_one();
-		return;
+		return TP_REJECTED;
 	}
 	/* One copy with a copy loop: the generic entry favours flash over a few cycles. */
 	const uint32_t w0 = TP_REC_W0(kind, nargs);
-	RECORD_FAST(w0, id, nargs, args, record_slow(w0, id, args));
+	RECORD_FAST(w0, id, nargs, args, SLOW(checked, w0, id, args));
+}
+
+void tp_record(enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs)
+{
+	(void)record_any(0, kind, id, args, nargs);
+}
+
+tp_result_t tp_record_checked(enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs)
+{
+	return record_any(1, kind, id, args, nargs);
 }
 
 void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned len)

@@ -304,15 +304,23 @@ static void record_during_flush(void)
 	host_tx_hook = record_during_flush;
 }
 
-static void flush_under_load(void)
+/* A started channel holding 100 events, whose writers record 3000 more from the TX hook. */
+static int start_with_busy_writers(tp_mode_t mode, unsigned packets)
 {
-	REQUIRE(tt_init(TP_MODE_OVERWRITE, 128, 4, 1) == 0);
+	if (tt_init(mode, 128, packets, 1) != 0)
+		return 0;
 	tt_command(TP_CMD_START);
 	for (int i = 0; i < 100; i++)
 		tp_event1(i, i);
 	busy_left = 3000;
 	busy_recorded = 0;
 	host_tx_hook = record_during_flush;
+	return 1;
+}
+
+static void flush_under_load(void)
+{
+	REQUIRE(start_with_busy_writers(TP_MODE_OVERWRITE, 4));
 	tp_flush();
 	host_tx_hook = NULL;
 	struct dec_stream s;
@@ -343,13 +351,7 @@ static void flush_under_load(void)
  * acknowledgement). tp_flush() from the app does not quiet the link. */
 static void host_flush_ends_with_final(void)
 {
-	REQUIRE(tt_init(TP_MODE_DISCARD, 128, 8, 1) == 0);
-	tt_command(TP_CMD_START);
-	for (int i = 0; i < 100; i++)
-		tp_event1(i, i);
-	busy_left = 3000;
-	busy_recorded = 0;
-	host_tx_hook = record_during_flush;
+	REQUIRE(start_with_busy_writers(TP_MODE_DISCARD, 8));
 	tt_command(TP_CMD_FLUSH);
 	tt_drain();
 	host_tx_hook = NULL;

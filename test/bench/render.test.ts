@@ -194,6 +194,39 @@ describe('render', () => {
     expect(render({ ...r, reliability: { notMeasured: 'bench/reliability.mjs is not in this tree' } })).toContain('Not measured (bench/reliability.mjs is not in this tree).');
   });
 
+  it('renders the data section: export rate, size against the .tpt, the queries, Dask beside DuckDB, and the scaled-down label', () => {
+    const d = {
+      capture: { events: 2_000_000, generated: 2_010_000, link_lost: 10_000, tptBytes: 14e6, rawBytes: 13.9e6 },
+      export: { wallS: 20, cpuS: 15, maxRssMB: 300, eventsPerS: 100_000, mbPerS: 0.7, datasetBytes: 21e6, bytesPerEvent: 10.5, vsTpt: 1.5 },
+      dataset: { copies: 50, boards: 2, events: 100_000_000, asked: 100_000_000, method: 'one export of 2000000 events, its files hard-linked under 50 capture ids on 2 boards' },
+      queries: {
+        span: { ok: true, wallS: 40, cpuS: 60, maxRssMB: 900, rows: 2, spans: 6e6 },
+        loss: { ok: true, wallS: 2, cpuS: 1, maxRssMB: 100, rows: 2, correct: true },
+      },
+      dask: { events: 500_000, workers: 2, partitions: 1, daskWallS: 30, daskCpuS: 10, duckdbWallS: 6, duckdbQueries: 4, agree: true },
+    };
+    const md1 = render({ ...fixture(), data: d });
+    const row1 = (start: string) => md1.split('\n').find((l) => l.startsWith(`| ${start}`));
+    expect(row1('`export --format parquet`')).toBe('| `export --format parquet` | 2.00 M | 20.00 | 15.00 | 300 | 100.0 k events/s, 0.70 MB/s of .tpt |');
+    expect(row1('per-span-duration query')).toMatch(/^\| per-span-duration query \(`spans`[^|]*\| 100\.00 M \| 40\.00 \| 60\.00 \| 900 \| 2\.50 M events\/s \|$/);
+    expect(row1('per-board loss query')).toContain("sums equal the capture's link_lost × copies");
+    expect(md1).toContain('21.00 MB of Parquet (ZSTD) for a 14.00 MB .tpt: 1.50× the capture, 10.5 B per event');
+    expect(row1('Dask distributed, local')).toBe('| Dask distributed, local cluster of 2 worker processes (cluster start-up included) | 30.00 | 10.00 | identical to DuckDB |');
+    expect(row1('DuckDB, `tracepipe query`')).toContain('| 6.00 |');
+    expect(md1).not.toContain('scaled down');
+    const t = byId({ ...fixture(), data: d });
+    expect([t['i17.query.events'].ok, t['i17.loss.correct'].ok, t['i17.dask.agree'].ok]).toEqual([true, true, true]);
+
+    // fewer events than asked: labelled in the table and the target missed; no Dask: not measured
+    const small = { ...d, dataset: { ...d.dataset, events: 10_000_000 }, dask: { notMeasured: 'python3-distributed is not installed' } };
+    const md2 = render({ ...fixture(), data: small });
+    expect(md2).toContain('(**scaled down**: 10.00 M events, not the 100.00 M asked)');
+    expect(md2).toContain('Dask distributed beside DuckDB: not measured (python3-distributed is not installed).');
+    const t2 = byId({ ...fixture(), data: small });
+    expect([t2['i17.query.events'].ok, t2['i17.dask.agree'].ok]).toEqual([false, null]);
+    expect(render(fixture())).toMatch(/## 9\. Traces as data[^\n]*\n\nNot measured\./);
+  });
+
   it('renders a results object with no sections at all', () => {
     const md0 = render({ date: 'd', machine: { loadavgAtStart: [] } });
     expect(md0).toContain('## Targets');

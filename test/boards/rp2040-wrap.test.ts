@@ -5,7 +5,7 @@
 // tp_now() in every event; each decoded time must lie between the firmware's reading before it
 // and the next one, the time must never go back, and the host's time of the last event must be
 // in the same 2^32 µs epoch as the emulated chip's 64-bit TIMER when it stopped. Before the fix
-// in port.c (wait for TIMERAWL != 0 before re-arming ALARM0) the alarm fired at once after the
+// in rp2040_timer.c (wait for TIMERAWL != 0 before re-arming ALARM0) the alarm fired at once after the
 // first wrap and was cleared unseen, so every later wrap was missed.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -46,9 +46,10 @@ describe('rp2040-pico: TIMERAWL wraps under rp2040js', () => {
     const stats = await statsOf(capture);
     expect(stats.identity).toBe(true);
     const host = stats.cores[0];
-    expect({ generated: host.generated, dropped: host.dropped, link_lost: host.link_lost }).toEqual({
+    expect({ generated: host.generated, dropped: host.dropped, rejected: host.rejected, link_lost: host.link_lost }).toEqual({
       generated: gt.cores[0].generated,
       dropped: gt.cores[0].dropped,
+      rejected: gt.cores[0].rejected,
       link_lost: 0,
     });
     const ev: { seq: number; fw: bigint; t: bigint }[] = [];

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { boardElf, requireBoardBuilt } from '../boards/helpers.js';
-import { builtCli, jsonl, runner, type Run } from './helpers.js';
+import { builtCli, queryRows, runner, type Run } from './helpers.js';
 
 const PYTHON = '/usr/bin/python3';
 const tmp = mkdtempSync(join(tmpdir(), 'tp-data-dask-'));
@@ -34,11 +34,7 @@ beforeAll(() => {
 }, 300_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function q(sql: string): Record<string, unknown>[] {
-  const r = tp('query', sql, ds, '--format', 'jsonl');
-  expect(r.code, r.stderr).toBe(0);
-  return jsonl(r.stdout);
-}
+const q = (sql: string) => queryRows(tp, sql, ds);
 
 it('the CSV form holds the same rows as the Parquet dataset', () => {
   const csv = (t: string) => `read_csv('${ds}/csv/${t}/*/*/part-0.csv', hive_partitioning = true, hive_types = {'board': 'VARCHAR', 'capture': 'VARCHAR'})`;

@@ -2,6 +2,7 @@
 // external), run as a child process, so what is tested is what `npx tracepipe` runs.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { expect } from 'vitest';
 import { StreamWriter } from '../../host/src/core/encode.js';
 import { CLI } from '../e2e/helpers.js';
 
@@ -22,6 +23,13 @@ export function runner(cli: string): (...args: string[]) => Run {
     const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, TRACEPIPE_DEBUG: '' } });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
+}
+
+/** The rows of `tracepipe query <sql> <inputs> --format jsonl`; the query must succeed. */
+export function queryRows(tp: (...args: string[]) => Run, sql: string, ...inputs: string[]): Record<string, unknown>[] {
+  const r = tp('query', sql, ...inputs, '--format', 'jsonl');
+  expect(r.code, r.stderr).toBe(0);
+  return jsonl(r.stdout);
 }
 
 /** JSON lines of stdout. */

@@ -1,10 +1,12 @@
 // `tracepipe export --format parquet` and `tracepipe query` through the bundled CLI, on
 // synthetic traces built with the decode core's encoder: query results equal `decode` and
 // `stats` on the same inputs, 64-bit times stay exact, and errors are one line.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StreamWriter } from '../../host/src/core/encode.js';
 import { synthTrace } from '../export/synth.js';
 import { builtCli, cutSpansTrace, extremeTrace, jsonl, runner, type Run } from './helpers.js';
 
@@ -114,6 +116,35 @@ describe('query equals decode and stats', () => {
     );
     expect(cap.identity).toBe(stats.identity);
     expect((cap.cores as Record<string, unknown>[]).map((c) => Number(c.generated))).toEqual(stats.cores.map((c) => c.generated));
+  });
+
+  it('- reads a capture from stdin, with the same answers as the file (and only once)', () => {
+    const sql = 'SELECT core, kind, count(*)::BIGINT AS n, sum(t_ns)::HUGEINT AS s FROM events GROUP BY ALL ORDER BY ALL';
+    const piped = (...args: string[]) =>
+      spawnSync(process.execPath, [builtCli(), 'query', ...args], { input: readFileSync(lossy), encoding: 'utf8', env: { ...process.env, TRACEPIPE_DEBUG: '' } });
+    const r = piped(sql, '-', '--format', 'jsonl');
+    expect(r.status, r.stderr).toBe(0);
+    expect(jsonl(r.stdout)).toEqual(q(sql, lossy));
+    expect(jsonl(piped('SELECT source FROM captures', '-', '--format', 'jsonl').stdout)).toEqual([{ source: 'stdin' }]);
+    const twice = piped('SELECT 1', '-', '-');
+    expect(twice.status).not.toBe(0);
+    expect(twice.stderr.trim().split('\n')).toEqual(['tracepipe: - (stdin) can be given once']);
+  });
+
+  it('the captures row says whether the books closed, as stats --json does', () => {
+    // a stream that ends without its FINAL status: the books are proven only up to the last counters
+    const open = join(tmp, 'open.bin');
+    const w = new StreamWriter();
+    w.raw(Uint8Array.of(0));
+    w.header({ boot: true, cores: 1, mode: 'discard', timerBits: 32, timerHz: 1_000_000_000, packetSize: 256, packets: 8, ts: 0, session: 1, buildId: 'ef' });
+    w.beginPacket(0, 0, 100, 0, 0, 0).event('mark', 1, 110).event('mark', 1, 120).endPacket(130);
+    writeFileSync(open, w.bytes());
+    for (const [file, want] of [[lossy, true], [open, false]] as const) {
+      const stats = JSON.parse(tp('stats', file, '--json').stdout) as { closed: boolean };
+      expect(stats.closed).toBe(want);
+      expect(q('SELECT closed FROM captures', file)).toEqual([{ closed: want }]);
+    }
+    expect(q(`SELECT closed FROM captures WHERE capture = '${captureOf(lossy)}'`, ds)).toEqual([{ closed: true }]);
   });
 
   it('a capture file is queried directly, with the same answers as its exported dataset', () => {

@@ -151,7 +151,7 @@ describe('live commands write their summary through the injected stdout', () => 
     const r = await inProcess(['run', '--board', BOARD, elf('hostile_strings'), '-o', capture]);
     expect(r.code).toBe(0);
     expect(lines(r.stdout)[0]).toMatch(new RegExp(`^capture: ${capture} \\(\\d+ bytes in [\\d.]+ s; stopped: firmware exited\\)$`));
-    expect(r.stdout).toContain('ground truth core 0: firmware generated=5 dropped=0 overwritten=0 (host agrees)');
+    expect(r.stdout).toContain('ground truth core 0: firmware (recorder counters) generated=5 committed=5 dropped=0 rejected=0; recorder counters overwritten=0 (host agrees)');
     expect(spy).not.toHaveBeenCalled();
   }, 90_000);
 });

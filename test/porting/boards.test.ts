@@ -69,4 +69,20 @@ describe('board folders', () => {
     }
     expect(err).toMatch(/^board_header: .*cores must be an integer 1\.\.32, not 0\n$/);
   });
+
+  it('rp2040-pico: board.mk defaults TRANSPORT to board.json\'s transport, builds its driver, and refuses one without a driver', () => {
+    const json = JSON.parse(readFileSync(join(ROOT, 'boards/rp2040-pico/board.json'), 'utf8')) as { transport: string };
+    const mk = readFileSync(join(ROOT, 'boards/rp2040-pico/board.mk'), 'utf8');
+    expect(/^TRANSPORT \?= (\S+)$/m.exec(mk)?.[1]).toBe(json.transport);
+    expect(mk).toMatch(/^DRIVERS := .*rp2040_\$\(TRANSPORT\)/m);
+    expect(existsSync(join(ROOT, 'firmware/drivers', `rp2040_${json.transport}`, `rp2040_${json.transport}.h`))).toBe(true);
+    // make -n: the refusal comes while reading board.mk, before anything is built.
+    let err = '';
+    try {
+      execFileSync('make', ['-n', 'BOARD=rp2040-pico', 'TRANSPORT=nonesuch'], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      err = String((e as { stderr?: string }).stderr);
+    }
+    expect(err).toMatch(/rp2040-pico: TRANSPORT=nonesuch has no driver firmware\/drivers\/rp2040_nonesuch\//);
+  });
 });

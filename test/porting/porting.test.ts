@@ -30,9 +30,12 @@ describe('PORTING.md, followed to the letter', () => {
     const rows = [...doc.matchAll(/^\| `([a-z0-9-]+)` \| (.*) \| `([a-z0-9_]+)\(\)` \|$/gm)];
     expect(rows.map((r) => r[1]).sort()).toEqual(['microbit', 'qemu-mps2-an385', 'qemu-mps2-an521', 'rp2040-pico']);
     for (const [, board, handlers, init] of rows) {
-      // The board's own sources and the drivers its board.mk names.
+      // The board's own sources and the drivers its board.mk names, as make expands them
+      // (rp2040-pico's name its TRANSPORT).
       const dir = join(ROOT, 'boards', board);
-      const drivers = /^DRIVERS := (.*)$/m.exec(readFileSync(join(dir, 'board.mk'), 'utf8'))?.[1].split(/\s+/) ?? [];
+      const drivers = execFileSync('make', ['-s', '--no-print-directory', `BOARD=${board}`, '--eval', 'tp-print-drivers: ; @echo $(DRIVERS)', 'tp-print-drivers'], { cwd: ROOT, encoding: 'utf8' })
+        .trim()
+        .split(/\s+/);
       const files = readdirSync(dir).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
       for (const d of drivers) {
         const ddir = join(ROOT, 'firmware', 'drivers', d);

@@ -14,7 +14,7 @@ import { startEmulator } from '../io/start-emulator.js';
 import { findRepoRoot } from '../io/repo.js';
 import { DEFAULT_BAUD, openSerialPort, closePort, type SerialPort } from '../io/serial.js';
 import { CliError } from './errors.js';
-import { compareGroundTruth, parseGroundTruthLine, type GroundTruth } from './ground-truth.js';
+import { compareGroundTruth, GroundTruthReader, type GroundTruth } from './ground-truth.js';
 import { LiveDecoder, type FollowSink } from './live-decoder.js';
 import { statsTable } from './stats-format.js';
 import { VERSION } from './version.js';
@@ -137,6 +137,7 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
   let qemuFatal: string | undefined;
 
   const groundTruth: GroundTruth[] = [];
+  const groundTruthReader = new GroundTruthReader();
   const qemu = await startEmulator(emulator, {
     elf,
     consoleLog: o.semihostLog,
@@ -150,8 +151,8 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
         qemuFatal = fatal[1];
         return;
       }
-      const gt = parseGroundTruthLine(line);
-      if (gt && gt !== 'done') groundTruth.push(gt);
+      const gt = groundTruthReader.line(line);
+      if (gt && gt !== 'done' && gt !== 'partial') groundTruth.push(gt);
       else if (gt === undefined && o.echoTarget !== false && line.trim() !== '') {
         // QEMU's own messages share its stderr with the firmware's semihosting output.
         if (/^qemu-system-\w+: terminating on signal/.test(line)) return;

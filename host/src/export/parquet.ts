@@ -12,7 +12,7 @@ import { statsToJson } from '../core/jsonl.js';
 import { type TypedValue, valueJson } from '../core/typed-values.js';
 import type { CoreStats, TraceRecord } from '../core/types.js';
 import { CliError } from '../errors.js';
-import { isoFromUnixNs } from './jsonl.js';
+import { isoFromUnixNs, statsJson } from './jsonl.js';
 import { duckdbMessage, openDb, sqlString } from './parquet-duckdb.js';
 import { FileSink } from './sinks.js';
 import type { ExportInfo, Exporter, Sink } from './types.js';
@@ -67,7 +67,7 @@ export const TABLES = {
     start_utc: 'VARCHAR',
     complete: 'BOOLEAN',
     wall_clock: 'STRUCT(origin_unix_ns BIGINT, origin_utc VARCHAR, drift_ppm DOUBLE, error_ns DOUBLE, samples BIGINT)',
-    cores: 'STRUCT(session INTEGER, core INTEGER, generated BIGINT, decoded BIGINT, dropped BIGINT, overwritten BIGINT, link_lost BIGINT, first_ns BIGINT, last_ns BIGINT)[]',
+    cores: 'STRUCT(session INTEGER, core INTEGER, generated BIGINT, decoded BIGINT, dropped BIGINT, overwritten BIGINT, link_lost BIGINT, first_ns BIGINT, last_ns BIGINT, closed BOOLEAN)[]',
     generated: 'BIGINT',
     decoded: 'BIGINT',
     dropped: 'BIGINT',
@@ -75,6 +75,7 @@ export const TABLES = {
     link_lost: 'BIGINT',
     sessions: 'INTEGER',
     identity: 'BOOLEAN',
+    closed: 'BOOLEAN',
     writer: 'VARCHAR',
   },
 } as const;
@@ -105,10 +106,6 @@ export async function captureId(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex').slice(0, 16);
-}
-
-function json64(v: bigint | null | undefined): string | null {
-  return v === null || v === undefined ? null : v.toString();
 }
 
 /** A typed value in the fields JSON: integers as exact JSON numbers, whatever their size (DuckDB reads them as 64-bit). */
@@ -214,10 +211,12 @@ export class ParquetExporter implements Exporter {
       wall_clock: wc
         ? { origin_unix_ns: wc.originUnixNs.toString(), origin_utc: isoFromUnixNs(wc.originUnixNs), drift_ppm: wc.driftPpm, error_ns: wc.errorNs, samples: wc.samples }
         : null,
-      cores: this.stats.map((c) => ({ ...c, first_ns: json64(c.firstNs), last_ns: json64(c.lastNs), firstNs: undefined, lastNs: undefined })),
+      // the cores of the JSONL stats record (named fields, exact times), with whether each one's books closed
+      cores: (statsJson(this.stats).cores as Record<string, unknown>[]).map((c, i) => ({ ...c, closed: this.stats[i].closed })),
       ...s.total,
       sessions: s.sessions,
       identity: s.identity,
+      closed: s.closed,
       writer: facts.writer,
     };
   }

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { getPriority, setPriority } from 'node:os';
 import { CliError } from '../errors.js';
 import { QEMU_BINARY, qemuCommand, type QemuEmulator } from './emulator.js';
@@ -76,6 +77,62 @@ export function dieWithParent(file: string, args: string[]): { file: string; arg
   return { file: setpriv, args: ['--pdeathsig', 'KILL', '--', file, ...args], watched: true };
 }
 
+/** What a started emulator process gives its instance: its exit, and how to end it. */
+export type EmulatorExit = Pick<QemuInstance, 'exited' | 'hasExited' | 'stop'>;
+
+/**
+ * The exit bookkeeping QEMU and the rp2040js runner (rp2040/rp2040.ts) share. The child gets
+ * SIGKILL if tracepipe exits first. `exited` resolves on 'close', not 'exit', so every byte of
+ * its stdout/stderr has been read: `flush` hands on what is left of a partial line, then the
+ * log is closed. stop() sends SIGTERM, then SIGKILL after graceMs.
+ */
+export function trackEmulatorExit(child: ChildProcess, flush: () => void, log: WriteStream | undefined): EmulatorExit {
+  let exitInfo: QemuExit | undefined;
+  let stopping = false;
+  const killOnExit = () => {
+    if (exitInfo === undefined) child.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
+  const exited = new Promise<QemuExit>((resolveExit) => {
+    child.on('close', (code, signal) => {
+      process.off('exit', killOnExit);
+      flush();
+      exitInfo = { code, signal, killed: stopping };
+      const done = () => resolveExit(exitInfo!);
+      if (log) log.end(done);
+      else done();
+    });
+  });
+  return {
+    exited,
+    hasExited: () => exitInfo !== undefined,
+    stop(graceMs = 2000) {
+      if (exitInfo === undefined && !stopping) {
+        stopping = true;
+        child.kill('SIGTERM');
+        const hard = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        void exited.then(() => clearTimeout(hard));
+      }
+      return exited;
+    },
+  };
+}
+
+/** Calls onPty once, with the first capture of `re` in the child's stdout: the pty it announces.
+ * Later output is read and dropped, so the child never blocks on a full pipe. */
+export function onPtyAnnounced(stdout: Readable, re: RegExp, onPty: (ptyPath: string) => void): void {
+  let text = '';
+  let seen = false;
+  stdout.on('data', (chunk: Buffer) => {
+    if (seen) return;
+    text += chunk.toString('utf8');
+    const m = re.exec(text);
+    if (!m) return;
+    seen = true;
+    onPty(m[1]);
+  });
+}
+
 export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
   if (!existsSync(opts.elf)) return Promise.reject(new CliError(`firmware file ${opts.elf} not found`));
   const cmd = qemuCommand(opts.emulator, opts.elf, { uart: { kind: 'pty' }, extra: opts.extraArgs });
@@ -114,16 +171,20 @@ export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
     }
     let log: WriteStream | undefined;
     if (logFd !== undefined) log = createWriteStream('', { fd: logFd });
-    let stdoutText = '';
     let stderrTail = '';
     let lineBuf = '';
     let announced = false;
-    let stopping = false;
-    let exitInfo: QemuExit | undefined;
-    const killOnExit = () => {
-      if (exitInfo === undefined) child.kill('SIGKILL');
-    };
-    process.on('exit', killOnExit);
+    const proc = trackEmulatorExit(
+      child,
+      () => {
+        if (lineBuf.length > 0) {
+          opts.onLine?.(lineBuf.replace(/\r$/, ''));
+          lineBuf = '';
+        }
+      },
+      log,
+    );
+    const exited = proc.exited;
 
     const onStderr = (chunk: Buffer) => {
       log?.write(chunk);
@@ -138,21 +199,6 @@ export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
       }
     };
     child.stderr!.on('data', onStderr);
-
-    const exited = new Promise<QemuExit>((resolveExit) => {
-      // 'close' (not 'exit'): every byte of stdout/stderr has been read by then.
-      child.on('close', (code, signal) => {
-        process.off('exit', killOnExit);
-        if (lineBuf.length > 0) {
-          opts.onLine?.(lineBuf.replace(/\r$/, ''));
-          lineBuf = '';
-        }
-        exitInfo = { code, signal, killed: stopping };
-        const done = () => resolveExit(exitInfo!);
-        if (log) log.end(done);
-        else done();
-      });
-    });
 
     const timer = setTimeout(() => {
       if (announced) return;
@@ -172,31 +218,10 @@ export function startQemu(opts: QemuOptions): Promise<QemuInstance> {
       );
     });
 
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (announced) return;
-      stdoutText += chunk.toString('utf8');
-      const m = PTY_LINE.exec(stdoutText);
-      if (!m) return;
+    onPtyAnnounced(child.stdout!, PTY_LINE, (ptyPath) => {
       announced = true;
       clearTimeout(timer);
-      const instance: QemuInstance = {
-        ptyPath: m[1],
-        pid: child.pid!,
-        args,
-        diesWithParent: launch.watched,
-        exited,
-        hasExited: () => exitInfo !== undefined,
-        stop(graceMs = 2000) {
-          if (exitInfo === undefined && !stopping) {
-            stopping = true;
-            child.kill('SIGTERM');
-            const hard = setTimeout(() => child.kill('SIGKILL'), graceMs);
-            void exited.then(() => clearTimeout(hard));
-          }
-          return exited;
-        },
-      };
-      resolve(instance);
+      resolve({ ptyPath, pid: child.pid!, args, diesWithParent: launch.watched, ...proc });
     });
 
     void exited.then((info) => {

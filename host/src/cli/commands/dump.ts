@@ -17,7 +17,7 @@ import { DEFAULT_BAUD, closePort, openSerialPort, writeAll, type SerialPort } fr
 import { CliError, UsageError } from '../errors.js';
 import { CliIo } from '../output.js';
 import { addFilterOptions, checkFollowOptions, followSink, type FilterOptions } from '../record-filter.js';
-import { compareGroundTruth, parseGroundTruthLine, type GroundTruth } from '../ground-truth.js';
+import { compareGroundTruth, GroundTruthReader, type GroundTruth } from '../ground-truth.js';
 import { LiveDecoder } from '../live-decoder.js';
 import { checkBuiltForBoard, refuseExistingCapture } from '../live-run.js';
 import { parseBaud, parseSeconds } from '../options.js';
@@ -90,6 +90,7 @@ async function dump(elf: string | undefined, o: DumpOptions, io: CliIo): Promise
   const follow = o.follow ? followSink(o, names ?? (elf !== undefined ? await openElf({ elf, force: o.force }, io.warn) : undefined), io) : undefined;
   let qemu: QemuInstance | undefined;
   const groundTruth: GroundTruth[] = [];
+  const groundTruthReader = new GroundTruthReader();
   let portPath = o.port!;
   if (o.board !== undefined) {
     const root = findRepoRoot();
@@ -100,8 +101,8 @@ async function dump(elf: string | undefined, o: DumpOptions, io: CliIo): Promise
       elf: path,
       consoleLog: o.semihostLog,
       onLine: (line) => {
-        const gt = parseGroundTruthLine(line);
-        if (gt && gt !== 'done') groundTruth.push(gt);
+        const gt = groundTruthReader.line(line);
+        if (gt && gt !== 'done' && gt !== 'partial') groundTruth.push(gt);
       },
     }).catch((err: Error) => {
       throw new CliError(err.message);

@@ -11,6 +11,7 @@ import { openElf } from '../elf-option.js';
 import { CliIo, LineWriter } from '../output.js';
 import { csvField } from '../../export/csv.js';
 import { FileSink, OutputWriteError } from '../../export/sinks.js';
+import { STDIO_PATH, withRereadableInput } from '../../io/input.js';
 
 const FORMATS = ['table', 'csv', 'jsonl', 'parquet'] as const;
 
@@ -50,9 +51,10 @@ async function datasetsOf(inputs: string[], opts: QueryOptions, io: CliIo, scrat
   const { TABLES, SCHEMA_FILE } = await import('../../export/parquet.js');
   const names = await openElf(opts, io.warn);
   const out = new Set<string>();
+  if (inputs.filter((i) => i === STDIO_PATH).length > 1) throw new UsageError('- (stdin) can be given once');
   for (const input of inputs) {
-    if (!existsSync(input)) throw new CliError(`${input}: no such file or folder`);
-    if (statSync(input).isDirectory()) {
+    if (input !== STDIO_PATH && !existsSync(input)) throw new CliError(`${input}: no such file or folder`);
+    if (input !== STDIO_PATH && statSync(input).isDirectory()) {
       if (!existsSync(join(input, SCHEMA_FILE)) && !Object.keys(TABLES).some((t) => existsSync(join(input, t)))) {
         throw new CliError(`${input} is not a tracepipe dataset (no ${SCHEMA_FILE}, no events folder); export one with: tracepipe export <capture> --format parquet -o ${input}`);
       }
@@ -63,16 +65,19 @@ async function datasetsOf(inputs: string[], opts: QueryOptions, io: CliIo, scrat
     }
     const dir = scratch();
     const { wallClockOf } = await import('../../export/wall-clock.js');
-    await captureToDataset(input, dir, {
-      name: input,
-      names,
-      elfPath: opts.elf,
-      wallClock: await wallClockOf(input),
-      board: opts.board,
-      packets: true,
-      warn: io.warn,
-      verbose: opts.verbose,
-    });
+    // stdin is spooled: the wall-clock fit reads the capture before the decode pass
+    await withRereadableInput(input, io.stdin, async (path, name) =>
+      captureToDataset(path, dir, {
+        name,
+        names,
+        elfPath: opts.elf,
+        wallClock: await wallClockOf(path),
+        board: opts.board,
+        packets: true,
+        warn: io.warn,
+        verbose: opts.verbose,
+      }),
+    );
     out.add(dir);
   }
   return [...out];
@@ -83,7 +88,7 @@ export function register(program: Command, io = new CliIo()): void {
     .command('query')
     .description('SQL over captures and Parquet datasets with DuckDB: views events, losses, captures, packets, spans, isrs (docs/DATA.md)')
     .argument('<sql>', 'the query, in DuckDB SQL')
-    .argument('<inputs...>', 'capture files (.tpt), raw streams, or dataset folders written by export --format parquet')
+    .argument('<inputs...>', 'capture files (.tpt), raw streams, or dataset folders written by export --format parquet; - reads a capture or stream from stdin')
     .option('-f, --format <format>', `${FORMATS.join(', ')} (parquet needs -o)`, 'table')
     .option('-o, --output <file>', 'write the result to a file instead of stdout')
     .option('--elf <app.elf>', 'firmware ELF for the captures given (names, typed fields); checked by build id')

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { dieWithParent, type QemuExit, type QemuInstance } from '../qemu.js';
+import { dieWithParent, onPtyAnnounced, trackEmulatorExit, type QemuInstance } from '../qemu.js';
 import { findRepoRoot } from '../repo.js';
 
 const ANNOUNCE = /^rp2040js: link pty (\S+)$/m;
@@ -46,17 +46,18 @@ export function startRp2040(opts: Rp2040Options): Promise<QemuInstance> {
     // As for QEMU: SIGKILL when tracepipe dies (socat then sees its stdin close and exits too).
     const launch = dieWithParent(process.execPath, args);
     const child = spawn(launch.file, launch.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let exitInfo: QemuExit | undefined;
-    let stopping = false;
     let announced = false;
-    let stdoutText = '';
     let lineBuf = '';
     let lastLine = '';
     const early: string[] = [];
-    const killOnExit = () => {
-      if (exitInfo === undefined) child.kill('SIGKILL');
-    };
-    process.on('exit', killOnExit);
+    const proc = trackEmulatorExit(
+      child,
+      () => {
+        if (lineBuf.length > 0 && announced) opts.onLine?.(lineBuf);
+      },
+      log,
+    );
+    const exited = proc.exited;
     child.stderr.on('data', (chunk: Buffer) => {
       log?.write(chunk);
       lineBuf += chunk.toString('utf8');
@@ -71,15 +72,6 @@ export function startRp2040(opts: Rp2040Options): Promise<QemuInstance> {
         else early.push(line);
       }
     });
-    const exited = new Promise<QemuExit>((resolveExit) => {
-      child.on('close', (code, signal) => {
-        process.off('exit', killOnExit);
-        if (lineBuf.length > 0 && announced) opts.onLine?.(lineBuf);
-        exitInfo = { code, signal, killed: stopping };
-        if (log) log.end(() => resolveExit(exitInfo!));
-        else resolveExit(exitInfo);
-      });
-    });
     const timeoutMs = opts.startTimeoutMs ?? 10_000;
     const timer = setTimeout(() => {
       if (announced) return;
@@ -90,31 +82,11 @@ export function startRp2040(opts: Rp2040Options): Promise<QemuInstance> {
       clearTimeout(timer);
       if (!announced) reject(new Error(`cannot start the rp2040js runner: ${err.message}`));
     });
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (announced) return;
-      stdoutText += chunk.toString('utf8');
-      const m = ANNOUNCE.exec(stdoutText);
-      if (!m) return;
+    onPtyAnnounced(child.stdout, ANNOUNCE, (ptyPath) => {
       announced = true;
       clearTimeout(timer);
       for (const line of early.splice(0)) opts.onLine?.(line);
-      resolve({
-        ptyPath: m[1],
-        pid: child.pid!,
-        args,
-        diesWithParent: launch.watched,
-        exited,
-        hasExited: () => exitInfo !== undefined,
-        stop(graceMs = 2000) {
-          if (exitInfo === undefined && !stopping) {
-            stopping = true;
-            child.kill('SIGTERM');
-            const hard = setTimeout(() => child.kill('SIGKILL'), graceMs);
-            void exited.then(() => clearTimeout(hard));
-          }
-          return exited;
-        },
-      });
+      resolve({ ptyPath, pid: child.pid!, args, diesWithParent: launch.watched, ...proc });
     });
     void exited.then((info) => {
       if (announced) return;
