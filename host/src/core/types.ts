@@ -11,6 +11,8 @@ export { EVENT_KINDS, type EventKind, type NoticeCode } from './wire-gen.js';
 
 /** `rejected` (wire v2): refused by the recorder (stopped, too large, bad core, misuse), never in the ring */
 export type LossCause = 'dropped' | 'overwritten' | 'link_lost' | 'rejected';
+/** Every cause, in the order tables and reports list them. */
+export const LOSS_CAUSES: readonly LossCause[] = ['dropped', 'overwritten', 'link_lost', 'rejected'];
 
 /** Stream header (SPEC §5), as decoded. */
 export interface StreamHeader {

@@ -1,5 +1,5 @@
 // tracepipe stats <file>: per-core accounting (generated, decoded, and losses by cause) and the
-// identity generated = decoded + dropped + overwritten + link_lost.
+// identity generated = decoded + dropped + overwritten + link_lost + rejected.
 import type { Command } from 'commander';
 import { statsToJson } from '../../core/jsonl.js';
 import { jsonLine } from '../../core/text.js';
