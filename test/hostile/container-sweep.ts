@@ -310,7 +310,7 @@ export async function trial(c: CleanCapture, kind: MutationKind, seed: number): 
   const loss = streamLoss(c, out, m);
   const d = await decodeBytes(out);
   const invented = d.events.filter((e) => !c.keys.has(eventKey(e))).length;
-  const identity = d.stats.every((s) => s.generated === s.decoded + s.dropped + s.overwritten + s.link_lost);
+  const identity = d.stats.every((s) => s.generated === s.decoded + s.dropped + s.overwritten + s.link_lost + s.rejected);
   const res: Trial = {
     kind,
     pos: m.pos,

@@ -20,7 +20,7 @@ async function followed(args: string[], capture: string): Promise<string> {
   const r = await cli([...args, '-o', capture, '--force'], { timeoutMs: 120_000 });
   expect(r.code, r.stderr).toBe(0);
   // the summary is on stderr, so stdout holds records only
-  expect(r.stderr).toMatch(/identity: generated = decoded \+ dropped \+ overwritten \+ link_lost holds/);
+  expect(r.stderr).toMatch(/identity: generated = decoded \+ dropped \+ overwritten \+ link_lost \+ rejected holds/);
   expect(r.stdout).not.toMatch(/^capture: /m);
   return r.stdout;
 }

@@ -111,7 +111,7 @@ describe('late attach, live on a real pty', () => {
     expect(d2.headers.every((h) => !h.header.boot)).toBe(true);
     expect(d2.stats.length).toBe(1);
     const s = d2.stats[0];
-    expect(s.generated).toBe(s.decoded + s.dropped + s.overwritten + s.link_lost);
+    expect(s.generated).toBe(s.decoded + s.dropped + s.overwritten + s.link_lost + s.rejected);
     expect(dropped).toBe(0);
     // e2e_clean's payload is the event's index since boot: the baseline packet's first event
     // says how many events came before it, and the rest add up to the firmware's total

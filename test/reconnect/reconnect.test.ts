@@ -119,7 +119,7 @@ describe('disconnect and reconnect on real ptys', () => {
     checkPayloads(d);
     expect(d.stats.length).toBe(1);
     const s = d.stats[0];
-    expect(s.generated).toBe(s.decoded + s.dropped + s.overwritten + s.link_lost);
+    expect(s.generated).toBe(s.decoded + s.dropped + s.overwritten + s.link_lost + s.rejected);
     // cut before its FINAL status: only what the received counters prove is counted
     expect(d.statuses.some((x) => x.final)).toBe(false);
     expect(s.link_lost).toBe(0);
