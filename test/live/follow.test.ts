@@ -38,7 +38,7 @@ describe('run --follow', () => {
     const elf = elfOf('qemu-mps2-an521', 'demo');
     const out = await followed(['run', elf, '--duration', '1.5', '--follow'], capture);
     expect(out).toBe(await decoded(capture, ['--elf', elf]));
-    expect(out).toMatch(/^header v1/m);
+    expect(out).toMatch(/^header v2/m);
     expect(out).toMatch(/ core 1 span_begin filter$/m);
     expect(out).toMatch(/ core 0 event {6}work_done iteration=1 checksum=\d+$/m);
     expect(out).toMatch(/ status FINAL /);

@@ -75,7 +75,7 @@ describe('PORTING.md, followed to the letter', () => {
 
     const out = execFileSync('bash', ['-e', 'run.sh'], { cwd: dir, env, timeout: 60_000, encoding: 'utf8' });
     const lines = out.split('\n');
-    expect(lines[0]).toMatch(/^header v1 BOOT cores=1 mode=discard timer=25000000Hz\/32bit packet=256x8 /);
+    expect(lines[0]).toMatch(/^header v2 BOOT cores=1 mode=discard timer=25000000Hz\/32bit packet=256x8 /);
     expect(lines[0]).toContain(`build_id=${buildId}`);
     const samples = lines.filter((l) => / core 0 event +id=1 args=/.test(l));
     expect(samples).toHaveLength(200);
