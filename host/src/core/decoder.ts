@@ -122,6 +122,8 @@ interface Held {
   start: number;
   resume: number;
   events: number;
+  /** wire versions whose layout this PACKET or STATUS fits exactly (checked while held) */
+  fits: readonly number[];
 }
 
 /** Severity of each notice code (protocol/wire.json). */
@@ -335,26 +337,29 @@ export class TraceDecoder {
 
   /**
    * A PACKET or STATUS before any header is held unparsed: its wire version is the header's,
-   * not known yet (onHeader replays it). Its events are counted, for a no_header notice, by
-   * the first version it parses as.
+   * not known yet (onHeader replays it). Which versions it fits is noted, for an assumed
+   * header (assumeHeader), and its events are counted, for a no_header notice, by the first.
    */
   private holdUnread(buf: Uint8Array, end: number, start: number, resume: number): void {
-    let events = 0;
-    if (buf[0] === MSG_PACKET) {
-      for (const v of [WIRE_VERSION, ...SUPPORTED_VERSIONS.filter((x) => x !== WIRE_VERSION)]) {
-        try {
+    let events = -1;
+    const fits: number[] = [];
+    for (const v of [WIRE_VERSION, ...SUPPORTED_VERSIONS.filter((x) => x !== WIRE_VERSION)]) {
+      try {
+        if (buf[0] === MSG_STATUS) {
+          parseStatus(buf, 0, end, v);
+        } else {
           const c = new Cursor(buf, 1, end);
           const head = parsePacketHead(c, v);
           parseEvents(c, head.nEvents, null, this.offs, this.span, head.core, head.seq);
           if (c.remaining !== 0) continue;
-          events = head.nEvents;
-          break;
-        } catch (e) {
-          if (!(e instanceof WireError)) throw e;
+          if (events < 0) events = head.nEvents;
         }
+        fits.push(v);
+      } catch (e) {
+        if (!(e instanceof WireError)) throw e;
       }
     }
-    this.hold(buf, end, start, resume, events);
+    this.hold(buf, end, start, resume, Math.max(events, 0), fits);
   }
 
   // ---- sessions ----
@@ -413,8 +418,8 @@ export class TraceDecoder {
     else this.sink(rec);
   }
 
-  private hold(buf: Uint8Array, end: number, start: number, resume: number, events: number): void {
-    this.held.push({ msg: buf.slice(0, end), start, resume, events });
+  private hold(buf: Uint8Array, end: number, start: number, resume: number, events: number, fits: readonly number[] = []): void {
+    this.held.push({ msg: buf.slice(0, end), start, resume, events, fits });
     if (this.held.length > this.holdLimit && this.canAssume()) {
       this.assumeHeader();
       return;
@@ -429,10 +434,17 @@ export class TraceDecoder {
     return this.assumed !== null && !this.refusedVersion;
   }
 
-  /** No header came for the held frames: decode them with the caller's assumed one. */
+  /**
+   * No header came for the held frames: decode them with the caller's assumed one. Its wire
+   * version is a guess too (the firmware's current one); when every held frame fits another
+   * version's layout and none fits the guess, the frames are read with that version instead,
+   * so an older target's frames are not misread.
+   */
   private assumeHeader(): void {
-    const h = this.assumed!;
+    const guess = this.assumed!;
     const held = this.held;
+    const everyFit = SUPPORTED_VERSIONS.filter((v) => held.every((f) => f.fits.includes(v)));
+    const h = everyFit.length > 0 && !everyFit.includes(guess.version) ? { ...guess, version: everyFit[0] } : guess;
     this.held = [];
     const first = held[0].start;
     const s = this.newSession(h, false);
@@ -442,7 +454,8 @@ export class TraceDecoder {
     this.notice(
       'header_assumed',
       `${held.length} frame(s) came with no usable stream header (${why}): decoded with a header assumed from the ELF and board ` +
-        `(cores ${h.cores}, timer ${h.timerHz} Hz, ${h.timerBits} bits, build id ${h.buildId || 'unknown'}); ` +
+        `(cores ${h.cores}, timer ${h.timerHz} Hz, ${h.timerBits} bits, build id ${h.buildId || 'unknown'}, wire version ${h.version}` +
+        `${h.version !== guess.version ? ', the one the frames fit' : ''}); ` +
         'the build id, mode, session and the losses before each core\'s first packet are not proven',
       first,
     );
