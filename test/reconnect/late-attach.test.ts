@@ -49,7 +49,7 @@ describe('late attach, offline at random offsets of real streams', () => {
         expect(got.packets[0], where).toBe(`${first.core}:${first.seq}`);
         expect(got.stats.length, where).toBe(1);
         const st = got.stats[0];
-        expect({ decoded: st.decoded, dropped: st.dropped, overwritten: st.overwritten, link_lost: st.link_lost }, where).toEqual(want.totals);
+        expect({ decoded: st.decoded, dropped: st.dropped, overwritten: st.overwritten, link_lost: st.link_lost, rejected: st.rejected }, where).toEqual(want.totals);
         expect(want.fromOrigin).toBe(false);
         expect(got.notices.some((n) => n.code === 'late_attach'), where).toBe(true);
       }
