@@ -20,7 +20,20 @@ function boardFiles(dir = 'boards', rel = '') {
 }
 const define = { __TRACEPIPE_BOARDS__: JSON.stringify(boardFiles()) };
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const common = { bundle: true, platform: 'node', target: 'node20', define, logLevel: 'warning' };
+// The live view (host/src/cli/tui/view.ts) is its own ESM file, dist/tui.mjs, that `top` and
+// `run --tui` import lazily: ink is ESM only, with a top-level await (yoga-layout's WebAssembly),
+// which a CJS bundle cannot hold, and no other command should load React. The bundles keep that
+// import() as it is, pointing at the file beside them; ink and react come from node_modules, as
+// runtime dependencies.
+const tuiView = {
+  name: 'tui-view',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/view\.js$/ }, (args) =>
+      /[\\/]cli[\\/]tui$/.test(args.resolveDir) ? { path: './tui.mjs', external: true } : undefined,
+    );
+  },
+};
+const common = { bundle: true, platform: 'node', target: 'node20', define, logLevel: 'warning', plugins: [tuiView] };
 
 await build({
   ...common,
@@ -31,6 +44,14 @@ await build({
   external: ['@serialport/bindings-cpp', '@duckdb/node-api'],
 });
 chmodSync('dist/tracepipe.cjs', 0o755);
+await build({
+  ...common,
+  plugins: [],
+  entryPoints: ['host/src/cli/tui/view.ts'],
+  format: 'esm',
+  outfile: 'dist/tui.mjs',
+  external: ['ink', 'react'],
+});
 
 // The library leaves its dependencies to node_modules, as any package does. The ESM bundle gets
 // the require and __dirname a CJS module has: bundled CJS code calls require, and repo.ts finds

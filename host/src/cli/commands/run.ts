@@ -2,13 +2,15 @@
 // emulated UART on a pty (the same serial path as a board on USB).
 import type { Command } from 'commander';
 import { checkCapturedBuildId, openElf } from '../elf-option.js';
-import { boardOfElf, liveFailure, runUnderQemu, summaryLines, type LiveSummary } from '../live-run.js';
+import { boardOfElf, liveFailure, runUnderQemu, summaryLines, type LiveSummary, type QemuRunOptions } from '../live-run.js';
 import { defaultBoard, findRepoRoot } from '../../io/repo.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { compareGroundTruth } from '../ground-truth.js';
 import { CliIo } from '../output.js';
 import { addFilterOptions, checkFollowOptions, followSink, type FilterOptions } from '../record-filter.js';
 import { InvalidArgumentError } from 'commander';
+import { UsageError } from '../errors.js';
+import { viewTerminal, withLiveView } from '../tui/live-view.js';
 
 function parseCount(value: string): number {
   const n = Number(value);
@@ -42,16 +44,21 @@ export function register(program: Command, io = new CliIo()): void {
     .option('--baud [n]', "pace the emulated UART as a real one at n baud (8N1: n/10 bytes/s): the target then stalls and its ring fills as on the board; --baud alone: the board's uart.baud (board.json). Default: unpaced, as fast as the emulator sends", parseBaud)
     .option('--timer-preset-us <n>', 'rp2040js boards: the TIMER count at reset, in µs (e.g. near 2^32 to test wraps)', parseCount)
     .option('--wrap-every-ms <n>', 'rp2040js boards: skip simulated time so that TIMERAWL wraps every <n> ms of run time', parseCount)
-    .option('--follow', "print each decoded record on stdout as it arrives (the text of `decode`; names from --elf, else from <app.elf>); the summary then goes to stderr");
+    .option('--follow', "print each decoded record on stdout as it arrives (the text of `decode`; names from --elf, else from <app.elf>); the summary then goes to stderr")
+    .option('--tui', 'live terminal view instead of the status line: per-core and per-event rates, losses by cause, the latest logs (q quits; the summary follows)');
   addFilterOptions(cmd)
-    .action(async (elf: string, opts: FilterOptions & { board?: string; output: string; duration?: number; semihostLog?: string; baud?: number | true; force?: boolean; timerPresetUs?: number; wrapEveryMs?: number; follow?: boolean; elf?: string }) => {
+    .action(async (elf: string, opts: FilterOptions & { board?: string; output: string; duration?: number; semihostLog?: string; baud?: number | true; force?: boolean; timerPresetUs?: number; wrapEveryMs?: number; follow?: boolean; tui?: boolean; elf?: string }) => {
       checkFollowOptions(opts);
+      if (opts.tui && opts.follow) throw new UsageError('--tui and --follow both want the terminal: give one of them');
+      if (opts.tui) viewTerminal(io, '--tui');
       const names = await openElf(opts, io.warn);
       // the firmware being run names its own events unless --elf says otherwise
-      const follow = opts.follow ? followSink(opts, names ?? (await openElf({ elf, force: opts.force }, io.warn)), io) : undefined;
+      const appNames = opts.follow || opts.tui ? (names ?? (await openElf({ elf, force: opts.force }, io.warn))) : undefined;
+      const follow = opts.follow ? followSink(opts, appNames, io) : undefined;
       const root = findRepoRoot();
-      const summary = await runUnderQemu({
-        board: opts.board ?? boardOfElf(root, elf) ?? defaultBoard(root),
+      const board = opts.board ?? boardOfElf(root, elf) ?? defaultBoard(root);
+      const run: QemuRunOptions = {
+        board,
         elf,
         output: opts.output,
         durationS: opts.duration,
@@ -60,8 +67,13 @@ export function register(program: Command, io = new CliIo()): void {
         timerPresetUs: opts.timerPresetUs,
         wrapEveryMs: opts.wrapEveryMs,
         overwrite: opts.force === true,
-        follow,
-      });
+      };
+      const summary = opts.tui
+        ? await withLiveView(io, { title: `tracepipe run --tui: ${elf} on ${board} -> ${opts.output}`, names: appNames, what: '--tui' }, (watcher, stop) =>
+            // the firmware's console would scribble over the view: its ground truth is still read
+            runUnderQemu({ ...run, follow: watcher, stop, status: null, echoTarget: false }),
+          )
+        : await runUnderQemu({ ...run, follow });
       reportLive(summary, io, follow !== undefined);
       checkCapturedBuildId(names, summary.header, summary.output);
     });
