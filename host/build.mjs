@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { tuiViewPlugin } from './build-plugins.mjs';
 
 function boardFiles(dir = 'boards', rel = '') {
   const out = {};
@@ -20,20 +21,7 @@ function boardFiles(dir = 'boards', rel = '') {
 }
 const define = { __TRACEPIPE_BOARDS__: JSON.stringify(boardFiles()) };
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-// The live view (host/src/cli/tui/view.ts) is its own ESM file, dist/tui.mjs, that `top` and
-// `run --tui` import lazily: ink is ESM only, with a top-level await (yoga-layout's WebAssembly),
-// which a CJS bundle cannot hold, and no other command should load React. The bundles keep that
-// import() as it is, pointing at the file beside them; ink and react come from node_modules, as
-// runtime dependencies.
-const tuiView = {
-  name: 'tui-view',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/view\.js$/ }, (args) =>
-      /[\\/]cli[\\/]tui$/.test(args.resolveDir) ? { path: './tui.mjs', external: true } : undefined,
-    );
-  },
-};
-const common = { bundle: true, platform: 'node', target: 'node20', define, logLevel: 'warning', plugins: [tuiView] };
+const common = { bundle: true, platform: 'node', target: 'node20', define, logLevel: 'warning', plugins: [tuiViewPlugin] };
 
 await build({
   ...common,
@@ -44,6 +32,7 @@ await build({
   external: ['@serialport/bindings-cpp', '@duckdb/node-api'],
 });
 chmodSync('dist/tracepipe.cjs', 0o755);
+// The live view, imported lazily by the bundles (build-plugins.mjs says why it is its own file).
 await build({
   ...common,
   plugins: [],
