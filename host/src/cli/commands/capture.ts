@@ -1,8 +1,9 @@
 // tracepipe capture --port <path>: live capture from a board on a serial port (USB-CDC or UART).
-// `top` (commands/top.ts) is the same capture behind the live view, with the same options.
+// Through the library's portRun (api/capture.ts), with the status line and signals of a
+// terminal; `top` (commands/top.ts) is the same capture behind the live view, with the same options.
 import type { Command } from 'commander';
 import { checkCapturedBuildId, openElf } from '../elf-option.js';
-import { captureFromPort, type PortCaptureOptions } from '../live-run.js';
+import { portRun, type PortCaptureOptions } from '../../api/capture.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { reportLive } from './run.js';
 import { CliError } from '../errors.js';
@@ -31,7 +32,7 @@ export function addPortOptions(cmd: Command): Command {
 }
 
 /** The capture the options describe, on the port given or the one recognised board. */
-export async function portCapture(opts: PortOptions, io: CliIo): Promise<Omit<PortCaptureOptions, 'follow'>> {
+export async function portCapture(opts: PortOptions, io: CliIo): Promise<PortCaptureOptions & { port: string; output: string }> {
   let port = opts.port;
   if (port === undefined) {
     const choice = choosePort((await listSerialPorts()).ports, loadUsbIdentities(findRepoRoot()));
@@ -59,7 +60,7 @@ export function register(program: Command, io = new CliIo()): void {
       const capture = await portCapture(opts, io);
       const names = await openElf(opts, io.warn);
       const follow = opts.follow ? followSink(opts, names, io) : undefined;
-      const summary = await captureFromPort({ ...capture, follow });
+      const summary = await portRun(capture, { follow, status: process.stderr, handleSignals: true });
       reportLive(summary, io, follow !== undefined);
       checkCapturedBuildId(names, summary.header, summary.output);
     });

@@ -1,8 +1,10 @@
 // tracepipe run --board <board> <app.elf>: the firmware under QEMU, captured live through the
-// emulated UART on a pty (the same serial path as a board on USB).
+// emulated UART on a pty (the same serial path as a board on USB), through the library's
+// emulatorRun (api/capture.ts), with the status line, console echo and signals of a terminal.
 import type { Command } from 'commander';
 import { checkCapturedBuildId, openElf } from '../elf-option.js';
-import { boardOfElf, liveFailure, runUnderQemu, summaryLines, type LiveSummary, type QemuRunOptions } from '../live-run.js';
+import { boardOfElf, liveFailure, summaryLines, type LiveSummary } from '../live-run.js';
+import { emulatorRun, type EmulatorRunOptions, type LiveEdge } from '../../api/capture.js';
 import { defaultBoard, findRepoRoot } from '../../io/repo.js';
 import { parseBaud, parseSeconds } from '../options.js';
 import { compareGroundTruth } from '../ground-truth.js';
@@ -57,23 +59,21 @@ export function register(program: Command, io = new CliIo()): void {
       const follow = opts.follow ? followSink(opts, appNames, io) : undefined;
       const root = findRepoRoot();
       const board = opts.board ?? boardOfElf(root, elf) ?? defaultBoard(root);
-      const run: QemuRunOptions = {
-        board,
-        elf,
-        output: opts.output,
-        durationS: opts.duration,
-        semihostLog: opts.semihostLog,
+      const run: EmulatorRunOptions = { board, elf, output: opts.output, durationS: opts.duration, consoleLog: opts.semihostLog, overwrite: opts.force === true };
+      const edge: LiveEdge = {
         pace: opts.baud === true ? 'board' : opts.baud,
         timerPresetUs: opts.timerPresetUs,
         wrapEveryMs: opts.wrapEveryMs,
-        overwrite: opts.force === true,
+        status: process.stderr,
+        handleSignals: true,
+        echoTarget: true,
       };
       const summary = opts.tui
         ? await withLiveView(io, { title: `tracepipe run --tui: ${elf} on ${board} -> ${opts.output}`, names: appNames, what: '--tui' }, (watcher, stop) =>
             // the firmware's console would scribble over the view: its ground truth is still read
-            runUnderQemu({ ...run, follow: watcher, stop, status: null, echoTarget: false }),
+            emulatorRun(run, { ...edge, follow: watcher, stop, status: null, echoTarget: false }),
           )
-        : await runUnderQemu({ ...run, follow });
+        : await emulatorRun(run, { ...edge, follow });
       reportLive(summary, io, follow !== undefined);
       checkCapturedBuildId(names, summary.header, summary.output);
     });

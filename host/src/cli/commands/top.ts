@@ -3,7 +3,7 @@
 // after the view closes are those of `capture`.
 import type { Command } from 'commander';
 import { checkCapturedBuildId, openElf } from '../elf-option.js';
-import { captureFromPort } from '../live-run.js';
+import { portRun } from '../../api/capture.js';
 import { CliIo } from '../output.js';
 import { viewTerminal, withLiveView } from '../tui/live-view.js';
 import { addPortOptions, portCapture, type PortOptions } from './capture.js';
@@ -19,7 +19,7 @@ export function register(program: Command, io = new CliIo()): void {
     const capture = await portCapture(opts, io);
     const names = await openElf(opts, io.warn);
     const summary = await withLiveView(io, { title: `tracepipe top: ${capture.port} -> ${capture.output}`, names, what: 'top' }, (watcher, stop) =>
-      captureFromPort({ ...capture, follow: watcher, stop, status: null }),
+      portRun(capture, { follow: watcher, stop, handleSignals: true }),
     );
     reportLive(summary, io);
     checkCapturedBuildId(names, summary.header, summary.output);
