@@ -65,8 +65,9 @@ const QUIET = { status: null, handleSignals: false, echoTarget: false } as const
  * on stderr, signal handlers, --follow or the live view, pacing, the rp2040js timer knobs. */
 export type LiveEdge = Partial<Pick<QemuRunOptions, 'status' | 'handleSignals' | 'echoTarget' | 'follow' | 'stop' | 'pace' | 'timerPresetUs' | 'wrapEveryMs'>>;
 
-function defaultOutput(): string {
-  return join(mkdtempSync(join(tmpdir(), 'tracepipe-')), 'trace.tpt');
+/** The options every live capture takes, with the default capture file. */
+function common(o: CaptureCommon): { output: string; overwrite?: boolean; durationS?: number; baud?: number } {
+  return { output: o.output ?? join(mkdtempSync(join(tmpdir(), 'tracepipe-')), 'trace.tpt'), overwrite: o.overwrite, durationS: o.durationS, baud: o.baud };
 }
 
 async function handle(s: LiveSummary): Promise<Capture> {
@@ -90,32 +91,12 @@ async function handle(s: LiveSummary): Promise<Capture> {
 
 /** The emulator run behind runOnEmulator and `tracepipe run`: its live summary, failed or not. */
 export function emulatorRun(o: EmulatorRunOptions, edge: LiveEdge = {}): Promise<LiveSummary> {
-  return runUnderQemu({
-    board: o.board,
-    elf: o.elf,
-    output: o.output ?? defaultOutput(),
-    overwrite: o.overwrite,
-    durationS: o.durationS,
-    baud: o.baud,
-    semihostLog: o.consoleLog,
-    ...QUIET,
-    ...edge,
-  });
+  return runUnderQemu({ ...common(o), board: o.board, elf: o.elf, semihostLog: o.consoleLog, ...QUIET, ...edge });
 }
 
 /** The port capture behind captureFromSerialPort, `tracepipe capture` and `top`. */
 export function portRun(o: PortCaptureOptions, edge: Omit<LiveEdge, 'echoTarget' | 'pace' | 'timerPresetUs' | 'wrapEveryMs'> = {}): Promise<LiveSummary> {
-  return captureFromPort({
-    port: o.port,
-    baud: o.baud,
-    output: o.output ?? defaultOutput(),
-    overwrite: o.overwrite,
-    durationS: o.durationS,
-    reconnect: o.reconnect,
-    status: null,
-    handleSignals: false,
-    ...edge,
-  });
+  return captureFromPort({ ...common(o), port: o.port, reconnect: o.reconnect, status: null, handleSignals: false, ...edge });
 }
 
 /**
