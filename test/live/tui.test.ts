@@ -8,11 +8,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, CLI, lines, ROOT, statsOf } from '../e2e/helpers.js';
+import { startQemu } from '../../host/src/io/qemu.js';
+import { cli, CLI, emulatorOf, lines, ROOT, statsOf } from '../e2e/helpers.js';
 
 const BOARD = 'qemu-mps2-an521';
 const ELF = join(ROOT, 'build', BOARD, 'demo.elf');
-const SESSION = `tracepipe-tui-${process.pid}`;
+let session = 0;
+let SESSION = '';
 const work = mkdtempSync(join(tmpdir(), 'tracepipe-tui-'));
 
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
@@ -66,6 +68,29 @@ function parse(text: string): Shown {
   return { cores, events, rest, logs };
 }
 
+/** Starts `command` (a tracepipe command line) in a new 120x40 tmux session; returns the file its exit status goes to. */
+function inTmux(command: string): string {
+  SESSION = `tracepipe-tui-${process.pid}-${++session}`;
+  const exitFile = join(work, `exit-${session}`);
+  const cmd = `node ${relative(ROOT, CLI)} ${command}; echo $? > ${exitFile}; echo VIEW-CLOSED; sleep 600`;
+  tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '40', '-c', ROOT, '-e', 'NO_COLOR=', cmd);
+  return exitFile;
+}
+
+/** q, then the view's last frame and the summary below it; the process exited 0. */
+async function quit(exitFile: string, out: string, stopped: string): Promise<string> {
+  tmux('send-keys', '-t', SESSION, 'q');
+  const after = await waitFor('the end of the run', (t) => /^VIEW-CLOSED$/m.test(t), history);
+  expect(readFileSync(exitFile, 'utf8').trim()).toBe('0');
+  expect(after.search(/^capture: /m)).toBeGreaterThan(after.lastIndexOf('LATEST LOGS'));
+  const quoted = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  expect(after).toMatch(new RegExp(`^capture: ${quoted(out)} \\(\\d+ bytes in [\\d.]+ s; stopped: ${quoted(stopped)}\\)$`, 'm'));
+  expect(after).toMatch(new RegExp(`^capture ended: ${quoted(stopped)}$`, 'm'));
+  expect(after).toMatch(/^identity: generated = decoded \+ dropped \+ overwritten \+ link_lost holds for every core/m);
+  spawnSync('tmux', ['kill-session', '-t', SESSION]);
+  return after;
+}
+
 afterAll(() => {
   spawnSync('tmux', ['kill-session', '-t', SESSION]);
   rmSync(work, { recursive: true, force: true });
@@ -76,10 +101,8 @@ describe('run --tui under tmux', () => {
     const built = spawnSync('make', ['-s', `BOARD=${BOARD}`, `build/${BOARD}/demo.elf`], { cwd: ROOT, encoding: 'utf8' });
     expect(built.status, built.stderr).toBe(0);
     const out = join(work, 'tui.tpt');
-    const exitFile = join(work, 'exit');
     // relative paths keep the title on one 120-column line
-    const cmd = `node ${relative(ROOT, CLI)} run --tui --board ${BOARD} ${relative(ROOT, ELF)} -o ${out}; echo $? > ${exitFile}; echo VIEW-CLOSED; sleep 600`;
-    tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '40', '-c', ROOT, '-e', 'NO_COLOR=', cmd);
+    const exitFile = inTmux(`run --tui --board ${BOARD} ${relative(ROOT, ELF)} -o ${out}`);
 
     // both cores running, named rows, and a log line
     const text = await waitFor('both cores, named events and logs', (t) => {
@@ -103,15 +126,7 @@ describe('run --tui under tmux', () => {
     expect(Math.abs(row('isr_enter', 'app_timer')!.events - row('isr_exit', 'app_timer')!.events)).toBeLessThanOrEqual(1);
     expect(shown.logs.join('\n')).toMatch(/core [01] log\s+(INFO|DEBUG|WARN|TRACE)? ?\S/);
 
-    tmux('send-keys', '-t', SESSION, 'q');
-    const after = await waitFor('the end of the run', (t) => /^VIEW-CLOSED$/m.test(t), history);
-    expect(readFileSync(exitFile, 'utf8').trim()).toBe('0');
-    // the view's last frame, then the summary below it
-    const summaryAt = after.search(/^capture: /m);
-    expect(summaryAt).toBeGreaterThan(after.lastIndexOf('LATEST LOGS'));
-    expect(after).toMatch(new RegExp(`^capture: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d+ bytes in [\\d.]+ s; stopped: interrupted\\)$`, 'm'));
-    expect(after).toMatch(/^capture ended: interrupted$/m);
-    expect(after).toMatch(/^identity: generated = decoded \+ dropped \+ overwritten \+ link_lost holds for every core/m);
+    await quit(exitFile, out, 'interrupted');
 
     // the capture file is whole: it decodes, its books close, and it holds at least what was shown
     expect(existsSync(out)).toBe(true);
@@ -119,6 +134,28 @@ describe('run --tui under tmux', () => {
     expect(stats.identity).toBe(true);
     expect(stats.closed).toBe(true);
     for (const c of shown.cores) expect(stats.cores.find((s) => s.core === c.core)!.decoded).toBeGreaterThanOrEqual(c.events);
+  });
+});
+
+describe('top under tmux', () => {
+  it('a board on a port: the view stays after the capture ends by itself, until q', async () => {
+    const elf = join(ROOT, 'build', 'qemu-mps2-an385', 'demo.elf');
+    const q = await startQemu({ emulator: emulatorOf(), elf });
+    try {
+      const out = join(work, 'top.tpt');
+      const exitFile = inTmux(`top --port ${q.ptyPath} --elf ${relative(ROOT, elf)} -o ${out} --duration 2`);
+      const text = await waitFor('the end of the capture, with named rows', (t) => /^capture ended: duration reached; q closes the view$/m.test(t) && /^event\s+tick\s/m.test(t));
+      const shown = parse(text);
+      expect(shown.cores.map((c) => c.core)).toEqual([0]);
+      expect(shown.events.reduce((a, e) => a + e.events, 0) + shown.rest).toBe(shown.cores[0].events);
+      expect(shown.logs.length).toBeGreaterThan(0);
+      await quit(exitFile, out, 'duration reached');
+      const stats = await statsOf(out);
+      expect(stats.identity).toBe(true);
+      expect(stats.cores[0].decoded).toBeGreaterThanOrEqual(shown.cores[0].events);
+    } finally {
+      await q.stop(500);
+    }
   });
 });
 
