@@ -19,6 +19,8 @@ const work = mkdtempSync(join(tmpdir(), 'tracepipe-tui-'));
 
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
 const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
+/** the screen with its colours (SGR escapes) */
+const colours = () => tmux('capture-pane', '-p', '-e', '-t', SESSION);
 /** the pane with its scrollback: the summary pushes the view's top off the screen */
 const history = () => tmux('capture-pane', '-p', '-S', '-200', '-t', SESSION);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,11 +71,11 @@ function parse(text: string): Shown {
 }
 
 /** Starts `command` (a tracepipe command line) in a new 120x40 tmux session; returns the file its exit status goes to. */
-function inTmux(command: string): string {
+function inTmux(command: string, env: string[] = ['NO_COLOR=']): string {
   SESSION = `tracepipe-tui-${process.pid}-${++session}`;
   const exitFile = join(work, `exit-${session}`);
   const cmd = `node ${relative(ROOT, CLI)} ${command}; echo $? > ${exitFile}; echo VIEW-CLOSED; sleep 600`;
-  tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '40', '-c', ROOT, '-e', 'NO_COLOR=', cmd);
+  tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '40', '-c', ROOT, ...env.flatMap((e) => ['-e', e]), cmd);
   return exitFile;
 }
 
@@ -156,6 +158,34 @@ describe('top under tmux', () => {
     } finally {
       await q.stop(500);
     }
+  });
+});
+
+describe('losses in the view', () => {
+  const overload = join(ROOT, 'build', 'qemu-mps2-an385', 'e2e_overload.elf');
+  const ended = (t: string) => /^capture ended: firmware exited; q closes the view$/m.test(t);
+
+  it('a non-zero loss count is red, also where CI is set (ink and chalk would draw nothing live, and no colour)', async () => {
+    const out = join(work, 'overload.tpt');
+    const exitFile = inTmux(`run --tui --board qemu-mps2-an385 ${relative(ROOT, overload)} -o ${out}`, ['NO_COLOR=', 'CI=true']);
+    const text = await waitFor('the overload run ended', ended);
+    const shown = parse(text);
+    expect(shown.cores[0].losses[0]).toBeGreaterThan(0); // dropped
+    expect(text).toMatch(/^LOSSES: see the red counts above$/m);
+    const row = colours().split('\n').find((l) => l.replace(/\x1b\[[0-9;]*m/g, '').startsWith('core0'))!;
+    // the dropped count is red, the zero counts are not
+    expect(row).toMatch(new RegExp(`\x1b\\[[0-9;]*31m\\s*${shown.cores[0].losses[0]}`));
+    expect(row.match(/\x1b\[[0-9;]*31m/g)).toHaveLength(1);
+    await quit(exitFile, out, 'firmware exited');
+  });
+
+  it('NO_COLOR: the same view without red', async () => {
+    const out = join(work, 'overload-nocolor.tpt');
+    const exitFile = inTmux(`run --tui --board qemu-mps2-an385 ${relative(ROOT, overload)} -o ${out}`, ['NO_COLOR=1']);
+    const text = await waitFor('the overload run ended', ended);
+    expect(parse(text).cores[0].losses[0]).toBeGreaterThan(0);
+    expect(colours()).not.toMatch(/\x1b\[[0-9;]*31m/);
+    await quit(exitFile, out, 'firmware exited');
   });
 });
 

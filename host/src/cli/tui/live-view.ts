@@ -16,6 +16,21 @@ export function viewTerminal(io: CliIo, what: string): { stdin: NodeJS.ReadStrea
   return term;
 }
 
+/**
+ * Loads the view. ink (is-in-ci) and chalk read CI and CONTINUOUS_INTEGRATION once, when they
+ * load, and then draw only the last frame, without colour: a view the user asked for on a
+ * terminal is drawn whatever a CI variable says, so they do not see those while loading.
+ */
+async function loadView(): Promise<typeof import('./view.js')> {
+  const saved = (['CI', 'CONTINUOUS_INTEGRATION'] as const).map((k) => [k, process.env[k]] as const);
+  for (const [k] of saved) delete process.env[k];
+  try {
+    return await import('./view.js');
+  } finally {
+    for (const [k, v] of saved) if (v !== undefined) process.env[k] = v;
+  }
+}
+
 /** Lines the view leaves for the event table on a terminal of `rows` rows. */
 function eventRows(rows: number | undefined): number {
   return Math.max(3, Math.min(20, (rows ?? 40) - 22));
@@ -32,7 +47,7 @@ export async function withLiveView(
   capture: (watcher: RecordWatcher, stop: AbortSignal) => Promise<LiveSummary>,
 ): Promise<LiveSummary> {
   const terminal = viewTerminal(io, o.what);
-  const { startView } = await import('./view.js');
+  const { startView } = await loadView();
   const model = new TopModel({ names: o.names, topN: eventRows(terminal.stdout.rows) });
   const stop = new AbortController();
   let quit: () => void = () => undefined;

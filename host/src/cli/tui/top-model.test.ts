@@ -33,6 +33,16 @@ describe('TopModel', () => {
     expect(m.frame(6).cores[0]).toMatchObject({ events: 16, perS: 0 });
   });
 
+  it('a stopped clock (the capture ended) keeps the last rates and one sample', () => {
+    const m = new TopModel({ windowS: 2 });
+    m.frame(1);
+    for (let i = 0; i < 8; i++) m.record(ev(0, 'event', 1, 'tick'));
+    const first = m.frame(3);
+    for (let i = 0; i < 100; i++) expect(m.frame(3)).toEqual(first);
+    expect(first.cores[0].perS).toBe(4);
+    expect((m as unknown as { samples: unknown[] }).samples.length).toBeLessThanOrEqual(3);
+  });
+
   it('the busiest rows first; what does not fit is summed in the rest', () => {
     const m = new TopModel({ topN: 2 });
     const counts = { a: 5, b: 3, c: 2, d: 1 };

@@ -122,6 +122,8 @@ export class TopModel implements RecordWatcher {
     let base = this.samples[0];
     for (const s of this.samples) if (elapsedS - s.t >= this.windowS) base = s;
     while (this.samples.length > 1 && this.samples[1] !== undefined && this.samples[1].t <= base.t) this.samples.shift();
+    // a clock that stopped (the capture ended) draws the same instant again: one sample for it
+    if (this.samples.length > 1 && this.samples[this.samples.length - 1].t === elapsedS) this.samples.pop();
     this.samples.push(now);
     const dt = elapsedS - base.t;
     const perS = (n: number, before: number | undefined) => (dt > 0 ? (n - (before ?? 0)) / dt : 0);

@@ -51,7 +51,14 @@ function coreLine(c: CoreRow, color: boolean): React.ReactElement {
   return h(Text, { key: `core${c.core}` }, `${col(`core${c.core}`, 8)}${num(rate(c.perS), 9)}${num(c.events, 12)}`, ...cells);
 }
 
-function Top(props: { o: ViewOptions; started: number; state: { ended?: string; quitting: boolean } }): React.ReactElement {
+interface ViewState {
+  ended?: string;
+  /** ms since the view opened when the capture ended: the clock stops there */
+  endedAtMs?: number;
+  quitting: boolean;
+}
+
+function Top(props: { o: ViewOptions; started: number; state: ViewState }): React.ReactElement {
   const { o, started, state } = props;
   const [, setTick] = React.useState(0);
   React.useEffect(() => {
@@ -61,7 +68,7 @@ function Top(props: { o: ViewOptions; started: number; state: { ended?: string; 
   useInput((input, key) => {
     if (input === 'q' || (key.ctrl && input === 'c')) o.onQuit();
   });
-  const f = o.frame((Date.now() - started) / 1000);
+  const f = o.frame((state.endedAtMs ?? Date.now() - started) / 1000);
   const anyLoss = f.cores.some((c) => LOSS_CAUSES.some((cause) => c[cause] > 0));
   const nameW = Math.min(NAME_MAX + 2, Math.max(12, ...f.events.map((e) => e.name.length + 2)));
   const footer = state.ended
@@ -95,7 +102,7 @@ function Top(props: { o: ViewOptions; started: number; state: { ended?: string; 
 
 export function startView(o: ViewOptions): ViewHandle {
   const started = Date.now();
-  const state: { ended?: string; quitting: boolean } = { quitting: false };
+  const state: ViewState = { quitting: false };
   const onQuit = () => {
     state.quitting = true;
     o.onQuit();
@@ -106,6 +113,7 @@ export function startView(o: ViewOptions): ViewHandle {
   return {
     ended(reason) {
       state.ended = reason;
+      state.endedAtMs = Date.now() - started;
       ink.rerender(element());
     },
     async close() {
