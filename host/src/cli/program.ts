@@ -46,6 +46,7 @@ export function createProgram(options: ProgramOptions = {}): Command {
 
   registerRun(program, io);
   registerCapture(program, io);
+  registerTop(program, io);
   registerDecode(program, io);
   registerStats(program, io);
   registerDemo(program, io);
@@ -55,7 +56,6 @@ export function createProgram(options: ProgramOptions = {}): Command {
   registerView(program, io);
   registerDump(program, io);
   registerQuery(program, io);
-  registerTop(program, io);
   addElfOptionsTo(program);
   return program;
 }
