@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { checkCapturedBuildId, openElf } from '../elf-option.js';
 import { portRun, type PortCaptureOptions } from '../../api/capture.js';
 import { parseBaud, parseSeconds } from '../options.js';
-import { reportLive } from './run.js';
+import { reportLive, TERMINAL } from './run.js';
 import { CliError } from '../errors.js';
 import { CliIo } from '../output.js';
 import { addFilterOptions, checkFollowOptions, followSink, type FilterOptions } from '../record-filter.js';
@@ -60,7 +60,7 @@ export function register(program: Command, io = new CliIo()): void {
       const capture = await portCapture(opts, io);
       const names = await openElf(opts, io.warn);
       const follow = opts.follow ? followSink(opts, names, io) : undefined;
-      const summary = await portRun(capture, { follow, status: process.stderr, handleSignals: true });
+      const summary = await portRun(capture, { ...TERMINAL, follow });
       reportLive(summary, io, follow !== undefined);
       checkCapturedBuildId(names, summary.header, summary.output);
     });

@@ -20,6 +20,10 @@ function parseCount(value: string): number {
   return n;
 }
 
+/** What a terminal adds to the library's live runs: the status line and the firmware's console
+ * on stderr, and Ctrl-C as a graceful stop. */
+export const TERMINAL: LiveEdge = { status: process.stderr, handleSignals: true, echoTarget: true };
+
 /** Prints the summary (on stderr under --follow, whose records own stdout); throws when the
  * run itself failed (the capture is kept either way). */
 export function reportLive(s: LiveSummary, io = new CliIo(), followed = false): void {
@@ -64,9 +68,7 @@ export function register(program: Command, io = new CliIo()): void {
         pace: opts.baud === true ? 'board' : opts.baud,
         timerPresetUs: opts.timerPresetUs,
         wrapEveryMs: opts.wrapEveryMs,
-        status: process.stderr,
-        handleSignals: true,
-        echoTarget: true,
+        ...TERMINAL,
       };
       const summary = opts.tui
         ? await withLiveView(io, { title: `tracepipe run --tui: ${elf} on ${board} -> ${opts.output}`, names: appNames, what: '--tui' }, (watcher, stop) =>
