@@ -18,6 +18,17 @@ export interface FollowSink {
   failed(err: Error): void;
 }
 
+/** The live view (`top`, `run --tui`): every named record, on the same path as --follow's text. */
+export interface RecordWatcher {
+  names?: MetadataApplier;
+  record(rec: TraceRecord): void;
+  /** bytes received, as they arrive */
+  bytes(n: number): void;
+  /** the decoder's accounting so far, for the losses the view shows */
+  attach(accounting: () => CoreStats[]): void;
+  failed(err: Error): void;
+}
+
 export interface StatusFacts {
   elapsedS: number;
   /** events per second of each core seen so far, in core order */
@@ -82,17 +93,19 @@ export class LiveDecoder implements LiveObserver {
   private followFailed = false;
 
   constructor(
-    private readonly follow?: FollowSink,
+    private readonly follow?: FollowSink | RecordWatcher,
     private readonly color = statusColor(),
   ) {
     this.decoder = new TraceDecoder((rec) => this.record(rec));
+    if (follow && 'attach' in follow) follow.attach(() => this.decoder.stats());
   }
 
   private record(rec: TraceRecord): void {
     if (this.follow && !this.followFailed && rec.type !== 'notice') {
       try {
         const named = this.follow.names ? this.follow.names.apply(rec) : rec;
-        if (this.follow.wanted(named)) this.followed += `${recordLine(named, this.follow)}\n`;
+        if ('record' in this.follow) this.follow.record(named);
+        else if (this.follow.wanted(named)) this.followed += `${recordLine(named, this.follow)}\n`;
       } catch (err) {
         // the decoder's own accounting must not depend on the names
         this.followFailed = true;
@@ -124,6 +137,7 @@ export class LiveDecoder implements LiveObserver {
 
   bytes(chunk: Uint8Array, hostNs: bigint): void {
     this.bytesIn += chunk.length;
+    if (this.follow && 'bytes' in this.follow) this.follow.bytes(chunk.length);
     try {
       this.decoder.push(chunk, hostNs);
     } finally {
@@ -141,7 +155,7 @@ export class LiveDecoder implements LiveObserver {
     if (this.followed === '') return;
     const text = this.followed;
     this.followed = '';
-    this.follow!.write(text);
+    (this.follow as FollowSink).write(text);
   }
 
   flushSent(): void {

@@ -53,6 +53,9 @@ export interface LiveOptions {
   ackFinal?: boolean;
   /** install SIGINT/SIGTERM handlers for a graceful stop (the CLI does; tests may not) */
   handleSignals?: boolean;
+  /** aborting it stops the capture as SIGINT does (the live view's `q`, whose raw-mode terminal
+   * sends no SIGINT) */
+  stop?: AbortSignal;
   /**
    * Read at most this many bytes per second (an emulated UART at its baud rate): the port is
    * paused whenever the reads run ahead, so the pty fills and the emulator's UART holds the
@@ -218,6 +221,8 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+  if (opts.stop?.aborted) onSignal();
+  opts.stop?.addEventListener('abort', onSignal);
   // The duration runs from the first byte, which proves the target got CMD_START; a silent
   // target still stops, DURATION_GRACE_MS later than asked.
   function startDuration(): void {
@@ -333,6 +338,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
+    opts.stop?.removeEventListener('abort', onSignal);
     draw(true);
   }
 
