@@ -137,7 +137,9 @@ static const uint8_t config_desc[CONFIG_TOTAL] = {
 };
 
 static const uint8_t lang_desc[4] = { 4, DESC_STRING, LE16(0x0409) };
-static const char *const strings[] = { "tracepipe", "tracepipe rp2040-pico CDC-ACM" };
+/* The product string is 31 characters, a 64-byte descriptor: Linux asks for 255 bytes, so its
+ * data stage ends on a full packet and needs the ZLP (the model host checks it every time). */
+static const char *const strings[] = { "tracepipe", "tracepipe rp2040-pico (CDC-ACM)" };
 #define SERIAL_BYTES 8u
 
 #define TXQ_SIZE 512u /* a power of two */
@@ -266,20 +268,28 @@ static void out_done(void)
 	out_arm();
 }
 
-int tp_port_tx_put(uint8_t b)
+/* The drain hands whole runs of framed bytes (TP_PORT_HAS_TX_WRITE, rp2040_usb.h): a packet
+ * then carries as many bytes as were ready, not one byte per kick. */
+size_t tp_port_tx_write(const uint8_t *p, size_t n)
 {
 	uint32_t head = txq_head;
 	uint32_t tail = txq_tail;
-	if (head - tail >= TXQ_SIZE)
-		return 0;
-	txq[head & (TXQ_SIZE - 1u)] = b;
+	uint32_t room = TXQ_SIZE - (head - tail);
+	size_t k = n < room ? n : room;
+	for (size_t i = 0; i < k; i++)
+		txq[(head + i) & (TXQ_SIZE - 1u)] = p[i];
 	tp_port_dmb();
-	txq_head = head + 1u;
-	/* The first byte into an empty queue must wake the interrupt that starts a packet: the
-	 * drain calls the kick only while it still holds bytes the port refused. */
-	if (head == tail)
+	txq_head = head + (uint32_t)k;
+	/* Bytes into an empty queue must wake the interrupt that starts a packet: the drain calls
+	 * the kick only while it still holds bytes the port refused. */
+	if (k != 0u && head == tail)
 		tp_port_tx_kick();
-	return 1;
+	return k;
+}
+
+int tp_port_tx_put(uint8_t b)
+{
+	return (int)tp_port_tx_write(&b, 1);
 }
 
 /* The USB interrupt is enabled on core 0 only; core 1 rings the SIO doorbell, whose handler

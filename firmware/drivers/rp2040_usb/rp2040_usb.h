@@ -22,9 +22,14 @@
 #ifndef RP2040_USB_H
 #define RP2040_USB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "board.h"
+
+/* The drain's bulk form of tp_port_tx_put (port.h): included through tp_port_impl.h. */
+#define TP_PORT_HAS_TX_WRITE 1
+size_t tp_port_tx_write(const uint8_t *p, size_t n);
 
 #define RP2040_LINK_IRQ RP2040_IRQ_USBCTRL
 #define RP2040_LINK_PINS 0

@@ -87,11 +87,12 @@ interface ClockLike {
 }
 
 export interface UsbFaults {
-  /** simulated ms [from, to): the host sends no IN tokens on bulk IN (it stops reading) */
+  // Times are simulated ms after enumeration, when the host starts streaming.
+  /** [from, to): the host sends no IN tokens on bulk IN (it stops reading) */
   nakIn?: [number, number];
-  /** simulated ms: a bus reset mid-stream, then enumeration again */
+  /** a bus reset mid-stream, then enumeration again */
   resetAt?: number;
-  /** simulated ms: the host suspends the bus for 5 ms, then resumes */
+  /** the host suspends the bus for 5 ms, then resumes */
   suspendAt?: number;
   /** after SET_CONFIGURATION: unknown and malformed requests, each must get a STALL */
   badRequests?: boolean;
@@ -158,6 +159,8 @@ export interface UsbSummary {
   inZlps: number;
   outPackets: number;
   inBytes: number;
+  /** control reads whose data stage ended with a zero-length packet */
+  ep0Zlps: number;
 }
 
 export interface UsbHostOptions {
@@ -168,7 +171,7 @@ export interface UsbHostOptions {
 
 export class UsbHostModel {
   readonly link: LinkPort;
-  readonly summary: UsbSummary = { controlTransfers: 0, stalls: 0, busResets: 0, inPackets: 0, inZlps: 0, outPackets: 0, inBytes: 0 };
+  readonly summary: UsbSummary = { controlTransfers: 0, stalls: 0, busResets: 0, inPackets: 0, inZlps: 0, outPackets: 0, inBytes: 0, ep0Zlps: 0 };
   /** the host side of the pty cannot take more: stop sending IN tokens */
   blocked = false;
   private readonly usb: UsbCtrl;
@@ -191,6 +194,10 @@ export class UsbHostModel {
   private cdc: CdcAcmFunction | undefined;
   private configured = false;
   private suspended = false;
+  /** the host halted bulk IN itself (SET_FEATURE) and sends no IN tokens until it clears it */
+  private haltedIn = false;
+  /** the nak-in fault's window: no IN tokens on bulk IN */
+  private nakking = false;
   private resetting = false;
   private resetAck: (() => void) | undefined;
   private connected = false;
@@ -426,6 +433,7 @@ export class UsbHostModel {
       return;
     }
     c.pid ^= 1;
+    if (data.length === 0) this.summary.ep0Zlps++;
     c.data.push(...data);
     if (c.data.length > c.s.length) return this.fail(`${c.s.name}: ${c.data.length} bytes, more than wLength ${c.s.length}`);
     if (data.length < MAX_PACKET || c.data.length === c.s.length) {
@@ -581,14 +589,19 @@ export class UsbHostModel {
     await this.refused(setup('SET_FEATURE(DEVICE_REMOTE_WAKEUP)', 0x00, 3, 1, 0, 0));
     await this.refused(setup('SET_INTERFACE(1, alt 1)', 0x01, 11, 1, 1, 0));
     await this.refused(setup('SET_DESCRIPTOR', 0x00, 7, 0x0100, 0, 18), new Uint8Array(18));
-    // ENDPOINT_HALT on bulk IN: GET_STATUS shows it, CLEAR_FEATURE lifts it and resets the toggle.
+    // ENDPOINT_HALT on bulk IN: the endpoint answers STALL, GET_STATUS shows it, CLEAR_FEATURE
+    // lifts it and resets the toggle to DATA0 (USB 2.0 9.4.5). No IN tokens meanwhile.
+    this.haltedIn = true;
     await this.ok(setup('SET_FEATURE(ENDPOINT_HALT, bulk IN)', 0x02, 3, 0, inEp, 0));
+    if (!this.stalledIn.has(inEp & 0x0f)) throw new Error('SET_FEATURE(ENDPOINT_HALT, bulk IN): the endpoint does not answer STALL');
     const halted = await this.ok(setup('GET_STATUS(bulk IN)', 0x82, 0, 0, inEp, 2));
     if (halted[0] !== 1) throw new Error(`GET_STATUS(bulk IN) after SET_FEATURE(ENDPOINT_HALT): ${Array.from(halted)}`);
     await this.ok(setup('CLEAR_FEATURE(ENDPOINT_HALT, bulk IN)', 0x02, 1, 0, inEp, 0));
     const clear = await this.ok(setup('GET_STATUS(bulk IN)', 0x82, 0, 0, inEp, 2));
     if (clear[0] !== 0) throw new Error(`GET_STATUS(bulk IN) after CLEAR_FEATURE(ENDPOINT_HALT): ${Array.from(clear)}`);
+    if (this.stalledIn.has(inEp & 0x0f)) throw new Error('CLEAR_FEATURE(ENDPOINT_HALT, bulk IN): the endpoint still answers STALL');
     this.inPid = 0;
+    this.haltedIn = false;
     const status = await this.ok(setup('GET_STATUS(device)', 0x80, 0, 0, 0, 2));
     if (status.length !== 2) throw new Error(`GET_STATUS(device): ${status.length} bytes`);
     this.log(`usb: ${this.summary.stalls} bad requests refused with STALL`);
@@ -613,7 +626,7 @@ export class UsbHostModel {
     if (f.resetAt !== undefined) {
       this.at(f.resetAt, () => {
         void (async () => {
-          this.log('usb: bus reset mid-stream');
+          this.log(`usb: bus reset mid-stream, after ${this.summary.inBytes} bulk IN bytes`);
           await this.setAddress(9);
           await this.ok(setup('SET_CONFIGURATION(1)', 0x00, 9, 1, 0, 0));
           this.inPid = 0;
@@ -625,24 +638,29 @@ export class UsbHostModel {
       });
     }
     if (f.nakIn) {
-      this.at(f.nakIn[0], () => this.log(`usb: the host stops reading bulk IN for ${f.nakIn![1] - f.nakIn![0]} ms`));
-      this.at(f.nakIn[1], () => this.link.pump());
+      const [from, to] = f.nakIn;
+      this.at(from, () => {
+        this.nakking = true;
+        this.log(`usb: the host stops reading bulk IN for ${to - from} ms`);
+      });
+      this.at(to, () => {
+        this.nakking = false;
+        this.link.pump();
+      });
     }
     this.link.pump();
   }
 
+  /** ms after the host started streaming (fault times are relative to that) */
   private at(ms: number, fn: () => void): void {
-    const ns = ms * 1e6 - this.clock.nanos;
-    this.after(ns > 0 ? ns : 0, fn);
+    this.after(ms * 1e6, fn);
   }
 
   // ---- the bulk endpoints ----
 
   private get polling(): boolean {
-    if (!this.configured || this.suspended || this.resetting || this.blocked) return false;
-    const nak = this.faults.nakIn;
-    const ms = this.clock.nanos / 1e6;
-    return !(nak && ms >= nak[0] && ms < nak[1]);
+    if (!this.configured || this.suspended || this.resetting || this.blocked || this.haltedIn) return false;
+    return !this.nakking;
   }
 
   private pollIn(): void {
@@ -704,6 +722,6 @@ export class UsbHostModel {
 
   summaryLine(): string {
     const s = this.summary;
-    return `usb: ${s.controlTransfers} control transfers (${s.stalls} STALL), ${s.busResets} bus resets, bulk IN ${s.inPackets} packets ${s.inBytes} bytes (${s.inZlps} ZLP), bulk OUT ${s.outPackets} packets`;
+    return `usb: ${s.controlTransfers} control transfers (${s.stalls} STALL, ${s.ep0Zlps} ZLP), ${s.busResets} bus resets, bulk IN ${s.inPackets} packets ${s.inBytes} bytes (${s.inZlps} ZLP), bulk OUT ${s.outPackets} packets`;
   }
 }

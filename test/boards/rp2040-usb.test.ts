@@ -1,0 +1,209 @@
+// rp2040-pico under rp2040js, over USB-CDC (issue 15): the firmware built with TRANSPORT=usb
+// (firmware/drivers/rp2040_usb) enumerates to the runner's strict model host
+// (host/src/io/rp2040/usb-host.ts: Linux's order, every toggle, ZLP, status stage and
+// descriptor checked; any violation stops the run with status 3), whose bulk IN bytes reach
+// `tracepipe run` through the same real pty as the UART's. The host's misbehaviour comes from
+// TRACEPIPE_RP2040_USB_FAULTS. Sized to the emulator: 2 x 10^4 events, 80 overload bursts.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseGroundTruth } from '../../host/src/cli/ground-truth.js';
+import { ROOT, artifactDir, cli, statsOf, type CliResult } from '../e2e/helpers.js';
+import { expectHostEqualsFirmware } from '../helpers/ground-truth.js';
+import { decodeFile, stressCheck } from '../stress/decode.js';
+import { decodeStream } from './helpers.js';
+
+const BOARD = 'rp2040-pico';
+const USB_BUILD = 'build/rp2040-pico-usb';
+const SMALL_BUILD = 'build/rp2040-pico-usb-small';
+const EVENTS = 20_000;
+const BURSTS = 80;
+const XOR = 0xa5a5a5a5;
+const MC_ID_BASE = 0x10;
+
+interface Run {
+  run: CliResult;
+  capture: string;
+  log: string;
+  text: string;
+}
+
+beforeAll(() => {
+  const make = (args: string[]) => execFileSync('make', ['-s', `BOARD=${BOARD}`, 'TRANSPORT=usb', ...args], { cwd: ROOT, stdio: 'pipe' });
+  make([`${USB_BUILD}/flight_recorder.elf`]);
+  make([
+    `BUILD=${SMALL_BUILD}`,
+    `BOARD_CFLAGS=-DE2E_EVENTS=${EVENTS}u -DMC_EVENTS=${EVENTS}u -DBURSTS=${BURSTS}u -DTICK_PERIOD=2000u`,
+    ...['e2e_clean', 'e2e_overload', 'multicore_discard'].map((a) => `${SMALL_BUILD}/${a}.elf`),
+  ]);
+}, 120_000);
+
+async function runApp(name: string, app: string, faults = ''): Promise<Run> {
+  const dir = artifactDir(`rp2040-usb-${name}`);
+  const capture = join(dir, `${name}.tpt`);
+  const log = join(dir, 'console.log');
+  const run = await cli(['run', '--board', BOARD, join(ROOT, SMALL_BUILD, `${app}.elf`), '-o', capture, '--semihost-log', log], {
+    timeoutMs: 90_000,
+    env: { TRACEPIPE_RP2040_USB_FAULTS: faults },
+  });
+  return { run, capture, log, text: readFileSync(log, 'utf8') };
+}
+
+/** The run ended as the firmware chose, and the strict host found nothing wrong. */
+function expectCleanUsbExit(r: Run): void {
+  expect(r.text).not.toMatch(/usb host:/);
+  expect(r.run.code, r.run.stderr).toBe(0);
+  expect(r.run.stdout).toMatch(/stopped: firmware exited/);
+  expect(r.run.stderr).not.toMatch(/tracepipe: (?!warning|rp2040js)/);
+  expect(r.text).toMatch(/^rp2040js: usb: enumerated 1209:000c "tracepipe" "tracepipe rp2040-pico \(CDC-ACM\)" serial [0-9A-F]{16}, CDC-ACM bulk IN 0x81 OUT 0x2$/m);
+}
+
+function usbSummary(text: string): { control: number; stalls: number; ep0Zlps: number; resets: number; inPackets: number; inBytes: number } {
+  const m = /usb: (\d+) control transfers \((\d+) STALL, (\d+) ZLP\), (\d+) bus resets, bulk IN (\d+) packets (\d+) bytes/.exec(text);
+  if (!m) throw new Error(`no usb summary line in\n${text.slice(-2000)}`);
+  const [control, stalls, ep0Zlps, resets, inPackets, inBytes] = m.slice(1).map(Number);
+  return { control, stalls, ep0Zlps, resets, inPackets, inBytes };
+}
+
+describe('rp2040-pico USB-CDC under rp2040js: clean run, after bad requests and a suspend', () => {
+  let r: Run;
+  beforeAll(async () => {
+    r = await runApp('clean', 'e2e_clean', 'bad-requests,suspend-at=5');
+  }, 120_000);
+
+  it('enumerates strictly; every bad request gets a STALL and the device goes on answering', () => {
+    expectCleanUsbExit(r);
+    const s = usbSummary(r.text);
+    // 13 bad requests and the device qualifier, each refused; nothing else
+    expect(r.text).toMatch(/usb: 14 bad requests refused with STALL/);
+    expect(s.stalls).toBe(14);
+    // the 64-byte product string, asked with wLength 255, ends its data stage with a ZLP
+    expect(s.ep0Zlps).toBe(1);
+    expect(s.resets).toBe(2);
+    expect(r.text).toMatch(/usb: bus suspended 5 ms, resumed/);
+    // the serial number is the build-id the HEADER carries
+    const id = /build-id ([0-9a-f]+)/.exec(r.run.stdout)![1];
+    expect(r.text).toContain(`serial ${id.slice(0, 16).toUpperCase()},`);
+    // every bulk IN byte is a capture byte: the host dropped nothing on the way to the pty
+    expect(r.run.stdout).toContain(`(${s.inBytes} bytes in`);
+  });
+
+  it('exact payloads in order, time non-decreasing, identity true, every loss 0, ground truth equal', async () => {
+    const host = await expectHostEqualsFirmware(r.log, r.capture);
+    expect(host).toMatchObject({ generated: EVENTS, decoded: EVENTS, dropped: 0, overwritten: 0, link_lost: 0 });
+    let n = 0;
+    let bad = 0;
+    let prevT = -1n;
+    const d = await decodeStream(r.capture, (rec) => {
+      if (rec.type !== 'event') return;
+      const [seq, check] = rec.args as number[];
+      const t = BigInt(rec.t_ns as string);
+      if (!(rec.id === 1 && rec.core === 0 && seq === n && check === (seq ^ XOR) >>> 0 && t >= prevT)) bad++;
+      prevT = t;
+      n++;
+    });
+    expect(d.code).toBe(0);
+    expect({ n, bad }).toEqual({ n: EVENTS, bad: 0 });
+  });
+});
+
+describe('rp2040-pico USB-CDC under rp2040js: overload while the host stops reading', () => {
+  it("the ring fills and what it costs is counted: the firmware's ground truth equals the host's exactly", async () => {
+    const r = await runApp('overload', 'e2e_overload', 'nak-in=20:80');
+    expectCleanUsbExit(r);
+    expect(r.text).toMatch(/usb: the host stops reading bulk IN for 60 ms/);
+    const host = await expectHostEqualsFirmware(r.log, r.capture);
+    expect(host.generated).toBe(BURSTS * 64);
+    expect(host.dropped).toBeGreaterThan(0);
+    expect(host.decoded).toBeGreaterThan(0);
+    expect(host.link_lost).toBe(0);
+    let prevSeq = -1;
+    let bad = 0;
+    await decodeStream(r.capture, (rec) => {
+      if (rec.type !== 'event') return;
+      const [seq, check] = rec.args as number[];
+      if (!(rec.id === 2 && check === (seq ^ XOR) >>> 0 && seq > prevSeq)) bad++;
+      prevSeq = seq;
+    });
+    expect(bad).toBe(0);
+  }, 120_000);
+});
+
+describe('rp2040-pico USB-CDC under rp2040js: both cores record at once, and the bus resets mid-stream', () => {
+  it('per-core identity and ground truth, no byte lost across the reset; per-core order; merged time non-decreasing', async () => {
+    const r = await runApp('multicore', 'multicore_discard', 'reset-at=20');
+    expectCleanUsbExit(r);
+    const s = usbSummary(r.text);
+    expect(s.resets).toBe(3);
+    const before = Number(/bus reset mid-stream, after (\d+) bulk IN bytes/.exec(r.text)![1]);
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(s.inBytes);
+    const gt = parseGroundTruth(r.text);
+    expect(gt.done).toBe(true);
+    const stats = await statsOf(r.capture);
+    expect(stats.identity).toBe(true);
+    for (const fw of gt.cores) {
+      const host = stats.cores[fw.core];
+      expect(fw.generated).toBe(EVENTS);
+      expect({ generated: host.generated, dropped: host.dropped, overwritten: host.overwritten, link_lost: host.link_lost }).toEqual({
+        generated: fw.generated,
+        dropped: fw.dropped,
+        overwritten: fw.overwritten,
+        link_lost: 0,
+      });
+      expect(host.decoded).toBe(fw.committed);
+      expect(host.decoded).toBeGreaterThan(0);
+    }
+    const lastSeq = [-1, -1];
+    let bad = 0;
+    let backwards = 0;
+    let prevT = -1n;
+    const seen = [0, 0];
+    await decodeStream(r.capture, (rec) => {
+      if (rec.type !== 'event') return;
+      const core = rec.core as number;
+      const [c, seq] = rec.args as number[];
+      const t = BigInt(rec.t_ns as string);
+      if (!(rec.id === MC_ID_BASE + core && c === core && seq > lastSeq[core] && seq < EVENTS)) bad++;
+      lastSeq[core] = seq;
+      seen[core]++;
+      if (t < prevT) backwards++;
+      prevT = t;
+    });
+    expect({ bad, backwards }).toEqual({ bad: 0, backwards: 0 });
+    expect(seen[0] > 0 && seen[1] > 0).toBe(true);
+  }, 120_000);
+});
+
+describe('rp2040-pico USB-CDC under rp2040js: flight recorder and tracepipe dump', () => {
+  it('dumps the ring; overwritten > 0; ground truth equals the host; every event one the firmware sent', async () => {
+    const dir = artifactDir('rp2040-usb-dump');
+    const capture = join(dir, 'dump.tpt');
+    const log = join(dir, 'console.log');
+    const r = await cli(['dump', '--board', BOARD, join(ROOT, USB_BUILD, 'flight_recorder.elf'), '-o', capture, '--semihost-log', log, '--after', '0.5'], {
+      timeoutMs: 90_000,
+    });
+    const text = readFileSync(log, 'utf8');
+    expect(text).not.toMatch(/usb host:/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\(host agrees\)/);
+    const gt = parseGroundTruth(text);
+    expect(gt.done, text).toBe(true);
+    const generated = new Map<number, number>();
+    for (const m of text.matchAll(/^TPCTX core=0 ctx=(\d+) generated=(\d+)/gm)) generated.set(+m[1], +m[2]);
+    const d = await decodeFile(capture);
+    expect(d.headers[0].header.mode).toBe('overwrite');
+    const host = d.stats[0];
+    expect(host.generated).toBe(host.decoded + host.dropped + host.overwritten + host.link_lost);
+    expect({ generated: host.generated, dropped: host.dropped, overwritten: host.overwritten, link_lost: host.link_lost }).toEqual({
+      generated: gt.cores[0].generated,
+      dropped: gt.cores[0].dropped,
+      overwritten: gt.cores[0].overwritten,
+      link_lost: 0,
+    });
+    expect(host.overwritten).toBeGreaterThan(0);
+    const chk = stressCheck(d.events, generated);
+    expect({ torn: chk.torn, dup: chk.duplicatedOrReordered, invented: chk.invented }).toEqual({ torn: 0, dup: 0, invented: 0 });
+  }, 120_000);
+});
