@@ -207,3 +207,26 @@ describe('rp2040-pico USB-CDC under rp2040js: flight recorder and tracepipe dump
     expect({ torn: chk.torn, dup: chk.duplicatedOrReordered, invented: chk.invented }).toEqual({ torn: 0, dup: 0, invented: 0 });
   }, 120_000);
 });
+
+describe('rp2040-pico USB-CDC under rp2040js: the model host catches a device that breaks a rule', () => {
+  // The same driver built with RP2040_USB_BREAK (one rule broken on purpose, test builds only).
+  const cases: [string, number, RegExp][] = [
+    ['no ZLP after a 64-byte string', 1, /usb host: GET_DESCRIPTOR\(string 2, 255\): the device started the status stage after 64 of 255 bytes, on a full packet without a ZLP/],
+    ['bulk IN toggle never flips', 2, /usb host: bulk IN packet 1 with DATA0, expected DATA1/],
+    ['address taken before the status stage', 3, /usb host: the device took address 7 before SET_ADDRESS\(7\)'s status stage was done/],
+  ];
+  for (const [what, fault, msg] of cases) {
+    it(what, async () => {
+      const build = `build/rp2040-pico-usb-break${fault}`;
+      execFileSync('make', ['-s', `BOARD=${BOARD}`, 'TRANSPORT=usb', `BUILD=${build}`, `BOARD_CFLAGS=-DRP2040_USB_BREAK=${fault}`, `${build}/e2e_clean.elf`], {
+        cwd: ROOT,
+        stdio: 'pipe',
+      });
+      const dir = artifactDir(`rp2040-usb-break${fault}`);
+      const log = join(dir, 'console.log');
+      const r = await cli(['run', '--board', BOARD, join(ROOT, build, 'e2e_clean.elf'), '-o', join(dir, 'x.tpt'), '--semihost-log', log], { timeoutMs: 60_000 });
+      expect(readFileSync(log, 'utf8')).toMatch(msg);
+      expect(r.code).not.toBe(0);
+    }, 90_000);
+  }
+});

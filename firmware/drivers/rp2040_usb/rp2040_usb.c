@@ -108,6 +108,15 @@ enum { TYPE_STANDARD = 0, TYPE_CLASS = 1 };
 enum { STATE_DEFAULT, STATE_ADDRESS, STATE_CONFIGURED };
 enum { EP0_IDLE, EP0_DATA_IN, EP0_STATUS_OUT, EP0_DATA_OUT, EP0_STATUS_IN };
 
+/* Test builds only (test/boards/rp2040-usb.test.ts): break one rule on purpose, so the tests
+ * show that the model host catches it. 0 in every real build. */
+#ifndef RP2040_USB_BREAK
+#define RP2040_USB_BREAK 0
+#endif
+#define BREAK_EP0_ZLP 1
+#define BREAK_IN_TOGGLE 2
+#define BREAK_ADDRESS_EARLY 3
+
 #define LE16(v) (uint8_t)((v) & 0xFFu), (uint8_t)((v) >> 8)
 
 static const uint8_t device_desc[18] = {
@@ -244,7 +253,8 @@ static void in_start(void)
 	u.in_len = (uint16_t)k;
 	u.in_armed = 1;
 	buf_arm(BUFCTRL_IN(EP_DATA_IN), k, u.in_pid, 1);
-	u.in_pid ^= 1u;
+	if (RP2040_USB_BREAK != BREAK_IN_TOGGLE)
+		u.in_pid ^= 1u;
 }
 
 static void out_arm(void)
@@ -401,7 +411,7 @@ static void ep0_reply(const uint8_t *p, unsigned len)
 	unsigned n = len < want ? len : want;
 	u.ep0_src = p;
 	u.ep0_left = (uint16_t)n;
-	u.ep0_zlp = n < want && n % MAX_PACKET == 0u;
+	u.ep0_zlp = n < want && n % MAX_PACKET == 0u && RP2040_USB_BREAK != BREAK_EP0_ZLP;
 	u.ep0_pid = 1;
 	u.ep0_stage = EP0_DATA_IN;
 	ep0_in_next();
@@ -570,6 +580,8 @@ static int standard_request(unsigned rtype, unsigned req, unsigned value, unsign
 			return 0;
 		u.addr = (uint8_t)value;
 		u.addr_pending = 1;
+		if (RP2040_USB_BREAK == BREAK_ADDRESS_EARLY)
+			USBREG(ADDR_ENDP) = u.addr;
 		ep0_status_in();
 		return 1;
 	case REQ_GET_DESCRIPTOR: {

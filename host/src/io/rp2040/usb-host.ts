@@ -282,7 +282,7 @@ export class UsbHostModel {
       this.usb.sieStatusUpdated();
     } else if (offset === ADDR_ENDP) {
       const a = value & 0x7f;
-      if (a !== 0 && a !== this.setAddressTo) this.fail(`the device took address ${a} before SET_ADDRESS(${a})'s status stage was done`);
+      if (a !== 0 && (a !== this.setAddressTo || this.ctl?.s.name.startsWith('SET_ADDRESS'))) this.fail(`the device took address ${a} before SET_ADDRESS(${a})'s status stage was done`);
     } else if (offset === EP_STALL_ARM) {
       if (value & 1 && this.bufCtrl(0, false) & BUF_STALL) this.stalled(0, false);
       if (value & 2 && this.bufCtrl(0, true) & BUF_STALL) this.stalled(0, true);
