@@ -576,6 +576,7 @@ export class UsbHostModel {
   private async badRequests(): Promise<void> {
     const cdc = this.cdc!;
     const inEp = cdc.bulkIn.address;
+    const before = this.summary.stalls;
     await this.refused(setup('unknown standard request 0x55', 0x80, 0x55, 0, 0, 4));
     await this.refused(setup('vendor request', 0xc0, 0x01, 0, 0, 8));
     await this.refused(getDescriptor('other speed configuration', DESC_OTHER_SPEED, 0, 9));
@@ -584,6 +585,10 @@ export class UsbHostModel {
     await this.refused(setup('SET_CONFIGURATION(5)', 0x00, 9, 5, 0, 0));
     await this.refused(setup('SET_LINE_CODING with wLength 3', 0x21, 0x20, 0, cdc.comm, 3), LINE_CODING.slice(0, 3));
     await this.refused(setup('SET_LINE_CODING with 9 data bits', 0x21, 0x20, 0, cdc.comm, 7), Uint8Array.of(0, 0x10, 0x0e, 0, 0, 0, 9));
+    // a data stage longer than its wLength: refused, and the line coding the device keeps is intact
+    await this.refused(setup('SET_LINE_CODING with 64 data bytes for wLength 7', 0x21, 0x20, 0, cdc.comm, 7), new Uint8Array(64).fill(0xee));
+    const kept = await this.ok(setup('GET_LINE_CODING', 0xa1, 0x21, 0, cdc.comm, 7));
+    if (kept.some((b, i) => b !== LINE_CODING[i])) throw new Error(`GET_LINE_CODING after a refused SET_LINE_CODING: ${Array.from(kept)}`);
     await this.refused(setup('class request to interface 7', 0xa1, 0x21, 0, 7, 7));
     await this.refused(setup('GET_STATUS(endpoint 0x85)', 0x82, 0, 0, 0x85, 2));
     await this.refused(setup('SET_FEATURE(DEVICE_REMOTE_WAKEUP)', 0x00, 3, 1, 0, 0));
@@ -604,7 +609,7 @@ export class UsbHostModel {
     this.haltedIn = false;
     const status = await this.ok(setup('GET_STATUS(device)', 0x80, 0, 0, 0, 2));
     if (status.length !== 2) throw new Error(`GET_STATUS(device): ${status.length} bytes`);
-    this.log(`usb: ${this.summary.stalls} bad requests refused with STALL`);
+    this.log(`usb: ${this.summary.stalls - before} bad requests refused with STALL`);
   }
 
   private streaming(): void {
