@@ -154,6 +154,9 @@ static const char *const strings[] = { "tracepipe", "tracepipe rp2040-pico (CDC-
 #define TXQ_SIZE 512u /* a power of two */
 static uint8_t txq[TXQ_SIZE];
 static volatile uint32_t txq_head, txq_tail;
+/* The controller holds a bulk IN packet: its completion interrupt will look at the queue
+ * again. Read by the producer on either core (tp_port_tx_write). */
+static volatile uint8_t in_armed;
 
 volatile struct rp2040_usb_counts rp2040_usb_counts;
 
@@ -169,7 +172,7 @@ static struct {
 	uint8_t out_data[8];
 	uint8_t reply[2 + 2 * 40]; /* GET_STATUS, GET_CONFIGURATION, a string descriptor */
 	/* data interface */
-	uint8_t in_pid, out_pid, in_armed, in_zlp_owed, in_halted, out_halted;
+	uint8_t in_pid, out_pid, in_zlp_owed, in_halted, out_halted;
 	uint16_t in_len, requeue_len;
 	uint8_t line_coding[7];
 	uint16_t line_state;
@@ -215,16 +218,16 @@ static void buf_arm(uint32_t bufctrl, unsigned len, unsigned data1, unsigned in)
  * runs again: the byte stream stays whole across them. */
 static void in_withdraw(void)
 {
-	if (u.in_armed && (DPRAM(BUFCTRL_IN(EP_DATA_IN)) & BUF_AVAILABLE)) {
+	if (in_armed && (DPRAM(BUFCTRL_IN(EP_DATA_IN)) & BUF_AVAILABLE)) {
 		u.requeue_len = u.in_len;
 		rp2040_usb_counts.requeued++;
 	}
-	u.in_armed = 0;
+	in_armed = 0;
 }
 
 static void in_start(void)
 {
-	if (u.state != STATE_CONFIGURED || u.in_halted || u.in_armed)
+	if (u.state != STATE_CONFIGURED || u.in_halted || in_armed)
 		return;
 	unsigned k;
 	if (u.requeue_len != 0u) {
@@ -251,7 +254,7 @@ static void in_start(void)
 	}
 	u.in_zlp_owed = k == MAX_PACKET;
 	u.in_len = (uint16_t)k;
-	u.in_armed = 1;
+	in_armed = 1;
 	buf_arm(BUFCTRL_IN(EP_DATA_IN), k, u.in_pid, 1);
 	if (RP2040_USB_BREAK != BREAK_IN_TOGGLE)
 		u.in_pid ^= 1u;
@@ -290,9 +293,14 @@ size_t tp_port_tx_write(const uint8_t *p, size_t n)
 		txq[(head + i) & (TXQ_SIZE - 1u)] = p[i];
 	tp_port_dmb();
 	txq_head = head + (uint32_t)k;
-	/* Bytes into an empty queue must wake the interrupt that starts a packet: the drain calls
-	 * the kick only while it still holds bytes the port refused. */
-	if (k != 0u && head == tail)
+	/* With no packet in flight nothing would look at the queue again: wake the interrupt (the
+	 * drain calls the kick only while it still holds bytes the port refused). A packet in
+	 * flight completes with an interrupt that sees these bytes: the head is published before
+	 * in_armed is read here, and the interrupt clears in_armed before it reads the head. The
+	 * test is not "the queue was empty": with the drain on core 1 the interrupt may have
+	 * emptied it meanwhile, and found nothing yet. */
+	tp_port_dmb();
+	if (k != 0u && !in_armed)
 		tp_port_tx_kick();
 	return k;
 }
@@ -321,7 +329,7 @@ void rp2040_sio_doorbell_rang(void)
 
 int board_link_busy(void)
 {
-	return txq_head != txq_tail || u.in_armed || u.requeue_len != 0u;
+	return txq_head != txq_tail || in_armed || u.requeue_len != 0u;
 }
 
 /* ---- configuration ---- */
@@ -721,7 +729,8 @@ void rp2040_link_irq(void)
 		if (bs & BS_OUT(0))
 			ep0_out_done();
 		if (bs & BS_IN(EP_DATA_IN)) {
-			u.in_armed = 0;
+			in_armed = 0;
+			tp_port_dmb(); /* before in_start reads txq_head: see tp_port_tx_write */
 			rp2040_usb_counts.in_packets++;
 			if (u.in_len == 0u)
 				rp2040_usb_counts.in_zlps++;

@@ -66,6 +66,7 @@ function main(): void {
   let usbHost: UsbHostModel | undefined;
   let link: LinkPort;
   let exitCode: number | undefined;
+  let usbFailed = false;
   try {
     args = parseRunnerArgs(process.argv.slice(2));
     const elf = readFileSync(args.elf);
@@ -81,6 +82,7 @@ function main(): void {
         log: (line) => process.stderr.write(`rp2040js: ${line}\n`),
         onError: (msg) => {
           process.stderr.write(`rp2040js: usb host: ${msg}\n`);
+          usbFailed = true;
           if (exitCode === undefined) exitCode = 3;
         },
       });
@@ -130,12 +132,17 @@ function main(): void {
     consoleLine = '';
   };
 
-  const finish = (code: number) => {
+  const finish = (firmwareCode: number) => {
     flushTx();
     // The pty goes away with socat: first give the host a moment to read the last bytes and to
     // finish the write (and tcdrain) of a command it sent just before the firmware exited.
     const end = () => {
-      if (usbHost) process.stderr.write(`rp2040js: ${usbHost.summaryLine()}\n`);
+      if (usbHost) {
+        usbHost.checkAtExit();
+        process.stderr.write(`rp2040js: ${usbHost.summaryLine()}\n`);
+      }
+      // the strict host's verdict outranks the firmware's own status
+      const code = usbFailed ? 3 : firmwareCode;
       process.stderr.write(`rp2040js: stopped at TIMER ${machine.timerUs} us, ${machine.instructions} instructions\n`);
       process.exitCode = code;
       setTimeout(() => {

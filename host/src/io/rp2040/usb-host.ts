@@ -54,8 +54,13 @@ const GAP_NS = 50_000;
 const OUT_NS = 10_000;
 /** a control transfer not finished by then is a hung device (Linux waits 5 s) */
 const CONTROL_TIMEOUT_NS = 500_000_000;
-/** a bulk IN transfer that ended on a full packet must see its ZLP by then */
-const ZLP_WAIT_NS = 2_000_000;
+/**
+ * A bulk IN transfer that ended on a full packet must see its ZLP (or more data) by then, and
+ * before the firmware exits. Not a few ms: a device busy in its interrupt may pause that long
+ * between two full packets of one stream (seen with both cores recording), and a host cannot
+ * tell that pause from an end; a device that never sends the ZLP goes idle far longer.
+ */
+const ZLP_WAIT_NS = 50_000_000;
 const CDC_DTR_RTS = 3;
 const LINE_CODING = Uint8Array.of(0x00, 0x10, 0x0e, 0x00, 0, 0, 8); // 921600 8N1
 
@@ -699,7 +704,11 @@ export class UsbHostModel {
       this.zlpTimer.schedule(ZLP_WAIT_NS);
       return;
     }
-    this.fail(`bulk IN: the transfer ended on a full ${this.cdc!.bulkIn.maxPacketSize}-byte packet and no ZLP followed within ${ZLP_WAIT_NS / 1e6} ms`);
+    const ep = this.cdc!.bulkIn.address & 0x0f;
+    this.fail(
+      `bulk IN: the transfer ended on a full ${this.cdc!.bulkIn.maxPacketSize}-byte packet and no ZLP followed within ${ZLP_WAIT_NS / 1e6} ms ` +
+        `(EP${ep} IN buffer control 0x${this.bufCtrl(ep, false).toString(16)})`,
+    );
   }
 
   private sendOut(): void {
@@ -723,6 +732,11 @@ export class UsbHostModel {
     this.outPid ^= 1;
     this.summary.outPackets++;
     this.sendOut();
+  }
+
+  /** The firmware exited: a transfer that ended on a full packet must have had its ZLP. */
+  checkAtExit(): void {
+    if (this.zlpOwed) this.fail(`bulk IN: the last transfer ended on a full ${this.cdc!.bulkIn.maxPacketSize}-byte packet and the firmware exited without the ZLP`);
   }
 
   summaryLine(): string {
