@@ -12,7 +12,8 @@ $(error BOARD '$(BOARD)' not found. Valid boards: $(BOARDS))
 endif
 
 OPT ?= -O2
-BUILD ?= build/$(BOARD)
+# A board.mk may set BUILD_SUFFIX for a build variant (rp2040-pico: TRANSPORT=usb -> -usb).
+BUILD ?= build/$(BOARD)$(BUILD_SUFFIX)
 CORE_SRCS := $(sort $(wildcard firmware/src/*.c))
 BOARD_DIR := boards/$(BOARD)
 

@@ -341,6 +341,24 @@ function targetSections(r, data, L) {
     L.push(`| ${b} | ${f.typical.flash} B | ${f.allKinds.flash} B | ${f.typical.ram} B | ${f.ramPerCore} B (${f.writerStatePerCore} writer + ${f.drainStatePerCoreMeasured ?? `${f.drainStatePerCore}+4`} drain) | ${f.packetHeaderInRing ?? '—'} B | ${Object.entries(f.typical.flashByObject).map(([k, v]) => `${k.split('/').pop()} ${v}`).join(', ')} |`);
   }
   L.push('');
+  rp2040UsbSection(r, L);
+}
+
+/** rp2040-pico: the USB-CDC transport next to the UART (bench/sections/rp2040usb.mjs). */
+function rp2040UsbSection(r, L) {
+  const u = r.target?.rp2040usb;
+  if (!u) return;
+  L.push('### rp2040-pico: USB-CDC transport and UART', '');
+  if (u.error) { L.push(`Not measured: ${u.error}.`, ''); return; }
+  L.push('Method (`bench/sections/rp2040usb.mjs`): flash and RAM as above (`bench_wire_small`, `-Os`), built with `TRANSPORT=uart` and `TRANSPORT=usb`; "transport" is the driver object alone (`firmware/drivers/rp2040_<transport>`: its flash from the map, its RAM from nm: for USB the device state, the 512-byte bulk IN queue and the counters). ' +
+    'Link bytes: `e2e_clean` (10 000 two-argument events) run under rp2040js by `tracepipe run --board rp2040-pico`, bytes the CLI received over the pty; for USB through the strict model host, with the bulk IN packets it took.', '');
+  L.push('| transport | flash (core + port) | RAM (core + port) | transport flash | transport RAM | link bytes per event | bulk IN packets | bytes per packet (ZLPs apart) |', '|---|---|---|---|---|---|---|---|');
+  for (const t of ['uart', 'usb']) {
+    const f = u.footprint?.[t] ?? {};
+    const k = u.link?.[t] ?? {};
+    L.push(`| ${t} | ${f.flash ?? '—'} B | ${f.ram ?? '—'} B | ${f.transportFlash ?? '—'} B | ${f.transportRam ?? '—'} B | ${fmt(k.bytesPerEvent, 2)} B (${k.events ?? '—'} events, losses ${k.dropped ?? '—'}/${k.overwritten ?? '—'}/${k.linkLost ?? '—'}) | ${k.inPackets ?? '—'} | ${fmt(k.bytesPerPacket, 1)} |`);
+  }
+  L.push('');
 }
 
 function hostSection(r, data, L) {

@@ -133,8 +133,8 @@ export async function wireCost(board, opt, random) {
  * in the linked image. Sections that --gc-sections removed are not in the map's memory
  * map part, so only what the app really links is counted.
  */
-export function footprint(board, opt, app = 'bench_wire_small') {
-  const map = readFileSync(join(buildDir(board, opt), `${app}.map`), 'utf8');
+export function footprint(board, opt, app = 'bench_wire_small', dir = buildDir(board, opt)) {
+  const map = readFileSync(join(dir, `${app}.map`), 'utf8');
   const sizes = { text: 0, rodata: 0, data: 0, bss: 0 };
   const perObject = {};
   const re = /^\s*(\.[\w.]+|COMMON)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+\.o)\s*$/;
