@@ -31,6 +31,33 @@ int tp_dump_requested(void)
 	return tp_link.dump;
 }
 
+#if TP_PROFILE_TINY
+/* PROFILE(tiny): CMD_START, CMD_STOP and CMD_HEADER only (SPEC §8, HEADER flag NO_FLUSH). A
+ * host that sends CMD_FLUSH or CMD_DUMP is listening: a target not transmitting yet starts
+ * as on CMD_START, so the host reads in the HEADER that no flush or dump will follow. */
+static void handle_command(unsigned type)
+{
+	switch (type) {
+	case TP_CMD_FLUSH:
+	case TP_CMD_DUMP:
+		if (tp_link.started)
+			return;
+		/* fall through */
+	case TP_CMD_START:
+		tp_link_set_started(1);
+		/* fall through */
+	case TP_CMD_HEADER:
+		tp_link.header_req = 1;
+		break;
+	case TP_CMD_STOP:
+		tp_link_set_started(0);
+		break;
+	default:
+		return;
+	}
+	tp_port_tx_kick();
+}
+#else
 static void handle_command(unsigned type)
 {
 	switch (type) {
@@ -68,6 +95,7 @@ static void handle_command(unsigned type)
 	}
 	tp_port_tx_kick();
 }
+#endif
 
 /* A command message is its type byte and a CRC: 5 bytes decoded, 6 COBS bytes. */
 static void rx_frame(void)

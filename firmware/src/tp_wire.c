@@ -156,7 +156,8 @@ unsigned tp_enc_header_fixed(uint8_t *out, const struct tp_header_info *hi)
 	out[n++] = TP_WIRE_MAGIC_2;
 	out[n++] = TP_WIRE_MAGIC_3;
 	out[n++] = TP_PROTOCOL_VERSION;
-	out[n++] = hi->boot ? TP_WIRE_HEADER_BOOT : 0u;
+	/* PROFILE(tiny): NO_FLUSH tells the host that CMD_FLUSH and CMD_DUMP do nothing here. */
+	out[n++] = (uint8_t)((hi->boot ? TP_WIRE_HEADER_BOOT : 0u) | (TP_PROFILE_TINY ? TP_WIRE_HEADER_NO_FLUSH : 0u));
 	out[n++] = hi->cores;
 	out[n++] = hi->mode;
 	out[n++] = hi->timer_bits;
