@@ -304,12 +304,15 @@ static int pick_next(void)
 		start_status(c, 1);
 		return 1;
 	}
-	for (unsigned i = 0; i < tp_g.cores; i++) {
-		unsigned c = (d.rr + i) % tp_g.cores;
+	/* Round robin by counting, not by %: no division helper from libgcc. */
+	for (unsigned i = 0, c = d.rr; i < tp_g.cores; i++) {
+		if (c >= tp_g.cores)
+			c = 0;
 		if (start_packet(c)) {
-			d.rr = (uint8_t)((c + 1u) % tp_g.cores);
+			d.rr = (uint8_t)(c + 1u); /* wraps at the next pick */
 			return 1;
 		}
+		c++;
 	}
 	return 0;
 }

@@ -33,11 +33,20 @@ static unsigned varint_len(uint64_t v)
 	return n;
 }
 
-static unsigned put_le(uint8_t *out, uint64_t v, unsigned bytes)
+/* Fixed-width fields in 32-bit halves: a 64-bit shift is a libgcc call on a 32-bit core. */
+__attribute__((noinline)) static unsigned put_le32(uint8_t *out, uint32_t v, unsigned bytes)
 {
 	for (unsigned i = 0; i < bytes; i++)
 		out[i] = (uint8_t)(v >> (8u * i));
 	return bytes;
+}
+
+static unsigned put_le(uint8_t *out, uint64_t v, unsigned bytes)
+{
+	if (bytes <= 4u)
+		return put_le32(out, (uint32_t)v, bytes);
+	put_le32(out, (uint32_t)v, 4);
+	return 4u + put_le32(out + 4, (uint32_t)(v >> 32), bytes - 4u);
 }
 
 /* 16 entries (64 bytes of flash) instead of 256 (1 KiB): two lookups a byte. */
