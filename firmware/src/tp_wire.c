@@ -34,7 +34,7 @@ static unsigned varint_len(uint64_t v)
 }
 
 /* Fixed-width fields in 32-bit halves: a 64-bit shift is a libgcc call on a 32-bit core. */
-__attribute__((noinline)) static unsigned put_le32(uint8_t *out, uint32_t v, unsigned bytes)
+static unsigned put_le32(uint8_t *out, uint32_t v, unsigned bytes)
 {
 	for (unsigned i = 0; i < bytes; i++)
 		out[i] = (uint8_t)(v >> (8u * i));
