@@ -385,11 +385,10 @@ static void end_message(void)
 		}
 	} else if (d.msg == MSG_STATUS && d.msg_final && d.final_mask == 0) {
 		d.flush_phase = FLUSH_IDLE;
-		if (TP_PROFILE_TINY)
-			return (void)(d.msg = MSG_NONE); /* PROFILE(tiny): no flush on command */
 		/* A host's flush ends with its FINALs: packets recorded meanwhile would follow them
-		 * and open the books again before the host's CMD_STOP arrives (pick_next stops). */
-		if (tp_link.stop_after_flush && !tp_link.flush_req) {
+		 * and open the books again before the host's CMD_STOP arrives (pick_next stops).
+		 * PROFILE(tiny): no flush on command, so never quiet. */
+		if (!TP_PROFILE_TINY && tp_link.stop_after_flush && !tp_link.flush_req) {
 			tp_link.stop_after_flush = 0;
 			tp_link.quiet = 1;
 		}
