@@ -22,6 +22,13 @@
 
 #define TP_MAX_CORES TP_BOARD_CORES
 
+/* Build profile (Makefile PROFILE=, PORTING.md): 0 full, 1 tiny. Tiny keeps discard mode,
+ * CMD_START/STOP/HEADER and the flush that closes the books from tp_flush() only; every place
+ * that differs is marked "PROFILE(tiny)". */
+#ifndef TP_PROFILE_TINY
+#define TP_PROFILE_TINY 0
+#endif
+
 #if TP_BOARD_TIMER_BITS == 32
 #define TP_TIMER_MASK 0xFFFFFFFFu
 #else

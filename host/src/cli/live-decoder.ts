@@ -83,6 +83,7 @@ export class LiveDecoder implements LiveObserver {
   private readonly lastEvents = new Map<number, number>();
   private readonly finals = new Set<number>();
   private flushPending = false;
+  private targetNoFlush = false;
   private readonly unsolicitedFinals = new Set<number>();
   private cores = 0;
   private bytesIn = 0;
@@ -118,6 +119,7 @@ export class LiveDecoder implements LiveObserver {
         break;
       case 'header':
         this.cores = rec.header.cores;
+        this.targetNoFlush = rec.header.noFlush === true;
         // a header starts the stream (again, after a reset): FINALs before it are the old target's
         this.unsolicitedFinals.clear();
         break;
@@ -167,6 +169,11 @@ export class LiveDecoder implements LiveObserver {
     // Nothing was ever received: there is nothing to wait for.
     if (this.cores === 0) return this.bytesIn === 0;
     return this.finals.size >= this.cores;
+  }
+
+  /** The target's HEADER says NO_FLUSH (SPEC §8.1): CMD_FLUSH and CMD_DUMP do nothing there. */
+  noFlush(): boolean {
+    return this.targetNoFlush;
   }
 
   allFinal(): boolean {

@@ -91,7 +91,8 @@ function checkElf(elf: string): string {
 /** The board an ELF was built for, when its path says so: `make BOARD=x` writes
  * build/x/<app>.elf. */
 export function boardOfElf(root: string, elf: string): string | undefined {
-  const builtFor = /[\\/]build[\\/]([^\\/]+)[\\/][^\\/]+$/.exec(resolve(elf))?.[1];
+  // build/<board>/, or build/<board>-tiny/ for the tiny profile (Makefile PROFILE=tiny)
+  const builtFor = /[\\/]build[\\/]([^\\/]+?)(?:-tiny)?[\\/][^\\/]+$/.exec(resolve(elf))?.[1];
   return builtFor && existsSync(join(root, 'boards', builtFor, 'board.json')) ? builtFor : undefined;
 }
 

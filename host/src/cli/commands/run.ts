@@ -28,7 +28,9 @@ export const TERMINAL: LiveEdge = { status: process.stderr, handleSignals: true,
  * run itself failed (the capture is kept either way). */
 export function reportLive(s: LiveSummary, io = new CliIo(), followed = false): void {
   (followed ? io.stderr : io.stdout).write(`${summaryLines(s).join('\n')}\n`);
-  if (s.live.flushed === false) {
+  if (s.live.flushed === false && s.live.noFlush) {
+    io.status('warning: the target does not flush on request (HEADER flag NO_FLUSH, tiny profile) and did not flush on its own; the books are not closed');
+  } else if (s.live.flushed === false) {
     io.status('warning: not every core sent its FINAL status after CMD_FLUSH; the books may not be closed');
   }
   if (s.groundTruth.length > 0 && !compareGroundTruth(s.groundTruth, s.stats).match) {
