@@ -3,7 +3,7 @@
 // captures of a million events are checked without holding every line in memory.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLI, ROOT, artifactDir, cli, type CliResult } from '../e2e/helpers.js';
 
@@ -27,7 +27,8 @@ export function requireBoardBuilt(board: string, ...apps: string[]): void {
  * default build of a board is the full profile, so the tests that need tiny make it. */
 export function buildTiny(board: string, ...apps: string[]): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
-  const elfs = apps.map((a) => boardElf(board, a, 'tiny'));
+  // relative to ROOT: make's rules name build/<board>-tiny/<app>.elf, not the absolute path
+  const elfs = apps.map((a) => relative(ROOT, boardElf(board, a, 'tiny')));
   execFileSync('make', ['-s', `BOARD=${board}`, 'PROFILE=tiny', ...elfs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 

@@ -125,7 +125,7 @@ describe('rp2040-pico USB-CDC under rp2040js: flight recorder and tracepipe dump
     const dir = artifactDir('rp2040-usb-dump');
     const capture = join(dir, 'dump.tpt');
     const log = join(dir, 'console.log');
-    const r = await cli(['dump', '--board', BOARD, join(ROOT, USB_BUILD, 'flight_recorder.elf'), '-o', capture, '--semihost-log', log, '--after', '0.5'], {
+    const r = await cli(['dump', '--board', BOARD, join(ROOT, USB_BUILD, 'flight_recorder.elf'), '-o', capture, '--semihost-log', log, '--after', '2'], {
       timeoutMs: 90_000,
     });
     expect(readFileSync(log, 'utf8')).not.toMatch(/usb host:/);

@@ -98,7 +98,7 @@ describe('rp2040-pico under rp2040js, UART: flight recorder and tracepipe dump',
     const dir = artifactDir('rp2040-dump');
     const capture = join(dir, 'dump.tpt');
     const log = join(dir, 'console.log');
-    const r = await cli(['dump', '--board', BOARD, boardElf(BOARD, 'flight_recorder'), '-o', capture, '--semihost-log', log, '--after', '0.5'], {
+    const r = await cli(['dump', '--board', BOARD, boardElf(BOARD, 'flight_recorder'), '-o', capture, '--semihost-log', log, '--after', '2'], {
       timeoutMs: 90_000,
     });
     await expectDumpAgrees(r, capture, log);
