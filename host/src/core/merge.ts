@@ -35,13 +35,14 @@ const LO = 2 ** 52;
 const LO_BIG = 1n << 52n;
 const LO_MASK = LO_BIG - 1n;
 
-// split()'s answer
-let sHi = 0;
-let sLo = 0;
+// split()'s and keyOf()'s answers: typed slots, since a module variable holding a double
+// beyond 2^31 is a new heap number at each store
+const S = new Float64Array(2);
+const K = new Float64Array(2);
 
 function split(key: bigint): void {
-  sHi = Number(key >> 52n);
-  sLo = Number(key & LO_MASK);
+  S[0] = Number(key >> 52n);
+  S[1] = Number(key & LO_MASK);
 }
 
 function join(hi: number, lo: number): bigint {
@@ -174,8 +175,8 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
   push(core: number, key: bigint, item: T): void {
     const q = this.queue(core);
     split(key);
-    const hi = sHi;
-    const lo = sLo;
+    const hi = S[0];
+    const lo = S[1];
     if (q.pendHi.length > 0) this.settle(core, q, hi, lo);
     this.append(core, q, hi, lo, item);
   }
@@ -187,8 +188,8 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
   pushRun(core: number, src: R, from: number, to: number): void {
     const q = this.queue(core);
     split(src.nsBase);
-    const bh = sHi;
-    const bl = sLo;
+    const bh = S[0];
+    const bl = S[1];
     let pos = from;
     while (pos < to) {
       let stop = to;
@@ -221,15 +222,15 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
     else if (d < LO) run = new Run(src, from, to, bh, bl, 0, d);
     else run = new Run(src, from, to, wh, wl, -Infinity, 0); // every event is before the watermark
     this.keyOf(run, to - 1);
-    this.wmHi[core] = kHi;
-    this.wmLo[core] = kLo;
+    this.wmHi[core] = K[0];
+    this.wmLo[core] = K[1];
     this.keyOf(run, from);
-    put(q, kHi, kLo, run);
+    put(q, K[0], K[1], run);
     this.queued += to - from;
     this.runsAdded++;
   }
 
-  /** Key of event i of run into (kHi, kLo). */
+  /** Key of event i of run into (K[0], K[1]). */
   private keyOf(run: Run<R>, i: number): void {
     let lo = run.baseLo + run.rel(i);
     let hi = run.baseHi;
@@ -237,8 +238,8 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
       lo -= LO;
       hi++;
     }
-    kHi = hi;
-    kLo = lo;
+    K[0] = hi;
+    K[1] = lo;
   }
 
   /** Queues an item of a core at time key without moving the core's watermark (see above). */
@@ -246,12 +247,12 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
     const q = this.queue(core);
     split(key);
     const wh = this.wmHi[core];
-    if (sHi < wh || (sHi === wh && sLo <= this.wmLo[core])) {
-      this.append(core, q, sHi, sLo, item);
+    if (S[0] < wh || (S[0] === wh && S[1] <= this.wmLo[core])) {
+      this.append(core, q, S[0], S[1], item);
       return;
     }
-    q.pendHi.push(sHi);
-    q.pendLo.push(sLo);
+    q.pendHi.push(S[0]);
+    q.pendLo.push(S[1]);
     q.pendItems.push(item);
     this.queued++;
     if (q.pendHi.length > PENDING_LIMIT) this.settle(core, q, q.pendHi[0], q.pendLo[0]);
@@ -260,8 +261,8 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
   /** Queues an item that belongs to no core at time key (see above). */
   pushGlobal(key: bigint, item: T): void {
     split(key);
-    let hi = sHi;
-    let lo = sLo;
+    let hi = S[0];
+    let lo = S[1];
     if (hi < this.globalHi || (hi === this.globalHi && lo < this.globalLo)) {
       hi = this.globalHi;
       lo = this.globalLo;
@@ -288,11 +289,11 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
   advance(core: number, key: bigint): void {
     const q = this.queue(core);
     split(key);
-    if (q.pendHi.length > 0) this.settle(core, q, sHi, sLo);
+    if (q.pendHi.length > 0) this.settle(core, q, S[0], S[1]);
     const wh = this.wmHi[core];
-    if (sHi > wh || (sHi === wh && sLo > this.wmLo[core])) {
-      this.wmHi[core] = sHi;
-      this.wmLo[core] = sLo;
+    if (S[0] > wh || (S[0] === wh && S[1] > this.wmLo[core])) {
+      this.wmHi[core] = S[0];
+      this.wmLo[core] = S[1];
     }
   }
 
@@ -440,8 +441,8 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
       if (stop < end) {
         run.pos = stop;
         this.keyOf(run, stop);
-        q.hi[q.head] = kHi;
-        q.lo[q.head] = kLo;
+        q.hi[q.head] = K[0];
+        q.lo[q.head] = K[1];
         this.emitRun(run.src, from, stop, false);
         return;
       }
@@ -490,10 +491,6 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
     this.queued = 0;
   }
 }
-
-// keyOf()'s answer
-let kHi = 0;
-let kLo = 0;
 
 function put<E>(q: Queue<E>, hi: number, lo: number, item: E): void {
   const i = q.len;
