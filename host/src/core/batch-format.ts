@@ -12,7 +12,24 @@ const TWO32 = 0x1_0000_0000;
 const NS_PER_S = 1_000_000_000;
 const HEX = encoder.encode('0123456789abcdef');
 
-const bytesOf = (s: string): Uint8Array => encoder.encode(s);
+/**
+ * A constant piece of a line as little-endian words, padded with zeros: written 4 bytes per
+ * store. The padding lands beyond the piece's end, where the next write or nothing (bytes
+ * past pos are not output) goes, which the room made before each line allows.
+ */
+interface Piece {
+  words: Uint32Array;
+  length: number;
+}
+
+function bytesOf(s: string): Piece {
+  const b = encoder.encode(s);
+  const padded = new Uint8Array(Math.ceil(b.length / 4) * 4);
+  padded.set(b);
+  const words = new Uint32Array(padded.length / 4);
+  for (let i = 0; i < words.length; i++) words[i] = padded[4 * i] | (padded[4 * i + 1] << 8) | (padded[4 * i + 2] << 16) | (padded[4 * i + 3] << 24);
+  return { words, length: b.length };
+}
 /** `kind      id=` for each kind (recordToText pads the kind to 10) */
 const TEXT_KIND = EVENT_KINDS.map((k) => bytesOf(`${k.padEnd(10)} id=`));
 /** `","kind":"<kind>","id":` for each kind */
@@ -32,10 +49,13 @@ const J_BLOB_END = bytesOf('"}\n');
 /** A byte buffer that lines are appended to; the caller takes its bytes out now and then. */
 export class ByteOut {
   buf: Uint8Array;
+  /** over buf, for the word stores of constant pieces */
+  view: DataView;
   pos = 0;
 
   constructor(size = 1 << 20) {
     this.buf = new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer);
   }
 
   /** Makes room for n more bytes. */
@@ -44,20 +64,21 @@ export class ByteOut {
     const b = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
     b.set(this.buf.subarray(0, this.pos));
     this.buf = b;
+    this.view = new DataView(b.buffer);
   }
 
   /** The bytes so far, handed over (they stay valid: writing goes on in a new buffer). */
   take(): Uint8Array {
     const out = this.buf.subarray(0, this.pos);
     this.buf = new Uint8Array(this.buf.length);
+    this.view = new DataView(this.buf.buffer);
     this.pos = 0;
     return out;
   }
 
-  bytes(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+  piece(b: Piece): void {
+    this.room(b.words.length * 4);
+    this.pos = cp(this.view, this.pos, b);
   }
 
   /** Any string, as UTF-8. */
@@ -100,9 +121,10 @@ function seconds(b: EventBatch, i: number): boolean {
 // The writers keep the position in a local and call these, which V8 inlines: TypedArray.set
 // and property stores per field cost more than the bytes themselves.
 
-function cp(buf: Uint8Array, p: number, src: Uint8Array): number {
-  for (let k = 0; k < src.length; k++) buf[p + k] = src[k];
-  return p + src.length;
+function cp(view: DataView, p: number, piece: Piece): number {
+  const w = piece.words;
+  for (let k = 0; k < w.length; k++) view.setUint32(p + 4 * k, w[k], true);
+  return p + piece.length;
 }
 
 /** "00".."99": two digits per division */
@@ -154,6 +176,7 @@ export function writeTextEvents(o: ByteOut, b: EventBatch, from: number, to: num
   for (let i = from; i < to; i++) {
     o.room(LINE_ROOM);
     const buf = o.buf;
+    const view = o.view;
     let p = o.pos;
     if (seconds(b, i)) {
       p = putUint(buf, p, tSec);
@@ -170,15 +193,15 @@ export function writeTextEvents(o: ByteOut, b: EventBatch, from: number, to: num
       p = putUint(buf, p, session);
       buf[p++] = 32;
     }
-    p = cp(buf, p, B_CORE);
+    p = cp(view, p, B_CORE);
     p = putUint(buf, p, core);
     buf[p++] = 32;
-    p = cp(buf, p, TEXT_KIND[kind[i]]);
+    p = cp(view, p, TEXT_KIND[kind[i]]);
     p = putUint(buf, p, id[i]);
     const a0 = argStart[i];
     const a1 = argStart[i + 1];
     if (a1 > a0) {
-      p = cp(buf, p, B_ARGS);
+      p = cp(view, p, B_ARGS);
       for (let a = a0; a < a1; a++) {
         if (a > a0) buf[p++] = 44; // ,
         const hi = argHi[a];
@@ -193,7 +216,7 @@ export function writeTextEvents(o: ByteOut, b: EventBatch, from: number, to: num
     o.pos = p;
     const blob = b.hasBlobs ? b.blobs[i] : undefined;
     if (blob) {
-      o.bytes(B_BLOB);
+      o.piece(B_BLOB);
       o.hex(blob);
     }
     o.buf[o.pos++] = 10;
@@ -212,15 +235,16 @@ export function writeJsonEvents(o: ByteOut, b: EventBatch, from: number, to: num
   for (let i = from; i < to; i++) {
     o.room(LINE_ROOM);
     const buf = o.buf;
-    let p = cp(buf, o.pos, J_EVENT);
+    const view = o.view;
+    let p = cp(view, o.pos, J_EVENT);
     if (session > 0) {
-      p = cp(buf, p, J_SESSION);
+      p = cp(view, p, J_SESSION);
       p = putUint(buf, p, session);
       buf[p++] = 44;
     }
-    p = cp(buf, p, J_CORE);
+    p = cp(view, p, J_CORE);
     p = putUint(buf, p, core);
-    p = cp(buf, p, J_TNS);
+    p = cp(view, p, J_TNS);
     if (seconds(b, i)) {
       if (tSec === 0) p = putUint(buf, p, tFrac);
       else p = put9(buf, putUint(buf, p, tSec), tFrac);
@@ -229,9 +253,9 @@ export function writeJsonEvents(o: ByteOut, b: EventBatch, from: number, to: num
       o.str(b.tNs(i).toString());
       p = o.pos;
     }
-    p = cp(buf, p, JSON_KIND[kind[i]]);
+    p = cp(view, p, JSON_KIND[kind[i]]);
     p = putUint(buf, p, id[i]);
-    p = cp(buf, p, J_ARGS);
+    p = cp(view, p, J_ARGS);
     const a0 = argStart[i];
     const a1 = argStart[i + 1];
     for (let a = a0; a < a1; a++) {
@@ -249,11 +273,11 @@ export function writeJsonEvents(o: ByteOut, b: EventBatch, from: number, to: num
     const blob = b.hasBlobs ? b.blobs[i] : undefined;
     if (blob) {
       o.pos = p;
-      o.bytes(J_BLOB);
+      o.piece(J_BLOB);
       o.hex(blob);
-      o.bytes(J_BLOB_END);
+      o.piece(J_BLOB_END);
     } else {
-      o.pos = cp(buf, p, J_END);
+      o.pos = cp(view, p, J_END);
     }
   }
 }
