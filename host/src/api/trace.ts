@@ -13,7 +13,7 @@ import type { CoreStats, StreamHeader, TraceRecord } from '../core/types.js';
 import { assumedHeader } from '../cli/assumed-header.js';
 import { NameCounter, openElf } from '../cli/elf-option.js';
 import { wallClockJson } from '../cli/stats-format.js';
-import { decodeTraceFile, noticeText, type DecodeFileResult } from '../cli/trace-file.js';
+import { decodeTraceFile, noticeText, type DecodeFileOptions, type DecodeFileResult } from '../cli/trace-file.js';
 import { CliError } from '../errors.js';
 import { clockFitOf } from '../export/wall-clock.js';
 import { withRereadableInput } from '../io/input.js';
@@ -34,6 +34,9 @@ export interface DecodeEdge {
   stdin?: NodeJS.ReadableStream;
   verbose?: boolean;
   afterChunk?: () => void | Promise<void>;
+  /** events as batch columns instead of objects (core/batch.ts; a batch is reused after the call):
+   * then onRecord gets every other record */
+  onEvents?: DecodeFileOptions['onEvents'];
 }
 
 /**
@@ -185,6 +188,7 @@ export async function decodeRecords(path: string, onRecord: (rec: TraceRecord) =
     warn: opts.onWarning ?? (() => undefined),
     verbose: edge.verbose,
     afterChunk: edge.afterChunk,
+    onEvents: edge.onEvents,
     assumeHeader: assumedHeader(opts, names),
     stdin: edge.stdin,
   });
@@ -228,6 +232,8 @@ export async function traceStats(path: string, opts: StatsOptions = {}, edge: Pi
               perEvent?.add(rec);
             }
           : undefined,
+      // without names or per-event figures no event object is needed: accounting only
+      objects: names !== undefined || perEvent !== undefined,
       warn: opts.onWarning ?? (() => undefined),
       name,
       assumeHeader: assumedHeader(opts, names),

@@ -2,6 +2,7 @@
 // `-` reads stdin, as it arrives. The records are the library's (api/trace.ts decodeRecords).
 import type { Command } from 'commander';
 import { decodeRecords } from '../../api/trace.js';
+import { ByteOut, writeJsonEvents, writeTextEvents } from '../../core/batch-format.js';
 import { recordToJson } from '../../core/jsonl.js';
 import { jsonLine } from '../../core/text.js';
 import type { TraceRecord } from '../../core/types.js';
@@ -31,16 +32,39 @@ export function register(program: Command, io = new CliIo()): void {
       const out = new LineWriter(io.stdout);
       const format: (rec: TraceRecord) => string =
         opts.format === 'jsonl' ? (rec) => jsonLine(recordToJson(rec)) : (rec) => recordLine(rec, opts);
+      // Without names or filters every event line comes from the batch columns (core/batch.ts),
+      // written as bytes; the other records' lines join them in the same buffer, in order.
+      const batched = opts.elf === undefined && (['kind', 'name', 'core', 'level'] as const).every((k) => opts[k] === undefined);
+      const bytes = new ByteOut();
+      const writeEvents = opts.format === 'jsonl' ? writeJsonEvents : writeTextEvents;
+      const handOver = () => {
+        if (bytes.pos > 0) out.bytes(bytes.take());
+      };
       await decodeRecords(
         file,
         (rec) => {
           if (opts.eventsOnly && rec.type !== 'event') return;
           if (!wanted(rec)) return;
-          out.line(format(rec));
+          if (batched) bytes.str(`${format(rec)}\n`);
+          else out.line(format(rec));
         },
         { elf: opts.elf, force: opts.force, board: opts.board, onWarning: io.warn },
-        { stdin: io.stdin, verbose: opts.verbose, afterChunk: () => out.flush() },
+        {
+          stdin: io.stdin,
+          verbose: opts.verbose,
+          onEvents: batched
+            ? (b, from, to) => {
+                writeEvents(bytes, b, from, to);
+                if (bytes.pos >= 1 << 20) handOver();
+              }
+            : undefined,
+          afterChunk: () => {
+            handOver();
+            return out.flush();
+          },
+        },
       );
+      handOver();
       await out.end();
     });
 }
