@@ -37,9 +37,9 @@ export interface FrameInfo {
 export function frameMap(clean: Uint8Array): FrameInfo[] {
   const frames: FrameInfo[] = [];
   let start = 0;
-  // the layout of PACKET and STATUS is the version of the header before them (clean streams
-  // from the firmware start with one)
-  let version = 2;
+  // the layout of PACKET and STATUS is the version of the header before them; frames held
+  // before the first header take that header's (SPEC §5), as a reader that holds them does
+  let version = firstHeaderVersion(clean) ?? 2;
   for (let i = 0; i < clean.length; i++) {
     if (clean[i] !== 0) continue;
     const f: FrameInfo = { index: frames.length, start, delim: i, type: 'empty' };
@@ -68,6 +68,16 @@ export function frameMap(clean: Uint8Array): FrameInfo[] {
     start = i + 1;
   }
   return frames;
+}
+
+/** The version of a clean stream's first HEADER frame, if it has one. */
+function firstHeaderVersion(clean: Uint8Array): number | undefined {
+  let start = 0;
+  for (let i = clean.indexOf(0); i >= 0; start = i + 1, i = clean.indexOf(0, start)) {
+    const m = i > start ? cobsDecode(clean.subarray(start, i)) : undefined;
+    if (m && m.length >= 5 && m[0] === MSG_HEADER) return readHeader(m.subarray(0, m.length - 4)).version;
+  }
+  return undefined;
 }
 
 /** Index of the frame holding clean offset pos. */
