@@ -3,6 +3,7 @@
 #   make BOARD=host fuzz FUZZ_SECONDS=20    libFuzzer targets in firmware/fuzz (clang)
 # Every test binary prints one summary line; `test` fails if any binary fails.
 # test_time runs once per timer width (16, 24, 32 bits); the others use 32 bits.
+# test_wire runs once more with the 16-entry CRC table (TP_CRC_TABLE=16, the small builds').
 
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wundef \
@@ -12,7 +13,8 @@ HOST_SUPPORT := $(BOARD_DIR)/port.c $(filter-out firmware/test/test_%.c,$(wildca
 HOST_TESTS := $(sort $(notdir $(basename $(wildcard firmware/test/test_*.c))))
 HOST_TIME_BITS := 16 24 32
 HOST_BINS := $(foreach t,$(filter-out test_time,$(HOST_TESTS)),$(BUILD)/$(t)) \
-	$(if $(filter test_time,$(HOST_TESTS)),$(foreach b,$(HOST_TIME_BITS),$(BUILD)/test_time_$(b)))
+	$(if $(filter test_time,$(HOST_TESTS)),$(foreach b,$(HOST_TIME_BITS),$(BUILD)/test_time_$(b))) \
+	$(if $(filter test_wire,$(HOST_TESTS)),$(BUILD)/test_wire_crc16)
 HOST_DEPS := $(CORE_SRCS) $(HOST_SUPPORT) $(wildcard firmware/include/*.h firmware/*.h firmware/src/*.h \
 	firmware/test/*.h $(BOARD_DIR)/*.h) $(MAKEFILE_LIST)
 
@@ -23,6 +25,10 @@ all: $(HOST_BINS)
 $(BUILD)/test_time_%: firmware/test/test_time.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -DTP_BOARD_TIMER_BITS=$* -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
+
+$(BUILD)/test_wire_crc16: firmware/test/test_wire.c $(HOST_DEPS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -DTP_CRC_TABLE=16 -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
 
 $(BUILD)/test_%: firmware/test/test_%.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)
