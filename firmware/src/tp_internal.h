@@ -161,16 +161,20 @@ uint32_t tp_crc32c_byte(uint32_t crc, uint8_t b);
 #error "TP_CRC_TABLE must be 16 or 256"
 #endif
 extern const uint32_t tp_crc_table[TP_CRC_TABLE];
-/* Running CRC-32C of one more byte (no final XOR), inlined into the drain's byte loop. */
-static inline uint32_t tp_crc32c_step(uint32_t crc, uint8_t b)
+/* Eight steps of the CRC register (its low byte already XORed with the data). */
+static inline uint32_t tp_crc32c_shift8(uint32_t crc)
 {
-	crc ^= b;
 #if TP_CRC_TABLE == 256
 	return (crc >> 8) ^ tp_crc_table[crc & 0xFFu];
 #else
 	crc = (crc >> 4) ^ tp_crc_table[crc & 15u];
 	return (crc >> 4) ^ tp_crc_table[crc & 15u];
 #endif
+}
+/* Running CRC-32C of one more byte (no final XOR), inlined into the drain's byte loop. */
+static inline uint32_t tp_crc32c_step(uint32_t crc, uint8_t b)
+{
+	return tp_crc32c_shift8(crc ^ b);
 }
 uint32_t tp_crc32c(const uint8_t *p, size_t n); /* whole-buffer form, for tests */
 
