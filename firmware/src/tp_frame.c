@@ -52,9 +52,8 @@ out:
 /*
  * CRC and COBS over [scan, head). A zero closes the open group: its code byte gets the
  * group's length and the zero's own slot becomes the next group's code byte. A group that
- * reaches 254 data bytes closes with 0xFF (SPEC §2) and needs a code byte of its own, in
- * front of the bytes not scanned yet: those move up by one (the caller left the byte free,
- * and there are at most TP_FRAME_SLACK of them, so this happens at most once per call).
+ * reaches 254 data bytes closes with 0xFF (SPEC §2) and needs a code byte of its own: the
+ * one byte the callers leave free (head - tail < TP_FRAME_RING before, <= after).
  */
 static void scan(struct tp_framer *f)
 {
@@ -80,11 +79,11 @@ static void scan(struct tp_framer *f)
 		} while (p != e);
 		s += n;
 		if (s == code + 255u) {
+			/* Nothing waits behind a group this long: with every byte of the ring from
+			 * tail on in use, head - code <= 255, so s == head. */
 			out[code % RING] = 0xFFu;
-			for (uint32_t i = h; i != s; i--)
-				out[i % RING] = out[(i - 1u) % RING];
-			h++;
-			code = s++;
+			code = h++;
+			s = h;
 		}
 	}
 	f->crc = crc;

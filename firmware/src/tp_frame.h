@@ -13,7 +13,8 @@
  *
  * COBS in place: every zero of the message becomes the code byte of the group after it (it
  * gets that group's length once the group closes), so the encoder's bytes need no copy; only
- * a group that reaches 254 data bytes inserts a code byte, shifting the few bytes after it.
+ * a group that reaches 254 data bytes adds a code byte, and then it fills the ring: no byte
+ * waits behind it, the code byte goes at head.
  * COBS needs a group's length before its first byte goes out, so the framer holds at most
  * one open group (254 bytes) instead of a whole frame: the link needs 256 bytes of RAM (and
  * the encoder's slack) for any packet size. Runs only in the drain, never on the record path.
