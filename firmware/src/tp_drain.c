@@ -225,6 +225,7 @@ static int start_packet(unsigned c)
 	pi.duration = get_ts(p->ts_end) - pi.ts_begin;
 	pi.events_before = p->events_before;
 	pi.dropped = p->dropped;
+	pi.rejected = p->rejected;
 	pi.n_events = p->n_events;
 	start_message(MSG_PACKET, c);
 	tp_frame_commit(&d.fr, tp_enc_packet_head(head_wp(), &pi));
@@ -386,11 +387,11 @@ static int encode_more(void)
 	if (d.msg == MSG_HEADER) {
 		if (d.msg_core >= tp_g.cores)
 			return MORE_DONE;
-		if ((w0 = piece_wp(20u)) == NULL)
+		if ((w0 = piece_wp(25u)) == NULL)
 			return MORE_FLUSH;
 		d.msg_core++;
 		piece_done(w0, tp_enc_origin(w0, tp_g.origin_seq, tp_g.origin_events, tp_g.origin_dropped,
-					     tp_g.origin_overwritten));
+					     tp_g.origin_overwritten, tp_g.origin_rejected));
 		return MORE_SENT;
 	}
 	if (d.msg != MSG_PACKET || d.rec >= d.rec_end)
