@@ -59,6 +59,8 @@ function drainPerWireByte(x) {
 export async function run(ctx, results) {
   await perBuild(results, 'wireSmall', (board, opt) => T.wireCost(board, opt, false));
   await perBuild(results, 'wireRandom', (board, opt) => T.wireCost(board, opt, true));
+  await perBuild(results, 'wireSmall', (board, opt) => T.wireCost(board, opt, false, 'tiny'), { profile: 'tiny' });
+  await perBuild(results, 'wireRandom', (board, opt) => T.wireCost(board, opt, true, 'tiny'), { profile: 'tiny' });
   for (const [board, b] of Object.entries(results.target?.boards ?? {})) {
     if (b.missing) continue;
     put(results, ['target', 'boards', board, 'uartFloor'], uartFloor(board));

@@ -2,8 +2,9 @@
 #   make BOARD=host test                    build and run every firmware/test/test_*.c
 #   make BOARD=host fuzz FUZZ_SECONDS=20    libFuzzer targets in firmware/fuzz (clang)
 # Every test binary prints one summary line; `test` fails if any binary fails.
-# test_time runs once per timer width (16, 24, 32 bits); the others use 32 bits.
-# test_wire runs once more with the 16-entry CRC table (TP_CRC_TABLE=16, the small builds').
+# test_time runs once per timer width (16, 24, 32 bits); the others use 32 bits. test_tiny
+# builds the core in the tiny profile. test_wire runs once more with the 16-entry CRC table
+# (TP_CRC_TABLE=16, the tiny profile's).
 
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wundef \
@@ -29,6 +30,11 @@ $(BUILD)/test_time_%: firmware/test/test_time.c $(HOST_DEPS)
 $(BUILD)/test_wire_crc16: firmware/test/test_wire.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -DTP_CRC_TABLE=16 -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
+
+# test_tiny checks the tiny profile (Makefile PROFILE=tiny): its core is built with TP_PROFILE_TINY.
+$(BUILD)/test_tiny: firmware/test/test_tiny.c $(HOST_DEPS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -DTP_PROFILE_TINY=1 -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
 
 $(BUILD)/test_%: firmware/test/test_%.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)

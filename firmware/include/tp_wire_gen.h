@@ -38,6 +38,7 @@
 
 /* HEADER flag bits (SPEC §5) and STATUS flag bits (SPEC §7). */
 #define TP_WIRE_HEADER_BOOT 0x01u
+#define TP_WIRE_HEADER_NO_FLUSH 0x02u
 #define TP_WIRE_STATUS_FINAL 0x01u
 
 /* Channel modes, HEADER byte 8. */

@@ -22,6 +22,13 @@
 
 #define TP_MAX_CORES TP_BOARD_CORES
 
+/* Build profile (Makefile PROFILE=, PORTING.md): 0 full, 1 tiny. Tiny keeps discard mode,
+ * CMD_START/STOP/HEADER and the flush that closes the books from tp_flush() only; every place
+ * that differs is marked "PROFILE(tiny)". */
+#ifndef TP_PROFILE_TINY
+#define TP_PROFILE_TINY 0
+#endif
+
 #if TP_BOARD_TIMER_BITS == 32
 #define TP_TIMER_MASK 0xFFFFFFFFu
 #else
@@ -154,10 +161,10 @@ extern volatile uint32_t tp_test_evict_waits;
 unsigned tp_put_varint(uint8_t *out, uint64_t v);
 uint32_t tp_crc32c_byte(uint32_t crc, uint8_t b);
 /* The CRC-32C lookup table, chosen at build time: 256 entries (1 KiB of flash, one lookup a
- * byte, the default) or 16 (64 B, two lookups a byte) for builds short of flash. The CRC is
- * the same either way. */
+ * byte, the full profile's default) or 16 (64 B, two lookups a byte: the tiny profile's, and
+ * any build short of flash). The CRC is the same either way. */
 #ifndef TP_CRC_TABLE
-#define TP_CRC_TABLE 256
+#define TP_CRC_TABLE (TP_PROFILE_TINY ? 16 : 256)
 #endif
 #if TP_CRC_TABLE != 256 && TP_CRC_TABLE != 16
 #error "TP_CRC_TABLE must be 16 or 256"

@@ -207,8 +207,8 @@ static int open_next(struct tp_chan *ch, unsigned core, uint64_t now, uint32_t e
 	case TP_ST_FREE:
 		break;
 	case TP_ST_READY:
-		if (tp_g.mode != TP_MODE_OVERWRITE || p->pending != 0)
-			return 0;
+		if (TP_PROFILE_TINY || tp_g.mode != TP_MODE_OVERWRITE || p->pending != 0)
+			return 0; /* PROFILE(tiny): discard mode only */
 		/* A drain on another core that sees this packet's new tag must not sample
 		 * overwritten before it counts this eviction: it waits while `evicting` is set. */
 		ch->evicting = 1;
@@ -651,7 +651,7 @@ struct tp_pkt *tp_ring_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t
 		 * be between its CAS and its count: wait for it, a few instructions. Later
 		 * evictions take newer packets and do not belong in this sample. */
 		PUBLISH();
-		while (tp_chan[core].evicting) {
+		while (!TP_PROFILE_TINY && tp_chan[core].evicting) {
 			EVICT_WAIT();
 		}
 		PUBLISH();
@@ -696,7 +696,7 @@ int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx,
 	/* Evictions take the oldest packet first, and the drain has skipped every evicted one
 	 * before send_seq, so no packet at or after send_seq is evicted yet: overwritten counts
 	 * exactly the packets before it (once an eviction in flight on another core is done). */
-	while (ch->evicting) {
+	while (!TP_PROFILE_TINY && ch->evicting) {
 		EVICT_WAIT();
 	}
 	PUBLISH();

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { babeltrace } from './babeltrace.js';
 import { synthTrace } from './synth.js';
 import { StreamWriter } from '../../host/src/core/encode.js';
+import { tuiViewPlugin } from '../../host/build-plugins.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tp-cli-export-'));
 // Inside the repo so the bundle resolves node_modules (the serial binding stays external).
@@ -26,6 +27,7 @@ beforeAll(async () => {
     outfile: CLI,
     external: ['@serialport/bindings-cpp'],
     logLevel: 'warning',
+    plugins: [tuiViewPlugin],
   });
 }, 60_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,7 +1,9 @@
 // The library entry on synthetic traces: the three ways to read a file agree, an early break
 // stops the reader, stats are those of `stats --json`, exports land whole, and each assertion
 // passes on a trace that satisfies it and fails, with its message, on one that does not.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { runCli } from '../cli/program.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -138,6 +140,53 @@ describe('exportTrace', () => {
     await expect(exportTrace(junk, { format: 'csv', output: join(dir, 'junk.csv') })).rejects.toThrow(/not a tracepipe trace/);
     expect(() => readFileSync(join(dir, 'junk.csv'))).toThrow(/ENOENT/);
     await expect(exportTrace(junk, { format: 'ctf', output: dir })).rejects.toThrow(/is not empty/);
+  });
+});
+
+describe('the CLI as a user of the library', () => {
+  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    stdout.on('data', (c: Buffer) => out.push(c));
+    stderr.on('data', (c: Buffer) => err.push(c));
+    const code = await runCli(args, { stdout, stderr, stdin: new PassThrough() });
+    return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  }
+
+  it('readStats with events is the object stats --json --events prints', async () => {
+    const path = writeCapture('se.tpt', stream());
+    const r = await cli(['stats', '--json', '--events', path]);
+    expect(r.code, r.stderr).toBe(0);
+    const api = await readStats(path, { events: true });
+    expect(api.events?.length).toBeGreaterThan(0);
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(api)));
+  });
+
+  it('exportTrace writes a Parquet dataset, as export --format parquet does', async () => {
+    const path = writeCapture('pq.tpt', stream());
+    const status: string[] = [];
+    const r = await exportTrace(path, { format: 'parquet', output: join(dir, 'dataset'), board: 'qemu-mps2-an385', onStatus: (l) => status.push(l) });
+    expect(r).toEqual({ output: join(dir, 'dataset'), events: 7 });
+    expect(readdirSync(join(dir, 'dataset')).sort()).toContain('events');
+    expect(status.at(-1)).toMatch(/^wrote 7 events to .*dataset\/events\/board=/);
+    await expect(exportTrace(path, { format: 'parquet', output: '-' })).rejects.toThrow(/a Parquet dataset is a folder/);
+  });
+
+  it('a CTF folder of an earlier export is replaced; the format names are checked in one place', async () => {
+    const path = writeCapture('ctf.tpt', stream());
+    const out = join(dir, 'ctf-out');
+    await exportTrace(path, { format: 'ctf', output: out });
+    const first = readdirSync(out).sort();
+    expect(first).toContain('metadata');
+    await exportTrace(path, { format: 'ctf', output: out });
+    expect(readdirSync(out).sort()).toEqual(first);
+    await expect(exportTrace(path, { format: 'svg' as 'csv', output: join(dir, 'x.svg') })).rejects.toThrow(/^unknown export format 'svg'; use ctf, perfetto, chrome, jsonl, csv, parquet$/);
+    const r = await cli(['export', '-f', 'svg', path, '-o', join(dir, 'y.svg')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("tracepipe: unknown export format 'svg'; use ctf, perfetto, chrome, jsonl, csv, parquet\n");
+    expect(existsSync(join(dir, 'y.svg'))).toBe(false);
   });
 });
 

@@ -18,6 +18,17 @@ export interface FollowSink {
   failed(err: Error): void;
 }
 
+/** The live view (`top`, `run --tui`): every named record, on the same path as --follow's text. */
+export interface RecordWatcher {
+  names?: MetadataApplier;
+  record(rec: TraceRecord): void;
+  /** bytes received, as they arrive */
+  bytes(n: number): void;
+  /** the decoder's accounting so far, for the losses the view shows */
+  attach(accounting: () => CoreStats[]): void;
+  failed(err: Error): void;
+}
+
 export interface StatusFacts {
   elapsedS: number;
   /** events per second of each core seen so far, in core order */
@@ -72,6 +83,7 @@ export class LiveDecoder implements LiveObserver {
   private readonly lastEvents = new Map<number, number>();
   private readonly finals = new Set<number>();
   private flushPending = false;
+  private targetNoFlush = false;
   private readonly unsolicitedFinals = new Set<number>();
   private cores = 0;
   private bytesIn = 0;
@@ -82,17 +94,19 @@ export class LiveDecoder implements LiveObserver {
   private followFailed = false;
 
   constructor(
-    private readonly follow?: FollowSink,
+    private readonly follow?: FollowSink | RecordWatcher,
     private readonly color = statusColor(),
   ) {
     this.decoder = new TraceDecoder((rec) => this.record(rec));
+    if (follow && 'attach' in follow) follow.attach(() => this.decoder.stats());
   }
 
   private record(rec: TraceRecord): void {
     if (this.follow && !this.followFailed && rec.type !== 'notice') {
       try {
         const named = this.follow.names ? this.follow.names.apply(rec) : rec;
-        if (this.follow.wanted(named)) this.followed += `${recordLine(named, this.follow)}\n`;
+        if ('record' in this.follow) this.follow.record(named);
+        else if (this.follow.wanted(named)) this.followed += `${recordLine(named, this.follow)}\n`;
       } catch (err) {
         // the decoder's own accounting must not depend on the names
         this.followFailed = true;
@@ -105,6 +119,7 @@ export class LiveDecoder implements LiveObserver {
         break;
       case 'header':
         this.cores = rec.header.cores;
+        this.targetNoFlush = rec.header.noFlush === true;
         // a header starts the stream (again, after a reset): FINALs before it are the old target's
         this.unsolicitedFinals.clear();
         break;
@@ -124,6 +139,7 @@ export class LiveDecoder implements LiveObserver {
 
   bytes(chunk: Uint8Array, hostNs: bigint): void {
     this.bytesIn += chunk.length;
+    if (this.follow && 'bytes' in this.follow) this.follow.bytes(chunk.length);
     try {
       this.decoder.push(chunk, hostNs);
     } finally {
@@ -141,7 +157,7 @@ export class LiveDecoder implements LiveObserver {
     if (this.followed === '') return;
     const text = this.followed;
     this.followed = '';
-    this.follow!.write(text);
+    (this.follow as FollowSink).write(text);
   }
 
   flushSent(): void {
@@ -153,6 +169,11 @@ export class LiveDecoder implements LiveObserver {
     // Nothing was ever received: there is nothing to wait for.
     if (this.cores === 0) return this.bytesIn === 0;
     return this.finals.size >= this.cores;
+  }
+
+  /** The target's HEADER says NO_FLUSH (SPEC §8.1): CMD_FLUSH and CMD_DUMP do nothing there. */
+  noFlush(): boolean {
+    return this.targetNoFlush;
   }
 
   allFinal(): boolean {

@@ -22,6 +22,7 @@ export function headerToJson(h: StreamHeader): Record<string, unknown> {
   return {
     version: h.version,
     boot: h.boot,
+    ...(h.noFlush ? { no_flush: true } : {}),
     cores: h.cores,
     mode: h.mode,
     timer_bits: h.timerBits,

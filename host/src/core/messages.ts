@@ -5,6 +5,7 @@ import { Cursor, WireError } from './varint.js';
 import { EVENT_KINDS, type StreamHeader, type TraceEvent } from './types.js';
 import {
   HEADER_FLAG_BOOT,
+  HEADER_FLAG_NO_FLUSH,
   MAGIC,
   MAX_BUILD_ID,
   MAX_TIMER_BITS,
@@ -81,6 +82,7 @@ export function parseHeader(buf: Uint8Array, start: number, end: number): Stream
   return {
     version,
     boot: (flags & HEADER_FLAG_BOOT) !== 0,
+    ...((flags & HEADER_FLAG_NO_FLUSH) !== 0 ? { noFlush: true as const } : {}),
     cores,
     mode: MODES[mode],
     timerBits,

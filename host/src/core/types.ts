@@ -18,6 +18,9 @@ export const LOSS_CAUSES: readonly LossCause[] = ['dropped', 'overwritten', 'lin
 export interface StreamHeader {
   version: number;
   boot: boolean;
+  /** flag NO_FLUSH (SPEC §8.1): the target does not act on CMD_FLUSH or CMD_DUMP (the firmware's
+   * tiny profile); present only when set */
+  noFlush?: true;
   cores: number;
   mode: Mode;
   timerBits: number;

@@ -66,6 +66,7 @@ export const COMMAND_BY_MESSAGE: Readonly<Record<CommandMessage, CommandName>> =
 };
 
 export const HEADER_FLAG_BOOT = 0x01;
+export const HEADER_FLAG_NO_FLUSH = 0x02;
 export const STATUS_FLAG_FINAL = 0x01;
 
 export type Mode = 'discard' | 'overwrite';
