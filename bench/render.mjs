@@ -194,11 +194,13 @@ function missReasons(r, data, missedMetrics) {
     const pf = r.target?.wholeCpuProfile;
     const w = an?.opt?.['-O2']?.wireSmall;
     const perByte = w ? (batched(w) - (record2(r, 'qemu-mps2-an385', '-O2') ?? 0)) / w.wireBytesPerEvent : null;
+    const floor = an?.uartFloor?.insnsPerByte;
     const top = pf?.top ? pf.top.slice(0, 6).map((t) => `${t.fn} ${fmt(t.insnsPerEvent, 0)}`).join(', ') : null;
-    out.push(`- **Whole-CPU cost.** After the batched drain (32-bit event encoder, CRC and COBS over runs into a 256-byte buffer, bulk UART writes on an385) the drain spends about ${fmt(perByte, 0)} instructions per wire byte, of which CRC-32C with a 16-entry table is about 8 per byte. ` +
+    out.push(`- **Whole-CPU cost.** The drain encodes straight into the framer's ring, runs CRC-32C (256-entry table, aligned zero-free words four bytes at a time) and COBS in place, and hands runs of final bytes to the UART in bulk; it spends about ${fmt(perByte, 0)} instructions per wire byte${floor ? ` against a UART floor of ${fmt(floor)}` : ''}. ` +
       (top ? `Profile (insns per event): ${top}. ` : '') +
+      'The CMSDK UART has no TX FIFO, so every byte pays a status read and a branch; the rest is the event encoder (varints per field), the CRC and the per-packet work (claim, packet head, release), and the record itself. ' +
       'Polling after every event adds the cost of polls that find no packet ready (claim and idle-close checks). ' +
-      'Fix: a 256-entry CRC table (about 27 instructions per event less, 1 KB more flash), bulk UART writes in the microbit and an521 ports, and polling per packet rather than per event in apps.');
+      'Fix: a leaner record path (issue 13, record), an encoder specialised for the common argument counts, and polling per packet rather than per event in apps.');
   }
   if (has('flash.microbit.Os')) {
     out.push('- **Flash on M0.** The core carries the full transport in C: three message encoders (HEADER with build-id and origins, PACKET, STATUS), the batched COBS framer and CRC-32C, the host command parser, flush/dump state machines, overwrite-mode eviction with its cross-core claim protocol, and the 64-bit time extension; Thumb-1 code on M0 is larger than Thumb-2, and the batched drain that halved the whole-CPU cost added about 400 B. ' +
@@ -312,6 +314,17 @@ function targetSections(r, data, L) {
   }
   L.push('');
 
+  L.push('Drain instructions per wire byte (whole CPU, poll per 32, less the record cost of §1, over the wire bytes of §3) beside the UART floor: the fewest instructions the board\'s transmitter itself needs per byte, with no loop, CRC, COBS or encoding around it.', '');
+  L.push('| board | opt | small args | full-range | UART floor | the floor counts |', '|---|---|---|---|---|---|');
+  for (const [b, o] of cols) {
+    const x = r.target?.boards?.[b];
+    const d = x?.opt?.[o]?.drainPerWireByte;
+    if (!d) continue;
+    const f = x.uartFloor;
+    L.push(`| ${b} | ${o} | ${fmt(d.small)} | ${fmt(d.random)} | ${f ? fmt(f.insnsPerByte) : '—'} | ${f?.counts ?? '—'} |`);
+  }
+  L.push('');
+
   const pf = r.target?.wholeCpuProfile;
   if (pf && !pf.error) {
     L.push(`Where the instructions go (${pf.board} ${pf.opt}, small args; per-function counts from the plugin's translation-block profile, whole run of both passes including the app loop, per recorded event):`, '');
@@ -352,6 +365,10 @@ function targetSections(r, data, L) {
     L.push(`| ${b} | ${f.typical.flash} B | ${f.allKinds.flash} B | ${f.typical.ram} B | ${f.ramPerCore} B (${f.writerStatePerCore} writer + ${f.drainStatePerCoreMeasured ?? `${f.drainStatePerCore}+4`} drain) | ${f.packetHeaderInRing ?? '—'} B | ${Object.entries(f.typical.flashByObject).map(([k, v]) => `${k.split('/').pop()} ${v}`).join(', ')} |`);
   }
   L.push('');
+  const crc = BOARDS.map((b) => r.target?.boards?.[b]?.footprint?.crcTable).find((v) => typeof v === 'number');
+  if (crc) {
+    L.push(`The CRC-32C table is ${crc} B of that flash (${crc === 1024 ? '256 entries, one lookup a byte: 960 B more than the 64-byte 16-entry table, which `TP_CRC_TABLE=16` selects for builds short of flash' : '16 entries, `TP_CRC_TABLE=16`'}).`, '');
+  }
   rp2040UsbSection(r, L);
   profilesTable(r, L);
 }

@@ -43,8 +43,8 @@ int tp_port_timer_overflow_pending(void);
 /* Offer one byte to the transport. Returns 1 if it was taken, 0 if the transmitter is busy. */
 int tp_port_tx_put(uint8_t b);
 /* Optional bulk form, on the drain's hot path: a board whose tp_port_impl.h defines
- * TP_PORT_HAS_TX_WRITE provides there
- *   static inline size_t tp_port_tx_write(const uint8_t *p, size_t n);
+ * TP_PORT_HAS_TX_WRITE (or includes the driver header that does) provides
+ *   size_t tp_port_tx_write(const uint8_t *p, size_t n);   (static inline or not)
  * and the drain hands it whole COBS groups instead of one tp_port_tx_put call per byte. It
  * takes bytes from p while the transmitter accepts them and returns how many it took (0..n).
  * Only the drain calls it, and only one drain runs at a time. */

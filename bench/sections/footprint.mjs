@@ -26,6 +26,7 @@ export async function run(ctx, results) {
         drainStateTotal: T.symbolSize(elf, 'd'),
         globalState: T.symbolSize(elf, 'tp_g'),
         packetHeaderInRing: T.structSize(elf, 'tp_pkt'),
+        crcTable: T.symbolSize(elf, 'tp_crc_table'), // 1024 B (256 entries) or 64 B (TP_CRC_TABLE=16)
       });
     } catch (e) {
       put(results, path, { error: e.message });

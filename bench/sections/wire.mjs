@@ -31,11 +31,41 @@ async function wholeCpuProfile(ctx, board, opt, plugin) {
   return { board, opt, app: 'bench_wire_small', events, totalInsns: total, top };
 }
 
+/**
+ * The fewest instructions per wire byte that handing bytes to the board's UART can take, with
+ * no loop, CRC, COBS or encoding around it: what the bare register protocol of its transmitter
+ * needs (from its driver in boards/<b>/board.mk).
+ */
+const UART_FLOOR = {
+  cmsdk_uart: { insnsPerByte: 5, fifo: 1, counts: 'no TX FIFO: per byte read STATE, test TXFULL and branch (2), load the byte, store DATA' },
+  nrf51_uart: { insnsPerByte: 6, fifo: 1, counts: 'no TX FIFO: per byte clear TXDRDY, load the byte, store TXD, read TXDRDY, test and branch (2)' },
+  rp2040_uart: { insnsPerByte: 2 + 3 / 32, fifo: 32, counts: '32-byte TX FIFO: per byte load and store DR; per 32 bytes read FR, test TXFE and branch' },
+};
+
+export function uartFloor(board) {
+  const mk = readFileSync(join(T.ROOT, 'boards', board, 'board.mk'), 'utf8');
+  const drivers = /^DRIVERS\s*:?=\s*(.*)$/m.exec(mk)?.[1].split(/\s+/) ?? [];
+  const uart = drivers.map((d) => d.replace('$(TRANSPORT)', 'uart')).find((d) => UART_FLOOR[d]);
+  return uart ? { driver: uart, ...UART_FLOOR[uart] } : null;
+}
+
+/** The drain's instructions per wire byte: whole CPU (poll per 32) less the record, over the wire bytes. */
+function drainPerWireByte(x) {
+  const rec = Array.isArray(x?.record) ? x.record.find((k) => k.kind === 'event2')?.insnsPerEvent : null;
+  const per = (w) => (rec == null || !w || w.error || !w.wholeCpuBatchedInsnsPerEvent ? null : (w.wholeCpuBatchedInsnsPerEvent - rec) / w.wireBytesPerEvent);
+  return { small: per(x?.wireSmall), random: per(x?.wireRandom), recordInsns: rec ?? null };
+}
+
 export async function run(ctx, results) {
   await perBuild(results, 'wireSmall', (board, opt) => T.wireCost(board, opt, false));
   await perBuild(results, 'wireRandom', (board, opt) => T.wireCost(board, opt, true));
   await perBuild(results, 'wireSmall', (board, opt) => T.wireCost(board, opt, false, 'tiny'), { profile: 'tiny' });
   await perBuild(results, 'wireRandom', (board, opt) => T.wireCost(board, opt, true, 'tiny'), { profile: 'tiny' });
+  for (const [board, b] of Object.entries(results.target?.boards ?? {})) {
+    if (b.missing) continue;
+    put(results, ['target', 'boards', board, 'uartFloor'], uartFloor(board));
+    for (const x of Object.values(b.opt ?? {})) if (x.wireSmall) x.drainPerWireByte = drainPerWireByte(x);
+  }
   const plugin = ctx.plugin();
   const [board, opt] = PROFILED;
   const built = results.target?.boards?.[board]?.opt?.[opt]?.wireSmall;

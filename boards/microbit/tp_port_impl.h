@@ -8,6 +8,7 @@
 
 #include "tp_arch.h"     /* IRQ mask and barrier: firmware/arch/armv6m */
 #include "nrf51_timer.h" /* tp_port_timer_lo, the inline wrap check */
+#include "nrf51_uart.h"  /* tp_port_tx_write */
 
 static inline unsigned tp_port_core_id(void)
 {

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tp_drain.c - the link's sending side: picks the next message (HEADER, STATUS, PACKET),
- * encodes it chunk by chunk straight out of the ring (a run of events per chunk, 32-bit
- * encoder), frames it (tp_frame.c) and hands runs of final bytes to the port
- * (tp_port_tx_write where the board has it) as long as the port takes them. Commands from
- * the host arrive through tp_cmd.c, which sets the requests in tp_link.
+ * encodes it straight out of the ring into the framer's output (a run of events at a time,
+ * 32-bit encoder), where the framer (tp_frame.c) runs CRC and COBS over the bytes in place,
+ * and hands runs of final bytes to the port (tp_port_tx_write where the board has it) as
+ * long as the port takes them. Commands from the host arrive through tp_cmd.c, which sets the
+ * requests in tp_link.
  *
- *   ring packet --encode--> chunk[96] --tp_frame_bytes--> framer out[256] --runs--> port
+ *   ring packet --encode in place--> framer out[256] --runs of final bytes--> port
+ *
+ * Only when the framer lacks room for the next event while nothing final is left to send (a
+ * long open COBS group) does that one event go to chunk[] first and in by copy.
  *
  * The scheduler (pick_next), in priority order, each time the previous message is framed
  * and every final byte has gone to the port:
@@ -53,7 +57,7 @@ enum { FLUSH_IDLE, FLUSH_CLOSE, FLUSH_DRAIN, FLUSH_FINAL };
 
 static struct {
 	struct tp_framer fr;
-	uint8_t chunk[96]; /* one message piece: a head, a run of events, an origin */
+	uint8_t chunk[36]; /* an event or origin kept back for lack of room in the framer */
 	uint16_t chunk_len, chunk_pos;
 	const uint8_t *ext; /* blob bytes, read in place from the ring */
 	uint16_t ext_len, ext_pos;
@@ -156,8 +160,15 @@ static void start_message(unsigned msg, unsigned core)
 	tp_frame_begin(&d.fr); /* every final byte has gone: the framer has room */
 	d.msg = (uint8_t)msg;
 	d.msg_core = (uint8_t)core;
-	d.chunk_pos = 0;
+	d.chunk_pos = d.chunk_len = 0;
 	d.ext_len = d.ext_pos = 0;
+}
+
+/* A message's first piece, in place: a message starts when every final byte has gone, so
+ * the framer has room for any head. */
+static uint8_t *head_wp(void)
+{
+	return tp_frame_wp(&d.fr);
 }
 
 static void start_header(void)
@@ -177,7 +188,7 @@ static void start_header(void)
 	hi.build_id = tp_port_build_id(&len);
 	hi.build_id_len = hi.build_id != NULL ? len : 0u;
 	start_message(MSG_HEADER, 0);
-	d.chunk_len = (uint16_t)tp_enc_header_fixed(d.chunk, &hi);
+	tp_frame_commit(&d.fr, tp_enc_header_fixed(head_wp(), &hi));
 }
 
 static void start_status(unsigned c, unsigned final)
@@ -191,7 +202,7 @@ static void start_status(unsigned c, unsigned final)
 	si.ts = tp_now();
 	start_message(MSG_STATUS, c);
 	d.msg_final = (uint8_t)final;
-	d.chunk_len = (uint16_t)tp_enc_status(d.chunk, &si);
+	tp_frame_commit(&d.fr, tp_enc_status(head_wp(), &si));
 }
 
 static uint64_t get_ts(const uint32_t *w)
@@ -219,7 +230,7 @@ static int start_packet(unsigned c)
 	pi.rejected = p->rejected;
 	pi.n_events = p->n_events;
 	start_message(MSG_PACKET, c);
-	d.chunk_len = (uint16_t)tp_enc_packet_head(d.chunk, &pi);
+	tp_frame_commit(&d.fr, tp_enc_packet_head(head_wp(), &pi));
 	d.pkt = p;
 	d.rec = (const uint32_t *)(const void *)(p + 1);
 	d.rec_end = d.rec + p->used / 4u;
@@ -318,26 +329,35 @@ static int pick_next(void)
 	return 0;
 }
 
-/* Next piece of the current message into d.chunk (or d.ext); 0 when the message is complete. */
-static int next_chunk(void)
+/* Where the next piece of at most `need` bytes goes: in place when the framer has room, else
+ * d.chunk when nothing final is left to send (room comes only as the open group grows to its
+ * end), else NULL: the port must take final bytes first. */
+static uint8_t *piece_wp(unsigned need)
 {
-	d.chunk_pos = d.chunk_len = 0;
-	d.ext_pos = d.ext_len = 0;
-	if (d.msg == MSG_HEADER) {
-		if (d.msg_core >= tp_g.cores)
-			return 0;
-		d.msg_core++;
-		d.chunk_len = (uint16_t)tp_enc_origin(d.chunk, tp_g.origin_seq, tp_g.origin_events,
-						      tp_g.origin_dropped, tp_g.origin_overwritten,
-						      tp_g.origin_rejected);
-		return 1;
+	if (tp_frame_space(&d.fr) > need)
+		return tp_frame_wp(&d.fr);
+	return tp_frame_pending(&d.fr) ? NULL : d.chunk;
+}
+
+static void piece_done(const uint8_t *w, unsigned n)
+{
+	if (w == d.chunk) {
+		d.chunk_pos = 0;
+		d.chunk_len = (uint16_t)n;
+	} else {
+		tp_frame_commit(&d.fr, n);
 	}
-	if (d.msg != MSG_PACKET || d.rec >= d.rec_end)
-		return 0;
+}
+
+enum { MORE_DONE, MORE_SENT, MORE_FLUSH };
+
+/* Events from d.rec on into [w, lim) while they surely fit, a blob only first and alone;
+ * returns the end of the bytes written. Out of line: the loop gets the registers to itself. */
+__attribute__((noinline)) static uint8_t *encode_events(uint8_t *w, const uint8_t *lim)
+{
+	uint8_t *first = w;
 	const uint32_t *r = d.rec, *end = d.rec_end;
 	uint32_t prev = d.prev_lo;
-	unsigned n = 0;
-	/* As many events as surely fit (an event is at most 35 bytes), so the framer gets runs. */
 	do {
 		uint32_t w0 = r[0];
 		unsigned kind = (w0 >> 5) & 7u, nargs = (w0 >> 2) & 7u;
@@ -345,28 +365,58 @@ static int next_chunk(void)
 		/* Every dt is shorter than one timer period (SPEC §6.2), so modular arithmetic is exact. */
 		uint32_t dt = (lo - prev) & TP_TIMER_MASK;
 		if (nargs == 7u) {
-			if (n != 0)
+			if (w != first)
 				break; /* a blob goes alone: its bytes follow from the ring */
 			prev = lo;
 			unsigned len = (w0 >> 8) & 0xFFu;
-			n = tp_enc_blob_prefix(d.chunk, kind, r[1], dt, len);
+			w += tp_enc_blob_prefix(w, kind, r[1], dt, len);
 			d.ext = (const uint8_t *)(r + 3);
+			d.ext_pos = 0;
 			d.ext_len = (uint16_t)len;
 			r += TP_BLOB_WORDS(len);
 			break;
 		}
+		if (w + 11u + 4u * nargs > lim)
+			break; /* H, two 5-byte varints, the args at 4 bytes at most */
 		prev = lo;
 #ifdef __OPTIMIZE_SIZE__
-		n += tp_enc_event(d.chunk + n, kind, r[1], dt, r + 3, nargs); /* one copy: flash first */
+		w += tp_enc_event(w, kind, r[1], dt, r + 3, nargs); /* one copy: flash first */
 #else
-		n += tp_enc_event32(d.chunk + n, kind, r[1], dt, r + 3, nargs);
+		w += tp_enc_event32(w, kind, r[1], dt, r + 3, nargs);
 #endif
 		r += TP_REC_WORDS(nargs);
-	} while (r < end && n <= sizeof d.chunk - 35u);
+	} while (r < end);
 	d.prev_lo = prev;
 	d.rec = r;
-	d.chunk_len = (uint16_t)n;
-	return 1;
+	return w;
+}
+
+/* The next piece of the current message into the framer (or d.chunk, and d.ext for blob
+ * bytes): MORE_DONE when the message body is complete, MORE_FLUSH when final bytes must go
+ * to the port first. */
+static int encode_more(void)
+{
+	uint8_t *w0;
+	if (d.msg == MSG_HEADER) {
+		if (d.msg_core >= tp_g.cores)
+			return MORE_DONE;
+		if ((w0 = piece_wp(25u)) == NULL)
+			return MORE_FLUSH;
+		d.msg_core++;
+		piece_done(w0, tp_enc_origin(w0, tp_g.origin_seq, tp_g.origin_events, tp_g.origin_dropped,
+					     tp_g.origin_overwritten, tp_g.origin_rejected));
+		return MORE_SENT;
+	}
+	if (d.msg != MSG_PACKET || d.rec >= d.rec_end)
+		return MORE_DONE;
+	/* room for one event of the most bytes (35); in place, as many as surely fit */
+	if ((w0 = piece_wp(35u)) == NULL)
+		return MORE_FLUSH;
+	unsigned room = w0 == d.chunk ? 35u : tp_frame_space(&d.fr) - 1u;
+	if (room > TP_FRAME_SLACK)
+		room = TP_FRAME_SLACK;
+	piece_done(w0, (unsigned)(encode_events(w0, w0 + room) - w0));
+	return MORE_SENT;
 }
 
 static void end_message(void)
@@ -436,8 +486,7 @@ static size_t pump(void)
 				return sent;
 			continue;
 		}
-		/* The chunk, then the blob bytes that follow it from the ring: one framing call site,
-		 * so the framer's byte loop is inlined once. */
+		/* A piece kept back, then the blob bytes that follow from the ring. */
 		const uint8_t *src = NULL;
 		uint16_t *pos = NULL, len = 0;
 		if (d.chunk_pos < d.chunk_len) {
@@ -455,8 +504,16 @@ static size_t pump(void)
 				return sent;
 			continue;
 		}
-		if (d.fr.trailer == 0 && next_chunk())
-			continue;
+		if (d.fr.trailer == 0) {
+			int more = encode_more();
+			if (more == MORE_SENT)
+				continue;
+			if (more == MORE_FLUSH) {
+				if (!tx_flush(&sent))
+					return sent;
+				continue;
+			}
+		}
 		if (tp_frame_end(&d.fr)) {
 			end_message();
 			continue;

@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tp_frame.h - the framer (SPEC §2): CRC-32C and COBS, streamed into a 256-byte output ring
+ * tp_frame.h - the framer (SPEC §2): CRC-32C and COBS in place, in a 256-byte output ring
  * from which the link hands runs of final bytes to the port. It is the framer that ships,
  * and the one the unit tests, the vectors and fuzz_framing check (directly, and through
  * tp_frame_buffer in tp_frame.c, which runs the same functions).
  *
- *   message bytes --CRC, COBS--> out[256] --runs of final bytes--> port
+ *   encoder --message bytes in place--> out[256] --runs of final bytes--> port
  *                                [tail .. code)  final bytes, may be sent
- *                                [code .. head)  open COBS group: its code byte (at `code`)
+ *                                [code .. scan)  open COBS group: its code byte (at `code`)
  *                                                is known only once the group closes
+ *                                [scan .. head)  message bytes not yet through CRC and COBS
  *
+ * COBS in place: every zero of the message becomes the code byte of the group after it (it
+ * gets that group's length once the group closes), so the encoder's bytes need no copy; only
+ * a group that reaches 254 data bytes adds a code byte, and then it fills the ring: no byte
+ * waits behind it, the code byte goes at head.
  * COBS needs a group's length before its first byte goes out, so the framer holds at most
- * one open group (254 bytes) instead of a whole frame: the link needs 256 bytes of RAM for
- * any packet size. Runs only in the drain, never on the record path. Static inline: the
- * byte loop is the drain's hot path (tp_frame.c holds only the whole-buffer form).
+ * one open group (254 bytes) instead of a whole frame: the link needs 256 bytes of RAM (and
+ * the encoder's slack) for any packet size. Runs only in the drain, never on the record path.
  */
 #ifndef TP_FRAME_H
 #define TP_FRAME_H
@@ -21,21 +25,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Needs tp_crc32c_step: included by tp_internal.h, after it. */
 
 #define TP_FRAME_RING 256u
-/* Framed bytes ready for the port, COBS-encoded in place: [tail, code) are final, [code, head)
- * the open group, its code byte at `code` written when the group closes. Free-running
- * indices, masked by TP_FRAME_RING - 1. */
+/* An encoder writes its bytes in place (tp_frame_wp) and may run this far past the ring's
+ * end: tp_frame_commit folds the overflow to the front. */
+#define TP_FRAME_SLACK 96u
+/* [tail, code) are final, [code, scan) the open group (its code byte at `code`, written when
+ * the group closes), [scan, head) message bytes written in place but not yet through CRC and
+ * COBS. Free-running indices, masked by TP_FRAME_RING - 1. */
 struct tp_framer {
-	uint8_t out[TP_FRAME_RING];
-	uint32_t head, tail, code;
+	uint8_t out[TP_FRAME_RING + TP_FRAME_SLACK];
+	uint32_t head, tail, code, scan;
 	uint32_t crc;
-	uint16_t glen;   /* data bytes in the open group */
 	uint8_t trailer; /* CRC bytes of the current message already framed (0..4), 5 once the
 			  * frame's delimiter is in `out` */
 };
-/* Free bytes in `out`. Every framed byte needs at most 2 (itself and a new group's code). */
+/* Free bytes in `out`. */
 static inline unsigned tp_frame_space(const struct tp_framer *f)
 {
 	return TP_FRAME_RING - (f->head - f->tail);
@@ -56,7 +61,7 @@ static inline uint32_t tp_frame_run(const struct tp_framer *f, const uint8_t **p
 	*p = f->out + at;
 	return run;
 }
-/* A whole message framed at once, through the functions above (tests, vectors): returns the
+/* A whole message framed at once, through the functions below (tests, vectors): returns the
  * frame length including the 0x00. */
 size_t tp_frame_buffer(const uint8_t *msg, size_t n, uint8_t *out);
 
@@ -64,80 +69,32 @@ size_t tp_frame_buffer(const uint8_t *msg, size_t n, uint8_t *out);
 static inline void tp_frame_begin(struct tp_framer *f)
 {
 	f->crc = 0xFFFFFFFFu;
-	f->glen = 0;
 	f->trailer = 0;
 	f->code = f->head++; /* the first group's code byte (the caller leaves >= 2 free) */
+	f->scan = f->head;
 }
 
-/* Message bytes into `out`; returns how many were taken (fewer than n when `out` is full).
- * Each byte adds one byte to `out` (a zero: the next group's code slot), plus one when it
- * closes a group by length, which happens at most once in 253 bytes; so m <= 253 bytes need
- * at most m + 1 free bytes and the loop needs no check of its own. The open group holds at
- * most 254 bytes (code and 253 data), so when nothing final is left to send there are always
- * 2 free bytes: progress.
+/*
+ * Encoding in place, the drain's way (one pass: no message buffer between encoder and
+ * framer): up to n <= TP_FRAME_SLACK message bytes go to tp_frame_wp(f), contiguous, then
+ * tp_frame_commit(f, n) takes them. Needs tp_frame_space(f) > n: the one byte more is for
+ * the code byte a group that reaches 254 data bytes inserts.
  */
-static inline size_t tp_frame_bytes(struct tp_framer *f, const uint8_t *p, size_t n)
+static inline uint8_t *tp_frame_wp(struct tp_framer *f)
 {
-	unsigned space = tp_frame_space(f);
-	if (space < 2u)
-		return 0;
-	if (n > space - 1u)
-		n = space - 1u;
-	if (n > 253u)
-		n = 253u;
-	uint32_t crc = f->crc, h = f->head, code = f->code;
-	unsigned glen = f->glen;
-	uint8_t *out = f->out;
-	for (const uint8_t *q = p, *e = p + n; q < e; q++) {
-		uint8_t b = *q;
-		crc = tp_crc32c_step(crc, b);
-		if (b != 0) {
-			out[h++ % TP_FRAME_RING] = b;
-			if (++glen < 254u)
-				continue;
-		}
-		/* A zero ends the group (code = data + 1), and so do 254 data bytes (code 0xFF). */
-		out[code % TP_FRAME_RING] = (uint8_t)(glen + 1u);
-		code = h++;
-		glen = 0;
-	}
-	f->crc = crc;
-	f->head = h;
-	f->code = code;
-	f->glen = (uint16_t)glen;
-	return n;
+	return f->out + f->head % TP_FRAME_RING;
 }
+void tp_frame_commit(struct tp_framer *f, unsigned n);
+
+/* Message bytes copied in (blob bytes, a piece kept back for lack of room); returns how many
+ * were taken, at least 1 when tp_frame_space(f) >= 2 and n > 0. The open group holds at most
+ * 254 bytes (code and 253 data), so when nothing final is left to send there are always 2
+ * free bytes: progress. */
+size_t tp_frame_bytes(struct tp_framer *f, const uint8_t *p, size_t n);
 
 /* After the message: its CRC (framed like data, not part of the CRC), the last group (no
  * implicit zero after it) and the 0x00 delimiter. Returns 1 once all of it is in `out`;
  * call again after taking final bytes when it returns 0. */
-static inline int tp_frame_end(struct tp_framer *f)
-{
-	while (f->trailer < 4u) {
-		if (tp_frame_space(f) < 2u)
-			return 0;
-		uint8_t b = (uint8_t)((f->crc ^ 0xFFFFFFFFu) >> (8u * f->trailer));
-		if (b != 0) {
-			f->out[f->head++ % TP_FRAME_RING] = b;
-			if (++f->glen < 254u) {
-				f->trailer++;
-				continue;
-			}
-		}
-		f->out[f->code % TP_FRAME_RING] = (uint8_t)(f->glen + 1u);
-		f->code = f->head++;
-		f->glen = 0;
-		f->trailer++;
-	}
-	if (f->trailer == 4u) {
-		if (tp_frame_space(f) < 1u)
-			return 0;
-		f->out[f->code % TP_FRAME_RING] = (uint8_t)(f->glen + 1u);
-		f->out[f->head++ % TP_FRAME_RING] = 0;
-		f->code = f->head;
-		f->trailer = 5;
-	}
-	return 1;
-}
+int tp_frame_end(struct tp_framer *f);
 
 #endif /* TP_FRAME_H */

@@ -160,13 +160,30 @@ extern volatile uint32_t tp_test_evict_waits;
 /* ---- wire encoding (tp_wire.c) ---- */
 unsigned tp_put_varint(uint8_t *out, uint64_t v);
 uint32_t tp_crc32c_byte(uint32_t crc, uint8_t b);
-extern const uint32_t tp_crc_nibble[16];
+/* The CRC-32C lookup table, chosen at build time: 256 entries (1 KiB of flash, one lookup a
+ * byte, the full profile's default) or 16 (64 B, two lookups a byte: the tiny profile's, and
+ * any build short of flash). The CRC is the same either way. */
+#ifndef TP_CRC_TABLE
+#define TP_CRC_TABLE (TP_PROFILE_TINY ? 16 : 256)
+#endif
+#if TP_CRC_TABLE != 256 && TP_CRC_TABLE != 16
+#error "TP_CRC_TABLE must be 16 or 256"
+#endif
+extern const uint32_t tp_crc_table[TP_CRC_TABLE];
+/* Eight steps of the CRC register (its low byte already XORed with the data). */
+static inline uint32_t tp_crc32c_shift8(uint32_t crc)
+{
+#if TP_CRC_TABLE == 256
+	return (crc >> 8) ^ tp_crc_table[crc & 0xFFu];
+#else
+	crc = (crc >> 4) ^ tp_crc_table[crc & 15u];
+	return (crc >> 4) ^ tp_crc_table[crc & 15u];
+#endif
+}
 /* Running CRC-32C of one more byte (no final XOR), inlined into the drain's byte loop. */
 static inline uint32_t tp_crc32c_step(uint32_t crc, uint8_t b)
 {
-	crc ^= b;
-	crc = (crc >> 4) ^ tp_crc_nibble[crc & 15u];
-	return (crc >> 4) ^ tp_crc_nibble[crc & 15u];
+	return tp_crc32c_shift8(crc ^ b);
 }
 uint32_t tp_crc32c(const uint8_t *p, size_t n); /* whole-buffer form, for tests */
 

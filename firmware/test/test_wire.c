@@ -79,6 +79,66 @@ static void framing_roundtrip(void)
 	}
 }
 
+/* The drain's way into the framer: message bytes written in place (tp_frame_wp, then
+ * tp_frame_commit; pieces up to the slack, so past the ring's end too) mixed with copies
+ * (tp_frame_bytes), while a port takes few final bytes at a time, so that groups reach 254
+ * data bytes with bytes behind them not yet scanned and the ring wraps everywhere. The frame
+ * must equal the reference COBS of message and CRC, byte for byte. */
+static void framing_in_place(void)
+{
+	static uint8_t msg[1200], frame[1400], ref[1400];
+	for (int round = 0; round < 300; round++) {
+		size_t n = tt_rand() % sizeof msg;
+		unsigned density = (unsigned)(tt_rand() % 4u); /* 0: no zeros ... 3: half zeros */
+		for (size_t i = 0; i < n; i++) {
+			uint8_t b = (uint8_t)(tt_rand() | 1u);
+			if (density != 0 && tt_rand() % (density == 1 ? 300u : density == 2 ? 8u : 2u) == 0)
+				b = 0;
+			msg[i] = b;
+		}
+		struct tp_framer f;
+		f.head = f.tail = f.code = (uint32_t)tt_rand(); /* anywhere in the ring, and near 2^32 */
+		tp_frame_begin(&f);
+		size_t i = 0, o = 0;
+		int ended = 0;
+		unsigned take = (unsigned)(tt_rand() % 40u) + 1u;
+		while (!ended || tp_frame_pending(&f)) {
+			if (i < n) {
+				size_t k = tt_rand() % (TP_FRAME_SLACK + 1u);
+				if (k > n - i)
+					k = n - i;
+				if (tt_rand() % 2 == 0 && tp_frame_space(&f) > k) {
+					memcpy(tp_frame_wp(&f), msg + i, k);
+					tp_frame_commit(&f, (unsigned)k);
+					i += k;
+				} else {
+					i += tp_frame_bytes(&f, msg + i, k);
+				}
+			} else if (!ended) {
+				ended = tp_frame_end(&f);
+			}
+			CHECK(f.head - f.tail <= TP_FRAME_RING);
+			const uint8_t *run;
+			uint32_t k = tp_frame_run(&f, &run);
+			if (k > take)
+				k = take;
+			REQUIRE(o + k <= sizeof frame);
+			memcpy(frame + o, run, k);
+			o += k;
+			f.tail += k;
+		}
+		memcpy(ref, msg, n);
+		uint32_t crc = tp_crc32c(msg, n);
+		for (unsigned b = 0; b < 4; b++)
+			ref[n + b] = (uint8_t)(crc >> (8u * b));
+		static uint8_t enc[1400];
+		size_t r = enc_cobs(ref, n + 4, enc);
+		enc[r++] = 0;
+		CHECK_EQ(o, r);
+		CHECK(o == r && bytes_eq(frame, enc, r));
+	}
+}
+
 /* A 254-byte run of non-zero bytes that ends the frame: the group code is 0xFF and one empty
  * final group (code 01) follows, as the TypeScript encoder does. */
 static void cobs_254_boundary(void)
@@ -208,6 +268,7 @@ int main(void)
 	RUN(varint_table);
 	RUN(crc_check_value);
 	RUN(framing_roundtrip);
+	RUN(framing_in_place);
 	RUN(cobs_254_boundary);
 	RUN(spec_examples);
 	RUN(enc_choice);

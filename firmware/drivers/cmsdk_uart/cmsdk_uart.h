@@ -51,14 +51,16 @@ void cmsdk_uart_tx_int_ensure(void);
 #ifdef TP_PORT_HAS_TX_WRITE
 static inline size_t tp_port_tx_write(const uint8_t *p, size_t n)
 {
-	size_t k = 0;
-	while (k < n) {
+	/* No TX FIFO (a one-byte holding register): a status read per byte. */
+	const uint8_t *q = p, *e = p + n;
+	while (q != e) {
 		if (CMSDK_LINK(CMSDK_UART_STATE) & CMSDK_UART_STATE_TXFULL) {
 			cmsdk_uart_tx_refused = 1;
 			break;
 		}
-		CMSDK_LINK(CMSDK_UART_DATA) = p[k++];
+		CMSDK_LINK(CMSDK_UART_DATA) = *q++;
 	}
+	size_t k = (size_t)(q - p);
 	cmsdk_uart_tx_taken += (uint32_t)k;
 	if (k != 0u)
 		cmsdk_uart_tx_int_ensure(); /* the byte in flight needs its TX interrupt */

@@ -11,7 +11,14 @@
 #ifndef NRF51_UART_H
 #define NRF51_UART_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "board.h"
+
+/* Bulk UART writes for the drain (port.h), one byte at a time as the UART allows. */
+#define TP_PORT_HAS_TX_WRITE 1
+size_t tp_port_tx_write(const uint8_t *p, size_t n);
 
 #define NRF_UART_TASKS_STARTRX 0x000u
 #define NRF_UART_TASKS_STARTTX 0x008u

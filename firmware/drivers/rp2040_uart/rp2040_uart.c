@@ -45,6 +45,32 @@ int tp_port_tx_put(uint8_t b)
 }
 
 /*
+ * Bulk form for the drain (port.h), on the PL011's 32-byte transmit FIFO (RP2040 datasheet
+ * 4.2, ARM DDI 0183): an empty FIFO (TXFE) takes 32 bytes with no look at the flags between
+ * them, after that a byte whenever TXFF is clear. No lock: the drain is the UART's only
+ * writer and only one drain runs at a time, on either core.
+ */
+size_t tp_port_tx_write(const uint8_t *p, size_t n)
+{
+	size_t k = 0;
+	if (LINK(UART_FR) & UART_FR_TXFE) {
+		size_t burst = n < RP2040_UART_TX_FIFO ? n : RP2040_UART_TX_FIFO;
+		while (k < burst)
+			LINK(UART_DR) = p[k++];
+	}
+	while (k < n && (LINK(UART_FR) & UART_FR_TXFF) == 0u)
+		LINK(UART_DR) = p[k++];
+	if (k != 0u) {
+		/* As in tp_port_tx_put: the FIFO falling through its trigger level calls back. */
+		RP2040_SET(RP2040_LINK_UART_BASE, UART_IMSC) = UART_INT_TX;
+		tx_taken += (uint32_t)k;
+	}
+	if (k < n)
+		tx_refused = 1;
+	return k;
+}
+
+/*
  * The PL011 raises its TX interrupt when the FIFO level falls through the trigger level, not
  * merely because TXIM was set on an idle transmitter, so a kick also pends the UART interrupt.
  * The UART interrupt is enabled on core 0 only and each core has its own NVIC: core 1 rings

@@ -21,7 +21,15 @@
 
 #include "board.h"
 
+#include <stddef.h>
+#include <stdint.h>
+
 #define RP2040_LINK_IRQ RP2040_LINK_UART_IRQ
+#define RP2040_UART_TX_FIFO 32u /* transmit FIFO entries (FIFOs on: LCR_H.FEN) */
+
+/* Bulk UART writes for the drain (port.h), a FIFO's worth at a time. */
+#define TP_PORT_HAS_TX_WRITE 1
+size_t tp_port_tx_write(const uint8_t *p, size_t n);
 #define RP2040_LINK_PINS 1
 #define RP2040_LINK_CLK_USB 0
 #define RP2040_LINK_RESETS RESETS_UART0
