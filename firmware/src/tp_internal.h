@@ -77,7 +77,6 @@ struct tp_chan {
 	uint32_t overwritten;  /* cumulative */
 	uint32_t next_seq;     /* seq the next opened packet gets */
 	uint32_t open_epoch;   /* timer wraps before the head's ts_begin (ts_begin >> timer_bits) */
-	uint16_t head_idx;
 	uint8_t open;          /* head is WRITING */
 	volatile uint8_t evicting; /* between an eviction's CAS and its overwritten update */
 };
@@ -93,6 +92,7 @@ struct tp_drain_chan {
 struct tp_global {
 	uint8_t *ring;
 	uint32_t pkt_size;
+	uint32_t chan_bytes; /* packets * pkt_size: one core's part of the ring */
 	uint16_t packets;
 	uint8_t cores;
 	uint8_t mode;

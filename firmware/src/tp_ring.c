@@ -117,36 +117,62 @@ volatile uint32_t tp_test_evict_waits;
 #define OVF_PENDING() tp_port_timer_overflow_pending()
 #endif
 
-/* ---- time ---- */
+/* ---- time ----
+ * The masked parts of the record path read the time as two 32-bit words, the timer's low
+ * bits and its epoch (wraps before them, counted or pending), and never form the 64-bit
+ * value: put_time stores it in a packet header with shifts of 32-bit words. */
 
-uint64_t tp_ring_now_locked(uint32_t *ovf_raw, uint32_t *epoch)
+/* Interrupts masked. Returns the low timer bits; *epoch gets the epoch, *ovf_raw the
+ * overflow count as read (multi-core: another core's overflow interrupt may move it). */
+__attribute__((always_inline)) static inline uint32_t read_time(uint32_t *epoch, uint32_t *ovf_raw)
 {
 	for (;;) {
 		uint32_t h = tp_ovf_count;
 		uint32_t lo = tp_port_timer_lo();
-		uint32_t hi = h;
+		uint32_t e = h;
 		if (OVF_PENDING() && tp_port_timer_overflow_pending()) {
 			/* The wrap happened but is not counted yet. The flag was seen after the
 			 * first read, so a second read is surely after the wrap. */
 			lo = tp_port_timer_lo();
-			hi = h + 1u;
+			e = h + 1u;
 		}
+#if TP_BOARD_CORES > 1
 		PUBLISH();
-		if (tp_ovf_count == h) {
-			*ovf_raw = h;
-			*epoch = hi;
-			return ((uint64_t)hi << TP_BOARD_TIMER_BITS) | (lo & TP_TIMER_MASK);
-		}
+		if (tp_ovf_count != h)
+			continue;
+#endif
+		/* One core, masked: the overflow interrupt cannot run, so the count cannot move. */
+		*epoch = e;
+		*ovf_raw = h;
+		return lo & TP_TIMER_MASK;
 	}
+}
+
+/* The 64-bit time epoch << timer_bits | lo as a header's lo, hi words. */
+__attribute__((always_inline)) static inline void put_time(uint32_t *w, uint32_t lo, uint32_t epoch)
+{
+#if TP_BOARD_TIMER_BITS == 32
+	w[0] = lo;
+	w[1] = epoch;
+#else
+	w[0] = epoch << TP_BOARD_TIMER_BITS | lo;
+	w[1] = epoch >> (32 - TP_BOARD_TIMER_BITS);
+#endif
+}
+
+uint64_t tp_ring_now_locked(uint32_t *ovf_raw, uint32_t *epoch)
+{
+	uint32_t lo = read_time(epoch, ovf_raw);
+	return (uint64_t)*epoch << TP_BOARD_TIMER_BITS | lo;
 }
 
 uint64_t tp_now(void)
 {
 	uint32_t key = tp_port_irq_save();
 	uint32_t ovf, epoch;
-	uint64_t t = tp_ring_now_locked(&ovf, &epoch);
+	uint32_t lo = read_time(&epoch, &ovf);
 	tp_port_irq_restore(key);
-	return t;
+	return (uint64_t)epoch << TP_BOARD_TIMER_BITS | lo;
 }
 
 void tp_timer_overflow(void)
@@ -159,55 +185,47 @@ void tp_timer_overflow(void)
 
 /* ---- packets ---- */
 
-static void put_ts(uint32_t *w, uint64_t t)
-{
-	w[0] = (uint32_t)t;
-	w[1] = (uint32_t)(t >> 32);
-}
-
-static void arm_head(struct tp_chan *ch, struct tp_pkt *p, uint32_t epoch)
-{
-	ch->wp = (uint32_t *)(void *)(p + 1);
-	ch->open_epoch = epoch;
-	ch->open = 1;
-	ch->end = (uintptr_t)p + tp_g.pkt_size;
-}
-
-/* A packet closed in a later timer epoch than it opened in ends at the last tick of its
- * own epoch: every event in it is earlier, and its duration stays below one wrap period
- * (SPEC §6.2). */
-static void close_head(struct tp_chan *ch, uint64_t now, uint32_t epoch)
+/* Interrupts masked. A packet closed in a later timer epoch than it opened in ends at the
+ * last tick of its own epoch: every event in it is earlier, and its duration stays below one
+ * wrap period (SPEC §6.2). The caller wakes the link (tp_port_packet_ready) once unmasked. */
+__attribute__((always_inline)) static inline void close_head(struct tp_chan *ch, uint32_t lo, uint32_t epoch)
 {
 	struct tp_pkt *p = ch->head;
-	if (epoch != ch->open_epoch)
-		now = ((uint64_t)(ch->open_epoch + 1u) << TP_BOARD_TIMER_BITS) - 1u;
+	if (epoch != ch->open_epoch) {
+		epoch = ch->open_epoch;
+		lo = TP_TIMER_MASK;
+	}
 	p->n_events = ch->committed - p->events_before;
 	p->used = (uint32_t)((uintptr_t)ch->wp - (uintptr_t)(p + 1));
-	put_ts(p->ts_end, now);
+	put_time(p->ts_end, lo, epoch);
 	PUBLISH();
 	p->state = TP_TAG(p->seq) | TP_ST_READY;
 	ch->open = 0;
 	ch->end = 0;
 }
 
-/* Take the packet after the head for a new head: FREE, or (overwrite mode) the oldest
- * unsent one, evicted. Returns 0 when neither is possible: the caller counts a drop. */
-static int open_next(struct tp_chan *ch, unsigned core, uint64_t now, uint32_t epoch)
+/* Interrupts masked. Takes the packet after the head for a new head: FREE, or (overwrite
+ * mode) the oldest unsent one, evicted. Returns 0 when neither is possible: the caller counts
+ * a drop. The packets of a core follow each other in memory, so the next one is the head's
+ * end, or the first one after the last: no index, no multiply. */
+__attribute__((always_inline)) static inline int open_next(struct tp_chan *ch, unsigned core, uint32_t lo,
+							   uint32_t epoch)
 {
-	unsigned idx = ch->head_idx + 1u;
-	if (idx == tp_g.packets)
-		idx = 0;
-	struct tp_pkt *p = tp_ring_pkt(core, idx);
+	uint8_t *first = tp_g.ring + (size_t)core * tp_g.chan_bytes;
+	uint8_t *next = (uint8_t *)ch->head + tp_g.pkt_size;
+	if (next == first + tp_g.chan_bytes)
+		next = first;
+	struct tp_pkt *p = (struct tp_pkt *)(void *)next;
 	uint32_t seq = ch->next_seq;
 	uint32_t want = TP_TAG(seq) | TP_ST_WRITING;
 	uint32_t st = p->state;
 
-	switch (st & TP_ST_MASK) {
-	case TP_ST_FREE:
-		break;
-	case TP_ST_READY:
-		if (tp_g.mode != TP_MODE_OVERWRITE || p->pending != 0)
+	if ((st & TP_ST_MASK) != TP_ST_FREE) {
+		/* READY in overwrite mode with no writer left: evict it. SENDING: the oldest
+		 * packet is on the wire; nothing may be evicted. */
+		if ((st & TP_ST_MASK) != TP_ST_READY || tp_g.mode != TP_MODE_OVERWRITE || p->pending != 0)
 			return 0;
+#if TP_BOARD_CORES > 1
 		/* A drain on another core that sees this packet's new tag must not sample
 		 * overwritten before it counts this eviction: it waits while `evicting` is set. */
 		ch->evicting = 1;
@@ -219,83 +237,127 @@ static int open_next(struct tp_chan *ch, unsigned core, uint64_t now, uint32_t e
 		ch->overwritten += p->n_events;
 		PUBLISH();
 		ch->evicting = 0;
-		break;
-	default: /* SENDING: the oldest packet is on the wire; nothing may be evicted */
-		return 0;
+#else
+		/* One core, masked: the drain runs on this core, so nothing can claim the packet
+		 * between the test above and the state store below; no compare-and-swap. */
+		ch->overwritten += p->n_events;
+#endif
 	}
-	p->pending = 0;
+	/* pending is 0 already: a packet is claimed (and so freed) or evicted only at 0. */
 	p->seq = seq;
 	p->events_before = ch->committed;
 	p->dropped = ch->dropped;
-	put_ts(p->ts_begin, now);
+	put_time(p->ts_begin, lo, epoch);
 	PUBLISH();
 	p->state = want;
 	ch->next_seq = seq + 1u;
 	ch->head = p;
-	ch->head_idx = (uint16_t)idx;
-	arm_head(ch, p, epoch);
+	ch->wp = (uint32_t *)(void *)(p + 1);
+	ch->open_epoch = epoch;
+	ch->open = 1;
+	ch->end = (uintptr_t)next + tp_g.pkt_size;
 	return 1;
 }
 
-/* Set (masked, by the core itself) when reserve_slow refuses a record for another reason
- * than a full ring; only the checked calls clear and read it. A flag beside the NULL
- * keeps the void calls' test of the result a compare with zero, and costs a store only
- * on that rare refusal. */
-static uint8_t rejected_on[TP_MAX_CORES];
+/* What reserve_slow hands back beside the record's place. */
+struct slow_out {
+	struct tp_pkt *p; /* the packet the record is in, for commit() */
+	tp_result_t why;  /* when it returns NULL: TP_DROPPED or TP_REJECTED */
+};
 
-/*
- * Interrupts are masked. Returns where the record goes, or NULL after counting a drop
- * (with rejected_on[core] set when the ring being full was not the reason).
- * The record's time word (r[2]) is written here from a fresh reading of the time (the
- * caller reloads it: no stack slot on the fast path). That reading also tells the
- * epoch (wraps so far, counted or pending): a packet never holds two epochs, so every dt
- * inside it is exact modulo 2^timer_bits, however long the gaps (SPEC §6.2).
- */
-__attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned bytes)
+/* Multi-core: another core's overflow interrupt may have cleared `end` after our time
+ * reading and before we set it. One core: the interrupt cannot run while we are masked. */
+__attribute__((always_inline)) static inline void end_recheck(struct tp_chan *ch, uint32_t ovf)
 {
-	struct tp_chan *ch = &tp_chan[core];
-	if (!tp_g.recording || core >= tp_g.cores) {
-		ch->dropped++;
-		rejected_on[core] = 1;
-		return NULL;
-	}
-	uint32_t ovf, epoch;
-	uint64_t now = tp_ring_now_locked(&ovf, &epoch);
-	if (ch->open) {
-		struct tp_pkt *h = ch->head;
-		uintptr_t pkt_end = (uintptr_t)h + tp_g.pkt_size;
-		if (ch->committed == h->events_before) {
-			/* Open but empty: restart it now instead of sending an empty packet. */
-			h->dropped = ch->dropped;
-			put_ts(h->ts_begin, now);
-			arm_head(ch, h, epoch);
-		} else if (epoch != ch->open_epoch || (uintptr_t)ch->wp + bytes > pkt_end) {
-			close_head(ch, now, epoch);
-			/* Before CMD_START the drain sends nothing: no need to wake it. */
-			if (tp_g.notify)
-				tp_port_packet_ready();
-		} else {
-			/* Same epoch and room left: only the overflow interrupt (or a pending flag)
-			 * sent us here. */
-			ch->end = pkt_end;
-		}
-	}
-	if (!ch->open && !open_next(ch, core, now, epoch)) {
-		ch->dropped++;
-		return NULL;
-	}
-	/* Another core's overflow interrupt may have cleared `end` before we set it. */
+#if TP_BOARD_CORES > 1
 	PUBLISH();
 	if (tp_ovf_count != ovf)
 		ch->end = 0;
-	uint32_t *r = ch->wp;
-	if ((uintptr_t)r + bytes > (uintptr_t)ch->head + tp_g.pkt_size) {
-		ch->dropped++; /* larger than a whole packet */
-		rejected_on[core] = 1;
-		return NULL;
+#else
+	(void)ch;
+	(void)ovf;
+#endif
+}
+
+/*
+ * The packet switch, called with interrupts enabled. Returns where the record goes, with
+ * `words` reserved there (write pointer, `committed`, the packet's `pending`: the caller
+ * fills the record and commits), or NULL after counting a drop (out->why says which kind).
+ * The record's time word (r[2]) is written here, from a reading of the time taken in the
+ * masked section that reserves it, so ring order stays time order. That reading also tells
+ * the epoch: a packet never holds two epochs, so every dt inside it is exact modulo
+ * 2^timer_bits, however long the gaps (SPEC §6.2).
+ *
+ * No masked section does more than one step. Each turn masks, reads the time, takes one
+ * step and unmasks:
+ *   close  the head is full, or from an earlier epoch: READY, wake the link; turn again
+ *   open   no head: take the next packet (FREE, or evicted), empty; turn again
+ *   put    the head has room in this epoch (restarted first if it is empty and from an
+ *          earlier epoch): reserve the record there; done
+ * A writer that preempts us between turns finds a consistent channel (closed, or open
+ * with room) and does the same; we then find its packet open and go on from there.
+ * Everything under the mask is 32-bit loads, stores and compares.
+ */
+__attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned words, struct slow_out *out)
+{
+	struct tp_chan *ch = &tp_chan[core];
+	const unsigned bytes = 4u * words;
+	for (;;) {
+		uint32_t key = tp_port_irq_save();
+		if (!tp_g.recording || (TP_BOARD_CORES > 1 && core >= tp_g.cores) ||
+		    bytes > tp_g.pkt_size - TP_PKT_HDR) {
+			/* Stopped, a core beyond the configured ones, or larger than a packet. */
+			ch->dropped++;
+			tp_port_irq_restore(key);
+			out->why = TP_REJECTED;
+			return NULL;
+		}
+		uint32_t ovf, epoch;
+		uint32_t lo = read_time(&epoch, &ovf);
+		if (!ch->open) {
+			int opened = open_next(ch, core, lo, epoch);
+			if (!opened)
+				ch->dropped++;
+			else
+				end_recheck(ch, ovf);
+			tp_port_irq_restore(key);
+			if (!opened) {
+				out->why = TP_DROPPED;
+				return NULL;
+			}
+			continue;
+		}
+		struct tp_pkt *h = ch->head;
+		uintptr_t pkt_end = (uintptr_t)h + tp_g.pkt_size;
+		if (epoch != ch->open_epoch || (uintptr_t)ch->wp + bytes > pkt_end) {
+			if (ch->committed != h->events_before) {
+				close_head(ch, lo, epoch);
+				tp_port_irq_restore(key);
+				/* Before CMD_START the drain sends nothing: no need to wake it. */
+				if (tp_g.notify)
+					tp_port_packet_ready();
+				continue;
+			}
+			/* Open but empty, from an earlier epoch: restart it now, with this record
+			 * first (it fits: an empty packet holds any record checked above). */
+			h->dropped = ch->dropped;
+			put_time(h->ts_begin, lo, epoch);
+			ch->wp = (uint32_t *)(void *)(h + 1);
+			ch->open_epoch = epoch;
+		}
+		/* Room in this epoch. The overflow interrupt (or a wrap flag that the exact test
+		 * did not confirm) may have sent us here with `end` 0: set it again. */
+		ch->end = pkt_end;
+		end_recheck(ch, ovf);
+		uint32_t *r = ch->wp;
+		ch->wp = r + words;
+		h->pending++;
+		ch->committed++;
+		r[2] = lo;
+		tp_port_irq_restore(key);
+		out->p = h;
+		return r;
 	}
-	r[2] = (uint32_t)now & TP_TIMER_MASK;
-	return r;
 }
 
 /* The commit: a nested writer that runs between the load and the store of this decrement
@@ -331,23 +393,19 @@ __attribute__((always_inline)) static inline struct tp_pkt *reserve_open(struct 
 	return p;
 }
 
-/* The slow entries' reservation, one sequence for all of them: mask, reserve through
- * reserve_slow (a fresh timestamp, in r[2]), open for writing, unmask. Returns NULL after
- * counting a drop, and then, for a checked call (why not NULL), tells why.
- * The core id is read before the mask: a writer does not change cores. */
+/* The slow entries' reservation: reserve_slow, then for a checked call (why not NULL) the
+ * reason of a refusal. The core id is read once: a writer does not change cores. */
 __attribute__((always_inline)) static inline uint32_t *reserve_unmasked(unsigned words, struct tp_pkt **p,
 									 tp_result_t *why)
 {
-	const unsigned core = CORE_ID();
-	uint32_t key = tp_port_irq_save();
-	if (why)
-		rejected_on[core] = 0;
-	uint32_t *r = reserve_slow(core, 4u * words);
-	if (r != NULL)
-		*p = reserve_open(&tp_chan[core], r, words);
-	else if (why)
-		*why = rejected_on[core] ? TP_REJECTED : TP_DROPPED;
-	tp_port_irq_restore(key);
+	struct slow_out out;
+	uint32_t *r = reserve_slow(CORE_ID(), words, &out);
+	if (r == NULL) {
+		if (why)
+			*why = out.why;
+		return NULL;
+	}
+	*p = out.p;
 	return r;
 }
 
@@ -605,16 +663,17 @@ void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned 
 	struct tp_chan *ch = &tp_chan[CORE_ID()];
 	uint32_t lo = tp_port_timer_lo();
 	uint32_t *r = ch->wp;
+	struct tp_pkt *p;
 	if (__builtin_expect((uintptr_t)r + 4u * words > ch->end || OVF_PENDING(), 0)) {
-		r = reserve_slow(CORE_ID(), 4u * words);
-		if (r == NULL) {
-			tp_port_irq_restore(key);
+		tp_port_irq_restore(key);
+		r = reserve_unmasked(words, &p, NULL);
+		if (r == NULL)
 			return;
-		}
 		lo = r[2];
+	} else {
+		p = reserve_open(ch, r, words);
+		tp_port_irq_restore(key);
 	}
-	struct tp_pkt *p = reserve_open(ch, r, words);
-	tp_port_irq_restore(key);
 	r[0] = TP_REC_W0(kind, 7) | (uint32_t)len << 8;
 	r[1] = id;
 	r[2] = lo;
@@ -671,9 +730,12 @@ void tp_ring_close_head_locked(unsigned core, uint32_t min_age)
 	if (!ch->open || ch->committed == ch->head->events_before)
 		return;
 	uint32_t ovf, epoch;
-	uint64_t now = tp_ring_now_locked(&ovf, &epoch);
-	if (now - (((uint64_t)ch->head->ts_begin[1] << 32) | ch->head->ts_begin[0]) >= min_age)
-		close_head(ch, now, epoch);
+	uint32_t lo = read_time(&epoch, &ovf);
+	/* In 32-bit arithmetic: a packet holds one epoch, and one from an earlier epoch closes
+	 * now whatever its age (no record of this epoch may join it anyway). */
+	uint32_t begin = ch->head->ts_begin[0] & TP_TIMER_MASK;
+	if (epoch != ch->open_epoch || ((lo - begin) & TP_TIMER_MASK) >= min_age)
+		close_head(ch, lo, epoch);
 }
 
 void tp_ring_stop(void)
@@ -740,6 +802,7 @@ void tp_ring_init(const struct tp_config *cfg)
 	tp_g.ring = cfg->ring;
 	tp_g.pkt_size = cfg->packet_size;
 	tp_g.packets = cfg->packets;
+	tp_g.chan_bytes = (uint32_t)cfg->packets * cfg->packet_size;
 	tp_g.cores = cfg->cores;
 	tp_g.mode = (uint8_t)cfg->mode;
 	for (unsigned c = 0; c < TP_MAX_CORES; c++) {
@@ -763,8 +826,7 @@ void tp_ring_init(const struct tp_config *cfg)
 			p->pending = 0;
 			p->seq = 0;
 		}
-		ch->head_idx = (uint16_t)(cfg->packets - 1u);
-		ch->head = tp_ring_pkt(c, ch->head_idx);
+		ch->head = tp_ring_pkt(c, cfg->packets - 1u);
 		ch->wp = (uint32_t *)(void *)(ch->head + 1);
 	}
 }
