@@ -72,13 +72,14 @@ struct tp_chan {
 	uint32_t *wp;          /* next record word of the head packet */
 	uintptr_t end;         /* end of the head packet; 0 forces the slow path */
 	struct tp_pkt *head;   /* packet being written, or the last one opened */
+	/* The bytes early: a Cortex-M0 loads a byte at an offset of 31 at most in one instruction. */
+	uint8_t open;          /* head is WRITING */
+	volatile uint8_t evicting; /* between an eviction's CAS and its overwritten update */
 	uint32_t committed;    /* cumulative, wraps mod 2^32 */
 	uint32_t dropped;      /* cumulative */
 	uint32_t overwritten;  /* cumulative */
 	uint32_t next_seq;     /* seq the next opened packet gets */
 	uint32_t open_epoch;   /* timer wraps before the head's ts_begin (ts_begin >> timer_bits) */
-	uint8_t open;          /* head is WRITING */
-	volatile uint8_t evicting; /* between an eviction's CAS and its overwritten update */
 };
 
 /* Per-core state of the drain side. */

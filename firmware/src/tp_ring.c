@@ -122,6 +122,19 @@ volatile uint32_t tp_test_evict_waits;
  * bits and its epoch (wraps before them, counted or pending), and never form the 64-bit
  * value: put_time stores it in a packet header with shifts of 32-bit words. */
 
+/* Interrupts masked, the wrap flag seen: if the exact test confirms a wrap not counted yet,
+ * the time is one epoch on, and a second read of the timer is surely after the wrap (the
+ * flag was seen after the first). Returns lo | epoch << 32 in a register pair. Out of line:
+ * the common path keeps no timer address in a register for it. */
+__attribute__((noinline)) static uint64_t time_wrap_pending(uint32_t lo, uint32_t epoch)
+{
+	if (tp_port_timer_overflow_pending()) {
+		lo = tp_port_timer_lo();
+		epoch++;
+	}
+	return (uint64_t)epoch << 32 | lo;
+}
+
 /* Interrupts masked. Returns the low timer bits; *epoch gets the epoch, *ovf_raw the
  * overflow count as read (multi-core: another core's overflow interrupt may move it). */
 __attribute__((always_inline)) static inline uint32_t read_time(uint32_t *epoch, uint32_t *ovf_raw)
@@ -130,11 +143,10 @@ __attribute__((always_inline)) static inline uint32_t read_time(uint32_t *epoch,
 		uint32_t h = tp_ovf_count;
 		uint32_t lo = tp_port_timer_lo();
 		uint32_t e = h;
-		if (OVF_PENDING() && tp_port_timer_overflow_pending()) {
-			/* The wrap happened but is not counted yet. The flag was seen after the
-			 * first read, so a second read is surely after the wrap. */
-			lo = tp_port_timer_lo();
-			e = h + 1u;
+		if (__builtin_expect(OVF_PENDING(), 0)) {
+			uint64_t t = time_wrap_pending(lo, e);
+			lo = (uint32_t)t;
+			e = (uint32_t)(t >> 32);
 		}
 #if TP_BOARD_CORES > 1
 		PUBLISH();
@@ -207,9 +219,9 @@ __attribute__((always_inline)) static inline void close_head(struct tp_chan *ch,
 /* Interrupts masked. Takes the packet after the head for a new head: FREE, or (overwrite
  * mode) the oldest unsent one, evicted. Returns 0 when neither is possible: the caller counts
  * a drop. The packets of a core follow each other in memory, so the next one is the head's
- * end, or the first one after the last: no index, no multiply. */
-__attribute__((always_inline)) static inline int open_next(struct tp_chan *ch, unsigned core, uint32_t lo,
-							   uint32_t epoch)
+ * end, or the first one after the last: no index, no multiply. It reads no time: the
+ * packet's begins with its first record (reserve_slow's put step). */
+__attribute__((always_inline)) static inline int open_next(struct tp_chan *ch, unsigned core)
 {
 	uint8_t *first = tp_g.ring + (size_t)core * tp_g.chan_bytes;
 	uint8_t *next = (uint8_t *)ch->head + tp_g.pkt_size;
@@ -247,21 +259,21 @@ __attribute__((always_inline)) static inline int open_next(struct tp_chan *ch, u
 	p->seq = seq;
 	p->events_before = ch->committed;
 	p->dropped = ch->dropped;
-	put_time(p->ts_begin, lo, epoch);
 	PUBLISH();
 	p->state = want;
 	ch->next_seq = seq + 1u;
 	ch->head = p;
 	ch->wp = (uint32_t *)(void *)(p + 1);
-	ch->open_epoch = epoch;
+	/* Open and empty, `end` still 0: the next writer takes the slow path, whose put step
+	 * gives the packet its time (ts_begin, open_epoch) with the first record. */
 	ch->open = 1;
-	ch->end = (uintptr_t)next + tp_g.pkt_size;
 	return 1;
 }
 
 /* What reserve_slow hands back beside the record's place. */
 struct slow_out {
-	struct tp_pkt *p; /* the packet the record is in, for commit() */
+	uint32_t *r;      /* where the record goes */
+	struct tp_pkt *p; /* the packet it is in, for commit(); NULL: refused */
 	tp_result_t why;  /* when it returns NULL: TP_DROPPED or TP_REJECTED */
 };
 
@@ -298,65 +310,90 @@ __attribute__((always_inline)) static inline void end_recheck(struct tp_chan *ch
  * with room) and does the same; we then find its packet open and go on from there.
  * Everything under the mask is 32-bit loads, stores and compares.
  */
-__attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned words, struct slow_out *out)
+enum { TURN_AGAIN, TURN_CLOSED, TURN_DONE };
+
+/* One turn: mask, read the time, one step, unmask. Its own function, so that no value lives
+ * across turns and the masked code spills nothing (a Cortex-M0 has few low registers). */
+__attribute__((noinline)) static int turn(unsigned core, unsigned words, struct slow_out *out)
 {
 	struct tp_chan *ch = &tp_chan[core];
-	const unsigned bytes = 4u * words;
-	for (;;) {
-		uint32_t key = tp_port_irq_save();
-		if (!tp_g.recording || (TP_BOARD_CORES > 1 && core >= tp_g.cores) ||
-		    bytes > tp_g.pkt_size - TP_PKT_HDR) {
-			/* Stopped, a core beyond the configured ones, or larger than a packet. */
+	uint32_t key = tp_port_irq_save();
+	if (!tp_g.recording || (TP_BOARD_CORES > 1 && core >= tp_g.cores)) {
+		/* Stopped, or a core beyond the configured ones. */
+		ch->dropped++;
+		tp_port_irq_restore(key);
+		out->p = NULL;
+		out->why = TP_REJECTED;
+		return TURN_DONE;
+	}
+	if (!ch->open) {
+		if (!open_next(ch, core)) {
 			ch->dropped++;
 			tp_port_irq_restore(key);
-			out->why = TP_REJECTED;
-			return NULL;
+			out->p = NULL;
+			out->why = TP_DROPPED;
+			return TURN_DONE;
 		}
-		uint32_t ovf, epoch;
-		uint32_t lo = read_time(&epoch, &ovf);
-		if (!ch->open) {
-			int opened = open_next(ch, core, lo, epoch);
-			if (!opened)
-				ch->dropped++;
-			else
-				end_recheck(ch, ovf);
-			tp_port_irq_restore(key);
-			if (!opened) {
-				out->why = TP_DROPPED;
-				return NULL;
-			}
-			continue;
-		}
-		struct tp_pkt *h = ch->head;
-		uintptr_t pkt_end = (uintptr_t)h + tp_g.pkt_size;
-		if (epoch != ch->open_epoch || (uintptr_t)ch->wp + bytes > pkt_end) {
-			if (ch->committed != h->events_before) {
-				close_head(ch, lo, epoch);
-				tp_port_irq_restore(key);
-				/* Before CMD_START the drain sends nothing: no need to wake it. */
-				if (tp_g.notify)
-					tp_port_packet_ready();
-				continue;
-			}
-			/* Open but empty, from an earlier epoch: restart it now, with this record
-			 * first (it fits: an empty packet holds any record checked above). */
-			h->dropped = ch->dropped;
-			put_time(h->ts_begin, lo, epoch);
-			ch->wp = (uint32_t *)(void *)(h + 1);
-			ch->open_epoch = epoch;
-		}
-		/* Room in this epoch. The overflow interrupt (or a wrap flag that the exact test
-		 * did not confirm) may have sent us here with `end` 0: set it again. */
-		ch->end = pkt_end;
-		end_recheck(ch, ovf);
-		uint32_t *r = ch->wp;
-		ch->wp = r + words;
-		h->pending++;
-		ch->committed++;
-		r[2] = lo;
 		tp_port_irq_restore(key);
-		out->p = h;
-		return r;
+		return TURN_AGAIN;
+	}
+	uint32_t ovf, epoch;
+	uint32_t lo = read_time(&epoch, &ovf);
+	struct tp_pkt *h = ch->head;
+	uintptr_t pkt_end = (uintptr_t)h + tp_g.pkt_size;
+	if (ch->committed == h->events_before) {
+		/* Open but empty (just opened, or open since an earlier epoch): it begins now,
+		 * with this record (it fits: reserve_slow checked that an empty packet holds it).
+		 * The drops since it opened (refused records) go before it. */
+		h->dropped = ch->dropped;
+		put_time(h->ts_begin, lo, epoch);
+		ch->wp = (uint32_t *)(void *)(h + 1);
+		ch->open_epoch = epoch;
+	} else if (epoch != ch->open_epoch || (uintptr_t)ch->wp + 4u * words > pkt_end) {
+		close_head(ch, lo, epoch);
+		tp_port_irq_restore(key);
+		return TURN_CLOSED;
+	}
+	/* Room in this epoch. The overflow interrupt (or a wrap flag that the exact test did
+	 * not confirm) may have sent us here with `end` 0: set it again. */
+	ch->end = pkt_end;
+	end_recheck(ch, ovf);
+	uint32_t *r = ch->wp;
+	ch->wp = r + words;
+	h->pending++;
+	ch->committed++;
+	r[2] = lo;
+	tp_port_irq_restore(key);
+	out->p = h;
+	out->r = r;
+	return TURN_DONE;
+}
+
+/* Counts a drop for a record that cannot be encoded or that no packet can hold, so generated
+ * still adds up. */
+static void drop_one(void)
+{
+	uint32_t key = tp_port_irq_save();
+	tp_chan[CORE_ID()].dropped++;
+	tp_port_irq_restore(key);
+}
+
+__attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned words, struct slow_out *out)
+{
+	/* Larger than a whole packet: pkt_size is fixed from tp_init on (0 before: refused, and
+	 * counted, all the same). */
+	if (4u * words > tp_g.pkt_size - TP_PKT_HDR) {
+		drop_one();
+		out->why = TP_REJECTED;
+		return NULL;
+	}
+	for (;;) {
+		int t = turn(core, words, out);
+		if (t == TURN_DONE)
+			return out->p != NULL ? out->r : NULL;
+		/* Before CMD_START the drain sends nothing: no need to wake it. */
+		if (t == TURN_CLOSED && tp_g.notify)
+			tp_port_packet_ready();
 	}
 }
 
@@ -623,13 +660,6 @@ void tp_isr_exit(uint32_t irq)
 	(void)record0(0, TP_REC_W0(TP_KIND_ISR_EXIT, 0), irq);
 }
 
-/* Counts a drop for API misuse that cannot be encoded, so generated still adds up. */
-static void drop_one(void)
-{
-	uint32_t key = tp_port_irq_save();
-	tp_chan[CORE_ID()].dropped++;
-	tp_port_irq_restore(key);
-}
 
 INLINE tp_result_t record_any(int checked, enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs)
 {
