@@ -49,10 +49,18 @@ struct tp_pkt {
 	uint32_t dropped;       /* channel dropped count at open */
 	uint32_t n_events;      /* valid once READY */
 	uint32_t used;          /* record bytes, valid once READY */
-	uint32_t ts_begin[2];   /* lo, hi: the ring is only 4-byte aligned */
+	/* Timer low bits and epoch (wraps before them), as the writer read them with interrupts
+	 * masked: no 64-bit arithmetic there. tp_pkt_time forms the 64-bit time. */
+	uint32_t ts_begin[2];
 	uint32_t ts_end[2];
 };
 #define TP_PKT_HDR ((unsigned)sizeof(struct tp_pkt))
+
+/* The 64-bit time of a header's ts_begin or ts_end. */
+static inline uint64_t tp_pkt_time(const uint32_t *w)
+{
+	return (uint64_t)w[1] << TP_BOARD_TIMER_BITS | w[0];
+}
 
 /*
  * A record, as the writer stores it (words, native endianness):
@@ -79,7 +87,6 @@ struct tp_chan {
 	uint32_t dropped;      /* cumulative */
 	uint32_t overwritten;  /* cumulative */
 	uint32_t next_seq;     /* seq the next opened packet gets */
-	uint32_t open_epoch;   /* timer wraps before the head's ts_begin (ts_begin >> timer_bits) */
 };
 
 /* Per-core state of the drain side. */

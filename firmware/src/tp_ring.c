@@ -160,16 +160,12 @@ __attribute__((always_inline)) static inline uint32_t read_time(uint32_t *epoch,
 	}
 }
 
-/* The 64-bit time epoch << timer_bits | lo as a header's lo, hi words. */
+/* A packet header's time: the timer's low bits and the epoch, as read; the drain forms the
+ * 64-bit value (tp_pkt_time). */
 __attribute__((always_inline)) static inline void put_time(uint32_t *w, uint32_t lo, uint32_t epoch)
 {
-#if TP_BOARD_TIMER_BITS == 32
 	w[0] = lo;
 	w[1] = epoch;
-#else
-	w[0] = epoch << TP_BOARD_TIMER_BITS | lo;
-	w[1] = epoch >> (32 - TP_BOARD_TIMER_BITS);
-#endif
 }
 
 uint64_t tp_ring_now_locked(uint32_t *ovf_raw, uint32_t *epoch)
@@ -203,8 +199,8 @@ void tp_timer_overflow(void)
 __attribute__((always_inline)) static inline void close_head(struct tp_chan *ch, uint32_t lo, uint32_t epoch)
 {
 	struct tp_pkt *p = ch->head;
-	if (epoch != ch->open_epoch) {
-		epoch = ch->open_epoch;
+	if (epoch != p->ts_begin[1]) {
+		epoch = p->ts_begin[1];
 		lo = TP_TIMER_MASK;
 	}
 	p->n_events = ch->committed - p->events_before;
@@ -265,7 +261,7 @@ __attribute__((always_inline)) static inline int open_next(struct tp_chan *ch, u
 	ch->head = p;
 	ch->wp = (uint32_t *)(void *)(p + 1);
 	/* Open and empty, `end` still 0: the next writer takes the slow path, whose put step
-	 * gives the packet its time (ts_begin, open_epoch) with the first record. */
+	 * gives the packet its time (ts_begin) with the first record. */
 	ch->open = 1;
 	return 1;
 }
@@ -312,11 +308,11 @@ __attribute__((always_inline)) static inline void end_recheck(struct tp_chan *ch
  */
 enum { TURN_AGAIN, TURN_CLOSED, TURN_DONE };
 
-/* One turn: mask, read the time, one step, unmask. Its own function, so that no value lives
- * across turns and the masked code spills nothing (a Cortex-M0 has few low registers). */
-__attribute__((noinline)) static int turn(unsigned core, unsigned words, struct slow_out *out)
+/* One turn: mask, one step, unmask. Its own function, so that no value lives across turns
+ * and the masked code spills nothing (a Cortex-M0 has few low registers); ch comes computed
+ * (a multiply by the struct size on multi-core boards). */
+__attribute__((noinline)) static int turn(struct tp_chan *ch, unsigned core, unsigned words, struct slow_out *out)
 {
-	struct tp_chan *ch = &tp_chan[core];
 	uint32_t key = tp_port_irq_save();
 	if (!tp_g.recording || (TP_BOARD_CORES > 1 && core >= tp_g.cores)) {
 		/* Stopped, or a core beyond the configured ones. */
@@ -348,8 +344,7 @@ __attribute__((noinline)) static int turn(unsigned core, unsigned words, struct 
 		h->dropped = ch->dropped;
 		put_time(h->ts_begin, lo, epoch);
 		ch->wp = (uint32_t *)(void *)(h + 1);
-		ch->open_epoch = epoch;
-	} else if (epoch != ch->open_epoch || (uintptr_t)ch->wp + 4u * words > pkt_end) {
+	} else if (epoch != h->ts_begin[1] || (uintptr_t)ch->wp + 4u * words > pkt_end) {
 		close_head(ch, lo, epoch);
 		tp_port_irq_restore(key);
 		return TURN_CLOSED;
@@ -387,8 +382,9 @@ __attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned 
 		out->why = TP_REJECTED;
 		return NULL;
 	}
+	struct tp_chan *ch = &tp_chan[core];
 	for (;;) {
-		int t = turn(core, words, out);
+		int t = turn(ch, core, words, out);
 		if (t == TURN_DONE)
 			return out->p != NULL ? out->r : NULL;
 		/* Before CMD_START the drain sends nothing: no need to wake it. */
@@ -763,8 +759,8 @@ void tp_ring_close_head_locked(unsigned core, uint32_t min_age)
 	uint32_t lo = read_time(&epoch, &ovf);
 	/* In 32-bit arithmetic: a packet holds one epoch, and one from an earlier epoch closes
 	 * now whatever its age (no record of this epoch may join it anyway). */
-	uint32_t begin = ch->head->ts_begin[0] & TP_TIMER_MASK;
-	if (epoch != ch->open_epoch || ((lo - begin) & TP_TIMER_MASK) >= min_age)
+	const uint32_t *begin = ch->head->ts_begin;
+	if (epoch != begin[1] || ((lo - begin[0]) & TP_TIMER_MASK) >= min_age)
 		close_head(ch, lo, epoch);
 }
 
