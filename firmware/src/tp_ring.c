@@ -193,30 +193,37 @@ void tp_timer_overflow(void)
 
 /* ---- packets ---- */
 
-/* Interrupts masked. A packet closed in a later timer epoch than it opened in ends at the
- * last tick of its own epoch: every event in it is earlier, and its duration stays below one
- * wrap period (SPEC §6.2). The caller wakes the link (tp_port_packet_ready) once unmasked. */
-__attribute__((always_inline)) static inline void close_head(struct tp_chan *ch, uint32_t lo, uint32_t epoch)
+/* Interrupts masked: the head p, holding n_events, becomes READY. A packet closed in a later
+ * timer epoch than it began in (begin_epoch) ends at the last tick of its own epoch: every
+ * event in it is earlier, and its duration stays below one wrap period (SPEC §6.2). The
+ * values come loaded: the callers tested them already. The caller wakes the link
+ * (tp_port_packet_ready) once unmasked. */
+__attribute__((always_inline)) static inline void close_head(struct tp_chan *ch, struct tp_pkt *p, uint32_t n_events,
+							   uint32_t lo, uint32_t epoch, uint32_t begin_epoch)
 {
-	struct tp_pkt *p = ch->head;
-	if (epoch != p->ts_begin[1]) {
-		epoch = p->ts_begin[1];
+	if (epoch != begin_epoch) {
+		epoch = begin_epoch;
 		lo = TP_TIMER_MASK;
 	}
-	p->n_events = ch->committed - p->events_before;
+	p->n_events = n_events;
 	p->used = (uint32_t)((uintptr_t)ch->wp - (uintptr_t)(p + 1));
 	put_time(p->ts_end, lo, epoch);
 	PUBLISH();
-	p->state = TP_TAG(p->seq) | TP_ST_READY;
+	/* WRITING -> READY under the same tag: only its writer moves a WRITING packet. */
+	p->state = p->state + (TP_ST_READY - TP_ST_WRITING);
 	ch->open = 0;
 	ch->end = 0;
 }
 
-/* Interrupts masked. Takes the packet after the head for a new head: FREE, or (overwrite
- * mode) the oldest unsent one, evicted. Returns 0 when neither is possible: the caller counts
- * a drop. The packets of a core follow each other in memory, so the next one is the head's
- * end, or the first one after the last: no index, no multiply. It reads no time: the
- * packet's begins with its first record (reserve_slow's put step). */
+enum { OPEN_FULL, OPEN_DONE, OPEN_EVICTED };
+
+/* Interrupts masked. Takes the packet after the head for a new head if it is FREE; in
+ * overwrite mode evicts it instead if it is the oldest unsent one (READY) and returns
+ * OPEN_EVICTED: it is FREE then, and the caller's next turn opens it (two short masked
+ * sections, not one long one). OPEN_FULL: neither is possible, the caller counts a drop.
+ * The packets of a core follow each other in memory, so the next one is the head's end, or
+ * the first one after the last: no index, no multiply. It reads no time: the packet begins
+ * with its first record (the put step of turn()). */
 __attribute__((always_inline)) static inline int open_next(struct tp_chan *ch, unsigned core)
 {
 	uint8_t *first = tp_g.ring + (size_t)core * tp_g.chan_bytes;
@@ -225,45 +232,49 @@ __attribute__((always_inline)) static inline int open_next(struct tp_chan *ch, u
 		next = first;
 	struct tp_pkt *p = (struct tp_pkt *)(void *)next;
 	uint32_t seq = ch->next_seq;
-	uint32_t want = TP_TAG(seq) | TP_ST_WRITING;
 	uint32_t st = p->state;
 
 	if ((st & TP_ST_MASK) != TP_ST_FREE) {
 		/* READY in overwrite mode with no writer left: evict it. SENDING: the oldest
 		 * packet is on the wire; nothing may be evicted. */
 		if ((st & TP_ST_MASK) != TP_ST_READY || tp_g.mode != TP_MODE_OVERWRITE || p->pending != 0)
-			return 0;
+			return OPEN_FULL;
+		/* FREE under the tag of the seq it is about to get: the drain reads that as
+		 * "evicted" (a newer tag) and skips it, a writer that preempts us opens it. */
+		const uint32_t evicted = TP_TAG(seq) | TP_ST_FREE;
 #if TP_BOARD_CORES > 1
 		/* A drain on another core that sees this packet's new tag must not sample
 		 * overwritten before it counts this eviction: it waits while `evicting` is set. */
 		ch->evicting = 1;
 		PUBLISH();
-		if (tp_port_cas(&p->state, st, want) != st) {
+		if (tp_port_cas(&p->state, st, evicted) != st) {
 			ch->evicting = 0;
-			return 0; /* the drain claimed it first */
+			return OPEN_FULL; /* the drain claimed it first */
 		}
 		ch->overwritten += p->n_events;
 		PUBLISH();
 		ch->evicting = 0;
 #else
 		/* One core, masked: the drain runs on this core, so nothing can claim the packet
-		 * between the test above and the state store below; no compare-and-swap. */
+		 * between the test above and this store; no compare-and-swap. */
 		ch->overwritten += p->n_events;
+		p->state = evicted;
 #endif
+		return OPEN_EVICTED;
 	}
 	/* pending is 0 already: a packet is claimed (and so freed) or evicted only at 0. */
 	p->seq = seq;
 	p->events_before = ch->committed;
 	p->dropped = ch->dropped;
 	PUBLISH();
-	p->state = want;
+	p->state = TP_TAG(seq) | TP_ST_WRITING;
 	ch->next_seq = seq + 1u;
 	ch->head = p;
 	ch->wp = (uint32_t *)(void *)(p + 1);
 	/* Open and empty, `end` still 0: the next writer takes the slow path, whose put step
 	 * gives the packet its time (ts_begin) with the first record. */
 	ch->open = 1;
-	return 1;
+	return OPEN_DONE;
 }
 
 /* What reserve_slow hands back beside the record's place. */
@@ -311,7 +322,7 @@ enum { TURN_AGAIN, TURN_CLOSED, TURN_DONE };
 /* One turn: mask, one step, unmask. Its own function, so that no value lives across turns
  * and the masked code spills nothing (a Cortex-M0 has few low registers); ch comes computed
  * (a multiply by the struct size on multi-core boards). */
-__attribute__((noinline)) static int turn(struct tp_chan *ch, unsigned core, unsigned words, struct slow_out *out)
+__attribute__((noinline, flatten)) static int turn(struct tp_chan *ch, unsigned core, unsigned words, struct slow_out *out)
 {
 	uint32_t key = tp_port_irq_save();
 	if (!tp_g.recording || (TP_BOARD_CORES > 1 && core >= tp_g.cores)) {
@@ -323,7 +334,7 @@ __attribute__((noinline)) static int turn(struct tp_chan *ch, unsigned core, uns
 		return TURN_DONE;
 	}
 	if (!ch->open) {
-		if (!open_next(ch, core)) {
+		if (open_next(ch, core) == OPEN_FULL) {
 			ch->dropped++;
 			tp_port_irq_restore(key);
 			out->p = NULL;
@@ -337,15 +348,16 @@ __attribute__((noinline)) static int turn(struct tp_chan *ch, unsigned core, uns
 	uint32_t lo = read_time(&epoch, &ovf);
 	struct tp_pkt *h = ch->head;
 	uintptr_t pkt_end = (uintptr_t)h + tp_g.pkt_size;
-	if (ch->committed == h->events_before) {
+	const uint32_t n_events = ch->committed - h->events_before, begin_epoch = h->ts_begin[1];
+	if (n_events == 0) {
 		/* Open but empty (just opened, or open since an earlier epoch): it begins now,
 		 * with this record (it fits: reserve_slow checked that an empty packet holds it).
 		 * The drops since it opened (refused records) go before it. */
 		h->dropped = ch->dropped;
 		put_time(h->ts_begin, lo, epoch);
 		ch->wp = (uint32_t *)(void *)(h + 1);
-	} else if (epoch != h->ts_begin[1] || (uintptr_t)ch->wp + 4u * words > pkt_end) {
-		close_head(ch, lo, epoch);
+	} else if (epoch != begin_epoch || (uintptr_t)ch->wp + 4u * words > pkt_end) {
+		close_head(ch, h, n_events, lo, epoch, begin_epoch);
 		tp_port_irq_restore(key);
 		return TURN_CLOSED;
 	}
@@ -657,15 +669,44 @@ void tp_isr_exit(uint32_t irq)
 }
 
 
+/* Reserves `words` for a record that is written with interrupts enabled, then committed:
+ * the masked part is the same few instructions whatever the record's size (the generic
+ * entry and blobs). r[2] holds the time on return. */
+INLINE uint32_t *reserve_split(unsigned words, struct tp_pkt **p, tp_result_t *why)
+{
+	uint32_t key = tp_port_irq_save();
+	struct tp_chan *ch = &tp_chan[CORE_ID()];
+	uint32_t lo = tp_port_timer_lo();
+	uint32_t *r = ch->wp;
+	if (__builtin_expect((uintptr_t)r + 4u * words > ch->end || OVF_PENDING(), 0)) {
+		tp_port_irq_restore(key);
+		return reserve_unmasked(words, p, why);
+	}
+	*p = reserve_open(ch, r, words);
+	r[2] = lo;
+	tp_port_irq_restore(key);
+	return r;
+}
+
 INLINE tp_result_t record_any(int checked, enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs)
 {
 	if (nargs > 6u || (unsigned)kind > 7u) {
 		drop_one();
 		return TP_REJECTED;
 	}
-	/* One copy with a copy loop: the generic entry favours flash over a few cycles. */
-	const uint32_t w0 = TP_REC_W0(kind, nargs);
-	RECORD_FAST(w0, id, nargs, args, SLOW(checked, w0, id, args));
+	/* One copy with a copy loop, unmasked: the generic entry favours flash and a short
+	 * masked section over a few cycles. */
+	struct tp_pkt *p;
+	tp_result_t why = TP_DROPPED;
+	uint32_t *r = reserve_split(TP_REC_WORDS(nargs), &p, checked ? &why : NULL);
+	if (r == NULL)
+		return why;
+	r[0] = TP_REC_W0(kind, nargs);
+	r[1] = id;
+	for (unsigned i = 0; i < nargs; i++)
+		r[3 + i] = args[i];
+	commit(p);
+	return TP_RECORDED;
 }
 
 void tp_record(enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs)
@@ -684,25 +725,12 @@ void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned 
 		drop_one();
 		return;
 	}
-	const unsigned words = TP_BLOB_WORDS(len);
-	uint32_t key = tp_port_irq_save();
-	struct tp_chan *ch = &tp_chan[CORE_ID()];
-	uint32_t lo = tp_port_timer_lo();
-	uint32_t *r = ch->wp;
 	struct tp_pkt *p;
-	if (__builtin_expect((uintptr_t)r + 4u * words > ch->end || OVF_PENDING(), 0)) {
-		tp_port_irq_restore(key);
-		r = reserve_unmasked(words, &p, NULL);
-		if (r == NULL)
-			return;
-		lo = r[2];
-	} else {
-		p = reserve_open(ch, r, words);
-		tp_port_irq_restore(key);
-	}
+	uint32_t *r = reserve_split(TP_BLOB_WORDS(len), &p, NULL);
+	if (r == NULL)
+		return;
 	r[0] = TP_REC_W0(kind, 7) | (uint32_t)len << 8;
 	r[1] = id;
-	r[2] = lo;
 	uint8_t *dst = (uint8_t *)(r + 3);
 	const uint8_t *src = bytes;
 	for (unsigned i = 0; i < len; i++)
@@ -750,18 +778,23 @@ void tp_ring_release(struct tp_pkt *p)
 	p->state = TP_TAG(p->seq) | TP_ST_FREE;
 }
 
-void tp_ring_close_head_locked(unsigned core, uint32_t min_age)
+__attribute__((flatten)) void tp_ring_close_head_locked(unsigned core, uint32_t min_age)
 {
 	struct tp_chan *ch = &tp_chan[core];
-	if (!ch->open || ch->committed == ch->head->events_before)
+	if (!ch->open)
+		return;
+	struct tp_pkt *p = ch->head;
+	const uint32_t n_events = ch->committed - p->events_before;
+	if (n_events == 0)
 		return;
 	uint32_t ovf, epoch;
 	uint32_t lo = read_time(&epoch, &ovf);
 	/* In 32-bit arithmetic: a packet holds one epoch, and one from an earlier epoch closes
 	 * now whatever its age (no record of this epoch may join it anyway). */
-	const uint32_t *begin = ch->head->ts_begin;
-	if (epoch != begin[1] || ((lo - begin[0]) & TP_TIMER_MASK) >= min_age)
-		close_head(ch, lo, epoch);
+	const uint32_t begin_epoch = p->ts_begin[1];
+	if (epoch == begin_epoch && ((lo - p->ts_begin[0]) & TP_TIMER_MASK) < min_age)
+		return;
+	close_head(ch, p, n_events, lo, epoch, begin_epoch);
 }
 
 void tp_ring_stop(void)
