@@ -28,14 +28,16 @@
  *
  *          open (writer, masked)          close (writer, masked: full, timer
  *   FREE ------------------------> WRITING --------> READY    wrap, flush, idle)
- *    ^                               ^               |   |
- *    |                               | evict: CAS    |   | claim: CAS (drain)
- *    |                               +---------------+   v
+ *    ^ ^                                             |   |
+ *    | |  evict (writer, masked, CAS): FREE under    |   | claim: CAS (drain)
+ *    | +--------------- the next seq's tag ----------+   v
  *    +---------------------------------------------- SENDING
  *               release (drain, after the last byte)
  *
  * Claim and evict race only on READY packets, and both use tp_port_cas on the tagged
- * state word, so exactly one wins, across cores too; the seq tag rules out ABA.
+ * state word, so exactly one wins, across cores too; the seq tag rules out ABA. On a
+ * one-core board the eviction is a plain store: the drain runs on the same core, and both
+ * sides are masked.
  *
  * Reserve, write in place, commit. Writers on one core nest like a stack (thread, IRQ,
  * higher IRQ). Records of up to 6 argument words (every tp_event*, mark, span, counter,
@@ -45,8 +47,8 @@
  * interrupt can see the record half-written. The timer is read inside that section, so
  * ring order is time order.
  *
- * Blob records (tp_record_blob, up to 255 bytes) and records that take the slow path are
- * filled with interrupts enabled: the masked reservation also bumps the packet's `pending`
+ * Blob records (tp_record_blob, up to 255 bytes), tp_record's (any nargs, a copy loop) and
+ * records that take the slow path are filled with interrupts enabled: the masked reservation also bumps the packet's `pending`
  * count, and commit decrements it without masking: a nested writer that runs between the
  * load and the store of that decrement has a net effect of zero on `pending`, so the
  * store is still right. The drain claims a READY packet only when pending == 0, and
@@ -62,17 +64,32 @@
  * counted timer wrap, recording stopped) sets `end` to 0, which sends the next writer
  * down the slow path; the overflow interrupt does that for every core. The fast path
  * gives up with interrupts enabled again and tail-calls the slow path, so it keeps no
- * value across a call and saves few registers. The slow path starts the record over: it
- * reads the 64-bit time (high-low-high with the pending flag) and closes the packet if
- * the time's epoch (wraps so far) differs from the epoch of its ts_begin. So no packet
- * holds two epochs: every dt is exact modulo 2^timer_bits however long the idle gap, and
- * a packet closed in a later epoch gets ts_end = the last tick of its own epoch, keeping
- * its duration under one period (SPEC §6.2). The pending flag matters when an event is
- * recorded with the overflow interrupt blocked (a critical section) just after a wrap:
- * the count has not moved, yet the low bits may already have passed the previous event's.
+ * value across a call and saves few registers.
  *
- * Fast path on Cortex-M3 at -O2 (tp_event2, arm-none-eabi-gcc 12, inline pending flag):
- * 22 instructions including push/pop, 18 of them with interrupts masked; no calls.
+ * The slow path (reserve_slow) is the packet switch, in turns: each turn masks, takes one
+ * step, unmasks (turn()). Steps: close the head (full, or from an earlier epoch), evict the
+ * next packet (overwrite mode), open it (no time read: it stays empty with `end` 0), put
+ * the record (reads the time; an empty head begins here, ts_begin = this record's time,
+ * so a packet's first dt is 0). A writer that preempts between turns finds a consistent
+ * channel and does the same steps; the preempted one finds its packet and goes on. The
+ * time is kept as (low timer bits, epoch = wraps so far, counted or pending), stored so
+ * in the header; the drain forms the 64-bit value (tp_pkt_time): no 64-bit arithmetic
+ * and no call but the rare exact wrap test under the mask. No packet holds two epochs:
+ * every dt is exact modulo 2^timer_bits however long the idle gap, and a packet closed in
+ * a later epoch gets ts_end = the last tick of its own epoch, keeping its duration under
+ * one period (SPEC §6.2). The pending flag matters when an event is recorded with the
+ * overflow interrupt blocked (a critical section) just after a wrap: the count has not
+ * moved, yet the low bits may already have passed the previous event's.
+ *
+ * Costs (arm-none-eabi-gcc 12, instructions executed, bench/masked_plugin.c):
+ * - fast path, Cortex-M3 -O2 (tp_event2): 22 including push/pop, 18 of them masked.
+ * - longest masked section at run time, every board and -O2/-Os, along bench_wire_kinds
+ *   and the stress, overload, clean, wrap and multicore apps (bench sections masked and
+ *   maskedpaths): at most 64, was 203-269 with the whole switch in one section. The
+ *   longest are the put turn (~45 M3, ~60 M0 and multi-core) and the drain's flush close
+ *   of every head (tp_ring_close_head_locked under tp_drain's mask, 52-64).
+ * - a whole packet switch, all turns: ~120 on M3, about 2.5 per 2-arg event of a 1 KiB
+ *   packet.
  *
  * Counters (SPEC §6): events_before and dropped are sampled when a packet opens, in the
  * same masked section that gives it its seq; overwritten is sampled when the drain claims
