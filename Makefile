@@ -2,7 +2,8 @@
 #   make BOARD=qemu-mps2-an385      every app of the board -> build/<board>/<app>.elf
 #   make BOARD=host test            the core's unit tests, natively, under ASan/UBSan
 #   make boards                     list the boards
-# OPT (default -O2) and BUILD (default build/<board>) exist for the benchmark suite.
+#   make BOARD=microbit PROFILE=tiny  the tiny profile (PORTING.md) -> build/<board>-tiny/<app>.elf
+# OPT (default -O2) and BUILD (default build/<board>, build/<board>-tiny) exist for the benchmark suite.
 
 BOARD ?= qemu-mps2-an385
 BOARDS := $(sort $(notdir $(patsubst %/board.mk,%,$(wildcard boards/*/board.mk))))
@@ -11,8 +12,25 @@ ifeq ($(filter $(BOARD),$(BOARDS)),)
 $(error BOARD '$(BOARD)' not found. Valid boards: $(BOARDS))
 endif
 
+# PROFILE: full (everything) or tiny (discard mode, CMD_START/STOP/HEADER, the flush that closes
+# the books only from tp_flush(); see PORTING.md). tiny compiles the core with TP_PROFILE_TINY=1
+# and builds only the apps that need nothing more (TINY_SKIP_APPS: overwrite mode or dump).
+PROFILES := full tiny
+PROFILE ?= full
+ifeq ($(filter $(PROFILE),$(PROFILES)),)
+$(error PROFILE '$(PROFILE)' not found. Valid profiles: $(PROFILES))
+endif
+TINY_SKIP_APPS := flight_recorder stress_overwrite multicore_overwrite bench_wire_kinds
+
 OPT ?= -O2
-BUILD ?= build/$(BOARD)
+# A board.mk may set BUILD_SUFFIX for a build variant (rp2040-pico: TRANSPORT=usb -> -usb).
+ifeq ($(PROFILE),tiny)
+BUILD ?= build/$(BOARD)$(BUILD_SUFFIX)-tiny
+PROFILE_CFLAGS := -DTP_PROFILE_TINY=1
+else
+BUILD ?= build/$(BOARD)$(BUILD_SUFFIX)
+PROFILE_CFLAGS :=
+endif
 CORE_SRCS := $(sort $(wildcard firmware/src/*.c))
 BOARD_DIR := boards/$(BOARD)
 

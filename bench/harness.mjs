@@ -177,13 +177,13 @@ export function createContext(config) {
 
 const built = new Map();
 
-/** Builds the benchmark apps of board at opt once per process; null, or make's error. */
-export function ensureBuilt(board, opt) {
-  const key = `${board}${opt}`;
+/** Builds the benchmark apps of board at opt in a profile once per process; null, or make's error. */
+export function ensureBuilt(board, opt, profile = 'full') {
+  const key = `${board}${opt}-${profile}`;
   if (!built.has(key)) {
-    log(`build ${board} ${opt}`);
+    log(`build ${board} ${opt} ${profile}`);
     try {
-      T.buildBoard(board, opt);
+      T.buildBoard(board, opt, profile);
       built.set(key, null);
     } catch (e) {
       log(e.message);
@@ -212,15 +212,16 @@ export function boardInfo(results, board) {
 
 /**
  * Runs measure(board, opt) for every board and optimisation level (two QEMUs at a time) and
- * stores each result, or { error }, at target.boards[board].opt[opt][key].
+ * stores each result, or { error }, at target.boards[board].opt[opt][key]; with profile
+ * 'tiny', on the tiny-profile build, at [key + 'Tiny'].
  */
-export async function perBuild(results, key, measure, { opts = OPTS } = {}) {
+export async function perBuild(results, key, measure, { opts = OPTS, profile = 'full' } = {}) {
   const tasks = [];
   for (const board of BOARDS) {
     if (!boardInfo(results, board)) continue;
     for (const opt of opts) {
-      const path = ['target', 'boards', board, 'opt', opt, key];
-      const err = ensureBuilt(board, opt);
+      const path = ['target', 'boards', board, 'opt', opt, profile === 'full' ? key : `${key}Tiny`];
+      const err = ensureBuilt(board, opt, profile);
       if (err) { put(results, path, { error: err }); continue; }
       tasks.push(async () => {
         let v;

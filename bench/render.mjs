@@ -24,8 +24,8 @@ const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 // ---------------------------------------------------------------- metrics
 
 const opt = (r, board, o) => r.target?.boards?.[board]?.opt?.[o];
-const record2 = (r, board, o) => {
-  const rec = opt(r, board, o)?.record;
+const record2 = (r, board, o, key = 'record') => {
+  const rec = opt(r, board, o)?.[key];
   return Array.isArray(rec) ? num(rec.find((x) => x.kind === 'event2')?.insnsPerEvent) : null;
 };
 const batched = (w) => num(w?.wholeCpuBatchedInsnsPerEvent ?? w?.wholeCpuInsnsPerEvent);
@@ -65,6 +65,7 @@ export const METRICS = {
   'data.dask.agree': (r) => { const k = r.data?.dask; const v = typeof k?.agree === 'boolean' ? k.agree : null; return { value: v, text: v === null ? (k?.notMeasured ? 'not measured (python3-distributed not installed)' : '—') : `${v} (Dask ${fmt(k.daskWallS, 1)} s, DuckDB ${fmt(k.duckdbWallS, 1)} s)` }; },
   'record2.an385.O2': (r) => { const v = record2(r, 'qemu-mps2-an385', '-O2'); return { value: v, text: `${fmt(v)} insns` }; },
   'record2.microbit.O2': (r) => { const v = record2(r, 'microbit', '-O2'); return { value: v, text: `${fmt(v)} insns` }; },
+  'record2.tiny.microbit.O2': (r) => { const v = record2(r, 'microbit', '-O2', 'recordTiny'); return { value: v, text: `${fmt(v)} insns` }; },
   'masked.longest': (r) => {
     let best = null;
     let n = 0;
@@ -88,6 +89,8 @@ export const METRICS = {
   'whole.random.an385.O2': wholeMetric('wireRandom', 'qemu-mps2-an385'),
   'whole.small.microbit.O2': wholeMetric('wireSmall', 'microbit'),
   'whole.random.microbit.O2': wholeMetric('wireRandom', 'microbit'),
+  'whole.small.tiny.microbit.O2': wholeMetric('wireSmallTiny', 'microbit'),
+  'whole.random.tiny.microbit.O2': wholeMetric('wireRandomTiny', 'microbit'),
   'wire.random.an385.O2': (r) => { const v = num(opt(r, 'qemu-mps2-an385', '-O2')?.wireRandom?.wireBytesPerEvent); return { value: v, text: `${fmt(v, 2)} B` }; },
   'wire.small.an385.O2': (r) => { const v = num(opt(r, 'qemu-mps2-an385', '-O2')?.wireSmall?.wireBytesPerEvent); return { value: v, text: `${fmt(v, 2)} B` }; },
   'flash.microbit.Os': (r) => { const v = num(r.target?.boards?.microbit?.footprint?.typical?.flash); return { value: v, text: v === null ? '—' : `${v} B` }; },
@@ -356,6 +359,45 @@ function targetSections(r, data, L) {
     const f = x.footprint;
     if (!f || f.error) { L.push(`| ${b} | ${f?.error ?? 'not built'} | | | | | |`); continue; }
     L.push(`| ${b} | ${f.typical.flash} B | ${f.allKinds.flash} B | ${f.typical.ram} B | ${f.ramPerCore} B (${f.writerStatePerCore} writer + ${f.drainStatePerCoreMeasured ?? `${f.drainStatePerCore}+4`} drain) | ${f.packetHeaderInRing ?? '—'} B | ${Object.entries(f.typical.flashByObject).map(([k, v]) => `${k.split('/').pop()} ${v}`).join(', ')} |`);
+  }
+  L.push('');
+  rp2040UsbSection(r, L);
+  profilesTable(r, L);
+}
+
+/** rp2040-pico: the USB-CDC transport next to the UART (bench/sections/rp2040usb.mjs). */
+function rp2040UsbSection(r, L) {
+  const u = r.target?.rp2040usb;
+  if (!u) return;
+  L.push('### rp2040-pico: USB-CDC transport and UART', '');
+  if (u.error) { L.push(`Not measured: ${u.error}.`, ''); return; }
+  L.push('Method (`bench/sections/rp2040usb.mjs`): flash and RAM as above (`bench_wire_small`, `-Os`), built with `TRANSPORT=uart` and `TRANSPORT=usb`; "transport" is the driver object alone (`firmware/drivers/rp2040_<transport>`: its flash from the map, its RAM from nm: for USB the device state, the 512-byte bulk IN queue and the counters). ' +
+    'Link bytes: `e2e_clean` (10 000 two-argument events) run under rp2040js by `tracepipe run --board rp2040-pico`, bytes the CLI received over the pty; for USB through the strict model host, with the bulk IN packets it took.', '');
+  L.push('| transport | flash (core + port) | RAM (core + port) | transport flash | transport RAM | link bytes per event | bulk IN packets | bytes per packet (ZLPs apart) |', '|---|---|---|---|---|---|---|---|');
+  for (const t of ['uart', 'usb']) {
+    const f = u.footprint?.[t] ?? {};
+    const k = u.link?.[t] ?? {};
+    L.push(`| ${t} | ${f.flash ?? '—'} B | ${f.ram ?? '—'} B | ${f.transportFlash ?? '—'} B | ${f.transportRam ?? '—'} B | ${fmt(k.bytesPerEvent, 2)} B (${k.events ?? '—'} events, losses ${k.dropped ?? '—'}/${k.overwritten ?? '—'}/${k.linkLost ?? '—'}) | ${k.inPackets ?? '—'} | ${fmt(k.bytesPerPacket, 1)} |`);
+  }
+  L.push('');
+}
+
+/** Both build profiles (PORTING.md) side by side: flash and RAM at -Os as above, record and
+ * whole-CPU cost (2-argument event, poll per 32, as in sections 1 and 2) at -O2 and -Os. */
+function profilesTable(r, L) {
+  L.push('### 4.1 Build profiles', '');
+  L.push('`make PROFILE=full` (default) and `make PROFILE=tiny` (discard mode only, CMD_START/STOP/HEADER, FINAL statuses only from `tp_flush()`; SPEC §8.1). Flash and RAM as above (`bench_wire_small`, -Os); record = `tp_event2` as a call; whole CPU = small / full-range arguments.', '');
+  L.push('| board | profile | flash | RAM | record -O2 | record -Os | whole CPU -O2 | whole CPU -Os | flash by object |', '|---|---|---|---|---|---|---|---|---|');
+  for (const b of BOARDS) {
+    const x = r.target?.boards?.[b];
+    if (!x || x.missing) continue;
+    for (const [profile, fpKey, sfx] of [['full', 'footprint', ''], ['tiny', 'footprintTiny', 'Tiny']]) {
+      const f = x[fpKey];
+      const whole = (o) => `${fmt(batched(opt(r, b, o)?.[`wireSmall${sfx}`]))} / ${fmt(batched(opt(r, b, o)?.[`wireRandom${sfx}`]))}`;
+      const flash = f && !f.error ? `${f.typical.flash} B` : (f?.error ?? 'not built');
+      const byObj = f && !f.error ? Object.entries(f.typical.flashByObject).map(([k, v]) => `${k.split('/').pop()} ${v}`).join(', ') : '';
+      L.push(`| ${b} | ${profile} | ${flash} | ${f && !f.error ? `${f.typical.ram} B` : '—'} | ${fmt(record2(r, b, '-O2', `record${sfx}`))} | ${fmt(record2(r, b, '-Os', `record${sfx}`))} | ${whole('-O2')} | ${whole('-Os')} | ${byObj} |`);
+    }
   }
   L.push('');
 }

@@ -26,9 +26,10 @@ import * as live from './sections/live.mjs';
 import * as faults from './sections/faults.mjs';
 import * as reliability from './sections/reliability.mjs';
 import * as data from './sections/data.mjs';
+import * as rp2040usb from './sections/rp2040usb.mjs';
 
 // Run order: the target sections first (footprint reads the builds the others made).
-const SECTIONS = [record, wire, masked, maskedpaths, footprint, live, host, data, faults, reliability];
+const SECTIONS = [record, wire, masked, maskedpaths, footprint, rp2040usb, live, host, data, faults, reliability];
 const ALIASES = { target: ['record', 'wire', 'masked', 'maskedpaths', 'footprint'] };
 
 class UsageError extends Error {}

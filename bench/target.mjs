@@ -28,6 +28,10 @@ export function boardCpu(board) {
 }
 
 export const BENCH_APPS = ['bench_record', 'bench_wire_small', 'bench_wire_random', 'bench_wire_kinds', 'bench_live'];
+/** Build profiles (Makefile PROFILE=, PORTING.md). The tiny one has no overwrite mode, so no
+ * bench_wire_kinds (it records in both modes). */
+export const PROFILES = ['full', 'tiny'];
+const TINY_APPS = BENCH_APPS.filter((a) => a !== 'bench_wire_kinds');
 
 export function boardJson(board) {
   return JSON.parse(readFileSync(join(ROOT, 'boards', board, 'board.json'), 'utf8'));
@@ -37,27 +41,27 @@ export function boardExists(board) {
   return existsSync(join(ROOT, 'boards', board, 'board.mk')) && existsSync(join(ROOT, 'boards', board, 'board.json'));
 }
 
-export function buildDir(board, opt) {
-  return join(ROOT, 'build', 'bench', `${board}${opt}`);
+export function buildDir(board, opt, profile = 'full') {
+  return join(ROOT, 'build', 'bench', `${board}${opt}${profile === 'full' ? '' : `-${profile}`}`);
 }
 
-export function elfPath(board, opt, app) {
-  return join(buildDir(board, opt), `${app}.elf`);
+export function elfPath(board, opt, app, profile = 'full') {
+  return join(buildDir(board, opt, profile), `${app}.elf`);
 }
 
 /** Builds only the benchmark apps of a board (make -j2). Throws with make's output on failure. */
-export function buildBoard(board, opt, apps = BENCH_APPS) {
-  const dir = buildDir(board, opt);
-  const targets = apps.map((a) => join(dir, `${a}.elf`));
+export function buildBoard(board, opt, profile = 'full') {
+  const dir = buildDir(board, opt, profile);
+  const targets = (profile === 'tiny' ? TINY_APPS : BENCH_APPS).map((a) => join(dir, `${a}.elf`));
   try {
-    execFileSync('make', ['-s', '-j2', `BOARD=${board}`, `OPT=${opt}`, `BUILD=${dir}`, ...targets], {
+    execFileSync('make', ['-s', '-j2', `BOARD=${board}`, `OPT=${opt}`, `PROFILE=${profile}`, `BUILD=${dir}`, ...targets], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
     });
   } catch (e) {
     const out = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-6).join(' | ');
-    throw new Error(`make BOARD=${board} OPT=${opt} failed: ${out}`);
+    throw new Error(`make BOARD=${board} OPT=${opt} PROFILE=${profile} failed: ${out}`);
   }
 }
 
@@ -100,16 +104,16 @@ export function insnsPerTick(board) {
   return 1e9 / boardJson(board).timer.hz;
 }
 
-export async function recordCost(board, opt) {
-  const { console: text } = await runQemu(board, elfPath(board, opt, 'bench_record'));
+export async function recordCost(board, opt, profile = 'full') {
+  const { console: text } = await runQemu(board, elfPath(board, opt, 'bench_record', profile));
   const k = insnsPerTick(board);
   const rows = parseLines(text, 'record');
   if (rows.length === 0) throw new Error(`${board}${opt} bench_record: no TPBENCH record lines`);
   return rows.map((r) => ({ kind: r.kind, n: r.n, insnsPerEvent: ((r.ticks - r.base) * k) / r.n }));
 }
 
-export async function wireCost(board, opt, random) {
-  const elf = elfPath(board, opt, random ? 'bench_wire_random' : 'bench_wire_small');
+export async function wireCost(board, opt, random, profile = 'full') {
+  const elf = elfPath(board, opt, random ? 'bench_wire_random' : 'bench_wire_small', profile);
   const { console: text, uartBytes } = await runQemu(board, elf);
   const [r] = parseLines(text, 'wire');
   if (!r) throw new Error(`${elf}: no TPBENCH wire line`);
@@ -133,8 +137,9 @@ export async function wireCost(board, opt, random) {
  * in the linked image. Sections that --gc-sections removed are not in the map's memory
  * map part, so only what the app really links is counted.
  */
-export function footprint(board, opt, app = 'bench_wire_small') {
-  const map = readFileSync(join(buildDir(board, opt), `${app}.map`), 'utf8');
+export function footprint(board, opt, app = 'bench_wire_small', dirOrProfile = 'full') {
+  const dir = dirOrProfile === 'full' || dirOrProfile === 'tiny' ? buildDir(board, opt, dirOrProfile) : dirOrProfile;
+  const map = readFileSync(join(dir, `${app}.map`), 'utf8');
   const sizes = { text: 0, rodata: 0, data: 0, bss: 0 };
   const perObject = {};
   const re = /^\s*(\.[\w.]+|COMMON)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+\.o)\s*$/;

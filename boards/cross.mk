@@ -24,11 +24,14 @@ ARCH_CAS ?= firmware/arch/$(ARCH)/cas.c
 BOARD_SRCS += $(ARCH_CAS) boards/common/vectors.c $(foreach d,$(DRIVERS),$(wildcard firmware/drivers/$(d)/*.c))
 
 BOARD_APPS ?= $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard apps/*/main.c)))))
+ifeq ($(PROFILE),tiny)
+BOARD_APPS := $(filter-out $(TINY_SKIP_APPS),$(BOARD_APPS))
+endif
 
 CFLAGS := -std=c11 $(OPT) -g3 -Wall -Wextra -Werror -Wshadow -Wundef \
 	-ffreestanding -ffunction-sections -fdata-sections -fno-common \
 	-fno-tree-loop-distribute-patterns \
-	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) $(foreach d,$(BOARD_INC),-I $(d)) -I firmware/arch/$(ARCH) $(foreach d,$(DRIVERS),-I firmware/drivers/$(d)) -I $(BUILD)/gen -I boards/common -I apps $(BOARD_CFLAGS)
+	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) $(foreach d,$(BOARD_INC),-I $(d)) -I firmware/arch/$(ARCH) $(foreach d,$(DRIVERS),-I firmware/drivers/$(d)) -I $(BUILD)/gen -I boards/common -I apps $(PROFILE_CFLAGS) $(BOARD_CFLAGS)
 LDFLAGS := $(ARCH_FLAGS) -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--build-id=sha1 \
 	-Wl,-T,$(LDSCRIPT)
 

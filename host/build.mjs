@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { tuiViewPlugin } from './build-plugins.mjs';
 
 function boardFiles(dir = 'boards', rel = '') {
   const out = {};
@@ -20,7 +21,7 @@ function boardFiles(dir = 'boards', rel = '') {
 }
 const define = { __TRACEPIPE_BOARDS__: JSON.stringify(boardFiles()) };
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const common = { bundle: true, platform: 'node', target: 'node20', define, logLevel: 'warning' };
+const common = { bundle: true, platform: 'node', target: 'node20', define, logLevel: 'warning', plugins: [tuiViewPlugin] };
 
 await build({
   ...common,
@@ -31,6 +32,15 @@ await build({
   external: ['@serialport/bindings-cpp', '@duckdb/node-api'],
 });
 chmodSync('dist/tracepipe.cjs', 0o755);
+// The live view, imported lazily by the bundles (build-plugins.mjs says why it is its own file).
+await build({
+  ...common,
+  plugins: [],
+  entryPoints: ['host/src/cli/tui/view.ts'],
+  format: 'esm',
+  outfile: 'dist/tui.mjs',
+  external: ['ink', 'react'],
+});
 
 // The library leaves its dependencies to node_modules, as any package does. The ESM bundle gets
 // the require and __dirname a CJS module has: bundled CJS code calls require, and repo.ts finds

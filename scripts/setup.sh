@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything tracepipe needs on a fresh Debian 12 machine with Node 20 (run as root):
-# the Debian packages (cross compiler, QEMU, babeltrace2, chromium, clang), the npm
+# the Debian packages (cross compiler, QEMU, babeltrace2, chromium, clang, tmux for the live view's test), the npm
 # packages (npm ci), the host CLI bundle and the firmware of the emulated boards.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -13,6 +13,7 @@ command -v babeltrace2 >/dev/null || need+=(babeltrace2)
 command -v chromium >/dev/null || need+=(chromium)
 command -v clang >/dev/null || need+=(clang)
 command -v socat >/dev/null || need+=(socat)
+command -v tmux >/dev/null || need+=(tmux)
 [ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || need+=(libclang-rt-14-dev)
 [ -x /usr/bin/time ] || need+=(time)
 command -v make >/dev/null || need+=(make)

@@ -25,7 +25,9 @@
 #include "tracepipe.h"
 
 #define E2E_CLEAN_ID 1u
+#ifndef E2E_EVENTS /* smaller for slow emulators (test/boards/rp2040-usb.test.ts) */
 #define E2E_EVENTS 100000u
+#endif
 #define E2E_XOR 0xA5A5A5A5u
 
 #define PACKET_SIZE 1024u

@@ -30,6 +30,22 @@ export async function run(ctx, results) {
     } catch (e) {
       put(results, path, { error: e.message });
     }
+    // The tiny profile (PROFILE=tiny, PORTING.md): the same app, the same accounting of objects.
+    const tinyPath = ['target', 'boards', board, 'footprintTiny'];
+    const tinyErr = ensureBuilt(board, OPT, 'tiny');
+    if (tinyErr) { put(results, tinyPath, { error: tinyErr }); continue; }
+    try {
+      const elf = T.elfPath(board, OPT, 'bench_wire_small', 'tiny');
+      const chan = T.symbolSize(elf, 'tp_chan');
+      put(results, tinyPath, {
+        typical: T.footprint(board, OPT, 'bench_wire_small', 'tiny'),
+        writerStatePerCore: chan === null ? null : chan / boards[board].cores,
+        drainStateTotal: T.symbolSize(elf, 'd'),
+        globalState: T.symbolSize(elf, 'tp_g'),
+      });
+    } catch (e) {
+      put(results, tinyPath, { error: e.message });
+    }
   }
   // The drain keeps more per-core words than tp_drain_chan (e.g. a flush target); the growth
   // of the whole drain state from the 1-core an385 build to the 2-core an521 build measures it.

@@ -7,4 +7,5 @@ export const about = 'record cost per kind (QEMU -icount)';
 
 export async function run(ctx, results) {
   await perBuild(results, 'record', (board, opt) => T.recordCost(board, opt));
+  await perBuild(results, 'record', (board, opt) => T.recordCost(board, opt, 'tiny'), { profile: 'tiny' });
 }

@@ -34,6 +34,8 @@ async function wholeCpuProfile(ctx, board, opt, plugin) {
 export async function run(ctx, results) {
   await perBuild(results, 'wireSmall', (board, opt) => T.wireCost(board, opt, false));
   await perBuild(results, 'wireRandom', (board, opt) => T.wireCost(board, opt, true));
+  await perBuild(results, 'wireSmall', (board, opt) => T.wireCost(board, opt, false, 'tiny'), { profile: 'tiny' });
+  await perBuild(results, 'wireRandom', (board, opt) => T.wireCost(board, opt, true, 'tiny'), { profile: 'tiny' });
   const plugin = ctx.plugin();
   const [board, opt] = PROFILED;
   const built = results.target?.boards?.[board]?.opt?.[opt]?.wireSmall;

@@ -2,7 +2,8 @@
 #   make BOARD=host test                    build and run every firmware/test/test_*.c
 #   make BOARD=host fuzz FUZZ_SECONDS=20    libFuzzer targets in firmware/fuzz (clang)
 # Every test binary prints one summary line; `test` fails if any binary fails.
-# test_time runs once per timer width (16, 24, 32 bits); the others use 32 bits.
+# test_time runs once per timer width (16, 24, 32 bits); the others use 32 bits. test_tiny
+# builds the core in the tiny profile.
 
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wundef \
@@ -23,6 +24,11 @@ all: $(HOST_BINS)
 $(BUILD)/test_time_%: firmware/test/test_time.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -DTP_BOARD_TIMER_BITS=$* -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
+
+# test_tiny checks the tiny profile (Makefile PROFILE=tiny): its core is built with TP_PROFILE_TINY.
+$(BUILD)/test_tiny: firmware/test/test_tiny.c $(HOST_DEPS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -DTP_PROFILE_TINY=1 -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
 
 $(BUILD)/test_%: firmware/test/test_%.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)

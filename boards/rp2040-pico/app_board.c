@@ -12,6 +12,7 @@
 #include "board_idle.h"
 #include "port.h"
 #include "rp2040.h"
+#include RP2040_TRANSPORT_H
 
 #define CLOCKS_REG(off) RP2040_REG(CLOCKS_BASE, off)
 #define UART1_REG(off) RP2040_REG(UART1_BASE, off)
@@ -30,6 +31,20 @@ static void clk_stop_wait(void)
 {
 	for (volatile uint32_t i = 0; i < RP2040_CLK_SYS_HZ / 1000000u; i++) {
 	}
+}
+
+/* A PLL from the 12 MHz crystal (REFDIV 1): reset it, set the VCO, wait for lock, then the
+ * post dividers (datasheet 2.18.2). */
+static void pll_start(uint32_t base, uint32_t reset_bit, uint32_t fbdiv, uint32_t post1, uint32_t post2)
+{
+	rp2040_reset_cycle(reset_bit);
+	RP2040_REG(base, PLL_CS) = RP2040_PLL_SYS_REFDIV;
+	RP2040_REG(base, PLL_FBDIV_INT) = fbdiv;
+	RP2040_CLR(base, PLL_PWR) = PLL_PWR_PD | PLL_PWR_VCOPD;
+	while ((RP2040_REG(base, PLL_CS) & PLL_CS_LOCK) == 0u) {
+	}
+	RP2040_REG(base, PLL_PRIM) = post1 << PLL_PRIM_POSTDIV1_LSB | post2 << PLL_PRIM_POSTDIV2_LSB;
+	RP2040_CLR(base, PLL_PWR) = PLL_PWR_POSTDIVPD;
 }
 
 static void clocks_init(void)
@@ -53,15 +68,7 @@ static void clocks_init(void)
 	/* The microsecond tick for the TIMER: clk_ref (12 MHz) / 12. */
 	RP2040_REG(WATCHDOG_BASE, WATCHDOG_TICK) = WATCHDOG_TICK_ENABLE | RP2040_WATCHDOG_TICK_CYCLES;
 
-	rp2040_reset_cycle(RESETS_PLL_SYS);
-	RP2040_REG(PLL_SYS_BASE, PLL_CS) = RP2040_PLL_SYS_REFDIV;
-	RP2040_REG(PLL_SYS_BASE, PLL_FBDIV_INT) = RP2040_PLL_SYS_FBDIV;
-	RP2040_CLR(PLL_SYS_BASE, PLL_PWR) = PLL_PWR_PD | PLL_PWR_VCOPD;
-	while ((RP2040_REG(PLL_SYS_BASE, PLL_CS) & PLL_CS_LOCK) == 0u) {
-	}
-	RP2040_REG(PLL_SYS_BASE, PLL_PRIM) = RP2040_PLL_SYS_POSTDIV1 << PLL_PRIM_POSTDIV1_LSB |
-					     RP2040_PLL_SYS_POSTDIV2 << PLL_PRIM_POSTDIV2_LSB;
-	RP2040_CLR(PLL_SYS_BASE, PLL_PWR) = PLL_PWR_POSTDIVPD;
+	pll_start(PLL_SYS_BASE, RESETS_PLL_SYS, RP2040_PLL_SYS_FBDIV, RP2040_PLL_SYS_POSTDIV1, RP2040_PLL_SYS_POSTDIV2);
 
 	/* The aux mux may glitch, so it changes only while clk_sys runs from clk_ref. */
 	CLOCKS_REG(CLK_SYS_DIV) = CLK_DIV_INT_1;
@@ -77,6 +84,15 @@ static void clocks_init(void)
 	clk_stop_wait();
 	CLOCKS_REG(CLK_PERI_CTRL) = CLK_PERI_CTRL_AUXSRC_XOSC;
 	CLOCKS_REG(CLK_PERI_CTRL) = CLK_PERI_CTRL_AUXSRC_XOSC | CLK_PERI_CTRL_ENABLE;
+
+#if RP2040_LINK_CLK_USB
+	/* clk_usb: 48 MHz from PLL_USB, started and stopped as clk_peri. */
+	pll_start(PLL_USB_BASE, RESETS_PLL_USB, RP2040_PLL_USB_FBDIV, RP2040_PLL_USB_POSTDIV1, RP2040_PLL_USB_POSTDIV2);
+	CLOCKS_REG(CLK_USB_CTRL) = 0u;
+	clk_stop_wait();
+	CLOCKS_REG(CLK_USB_CTRL) = CLK_USB_CTRL_AUXSRC_PLL_USB;
+	CLOCKS_REG(CLK_USB_CTRL) = CLK_USB_CTRL_AUXSRC_PLL_USB | CLK_USB_CTRL_ENABLE;
+#endif
 }
 
 static void console_init(void)
@@ -90,14 +106,15 @@ static void console_init(void)
 	UART1_REG(UART_CR) = UART_CR_UARTEN | UART_CR_TXE;
 }
 
+/* The board's own peripherals and the trace link's (RP2040_LINK_RESETS). */
+#define BOARD_RESETS (RESETS_IO_BANK0 | RESETS_PADS_BANK0 | RESETS_TIMER | RESETS_UART1 | RP2040_LINK_RESETS)
+
 void board_init(void)
 {
 	/* Peripherals start from reset whatever the bootrom left; the TIMER restarts at 0. */
-	RP2040_SET(RESETS_BASE, RESETS_RESET) =
-		RESETS_IO_BANK0 | RESETS_PADS_BANK0 | RESETS_TIMER | RESETS_UART0 | RESETS_UART1;
+	RP2040_SET(RESETS_BASE, RESETS_RESET) = BOARD_RESETS;
 	clocks_init();
-	rp2040_reset_cycle(RESETS_IO_BANK0 | RESETS_PADS_BANK0 | RESETS_TIMER | RESETS_UART0 |
-			   RESETS_UART1);
+	rp2040_reset_cycle(BOARD_RESETS);
 	console_init();
 	rp2040_port_init();
 }

@@ -34,9 +34,11 @@
 #define RESETS_IO_BANK0 (1u << 5)
 #define RESETS_PADS_BANK0 (1u << 8)
 #define RESETS_PLL_SYS (1u << 12)
+#define RESETS_PLL_USB (1u << 13)
 #define RESETS_TIMER (1u << 21)
 #define RESETS_UART0 (1u << 22)
 #define RESETS_UART1 (1u << 23)
+#define RESETS_USBCTRL (1u << 24)
 
 /* XOSC */
 #define XOSC_BASE 0x40024000u
@@ -66,6 +68,11 @@
 #define RP2040_PLL_SYS_FBDIV 125u /* VCO 1500 MHz */
 #define RP2040_PLL_SYS_POSTDIV1 6u
 #define RP2040_PLL_SYS_POSTDIV2 2u
+/* PLL_USB (TRANSPORT=usb): 12 MHz * 100 / (5 * 5) = 48 MHz for clk_usb */
+#define PLL_USB_BASE 0x4002C000u
+#define RP2040_PLL_USB_FBDIV 100u /* VCO 1200 MHz */
+#define RP2040_PLL_USB_POSTDIV1 5u
+#define RP2040_PLL_USB_POSTDIV2 5u
 
 /* CLOCKS */
 #define CLOCKS_BASE 0x40008000u
@@ -76,6 +83,7 @@
 #define CLK_SYS_DIV 0x40u
 #define CLK_SYS_SELECTED 0x44u
 #define CLK_PERI_CTRL 0x48u
+#define CLK_USB_CTRL 0x54u
 #define CLK_SYS_RESUS_CTRL 0x78u
 #define CLK_REF_CTRL_SRC_MASK 0x3u
 #define CLK_REF_CTRL_SRC_XOSC 0x2u
@@ -84,6 +92,8 @@
 #define CLK_SYS_CTRL_AUXSRC_PLL_SYS (0x0u << 5)
 #define CLK_PERI_CTRL_ENABLE (1u << 11)
 #define CLK_PERI_CTRL_AUXSRC_XOSC (0x4u << 5)
+#define CLK_USB_CTRL_ENABLE (1u << 11)
+#define CLK_USB_CTRL_AUXSRC_PLL_USB (0x0u << 5)
 #define CLK_DIV_INT_1 0x100u
 
 /* WATCHDOG tick generator: the TIMER counts one per tick; the timer does not run without it. */
@@ -156,6 +166,7 @@
 #define RP2040_IRQ_TIMER0 0u
 #define RP2040_IRQ_TIMER1 1u
 #define RP2040_IRQ_TIMER2 2u
+#define RP2040_IRQ_USBCTRL 5u
 #define RP2040_IRQ_SIO_PROC0 15u
 #define RP2040_IRQ_UART0 20u
 #define RP2040_IRQ_COUNT 32u

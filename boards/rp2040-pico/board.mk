@@ -7,10 +7,14 @@ ARCH_FLAGS := -mcpu=cortex-m0plus -mthumb -mfloat-abi=soft
 ARCH_CAS :=
 # The trace link's driver, firmware/drivers/rp2040_$(TRANSPORT)/: its header (rp2040_uart.h)
 # states the transport contract the board's startup.c and port.c use. uart (UART0 on GP0/GP1)
-# is the only one yet; rp2040_usb (USB CDC) is to come.
+# is the default; usb is rp2040_usb, a CDC-ACM device on the chip's USB port (its own build
+# folder: make BOARD=rp2040-pico TRANSPORT=usb puts the images in build/rp2040-pico-usb/).
 TRANSPORT ?= uart
 ifeq ($(wildcard firmware/drivers/rp2040_$(TRANSPORT)/rp2040_$(TRANSPORT).h),)
 $(error rp2040-pico: TRANSPORT=$(TRANSPORT) has no driver firmware/drivers/rp2040_$(TRANSPORT)/)
+endif
+ifneq ($(TRANSPORT),uart)
+BUILD_SUFFIX := -$(TRANSPORT)
 endif
 DRIVERS := rp2040_sio rp2040_timer rp2040_$(TRANSPORT)
 # override: tests add their own BOARD_CFLAGS on the command line.

@@ -9,6 +9,7 @@
 #include "tp_arch.h"      /* IRQ mask and barrier: firmware/arch/armv6m */
 #include "rp2040_sio.h"   /* CPUID */
 #include "rp2040_timer.h" /* tp_port_timer_lo: TIMERAWL */
+#include RP2040_TRANSPORT_H /* a transport may give the drain tp_port_tx_write (rp2040_usb) */
 
 static inline unsigned tp_port_core_id(void)
 {

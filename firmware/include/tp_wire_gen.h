@@ -4,7 +4,7 @@
 #ifndef TP_WIRE_GEN_H
 #define TP_WIRE_GEN_H
 
-#define TP_WIRE_VERSION 1u /* HEADER version byte, SPEC §5 */
+#define TP_WIRE_VERSION 2u /* HEADER version byte, SPEC §5 */
 #define TP_WIRE_MAGIC "TPIP"
 #define TP_WIRE_MAGIC_0 0x54u
 #define TP_WIRE_MAGIC_1 0x50u
@@ -38,6 +38,7 @@
 
 /* HEADER flag bits (SPEC §5) and STATUS flag bits (SPEC §7). */
 #define TP_WIRE_HEADER_BOOT 0x01u
+#define TP_WIRE_HEADER_NO_FLUSH 0x02u
 #define TP_WIRE_STATUS_FINAL 0x01u
 
 /* Channel modes, HEADER byte 8. */

@@ -127,8 +127,8 @@ int tp_init(const struct tp_config *cfg)
 	if (cfg == NULL || cfg->ring == NULL || ((uintptr_t)cfg->ring & 3u) != 0 || cfg->cores < 1 ||
 	    cfg->cores > TP_MAX_CORES || cfg->packets < 2 || cfg->packet_size < 64 ||
 	    cfg->packet_size > TP_MAX_MESSAGE || (cfg->packet_size & 3u) != 0 ||
-	    (cfg->mode != TP_MODE_DISCARD && cfg->mode != TP_MODE_OVERWRITE))
-		return -1;
+	    (cfg->mode != TP_MODE_DISCARD && (TP_PROFILE_TINY || cfg->mode != TP_MODE_OVERWRITE)))
+		return -1; /* PROFILE(tiny): discard mode only */
 	uint32_t key = tp_port_irq_save();
 	tp_ring_init(cfg);
 	tp_link_init();
@@ -140,6 +140,8 @@ int tp_init(const struct tp_config *cfg)
 
 static void advance(unsigned c)
 {
+	if (TP_PROFILE_TINY)
+		return; /* PROFILE(tiny): discard mode evicts nothing */
 	struct tp_drain_chan *dc = &d.dc[c];
 	/* Packets after an evicted one are evicted too or still unsent; skip only the evicted. */
 	while (tp_ring_tag_cmp(tp_ring_pkt(c, dc->send_idx)->state, dc->send_seq) > 0) {
@@ -214,6 +216,7 @@ static int start_packet(unsigned c)
 	pi.duration = get_ts(p->ts_end) - pi.ts_begin;
 	pi.events_before = p->events_before;
 	pi.dropped = p->dropped;
+	pi.rejected = p->rejected;
 	pi.n_events = p->n_events;
 	start_message(MSG_PACKET, c);
 	d.chunk_len = (uint16_t)tp_enc_packet_head(d.chunk, &pi);
@@ -234,6 +237,25 @@ static unsigned lowest_bit(uint32_t m)
 	return i;
 }
 
+/* The flush's CLOSE step: closes every core's open packet from this core. On a multi-core
+ * board that is exact only while the other cores are not recording (the multicore apps flush
+ * after their cores are done): a writer's reservation is masked on its own core only, so a
+ * close from here could race it. */
+static void flush_close(void)
+{
+	for (unsigned c = 0; c < tp_g.cores; c++) {
+		uint32_t key = tp_port_irq_save();
+		tp_ring_close_head_locked(c, 0);
+		struct tp_chan *ch = &tp_chan[c];
+		/* An open head left here is empty (close skips those): nothing to wait for. */
+		d.flush_target[c] = ch->open ? ch->head->seq : ch->next_seq;
+		tp_port_irq_restore(key);
+	}
+	if (TP_PROFILE_TINY)
+		tp_port_dmb(); /* tiny closes from tp_flush, outside the drain: targets before phase */
+	d.flush_phase = FLUSH_DRAIN;
+}
+
 /* Chooses the next message. Returns 0 when there is nothing to send. */
 static int pick_next(void)
 {
@@ -246,25 +268,13 @@ static int pick_next(void)
 		start_header();
 		return 1;
 	}
+#if !TP_PROFILE_TINY /* PROFILE(tiny): tp_flush() closes the heads itself; no periodic STATUS */
 	if (tp_link.flush_req && d.flush_phase == FLUSH_IDLE) {
 		tp_link.flush_req = 0;
 		d.flush_phase = FLUSH_CLOSE;
 	}
-	if (d.flush_phase == FLUSH_CLOSE) {
-		/* Closes every core's open packet from this core. On a multi-core board that is
-		 * exact only while the other cores are not recording (the multicore apps flush
-		 * after their cores are done): a writer's reservation is masked on its own core
-		 * only, so a close from here could race it. */
-		for (unsigned c = 0; c < tp_g.cores; c++) {
-			uint32_t key = tp_port_irq_save();
-			tp_ring_close_head_locked(c, 0);
-			struct tp_chan *ch = &tp_chan[c];
-			/* An open head left here is empty (close skips those): nothing to wait for. */
-			d.flush_target[c] = ch->open ? ch->head->seq : ch->next_seq;
-			tp_port_irq_restore(key);
-		}
-		d.flush_phase = FLUSH_DRAIN;
-	}
+	if (d.flush_phase == FLUSH_CLOSE)
+		flush_close();
 	if (tp_link.status_mask) {
 		/* tp_rx_byte (an interrupt) may set bits meanwhile: clear ours atomically. */
 		uint32_t key = tp_port_irq_save();
@@ -274,6 +284,7 @@ static int pick_next(void)
 		start_status(c, 0);
 		return 1;
 	}
+#endif
 	/* Checked before new packets are picked, so that writers that keep recording during a
 	 * flush cannot delay its FINAL statuses. */
 	if (d.flush_phase == FLUSH_DRAIN) {
@@ -294,12 +305,15 @@ static int pick_next(void)
 		start_status(c, 1);
 		return 1;
 	}
-	for (unsigned i = 0; i < tp_g.cores; i++) {
-		unsigned c = (d.rr + i) % tp_g.cores;
+	/* Round robin by counting, not by %: no division helper from libgcc. */
+	for (unsigned i = 0, c = d.rr; i < tp_g.cores; i++) {
+		if (c >= tp_g.cores)
+			c = 0;
 		if (start_packet(c)) {
-			d.rr = (uint8_t)((c + 1u) % tp_g.cores);
+			d.rr = (uint8_t)(c + 1u); /* wraps at the next pick */
 			return 1;
 		}
+		c++;
 	}
 	return 0;
 }
@@ -314,7 +328,8 @@ static int next_chunk(void)
 			return 0;
 		d.msg_core++;
 		d.chunk_len = (uint16_t)tp_enc_origin(d.chunk, tp_g.origin_seq, tp_g.origin_events,
-						      tp_g.origin_dropped, tp_g.origin_overwritten);
+						      tp_g.origin_dropped, tp_g.origin_overwritten,
+						      tp_g.origin_rejected);
 		return 1;
 	}
 	if (d.msg != MSG_PACKET || d.rec >= d.rec_end)
@@ -360,7 +375,7 @@ static void end_message(void)
 		unsigned c = d.msg_core;
 		tp_ring_release(d.pkt);
 		d.pkt = NULL;
-		if (++d.dc[c].since_status >= TP_STATUS_EVERY) {
+		if (!TP_PROFILE_TINY && ++d.dc[c].since_status >= TP_STATUS_EVERY) {
 			uint32_t key = tp_port_irq_save();
 			d.dc[c].since_status = 0;
 			tp_link.status_mask |= 1u << c;
@@ -373,8 +388,9 @@ static void end_message(void)
 	} else if (d.msg == MSG_STATUS && d.msg_final && d.final_mask == 0) {
 		d.flush_phase = FLUSH_IDLE;
 		/* A host's flush ends with its FINALs: packets recorded meanwhile would follow them
-		 * and open the books again before the host's CMD_STOP arrives (pick_next stops). */
-		if (tp_link.stop_after_flush && !tp_link.flush_req) {
+		 * and open the books again before the host's CMD_STOP arrives (pick_next stops).
+		 * PROFILE(tiny): no flush on command, so never quiet. */
+		if (!TP_PROFILE_TINY && tp_link.stop_after_flush && !tp_link.flush_req) {
 			tp_link.stop_after_flush = 0;
 			tp_link.quiet = 1;
 		}
@@ -496,7 +512,12 @@ void tp_flush(void)
 {
 	if (!tp_g.initialised || !tp_link.started)
 		return;
+#if TP_PROFILE_TINY
+	/* PROFILE(tiny): the only flush: close here, then DRAIN and FINAL as in the full profile. */
+	flush_close();
+#else
 	tp_link.flush_req = 1;
+#endif
 	/* A CMD_STOP meanwhile ends the wait: nothing more may be sent. */
 	while ((tp_link.flush_req || d.flush_phase != FLUSH_IDLE || tp_frame_pending(&d.fr)) && tp_link.started)
 		tp_poll();

@@ -22,6 +22,13 @@
 
 #define TP_MAX_CORES TP_BOARD_CORES
 
+/* Build profile (Makefile PROFILE=, PORTING.md): 0 full, 1 tiny. Tiny keeps discard mode,
+ * CMD_START/STOP/HEADER and the flush that closes the books from tp_flush() only; every place
+ * that differs is marked "PROFILE(tiny)". */
+#ifndef TP_PROFILE_TINY
+#define TP_PROFILE_TINY 0
+#endif
+
 #if TP_BOARD_TIMER_BITS == 32
 #define TP_TIMER_MASK 0xFFFFFFFFu
 #else
@@ -47,6 +54,7 @@ struct tp_pkt {
 	uint32_t seq;
 	uint32_t events_before; /* channel committed count at open */
 	uint32_t dropped;       /* channel dropped count at open */
+	uint32_t rejected;      /* channel rejected count at open */
 	uint32_t n_events;      /* valid once READY */
 	uint32_t used;          /* record bytes, valid once READY */
 	/* Timer low bits and epoch (wraps before them), as the writer read them with interrupts
@@ -84,7 +92,8 @@ struct tp_chan {
 	uint8_t open;          /* head is WRITING */
 	volatile uint8_t evicting; /* between an eviction's CAS and its overwritten update */
 	uint32_t committed;    /* cumulative, wraps mod 2^32 */
-	uint32_t dropped;      /* cumulative */
+	uint32_t dropped;      /* cumulative: the ring was full */
+	uint32_t rejected;     /* cumulative: refused (stopped, too large, bad core, misuse) */
 	uint32_t overwritten;  /* cumulative */
 	uint32_t next_seq;     /* seq the next opened packet gets */
 };
@@ -110,7 +119,7 @@ struct tp_global {
 	volatile uint8_t notify;
 	uint8_t initialised;
 	uint8_t autostart;
-	uint32_t origin_seq, origin_events, origin_dropped, origin_overwritten;
+	uint32_t origin_seq, origin_events, origin_dropped, origin_overwritten, origin_rejected;
 };
 
 extern struct tp_chan tp_chan[TP_MAX_CORES];
@@ -131,7 +140,7 @@ uint64_t tp_ring_now_locked(uint32_t *ovf_raw, uint32_t *epoch);
 /* Close core's head packet if it holds events and has been open for min_age ticks
  * (interrupts masked by the caller on that core). */
 void tp_ring_close_head_locked(unsigned core, uint32_t min_age);
-/* Stop recording: every later event is counted dropped. */
+/* Stop recording: every later event is counted rejected. */
 void tp_ring_stop(void);
 /* Called by the drain: if seq's packet is READY with no writer left, claim it (READY ->
  * SENDING) and return it with *overwritten sampled in the same critical section; else NULL. */
@@ -220,7 +229,7 @@ struct tp_packet_info {
 	uint32_t seq;
 	uint64_t ts_begin;
 	uint64_t duration;
-	uint32_t events_before, dropped, overwritten, n_events;
+	uint32_t events_before, dropped, overwritten, rejected, n_events;
 };
 /* PACKET message up to (not including) the events; returns the length (<= 45). */
 unsigned tp_enc_packet_head(uint8_t *out, const struct tp_packet_info *pi);
@@ -243,8 +252,9 @@ struct tp_header_info {
 };
 /* HEADER up to (not including) the origins; returns the length (<= 63). */
 unsigned tp_enc_header_fixed(uint8_t *out, const struct tp_header_info *hi);
-/* One core's origin: seq, events, dropped, overwritten varints (<= 20). */
-unsigned tp_enc_origin(uint8_t *out, uint32_t seq, uint32_t events, uint32_t dropped, uint32_t overwritten);
+/* One core's origin: seq, events, dropped, overwritten, rejected varints (<= 25). */
+unsigned tp_enc_origin(uint8_t *out, uint32_t seq, uint32_t events, uint32_t dropped, uint32_t overwritten,
+		       uint32_t rejected);
 
 /* ---- the framer ---- */
 #include "tp_frame.h"

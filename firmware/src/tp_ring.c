@@ -20,7 +20,8 @@
  *
  *   +-----------------------------+------+------+-----+------+------------+
  *   | state pending seq ev_before | rec0 | rec1 | ... | recN | (unused)   |
- *   | dropped n used ts_beg ts_end|      |      |     |      |            |
+ *   | dropped rejected n used     |      |      |     |      |            |
+ *   | ts_beg ts_end               |      |      |     |      |            |
  *   +-----------------------------+------+------+-----+------+------------+
  *   rec = w0 (kind<<5 | nargs<<2 | bloblen<<8), w1 id, w2 timer low bits, args...
  *
@@ -91,7 +92,7 @@
  * - a whole packet switch, all turns: ~120 on M3, about 2.5 per 2-arg event of a 1 KiB
  *   packet.
  *
- * Counters (SPEC §6): events_before and dropped are sampled when a packet opens, in the
+ * Counters (SPEC §6): events_before, dropped and rejected are sampled when a packet opens, in the
  * same masked section that gives it its seq; overwritten is sampled when the drain claims
  * a packet. On multi-core boards the claim and status snapshots read another core's
  * counters without its mask; see tp_ring_claim.
@@ -254,8 +255,9 @@ __attribute__((always_inline)) static inline int open_next(struct tp_chan *ch, u
 	if ((st & TP_ST_MASK) != TP_ST_FREE) {
 		/* READY in overwrite mode with no writer left: evict it. SENDING: the oldest
 		 * packet is on the wire; nothing may be evicted. */
-		if ((st & TP_ST_MASK) != TP_ST_READY || tp_g.mode != TP_MODE_OVERWRITE || p->pending != 0)
-			return OPEN_FULL;
+		if ((st & TP_ST_MASK) != TP_ST_READY || TP_PROFILE_TINY || tp_g.mode != TP_MODE_OVERWRITE ||
+		    p->pending != 0)
+			return OPEN_FULL; /* PROFILE(tiny): discard mode only */
 		/* FREE under the tag of the seq it is about to get: the drain reads that as
 		 * "evicted" (a newer tag) and skips it, a writer that preempts us opens it. */
 		const uint32_t evicted = TP_TAG(seq) | TP_ST_FREE;
@@ -283,6 +285,7 @@ __attribute__((always_inline)) static inline int open_next(struct tp_chan *ch, u
 	p->seq = seq;
 	p->events_before = ch->committed;
 	p->dropped = ch->dropped;
+	p->rejected = ch->rejected;
 	PUBLISH();
 	p->state = TP_TAG(seq) | TP_ST_WRITING;
 	ch->next_seq = seq + 1u;
@@ -344,7 +347,7 @@ __attribute__((noinline, flatten)) static int turn(struct tp_chan *ch, unsigned 
 	uint32_t key = tp_port_irq_save();
 	if (!tp_g.recording || (TP_BOARD_CORES > 1 && core >= tp_g.cores)) {
 		/* Stopped, or a core beyond the configured ones. */
-		ch->dropped++;
+		ch->rejected++;
 		tp_port_irq_restore(key);
 		out->p = NULL;
 		out->why = TP_REJECTED;
@@ -369,8 +372,9 @@ __attribute__((noinline, flatten)) static int turn(struct tp_chan *ch, unsigned 
 	if (n_events == 0) {
 		/* Open but empty (just opened, or open since an earlier epoch): it begins now,
 		 * with this record (it fits: reserve_slow checked that an empty packet holds it).
-		 * The drops since it opened (refused records) go before it. */
+		 * The refusals since it opened go before it. */
 		h->dropped = ch->dropped;
+		h->rejected = ch->rejected;
 		put_time(h->ts_begin, lo, epoch);
 		ch->wp = (uint32_t *)(void *)(h + 1);
 	} else if (epoch != begin_epoch || (uintptr_t)ch->wp + 4u * words > pkt_end) {
@@ -393,12 +397,12 @@ __attribute__((noinline, flatten)) static int turn(struct tp_chan *ch, unsigned 
 	return TURN_DONE;
 }
 
-/* Counts a drop for a record that cannot be encoded or that no packet can hold, so generated
+/* Counts a record that cannot be encoded or that no packet can hold as rejected, so generated
  * still adds up. */
-static void drop_one(void)
+static void reject_one(void)
 {
 	uint32_t key = tp_port_irq_save();
-	tp_chan[CORE_ID()].dropped++;
+	tp_chan[CORE_ID()].rejected++;
 	tp_port_irq_restore(key);
 }
 
@@ -407,7 +411,7 @@ __attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned 
 	/* Larger than a whole packet: pkt_size is fixed from tp_init on (0 before: refused, and
 	 * counted, all the same). */
 	if (4u * words > tp_g.pkt_size - TP_PKT_HDR) {
-		drop_one();
+		reject_one();
 		out->why = TP_REJECTED;
 		return NULL;
 	}
@@ -708,7 +712,7 @@ INLINE uint32_t *reserve_split(unsigned words, struct tp_pkt **p, tp_result_t *w
 INLINE tp_result_t record_any(int checked, enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs)
 {
 	if (nargs > 6u || (unsigned)kind > 7u) {
-		drop_one();
+		reject_one();
 		return TP_REJECTED;
 	}
 	/* One copy with a copy loop, unmasked: the generic entry favours flash and a short
@@ -739,7 +743,7 @@ tp_result_t tp_record_checked(enum tp_kind kind, uint32_t id, const uint32_t *ar
 void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned len)
 {
 	if (len > 255u || (unsigned)kind > 7u) {
-		drop_one();
+		reject_one();
 		return;
 	}
 	struct tp_pkt *p;
@@ -778,7 +782,7 @@ struct tp_pkt *tp_ring_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t
 		 * be between its CAS and its count: wait for it, a few instructions. Later
 		 * evictions take newer packets and do not belong in this sample. */
 		PUBLISH();
-		while (tp_chan[core].evicting) {
+		while (!TP_PROFILE_TINY && tp_chan[core].evicting) {
 			EVICT_WAIT();
 		}
 		PUBLISH();
@@ -831,7 +835,7 @@ int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx,
 	/* Evictions take the oldest packet first, and the drain has skipped every evicted one
 	 * before send_seq, so no packet at or after send_seq is evicted yet: overwritten counts
 	 * exactly the packets before it (once an eviction in flight on another core is done). */
-	while (ch->evicting) {
+	while (!TP_PROFILE_TINY && ch->evicting) {
 		EVICT_WAIT();
 	}
 	PUBLISH();
@@ -843,9 +847,11 @@ int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx,
 	if (cmp == 0 && (st & TP_ST_MASK) != TP_ST_FREE) {
 		out->committed = p->events_before;
 		out->dropped = p->dropped;
+		out->rejected = p->rejected;
 	} else {
 		out->committed = ch->committed;
 		out->dropped = ch->dropped;
+		out->rejected = ch->rejected;
 	}
 	tp_port_irq_restore(key);
 	return cmp <= 0; /* evicted meanwhile (another core): the caller skips it and retries */
@@ -854,7 +860,7 @@ int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx,
 void tp_get_counters(unsigned core, struct tp_counters *out)
 {
 	if (core >= TP_MAX_CORES) {
-		out->next_seq = out->committed = out->dropped = out->overwritten = 0;
+		out->next_seq = out->committed = out->dropped = out->overwritten = out->rejected = 0;
 		return;
 	}
 	struct tp_chan *ch = &tp_chan[core];
@@ -863,6 +869,7 @@ void tp_get_counters(unsigned core, struct tp_counters *out)
 	out->committed = ch->committed;
 	out->dropped = ch->dropped;
 	out->overwritten = ch->overwritten;
+	out->rejected = ch->rejected;
 	tp_port_irq_restore(key);
 }
 
@@ -874,6 +881,7 @@ void tp_ring_init(const struct tp_config *cfg)
 	tp_g.origin_events = cfg->origin_events;
 	tp_g.origin_dropped = cfg->origin_dropped;
 	tp_g.origin_overwritten = cfg->origin_overwritten;
+	tp_g.origin_rejected = cfg->origin_rejected;
 	tp_g.autostart = cfg->autostart;
 	tp_g.ring = cfg->ring;
 	tp_g.pkt_size = cfg->packet_size;
@@ -886,6 +894,7 @@ void tp_ring_init(const struct tp_config *cfg)
 		ch->committed = cfg->origin_events;
 		ch->dropped = cfg->origin_dropped;
 		ch->overwritten = cfg->origin_overwritten;
+		ch->rejected = cfg->origin_rejected;
 		ch->next_seq = cfg->origin_seq;
 		ch->open = 0;
 		ch->evicting = 0;

@@ -33,11 +33,20 @@ static unsigned varint_len(uint64_t v)
 	return n;
 }
 
-static unsigned put_le(uint8_t *out, uint64_t v, unsigned bytes)
+/* Fixed-width fields in 32-bit halves: a 64-bit shift is a libgcc call on a 32-bit core. */
+static unsigned put_le32(uint8_t *out, uint32_t v, unsigned bytes)
 {
 	for (unsigned i = 0; i < bytes; i++)
 		out[i] = (uint8_t)(v >> (8u * i));
 	return bytes;
+}
+
+static unsigned put_le(uint8_t *out, uint64_t v, unsigned bytes)
+{
+	if (bytes <= 4u)
+		return put_le32(out, (uint32_t)v, bytes);
+	put_le32(out, (uint32_t)v, 4);
+	return 4u + put_le32(out + 4, (uint32_t)(v >> 32), bytes - 4u);
 }
 
 /* 16 entries (64 bytes of flash) instead of 256 (1 KiB): two lookups a byte. */
@@ -129,6 +138,7 @@ unsigned tp_enc_packet_head(uint8_t *out, const struct tp_packet_info *pi)
 	n += put32(out + n, pi->events_before);
 	n += put32(out + n, pi->dropped);
 	n += put32(out + n, pi->overwritten);
+	n += put32(out + n, pi->rejected);
 	n += put32(out + n, pi->n_events);
 	return n;
 }
@@ -144,6 +154,7 @@ unsigned tp_enc_status(uint8_t *out, const struct tp_status_info *si)
 	n += put32(out + n, si->c.committed);
 	n += put32(out + n, si->c.dropped);
 	n += put32(out + n, si->c.overwritten);
+	n += put32(out + n, si->c.rejected);
 	return n;
 }
 
@@ -156,7 +167,8 @@ unsigned tp_enc_header_fixed(uint8_t *out, const struct tp_header_info *hi)
 	out[n++] = TP_WIRE_MAGIC_2;
 	out[n++] = TP_WIRE_MAGIC_3;
 	out[n++] = TP_PROTOCOL_VERSION;
-	out[n++] = hi->boot ? TP_WIRE_HEADER_BOOT : 0u;
+	/* PROFILE(tiny): NO_FLUSH tells the host that CMD_FLUSH and CMD_DUMP do nothing here. */
+	out[n++] = (uint8_t)((hi->boot ? TP_WIRE_HEADER_BOOT : 0u) | (TP_PROFILE_TINY ? TP_WIRE_HEADER_NO_FLUSH : 0u));
 	out[n++] = hi->cores;
 	out[n++] = hi->mode;
 	out[n++] = hi->timer_bits;
@@ -172,11 +184,13 @@ unsigned tp_enc_header_fixed(uint8_t *out, const struct tp_header_info *hi)
 	return n;
 }
 
-unsigned tp_enc_origin(uint8_t *out, uint32_t seq, uint32_t events, uint32_t dropped, uint32_t overwritten)
+unsigned tp_enc_origin(uint8_t *out, uint32_t seq, uint32_t events, uint32_t dropped, uint32_t overwritten,
+		       uint32_t rejected)
 {
 	unsigned n = put32(out, seq);
 	n += put32(out + n, events);
 	n += put32(out + n, dropped);
 	n += put32(out + n, overwritten);
+	n += put32(out + n, rejected);
 	return n;
 }

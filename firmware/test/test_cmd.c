@@ -188,11 +188,12 @@ static void dump_stops_recording(void)
 	CHECK(tp_dump_requested());
 	CHECK(tp_started());
 	for (int i = 0; i < 10; i++)
-		tp_event0(1); /* after the dump: dropped */
+		tp_event0(1); /* after the dump: rejected (recording stopped), not dropped */
 	tt_drain();
 	struct tp_counters c1;
 	tp_get_counters(0, &c1);
-	CHECK_EQ(c1.dropped, c0.dropped + 10);
+	CHECK_EQ(c1.rejected, c0.rejected + 10);
+	CHECK_EQ(c1.dropped, c0.dropped);
 	CHECK_EQ(c1.committed, c0.committed);
 	struct dec_stream s;
 	dec_stream(host_tx_buf, host_tx_len, &s);
@@ -203,6 +204,7 @@ static void dump_stops_recording(void)
 	REQUIRE(dec_account(&s, 0, &t));
 	CHECK_EQ(t.generated, 510);
 	CHECK_EQ(t.overwritten, c1.overwritten);
+	CHECK_EQ(t.rejected, 10);
 	CHECK_EQ(t.link_lost, 0);
 	/* The newest events survived: the last decoded event is the last one recorded. */
 	REQUIRE(s.n_events > 0);
@@ -383,6 +385,45 @@ static void host_flush_ends_with_final(void)
 	CHECK(host_tx_len > resumed);
 }
 
+/* The receiver takes only 06 type crc crc crc crc 00 (tp_cmd.c): true of every command's frame. */
+static void command_frames(void)
+{
+	static const uint8_t types[] = {TP_CMD_START, TP_CMD_STOP, TP_CMD_HEADER, TP_CMD_FLUSH, TP_CMD_DUMP};
+	for (size_t i = 0; i < sizeof types; i++) {
+		uint8_t f[16];
+		CHECK_EQ(tp_frame_buffer(&types[i], 1, f), 7);
+		CHECK_EQ(f[0], 6);
+		CHECK_EQ(f[6], 0);
+	}
+	REQUIRE(tt_init(TP_MODE_DISCARD, 128, 4, 1) == 0);
+	uint8_t start[16];
+	const uint8_t t = TP_CMD_START;
+	size_t n = tp_frame_buffer(&t, 1, start);
+	/* bad CRC, a body (COBS of type, 0x00 body byte, CRC would differ anyway), too long, too
+	 * short, and a good frame glued to garbage before it: all ignored */
+	uint8_t bad[7];
+	for (size_t i = 0; i < 7; i++)
+		bad[i] = start[i];
+	bad[3] ^= 0x40;
+	feed(bad, 7);
+	static const uint8_t body[] = {0x02, TP_CMD_START, 0x05, 0x11, 0x22, 0x33, 0x44, 0x00};
+	feed(body, sizeof body);
+	static const uint8_t shorter[] = {0x05, TP_CMD_START, 0x3e, 0x94, 0x23, 0x00};
+	feed(shorter, sizeof shorter);
+	uint8_t longer[300];
+	for (size_t i = 0; i < 293; i++)
+		longer[i] = 0x55;
+	for (size_t i = 0; i < 7; i++)
+		longer[293 + i] = start[i];
+	feed(longer, sizeof longer);
+	CHECK(!tp_started());
+	/* the delimiter before it resyncs: then it is taken */
+	uint8_t zero = 0;
+	feed(&zero, 1);
+	feed(start, n);
+	CHECK(tp_started());
+}
+
 int main(void)
 {
 	RUN(nothing_before_start);
@@ -395,5 +436,6 @@ int main(void)
 	RUN(periodic_header_and_status);
 	RUN(flush_under_load);
 	RUN(host_flush_ends_with_final);
+	RUN(command_frames);
 	return tt_summary("test_cmd");
 }

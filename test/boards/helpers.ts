@@ -1,14 +1,17 @@
 // Helpers of the board end-to-end tests: run an app of a board under QEMU with the built CLI
 // (`tracepipe run`, through QEMU's UART pty), then read the decoded trace as a stream, so that
 // captures of a million events are checked without holding every line in memory.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLI, ROOT, artifactDir, cli, type CliResult } from '../e2e/helpers.js';
 
-export function boardElf(board: string, app: string): string {
-  return join(ROOT, 'build', board, `${app}.elf`);
+/** Build profile (Makefile PROFILE=, PORTING.md): tiny builds go to build/<board>-tiny. */
+export type Profile = 'full' | 'tiny';
+
+export function boardElf(board: string, app: string, profile: Profile = 'full'): string {
+  return join(ROOT, 'build', profile === 'tiny' ? `${board}-tiny` : board, `${app}.elf`);
 }
 
 /** Fails (never skips) when the build the suite depends on is missing. */
@@ -20,6 +23,14 @@ export function requireBoardBuilt(board: string, ...apps: string[]): void {
   }
 }
 
+/** Builds (make, incremental) the tiny-profile apps of a board into build/<board>-tiny: the
+ * default build of a board is the full profile, so the tests that need tiny make it. */
+export function buildTiny(board: string, ...apps: string[]): void {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
+  const elfs = apps.map((a) => boardElf(board, a, 'tiny'));
+  execFileSync('make', ['-s', `BOARD=${board}`, 'PROFILE=tiny', ...elfs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
 export interface BoardRun {
   run: CliResult;
   capture: string;
@@ -27,11 +38,11 @@ export interface BoardRun {
 }
 
 /** `tracepipe run --board <board> <app>.elf -o <capture> --semihost-log <log>` in a fresh artifact folder. */
-export async function runBoardApp(board: string, app: string, timeoutMs: number): Promise<BoardRun> {
-  const dir = artifactDir(`${board}-${app}`);
+export async function runBoardApp(board: string, app: string, timeoutMs: number, profile: Profile = 'full'): Promise<BoardRun> {
+  const dir = artifactDir(`${board}${profile === 'tiny' ? '-tiny' : ''}-${app}`);
   const capture = join(dir, `${app}.tpt`);
   const semihost = join(dir, 'semihost.log');
-  const run = await cli(['run', '--board', board, boardElf(board, app), '-o', capture, '--semihost-log', semihost], {
+  const run = await cli(['run', '--board', board, boardElf(board, app, profile), '-o', capture, '--semihost-log', semihost], {
     timeoutMs,
   });
   return { run, capture, semihost };

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsvLine } from '../../host/src/export/csv.js';
+import { tuiViewPlugin } from '../../host/build-plugins.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tp-elf-export-'));
 const elf = join(tmp, 'meta_demo.elf');
@@ -26,7 +27,7 @@ beforeAll(async () => {
   const mk = spawnSync('make', ['-s', 'BOARD=qemu-mps2-an385', `BUILD=${tmp}`, elf], { encoding: 'utf8' });
   if (mk.status !== 0) throw new Error(`make failed: ${mk.stderr}`);
   const { build } = await import('esbuild');
-  await build({ entryPoints: ['host/src/bin.ts'], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: cli, external: ['@serialport/bindings-cpp'], logLevel: 'warning' });
+  await build({ entryPoints: ['host/src/bin.ts'], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: cli, external: ['@serialport/bindings-cpp'], logLevel: 'warning', plugins: [tuiViewPlugin] });
   const run = spawnSync(process.execPath, [cli, 'run', '--board', 'qemu-mps2-an385', elf, '-o', trace, '--duration', '20'], { encoding: 'utf8', timeout: 60_000 });
   if (run.status !== 0) throw new Error(`run failed: ${run.stderr}`);
 }, 120_000);

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
@@ -107,6 +108,14 @@ describe('npm pack', () => {
     expect(r.stdout.trim()).toBe('expected no losses, but core 1: dropped 3 of 10 generated');
     const cjs = await run(process.execPath, ['-e', "const tp = require('tracepipe'); console.log(typeof tp.runOnEmulator, tp.VERSION)"], { cwd: project });
     expect(cjs.stdout.trim()).toBe(`function ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}`);
+  });
+
+  test("the live view's module loads from the installed package: ink and react are runtime dependencies", async () => {
+    expect(files).toContain('dist/tui.mjs');
+    const view = join(project, 'node_modules/tracepipe/dist/tui.mjs');
+    const code = `const m = await import(${JSON.stringify(pathToFileURL(view).href)}); console.log(typeof m.startView);`;
+    const r = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: project });
+    expect(r.stdout.trim()).toBe('function');
   });
 
   test('its bin runs: the CLI knows the boards from the bundle', async () => {

@@ -1,7 +1,9 @@
 // The library entry on synthetic traces: the three ways to read a file agree, an early break
 // stops the reader, stats are those of `stats --json`, exports land whole, and each assertion
 // passes on a trace that satisfies it and fails, with its message, on one that does not.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { runCli } from '../cli/program.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -106,7 +108,7 @@ describe('reading a trace', () => {
   it('stats are the stats --json object, with the wall-clock fit of a capture', async () => {
     const stats = await readStats(writeCapture('s.tpt', stream()));
     expect(stats.identity).toBe(true);
-    expect(stats.total).toEqual({ generated: 9, decoded: 7, dropped: 2, overwritten: 0, link_lost: 0 });
+    expect(stats.total).toEqual({ generated: 9, decoded: 7, dropped: 2, overwritten: 0, link_lost: 0, rejected: 0 });
     expect(stats.cores.map((c) => [c.core, c.dropped])).toEqual([
       [0, 0],
       [1, 2],
@@ -141,6 +143,53 @@ describe('exportTrace', () => {
   });
 });
 
+describe('the CLI as a user of the library', () => {
+  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    stdout.on('data', (c: Buffer) => out.push(c));
+    stderr.on('data', (c: Buffer) => err.push(c));
+    const code = await runCli(args, { stdout, stderr, stdin: new PassThrough() });
+    return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  }
+
+  it('readStats with events is the object stats --json --events prints', async () => {
+    const path = writeCapture('se.tpt', stream());
+    const r = await cli(['stats', '--json', '--events', path]);
+    expect(r.code, r.stderr).toBe(0);
+    const api = await readStats(path, { events: true });
+    expect(api.events?.length).toBeGreaterThan(0);
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(api)));
+  });
+
+  it('exportTrace writes a Parquet dataset, as export --format parquet does', async () => {
+    const path = writeCapture('pq.tpt', stream());
+    const status: string[] = [];
+    const r = await exportTrace(path, { format: 'parquet', output: join(dir, 'dataset'), board: 'qemu-mps2-an385', onStatus: (l) => status.push(l) });
+    expect(r).toEqual({ output: join(dir, 'dataset'), events: 7 });
+    expect(readdirSync(join(dir, 'dataset')).sort()).toContain('events');
+    expect(status.at(-1)).toMatch(/^wrote 7 events to .*dataset\/events\/board=/);
+    await expect(exportTrace(path, { format: 'parquet', output: '-' })).rejects.toThrow(/a Parquet dataset is a folder/);
+  });
+
+  it('a CTF folder of an earlier export is replaced; the format names are checked in one place', async () => {
+    const path = writeCapture('ctf.tpt', stream());
+    const out = join(dir, 'ctf-out');
+    await exportTrace(path, { format: 'ctf', output: out });
+    const first = readdirSync(out).sort();
+    expect(first).toContain('metadata');
+    await exportTrace(path, { format: 'ctf', output: out });
+    expect(readdirSync(out).sort()).toEqual(first);
+    await expect(exportTrace(path, { format: 'svg' as 'csv', output: join(dir, 'x.svg') })).rejects.toThrow(/^unknown export format 'svg'; use ctf, perfetto, chrome, jsonl, csv, parquet$/);
+    const r = await cli(['export', '-f', 'svg', path, '-o', join(dir, 'y.svg')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("tracepipe: unknown export format 'svg'; use ctf, perfetto, chrome, jsonl, csv, parquet\n");
+    expect(existsSync(join(dir, 'y.svg'))).toBe(false);
+  });
+});
+
 describe('assertions', () => {
   const { records, cores } = decodeTrace(stream());
   const stats = statsOf(cores);
@@ -149,15 +198,20 @@ describe('assertions', () => {
     expect(() => expectNoLosses(stats)).toThrow(new TraceAssertionError('expected no losses, but core 1: dropped 2 of 3 generated'));
     expectNoLosses(statsOf(cores.filter((c) => c.core === 0)));
     expect(() => expectNoLosses(statsOf([]))).toThrow(/no core accounting/);
+    // refused events are a loss too, named by their own cause
+    const refused = statsOf([{ ...cores[0], generated: cores[0].generated + 3, rejected: 3 }]);
+    expect(() => expectNoLosses(refused)).toThrow(new TraceAssertionError('expected no losses, but core 0: rejected 3 of 9 generated'));
   });
 
   it('expectIdentity holds for closed books and fails for open ones', () => {
     expectIdentity(stats);
     const open = statsOf([{ ...cores[0], generated: cores[0].generated + 5 }]);
-    expect(() => expectIdentity(open)).toThrow(/core 0: generated 11 != decoded 6 \+ dropped 0 \+ overwritten 0 \+ link_lost 0/);
+    expect(() => expectIdentity(open)).toThrow(/core 0: generated 11 != decoded 6 \+ dropped 0 \+ overwritten 0 \+ link_lost 0 \+ rejected 0$/);
+    // rejected is a term of the identity: the same extra events, booked as rejected, close it
+    expectIdentity(statsOf([{ ...cores[0], generated: cores[0].generated + 5, rejected: 5 }]));
     // a core the decoder itself judged inconsistent fails even when its sum adds up
     const judged = { ...stats, identity: false, cores: [{ ...stats.cores[0], identity: false }] };
-    expect(() => expectIdentity(judged)).toThrow('expected the identity generated = decoded + dropped + overwritten + link_lost, but core 0: the decoder found its counters inconsistent (identity false)');
+    expect(() => expectIdentity(judged)).toThrow('expected the identity generated = decoded + dropped + overwritten + link_lost + rejected, but core 0: the decoder found its counters inconsistent (identity false)');
   });
 
   it('expectSequence finds an ordered subsequence on one core, by id or by `<kind> <id>`', () => {

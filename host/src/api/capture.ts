@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StreamHeader, TraceRecord } from '../core/types.js';
 import type { GroundTruth } from '../cli/ground-truth.js';
-import { captureFromPort, liveFailure, runUnderQemu, type LiveSummary } from '../cli/live-run.js';
+import { captureFromPort, liveFailure, runUnderQemu, type LiveSummary, type QemuRunOptions } from '../cli/live-run.js';
 import type { StopReason } from '../io/live.js';
 import { readStats, readTrace, traceRecords, type DecodedTrace, type Stats, type TraceOptions } from './trace.js';
 
@@ -59,10 +59,15 @@ export interface Capture {
 }
 
 /** A library prints nothing and leaves the process's signals to its caller. */
-const QUIET = { status: null, handleSignals: false } as const;
+const QUIET = { status: null, handleSignals: false, echoTarget: false } as const;
 
-function defaultOutput(): string {
-  return join(mkdtempSync(join(tmpdir(), 'tracepipe-')), 'trace.tpt');
+/** What a terminal adds (the CLI's run, capture, top): the status line, the firmware's console
+ * on stderr, signal handlers, --follow or the live view, pacing, the rp2040js timer knobs. */
+export type LiveEdge = Partial<Pick<QemuRunOptions, 'status' | 'handleSignals' | 'echoTarget' | 'follow' | 'stop' | 'pace' | 'timerPresetUs' | 'wrapEveryMs'>>;
+
+/** The options every live capture takes, with the default capture file. */
+function common(o: CaptureCommon): { output: string; overwrite?: boolean; durationS?: number; baud?: number } {
+  return { output: o.output ?? join(mkdtempSync(join(tmpdir(), 'tracepipe-')), 'trace.tpt'), overwrite: o.overwrite, durationS: o.durationS, baud: o.baud };
 }
 
 async function handle(s: LiveSummary): Promise<Capture> {
@@ -84,38 +89,26 @@ async function handle(s: LiveSummary): Promise<Capture> {
   };
 }
 
+/** The emulator run behind runOnEmulator and `tracepipe run`: its live summary, failed or not. */
+export function emulatorRun(o: EmulatorRunOptions, edge: LiveEdge = {}): Promise<LiveSummary> {
+  return runUnderQemu({ ...common(o), board: o.board, elf: o.elf, semihostLog: o.consoleLog, ...QUIET, ...edge });
+}
+
+/** The port capture behind captureFromSerialPort, `tracepipe capture` and `top`. */
+export function portRun(o: PortCaptureOptions, edge: Omit<LiveEdge, 'echoTarget' | 'pace' | 'timerPresetUs' | 'wrapEveryMs'> = {}): Promise<LiveSummary> {
+  return captureFromPort({ ...common(o), port: o.port, reconnect: o.reconnect, status: null, handleSignals: false, ...edge });
+}
+
 /**
  * Runs firmware under its board's emulator (board.json `emulator`) and captures its trace
  * through the emulated UART's pty, as `tracepipe run` does. Resolves when the firmware exits or
  * durationS has passed; throws when the board, the ELF or the emulator fails.
  */
 export async function runOnEmulator(o: EmulatorRunOptions): Promise<Capture> {
-  return handle(
-    await runUnderQemu({
-      board: o.board,
-      elf: o.elf,
-      output: o.output ?? defaultOutput(),
-      overwrite: o.overwrite,
-      durationS: o.durationS,
-      baud: o.baud,
-      semihostLog: o.consoleLog,
-      echoTarget: false,
-      ...QUIET,
-    }),
-  );
+  return handle(await emulatorRun(o));
 }
 
 /** Captures a board on a serial port, as `tracepipe capture --port` does. */
 export async function captureFromSerialPort(o: PortCaptureOptions): Promise<Capture> {
-  return handle(
-    await captureFromPort({
-      port: o.port,
-      baud: o.baud,
-      output: o.output ?? defaultOutput(),
-      overwrite: o.overwrite,
-      durationS: o.durationS,
-      reconnect: o.reconnect,
-      ...QUIET,
-    }),
-  );
+  return handle(await portRun(o));
 }

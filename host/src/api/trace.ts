@@ -1,17 +1,22 @@
 // Reading traces as a library: a capture file or a raw byte stream, iterated record by record
-// (streaming, async) or decoded whole (sync), with the same checks and warnings as the CLI's
-// decode/stats, because both go through cli/trace-file.ts.
+// (streaming, async) or decoded whole (sync), and its stats. `tracepipe decode` and `stats` call
+// decodeRecords and traceStats here, so they and a library user see the same records, checks
+// and warnings.
 import { readFileSync } from 'node:fs';
 import { CaptureParser, looksLikeCapture, CAPTURE_MAGIC } from '../core/capture-format.js';
 import { TraceDecoder } from '../core/decoder.js';
+import type { ClockFit } from '../core/clock-fit.js';
+import { EventStats, eventStatsToJson, type EventStatsRow } from '../core/event-stats.js';
 import { statsToJson, type StatsJson } from '../core/jsonl.js';
 import type { MetadataApplier } from '../core/metadata.js';
 import type { CoreStats, StreamHeader, TraceRecord } from '../core/types.js';
-import { openElf } from '../cli/elf-option.js';
+import { assumedHeader } from '../cli/assumed-header.js';
+import { NameCounter, openElf } from '../cli/elf-option.js';
 import { wallClockJson } from '../cli/stats-format.js';
-import { decodeTraceFile, noticeText } from '../cli/trace-file.js';
+import { decodeTraceFile, noticeText, type DecodeFileResult } from '../cli/trace-file.js';
 import { CliError } from '../errors.js';
 import { clockFitOf } from '../export/wall-clock.js';
+import { withRereadableInput } from '../io/input.js';
 
 export interface TraceOptions {
   /** the firmware ELF: events get `name`, `text` and typed `fields` from its .tp_meta section */
@@ -20,14 +25,29 @@ export interface TraceOptions {
   force?: boolean;
   /** one line per warning (damaged frames, a cut-short input, ...); default: ignored */
   onWarning?(line: string): void;
+  /** the board the stream came from, whose facts stand in for a lost stream header */
+  board?: string;
+}
+
+/** What a terminal adds (the CLI): `-` as stdin, info notices, a pause after each input chunk. */
+export interface DecodeEdge {
+  stdin?: NodeJS.ReadableStream;
+  verbose?: boolean;
+  afterChunk?: () => void | Promise<void>;
 }
 
 /**
  * The object `tracepipe stats --json` prints: per-core accounting, totals, `identity` (true when
- * generated = decoded + dropped + overwritten + link_lost on every core) and, for a capture, the
+ * generated = decoded + dropped + overwritten + link_lost + rejected on every core) and, for a capture, the
  * UTC fit. Its fields are those of the CLI's, whatever it gains, in the same snake_case.
  */
-export type Stats = StatsJson & { wall_clock: ReturnType<typeof wallClockJson> };
+export type Stats = StatsJson & {
+  wall_clock: ReturnType<typeof wallClockJson>;
+  /** with `elf`: events per kind and name, most frequent first */
+  events_by_name?: { kind: string; name: string; count: number }[];
+  /** with `events`: per event and core, counts, rates, durations (`stats --events --json`) */
+  events?: ReturnType<typeof eventStatsToJson>;
+};
 
 /** Every record of a trace decoded at once, for the sync API and the assertion helpers. */
 export interface DecodedTrace {
@@ -48,7 +68,6 @@ async function namesFor(opts: TraceOptions): Promise<MetadataApplier | undefined
  * for an unreadable file or one that holds no tracepipe frame.
  */
 export async function* traceRecords(path: string, opts: TraceOptions = {}): AsyncGenerator<TraceRecord> {
-  const names = await namesFor(opts);
   let queue: TraceRecord[] = [];
   // The decoder pushes, the loop pulls: after each input chunk the reader waits until the loop
   // has taken what that chunk produced, so at most one chunk's records are held.
@@ -57,9 +76,7 @@ export async function* traceRecords(path: string, opts: TraceOptions = {}): Asyn
   let finished = false;
   let abandoned = false;
   let failure: unknown;
-  const decoding = decodeTraceFile(path, {
-    onRecord: (rec) => queue.push(names ? names.apply(rec) : rec),
-    warn: opts.onWarning ?? (() => undefined),
+  const decoding = decodeRecords(path, (rec) => queue.push(rec), opts, {
     afterChunk: () => {
       if (abandoned) throw new Error('abandoned');
       return new Promise<void>((resolve) => {
@@ -157,22 +174,83 @@ export function readTraceSync(path: string, opts: Omit<DecodeOptions, 'name'> = 
   return decodeTrace(bytes, { ...opts, name: path });
 }
 
+/**
+ * The one decode pass of the library and of `tracepipe decode`: every record of the file (`-`
+ * with edge.stdin: stdin), named from `elf`, handed to `onRecord` as it is decoded.
+ */
+export async function decodeRecords(path: string, onRecord: (rec: TraceRecord) => void, opts: TraceOptions = {}, edge: DecodeEdge = {}): Promise<DecodeFileResult> {
+  const names = await namesFor(opts);
+  return decodeTraceFile(path, {
+    onRecord: names ? (rec) => onRecord(names.apply(rec)) : onRecord,
+    warn: opts.onWarning ?? (() => undefined),
+    verbose: edge.verbose,
+    afterChunk: edge.afterChunk,
+    assumeHeader: assumedHeader(opts, names),
+    stdin: edge.stdin,
+  });
+}
+
 /** Reads and decodes a whole trace file: every record in memory, names from `elf` when given. */
 export async function readTrace(path: string, opts: TraceOptions = {}): Promise<DecodedTrace> {
-  const names = await namesFor(opts);
   const records: TraceRecord[] = [];
-  const result = await decodeTraceFile(path, {
-    onRecord: (rec) => records.push(names ? names.apply(rec) : rec),
-    warn: opts.onWarning ?? (() => undefined),
-  });
+  const result = await decodeRecords(path, (rec) => records.push(rec), opts);
   return { records, cores: result.stats, header: result.header };
 }
 
-/** The accounting of a trace file, as `tracepipe stats --json` computes it (without --elf). */
-export async function readStats(path: string, opts: Pick<TraceOptions, 'onWarning'> = {}): Promise<Stats> {
-  const result = await decodeTraceFile(path, { warn: opts.onWarning ?? (() => undefined) });
-  const fit = result.input.kind === 'capture' ? await clockFitOf(path) : undefined;
-  return { ...statsToJson(result.stats), wall_clock: wallClockJson(fit) };
+export interface StatsOptions extends TraceOptions {
+  /** also the per-event statistics (`stats --events`) */
+  events?: boolean;
+}
+
+/** What `tracepipe stats` reports, before it is printed as text or JSON. */
+export interface StatsReport {
+  cores: CoreStats[];
+  /** a capture's fit of target time to UTC */
+  wallClock: ClockFit | undefined;
+  /** with `elf` */
+  byName?: NameCounter;
+  /** with `events` */
+  events?: EventStatsRow[];
+}
+
+/** The accounting of a trace, as `tracepipe stats` computes it (stdin is spooled: the fit reads a capture twice). */
+export async function traceStats(path: string, opts: StatsOptions = {}, edge: Pick<DecodeEdge, 'stdin'> = {}): Promise<StatsReport> {
+  const names = await namesFor(opts);
+  const byName = names ? new NameCounter() : undefined;
+  const perEvent = opts.events ? new EventStats() : undefined;
+  return withRereadableInput(path, edge.stdin ?? process.stdin, async (file, name) => {
+    const result = await decodeTraceFile(file, {
+      onRecord:
+        names || perEvent
+          ? (raw) => {
+              const rec = names ? names.apply(raw) : raw;
+              if (byName && rec.type === 'event') byName.add(rec);
+              perEvent?.add(rec);
+            }
+          : undefined,
+      warn: opts.onWarning ?? (() => undefined),
+      name,
+      assumeHeader: assumedHeader(opts, names),
+    });
+    // Only a capture has host receive times to fit target time to UTC (issue 6 §6).
+    const wallClock = result.input.kind === 'capture' ? await clockFitOf(file) : undefined;
+    return { cores: result.stats, wallClock, byName, events: perEvent?.rows() };
+  });
+}
+
+/** A StatsReport as the `stats --json` object. */
+export function statsReportJson(r: StatsReport): Stats {
+  return {
+    ...statsToJson(r.cores),
+    wall_clock: wallClockJson(r.wallClock),
+    ...(r.byName ? { events_by_name: r.byName.rows() } : {}),
+    ...(r.events ? { events: eventStatsToJson(r.events) } : {}),
+  };
+}
+
+/** The accounting of a trace file: the object `tracepipe stats --json` prints (with the same options). */
+export async function readStats(path: string, opts: StatsOptions = {}): Promise<Stats> {
+  return statsReportJson(await traceStats(path, opts));
 }
 
 /** The same object for accounting already at hand (e.g. DecodedTrace.cores). */

@@ -34,7 +34,7 @@ export function addElfOptions(cmd: Command): Command {
 }
 
 /** The commands that decode a stream take --elf/--force (called once by createProgram). */
-export const ELF_COMMANDS = ['decode', 'stats', 'export', 'view', 'run', 'capture', 'dump'];
+export const ELF_COMMANDS = ['decode', 'stats', 'export', 'view', 'run', 'capture', 'dump', 'top'];
 export function addElfOptionsTo(program: Command): void {
   for (const c of program.commands) if (ELF_COMMANDS.includes(c.name())) addElfOptions(c);
 }

@@ -3,7 +3,7 @@
 // capture file (and the same link breaks), so its numbers equal an offline decode of that file.
 import { TraceDecoder } from '../core/decoder.js';
 import type { MetadataApplier } from '../core/metadata.js';
-import type { CoreStats, NoticeCode, StreamHeader, TraceRecord } from '../core/types.js';
+import { LOSS_CAUSES, type CoreStats, type LossCause, type NoticeCode, type StreamHeader, type TraceRecord } from '../core/types.js';
 import type { LiveObserver } from '../io/live.js';
 import { recordLine, type RecordFilter } from './record-filter.js';
 
@@ -15,6 +15,17 @@ export interface FollowSink {
   /** one or more whole lines, each ending in a newline */
   write(text: string): void;
   /** naming failed (a build-id mismatch): following stops, the capture goes on */
+  failed(err: Error): void;
+}
+
+/** The live view (`top`, `run --tui`): every named record, on the same path as --follow's text. */
+export interface RecordWatcher {
+  names?: MetadataApplier;
+  record(rec: TraceRecord): void;
+  /** bytes received, as they arrive */
+  bytes(n: number): void;
+  /** the decoder's accounting so far, for the losses the view shows */
+  attach(accounting: () => CoreStats[]): void;
   failed(err: Error): void;
 }
 
@@ -30,24 +41,22 @@ export interface StatusFacts {
   color: boolean;
 }
 
-const CAUSES = ['dropped', 'overwritten', 'link_lost'] as const;
-
 /**
  * The live status line: rates per core, then the losses per core and cause (only the
  * non-zero ones), red from the first loss on when colour is allowed.
  */
 export function formatStatusLine(f: StatusFacts): string {
   const perCore = f.rates.map((r) => `core${r.core} ${rate(r.perS)} ev/s`);
-  const byCore = new Map<number, Record<(typeof CAUSES)[number], number>>();
+  const byCore = new Map<number, Record<LossCause, number>>();
   for (const s of f.stats) {
-    const c = byCore.get(s.core) ?? { dropped: 0, overwritten: 0, link_lost: 0 };
-    for (const cause of CAUSES) c[cause] += s[cause];
+    const c = byCore.get(s.core) ?? { dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
+    for (const cause of LOSS_CAUSES) c[cause] += s[cause];
     byCore.set(s.core, c);
   }
   const losses = [...byCore.entries()]
     .sort((a, b) => a[0] - b[0])
     .flatMap(([core, c]) => {
-      const parts = CAUSES.filter((cause) => c[cause] > 0).map((cause) => `${cause} ${c[cause]}`);
+      const parts = LOSS_CAUSES.filter((cause) => c[cause] > 0).map((cause) => `${cause} ${c[cause]}`);
       return parts.length > 0 ? [`core${core} ${parts.join(' ')}`] : [];
     });
   const line =
@@ -74,6 +83,7 @@ export class LiveDecoder implements LiveObserver {
   private readonly lastEvents = new Map<number, number>();
   private readonly finals = new Set<number>();
   private flushPending = false;
+  private targetNoFlush = false;
   private readonly unsolicitedFinals = new Set<number>();
   private cores = 0;
   private bytesIn = 0;
@@ -84,17 +94,19 @@ export class LiveDecoder implements LiveObserver {
   private followFailed = false;
 
   constructor(
-    private readonly follow?: FollowSink,
+    private readonly follow?: FollowSink | RecordWatcher,
     private readonly color = statusColor(),
   ) {
     this.decoder = new TraceDecoder((rec) => this.record(rec));
+    if (follow && 'attach' in follow) follow.attach(() => this.decoder.stats());
   }
 
   private record(rec: TraceRecord): void {
     if (this.follow && !this.followFailed && rec.type !== 'notice') {
       try {
         const named = this.follow.names ? this.follow.names.apply(rec) : rec;
-        if (this.follow.wanted(named)) this.followed += `${recordLine(named, this.follow)}\n`;
+        if ('record' in this.follow) this.follow.record(named);
+        else if (this.follow.wanted(named)) this.followed += `${recordLine(named, this.follow)}\n`;
       } catch (err) {
         // the decoder's own accounting must not depend on the names
         this.followFailed = true;
@@ -107,6 +119,7 @@ export class LiveDecoder implements LiveObserver {
         break;
       case 'header':
         this.cores = rec.header.cores;
+        this.targetNoFlush = rec.header.noFlush === true;
         // a header starts the stream (again, after a reset): FINALs before it are the old target's
         this.unsolicitedFinals.clear();
         break;
@@ -126,6 +139,7 @@ export class LiveDecoder implements LiveObserver {
 
   bytes(chunk: Uint8Array, hostNs: bigint): void {
     this.bytesIn += chunk.length;
+    if (this.follow && 'bytes' in this.follow) this.follow.bytes(chunk.length);
     try {
       this.decoder.push(chunk, hostNs);
     } finally {
@@ -143,7 +157,7 @@ export class LiveDecoder implements LiveObserver {
     if (this.followed === '') return;
     const text = this.followed;
     this.followed = '';
-    this.follow!.write(text);
+    (this.follow as FollowSink).write(text);
   }
 
   flushSent(): void {
@@ -155,6 +169,11 @@ export class LiveDecoder implements LiveObserver {
     // Nothing was ever received: there is nothing to wait for.
     if (this.cores === 0) return this.bytesIn === 0;
     return this.finals.size >= this.cores;
+  }
+
+  /** The target's HEADER says NO_FLUSH (SPEC §8.1): CMD_FLUSH and CMD_DUMP do nothing there. */
+  noFlush(): boolean {
+    return this.targetNoFlush;
   }
 
   allFinal(): boolean {

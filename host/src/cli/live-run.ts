@@ -15,7 +15,7 @@ import { findRepoRoot } from '../io/repo.js';
 import { DEFAULT_BAUD, openSerialPort, closePort, type SerialPort } from '../io/serial.js';
 import { CliError } from './errors.js';
 import { compareGroundTruth, GroundTruthReader, type GroundTruth } from './ground-truth.js';
-import { LiveDecoder, type FollowSink } from './live-decoder.js';
+import { LiveDecoder, type FollowSink, type RecordWatcher } from './live-decoder.js';
 import { statsTable } from './stats-format.js';
 import { VERSION } from './version.js';
 
@@ -51,8 +51,10 @@ export interface QemuRunOptions {
   status?: NodeJS.WriteStream | null;
   /** SIGINT/SIGTERM stop the capture gracefully (default true; the library API leaves signals alone) */
   handleSignals?: boolean;
-  /** --follow: decoded records as they arrive */
-  follow?: FollowSink;
+  /** --follow: decoded records as they arrive; or the live view's watcher (--tui, top) */
+  follow?: FollowSink | RecordWatcher;
+  /** aborting it stops the capture as Ctrl-C does */
+  stop?: AbortSignal;
 }
 
 const REASONS: Record<LiveResult['reason'], string> = {
@@ -89,7 +91,8 @@ function checkElf(elf: string): string {
 /** The board an ELF was built for, when its path says so: `make BOARD=x` writes
  * build/x/<app>.elf. */
 export function boardOfElf(root: string, elf: string): string | undefined {
-  const builtFor = /[\\/]build[\\/]([^\\/]+)[\\/][^\\/]+$/.exec(resolve(elf))?.[1];
+  // build/<board>/, or build/<board>-tiny/ for the tiny profile (Makefile PROFILE=tiny)
+  const builtFor = /[\\/]build[\\/]([^\\/]+?)(?:-tiny)?[\\/][^\\/]+$/.exec(resolve(elf))?.[1];
   return builtFor && existsSync(join(root, 'boards', builtFor, 'board.json')) ? builtFor : undefined;
 }
 
@@ -216,6 +219,7 @@ export async function runUnderQemu(o: QemuRunOptions): Promise<LiveSummary> {
       ackFinal: true,
       status: o.status === null ? undefined : (o.status ?? process.stderr),
       handleSignals: o.handleSignals ?? true,
+      stop: o.stop,
       paceBytesPerS: paceBaud ? uartBytesPerS(paceBaud) : undefined,
     });
   } finally {
@@ -238,8 +242,10 @@ export interface PortCaptureOptions {
   overwrite?: boolean;
   status?: NodeJS.WriteStream | null;
   handleSignals?: boolean;
-  /** --follow: decoded records as they arrive */
-  follow?: FollowSink;
+  /** --follow: decoded records as they arrive; or the live view's watcher (--tui, top) */
+  follow?: FollowSink | RecordWatcher;
+  /** aborting it stops the capture as Ctrl-C does */
+  stop?: AbortSignal;
 }
 
 export async function captureFromPort(o: PortCaptureOptions): Promise<LiveSummary> {
@@ -278,6 +284,7 @@ export async function captureFromPort(o: PortCaptureOptions): Promise<LiveSummar
       ackFinal: true,
       status: o.status === null ? undefined : (o.status ?? process.stderr),
       handleSignals: o.handleSignals ?? true,
+      stop: o.stop,
     });
   } finally {
     writer.close();
@@ -307,7 +314,7 @@ export function liveFailure(s: LiveSummary): CliError | undefined {
 
 /** Why the capture stopped. A target that went away is called "firmware exited" only when
  * QEMU says so (status 0); a QEMU that died or failed is named as such, as its error line is. */
-function stopReason(s: LiveSummary): string {
+export function stopReason(s: LiveSummary): string {
   return (s.live.reason === 'target-exit' && qemuEnd(s.qemuExit)) || REASONS[s.live.reason];
 }
 

@@ -49,10 +49,12 @@ export class CliIo implements CliStreams {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   private readonly checked: CheckedStdout;
+  private readonly rawStdout: NodeJS.WritableStream;
 
   constructor(streams: Partial<CliStreams> = {}) {
     this.stdin = streams.stdin ?? process.stdin;
-    this.checked = new CheckedStdout(streams.stdout ?? process.stdout);
+    this.rawStdout = streams.stdout ?? process.stdout;
+    this.checked = new CheckedStdout(this.rawStdout);
     this.stdout = this.checked;
     this.stderr = streams.stderr ?? process.stderr;
   }
@@ -77,6 +79,14 @@ export class CliIo implements CliStreams {
   /** The status writer as a function, for code that takes a `warn` callback. */
   get warn(): (line: string) => void {
     return (line) => this.status(line);
+  }
+
+  /** The terminal a full-screen view draws on and reads keys from: stdin and stdout when both
+   * are TTYs, else undefined. */
+  get terminal(): { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream } | undefined {
+    const stdin = this.stdin as NodeJS.ReadStream;
+    const stdout = this.rawStdout as NodeJS.WriteStream;
+    return stdin.isTTY === true && stdout.isTTY === true ? { stdin, stdout } : undefined;
   }
 
   /** Whether stderr is a terminal (progress bars are drawn only there). */

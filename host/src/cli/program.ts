@@ -18,6 +18,7 @@ import { register as registerExport } from './commands/export.js';
 import { register as registerView } from './commands/view.js';
 import { register as registerDump } from './commands/dump.js';
 import { register as registerQuery } from './commands/query.js';
+import { register as registerTop } from './commands/top.js';
 
 export interface ProgramOptions {
   /** the streams commands read and write (default: the process's) */
@@ -45,6 +46,7 @@ export function createProgram(options: ProgramOptions = {}): Command {
 
   registerRun(program, io);
   registerCapture(program, io);
+  registerTop(program, io);
   registerDecode(program, io);
   registerStats(program, io);
   registerDemo(program, io);

@@ -252,6 +252,30 @@ describe('capture format version 2', () => {
     }
   });
 
+  it('a META or EVENT header changed in place is rebuilt as its own type: the payload tells it, not the record check', () => {
+    // (the record check holds for any type: after hcrc the CRC register no longer depends on the
+    // header; a reader that tried DATA first read the META JSON as a DATA record and lost the rest)
+    const e = new CaptureEncoder();
+    const parts = [e.start(meta), ...e.data(T, payloads[0]), e.event(T + 1n, { kind: 'disconnect', message: 'EIO' }), ...e.data(T + 2n, payloads[1]), e.event(T + 3n, { kind: 'end' })];
+    const file = concat(parts);
+    const clean = parse(file).got;
+    const metaAt = CAPTURE_PREAMBLE_LEN;
+    const eventAt = parts[0].length + parts[1].length;
+    for (const [at, kind] of [[metaAt, 'META'], [eventAt, 'EVENT']] as const) {
+      for (const byte of [0, 4, 5, 6, 9, 12]) {
+        const damaged = file.slice();
+        damaged[at + byte] ^= 0x10;
+        const { got, end } = parse(damaged, 7);
+        const where = `${kind} header byte ${byte}`;
+        expect(got.damage, where).toEqual([expect.objectContaining({ offset: at, bytes: 0, streamBytes: 0, reason: `${kind} record header damaged; repaired (the record check holds)` })]);
+        expect(got.meta, where).toEqual(clean.meta);
+        expect(got.events, where).toEqual(clean.events);
+        expect(got.data, where).toEqual(clean.data);
+        expect(end.complete, where).toBe(true);
+      }
+    }
+  });
+
   it('a length field damaged to a huge value is seen at once by the header check (no wait for the bytes)', () => {
     const { file, records } = longV2(5);
     const damaged = file.slice();

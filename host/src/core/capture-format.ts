@@ -682,32 +682,43 @@ export class CaptureParser {
   /**
    * A damaged stretch that ends at a valid record may be one record whose header alone was
    * changed in place: rebuild the header from the stretch's length and let the record's own check
-   * decide. When it holds, the record is delivered whole and nothing was lost.
+   * prove the payload. The check cannot tell the type: a CRC run over bytes followed by their own
+   * CRC always reaches the same register value, so after `hcrc` the trailer depends on the payload
+   * only, and every type would "hold". The payload tells it (CAPTURE.md, reading rules).
    */
   private repairV2(buf: Uint8Array, next: number): boolean {
     const r = this.region!;
     const start = r.offset - this.base;
     const length = next - start - V2_HEADER_LEN - V2_TRAILER_LEN;
     if (start < 0 || length < 0 || length > V2_MAX_PAYLOAD) return false;
-    const stored = u32(buf, next - V2_TRAILER_LEN);
     const rec = new Uint8Array(V2_HEADER_LEN + length);
     rec.set(buf.subarray(start + V2_HEADER_LEN, next - V2_TRAILER_LEN), V2_HEADER_LEN);
+    const payload = rec.subarray(V2_HEADER_LEN);
+    const type = this.repairedType(payload);
+    if (type === undefined) return false;
     const view = new DataView(rec.buffer);
-    for (const type of [RECORD_DATA, RECORD_EVENT, RECORD_META]) {
-      if (length < this.minPayload(type)) continue;
-      rec.set(V2_SYNC, 0);
-      rec[4] = type;
-      view.setUint32(5, length, true);
-      view.setUint32(9, crc32c(rec, 0, 9), true);
-      if (crc32c(rec) !== stored) continue;
-      this.region = null;
-      this.flushUnreported(undefined);
-      this.damaged.regions++;
-      this.report({ offset: r.offset, end: r.offset, records: { [KIND_NAMES[type]]: 1 }, reason: `${KIND_NAMES[type]} record header damaged; repaired (the record check holds)` }, this.streamNext, 0);
-      this.recordV2(type, rec.subarray(V2_HEADER_LEN), r.offset);
-      return true;
+    rec.set(V2_SYNC, 0);
+    rec[4] = type;
+    view.setUint32(5, length, true);
+    view.setUint32(9, crc32c(rec, 0, 9), true);
+    if (crc32c(rec) !== u32(buf, next - V2_TRAILER_LEN)) return false;
+    this.region = null;
+    this.flushUnreported(undefined);
+    this.damaged.regions++;
+    this.report({ offset: r.offset, end: r.offset, records: { [KIND_NAMES[type]]: 1 }, reason: `${KIND_NAMES[type]} record header damaged; repaired (the record check holds)` }, this.streamNext, 0);
+    this.recordV2(type, payload, r.offset);
+    return true;
+  }
+
+  /** The type a rebuilt record's payload shows, or undefined when it shows none. */
+  private repairedType(payload: Uint8Array): number | undefined {
+    if (payload.length >= this.minPayload(RECORD_DATA) && u64(payload, 8) === BigInt(this.streamNext)) return RECORD_DATA;
+    if (payload.length >= this.minPayload(RECORD_EVENT)) {
+      const j = jsonObject(payload.subarray(8));
+      if (!('why' in j) && typeof j.value.kind === 'string') return RECORD_EVENT;
     }
-    return false;
+    if (!this.sawMeta && !('why' in jsonObject(payload))) return RECORD_META;
+    return undefined;
   }
 
   private isSyncPrefix(buf: Uint8Array, at: number): boolean {

@@ -95,7 +95,7 @@ function rawRecordText(rec: TraceRecord): string {
     case 'header': {
       const h = rec.header;
       if (rec.assumed) return `header ${sess}ASSUMED (none received) cores=${h.cores} timer=${h.timerHz}Hz/${h.timerBits}bit${h.buildId ? ` build_id=${h.buildId}` : ''} @${rec.offset}`;
-      return `header ${sess}v${h.version}${h.boot ? ' BOOT' : ''} cores=${h.cores} mode=${h.mode} timer=${h.timerHz}Hz/${h.timerBits}bit packet=${h.packetSize}x${h.packets} session=${h.session}${h.buildId ? ` build_id=${h.buildId}` : ''} @${rec.offset}`;
+      return `header ${sess}v${h.version}${h.boot ? ' BOOT' : ''}${h.noFlush ? ' NO_FLUSH' : ''} cores=${h.cores} mode=${h.mode} timer=${h.timerHz}Hz/${h.timerBits}bit packet=${h.packetSize}x${h.packets} session=${h.session}${h.buildId ? ` build_id=${h.buildId}` : ''} @${rec.offset}`;
     }
     case 'notice': {
       const where = rec.offset !== undefined ? ` @${rec.offset}` : '';

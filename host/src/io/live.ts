@@ -21,6 +21,8 @@ export interface LiveObserver {
   flushComplete?(): boolean;
   /** every core has sent a FINAL status (the target flushed on its own, e.g. before exiting) */
   allFinal?(): boolean;
+  /** the target's HEADER says NO_FLUSH (SPEC §8.1): CMD_FLUSH would bring no FINAL status */
+  noFlush?(): boolean;
   /** one status line for a TTY */
   statusLine?(elapsedS: number): string;
 }
@@ -53,6 +55,9 @@ export interface LiveOptions {
   ackFinal?: boolean;
   /** install SIGINT/SIGTERM handlers for a graceful stop (the CLI does; tests may not) */
   handleSignals?: boolean;
+  /** aborting it stops the capture as SIGINT does (the live view's `q`, whose raw-mode terminal
+   * sends no SIGINT) */
+  stop?: AbortSignal;
   /**
    * Read at most this many bytes per second (an emulated UART at its baud rate): the port is
    * paused whenever the reads run ahead, so the pty fills and the emulator's UART holds the
@@ -79,6 +84,8 @@ export interface LiveResult {
   reconnects: number;
   /** false when a FINAL status was still missing for some core after the flush wait */
   flushed: boolean | undefined;
+  /** the target's HEADER said NO_FLUSH: no CMD_FLUSH was sent at the end (SPEC §8.1) */
+  noFlush?: boolean;
   /** an error that ended the capture early (the file is still valid) */
   error?: Error;
 }
@@ -98,6 +105,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   let disconnects = 0;
   let reconnects = 0;
   let flushed: boolean | undefined;
+  let noFlush = false;
   let bytes = 0;
   let stopRequested = false;
   let hardStop = false;
@@ -218,6 +226,8 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+  if (opts.stop?.aborted) onSignal();
+  opts.stop?.addEventListener('abort', onSignal);
   // The duration runs from the first byte, which proves the target got CMD_START; a silent
   // target still stops, DURATION_GRACE_MS later than asked.
   function startDuration(): void {
@@ -298,7 +308,14 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
 
     stopPacing(port);
     // ---- orderly end: ask the target to flush, wait for the FINAL statuses, end the link
-    if (port?.isOpen && !hardStop && reason !== 'error') {
+    if (port?.isOpen && !hardStop && reason !== 'error' && observer.noFlush?.()) {
+      // SPEC §8.1: no FINAL comes on request; the books are closed only if the target flushed
+      // on its own. Stop it transmitting, as after a flush.
+      flushed = observer.allFinal?.() ?? false;
+      noFlush = true;
+      await send('CMD_STOP');
+      await drainUntilQuiet(port, 150, 1500);
+    } else if (port?.isOpen && !hardStop && reason !== 'error') {
       flushWaiting = true;
       observer.flushSent?.();
       await send('CMD_FLUSH');
@@ -333,10 +350,11 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
+    opts.stop?.removeEventListener('abort', onSignal);
     draw(true);
   }
 
-  return { reason: reason ?? 'disconnect', bytes, seconds: elapsed(), disconnects, reconnects, flushed, error };
+  return { reason: reason ?? 'disconnect', bytes, seconds: elapsed(), disconnects, reconnects, flushed, noFlush, error };
 
   /** Waits until nothing arrived for quietMs (or maxMs passed, or the port closed). */
   async function drainUntilQuiet(p: SerialPort, quietMs = 300, maxMs = 3000): Promise<void> {

@@ -36,6 +36,8 @@ describe('identifyPort', () => {
     expect(identifyPort(microbit, KNOWN)).toEqual({ kind: 'board', device: expect.stringMatching(/DAPLink/), board: 'microbit' });
     expect(identifyPort(pico, KNOWN)?.board).toBe('rp2040-pico');
     expect(identifyPort({ path: 'x', vendorId: '2e8a', productId: '0005' }, KNOWN)?.board).toBe('rp2040-pico');
+    // the firmware's own USB-CDC transport (TRANSPORT=usb), a pid.codes test PID
+    expect(identifyPort({ path: 'x', vendorId: '1209', productId: '000C' }, KNOWN)).toMatchObject({ kind: 'board', board: 'rp2040-pico', device: expect.stringMatching(/USB-CDC/) });
     expect(identifyPort(probe, KNOWN)).toMatchObject({ kind: 'probe', board: 'rp2040-pico' });
     for (const p of [ftdi, cp210x, ch340]) {
       const g = identifyPort(p, KNOWN);

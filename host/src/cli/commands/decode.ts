@@ -1,14 +1,13 @@
 // tracepipe decode <file>: one line per record on stdout (text or JSONL), warnings on stderr.
-// `-` reads stdin, as it arrives.
+// `-` reads stdin, as it arrives. The records are the library's (api/trace.ts decodeRecords).
 import type { Command } from 'commander';
+import { decodeRecords } from '../../api/trace.js';
 import { recordToJson } from '../../core/jsonl.js';
 import { jsonLine } from '../../core/text.js';
 import type { TraceRecord } from '../../core/types.js';
 import { UsageError } from '../errors.js';
 import { CliIo, LineWriter } from '../output.js';
-import { decodeTraceFile } from '../trace-file.js';
-import { openElf } from '../elf-option.js';
-import { ASSUME_BOARD_OPTION, assumedHeader } from '../assumed-header.js';
+import { ASSUME_BOARD_OPTION } from '../assumed-header.js';
 import { addFilterOptions, recordFilter, recordLine, type FilterOptions } from '../record-filter.js';
 
 const FORMATS = ['text', 'jsonl'] as const;
@@ -23,28 +22,25 @@ export function register(program: Command, io = new CliIo()): void {
     .option('-v, --verbose', 'also print informational notices on stderr')
     .option(...ASSUME_BOARD_OPTION);
   addFilterOptions(cmd)
-    .action(async (file: string, opts: FilterOptions & { format: string; eventsOnly?: boolean; verbose?: boolean; board?: string }) => {
+    // --elf/--force are added to this command by elf-option.ts (addElfOptionsTo)
+    .action(async (file: string, opts: FilterOptions & { format: string; eventsOnly?: boolean; verbose?: boolean; board?: string; elf?: string; force?: boolean }) => {
       if (!(FORMATS as readonly string[]).includes(opts.format)) {
         throw new UsageError(`unknown format '${opts.format}'; use ${FORMATS.join(' or ')}`);
       }
       const wanted = recordFilter(opts);
-      const names = await openElf(opts, io.warn);
       const out = new LineWriter(io.stdout);
       const format: (rec: TraceRecord) => string =
         opts.format === 'jsonl' ? (rec) => jsonLine(recordToJson(rec)) : (rec) => recordLine(rec, opts);
-      await decodeTraceFile(file, {
-        onRecord: (raw) => {
-          const rec = names ? names.apply(raw) : raw;
+      await decodeRecords(
+        file,
+        (rec) => {
           if (opts.eventsOnly && rec.type !== 'event') return;
           if (!wanted(rec)) return;
           out.line(format(rec));
         },
-        warn: io.warn,
-        verbose: opts.verbose,
-        afterChunk: () => out.flush(),
-        assumeHeader: assumedHeader(opts, names),
-        stdin: io.stdin,
-      });
+        { elf: opts.elf, force: opts.force, board: opts.board, onWarning: io.warn },
+        { stdin: io.stdin, verbose: opts.verbose, afterChunk: () => out.flush() },
+      );
       await out.end();
     });
 }

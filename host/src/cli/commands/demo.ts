@@ -7,13 +7,13 @@ import type { Command } from 'commander';
 import { defaultBoard, findRepoRoot } from '../../io/repo.js';
 import { CliError } from '../errors.js';
 import { CliIo } from '../output.js';
-import { runUnderQemu } from '../live-run.js';
+import { emulatorRun } from '../../api/capture.js';
 import { openElf } from '../elf-option.js';
 import { parseSeconds } from '../options.js';
 import { recordLine } from '../record-filter.js';
 import { decodeTraceFile } from '../trace-file.js';
 import type { TraceEvent } from '../../core/types.js';
-import { reportLive } from './run.js';
+import { reportLive, TERMINAL } from './run.js';
 
 /** Lines of timeline the demo shows. */
 const TIMELINE_LINES = 16;
@@ -96,14 +96,17 @@ export function register(program: Command, io = new CliIo()): void {
       if (opts.build) await build(root, board, io);
       const output = opts.output ?? join(root, 'build', 'demo.tpt');
       const elf = join(root, 'build', board, 'demo.elf');
-      const summary = await runUnderQemu({
-        board,
-        elf,
-        output,
-        durationS: opts.duration,
-        // the default build/demo.tpt is demo's own scratch file; a named -o is the user's
-        overwrite: opts.output === undefined,
-      });
+      const summary = await emulatorRun(
+        {
+          board,
+          elf,
+          output,
+          durationS: opts.duration,
+          // the default build/demo.tpt is demo's own scratch file; a named -o is the user's
+          overwrite: opts.output === undefined,
+        },
+        TERMINAL,
+      );
       if (!summary.live.error) await showTimeline(output, elf, io).catch(() => undefined);
       reportLive(summary, io);
       const shown = relative(process.cwd(), output) || output;
@@ -114,6 +117,7 @@ export function register(program: Command, io = new CliIo()): void {
           `  npx tracepipe view ${shown} --elf ${elfShown}              timeline in the browser (one HTML file)`,
           `  npx tracepipe export ${shown} --elf ${elfShown} -o demo.json   Perfetto (ui.perfetto.dev); also .ctf, .csv, .jsonl`,
           `  npx tracepipe run ${elfShown} --follow --kind log --level debug   live logs as they arrive`,
+          `  npx tracepipe run ${elfShown} --tui                                live terminal view: rates, losses, logs (q quits)`,
           `  npx tracepipe decode ${shown} --elf ${elfShown} --site | less    every record, with its source line`,
         ].join('\n') + '\n',
       );

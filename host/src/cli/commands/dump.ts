@@ -156,6 +156,7 @@ async function dump(elf: string | undefined, o: DumpOptions, io: CliIo): Promise
   };
 
   let complete = false;
+  let cannotDump = false;
   try {
     writer.event({ kind: 'open' });
     if (qemu) await sleep((o.after ?? 1) * 1000);
@@ -167,12 +168,17 @@ async function dump(elf: string | undefined, o: DumpOptions, io: CliIo): Promise
         complete = true;
         break;
       }
+      // SPEC §8.1: a NO_FLUSH target only starts transmitting on CMD_DUMP; no FINAL comes
+      if (observer.noFlush()) {
+        cannotDump = true;
+        break;
+      }
       await sleep(20);
     }
     // The target has sent everything: tell it so (apps wait for this before they exit). An
     // app that gets it exits, and its emulator's pty can close before the write drains (EIO):
     // the dump is complete either way, so a link that went away here is not a failure.
-    if (complete) {
+    if (complete || cannotDump) {
       try {
         await send('CMD_STOP');
       } catch {
@@ -192,6 +198,12 @@ async function dump(elf: string | undefined, o: DumpOptions, io: CliIo): Promise
   }
 
   const { stats, header } = observer.finish();
+  if (cannotDump && !failure) {
+    throw new CliError(
+      `the target cannot dump: its HEADER says NO_FLUSH (firmware built with PROFILE=tiny, SPEC §8.1); ` +
+        `trace it live with 'tracepipe capture' or 'run' instead (capture ${o.output} holds what was received)`,
+    );
+  }
   const lines = [`dump: ${o.output} (${bytes} bytes; ${complete ? 'FINAL status from every core' : 'incomplete'})`];
   if (header) {
     lines.push(

@@ -9,8 +9,9 @@ import { CliError } from '../errors.js';
 import { CliIo } from '../output.js';
 import { findRepoRoot, loadBoard } from '../../io/repo.js';
 import { buildImage, chooseDrive, driveKind, flashMethod, imageFileName, readFirmwareElf, writeImage } from '../../flash/flash.js';
-import { checkBuiltForBoard, runUnderQemu } from '../live-run.js';
-import { reportLive } from './run.js';
+import { checkBuiltForBoard } from '../live-run.js';
+import { emulatorRun } from '../../api/capture.js';
+import { reportLive, TERMINAL } from './run.js';
 
 interface FlashOptions {
   board: string;
@@ -33,7 +34,7 @@ export async function flashCommand(elfArg: string, opts: FlashOptions, io = new 
       throw new CliError(`board ${board.name} runs under QEMU: there is no image to write (drop --out/--drive)`);
     }
     io.status(`${board.name} is emulated: running ${elfArg} under QEMU, capture in ${opts.output}`);
-    reportLive(await runUnderQemu({ board: board.name, elf: elfPath, output: opts.output, overwrite: true }), io);
+    reportLive(await emulatorRun({ board: board.name, elf: elfPath, output: opts.output, overwrite: true }, TERMINAL), io);
     return;
   }
 

@@ -9,7 +9,7 @@ import { openElf, withNames } from '../elf-option.js';
 import { ASSUME_BOARD_OPTION, assumedHeader } from '../assumed-header.js';
 import { UsageError } from '../errors.js';
 import { CliIo } from '../output.js';
-import { checkOutputPath, openOutput, runExport, wallClockInfo } from './export.js';
+import { checkOutputPath, openOutput, runExport, wallClockInfo } from '../../api/export.js';
 
 function parseTime(v: string): bigint {
   const s = Number(v);
@@ -51,15 +51,16 @@ export function register(program: Command, io = new CliIo()): void {
       const assumeHeader = assumedHeader(opts, names);
       const title = basename(inputName(file));
       await withRereadableInput(file, io.stdin, async (path, name) => {
-        const target = openOutput(out, io);
+        const target = openOutput(out, io.stdout);
         const view = new ViewExporter(target.sink, { title, fromNs: opts.from, toNs: opts.to, maxEvents: opts.maxEvents });
         let n: number;
         try {
           n = await runExport(path, withNames(view, names), {
-            io,
+            warn: io.warn,
+            progress: io.stderrIsTTY ? io.stderr : undefined,
             name,
             label: 'building view',
-            info: { source: title, wallClock: await wallClockInfo(path, opts.wallClock, io) },
+            info: { source: title, wallClock: await wallClockInfo(path, opts.wallClock, io.warn) },
             verbose: opts.verbose,
             assumeHeader,
           });

@@ -1,13 +1,20 @@
 // The rp2040js runner process (bundled as dist/rp2040-runner.cjs; started by rp2040.ts):
 //   node dist/rp2040-runner.cjs <app.elf> [--timer-preset-us N] [--wrap-every-ms M]
-// The trace link (UART0) goes to a pty that socat opens; its path is announced on stdout as
+//                                         [--transport uart|usb] [--usb-faults SPEC]
+// The trace link goes to a pty that socat opens; its path is announced on stdout as
 // `rp2040js: link pty <path>`. The console (UART1: ground truth, `exit N`) goes to stderr, and
 // the process exits with the firmware's exit status once it has printed `exit N`.
 // Simulated time is paced to wall time: it never runs ahead of it.
+// The link is UART0, or the USB-CDC device driven by the strict model host (usb-host.ts) when
+// the ELF was built with TRANSPORT=usb (it defines rp2040_usb_counts) or --transport usb says
+// so. --usb-faults (or TRACEPIPE_RP2040_USB_FAULTS, which `tracepipe run` passes on through its
+// environment) makes that host misbehave on purpose: see parseUsbFaults.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { elfSymbols, parseElf32 } from '../../core/elf.js';
 import { Rp2040Machine, WRAP_US } from './machine.js';
-import { uartLink } from './link.js';
+import { uartLink, type LinkPort } from './link.js';
+import { UsbHostModel, parseUsbFaults, type UsbFaults } from './usb-host.js';
 
 export const ANNOUNCE = 'rp2040js: link pty ';
 /** Longest stretch of CPU time one slice takes before the event loop runs (pty I/O, timers). */
@@ -20,6 +27,13 @@ export interface RunnerArgs {
   timerPresetUs?: number;
   /** time-skip for wrap tests: keep only the M ms around each TIMERAWL wrap, skip the rest */
   wrapEveryMs?: number;
+  transport?: 'uart' | 'usb';
+  usbFaults?: UsbFaults;
+}
+
+/** The ELF's transport: the USB driver's counters are in every TRANSPORT=usb image. */
+export function elfTransport(elf: Uint8Array): 'uart' | 'usb' {
+  return elfSymbols(parseElf32(elf)).some((s) => s.name === 'rp2040_usb_counts') ? 'usb' : 'uart';
 }
 
 export function parseRunnerArgs(argv: string[]): RunnerArgs {
@@ -33,23 +47,49 @@ export function parseRunnerArgs(argv: string[]): RunnerArgs {
     };
     if (a === '--timer-preset-us') out.timerPresetUs = num();
     else if (a === '--wrap-every-ms') out.wrapEveryMs = num();
+    else if (a === '--transport') {
+      const t = argv[++i];
+      if (t !== 'uart' && t !== 'usb') throw new Error('--transport needs uart or usb');
+      out.transport = t;
+    } else if (a === '--usb-faults') out.usbFaults = parseUsbFaults(argv[++i] ?? '');
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else if (out.elf === undefined) out.elf = a;
     else throw new Error(`unexpected argument ${a}`);
   }
-  if (out.elf === undefined) throw new Error('usage: rp2040-runner <app.elf> [--timer-preset-us N] [--wrap-every-ms M]');
+  if (out.elf === undefined) throw new Error('usage: rp2040-runner <app.elf> [--timer-preset-us N] [--wrap-every-ms M] [--transport uart|usb] [--usb-faults SPEC]');
   return out as RunnerArgs;
 }
 
 function main(): void {
   let args: RunnerArgs;
   let machine: Rp2040Machine;
+  let usbHost: UsbHostModel | undefined;
+  let link: LinkPort;
+  let exitCode: number | undefined;
+  let usbFailed = false;
   try {
     args = parseRunnerArgs(process.argv.slice(2));
-    machine = new Rp2040Machine(readFileSync(args.elf), {
+    const elf = readFileSync(args.elf);
+    machine = new Rp2040Machine(elf, {
       timerPresetUs: args.timerPresetUs,
       log: (line) => process.stderr.write(`rp2040js: ${line}\n`),
     });
+    const envFaults = process.env.TRACEPIPE_RP2040_USB_FAULTS;
+    const faults = args.usbFaults ?? (envFaults ? parseUsbFaults(envFaults) : undefined);
+    if ((args.transport ?? elfTransport(elf)) === 'usb') {
+      usbHost = new UsbHostModel(machine.mcu, {
+        faults,
+        log: (line) => process.stderr.write(`rp2040js: ${line}\n`),
+        onError: (msg) => {
+          process.stderr.write(`rp2040js: usb host: ${msg}\n`);
+          usbFailed = true;
+          if (exitCode === undefined) exitCode = 3;
+        },
+      });
+      link = usbHost.link;
+    } else {
+      link = uartLink(machine.mcu, 0);
+    }
   } catch (err) {
     process.stderr.write(`rp2040js: ${(err as Error).message}\n`);
     process.exit(2);
@@ -60,7 +100,6 @@ function main(): void {
     process.stderr.write(`rp2040js: cannot start socat: ${err.message}\n`);
     process.exit(2);
   });
-  const link = uartLink(machine.mcu, 0);
   let tx: number[] = [];
   link.onData = (bytes) => {
     for (const b of bytes) tx.push(b);
@@ -72,15 +111,16 @@ function main(): void {
     // A host that stops reading fills the pty, then this pipe: the chip then waits, as QEMU's
     // UART does, so nothing the firmware sent is dropped here.
     if (!socat.stdin.write(Buffer.from(tx))) blocked = true;
+    if (usbHost) usbHost.blocked = blocked;
     tx = [];
   };
   socat.stdin.on('drain', () => {
     blocked = false;
+    if (usbHost) usbHost.blocked = false;
     setImmediate(slice);
   });
   socat.stdin.on('error', () => {});
 
-  let exitCode: number | undefined;
   let consoleLine = '';
   (machine.mcu.uart[1] as unknown as { onByte?: (b: number) => void }).onByte = (b) => {
     if (b === 0x0d) return;
@@ -92,11 +132,17 @@ function main(): void {
     consoleLine = '';
   };
 
-  const finish = (code: number) => {
+  const finish = (firmwareCode: number) => {
     flushTx();
     // The pty goes away with socat: first give the host a moment to read the last bytes and to
     // finish the write (and tcdrain) of a command it sent just before the firmware exited.
     const end = () => {
+      if (usbHost) {
+        usbHost.checkAtExit();
+        process.stderr.write(`rp2040js: ${usbHost.summaryLine()}\n`);
+      }
+      // the strict host's verdict outranks the firmware's own status
+      const code = usbFailed ? 3 : firmwareCode;
       process.stderr.write(`rp2040js: stopped at TIMER ${machine.timerUs} us, ${machine.instructions} instructions\n`);
       process.exitCode = code;
       setTimeout(() => {

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_tiny.c - the tiny profile (TP_PROFILE_TINY=1, boards/host/board.mk builds this file
+ * with it; PORTING.md, SPEC §8.1): discard mode only; CMD_START/STOP/HEADER; CMD_FLUSH and
+ * CMD_DUMP only start a silent target, whose HEADER says NO_FLUSH; no periodic STATUS; and
+ * tp_flush() still closes the books, so the identity holds end to end.
+ */
+#include "tp_test.h"
+
+#if !TP_PROFILE_TINY
+#error "test_tiny.c is built with -DTP_PROFILE_TINY=1"
+#endif
+
+#define FLAGS_BOOT_NO_FLUSH (TP_WIRE_HEADER_BOOT | TP_WIRE_HEADER_NO_FLUSH)
+
+static void discard_only(void)
+{
+	CHECK(tt_init(TP_MODE_OVERWRITE, 128, 4, 1) != 0);
+	CHECK(tt_init(TP_MODE_DISCARD, 128, 4, 1) == 0);
+}
+
+/* A dump or flush request to a silent target starts it (the requester learns NO_FLUSH from the
+ * header) and stops nothing: recording goes on, nothing is closed, no STATUS follows. */
+static void dump_only_starts(void)
+{
+	REQUIRE(tt_init(TP_MODE_DISCARD, 128, 4, 1) == 0);
+	for (uint32_t i = 0; i < 3; i++)
+		CHECK_EQ(tp_event1_checked(7, i), TP_RECORDED);
+	tt_command(TP_CMD_DUMP);
+	CHECK(tp_started());
+	CHECK(!tp_dump_requested());
+	tt_drain();
+	CHECK_EQ(tp_event1_checked(7, 3), TP_RECORDED);
+	tt_command(TP_CMD_FLUSH);
+	tt_drain();
+	struct dec_stream s;
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	CHECK_EQ(s.n_bad, 0);
+	REQUIRE(s.n_headers == 1);
+	CHECK_EQ(s.order[0], DEC_HEADER);
+	CHECK_EQ(s.headers[0].flags, FLAGS_BOOT_NO_FLUSH);
+	CHECK_EQ(s.headers[0].mode, TP_MODE_DISCARD);
+	CHECK_EQ(s.n_packets, 0); /* the open packet stays open */
+	CHECK_EQ(s.n_statuses, 0);
+	dec_free(&s);
+	struct tp_counters c;
+	tp_get_counters(0, &c);
+	CHECK_EQ(c.committed, 4);
+	CHECK_EQ(c.dropped, 0);
+}
+
+static void stop_header_start(void)
+{
+	REQUIRE(tt_init(TP_MODE_DISCARD, 128, 4, 1) == 0);
+	tt_command(TP_CMD_START);
+	tt_drain();
+	tt_command(TP_CMD_HEADER);
+	tt_drain();
+	tt_command(TP_CMD_STOP);
+	CHECK(!tp_started());
+	size_t before = host_tx_len;
+	tt_command(TP_CMD_HEADER);
+	for (int i = 0; i < 40; i++)
+		tp_event2(1, 2, 3);
+	tt_drain();
+	CHECK_EQ(host_tx_len, before); /* stopped: nothing sent */
+	struct dec_stream s;
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	REQUIRE(s.n_headers == 2);
+	CHECK_EQ(s.headers[0].flags, FLAGS_BOOT_NO_FLUSH);
+	CHECK_EQ(s.headers[1].flags, TP_WIRE_HEADER_NO_FLUSH);
+	dec_free(&s);
+}
+
+/* Many packets with drops on two cores' worth of configuration, drained as they close: no
+ * periodic STATUS; then tp_flush: every packet, then one FINAL per core, and the books add up. */
+static void flush_closes_books(void)
+{
+	REQUIRE(tt_init(TP_MODE_DISCARD, 128, 4, 2) == 0);
+	tt_command(TP_CMD_START);
+	uint32_t generated = 0, committed = 0, dropped = 0;
+	for (int round = 0; round < 60; round++) {
+		for (int i = 0; i < 12; i++) {
+			generated++;
+			tp_result_t r = tp_event2_checked((uint32_t)round, (uint32_t)i, 0x12345u);
+			committed += r == TP_RECORDED;
+			dropped += r == TP_DROPPED;
+			host_advance(3);
+		}
+		if (round % 3 == 0)
+			tt_drain();
+	}
+	tt_drain();
+	struct dec_stream s;
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	CHECK(s.n_packets > 32u); /* twice the full profile's STATUS period (16 packets) */
+	CHECK_EQ(s.n_statuses, 0);
+	dec_free(&s);
+	CHECK(dropped > 0);
+	tp_flush();
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	CHECK_EQ(s.n_bad, 0);
+	CHECK_EQ(s.time_unproven, 0);
+	REQUIRE(s.n_statuses == 2);
+	CHECK(s.statuses[0].final && s.statuses[1].final);
+	CHECK_EQ(s.order[s.n_frames - s.n_bad - 1], DEC_STATUS);
+	struct dec_totals t;
+	REQUIRE(dec_account(&s, 0, &t));
+	CHECK_EQ(t.generated, generated);
+	CHECK_EQ(t.decoded, committed);
+	CHECK_EQ(t.dropped, dropped);
+	CHECK_EQ(t.overwritten, 0);
+	CHECK_EQ(t.link_lost, 0);
+	CHECK_EQ(s.n_events, committed);
+	/* Core 1 recorded nothing: its FINAL closes empty books. */
+	REQUIRE(dec_account(&s, 1, &t));
+	CHECK_EQ(t.generated, 0);
+	dec_free(&s);
+	/* The target keeps transmitting after its flush: later packets follow. */
+	tp_event0(9);
+	tp_flush();
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	CHECK_EQ(s.n_statuses, 4);
+	CHECK_EQ(s.n_events, committed + 1);
+	dec_free(&s);
+}
+
+int main(void)
+{
+	RUN(discard_only);
+	RUN(dump_only_starts);
+	RUN(stop_header_start);
+	RUN(flush_closes_books);
+	return tt_summary("test_tiny");
+}

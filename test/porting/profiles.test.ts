@@ -1,0 +1,49 @@
+// Build profiles (PORTING.md 1.5): make's PROFILE knob on every cross board, read from make's
+// dry run (nothing is compiled here; run-all.sh builds every board in both profiles).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../e2e/helpers.js';
+
+const boards = execFileSync('make', ['-s', 'boards'], { cwd: ROOT, encoding: 'utf8' }).trim().split(/\s+/).filter((b) => b !== 'host');
+// apps that need overwrite mode or a dump, which the tiny profile does not have
+const FULL_ONLY = ['flight_recorder', 'stress_overwrite', 'multicore_overwrite', 'bench_wire_kinds'];
+
+/** The ELFs and compile commands make would run for a board in a profile, into a fresh folder. */
+function dryRun(board: string, profile?: string): { elfs: string[]; cc: string[] } {
+  const build = mkdtempSync(join(tmpdir(), 'tp-profile-'));
+  const args = ['-n', '-s', `BOARD=${board}`, `BUILD=${build}`, ...(profile ? [`PROFILE=${profile}`] : [])];
+  let out: string;
+  try {
+    out = execFileSync('make', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } finally {
+    rmSync(build, { recursive: true, force: true });
+  }
+  const elfs = [...out.matchAll(/-o \S+\/([\w-]+)\.elf\b/g)].map((m) => m[1]).sort();
+  const cc = out.split('\n').filter((l) => / -c firmware\/src\/\S+\.c /.test(l));
+  return { elfs, cc };
+}
+
+describe('make PROFILE=', () => {
+  for (const board of boards) {
+    it(`${board}: tiny builds every app but the full-only ones, with TP_PROFILE_TINY=1; full is the default`, () => {
+      const full = dryRun(board);
+      const tiny = dryRun(board, 'tiny');
+      expect(full.elfs.length).toBeGreaterThan(0);
+      expect(tiny.elfs).toEqual(full.elfs.filter((a) => !FULL_ONLY.includes(a)));
+      expect(tiny.elfs).toEqual(expect.arrayContaining(['e2e_clean', 'e2e_overload', 'bench_wire_small']));
+      expect(tiny.cc.length).toBeGreaterThan(0);
+      for (const l of tiny.cc) expect(l).toContain('-DTP_PROFILE_TINY=1');
+      for (const l of full.cc) expect(l).not.toContain('TP_PROFILE_TINY');
+      expect(dryRun(board, 'full')).toEqual({ elfs: full.elfs, cc: expect.any(Array) });
+    });
+  }
+
+  it('an unknown profile is one line naming the valid ones, and a failed make', () => {
+    const r = spawnSync('make', ['-s', 'BOARD=microbit', 'PROFILE=small'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/PROFILE 'small' not found\. Valid profiles: full tiny/)]);
+  });
+});
