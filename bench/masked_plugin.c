@@ -13,7 +13,10 @@
  * with `mrs; cpsid` and restores with `msr`, in pairs, so a `cpsid` inside a section opens
  * a nested level and its `msr` closes only that level. The length of a section counts the
  * instructions from the one after `cpsid` through the unmasking `msr`.
- * Single-vCPU runs only (the counter is shared; under -icount vCPUs run round-robin).
+ * One counter for the machine by default, exact for one vCPU. With percpu=1 (multi-core
+ * boards) every vCPU has its own counter and nesting state, kept by a callback on every
+ * instruction instead of the inline add (slower, still exact): under round-robin TCG a
+ * shared counter would charge one vCPU's section with the other's instructions.
  *
  * With prof=<file> it also writes, per translation block, "pc insns executions", so the
  * bench can say which functions the instructions went to (a per-block count: under
@@ -51,10 +54,12 @@ void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t 
 
 __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 
-static uint64_t insns;
-static uint64_t start_count;
-static uint64_t start_pc;
-static unsigned depth;
+#define VCPUS 8
+static uint64_t insns[VCPUS];
+static uint64_t start_count[VCPUS];
+static uint64_t start_pc[VCPUS];
+static unsigned depth[VCPUS];
+static int percpu;
 static uint64_t sections;
 /* the longest section seen from each masking site */
 #define SITES 512
@@ -73,37 +78,43 @@ static struct tb_count *tbs;
 
 enum { OP_MASK = 1, OP_RESTORE = 2, OP_UNMASK = 3 };
 
+static void on_insn(unsigned int vcpu, void *ud)
+{
+	(void)ud;
+	insns[vcpu % VCPUS]++;
+}
+
 static void on_op(unsigned int vcpu, void *ud)
 {
-	(void)vcpu;
 	uintptr_t v = (uintptr_t)ud;
 	unsigned op = (unsigned)(v & 3u);
 	uint64_t pc = (uint64_t)(v >> 2);
+	unsigned c = percpu ? vcpu % VCPUS : 0;
 	if (op == OP_MASK) {
-		if (depth++ == 0) {
-			start_count = insns;
-			start_pc = pc;
+		if (depth[c]++ == 0) {
+			start_count[c] = insns[c];
+			start_pc[c] = pc;
 		}
 		return;
 	}
-	if (depth == 0)
+	if (depth[c] == 0)
 		return; /* an msr outside any section we saw open: start-up code */
-	if (op == OP_RESTORE && depth > 1) {
-		depth--;
+	if (op == OP_RESTORE && depth[c] > 1) {
+		depth[c]--;
 		return;
 	}
-	depth = 0;
+	depth[c] = 0;
 	sections++;
-	/* the inline add of this instruction has run: insns counts it */
-	uint64_t len = insns - start_count;
+	/* this instruction's count has run (inline add or on_insn, registered first) */
+	uint64_t len = insns[c] - start_count[c];
 	unsigned i = 0;
-	while (i < n_sites && sites[i].pc != start_pc)
+	while (i < n_sites && sites[i].pc != start_pc[c])
 		i++;
 	if (i == n_sites) {
 		if (n_sites == SITES)
 			return;
 		n_sites++;
-		sites[i].pc = start_pc;
+		sites[i].pc = start_pc[c];
 	}
 	sites[i].count++;
 	if (len > sites[i].longest) {
@@ -128,7 +139,10 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &insns, 1);
+		if (percpu)
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS, NULL);
+		else
+			qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &insns[0], 1);
 		const uint8_t *b = qemu_plugin_insn_data(insn);
 		size_t sz = qemu_plugin_insn_size(insn);
 		unsigned op = 0;
@@ -153,7 +167,7 @@ static void at_exit(qemu_plugin_id_t id, void *ud)
 	if (!f)
 		return;
 	fprintf(f, "TPMASKED total sections=%llu insns=%llu\n", (unsigned long long)sections,
-		(unsigned long long)insns);
+		(unsigned long long)(insns[0] + insns[1] + insns[2] + insns[3] + insns[4] + insns[5] + insns[6] + insns[7]));
 	for (unsigned i = 0; i < n_sites; i++)
 		fprintf(f, "TPMASKED site pc=%llu end_pc=%llu longest=%llu count=%llu\n",
 			(unsigned long long)sites[i].pc, (unsigned long long)sites[i].end_pc,
@@ -179,6 +193,8 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
 	for (int i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "out=", 4) == 0) {
 			strncpy(out_path, argv[i] + 4, sizeof out_path - 1);
+		} else if (strcmp(argv[i], "percpu=1") == 0) {
+			percpu = 1;
 		} else if (strncmp(argv[i], "prof=", 5) == 0) {
 			strncpy(prof_path, argv[i] + 5, sizeof prof_path - 1);
 		}

@@ -75,7 +75,15 @@ export const METRICS = {
       n++;
       if (!best || x.insns > best.insns) best = { ...x, board: b, opt: o };
     }
-    return { value: best && n === BOARDS.length * OPTS.length ? best.insns : null, text: best ? `${best.insns} insns (${best.board} ${best.opt}, ${best.fn}; ${n} builds)` : '—' };
+    // and along the stress apps' paths (bench/sections/maskedpaths.mjs), when measured
+    let paths = 0;
+    for (const b of BOARDS) {
+      const x = r.target?.boards?.[b]?.maskedPaths?.longest;
+      if (typeof x?.insns !== 'number') continue;
+      paths++;
+      if (!best || x.insns > best.insns) best = { ...x, fn: `${x.fn} in ${x.app}`, board: b, opt: '-O2' };
+    }
+    return { value: best && n === BOARDS.length * OPTS.length ? best.insns : null, text: best ? `${best.insns} insns (${best.board} ${best.opt}, ${best.fn}; ${n} builds${paths ? `, stress paths on ${paths} boards` : ''})` : '—' };
   },
   'whole.small.an385.O2': wholeMetric('wireSmall', 'qemu-mps2-an385'),
   'whole.random.an385.O2': wholeMetric('wireRandom', 'qemu-mps2-an385'),
@@ -300,6 +308,15 @@ function targetSections(r, data, L) {
     L.push(`| ${b} | ${o} | ${x.longestRuntime ? `${x.longestRuntime.insns} (${x.longestRuntime.fn})` : '—'} | ${x.longestInit?.insns ?? '—'} | ${x.method} |`);
   }
   L.push('');
+  const mp = BOARDS.map((b) => [b, r.target?.boards?.[b]?.maskedPaths]).filter(([, x]) => x?.apps);
+  if (mp.length) {
+    L.push('The same plugin along the paths the stress apps reach (`bench/sections/maskedpaths.mjs`: each app through `tracepipe run`, -O2, the tests\' build; sections opened in the tracer\'s own code only):', '');
+    L.push('| board | ' + [...new Set(mp.flatMap(([, x]) => Object.keys(x.apps)))].join(' | ') + ' |');
+    const appsAll = [...new Set(mp.flatMap(([, x]) => Object.keys(x.apps)))];
+    L.push('|---|' + appsAll.map(() => '---').join('|') + '|');
+    for (const [b, x] of mp) L.push(`| ${b} | ${appsAll.map((a) => (x.apps[a] ? `${x.apps[a].insns} (${x.apps[a].fn})` : '—')).join(' | ')} |`);
+    L.push('');
+  }
 
   L.push('## 2. Whole target CPU per event', '');
   L.push('Method: `apps/bench_wire_small` / `bench_wire_random` record 30 000 two-argument events (N is smaller than for the record cost because these runs move every byte through the QEMU UART model, which is slow on microbit and an521), in two passes: calling `tp_poll()` after each event, and calling it once per 32 events until it has nothing left to send (drain: packet claim, encoding, COBS, CRC-32C, UART register writes); each pass ends with `tp_flush()`; ' +

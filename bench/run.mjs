@@ -19,6 +19,7 @@ import { render } from './render.mjs';
 import * as record from './sections/record.mjs';
 import * as wire from './sections/wire.mjs';
 import * as masked from './sections/masked.mjs';
+import * as maskedpaths from './sections/maskedpaths.mjs';
 import * as footprint from './sections/footprint.mjs';
 import * as host from './sections/host.mjs';
 import * as live from './sections/live.mjs';
@@ -28,8 +29,8 @@ import * as data from './sections/data.mjs';
 import * as rp2040usb from './sections/rp2040usb.mjs';
 
 // Run order: the target sections first (footprint reads the builds the others made).
-const SECTIONS = [record, wire, masked, footprint, rp2040usb, live, host, data, faults, reliability];
-const ALIASES = { target: ['record', 'wire', 'masked', 'footprint'] };
+const SECTIONS = [record, wire, masked, maskedpaths, footprint, rp2040usb, live, host, data, faults, reliability];
+const ALIASES = { target: ['record', 'wire', 'masked', 'maskedpaths', 'footprint'] };
 
 class UsageError extends Error {}
 

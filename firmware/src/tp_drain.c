@@ -207,7 +207,7 @@ static void start_status(unsigned c, unsigned final)
 
 static uint64_t get_ts(const uint32_t *w)
 {
-	return (uint64_t)w[1] << 32 | w[0];
+	return tp_pkt_time(w);
 }
 
 static int start_packet(unsigned c)

@@ -57,10 +57,18 @@ struct tp_pkt {
 	uint32_t rejected;      /* channel rejected count at open */
 	uint32_t n_events;      /* valid once READY */
 	uint32_t used;          /* record bytes, valid once READY */
-	uint32_t ts_begin[2];   /* lo, hi: the ring is only 4-byte aligned */
+	/* Timer low bits and epoch (wraps before them), as the writer read them with interrupts
+	 * masked: no 64-bit arithmetic there. tp_pkt_time forms the 64-bit time. */
+	uint32_t ts_begin[2];
 	uint32_t ts_end[2];
 };
 #define TP_PKT_HDR ((unsigned)sizeof(struct tp_pkt))
+
+/* The 64-bit time of a header's ts_begin or ts_end. */
+static inline uint64_t tp_pkt_time(const uint32_t *w)
+{
+	return (uint64_t)w[1] << TP_BOARD_TIMER_BITS | w[0];
+}
 
 /*
  * A record, as the writer stores it (words, native endianness):
@@ -80,15 +88,14 @@ struct tp_chan {
 	uint32_t *wp;          /* next record word of the head packet */
 	uintptr_t end;         /* end of the head packet; 0 forces the slow path */
 	struct tp_pkt *head;   /* packet being written, or the last one opened */
+	/* The bytes early: a Cortex-M0 loads a byte at an offset of 31 at most in one instruction. */
+	uint8_t open;          /* head is WRITING */
+	volatile uint8_t evicting; /* between an eviction's CAS and its overwritten update */
 	uint32_t committed;    /* cumulative, wraps mod 2^32 */
 	uint32_t dropped;      /* cumulative: the ring was full */
 	uint32_t rejected;     /* cumulative: refused (stopped, too large, bad core, misuse) */
 	uint32_t overwritten;  /* cumulative */
 	uint32_t next_seq;     /* seq the next opened packet gets */
-	uint32_t open_epoch;   /* timer wraps before the head's ts_begin (ts_begin >> timer_bits) */
-	uint16_t head_idx;
-	uint8_t open;          /* head is WRITING */
-	volatile uint8_t evicting; /* between an eviction's CAS and its overwritten update */
 };
 
 /* Per-core state of the drain side. */
@@ -102,6 +109,7 @@ struct tp_drain_chan {
 struct tp_global {
 	uint8_t *ring;
 	uint32_t pkt_size;
+	uint32_t chan_bytes; /* packets * pkt_size: one core's part of the ring */
 	uint16_t packets;
 	uint8_t cores;
 	uint8_t mode;

@@ -29,14 +29,16 @@
  *
  *          open (writer, masked)          close (writer, masked: full, timer
  *   FREE ------------------------> WRITING --------> READY    wrap, flush, idle)
- *    ^                               ^               |   |
- *    |                               | evict: CAS    |   | claim: CAS (drain)
- *    |                               +---------------+   v
+ *    ^ ^                                             |   |
+ *    | |  evict (writer, masked, CAS): FREE under    |   | claim: CAS (drain)
+ *    | +--------------- the next seq's tag ----------+   v
  *    +---------------------------------------------- SENDING
  *               release (drain, after the last byte)
  *
  * Claim and evict race only on READY packets, and both use tp_port_cas on the tagged
- * state word, so exactly one wins, across cores too; the seq tag rules out ABA.
+ * state word, so exactly one wins, across cores too; the seq tag rules out ABA. On a
+ * one-core board the eviction is a plain store: the drain runs on the same core, and both
+ * sides are masked.
  *
  * Reserve, write in place, commit. Writers on one core nest like a stack (thread, IRQ,
  * higher IRQ). Records of up to 6 argument words (every tp_event*, mark, span, counter,
@@ -46,8 +48,8 @@
  * interrupt can see the record half-written. The timer is read inside that section, so
  * ring order is time order.
  *
- * Blob records (tp_record_blob, up to 255 bytes) and records that take the slow path are
- * filled with interrupts enabled: the masked reservation also bumps the packet's `pending`
+ * Blob records (tp_record_blob, up to 255 bytes), tp_record's (any nargs, a copy loop) and
+ * records that take the slow path are filled with interrupts enabled: the masked reservation also bumps the packet's `pending`
  * count, and commit decrements it without masking: a nested writer that runs between the
  * load and the store of that decrement has a net effect of zero on `pending`, so the
  * store is still right. The drain claims a READY packet only when pending == 0, and
@@ -63,17 +65,32 @@
  * counted timer wrap, recording stopped) sets `end` to 0, which sends the next writer
  * down the slow path; the overflow interrupt does that for every core. The fast path
  * gives up with interrupts enabled again and tail-calls the slow path, so it keeps no
- * value across a call and saves few registers. The slow path starts the record over: it
- * reads the 64-bit time (high-low-high with the pending flag) and closes the packet if
- * the time's epoch (wraps so far) differs from the epoch of its ts_begin. So no packet
- * holds two epochs: every dt is exact modulo 2^timer_bits however long the idle gap, and
- * a packet closed in a later epoch gets ts_end = the last tick of its own epoch, keeping
- * its duration under one period (SPEC §6.2). The pending flag matters when an event is
- * recorded with the overflow interrupt blocked (a critical section) just after a wrap:
- * the count has not moved, yet the low bits may already have passed the previous event's.
+ * value across a call and saves few registers.
  *
- * Fast path on Cortex-M3 at -O2 (tp_event2, arm-none-eabi-gcc 12, inline pending flag):
- * 22 instructions including push/pop, 18 of them with interrupts masked; no calls.
+ * The slow path (reserve_slow) is the packet switch, in turns: each turn masks, takes one
+ * step, unmasks (turn()). Steps: close the head (full, or from an earlier epoch), evict the
+ * next packet (overwrite mode), open it (no time read: it stays empty with `end` 0), put
+ * the record (reads the time; an empty head begins here, ts_begin = this record's time,
+ * so a packet's first dt is 0). A writer that preempts between turns finds a consistent
+ * channel and does the same steps; the preempted one finds its packet and goes on. The
+ * time is kept as (low timer bits, epoch = wraps so far, counted or pending), stored so
+ * in the header; the drain forms the 64-bit value (tp_pkt_time): no 64-bit arithmetic
+ * and no call but the rare exact wrap test under the mask. No packet holds two epochs:
+ * every dt is exact modulo 2^timer_bits however long the idle gap, and a packet closed in
+ * a later epoch gets ts_end = the last tick of its own epoch, keeping its duration under
+ * one period (SPEC §6.2). The pending flag matters when an event is recorded with the
+ * overflow interrupt blocked (a critical section) just after a wrap: the count has not
+ * moved, yet the low bits may already have passed the previous event's.
+ *
+ * Costs (arm-none-eabi-gcc 12, instructions executed, bench/masked_plugin.c):
+ * - fast path, Cortex-M3 -O2 (tp_event2): 22 including push/pop, 18 of them masked.
+ * - longest masked section at run time, every board and -O2/-Os, along bench_wire_kinds
+ *   and the stress, overload, clean, wrap and multicore apps (bench sections masked and
+ *   maskedpaths): at most 64, was 203-269 with the whole switch in one section. The
+ *   longest are the put turn (~45 M3, ~60 M0 and multi-core) and the drain's flush close
+ *   of every head (tp_ring_close_head_locked under tp_drain's mask, 52-64).
+ * - a whole packet switch, all turns: ~120 on M3, about 2.5 per 2-arg event of a 1 KiB
+ *   packet.
  *
  * Counters (SPEC §6): events_before, dropped and rejected are sampled when a packet opens, in the
  * same masked section that gives it its seq; overwritten is sampled when the drain claims
@@ -118,36 +135,70 @@ volatile uint32_t tp_test_evict_waits;
 #define OVF_PENDING() tp_port_timer_overflow_pending()
 #endif
 
-/* ---- time ---- */
+/* ---- time ----
+ * The masked parts of the record path read the time as two 32-bit words, the timer's low
+ * bits and its epoch (wraps before them, counted or pending), and never form the 64-bit
+ * value: put_time stores it in a packet header with shifts of 32-bit words. */
 
-uint64_t tp_ring_now_locked(uint32_t *ovf_raw, uint32_t *epoch)
+/* Interrupts masked, the wrap flag seen: if the exact test confirms a wrap not counted yet,
+ * the time is one epoch on, and a second read of the timer is surely after the wrap (the
+ * flag was seen after the first). Returns lo | epoch << 32 in a register pair. Out of line:
+ * the common path keeps no timer address in a register for it. */
+__attribute__((noinline)) static uint64_t time_wrap_pending(uint32_t lo, uint32_t epoch)
+{
+	if (tp_port_timer_overflow_pending()) {
+		lo = tp_port_timer_lo();
+		epoch++;
+	}
+	return (uint64_t)epoch << 32 | lo;
+}
+
+/* Interrupts masked. Returns the low timer bits; *epoch gets the epoch, *ovf_raw the
+ * overflow count as read (multi-core: another core's overflow interrupt may move it). */
+__attribute__((always_inline)) static inline uint32_t read_time(uint32_t *epoch, uint32_t *ovf_raw)
 {
 	for (;;) {
 		uint32_t h = tp_ovf_count;
 		uint32_t lo = tp_port_timer_lo();
-		uint32_t hi = h;
-		if (OVF_PENDING() && tp_port_timer_overflow_pending()) {
-			/* The wrap happened but is not counted yet. The flag was seen after the
-			 * first read, so a second read is surely after the wrap. */
-			lo = tp_port_timer_lo();
-			hi = h + 1u;
+		uint32_t e = h;
+		if (__builtin_expect(OVF_PENDING(), 0)) {
+			uint64_t t = time_wrap_pending(lo, e);
+			lo = (uint32_t)t;
+			e = (uint32_t)(t >> 32);
 		}
+#if TP_BOARD_CORES > 1
 		PUBLISH();
-		if (tp_ovf_count == h) {
-			*ovf_raw = h;
-			*epoch = hi;
-			return ((uint64_t)hi << TP_BOARD_TIMER_BITS) | (lo & TP_TIMER_MASK);
-		}
+		if (tp_ovf_count != h)
+			continue;
+#endif
+		/* One core, masked: the overflow interrupt cannot run, so the count cannot move. */
+		*epoch = e;
+		*ovf_raw = h;
+		return lo & TP_TIMER_MASK;
 	}
+}
+
+/* A packet header's time: the timer's low bits and the epoch, as read; the drain forms the
+ * 64-bit value (tp_pkt_time). */
+__attribute__((always_inline)) static inline void put_time(uint32_t *w, uint32_t lo, uint32_t epoch)
+{
+	w[0] = lo;
+	w[1] = epoch;
+}
+
+uint64_t tp_ring_now_locked(uint32_t *ovf_raw, uint32_t *epoch)
+{
+	uint32_t lo = read_time(epoch, ovf_raw);
+	return (uint64_t)*epoch << TP_BOARD_TIMER_BITS | lo;
 }
 
 uint64_t tp_now(void)
 {
 	uint32_t key = tp_port_irq_save();
 	uint32_t ovf, epoch;
-	uint64_t t = tp_ring_now_locked(&ovf, &epoch);
+	uint32_t lo = read_time(&epoch, &ovf);
 	tp_port_irq_restore(key);
-	return t;
+	return (uint64_t)epoch << TP_BOARD_TIMER_BITS | lo;
 }
 
 void tp_timer_overflow(void)
@@ -160,145 +211,219 @@ void tp_timer_overflow(void)
 
 /* ---- packets ---- */
 
-static void put_ts(uint32_t *w, uint64_t t)
+/* Interrupts masked: the head p, holding n_events, becomes READY. A packet closed in a later
+ * timer epoch than it began in (begin_epoch) ends at the last tick of its own epoch: every
+ * event in it is earlier, and its duration stays below one wrap period (SPEC §6.2). The
+ * values come loaded: the callers tested them already. The caller wakes the link
+ * (tp_port_packet_ready) once unmasked. */
+__attribute__((always_inline)) static inline void close_head(struct tp_chan *ch, struct tp_pkt *p, uint32_t n_events,
+							   uint32_t lo, uint32_t epoch, uint32_t begin_epoch)
 {
-	w[0] = (uint32_t)t;
-	w[1] = (uint32_t)(t >> 32);
-}
-
-static void arm_head(struct tp_chan *ch, struct tp_pkt *p, uint32_t epoch)
-{
-	ch->wp = (uint32_t *)(void *)(p + 1);
-	ch->open_epoch = epoch;
-	ch->open = 1;
-	ch->end = (uintptr_t)p + tp_g.pkt_size;
-}
-
-/* A packet closed in a later timer epoch than it opened in ends at the last tick of its
- * own epoch: every event in it is earlier, and its duration stays below one wrap period
- * (SPEC §6.2). */
-static void close_head(struct tp_chan *ch, uint64_t now, uint32_t epoch)
-{
-	struct tp_pkt *p = ch->head;
-	if (epoch != ch->open_epoch)
-		now = ((uint64_t)(ch->open_epoch + 1u) << TP_BOARD_TIMER_BITS) - 1u;
-	p->n_events = ch->committed - p->events_before;
+	if (epoch != begin_epoch) {
+		epoch = begin_epoch;
+		lo = TP_TIMER_MASK;
+	}
+	p->n_events = n_events;
 	p->used = (uint32_t)((uintptr_t)ch->wp - (uintptr_t)(p + 1));
-	put_ts(p->ts_end, now);
+	put_time(p->ts_end, lo, epoch);
 	PUBLISH();
-	p->state = TP_TAG(p->seq) | TP_ST_READY;
+	/* WRITING -> READY under the same tag: only its writer moves a WRITING packet. */
+	p->state = p->state + (TP_ST_READY - TP_ST_WRITING);
 	ch->open = 0;
 	ch->end = 0;
 }
 
-/* Take the packet after the head for a new head: FREE, or (overwrite mode) the oldest
- * unsent one, evicted. Returns 0 when neither is possible: the caller counts a drop. */
-static int open_next(struct tp_chan *ch, unsigned core, uint64_t now, uint32_t epoch)
+enum { OPEN_FULL, OPEN_DONE, OPEN_EVICTED };
+
+/* Interrupts masked. Takes the packet after the head for a new head if it is FREE; in
+ * overwrite mode evicts it instead if it is the oldest unsent one (READY) and returns
+ * OPEN_EVICTED: it is FREE then, and the caller's next turn opens it (two short masked
+ * sections, not one long one). OPEN_FULL: neither is possible, the caller counts a drop.
+ * The packets of a core follow each other in memory, so the next one is the head's end, or
+ * the first one after the last: no index, no multiply. It reads no time: the packet begins
+ * with its first record (the put step of turn()). */
+__attribute__((always_inline)) static inline int open_next(struct tp_chan *ch, unsigned core)
 {
-	unsigned idx = ch->head_idx + 1u;
-	if (idx == tp_g.packets)
-		idx = 0;
-	struct tp_pkt *p = tp_ring_pkt(core, idx);
+	uint8_t *first = tp_g.ring + (size_t)core * tp_g.chan_bytes;
+	uint8_t *next = (uint8_t *)ch->head + tp_g.pkt_size;
+	if (next == first + tp_g.chan_bytes)
+		next = first;
+	struct tp_pkt *p = (struct tp_pkt *)(void *)next;
 	uint32_t seq = ch->next_seq;
-	uint32_t want = TP_TAG(seq) | TP_ST_WRITING;
 	uint32_t st = p->state;
 
-	switch (st & TP_ST_MASK) {
-	case TP_ST_FREE:
-		break;
-	case TP_ST_READY:
-		if (TP_PROFILE_TINY || tp_g.mode != TP_MODE_OVERWRITE || p->pending != 0)
-			return 0; /* PROFILE(tiny): discard mode only */
+	if ((st & TP_ST_MASK) != TP_ST_FREE) {
+		/* READY in overwrite mode with no writer left: evict it. SENDING: the oldest
+		 * packet is on the wire; nothing may be evicted. */
+		if ((st & TP_ST_MASK) != TP_ST_READY || TP_PROFILE_TINY || tp_g.mode != TP_MODE_OVERWRITE ||
+		    p->pending != 0)
+			return OPEN_FULL; /* PROFILE(tiny): discard mode only */
+		/* FREE under the tag of the seq it is about to get: the drain reads that as
+		 * "evicted" (a newer tag) and skips it, a writer that preempts us opens it. */
+		const uint32_t evicted = TP_TAG(seq) | TP_ST_FREE;
+#if TP_BOARD_CORES > 1
 		/* A drain on another core that sees this packet's new tag must not sample
 		 * overwritten before it counts this eviction: it waits while `evicting` is set. */
 		ch->evicting = 1;
 		PUBLISH();
-		if (tp_port_cas(&p->state, st, want) != st) {
+		if (tp_port_cas(&p->state, st, evicted) != st) {
 			ch->evicting = 0;
-			return 0; /* the drain claimed it first */
+			return OPEN_FULL; /* the drain claimed it first */
 		}
 		ch->overwritten += p->n_events;
 		PUBLISH();
 		ch->evicting = 0;
-		break;
-	default: /* SENDING: the oldest packet is on the wire; nothing may be evicted */
-		return 0;
+#else
+		/* One core, masked: the drain runs on this core, so nothing can claim the packet
+		 * between the test above and this store; no compare-and-swap. */
+		ch->overwritten += p->n_events;
+		p->state = evicted;
+#endif
+		return OPEN_EVICTED;
 	}
-	p->pending = 0;
+	/* pending is 0 already: a packet is claimed (and so freed) or evicted only at 0. */
 	p->seq = seq;
 	p->events_before = ch->committed;
 	p->dropped = ch->dropped;
 	p->rejected = ch->rejected;
-	put_ts(p->ts_begin, now);
 	PUBLISH();
-	p->state = want;
+	p->state = TP_TAG(seq) | TP_ST_WRITING;
 	ch->next_seq = seq + 1u;
 	ch->head = p;
-	ch->head_idx = (uint16_t)idx;
-	arm_head(ch, p, epoch);
-	return 1;
+	ch->wp = (uint32_t *)(void *)(p + 1);
+	/* Open and empty, `end` still 0: the next writer takes the slow path, whose put step
+	 * gives the packet its time (ts_begin) with the first record. */
+	ch->open = 1;
+	return OPEN_DONE;
 }
 
-/* Set (masked, by the core itself) when reserve_slow refuses a record for another reason
- * than a full ring; only the checked calls clear and read it. A flag beside the NULL
- * keeps the void calls' test of the result a compare with zero, and costs a store only
- * on that rare refusal. */
-static uint8_t rejected_on[TP_MAX_CORES];
+/* What reserve_slow hands back beside the record's place. */
+struct slow_out {
+	uint32_t *r;      /* where the record goes */
+	struct tp_pkt *p; /* the packet it is in, for commit(); NULL: refused */
+	tp_result_t why;  /* when it returns NULL: TP_DROPPED or TP_REJECTED */
+};
 
-/*
- * Interrupts are masked. Returns where the record goes, or NULL after counting a drop
- * (ring full) or a rejection (anything else, with rejected_on[core] set).
- * The record's time word (r[2]) is written here from a fresh reading of the time (the
- * caller reloads it: no stack slot on the fast path). That reading also tells the
- * epoch (wraps so far, counted or pending): a packet never holds two epochs, so every dt
- * inside it is exact modulo 2^timer_bits, however long the gaps (SPEC §6.2).
- */
-__attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned bytes)
+/* Multi-core: another core's overflow interrupt may have cleared `end` after our time
+ * reading and before we set it. One core: the interrupt cannot run while we are masked. */
+__attribute__((always_inline)) static inline void end_recheck(struct tp_chan *ch, uint32_t ovf)
 {
-	struct tp_chan *ch = &tp_chan[core];
-	if (!tp_g.recording || core >= tp_g.cores) {
-		ch->rejected++;
-		rejected_on[core] = 1;
-		return NULL;
-	}
-	uint32_t ovf, epoch;
-	uint64_t now = tp_ring_now_locked(&ovf, &epoch);
-	if (ch->open) {
-		struct tp_pkt *h = ch->head;
-		uintptr_t pkt_end = (uintptr_t)h + tp_g.pkt_size;
-		if (ch->committed == h->events_before) {
-			/* Open but empty: restart it now instead of sending an empty packet. */
-			h->dropped = ch->dropped;
-			h->rejected = ch->rejected;
-			put_ts(h->ts_begin, now);
-			arm_head(ch, h, epoch);
-		} else if (epoch != ch->open_epoch || (uintptr_t)ch->wp + bytes > pkt_end) {
-			close_head(ch, now, epoch);
-			/* Before CMD_START the drain sends nothing: no need to wake it. */
-			if (tp_g.notify)
-				tp_port_packet_ready();
-		} else {
-			/* Same epoch and room left: only the overflow interrupt (or a pending flag)
-			 * sent us here. */
-			ch->end = pkt_end;
-		}
-	}
-	if (!ch->open && !open_next(ch, core, now, epoch)) {
-		ch->dropped++;
-		return NULL;
-	}
-	/* Another core's overflow interrupt may have cleared `end` before we set it. */
+#if TP_BOARD_CORES > 1
 	PUBLISH();
 	if (tp_ovf_count != ovf)
 		ch->end = 0;
+#else
+	(void)ch;
+	(void)ovf;
+#endif
+}
+
+/*
+ * The packet switch, called with interrupts enabled. Returns where the record goes, with
+ * `words` reserved there (write pointer, `committed`, the packet's `pending`: the caller
+ * fills the record and commits), or NULL after counting a drop (out->why says which kind).
+ * The record's time word (r[2]) is written here, from a reading of the time taken in the
+ * masked section that reserves it, so ring order stays time order. That reading also tells
+ * the epoch: a packet never holds two epochs, so every dt inside it is exact modulo
+ * 2^timer_bits, however long the gaps (SPEC §6.2).
+ *
+ * No masked section does more than one step. Each turn masks, reads the time, takes one
+ * step and unmasks:
+ *   close  the head is full, or from an earlier epoch: READY, wake the link; turn again
+ *   open   no head: take the next packet (FREE, or evicted), empty; turn again
+ *   put    the head has room in this epoch (restarted first if it is empty and from an
+ *          earlier epoch): reserve the record there; done
+ * A writer that preempts us between turns finds a consistent channel (closed, or open
+ * with room) and does the same; we then find its packet open and go on from there.
+ * Everything under the mask is 32-bit loads, stores and compares.
+ */
+enum { TURN_AGAIN, TURN_CLOSED, TURN_DONE };
+
+/* One turn: mask, one step, unmask. Its own function, so that no value lives across turns
+ * and the masked code spills nothing (a Cortex-M0 has few low registers); ch comes computed
+ * (a multiply by the struct size on multi-core boards). */
+__attribute__((noinline, flatten)) static int turn(struct tp_chan *ch, unsigned core, unsigned words, struct slow_out *out)
+{
+	uint32_t key = tp_port_irq_save();
+	if (!tp_g.recording || (TP_BOARD_CORES > 1 && core >= tp_g.cores)) {
+		/* Stopped, or a core beyond the configured ones. */
+		ch->rejected++;
+		tp_port_irq_restore(key);
+		out->p = NULL;
+		out->why = TP_REJECTED;
+		return TURN_DONE;
+	}
+	if (!ch->open) {
+		if (open_next(ch, core) == OPEN_FULL) {
+			ch->dropped++;
+			tp_port_irq_restore(key);
+			out->p = NULL;
+			out->why = TP_DROPPED;
+			return TURN_DONE;
+		}
+		tp_port_irq_restore(key);
+		return TURN_AGAIN;
+	}
+	uint32_t ovf, epoch;
+	uint32_t lo = read_time(&epoch, &ovf);
+	struct tp_pkt *h = ch->head;
+	uintptr_t pkt_end = (uintptr_t)h + tp_g.pkt_size;
+	const uint32_t n_events = ch->committed - h->events_before, begin_epoch = h->ts_begin[1];
+	if (n_events == 0) {
+		/* Open but empty (just opened, or open since an earlier epoch): it begins now,
+		 * with this record (it fits: reserve_slow checked that an empty packet holds it).
+		 * The refusals since it opened go before it. */
+		h->dropped = ch->dropped;
+		h->rejected = ch->rejected;
+		put_time(h->ts_begin, lo, epoch);
+		ch->wp = (uint32_t *)(void *)(h + 1);
+	} else if (epoch != begin_epoch || (uintptr_t)ch->wp + 4u * words > pkt_end) {
+		close_head(ch, h, n_events, lo, epoch, begin_epoch);
+		tp_port_irq_restore(key);
+		return TURN_CLOSED;
+	}
+	/* Room in this epoch. The overflow interrupt (or a wrap flag that the exact test did
+	 * not confirm) may have sent us here with `end` 0: set it again. */
+	ch->end = pkt_end;
+	end_recheck(ch, ovf);
 	uint32_t *r = ch->wp;
-	if ((uintptr_t)r + bytes > (uintptr_t)ch->head + tp_g.pkt_size) {
-		ch->rejected++; /* larger than a whole packet */
-		rejected_on[core] = 1;
+	ch->wp = r + words;
+	h->pending++;
+	ch->committed++;
+	r[2] = lo;
+	tp_port_irq_restore(key);
+	out->p = h;
+	out->r = r;
+	return TURN_DONE;
+}
+
+/* Counts a record that cannot be encoded or that no packet can hold as rejected, so generated
+ * still adds up. */
+static void reject_one(void)
+{
+	uint32_t key = tp_port_irq_save();
+	tp_chan[CORE_ID()].rejected++;
+	tp_port_irq_restore(key);
+}
+
+__attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned words, struct slow_out *out)
+{
+	/* Larger than a whole packet: pkt_size is fixed from tp_init on (0 before: refused, and
+	 * counted, all the same). */
+	if (4u * words > tp_g.pkt_size - TP_PKT_HDR) {
+		reject_one();
+		out->why = TP_REJECTED;
 		return NULL;
 	}
-	r[2] = (uint32_t)now & TP_TIMER_MASK;
-	return r;
+	struct tp_chan *ch = &tp_chan[core];
+	for (;;) {
+		int t = turn(ch, core, words, out);
+		if (t == TURN_DONE)
+			return out->p != NULL ? out->r : NULL;
+		/* Before CMD_START the drain sends nothing: no need to wake it. */
+		if (t == TURN_CLOSED && tp_g.notify)
+			tp_port_packet_ready();
+	}
 }
 
 /* The commit: a nested writer that runs between the load and the store of this decrement
@@ -334,23 +459,19 @@ __attribute__((always_inline)) static inline struct tp_pkt *reserve_open(struct 
 	return p;
 }
 
-/* The slow entries' reservation, one sequence for all of them: mask, reserve through
- * reserve_slow (a fresh timestamp, in r[2]), open for writing, unmask. Returns NULL after
- * counting a drop, and then, for a checked call (why not NULL), tells why.
- * The core id is read before the mask: a writer does not change cores. */
+/* The slow entries' reservation: reserve_slow, then for a checked call (why not NULL) the
+ * reason of a refusal. The core id is read once: a writer does not change cores. */
 __attribute__((always_inline)) static inline uint32_t *reserve_unmasked(unsigned words, struct tp_pkt **p,
 									 tp_result_t *why)
 {
-	const unsigned core = CORE_ID();
-	uint32_t key = tp_port_irq_save();
-	if (why)
-		rejected_on[core] = 0;
-	uint32_t *r = reserve_slow(core, 4u * words);
-	if (r != NULL)
-		*p = reserve_open(&tp_chan[core], r, words);
-	else if (why)
-		*why = rejected_on[core] ? TP_REJECTED : TP_DROPPED;
-	tp_port_irq_restore(key);
+	struct slow_out out;
+	uint32_t *r = reserve_slow(CORE_ID(), words, &out);
+	if (r == NULL) {
+		if (why)
+			*why = out.why;
+		return NULL;
+	}
+	*p = out.p;
 	return r;
 }
 
@@ -568,12 +689,24 @@ void tp_isr_exit(uint32_t irq)
 	(void)record0(0, TP_REC_W0(TP_KIND_ISR_EXIT, 0), irq);
 }
 
-/* Counts API misuse that cannot be encoded as rejected, so generated still adds up. */
-static void reject_one(void)
+
+/* Reserves `words` for a record that is written with interrupts enabled, then committed:
+ * the masked part is the same few instructions whatever the record's size (the generic
+ * entry and blobs). r[2] holds the time on return. */
+INLINE uint32_t *reserve_split(unsigned words, struct tp_pkt **p, tp_result_t *why)
 {
 	uint32_t key = tp_port_irq_save();
-	tp_chan[CORE_ID()].rejected++;
+	struct tp_chan *ch = &tp_chan[CORE_ID()];
+	uint32_t lo = tp_port_timer_lo();
+	uint32_t *r = ch->wp;
+	if (__builtin_expect((uintptr_t)r + 4u * words > ch->end || OVF_PENDING(), 0)) {
+		tp_port_irq_restore(key);
+		return reserve_unmasked(words, p, why);
+	}
+	*p = reserve_open(ch, r, words);
+	r[2] = lo;
 	tp_port_irq_restore(key);
+	return r;
 }
 
 INLINE tp_result_t record_any(int checked, enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs)
@@ -582,9 +715,19 @@ INLINE tp_result_t record_any(int checked, enum tp_kind kind, uint32_t id, const
 		reject_one();
 		return TP_REJECTED;
 	}
-	/* One copy with a copy loop: the generic entry favours flash over a few cycles. */
-	const uint32_t w0 = TP_REC_W0(kind, nargs);
-	RECORD_FAST(w0, id, nargs, args, SLOW(checked, w0, id, args));
+	/* One copy with a copy loop, unmasked: the generic entry favours flash and a short
+	 * masked section over a few cycles. */
+	struct tp_pkt *p;
+	tp_result_t why = TP_DROPPED;
+	uint32_t *r = reserve_split(TP_REC_WORDS(nargs), &p, checked ? &why : NULL);
+	if (r == NULL)
+		return why;
+	r[0] = TP_REC_W0(kind, nargs);
+	r[1] = id;
+	for (unsigned i = 0; i < nargs; i++)
+		r[3 + i] = args[i];
+	commit(p);
+	return TP_RECORDED;
 }
 
 void tp_record(enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs)
@@ -603,24 +746,12 @@ void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned 
 		reject_one();
 		return;
 	}
-	const unsigned words = TP_BLOB_WORDS(len);
-	uint32_t key = tp_port_irq_save();
-	struct tp_chan *ch = &tp_chan[CORE_ID()];
-	uint32_t lo = tp_port_timer_lo();
-	uint32_t *r = ch->wp;
-	if (__builtin_expect((uintptr_t)r + 4u * words > ch->end || OVF_PENDING(), 0)) {
-		r = reserve_slow(CORE_ID(), 4u * words);
-		if (r == NULL) {
-			tp_port_irq_restore(key);
-			return;
-		}
-		lo = r[2];
-	}
-	struct tp_pkt *p = reserve_open(ch, r, words);
-	tp_port_irq_restore(key);
+	struct tp_pkt *p;
+	uint32_t *r = reserve_split(TP_BLOB_WORDS(len), &p, NULL);
+	if (r == NULL)
+		return;
 	r[0] = TP_REC_W0(kind, 7) | (uint32_t)len << 8;
 	r[1] = id;
-	r[2] = lo;
 	uint8_t *dst = (uint8_t *)(r + 3);
 	const uint8_t *src = bytes;
 	for (unsigned i = 0; i < len; i++)
@@ -668,15 +799,23 @@ void tp_ring_release(struct tp_pkt *p)
 	p->state = TP_TAG(p->seq) | TP_ST_FREE;
 }
 
-void tp_ring_close_head_locked(unsigned core, uint32_t min_age)
+__attribute__((flatten)) void tp_ring_close_head_locked(unsigned core, uint32_t min_age)
 {
 	struct tp_chan *ch = &tp_chan[core];
-	if (!ch->open || ch->committed == ch->head->events_before)
+	if (!ch->open)
+		return;
+	struct tp_pkt *p = ch->head;
+	const uint32_t n_events = ch->committed - p->events_before;
+	if (n_events == 0)
 		return;
 	uint32_t ovf, epoch;
-	uint64_t now = tp_ring_now_locked(&ovf, &epoch);
-	if (now - (((uint64_t)ch->head->ts_begin[1] << 32) | ch->head->ts_begin[0]) >= min_age)
-		close_head(ch, now, epoch);
+	uint32_t lo = read_time(&epoch, &ovf);
+	/* In 32-bit arithmetic: a packet holds one epoch, and one from an earlier epoch closes
+	 * now whatever its age (no record of this epoch may join it anyway). */
+	const uint32_t begin_epoch = p->ts_begin[1];
+	if (epoch == begin_epoch && ((lo - p->ts_begin[0]) & TP_TIMER_MASK) < min_age)
+		return;
+	close_head(ch, p, n_events, lo, epoch, begin_epoch);
 }
 
 void tp_ring_stop(void)
@@ -747,6 +886,7 @@ void tp_ring_init(const struct tp_config *cfg)
 	tp_g.ring = cfg->ring;
 	tp_g.pkt_size = cfg->packet_size;
 	tp_g.packets = cfg->packets;
+	tp_g.chan_bytes = (uint32_t)cfg->packets * cfg->packet_size;
 	tp_g.cores = cfg->cores;
 	tp_g.mode = (uint8_t)cfg->mode;
 	for (unsigned c = 0; c < TP_MAX_CORES; c++) {
@@ -771,8 +911,7 @@ void tp_ring_init(const struct tp_config *cfg)
 			p->pending = 0;
 			p->seq = 0;
 		}
-		ch->head_idx = (uint16_t)(cfg->packets - 1u);
-		ch->head = tp_ring_pkt(c, ch->head_idx);
+		ch->head = tp_ring_pkt(c, cfg->packets - 1u);
 		ch->wp = (uint32_t *)(void *)(ch->head + 1);
 	}
 }
