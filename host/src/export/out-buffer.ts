@@ -1,0 +1,125 @@
+// Text output built straight into large byte buffers for the text exporters (CSV, Chrome
+// JSON). Building each line as a string and encoding it later costs more than the
+// formatting itself: numbers are written digit by digit into the buffer, ASCII pieces byte
+// by byte, and only text that may hold anything (names and strings from the ELF) goes
+// through the UTF-8 encoder. A full buffer is handed to the sink whole and never touched
+// again (a sink may keep it until its own flush), so memory stays at one buffer plus
+// what the sink holds.
+import type { Sink } from './types.js';
+
+const CHUNK = 1 << 20;
+/** strings shorter than this are copied byte by byte; longer ones by Buffer.write */
+const SHORT = 24;
+const TWO_32 = 4294967296;
+
+export class OutBuffer {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(
+    private readonly sink: Sink,
+    private readonly size = CHUNK,
+  ) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** Hands what is written to the sink; the next writes go into a new buffer of at least `room` bytes. */
+  flush(room = 0): void {
+    if (this.pos > 0) this.sink.write(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafe(Math.max(this.size, room));
+    this.pos = 0;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) this.flush(n);
+  }
+
+  byte(c: number): void {
+    if (this.pos >= this.buf.length) this.flush();
+    this.buf[this.pos++] = c;
+  }
+
+  /** A string known to be ASCII (keys, kinds, numbers already formatted). */
+  ascii(s: string): void {
+    const n = s.length;
+    if (this.pos + n > this.buf.length) this.flush(n);
+    const buf = this.buf;
+    if (n < SHORT) {
+      let p = this.pos;
+      for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
+      this.pos = p;
+    } else {
+      this.pos += buf.write(s, this.pos, n, "latin1");
+    }
+  }
+
+  /** Any string, as UTF-8. */
+  text(s: string): void {
+    this.need(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, "utf8");
+  }
+
+  /** A number in decimal as String() writes it; fast for non-negative integers below 2^53. */
+  uint(v: number): void {
+    if (!(v >= 0 && v <= 9_007_199_254_740_991 && Math.floor(v) === v)) {
+      this.ascii(String(v));
+      return;
+    }
+    if (this.pos + 16 > this.buf.length) this.flush();
+    const buf = this.buf;
+    if (v < 10) {
+      buf[this.pos++] = 48 + v;
+      return;
+    }
+    let len = 1;
+    for (let t = 10; v >= t && len < 16; t *= 10) len++;
+    let p = this.pos + len;
+    this.pos = p;
+    let n = v;
+    while (n >= TWO_32) {
+      const q = Math.floor(n / 10);
+      buf[--p] = 48 + (n - q * 10);
+      n = q;
+    }
+    let m = n >>> 0;
+    while (m >= 10) {
+      const q = (m / 10) >>> 0;
+      buf[--p] = 48 + (m - q * 10);
+      m = q;
+    }
+    buf[--p] = 48 + m;
+  }
+
+  /** A u64 (or any bigint) in decimal. */
+  big(v: bigint): void {
+    if (v >= 0n && v <= 9_007_199_254_740_991n) this.uint(Number(v));
+    else this.ascii(v.toString());
+  }
+
+  /** ns as µs with exactly three decimals (1234567 → 1234.567), as chrome.ts `us` writes it. */
+  micros(ns: bigint): void {
+    if (ns >= 0n && ns <= 9_007_199_254_740_991n) {
+      const n = Number(ns);
+      const frac = n % 1000;
+      this.uint((n - frac) / 1000);
+      if (this.pos + 4 > this.buf.length) this.flush();
+      const buf = this.buf;
+      buf[this.pos] = 46; // '.'
+      buf[this.pos + 1] = 48 + Math.floor(frac / 100);
+      buf[this.pos + 2] = 48 + (Math.floor(frac / 10) % 10);
+      buf[this.pos + 3] = 48 + (frac % 10);
+      this.pos += 4;
+      return;
+    }
+    const neg = ns < 0n;
+    const a = neg ? -ns : ns;
+    this.ascii(`${neg ? '-' : ''}${a / 1000n}.${(a % 1000n).toString().padStart(3, '0')}`);
+  }
+
+  /** Flushes and closes the sink. */
+  close(): void {
+    if (this.pos > 0) this.sink.write(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    this.sink.close();
+  }
+}
