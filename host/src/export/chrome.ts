@@ -12,9 +12,11 @@ import type { CoreStats, EventKind, TraceEvent, TraceRecord } from '../core/type
 import { type TypedValue, valueJson } from '../core/typed-values.js';
 import { hex } from './csv.js';
 import { statsJson, wallClockJson } from './jsonl.js';
+import { KindIdCache, OutBuffer } from './out-buffer.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 const MAX_OPEN = 256;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 interface OpenSlice {
   id: number;
@@ -25,6 +27,8 @@ interface OpenSlice {
 interface CoreTrack {
   pid: number;
   tid: number;
+  /** `,"pid":P,"tid":T,"ts":`, the part of every line between the name and the time */
+  pidTidTs: string;
   lastNs: bigint;
   isr: OpenSlice[];
   span: OpenSlice[];
@@ -38,16 +42,22 @@ export class ChromeJsonExporter implements Exporter {
   private info: ExportInfo = {};
   private names?: NameTable;
   private first = true;
+  private readonly out: OutBuffer;
+  /** JSON string of each label */
+  private readonly labels = new KindIdCache<string>();
+  private lastTrack: { session: number; core: number; track: CoreTrack } | undefined;
   private readonly tracks = new Map<string, CoreTrack>();
   private readonly processes = new Set<number>();
   private readonly sessions = new Map<number, Record<string, unknown>>();
 
-  constructor(private readonly sink: Sink) {}
+  constructor(sink: Sink) {
+    this.out = new OutBuffer(sink);
+  }
 
   begin(info: ExportInfo): void {
     this.info = info;
     this.names = info.names;
-    this.sink.write('{"displayTimeUnit":"ns","traceEvents":[\n');
+    this.out.ascii('{"displayTimeUnit":"ns","traceEvents":[\n');
   }
 
   record(rec: TraceRecord): void {
@@ -105,21 +115,36 @@ export class ChromeJsonExporter implements Exporter {
     if (this.info.source !== undefined) meta.source = this.info.source;
     if (this.info.wallClock) meta.wall_clock = wallClockJson(this.info.wallClock);
     const m = JSON.stringify(meta);
-    this.sink.write(`\n],"otherData":${m},"metadata":${m}}\n`);
-    this.sink.close();
+    this.out.text(`\n],"otherData":${m},"metadata":${m}}\n`);
+    this.out.close();
   }
 
   private emit(line: string): void {
-    this.sink.write(this.first ? line : ',\n' + line);
+    this.separate();
+    this.out.text(line);
+  }
+
+  /** Starts a line of the traceEvents array. */
+  private separate(): void {
+    if (!this.first) this.out.ascii(',\n');
     this.first = false;
   }
 
   private track(session: number, core: number): CoreTrack {
+    // packets of one core come in runs: most events are on the track of the one before
+    const last = this.lastTrack;
+    if (last && last.session === session && last.core === core) return last.track;
+    const track = this.findTrack(session, core);
+    this.lastTrack = { session, core, track };
+    return track;
+  }
+
+  private findTrack(session: number, core: number): CoreTrack {
     const key = `${session}/${core}`;
     let t = this.tracks.get(key);
     if (!t) {
       const pid = session + 1;
-      t = { pid, tid: core + 1, lastNs: 0n, isr: [], span: [], losses: 0, dropped: 0, overwritten: 0, link_lost: 0 };
+      t = { pid, tid: core + 1, pidTidTs: `,"pid":${pid},"tid":${core + 1},"ts":`, lastNs: 0n, isr: [], span: [], losses: 0, dropped: 0, overwritten: 0, link_lost: 0 };
       this.tracks.set(key, t);
       if (!this.processes.has(pid)) {
         this.processes.add(pid);
@@ -130,6 +155,10 @@ export class ChromeJsonExporter implements Exporter {
       this.emit(`{"ph":"M","name":"thread_sort_index","pid":${pid},"tid":${t.tid},"args":{"sort_index":${core}}}`);
     }
     return t;
+  }
+
+  private labelJson(kind: EventKind, id: number): string {
+    return this.labels.get(kind, id) ?? this.labels.set(kind, id, JSON.stringify(this.label(kind, id)));
   }
 
   private label(kind: EventKind, id: number): string {
@@ -148,20 +177,26 @@ export class ChromeJsonExporter implements Exporter {
   }
 
   private slice(t: CoreTrack, cat: 'isr' | 'span', o: OpenSlice, endNs: bigint, unfinished: boolean): void {
-    const name = this.label(cat === 'isr' ? 'isr_enter' : 'span_begin', o.id);
-    const args: string[] = [`"${cat === 'isr' ? 'irq' : 'id'}":${o.id}`];
-    if (unfinished) args.push('"unfinished":true');
+    const out = this.out;
+    this.separate();
+    out.ascii(cat === 'isr' ? '{"ph":"X","cat":"isr","name":' : '{"ph":"X","cat":"span","name":');
+    out.text(this.labelJson(cat === 'isr' ? 'isr_enter' : 'span_begin', o.id));
+    out.ascii(t.pidTidTs);
+    out.micros(o.startNs);
+    out.ascii(',"dur":');
+    out.micros(endNs - o.startNs);
+    out.ascii(cat === 'isr' ? ',"args":{"irq":' : ',"args":{"id":');
+    out.uint(o.id);
+    if (unfinished) out.ascii(',"unfinished":true');
     // A loss inside the slice means its true end may have been lost with it.
-    if (t.losses !== o.lossesAtStart) args.push('"across_loss":true');
-    this.emit(
-      `{"ph":"X","cat":"${cat}","name":${JSON.stringify(name)},"pid":${t.pid},"tid":${t.tid},"ts":${us(o.startNs)},"dur":${us(endNs - o.startNs)},"args":{${args.join(',')}}}`,
-    );
+    if (t.losses !== o.lossesAtStart) out.ascii(',"across_loss":true');
+    out.ascii('}}');
   }
 
   private onEvent(ev: TraceEvent): void {
+    const out = this.out;
     const t = this.track(ev.session, ev.core);
     t.lastNs = ev.tNs;
-    const ts = us(ev.tNs);
     switch (ev.kind) {
       case 'isr_enter':
       case 'span_begin': {
@@ -180,7 +215,7 @@ export class ChromeJsonExporter implements Exporter {
         while (i >= 0 && stack[i].id !== ev.id) i--;
         if (i < 0) {
           this.emit(
-            `{"ph":"i","s":"t","cat":"${cat}","name":${JSON.stringify(`unmatched ${this.label(ev.kind, ev.id)} end`)},"pid":${t.pid},"tid":${t.tid},"ts":${ts},"args":{"kind":"${ev.kind}","id":${ev.id}}}`,
+            `{"ph":"i","s":"t","cat":"${cat}","name":${JSON.stringify(`unmatched ${this.label(ev.kind, ev.id)} end`)},"pid":${t.pid},"tid":${t.tid},"ts":${us(ev.tNs)},"args":{"kind":"${ev.kind}","id":${ev.id}}}`,
           );
           return;
         }
@@ -193,31 +228,47 @@ export class ChromeJsonExporter implements Exporter {
         const v = typed ? JSON.stringify(valueJson(typed[0].value, typed[0].type)) : (ev.args[0] ?? 0n).toString();
         const unit = (ev as { unit?: unknown }).unit;
         const track = `core${ev.core} ${this.label('counter', ev.id)}${typeof unit === 'string' ? ` (${unit})` : ''}`;
-        this.emit(
-          `{"ph":"C","name":${JSON.stringify(track)},"pid":${t.pid},"tid":${t.tid},"ts":${ts},"args":{"value":${v}}}`,
-        );
+        this.separate();
+        out.ascii('{"ph":"C","name":');
+        out.text(JSON.stringify(track));
+        out.ascii(t.pidTidTs);
+        out.micros(ev.tNs);
+        out.ascii(',"args":{"value":');
+        out.ascii(v);
+        out.ascii('}}');
         return;
       }
       default: {
-        const args: string[] = [`"id":${ev.id}`];
+        this.separate();
+        out.ascii('{"ph":"i","s":"t","cat":"');
+        out.ascii(ev.kind);
+        out.ascii('","name":');
+        out.text(this.labelJson(ev.kind, ev.id));
+        out.ascii(t.pidTidTs);
+        out.micros(ev.tNs);
+        out.ascii(',"args":{"id":');
+        out.uint(ev.id);
         const text = (ev as { text?: unknown }).text;
-        if (typeof text === 'string') args.push(`"text":${JSON.stringify(text)}`);
+        if (typeof text === 'string') out.text(`,"text":${JSON.stringify(text)}`);
         // named, typed values from the ELF (core/typed-values.ts); the wire words only on request
         const typed = (ev as { values?: TypedValue[] }).values;
         if (typed) {
           const parts = typed.map((v) => `${JSON.stringify(v.name)}:${JSON.stringify(valueJson(v.value, v.type))}`);
-          args.push(`"fields":{${parts.join(',')}}`);
-          if (this.info.raw && !ev.blob) args.push(`"args_raw":[${ev.args.map(jsonU64).join(',')}]`);
+          out.text(`,"fields":{${parts.join(',')}}`);
+          if (this.info.raw && !ev.blob) out.ascii(`,"args_raw":[${ev.args.map(jsonU64).join(',')}]`);
         } else {
-          ev.args.forEach((a, i) => args.push(`"a${i}":${jsonU64(a)}`));
+          const args = ev.args;
+          for (let i = 0; i < args.length; i++) {
+            out.ascii(',"a');
+            out.uint(i);
+            out.ascii('":');
+            const a = args[i];
+            if (a <= MAX_SAFE) out.big(a);
+            else out.ascii(`"${a}"`);
+          }
         }
-        if (ev.blob) {
-          args.push(`"blob_hex":"${hex(ev.blob)}"`);
-          args.push(`"blob_text":${JSON.stringify(printable(ev.blob))}`);
-        }
-        this.emit(
-          `{"ph":"i","s":"t","cat":"${ev.kind}","name":${JSON.stringify(this.label(ev.kind, ev.id))},"pid":${t.pid},"tid":${t.tid},"ts":${ts},"args":{${args.join(',')}}}`,
-        );
+        if (ev.blob) out.text(`,"blob_hex":"${hex(ev.blob)}","blob_text":${JSON.stringify(printable(ev.blob))}`);
+        out.ascii('}}');
       }
     }
   }
@@ -238,7 +289,7 @@ export function us(ns: bigint): string {
 
 /** A u64 as a JSON number while exact in a double, else as a decimal string. */
 function jsonU64(v: bigint): string {
-  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? v.toString() : `"${v}"`;
+  return v <= MAX_SAFE ? v.toString() : `"${v}"`;
 }
 
 /** Bytes as text with non-printable bytes as \xNN; escaping for display is the viewer's job. */

@@ -8,7 +8,7 @@
 import type { TypedValue } from '../core/typed-values.js';
 import { valueText } from '../core/typed-values.js';
 import type { CoreStats, EventKind, TraceRecord } from '../core/types.js';
-import { OutBuffer } from './out-buffer.js';
+import { KindIdCache, OutBuffer } from './out-buffer.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 /** the most arguments a described event has (SPEC §11.2: nargs 0..8) */
@@ -41,7 +41,7 @@ export class CsvExporter implements Exporter {
   private names?: NameTable;
   private readonly out: OutBuffer;
   /** per kind, the name column of each id already looked up (quoted as csvField would) */
-  private readonly nameCells = new Map<string, Map<number, string>>();
+  private readonly nameCells = new KindIdCache<string>();
   constructor(sink: Sink) {
     this.out = new OutBuffer(sink);
   }
@@ -159,14 +159,7 @@ export class CsvExporter implements Exporter {
   }
 
   private nameCell(kind: EventKind, id: number): string {
-    let byId = this.nameCells.get(kind);
-    if (!byId) this.nameCells.set(kind, (byId = new Map()));
-    let cell = byId.get(id);
-    if (cell === undefined) {
-      cell = csvField(this.names?.eventName(kind, id) ?? '');
-      byId.set(id, cell);
-    }
-    return cell;
+    return this.nameCells.get(kind, id) ?? this.nameCells.set(kind, id, csvField(this.names?.eventName(kind, id) ?? ''));
   }
 }
 

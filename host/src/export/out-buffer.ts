@@ -123,3 +123,17 @@ export class OutBuffer {
     this.sink.close();
   }
 }
+
+/** Per (kind, id), a value made once: the exporters' name cells and labels, which depend on nothing else. */
+export class KindIdCache<T> {
+  private readonly byKind = new Map<string, Map<number, T>>();
+  get(kind: string, id: number): T | undefined {
+    return this.byKind.get(kind)?.get(id);
+  }
+  set(kind: string, id: number, v: T): T {
+    let m = this.byKind.get(kind);
+    if (!m) this.byKind.set(kind, (m = new Map()));
+    m.set(id, v);
+    return v;
+  }
+}
