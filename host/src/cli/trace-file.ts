@@ -10,6 +10,7 @@
 //   as after a disconnect: the loss then shows as frame errors and link_lost, as on the wire;
 // - input that yields no valid frame in its first NO_FRAME_LIMIT stream bytes is refused then,
 //   without reading the rest (a 2 GB file of zeros is not read to its end).
+import type { EventBatch } from '../core/batch.js';
 import { TraceDecoder } from '../core/decoder.js';
 import type { CaptureDamage } from '../core/capture-format.js';
 import type { CoreStats, Notice, StreamHeader, TraceRecord } from '../core/types.js';
@@ -17,8 +18,12 @@ import { inputName, readTraceInput, type InputInfo, type InputSource } from '../
 import { CliError } from './errors.js';
 
 export interface DecodeFileOptions {
-  /** every record except notices, in timeline order */
+  /** every record except notices, in timeline order (events as objects unless onEvents or objects: false) */
   onRecord?(rec: TraceRecord): void;
+  /** events as columns (core/batch.ts) instead of records to onRecord */
+  onEvents?(batch: EventBatch, from: number, to: number): void;
+  /** false: no event reaches onRecord (accounting only, the fast path `stats` takes) */
+  objects?: boolean;
   /** one status line for stderr (without newline) */
   warn(line: string): void;
   verbose?: boolean;
@@ -93,6 +98,17 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
     else heldDropped++;
   };
 
+  /** n records that prove a valid frame came */
+  const proven = (n: number) => {
+    if (valid === 0) {
+      // The input is a trace after all: the notices before its first valid frame count.
+      for (const line of held) emitWarning(line);
+      if (heldDropped > 0) emitWarning(`${heldDropped} more notices before the first valid frame`);
+      held.length = 0;
+    }
+    valid += n;
+  };
+
   const sink = (rec: TraceRecord) => {
     if (rec.type === 'notice') {
       if (rec.code === 'no_header') noHeaderNotice = rec;
@@ -105,18 +121,22 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
       warnLine(noticeText(rec));
       return;
     }
-    if (valid === 0) {
-      // The input is a trace after all: the notices before its first valid frame count.
-      for (const line of held) emitWarning(line);
-      if (heldDropped > 0) emitWarning(`${heldDropped} more notices before the first valid frame`);
-      held.length = 0;
-    }
-    valid++;
+    proven(1);
     opts.onRecord?.(rec);
   };
 
   const name = opts.name ?? inputName(path);
-  const decoder = new TraceDecoder(sink, { assumeHeader: opts.assumeHeader });
+  const onEvents = opts.onEvents;
+  const decoder = new TraceDecoder(sink, {
+    assumeHeader: opts.assumeHeader,
+    objects: opts.objects,
+    onEvents: onEvents
+      ? (b, from, to) => {
+          proven(to - from);
+          onEvents(b, from, to);
+        }
+      : undefined,
+  });
   let isCapture = false;
   let damagedBytes = 0;
   const input = await readTraceInput(

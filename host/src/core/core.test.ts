@@ -241,6 +241,60 @@ describe('timeline merge', () => {
     expect(out.length).toBe(26_000);
     expect(out.every((x, i) => i === 0 || x[1] > out[i - 1][1])).toBe(true);
   });
+  it('places a run of events exactly as pushing them one by one would', () => {
+    // The same random operations on two merges: one gets each run with pushRun, the other
+    // each of its events with push. Records, pending and global items, watermarks and the
+    // limit all take part; the outputs must be the same sequence.
+    const opArb = fc.record({
+      op: fc.constantFrom('run', 'run', 'push', 'pending', 'global', 'advance', 'pump', 'pump'),
+      core: fc.nat(2),
+      at: fc.nat(40),
+      base: fc.oneof(fc.bigInt({ min: 0n, max: 200n }), fc.bigInt({ min: 2n ** 60n, max: 2n ** 60n + 100n })),
+      incs: fc.array(fc.nat(6), { minLength: 1, maxLength: 8 }),
+    });
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 60 }), fc.constantFrom(3, 16, 1 << 16), (ops, limit) => {
+        type Src = { nsBase: bigint; nsOff: Float64Array; tag: number };
+        const a: string[] = [];
+        const b: string[] = [];
+        const ma = new TimelineMerge<string, Src>((x) => a.push(x), limit, (src, from, to) => {
+          for (let i = from; i < to; i++) a.push(`r${src.tag}.${i}`);
+        });
+        const mb = new TimelineMerge<string>((x) => b.push(x), limit);
+        for (const m of [ma, mb]) for (let c = 0; c < 3; c++) m.activate(c);
+        const last = [0n, 0n, 0n];
+        ops.forEach((o, n) => {
+          const key = o.base + BigInt(o.at);
+          if (o.op === 'run') {
+            const offs: number[] = [];
+            let k = 0;
+            for (const inc of o.incs) offs.push((k += inc));
+            const src = { nsBase: key, nsOff: Float64Array.from(offs), tag: n };
+            ma.pushRun(o.core, src, 0, offs.length);
+            offs.forEach((off, i) => mb.push(o.core, key + BigInt(off), `r${n}.${i}`));
+            last[o.core] = key + BigInt(offs[offs.length - 1]);
+          } else if (o.op === 'push') {
+            for (const m of [ma, mb]) m.push(o.core, key, `p${n}`);
+          } else if (o.op === 'pending') {
+            for (const m of [ma, mb]) m.pushPending(o.core, key, `s${n}`);
+          } else if (o.op === 'global') {
+            for (const m of [ma, mb]) m.pushGlobal(key, `g${n}`);
+          } else if (o.op === 'advance') {
+            for (const m of [ma, mb]) m.advance(o.core, last[o.core] + BigInt(o.at));
+          } else {
+            ma.pump();
+            mb.pump();
+          }
+          expect(a).toEqual(b);
+          expect(ma.size).toBe(mb.size);
+        });
+        ma.flush();
+        mb.flush();
+        expect(a).toEqual(b);
+      }),
+      { numRuns: 400 },
+    );
+  });
   it('releases the oldest items beyond its limit', () => {
     const out: number[] = [];
     const m = new TimelineMerge<number>((x) => out.push(x), 10);

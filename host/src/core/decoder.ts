@@ -19,6 +19,7 @@
 //   session first, a repeat header at its ts, ahead of core records of that time. Records without a time (frame errors, commands, no_header)
 //   go out at once, or right behind a header still waiting in the merge.
 
+import { EventBatch } from './batch.js';
 import { crc32c } from './crc32c.js';
 import { FrameSplitter, MAX_MESSAGE, type FrameHandler } from './frames.js';
 import { TimelineMerge } from './merge.js';
@@ -31,7 +32,6 @@ import {
   parseHeader,
   parsePacketHead,
   parseStatus,
-  toBig,
   type PacketHead,
   type StatusMsg,
 } from './messages.js';
@@ -43,7 +43,6 @@ import {
   type Notice,
   type NoticeCode,
   type StreamHeader,
-  type TraceEvent,
   type TraceRecord,
 } from './types.js';
 import { Cursor, WireError } from './varint.js';
@@ -54,6 +53,11 @@ export interface DecoderOptions {
   merge?: boolean;
   /** Build event records (default true). False: accounting, losses and notices only (fast path). */
   objects?: boolean;
+  /**
+   * The batch API (core/batch.ts): events go here as columns, b[from, to) in timeline order
+   * between the records sink receives, instead of one TraceEvent each to sink.
+   */
+  onEvents?: (batch: EventBatch, from: number, to: number) => void;
   /** Items the merge may hold before releasing the oldest out of order (default 65536). */
   mergeLimit?: number;
   /** Frames held while no header is known (default 256). */
@@ -130,9 +134,15 @@ const MAX_CONTRADICTIONS = 64;
 
 export class TraceDecoder {
   private readonly splitter: FrameSplitter;
-  private readonly merger: TimelineMerge<TraceRecord>;
+  private readonly merger: TimelineMerge<TraceRecord, EventBatch>;
   private readonly mergeOn: boolean;
-  private readonly objects: boolean;
+  /** events are parsed into batches (objects or onEvents) */
+  private readonly wantEvents: boolean;
+  private readonly onEvents: ((batch: EventBatch, from: number, to: number) => void) | null;
+  /** batches no run refers to any more, for reuse */
+  private readonly free: EventBatch[] = [];
+  /** runs of each batch still in the merge */
+  private readonly runsLeft = new Map<EventBatch, number>();
   private readonly holdLimit: number;
   private readonly assumed: StreamHeader | null;
   /** a header of an unknown protocol version was refused: the stream is not ours to assume */
@@ -145,8 +155,6 @@ export class TraceDecoder {
   /** why the last HEADER was refused, for the no_header notice (a refused header is the usual cause) */
   private lastRefusal = '';
   private ended = false;
-  private readonly evs: TraceEvent[] = [];
-  private readonly offs: (number | bigint)[] = [];
   private readonly span = { first: 0 as number | bigint };
   /** Host receive time of the chunk being decoded, when the caller gives one. */
   lastHostTimeNs: bigint | undefined;
@@ -156,10 +164,13 @@ export class TraceDecoder {
     opts: DecoderOptions = {},
   ) {
     this.mergeOn = opts.merge ?? true;
-    this.objects = opts.objects ?? true;
+    this.onEvents = opts.onEvents ?? null;
+    this.wantEvents = this.onEvents !== null || (opts.objects ?? true);
     this.holdLimit = opts.holdLimit ?? 256;
     this.assumed = opts.assumeHeader ?? null;
-    this.merger = new TimelineMerge<TraceRecord>(sink, opts.mergeLimit ?? 1 << 16);
+    this.merger = new TimelineMerge<TraceRecord, EventBatch>(sink, opts.mergeLimit ?? 1 << 16, (b, from, to, last) =>
+      this.release(b, from, to, last),
+    );
     const handler: FrameHandler = {
       frame: (buf, len, start, resume) => this.onFrame(buf, len, start, resume),
       bad: (code, start, resume, detail) => this.notice(code, detail, start, resume),
@@ -258,6 +269,40 @@ export class TraceDecoder {
   }
 
   // ---- records ----
+
+  /** Hands out events [from, to) of b; `last`: the merge holds no more of this run. */
+  private release(b: EventBatch, from: number, to: number, last: boolean): void {
+    if (this.onEvents) this.onEvents(b, from, to);
+    else for (let i = from; i < to; i++) this.sink(b.event(i));
+    if (!last) return;
+    const left = (this.runsLeft.get(b) ?? 1) - 1;
+    if (left > 0) this.runsLeft.set(b, left);
+    else {
+      this.runsLeft.delete(b);
+      if (this.free.length < 64) this.free.push(b);
+    }
+  }
+
+  private batch(events: number, args: number): EventBatch {
+    const b = this.free.pop() ?? new EventBatch();
+    b.reset(events, args);
+    return b;
+  }
+
+  /** Queues b's events as runs (or hands them out at once without the merge). */
+  private queueBatch(b: EventBatch): void {
+    if (b.length === 0) {
+      this.free.push(b);
+      return;
+    }
+    if (!this.mergeOn) {
+      this.release(b, 0, b.length, true);
+      return;
+    }
+    const before = this.merger.runsAdded;
+    this.merger.pushRun(b.core, b, 0, b.length);
+    this.runsLeft.set(b, this.merger.runsAdded - before);
+  }
 
   /** Records without a core or time go out at once, or behind a header still waiting in the merge. */
   private out(rec: TraceRecord): void {
@@ -547,15 +592,32 @@ export class TraceDecoder {
   private onPacket(buf: Uint8Array, end: number, start: number, resume: number): void {
     const c = new Cursor(buf, 1, end);
     const head = parsePacketHead(c);
-    const evs = this.objects && this.session ? this.evs : null;
-    this.evs.length = 0;
-    this.offs.length = 0;
-    const lastOff = parseEvents(c, head.nEvents, evs, this.offs, this.span, head.core, head.seq);
-    if (c.remaining !== 0) throw new WireError('malformed', `${c.remaining} trailing byte(s) after the last event`);
+    const evs = this.wantEvents && this.session ? this.batch(head.nEvents, c.remaining) : null;
+    let lastOff: number | bigint;
+    try {
+      lastOff = parseEvents(c, head.nEvents, evs, this.span);
+      if (c.remaining !== 0) throw new WireError('malformed', `${c.remaining} trailing byte(s) after the last event`);
+    } catch (e) {
+      if (evs) this.free.push(evs);
+      throw e;
+    }
+    if (!this.acceptPacket(head, buf, end, start, resume, evs, lastOff) && evs) this.free.push(evs);
+  }
+
+  /** Books a parsed packet; false when it is not used (held, duplicate, refused). */
+  private acceptPacket(
+    head: PacketHead,
+    buf: Uint8Array,
+    end: number,
+    start: number,
+    resume: number,
+    evs: EventBatch | null,
+    lastOff: number | bigint,
+  ): boolean {
     let s = this.session;
     if (!s) {
       this.hold(buf, end, start, resume, head.nEvents);
-      return;
+      return false;
     }
     if (head.core >= s.header.cores) {
       throw new WireError('malformed', `packet core ${head.core} >= cores ${s.header.cores}`);
@@ -565,7 +627,7 @@ export class TraceDecoder {
       for (let i = 0; i < b.recentSeq.length; i++) {
         if (b.recentSeq[i] === head.seq && b.recentTs[i] === head.tsBegin) {
           this.notice('duplicate', `core ${head.core}: packet seq ${head.seq} already decoded`, start, resume, head.core, this.merger.watermark(head.core) ?? 0n);
-          return;
+          return false;
         }
       }
       const d = (head.seq - b.P.seq) >>> 0;
@@ -633,13 +695,14 @@ export class TraceDecoder {
     }
     s.clock.setBase(head.tsBegin);
     this.emitPacket(s, b, head, evs, lastOff, start);
+    return true;
   }
 
   private emitPacket(
     s: Session,
     b: Book,
     head: PacketHead,
-    evs: TraceEvent[] | null,
+    evs: EventBatch | null,
     lastOff: number | bigint,
     start: number,
   ): void {
@@ -675,18 +738,11 @@ export class TraceDecoder {
       b.lastNs = lastNs;
     }
     if (evs) {
-      const offs = this.offs;
-      const tsBegin = head.tsBegin;
-      const si = s.index;
-      const core = head.core;
-      for (let i = 0; i < evs.length; i++) {
-        const ev = evs[i];
-        const off = offs[i];
-        ev.session = si;
-        ev.ticks = tsBegin + (typeof off === 'number' ? toBig(off) : off);
-        ev.tNs = clock.ns(off);
-        this.queued(core, ev.tNs, ev);
-      }
+      evs.session = s.index;
+      evs.core = head.core;
+      evs.seq = head.seq;
+      this.timeBatch(evs, clock, head.tsBegin);
+      clock.setBase(head.tsBegin);
     }
     b.decoded += n;
     b.closed = false;
@@ -706,6 +762,51 @@ export class TraceDecoder {
     b.recentSeq.push(head.seq);
     b.recentTs.push(head.tsBegin);
     if (this.mergeOn) this.merger.advance(head.core, ticksNs(s, b.P.tsEnd));
+  }
+
+  /**
+   * Fills b's times from its tick offsets from tsBegin, rebasing them on ticksBase. Where an
+   * offset is too far from the batch's base for exact doubles, the events from there on move
+   * to a new batch with its own base; each batch is queued.
+   */
+  private timeBatch(b: EventBatch, clock: PacketClock, tsBegin: bigint): void {
+    let base = tsBegin;
+    for (;;) {
+      // the tick offsets of b are from base
+      b.ticksBase = base;
+      clock.setBase(base);
+      b.setNsBase(clock.baseNs);
+      const n = b.length;
+      const offs = b.ticksOff;
+      const ns = b.nsOff;
+      const big = b.bigOff;
+      let i = 0;
+      for (; i < n; i++) {
+        if (big && big.has(i)) break;
+        const r = clock.rel(offs[i]);
+        if (r < 0) break;
+        ns[i] = r;
+      }
+      if (i === n) {
+        b.bigOff = null;
+        this.queueBatch(b);
+        return;
+      }
+      // event i starts a batch of its own base (its offset 0 is always exact)
+      const tail = this.batch(0, 0);
+      b.moveTail(i, tail);
+      this.queueBatch(b);
+      b = tail;
+      const bigs = b.bigOff;
+      const shift = bigs?.get(0) ?? BigInt(b.ticksOff[0]);
+      base += shift;
+      b.bigOff = null;
+      for (let j = 0; j < b.length; j++) {
+        const d = (bigs?.get(j) ?? BigInt(b.ticksOff[j])) - shift;
+        if (d <= BigInt(Number.MAX_SAFE_INTEGER)) b.ticksOff[j] = Number(d);
+        else (b.bigOff ??= new Map()).set(j, d);
+      }
+    }
   }
 
   private onStatus(st: StatusMsg, buf: Uint8Array, end: number, start: number, resume: number): void {

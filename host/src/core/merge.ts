@@ -15,8 +15,52 @@
 //   core has shown data at or beyond its time, ahead of core items of the same time. An item
 //   without a time that comes while a global item waits is queued right behind it.
 
+// A *run* is many items of one core at once: events [pos, end) of a batch whose times are
+// nsBase + nsOff[i], non-decreasing (one packet). It sits in its core's queue as one entry
+// and is released in slices, each as long as the other lanes allow, so the merge costs per
+// slice, not per event, and holds no BigInt per event. It is placed exactly as its events
+// pushed one by one would be.
+
+/** What a run reads of its source: the times of its events. */
+export interface RunTimes {
+  nsBase: bigint;
+  nsOff: Float64Array;
+}
+
+/** Beyond this a key difference is outside every run (offsets stay below 2^52). */
+const FAR = 2 ** 53;
+
+class Run<R extends RunTimes> {
+  constructor(
+    readonly src: R,
+    public pos: number,
+    readonly end: number,
+    /** key of event i: keyBase + max(nsOff[i] + keyOff, keyFloor) (the clamp to the watermark) */
+    readonly keyBase: bigint,
+    readonly keyOff: number,
+    readonly keyFloor: number,
+  ) {}
+
+  rel(i: number): number {
+    const k = this.src.nsOff[i] + this.keyOff;
+    return k < this.keyFloor ? this.keyFloor : k;
+  }
+
+  keyAt(i: number): bigint {
+    return this.keyBase + BigInt(this.rel(i));
+  }
+}
+
+/** key - base as a double that orders like it against run offsets. */
+function relTo(key: bigint, base: bigint): number {
+  const d = key - base;
+  return d > FAR ? Infinity : d < -FAR ? -Infinity : Number(d);
+}
+
 // A queue's arrays are reused, not truncated: a core's queue empties after nearly every
 // packet, and regrowing the arrays from nothing each time cost more than the merge itself.
+type Entry<T, R extends RunTimes> = T | Run<R>;
+
 interface Queue<T> {
   keys: bigint[];
   items: (T | undefined)[];
@@ -35,24 +79,31 @@ const PENDING_LIMIT = 1024;
 /** The global lane's index in the tie order: before every core. */
 const GLOBAL = -1;
 
-export class TimelineMerge<T> {
-  private queues: (Queue<T> | undefined)[] = [];
+export class TimelineMerge<T, R extends RunTimes = RunTimes> {
+  private queues: (Queue<Entry<T, R>> | undefined)[] = [];
   private wm: (bigint | undefined)[] = [];
   private active: number[] = [];
-  private global: Queue<T> = newQueue();
+  private global: Queue<Entry<T, R>> = newQueue();
   private globalKey: bigint | undefined;
   private queued = 0;
+  /** runs queued so far (a pushRun may queue its events as several) */
+  runsAdded = 0;
 
+  /**
+   * emitRun receives each released slice [from, to) of a run's source; `last` says the run
+   * is done with it.
+   */
   constructor(
     private readonly emit: (item: T) => void,
     private readonly limit = 1 << 16,
+    private readonly emitRun: (src: R, from: number, to: number, last: boolean) => void = () => undefined,
   ) {}
 
   get size(): number {
     return this.queued;
   }
 
-  private queue(core: number): Queue<T> {
+  private queue(core: number): Queue<Entry<T, R>> {
     let q = this.queues[core];
     if (!q) {
       q = newQueue();
@@ -68,17 +119,17 @@ export class TimelineMerge<T> {
   }
 
   /** Moves the core's pending items with keys up to `upTo` into its queue, at their own keys. */
-  private settle(core: number, q: Queue<T>, upTo: bigint | null): void {
+  private settle(core: number, q: Queue<Entry<T, R>>, upTo: bigint | null): void {
     let n = 0;
     while (n < q.pendKeys.length && (upTo === null || q.pendKeys[n] <= upTo)) n++;
     if (n === 0) return;
     const keys = q.pendKeys.splice(0, n);
     const items = q.pendItems.splice(0, n);
     this.queued -= n; // append() counts them again
-    for (let i = 0; i < n; i++) this.append(core, q, keys[i], items[i]);
+    for (let i = 0; i < n; i++) this.append(core, q, keys[i], items[i] as T);
   }
 
-  private append(core: number, q: Queue<T>, key: bigint, item: T): void {
+  private append(core: number, q: Queue<Entry<T, R>>, key: bigint, item: T): void {
     const w = this.wm[core];
     if (w !== undefined && key < w) key = w;
     this.wm[core] = key;
@@ -91,6 +142,40 @@ export class TimelineMerge<T> {
     const q = this.queue(core);
     if (q.pendKeys.length > 0) this.settle(core, q, key);
     this.append(core, q, key, item);
+  }
+
+  /**
+   * Queues events [from, to) of src, times non-decreasing, as push() of each in turn would:
+   * pending items of the core whose time an event reaches go in before that event.
+   */
+  pushRun(core: number, src: R, from: number, to: number): void {
+    const q = this.queue(core);
+    let pos = from;
+    while (pos < to) {
+      let stop = to;
+      if (q.pendKeys.length > 0) {
+        const p = relTo(q.pendKeys[0], src.nsBase);
+        stop = pos;
+        while (stop < to && src.nsOff[stop] < p) stop++;
+      }
+      if (stop > pos) this.appendRun(core, q, src, pos, stop);
+      // the pending items up to this event go in before it (at least one moves)
+      if (stop < to) this.settle(core, q, src.nsBase + BigInt(src.nsOff[stop]));
+      pos = stop;
+    }
+  }
+
+  private appendRun(core: number, q: Queue<Entry<T, R>>, src: R, from: number, to: number): void {
+    const w = this.wm[core];
+    let run: Run<R>;
+    const base = src.nsBase;
+    if (w === undefined || w <= base) run = new Run(src, from, to, base, 0, -Infinity);
+    else if (w - base < BigInt(FAR / 2)) run = new Run(src, from, to, base, 0, Number(w - base));
+    else run = new Run(src, from, to, w, -Infinity, 0); // every event is before the watermark
+    this.wm[core] = run.keyAt(to - 1);
+    put(q, run.keyAt(from), run);
+    this.runsAdded++;
+    this.queued += to - from;
   }
 
   /** Queues an item of a core at time key without moving the core's watermark (see above). */
@@ -197,16 +282,91 @@ export class TimelineMerge<T> {
         }
         if (!safe) return;
       }
-      this.take(m);
+      this.take(m, this.queued > this.limit ? 1 : 2);
     }
   }
 
-  private take(lane: number): void {
+  // bound()'s answer: a run in lane m may release events with key < bKey (<= when !bStrict)
+  private bKey: bigint | undefined;
+  private bStrict = false;
+
+  /**
+   * What bounds the release of lane m's run: the other lanes' heads, and with watermarks
+   * (useWm) the watermarks of those that are empty. bKey undefined: no bound.
+   */
+  private bound(m: number, useWm: boolean, headKey: bigint): void {
+    let b: bigint | undefined;
+    let strict = false;
+    const g = this.global;
+    if (g.head < g.len) {
+      b = g.keys[g.head];
+      strict = true; // a global item goes before core items of its time
+    }
+    const act = this.active;
+    for (let i = 0; i < act.length; i++) {
+      const c = act[i];
+      if (c === m) continue;
+      const q = this.queues[c]!;
+      let k: bigint | undefined;
+      if (q.head < q.len) k = q.keys[q.head];
+      else if (useWm) {
+        k = this.wm[c];
+        if (k === undefined) {
+          // nothing is known of that core: only the head (already proven safe) goes
+          this.bKey = headKey;
+          this.bStrict = true;
+          return;
+        }
+      } else continue;
+      // ties go to the lower lane
+      if (b === undefined || k < b) {
+        b = k;
+        strict = c < m;
+      } else if (k === b && c < m) strict = true;
+    }
+    this.bKey = b;
+    this.bStrict = strict;
+  }
+
+  /** Releases lane's head; of a run, one event (mode 1), as many as the other lanes allow
+   * by heads and watermarks (2) or by heads alone (3, flush). */
+  private take(lane: number, mode: 1 | 2 | 3): void {
     const q = lane === GLOBAL ? this.global : this.queues[lane]!;
-    const item = q.items[q.head] as T;
+    const entry = q.items[q.head]!;
+    if (entry instanceof Run) {
+      const run = entry;
+      const from = run.pos;
+      let stop = from + 1;
+      if (mode !== 1) {
+        this.bound(lane, mode === 2, q.keys[q.head]);
+        const bk = this.bKey;
+        if (bk === undefined) stop = run.end;
+        else {
+          const br = relTo(bk, run.keyBase);
+          const end = run.end;
+          if (this.bStrict) while (stop < end && run.rel(stop) < br) stop++;
+          else while (stop < end && run.rel(stop) <= br) stop++;
+        }
+      }
+      this.queued -= stop - from;
+      if (stop < run.end) {
+        run.pos = stop;
+        q.keys[q.head] = run.keyAt(stop);
+        this.emitRun(run.src, from, stop, false);
+        return;
+      }
+      this.pop(q);
+      this.emitRun(run.src, from, stop, true);
+      return;
+    }
+    this.queued--;
+    this.pop(q);
+    this.emit(entry);
+  }
+
+  private pop(q: Queue<Entry<T, R>>): void {
     q.items[q.head] = undefined; // released records must not stay reachable from here
     q.head++;
-    this.queued--;
     if (q.head === q.len) {
       q.head = 0;
       q.len = 0;
@@ -222,13 +382,12 @@ export class TimelineMerge<T> {
       q.items.fill(undefined, q.len);
       q.head = 0;
     }
-    this.emit(item);
   }
 
   /** Releases everything in time order and forgets all cores (end of input or of a session). */
   flush(): void {
     for (const c of this.active) this.settle(c, this.queues[c]!, null);
-    while (this.earliest()) this.take(this.eLane);
+    while (this.earliest()) this.take(this.eLane, 3);
     this.queues = [];
     this.wm = [];
     this.active = [];
@@ -238,7 +397,7 @@ export class TimelineMerge<T> {
   }
 }
 
-function put<T>(q: Queue<T>, key: bigint, item: T): void {
+function put<E>(q: Queue<E>, key: bigint, item: E): void {
   const i = q.len;
   if (i < q.items.length) {
     q.keys[i] = key;

@@ -2,7 +2,8 @@
 // consumes the body exactly or throws a WireError: nothing from a bad frame is used.
 
 import { Cursor, WireError } from './varint.js';
-import { EVENT_KINDS, type StreamHeader, type TraceEvent } from './types.js';
+import type { EventBatch } from './batch.js';
+import type { StreamHeader } from './types.js';
 import {
   HEADER_FLAG_BOOT,
   MAGIC,
@@ -141,10 +142,6 @@ export function parsePacketHead(c: Cursor): PacketHead {
   return { core, seq, tsBegin, duration, eventsBefore, dropped, overwritten, nEvents };
 }
 
-const EMPTY: bigint[] = [];
-// Small argument values are the common case; sharing their bigints saves an allocation each.
-const SMALL: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
-
 /**
  * BigInt of a non-negative integer below 2^53. V8 converts a uint32 (v >>> 0) several times
  * faster than a double, and most values on the hot path fit 32 bits.
@@ -153,11 +150,11 @@ export function toBig(v: number): bigint {
   return v <= 0xffff_ffff ? BigInt(v >>> 0) : BigInt(v);
 }
 
-/** scanEvents' argument values before they become the event's own array */
-const tmp: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, 0n];
-
-/** Set by scanEvents: tick offset of the last event it read. */
+/** Set by scanEvents: tick offset of the first and the last event it read. */
+let scanFirstOff = 0;
 let scanLastOff = 0;
+
+const TWO32 = 0x1_0000_0000;
 
 /**
  * The common case of parseEvents in one tight loop over the bytes: every varint inline, every
@@ -165,18 +162,16 @@ let scanLastOff = 0;
  * truncated or malformed body) returns -1 and the caller reruns the checked parser, which
  * finds the same events or throws the exact WireError. Returns the position after the events.
  */
-function scanEvents(
-  buf: Uint8Array,
-  p: number,
-  end: number,
-  n: number,
-  out: TraceEvent[] | null,
-  offs: (number | bigint)[],
-  span: { first: number | bigint },
-  core: number,
-  seq: number,
-): number {
+function scanEvents(buf: Uint8Array, p: number, end: number, n: number, out: EventBatch | null): number {
   let off = 0;
+  let first = 0;
+  let ai = 0;
+  const kinds = out ? out.kind : null;
+  const ids = out ? out.id : null;
+  const offs = out ? out.ticksOff : null;
+  const argStart = out ? out.argStart : null;
+  const argLo = out ? out.argLo : null;
+  const argHi = out ? out.argHi : null;
   for (let k = 0; k < n; k++) {
     if (p + 3 > end) return -1;
     const h = buf[p++];
@@ -209,23 +204,30 @@ function scanEvents(
     }
     off += dt;
     if (off > Number.MAX_SAFE_INTEGER) return -1;
+    if (k === 0) first = off;
     const nargs = (h >> 2) & 7;
     const enc = h & 3;
     if (enc === 3) return -1;
-    let args = EMPTY;
-    let blob: Uint8Array | undefined;
+    if (argStart) {
+      kinds![k] = h >> 5;
+      ids![k] = id;
+      offs![k] = off;
+      argStart[k] = ai;
+    }
     if (nargs === 7) {
       if (enc !== 0 || p >= end) return -1;
       const len = buf[p++];
       if (len >= 0x80 || p + len > end) return -1;
-      if (out) blob = buf.slice(p, p + len);
+      if (out) {
+        out.blobs[k] = buf.slice(p, p + len);
+        out.hasBlobs = true;
+      }
       p += len;
     } else if (nargs > 0) {
       for (let a = 0; a < nargs; a++) {
-        let v: number;
         if (enc === 0) {
           if (p >= end) return -1;
-          v = buf[p++];
+          let v = buf[p++];
           if (v >= 0x80) {
             v &= 0x7f;
             let mul = 128;
@@ -237,63 +239,54 @@ function scanEvents(
               mul *= 128;
             }
           }
+          if (argLo) {
+            argLo[ai] = v;
+            argHi![ai] = v < TWO32 ? 0 : Math.floor(v / TWO32);
+          }
         } else if (enc === 1) {
           if (p + 4 > end) return -1;
-          v = (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16)) + buf[p + 3] * 0x100_0000;
+          if (argLo) {
+            argLo[ai] = buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24);
+            argHi![ai] = 0;
+          }
           p += 4;
         } else {
           if (p + 8 > end) return -1;
-          if (out) {
-            const lo = (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16)) + buf[p + 3] * 0x100_0000;
-            const hi = (buf[p + 4] | (buf[p + 5] << 8) | (buf[p + 6] << 16)) + buf[p + 7] * 0x100_0000;
-            tmp[a] = hi === 0 ? (lo < 4096 ? SMALL[lo] : BigInt(lo >>> 0)) : (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+          if (argLo) {
+            argLo[ai] = buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24);
+            argHi![ai] = buf[p + 4] | (buf[p + 5] << 8) | (buf[p + 6] << 16) | (buf[p + 7] << 24);
           }
           p += 8;
-          continue;
         }
-        if (out) tmp[a] = v < 4096 ? SMALL[v] : toBig(v);
+        ai++;
       }
-      // Literals and slices of a packed array are born holding objects; a new Array(n)
-      // filled with bigints changes its elements kind on the first store, per event.
-      if (out) args = nargs === 1 ? [tmp[0]] : nargs === 2 ? [tmp[0], tmp[1]] : tmp.slice(0, nargs);
-    }
-    if (k === 0) span.first = off;
-    if (out) {
-      const ev: TraceEvent = { type: 'event', session: 0, core, seq, ticks: 0n, tNs: 0n, kind: EVENT_KINDS[h >> 5], id, args };
-      if (blob) ev.blob = blob;
-      out.push(ev);
-      offs.push(off);
     }
   }
+  if (argStart) {
+    argStart[n] = ai;
+    out!.length = n;
+  }
+  scanFirstOff = first;
   scanLastOff = off;
   return p;
 }
 
 /**
- * Parses n events. With out, appends one event record per event (session, ticks and tNs
- * are filled in by the caller once the packet is accepted) and its tick offset from
- * ts_begin to offs; with out = null only the structure is checked (the counting fast path).
- * Returns the offset of the last event (0 when n = 0) and sets span.first to the first's.
+ * Parses n events. With out (emptied, with room for n events and c.remaining arguments),
+ * fills its columns kind, id, ticksOff (the tick offset from ts_begin), arguments and blobs;
+ * with out = null only the structure is checked (the counting fast path). Returns the offset
+ * of the last event (0 when n = 0) and sets span.first to the first's.
  */
-export function parseEvents(
-  c: Cursor,
-  n: number,
-  out: TraceEvent[] | null,
-  offs: (number | bigint)[],
-  span: { first: number | bigint },
-  core: number,
-  seq: number,
-): number | bigint {
-  const outLen = out ? out.length : 0;
-  const offsLen = offs.length;
-  const p = scanEvents(c.buf, c.pos, c.end, n, out, offs, span, core, seq);
+export function parseEvents(c: Cursor, n: number, out: EventBatch | null, span: { first: number | bigint }): number | bigint {
+  const p = scanEvents(c.buf, c.pos, c.end, n, out);
   if (p >= 0) {
     c.pos = p;
+    span.first = scanFirstOff;
     return scanLastOff;
   }
-  if (out) out.length = outLen;
-  offs.length = offsLen;
+  if (out) out.reset(n, c.remaining);
   let off: number | bigint = 0;
+  let ai = 0;
   for (let k = 0; k < n; k++) {
     const h = c.u8('event header');
     const id = c.varU32('event id');
@@ -302,31 +295,48 @@ export function parseEvents(
     else off = BigInt(off) + BigInt(dt);
     const nargs = (h >> 2) & 7;
     const enc = h & 3;
-    let args = EMPTY;
-    let blob: Uint8Array | undefined;
     if (enc === 3) throw new WireError('malformed', 'event argument encoding 3 is reserved');
+    if (out) {
+      out.kind[k] = h >> 5;
+      out.id[k] = id;
+      if (typeof off === 'number') out.ticksOff[k] = off;
+      else {
+        out.ticksOff[k] = 0;
+        (out.bigOff ??= new Map()).set(k, off);
+      }
+      out.argStart[k] = ai;
+    }
     if (nargs === 7) {
       if (enc !== 0) throw new WireError('malformed', 'blob argument with enc != 0');
       const len = c.varU32('blob length');
       const bytes = c.bytes(len, 'blob');
-      if (out) blob = bytes.slice();
+      if (out) {
+        out.blobs[k] = bytes.slice();
+        out.hasBlobs = true;
+      }
     } else if (nargs > 0) {
-      if (out) args = new Array<bigint>(nargs);
       for (let a = 0; a < nargs; a++) {
         let v: bigint | number;
         if (enc === 0) v = c.varU64('argument');
         else if (enc === 1) v = c.u32('argument');
         else v = c.u64('argument');
-        if (out) args[a] = typeof v === 'bigint' ? v : v < 4096 ? SMALL[v] : toBig(v);
+        if (out) {
+          if (typeof v === 'bigint') {
+            out.argLo[ai] = Number(v & 0xffff_ffffn);
+            out.argHi[ai] = Number(v >> 32n);
+          } else {
+            out.argLo[ai] = v;
+            out.argHi[ai] = v < TWO32 ? 0 : Math.floor(v / TWO32);
+          }
+        }
+        ai++;
       }
     }
     if (k === 0) span.first = off;
-    if (out) {
-      const ev: TraceEvent = { type: 'event', session: 0, core, seq, ticks: 0n, tNs: 0n, kind: EVENT_KINDS[h >> 5], id, args };
-      if (blob) ev.blob = blob;
-      out.push(ev);
-      offs.push(off);
-    }
+  }
+  if (out) {
+    out.argStart[n] = ai;
+    out.length = n;
   }
   return off;
 }

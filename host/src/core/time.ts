@@ -6,39 +6,69 @@ export function ticksToNs(ticks: bigint, timerHz: number): bigint {
   return (ticks * NS) / BigInt(timerHz);
 }
 
+/** Below this, integer doubles and their products with small factors stay exact. */
+const EXACT = 2 ** 52;
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
 /**
- * Converts many timestamps that share a base (one packet): ticks = base + off. The
- * base is split once as base*10^9 = q*hz + r, so each event costs double arithmetic
- * while r + off*10^9 stays below 2^52 (where doubles are exact), BigInt beyond.
+ * Converts many timestamps that share a base (one packet): ticks = base + off. With
+ * 10^9 / hz reduced to num / den, base * num is split once as baseNs * den + rem, so the
+ * time of base + off is baseNs + floor((rem + off * num) / den): double arithmetic while
+ * that numerator stays below 2^52 (at 25 MHz num = 40, den = 1: 3 years of ticks), BigInt
+ * beyond.
  */
 export class PacketClock {
-  private q = 0n;
-  private r = 0;
+  /** time of the base tick, ns */
+  baseNs = 0n;
+  private rem = 0;
   private base = 0n;
+  private readonly num: number;
+  private readonly den: number;
+  private readonly numBig: bigint;
+  private readonly denBig: bigint;
   private readonly hzBig: bigint;
 
-  constructor(private readonly hz: number) {
+  constructor(hz: number) {
+    const g = gcd(1e9, hz);
+    this.num = 1e9 / g;
+    this.den = hz / g;
+    this.numBig = BigInt(this.num);
+    this.denBig = BigInt(this.den);
     this.hzBig = BigInt(hz);
   }
 
   setBase(base: bigint): void {
     this.base = base;
-    const x = base * NS;
-    this.q = x / this.hzBig;
-    this.r = Number(x - this.q * this.hzBig);
+    const x = base * this.numBig;
+    this.baseNs = x / this.denBig;
+    this.rem = Number(x - this.baseNs * this.denBig);
+  }
+
+  /**
+   * ns(off) - baseNs as an exact double below 2^52, or -1 when it cannot be computed exactly
+   * in doubles (off must be an integer below 2^53).
+   */
+  rel(off: number): number {
+    const x = this.rem + off * this.num;
+    if (!(x < EXACT)) return -1;
+    const den = this.den;
+    if (den === 1) return x;
+    let f = Math.floor(x / den);
+    // The double quotient can round up across an integer; correct it exactly.
+    if (f * den > x) f--;
+    else if ((f + 1) * den <= x) f++;
+    return f;
   }
 
   ns(off: number | bigint): bigint {
     if (typeof off === 'number') {
-      const x = this.r + off * 1e9;
-      if (x < 4503599627370496) {
-        let f = Math.floor(x / this.hz);
-        // The double quotient can round up across an integer; correct it exactly.
-        if (f * this.hz > x) f--;
-        else if ((f + 1) * this.hz <= x) f++;
-        // uint32 -> BigInt is V8's fast conversion; f (ns into the packet) nearly always fits
-        return this.q + (f <= 0xffff_ffff ? BigInt(f >>> 0) : BigInt(f));
-      }
+      const r = this.rel(off);
+      // uint32 -> BigInt is V8's fast conversion; r (ns into the packet) nearly always fits
+      if (r >= 0) return this.baseNs + (r <= 0xffff_ffff ? BigInt(r >>> 0) : BigInt(r));
     }
     return ((this.base + BigInt(off)) * NS) / this.hzBig;
   }

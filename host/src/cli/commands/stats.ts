@@ -38,6 +38,8 @@ export function register(program: Command, io = new CliIo()): void {
                   perEvent?.add(rec);
                 }
               : undefined,
+          // without names or per-event figures no event object is needed: accounting only
+          objects: names !== undefined || perEvent !== undefined,
           warn: io.warn,
           name,
           assumeHeader,
