@@ -6,7 +6,7 @@ import { CsvExporter } from '../export/csv.js';
 import { CtfExporter } from '../export/ctf.js';
 import { JsonlExporter } from '../export/jsonl.js';
 import { DirSinkFactory, FileSink } from '../export/sinks.js';
-import type { Exporter } from '../export/types.js';
+import { exporterFeed, type Exporter } from '../export/types.js';
 import { wallClockOf } from '../export/wall-clock.js';
 import { checkOutputPath } from '../cli/commands/export.js';
 import { openElf, withNames } from '../cli/elf-option.js';
@@ -57,23 +57,13 @@ export async function exportTrace(path: string, o: ExportOptions): Promise<Expor
     exporter = o.format === 'jsonl' ? new JsonlExporter(sink) : o.format === 'csv' ? new CsvExporter(sink) : new ChromeJsonExporter(sink);
   }
   exporter = withNames(exporter, names);
-  let events = 0;
-  let begun = false;
+  const feed = exporterFeed(exporter, info);
   try {
-    const result = await decodeTraceFile(path, {
-      onRecord: (rec) => {
-        if (!begun) exporter.begin(info);
-        begun = true;
-        if (rec.type === 'event') events++;
-        exporter.record(rec);
-      },
-      warn,
-    });
-    if (!begun) exporter.begin(info);
-    exporter.end(result.stats);
+    const result = await decodeTraceFile(path, { onRecord: feed.onRecord, onEvents: feed.onEvents, warn });
+    feed.end(result.stats);
   } catch (err) {
     abort();
     throw err;
   }
-  return { output: o.output, events };
+  return { output: o.output, events: feed.events };
 }

@@ -7,8 +7,9 @@
 // words and `values` says "raw". `args_raw` always holds the wire words, space-separated.
 import type { TypedValue } from '../core/typed-values.js';
 import { valueText } from '../core/typed-values.js';
-import type { CoreStats, EventKind, TraceRecord } from '../core/types.js';
-import { KindIdCache, OutBuffer } from './out-buffer.js';
+import type { EventBatch } from '../core/batch.js';
+import { EVENT_KINDS, type CoreStats, type EventKind, type TraceRecord } from '../core/types.js';
+import { encodeAscii, KindIdCache, OutBuffer, PacketCache } from './out-buffer.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 /** the most arguments a described event has (SPEC §11.2: nargs 0..8) */
@@ -42,6 +43,8 @@ export class CsvExporter implements Exporter {
   private readonly out: OutBuffer;
   /** per kind, the name column of each id already looked up (quoted as csvField would) */
   private readonly nameCells = new KindIdCache<string>();
+  /** per packet: the row's first four cells */
+  private readonly packets = new PacketCache((b) => encodeAscii(`event,${b.session},${b.core},${b.seq},`));
   constructor(sink: Sink) {
     this.out = new OutBuffer(sink);
   }
@@ -136,6 +139,57 @@ export class CsvExporter implements Exporter {
     }
   }
 
+  /** Rows of batch events, the same bytes as record() writes for each. */
+  eventBatch(b: EventBatch, from: number, to: number): void {
+    if (this.names) {
+      for (let i = from; i < to; i++) this.record(b.event(i));
+      return;
+    }
+    const o = this.out;
+    const { value: prefix, ns, ticks } = this.packets.of(b);
+    const { argStart, argHi, argLo } = b;
+    for (let i = from; i < to; i++) {
+      o.bytes(prefix);
+      const t = ns + b.nsOff[i];
+      if (t <= MAX_EXACT) o.uint(t);
+      else o.big(b.tNs(i));
+      o.byte(COMMA);
+      const k = ticks + b.ticksOff[i];
+      if (k <= MAX_EXACT) o.uint(k);
+      else o.big(b.ticks(i));
+      o.byte(COMMA);
+      o.bytes(KIND_CELLS[b.kind[i]]);
+      o.uint(b.id[i]);
+      // the name is empty without the ELF
+      o.ascii(',,');
+      const blob = b.blob(i);
+      const s = argStart[i];
+      const n = argStart[i + 1] - s;
+      if (blob) o.ascii('blob');
+      else o.uint(n);
+      if (n <= CSV_MAX_ARGS) {
+        for (let a = s; a < s + n; a++) {
+          o.byte(COMMA);
+          o.u64(argHi[a], argLo[a]);
+        }
+        this.commas(CSV_MAX_ARGS - n);
+      } else {
+        this.joinedArgs(Array.from({ length: n }, (_, a) => b.arg(i, a).toString()));
+      }
+      o.byte(COMMA);
+      if (blob) hexInto(o, blob);
+      // cause, count, from_ns, to_ns, text; values; arg_names, unit
+      o.bytes(RAW_TAIL);
+      if (!blob) {
+        for (let a = s; a < s + n; a++) {
+          if (a > s) o.byte(SPACE);
+          o.u64(argHi[a], argLo[a]);
+        }
+      }
+      o.ascii('\r\n');
+    }
+  }
+
   end(_stats: CoreStats[]): void {
     this.out.close();
   }
@@ -164,6 +218,9 @@ export class CsvExporter implements Exporter {
 }
 
 const COMMA = 44;
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+const KIND_CELLS = EVENT_KINDS.map((k) => encodeAscii(`${k},`));
+const RAW_TAIL = encodeAscii(',,,,,,raw,,,');
 const SPACE = 32;
 const HEX = '0123456789abcdef';
 

@@ -5,6 +5,7 @@
 // through the UTF-8 encoder. A full buffer is handed to the sink whole and never touched
 // again (a sink may keep it until its own flush), so memory stays at one buffer plus
 // what the sink holds.
+import type { EventBatch } from '../core/batch.js';
 import type { Sink } from './types.js';
 
 const CHUNK = 1 << 20;
@@ -37,6 +38,20 @@ export class OutBuffer {
   byte(c: number): void {
     if (this.pos >= this.buf.length) this.flush();
     this.buf[this.pos++] = c;
+  }
+
+  /** Bytes already encoded (constant pieces made once with ascii bytes, see encodeAscii). */
+  bytes(b: Uint8Array): void {
+    const n = b.length;
+    if (this.pos + n > this.buf.length) this.flush(n);
+    const buf = this.buf;
+    let p = this.pos;
+    if (n < 64) for (let i = 0; i < n; i++) buf[p++] = b[i];
+    else {
+      buf.set(b, p);
+      p += n;
+    }
+    this.pos = p;
   }
 
   /** A string known to be ASCII (keys, kinds, numbers already formatted). */
@@ -96,19 +111,16 @@ export class OutBuffer {
     else this.ascii(v.toString());
   }
 
+  /** The u64 hi × 2^32 + lo (a batch's argument halves) in decimal. */
+  u64(hi: number, lo: number): void {
+    if (hi < 0x200000) this.uint(hi * TWO_32 + lo);
+    else this.ascii(((BigInt(hi) << 32n) | BigInt(lo)).toString());
+  }
+
   /** ns as µs with exactly three decimals (1234567 → 1234.567), as chrome.ts `us` writes it. */
   micros(ns: bigint): void {
     if (ns >= 0n && ns <= 9_007_199_254_740_991n) {
-      const n = Number(ns);
-      const frac = n % 1000;
-      this.uint((n - frac) / 1000);
-      if (this.pos + 4 > this.buf.length) this.flush();
-      const buf = this.buf;
-      buf[this.pos] = 46; // '.'
-      buf[this.pos + 1] = 48 + Math.floor(frac / 100);
-      buf[this.pos + 2] = 48 + (Math.floor(frac / 10) % 10);
-      buf[this.pos + 3] = 48 + (frac % 10);
-      this.pos += 4;
+      this.microsOf(Number(ns));
       return;
     }
     const neg = ns < 0n;
@@ -116,11 +128,72 @@ export class OutBuffer {
     this.ascii(`${neg ? '-' : ''}${a / 1000n}.${(a % 1000n).toString().padStart(3, '0')}`);
   }
 
+  /** micros() of an integer number of ns in [0, 2^53). */
+  microsOf(n: number): void {
+    const frac = n % 1000;
+    this.uint((n - frac) / 1000);
+    if (this.pos + 4 > this.buf.length) this.flush();
+    const buf = this.buf;
+    buf[this.pos] = 46; // '.'
+    buf[this.pos + 1] = 48 + Math.floor(frac / 100);
+    buf[this.pos + 2] = 48 + (Math.floor(frac / 10) % 10);
+    buf[this.pos + 3] = 48 + (frac % 10);
+    this.pos += 4;
+  }
+
   /** Flushes and closes the sink. */
   close(): void {
     if (this.pos > 0) this.sink.write(this.buf.subarray(0, this.pos));
     this.pos = 0;
     this.sink.close();
+  }
+}
+
+/** An ASCII string as bytes, for OutBuffer.bytes. */
+export function encodeAscii(s: string): Uint8Array {
+  return Buffer.from(s, 'latin1');
+}
+
+/** A batch's base time as a number, or Infinity when base + offset may not be exact (then use the bigint). */
+export function exactBase(base: bigint): number {
+  return base >= 0n && base <= MAX_SAFE_BIG ? Number(base) : Infinity;
+}
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** What an exporter keeps per packet of a batch, with the batch's base times as exact numbers. */
+export interface PacketCells<T> {
+  session: number;
+  seq: number;
+  value: T;
+  nsBig: bigint;
+  /** exactBase(nsBase): nsBase + nsOff[i] is exact when at most 2^53 - 1 */
+  ns: number;
+  ticksBig: bigint;
+  ticks: number;
+}
+
+/**
+ * The merge hands out short runs (about 1.5 events on two interleaved cores), so what is the
+ * same for a whole packet is made once per core and packet, not per run.
+ */
+export class PacketCache<T> {
+  private readonly byCore: PacketCells<T>[] = [];
+  constructor(private readonly make: (b: EventBatch) => T) {}
+  of(b: EventBatch): PacketCells<T> {
+    let c = this.byCore[b.core];
+    if (!c) {
+      c = { session: b.session, seq: b.seq, value: this.make(b), nsBig: b.nsBase, ns: exactBase(b.nsBase), ticksBig: b.ticksBase, ticks: exactBase(b.ticksBase) };
+      this.byCore[b.core] = c;
+      return c;
+    }
+    if (c.session !== b.session || c.seq !== b.seq) {
+      c.session = b.session;
+      c.seq = b.seq;
+      c.value = this.make(b);
+    }
+    if (c.nsBig !== b.nsBase) c.ns = exactBase((c.nsBig = b.nsBase));
+    if (c.ticksBig !== b.ticksBase) c.ticks = exactBase((c.ticksBig = b.ticksBase));
+    return c;
   }
 }
 
