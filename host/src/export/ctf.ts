@@ -141,7 +141,20 @@ class CoreStream {
   /** the open packet: events before any pending loss window */
   events = new ByteBuf();
   beginTicks = 0n;
-  lastTicks = 0n;
+  private lastBig = 0n;
+  /** the time of the last event when the batch path wrote it (lastTicks is made from it on demand), else NaN */
+  lastNum = NaN;
+  get lastTicks(): bigint {
+    if (!Number.isNaN(this.lastNum)) {
+      this.lastBig = BigInt(this.lastNum);
+      this.lastNum = NaN;
+    }
+    return this.lastBig;
+  }
+  set lastTicks(v: bigint) {
+    this.lastBig = v;
+    this.lastNum = NaN;
+  }
   open = false;
   /** end timestamp of the last packet written, null before the first */
   lastEnd: bigint | null = null;
@@ -365,8 +378,8 @@ export class CtfExporter implements Exporter {
     }
     const { value: st, ticks: base } = this.packets.of(b);
     const { argStart, argHi, argLo } = b;
-    // st.lastTicks as a number while the packet is open; written back as a bigint when stale
-    let last = st.open ? Number(st.lastTicks) : NaN;
+    // st.lastTicks as a number while the packet is open (st.lastNum once the run is done)
+    let last = st.open ? (Number.isNaN(st.lastNum) ? Number(st.lastTicks) : st.lastNum) : NaN;
     let stale = false;
     for (let i = from; i < to; i++) {
       const k = base + b.ticksOff[i];
@@ -380,7 +393,7 @@ export class CtfExporter implements Exporter {
         (b.hasBlobs && b.blob(i)) ||
         (!st.open && st.lastEnd !== null && st.lastEnd > MAX_EXACT_BIG)
       ) {
-        if (stale) st.lastTicks = BigInt(last);
+        if (stale) st.lastNum = last;
         stale = false;
         this.onEvent(b.event(i));
         last = st.open ? Number(st.lastTicks) : NaN;
@@ -389,7 +402,7 @@ export class CtfExporter implements Exporter {
       const ci = b.kind[i] * CLASS_STRIDE + n;
       const cls = this.rawClasses[ci] ?? (this.rawClasses[ci] = this.eventClass(b.event(i)));
       if (st.open && st.events.len + 64 + n * 8 > MAX_PACKET_CONTENT) {
-        if (stale) st.lastTicks = BigInt(last);
+        if (stale) st.lastNum = last;
         stale = false;
         this.closePacket(st, st.events, st.beginTicks, st.lastTicks);
       }
@@ -411,7 +424,7 @@ export class CtfExporter implements Exporter {
       last = t;
       stale = true;
     }
-    if (stale) st.lastTicks = BigInt(last);
+    if (stale) st.lastNum = last;
   }
 
   private onEvent(ev: TraceEvent): void {
