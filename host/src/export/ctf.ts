@@ -539,7 +539,9 @@ export class CtfExporter implements Exporter {
     p.u64(st.dropped + st.overwritten + st.link_lost);
     p.u32(st.core);
     p.bytes(events.buf.subarray(0, events.len));
-    st.sink.write(p.buf.slice(0, p.len));
+    // the packet buffer is reused: a sink that keeps what it is given gets a copy
+    if (st.sink.writeNow) st.sink.writeNow(p.buf.subarray(0, p.len));
+    else st.sink.write(p.buf.slice(0, p.len));
     st.seq += 1n;
     st.lastEnd = endTicks;
     if (events === st.events) st.open = false;

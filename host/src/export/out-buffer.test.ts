@@ -3,10 +3,12 @@ import { us } from './chrome.js';
 import { OutBuffer } from './out-buffer.js';
 import { MemorySink } from './sinks.js';
 
-function written(fill: (o: OutBuffer) => void, size?: number): { text: string; writes: number } {
+/** `reuse`: the sink writes at once (writeNow), so OutBuffer reuses its buffer */
+function written(fill: (o: OutBuffer) => void, size?: number, reuse = false): { text: string; writes: number } {
   const sink = new MemorySink();
   let writes = 0;
-  const counting = { write: (d: string | Uint8Array) => (writes++, sink.write(d)), close: () => sink.close() };
+  const write = (d: string | Uint8Array) => (writes++, sink.write(d));
+  const counting = reuse ? { write, writeNow: write, close: () => sink.close() } : { write, close: () => sink.close() };
   const o = new OutBuffer(counting, size);
   fill(o);
   o.close();
@@ -30,7 +32,7 @@ describe('OutBuffer', () => {
     expect(written((o) => o.micros(1005n)).text).toBe('1.005');
   });
 
-  it('keeps every byte across buffer boundaries, UTF-8 text included', () => {
+  it.each([false, true])('keeps every byte across buffer boundaries, UTF-8 text included (buffer reused: %s)', (reuse) => {
     const pieces = ['abc', 'é→😀', 'x'.repeat(40), '', 'tail'];
     const { text, writes } = written((o) => {
       for (let i = 0; i < 200; i++) {
@@ -39,7 +41,7 @@ describe('OutBuffer', () => {
         o.byte(44);
         o.text(pieces[i % pieces.length]);
       }
-    }, 64);
+    }, 64, reuse);
     let want = '';
     for (let i = 0; i < 200; i++) want += `k=${i * 1_000_003},${pieces[i % pieces.length]}`;
     expect(text).toBe(want);

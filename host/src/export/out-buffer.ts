@@ -2,9 +2,10 @@
 // JSON). Building each line as a string and encoding it later costs more than the
 // formatting itself: numbers are written digit by digit into the buffer, ASCII pieces byte
 // by byte, and only text that may hold anything (names and strings from the ELF) goes
-// through the UTF-8 encoder. A full buffer is handed to the sink whole and never touched
-// again (a sink may keep it until its own flush), so memory stays at one buffer plus
-// what the sink holds.
+// through the UTF-8 encoder. A full buffer is written at once and reused where the sink
+// writes synchronously (Sink.writeNow), else handed over whole and never touched again (a
+// sink may keep it until its own flush): no garbage of big buffers builds up between
+// collections, so peak memory does not follow the output rate.
 import type { EventBatch } from '../core/batch.js';
 import type { Sink } from './types.js';
 
@@ -26,8 +27,13 @@ export class OutBuffer {
 
   /** Hands what is written to the sink; the next writes go into a new buffer of at least `room` bytes. */
   flush(room = 0): void {
-    if (this.pos > 0) this.sink.write(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(Math.max(this.size, room));
+    if (this.sink.writeNow) {
+      if (this.pos > 0) this.sink.writeNow(this.buf.subarray(0, this.pos));
+      if (room > this.buf.length) this.buf = Buffer.allocUnsafe(room);
+    } else {
+      if (this.pos > 0) this.sink.write(this.buf.subarray(0, this.pos));
+      this.buf = Buffer.allocUnsafe(Math.max(this.size, room));
+    }
     this.pos = 0;
   }
 
@@ -143,8 +149,7 @@ export class OutBuffer {
 
   /** Flushes and closes the sink. */
   close(): void {
-    if (this.pos > 0) this.sink.write(this.buf.subarray(0, this.pos));
-    this.pos = 0;
+    this.flush();
     this.sink.close();
   }
 }

@@ -9,6 +9,11 @@ import type { CoreStats, EventKind, TraceRecord } from '../core/types.js';
 /** Where an exporter writes bytes. Writes are buffered by the implementation. */
 export interface Sink {
   write(data: string | Uint8Array): void;
+  /**
+   * Writes `data` before returning and keeps no reference to it, so the caller may reuse the
+   * buffer (big chunks without garbage); only synchronous sinks have it.
+   */
+  writeNow?(data: Uint8Array): void;
   close(): void;
 }
 
