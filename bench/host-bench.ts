@@ -1,6 +1,6 @@
 // Host-side benchmark entry, bundled by bench/run.mjs with esbuild and run with node:
 //   synth <out> <events>          write a synthetic raw stream (StreamWriter) with that many events
-//   decode <file> <runs>          time the pure decode core, with and without event objects
+//   decode <file> <runs>          time the pure decode core: accounting only, event objects, batches
 //   wirekinds <uart.bin> <tag>    wire bytes per event of each (kind, nargs) group in a UART dump
 // Each prints one JSON object on stdout. The decode core runs in-process on a file already
 // in memory, so the figures are the core's, not the disk's.
@@ -88,15 +88,27 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+type Mode = 'accounting' | 'objects' | 'batch';
+
 /** One pass of the decode core over data in 64 KiB chunks; returns seconds and events seen. */
-function decodeOnce(data: Uint8Array, objects: boolean): { s: number; cpuS: number; events: number; decoded: number } {
+function decodeOnce(data: Uint8Array, mode: Mode): { s: number; cpuS: number; events: number; decoded: number } {
   let events = 0;
   const sink = (r: TraceRecord): void => {
     if (r.type === 'event') events++;
   };
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const dec = new TraceDecoder(sink, { objects });
+  const dec = new TraceDecoder(sink, {
+    objects: mode === 'objects',
+    // the batch API: events as columns, read here as a formatter would start (one id each)
+    onEvents:
+      mode === 'batch'
+        ? (b, from, to) => {
+            const id = b.id;
+            for (let i = from; i < to; i++) if (id[i] >= 0) events++;
+          }
+        : undefined,
+  });
   const CHUNK = 1 << 16;
   for (let i = 0; i < data.length; i += CHUNK) dec.push(data.subarray(i, Math.min(i + CHUNK, data.length)));
   dec.end();
@@ -111,21 +123,21 @@ function decodeOnce(data: Uint8Array, objects: boolean): { s: number; cpuS: numb
 function decode(file: string, runs: number): void {
   const data = new Uint8Array(readFileSync(file));
   const result: Record<string, unknown> = { bytes: data.length, runs };
-  for (const objects of [false, true]) {
-    decodeOnce(data.subarray(0, Math.min(data.length, 4 << 20)), objects); // warm-up: JIT
+  for (const mode of ['accounting', 'objects', 'batch'] as const) {
+    decodeOnce(data.subarray(0, Math.min(data.length, 4 << 20)), mode); // warm-up: JIT
     const times: number[] = [];
     const cpu: number[] = [];
     let decoded = 0;
     let events = 0;
     for (let i = 0; i < runs; i++) {
-      const r = decodeOnce(data, objects);
+      const r = decodeOnce(data, mode);
       times.push(r.s);
       cpu.push(r.cpuS);
       decoded = r.decoded;
       events = r.events;
     }
     const s = median(times);
-    result[objects ? 'objects' : 'accounting'] = {
+    result[mode] = {
       decoded,
       eventRecords: events,
       seconds: times,

@@ -123,18 +123,21 @@ export const METRICS = {
     const v = s?.ok && b && same ? s.eventsPerS / b.eventsPerS : null;
     return { value: num(v), text: v === null ? (same ? '—' : '— (babeltrace2 read a trace of another size)') : `${fmt(v, 2)}× by wall time, ${fmt(s.eventsPerCpuS / b.eventsPerCpuS, 2)}× by CPU time` };
   },
-  'stats.maxRssMB': (r) => {
-    const v = num(r.host?.stats?.maxRssMB);
-    const big = r.host?.statsBig?.ok ? num(r.host.statsBig.maxRssMB) : null;
-    const text = v === null ? '—' : `${fmt(v, 0)} MB at ${fmtM(r.host.trace.events)} events${big === null ? '' : `, ${fmt(big, 0)} MB at ${fmtM(r.host.exportsBig.events)}`}`;
-    return { value: v === null ? null : Math.max(v, big ?? 0), text };
-  },
+  'stats.maxRssMB': (r) => { const v = num(r.host?.stats?.maxRssMB); return { value: v, text: v === null ? '—' : `${fmt(v, 0)} MB at ${fmtM(r.host.trace.events)} events` }; },
   'stats.rssGrowth': (r) => {
     const big = num(r.host?.stats?.maxRssMB);
     const small = num(r.host?.statsSmall?.maxRssMB);
     const v = big && small ? big / small : null;
     return { value: v, text: v === null ? '—' : `${fmt(small, 0)} MB at ${fmtM(r.host.statsSmall.events)} events, ${fmt(big, 0)} MB at ${fmtM(r.host.trace.events)} (${fmt(v, 2)}×)` };
   },
+  'decode.text.vsBabeltrace2': (r) => {
+    const d = r.host?.decodeText;
+    const ok = d?.tracepipe?.ok && d?.babeltrace2?.ok;
+    const v = ok ? d.tracepipe.eventsPerS / d.babeltrace2.eventsPerS : null;
+    return { value: num(v), text: v === null ? (d?.babeltrace2?.error ? `— (${d.babeltrace2.error})` : '—') : `${fmt(v, 2)}× by wall time, ${fmt(d.tracepipe.eventsPerCpuS / d.babeltrace2.eventsPerCpuS, 2)}× by CPU time (${fmtM(d.events)} events)` };
+  },
+  'decode.jsonl.linesPerS': (r) => { const d = r.host?.decodeJsonl; const v = d?.ok ? num(d.eventsPerS) : null; return { value: v, text: `${fmtM(v)} event lines/s (${fmtM(d?.eventsPerCpuS)} per CPU-second, ${fmtM(r.host?.trace?.events)} events)` }; },
+  'stats.big.maxRssMB': (r) => { const b = r.host?.statsBig; const v = b?.ok ? num(b.maxRssMB) : null; return { value: v, text: v === null ? '—' : `${fmt(v, 0)} MB at ${fmtM(b.events)} events (${fmtM(b.eventsPerS)} events/s)` }; },
   'export.jsonl.eventsPerS': exportMetric('jsonl', 'eventsPerS'),
   'export.ctf.mbPerS': exportMetric('ctf', 'mbPerS'),
   'export.perfetto.mbPerS': exportMetric('perfetto', 'mbPerS'),
@@ -377,22 +380,43 @@ function hostSection(r, data, L) {
   L.push('| what | events/s (wall) | MB/s (wall) | events per CPU-second | median wall s | median CPU s | peak RSS MB | runs | vs babeltrace2 |', '|---|---|---|---|---|---|---|---|---|');
   L.push(`| decode core, accounting only (\`{objects:false}\`) | ${fmtM(h.decode.accounting.eventsPerS)} | ${fmt(h.decode.accounting.mbPerS)} | ${fmtM(h.decode.accounting.decoded / h.decode.accounting.medianCpuS)} | ${fmt(h.decode.accounting.medianS, 2)} | ${fmt(h.decode.accounting.medianCpuS, 2)} | ${fmt(h.decode.maxRssMB, 0)} (whole process, trace held in memory) | ${h.decode.runs} | ${vs(h.decode.accounting.eventsPerS)} |`);
   L.push(`| decode core, event objects | ${fmtM(h.decode.objects.eventsPerS)} | ${fmt(h.decode.objects.mbPerS)} | ${fmtM(h.decode.objects.decoded / h.decode.objects.medianCpuS)} | ${fmt(h.decode.objects.medianS, 2)} | ${fmt(h.decode.objects.medianCpuS, 2)} | | ${h.decode.runs} | ${vs(h.decode.objects.eventsPerS)} |`);
+  if (h.decode.batch) L.push(`| decode core, batch API (\`onEvents\`, columns) | ${fmtM(h.decode.batch.eventsPerS)} | ${fmt(h.decode.batch.mbPerS)} | ${fmtM(h.decode.batch.decoded / h.decode.batch.medianCpuS)} | ${fmt(h.decode.batch.medianS, 2)} | ${fmt(h.decode.batch.medianCpuS, 2)} | | ${h.decode.runs} | ${vs(h.decode.batch.eventsPerS)} |`);
   L.push(`| \`tracepipe stats\` | ${fmtM(h.stats.eventsPerS)} | ${fmt(h.stats.mbPerS)} | ${fmtM(h.stats.eventsPerCpuS)} | ${fmt(h.stats.medianWallS, 2)} | ${fmt(h.stats.medianCpuS, 2)} | ${fmt(h.stats.maxRssMB, 0)} | ${h.stats.runs} | ${vs(h.stats.eventsPerS)} |`);
   for (const [k, v] of Object.entries(h.exports.formats)) {
     L.push(`| \`tracepipe export --format ${k}\`${h.exports.events !== h.trace.events ? ` (${fmtM(h.exports.events)} events)` : ''} | ${v.ok ? fmtM(v.eventsPerS) : `failed: ${v.error}`} | ${v.ok ? fmt(v.mbPerS) : ''} | ${v.ok ? fmtM(v.eventsPerCpuS) : ''} | ${fmt(v.medianWallS, 2)} | ${fmt(v.medianCpuS, 2)} | ${fmt(v.maxRssMB, 0)} | 1 | ${v.ok ? vs(v.eventsPerS) : ''} |`);
   }
+  if (h.decodeJsonl) L.push(`| \`tracepipe decode --format jsonl\` (> /dev/null) | ${fmtM(h.decodeJsonl.eventsPerS)} | ${fmt(h.decodeJsonl.mbPerS)} | ${fmtM(h.decodeJsonl.eventsPerCpuS)} | ${fmt(h.decodeJsonl.medianWallS, 2)} | ${fmt(h.decodeJsonl.medianCpuS, 2)} | ${fmt(h.decodeJsonl.maxRssMB, 0)} | ${h.decodeJsonl.runs} | ${vs(h.decodeJsonl.eventsPerS)} |`);
   if (h.babeltrace2?.ok) {
     L.push(`| \`babeltrace2 -c sink.utils.dummy\` on the CTF export (${fmt(h.babeltrace2.ctfBytes / 1e6)} MB) | ${fmtM(h.babeltrace2.eventsPerS)} | ${fmt(h.babeltrace2.ctfBytes / 1e6 / h.babeltrace2.medianWallS)} (CTF) | ${fmtM(h.babeltrace2.eventsPerCpuS)} | ${fmt(h.babeltrace2.medianWallS, 2)} | ${fmt(h.babeltrace2.medianCpuS, 2)} | ${fmt(h.babeltrace2.maxRssMB, 0)} | ${h.babeltrace2.runs} | 1× |`);
   } else {
     L.push(`| babeltrace2 | not measured: ${h.babeltrace2?.error ?? ''} | | | | | | | |`);
   }
   L.push('');
+  const dt = h.decodeText;
+  if (dt) {
+    const row = (what, x) => (x?.ok ? `| ${what} | ${fmtM(x.eventsPerS)} | ${fmt(x.mbPerS)} | ${fmtM(x.eventsPerCpuS)} | ${fmt(x.medianWallS, 2)} | ${fmt(x.medianCpuS, 2)} | ${fmt(x.maxRssMB, 0)} | ${x.runs} |` : `| ${what} | not measured: ${x?.error ?? ''} | | | | | | |`);
+    const ratio = dt.tracepipe?.ok && dt.babeltrace2?.ok ? `${fmt(dt.tracepipe.eventsPerS / dt.babeltrace2.eventsPerS, 2)}×` : '—';
+    L.push(`Text output on a ${fmtM(dt.events)}-event trace (the same mix), both to /dev/null (\`decode\`: ${quoted(data.targets, 'i11.decode.text.bt2')}):`, '');
+    L.push('| what | events/s (wall) | MB/s of trace (wall) | events per CPU-second | median wall s | median CPU s | peak RSS MB | runs | vs babeltrace2 text |', '|---|---|---|---|---|---|---|---|---|');
+    L.push(`${row('`tracepipe decode` (text)', dt.tracepipe)} ${ratio} |`);
+    L.push(`${row('`babeltrace2` on the CTF export (default text output)', dt.babeltrace2)} 1× |`, '');
+  }
+  const qc = h.qemuCaptures;
+  if (qc) {
+    L.push('`tracepipe stats` on real QEMU captures (raw UART streams of bench_wire_small under QEMU -icount, qemu-mps2-an385):', '');
+    L.push('| capture | sessions | events | MB | events/s (wall) | events per CPU-second | median wall s | peak RSS MB | runs |', '|---|---|---|---|---|---|---|---|---|');
+    for (const x of [qc.long, qc.sessions]) {
+      if (!x) continue;
+      L.push(x.ok ? `| ${x.what} | ${x.sessions} | ${fmtM(x.events)} | ${fmt(x.bytes / 1e6)} | ${fmtM(x.eventsPerS)} | ${fmtM(x.eventsPerCpuS)} | ${fmt(x.medianWallS, 2)} | ${fmt(x.maxRssMB, 0)} | ${x.runs} |` : `| not measured: ${x.error ?? ''} | | | | | | | | |`);
+    }
+    L.push('');
+  }
+  if (h.statsBig?.ok) L.push(`\`stats\` on a ${fmtM(h.statsBig.events)}-event trace (${fmt(h.statsBig.bytes / 1e6)} MB): ${fmtM(h.statsBig.eventsPerS)} events/s, peak RSS ${fmt(h.statsBig.maxRssMB, 0)} MB.`, '');
   L.push(`Exports ran once each (they are the slowest host step; one run keeps \`npm run bench\` in its time budget). \`stats\` on a ${fmtM(h.statsSmall.events)}-event trace peaked at ${fmt(h.statsSmall.maxRssMB, 0)} MB RSS, against ${fmt(h.stats.maxRssMB, 0)} MB at ${fmtM(h.trace.events)} events.`, '');
   const big = h.exportsBig;
   if (big) {
     L.push(`Long trace (${fmtM(big.events)} events, ${fmt(big.bytes / 1e6)} MB, made for this and removed after): peak RSS independent of trace length. perfetto and csv wrote to /dev/null, ctf to a folder; \`--no-wall-clock\`.`, '');
     L.push('| what | MB/s (wall) | events per CPU-second | wall s | CPU s | peak RSS MB | peak RSS MB at the export trace |', '|---|---|---|---|---|---|---|');
-    if (h.statsBig) L.push(`| \`tracepipe stats\` | ${fmt(h.statsBig.mbPerS)} | ${fmtM(h.statsBig.eventsPerCpuS)} | ${fmt(h.statsBig.medianWallS, 2)} | ${fmt(h.statsBig.medianCpuS, 2)} | ${fmt(h.statsBig.maxRssMB, 0)} | ${fmt(h.stats.maxRssMB, 0)} |`);
     for (const [k, v] of Object.entries(big.formats)) {
       L.push(`| \`tracepipe export --format ${k}\` | ${v.ok ? fmt(v.mbPerS) : `failed: ${v.error}`} | ${v.ok ? fmtM(v.eventsPerCpuS) : ''} | ${fmt(v.medianWallS, 2)} | ${fmt(v.medianCpuS, 2)} | ${fmt(v.maxRssMB, 0)} | ${fmt(h.exports.formats[k]?.maxRssMB, 0)} |`);
     }

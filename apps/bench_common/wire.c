@@ -15,7 +15,10 @@
 #include "app_board.h"
 #include "app_util.h"
 
+/* The host bench builds a longer run (-DN_EVENTS=...) for a large real capture. */
+#ifndef N_EVENTS
 #define N_EVENTS 30000u
+#endif
 /* Events between polls in the batched pass: well under one packet's worth. */
 #define BATCH 32u
 

@@ -1,9 +1,19 @@
-// Host speed: the decode core in-process, the CLI's stats and exports as whole processes,
-// and babeltrace2 on the CTF export of the same events, side by side in one run.
+// Host speed: the decode core in-process, the CLI's stats, decode and exports as whole
+// processes, and babeltrace2 on the CTF export of the same events, side by side in one run;
+// `stats` also on real QEMU captures (one long session; many sessions, as after resets) and
+// peak RSS on a trace 10x the default.
+//
+// Knobs (environment): TPBENCH_TEXT_EVENTS (trace for decode text against babeltrace2's text
+// output, default 1000000), TPBENCH_QEMU_EVENTS (events per pass of the long QEMU run, two
+// passes, default 1000000), TPBENCH_QEMU_SESSIONS (runs in the many-session capture, default
+// 100), TPBENCH_BIG_EVENTS (the RSS trace, default 10x TPBENCH_EVENTS; 0 skips it).
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, log, median, nodeJson, put, timed } from '../harness.mjs';
+import { CLI, ensureBuilt, log, median, nodeJson, put, timed } from '../harness.mjs';
+import * as T from '../target.mjs';
+
+const QEMU_BOARD = 'qemu-mps2-an385';
 
 export const name = 'host';
 export const about = 'decode core, stats, exports and babeltrace2 on a synthetic trace';
@@ -47,6 +57,13 @@ async function measure(ctx) {
   const sr = await timed('node', [CLI, 'stats', small]);
   res.statsSmall = { events: st.events, maxRssMB: sr.maxRssMB };
 
+  // decode: JSONL on the full trace; text on a smaller one, beside babeltrace2's text output
+  log(`decode --format jsonl, ${RUNS} runs`);
+  const jsonlRuns = [];
+  for (let i = 0; i < RUNS; i++) jsonlRuns.push(await timed('node', [CLI, 'decode', '--format', 'jsonl', trace], { stdoutFile: true }));
+  res.decodeJsonl = summarise(jsonlRuns, res.trace.events, res.trace.bytes, jsonlRuns.every((r) => r.code === 0));
+  res.decodeText = await decodeText(ctx, bench);
+
   let exportTrace = trace;
   let exportInfo = res.trace;
   if (EXPORT_EVENTS !== EVENTS) {
@@ -80,34 +97,113 @@ async function measure(ctx) {
     res.babeltrace2 = { ok: false, error: 'no CTF export to read' };
   }
   rmSync(ctf, { recursive: true, force: true });
+
+  res.qemuCaptures = await qemuCaptures(ctx);
   if (ctx.config.bigEvents > 0) await measureBig(ctx, bench, res);
   return res;
 }
 
+/** decode text and babeltrace2's default text output on the CTF export of the same events. */
+async function decodeText(ctx, bench) {
+  const { runs: RUNS } = ctx.config;
+  const n = Number(process.env.TPBENCH_TEXT_EVENTS ?? 1_000_000);
+  const file = join(ctx.work, 'synth-text.bin');
+  const info = nodeJson(bench, ['synth', file, String(n)]);
+  log(`decode text and babeltrace2 text, ${info.events} events, ${RUNS} runs each`);
+  const tp = [];
+  for (let i = 0; i < RUNS; i++) tp.push(await timed('node', [CLI, 'decode', file], { stdoutFile: true }));
+  const out = { events: info.events, bytes: info.bytes, tracepipe: summarise(tp, info.events, info.bytes, tp.every((r) => r.code === 0)) };
+  const ctf = join(ctx.work, 'out-ctf-text');
+  const ex = await timed('node', [CLI, 'export', '--format', 'ctf', '-o', ctf, file]);
+  if (ex.code !== 0) {
+    out.babeltrace2 = { ok: false, error: `CTF export failed: ${ex.stderr.trim().split('\n')[0]}` };
+  } else {
+    const bt = [];
+    for (let i = 0; i < RUNS; i++) bt.push(await timed('babeltrace2', [ctf], { stdoutFile: true }));
+    out.babeltrace2 = summarise(bt, info.events, info.bytes, bt.every((r) => r.code === 0));
+    if (!out.babeltrace2.ok) out.babeltrace2.error = bt[0].stderr.trim().split('\n').slice(-2).join(' ');
+  }
+  rmSync(ctf, { recursive: true, force: true });
+  rmSync(file, { force: true });
+  return out;
+}
+
+/** stats, RUNS times, on a file; with the session and event counts its --json gives. */
+async function statsOn(file, what) {
+  const { runs } = statsOn;
+  const j = JSON.parse(execFileSync('node', [CLI, 'stats', '--json', file], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+  const rs = [];
+  for (let i = 0; i < runs; i++) rs.push(await timed('node', [CLI, 'stats', file]));
+  const bytes = statSync(file).size;
+  return { what, sessions: j.sessions, events: j.total.decoded, identity: j.identity, ...summarise(rs, j.total.decoded, bytes, rs.every((r) => r.code === 0)), bytes };
+}
+
 /**
- * Peak RSS independent of trace length: stats and the ctf, perfetto and csv exports again on
- * a trace 10x longer, made here and removed after. The one-file formats write to /dev/null
- * (a device is written in place, as to a file), so the disk holds only the input and the CTF
- * folder; their MB/s there leave out the file system.
+ * Real captures: the UART stream of bench_wire_small under QEMU (-icount), once built for a
+ * long run (one session), and the default run's stream repeated as a target that reboots
+ * between runs would send it (each run opens with its BOOT header: a new session).
+ */
+async function qemuCaptures(ctx) {
+  statsOn.runs = ctx.config.runs;
+  const perPass = Number(process.env.TPBENCH_QEMU_EVENTS ?? 1_000_000);
+  const copies = Number(process.env.TPBENCH_QEMU_SESSIONS ?? 100);
+  const out = {};
+  try {
+    const dir = join(ctx.work, 'qemu-long');
+    const elf = join(dir, 'bench_wire_small.elf');
+    log(`build bench_wire_small with N_EVENTS=${perPass} and run it under QEMU`);
+    execFileSync('make', ['-s', `BOARD=${QEMU_BOARD}`, `OPT=-O2 -DN_EVENTS=${perPass}u`, `BUILD=${dir}`, elf], { cwd: T.ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const uart = join(ctx.work, 'qemu-long.bin');
+    await T.runQemu(QEMU_BOARD, elf, { keepUart: uart, timeoutS: 1200 });
+    out.long = await statsOn(uart, `${QEMU_BOARD} bench_wire_small, N_EVENTS=${perPass} (two passes), one session`);
+    rmSync(uart, { force: true });
+  } catch (e) {
+    out.long = { ok: false, error: e.message.split('\n')[0] };
+  }
+  try {
+    const err = ensureBuilt(QEMU_BOARD, '-O2');
+    if (err) throw new Error(err);
+    const one = join(ctx.work, 'qemu-one.bin');
+    await T.runQemu(QEMU_BOARD, T.elfPath(QEMU_BOARD, '-O2', 'bench_wire_small'), { keepUart: one });
+    const bytes = readFileSync(one);
+    const file = join(ctx.work, 'qemu-sessions.bin');
+    const fd = openSync(file, 'w');
+    for (let i = 0; i < copies; i++) writeSync(fd, bytes);
+    closeSync(fd);
+    out.sessions = await statsOn(file, `${QEMU_BOARD} bench_wire_small, ${copies} runs one after another (a reboot between runs)`);
+    rmSync(file, { force: true });
+    rmSync(one, { force: true });
+  } catch (e) {
+    out.sessions = { ok: false, error: e.message.split('\n')[0] };
+  }
+  return out;
+}
+
+/**
+ * Peak RSS independent of trace length (the issue asks for it at 100 M events): stats and the
+ * ctf, perfetto and csv exports again on a trace 10x longer (TPBENCH_BIG_EVENTS), made here and
+ * removed after. The one-file formats write to /dev/null (a device is written in place, as
+ * to a file), so the disk holds only the input and the CTF folder; their MB/s there leave out
+ * the file system.
  */
 async function measureBig(ctx, bench, res) {
-  const trace = join(ctx.work, 'synth-big.bin');
-  log(`synthesise ${ctx.config.bigEvents} events (peak RSS on a long trace)`);
-  const info = nodeJson(bench, ['synth', trace, String(ctx.config.bigEvents)]);
-  res.exportsBig = { events: info.events, bytes: info.bytes, formats: {} };
+  const file = join(ctx.work, 'synth-big.bin');
+  log(`synthesise ${ctx.config.bigEvents} events for peak RSS`);
+  const info = nodeJson(bench, ['synth', file, String(ctx.config.bigEvents)]);
   try {
-    const st = await timed('node', [CLI, 'stats', trace]);
-    res.statsBig = { ...summarise([st], info.events, info.bytes, st.code === 0) };
+    const r = await timed('node', [CLI, 'stats', file]);
+    res.statsBig = { events: info.events, bytes: info.bytes, ...summarise([r], info.events, info.bytes, r.code === 0) };
+    res.exportsBig = { events: info.events, bytes: info.bytes, formats: {} };
     for (const format of ['ctf', 'perfetto', 'csv']) {
       const out = format === 'ctf' ? join(ctx.work, 'out-big-ctf') : '/dev/null';
       log(`export ${format} (${info.events} events, to ${format === 'ctf' ? 'a folder' : '/dev/null'})`);
-      const r = await timed('node', [CLI, 'export', '--format', format, '--no-wall-clock', '-o', out, trace]);
-      res.exportsBig.formats[format] = summarise([r], info.events, info.bytes, r.code === 0);
-      if (r.code !== 0) res.exportsBig.formats[format].error = r.stderr.trim().split('\n')[0];
+      const e = await timed('node', [CLI, 'export', '--format', format, '--no-wall-clock', '-o', out, file]);
+      res.exportsBig.formats[format] = summarise([e], info.events, info.bytes, e.code === 0);
+      if (e.code !== 0) res.exportsBig.formats[format].error = e.stderr.trim().split('\n')[0];
       if (format === 'ctf') rmSync(out, { recursive: true, force: true });
     }
   } finally {
-    rmSync(trace, { force: true });
+    rmSync(file, { force: true });
   }
 }
 

@@ -55,6 +55,9 @@ function fixture() {
         objects: { eventsPerS: 8e6, mbPerS: 50, decoded: 1000, medianS: 1, medianCpuS: 1 },
       },
       stats: timing(40e6, 280, 100),
+      decodeJsonl: timing(3e6, 21, 90),
+      decodeText: { events: 1000, bytes: 7000, tracepipe: timing(1.5e6, 10, 80), babeltrace2: timing(0.5e6, 3, 20) },
+      statsBig: { events: 10000, bytes: 70000, ...timing(40e6, 280, 151) },
       statsSmall: { events: 100, maxRssMB: 90 },
       exports: { events: 1000, bytes: 7000, runs: 1, formats: { ctf: timing(20e6, 140, 100), jsonl: timing(3e6, 21, 100) } },
       babeltrace2: { ...timing(4e6, 30, 20), ctfBytes: 100000 },
@@ -126,10 +129,13 @@ describe('met / missed', () => {
     expect(e['i11.stats'].ok).toBe(true); // 40 M
     expect(e['i11.stats.bt2'].ok).toBe(false); // 10×
     expect(e['i11.stats.bt2'].value).toMatch(/^10\.00×/);
-    expect(e['i11.jsonl'].ok).toBe(true);
+    expect(e['i11.jsonl'].ok).toBe(true); // decode jsonl at 3 M lines/s
+    expect(e['i11.export.jsonl'].ok).toBe(true);
+    expect(e['i11.rss.big'].ok).toBe(false); // 151 MB
     expect(e['i11.export.ctf'].ok).toBe(true);
     expect(e['i11.export.csv'].ok).toBe(null); // not in the fixture's exports
-    expect(e['i11.decode.text.bt2'].ok).toBe(null); // the bench has no such measurement
+    expect(e['i11.decode.text.bt2'].ok).toBe(true); // 3×
+    expect(e['i11.decode.text.bt2'].value).toMatch(/^3\.00×/);
     expect(e['i7.decode.bt2'].ok).toBe(false); // 2×
     expect(e['i7.memory'].ok).toBe(true);
     expect(e['i7.live'].ok).toBe(null);

@@ -104,6 +104,12 @@ export class LineWriter {
     this.size += text.length + 1;
   }
 
+  /** Adds bytes that hold whole lines; they are the writer's from now on. */
+  bytes(b: Uint8Array): void {
+    this.sink.write(b);
+    this.size += b.length;
+  }
+
   get full(): boolean {
     return this.size >= 1 << 16;
   }

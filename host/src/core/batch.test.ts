@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eventSeconds, type EventBatch } from './batch.js';
+import { ByteOut, writeJsonEvents, writeTextEvents } from './batch-format.js';
 import { TraceDecoder, type DecoderOptions } from './decoder.js';
+import { recordToJson } from './jsonl.js';
+import { jsonLine, recordToText } from './text.js';
 import { StreamWriter } from './encode.js';
 import type { TraceRecord } from './types.js';
 
@@ -33,6 +36,8 @@ function objectPath(parts: Uint8Array[], opts: DecoderOptions): TraceRecord[] {
 }
 
 const sec = { sec: 0, frac: 0 };
+const out = new ByteOut(64);
+const utf8 = new TextDecoder();
 
 /** Checks the number views of event i against its bigint values. */
 function checkColumns(b: EventBatch, i: number): void {
@@ -44,6 +49,12 @@ function checkColumns(b: EventBatch, i: number): void {
     const v = b.arg(i, a);
     if (v <= BigInt(Number.MAX_SAFE_INTEGER)) expect(b.argNumber(i, a)).toBe(Number(v));
   }
+  // the batch writers give the object path's lines byte for byte
+  const ev = b.event(i);
+  writeTextEvents(out, b, i, i + 1);
+  expect(utf8.decode(out.take())).toBe(`${recordToText(ev)}\n`);
+  writeJsonEvents(out, b, i, i + 1);
+  expect(utf8.decode(out.take())).toBe(`${jsonLine(recordToJson(ev))}\n`);
 }
 
 function batchPath(parts: Uint8Array[], opts: DecoderOptions): TraceRecord[] {
@@ -85,7 +96,7 @@ describe('batch path = object path', () => {
   }
 
   // Several cores whose packets overlap in time, non-final statuses (which wait aside in the
-  // merge), repeat headers (which sort at their time), lost packets, gaps far beyond exact
+  // merge), repeat headers (which sort at their time), resets (sessions > 0), lost packets, gaps far beyond exact
   // doubles, full-range arguments and blobs.
   const streamArb = fc.record({
     cores: fc.integer({ min: 1, max: 3 }),
@@ -93,7 +104,7 @@ describe('batch path = object path', () => {
     tsStart: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 2n ** 63n })),
     steps: fc.array(
       fc.record({
-        what: fc.constantFrom('packet', 'packet', 'packet', 'packet', 'lost', 'status', 'header'),
+        what: fc.constantFrom('packet', 'packet', 'packet', 'packet', 'lost', 'status', 'header', 'reset'),
         core: fc.nat(2),
         gap: fc.oneof(fc.nat(2000), fc.bigInt({ min: 0n, max: 2n ** 60n })),
         events: fc.array(
@@ -129,8 +140,13 @@ describe('batch path = object path', () => {
             w.status({ core: c, final: false, ts: now[c], nextSeq: seq[c], committed: committed[c], dropped: 0, overwritten: 0 });
             continue;
           }
-          if (s.what === 'header') {
-            w.header({ ...header, boot: false, ts: now[c] });
+          if (s.what === 'header' || s.what === 'reset') {
+            // a BOOT header after data is a target reset: a new session, counters from 0
+            w.header({ ...header, boot: s.what === 'reset', ts: now[c] });
+            if (s.what === 'reset') {
+              seq.fill(0);
+              committed.fill(0);
+            }
             continue;
           }
           const begin = now[c];

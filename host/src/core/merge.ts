@@ -14,29 +14,57 @@
 // - a *global* item (a stream header) belongs to no core: it is released once every active
 //   core has shown data at or beyond its time, ahead of core items of the same time. An item
 //   without a time that comes while a global item waits is queued right behind it.
-
+//
 // A *run* is many items of one core at once: events [pos, end) of a batch whose times are
 // nsBase + nsOff[i], non-decreasing (one packet). It sits in its core's queue as one entry
 // and is released in slices, each as long as the other lanes allow, so the merge costs per
-// slice, not per event, and holds no BigInt per event. It is placed exactly as its events
-// pushed one by one would be.
+// slice, not per event. It is placed exactly as its events pushed one by one would be.
+//
+// Keys are bigints at the interface (ns exceed 2^53) but two doubles inside, hi * 2^52 + lo
+// with 0 <= lo < 2^52: exact for every key a u64 timestamp gives, and compared without a
+// BigInt, so a run's key moves with one addition per slice.
 
 /** What a run reads of its source: the times of its events. */
 export interface RunTimes {
   nsBase: bigint;
+  /** integer offsets from nsBase, non-decreasing, below 2^52 */
   nsOff: Float64Array;
 }
 
-/** Beyond this a key difference is outside every run (offsets stay below 2^52). */
-const FAR = 2 ** 53;
+const LO = 2 ** 52;
+const LO_BIG = 1n << 52n;
+const LO_MASK = LO_BIG - 1n;
+
+// split()'s and keyOf()'s answers: typed slots, since a module variable holding a double
+// beyond 2^31 is a new heap number at each store
+const S = new Float64Array(2);
+const K = new Float64Array(2);
+
+function split(key: bigint): void {
+  S[0] = Number(key >> 52n);
+  S[1] = Number(key & LO_MASK);
+}
+
+function join(hi: number, lo: number): bigint {
+  return BigInt(hi) * LO_BIG + BigInt(lo);
+}
+
+/** (bh, bl) - (ah, al) as a double that orders like it against offsets in [-2^52, 2^52]. */
+function diff(bh: number, bl: number, ah: number, al: number): number {
+  const dh = bh - ah;
+  if (dh > 1) return Infinity;
+  if (dh < -1) return -Infinity;
+  return dh * LO + (bl - al);
+}
 
 class Run<R extends RunTimes> {
   constructor(
     readonly src: R,
     public pos: number,
     readonly end: number,
-    /** key of event i: keyBase + max(nsOff[i] + keyOff, keyFloor) (the clamp to the watermark) */
-    readonly keyBase: bigint,
+    /** key of event i: base + max(nsOff[i] + keyOff, keyFloor) (the clamp to the watermark) */
+    readonly baseHi: number,
+    readonly baseLo: number,
     readonly keyOff: number,
     readonly keyFloor: number,
   ) {}
@@ -45,46 +73,42 @@ class Run<R extends RunTimes> {
     const k = this.src.nsOff[i] + this.keyOff;
     return k < this.keyFloor ? this.keyFloor : k;
   }
-
-  keyAt(i: number): bigint {
-    return this.keyBase + BigInt(this.rel(i));
-  }
 }
 
-/** key - base as a double that orders like it against run offsets. */
-function relTo(key: bigint, base: bigint): number {
-  const d = key - base;
-  return d > FAR ? Infinity : d < -FAR ? -Infinity : Number(d);
-}
-
-// A queue's arrays are reused, not truncated: a core's queue empties after nearly every
-// packet, and regrowing the arrays from nothing each time cost more than the merge itself.
-type Entry<T, R extends RunTimes> = T | Run<R>;
-
-interface Queue<T> {
-  keys: bigint[];
-  items: (T | undefined)[];
+// Queues are arrays reused, not truncated: a core's queue empties after nearly every packet,
+// and regrowing the arrays from nothing each time cost more than the merge itself.
+interface Queue<E> {
+  hi: number[];
+  lo: number[];
+  items: (E | undefined)[];
   head: number;
   /** end of the live items; slots from len on are spare */
   len: number;
   /** pending items (keys above the watermark), in arrival order */
-  pendKeys: bigint[];
-  pendItems: T[];
+  pendHi: number[];
+  pendLo: number[];
+  pendItems: E[];
 }
 
-const newQueue = <T>(): Queue<T> => ({ keys: [], items: [], head: 0, len: 0, pendKeys: [], pendItems: [] });
+const newQueue = <E>(): Queue<E> => ({ hi: [], lo: [], items: [], head: 0, len: 0, pendHi: [], pendLo: [], pendItems: [] });
 
 /** Pending items one core may hold aside; beyond it the oldest joins the queue anyway. */
 const PENDING_LIMIT = 1024;
 /** The global lane's index in the tie order: before every core. */
 const GLOBAL = -1;
+/** A watermark not known yet: below every key, and never proof of anything. */
+const UNKNOWN = -Infinity;
+
+type Entry<T, R extends RunTimes> = T | Run<R>;
 
 export class TimelineMerge<T, R extends RunTimes = RunTimes> {
   private queues: (Queue<Entry<T, R>> | undefined)[] = [];
-  private wm: (bigint | undefined)[] = [];
+  private wmHi: number[] = [];
+  private wmLo: number[] = [];
   private active: number[] = [];
   private global: Queue<Entry<T, R>> = newQueue();
-  private globalKey: bigint | undefined;
+  private globalHi = UNKNOWN;
+  private globalLo = 0;
   private queued = 0;
   /** runs queued so far (a pushRun may queue its events as several) */
   runsAdded = 0;
@@ -108,6 +132,8 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
     if (!q) {
       q = newQueue();
       this.queues[core] = q;
+      this.wmHi[core] = UNKNOWN;
+      this.wmLo[core] = 0;
       this.active.push(core);
     }
     return q;
@@ -118,85 +144,132 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
     this.queue(core);
   }
 
-  /** Moves the core's pending items with keys up to `upTo` into its queue, at their own keys. */
-  private settle(core: number, q: Queue<Entry<T, R>>, upTo: bigint | null): void {
+  /** Moves the core's pending items with keys up to (hi, lo) (all: hi = Infinity) into its queue. */
+  private settle(core: number, q: Queue<Entry<T, R>>, hi: number, lo: number): void {
     let n = 0;
-    while (n < q.pendKeys.length && (upTo === null || q.pendKeys[n] <= upTo)) n++;
+    const ph = q.pendHi;
+    const pl = q.pendLo;
+    while (n < ph.length && (ph[n] < hi || (ph[n] === hi && pl[n] <= lo))) n++;
     if (n === 0) return;
-    const keys = q.pendKeys.splice(0, n);
+    const his = ph.splice(0, n);
+    const los = pl.splice(0, n);
     const items = q.pendItems.splice(0, n);
     this.queued -= n; // append() counts them again
-    for (let i = 0; i < n; i++) this.append(core, q, keys[i], items[i] as T);
+    for (let i = 0; i < n; i++) this.append(core, q, his[i], los[i], items[i] as T);
   }
 
-  private append(core: number, q: Queue<Entry<T, R>>, key: bigint, item: T): void {
-    const w = this.wm[core];
-    if (w !== undefined && key < w) key = w;
-    this.wm[core] = key;
-    put(q, key, item);
+  private append(core: number, q: Queue<Entry<T, R>>, hi: number, lo: number, item: T): void {
+    const wh = this.wmHi[core];
+    const wl = this.wmLo[core];
+    if (hi < wh || (hi === wh && lo < wl)) {
+      hi = wh;
+      lo = wl;
+    }
+    this.wmHi[core] = hi;
+    this.wmLo[core] = lo;
+    put(q, hi, lo, item);
     this.queued++;
   }
 
   /** Queues an item of a core at time key. Call pump() after a batch. */
   push(core: number, key: bigint, item: T): void {
     const q = this.queue(core);
-    if (q.pendKeys.length > 0) this.settle(core, q, key);
-    this.append(core, q, key, item);
+    split(key);
+    const hi = S[0];
+    const lo = S[1];
+    if (q.pendHi.length > 0) this.settle(core, q, hi, lo);
+    this.append(core, q, hi, lo, item);
   }
 
   /**
-   * Queues events [from, to) of src, times non-decreasing, as push() of each in turn would:
-   * pending items of the core whose time an event reaches go in before that event.
+   * Queues events [from, to) of src as push() of each in turn would: pending items of the
+   * core whose time an event reaches go in before that event.
    */
   pushRun(core: number, src: R, from: number, to: number): void {
     const q = this.queue(core);
+    split(src.nsBase);
+    const bh = S[0];
+    const bl = S[1];
     let pos = from;
     while (pos < to) {
       let stop = to;
-      if (q.pendKeys.length > 0) {
-        const p = relTo(q.pendKeys[0], src.nsBase);
+      if (q.pendHi.length > 0) {
+        const p = diff(q.pendHi[0], q.pendLo[0], bh, bl);
         stop = pos;
         while (stop < to && src.nsOff[stop] < p) stop++;
       }
-      if (stop > pos) this.appendRun(core, q, src, pos, stop);
-      // the pending items up to this event go in before it (at least one moves)
-      if (stop < to) this.settle(core, q, src.nsBase + BigInt(src.nsOff[stop]));
+      if (stop > pos) this.appendRun(core, q, src, pos, stop, bh, bl);
+      if (stop < to) {
+        // the pending items up to this event go in before it (at least one moves)
+        let lo = bl + src.nsOff[stop];
+        let hi = bh;
+        if (lo >= LO) {
+          lo -= LO;
+          hi++;
+        }
+        this.settle(core, q, hi, lo);
+      }
       pos = stop;
     }
   }
 
-  private appendRun(core: number, q: Queue<Entry<T, R>>, src: R, from: number, to: number): void {
-    const w = this.wm[core];
+  private appendRun(core: number, q: Queue<Entry<T, R>>, src: R, from: number, to: number, bh: number, bl: number): void {
+    const wh = this.wmHi[core];
+    const wl = this.wmLo[core];
+    const d = wh === UNKNOWN ? -Infinity : diff(wh, wl, bh, bl);
     let run: Run<R>;
-    const base = src.nsBase;
-    if (w === undefined || w <= base) run = new Run(src, from, to, base, 0, -Infinity);
-    else if (w - base < BigInt(FAR / 2)) run = new Run(src, from, to, base, 0, Number(w - base));
-    else run = new Run(src, from, to, w, -Infinity, 0); // every event is before the watermark
-    this.wm[core] = run.keyAt(to - 1);
-    put(q, run.keyAt(from), run);
-    this.runsAdded++;
+    if (d <= 0) run = new Run(src, from, to, bh, bl, 0, -Infinity);
+    else if (d < LO) run = new Run(src, from, to, bh, bl, 0, d);
+    else run = new Run(src, from, to, wh, wl, -Infinity, 0); // every event is before the watermark
+    this.keyOf(run, to - 1);
+    this.wmHi[core] = K[0];
+    this.wmLo[core] = K[1];
+    this.keyOf(run, from);
+    put(q, K[0], K[1], run);
     this.queued += to - from;
+    this.runsAdded++;
+  }
+
+  /** Key of event i of run into (K[0], K[1]). */
+  private keyOf(run: Run<R>, i: number): void {
+    let lo = run.baseLo + run.rel(i);
+    let hi = run.baseHi;
+    if (lo >= LO) {
+      lo -= LO;
+      hi++;
+    }
+    K[0] = hi;
+    K[1] = lo;
   }
 
   /** Queues an item of a core at time key without moving the core's watermark (see above). */
   pushPending(core: number, key: bigint, item: T): void {
     const q = this.queue(core);
-    const w = this.wm[core];
-    if (w !== undefined && key <= w) {
-      this.append(core, q, key, item);
+    split(key);
+    const wh = this.wmHi[core];
+    if (S[0] < wh || (S[0] === wh && S[1] <= this.wmLo[core])) {
+      this.append(core, q, S[0], S[1], item);
       return;
     }
-    q.pendKeys.push(key);
+    q.pendHi.push(S[0]);
+    q.pendLo.push(S[1]);
     q.pendItems.push(item);
     this.queued++;
-    if (q.pendKeys.length > PENDING_LIMIT) this.settle(core, q, q.pendKeys[0]);
+    if (q.pendHi.length > PENDING_LIMIT) this.settle(core, q, q.pendHi[0], q.pendLo[0]);
   }
 
   /** Queues an item that belongs to no core at time key (see above). */
   pushGlobal(key: bigint, item: T): void {
-    if (this.globalKey !== undefined && key < this.globalKey) key = this.globalKey;
-    this.globalKey = key;
-    put(this.global, key, item);
+    split(key);
+    let hi = S[0];
+    let lo = S[1];
+    if (hi < this.globalHi || (hi === this.globalHi && lo < this.globalLo)) {
+      hi = this.globalHi;
+      lo = this.globalLo;
+    }
+    this.globalHi = hi;
+    this.globalLo = lo;
+    put(this.global, hi, lo, item);
     this.queued++;
   }
 
@@ -206,8 +279,8 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
    */
   pushAfterGlobal(item: T): boolean {
     const g = this.global;
-    if (g.head === g.len || this.globalKey === undefined) return false;
-    put(g, this.globalKey, item);
+    if (g.head === g.len || this.globalHi === UNKNOWN) return false;
+    put(g, this.globalHi, this.globalLo, item);
     this.queued++;
     return true;
   }
@@ -215,44 +288,58 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
   /** Declares that the core's future items are at or after key. */
   advance(core: number, key: bigint): void {
     const q = this.queue(core);
-    if (q.pendKeys.length > 0) this.settle(core, q, key);
-    const w = this.wm[core];
-    if (w === undefined || key > w) this.wm[core] = key;
+    split(key);
+    if (q.pendHi.length > 0) this.settle(core, q, S[0], S[1]);
+    const wh = this.wmHi[core];
+    if (S[0] > wh || (S[0] === wh && S[1] > this.wmLo[core])) {
+      this.wmHi[core] = S[0];
+      this.wmLo[core] = S[1];
+    }
   }
 
   /** Current watermark of a core (undefined before its first item). */
   watermark(core: number): bigint | undefined {
-    return this.wm[core];
+    const wh = this.wmHi[core];
+    return wh === undefined || wh === UNKNOWN ? undefined : join(wh, this.wmLo[core]);
   }
 
-  // earliest()'s answer, in fields: it runs once per released record
+  // earliest()'s answer, in fields: it runs once per released slice
   private eLane = 0;
-  private eKey = 0n;
+  private eHi = 0;
+  private eLo = 0;
 
-  /** Finds the lane whose head is earliest (ties: global first, then the lower core) into eLane/eKey. */
+  /** Finds the lane whose head is earliest (ties: global first, then the lower core) into eLane/eHi/eLo. */
   private earliest(): boolean {
-    let m: number | null = null;
-    let mk = 0n;
+    let m = 0;
+    let found = false;
+    let mh = 0;
+    let ml = 0;
     const g = this.global;
     if (g.head < g.len) {
       m = GLOBAL;
-      mk = g.keys[g.head];
+      found = true;
+      mh = g.hi[g.head];
+      ml = g.lo[g.head];
     }
     const act = this.active;
     for (let i = 0; i < act.length; i++) {
       const c = act[i];
       const q = this.queues[c]!;
       if (q.head < q.len) {
-        const k = q.keys[q.head];
-        if (m === null || k < mk || (k === mk && c < m)) {
+        const h = q.hi[q.head];
+        const l = q.lo[q.head];
+        if (!found || h < mh || (h === mh && (l < ml || (l === ml && c < m)))) {
           m = c;
-          mk = k;
+          mh = h;
+          ml = l;
+          found = true;
         }
       }
     }
-    if (m === null) return false;
+    if (!found) return false;
     this.eLane = m;
-    this.eKey = mk;
+    this.eHi = mh;
+    this.eLo = ml;
     return true;
   }
 
@@ -263,69 +350,73 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
       if (this.queued === 0) return;
       if (!this.earliest()) return;
       const m = this.eLane;
-      const mk = this.eKey;
-      if (this.queued <= this.limit) {
-        let safe = true;
+      const mh = this.eHi;
+      const ml = this.eLo;
+      const over = this.queued > this.limit;
+      if (!over) {
         for (let i = 0; i < act.length; i++) {
           const c = act[i];
           if (c === m) continue;
           const q = this.queues[c]!;
           if (q.head < q.len) continue;
-          const w = this.wm[c];
-          if (w === undefined) {
-            safe = false;
-            break;
-          }
-          if (w > mk || (w === mk && c > m)) continue;
-          safe = false;
-          break;
+          const wh = this.wmHi[c];
+          if (wh === UNKNOWN) return;
+          const wl = this.wmLo[c];
+          if (wh > mh || (wh === mh && (wl > ml || (wl === ml && c > m)))) continue;
+          return;
         }
-        if (!safe) return;
       }
-      this.take(m, this.queued > this.limit ? 1 : 2);
+      this.take(m, over ? 1 : 2);
     }
   }
 
-  // bound()'s answer: a run in lane m may release events with key < bKey (<= when !bStrict)
-  private bKey: bigint | undefined;
+  // bound()'s answer: a run in lane m may release events with key < (bHi, bLo), <= when !bStrict
+  private bHi = 0;
+  private bLo = 0;
   private bStrict = false;
 
   /**
    * What bounds the release of lane m's run: the other lanes' heads, and with watermarks
-   * (useWm) the watermarks of those that are empty. bKey undefined: no bound.
+   * (useWm) the watermarks of those that are empty. False: nothing does.
    */
-  private bound(m: number, useWm: boolean, headKey: bigint): void {
-    let b: bigint | undefined;
+  private bound(m: number, useWm: boolean): boolean {
+    let found = false;
+    let bh = 0;
+    let bl = 0;
     let strict = false;
     const g = this.global;
     if (g.head < g.len) {
-      b = g.keys[g.head];
+      bh = g.hi[g.head];
+      bl = g.lo[g.head];
       strict = true; // a global item goes before core items of its time
+      found = true;
     }
     const act = this.active;
     for (let i = 0; i < act.length; i++) {
       const c = act[i];
       if (c === m) continue;
       const q = this.queues[c]!;
-      let k: bigint | undefined;
-      if (q.head < q.len) k = q.keys[q.head];
-      else if (useWm) {
-        k = this.wm[c];
-        if (k === undefined) {
-          // nothing is known of that core: only the head (already proven safe) goes
-          this.bKey = headKey;
-          this.bStrict = true;
-          return;
-        }
+      let h: number;
+      let l: number;
+      if (q.head < q.len) {
+        h = q.hi[q.head];
+        l = q.lo[q.head];
+      } else if (useWm) {
+        h = this.wmHi[c];
+        l = this.wmLo[c];
       } else continue;
       // ties go to the lower lane
-      if (b === undefined || k < b) {
-        b = k;
+      if (!found || h < bh || (h === bh && l < bl)) {
+        bh = h;
+        bl = l;
         strict = c < m;
-      } else if (k === b && c < m) strict = true;
+        found = true;
+      } else if (h === bh && l === bl && c < m) strict = true;
     }
-    this.bKey = b;
+    this.bHi = bh;
+    this.bLo = bl;
     this.bStrict = strict;
+    return found;
   }
 
   /** Releases lane's head; of a run, one event (mode 1), as many as the other lanes allow
@@ -336,22 +427,22 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
     if (entry instanceof Run) {
       const run = entry;
       const from = run.pos;
+      const end = run.end;
       let stop = from + 1;
       if (mode !== 1) {
-        this.bound(lane, mode === 2, q.keys[q.head]);
-        const bk = this.bKey;
-        if (bk === undefined) stop = run.end;
+        if (!this.bound(lane, mode === 2)) stop = end;
         else {
-          const br = relTo(bk, run.keyBase);
-          const end = run.end;
+          const br = this.bHi === UNKNOWN ? -Infinity : diff(this.bHi, this.bLo, run.baseHi, run.baseLo);
           if (this.bStrict) while (stop < end && run.rel(stop) < br) stop++;
           else while (stop < end && run.rel(stop) <= br) stop++;
         }
       }
       this.queued -= stop - from;
-      if (stop < run.end) {
+      if (stop < end) {
         run.pos = stop;
-        q.keys[q.head] = run.keyAt(stop);
+        this.keyOf(run, stop);
+        q.hi[q.head] = K[0];
+        q.lo[q.head] = K[1];
         this.emitRun(run.src, from, stop, false);
         return;
       }
@@ -373,11 +464,13 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
       if (q.items.length > 4096) {
         // a burst grew it: give the memory back
         q.items.length = 0;
-        q.keys.length = 0;
+        q.hi.length = 0;
+        q.lo.length = 0;
       }
     } else if (q.head >= 4096 && q.head * 2 >= q.len) {
       q.items.copyWithin(0, q.head, q.len);
-      q.keys.copyWithin(0, q.head, q.len);
+      q.hi.copyWithin(0, q.head, q.len);
+      q.lo.copyWithin(0, q.head, q.len);
       q.len -= q.head;
       q.items.fill(undefined, q.len);
       q.head = 0;
@@ -386,24 +479,28 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
 
   /** Releases everything in time order and forgets all cores (end of input or of a session). */
   flush(): void {
-    for (const c of this.active) this.settle(c, this.queues[c]!, null);
+    for (const c of this.active) this.settle(c, this.queues[c]!, Infinity, 0);
     while (this.earliest()) this.take(this.eLane, 3);
     this.queues = [];
-    this.wm = [];
+    this.wmHi = [];
+    this.wmLo = [];
     this.active = [];
     this.global = newQueue();
-    this.globalKey = undefined;
+    this.globalHi = UNKNOWN;
+    this.globalLo = 0;
     this.queued = 0;
   }
 }
 
-function put<E>(q: Queue<E>, key: bigint, item: E): void {
+function put<E>(q: Queue<E>, hi: number, lo: number, item: E): void {
   const i = q.len;
   if (i < q.items.length) {
-    q.keys[i] = key;
+    q.hi[i] = hi;
+    q.lo[i] = lo;
     q.items[i] = item;
   } else {
-    q.keys.push(key);
+    q.hi.push(hi);
+    q.lo.push(lo);
     q.items.push(item);
   }
   q.len = i + 1;

@@ -1,6 +1,7 @@
 // tracepipe decode <file>: one line per record on stdout (text or JSONL), warnings on stderr.
 // `-` reads stdin, as it arrives.
 import type { Command } from 'commander';
+import { ByteOut, writeJsonEvents, writeTextEvents } from '../../core/batch-format.js';
 import { recordToJson } from '../../core/jsonl.js';
 import { jsonLine } from '../../core/text.js';
 import type { TraceRecord } from '../../core/types.js';
@@ -32,19 +33,38 @@ export function register(program: Command, io = new CliIo()): void {
       const out = new LineWriter(io.stdout);
       const format: (rec: TraceRecord) => string =
         opts.format === 'jsonl' ? (rec) => jsonLine(recordToJson(rec)) : (rec) => recordLine(rec, opts);
+      // Without names or filters every event line comes from the batch columns (core/batch.ts),
+      // written as bytes; the other records' lines join them in the same buffer, in order.
+      const batched = !names && (['kind', 'name', 'core', 'level'] as const).every((k) => opts[k] === undefined);
+      const bytes = new ByteOut();
+      const writeEvents = opts.format === 'jsonl' ? writeJsonEvents : writeTextEvents;
+      const handOver = () => {
+        if (bytes.pos > 0) out.bytes(bytes.take());
+      };
       await decodeTraceFile(file, {
         onRecord: (raw) => {
           const rec = names ? names.apply(raw) : raw;
           if (opts.eventsOnly && rec.type !== 'event') return;
           if (!wanted(rec)) return;
-          out.line(format(rec));
+          if (batched) bytes.str(`${format(rec)}\n`);
+          else out.line(format(rec));
         },
+        onEvents: batched
+          ? (b, from, to) => {
+              writeEvents(bytes, b, from, to);
+              if (bytes.pos >= 1 << 20) handOver();
+            }
+          : undefined,
         warn: io.warn,
         verbose: opts.verbose,
-        afterChunk: () => out.flush(),
+        afterChunk: () => {
+          handOver();
+          return out.flush();
+        },
         assumeHeader: assumedHeader(opts, names),
         stdin: io.stdin,
       });
+      handOver();
       await out.end();
     });
 }
