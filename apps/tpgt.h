@@ -4,7 +4,7 @@
  * (semihosting: QEMU's stderr), a path independent of the trace link. Tests parse:
  *
  *   TPGT core=<c> generated=<n> committed=<n> dropped=<n> rejected=<n>     one line per core
- *   TPCNT core=<c> committed=<n> dropped=<n> overwritten=<n>                one line per core
+ *   TPCNT core=<c> committed=<n> dropped=<n> overwritten=<n> rejected=<n>   one line per core
  *   TPCTX core=<c> ctx=<k> generated=<n>      apps with several writing contexts: one per context
  *   TPGT done
  *
@@ -57,6 +57,7 @@ static inline void tpgt_report_counters(const struct tp_config *cfg, unsigned co
 	tpgt_field(" committed=", c.committed - cfg->origin_events);
 	tpgt_field(" dropped=", c.dropped - cfg->origin_dropped);
 	tpgt_field(" overwritten=", c.overwritten - cfg->origin_overwritten);
+	tpgt_field(" rejected=", c.rejected - cfg->origin_rejected);
 	board_puts("\n");
 }
 

@@ -131,7 +131,8 @@ async function decodeText(ctx, bench) {
 /** stats, RUNS times, on a file; with the session and event counts its --json gives. */
 async function statsOn(file, what) {
   const { runs } = statsOn;
-  const j = JSON.parse(execFileSync('node', [CLI, 'stats', '--json', file], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+  // stderr (a warning per session reset) is not the bench's log
+  const j = JSON.parse(execFileSync('node', [CLI, 'stats', '--json', file], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] }));
   const rs = [];
   for (let i = 0; i < runs; i++) rs.push(await timed('node', [CLI, 'stats', file]));
   const bytes = statSync(file).size;

@@ -4,7 +4,7 @@
 #ifndef TP_WIRE_GEN_H
 #define TP_WIRE_GEN_H
 
-#define TP_WIRE_VERSION 1u /* HEADER version byte, SPEC §5 */
+#define TP_WIRE_VERSION 2u /* HEADER version byte, SPEC §5 */
 #define TP_WIRE_MAGIC "TPIP"
 #define TP_WIRE_MAGIC_0 0x54u
 #define TP_WIRE_MAGIC_1 0x50u

@@ -52,6 +52,7 @@ struct tp_config {
 	uint32_t origin_events;
 	uint32_t origin_dropped;
 	uint32_t origin_overwritten;
+	uint32_t origin_rejected;
 };
 
 /* Returns 0, or a negative value when the configuration is invalid. Call once, on core 0,
@@ -133,6 +134,9 @@ struct tp_counters {
 	uint32_t committed;
 	uint32_t dropped;
 	uint32_t overwritten;
+	/* events refused, never entered the ring: recording stopped, larger than a packet,
+	 * core index out of range, or an invalid kind/nargs (dropped counts only a full ring) */
+	uint32_t rejected;
 };
 void tp_get_counters(unsigned core, struct tp_counters *out);
 

@@ -214,6 +214,7 @@ static int start_packet(unsigned c)
 	pi.duration = get_ts(p->ts_end) - pi.ts_begin;
 	pi.events_before = p->events_before;
 	pi.dropped = p->dropped;
+	pi.rejected = p->rejected;
 	pi.n_events = p->n_events;
 	start_message(MSG_PACKET, c);
 	d.chunk_len = (uint16_t)tp_enc_packet_head(d.chunk, &pi);
@@ -314,7 +315,8 @@ static int next_chunk(void)
 			return 0;
 		d.msg_core++;
 		d.chunk_len = (uint16_t)tp_enc_origin(d.chunk, tp_g.origin_seq, tp_g.origin_events,
-						      tp_g.origin_dropped, tp_g.origin_overwritten);
+						      tp_g.origin_dropped, tp_g.origin_overwritten,
+						      tp_g.origin_rejected);
 		return 1;
 	}
 	if (d.msg != MSG_PACKET || d.rec >= d.rec_end)

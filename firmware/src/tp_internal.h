@@ -47,6 +47,7 @@ struct tp_pkt {
 	uint32_t seq;
 	uint32_t events_before; /* channel committed count at open */
 	uint32_t dropped;       /* channel dropped count at open */
+	uint32_t rejected;      /* channel rejected count at open */
 	uint32_t n_events;      /* valid once READY */
 	uint32_t used;          /* record bytes, valid once READY */
 	uint32_t ts_begin[2];   /* lo, hi: the ring is only 4-byte aligned */
@@ -73,7 +74,8 @@ struct tp_chan {
 	uintptr_t end;         /* end of the head packet; 0 forces the slow path */
 	struct tp_pkt *head;   /* packet being written, or the last one opened */
 	uint32_t committed;    /* cumulative, wraps mod 2^32 */
-	uint32_t dropped;      /* cumulative */
+	uint32_t dropped;      /* cumulative: the ring was full */
+	uint32_t rejected;     /* cumulative: refused (stopped, too large, bad core, misuse) */
 	uint32_t overwritten;  /* cumulative */
 	uint32_t next_seq;     /* seq the next opened packet gets */
 	uint32_t open_epoch;   /* timer wraps before the head's ts_begin (ts_begin >> timer_bits) */
@@ -102,7 +104,7 @@ struct tp_global {
 	volatile uint8_t notify;
 	uint8_t initialised;
 	uint8_t autostart;
-	uint32_t origin_seq, origin_events, origin_dropped, origin_overwritten;
+	uint32_t origin_seq, origin_events, origin_dropped, origin_overwritten, origin_rejected;
 };
 
 extern struct tp_chan tp_chan[TP_MAX_CORES];
@@ -123,7 +125,7 @@ uint64_t tp_ring_now_locked(uint32_t *ovf_raw, uint32_t *epoch);
 /* Close core's head packet if it holds events and has been open for min_age ticks
  * (interrupts masked by the caller on that core). */
 void tp_ring_close_head_locked(unsigned core, uint32_t min_age);
-/* Stop recording: every later event is counted dropped. */
+/* Stop recording: every later event is counted rejected. */
 void tp_ring_stop(void);
 /* Called by the drain: if seq's packet is READY with no writer left, claim it (READY ->
  * SENDING) and return it with *overwritten sampled in the same critical section; else NULL. */
@@ -212,7 +214,7 @@ struct tp_packet_info {
 	uint32_t seq;
 	uint64_t ts_begin;
 	uint64_t duration;
-	uint32_t events_before, dropped, overwritten, n_events;
+	uint32_t events_before, dropped, overwritten, rejected, n_events;
 };
 /* PACKET message up to (not including) the events; returns the length (<= 45). */
 unsigned tp_enc_packet_head(uint8_t *out, const struct tp_packet_info *pi);
@@ -235,8 +237,9 @@ struct tp_header_info {
 };
 /* HEADER up to (not including) the origins; returns the length (<= 63). */
 unsigned tp_enc_header_fixed(uint8_t *out, const struct tp_header_info *hi);
-/* One core's origin: seq, events, dropped, overwritten varints (<= 20). */
-unsigned tp_enc_origin(uint8_t *out, uint32_t seq, uint32_t events, uint32_t dropped, uint32_t overwritten);
+/* One core's origin: seq, events, dropped, overwritten, rejected varints (<= 25). */
+unsigned tp_enc_origin(uint8_t *out, uint32_t seq, uint32_t events, uint32_t dropped, uint32_t overwritten,
+		       uint32_t rejected);
 
 /* ---- the framer ---- */
 #include "tp_frame.h"

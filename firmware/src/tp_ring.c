@@ -20,7 +20,8 @@
  *
  *   +-----------------------------+------+------+-----+------+------------+
  *   | state pending seq ev_before | rec0 | rec1 | ... | recN | (unused)   |
- *   | dropped n used ts_beg ts_end|      |      |     |      |            |
+ *   | dropped rejected n used     |      |      |     |      |            |
+ *   | ts_beg ts_end               |      |      |     |      |            |
  *   +-----------------------------+------+------+-----+------+------------+
  *   rec = w0 (kind<<5 | nargs<<2 | bloblen<<8), w1 id, w2 timer low bits, args...
  *
@@ -74,7 +75,7 @@
  * Fast path on Cortex-M3 at -O2 (tp_event2, arm-none-eabi-gcc 12, inline pending flag):
  * 22 instructions including push/pop, 18 of them with interrupts masked; no calls.
  *
- * Counters (SPEC §6): events_before and dropped are sampled when a packet opens, in the
+ * Counters (SPEC §6): events_before, dropped and rejected are sampled when a packet opens, in the
  * same masked section that gives it its seq; overwritten is sampled when the drain claims
  * a packet. On multi-core boards the claim and status snapshots read another core's
  * counters without its mask; see tp_ring_claim.
@@ -227,6 +228,7 @@ static int open_next(struct tp_chan *ch, unsigned core, uint64_t now, uint32_t e
 	p->seq = seq;
 	p->events_before = ch->committed;
 	p->dropped = ch->dropped;
+	p->rejected = ch->rejected;
 	put_ts(p->ts_begin, now);
 	PUBLISH();
 	p->state = want;
@@ -245,7 +247,7 @@ static uint8_t rejected_on[TP_MAX_CORES];
 
 /*
  * Interrupts are masked. Returns where the record goes, or NULL after counting a drop
- * (with rejected_on[core] set when the ring being full was not the reason).
+ * (ring full) or a rejection (anything else, with rejected_on[core] set).
  * The record's time word (r[2]) is written here from a fresh reading of the time (the
  * caller reloads it: no stack slot on the fast path). That reading also tells the
  * epoch (wraps so far, counted or pending): a packet never holds two epochs, so every dt
@@ -255,7 +257,7 @@ __attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned 
 {
 	struct tp_chan *ch = &tp_chan[core];
 	if (!tp_g.recording || core >= tp_g.cores) {
-		ch->dropped++;
+		ch->rejected++;
 		rejected_on[core] = 1;
 		return NULL;
 	}
@@ -267,6 +269,7 @@ __attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned 
 		if (ch->committed == h->events_before) {
 			/* Open but empty: restart it now instead of sending an empty packet. */
 			h->dropped = ch->dropped;
+			h->rejected = ch->rejected;
 			put_ts(h->ts_begin, now);
 			arm_head(ch, h, epoch);
 		} else if (epoch != ch->open_epoch || (uintptr_t)ch->wp + bytes > pkt_end) {
@@ -290,7 +293,7 @@ __attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned 
 		ch->end = 0;
 	uint32_t *r = ch->wp;
 	if ((uintptr_t)r + bytes > (uintptr_t)ch->head + tp_g.pkt_size) {
-		ch->dropped++; /* larger than a whole packet */
+		ch->rejected++; /* larger than a whole packet */
 		rejected_on[core] = 1;
 		return NULL;
 	}
@@ -565,18 +568,18 @@ void tp_isr_exit(uint32_t irq)
 	(void)record0(0, TP_REC_W0(TP_KIND_ISR_EXIT, 0), irq);
 }
 
-/* Counts a drop for API misuse that cannot be encoded, so generated still adds up. */
-static void drop_one(void)
+/* Counts API misuse that cannot be encoded as rejected, so generated still adds up. */
+static void reject_one(void)
 {
 	uint32_t key = tp_port_irq_save();
-	tp_chan[CORE_ID()].dropped++;
+	tp_chan[CORE_ID()].rejected++;
 	tp_port_irq_restore(key);
 }
 
 INLINE tp_result_t record_any(int checked, enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs)
 {
 	if (nargs > 6u || (unsigned)kind > 7u) {
-		drop_one();
+		reject_one();
 		return TP_REJECTED;
 	}
 	/* One copy with a copy loop: the generic entry favours flash over a few cycles. */
@@ -597,7 +600,7 @@ tp_result_t tp_record_checked(enum tp_kind kind, uint32_t id, const uint32_t *ar
 void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned len)
 {
 	if (len > 255u || (unsigned)kind > 7u) {
-		drop_one();
+		reject_one();
 		return;
 	}
 	const unsigned words = TP_BLOB_WORDS(len);
@@ -705,9 +708,11 @@ int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx,
 	if (cmp == 0 && (st & TP_ST_MASK) != TP_ST_FREE) {
 		out->committed = p->events_before;
 		out->dropped = p->dropped;
+		out->rejected = p->rejected;
 	} else {
 		out->committed = ch->committed;
 		out->dropped = ch->dropped;
+		out->rejected = ch->rejected;
 	}
 	tp_port_irq_restore(key);
 	return cmp <= 0; /* evicted meanwhile (another core): the caller skips it and retries */
@@ -716,7 +721,7 @@ int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx,
 void tp_get_counters(unsigned core, struct tp_counters *out)
 {
 	if (core >= TP_MAX_CORES) {
-		out->next_seq = out->committed = out->dropped = out->overwritten = 0;
+		out->next_seq = out->committed = out->dropped = out->overwritten = out->rejected = 0;
 		return;
 	}
 	struct tp_chan *ch = &tp_chan[core];
@@ -725,6 +730,7 @@ void tp_get_counters(unsigned core, struct tp_counters *out)
 	out->committed = ch->committed;
 	out->dropped = ch->dropped;
 	out->overwritten = ch->overwritten;
+	out->rejected = ch->rejected;
 	tp_port_irq_restore(key);
 }
 
@@ -736,6 +742,7 @@ void tp_ring_init(const struct tp_config *cfg)
 	tp_g.origin_events = cfg->origin_events;
 	tp_g.origin_dropped = cfg->origin_dropped;
 	tp_g.origin_overwritten = cfg->origin_overwritten;
+	tp_g.origin_rejected = cfg->origin_rejected;
 	tp_g.autostart = cfg->autostart;
 	tp_g.ring = cfg->ring;
 	tp_g.pkt_size = cfg->packet_size;
@@ -747,6 +754,7 @@ void tp_ring_init(const struct tp_config *cfg)
 		ch->committed = cfg->origin_events;
 		ch->dropped = cfg->origin_dropped;
 		ch->overwritten = cfg->origin_overwritten;
+		ch->rejected = cfg->origin_rejected;
 		ch->next_seq = cfg->origin_seq;
 		ch->open = 0;
 		ch->evicting = 0;

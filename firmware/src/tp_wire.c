@@ -129,6 +129,7 @@ unsigned tp_enc_packet_head(uint8_t *out, const struct tp_packet_info *pi)
 	n += put32(out + n, pi->events_before);
 	n += put32(out + n, pi->dropped);
 	n += put32(out + n, pi->overwritten);
+	n += put32(out + n, pi->rejected);
 	n += put32(out + n, pi->n_events);
 	return n;
 }
@@ -144,6 +145,7 @@ unsigned tp_enc_status(uint8_t *out, const struct tp_status_info *si)
 	n += put32(out + n, si->c.committed);
 	n += put32(out + n, si->c.dropped);
 	n += put32(out + n, si->c.overwritten);
+	n += put32(out + n, si->c.rejected);
 	return n;
 }
 
@@ -172,11 +174,13 @@ unsigned tp_enc_header_fixed(uint8_t *out, const struct tp_header_info *hi)
 	return n;
 }
 
-unsigned tp_enc_origin(uint8_t *out, uint32_t seq, uint32_t events, uint32_t dropped, uint32_t overwritten)
+unsigned tp_enc_origin(uint8_t *out, uint32_t seq, uint32_t events, uint32_t dropped, uint32_t overwritten,
+		       uint32_t rejected)
 {
 	unsigned n = put32(out, seq);
 	n += put32(out + n, events);
 	n += put32(out + n, dropped);
 	n += put32(out + n, overwritten);
+	n += put32(out + n, rejected);
 	return n;
 }

@@ -188,11 +188,12 @@ static void dump_stops_recording(void)
 	CHECK(tp_dump_requested());
 	CHECK(tp_started());
 	for (int i = 0; i < 10; i++)
-		tp_event0(1); /* after the dump: dropped */
+		tp_event0(1); /* after the dump: rejected (recording stopped), not dropped */
 	tt_drain();
 	struct tp_counters c1;
 	tp_get_counters(0, &c1);
-	CHECK_EQ(c1.dropped, c0.dropped + 10);
+	CHECK_EQ(c1.rejected, c0.rejected + 10);
+	CHECK_EQ(c1.dropped, c0.dropped);
 	CHECK_EQ(c1.committed, c0.committed);
 	struct dec_stream s;
 	dec_stream(host_tx_buf, host_tx_len, &s);
@@ -203,6 +204,7 @@ static void dump_stops_recording(void)
 	REQUIRE(dec_account(&s, 0, &t));
 	CHECK_EQ(t.generated, 510);
 	CHECK_EQ(t.overwritten, c1.overwritten);
+	CHECK_EQ(t.rejected, 10);
 	CHECK_EQ(t.link_lost, 0);
 	/* The newest events survived: the last decoded event is the last one recorded. */
 	REQUIRE(s.n_events > 0);

@@ -280,7 +280,7 @@ static void random_schedule(tp_mode_t mode, uint64_t seed, const uint32_t *origi
 {
 	tt_reset();
 	tt_seed(seed);
-	REQUIRE(tt_init_origins(mode, 128, 4, 2, origin[0], origin[1], origin[2], origin[3]) == 0);
+	REQUIRE(tt_init_origins(mode, 128, 4, 2, origin[0], origin[1], origin[2], origin[3], 0) == 0);
 	start_session();
 	nest_max = 3;
 	nest_percent = 15;
@@ -447,7 +447,8 @@ static void config_rejected(void)
 	CHECK(tt_init(TP_MODE_DISCARD, 4096, 2, 2) == 0);
 }
 
-/* A record larger than a packet is counted dropped, and recording carries on. */
+/* A record larger than a packet, or with too many arguments, is counted rejected (not
+ * dropped: the ring was not full), and recording carries on. */
 static void oversized_record(void)
 {
 	REQUIRE(tt_init(TP_MODE_DISCARD, 64, 4, 1) == 0);
@@ -458,7 +459,8 @@ static void oversized_record(void)
 	tp_mark(5);
 	struct tp_counters c;
 	tp_get_counters(0, &c);
-	CHECK_EQ(c.dropped, 2);
+	CHECK_EQ(c.rejected, 2);
+	CHECK_EQ(c.dropped, 0);
 	CHECK_EQ(c.committed, 1);
 	tp_flush();
 	struct dec_stream s;
@@ -467,7 +469,8 @@ static void oversized_record(void)
 	CHECK_EQ(s.events[0].id, 5);
 	struct dec_totals t;
 	REQUIRE(dec_account(&s, 0, &t));
-	CHECK_EQ(t.dropped, 2);
+	CHECK_EQ(t.rejected, 2);
+	CHECK_EQ(t.dropped, 0);
 	CHECK_EQ(t.generated, 3);
 	dec_free(&s);
 }

@@ -95,7 +95,7 @@ static void writer_rules(void)
 		tt_reset();
 		tt_seed(0x5eed + k);
 		const uint32_t o_seq = 0xFFFFFFF0u, o_events = 0xFFFFFF00u;
-		REQUIRE(tt_init_origins(TP_MODE_DISCARD, psize, 4, 1, o_seq, o_events, 0, 0) == 0);
+		REQUIRE(tt_init_origins(TP_MODE_DISCARD, psize, 4, 1, o_seq, o_events, 0, 0, 0) == 0);
 		tt_command(TP_CMD_START);
 		uint8_t blob[255];
 		for (unsigned i = 0; i < sizeof blob; i++)

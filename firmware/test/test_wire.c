@@ -112,11 +112,11 @@ static void spec_examples(void)
 	CHECK_EQ(tp_enc_event(out, TP_KIND_EVENT, 3, 12, big, 2), sizeof ex2);
 	CHECK(bytes_eq(out, ex2, sizeof ex2));
 
-	/* SPEC §10.3 */
+	/* SPEC §10.3 (version 2: rejected follows overwritten) */
 	struct tp_packet_info pi = {.core = 0, .seq = 7, .ts_begin = 1000, .duration = 100, .events_before = 42,
 				    .dropped = 0, .overwritten = 0, .n_events = 2};
-	static const uint8_t pk[] = {0x02, 0x00, 0x07, 0xe8, 0x03, 0, 0, 0, 0, 0, 0, 0x64, 0x2a, 0x00, 0x00, 0x02,
-				     0x20, 0x01, 0x0a, 0x84, 0x02, 0x05, 0x07};
+	static const uint8_t pk[] = {0x02, 0x00, 0x07, 0xe8, 0x03, 0, 0, 0, 0, 0, 0, 0x64, 0x2a, 0x00, 0x00, 0x00,
+				     0x02, 0x20, 0x01, 0x0a, 0x84, 0x02, 0x05, 0x07};
 	unsigned n = tp_enc_packet_head(out, &pi);
 	n += tp_enc_event(out + n, TP_KIND_MARK, 1, 10, NULL, 0);
 	const uint32_t seven = 7;
@@ -162,7 +162,7 @@ static void header_layout(void)
 				    .session = 0xA1B2C3D4u, .build_id = id, .build_id_len = 3};
 	unsigned n = tp_enc_header_fixed(out, &hi);
 	CHECK_EQ(n, 34);
-	static const uint8_t want[] = {0x01, 'T', 'P', 'I', 'P', 1, 1, 2, 1, 24, 0x40, 0x78, 0x7D, 0x01, 0x00,
+	static const uint8_t want[] = {0x01, 'T', 'P', 'I', 'P', 2, 1, 2, 1, 24, 0x40, 0x78, 0x7D, 0x01, 0x00,
 				       0x01, 0x08, 0x00, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
 				       0xD4, 0xC3, 0xB2, 0xA1, 3, 0xAB, 0xCD, 0xEF};
 	CHECK(bytes_eq(out, want, sizeof want));

@@ -81,14 +81,14 @@ struct dec_packet {
 	uint8_t core;
 	uint32_t seq;
 	uint64_t ts_begin, duration;
-	uint32_t events_before, dropped, overwritten, n_events;
+	uint32_t events_before, dropped, overwritten, rejected, n_events;
 	size_t first_event;
 };
 
 struct dec_status {
 	uint8_t core, final;
 	uint64_t ts;
-	uint32_t next_seq, committed, dropped, overwritten;
+	uint32_t next_seq, committed, dropped, overwritten, rejected;
 };
 
 struct dec_header {
@@ -99,7 +99,7 @@ struct dec_header {
 	uint32_t session;
 	uint8_t build_id_len;
 	uint8_t build_id[32];
-	uint32_t origin[8][4];
+	uint32_t origin[8][5]; /* seq, events, dropped, overwritten, rejected (0 in v1) */
 };
 
 /* What kind of message each frame held, in order. */
@@ -117,6 +117,7 @@ struct dec_stream {
 	struct dec_status *statuses;
 	size_t n_statuses;
 	int time_unproven; /* an event after its packet's end */
+	uint8_t version_hint; /* wire version of frames before the first header: that header's */
 };
 
 /* Decodes a whole byte stream (frames must be complete). */
@@ -130,7 +131,7 @@ long dec_cobs(const uint8_t *in, size_t n, uint8_t *out);
 /* Loss accounting per SPEC §9 for one core, from a stream that starts with a BOOT header
  * and ends with a FINAL status. Returns 0 when the stream cannot be accounted. */
 struct dec_totals {
-	uint64_t decoded, dropped, overwritten, link_lost, generated;
+	uint64_t decoded, dropped, overwritten, link_lost, rejected, generated;
 };
 int dec_account(const struct dec_stream *s, unsigned core, struct dec_totals *t);
 
@@ -139,7 +140,7 @@ void tt_drain(void);
 /* tp_init with a fresh ring of the given geometry (origins 0 unless given). */
 int tt_init(tp_mode_t mode, uint16_t packet_size, uint16_t packets, uint8_t cores);
 int tt_init_origins(tp_mode_t mode, uint16_t packet_size, uint16_t packets, uint8_t cores, uint32_t o_seq,
-		    uint32_t o_events, uint32_t o_dropped, uint32_t o_overwritten);
+		    uint32_t o_events, uint32_t o_dropped, uint32_t o_overwritten, uint32_t o_rejected);
 /* Sends a command frame to tp_rx_byte. */
 void tt_command(uint8_t type);
 

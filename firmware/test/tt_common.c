@@ -43,7 +43,7 @@ void tt_reset(void)
 }
 
 int tt_init_origins(tp_mode_t mode, uint16_t packet_size, uint16_t packets, uint8_t cores, uint32_t o_seq,
-		    uint32_t o_events, uint32_t o_dropped, uint32_t o_overwritten)
+		    uint32_t o_events, uint32_t o_dropped, uint32_t o_overwritten, uint32_t o_rejected)
 {
 	free(tt_ring);
 	size_t n = (size_t)packet_size * packets * cores;
@@ -61,13 +61,14 @@ int tt_init_origins(tp_mode_t mode, uint16_t packet_size, uint16_t packets, uint
 		.origin_events = o_events,
 		.origin_dropped = o_dropped,
 		.origin_overwritten = o_overwritten,
+		.origin_rejected = o_rejected,
 	};
 	return tp_init(&cfg);
 }
 
 int tt_init(tp_mode_t mode, uint16_t packet_size, uint16_t packets, uint8_t cores)
 {
-	return tt_init_origins(mode, packet_size, packets, cores, 0, 0, 0, 0);
+	return tt_init_origins(mode, packet_size, packets, cores, 0, 0, 0, 0, 0);
 }
 
 void tt_drain(void)
@@ -187,6 +188,9 @@ static int parse_packet(struct dec_stream *s, struct rd *r, const struct dec_hea
 	pk.events_before = (uint32_t)rd_varint(r, 5);
 	pk.dropped = (uint32_t)rd_varint(r, 5);
 	pk.overwritten = (uint32_t)rd_varint(r, 5);
+	/* v2 adds rejected; a packet before any header is read with the first header's version */
+	if ((h != NULL ? h->version : s->version_hint) >= 2)
+		pk.rejected = (uint32_t)rd_varint(r, 5);
 	pk.n_events = (uint32_t)rd_varint(r, 5);
 	if (r->bad)
 		return 0;
@@ -257,13 +261,14 @@ static int parse_message(struct dec_stream *s, const uint8_t *m, size_t n)
 			return 0;
 		memcpy(h.build_id, m + r.i, h.build_id_len);
 		r.i += h.build_id_len;
+		unsigned per_core = h.version >= 2 ? 5u : 4u;
 		for (unsigned c = 0; c < h.cores; c++)
-			for (unsigned k = 0; k < 4; k++) {
+			for (unsigned k = 0; k < per_core; k++) {
 				uint32_t v = (uint32_t)rd_varint(&r, 5);
 				if (c < 8)
 					h.origin[c][k] = v;
 			}
-		if (r.bad || r.i != n || h.version != 1)
+		if (r.bad || r.i != n || h.version < 1 || h.version > 2)
 			return 0;
 		GROW(s->headers, s->n_headers);
 		s->headers[s->n_headers++] = h;
@@ -281,6 +286,8 @@ static int parse_message(struct dec_stream *s, const uint8_t *m, size_t n)
 		st.committed = (uint32_t)rd_varint(&r, 5);
 		st.dropped = (uint32_t)rd_varint(&r, 5);
 		st.overwritten = (uint32_t)rd_varint(&r, 5);
+		if ((s->n_headers ? s->headers[s->n_headers - 1].version : s->version_hint) >= 2)
+			st.rejected = (uint32_t)rd_varint(&r, 5);
 		if (r.bad || r.i != n || st.final > 1)
 			return 0;
 		GROW(s->statuses, s->n_statuses);
@@ -294,9 +301,10 @@ static int parse_message(struct dec_stream *s, const uint8_t *m, size_t n)
 	}
 }
 
-void dec_stream(const uint8_t *buf, size_t n, struct dec_stream *s)
+static void dec_pass(const uint8_t *buf, size_t n, struct dec_stream *s, uint8_t hint)
 {
 	memset(s, 0, sizeof *s);
+	s->version_hint = hint;
 	size_t start = 0;
 	uint8_t *m = malloc(n + 1);
 	for (size_t i = 0; i < n; i++) {
@@ -327,6 +335,23 @@ void dec_stream(const uint8_t *buf, size_t n, struct dec_stream *s)
 	free(m);
 }
 
+void dec_stream(const uint8_t *buf, size_t n, struct dec_stream *s)
+{
+	dec_pass(buf, n, s, TP_PROTOCOL_VERSION);
+	/* Frames before the first header (or with none) may be version 1: keep the reading
+	 * that refuses fewer frames (the hint changes nothing after a header). */
+	if (s->n_bad > 0) {
+		struct dec_stream v1;
+		dec_pass(buf, n, &v1, 1);
+		if (v1.n_bad < s->n_bad) {
+			dec_free(s);
+			*s = v1;
+		} else {
+			dec_free(&v1);
+		}
+	}
+}
+
 void dec_free(struct dec_stream *s)
 {
 	free(s->order);
@@ -347,6 +372,7 @@ int dec_account(const struct dec_stream *s, unsigned core, struct dec_totals *t)
 	uint32_t p_end = s->headers[0].origin[core][1]; /* events_before + n_events */
 	uint32_t p_drop = s->headers[0].origin[core][2];
 	uint32_t p_ovw = s->headers[0].origin[core][3];
+	uint32_t p_rej = s->headers[0].origin[core][4];
 	(void)p_seq;
 	for (size_t i = 0; i < s->n_packets; i++) {
 		const struct dec_packet *q = &s->packets[i];
@@ -357,10 +383,12 @@ int dec_account(const struct dec_stream *s, unsigned core, struct dec_totals *t)
 		t->overwritten += ovw;
 		t->link_lost += (uint32_t)(gap - ovw);
 		t->dropped += (uint32_t)(q->dropped - p_drop);
+		t->rejected += (uint32_t)(q->rejected - p_rej);
 		t->decoded += q->n_events;
 		p_end = q->events_before + q->n_events;
 		p_ovw = q->overwritten;
 		p_drop = q->dropped;
+		p_rej = q->rejected;
 	}
 	const struct dec_status *fin = NULL;
 	for (size_t i = 0; i < s->n_statuses; i++)
@@ -373,6 +401,7 @@ int dec_account(const struct dec_stream *s, unsigned core, struct dec_totals *t)
 	t->overwritten += ovw;
 	t->link_lost += (uint32_t)(gap - ovw);
 	t->dropped += (uint32_t)(fin->dropped - p_drop);
-	t->generated = t->decoded + t->dropped + t->overwritten + t->link_lost;
+	t->rejected += (uint32_t)(fin->rejected - p_rej);
+	t->generated = t->decoded + t->dropped + t->overwritten + t->link_lost + t->rejected;
 	return 1;
 }

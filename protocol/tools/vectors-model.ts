@@ -42,22 +42,24 @@ interface Prev {
   eventsEnd: number;
   dropped: number;
   overwritten: number;
+  rejected: number;
   tsBegin: bigint;
   tsEnd: bigint;
 }
 
 interface CoreState {
   /** counters at the start of the books (origin, or the first packet on a late attach) */
-  first: { events: number; dropped: number } | null;
+  first: { events: number; dropped: number; rejected: number } | null;
   prev: Prev | null;
   closed: boolean;
   provenNs: bigint | null;
-  lastStatus: { committed: number; dropped: number } | null;
+  lastStatus: { committed: number; dropped: number; rejected: number } | null;
   contradictions: Contradiction[];
   decoded: number;
   dropped: number;
   overwritten: number;
   link_lost: number;
+  rejected: number;
   firstNs: bigint | null;
   lastNs: bigint | null;
   seen: { seq: number; tsBegin: bigint }[];
@@ -85,7 +87,10 @@ function toHeader(s: HeaderSpec): StreamHeader {
     ts: BigInt(s.ts),
     session: s.session,
     buildId: typeof s.buildId === 'string' ? s.buildId.toLowerCase() : '',
-    origin: s.origin ?? Array.from({ length: s.cores }, () => ({ seq: 0, events: 0, dropped: 0, overwritten: 0 })),
+    origin: (s.origin ?? Array.from({ length: s.cores }, () => ({ seq: 0, events: 0, dropped: 0, overwritten: 0, rejected: 0 }))).map((o) => ({
+      ...o,
+      rejected: o.rejected ?? 0,
+    })),
   };
 }
 
@@ -127,14 +132,14 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
   const coreState = (s: Sess, c: number): CoreState => {
     let st = s.cores.get(c);
     if (!st) {
-      st = { first: null, prev: null, closed: false, provenNs: null, lastStatus: null, contradictions: [], decoded: 0, dropped: 0, overwritten: 0, link_lost: 0, firstNs: null, lastNs: null, seen: [] };
+      st = { first: null, prev: null, closed: false, provenNs: null, lastStatus: null, contradictions: [], decoded: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0, firstNs: null, lastNs: null, seen: [] };
       s.cores.set(c, st);
     }
     return st;
   };
   const originPrev = (s: Sess, c: number): Prev => {
     const o = s.h.origin[c];
-    return { seq: mod32(o.seq - 1), eventsEnd: o.events, dropped: o.dropped, overwritten: o.overwritten, tsBegin: 0n, tsEnd: 0n };
+    return { seq: mod32(o.seq - 1), eventsEnd: o.events, dropped: o.dropped, overwritten: o.overwritten, rejected: o.rejected, tsBegin: 0n, tsEnd: 0n };
   };
   const reportDropped = (): void => {
     if (heldDropped.frames > 0) immediate(notice('no_header', heldDropped.offset));
@@ -152,24 +157,26 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
     merge.push(c, tNs, notice('counter_mismatch', offset, undefined, c));
   };
   // q.seq: the packet's seq, or for a FINAL status next_seq (no packet of its own).
-  const books = (s: Sess, c: number, st: CoreState, p: Prev, q: { eventsBefore: number; dropped: number; overwritten: number; seq: number }, final: boolean, from: bigint, to: bigint, offset: number): void => {
+  const books = (s: Sess, c: number, st: CoreState, p: Prev, q: { eventsBefore: number; dropped: number; overwritten: number; rejected?: number; seq: number }, final: boolean, from: bigint, to: bigint, offset: number): void => {
     let gap = mod32(q.eventsBefore - p.eventsEnd);
     let ow = mod32(q.overwritten - p.overwritten);
     let dr = mod32(q.dropped - p.dropped);
+    let rj = mod32((q.rejected ?? 0) - p.rejected);
     const fromNs = ns(s, from);
     const toNs = ns(s, to < from ? from : to);
     const noneMissing = mod32(q.seq - p.seq) === 1;
-    if (gap >= HALF || ow >= HALF || dr >= HALF || ow > gap) {
+    if (gap >= HALF || ow >= HALF || dr >= HALF || rj >= HALF || ow > gap) {
       contradiction(c, st, 'counters_backwards', q.seq, fromNs, offset);
-      gap = ow = dr = 0;
+      gap = ow = dr = rj = 0;
     } else if (noneMissing && gap > 0) {
       contradiction(c, st, final ? 'final_disagrees' : 'count_disagrees', q.seq, fromNs, offset);
-      gap = ow = dr = 0;
+      gap = ow = dr = rj = 0;
     }
     const losses: [LossCause, number][] = [
       ['dropped', dr],
       ['overwritten', ow],
       ['link_lost', gap - ow],
+      ['rejected', rj],
     ];
     for (const [cause, count] of losses) {
       if (count > 0) merge.push(c, fromNs, { type: 'loss', session: s.index, core: c, cause, count, fromNs, toNs });
@@ -177,6 +184,7 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
     st.dropped += dr;
     st.overwritten += ow;
     st.link_lost += gap - ow;
+    st.rejected += rj;
   };
 
   const onPacket = (p: PacketSpec, start: number, end: number): void => {
@@ -201,7 +209,7 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
     }
     s.sawData = true;
     if (!st.prev) {
-      st.first = { events: p.eventsBefore, dropped: p.dropped };
+      st.first = { events: p.eventsBefore, dropped: p.dropped, rejected: p.rejected ?? 0 };
       if (s.bootOrigin) {
         const o = originPrev(s, p.core);
         const d = mod32(p.seq - o.seq);
@@ -209,7 +217,7 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
         if (d === 0 || d >= HALF) contradiction(p.core, st, 'counters_backwards', p.seq, ns(s, tsBegin), start);
         else if (d - 1 > mod32(p.eventsBefore - o.eventsEnd)) contradiction(p.core, st, 'count_disagrees', p.seq, ns(s, tsBegin), start);
         else {
-          st.first = { events: o.eventsEnd, dropped: o.dropped };
+          st.first = { events: o.eventsEnd, dropped: o.dropped, rejected: o.rejected };
           books(s, p.core, st, o, p, false, 0n, tsBegin, start);
         }
       } else {
@@ -253,6 +261,7 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
       eventsEnd: mod32(p.eventsBefore + p.events.length),
       dropped: p.dropped,
       overwritten: p.overwritten,
+      rejected: p.rejected ?? 0,
       tsBegin,
       tsEnd: endTicks,
     };
@@ -283,24 +292,33 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
       committed: x.committed,
       dropped: x.dropped,
       overwritten: x.overwritten,
+      rejected: x.rejected ?? 0,
     };
     if (!x.final) {
       // display only: at its own time, once the core's data reaches it
-      st.lastStatus = { committed: x.committed, dropped: x.dropped };
+      st.lastStatus = { committed: x.committed, dropped: x.dropped, rejected: x.rejected ?? 0 };
       merge.pending(x.core, tNs, rec);
       return;
     }
     // a FINAL status closes the books first (losses, contradictions), then sorts at its time
-    const next: Prev = { seq: mod32(x.nextSeq - 1), eventsEnd: x.committed, dropped: x.dropped, overwritten: x.overwritten, tsBegin: ts, tsEnd: ts };
+    const next: Prev = {
+      seq: mod32(x.nextSeq - 1),
+      eventsEnd: x.committed,
+      dropped: x.dropped,
+      overwritten: x.overwritten,
+      rejected: x.rejected ?? 0,
+      tsBegin: ts,
+      tsEnd: ts,
+    };
     let p = st.prev;
     const from = p ? p.tsEnd : 0n;
     if (!p && s.bootOrigin) {
       p = originPrev(s, x.core);
-      st.first = { events: p.eventsEnd, dropped: p.dropped };
+      st.first = { events: p.eventsEnd, dropped: p.dropped, rejected: p.rejected };
     }
     if (!p) {
       merge.push(x.core, tNs, notice('late_attach', start, undefined, x.core));
-      st.first = { events: x.committed, dropped: x.dropped };
+      st.first = { events: x.committed, dropped: x.dropped, rejected: x.rejected ?? 0 };
       st.prev = next;
       st.closed = true;
       st.provenNs = tNs;
@@ -312,7 +330,7 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
       merge.push(x.core, tNs, rec);
       return;
     }
-    books(s, x.core, st, p, { eventsBefore: x.committed, dropped: x.dropped, overwritten: x.overwritten, seq: x.nextSeq }, true, from, ts, start);
+    books(s, x.core, st, p, { eventsBefore: x.committed, dropped: x.dropped, overwritten: x.overwritten, rejected: x.rejected, seq: x.nextSeq }, true, from, ts, start);
     next.tsBegin = p.tsBegin;
     if (p.tsEnd > next.tsEnd) next.tsEnd = p.tsEnd;
     st.prev = next;
@@ -399,15 +417,19 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
       const dropped = st?.dropped ?? 0;
       const overwritten = st?.overwritten ?? 0;
       const link_lost = st?.link_lost ?? 0;
+      const rejected = st?.rejected ?? 0;
       // What the target says it generated: its end counters minus its start counters.
       const generated =
-        st?.first && st.prev ? mod32(st.prev.eventsEnd - st.first.events) + mod32(st.prev.dropped - st.first.dropped) : 0;
+        st?.first && st.prev
+          ? mod32(st.prev.eventsEnd - st.first.events) + mod32(st.prev.dropped - st.first.dropped) + mod32(st.prev.rejected - st.first.rejected)
+          : 0;
       let tail = 0;
       const ref = st?.prev ?? (s.bootOrigin ? originPrev(s, c) : null);
       if (st && !st.closed && st.lastStatus && ref) {
         const te = mod32(st.lastStatus.committed - ref.eventsEnd);
         const td = mod32(st.lastStatus.dropped - ref.dropped);
-        tail = (te < HALF ? te : 0) + (td < HALF ? td : 0);
+        const tr = mod32(st.lastStatus.rejected - ref.rejected);
+        tail = (te < HALF ? te : 0) + (td < HALF ? td : 0) + (tr < HALF ? tr : 0);
       }
       const contradictions = st?.contradictions ?? [];
       stats.push({
@@ -418,9 +440,11 @@ export function expectedDecoding(v: VectorSource, built: BuiltVector): Expected 
         dropped,
         overwritten,
         link_lost,
+        rejected,
+        wireVersion: s.h.version,
         firstNs: st?.firstNs ?? null,
         lastNs: st?.lastNs ?? null,
-        identity: contradictions.length === 0 && generated === decoded + dropped + overwritten + link_lost,
+        identity: contradictions.length === 0 && generated === decoded + dropped + overwritten + link_lost + rejected,
         closed: st?.closed ?? false,
         provenSeq: st?.prev ? st.prev.seq : null,
         provenNs: st?.provenNs ?? null,

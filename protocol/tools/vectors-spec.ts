@@ -16,7 +16,7 @@ import {
 } from '../../host/src/core/encode.js';
 import { EVENT_KINDS, type EventKind, type NoticeCode } from '../../host/src/core/types.js';
 // the generated wire table (protocol/wire.json), not the decoder
-import { COMMAND_TYPES, MAX_MESSAGE } from '../../host/src/core/wire-gen.js';
+import { COMMAND_TYPES, MAX_MESSAGE, WIRE_VERSION } from '../../host/src/core/wire-gen.js';
 
 export type Directive =
   | { op: 'header'; line: number; spec: HeaderSpec }
@@ -31,7 +31,7 @@ export interface VectorSource {
   name: string;
   description: string;
   directives: Directive[];
-  /** only header/packet/ev/status/cmd lines: the C encoder can produce the bytes */
+  /** only header/packet/ev/status/cmd lines, all of the current wire version: the C encoder can produce the bytes */
   cEncodable: boolean;
 }
 
@@ -140,12 +140,14 @@ export function parseVector(name: string, text: string): VectorSource {
         if (mode !== 'discard' && mode !== 'overwrite') throw new Error(`line ${line}: mode ${mode}`);
         const origins = (m.get('origin') ?? []).map((o) => {
           const p = o.split(':');
-          if (p.length !== 4) throw new Error(`line ${line}: origin=seq:events:dropped:overwritten`);
-          const [seq, events, dropped, overwritten] = p.map((x) => uN(x, 'origin', line, 0xffffffff));
-          return { seq, events, dropped, overwritten };
+          if (p.length !== 4 && p.length !== 5) throw new Error(`line ${line}: origin=seq:events:dropped:overwritten[:rejected]`);
+          const [seq, events, dropped, overwritten, rejected = 0] = p.map((x) => uN(x, 'origin', line, 0xffffffff));
+          return { seq, events, dropped, overwritten, rejected };
         });
         m.delete('origin');
         const spec: HeaderSpec = {
+          // the vectors of version 1 came first and do not say it
+          version: uN(take(m, 'version', line, '1'), 'version', line, 255),
           cores,
           mode,
           timerBits: uN(take(m, 'bits', line), 'bits', line, 255),
@@ -173,6 +175,7 @@ export function parseVector(name: string, text: string): VectorSource {
           eventsBefore: uN(take(m, 'events_before', line), 'events_before', line, 0xffffffff),
           dropped: uN(take(m, 'dropped', line), 'dropped', line, 0xffffffff),
           overwritten: uN(take(m, 'overwritten', line), 'overwritten', line, 0xffffffff),
+          rejected: uN(take(m, 'rejected', line, '0'), 'rejected', line, 0xffffffff),
           events: [],
         };
         done(m, line);
@@ -208,6 +211,7 @@ export function parseVector(name: string, text: string): VectorSource {
           committed: uN(take(m, 'committed', line), 'committed', line, 0xffffffff),
           dropped: uN(take(m, 'dropped', line), 'dropped', line, 0xffffffff),
           overwritten: uN(take(m, 'overwritten', line), 'overwritten', line, 0xffffffff),
+          rejected: uN(take(m, 'rejected', line, '0'), 'rejected', line, 0xffffffff),
         };
         done(m, line);
         directives.push({ op: 'status', line, spec });
@@ -239,6 +243,19 @@ export function parseVector(name: string, text: string): VectorSource {
         throw new Error(`line ${line}: unknown directive ${op}`);
     }
   }
+  // A packet or status has the version of the header before it; before any, of the first one.
+  let version = directives.find((d) => d.op === 'header')?.spec.version ?? 1;
+  for (const d of directives) {
+    if (d.op === 'header') version = d.spec.version ?? 1;
+    else if (d.op === 'packet' || d.op === 'status') {
+      if (version < 2 && (d.spec.rejected ?? 0) !== 0) throw new Error(`line ${d.line}: rejected in a version-${version} stream`);
+      d.spec.version = version;
+    }
+    // the C encoder writes the current version only
+    if (d.op === 'header' && version !== WIRE_VERSION) cEncodable = false;
+  }
+  // with no header the packets are of version 1, which the C encoder no longer writes
+  if (!directives.some((d) => d.op === 'header')) cEncodable = false;
   return { name, description: desc.join(' ').trim(), directives, cEncodable };
 }
 

@@ -244,14 +244,14 @@ describe('valid vectors keep the writer rules of SPEC', () => {
       const first = msgs.find((m) => m[0] === MSG_HEADER);
       expect(first, 'a header').toBeDefined();
       // packets before the first header (a late attach) belong to a configuration like it
-      let packetSize = parseHeader(first!, 0, first!.length).packetSize;
+      let { packetSize, version } = parseHeader(first!, 0, first!.length);
       for (const m of msgs) {
-        if (m[0] === MSG_HEADER) packetSize = parseHeader(m, 0, m.length).packetSize;
+        if (m[0] === MSG_HEADER) ({ packetSize, version } = parseHeader(m, 0, m.length));
         if (m[0] !== MSG_PACKET) continue;
         // §5/§6: a PACKET message is no longer than the header's packet_size
         expect(m.length).toBeLessThanOrEqual(packetSize);
         const c = new Cursor(m, 1, m.length);
-        const head = parsePacketHead(c);
+        const head = parsePacketHead(c, version);
         // §6: no empty packets
         expect(head.nEvents).toBeGreaterThan(0);
         const evs = new EventBatch();

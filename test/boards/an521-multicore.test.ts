@@ -111,11 +111,13 @@ for (const mode of ['discard', 'overwrite'] as const) {
       for (const fw of gt.cores) {
         const host = stats.cores[fw.core];
         expect(fw.generated).toBe(EVENTS_PER_CORE);
-        expect(host.generated).toBe(host.decoded + host.dropped + host.overwritten + host.link_lost);
-        expect({ core: fw.core, generated: host.generated, dropped: host.dropped, overwritten: host.overwritten }).toEqual({
+        expect(host.generated).toBe(host.decoded + host.dropped + host.rejected + host.overwritten + host.link_lost);
+        const { dropped, rejected, overwritten } = host;
+        expect({ core: fw.core, generated: host.generated, dropped, rejected, overwritten }).toEqual({
           core: fw.core,
           generated: fw.generated,
-          dropped: fw.dropped + fw.rejected,
+          dropped: fw.dropped,
+          rejected: fw.rejected,
           overwritten: fw.overwritten,
         });
         expect(host.decoded + host.overwritten + host.link_lost).toBe(fw.committed);

@@ -66,10 +66,10 @@ describe('microbit e2e clean: 100000 events through the real pty', () => {
     const s = await statsOf(br.capture);
     expect(s.identity).toBe(true);
     expect(s.cores.length).toBe(1);
-    expect(s.cores[0]).toMatchObject({ core: 0, generated: EVENTS, decoded: EVENTS, dropped: 0, overwritten: 0, link_lost: 0 });
+    expect(s.cores[0]).toMatchObject({ core: 0, generated: EVENTS, decoded: EVENTS, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 });
     const gt = parseGroundTruth(readFileSync(br.semihost, 'utf8'));
     expect(gt.done).toBe(true);
-    const counters = { committed: EVENTS, dropped: 0, overwritten: 0 };
+    const counters = { committed: EVENTS, dropped: 0, overwritten: 0, rejected: 0 };
     expect(gt.cores).toEqual([{ core: 0, generated: EVENTS, tallied: true, committed: EVENTS, dropped: 0, rejected: 0, overwritten: 0, counters }]);
   });
 });

@@ -46,9 +46,10 @@ describe('rp2040-pico: TIMERAWL wraps under rp2040js', () => {
     const stats = await statsOf(capture);
     expect(stats.identity).toBe(true);
     const host = stats.cores[0];
-    expect({ generated: host.generated, dropped: host.dropped, link_lost: host.link_lost }).toEqual({
+    expect({ generated: host.generated, dropped: host.dropped, rejected: host.rejected, link_lost: host.link_lost }).toEqual({
       generated: gt.cores[0].generated,
       dropped: gt.cores[0].dropped,
+      rejected: gt.cores[0].rejected,
       link_lost: 0,
     });
     const ev: { seq: number; fw: bigint; t: bigint }[] = [];

@@ -111,10 +111,12 @@ describe('rp2040-pico under rp2040js, UART: both cores record at once (multicore
     for (const fw of gt.cores) {
       const host = stats.cores[fw.core];
       expect(fw.generated).toBe(MC_EVENTS);
-      expect({ core: host.core, generated: host.generated, dropped: host.dropped, overwritten: host.overwritten, link_lost: host.link_lost }).toEqual({
+      const { core, generated, dropped, rejected, overwritten, link_lost } = host;
+      expect({ core, generated, dropped, rejected, overwritten, link_lost }).toEqual({
         core: fw.core,
         generated: fw.generated,
         dropped: fw.dropped,
+        rejected: fw.rejected,
         overwritten: fw.overwritten,
         link_lost: 0,
       });
@@ -167,10 +169,12 @@ describe('rp2040-pico under rp2040js, UART: flight recorder and tracepipe dump',
     expect(d.headers[0].header.boot).toBe(true);
     expect(d.headers[0].header.mode).toBe('overwrite');
     const host = d.stats[0];
-    expect(host.generated).toBe(host.decoded + host.dropped + host.overwritten + host.link_lost);
-    expect({ generated: host.generated, dropped: host.dropped, overwritten: host.overwritten, link_lost: host.link_lost }).toEqual({
+    expect(host.generated).toBe(host.decoded + host.dropped + host.rejected + host.overwritten + host.link_lost);
+    const { dropped, rejected, overwritten, link_lost } = host;
+    expect({ generated: host.generated, dropped, rejected, overwritten, link_lost }).toEqual({
       generated: gt.cores[0].generated,
       dropped: gt.cores[0].dropped,
+      rejected: gt.cores[0].rejected,
       overwritten: gt.cores[0].overwritten,
       link_lost: 0,
     });

@@ -72,7 +72,7 @@ describe.each(captures)('$board capture', (c) => {
     expect(cap.complete).toBe(true);
     expect((cap.wall_clock as { origin_unix_ns: string }).origin_unix_ns).toBe(stats.wall_clock!.origin_unix_ns);
     expect(cap.identity).toBe(stats.identity);
-    for (const k of ['generated', 'decoded', 'dropped', 'overwritten', 'link_lost']) expect(Number(cap[k])).toBe(stats.total[k]);
+    for (const k of ['generated', 'decoded', 'dropped', 'overwritten', 'link_lost', 'rejected']) expect(Number(cap[k])).toBe(stats.total[k]);
     const perCore = q(
       `SELECT core, count(*)::BIGINT AS decoded, min(t_ns) AS first_ns, max(t_ns) AS last_ns,
          (SELECT coalesce(sum(count), 0)::BIGINT FROM losses l WHERE l.${where()} AND l.core = e.core AND cause = 'dropped') AS dropped

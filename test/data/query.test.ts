@@ -21,7 +21,7 @@ const TIMES = [(1n << 53n) + 1n, (1n << 62n) + 3n, (1n << 63n) - 100n];
 
 beforeAll(async () => {
   tp = runner(builtCli());
-  writeFileSync(lossy, synthTrace({ evicted: [2], linkLost: [4], corrupted: [6], drops: [[1, 5], [7, 3]], packetsPerCore: 9, eventsPerPacket: 20 }));
+  writeFileSync(lossy, synthTrace({ evicted: [2], linkLost: [4], corrupted: [6], drops: [[1, 5], [7, 3]], rejects: [[3, 2]], packetsPerCore: 9, eventsPerPacket: 20 }));
   writeFileSync(other, synthTrace({ cores: 1, seed: 777, linkLost: [1], packetsPerCore: 5, eventsPerPacket: 15 }));
   writeFileSync(extreme, extremeTrace(TIMES));
   writeFileSync(cut, cutSpansTrace());
@@ -53,7 +53,7 @@ describe('export --format parquet', () => {
       expect(existsSync(join(ds, t, 'board=board-a', `capture=${id}`, 'part-0.parquet'))).toBe(true);
     }
     expect(readdirSync(join(ds, 'events')).sort()).toEqual(['board=board-a', 'board=board-b']);
-    expect(q('SELECT DISTINCT schema_version FROM captures', ds)).toEqual([{ schema_version: 1 }]);
+    expect(q('SELECT DISTINCT schema_version FROM captures', ds)).toEqual([{ schema_version: 2 }]);
     expect(existsSync(join(ds, '_schema.json'))).toBe(true);
   });
 
@@ -95,27 +95,24 @@ describe('query equals decode and stats', () => {
     const stats = JSON.parse(tp('stats', lossy, '--json').stdout) as { cores: Record<string, unknown>[]; total: Record<string, number>; identity: boolean };
     const sums = q(
       `SELECT core, sum(count) FILTER (cause = 'dropped')::BIGINT AS dropped, sum(count) FILTER (cause = 'overwritten')::BIGINT AS overwritten,
-         sum(count) FILTER (cause = 'link_lost')::BIGINT AS link_lost FROM losses WHERE capture = '${id}' GROUP BY core ORDER BY core`,
+         sum(count) FILTER (cause = 'link_lost')::BIGINT AS link_lost, sum(count) FILTER (cause = 'rejected')::BIGINT AS rejected FROM losses WHERE capture = '${id}' GROUP BY core ORDER BY core`,
       ds,
     );
     const decoded = q(`SELECT core, count(*)::BIGINT AS decoded, min(t_ns) AS first_ns, max(t_ns) AS last_ns FROM events WHERE capture = '${id}' GROUP BY core ORDER BY core`, ds);
     expect(stats.cores.length).toBe(2);
     stats.cores.forEach((c, i) => {
-      expect([sums[i].core, Number(sums[i].dropped ?? 0), Number(sums[i].overwritten ?? 0), Number(sums[i].link_lost ?? 0)]).toEqual([
-        c.core,
-        c.dropped,
-        c.overwritten,
-        c.link_lost,
-      ]);
+      const sum = (k: string) => Number(sums[i][k] ?? 0);
+      expect([sums[i].core, sum('dropped'), sum('overwritten'), sum('link_lost'), sum('rejected')]).toEqual([c.core, c.dropped, c.overwritten, c.link_lost, c.rejected]);
       expect([Number(decoded[i].decoded), decoded[i].first_ns, decoded[i].last_ns]).toEqual([c.decoded, c.first_ns, c.last_ns]);
     });
     // the captures row carries the same books
-    const cap = q(`SELECT generated, decoded, dropped, overwritten, link_lost, identity, cores FROM captures WHERE capture = '${id}'`, ds)[0];
-    expect(['generated', 'decoded', 'dropped', 'overwritten', 'link_lost'].map((k) => Number(cap[k]))).toEqual(
-      ['generated', 'decoded', 'dropped', 'overwritten', 'link_lost'].map((k) => stats.total[k]),
-    );
+    const cap = q(`SELECT generated, decoded, dropped, overwritten, link_lost, rejected, identity, cores FROM captures WHERE capture = '${id}'`, ds)[0];
+    const books = ['generated', 'decoded', 'dropped', 'overwritten', 'link_lost', 'rejected'];
+    expect(books.map((k) => Number(cap[k]))).toEqual(books.map((k) => stats.total[k]));
+    expect(stats.total.rejected).toBe(4);
     expect(cap.identity).toBe(stats.identity);
-    expect((cap.cores as Record<string, unknown>[]).map((c) => Number(c.generated))).toEqual(stats.cores.map((c) => c.generated));
+    const perCore = (c: Record<string, unknown>) => books.map((k) => Number(c[k]));
+    expect((cap.cores as Record<string, unknown>[]).map(perCore)).toEqual(stats.cores.map(perCore));
   });
 
   it('- reads a capture from stdin, with the same answers as the file (and only once)', () => {

@@ -22,11 +22,12 @@ describe('stats and decode: books, lost and refused headers', () => {
     writeFileSync(p, w.bytes());
     return p;
   };
-  let open: string, closed: string, lying: string, headless: string, refused: string;
+  let open: string, closed: string, lying: string, headless: string, refused: string, rejecting: string;
   beforeAll(() => {
     requireBuilt();
     open = file('open.bin', packets(new StreamWriter().header({ ...an385, boot: true }), 3).status({ core: 0, final: false, ts: 5000, nextSeq: 4, committed: 9, dropped: 0, overwritten: 0 }));
     closed = file('closed.bin', packets(new StreamWriter().header({ ...an385, boot: true }), 3).status({ core: 0, final: true, ts: 5000, nextSeq: 3, committed: 6, dropped: 0, overwritten: 0 }));
+    rejecting = file('rejecting.bin', packets(new StreamWriter().header({ ...an385, boot: true }), 3).status({ core: 0, final: true, ts: 5000, nextSeq: 3, committed: 6, dropped: 0, overwritten: 0, rejected: 1 }));
     const w = packets(new StreamWriter().header({ ...an385, boot: true }), 1);
     w.beginPacket(0, 1, 1100, 7, 0, 0).event('mark', 1, 1110).endPacket(1200); // seq 0 ended at 2, not 7
     lying = file('lying.bin', w.status({ core: 0, final: true, ts: 5000, nextSeq: 2, committed: 8, dropped: 0, overwritten: 0 }));
@@ -53,6 +54,14 @@ describe('stats and decode: books, lost and refused headers', () => {
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout).toMatch(/holds for every core \(books closed by FINAL statuses\)/);
     expect(JSON.parse((await cli(['stats', '--json', closed])).stdout)).toMatchObject({ identity: true, closed: true, lossless: true });
+  });
+
+  it('closed books with only refused events: the identity holds, yet --fail-on-loss fails naming rejected', async () => {
+    const j = JSON.parse((await cli(['stats', '--json', rejecting])).stdout);
+    expect(j).toMatchObject({ identity: true, closed: true, lossless: false, total: { dropped: 0, rejected: 1 } });
+    const f = await cli(['stats', '--fail-on-loss', rejecting]);
+    expect(f.code).toBe(1);
+    expect(f.stderr).toMatch(/^tracepipe: .*rejecting\.bin: not lossless \(--fail-on-loss\): 1 rejected$/m);
   });
 
   it('counters that contradict each other: VIOLATED with the core and point, identity false', async () => {

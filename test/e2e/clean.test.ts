@@ -65,7 +65,7 @@ describe('e2e clean: 100000 events through the real pty', () => {
     const s = await statsOf(capture);
     expect(s.identity).toBe(true);
     expect(s.cores.length).toBe(1);
-    expect(s.cores[0]).toMatchObject({ core: 0, generated: EVENTS, decoded: EVENTS, dropped: 0, overwritten: 0, link_lost: 0 });
+    expect(s.cores[0]).toMatchObject({ core: 0, generated: EVENTS, decoded: EVENTS, dropped: 0, rejected: 0, overwritten: 0, link_lost: 0 });
     expect(BigInt(s.cores[0].first_ns!)).toBeLessThanOrEqual(BigInt(s.cores[0].last_ns!));
   });
 
@@ -83,9 +83,9 @@ describe('e2e clean: 100000 events through the real pty', () => {
       tallied: true,
       committed,
       dropped: host.dropped,
-      rejected: 0,
+      rejected: host.rejected,
       overwritten: host.overwritten,
-      counters: { committed, dropped: host.dropped, overwritten: host.overwritten },
+      counters: { committed, dropped: host.dropped, overwritten: host.overwritten, rejected: host.rejected },
     });
     expect(run.stdout).toMatch(/ground truth core 0: .*\(host agrees\)/);
   });

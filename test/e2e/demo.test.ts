@@ -29,7 +29,7 @@ async function runDemo(board: string, cores: number): Promise<void> {
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toContain(`capture: ${out}`);
   expect(r.stdout).toMatch(/stopped: duration reached/);
-  expect(r.stdout).toMatch(/identity: generated = decoded \+ dropped \+ overwritten \+ link_lost holds/);
+  expect(r.stdout).toMatch(/identity: generated = decoded \+ dropped \+ overwritten \+ link_lost \+ rejected holds/);
   // the timeline comes first, by name, then the next commands
   expect(r.stdout.indexOf('timeline (')).toBeLessThan(r.stdout.indexOf('capture: '));
   expect(r.stdout).toMatch(/core 0 (isr_enter {2}app_timer|event {6}tick n=\d+|span_begin work)/);

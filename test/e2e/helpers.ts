@@ -93,6 +93,7 @@ export interface StatsJsonCore {
   dropped: number;
   overwritten: number;
   link_lost: number;
+  rejected: number;
   first_ns: string | null;
   last_ns: string | null;
 }
@@ -103,7 +104,7 @@ export interface StatsJson {
   closed: boolean;
   lossless: boolean;
   tail_unaccounted: number;
-  total: { generated: number; decoded: number; dropped: number; overwritten: number; link_lost: number };
+  total: { generated: number; decoded: number; dropped: number; overwritten: number; link_lost: number; rejected: number };
 }
 
 export async function statsOf(file: string): Promise<StatsJson> {

@@ -38,7 +38,7 @@ function tp(...args: string[]) {
 const trace = join(tmp, 'lossy.bin');
 writeFileSync(
   trace,
-  synthTrace({ evicted: [2], linkLost: [4], corrupted: [6], drops: [[1, 5], [7, 3]], packetsPerCore: 9, eventsPerPacket: 20, blob: new TextEncoder().encode('hello %s') }),
+  synthTrace({ evicted: [2], linkLost: [4], corrupted: [6], drops: [[1, 5], [7, 3]], rejects: [[5, 2]], packetsPerCore: 9, eventsPerPacket: 20, blob: new TextEncoder().encode('hello %s') }),
 );
 
 describe('tracepipe export / view commands', () => {
@@ -68,10 +68,11 @@ describe('tracepipe export / view commands', () => {
     });
     for (const c of stats.cores) {
       const discarded = bt.discards.filter((d) => d.stream === c.core && d.what === 'events').reduce((s, d) => s + d.count, 0);
-      expect(discarded).toBe(c.dropped + c.overwritten + c.link_lost);
+      expect(discarded).toBe(c.dropped + c.overwritten + c.link_lost + c.rejected);
       expect(bt.discards.some((d) => d.stream === c.core && d.what === 'packets')).toBe(c.link_lost > 0);
     }
     expect(stats.total.link_lost).toBeGreaterThan(0);
+    expect(stats.total.rejected).toBe(4);
   });
 
   it('JSONL to stdout: schema line, then the decode lines', () => {
@@ -81,7 +82,13 @@ describe('tracepipe export / view commands', () => {
     const lines = ex.stdout.trimEnd().split('\n');
     expect(JSON.parse(lines[0]).type).toBe('schema');
     expect(lines.slice(1, -1)).toEqual(dec.stdout.trimEnd().split('\n'));
-    expect(JSON.parse(lines[lines.length - 1]).type).toBe('stats');
+    const last = JSON.parse(lines[lines.length - 1]);
+    expect(last.type).toBe('stats');
+    // the stats record books every cause per core, as stats --json does
+    const stats = JSON.parse(tp('stats', trace, '--json').stdout);
+    const causes = (c: Record<string, unknown>) => ({ core: c.core, dropped: c.dropped, overwritten: c.overwritten, link_lost: c.link_lost, rejected: c.rejected });
+    expect(last.cores.map(causes)).toEqual(stats.cores.map(causes));
+    expect(last.cores.map((c: { rejected: number }) => c.rejected)).toEqual([2, 2]);
   });
 
   it('perfetto and csv to files, view to HTML; nothing on stdout', () => {
@@ -92,7 +99,12 @@ describe('tracepipe export / view commands', () => {
     expect(JSON.parse(readFileSync(pj, 'utf8')).traceEvents.length).toBeGreaterThan(100);
     const csv = join(tmp, 'trace.csv');
     expect(tp('export', trace, '-f', 'csv', '-o', csv).code).toBe(0);
-    expect(readFileSync(csv, 'utf8').split('\r\n')[0].startsWith('type,session,core')).toBe(true);
+    const rows = readFileSync(csv, 'utf8').split('\r\n');
+    expect(rows[0].startsWith('type,session,core')).toBe(true);
+    // refused events are loss rows of their own cause
+    const col = rows[0].split(',');
+    const rejected = rows.slice(1).map((r) => r.split(',')).filter((r) => r[0] === 'loss' && r[col.indexOf('cause')] === 'rejected');
+    expect(rejected.map((r) => [r[col.indexOf('core')], r[col.indexOf('count')]])).toEqual([['0', '2'], ['1', '2']]);
     const html = join(tmp, 'v.html');
     const r2 = tp('view', trace, '-o', html);
     expect(r2.code).toBe(0);

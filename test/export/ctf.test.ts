@@ -61,8 +61,8 @@ function checkDiscards(dir: string, losses: LossRecord[], stats: CoreStats[]) {
     const mine = bt.discards.filter((d) => d.stream === st.core);
     const ev = mine.filter((d) => d.what === 'events');
     // every lost event, whatever the cause, is a babeltrace2 "discarded event"
-    expect(ev.reduce((s, d) => s + d.count, 0)).toBe(st.dropped + st.overwritten + st.link_lost);
-    expect(st.dropped + st.overwritten + st.link_lost).toBe(st.generated - st.decoded);
+    expect(ev.reduce((s, d) => s + d.count, 0)).toBe(st.dropped + st.overwritten + st.link_lost + st.rejected);
+    expect(st.dropped + st.overwritten + st.link_lost + st.rejected).toBe(st.generated - st.decoded);
     // each babeltrace2 window is a tracepipe loss window with the same total
     const windows = new Map<string, number>();
     for (const l of losses.filter((x) => x.core === st.core)) {
@@ -85,6 +85,7 @@ describe('CTF export read by babeltrace2', () => {
     linkLost: [4],
     corrupted: [6],
     drops: [[1, 5], [7, 2]],
+    rejects: [[3, 1]],
     packetsPerCore: 9,
     eventsPerPacket: 25,
     blob: new TextEncoder().encode('log "text" <b>'),
@@ -122,6 +123,7 @@ describe('CTF export read by babeltrace2', () => {
     expect(losses.some((l) => l.cause === 'dropped')).toBe(true);
     expect(losses.some((l) => l.cause === 'overwritten')).toBe(true);
     expect(losses.some((l) => l.cause === 'link_lost')).toBe(true);
+    expect(losses.some((l) => l.cause === 'rejected')).toBe(true);
     checkDiscards(dir, losses, stats);
   });
 

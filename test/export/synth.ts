@@ -18,6 +18,8 @@ export interface SynthOptions {
   corrupted?: number[];
   /** events dropped just before packet index i: [index, count] */
   drops?: [number, number][];
+  /** events the recorder refused just before packet index i: [index, count] */
+  rejects?: [number, number][];
   /** a blob carried by a log event in the first packet of core 0 */
   blob?: Uint8Array;
   seed?: number;
@@ -50,18 +52,20 @@ export function synthTrace(o: SynthOptions = {}): Uint8Array {
     buildId: o.buildId ?? 'deadbeef01',
   });
   const drops = new Map(o.drops ?? []);
-  const state = Array.from({ length: cores }, () => ({ committed: 0, dropped: 0, overwritten: 0, pendingEvicted: 0 }));
+  const rejects = new Map(o.rejects ?? []);
+  const state = Array.from({ length: cores }, () => ({ committed: 0, dropped: 0, overwritten: 0, rejected: 0, pendingEvicted: 0 }));
   // Interleave cores packet by packet; core c's packet p spans [base, base + 400) ticks.
   for (let p = 0; p < packets; p++) {
     for (let c = 0; c < cores; c++) {
       const s = state[c];
       s.dropped += drops.get(p) ?? 0;
+      s.rejected += rejects.get(p) ?? 0;
       const begin = 1000 + p * 1000 + (c === 0 ? 0 : 0);
       const evicted = o.evicted?.includes(p) ?? false;
       const eventsBefore = s.committed;
       // overwritten is sampled at claim: evictions of older packets are counted by now
       const pk = new StreamWriter();
-      pk.beginPacket(c, p, begin, eventsBefore, s.dropped, s.overwritten + (evicted ? 0 : s.pendingEvicted));
+      pk.beginPacket(c, p, begin, eventsBefore, s.dropped, s.overwritten + (evicted ? 0 : s.pendingEvicted), s.rejected);
       let t = begin;
       let n = 0;
       const open: number[] = [];
@@ -125,6 +129,7 @@ export function synthTrace(o: SynthOptions = {}): Uint8Array {
       committed: s.committed,
       dropped: s.dropped,
       overwritten: s.overwritten + s.pendingEvicted,
+      rejected: s.rejected,
     });
   }
   return w.bytes();

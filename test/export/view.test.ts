@@ -39,7 +39,7 @@ type ViewState = {
   selected: { core: number; t: number; kind: string; name: string } | null;
   list: { matching: number; shown: number };
   eventStats: number;
-  summary: { core: number; generated: number; decoded: number; dropped: number; overwritten: number; link_lost: number; identity: boolean }[];
+  summary: { core: number; generated: number; decoded: number; dropped: number; overwritten: number; link_lost: number; rejected: number; identity: boolean }[];
 };
 
 describe('tracepipe view (HTML timeline) in chromium', () => {
@@ -48,6 +48,7 @@ describe('tracepipe view (HTML timeline) in chromium', () => {
       evicted: [2],
       linkLost: [4],
       drops: [[1, 5]],
+      rejects: [[3, 4]],
       packetsPerCore: 8,
       eventsPerPacket: 30,
       blob: new TextEncoder().encode(EVIL_BLOB),
@@ -99,6 +100,7 @@ describe('tracepipe view (HTML timeline) in chromium', () => {
         dropped: s.dropped,
         overwritten: s.overwritten,
         link_lost: s.link_lost,
+        rejected: s.rejected,
         identity: true,
       })),
     );
@@ -106,7 +108,10 @@ describe('tracepipe view (HTML timeline) in chromium', () => {
     const rows = await page.$$eval('#tp-summary tr[data-core]', (trs) =>
       trs.map((tr) => Object.fromEntries(Array.from(tr.querySelectorAll('td[data-field]')).map((td) => [td.getAttribute('data-field'), Number(td.textContent)]))),
     );
-    expect(rows).toEqual(stats.map((s) => ({ generated: s.generated, decoded: s.decoded, dropped: s.dropped, overwritten: s.overwritten, link_lost: s.link_lost })));
+    expect(rows).toEqual(stats.map((s) => ({ generated: s.generated, decoded: s.decoded, dropped: s.dropped, overwritten: s.overwritten, link_lost: s.link_lost, rejected: s.rejected })));
+    expect(stats.map((s) => s.rejected)).toEqual([4, 4]);
+    // a refused window is drawn as a loss of its own cause, in its own colour
+    expect(records.filter((r) => r.type === 'loss' && r.cause === 'rejected').length).toBe(2);
     // the state object is read-only
     const frozen = await page.evaluate(() => {
       const v = (window as any).__tracepipeView;
@@ -123,11 +128,18 @@ describe('tracepipe view (HTML timeline) in chromium', () => {
     const lossPixels = await page.evaluate(() => {
       const c = document.getElementById('tp-canvas') as HTMLCanvasElement;
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (d[i] === 0xbf && d[i + 1] === 0x61 && d[i + 2] === 0x6a) n++;
+      const rgb = (i: number) => (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
+      const n = { link_lost: 0, rejected: 0 };
+      for (let i = 0; i < d.length; i += 4) {
+        if (rgb(i) === 0xbf616a) n.link_lost++;
+        else if (rgb(i) === 0xc586c0) n.rejected++;
+      }
       return n;
     });
-    expect(lossPixels).toBeGreaterThan(10);
+    expect(lossPixels.link_lost).toBeGreaterThan(10);
+    expect(lossPixels.rejected).toBeGreaterThan(10);
+    const legend = await page.$$eval('#tp-legend .tp-lg', (l) => l.map((x) => x.textContent));
+    expect(legend).toContain('rejected');
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'view.png'), fullPage: true });

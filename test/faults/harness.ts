@@ -28,6 +28,7 @@ export interface FrameInfo {
   eventsBefore?: number;
   dropped?: number;
   overwritten?: number;
+  rejected?: number;
   final?: boolean;
   committed?: number;
 }
@@ -36,6 +37,9 @@ export interface FrameInfo {
 export function frameMap(clean: Uint8Array): FrameInfo[] {
   const frames: FrameInfo[] = [];
   let start = 0;
+  // the layout of PACKET and STATUS is the version of the header before them (clean streams
+  // from the firmware start with one)
+  let version = 2;
   for (let i = 0; i < clean.length; i++) {
     if (clean[i] !== 0) continue;
     const f: FrameInfo = { index: frames.length, start, delim: i, type: 'empty' };
@@ -48,12 +52,14 @@ export function frameMap(clean: Uint8Array): FrameInfo[] {
       if (m[0] === MSG_HEADER) {
         f.type = 'header';
         f.header = readHeader(m.subarray(0, end));
+        version = f.header.version;
       } else if (m[0] === MSG_PACKET) {
-        const h = readPacketHead(m.subarray(0, end));
-        Object.assign(f, { type: 'packet', core: h.core, seq: h.seq, nEvents: h.nEvents, eventsBefore: h.eventsBefore, dropped: h.dropped, overwritten: h.overwritten });
+        const h = readPacketHead(m.subarray(0, end), version);
+        const { core, seq, nEvents, eventsBefore, dropped, overwritten, rejected } = h;
+        Object.assign(f, { type: 'packet', core, seq, nEvents, eventsBefore, dropped, overwritten, rejected });
       } else if (m[0] === MSG_STATUS) {
-        const s = readStatus(m.subarray(0, end));
-        Object.assign(f, { type: 'status', core: s.core, final: s.final, committed: s.committed, dropped: s.dropped, overwritten: s.overwritten, seq: s.nextSeq });
+        const s = readStatus(m.subarray(0, end), version);
+        Object.assign(f, { type: 'status', core: s.core, final: s.final, committed: s.committed, dropped: s.dropped, overwritten: s.overwritten, rejected: s.rejected, seq: s.nextSeq });
       } else {
         f.type = 'other';
       }
@@ -84,7 +90,7 @@ export interface Expectation {
   /** packets the decoder must decode, as "core:seq" in stream order */
   packets: string[];
   /** expected per-core totals (single-core streams: index 0) */
-  totals: { decoded: number; dropped: number; overwritten: number; link_lost: number };
+  totals: { decoded: number; dropped: number; overwritten: number; link_lost: number; rejected: number };
   /** the counters are bridged from the BOOT header's origin (else from the first decoded packet) */
   fromOrigin: boolean;
   /** what the target's counters say was generated between the baseline and the last proven point */
@@ -149,7 +155,7 @@ export function expect1(clean: Uint8Array, faults: Fault[], frames = frameMap(cl
 
   // The decoder holds frames until a header; a BOOT header first makes the origin the baseline.
   const firstHeader = intact.findIndex((f) => f.type === 'header');
-  const totals = { decoded: 0, dropped: 0, overwritten: 0, link_lost: 0 };
+  const totals = { decoded: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
   const packets: string[] = [];
   if (firstHeader < 0) return { lost, perFault, packets, totals, fromOrigin: false, generated: 0, rows: 0 };
   const hdr = intact[firstHeader].header!;
@@ -159,12 +165,12 @@ export function expect1(clean: Uint8Array, faults: Fault[], frames = frameMap(cl
   const fromOrigin = hdr.boot && held.length === 0;
   const accepted = intact.filter((f, i) => (i > firstHeader || usable.has(f.index)) && (f.type === 'packet' || f.type === 'status'));
 
-  type Base = { at: number; eventsEnd: number; dropped: number; overwritten: number };
+  type Base = { at: number; eventsEnd: number; dropped: number; overwritten: number; rejected: number };
   let base: Base | null = null;
   let startAt = -1; // clean frame index of the baseline
   if (fromOrigin) {
     const o = hdr.origin[0];
-    base = { at: -1, eventsEnd: o.events, dropped: o.dropped, overwritten: o.overwritten };
+    base = { at: -1, eventsEnd: o.events, dropped: o.dropped, overwritten: o.overwritten, rejected: o.rejected };
   }
   let end: Base | null = base;
   let generated = 0;
@@ -173,17 +179,18 @@ export function expect1(clean: Uint8Array, faults: Fault[], frames = frameMap(cl
       packets.push(`${f.core}:${f.seq}`);
       totals.decoded += f.nEvents!;
       if (!base) {
-        base = { at: f.index, eventsEnd: f.eventsBefore! + f.nEvents!, dropped: f.dropped!, overwritten: f.overwritten! };
+        base = { at: f.index, eventsEnd: f.eventsBefore! + f.nEvents!, dropped: f.dropped!, overwritten: f.overwritten!, rejected: f.rejected! };
         startAt = f.index;
       }
-      end = { at: f.index, eventsEnd: f.eventsBefore! + f.nEvents!, dropped: f.dropped!, overwritten: f.overwritten! };
+      end = { at: f.index, eventsEnd: f.eventsBefore! + f.nEvents!, dropped: f.dropped!, overwritten: f.overwritten!, rejected: f.rejected! };
     } else if (f.final && base) {
-      end = { at: f.index, eventsEnd: f.committed!, dropped: f.dropped!, overwritten: f.overwritten! };
+      end = { at: f.index, eventsEnd: f.committed!, dropped: f.dropped!, overwritten: f.overwritten!, rejected: f.rejected! };
     }
   }
   if (base && end) {
     totals.dropped = (end.dropped - base.dropped) >>> 0;
     totals.overwritten = (end.overwritten - base.overwritten) >>> 0;
+    totals.rejected = (end.rejected - base.rejected) >>> 0;
     // events of lost packets between the baseline and the last frame that closes the books
     for (const f of frames) {
       if (f.type === 'packet' && lost.has(f.index) && f.index > startAt && f.index < end.at) totals.link_lost += f.nEvents!;
@@ -191,8 +198,8 @@ export function expect1(clean: Uint8Array, faults: Fault[], frames = frameMap(cl
     // Evicted packets (overwrite mode) never appear in the stream: they are the overwritten
     // counter's difference, not lost frames. The check ties packets and counters together.
     const firstEvents = fromOrigin ? 0 : frames[startAt].nEvents!;
-    generated = ((end.eventsEnd - base.eventsEnd) >>> 0) + totals.dropped + firstEvents;
-    if (generated - totals.overwritten !== totals.decoded + totals.link_lost + totals.dropped) {
+    generated = ((end.eventsEnd - base.eventsEnd) >>> 0) + totals.dropped + totals.rejected + firstEvents;
+    if (generated - totals.overwritten !== totals.decoded + totals.link_lost + totals.dropped + totals.rejected) {
       throw new Error('oracle: clean-stream counters disagree with its packets');
     }
   }

@@ -65,10 +65,10 @@ describe.each([
     expect(proxy.faults.length).toBeGreaterThan(0);
 
     // the clean stream is what the firmware says it sent
-    const gt = qemu.semihost().match(/TPGT core=0 generated=(\d+) committed=(\d+) dropped=(\d+)/);
+    const gt = qemu.semihost().match(/TPGT core=0 generated=(\d+) committed=(\d+) dropped=(\d+) rejected=(\d+)/);
     expect(gt).not.toBeNull();
     const cleanDecode = decodeChunked(cleanStream, 1);
-    expect(cleanDecode.stats[0]).toMatchObject({ generated: +gt![1], decoded: +gt![2], dropped: +gt![3], link_lost: 0 });
+    expect(cleanDecode.stats[0]).toMatchObject({ generated: +gt![1], decoded: +gt![2], dropped: +gt![3], rejected: +gt![4], link_lost: 0 });
 
     const frames = frameMap(cleanStream);
     const want = expect1(cleanStream, proxy.faults, frames);
@@ -80,8 +80,8 @@ describe.each([
     expect(packets).toEqual(withEvents(frames, want.packets));
     expect(got.stats.length).toBe(1);
     const s = got.stats[0];
-    expect({ decoded: s.decoded, dropped: s.dropped, overwritten: s.overwritten, link_lost: s.link_lost }).toEqual(want.totals);
-    expect(s.generated).toBe(s.decoded + s.dropped + s.overwritten + s.link_lost);
+    expect({ decoded: s.decoded, dropped: s.dropped, overwritten: s.overwritten, link_lost: s.link_lost, rejected: s.rejected }).toEqual(want.totals);
+    expect(s.generated).toBe(s.decoded + s.dropped + s.overwritten + s.link_lost + s.rejected);
     expect(s.link_lost).toBeGreaterThan(0);
     // what the capture command printed is the same accounting
     expect(r.stdout).toMatch(new RegExp(`^0\\s+${s.generated}\\s+${s.decoded}\\s+${s.dropped}\\s+0\\s+${s.link_lost}\\s`, 'm'));

@@ -125,10 +125,10 @@ describe('clean streams', () => {
       const d = decodeChunked(c.run.stream, 11);
       const gt = c.run.groundTruth[0];
       expect(d.stats.length).toBe(1);
-      expect(d.stats[0]).toMatchObject({ generated: gt.generated, dropped: gt.dropped, overwritten: 0, link_lost: 0, decoded: gt.committed });
+      expect(d.stats[0]).toMatchObject({ generated: gt.generated, dropped: gt.dropped, rejected: gt.rejected, overwritten: 0, link_lost: 0, decoded: gt.committed });
       expect(d.notices.filter((n) => n.level !== 'info')).toEqual([]);
       const oracle = expect1(c.run.stream, [], c.frames);
-      expect(oracle.totals).toEqual({ decoded: gt.committed, dropped: gt.dropped, overwritten: 0, link_lost: 0 });
+      expect(oracle.totals).toEqual({ decoded: gt.committed, dropped: gt.dropped, overwritten: 0, link_lost: 0, rejected: gt.rejected });
     }
   });
 });
@@ -182,12 +182,12 @@ describe.each(FAULT_KINDS.map((k) => [k]))('%s faults', (kind) => {
 
         // the books: link_lost is exactly the events of the broken packets the counters bridge
         expect(got.stats.length).toBe(want.rows);
-        const s = got.stats[0] ?? { decoded: 0, dropped: 0, overwritten: 0, link_lost: 0, generated: 0, identity: true };
-        expect({ decoded: s.decoded, dropped: s.dropped, overwritten: s.overwritten, link_lost: s.link_lost }).toEqual(want.totals);
+        const s = got.stats[0] ?? { decoded: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0, generated: 0, identity: true };
+        expect({ decoded: s.decoded, dropped: s.dropped, overwritten: s.overwritten, link_lost: s.link_lost, rejected: s.rejected }).toEqual(want.totals);
         // generated comes from the target's counters, the rest from what arrived: the oracle
         // computes both from the clean stream, and the decoder must agree with it and itself
         expect(s.generated).toBe(want.generated);
-        const identity = s.identity && s.generated === s.decoded + s.dropped + s.overwritten + s.link_lost;
+        const identity = s.identity && s.generated === s.decoded + s.dropped + s.overwritten + s.link_lost + s.rejected;
         expect(identity).toBe(true);
         row.identity &&= identity;
 

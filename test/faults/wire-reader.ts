@@ -54,17 +54,18 @@ class Reader {
 }
 
 export interface WireHeader {
+  version: number;
   boot: boolean;
   cores: number;
   timerBits: number;
   timerHz: number;
-  origin: { seq: number; events: number; dropped: number; overwritten: number }[];
+  origin: { seq: number; events: number; dropped: number; overwritten: number; rejected: number }[];
 }
 
 /** HEADER message body (type byte at 0, CRC already removed). */
 export function readHeader(m: Uint8Array): WireHeader {
   const r = new Reader(m, 5); // type + "TPIP"
-  r.u8(); // version
+  const version = r.u8();
   const flags = r.u8();
   const cores = r.u8();
   r.u8(); // mode
@@ -76,8 +77,9 @@ export function readHeader(m: Uint8Array): WireHeader {
   r.fixed(4);
   r.p += r.u8(); // build id
   const origin = [];
-  for (let c = 0; c < cores; c++) origin.push({ seq: r.v32(), events: r.v32(), dropped: r.v32(), overwritten: r.v32() });
-  return { boot: (flags & 1) !== 0, cores, timerBits, timerHz, origin };
+  // version 2 adds rejected after overwritten (SPEC §5)
+  for (let c = 0; c < cores; c++) origin.push({ seq: r.v32(), events: r.v32(), dropped: r.v32(), overwritten: r.v32(), rejected: version >= 2 ? r.v32() : 0 });
+  return { version, boot: (flags & 1) !== 0, cores, timerBits, timerHz, origin };
 }
 
 export interface WirePacketHead {
@@ -86,16 +88,22 @@ export interface WirePacketHead {
   eventsBefore: number;
   dropped: number;
   overwritten: number;
+  rejected: number;
   nEvents: number;
 }
 
-export function readPacketHead(m: Uint8Array): WirePacketHead {
+/** `version`: of the session's header (SPEC §5), which sets the layout. */
+export function readPacketHead(m: Uint8Array, version: number): WirePacketHead {
   const r = new Reader(m, 1);
   const core = r.u8();
   const seq = r.v32();
   r.fixed(8); // ts_begin
   r.varint(); // duration
-  return { core, seq, eventsBefore: r.v32(), dropped: r.v32(), overwritten: r.v32(), nEvents: r.v32() };
+  const eventsBefore = r.v32();
+  const dropped = r.v32();
+  const overwritten = r.v32();
+  const rejected = version >= 2 ? r.v32() : 0;
+  return { core, seq, eventsBefore, dropped, overwritten, rejected, nEvents: r.v32() };
 }
 
 export interface WireStatus {
@@ -105,12 +113,17 @@ export interface WireStatus {
   committed: number;
   dropped: number;
   overwritten: number;
+  rejected: number;
 }
 
-export function readStatus(m: Uint8Array): WireStatus {
+export function readStatus(m: Uint8Array, version: number): WireStatus {
   const r = new Reader(m, 1);
   const core = r.u8();
   const final = (r.u8() & 1) !== 0;
   r.fixed(8);
-  return { core, final, nextSeq: r.v32(), committed: r.v32(), dropped: r.v32(), overwritten: r.v32() };
+  const nextSeq = r.v32();
+  const committed = r.v32();
+  const dropped = r.v32();
+  const overwritten = r.v32();
+  return { core, final, nextSeq, committed, dropped, overwritten, rejected: version >= 2 ? r.v32() : 0 };
 }

@@ -2,13 +2,14 @@
 // `stats --json` of the capture, for a single-core run over a clean link.
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { expectedDropped, parseGroundTruth } from '../../host/src/cli/ground-truth.js';
+import { parseGroundTruth } from '../../host/src/cli/ground-truth.js';
 import { statsOf, type StatsJsonCore } from '../e2e/helpers.js';
 
 /** Asserts the host's books against the app's own tally of its record calls: generated equals
- * the calls made, dropped the calls refused, and decoded + overwritten the calls committed
- * (nothing is link_lost). Overwritten, which the app cannot know, equals the recorder's
- * counters; so do the counters' committed and dropped. Returns the host's numbers. */
+ * the calls made, dropped and rejected the calls refused for each reason, and decoded +
+ * overwritten the calls committed (nothing is link_lost). Overwritten, which the app cannot
+ * know, equals the recorder's counters; so do the counters' committed, dropped and rejected.
+ * Returns the host's numbers. */
 export async function expectHostEqualsFirmware(semihostLog: string, capture: string): Promise<StatsJsonCore> {
   const gt = parseGroundTruth(readFileSync(semihostLog, 'utf8'));
   expect(gt.done).toBe(true);
@@ -20,13 +21,12 @@ export async function expectHostEqualsFirmware(semihostLog: string, capture: str
   expect(fw.tallied).toBe(true);
   expect(fw.committed + fw.dropped + fw.rejected).toBe(fw.generated);
   expect(host.generated).toBe(fw.generated);
-  expect(host.dropped).toBe(expectedDropped(fw));
+  expect(host.dropped).toBe(fw.dropped);
+  expect(host.rejected).toBe(fw.rejected);
   expect(host.decoded + host.overwritten + host.link_lost).toBe(fw.committed);
   expect(host.link_lost).toBe(0);
   expect(host.overwritten).toBe(fw.counters.overwritten);
-  expect({ committed: fw.counters.committed, dropped: fw.counters.dropped }).toEqual({
-    committed: fw.committed,
-    dropped: expectedDropped(fw),
-  });
+  const { committed, dropped, rejected } = fw.counters;
+  expect({ committed, dropped, rejected }).toEqual({ committed: fw.committed, dropped: fw.dropped, rejected: fw.rejected });
   return host;
 }

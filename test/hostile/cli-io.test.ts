@@ -160,6 +160,6 @@ describe('a file literally named -', () => {
   it('is read as ./-', async () => {
     writeFileSync(join(dir, '-'), bytes);
     const r = await sh(`$TP decode ./- | head -1`, { cwd: dir });
-    expect(r.stdout).toMatch(/^header v1/);
+    expect(r.stdout).toMatch(/^header v2/);
   });
 });

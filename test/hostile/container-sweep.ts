@@ -310,7 +310,7 @@ export async function trial(c: CleanCapture, kind: MutationKind, seed: number): 
   const loss = streamLoss(c, out, m);
   const d = await decodeBytes(out);
   const invented = d.events.filter((e) => !c.keys.has(eventKey(e))).length;
-  const identity = d.stats.every((s) => s.generated === s.decoded + s.dropped + s.overwritten + s.link_lost);
+  const identity = d.stats.every((s) => s.generated === s.decoded + s.dropped + s.overwritten + s.link_lost + s.rejected);
   const res: Trial = {
     kind,
     pos: m.pos,
@@ -334,8 +334,8 @@ export async function trial(c: CleanCapture, kind: MutationKind, seed: number): 
     // the gap ends it just the same)
     const lostFrames = c.frames.filter((f) => lostRanges.some(([a, b]) => f.start < b && f.delim > a)).map((f) => f.index);
     const want = expect1(c.stream, wireFaults, c.frames, lostFrames).totals;
-    const s = d.stats[0] ?? { decoded: 0, dropped: 0, overwritten: 0, link_lost: 0 };
-    res.oracle = { want, got: { decoded: s.decoded, dropped: s.dropped, overwritten: s.overwritten, link_lost: s.link_lost } };
+    const s = d.stats[0] ?? { decoded: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
+    res.oracle = { want, got: { decoded: s.decoded, dropped: s.dropped, overwritten: s.overwritten, link_lost: s.link_lost, rejected: s.rejected } };
   }
   return res;
 }

@@ -138,7 +138,7 @@ describe('damage costs the damaged record, not the rest (issue 10 item 4)', () =
     ]);
     const s = d.stats[0];
     expect(s.link_lost).toBeGreaterThanOrEqual(mid.nEvents!);
-    expect(s.generated).toBe(s.decoded + s.dropped + s.overwritten + s.link_lost);
+    expect(s.generated).toBe(s.decoded + s.dropped + s.overwritten + s.link_lost + s.rejected);
     // and the wire would have said the same: decode the stream with those bytes cut out, a frame break there
     const { stream } = layoutOf(v2.file, 2);
     const a = rec.streamStart!;

@@ -20,7 +20,7 @@ async function followed(args: string[], capture: string): Promise<string> {
   const r = await cli([...args, '-o', capture, '--force'], { timeoutMs: 120_000 });
   expect(r.code, r.stderr).toBe(0);
   // the summary is on stderr, so stdout holds records only
-  expect(r.stderr).toMatch(/identity: generated = decoded \+ dropped \+ overwritten \+ link_lost holds/);
+  expect(r.stderr).toMatch(/identity: generated = decoded \+ dropped \+ overwritten \+ link_lost \+ rejected holds/);
   expect(r.stdout).not.toMatch(/^capture: /m);
   return r.stdout;
 }
@@ -38,7 +38,7 @@ describe('run --follow', () => {
     const elf = elfOf('qemu-mps2-an521', 'demo');
     const out = await followed(['run', elf, '--duration', '1.5', '--follow'], capture);
     expect(out).toBe(await decoded(capture, ['--elf', elf]));
-    expect(out).toMatch(/^header v1/m);
+    expect(out).toMatch(/^header v2/m);
     expect(out).toMatch(/ core 1 span_begin filter$/m);
     expect(out).toMatch(/ core 0 event {6}work_done iteration=1 checksum=\d+$/m);
     expect(out).toMatch(/ status FINAL /);

@@ -52,7 +52,7 @@ describe('meta_demo: names and formatted logs from the ELF, end to end', () => {
     expect(run.code).toBe(0);
     const gt = parseGroundTruth(readFileSync(semihost, 'utf8'));
     expect(gt.done).toBe(true);
-    expect(gt.cores.map((g) => [g.core, g.generated, g.committed, g.dropped, g.overwritten])).toEqual([[0, 43, 43, 0, 0]]);
+    expect(gt.cores.map((g) => [g.core, g.generated, g.committed, g.dropped, g.rejected, g.overwritten])).toEqual([[0, 43, 43, 0, 0, 0]]);
   });
 
   it('decode --elf prints names and formatted logs equal to the golden file', async () => {

@@ -75,7 +75,7 @@ describe('PORTING.md, followed to the letter', () => {
 
     const out = execFileSync('bash', ['-e', 'run.sh'], { cwd: dir, env, timeout: 60_000, encoding: 'utf8' });
     const lines = out.split('\n');
-    expect(lines[0]).toMatch(/^header v1 BOOT cores=1 mode=discard timer=25000000Hz\/32bit packet=256x8 /);
+    expect(lines[0]).toMatch(/^header v2 BOOT cores=1 mode=discard timer=25000000Hz\/32bit packet=256x8 /);
     expect(lines[0]).toContain(`build_id=${buildId}`);
     const samples = lines.filter((l) => / core 0 event +id=1 args=/.test(l));
     expect(samples).toHaveLength(200);
@@ -84,7 +84,7 @@ describe('PORTING.md, followed to the letter', () => {
     expect(lines.filter((l) => / core 0 log /.test(l))).toHaveLength(4);
     // 200 x (span begin, span end, event, counter) + 4 logs, none lost, books closed
     expect(out).toMatch(/^0\s+804\s+804\s+0\s+0\s+0\s/m);
-    expect(out).toMatch(/identity: generated = decoded \+ dropped \+ overwritten \+ link_lost holds/);
+    expect(out).toMatch(/identity: generated = decoded \+ dropped \+ overwritten \+ link_lost \+ rejected holds/);
   });
 
   it('a new board from existing parts (qemu-mps2-an386): three small files, built, run under QEMU, nothing lost', async () => {

@@ -49,7 +49,7 @@ describe('late attach, offline at random offsets of real streams', () => {
         expect(got.packets[0], where).toBe(`${first.core}:${first.seq}`);
         expect(got.stats.length, where).toBe(1);
         const st = got.stats[0];
-        expect({ decoded: st.decoded, dropped: st.dropped, overwritten: st.overwritten, link_lost: st.link_lost }, where).toEqual(want.totals);
+        expect({ decoded: st.decoded, dropped: st.dropped, overwritten: st.overwritten, link_lost: st.link_lost, rejected: st.rejected }, where).toEqual(want.totals);
         expect(want.fromOrigin).toBe(false);
         expect(got.notices.some((n) => n.code === 'late_attach'), where).toBe(true);
       }
@@ -111,7 +111,7 @@ describe('late attach, live on a real pty', () => {
     expect(d2.headers.every((h) => !h.header.boot)).toBe(true);
     expect(d2.stats.length).toBe(1);
     const s = d2.stats[0];
-    expect(s.generated).toBe(s.decoded + s.dropped + s.overwritten + s.link_lost);
+    expect(s.generated).toBe(s.decoded + s.dropped + s.overwritten + s.link_lost + s.rejected);
     expect(dropped).toBe(0);
     // e2e_clean's payload is the event's index since boot: the baseline packet's first event
     // says how many events came before it, and the rest add up to the firmware's total

@@ -119,7 +119,7 @@ describe('disconnect and reconnect on real ptys', () => {
     checkPayloads(d);
     expect(d.stats.length).toBe(1);
     const s = d.stats[0];
-    expect(s.generated).toBe(s.decoded + s.dropped + s.overwritten + s.link_lost);
+    expect(s.generated).toBe(s.decoded + s.dropped + s.overwritten + s.link_lost + s.rejected);
     // cut before its FINAL status: only what the received counters prove is counted
     expect(d.statuses.some((x) => x.final)).toBe(false);
     expect(s.link_lost).toBe(0);
@@ -174,10 +174,11 @@ describe('disconnect and reconnect on real ptys', () => {
     expect(d.stats.length).toBe(1);
     expect(d.notices.filter((n) => n.code === 'session_reset')).toEqual([]);
     const s = d.stats[0];
-    expect(s.generated).toBe(s.decoded + s.dropped + s.overwritten + s.link_lost);
-    expect({ generated: s.generated, dropped: s.dropped, overwritten: s.overwritten }).toEqual({
+    expect(s.generated).toBe(s.decoded + s.dropped + s.rejected + s.overwritten + s.link_lost);
+    expect({ generated: s.generated, dropped: s.dropped, rejected: s.rejected, overwritten: s.overwritten }).toEqual({
       generated: fw.generated,
       dropped: fw.dropped,
+      rejected: fw.rejected,
       overwritten: fw.overwritten,
     });
     // what was in flight at the cut never arrived: link_lost, exactly, per the counters
@@ -226,13 +227,15 @@ describe('disconnect and reconnect on real ptys', () => {
     expect(a[0]).toBe(0n);
     expect(b[0]).toBe(0n);
     expect(a.length).toBeLessThan(100_000);
-    for (const s of d.stats) expect(s.generated).toBe(s.decoded + s.dropped + s.overwritten + s.link_lost);
+    for (const s of d.stats) expect(s.generated).toBe(s.decoded + s.dropped + s.rejected + s.overwritten + s.link_lost);
     const fw = parseGroundTruth(t2.semihost()).cores[0];
     const second = d.stats.find((s) => s.session === sessions[1])!;
-    expect({ generated: second.generated, decoded: second.decoded, dropped: second.dropped, link_lost: second.link_lost }).toEqual({
+    const { generated, decoded, dropped, rejected, link_lost } = second;
+    expect({ generated, decoded, dropped, rejected, link_lost }).toEqual({
       generated: fw.generated,
       decoded: fw.committed,
       dropped: 0,
+      rejected: fw.rejected,
       link_lost: 0,
     });
   }, 90_000);

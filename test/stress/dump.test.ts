@@ -29,10 +29,11 @@ async function checkDump(capture: string, semihostLog: string): Promise<void> {
   expect(d.statuses.some((s) => s.final)).toBe(true);
   expect(d.stats.length).toBe(1);
   const host = d.stats[0];
-  expect(host.generated).toBe(host.decoded + host.dropped + host.overwritten + host.link_lost);
-  expect({ generated: host.generated, dropped: host.dropped, overwritten: host.overwritten }).toEqual({
+  expect(host.generated).toBe(host.decoded + host.dropped + host.rejected + host.overwritten + host.link_lost);
+  expect({ generated: host.generated, dropped: host.dropped, rejected: host.rejected, overwritten: host.overwritten }).toEqual({
     generated: fw.generated,
-    dropped: fw.dropped + fw.rejected,
+    dropped: fw.dropped,
+    rejected: fw.rejected,
     overwritten: fw.overwritten,
   });
   expect(host.link_lost).toBe(0);

@@ -39,10 +39,11 @@ describe.each([['stress_discard'], ['stress_overwrite']])('%s through the pty', 
     const d = await decodeFile(capture);
     expect(d.stats.length).toBe(1);
     const host = d.stats[0];
-    expect(host.generated).toBe(host.decoded + host.dropped + host.overwritten + host.link_lost);
-    expect({ generated: host.generated, dropped: host.dropped, overwritten: host.overwritten }).toEqual({
+    expect(host.generated).toBe(host.decoded + host.dropped + host.rejected + host.overwritten + host.link_lost);
+    expect({ generated: host.generated, dropped: host.dropped, rejected: host.rejected, overwritten: host.overwritten }).toEqual({
       generated: fw.generated,
-      dropped: fw.dropped + fw.rejected,
+      dropped: fw.dropped,
+      rejected: fw.rejected,
       overwritten: fw.overwritten,
     });
     expect(host.decoded + host.overwritten + host.link_lost).toBe(fw.committed);

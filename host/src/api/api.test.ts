@@ -106,7 +106,7 @@ describe('reading a trace', () => {
   it('stats are the stats --json object, with the wall-clock fit of a capture', async () => {
     const stats = await readStats(writeCapture('s.tpt', stream()));
     expect(stats.identity).toBe(true);
-    expect(stats.total).toEqual({ generated: 9, decoded: 7, dropped: 2, overwritten: 0, link_lost: 0 });
+    expect(stats.total).toEqual({ generated: 9, decoded: 7, dropped: 2, overwritten: 0, link_lost: 0, rejected: 0 });
     expect(stats.cores.map((c) => [c.core, c.dropped])).toEqual([
       [0, 0],
       [1, 2],
@@ -149,15 +149,20 @@ describe('assertions', () => {
     expect(() => expectNoLosses(stats)).toThrow(new TraceAssertionError('expected no losses, but core 1: dropped 2 of 3 generated'));
     expectNoLosses(statsOf(cores.filter((c) => c.core === 0)));
     expect(() => expectNoLosses(statsOf([]))).toThrow(/no core accounting/);
+    // refused events are a loss too, named by their own cause
+    const refused = statsOf([{ ...cores[0], generated: cores[0].generated + 3, rejected: 3 }]);
+    expect(() => expectNoLosses(refused)).toThrow(new TraceAssertionError('expected no losses, but core 0: rejected 3 of 9 generated'));
   });
 
   it('expectIdentity holds for closed books and fails for open ones', () => {
     expectIdentity(stats);
     const open = statsOf([{ ...cores[0], generated: cores[0].generated + 5 }]);
-    expect(() => expectIdentity(open)).toThrow(/core 0: generated 11 != decoded 6 \+ dropped 0 \+ overwritten 0 \+ link_lost 0/);
+    expect(() => expectIdentity(open)).toThrow(/core 0: generated 11 != decoded 6 \+ dropped 0 \+ overwritten 0 \+ link_lost 0 \+ rejected 0$/);
+    // rejected is a term of the identity: the same extra events, booked as rejected, close it
+    expectIdentity(statsOf([{ ...cores[0], generated: cores[0].generated + 5, rejected: 5 }]));
     // a core the decoder itself judged inconsistent fails even when its sum adds up
     const judged = { ...stats, identity: false, cores: [{ ...stats.cores[0], identity: false }] };
-    expect(() => expectIdentity(judged)).toThrow('expected the identity generated = decoded + dropped + overwritten + link_lost, but core 0: the decoder found its counters inconsistent (identity false)');
+    expect(() => expectIdentity(judged)).toThrow('expected the identity generated = decoded + dropped + overwritten + link_lost + rejected, but core 0: the decoder found its counters inconsistent (identity false)');
   });
 
   it('expectSequence finds an ordered subsequence on one core, by id or by `<kind> <id>`', () => {

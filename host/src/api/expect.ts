@@ -2,7 +2,7 @@
 // was expected and what the trace holds (vitest and jest show it as the failure), and returns
 // nothing useful otherwise.
 import { nameOf, type NamedEvent } from '../core/metadata.js';
-import type { TraceEvent, TraceRecord } from '../core/types.js';
+import { LOSS_CAUSES, type TraceEvent, type TraceRecord } from '../core/types.js';
 import type { Stats } from './trace.js';
 
 /** The assertions' error, so a test can tell them from other failures. */
@@ -12,8 +12,6 @@ export class TraceAssertionError extends Error {
     this.name = 'TraceAssertionError';
   }
 }
-
-const LOSS_CAUSES = ['dropped', 'overwritten', 'link_lost'] as const;
 
 function num(o: Record<string, unknown>, key: string): number {
   const v = o[key];
@@ -28,7 +26,7 @@ function checkHasCores(stats: Stats, what: string): void {
   if (stats.cores.length === 0) throw new TraceAssertionError(`${what}: the trace has no core accounting (no stream header decoded)`);
 }
 
-/** Every core: dropped = overwritten = link_lost = 0. */
+/** Every core: dropped = overwritten = link_lost = rejected = 0. */
 export function expectNoLosses(stats: Stats): void {
   checkHasCores(stats, 'expectNoLosses');
   const lines: string[] = [];
@@ -39,14 +37,14 @@ export function expectNoLosses(stats: Stats): void {
   if (lines.length > 0) throw new TraceAssertionError(`expected no losses, but ${lines.join('; ')}`);
 }
 
-/** Every core: generated = decoded + dropped + overwritten + link_lost (the books close). */
+/** Every core: generated = decoded + dropped + overwritten + link_lost + rejected (the books close). */
 export function expectIdentity(stats: Stats): void {
   checkHasCores(stats, 'expectIdentity');
   const why: string[] = [];
   for (const c of stats.cores) {
     if (num(c, 'generated') !== num(c, 'decoded') + LOSS_CAUSES.reduce((s, k) => s + num(c, k), 0)) {
       why.push(
-        `${coreLabel(c)}: generated ${num(c, 'generated')} != decoded ${num(c, 'decoded')} + dropped ${num(c, 'dropped')} + overwritten ${num(c, 'overwritten')} + link_lost ${num(c, 'link_lost')}`,
+        `${coreLabel(c)}: generated ${num(c, 'generated')} != decoded ${num(c, 'decoded')} + ${LOSS_CAUSES.map((k) => `${k} ${num(c, k)}`).join(' + ')}`,
       );
     } else if (c.identity === false) {
       // the decoder's own verdict per core, when the stats carry one (counters that contradict each other)
@@ -54,7 +52,7 @@ export function expectIdentity(stats: Stats): void {
     }
   }
   if (why.length > 0 || !stats.identity) {
-    throw new TraceAssertionError(`expected the identity generated = decoded + dropped + overwritten + link_lost, but ${why.join('; ') || 'stats.identity is false'}`);
+    throw new TraceAssertionError(`expected the identity generated = decoded + dropped + overwritten + link_lost + rejected, but ${why.join('; ') || 'stats.identity is false'}`);
   }
 }
 

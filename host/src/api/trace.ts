@@ -24,7 +24,7 @@ export interface TraceOptions {
 
 /**
  * The object `tracepipe stats --json` prints: per-core accounting, totals, `identity` (true when
- * generated = decoded + dropped + overwritten + link_lost on every core) and, for a capture, the
+ * generated = decoded + dropped + overwritten + link_lost + rejected on every core) and, for a capture, the
  * UTC fit. Its fields are those of the CLI's, whatever it gains, in the same snake_case.
  */
 export type Stats = StatsJson & { wall_clock: ReturnType<typeof wallClockJson> };

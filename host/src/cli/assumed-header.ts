@@ -3,6 +3,7 @@
 // carries, and the decoder goes on with them, marking what they cannot prove.
 import type { MetadataApplier } from '../core/metadata.js';
 import type { StreamHeader } from '../core/types.js';
+import { WIRE_VERSION } from '../core/wire-gen.js';
 import { findRepoRoot, loadBoard } from '../io/repo.js';
 import { UsageError } from './errors.js';
 
@@ -25,7 +26,7 @@ export function assumedHeader(opts: { board?: string }, elf: MetadataApplier | u
     throw new UsageError(`boards/${opts.board}/board.json has no usable timer (hz, bits) to assume a header from`);
   }
   return {
-    version: 1,
+    version: WIRE_VERSION, // the firmware writes the current version
     boot: false,
     cores,
     mode: 'discard',
@@ -36,6 +37,6 @@ export function assumedHeader(opts: { board?: string }, elf: MetadataApplier | u
     ts: 0n,
     session: 0,
     buildId: elf?.meta.buildId ?? '',
-    origin: Array.from({ length: cores }, () => ({ seq: 0, events: 0, dropped: 0, overwritten: 0 })),
+    origin: Array.from({ length: cores }, () => ({ seq: 0, events: 0, dropped: 0, overwritten: 0, rejected: 0 })),
   };
 }

@@ -1,7 +1,7 @@
 // The firmware's own report, printed by test and demo apps over semihosting (a path independent
 // of the trace link), apps/tpgt.h:
-//   TPGT core=<c> generated=<n> committed=<n> dropped=<n> rejected=<n>   the app's own tally
-//   TPCNT core=<c> committed=<n> dropped=<n> overwritten=<n>              tp_get_counters()
+//   TPGT core=<c> generated=<n> committed=<n> dropped=<n> rejected=<n>                the app's own tally
+//   TPCNT core=<c> committed=<n> dropped=<n> overwritten=<n> rejected=<n>             tp_get_counters()
 //   TPGT done
 // TPGT holds what the app knows by itself: its record calls and what the checked calls
 // returned. TPCNT holds the recorder's counters, the ones also sent on the wire: the only
@@ -13,7 +13,10 @@ export interface RecorderCounters {
   committed: number;
   dropped: number;
   overwritten: number;
+  rejected: number;
 }
+
+type Outcomes = Pick<RecorderCounters, 'committed' | 'dropped' | 'rejected'>;
 
 export interface GroundTruth {
   core: number;
@@ -23,8 +26,7 @@ export interface GroundTruth {
   committed: number;
   /** Refused because the ring was full. */
   dropped: number;
-  /** Refused for another reason (recording stopped, invalid core, too large); the host counts
-   * these in `dropped` until the wire carries them apart. */
+  /** Refused for another reason (recording stopped, invalid core, too large, API misuse). */
   rejected: number;
   /** From the recorder's counters (TPCNT): the app cannot know it. */
   overwritten: number;
@@ -32,12 +34,12 @@ export interface GroundTruth {
 }
 
 const TALLY = /^TPGT core=(\d+) generated=(\d+)(?: committed=(\d+) dropped=(\d+) rejected=(\d+))?\s*$/;
-const COUNTERS = /^TPCNT core=(\d+) committed=(\d+) dropped=(\d+) overwritten=(\d+)\s*$/;
+const COUNTERS = /^TPCNT core=(\d+) committed=(\d+) dropped=(\d+) overwritten=(\d+) rejected=(\d+)\s*$/;
 
 /** One parsed console line. A core's GroundTruth is complete once its TPCNT line follows. */
 export type GroundTruthLine =
   | 'done'
-  | { kind: 'tally'; core: number; generated: number; own?: { committed: number; dropped: number; rejected: number } }
+  | { kind: 'tally'; core: number; generated: number; own?: Outcomes }
   | { kind: 'counters'; core: number; counters: RecorderCounters };
 
 function parseLine(line: string): GroundTruthLine | undefined {
@@ -48,7 +50,9 @@ function parseLine(line: string): GroundTruthLine | undefined {
     return { kind: 'tally', core: +m[1], generated: +m[2], own };
   }
   m = COUNTERS.exec(line);
-  if (m) return { kind: 'counters', core: +m[1], counters: { committed: +m[2], dropped: +m[3], overwritten: +m[4] } };
+  if (m) {
+    return { kind: 'counters', core: +m[1], counters: { committed: +m[2], dropped: +m[3], overwritten: +m[4], rejected: +m[5] } };
+  }
   return undefined;
 }
 
@@ -56,7 +60,7 @@ function parseLine(line: string): GroundTruthLine | undefined {
  * (at its TPCNT line), 'done', 'partial' for a ground-truth line that completes nothing yet,
  * or undefined for any other line. */
 export class GroundTruthReader {
-  private pending = new Map<number, { generated: number; own?: { committed: number; dropped: number; rejected: number } }>();
+  private pending = new Map<number, { generated: number; own?: Outcomes }>();
 
   line(text: string): GroundTruth | 'done' | 'partial' | undefined {
     const l = parseLine(text);
@@ -69,7 +73,7 @@ export class GroundTruthReader {
     if (!t) return 'partial';
     this.pending.delete(l.core);
     const c = l.counters;
-    const own = t.own ?? { committed: c.committed, dropped: c.dropped, rejected: 0 };
+    const own = t.own ?? { committed: c.committed, dropped: c.dropped, rejected: c.rejected };
     return { core: l.core, generated: t.generated, tallied: t.own !== undefined, ...own, overwritten: c.overwritten, counters: c };
   }
 }
@@ -86,15 +90,10 @@ export function parseGroundTruth(text: string): { cores: GroundTruth[]; done: bo
   return { cores, done };
 }
 
-/** What the host's `dropped` must equal: both refusals, until the wire counts rejections apart. */
-export function expectedDropped(t: GroundTruth): number {
-  return t.dropped + t.rejected;
-}
-
 /** Host totals per core (summed over sessions) against the firmware's report; one line per core.
- * generated and dropped are checked against the app's own tally, overwritten against the
- * recorder's counters (the app cannot know it), and decoded + overwritten + link_lost against
- * the app's committed count. */
+ * generated, dropped and rejected are checked against the app's own tally, overwritten against
+ * the recorder's counters (the app cannot know it), and decoded + overwritten + link_lost
+ * against the app's committed count. */
 export function compareGroundTruth(truth: GroundTruth[], stats: CoreStats[]): { lines: string[]; match: boolean } {
   let match = true;
   const lines: string[] = [];
@@ -104,12 +103,14 @@ export function compareGroundTruth(truth: GroundTruth[], stats: CoreStats[]): { 
     const host = {
       generated: sum((s) => s.generated),
       dropped: sum((s) => s.dropped),
+      rejected: sum((s) => s.rejected),
       overwritten: sum((s) => s.overwritten),
       committed: sum((s) => s.decoded + s.overwritten + s.link_lost),
     };
     const ok =
       host.generated === t.generated &&
-      host.dropped === expectedDropped(t) &&
+      host.dropped === t.dropped &&
+      host.rejected === t.rejected &&
       host.overwritten === t.overwritten &&
       host.committed === t.committed;
     match &&= ok;
@@ -119,7 +120,8 @@ export function compareGroundTruth(truth: GroundTruth[], stats: CoreStats[]): { 
         `recorder counters overwritten=${t.overwritten}` +
         (ok
           ? ' (host agrees)'
-          : `; host generated=${host.generated} committed=${host.committed} dropped=${host.dropped} overwritten=${host.overwritten} (MISMATCH)`),
+          : `; host generated=${host.generated} committed=${host.committed} dropped=${host.dropped} rejected=${host.rejected} ` +
+            `overwritten=${host.overwritten} (MISMATCH)`),
     );
   }
   return { lines, match };

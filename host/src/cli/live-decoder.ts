@@ -3,7 +3,7 @@
 // capture file (and the same link breaks), so its numbers equal an offline decode of that file.
 import { TraceDecoder } from '../core/decoder.js';
 import type { MetadataApplier } from '../core/metadata.js';
-import type { CoreStats, NoticeCode, StreamHeader, TraceRecord } from '../core/types.js';
+import { LOSS_CAUSES, type CoreStats, type LossCause, type NoticeCode, type StreamHeader, type TraceRecord } from '../core/types.js';
 import type { LiveObserver } from '../io/live.js';
 import { recordLine, type RecordFilter } from './record-filter.js';
 
@@ -30,24 +30,22 @@ export interface StatusFacts {
   color: boolean;
 }
 
-const CAUSES = ['dropped', 'overwritten', 'link_lost'] as const;
-
 /**
  * The live status line: rates per core, then the losses per core and cause (only the
  * non-zero ones), red from the first loss on when colour is allowed.
  */
 export function formatStatusLine(f: StatusFacts): string {
   const perCore = f.rates.map((r) => `core${r.core} ${rate(r.perS)} ev/s`);
-  const byCore = new Map<number, Record<(typeof CAUSES)[number], number>>();
+  const byCore = new Map<number, Record<LossCause, number>>();
   for (const s of f.stats) {
-    const c = byCore.get(s.core) ?? { dropped: 0, overwritten: 0, link_lost: 0 };
-    for (const cause of CAUSES) c[cause] += s[cause];
+    const c = byCore.get(s.core) ?? { dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
+    for (const cause of LOSS_CAUSES) c[cause] += s[cause];
     byCore.set(s.core, c);
   }
   const losses = [...byCore.entries()]
     .sort((a, b) => a[0] - b[0])
     .flatMap(([core, c]) => {
-      const parts = CAUSES.filter((cause) => c[cause] > 0).map((cause) => `${cause} ${c[cause]}`);
+      const parts = LOSS_CAUSES.filter((cause) => c[cause] > 0).map((cause) => `${cause} ${c[cause]}`);
       return parts.length > 0 ? [`core${core} ${parts.join(' ')}`] : [];
     });
   const line =

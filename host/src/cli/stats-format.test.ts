@@ -68,12 +68,16 @@ describe('stats identity lines', () => {
     const s = statsOf(w);
     expect(s[0]).toMatchObject({ identity: true, closed: true, tailUnaccounted: 0, generated: 4, decoded: 4 });
     expect(identityLines(s)).toEqual([
-      'identity: generated = decoded + dropped + overwritten + link_lost holds for every core (books closed by FINAL statuses)',
+      'identity: generated = decoded + dropped + overwritten + link_lost + rejected holds for every core (books closed by FINAL statuses)',
     ]);
     expect(lossProblem(s)).toBeNull();
     const lossy = statsOf(openBooks().status({ core: 0, final: true, ts: 400, nextSeq: 3, committed: 7, dropped: 1, overwritten: 0 }));
     expect(lossy[0]).toMatchObject({ identity: true, closed: true, link_lost: 3, dropped: 1, generated: 8 });
     expect(lossProblem(lossy)).toBe('1 dropped, 3 link_lost');
+    // refused events are a loss too (docs: --fail-on-loss), named apart from dropped
+    const refused = statsOf(openBooks().status({ core: 0, final: true, ts: 400, nextSeq: 2, committed: 4, dropped: 0, overwritten: 0, rejected: 2 }));
+    expect(refused[0]).toMatchObject({ identity: true, closed: true, dropped: 0, rejected: 2, generated: 6 });
+    expect(lossProblem(refused)).toBe('2 rejected');
   });
 
   it('a contradiction is VIOLATED with the core and the point', () => {

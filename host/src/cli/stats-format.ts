@@ -10,21 +10,23 @@ export interface StatsTotals {
   dropped: number;
   overwritten: number;
   link_lost: number;
+  rejected: number;
 }
 
 export function totals(stats: CoreStats[]): StatsTotals {
-  const t: StatsTotals = { generated: 0, decoded: 0, dropped: 0, overwritten: 0, link_lost: 0 };
+  const t: StatsTotals = { generated: 0, decoded: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
   for (const s of stats) {
     t.generated += s.generated;
     t.decoded += s.decoded;
     t.dropped += s.dropped;
     t.overwritten += s.overwritten;
     t.link_lost += s.link_lost;
+    t.rejected += s.rejected;
   }
   return t;
 }
 
-/** No contradiction and generated = decoded + dropped + overwritten + link_lost, for every core of every session. */
+/** No contradiction and generated = decoded + dropped + overwritten + link_lost + rejected, for every core of every session. */
 export function identityHolds(stats: CoreStats[]): boolean {
   return stats.every((s) => s.identity);
 }
@@ -38,7 +40,7 @@ export function identityLines(stats: CoreStats[]): string[] {
     const lines = ['identity: VIOLATED (the target\'s counters contradict each other or what arrived):'];
     for (const s of bad) {
       if (s.contradictions.length === 0) {
-        lines.push(`  ${who(s)}: generated ${s.generated} != decoded + dropped + overwritten + link_lost ${s.decoded + s.dropped + s.overwritten + s.link_lost}`);
+        lines.push(`  ${who(s)}: generated ${s.generated} != decoded + dropped + overwritten + link_lost + rejected ${s.decoded + s.dropped + s.overwritten + s.link_lost + s.rejected}`);
       }
       for (const c of s.contradictions.slice(0, 8)) lines.push(`  ${who(s)}: ${c.kind.replace('_', ' ')} at seq ${c.seq}, t_ns ${c.tNs}`);
       if (s.contradictions.length > 8) lines.push(`  ${who(s)}: ${s.contradictions.length - 8} more`);
@@ -47,10 +49,10 @@ export function identityLines(stats: CoreStats[]): string[] {
   }
   const open = stats.filter((s) => !s.closed);
   if (open.length === 0) {
-    return ['identity: generated = decoded + dropped + overwritten + link_lost holds for every core (books closed by FINAL statuses)'];
+    return ['identity: generated = decoded + dropped + overwritten + link_lost + rejected holds for every core (books closed by FINAL statuses)'];
   }
   const lines = [
-    'identity: generated = decoded + dropped + overwritten + link_lost proven only up to the last counters the target sent; books NOT closed (no FINAL status after the last packet):',
+    'identity: generated = decoded + dropped + overwritten + link_lost + rejected proven only up to the last counters the target sent; books NOT closed (no FINAL status after the last packet):',
   ];
   for (const s of open) {
     const point = s.provenSeq === null ? 'no counters at all' : `up to seq ${s.provenSeq} at t_ns ${s.provenNs}`;
@@ -68,6 +70,7 @@ export function lossProblem(stats: CoreStats[]): string | null {
   if (t.dropped > 0) why.push(`${t.dropped} dropped`);
   if (t.overwritten > 0) why.push(`${t.overwritten} overwritten`);
   if (t.link_lost > 0) why.push(`${t.link_lost} link_lost`);
+  if (t.rejected > 0) why.push(`${t.rejected} rejected`);
   const open = stats.filter((s) => !s.closed).length;
   if (open > 0) why.push(`books not closed on ${open} core(s)`);
   const tail = stats.reduce((n, s) => n + s.tailUnaccounted, 0);
@@ -90,7 +93,7 @@ const ns = (v: bigint | null) => (v === null ? '-' : v.toString());
 
 export function statsTable(stats: CoreStats[]): string[] {
   const sessions = new Set(stats.map((s) => s.session)).size;
-  const head = ['core', 'generated', 'decoded', 'dropped', 'overwritten', 'link_lost', 'first_ns', 'last_ns'];
+  const head = ['core', 'generated', 'decoded', 'dropped', 'overwritten', 'link_lost', 'rejected', 'first_ns', 'last_ns'];
   const rows: string[][] = [sessions > 1 ? ['session', ...head] : head];
   for (const s of stats) {
     const row = [
@@ -100,6 +103,7 @@ export function statsTable(stats: CoreStats[]): string[] {
       String(s.dropped),
       String(s.overwritten),
       String(s.link_lost),
+      String(s.rejected),
       ns(s.firstNs),
       ns(s.lastNs),
     ];
@@ -115,6 +119,7 @@ export function statsTable(stats: CoreStats[]): string[] {
     String(t.dropped),
     String(t.overwritten),
     String(t.link_lost),
+    String(t.rejected),
     firsts.length ? ns(firsts.reduce((a, b) => (b < a ? b : a))) : '-',
     lasts.length ? ns(lasts.reduce((a, b) => (b > a ? b : a))) : '-',
   ];
@@ -122,6 +127,9 @@ export function statsTable(stats: CoreStats[]): string[] {
   const lines = pad(rows);
   lines.push(...identityLines(stats));
   if (sessions > 1) lines.push(`${sessions} target sessions (the target reset during the capture)`);
+  if (stats.some((s) => s.wireVersion < 2)) {
+    lines.push('wire version 1: the target sends no rejected counter; its refusals are counted in dropped');
+  }
   return lines;
 }
 

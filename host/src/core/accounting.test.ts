@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { TraceDecoder } from './decoder.js';
-import { StreamWriter, headerMessage } from './encode.js';
+import { StreamWriter, headerMessage, packetMessage } from './encode.js';
 import type { Notice, TraceRecord } from './types.js';
 
 const hdr = { cores: 1, mode: 'discard' as const, timerBits: 64, timerHz: 1_000_000, packetSize: 64, packets: 4, ts: 0, session: 1 };
@@ -23,7 +23,7 @@ const notices = (recs: TraceRecord[], code: string) => recs.filter((r): r is Not
 
 describe('a refused header names its reason in the no_header notice', () => {
   const cases: [string, Uint8Array, RegExp][] = [
-    ['version 2', headerMessage({ ...hdr, version: 2 }), /protocol version 2 is not supported \(this host decodes version 1\) \[bad_version\]/],
+    ['version 2', headerMessage({ ...hdr, version: 3 }), /protocol version 3 is not supported \(this host decodes version 1, 2\) \[bad_version\]/],
     ['timer 0 Hz', headerMessage({ ...hdr, timerHz: 0 }), /header timer_hz is 0 \[malformed\]/],
     ['0 cores', headerMessage({ ...hdr, cores: 0 }), /header has 0 cores \[malformed\]/],
     ['mode 7', headerMessage({ ...hdr, mode: 7 }), /header mode 7 is not 0 or 1 \[malformed\]/],
@@ -89,7 +89,7 @@ describe('host/src/core is pure', () => {
 });
 
 describe('assumeHeader (issue 10 §6)', () => {
-  const assumed = { version: 1, boot: false, cores: 1, mode: 'discard' as const, timerBits: 32, timerHz: 1_000_000, packetSize: 0, packets: 0, ts: 0n, session: 0, buildId: 'ab', origin: [{ seq: 0, events: 0, dropped: 0, overwritten: 0 }] };
+  const assumed = { version: 2, boot: false, cores: 1, mode: 'discard' as const, timerBits: 32, timerHz: 1_000_000, packetSize: 0, packets: 0, ts: 0n, session: 0, buildId: 'ab', origin: [{ seq: 0, events: 0, dropped: 0, overwritten: 0, rejected: 0 }] };
   const stream = (n: number) => {
     const w = new StreamWriter();
     for (let i = 0; i < n; i++) w.beginPacket(0, i, 100 * i, i, 0, 0).event('mark', i, 100 * i + 1).endPacket(100 * i + 2);
@@ -120,8 +120,25 @@ describe('assumeHeader (issue 10 §6)', () => {
     expect(notices(out, 'session_reset')).toEqual([]);
   });
 
+  it('held frames of a version-1 target are read as version 1, the version they parse as, not the assumed one', () => {
+    // an old target whose header was lost: its packets have no rejected field
+    const w = new StreamWriter();
+    for (let i = 0; i < 4; i++) {
+      const events = [{ kind: 'event' as const, id: 3, t: 100 * i + 1, args: [i, 200 + i] }, { kind: 'mark' as const, id: 1, t: 100 * i + 5 }];
+      w.message(packetMessage({ version: 1, core: 0, seq: i, tsBegin: 100 * i, tsEnd: 100 * i + 9, eventsBefore: 2 * i, dropped: i, overwritten: 0, events }));
+    }
+    const { out, stats } = run(w);
+    expect(out.filter((r) => r.type === 'notice' && r.level !== 'info').map((r) => r.type === 'notice' && r.code)).toEqual(['header_assumed', 'time_unproven']);
+    expect(out.filter((r) => r.type === 'header').map((r) => r.type === 'header' && [r.header.version, r.assumed])).toEqual([[1, true]]);
+    const ev = out.filter((r) => r.type === 'event');
+    expect(ev.map((r) => r.type === 'event' && [r.seq, r.kind, r.args.map(Number)])).toEqual(
+      [0, 1, 2, 3].flatMap((i) => [[i, 'event', [i, 200 + i]], [i, 'mark', []]]),
+    );
+    expect(stats[0]).toMatchObject({ decoded: 8, dropped: 3, rejected: 0, wireVersion: 1 });
+  });
+
   it('a header of an unknown version is not overridden by an assumption', () => {
-    const w = new StreamWriter().message(headerMessage({ ...hdr, version: 2 }));
+    const w = new StreamWriter().message(headerMessage({ ...hdr, version: 3 }));
     w.beginPacket(0, 0, 100, 0, 0, 0).event('mark', 1, 110).endPacket(120);
     const { out } = run(w);
     expect(out.filter((r) => r.type === 'event')).toEqual([]);

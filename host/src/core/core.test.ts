@@ -183,7 +183,7 @@ describe('encoder', () => {
         { kind: 'counter', id: 2, t: 1015, args: [7] },
       ],
     });
-    expect(hex(m)).toBe('020007e803000000000000642a000002' + '20010a' + '84020507');
+    expect(hex(m)).toBe('020007e803000000000000642a00000002' + '20010a' + '84020507');
   });
   it('frames CMD_START as SPEC §10.1 shows', () => {
     const f = frame(commandMessage('start'));

@@ -89,10 +89,11 @@ interface Lie {
 }
 
 /** Encodes a trace; lose(i) drops packet i on the "link". Returns bytes and expected per-core truth. */
-function encodeTrace(t: Trace, lose: (i: number) => boolean = () => false, lie?: Lie) {
+function encodeTrace(t: Trace, lose: (i: number) => boolean = () => false, lie?: Lie, version?: number) {
   const w = new StreamWriter();
   const o = t.origin;
   w.header({
+    version,
     boot: true,
     cores: t.cores,
     mode: 'discard',
@@ -185,11 +186,13 @@ function wireTruth(bytes: Uint8Array): { events: Set<string>; hz: Set<number> } 
   const hz = new Set<number>();
   const frames: Uint8Array[] = [];
   new FrameSplitter({ frame: (buf, len) => frames.push(buf.slice(0, len)), bad: () => {} }).push(bytes);
-  for (const f of frames) {
-    if (f.length < 5) continue;
+  const valid = frames.filter((f) => f.length >= 5 && crc32c(f, 0, f.length - 4) === new DataView(f.buffer, f.byteOffset).getUint32(f.length - 4, true));
+  // A packet has the layout of its session's header's version (SPEC §5); frames before the
+  // first header belong to it (a late attach).
+  let version = valid.find((f) => f[0] === 1 && f.length - 4 > 5)?.[5] ?? 2;
+  for (const f of valid) {
     const end = f.length - 4;
     const dv = new DataView(f.buffer, f.byteOffset, f.length);
-    if (crc32c(f, 0, end) !== dv.getUint32(end, true)) continue;
     let p = 1;
     const u8 = () => {
       if (p >= end) throw new Error('short');
@@ -211,6 +214,7 @@ function wireTruth(bytes: Uint8Array): { events: Set<string>; hz: Set<number> } 
     try {
       if (f[0] === 1 && end >= 14) {
         // type, magic[4], version, flags, cores, mode, timer_bits, then timer_hz (SPEC §5)
+        version = f[5];
         const rate = dv.getUint32(10, true);
         if (rate > 0) hz.add(rate);
       } else if (f[0] === 2) {
@@ -221,6 +225,7 @@ function wireTruth(bytes: Uint8Array): { events: Set<string>; hz: Set<number> } 
         leb(); // events_before
         leb(); // dropped
         leb(); // overwritten
+        if (version >= 2) leb(); // rejected
         const n = Number(leb());
         let off = 0n;
         for (let k = 0; k < n; k++) {
@@ -308,8 +313,19 @@ describe('decoder properties', () => {
 
   it('mutated valid streams never throw and never invent an event', () => {
     const traces = fc.sample(traceArb, { numRuns: 10, seed: 7 }).map((t) => encodeTrace(t).bytes);
-    const streams = [...vectorBins, ...traces];
+    // a version-1 session, then the target restarts with version-2 firmware: losing the v2
+    // BOOT header leaves v2 frames under the v1 header's layout
+    const [a, b] = fc.sample(traceArb, { numRuns: 2, seed: 8 });
+    const reflashed = Buffer.concat([encodeTrace(a, undefined, undefined, 1).bytes, encodeTrace(b).bytes]);
+    const streams = [...vectorBins, ...traces, new Uint8Array(reflashed)];
     const truths = streams.map(wireTruth);
+    // The oracle reads every version it is given: unmutated, each stream's events are all in
+    // its truth (a v1-only oracle takes a v2 packet's rejected for its event count).
+    streams.forEach((st, i) => {
+      const recs = run([st]).recs;
+      checkNothingInvented(truths[i], recs, recs);
+    });
+    expect(truths[streams.length - 1].events.size).toBeGreaterThan(0);
     fc.assert(
       fc.property(fc.nat(streams.length - 1), mutationsArb, (si, muts) => {
         const orig = streams[si];

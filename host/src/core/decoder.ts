@@ -46,7 +46,7 @@ import {
   type TraceRecord,
 } from './types.js';
 import { Cursor, WireError } from './varint.js';
-import { NOTICE_LEVEL } from './wire-gen.js';
+import { NOTICE_LEVEL, SUPPORTED_VERSIONS, WIRE_VERSION } from './wire-gen.js';
 
 export interface DecoderOptions {
   /** Merge cores into one timeline (default true). False: records leave in stream order. */
@@ -73,7 +73,7 @@ export interface DecoderOptions {
 
 const TWO31 = 0x8000_0000;
 const TWO64 = 1n << 64n;
-const PACKET_BASE: Base = { seq: 0, eventsEnd: 0, dropped: 0, overwritten: 0, tsBegin: 0n, tsEnd: 0n };
+const PACKET_BASE: Base = { seq: 0, eventsEnd: 0, dropped: 0, overwritten: 0, rejected: 0, tsBegin: 0n, tsEnd: 0n };
 const RECENT = 16;
 
 interface Base {
@@ -82,6 +82,7 @@ interface Base {
   eventsEnd: number;
   dropped: number;
   overwritten: number;
+  rejected: number;
   tsBegin: bigint;
   tsEnd: bigint;
 }
@@ -95,12 +96,13 @@ interface Book {
   closed: boolean;
   provenNs: bigint | null;
   /** the latest non-final status: what the target counted beyond P while the books were open */
-  tail: { committed: number; dropped: number } | null;
+  tail: { committed: number; dropped: number; rejected: number } | null;
   contradictions: Contradiction[];
   decoded: number;
   dropped: number;
   overwritten: number;
   link_lost: number;
+  rejected: number;
   firstNs: bigint | null;
   lastNs: bigint | null;
   recentSeq: number[];
@@ -124,6 +126,8 @@ interface Held {
   start: number;
   resume: number;
   events: number;
+  /** wire versions whose layout this PACKET or STATUS fits exactly (checked while held) */
+  fits: readonly number[];
 }
 
 /** Severity of each notice code (protocol/wire.json). */
@@ -233,18 +237,21 @@ export class TraceDecoder {
         const dropped = b?.dropped ?? 0;
         const overwritten = b?.overwritten ?? 0;
         const link_lost = b?.link_lost ?? 0;
+        const rejected = b?.rejected ?? 0;
         // generated comes from the target's counters alone; the losses from the windows and the
         // events from the parser, so a bug or a lying target shows as an identity that fails.
         const P = b?.P ?? null;
         const B = b?.base ?? null;
-        const generated = P && B ? ((P.eventsEnd - B.eventsEnd) >>> 0) + ((P.dropped - B.dropped) >>> 0) : 0;
+        const generated =
+          P && B ? ((P.eventsEnd - B.eventsEnd) >>> 0) + ((P.dropped - B.dropped) >>> 0) + ((P.rejected - B.rejected) >>> 0) : 0;
         const contradictions = b ? b.contradictions.slice() : [];
         let tailUnaccounted = 0;
         const from = P ?? (s.bootOrigin ? this.originBase(s, c) : null);
         if (b && !b.closed && b.tail && from) {
           const te = (b.tail.committed - from.eventsEnd) >>> 0;
           const td = (b.tail.dropped - from.dropped) >>> 0;
-          tailUnaccounted = (te < TWO31 ? te : 0) + (td < TWO31 ? td : 0);
+          const tr = (b.tail.rejected - from.rejected) >>> 0;
+          tailUnaccounted = (te < TWO31 ? te : 0) + (td < TWO31 ? td : 0) + (tr < TWO31 ? tr : 0);
         }
         out.push({
           session: s.index,
@@ -254,9 +261,11 @@ export class TraceDecoder {
           dropped,
           overwritten,
           link_lost,
+          rejected,
+          wireVersion: s.header.version,
           firstNs: b?.firstNs ?? null,
           lastNs: b?.lastNs ?? null,
-          identity: contradictions.length === 0 && generated === decoded + dropped + overwritten + link_lost,
+          identity: contradictions.length === 0 && generated === decoded + dropped + overwritten + link_lost + rejected,
           closed: b?.closed ?? false,
           provenSeq: P ? P.seq : null,
           provenNs: b?.provenNs ?? null,
@@ -348,9 +357,10 @@ export class TraceDecoder {
   private onMessage(buf: Uint8Array, end: number, start: number, resume: number): void {
     const type = buf[0];
     try {
-      if (type === MSG_PACKET) this.onPacket(buf, end, start, resume);
+      if (!this.session && (type === MSG_PACKET || type === MSG_STATUS)) this.holdUnread(buf, end, start, resume);
+      else if (type === MSG_PACKET) this.onPacket(buf, end, start, resume);
       else if (type === MSG_HEADER) this.onHeader(parseHeader(buf, 0, end), start);
-      else if (type === MSG_STATUS) this.onStatus(parseStatus(buf, 0, end), buf, end, start, resume);
+      else if (type === MSG_STATUS) this.onStatus(parseStatus(buf, 0, end, this.version()), buf, end, start, resume);
       else if (COMMAND_NAMES[type] !== undefined) {
         if (end !== 1) throw new WireError('malformed', `command 0x${type.toString(16)} with a body`);
         this.notice('command', `host command CMD_${COMMAND_NAMES[type].toUpperCase()}`, start);
@@ -363,6 +373,38 @@ export class TraceDecoder {
       if (type === MSG_HEADER && e.code === 'bad_version') this.refusedVersion = true;
       this.notice(e.code, type === MSG_HEADER ? `header refused: ${e.message}` : e.message, start, resume);
     }
+  }
+
+  /** The wire version PACKET and STATUS bodies are read with: the session's header's. */
+  private version(): number {
+    return this.session?.header.version ?? this.latest?.version ?? WIRE_VERSION;
+  }
+
+  /**
+   * A PACKET or STATUS before any header is held unparsed: its wire version is the header's,
+   * not known yet (onHeader replays it). Which versions it fits is noted, for an assumed
+   * header (assumeHeader), and its events are counted, for a no_header notice, by the first.
+   */
+  private holdUnread(buf: Uint8Array, end: number, start: number, resume: number): void {
+    let events = -1;
+    const fits: number[] = [];
+    for (const v of [WIRE_VERSION, ...SUPPORTED_VERSIONS.filter((x) => x !== WIRE_VERSION)]) {
+      try {
+        if (buf[0] === MSG_STATUS) {
+          parseStatus(buf, 0, end, v);
+        } else {
+          const c = new Cursor(buf, 1, end);
+          const head = parsePacketHead(c, v);
+          parseEvents(c, head.nEvents, null, this.span);
+          if (c.remaining !== 0) continue;
+          if (events < 0) events = head.nEvents;
+        }
+        fits.push(v);
+      } catch (e) {
+        if (!(e instanceof WireError)) throw e;
+      }
+    }
+    this.hold(buf, end, start, resume, Math.max(events, 0), fits);
   }
 
   // ---- sessions ----
@@ -421,8 +463,8 @@ export class TraceDecoder {
     else this.sink(rec);
   }
 
-  private hold(buf: Uint8Array, end: number, start: number, resume: number, events: number): void {
-    this.held.push({ msg: buf.slice(0, end), start, resume, events });
+  private hold(buf: Uint8Array, end: number, start: number, resume: number, events: number, fits: readonly number[] = []): void {
+    this.held.push({ msg: buf.slice(0, end), start, resume, events, fits });
     if (this.held.length > this.holdLimit && this.canAssume()) {
       this.assumeHeader();
       return;
@@ -437,10 +479,17 @@ export class TraceDecoder {
     return this.assumed !== null && !this.refusedVersion;
   }
 
-  /** No header came for the held frames: decode them with the caller's assumed one. */
+  /**
+   * No header came for the held frames: decode them with the caller's assumed one. Its wire
+   * version is a guess too (the firmware's current one); when every held frame fits another
+   * version's layout and none fits the guess, the frames are read with that version instead,
+   * so an older target's frames are not misread.
+   */
   private assumeHeader(): void {
-    const h = this.assumed!;
+    const guess = this.assumed!;
     const held = this.held;
+    const everyFit = SUPPORTED_VERSIONS.filter((v) => held.every((f) => f.fits.includes(v)));
+    const h = everyFit.length > 0 && !everyFit.includes(guess.version) ? { ...guess, version: everyFit[0] } : guess;
     this.held = [];
     const first = held[0].start;
     const s = this.newSession(h, false);
@@ -450,7 +499,8 @@ export class TraceDecoder {
     this.notice(
       'header_assumed',
       `${held.length} frame(s) came with no usable stream header (${why}): decoded with a header assumed from the ELF and board ` +
-        `(cores ${h.cores}, timer ${h.timerHz} Hz, ${h.timerBits} bits, build id ${h.buildId || 'unknown'}); ` +
+        `(cores ${h.cores}, timer ${h.timerHz} Hz, ${h.timerBits} bits, build id ${h.buildId || 'unknown'}, wire version ${h.version}` +
+        `${h.version !== guess.version ? ', the one the frames fit' : ''}); ` +
         'the build id, mode, session and the losses before each core\'s first packet are not proven',
       first,
     );
@@ -498,6 +548,7 @@ export class TraceDecoder {
         dropped: 0,
         overwritten: 0,
         link_lost: 0,
+        rejected: 0,
         firstNs: null,
         lastNs: null,
         recentSeq: [],
@@ -515,6 +566,7 @@ export class TraceDecoder {
       eventsEnd: o.events,
       dropped: o.dropped,
       overwritten: o.overwritten,
+      rejected: o.rejected,
       tsBegin: 0n,
       tsEnd: 0n,
     };
@@ -528,7 +580,7 @@ export class TraceDecoder {
     s: Session,
     b: Book,
     base: Base,
-    q: { eventsBefore: number; dropped: number; overwritten: number; seq: number; final: boolean },
+    q: { eventsBefore: number; dropped: number; overwritten: number; rejected: number; seq: number; final: boolean },
     from: bigint,
     to: bigint,
     offset: number,
@@ -536,6 +588,7 @@ export class TraceDecoder {
     let gap = (q.eventsBefore - base.eventsEnd) >>> 0;
     let ow = (q.overwritten - base.overwritten) >>> 0;
     let dr = (q.dropped - base.dropped) >>> 0;
+    let rj = (q.rejected - base.rejected) >>> 0;
     const fromNs = ticksNs(s, from);
     const toNs = ticksNs(s, to < from ? from : to);
     // With no sequence number missing between base and q, no packet lay between them, so no
@@ -543,8 +596,8 @@ export class TraceDecoder {
     const adjacent = ((q.seq - base.seq) >>> 0) === (q.final ? 0 : 1);
     let why = '';
     let kind: Contradiction['kind'] = 'counters_backwards';
-    if (gap >= TWO31 || ow >= TWO31 || dr >= TWO31 || ow > gap) {
-      why = `cumulative counters went backwards or disagree (events +${gap}, overwritten +${ow}, dropped +${dr})`;
+    if (gap >= TWO31 || ow >= TWO31 || dr >= TWO31 || rj >= TWO31 || ow > gap) {
+      why = `cumulative counters went backwards or disagree (events +${gap}, overwritten +${ow}, dropped +${dr}, rejected +${rj})`;
     } else if (adjacent && gap !== 0) {
       kind = q.final ? 'final_disagrees' : 'count_disagrees';
       why = q.final
@@ -553,13 +606,15 @@ export class TraceDecoder {
     }
     if (why) {
       this.contradiction(b, kind, q.final ? (q.seq + 1) >>> 0 : q.seq, fromNs, why, offset);
-      gap = ow = dr = 0;
+      gap = ow = dr = rj = 0;
     }
     const link = gap - ow;
     if (dr > 0) this.loss(s, b, 'dropped', dr, fromNs, toNs);
     if (ow > 0) this.loss(s, b, 'overwritten', ow, fromNs, toNs);
     if (link > 0) this.loss(s, b, 'link_lost', link, fromNs, toNs);
+    if (rj > 0) this.loss(s, b, 'rejected', rj, fromNs, toNs);
     b.dropped += dr;
+    b.rejected += rj;
     b.overwritten += ow;
     b.link_lost += link;
   }
@@ -591,7 +646,7 @@ export class TraceDecoder {
 
   private onPacket(buf: Uint8Array, end: number, start: number, resume: number): void {
     const c = new Cursor(buf, 1, end);
-    const head = parsePacketHead(c);
+    const head = parsePacketHead(c, this.version());
     const evs = this.wantEvents && this.session ? this.batch(head.nEvents, c.remaining) : null;
     let lastOff: number | bigint;
     try {
@@ -654,11 +709,19 @@ export class TraceDecoder {
       eventsBefore: head.eventsBefore,
       dropped: head.dropped,
       overwritten: head.overwritten,
+      rejected: head.rejected,
       seq: head.seq,
       final: false,
     };
     if (!b.P) {
-      b.base = { ...PACKET_BASE, seq: (head.seq - 1) >>> 0, eventsEnd: head.eventsBefore, dropped: head.dropped, overwritten: head.overwritten };
+      b.base = {
+        ...PACKET_BASE,
+        seq: (head.seq - 1) >>> 0,
+        eventsEnd: head.eventsBefore,
+        dropped: head.dropped,
+        overwritten: head.overwritten,
+        rejected: head.rejected,
+      };
       if (s.bootOrigin) {
         const base = this.originBase(s, head.core);
         const d = (head.seq - base.seq) >>> 0;
@@ -752,6 +815,7 @@ export class TraceDecoder {
       eventsEnd: (head.eventsBefore + n) >>> 0,
       dropped: head.dropped,
       overwritten: head.overwritten,
+      rejected: head.rejected,
       tsBegin: head.tsBegin,
       tsEnd: beyond ? head.tsBegin + BigInt(lastOff) : tsEnd,
     };
@@ -833,9 +897,10 @@ export class TraceDecoder {
       committed: st.committed,
       dropped: st.dropped,
       overwritten: st.overwritten,
+      rejected: st.rejected,
     };
     if (!st.final) {
-      b.tail = { committed: st.committed, dropped: st.dropped };
+      b.tail = { committed: st.committed, dropped: st.dropped, rejected: st.rejected };
       if (this.mergeOn) this.merger.pushPending(st.core, tNs, rec);
       else this.sink(rec);
       // A non-final status is for live display only (SPEC §9 step 5). It must not move the
@@ -856,6 +921,7 @@ export class TraceDecoder {
       eventsBefore: st.committed,
       dropped: st.dropped,
       overwritten: st.overwritten,
+      rejected: st.rejected,
       seq: (st.nextSeq - 1) >>> 0,
       final: true,
     };
@@ -864,6 +930,7 @@ export class TraceDecoder {
       eventsEnd: st.committed,
       dropped: st.dropped,
       overwritten: st.overwritten,
+      rejected: st.rejected,
       tsBegin: st.ts,
       tsEnd: st.ts,
     };

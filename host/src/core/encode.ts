@@ -41,8 +41,8 @@ export interface HeaderSpec {
   session: number;
   /** hex string or bytes */
   buildId?: string | Uint8Array;
-  /** one per core; zeros when omitted */
-  origin?: { seq: number; events: number; dropped: number; overwritten: number }[];
+  /** one per core; zeros when omitted (rejected is written only from version 2 on) */
+  origin?: { seq: number; events: number; dropped: number; overwritten: number; rejected?: number }[];
 }
 
 export interface EventSpec {
@@ -63,6 +63,10 @@ export interface PacketSpec {
   eventsBefore: number;
   dropped: number;
   overwritten: number;
+  /** written from version 2 on; 0 when omitted */
+  rejected?: number;
+  /** wire version of the stream (SPEC §6: v2 adds rejected); WIRE_VERSION when omitted */
+  version?: number;
   events: EventSpec[];
 }
 
@@ -74,6 +78,10 @@ export interface StatusSpec {
   committed: number;
   dropped: number;
   overwritten: number;
+  /** written from version 2 on; 0 when omitted */
+  rejected?: number;
+  /** wire version of the stream (SPEC §7: v2 adds rejected); WIRE_VERSION when omitted */
+  version?: number;
 }
 
 export type { CommandName } from './wire-gen.js';
@@ -150,12 +158,14 @@ export function putEvent(out: Uint8Array, pos: number, kind: number, id: number,
 
 export function headerMessage(h: HeaderSpec): Uint8Array {
   const id = h.buildId === undefined ? new Uint8Array(0) : typeof h.buildId === 'string' ? hexBytes(h.buildId) : h.buildId;
-  const origin = h.origin ?? Array.from({ length: h.cores }, () => ({ seq: 0, events: 0, dropped: 0, overwritten: 0 }));
-  const out = new Uint8Array(31 + id.length + origin.length * 20);
+  const origin: NonNullable<HeaderSpec['origin']> =
+    h.origin ?? Array.from({ length: h.cores }, () => ({ seq: 0, events: 0, dropped: 0, overwritten: 0 }));
+  const version = h.version ?? WIRE_VERSION;
+  const out = new Uint8Array(31 + id.length + origin.length * 25);
   let p = 0;
   out[p++] = MSG_HEADER;
   for (const m of MAGIC) out[p++] = m;
-  out[p++] = h.version ?? WIRE_VERSION;
+  out[p++] = version;
   out[p++] = h.flags ?? (h.boot ? HEADER_FLAG_BOOT : 0);
   out[p++] = h.cores;
   out[p++] = typeof h.mode === 'number' ? h.mode : MODES.indexOf(h.mode);
@@ -173,6 +183,7 @@ export function headerMessage(h: HeaderSpec): Uint8Array {
     p = putVarU32(out, p, o.events);
     p = putVarU32(out, p, o.dropped);
     p = putVarU32(out, p, o.overwritten);
+    if (version >= 2) p = putVarU32(out, p, o.rejected ?? 0);
   }
   return out.slice(0, p);
 }
@@ -182,7 +193,7 @@ function eventBytesBound(e: EventSpec): number {
 }
 
 export function packetMessage(p: PacketSpec): Uint8Array {
-  let bound = 1 + 1 + 5 + 8 + 10 + 5 * 4;
+  let bound = 1 + 1 + 5 + 8 + 10 + 5 * 5;
   for (const e of p.events) bound += eventBytesBound(e);
   const out = new Uint8Array(bound);
   let q = 0;
@@ -194,6 +205,7 @@ export function packetMessage(p: PacketSpec): Uint8Array {
   q = putVarU32(out, q, p.eventsBefore);
   q = putVarU32(out, q, p.dropped);
   q = putVarU32(out, q, p.overwritten);
+  if ((p.version ?? WIRE_VERSION) >= 2) q = putVarU32(out, q, p.rejected ?? 0);
   q = putVarU32(out, q, p.events.length);
   let prev: U64 = p.tsBegin;
   for (const e of p.events) {
@@ -204,7 +216,7 @@ export function packetMessage(p: PacketSpec): Uint8Array {
 }
 
 export function statusMessage(s: StatusSpec): Uint8Array {
-  const out = new Uint8Array(3 + 8 + 20);
+  const out = new Uint8Array(3 + 8 + 25);
   let p = 0;
   out[p++] = MSG_STATUS;
   out[p++] = s.core;
@@ -214,6 +226,7 @@ export function statusMessage(s: StatusSpec): Uint8Array {
   p = putVarU32(out, p, s.committed);
   p = putVarU32(out, p, s.dropped);
   p = putVarU32(out, p, s.overwritten);
+  if ((s.version ?? WIRE_VERSION) >= 2) p = putVarU32(out, p, s.rejected ?? 0);
   return out.slice(0, p);
 }
 
@@ -258,6 +271,8 @@ export class StreamWriter {
   private pkPrev: U64 = 0;
   private pkHead: Omit<PacketSpec, 'events' | 'tsEnd'> | null = null;
   private readonly headBuf = new Uint8Array(64);
+  /** version of the last header written: packets and statuses follow it */
+  private version = WIRE_VERSION;
 
   get length(): number {
     return this.total + this.pos;
@@ -287,24 +302,33 @@ export class StreamWriter {
   }
 
   header(h: HeaderSpec): this {
+    this.version = h.version ?? WIRE_VERSION;
     return this.message(headerMessage(h));
   }
 
   packet(p: PacketSpec): this {
-    return this.message(packetMessage(p));
+    return this.message(packetMessage({ version: this.version, ...p }));
   }
 
   status(s: StatusSpec): this {
-    return this.message(statusMessage(s));
+    return this.message(statusMessage({ version: this.version, ...s }));
   }
 
   command(name: CommandName): this {
     return this.message(commandMessage(name));
   }
 
-  beginPacket(core: number, seq: number, tsBegin: U64, eventsBefore: number, dropped: number, overwritten: number): this {
+  beginPacket(
+    core: number,
+    seq: number,
+    tsBegin: U64,
+    eventsBefore: number,
+    dropped: number,
+    overwritten: number,
+    rejected = 0,
+  ): this {
     if (this.pkHead) throw new Error('beginPacket inside a packet');
-    this.pkHead = { core, seq, tsBegin, eventsBefore, dropped, overwritten };
+    this.pkHead = { core, seq, tsBegin, eventsBefore, dropped, overwritten, rejected };
     this.pkEv = 0;
     this.pkN = 0;
     this.pkPrev = tsBegin;
@@ -344,6 +368,7 @@ export class StreamWriter {
     q = putVarU32(hb, q, h.eventsBefore);
     q = putVarU32(hb, q, h.dropped);
     q = putVarU32(hb, q, h.overwritten);
+    if (this.version >= 2) q = putVarU32(hb, q, h.rejected ?? 0);
     q = putVarU32(hb, q, this.pkN);
     const n = q + this.pkEv;
     const msg = new Uint8Array(n);

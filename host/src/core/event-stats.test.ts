@@ -149,3 +149,16 @@ describe('EventStats on a hand-computed capture', () => {
     expect(s.rows().map((r) => [r.name, r.count, r.durations!.pairs, r.durations!.unpaired_ends, r.durations!.minNs])).toEqual([['filter', 1, 1, 1, 20n]]);
   });
 });
+
+describe('EventStats and refused events', () => {
+  it('a pair with a rejected window between its ends is cut, like one with a drop', () => {
+    const w = new StreamWriter().header({ ...hdr, cores: 1 });
+    w.beginPacket(0, 0, 0, 0, 0, 0).event('span_begin', 5, 10).event('span_end', 5, 20).event('span_begin', 5, 30).endPacket(40);
+    // the recorder refused 2 events (e.g. a record too large) between the packets
+    w.beginPacket(0, 1, 100, 3, 0, 0, 2).event('span_end', 5, 110).endPacket(120);
+    w.status({ core: 0, final: true, ts: 130, nextSeq: 2, committed: 4, dropped: 0, overwritten: 0, rejected: 2 });
+    const { rows, recs } = statsOf(w.bytes());
+    expect(recs.filter((r) => r.type === 'loss').map((r) => r.type === 'loss' && [r.cause, r.count])).toEqual([['rejected', 2]]);
+    expect(row(rows, 0, 'span', 5).durations).toMatchObject({ pairs: 1, cut: 1, minNs: 10_000n, maxNs: 10_000n });
+  });
+});

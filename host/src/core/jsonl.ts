@@ -31,7 +31,7 @@ export function headerToJson(h: StreamHeader): Record<string, unknown> {
     ts: h.ts.toString(),
     target_session: h.session,
     build_id: h.buildId,
-    origin: h.origin.map((o) => ({ seq: o.seq, events: o.events, dropped: o.dropped, overwritten: o.overwritten })),
+    origin: h.origin.map((o) => ({ seq: o.seq, events: o.events, dropped: o.dropped, overwritten: o.overwritten, rejected: o.rejected })),
   };
 }
 
@@ -100,6 +100,7 @@ export function recordToJson(rec: TraceRecord): Record<string, unknown> {
       o.committed = rec.committed;
       o.dropped = rec.dropped;
       o.overwritten = rec.overwritten;
+      o.rejected = rec.rejected;
       return o;
     }
   }
@@ -107,15 +108,15 @@ export function recordToJson(rec: TraceRecord): Record<string, unknown> {
 
 export interface StatsJson {
   cores: Record<string, unknown>[];
-  total: { generated: number; decoded: number; dropped: number; overwritten: number; link_lost: number };
+  total: { generated: number; decoded: number; dropped: number; overwritten: number; link_lost: number; rejected: number };
   /** true when no core's counters contradict each other and generated = decoded + dropped +
-   *  overwritten + link_lost for every core (SPEC §9 step 6) */
+   *  overwritten + link_lost + rejected for every core (SPEC §9 step 6) */
   identity: boolean;
   /** true when every core's books were closed by a FINAL status; false: proven only up to each core's proven point */
   closed: boolean;
-  /** committed + dropped that non-final statuses counted beyond the proven points (a lower bound) */
+  /** committed + dropped + rejected that non-final statuses counted beyond the proven points (a lower bound) */
   tail_unaccounted: number;
-  /** identity, closed, and nothing dropped, overwritten or link_lost: what `stats --fail-on-loss` demands */
+  /** identity, closed, and nothing dropped, overwritten, link_lost or rejected: what `stats --fail-on-loss` demands */
   lossless: boolean;
   /** number of target sessions in the input */
   sessions: number;
@@ -123,7 +124,7 @@ export interface StatsJson {
 
 /** The `tracepipe stats --json` object (issue 2). */
 export function statsToJson(stats: CoreStats[]): StatsJson {
-  const total = { generated: 0, decoded: 0, dropped: 0, overwritten: 0, link_lost: 0 };
+  const total = { generated: 0, decoded: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
   let identity = true;
   let closed = true;
   let tail = 0;
@@ -138,6 +139,7 @@ export function statsToJson(stats: CoreStats[]): StatsJson {
     total.dropped += c.dropped;
     total.overwritten += c.overwritten;
     total.link_lost += c.link_lost;
+    total.rejected += c.rejected;
     const o: Record<string, unknown> = {};
     if (c.session > 0) o.session = c.session;
     o.core = c.core;
@@ -146,6 +148,7 @@ export function statsToJson(stats: CoreStats[]): StatsJson {
     o.dropped = c.dropped;
     o.overwritten = c.overwritten;
     o.link_lost = c.link_lost;
+    o.rejected = c.rejected;
     o.first_ns = c.firstNs === null ? null : c.firstNs.toString();
     o.last_ns = c.lastNs === null ? null : c.lastNs.toString();
     o.identity = c.identity;
@@ -156,6 +159,6 @@ export function statsToJson(stats: CoreStats[]): StatsJson {
     o.contradictions = c.contradictions.map((x) => ({ kind: x.kind, seq: x.seq, t_ns: x.tNs.toString() }));
     return o;
   });
-  const lossless = identity && closed && tail === 0 && total.dropped + total.overwritten + total.link_lost === 0;
+  const lossless = identity && closed && tail === 0 && total.dropped + total.overwritten + total.link_lost + total.rejected === 0;
   return { cores, total, identity, closed, tail_unaccounted: tail, lossless, sessions: sessions.size };
 }

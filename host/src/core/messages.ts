@@ -74,6 +74,8 @@ export function parseHeader(buf: Uint8Array, start: number, end: number): Stream
       events: c.varU32('origin events'),
       dropped: c.varU32('origin dropped'),
       overwritten: c.varU32('origin overwritten'),
+      // version 1 has no rejected counter: its refusals were counted as dropped
+      rejected: version >= 2 ? c.varU32('origin rejected') : 0,
     });
   }
   if (c.remaining !== 0) throw new WireError('malformed', `${c.remaining} trailing byte(s) after the header`);
@@ -101,9 +103,12 @@ export interface StatusMsg {
   committed: number;
   dropped: number;
   overwritten: number;
+  /** 0 in a version-1 stream, which has no such counter */
+  rejected: number;
 }
 
-export function parseStatus(buf: Uint8Array, start: number, end: number): StatusMsg {
+/** Parses a STATUS of the given wire version (§7: version 2 adds `rejected`). */
+export function parseStatus(buf: Uint8Array, start: number, end: number, version: number): StatusMsg {
   const c = new Cursor(buf, start + 1, end);
   const core = c.u8('core');
   const flags = c.u8('flags');
@@ -112,8 +117,9 @@ export function parseStatus(buf: Uint8Array, start: number, end: number): Status
   const committed = c.varU32('committed');
   const dropped = c.varU32('dropped');
   const overwritten = c.varU32('overwritten');
+  const rejected = version >= 2 ? c.varU32('rejected') : 0;
   if (c.remaining !== 0) throw new WireError('malformed', `${c.remaining} trailing byte(s) after the status`);
-  return { core, final: (flags & STATUS_FLAG_FINAL) !== 0, ts, nextSeq, committed, dropped, overwritten };
+  return { core, final: (flags & STATUS_FLAG_FINAL) !== 0, ts, nextSeq, committed, dropped, overwritten, rejected };
 }
 
 export interface PacketHead {
@@ -124,11 +130,13 @@ export interface PacketHead {
   eventsBefore: number;
   dropped: number;
   overwritten: number;
+  /** 0 in a version-1 stream */
+  rejected: number;
   nEvents: number;
 }
 
-/** Parses the fixed part of a PACKET; the cursor is left at the first event. */
-export function parsePacketHead(c: Cursor): PacketHead {
+/** Parses the fixed part of a PACKET of the given wire version; the cursor is left at the first event. */
+export function parsePacketHead(c: Cursor, version: number): PacketHead {
   const core = c.u8('core');
   const seq = c.varU32('seq');
   const tsBegin = c.u64('ts_begin');
@@ -136,10 +144,11 @@ export function parsePacketHead(c: Cursor): PacketHead {
   const eventsBefore = c.varU32('events_before');
   const dropped = c.varU32('dropped');
   const overwritten = c.varU32('overwritten');
+  const rejected = version >= 2 ? c.varU32('rejected') : 0;
   const nEvents = c.varU32('n_events');
   // Every event takes at least 3 bytes: refuse counts the body cannot hold before allocating.
   if (nEvents * 3 > c.remaining) throw new WireError('malformed', `n_events ${nEvents} does not fit the packet body`);
-  return { core, seq, tsBegin, duration, eventsBefore, dropped, overwritten, nEvents };
+  return { core, seq, tsBegin, duration, eventsBefore, dropped, overwritten, rejected, nEvents };
 }
 
 /**

@@ -9,7 +9,10 @@ import type { EventKind, Mode, NoticeCode, NoticeLevel } from './wire-gen.js';
 // Kinds and notice codes are wire facts (protocol/wire.json, generated into wire-gen.ts).
 export { EVENT_KINDS, type EventKind, type NoticeCode } from './wire-gen.js';
 
-export type LossCause = 'dropped' | 'overwritten' | 'link_lost';
+/** `rejected` (wire v2): refused by the recorder (stopped, too large, bad core, misuse), never in the ring */
+export type LossCause = 'dropped' | 'overwritten' | 'link_lost' | 'rejected';
+/** Every cause, in the order tables and reports list them. */
+export const LOSS_CAUSES: readonly LossCause[] = ['dropped', 'overwritten', 'link_lost', 'rejected'];
 
 /** Stream header (SPEC §5), as decoded. */
 export interface StreamHeader {
@@ -25,7 +28,8 @@ export interface StreamHeader {
   session: number;
   /** lower-case hex, '' when the firmware has none */
   buildId: string;
-  origin: { seq: number; events: number; dropped: number; overwritten: number }[];
+  /** rejected is 0 in a version-1 header, which has no such counter */
+  origin: { seq: number; events: number; dropped: number; overwritten: number; rejected: number }[];
 }
 
 export interface TraceEvent {
@@ -94,6 +98,8 @@ export interface StatusRecord {
   committed: number;
   dropped: number;
   overwritten: number;
+  /** 0 in a version-1 stream */
+  rejected: number;
 }
 
 export type TraceRecord = TraceEvent | LossRecord | Notice | HeaderRecord | StatusRecord;
@@ -113,23 +119,27 @@ export interface Contradiction {
 export interface CoreStats {
   session: number;
   core: number;
-  /** from the target's counters alone: committed + dropped between the baseline and the last proven point */
+  /** from the target's counters alone: committed + dropped + rejected between the baseline and the last proven point */
   generated: number;
   decoded: number;
   dropped: number;
   overwritten: number;
   link_lost: number;
+  /** refused by the recorder (wire v2); 0 for a version-1 stream, whose refusals are in dropped */
+  rejected: number;
+  /** wire version of the session's header: 1 means rejected was not sent */
+  wireVersion: number;
   /** time of first and last decoded event, ns; null when none */
   firstNs: bigint | null;
   lastNs: bigint | null;
-  /** no contradiction, and generated = decoded + dropped + overwritten + link_lost */
+  /** no contradiction, and generated = decoded + dropped + overwritten + link_lost + rejected */
   identity: boolean;
   /** a FINAL status came after the core's last packet: the books are closed */
   closed: boolean;
   /** the last counters the target sent (the identity is proven up to there); null without any */
   provenSeq: number | null;
   provenNs: bigint | null;
-  /** committed + dropped that a later non-final status counted beyond the proven point */
+  /** committed + dropped + rejected that a later non-final status counted beyond the proven point */
   tailUnaccounted: number;
   contradictions: Contradiction[];
 }

@@ -54,6 +54,7 @@ interface CoreTrack {
   dropped: number;
   overwritten: number;
   link_lost: number;
+  rejected: number;
 }
 
 export class ChromeJsonExporter implements Exporter {
@@ -108,7 +109,7 @@ export class ChromeJsonExporter implements Exporter {
           `{"ph":"X","cat":"loss","name":${JSON.stringify(`${rec.cause}: ${rec.count} events`)},"pid":${t.pid},"tid":${t.tid},"ts":${us(rec.fromNs)},"dur":${us(durNs < 0n ? 0n : durNs)},"args":{"cause":"${rec.cause}","count":${rec.count},"from_ns":"${rec.fromNs}","to_ns":"${rec.toNs}"}}`,
         );
         this.emit(
-          `{"ph":"C","name":"core${rec.core} losses","pid":${t.pid},"tid":${t.tid},"ts":${us(rec.toNs)},"args":{"dropped":${t.dropped},"overwritten":${t.overwritten},"link_lost":${t.link_lost}}}`,
+          `{"ph":"C","name":"core${rec.core} losses","pid":${t.pid},"tid":${t.tid},"ts":${us(rec.toNs)},"args":{"dropped":${t.dropped},"overwritten":${t.overwritten},"link_lost":${t.link_lost},"rejected":${t.rejected}}}`,
         );
         break;
       }
@@ -165,7 +166,7 @@ export class ChromeJsonExporter implements Exporter {
     let t = this.tracks.get(key);
     if (!t) {
       const pid = session + 1;
-      t = { pid, tid: core + 1, pidTidTs: encodeAscii(`,"pid":${pid},"tid":${core + 1},"ts":`), counters: new Map(), lastNsOf: NaN, lastNs: 0n, isr: [], span: [], losses: 0, dropped: 0, overwritten: 0, link_lost: 0 };
+      t = { pid, tid: core + 1, pidTidTs: encodeAscii(`,"pid":${pid},"tid":${core + 1},"ts":`), counters: new Map(), lastNsOf: NaN, lastNs: 0n, isr: [], span: [], losses: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
       this.tracks.set(key, t);
       if (!this.processes.has(pid)) {
         this.processes.add(pid);

@@ -11,15 +11,17 @@
 // [from, to] becomes packet bounds: the packet before it ends at `from`, and the next
 // packet ends at `to` (it holds whatever events lie inside the window, normally none, and
 // begins at the first of them, else at `to`). Then
-//   - `events_discarded` (cumulative) grows by dropped + overwritten + link_lost in that
+//   - `events_discarded` (cumulative) grows by dropped + overwritten + link_lost + rejected in that
 //     packet, so babeltrace2 prints "Tracer discarded N events between [from] and [to]"
 //     with exactly tracepipe's counts and windows, and its sum per stream is
-//     generated − decoded;
+//     generated − decoded (CTF has one discarded-events count per packet: a refusal
+//     (`rejected`, wire v2) is an event the tracer did not record, so it counts there too, and
+//     the env block tells the causes apart);
 //   - a window with link_lost > 0 also skips one `packet_seq_num`, so babeltrace2
 //     prints "Tracer discarded 1 packet between [from] and [to]": one such message
 //     per link-loss window (the number of wire packets lost is not knowable);
 //   - the totals per core and cause are in the metadata `env` block
-//     (core<N>_dropped, core<N>_overwritten, core<N>_link_lost, ...).
+//     (core<N>_dropped, core<N>_overwritten, core<N>_link_lost, core<N>_rejected, ...).
 // Windows that overlap each other are written as one window covering both (counted in
 // lossWindowsChanged; packets that arrive after a FINAL status book such windows).
 import { randomUUID } from 'node:crypto';
@@ -134,6 +136,7 @@ interface PendingLoss {
   dropped: number;
   overwritten: number;
   link_lost: number;
+  rejected: number;
 }
 
 class CoreStream {
@@ -162,6 +165,7 @@ class CoreStream {
   dropped = 0n;
   overwritten = 0n;
   link_lost = 0n;
+  rejected = 0n;
   pendingLoss: PendingLoss | null = null;
   maxTicks: bigint | null = null;
   hz = 0;
@@ -495,7 +499,7 @@ export class CtfExporter implements Exporter {
         this.lossWindowsChanged++;
       }
     }
-    if (!st.pendingLoss) st.pendingLoss = { fromTicks, toTicks, dropped: 0, overwritten: 0, link_lost: 0 };
+    if (!st.pendingLoss) st.pendingLoss = { fromTicks, toTicks, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
     st.pendingLoss[l.cause] += l.count;
   }
 
@@ -515,6 +519,7 @@ export class CtfExporter implements Exporter {
     st.dropped += BigInt(p.dropped);
     st.overwritten += BigInt(p.overwritten);
     st.link_lost += BigInt(p.link_lost);
+    st.rejected += BigInt(p.rejected);
     if (p.link_lost > 0) st.seq += 1n;
     this.closePacket(st, st.inside, st.insideFirst ?? p.toTicks, p.toTicks);
     st.insideFirst = null;
@@ -536,7 +541,7 @@ export class CtfExporter implements Exporter {
     p.u64(BigInt(totalBytes * 8)); // content_size, bits
     p.u64(BigInt(totalBytes * 8)); // packet_size, bits: no padding needed
     p.u64(st.seq);
-    p.u64(st.dropped + st.overwritten + st.link_lost);
+    p.u64(st.dropped + st.overwritten + st.link_lost + st.rejected);
     p.u32(st.core);
     p.bytes(events.buf.subarray(0, events.len));
     // the packet buffer is reused: a sink that keeps what it is given gets a copy
@@ -567,7 +572,7 @@ export class CtfExporter implements Exporter {
     lines.push(' * Clock "target_timer" counts the target timer ticks (freq = timer_hz).');
     lines.push(' * Every event has exactly the time tracepipe decode gives it. Losses: for each tracepipe loss window');
     lines.push(' * [from, to] the packet before it ends at `from` and the next packet ends at `to` (holding the events');
-    lines.push(' * inside the window, if any). events_discarded is the cumulative dropped + overwritten + link_lost');
+    lines.push(' * inside the window, if any). events_discarded is the cumulative dropped + overwritten + link_lost + rejected');
     lines.push(' * count of the core, so "discarded events" windows and counts are exactly tracepipe\'s. A window');
     lines.push(' * with link_lost > 0 also skips one packet_seq_num, so each link-loss window shows as "1 discarded');
     lines.push(' * packet". The env block holds the per-core accounting by cause (coreN_dropped, ...).');
@@ -618,6 +623,7 @@ export class CtfExporter implements Exporter {
       lines.push(`\tcore${c.core}_dropped = ${c.dropped};`);
       lines.push(`\tcore${c.core}_overwritten = ${c.overwritten};`);
       lines.push(`\tcore${c.core}_link_lost = ${c.link_lost};`);
+      lines.push(`\tcore${c.core}_rejected = ${c.rejected};`);
     }
     if (this.info.source !== undefined) lines.push(`\tsource = ${tsdlString(this.info.source)};`);
     // typed: payloads are the values decoded with the ELF; raw: a0… are the wire words

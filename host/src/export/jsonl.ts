@@ -60,6 +60,7 @@ export function statsJson(stats: CoreStats[]): Record<string, unknown> {
       dropped: c.dropped,
       overwritten: c.overwritten,
       link_lost: c.link_lost,
+      rejected: c.rejected,
       first_ns: c.firstNs === null ? null : c.firstNs.toString(),
       last_ns: c.lastNs === null ? null : c.lastNs.toString(),
     })),

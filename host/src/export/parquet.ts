@@ -18,7 +18,7 @@ import { FileSink } from './sinks.js';
 import type { ExportInfo, Exporter, Sink } from './types.js';
 
 /** Bumped on any change of a table's names or types; written to _schema.json and captures.schema_version. */
-export const PARQUET_SCHEMA_VERSION = 1;
+export const PARQUET_SCHEMA_VERSION = 2;
 
 /** Column name → DuckDB type, in file order. The partition columns board and capture come from the path. */
 export const TABLES = {
@@ -67,12 +67,13 @@ export const TABLES = {
     start_utc: 'VARCHAR',
     complete: 'BOOLEAN',
     wall_clock: 'STRUCT(origin_unix_ns BIGINT, origin_utc VARCHAR, drift_ppm DOUBLE, error_ns DOUBLE, samples BIGINT)',
-    cores: 'STRUCT(session INTEGER, core INTEGER, generated BIGINT, decoded BIGINT, dropped BIGINT, overwritten BIGINT, link_lost BIGINT, first_ns BIGINT, last_ns BIGINT, closed BOOLEAN)[]',
+    cores: 'STRUCT(session INTEGER, core INTEGER, generated BIGINT, decoded BIGINT, dropped BIGINT, overwritten BIGINT, link_lost BIGINT, rejected BIGINT, first_ns BIGINT, last_ns BIGINT, closed BOOLEAN)[]',
     generated: 'BIGINT',
     decoded: 'BIGINT',
     dropped: 'BIGINT',
     overwritten: 'BIGINT',
     link_lost: 'BIGINT',
+    rejected: 'BIGINT',
     sessions: 'INTEGER',
     identity: 'BOOLEAN',
     closed: 'BOOLEAN',

@@ -36,7 +36,7 @@ export const VIEW_CLIENT_JS = String.raw`
 var meta = JSON.parse(document.getElementById('tp-meta').textContent);
 var KINDS = meta.kinds;
 var K_EVENT = 0, K_MARK = 1, K_SPAN_B = 2, K_SPAN_E = 3, K_COUNTER = 4, K_ISR_IN = 5, K_ISR_OUT = 6, K_LOG = 7;
-var CAUSE_COLOR = { dropped: '#ebcb8b', overwritten: '#d08770', link_lost: '#bf616a' };
+var CAUSE_COLOR = { dropped: '#ebcb8b', overwritten: '#d08770', link_lost: '#bf616a', rejected: '#c586c0' };
 var KIND_COLOR = ['#88c0d0', '#b48ead', '#a3be8c', '#a3be8c', '#ebcb8b', '#5e81ac', '#5e81ac', '#e5e9f0'];
 var SERIES_COLOR = ['#ebcb8b', '#88c0d0', '#b48ead', '#a3be8c', '#d08770', '#8fbcbb'];
 
@@ -129,13 +129,13 @@ var head = el('div'); head.id = 'tp-head';
 head.appendChild(el('h1', 'tracepipe: ' + meta.title));
 var table = el('table'); table.id = 'tp-summary';
 var hr = el('tr');
-['core', 'generated', 'decoded', 'dropped', 'overwritten', 'link_lost', 'identity'].forEach(function (h) { hr.appendChild(el('th', h)); });
+['core', 'generated', 'decoded', 'dropped', 'overwritten', 'link_lost', 'rejected', 'identity'].forEach(function (h) { hr.appendChild(el('th', h)); });
 table.appendChild(hr);
 var multiSession = meta.stats.some(function (s) { return s.session !== 0; });
 meta.stats.forEach(function (s) {
   var tr = el('tr'); tr.setAttribute('data-core', String(s.core));
   tr.appendChild(el('td', (multiSession ? 's' + s.session + ' ' : '') + 'core ' + s.core));
-  ['generated', 'decoded', 'dropped', 'overwritten', 'link_lost'].forEach(function (f) {
+  ['generated', 'decoded', 'dropped', 'overwritten', 'link_lost', 'rejected'].forEach(function (f) {
     var td = el('td', s[f], f !== 'generated' && f !== 'decoded' && s[f] > 0 ? 'tp-bad' : '');
     td.setAttribute('data-field', f);
     tr.appendChild(td);
@@ -155,7 +155,7 @@ if (meta.notices.warning || meta.notices.error) infoParts.push('decoder notices:
 head.appendChild(el('div', infoParts.join(' | '), '')).id = 'tp-info';
 var legend = el('div'); legend.id = 'tp-legend';
 [['ISR', '#5e81ac'], ['span', '#a3be8c'], ['no end seen', '#4c566a'], ['event', KIND_COLOR[K_EVENT]], ['mark', KIND_COLOR[K_MARK]], ['log', KIND_COLOR[K_LOG]],
- ['dropped', CAUSE_COLOR.dropped], ['overwritten', CAUSE_COLOR.overwritten], ['link_lost', CAUSE_COLOR.link_lost]].forEach(function (p) {
+ ['dropped', CAUSE_COLOR.dropped], ['overwritten', CAUSE_COLOR.overwritten], ['link_lost', CAUSE_COLOR.link_lost], ['rejected', CAUSE_COLOR.rejected]].forEach(function (p) {
   var sw = el('span', '', 'tp-sw'); sw.style.background = p[1];
   legend.appendChild(sw); legend.appendChild(el('span', p[0], 'tp-lg'));
 });
@@ -524,7 +524,7 @@ function publish() {
     selected: selected ? { session: selected.L.meta.session, core: selected.L.meta.core, t: selected.L.t[selected.i], kind: KINDS[selected.L.kind[selected.i]], name: label(selected.L.kind[selected.i], selected.L.id[selected.i]) } : null,
     list: { matching: listState.matching, shown: listState.shown },
     eventStats: meta.event_stats.length,
-    summary: meta.stats.map(function (s) { return { session: s.session, core: s.core, generated: s.generated, decoded: s.decoded, dropped: s.dropped, overwritten: s.overwritten, link_lost: s.link_lost, identity: s.identity }; })
+    summary: meta.stats.map(function (s) { return { session: s.session, core: s.core, generated: s.generated, decoded: s.decoded, dropped: s.dropped, overwritten: s.overwritten, link_lost: s.link_lost, rejected: s.rejected, identity: s.identity }; })
   });
 }
 function deepFreeze(o) {
@@ -567,7 +567,7 @@ function hover(ev) {
     var q = lossRects[li];
     if (mx >= q.x0 && mx <= q.x1 && my >= q.y0 && my <= q.y0 + 12) {
       var l = q.loss;
-      showTip(['LOSS: ' + l.cause, l.count + ' events lost on core ' + q.lane.meta.core, 'window ' + fmtDur(l.from) + ' .. ' + fmtDur(l.to), 'from_ns ' + l.from_ns + ', to_ns ' + l.to_ns], ev);
+      showTip(['LOSS: ' + l.cause, l.count + (l.cause === 'rejected' ? ' events refused by the recorder on core ' : ' events lost on core ') + q.lane.meta.core, 'window ' + fmtDur(l.from) + ' .. ' + fmtDur(l.to), 'from_ns ' + l.from_ns + ', to_ns ' + l.to_ns], ev);
       return;
     }
   }

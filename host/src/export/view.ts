@@ -324,6 +324,7 @@ export class ViewExporter implements Exporter {
         dropped: c.dropped,
         overwritten: c.overwritten,
         link_lost: c.link_lost,
+        rejected: c.rejected,
         identity: c.identity,
         closed: c.closed,
         first_ns: c.firstNs === null ? null : c.firstNs.toString(),

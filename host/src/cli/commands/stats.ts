@@ -1,5 +1,5 @@
 // tracepipe stats <file>: per-core accounting (generated, decoded, and losses by cause) and the
-// identity generated = decoded + dropped + overwritten + link_lost.
+// identity generated = decoded + dropped + overwritten + link_lost + rejected.
 import type { Command } from 'commander';
 import { statsToJson } from '../../core/jsonl.js';
 import { jsonLine } from '../../core/text.js';
@@ -20,7 +20,7 @@ export function register(program: Command, io = new CliIo()): void {
     .argument('<file>', 'capture file, or a raw byte stream; - reads stdin')
     .option('--json', 'print one JSON object: {cores: [...], total, identity, closed, lossless, sessions, wall_clock} (+ events: [...] with --events)')
     .option('--events', 'per event name or id and core: count, rate; span/ISR durations (min/mean/p50/p99/max, cut by loss) and ISR CPU share; counter min/max/last')
-    .option('--fail-on-loss', 'exit 1 after the report on any loss, unclosed books (no FINAL status) or a failed identity')
+    .option('--fail-on-loss', 'exit 1 after the report on any loss (rejected included), unclosed books (no FINAL status) or a failed identity')
     .option(...ASSUME_BOARD_OPTION)
     .action(async (file: string, opts: { json?: boolean; events?: boolean; failOnLoss?: boolean; board?: string }) => {
       const names = await openElf(opts, io.warn);
