@@ -17,12 +17,15 @@ export const OPTS = ['-O2', '-Os'];
 
 // Knobs (environment): TPBENCH_EVENTS (synthetic trace size, default 10000000),
 // TPBENCH_EXPORT_EVENTS (trace size for the exports and babeltrace2, default the same),
+// TPBENCH_BIG_EVENTS (the long trace of the exports' and stats' peak RSS, default 10x
+// TPBENCH_EVENTS; 0 skips it),
 // TPBENCH_RUNS (host repetitions, default 3), TPBENCH_LIVE_S (live seconds, default 10).
 export function configFromEnv(env = process.env) {
   const events = Number(env.TPBENCH_EVENTS ?? 10_000_000);
   return {
     events,
     exportEvents: Number(env.TPBENCH_EXPORT_EVENTS ?? events),
+    bigEvents: Number(env.TPBENCH_BIG_EVENTS ?? 10 * events),
     runs: Math.max(1, Number(env.TPBENCH_RUNS ?? 3)),
     liveSeconds: Number(env.TPBENCH_LIVE_S ?? 10),
   };

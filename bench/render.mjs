@@ -55,6 +55,22 @@ function exportMetric(format, field) {
   };
 }
 
+const RSS_FORMATS = ['ctf', 'perfetto', 'csv'];
+
+/** Peak RSS of the ctf, perfetto and csv exports, the largest over the export trace and the long one. */
+function exportRssMetric(r) {
+  const sizes = [r.host?.exports, r.host?.exportsBig].filter((x) => x);
+  const all = [];
+  const parts = sizes.map((x) => {
+    const mbs = RSS_FORMATS.map((f) => (x.formats?.[f]?.ok ? num(x.formats[f].maxRssMB) : null));
+    all.push(...mbs);
+    return `${RSS_FORMATS.map((f, i) => `${f} ${mbs[i] === null ? '—' : fmt(mbs[i], 0)}`).join(', ')} MB at ${fmtM(x.events)} events`;
+  });
+  const missing = all.length < 2 * RSS_FORMATS.length || all.some((v) => v === null);
+  const v = missing ? null : Math.max(...all);
+  return { value: v, text: parts.length ? parts.join('; ') : '—' };
+}
+
 /**
  * Every metric a target in bench/targets.json may name: results → { value, text }. value is
  * a number (or a boolean for `is` targets), or null when the run did not measure it.
@@ -137,6 +153,7 @@ export const METRICS = {
   'export.ctf.mbPerS': exportMetric('ctf', 'mbPerS'),
   'export.perfetto.mbPerS': exportMetric('perfetto', 'mbPerS'),
   'export.csv.mbPerS': exportMetric('csv', 'mbPerS'),
+  'export.maxRssMB': exportRssMetric,
   'live.lossless': (r) => {
     const live = r.live && !r.live.error ? r.live : null;
     const ok = live ? live.dropped === 0 && live.link_lost === 0 && live.overwritten === 0 && live.identity === true && (live.groundTruth?.dropped ?? 0) === 0 : null;
@@ -472,6 +489,15 @@ function hostSection(r, data, L) {
   }
   if (h.statsBig?.ok) L.push(`\`stats\` on a ${fmtM(h.statsBig.events)}-event trace (${fmt(h.statsBig.bytes / 1e6)} MB): ${fmtM(h.statsBig.eventsPerS)} events/s, peak RSS ${fmt(h.statsBig.maxRssMB, 0)} MB.`, '');
   L.push(`Exports ran once each (they are the slowest host step; one run keeps \`npm run bench\` in its time budget). \`stats\` on a ${fmtM(h.statsSmall.events)}-event trace peaked at ${fmt(h.statsSmall.maxRssMB, 0)} MB RSS, against ${fmt(h.stats.maxRssMB, 0)} MB at ${fmtM(h.trace.events)} events.`, '');
+  const big = h.exportsBig;
+  if (big) {
+    L.push(`Long trace (${fmtM(big.events)} events, ${fmt(big.bytes / 1e6)} MB, made for this and removed after): peak RSS independent of trace length. perfetto and csv wrote to /dev/null, ctf to a folder; \`--no-wall-clock\`.`, '');
+    L.push('| what | MB/s (wall) | events per CPU-second | wall s | CPU s | peak RSS MB | peak RSS MB at the export trace |', '|---|---|---|---|---|---|---|');
+    for (const [k, v] of Object.entries(big.formats)) {
+      L.push(`| \`tracepipe export --format ${k}\` | ${v.ok ? fmt(v.mbPerS) : `failed: ${v.error}`} | ${v.ok ? fmtM(v.eventsPerCpuS) : ''} | ${fmt(v.medianWallS, 2)} | ${fmt(v.medianCpuS, 2)} | ${fmt(v.maxRssMB, 0)} | ${fmt(h.exports.formats[k]?.maxRssMB, 0)} |`);
+    }
+    L.push('');
+  }
 }
 
 function liveSection(r, L) {

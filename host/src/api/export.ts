@@ -12,7 +12,7 @@ import { CtfExporter } from '../export/ctf.js';
 import { isoFromUnixNs, JsonlExporter } from '../export/jsonl.js';
 import { ProgressBar } from '../export/progress.js';
 import { DirSinkFactory, FileSink, StreamSink } from '../export/sinks.js';
-import type { ExportInfo, Exporter, Sink, WallClock } from '../export/types.js';
+import { exporterFeed, type ExportInfo, type Exporter, type Sink, type WallClock } from '../export/types.js';
 import { wallClockOf } from '../export/wall-clock.js';
 import { inputName, STDIO_PATH, withRereadableInput } from '../io/input.js';
 import { assumedHeader } from '../cli/assumed-header.js';
@@ -94,19 +94,12 @@ export async function runExport(file: string, exporter: Exporter, opts: RunExpor
   // Only long jobs get a bar; a short one would just flicker.
   const bar = new ProgressBar(opts.label, size, (opts.progress ?? process.stderr) as NodeJS.WriteStream, opts.progress !== undefined && size > 16 << 20);
   let chunks = 0;
-  let events = 0;
-  let begun = false;
-  const begin = () => {
-    if (!begun) exporter.begin(opts.info);
-    begun = true;
-  };
+  // events go to the exporter as batch columns where it reads them (export/types.ts)
+  const feed = exporterFeed(exporter, opts.info);
   try {
     const result = await decodeTraceFile(file, {
-      onRecord: (rec) => {
-        begin();
-        if (rec.type === 'event') events++;
-        exporter.record(rec);
-      },
+      onRecord: feed.onRecord,
+      onEvents: feed.onEvents,
       warn: (line) => {
         bar.done();
         opts.warn(line);
@@ -119,12 +112,11 @@ export async function runExport(file: string, exporter: Exporter, opts: RunExpor
         if (opts.drain) await opts.drain();
       },
     });
-    begin();
-    exporter.end(result.stats);
+    feed.end(result.stats);
   } finally {
     bar.done();
   }
-  return events;
+  return feed.events;
 }
 
 /** Fits the capture's host receive times (unless disabled) and says so. */

@@ -8,13 +8,29 @@
 //
 // `ts`/`dur` are µs written as exact decimals of the ns time (3 decimals), so the
 // ns value, and therefore the tick, survives a round trip.
-import type { CoreStats, EventKind, TraceEvent, TraceRecord } from '../core/types.js';
+import type { EventBatch } from '../core/batch.js';
+import { EVENT_KINDS, type CoreStats, type EventKind, type TraceEvent, type TraceRecord } from '../core/types.js';
 import { type TypedValue, valueJson } from '../core/typed-values.js';
 import { hex } from './csv.js';
 import { statsJson, wallClockJson } from './jsonl.js';
+import { encodeAscii, KindIdCache, OutBuffer, PacketCache } from './out-buffer.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 const MAX_OPEN = 256;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+const COUNTER = EVENT_KINDS.indexOf('counter');
+/** by kind index: the pair kinds, which become slices */
+const PAIR_KIND = EVENT_KINDS.map((k) => k === 'isr_enter' || k === 'isr_exit' || k === 'span_begin' || k === 'span_end');
+const INSTANT_HEAD = Object.fromEntries(EVENT_KINDS.map((k) => [k, encodeAscii(`{"ph":"i","s":"t","cat":"${k}","name":`)])) as Record<EventKind, Uint8Array>;
+const COUNTER_HEAD = encodeAscii('{"ph":"C","name":');
+const ARGS_ID = encodeAscii(',"args":{"id":');
+const ARGS_VALUE = encodeAscii(',"args":{"value":');
+const CLOSE2 = encodeAscii('}}');
+const ARG_KEYS = Array.from({ length: 16 }, (_, a) => encodeAscii(`,"a${a}":`));
+function argKey(a: number): Uint8Array {
+  return ARG_KEYS[a] ?? encodeAscii(`,"a${a}":`);
+}
 
 interface OpenSlice {
   id: number;
@@ -25,6 +41,12 @@ interface OpenSlice {
 interface CoreTrack {
   pid: number;
   tid: number;
+  /** `,"pid":P,"tid":T,"ts":`, the part of every line between the name and the time */
+  pidTidTs: Uint8Array;
+  /** the JSON name of each counter track without a unit, by id */
+  counters: Map<number, Uint8Array>;
+  /** time of the last event when the batch path wrote it (lastNs is then stale), else NaN */
+  lastNsOf: number;
   lastNs: bigint;
   isr: OpenSlice[];
   span: OpenSlice[];
@@ -39,16 +61,24 @@ export class ChromeJsonExporter implements Exporter {
   private info: ExportInfo = {};
   private names?: NameTable;
   private first = true;
+  private readonly out: OutBuffer;
+  /** each label as JSON, UTF-8 */
+  private readonly labels = new KindIdCache<Uint8Array>();
+  /** per packet of a batch: its track */
+  private readonly packets = new PacketCache((b) => this.track(b.session, b.core));
+  private lastTrack: { session: number; core: number; track: CoreTrack } | undefined;
   private readonly tracks = new Map<string, CoreTrack>();
   private readonly processes = new Set<number>();
   private readonly sessions = new Map<number, Record<string, unknown>>();
 
-  constructor(private readonly sink: Sink) {}
+  constructor(sink: Sink) {
+    this.out = new OutBuffer(sink);
+  }
 
   begin(info: ExportInfo): void {
     this.info = info;
     this.names = info.names;
-    this.sink.write('{"displayTimeUnit":"ns","traceEvents":[\n');
+    this.out.ascii('{"displayTimeUnit":"ns","traceEvents":[\n');
   }
 
   record(rec: TraceRecord): void {
@@ -90,6 +120,7 @@ export class ChromeJsonExporter implements Exporter {
 
   end(stats: CoreStats[]): void {
     for (const t of this.tracks.values()) {
+      if (!Number.isNaN(t.lastNsOf)) t.lastNs = BigInt(t.lastNsOf);
       for (const [cat, stack] of [['isr', t.isr], ['span', t.span]] as const) {
         for (const o of stack) this.slice(t, cat, o, t.lastNs, true);
         stack.length = 0;
@@ -106,21 +137,36 @@ export class ChromeJsonExporter implements Exporter {
     if (this.info.source !== undefined) meta.source = this.info.source;
     if (this.info.wallClock) meta.wall_clock = wallClockJson(this.info.wallClock);
     const m = JSON.stringify(meta);
-    this.sink.write(`\n],"otherData":${m},"metadata":${m}}\n`);
-    this.sink.close();
+    this.out.text(`\n],"otherData":${m},"metadata":${m}}\n`);
+    this.out.close();
   }
 
   private emit(line: string): void {
-    this.sink.write(this.first ? line : ',\n' + line);
+    this.separate();
+    this.out.text(line);
+  }
+
+  /** Starts a line of the traceEvents array. */
+  private separate(): void {
+    if (!this.first) this.out.ascii(',\n');
     this.first = false;
   }
 
   private track(session: number, core: number): CoreTrack {
+    // packets of one core come in runs: most events are on the track of the one before
+    const last = this.lastTrack;
+    if (last && last.session === session && last.core === core) return last.track;
+    const track = this.findTrack(session, core);
+    this.lastTrack = { session, core, track };
+    return track;
+  }
+
+  private findTrack(session: number, core: number): CoreTrack {
     const key = `${session}/${core}`;
     let t = this.tracks.get(key);
     if (!t) {
       const pid = session + 1;
-      t = { pid, tid: core + 1, lastNs: 0n, isr: [], span: [], losses: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
+      t = { pid, tid: core + 1, pidTidTs: encodeAscii(`,"pid":${pid},"tid":${core + 1},"ts":`), counters: new Map(), lastNsOf: NaN, lastNs: 0n, isr: [], span: [], losses: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
       this.tracks.set(key, t);
       if (!this.processes.has(pid)) {
         this.processes.add(pid);
@@ -131,6 +177,10 @@ export class ChromeJsonExporter implements Exporter {
       this.emit(`{"ph":"M","name":"thread_sort_index","pid":${pid},"tid":${t.tid},"args":{"sort_index":${core}}}`);
     }
     return t;
+  }
+
+  private labelJson(kind: EventKind, id: number): Uint8Array {
+    return this.labels.get(kind, id) ?? this.labels.set(kind, id, Buffer.from(JSON.stringify(this.label(kind, id)), 'utf8'));
   }
 
   private label(kind: EventKind, id: number): string {
@@ -149,20 +199,103 @@ export class ChromeJsonExporter implements Exporter {
   }
 
   private slice(t: CoreTrack, cat: 'isr' | 'span', o: OpenSlice, endNs: bigint, unfinished: boolean): void {
-    const name = this.label(cat === 'isr' ? 'isr_enter' : 'span_begin', o.id);
-    const args: string[] = [`"${cat === 'isr' ? 'irq' : 'id'}":${o.id}`];
-    if (unfinished) args.push('"unfinished":true');
+    const out = this.out;
+    this.separate();
+    out.ascii(cat === 'isr' ? '{"ph":"X","cat":"isr","name":' : '{"ph":"X","cat":"span","name":');
+    out.bytes(this.labelJson(cat === 'isr' ? 'isr_enter' : 'span_begin', o.id));
+    out.bytes(t.pidTidTs);
+    out.micros(o.startNs);
+    out.ascii(',"dur":');
+    out.micros(endNs - o.startNs);
+    out.ascii(cat === 'isr' ? ',"args":{"irq":' : ',"args":{"id":');
+    out.uint(o.id);
+    if (unfinished) out.ascii(',"unfinished":true');
     // A loss inside the slice means its true end may have been lost with it.
-    if (t.losses !== o.lossesAtStart) args.push('"across_loss":true');
-    this.emit(
-      `{"ph":"X","cat":"${cat}","name":${JSON.stringify(name)},"pid":${t.pid},"tid":${t.tid},"ts":${us(o.startNs)},"dur":${us(endNs - o.startNs)},"args":{${args.join(',')}}}`,
-    );
+    if (t.losses !== o.lossesAtStart) out.ascii(',"across_loss":true');
+    out.ascii('}}');
+  }
+
+  /** `{"ph":"i",…,"ts":` of an instant event */
+  private instantHead(t: CoreTrack, kind: EventKind, id: number): void {
+    this.separate();
+    this.out.bytes(INSTANT_HEAD[kind]);
+    this.out.bytes(this.labelJson(kind, id));
+    this.out.bytes(t.pidTidTs);
+  }
+
+  /** `{"ph":"C",…,"ts":` of a counter sample */
+  private counterHead(t: CoreTrack, track: Uint8Array): void {
+    this.separate();
+    this.out.bytes(COUNTER_HEAD);
+    this.out.bytes(track);
+    this.out.bytes(t.pidTidTs);
+  }
+
+  private counterTrack(core: number, id: number): string {
+    return `core${core} ${this.label('counter', id)}`;
+  }
+
+  private counterJson(t: CoreTrack, core: number, id: number): Uint8Array {
+    let j = t.counters.get(id);
+    if (!j) t.counters.set(id, (j = Buffer.from(JSON.stringify(this.counterTrack(core, id)), 'utf8')));
+    return j;
+  }
+
+  /**
+   * Events of a batch, the same bytes as onEvent writes. Marks, user events, logs and counters
+   * (most of a trace) are written from the columns; pairs, blobs and times past 2^53 ns take
+   * the record path.
+   */
+  eventBatch(b: EventBatch, from: number, to: number): void {
+    if (this.names) {
+      for (let i = from; i < to; i++) this.onEvent(b.event(i));
+      return;
+    }
+    const out = this.out;
+    const { value: t, ns } = this.packets.of(b);
+    const { argStart, argHi, argLo } = b;
+    for (let i = from; i < to; i++) {
+      const k = b.kind[i];
+      const tn = ns + b.nsOff[i];
+      if (PAIR_KIND[k] || !(tn <= MAX_EXACT) || (b.hasBlobs && b.blob(i))) {
+        this.onEvent(b.event(i));
+        continue;
+      }
+      t.lastNsOf = tn;
+      const s = argStart[i];
+      const n = argStart[i + 1] - s;
+      if (k === COUNTER) {
+        this.counterHead(t, this.counterJson(t, b.core, b.id[i]));
+        out.microsOf(tn);
+        out.bytes(ARGS_VALUE);
+        if (n > 0) out.u64(argHi[s], argLo[s]);
+        else out.byte(48);
+        out.bytes(CLOSE2);
+        continue;
+      }
+      this.instantHead(t, EVENT_KINDS[k], b.id[i]);
+      out.microsOf(tn);
+      out.bytes(ARGS_ID);
+      out.uint(b.id[i]);
+      for (let a = 0; a < n; a++) {
+        out.bytes(argKey(a));
+        const hi = argHi[s + a];
+        if (hi < 0x200000) out.u64(hi, argLo[s + a]);
+        else {
+          out.byte(34);
+          out.u64(hi, argLo[s + a]);
+          out.byte(34);
+        }
+      }
+      out.bytes(CLOSE2);
+    }
   }
 
   private onEvent(ev: TraceEvent): void {
+    const out = this.out;
     const t = this.track(ev.session, ev.core);
     t.lastNs = ev.tNs;
-    const ts = us(ev.tNs);
+    t.lastNsOf = NaN;
     switch (ev.kind) {
       case 'isr_enter':
       case 'span_begin': {
@@ -181,7 +314,7 @@ export class ChromeJsonExporter implements Exporter {
         while (i >= 0 && stack[i].id !== ev.id) i--;
         if (i < 0) {
           this.emit(
-            `{"ph":"i","s":"t","cat":"${cat}","name":${JSON.stringify(`unmatched ${this.label(ev.kind, ev.id)} end`)},"pid":${t.pid},"tid":${t.tid},"ts":${ts},"args":{"kind":"${ev.kind}","id":${ev.id}}}`,
+            `{"ph":"i","s":"t","cat":"${cat}","name":${JSON.stringify(`unmatched ${this.label(ev.kind, ev.id)} end`)},"pid":${t.pid},"tid":${t.tid},"ts":${us(ev.tNs)},"args":{"kind":"${ev.kind}","id":${ev.id}}}`,
           );
           return;
         }
@@ -193,32 +326,40 @@ export class ChromeJsonExporter implements Exporter {
         const typed = (ev as { values?: TypedValue[] }).values;
         const v = typed ? JSON.stringify(valueJson(typed[0].value, typed[0].type)) : (ev.args[0] ?? 0n).toString();
         const unit = (ev as { unit?: unknown }).unit;
-        const track = `core${ev.core} ${this.label('counter', ev.id)}${typeof unit === 'string' ? ` (${unit})` : ''}`;
-        this.emit(
-          `{"ph":"C","name":${JSON.stringify(track)},"pid":${t.pid},"tid":${t.tid},"ts":${ts},"args":{"value":${v}}}`,
-        );
+        const track = typeof unit === 'string' ? Buffer.from(JSON.stringify(`${this.counterTrack(ev.core, ev.id)} (${unit})`)) : this.counterJson(t, ev.core, ev.id);
+        this.counterHead(t, track);
+        out.micros(ev.tNs);
+        out.ascii(',"args":{"value":');
+        out.ascii(v);
+        out.ascii('}}');
         return;
       }
       default: {
-        const args: string[] = [`"id":${ev.id}`];
+        this.instantHead(t, ev.kind, ev.id);
+        out.micros(ev.tNs);
+        out.bytes(ARGS_ID);
+        out.uint(ev.id);
         const text = (ev as { text?: unknown }).text;
-        if (typeof text === 'string') args.push(`"text":${JSON.stringify(text)}`);
+        if (typeof text === 'string') out.text(`,"text":${JSON.stringify(text)}`);
         // named, typed values from the ELF (core/typed-values.ts); the wire words only on request
         const typed = (ev as { values?: TypedValue[] }).values;
         if (typed) {
           const parts = typed.map((v) => `${JSON.stringify(v.name)}:${JSON.stringify(valueJson(v.value, v.type))}`);
-          args.push(`"fields":{${parts.join(',')}}`);
-          if (this.info.raw && !ev.blob) args.push(`"args_raw":[${ev.args.map(jsonU64).join(',')}]`);
+          out.text(`,"fields":{${parts.join(',')}}`);
+          if (this.info.raw && !ev.blob) out.ascii(`,"args_raw":[${ev.args.map(jsonU64).join(',')}]`);
         } else {
-          ev.args.forEach((a, i) => args.push(`"a${i}":${jsonU64(a)}`));
+          const args = ev.args;
+          for (let i = 0; i < args.length; i++) {
+            out.ascii(',"a');
+            out.uint(i);
+            out.ascii('":');
+            const a = args[i];
+            if (a <= MAX_SAFE) out.big(a);
+            else out.ascii(`"${a}"`);
+          }
         }
-        if (ev.blob) {
-          args.push(`"blob_hex":"${hex(ev.blob)}"`);
-          args.push(`"blob_text":${JSON.stringify(printable(ev.blob))}`);
-        }
-        this.emit(
-          `{"ph":"i","s":"t","cat":"${ev.kind}","name":${JSON.stringify(this.label(ev.kind, ev.id))},"pid":${t.pid},"tid":${t.tid},"ts":${ts},"args":{${args.join(',')}}}`,
-        );
+        if (ev.blob) out.text(`,"blob_hex":"${hex(ev.blob)}","blob_text":${JSON.stringify(printable(ev.blob))}`);
+        out.ascii('}}');
       }
     }
   }
@@ -239,7 +380,7 @@ export function us(ns: bigint): string {
 
 /** A u64 as a JSON number while exact in a double, else as a decimal string. */
 function jsonU64(v: bigint): string {
-  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? v.toString() : `"${v}"`;
+  return v <= MAX_SAFE ? v.toString() : `"${v}"`;
 }
 
 /** Bytes as text with non-printable bytes as \xNN; escaping for display is the viewer's job. */

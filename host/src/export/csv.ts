@@ -7,7 +7,9 @@
 // words and `values` says "raw". `args_raw` always holds the wire words, space-separated.
 import type { TypedValue } from '../core/typed-values.js';
 import { valueText } from '../core/typed-values.js';
-import type { CoreStats, TraceRecord } from '../core/types.js';
+import type { EventBatch } from '../core/batch.js';
+import { EVENT_KINDS, type CoreStats, type EventKind, type TraceRecord } from '../core/types.js';
+import { encodeAscii, KindIdCache, OutBuffer, PacketCache } from './out-buffer.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 /** the most arguments a described event has (SPEC §11.2: nargs 0..8) */
@@ -38,59 +40,207 @@ export const CSV_COLUMNS = [
 
 export class CsvExporter implements Exporter {
   private names?: NameTable;
-  constructor(private readonly sink: Sink) {}
+  private readonly out: OutBuffer;
+  /** per kind, the name column of each id already looked up (quoted as csvField would) */
+  private readonly nameCells = new KindIdCache<string>();
+  /** per packet: the row's first four cells */
+  private readonly packets = new PacketCache((b) => encodeAscii(`event,${b.session},${b.core},${b.seq},`));
+  constructor(sink: Sink) {
+    this.out = new OutBuffer(sink);
+  }
 
   begin(info: ExportInfo): void {
     this.names = info.names;
-    this.sink.write(CSV_COLUMNS.join(',') + '\r\n');
+    this.out.ascii(CSV_COLUMNS.join(',') + '\r\n');
   }
 
   record(rec: TraceRecord): void {
-    const row: Record<string, string> = {};
+    const o = this.out;
     if (rec.type === 'event') {
-      row.type = 'event';
-      row.session = String(rec.session);
-      row.core = String(rec.core);
-      row.seq = String(rec.seq);
-      row.t_ns = rec.tNs.toString();
-      row.ticks = rec.ticks.toString();
-      row.kind = rec.kind;
-      row.id = String(rec.id);
-      row.name = this.names?.eventName(rec.kind, rec.id) ?? '';
-      const text = (rec as { text?: unknown }).text;
-      if (typeof text === 'string') row.text = text;
+      o.ascii('event,');
+      o.uint(rec.session);
+      o.byte(COMMA);
+      o.uint(rec.core);
+      o.byte(COMMA);
+      o.uint(rec.seq);
+      o.byte(COMMA);
+      o.big(rec.tNs);
+      o.byte(COMMA);
+      o.big(rec.ticks);
+      o.byte(COMMA);
+      o.ascii(rec.kind);
+      o.byte(COMMA);
+      o.uint(rec.id);
+      o.byte(COMMA);
+      if (this.names) o.text(this.nameCell(rec.kind, rec.id));
+      o.byte(COMMA);
       const values = (rec as { values?: TypedValue[] }).values;
-      const unit = (rec as { unit?: unknown }).unit;
-      if (typeof unit === 'string') row.unit = unit;
-      if (rec.blob) row.blob_hex = hex(rec.blob);
-      else row.args_raw = rec.args.join(' ');
+      const args = rec.args;
       if (values) {
-        row.values = 'typed';
-        row.nargs = String(values.length);
-        row.arg_names = values.map((v) => v.name).join(';');
-        values.forEach((v, i) => put(row, i, valueText(v.type, v.value)));
+        o.uint(values.length);
+        if (values.length <= CSV_MAX_ARGS) {
+          for (let i = 0; i < values.length; i++) {
+            o.byte(COMMA);
+            this.field(valueText(values[i].type, values[i].value));
+          }
+          this.commas(CSV_MAX_ARGS - values.length);
+        } else {
+          this.joinedArgs(values.map((v) => valueText(v.type, v.value)));
+        }
       } else {
-        row.values = 'raw';
-        row.nargs = rec.blob ? 'blob' : String(rec.args.length);
-        rec.args.forEach((a, i) => put(row, i, a.toString()));
+        if (rec.blob) o.ascii('blob');
+        else o.uint(args.length);
+        if (args.length <= CSV_MAX_ARGS) {
+          for (let i = 0; i < args.length; i++) {
+            o.byte(COMMA);
+            o.big(args[i]);
+          }
+          this.commas(CSV_MAX_ARGS - args.length);
+        } else {
+          this.joinedArgs(args.map((a) => a.toString()));
+        }
       }
+      o.byte(COMMA);
+      if (rec.blob) hexInto(o, rec.blob);
+      // cause, count, from_ns, to_ns are a loss's
+      o.ascii(',,,,,');
+      const text = (rec as { text?: unknown }).text;
+      if (typeof text === 'string') this.field(text);
+      o.ascii(values ? ',typed,' : ',raw,');
+      if (values) this.field(values.map((v) => v.name).join(';'));
+      o.byte(COMMA);
+      const unit = (rec as { unit?: unknown }).unit;
+      if (typeof unit === 'string') this.field(unit);
+      o.byte(COMMA);
+      if (!rec.blob) {
+        for (let i = 0; i < args.length; i++) {
+          if (i > 0) o.byte(SPACE);
+          o.big(args[i]);
+        }
+      }
+      o.ascii('\r\n');
     } else if (rec.type === 'loss') {
-      row.type = 'loss';
-      row.session = String(rec.session);
-      row.core = String(rec.core);
-      row.t_ns = rec.fromNs.toString();
-      row.cause = rec.cause;
-      row.count = String(rec.count);
-      row.from_ns = rec.fromNs.toString();
-      row.to_ns = rec.toNs.toString();
-    } else {
+      o.ascii('loss,');
+      o.uint(rec.session);
+      o.byte(COMMA);
+      o.uint(rec.core);
+      o.ascii(',,');
+      o.big(rec.fromNs);
+      // ticks … blob_hex are an event's
+      o.ascii(',,,,,,,,,,,,,,,');
+      o.ascii(rec.cause);
+      o.byte(COMMA);
+      o.uint(rec.count);
+      o.byte(COMMA);
+      o.big(rec.fromNs);
+      o.byte(COMMA);
+      o.big(rec.toNs);
+      o.ascii(',,,,,\r\n');
+    }
+  }
+
+  /** Rows of batch events, the same bytes as record() writes for each. */
+  eventBatch(b: EventBatch, from: number, to: number): void {
+    if (this.names) {
+      for (let i = from; i < to; i++) this.record(b.event(i));
       return;
     }
-    this.sink.write(CSV_COLUMNS.map((c) => csvField(row[c] ?? '')).join(',') + '\r\n');
+    const o = this.out;
+    const { value: prefix, ns, ticks } = this.packets.of(b);
+    const { argStart, argHi, argLo } = b;
+    for (let i = from; i < to; i++) {
+      o.bytes(prefix);
+      const t = ns + b.nsOff[i];
+      if (t <= MAX_EXACT) o.uint(t);
+      else o.big(b.tNs(i));
+      o.byte(COMMA);
+      const k = ticks + b.ticksOff[i];
+      if (k <= MAX_EXACT) o.uint(k);
+      else o.big(b.ticks(i));
+      o.byte(COMMA);
+      o.bytes(KIND_CELLS[b.kind[i]]);
+      o.uint(b.id[i]);
+      // the name is empty without the ELF
+      o.ascii(',,');
+      const blob = b.blob(i);
+      const s = argStart[i];
+      const n = argStart[i + 1] - s;
+      if (blob) o.ascii('blob');
+      else o.uint(n);
+      if (n <= CSV_MAX_ARGS) {
+        for (let a = s; a < s + n; a++) {
+          o.byte(COMMA);
+          o.u64(argHi[a], argLo[a]);
+        }
+        this.commas(CSV_MAX_ARGS - n);
+      } else {
+        this.joinedArgs(Array.from({ length: n }, (_, a) => b.arg(i, a).toString()));
+      }
+      o.byte(COMMA);
+      if (blob) hexInto(o, blob);
+      // cause, count, from_ns, to_ns, text; values; arg_names, unit
+      o.bytes(RAW_TAIL);
+      if (!blob) {
+        for (let a = s; a < s + n; a++) {
+          if (a > s) o.byte(SPACE);
+          o.u64(argHi[a], argLo[a]);
+        }
+      }
+      o.ascii('\r\n');
+    }
   }
 
   end(_stats: CoreStats[]): void {
-    this.sink.close();
+    this.out.close();
+  }
+
+  private commas(n: number): void {
+    for (let i = 0; i < n; i++) this.out.byte(COMMA);
+  }
+
+  private field(v: string): void {
+    this.out.text(plainCsv(v) ? v : csvField(v));
+  }
+
+  /** More values than a0…a7: the excess joins a7 (see put). */
+  private joinedArgs(texts: string[]): void {
+    const row: Record<string, string> = {};
+    texts.forEach((t, i) => put(row, i, t));
+    for (let i = 0; i < CSV_MAX_ARGS; i++) {
+      this.out.byte(COMMA);
+      this.field(row[`a${i}`] ?? '');
+    }
+  }
+
+  private nameCell(kind: EventKind, id: number): string {
+    return this.nameCells.get(kind, id) ?? this.nameCells.set(kind, id, csvField(this.names?.eventName(kind, id) ?? ''));
+  }
+}
+
+const COMMA = 44;
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+const KIND_CELLS = EVENT_KINDS.map((k) => encodeAscii(`${k},`));
+const RAW_TAIL = encodeAscii(',,,,,,raw,,,');
+const SPACE = 32;
+const HEX = '0123456789abcdef';
+
+/** Whether csvField leaves `s` as it is (the common case, checked without regular expressions). */
+function plainCsv(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return true;
+  const c0 = s.charCodeAt(0);
+  if (c0 === 61 || c0 === 43 || c0 === 45 || c0 === 64 || c0 === 9 || c0 === 13) return false; // = + - @ \t \r
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 34 || c === 44 || c === 13 || c === 10) return false; // " , \r \n
+  }
+  return true;
+}
+
+function hexInto(o: OutBuffer, b: Uint8Array): void {
+  for (const x of b) {
+    o.byte(HEX.charCodeAt(x >> 4));
+    o.byte(HEX.charCodeAt(x & 15));
   }
 }
 

@@ -25,12 +25,19 @@
 // Windows that overlap each other are written as one window covering both (counted in
 // lossWindowsChanged; packets that arrive after a FINAL status book such windows).
 import { randomUUID } from 'node:crypto';
+import type { EventBatch } from '../core/batch.js';
 import type { CoreStats, EventKind, LossRecord, StreamHeader, TraceEvent, TraceRecord } from '../core/types.js';
 import type { ArgType, NamedEvent } from '../core/metadata.js';
 import type { TypedValue } from '../core/typed-values.js';
+import { PacketCache } from './out-buffer.js';
 import type { ExportInfo, Exporter, Sink, SinkFactory } from './types.js';
 
 const CTF_MAGIC = 0xc1fc1fc1;
+const TWO_32 = 4294967296;
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+const MAX_EXACT_BIG = BigInt(MAX_EXACT);
+/** raw event classes by kind index × this + argument count (fewer arguments than this) */
+const CLASS_STRIDE = 64;
 /** Event bytes per packet before it is closed; keeps the open packet small. */
 const MAX_PACKET_CONTENT = 64 * 1024;
 const HEADER_BYTES = 4 + 16 + 4 + 8;
@@ -80,6 +87,20 @@ class ByteBuf {
     this.view.setUint32(this.len, v >>> 0, true);
     this.len += 4;
   }
+  /** a u64 given as a number (exact below 2^53) */
+  u64n(v: number): void {
+    this.need(8);
+    this.view.setUint32(this.len, v % TWO_32, true);
+    this.view.setUint32(this.len + 4, Math.floor(v / TWO_32), true);
+    this.len += 8;
+  }
+  /** a u64 given as its uint32 halves (a batch's arguments) */
+  u64hl(hi: number, lo: number): void {
+    this.need(8);
+    this.view.setUint32(this.len, lo, true);
+    this.view.setUint32(this.len + 4, hi, true);
+    this.len += 8;
+  }
   u64(v: bigint): void {
     this.need(8);
     this.view.setBigUint64(this.len, BigInt.asUintN(64, v), true);
@@ -123,7 +144,20 @@ class CoreStream {
   /** the open packet: events before any pending loss window */
   events = new ByteBuf();
   beginTicks = 0n;
-  lastTicks = 0n;
+  private lastBig = 0n;
+  /** the time of the last event when the batch path wrote it (lastTicks is made from it on demand), else NaN */
+  lastNum = NaN;
+  get lastTicks(): bigint {
+    if (!Number.isNaN(this.lastNum)) {
+      this.lastBig = BigInt(this.lastNum);
+      this.lastNum = NaN;
+    }
+    return this.lastBig;
+  }
+  set lastTicks(v: bigint) {
+    this.lastBig = v;
+    this.lastNum = NaN;
+  }
   open = false;
   /** end timestamp of the last packet written, null before the first */
   lastEnd: bigint | null = null;
@@ -163,6 +197,10 @@ export class CtfExporter implements Exporter {
   private readonly sessions = new Map<number, SessionState>();
   private readonly packet = new ByteBuf();
   private stats: CoreStats[] = [];
+  /** per packet of a batch: its core's stream */
+  private readonly packets = new PacketCache((b) => this.stream(this.session(b.session), b.core));
+  /** the classes of events without ELF names, by kind and argument count (see CLASS_STRIDE) */
+  private readonly rawClasses: (EventClass | undefined)[] = [];
   /** events written with the previous time of their stream because theirs went back */
   timeClamped = 0;
   /** loss windows joined to an overlapping one (packets that arrive after a FINAL status book such windows) */
@@ -332,6 +370,67 @@ export class CtfExporter implements Exporter {
     }
   }
 
+  /**
+   * Events of a batch, the same bytes as onEvent writes, without a record or a bigint per
+   * event while the core's time moves on plainly; loss windows, blobs, ELF names and times
+   * past 2^53 ticks take the record path.
+   */
+  eventBatch(b: EventBatch, from: number, to: number): void {
+    if (this.info.names) {
+      for (let i = from; i < to; i++) this.onEvent(b.event(i));
+      return;
+    }
+    const { value: st, ticks: base } = this.packets.of(b);
+    const { argStart, argHi, argLo } = b;
+    // st.lastTicks as a number while the packet is open (st.lastNum once the run is done)
+    let last = st.open ? (Number.isNaN(st.lastNum) ? Number(st.lastTicks) : st.lastNum) : NaN;
+    let stale = false;
+    for (let i = from; i < to; i++) {
+      const k = base + b.ticksOff[i];
+      const s = argStart[i];
+      const n = argStart[i + 1] - s;
+      if (
+        st.pendingLoss !== null ||
+        st.insideFirst !== null ||
+        !(k <= MAX_EXACT) ||
+        n >= CLASS_STRIDE ||
+        (b.hasBlobs && b.blob(i)) ||
+        (!st.open && st.lastEnd !== null && st.lastEnd > MAX_EXACT_BIG)
+      ) {
+        if (stale) st.lastNum = last;
+        stale = false;
+        this.onEvent(b.event(i));
+        last = st.open ? Number(st.lastTicks) : NaN;
+        continue;
+      }
+      const ci = b.kind[i] * CLASS_STRIDE + n;
+      const cls = this.rawClasses[ci] ?? (this.rawClasses[ci] = this.eventClass(b.event(i)));
+      if (st.open && st.events.len + 64 + n * 8 > MAX_PACKET_CONTENT) {
+        if (stale) st.lastNum = last;
+        stale = false;
+        this.closePacket(st, st.events, st.beginTicks, st.lastTicks);
+      }
+      let t = k;
+      const floor = st.open ? last : st.lastEnd === null ? k : Number(st.lastEnd);
+      if (t < floor) {
+        t = floor;
+        this.timeClamped++;
+      }
+      if (!st.open) {
+        st.open = true;
+        st.beginTicks = BigInt(t);
+      }
+      const e = st.events;
+      e.u32(cls.ctfId);
+      e.u64n(t);
+      e.u32(b.id[i]);
+      for (let a = s; a < s + n; a++) e.u64hl(argHi[a], argLo[a]);
+      last = t;
+      stale = true;
+    }
+    if (stale) st.lastNum = last;
+  }
+
   private onEvent(ev: TraceEvent): void {
     const s = this.session(ev.session);
     const st = this.stream(s, ev.core);
@@ -445,7 +544,9 @@ export class CtfExporter implements Exporter {
     p.u64(st.dropped + st.overwritten + st.link_lost + st.rejected);
     p.u32(st.core);
     p.bytes(events.buf.subarray(0, events.len));
-    st.sink.write(p.buf.slice(0, p.len));
+    // the packet buffer is reused: a sink that keeps what it is given gets a copy
+    if (st.sink.writeNow) st.sink.writeNow(p.buf.subarray(0, p.len));
+    else st.sink.write(p.buf.slice(0, p.len));
     st.seq += 1n;
     st.lastEnd = endTicks;
     if (events === st.events) st.open = false;

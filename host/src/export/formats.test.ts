@@ -186,4 +186,22 @@ describe('CSV', () => {
     expect(csvField('-1+cmd()')).toBe("'-1+cmd()");
     expect(parseCsvLine(['x', csvField('a,"b"'), ''].join(','))).toEqual(['x', 'a,"b"', '']);
   });
+
+  it('writes typed values quoted where needed, ELF names, and any excess of values in a7', () => {
+    const names = { eventName: (_k: string, id: number) => (id === 9 ? 'say, "hi"' : id === 10 ? '=sum' : undefined) };
+    const typed = (id: number, n: number) => ({
+      type: 'event', session: 0, core: 1, seq: 2, ticks: 30n, tNs: 1200n, kind: 'event', id, args: Array.from({ length: n }, (_, i) => BigInt(i)),
+      values: Array.from({ length: n }, (_, i) => ({ name: `f${i}`, type: i === 0 ? 'str' : 'i32', value: i === 0 ? 'a,b' : -i })),
+      text: 'line\nbreak',
+    }) as unknown as TraceRecord;
+    const raw10 = { type: 'event', session: 0, core: 0, seq: 0, ticks: 1n, tNs: 40n, kind: 'mark', id: 11, args: Array.from({ length: 10 }, (_, i) => BigInt(i + 1)) } as TraceRecord;
+    const out = new MemorySink();
+    exportRecords(new CsvExporter(out), [typed(9, 2), typed(10, 10), raw10], [], { names });
+    const lines = out.text().split('\r\n').slice(1, 4);
+    const [a, b, c] = lines.map((l) => Object.fromEntries(parseCsvLine(l).map((v, i) => [CSV_COLUMNS[i], v])));
+    expect(lines[0]).toContain('"say, ""hi"""');
+    expect([a.name, a.nargs, a.a0, a.a1, a.a2, a.text, a.values, a.arg_names, a.args_raw]).toEqual(['say, "hi"', '2', 'a,b', '-1', '', 'line\nbreak', 'typed', 'f0;f1', '0 1']);
+    expect([b.name, b.nargs, b.a6, b.a7, b.arg_names.split(';').length]).toEqual(["'=sum", '10', '-6', "'-7 -8 -9", 10]);
+    expect([c.name, c.nargs, c.a0, c.a7, c.values, c.args_raw]).toEqual(['', '10', '1', '8 9 10', 'raw', '1 2 3 4 5 6 7 8 9 10']);
+  });
 });

@@ -238,6 +238,10 @@ export class ParquetExporter implements Exporter {
       const written: [string, string][] = [];
       const db = await openDb();
       try {
+        // One thread reads each file start to end and writes as it goes; more threads buffer
+        // row groups to keep insertion order, and peak memory then follows the capture's size
+        // (2 M events: 896 MB with the default threads and an ORDER BY, 233 MB so).
+        await db.conn.run('SET threads = 1');
         const copy = async (table: TableName, select: string) => {
           const part = join(dir, table, `board=${board}`, `capture=${id}`);
           mkdirSync(part, { recursive: true });
@@ -259,8 +263,10 @@ export class ParquetExporter implements Exporter {
           return `read_json(${sqlString(join(this.tmp, file))}, format = 'newline_delimited', columns = {${cols}})`;
         };
         await db.conn.run(`CREATE TEMP VIEW ev AS SELECT * REPLACE (unhex(blob) AS blob) FROM ${src('events', 'events.jsonl')}`);
-        await copy('events', 'SELECT * FROM ev ORDER BY ord');
-        await copy('losses', `SELECT * FROM ${src('losses', 'losses.jsonl')} ORDER BY ord`);
+        // The rows are in ord order in the files already, and DuckDB keeps insertion order
+        // (preserve_insertion_order): an ORDER BY would sort the whole capture in memory.
+        await copy('events', 'SELECT * FROM ev');
+        await copy('losses', `SELECT * FROM ${src('losses', 'losses.jsonl')}`);
         await copy('captures', `SELECT * FROM ${src('captures', 'captures.jsonl')}`);
         if (opts.packets) {
           await copy(

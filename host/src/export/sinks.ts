@@ -130,6 +130,18 @@ export class FileSink implements Sink {
     if (st) fchmodSync(this.fd, st.mode & 0o7777);
   }
 
+  writeNow(data: Uint8Array): void {
+    this.flush();
+    this.bytes += data.length;
+    try {
+      if (this.fd < 0) this.open();
+      let off = 0;
+      while (off < data.length) off += writeSync(this.fd, data, off);
+    } catch (err) {
+      throw asWriteError(this.path, err);
+    }
+  }
+
   private flush(): void {
     if (this.parts.length === 0) return;
     try {
@@ -243,7 +255,11 @@ export class MemorySink implements Sink {
   private parts: Uint8Array[] = [];
   closed = false;
   write(data: string | Uint8Array): void {
-    this.parts.push(typeof data === 'string' ? encoder.encode(data) : data.slice());
+    // a copy: Buffer's slice() would share the caller's memory
+    this.parts.push(typeof data === 'string' ? encoder.encode(data) : new Uint8Array(data));
+  }
+  writeNow(data: Uint8Array): void {
+    this.write(data);
   }
   close(): void {
     this.closed = true;

@@ -3,11 +3,17 @@
 // exports in bounded memory (issue 6 §5). Only the HTML view keeps the events, and
 // it keeps them in compact typed arrays.
 
+import type { EventBatch } from '../core/batch.js';
 import type { CoreStats, EventKind, TraceRecord } from '../core/types.js';
 
 /** Where an exporter writes bytes. Writes are buffered by the implementation. */
 export interface Sink {
   write(data: string | Uint8Array): void;
+  /**
+   * Writes `data` before returning and keeps no reference to it, so the caller may reuse the
+   * buffer (big chunks without garbage); only synchronous sinks have it.
+   */
+  writeNow?(data: Uint8Array): void;
   close(): void;
 }
 
@@ -45,7 +51,46 @@ export interface ExportInfo {
 export interface Exporter {
   begin(info: ExportInfo): void;
   record(rec: TraceRecord): void;
+  /**
+   * Events b[from, to) as columns (core/batch.ts), in their place between the records. An
+   * exporter that has it is fed batches instead of event records (no object per event);
+   * withNames hides it, since the ELF's names and typed values are applied to records.
+   */
+  eventBatch?(b: EventBatch, from: number, to: number): void;
   end(stats: CoreStats[]): void;
+}
+
+/** The decoder callbacks that feed an exporter: begin() before anything else, batches where it takes them. */
+export function exporterFeed(exporter: Exporter, info: ExportInfo) {
+  let begun = false;
+  let events = 0;
+  const begin = (): void => {
+    if (!begun) exporter.begin(info);
+    begun = true;
+  };
+  const batches = exporter.eventBatch?.bind(exporter);
+  return {
+    onRecord(rec: TraceRecord): void {
+      begin();
+      if (rec.type === 'event') events++;
+      exporter.record(rec);
+    },
+    onEvents: batches
+      ? (b: EventBatch, from: number, to: number): void => {
+          begin();
+          events += to - from;
+          batches(b, from, to);
+        }
+      : undefined,
+    end(stats: CoreStats[]): void {
+      begin();
+      exporter.end(stats);
+    },
+    /** events exported so far */
+    get events(): number {
+      return events;
+    },
+  };
 }
 
 /** Feeds a finished record sequence through an exporter (tests, small inputs). */

@@ -1,0 +1,217 @@
+// Text output built straight into large byte buffers for the text exporters (CSV, Chrome
+// JSON). Building each line as a string and encoding it later costs more than the
+// formatting itself: numbers are written digit by digit into the buffer, ASCII pieces byte
+// by byte, and only text that may hold anything (names and strings from the ELF) goes
+// through the UTF-8 encoder. A full buffer is written at once and reused where the sink
+// writes synchronously (Sink.writeNow), else handed over whole and never touched again (a
+// sink may keep it until its own flush): no garbage of big buffers builds up between
+// collections, so peak memory does not follow the output rate.
+import type { EventBatch } from '../core/batch.js';
+import type { Sink } from './types.js';
+
+const CHUNK = 1 << 20;
+/** strings shorter than this are copied byte by byte; longer ones by Buffer.write */
+const SHORT = 24;
+const TWO_32 = 4294967296;
+
+export class OutBuffer {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(
+    private readonly sink: Sink,
+    private readonly size = CHUNK,
+  ) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** Hands what is written to the sink; the next writes go into a new buffer of at least `room` bytes. */
+  flush(room = 0): void {
+    if (this.sink.writeNow) {
+      if (this.pos > 0) this.sink.writeNow(this.buf.subarray(0, this.pos));
+      if (room > this.buf.length) this.buf = Buffer.allocUnsafe(room);
+    } else {
+      if (this.pos > 0) this.sink.write(this.buf.subarray(0, this.pos));
+      this.buf = Buffer.allocUnsafe(Math.max(this.size, room));
+    }
+    this.pos = 0;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) this.flush(n);
+  }
+
+  byte(c: number): void {
+    if (this.pos >= this.buf.length) this.flush();
+    this.buf[this.pos++] = c;
+  }
+
+  /** Bytes already encoded (constant pieces made once with ascii bytes, see encodeAscii). */
+  bytes(b: Uint8Array): void {
+    const n = b.length;
+    if (this.pos + n > this.buf.length) this.flush(n);
+    const buf = this.buf;
+    let p = this.pos;
+    if (n < 64) for (let i = 0; i < n; i++) buf[p++] = b[i];
+    else {
+      buf.set(b, p);
+      p += n;
+    }
+    this.pos = p;
+  }
+
+  /** A string known to be ASCII (keys, kinds, numbers already formatted). */
+  ascii(s: string): void {
+    const n = s.length;
+    if (this.pos + n > this.buf.length) this.flush(n);
+    const buf = this.buf;
+    if (n < SHORT) {
+      let p = this.pos;
+      for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
+      this.pos = p;
+    } else {
+      this.pos += buf.write(s, this.pos, n, "latin1");
+    }
+  }
+
+  /** Any string, as UTF-8. */
+  text(s: string): void {
+    this.need(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, "utf8");
+  }
+
+  /** A number in decimal as String() writes it; fast for non-negative integers below 2^53. */
+  uint(v: number): void {
+    if (!(v >= 0 && v <= 9_007_199_254_740_991 && Math.floor(v) === v)) {
+      this.ascii(String(v));
+      return;
+    }
+    if (this.pos + 16 > this.buf.length) this.flush();
+    const buf = this.buf;
+    if (v < 10) {
+      buf[this.pos++] = 48 + v;
+      return;
+    }
+    let len = 1;
+    for (let t = 10; v >= t && len < 16; t *= 10) len++;
+    let p = this.pos + len;
+    this.pos = p;
+    let n = v;
+    while (n >= TWO_32) {
+      const q = Math.floor(n / 10);
+      buf[--p] = 48 + (n - q * 10);
+      n = q;
+    }
+    let m = n >>> 0;
+    while (m >= 10) {
+      const q = (m / 10) >>> 0;
+      buf[--p] = 48 + (m - q * 10);
+      m = q;
+    }
+    buf[--p] = 48 + m;
+  }
+
+  /** A u64 (or any bigint) in decimal. */
+  big(v: bigint): void {
+    if (v >= 0n && v <= 9_007_199_254_740_991n) this.uint(Number(v));
+    else this.ascii(v.toString());
+  }
+
+  /** The u64 hi × 2^32 + lo (a batch's argument halves) in decimal. */
+  u64(hi: number, lo: number): void {
+    if (hi < 0x200000) this.uint(hi * TWO_32 + lo);
+    else this.ascii(((BigInt(hi) << 32n) | BigInt(lo)).toString());
+  }
+
+  /** ns as µs with exactly three decimals (1234567 → 1234.567), as chrome.ts `us` writes it. */
+  micros(ns: bigint): void {
+    if (ns >= 0n && ns <= 9_007_199_254_740_991n) {
+      this.microsOf(Number(ns));
+      return;
+    }
+    const neg = ns < 0n;
+    const a = neg ? -ns : ns;
+    this.ascii(`${neg ? '-' : ''}${a / 1000n}.${(a % 1000n).toString().padStart(3, '0')}`);
+  }
+
+  /** micros() of an integer number of ns in [0, 2^53). */
+  microsOf(n: number): void {
+    const frac = n % 1000;
+    this.uint((n - frac) / 1000);
+    if (this.pos + 4 > this.buf.length) this.flush();
+    const buf = this.buf;
+    buf[this.pos] = 46; // '.'
+    buf[this.pos + 1] = 48 + Math.floor(frac / 100);
+    buf[this.pos + 2] = 48 + (Math.floor(frac / 10) % 10);
+    buf[this.pos + 3] = 48 + (frac % 10);
+    this.pos += 4;
+  }
+
+  /** Flushes and closes the sink. */
+  close(): void {
+    this.flush();
+    this.sink.close();
+  }
+}
+
+/** An ASCII string as bytes, for OutBuffer.bytes. */
+export function encodeAscii(s: string): Uint8Array {
+  return Buffer.from(s, 'latin1');
+}
+
+/** A batch's base time as a number, or Infinity when base + offset may not be exact (then use the bigint). */
+export function exactBase(base: bigint): number {
+  return base >= 0n && base <= MAX_SAFE_BIG ? Number(base) : Infinity;
+}
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** What an exporter keeps per packet of a batch, with the batch's base times as exact numbers. */
+export interface PacketCells<T> {
+  session: number;
+  seq: number;
+  value: T;
+  nsBig: bigint;
+  /** exactBase(nsBase): nsBase + nsOff[i] is exact when at most 2^53 - 1 */
+  ns: number;
+  ticksBig: bigint;
+  ticks: number;
+}
+
+/**
+ * The merge hands out short runs (about 1.5 events on two interleaved cores), so what is the
+ * same for a whole packet is made once per core and packet, not per run.
+ */
+export class PacketCache<T> {
+  private readonly byCore: PacketCells<T>[] = [];
+  constructor(private readonly make: (b: EventBatch) => T) {}
+  of(b: EventBatch): PacketCells<T> {
+    let c = this.byCore[b.core];
+    if (!c) {
+      c = { session: b.session, seq: b.seq, value: this.make(b), nsBig: b.nsBase, ns: exactBase(b.nsBase), ticksBig: b.ticksBase, ticks: exactBase(b.ticksBase) };
+      this.byCore[b.core] = c;
+      return c;
+    }
+    if (c.session !== b.session || c.seq !== b.seq) {
+      c.session = b.session;
+      c.seq = b.seq;
+      c.value = this.make(b);
+    }
+    if (c.nsBig !== b.nsBase) c.ns = exactBase((c.nsBig = b.nsBase));
+    if (c.ticksBig !== b.ticksBase) c.ticks = exactBase((c.ticksBig = b.ticksBase));
+    return c;
+  }
+}
+
+/** Per (kind, id), a value made once: the exporters' name cells and labels, which depend on nothing else. */
+export class KindIdCache<T> {
+  private readonly byKind = new Map<string, Map<number, T>>();
+  get(kind: string, id: number): T | undefined {
+    return this.byKind.get(kind)?.get(id);
+  }
+  set(kind: string, id: number, v: T): T {
+    let m = this.byKind.get(kind);
+    if (!m) this.byKind.set(kind, (m = new Map()));
+    m.set(id, v);
+    return v;
+  }
+}
