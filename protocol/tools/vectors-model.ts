@@ -9,30 +9,15 @@
 import type { HeaderSpec, PacketSpec, StatusSpec } from '../../host/src/core/encode.js';
 import type { Contradiction, CoreStats, LossCause, Notice, NoticeCode, StreamHeader, TraceRecord } from '../../host/src/core/types.js';
 import { EVENT_KINDS } from '../../host/src/core/types.js';
+import { loadWire } from './gen.mjs';
 import { Timeline } from './vectors-timeline.js';
 import type { BuiltVector, Directive, VectorSource } from './vectors-spec.js';
 
-/** SPEC §3-§9: a discarded frame is an error; what decodes but cannot be proven is a warning. */
-const LEVEL: Record<NoticeCode, Notice['level']> = {
-  cobs_error: 'error',
-  frame_short: 'error',
-  frame_too_long: 'error',
-  crc_mismatch: 'error',
-  unknown_type: 'error',
-  malformed: 'error',
-  varint_overflow: 'error',
-  bad_magic: 'error',
-  bad_version: 'error',
-  truncated: 'warning',
-  duplicate: 'warning',
-  time_unproven: 'warning',
-  no_header: 'warning',
-  session_reset: 'warning',
-  counter_mismatch: 'warning',
-  header_assumed: 'warning',
-  late_attach: 'info',
-  command: 'info',
-};
+/** SPEC §3-§9: a discarded frame is an error; what decodes but cannot be proven is a warning.
+ * The levels come from protocol/wire.json, the wire's one source, not from the decoder's copy. */
+const LEVEL = Object.fromEntries(
+  (loadWire().notices as { code: NoticeCode; level: Notice['level'] }[]).map((n) => [n.code, n.level]),
+) as Record<NoticeCode, Notice['level']>;
 
 const M32 = 2 ** 32;
 const HALF = 2 ** 31;
