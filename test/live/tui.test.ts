@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startQemu } from '../../host/src/io/qemu.js';
 import { cli, CLI, emulatorOf, lines, ROOT, statsOf } from '../e2e/helpers.js';
 
@@ -73,6 +73,7 @@ function parse(text: string): Shown {
 /** Starts `command` (a tracepipe command line) in a new 120x40 tmux session; returns the file its exit status goes to. */
 function inTmux(command: string, env: string[] = ['NO_COLOR=']): string {
   SESSION = `tracepipe-tui-${process.pid}-${++session}`;
+  started.push(SESSION);
   const exitFile = join(work, `exit-${session}`);
   const cmd = `node ${relative(ROOT, CLI)} ${command}; echo $? > ${exitFile}; echo VIEW-CLOSED; sleep 600`;
   tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '40', '-c', ROOT, ...env.flatMap((e) => ['-e', e]), cmd);
@@ -93,8 +94,14 @@ async function quit(exitFile: string, out: string, stopped: string): Promise<str
   return after;
 }
 
+// every session, also those of a test that failed before its q: their emulators would run on
+const started: string[] = [];
+afterEach(() => {
+  for (const s of started.splice(0)) spawnSync('tmux', ['kill-session', '-t', s]);
+});
+
 afterAll(() => {
-  spawnSync('tmux', ['kill-session', '-t', SESSION]);
+  for (const s of started.splice(0)) spawnSync('tmux', ['kill-session', '-t', s]);
   rmSync(work, { recursive: true, force: true });
 });
 
