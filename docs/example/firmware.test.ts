@@ -10,7 +10,7 @@ test('meta_demo records its steps in order, loses nothing, and filters fast', as
   const capture = await runOnEmulator({ board: 'qemu-mps2-an385', elf });
   expect(capture.reason).toBe('target-exit');
 
-  // The books close: generated = decoded + dropped + overwritten + link_lost, with no losses.
+  // The books close: generated = decoded + dropped + overwritten + link_lost + rejected, with no losses.
   expectIdentity(capture.stats);
   expectNoLosses(capture.stats);
 
