@@ -38,6 +38,9 @@
  *
  * Only one drain runs at a time (tp_poll or tp_tx_isr, on any core): a CAS-guarded flag
  * makes the loser return at once. Writers never wait for the drain.
+ *
+ * PROFILE(tiny) keeps the scheduler and the flush's DRAIN and FINAL steps, but no framer
+ * ring: see "The tiny link" below.
  */
 #include "tp_internal.h"
 
