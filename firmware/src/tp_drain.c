@@ -511,7 +511,6 @@ static void end_message(void)
 	d.msg = MSG_NONE;
 }
 
-#if !TP_PROFILE_TINY
 #ifdef TP_PORT_HAS_TX_WRITE
 #define port_write tp_port_tx_write
 #else
@@ -523,6 +522,8 @@ static size_t port_write(const uint8_t *p, size_t n)
 	return k;
 }
 #endif
+
+#if !TP_PROFILE_TINY
 
 /* Hands the final bytes to the port, as long as it takes them. Returns 1 when all went. */
 static int tx_flush(size_t *sent)
@@ -597,24 +598,32 @@ static int link_pending(void)
 
 /*
  * The tiny link. No framer ring, no pieces: a message is whole in memory before its first
- * byte goes out, and the port takes it byte by byte (tp_port_tx_put).
+ * byte goes out.
  *   HEADER, STATUS    encoded into d.head
  *   PACKET            its fields before the events into d.head, its events in place over
  *                     its own records (below), so no buffer of a packet's size
  * The CRC runs over the message once, then COBS goes over message and CRC as the port takes
- * the bytes: each group's code byte is its distance to the next zero, found by looking
- * ahead at most 254 bytes (SPEC §2: as if one more 0x00 followed the data).
+ * the bytes, a run of a group at a time (tp_port_tx_write where the port has it): each
+ * group's code byte is its distance to the next zero, found by looking ahead at most 254
+ * bytes (SPEC §2: as if one more 0x00 followed the data).
  */
 
-/* The i-th byte of message and CRC: the head, the events, then the 4 CRC bytes. */
-static uint8_t tiny_at(uint32_t i)
+/* Where byte i (< d.len) of message and CRC is, and *n: the bytes from it to the end of its
+ * piece (the head, the events, the 4 CRC bytes), which follow it in memory. */
+static const uint8_t *tiny_run(uint32_t i, uint32_t *n)
 {
-	if (i < d.head_len)
-		return d.head[i];
+	if (i < d.head_len) {
+		*n = d.head_len - i;
+		return d.head + i;
+	}
 	i -= d.head_len;
-	if (i < d.ev_len)
-		return d.ev[i];
-	return d.fcs[i - d.ev_len];
+	if (i < d.ev_len) {
+		*n = d.ev_len - i;
+		return d.ev + i;
+	}
+	i -= d.ev_len;
+	*n = 4u - i;
+	return d.fcs + i;
 }
 
 static uint32_t tiny_crc(uint32_t crc, const uint8_t *p, uint32_t n)
@@ -671,25 +680,44 @@ static void tiny_packet(struct tp_pkt *p, unsigned head_len)
 	tiny_begin(head_len, first, (uint32_t)(w - first));
 }
 
+enum { TINY_CODE, TINY_DATA, TINY_DELIMITER };
+
 static size_t pump(void)
 {
+	static const uint8_t delimiter = 0;
 	size_t sent = 0;
 	for (;;) {
 		if (d.msg == MSG_NONE && !pick_next())
 			return sent;
-		uint8_t b;
 		if (d.code == 0) {
+			/* the next group: up to the next zero, at most 254 bytes, at most to the end */
 			uint32_t q = d.at, lim = d.len - d.at > 254u ? d.at + 254u : d.len;
-			while (q != lim && tiny_at(q) != 0u)
-				q++;
+			while (q != lim) {
+				uint32_t n;
+				const uint8_t *p = tiny_run(q, &n), *z = p;
+				if (n > lim - q)
+					n = lim - q;
+				while (z != p + n && *z != 0u)
+					z++;
+				q += (uint32_t)(z - p);
+				if (z != p + n)
+					break;
+			}
 			d.grp = q;
 			d.code = (uint8_t)(q - d.at + 1u);
 			d.code_due = 1;
 		}
+		const uint8_t *p;
+		uint32_t n = 1;
+		unsigned what;
 		if (d.code_due) {
-			b = d.code;
+			what = TINY_CODE;
+			p = &d.code;
 		} else if (d.at != d.grp) {
-			b = tiny_at(d.at);
+			what = TINY_DATA;
+			p = tiny_run(d.at, &n);
+			if (n > d.grp - d.at)
+				n = d.grp - d.at;
 		} else if (d.code == 0xFFu || d.at != d.len) {
 			/* the group is out: the next one starts after its zero (none after 254 bytes) */
 			if (d.code != 0xFFu)
@@ -697,17 +725,19 @@ static size_t pump(void)
 			d.code = 0;
 			continue;
 		} else {
-			b = 0; /* the last group is out: the delimiter */
+			what = TINY_DELIMITER; /* the last group is out */
+			p = &delimiter;
 		}
-		if (!tp_port_tx_put(b))
-			return sent;
-		sent++;
-		if (d.code_due)
+		size_t k = port_write(p, n);
+		sent += k;
+		if (what == TINY_DATA)
+			d.at += (uint32_t)k;
+		else if (k != 0u && what == TINY_CODE)
 			d.code_due = 0;
-		else if (d.at != d.grp)
-			d.at++;
-		else
+		else if (k != 0u)
 			end_message();
+		if (k < n)
+			return sent;
 	}
 }
 
