@@ -10,6 +10,8 @@ import { StreamWriter } from '../host/src/core/encode.js';
 import { TraceDecoder } from '../host/src/core/decoder.js';
 import { EVENT_KINDS, type TraceRecord } from '../host/src/core/types.js';
 import { Cursor } from '../host/src/core/varint.js';
+import { parseHeader, parsePacketHead } from '../host/src/core/messages.js';
+import { MSG_HEADER, MSG_PACKET, MSG_STATUS, STATUS_FLAG_FINAL } from '../host/src/core/wire-gen.js';
 
 const TIMER_HZ = 25_000_000;
 const CORES = 2;
@@ -165,6 +167,7 @@ function wirekinds(file: string, tag: string): void {
   let otherBytes = 0;
   let otherFrames = 0;
   let badFrames = 0;
+  let version = 1;
   let start = 0;
   for (let i = 0; i < data.length; i++) {
     if (data[i] !== 0) continue;
@@ -180,23 +183,17 @@ function wirekinds(file: string, tag: string): void {
       badFrames++;
       continue;
     }
-    if (m[0] !== 0x02) {
+    if (m[0] !== MSG_PACKET) {
       otherBytes += frameLen;
       otherFrames++;
+      // the packet layout depends on the session's wire version (v2 added rejected)
+      if (m[0] === MSG_HEADER) version = parseHeader(m, 0, m.length - 4).version;
       // a FINAL status ends a flush: the app's next group starts after it
-      if (m[0] === 0x03 && (m[2] & 1) !== 0) cur = null;
+      if (m[0] === MSG_STATUS && (m[2] & STATUS_FLAG_FINAL) !== 0) cur = null;
       continue;
     }
-    const c = new Cursor(m, 0, m.length - 4);
-    c.u8();
-    c.u8();
-    c.varU32();
-    c.u64();
-    c.varU64();
-    c.varU32();
-    c.varU32();
-    c.varU32();
-    const n = c.varU32();
+    const c = new Cursor(m, 1, m.length - 4);
+    const n = parsePacketHead(c, version).nEvents;
     if (n === 0) {
       otherBytes += frameLen;
       otherFrames++;
