@@ -338,7 +338,8 @@ function targetSections(r, data, L) {
   if (mp.length) {
     L.push('The same plugin along the paths the stress, overload and flight-recorder apps reach (`bench/sections/maskedpaths.mjs`: each app through `tracepipe run`, flight_recorder through `tracepipe dump`; sections opened in the tracer\'s own code only, those nested in an app\'s own masked section included). ' +
       'Paths: ' + Object.entries(Object.assign({}, ...mp.map(([, x]) => x.paths ?? {}))).map(([a, p]) => `${a}: ${p}`).join('; ') + '. rp2040-pico has no row: it runs under rp2040js, not QEMU, so the TCG plugin cannot run there.', '');
-    const appsAll = [...new Set(mp.flatMap(([, x]) => Object.values(x.builds).flatMap((y) => Object.keys(y.apps))))];
+    // in the section's order of the apps (paths), not the order the runs ended in
+    const appsAll = [...new Set(mp.flatMap(([, x]) => [...Object.keys(x.paths ?? {}), ...Object.values(x.builds).flatMap((y) => Object.keys(y.apps))]))];
     L.push('| board | build | ' + appsAll.join(' | ') + ' |', '|---|---|' + appsAll.map(() => '---').join('|') + '|');
     for (const [b, x] of mp) {
       for (const [tag, y] of Object.entries(x.builds)) {
