@@ -103,6 +103,7 @@
  * counters without its mask; see tp_ring_claim.
  */
 /* This file defines the record functions out of line, from the bodies in tp_record_inline.h. */
+#undef TP_RECORD_INLINE /* whatever the build says */
 #define TP_RECORD_INLINE 0
 #define TP_REC_EXTERN_DEFS 1
 #include "tp_internal.h"
