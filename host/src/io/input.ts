@@ -2,7 +2,7 @@
 // by its magic (or by a magic a few bits off followed by valid records), or anything else as the
 // raw byte stream (e.g. QEMU `-serial file:` output).
 // The path `-` is standard input (issue 14 §6).
-import { createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readSync } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,9 +56,13 @@ export interface ByteSource {
 
 /** Chunks of a file, read CHUNK bytes at a time. */
 async function* fileChunks(path: string, openFile?: (path: string) => Promise<ByteSource>): AsyncGenerator<Uint8Array> {
+  if (!openFile) {
+    yield* fileChunksSync(path);
+    return;
+  }
   let fh: ByteSource;
   try {
-    fh = openFile ? await openFile(path) : await open(path, 'r');
+    fh = await openFile(path);
   } catch (err) {
     throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
   }
@@ -71,6 +75,30 @@ async function* fileChunks(path: string, openFile?: (path: string) => Promise<By
     }
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * The same with blocking reads: a regular file's read returns at once from the page cache,
+ * and a promise per chunk (the thread pool's hand-over) cost more than the read itself, a
+ * third of `stats`'s time at 256 KiB chunks. The consumer's awaits between chunks still run.
+ */
+function* fileChunksSync(path: string): Generator<Uint8Array> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
+  }
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
