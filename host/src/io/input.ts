@@ -39,8 +39,6 @@ export interface InputInfo {
 }
 
 const CHUNK = 1 << 18;
-/** File reads: large enough that the per-read hand-over to the thread pool is lost in the work. */
-const FILE_CHUNK = 1 << 20;
 
 /** The path that names standard input (and, for outputs, standard output). */
 export const STDIO_PATH = '-';
@@ -66,10 +64,11 @@ async function* fileChunks(path: string, openFile?: (path: string) => Promise<By
   }
   // Read-ahead: the next chunk is read (in libuv's thread pool, on another core) while the
   // consumer works on this one, so the file's reading costs the decoding no time. Two
-  // buffers: a chunk is valid until the consumer asks for the next one.
-  const bufs = [Buffer.allocUnsafe(FILE_CHUNK), Buffer.allocUnsafe(FILE_CHUNK)];
+  // buffers: a chunk is valid until the consumer asks for the next one. Hostile input is
+  // refused after NO_FRAME_LIMIT bytes: the read-ahead adds one chunk to what is read.
+  const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   let k = 0;
-  let next: Promise<{ bytesRead: number }> | undefined = fh.read(bufs[0], 0, FILE_CHUNK, null);
+  let next: Promise<{ bytesRead: number }> | undefined = fh.read(bufs[0], 0, CHUNK, null);
   try {
     for (;;) {
       const { bytesRead } = await next;
@@ -77,7 +76,7 @@ async function* fileChunks(path: string, openFile?: (path: string) => Promise<By
       if (bytesRead === 0) return;
       const chunk = bufs[k].subarray(0, bytesRead);
       k ^= 1;
-      next = fh.read(bufs[k], 0, FILE_CHUNK, null);
+      next = fh.read(bufs[k], 0, CHUNK, null);
       yield chunk;
     }
   } finally {
