@@ -13,7 +13,7 @@ import { EVENT_KINDS, type CoreStats, type EventKind, type TraceEvent, type Trac
 import { type TypedValue, valueJson } from '../core/typed-values.js';
 import { hex } from './csv.js';
 import { statsJson, wallClockJson } from './jsonl.js';
-import { encodeAscii, KindIdCache, OutBuffer, PacketCache, putBytes, putMicros, putUint } from './out-buffer.js';
+import { encodeAscii, KindIdCache, OutBuffer, PacketCache, putBytes, putMicros, putU64, putUint } from './out-buffer.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 const MAX_OPEN = 256;
@@ -32,7 +32,6 @@ const ACROSS_LOSS = encodeAscii(',"across_loss":true');
 const UNFINISHED = encodeAscii(',"unfinished":true');
 const ARGS_KIND_ISR_EXIT = encodeAscii(',"args":{"kind":"isr_exit","id":');
 const ARGS_KIND_SPAN_END = encodeAscii(',"args":{"kind":"span_end","id":');
-const TWO_32 = 0x1_0000_0000;
 /** ids below this have their line openings in arrays; the rest are made per line */
 const HEAD_IDS = 1 << 16;
 const ISR_ENTER = EVENT_KINDS.indexOf('isr_enter');
@@ -53,13 +52,6 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return c;
 }
 
-/** The u64 hi × 2^32 + lo in decimal at p (at most 20 bytes). */
-function putU64(buf: Uint8Array, p: number, hi: number, lo: number): number {
-  if (hi < 0x200000) return putUint(buf, p, hi * TWO_32 + lo);
-  const s = ((BigInt(hi) << 32n) | BigInt(lo)).toString();
-  for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
-  return p;
-}
 
 function argKey(a: number): Uint8Array {
   return ARG_KEYS[a] ?? encodeAscii(`,"a${a}":`);
@@ -429,7 +421,7 @@ export class ChromeJsonExporter implements Exporter {
         for (let a = 0; a < n; a++) {
           p = putBytes(buf, p, argKey(a));
           const hi = argHi[s + a];
-          if (hi < 0x200000) p = putUint(buf, p, hi * TWO_32 + argLo[s + a]);
+          if (hi < 0x200000) p = putU64(buf, p, hi, argLo[s + a]);
           else {
             buf[p++] = 34;
             p = putU64(buf, p, hi, argLo[s + a]);

@@ -49,6 +49,14 @@ export function putUint(buf: Uint8Array, p: number, n: number): number {
   return putDigits(buf, putUint(buf, p, hi), lo, 9);
 }
 
+/** The u64 hi × 2^32 + lo in decimal at p (at most 20 bytes). */
+export function putU64(buf: Uint8Array, p: number, hi: number, lo: number): number {
+  if (hi < 0x200000) return putUint(buf, p, hi * TWO_32 + lo);
+  const s = ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+  for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+  return p;
+}
+
 /** Bytes already encoded at p, copied one by one (short constant pieces: faster than set()). */
 export function putBytes(buf: Uint8Array, p: number, b: Uint8Array): number {
   const n = b.length;
