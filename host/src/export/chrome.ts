@@ -13,7 +13,7 @@ import { EVENT_KINDS, type CoreStats, type EventKind, type TraceEvent, type Trac
 import { type TypedValue, valueJson } from '../core/typed-values.js';
 import { hex } from './csv.js';
 import { statsJson, wallClockJson } from './jsonl.js';
-import { encodeAscii, KindIdCache, OutBuffer, PacketCache, putBytes, putMicros, putU64, putUint } from './out-buffer.js';
+import { encodeAscii, KindIdCache, OutBuffer, PacketCache, pieceOf, putMicros, putPiece, putU64, putUint, type Piece } from './out-buffer.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 const MAX_OPEN = 256;
@@ -26,12 +26,14 @@ const ARGS_ID = encodeAscii(',"args":{"id":');
 const ARGS_VALUE = encodeAscii(',"args":{"value":');
 const CLOSE2 = encodeAscii('}}');
 const ARG_KEYS = Array.from({ length: 16 }, (_, a) => encodeAscii(`,"a${a}":`));
-const DUR = encodeAscii(',"dur":');
-const ARGS_IRQ = encodeAscii(',"args":{"irq":');
-const ACROSS_LOSS = encodeAscii(',"across_loss":true');
-const UNFINISHED = encodeAscii(',"unfinished":true');
-const ARGS_KIND_ISR_EXIT = encodeAscii(',"args":{"kind":"isr_exit","id":');
-const ARGS_KIND_SPAN_END = encodeAscii(',"args":{"kind":"span_end","id":');
+const DUR = pieceOf(',"dur":');
+const ARGS_IRQ = pieceOf(',"args":{"irq":');
+const P_ARGS_ID = pieceOf(ARGS_ID);
+const P_ARGS_VALUE = pieceOf(ARGS_VALUE);
+const ACROSS_LOSS = pieceOf(',"across_loss":true');
+const UNFINISHED = pieceOf(',"unfinished":true');
+const ARGS_KIND_ISR_EXIT = pieceOf(',"args":{"kind":"isr_exit","id":');
+const ARGS_KIND_SPAN_END = pieceOf(',"args":{"kind":"span_end","id":');
 /** ids below this have their line openings in arrays; the rest are made per line */
 const HEAD_IDS = 1 << 16;
 const ISR_ENTER = EVENT_KINDS.indexOf('isr_enter');
@@ -53,6 +55,8 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 
+/** argKey(a) as pieces, for more argument counts than the wire has (nargs < 8) */
+const ARG_PIECES = Array.from({ length: 64 }, (_, a) => pieceOf(argKey(a)));
 function argKey(a: number): Uint8Array {
   return ARG_KEYS[a] ?? encodeAscii(`,"a${a}":`);
 }
@@ -74,13 +78,14 @@ interface CoreTrack {
   tid: number;
   /** `,"pid":P,"tid":T,"ts":`, the part of every line between the name and the time */
   pidTidTs: Uint8Array;
+  pidTidTsPiece: Piece;
   /** the JSON name of each counter track without a unit, by id */
   counters: Map<number, Uint8Array>;
   /**
    * by kind index, then id: what a line of the batch path writes before its time (heads()):
    * an instant's or counter's opening, or for a begin kind its slice's opening
    */
-  heads: Uint8Array[][];
+  heads: Piece[][];
   /** time of the last event when the batch path wrote it (lastNs is then stale), else NaN */
   lastNsOf: number;
   lastNs: bigint;
@@ -202,7 +207,7 @@ export class ChromeJsonExporter implements Exporter {
     let t = this.tracks.get(key);
     if (!t) {
       const pid = session + 1;
-      t = { pid, tid: core + 1, pidTidTs: encodeAscii(`,"pid":${pid},"tid":${core + 1},"ts":`), counters: new Map(), heads: EVENT_KINDS.map(() => []), lastNsOf: NaN, lastNs: 0n, isr: [], span: [], losses: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
+      t = { pid, tid: core + 1, pidTidTs: encodeAscii(`,"pid":${pid},"tid":${core + 1},"ts":`), pidTidTsPiece: pieceOf(`,"pid":${pid},"tid":${core + 1},"ts":`), counters: new Map(), heads: EVENT_KINDS.map(() => []), lastNsOf: NaN, lastNs: 0n, isr: [], span: [], losses: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
       this.tracks.set(key, t);
       if (!this.processes.has(pid)) {
         this.processes.add(pid);
@@ -279,7 +284,7 @@ export class ChromeJsonExporter implements Exporter {
   }
 
   /** The opening of a batch line of kind index k and this id on track t, made once (see CoreTrack.heads). */
-  private head(t: CoreTrack, core: number, k: number, id: number): Uint8Array {
+  private head(t: CoreTrack, core: number, k: number, id: number): Piece {
     // ids past HEAD_IDS are made each time (ids are small on real firmware)
     const byId = t.heads[k];
     let h = id < HEAD_IDS ? byId[id] : undefined;
@@ -294,7 +299,7 @@ export class ChromeJsonExporter implements Exporter {
       open = encodeAscii(`{"ph":"i","s":"t","cat":"${cat}","name":${JSON.stringify(`unmatched ${this.label(kind, id)} end`)}`);
     }
     else open = concat(INSTANT_HEAD[kind], this.labelJson(kind, id));
-    h = k === ISR_EXIT_K || k === SPAN_END_K ? open : concat(open, t.pidTidTs);
+    h = pieceOf(k === ISR_EXIT_K || k === SPAN_END_K ? open : concat(open, t.pidTidTs));
     if (id < HEAD_IDS) byId[id] = h;
     return h;
   }
@@ -315,16 +320,16 @@ export class ChromeJsonExporter implements Exporter {
     const out = this.out;
     const h = this.head(t, core, isr ? ISR_ENTER : SPAN_BEGIN_K, o.id);
     out.room(h.length + 128);
-    const buf = out.buf;
+    const { buf, view } = out;
     let p = this.lineStart(buf, out.pos);
-    p = putBytes(buf, p, h);
+    p = putPiece(view, p, h);
     p = putMicros(buf, p, o.startOf);
-    p = putBytes(buf, p, DUR);
+    p = putPiece(view, p, DUR);
     p = putMicros(buf, p, endOf - o.startOf);
-    p = putBytes(buf, p, isr ? ARGS_IRQ : ARGS_ID);
+    p = putPiece(view, p, isr ? ARGS_IRQ : P_ARGS_ID);
     p = putUint(buf, p, o.id);
-    if (unfinished) p = putBytes(buf, p, UNFINISHED);
-    if (t.losses !== o.lossesAtStart) p = putBytes(buf, p, ACROSS_LOSS);
+    if (unfinished) p = putPiece(view, p, UNFINISHED);
+    if (t.losses !== o.lossesAtStart) p = putPiece(view, p, ACROSS_LOSS);
     buf[p++] = 125;
     buf[p++] = 125;
     out.pos = p;
@@ -378,12 +383,12 @@ export class ChromeJsonExporter implements Exporter {
           t.lastNsOf = tn;
           const h = this.head(t, core, k, id);
           out.room(h.length + 96);
-          const buf = out.buf;
+          const { buf, view } = out;
           let p = this.lineStart(buf, out.pos);
-          p = putBytes(buf, p, h);
-          p = putBytes(buf, p, t.pidTidTs);
+          p = putPiece(view, p, h);
+          p = putPiece(view, p, t.pidTidTsPiece);
           p = putMicros(buf, p, tn);
-          p = putBytes(buf, p, isr ? ARGS_KIND_ISR_EXIT : ARGS_KIND_SPAN_END);
+          p = putPiece(view, p, isr ? ARGS_KIND_ISR_EXIT : ARGS_KIND_SPAN_END);
           p = putUint(buf, p, id);
           buf[p++] = 125;
           buf[p++] = 125;
@@ -407,19 +412,19 @@ export class ChromeJsonExporter implements Exporter {
       const n = argStart[i + 1] - s;
       const h = this.head(t, core, k, id);
       out.room(h.length + 64 + 32 * n);
-      const buf = out.buf;
+      const { buf, view } = out;
       let p = this.lineStart(buf, out.pos);
-      p = putBytes(buf, p, h);
+      p = putPiece(view, p, h);
       p = putMicros(buf, p, tn);
       if (k === COUNTER) {
-        p = putBytes(buf, p, ARGS_VALUE);
+        p = putPiece(view, p, P_ARGS_VALUE);
         if (n > 0) p = putU64(buf, p, argHi[s], argLo[s]);
         else buf[p++] = 48;
       } else {
-        p = putBytes(buf, p, ARGS_ID);
+        p = putPiece(view, p, P_ARGS_ID);
         p = putUint(buf, p, id);
         for (let a = 0; a < n; a++) {
-          p = putBytes(buf, p, argKey(a));
+          p = putPiece(view, p, a < ARG_PIECES.length ? ARG_PIECES[a] : pieceOf(argKey(a)));
           const hi = argHi[s + a];
           if (hi < 0x200000) p = putU64(buf, p, hi, argLo[s + a]);
           else {

@@ -9,7 +9,7 @@ import type { TypedValue } from '../core/typed-values.js';
 import { valueText } from '../core/typed-values.js';
 import type { EventBatch } from '../core/batch.js';
 import { EVENT_KINDS, type CoreStats, type EventKind, type TraceRecord } from '../core/types.js';
-import { encodeAscii, KindIdCache, OutBuffer, PacketCache, putBytes, putU64, putUint } from './out-buffer.js';
+import { encodeAscii, KindIdCache, OutBuffer, PacketCache, pieceOf, putPiece, putU64, putUint, type Piece } from './out-buffer.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 /** the most arguments a described event has (SPEC §11.2: nargs 0..8) */
@@ -44,9 +44,9 @@ export class CsvExporter implements Exporter {
   /** per kind, the name column of each id already looked up (quoted as csvField would) */
   private readonly nameCells = new KindIdCache<string>();
   /** per packet: the row's first four cells */
-  private readonly packets = new PacketCache((b) => encodeAscii(`event,${b.session},${b.core},${b.seq},`));
+  private readonly packets = new PacketCache((b) => pieceOf(`event,${b.session},${b.core},${b.seq},`));
   /** by kind index and id: the row's kind, id and (empty) name cells */
-  private readonly kindIds: Uint8Array[][] = EVENT_KINDS.map(() => []);
+  private readonly kindIds: Piece[][] = EVENT_KINDS.map(() => []);
   constructor(sink: Sink) {
     this.out = new OutBuffer(sink);
   }
@@ -166,19 +166,19 @@ export class CsvExporter implements Exporter {
       }
       const kindId = this.kindIdCell(kind[i], ids[i]);
       o.room(prefix.length + kindId.length + 64 + 44 * n);
-      const buf = o.buf;
-      let p = putBytes(buf, o.pos, prefix);
+      const { buf, view } = o;
+      let p = putPiece(view, o.pos, prefix);
       p = putUint(buf, p, t);
       buf[p++] = COMMA;
       p = putUint(buf, p, k);
       buf[p++] = COMMA;
-      p = putBytes(buf, p, kindId);
+      p = putPiece(view, p, kindId);
       p = putUint(buf, p, n);
       for (let a = s; a < s + n; a++) {
         buf[p++] = COMMA;
         p = putU64(buf, p, argHi[a], argLo[a]);
       }
-      p = putBytes(buf, p, RAW_TAILS[n]);
+      p = putPiece(view, p, RAW_TAILS[n]);
       for (let a = s; a < s + n; a++) {
         if (a > s) buf[p++] = SPACE;
         p = putU64(buf, p, argHi[a], argLo[a]);
@@ -190,11 +190,11 @@ export class CsvExporter implements Exporter {
   }
 
   /** `kind,id,,` (the name empty without the ELF), made once per kind index and small id. */
-  private kindIdCell(k: number, id: number): Uint8Array {
+  private kindIdCell(k: number, id: number): Piece {
     const byId = this.kindIds[k];
     let c = id < CELL_IDS ? byId[id] : undefined;
     if (c) return c;
-    c = encodeAscii(`${EVENT_KINDS[k]},${id},,`);
+    c = pieceOf(`${EVENT_KINDS[k]},${id},,`);
     if (id < CELL_IDS) byId[id] = c;
     return c;
   }
@@ -234,7 +234,7 @@ const CELL_IDS = 1 << 16;
  * By argument count n: the empty a<n>…a7 cells, the empty blob_hex, cause, count, from_ns,
  * to_ns and text cells, values "raw", empty arg_names and unit, up to args_raw.
  */
-const RAW_TAILS = Array.from({ length: CSV_MAX_ARGS + 1 }, (_, n) => encodeAscii(`${','.repeat(CSV_MAX_ARGS - n)},,,,,,,raw,,,`));
+const RAW_TAILS = Array.from({ length: CSV_MAX_ARGS + 1 }, (_, n) => pieceOf(`${','.repeat(CSV_MAX_ARGS - n)},,,,,,,raw,,,`));
 
 const SPACE = 32;
 const HEX = '0123456789abcdef';

@@ -57,6 +57,30 @@ export function putU64(buf: Uint8Array, p: number, hi: number, lo: number): numb
   return p;
 }
 
+/**
+ * A constant piece of a line as little-endian words, padded with zeros: written 4 bytes per
+ * store. The padding lands beyond the piece's end, where the next write or nothing (bytes
+ * past pos are not output) goes, which the room made before each piece allows.
+ */
+export interface Piece {
+  words: Uint32Array;
+  length: number;
+}
+
+export function pieceOf(text: string | Uint8Array): Piece {
+  const b = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  const padded = new Uint8Array(Math.ceil(b.length / 4) * 4);
+  padded.set(b);
+  return { words: new Uint32Array(padded.buffer), length: b.length };
+}
+
+/** The piece at p (4 bytes per store, so room for its words is needed); the next position. */
+export function putPiece(view: DataView, p: number, piece: Piece): number {
+  const w = piece.words;
+  for (let k = 0; k < w.length; k++) view.setUint32(p + 4 * k, w[k], true);
+  return p + piece.length;
+}
+
 /** Bytes already encoded at p, copied one by one (short constant pieces: faster than set()). */
 export function putBytes(buf: Uint8Array, p: number, b: Uint8Array): number {
   const n = b.length;
@@ -75,6 +99,8 @@ export function putMicros(buf: Uint8Array, p: number, ns: number): number {
 export class OutBuffer {
   /** buf[pos, …) is where the next byte goes; after room(n), n bytes may be written there */
   buf: Buffer;
+  /** over buf, for the word stores of constant pieces */
+  view: DataView;
   pos = 0;
 
   constructor(
@@ -82,16 +108,22 @@ export class OutBuffer {
     private readonly size = CHUNK,
   ) {
     this.buf = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  }
+
+  private fresh(n: number): void {
+    this.buf = Buffer.allocUnsafe(n);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   /** Hands what is written to the sink; the next writes go into a new buffer of at least `room` bytes. */
   flush(room = 0): void {
     if (this.sink.writeNow) {
       if (this.pos > 0) this.sink.writeNow(this.buf.subarray(0, this.pos));
-      if (room > this.buf.length) this.buf = Buffer.allocUnsafe(room);
+      if (room > this.buf.length) this.fresh(room);
     } else {
       if (this.pos > 0) this.sink.write(this.buf.subarray(0, this.pos));
-      this.buf = Buffer.allocUnsafe(Math.max(this.size, room));
+      this.fresh(Math.max(this.size, room));
     }
     this.pos = 0;
   }
