@@ -13,7 +13,8 @@ import { EVENT_KINDS, type CoreStats, type EventKind, type TraceEvent, type Trac
 import { type TypedValue, valueJson } from '../core/typed-values.js';
 import { hex } from './csv.js';
 import { statsJson, wallClockJson } from './jsonl.js';
-import { encodeAscii, KindIdCache, OutBuffer, PacketCache, pieceOf, putMicros, putPiece, putU64, putUint, type Piece } from './out-buffer.js';
+import { ByteOut, encodeAscii, pieceOf, putMicros, putPiece, putU64, putUint, type Piece } from '../core/byte-out.js';
+import { KindIdCache, PacketCache } from './batch-cells.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 const MAX_OPEN = 256;
@@ -23,13 +24,10 @@ const COUNTER = EVENT_KINDS.indexOf('counter');
 const INSTANT_HEAD = Object.fromEntries(EVENT_KINDS.map((k) => [k, encodeAscii(`{"ph":"i","s":"t","cat":"${k}","name":`)])) as Record<EventKind, Uint8Array>;
 const COUNTER_HEAD = encodeAscii('{"ph":"C","name":');
 const ARGS_ID = encodeAscii(',"args":{"id":');
-const ARGS_VALUE = encodeAscii(',"args":{"value":');
-const CLOSE2 = encodeAscii('}}');
-const ARG_KEYS = Array.from({ length: 16 }, (_, a) => encodeAscii(`,"a${a}":`));
 const DUR = pieceOf(',"dur":');
 const ARGS_IRQ = pieceOf(',"args":{"irq":');
-const P_ARGS_ID = pieceOf(ARGS_ID);
-const P_ARGS_VALUE = pieceOf(ARGS_VALUE);
+const P_ARGS_ID = pieceOf(',"args":{"id":');
+const P_ARGS_VALUE = pieceOf(',"args":{"value":');
 const ACROSS_LOSS = pieceOf(',"across_loss":true');
 const UNFINISHED = pieceOf(',"unfinished":true');
 const ARGS_KIND_ISR_EXIT = pieceOf(',"args":{"kind":"isr_exit","id":');
@@ -54,12 +52,8 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return c;
 }
 
-
-/** argKey(a) as pieces, for more argument counts than the wire has (nargs < 8) */
-const ARG_PIECES = Array.from({ length: 64 }, (_, a) => pieceOf(argKey(a)));
-function argKey(a: number): Uint8Array {
-  return ARG_KEYS[a] ?? encodeAscii(`,"a${a}":`);
-}
+/** each argument's key as a piece, for more argument counts than the wire has (nargs < 8) */
+const ARG_PIECES = Array.from({ length: 64 }, (_, a) => pieceOf(`,"a${a}":`));
 
 interface OpenSlice {
   id: number;
@@ -102,7 +96,7 @@ export class ChromeJsonExporter implements Exporter {
   private info: ExportInfo = {};
   private names?: NameTable;
   private first = true;
-  private readonly out: OutBuffer;
+  private readonly out: ByteOut;
   /** each label as JSON, UTF-8 */
   private readonly labels = new KindIdCache<Uint8Array>();
   /** per packet of a batch: its track */
@@ -113,7 +107,7 @@ export class ChromeJsonExporter implements Exporter {
   private readonly sessions = new Map<number, Record<string, unknown>>();
 
   constructor(sink: Sink) {
-    this.out = new OutBuffer(sink);
+    this.out = new ByteOut(sink);
   }
 
   begin(info: ExportInfo): void {
@@ -299,7 +293,7 @@ export class ChromeJsonExporter implements Exporter {
       open = encodeAscii(`{"ph":"i","s":"t","cat":"${cat}","name":${JSON.stringify(`unmatched ${this.label(kind, id)} end`)}`);
     }
     else open = concat(INSTANT_HEAD[kind], this.labelJson(kind, id));
-    h = pieceOf(k === ISR_EXIT_K || k === SPAN_END_K ? open : concat(open, t.pidTidTs));
+    h = pieceOf(Buffer.from(k === ISR_EXIT_K || k === SPAN_END_K ? open : concat(open, t.pidTidTs)).toString('utf8'));
     if (id < HEAD_IDS) byId[id] = h;
     return h;
   }
@@ -424,7 +418,7 @@ export class ChromeJsonExporter implements Exporter {
         p = putPiece(view, p, P_ARGS_ID);
         p = putUint(buf, p, id);
         for (let a = 0; a < n; a++) {
-          p = putPiece(view, p, a < ARG_PIECES.length ? ARG_PIECES[a] : pieceOf(argKey(a)));
+          p = putPiece(view, p, a < ARG_PIECES.length ? ARG_PIECES[a] : pieceOf(`,"a${a}":`));
           const hi = argHi[s + a];
           if (hi < 0x200000) p = putU64(buf, p, hi, argLo[s + a]);
           else {
