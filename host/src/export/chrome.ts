@@ -36,8 +36,6 @@ const ARGS_KIND_SPAN_END = pieceOf(',"args":{"kind":"span_end","id":');
 const HEAD_IDS = 1 << 16;
 const ISR_ENTER = EVENT_KINDS.indexOf('isr_enter');
 const SPAN_BEGIN_K = EVENT_KINDS.indexOf('span_begin');
-const ISR_EXIT_K = EVENT_KINDS.indexOf('isr_exit');
-const SPAN_END_K = EVENT_KINDS.indexOf('span_end');
 // by kind index: which end of which pair it is (0: not a pair kind)
 const ISR_BEGIN = 1;
 const ISR_END = 2;
@@ -72,12 +70,12 @@ interface CoreTrack {
   tid: number;
   /** `,"pid":P,"tid":T,"ts":`, the part of every line between the name and the time */
   pidTidTs: Uint8Array;
-  pidTidTsPiece: Piece;
   /** the JSON name of each counter track without a unit, by id */
   counters: Map<number, Uint8Array>;
   /**
-   * by kind index, then id: what a line of the batch path writes before its time (heads()):
-   * an instant's or counter's opening, or for a begin kind its slice's opening
+   * by kind index, then id: what a line of the batch path writes before its time (head()):
+   * an instant's or counter's opening, for a begin kind its slice's, for an end kind the opening of its
+   * "unmatched" instant
    */
   heads: Piece[][];
   /** time of the last event when the batch path wrote it (lastNs is then stale), else NaN */
@@ -201,7 +199,7 @@ export class ChromeJsonExporter implements Exporter {
     let t = this.tracks.get(key);
     if (!t) {
       const pid = session + 1;
-      t = { pid, tid: core + 1, pidTidTs: encodeAscii(`,"pid":${pid},"tid":${core + 1},"ts":`), pidTidTsPiece: pieceOf(`,"pid":${pid},"tid":${core + 1},"ts":`), counters: new Map(), heads: EVENT_KINDS.map(() => []), lastNsOf: NaN, lastNs: 0n, isr: [], span: [], losses: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
+      t = { pid, tid: core + 1, pidTidTs: encodeAscii(`,"pid":${pid},"tid":${core + 1},"ts":`), counters: new Map(), heads: EVENT_KINDS.map(() => []), lastNsOf: NaN, lastNs: 0n, isr: [], span: [], losses: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
       this.tracks.set(key, t);
       if (!this.processes.has(pid)) {
         this.processes.add(pid);
@@ -293,7 +291,7 @@ export class ChromeJsonExporter implements Exporter {
       open = encodeAscii(`{"ph":"i","s":"t","cat":"${cat}","name":${JSON.stringify(`unmatched ${this.label(kind, id)} end`)}`);
     }
     else open = concat(INSTANT_HEAD[kind], this.labelJson(kind, id));
-    h = pieceOf(Buffer.from(k === ISR_EXIT_K || k === SPAN_END_K ? open : concat(open, t.pidTidTs)).toString('utf8'));
+    h = pieceOf(Buffer.from(concat(open, t.pidTidTs)).toString('utf8'));
     if (id < HEAD_IDS) byId[id] = h;
     return h;
   }
@@ -380,7 +378,6 @@ export class ChromeJsonExporter implements Exporter {
           const { buf, view } = out;
           let p = this.lineStart(buf, out.pos);
           p = putPiece(view, p, h);
-          p = putPiece(view, p, t.pidTidTsPiece);
           p = putMicros(buf, p, tn);
           p = putPiece(view, p, isr ? ARGS_KIND_ISR_EXIT : ARGS_KIND_SPAN_END);
           p = putUint(buf, p, id);
