@@ -154,9 +154,10 @@ export class Stage {
   private ord = 0;
   private readonly block: Block;
   private rows = 0;
-  /** the variable columns' values of the block being filled */
-  private readonly varBytes: Uint8Array[] = [];
+  /** the values of each variable column in the block being filled (written column after column, as they are read) */
+  private readonly varBytes: Uint8Array[][];
   private varLength = 0;
+  private varOut = new Uint8Array(0);
   private fd: number;
   private readFd: number | undefined;
   /** the 32-bit halves of the last split(), for its callers */
@@ -169,6 +170,7 @@ export class Stage {
     private readonly path: string,
   ) {
     this.block = new Block(1 + (named ? STRINGS.length : 0));
+    this.varBytes = Array.from({ length: this.block.vars }, () => []);
     this.fd = openSync(path, 'w');
   }
 
@@ -295,7 +297,7 @@ export class Stage {
         c[COL.a0_hi + 2 * a][r] = on ? b.argHi[s + a] : 0;
         c[COL.a0_lo + 2 * a][r] = on ? b.argLo[s + a] : 0;
       }
-      if (blob) this.addVar(blob);
+      if (blob) this.addVar(0, blob);
       blobLens[r] = blob ? blob.length : -1;
       this.next();
     }
@@ -326,7 +328,7 @@ export class Stage {
       }
     }
     const lens = this.block.lens;
-    if (rec.blob) this.addVar(rec.blob);
+    if (rec.blob) this.addVar(0, rec.blob);
     lens[0][r] = rec.blob ? rec.blob.length : -1;
     if (this.named) {
       for (let k = 0; k < STRINGS.length; k++) {
@@ -334,7 +336,7 @@ export class Stage {
         if (v === undefined) lens[k + 1][r] = -1;
         else {
           const bytes = this.utf8.encode(v);
-          this.addVar(bytes);
+          this.addVar(k + 1, bytes);
           lens[k + 1][r] = bytes.length;
         }
       }
@@ -342,8 +344,8 @@ export class Stage {
     this.next();
   }
 
-  private addVar(bytes: Uint8Array): void {
-    this.varBytes.push(bytes);
+  private addVar(k: number, bytes: Uint8Array): void {
+    this.varBytes[k].push(bytes);
     this.varLength += bytes.length;
   }
 
@@ -364,8 +366,18 @@ export class Stage {
     this.block.head[0] = this.rows;
     this.block.head[1] = this.varLength;
     writeSync(this.fd, new Uint8Array(this.block.buf));
-    for (const v of this.varBytes) writeSync(this.fd, v);
-    this.varBytes.length = 0;
+    if (this.varLength > 0) {
+      if (this.varLength > this.varOut.length) this.varOut = new Uint8Array(Math.max(this.varLength, 2 * this.varOut.length));
+      let at = 0;
+      for (const col of this.varBytes) {
+        for (const v of col) {
+          this.varOut.set(v, at);
+          at += v.length;
+        }
+        col.length = 0;
+      }
+      writeSync(this.fd, this.varOut, 0, at);
+    }
     this.varLength = 0;
     this.rows = 0;
   }
