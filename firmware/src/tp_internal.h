@@ -163,6 +163,8 @@ int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx,
 extern void (*volatile tp_test_hook)(void);
 /* Counts the turns of waits for an eviction in flight on another core (test_xcore.c). */
 extern volatile uint32_t tp_test_evict_waits;
+/* When non-NULL, called on every turn of those waits, by the waiting core. */
+extern void (*volatile tp_test_evict_wait_hook)(void);
 #endif
 
 /* ---- wire encoding (tp_wire.c) ---- */

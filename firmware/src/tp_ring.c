@@ -111,7 +111,13 @@ volatile uint32_t tp_test_evict_waits;
 		if (tp_test_hook)     \
 			tp_test_hook(); \
 	} while (0)
-#define EVICT_WAIT() ((void)tp_test_evict_waits++)
+void (*volatile tp_test_evict_wait_hook)(void);
+#define EVICT_WAIT()                                   \
+	do {                                           \
+		tp_test_evict_waits++;                 \
+		if (tp_test_evict_wait_hook)           \
+			tp_test_evict_wait_hook();     \
+	} while (0)
 #else
 #define TESTPOINT() ((void)0)
 #define EVICT_WAIT() ((void)0)
@@ -776,20 +782,36 @@ struct tp_pkt *tp_ring_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t
 		PUBLISH();
 		no_writers = p->pending == 0;
 	}
+	int in_flight = 0;
 	if (no_writers && tp_port_cas(&p->state, want, TP_TAG(seq) | TP_ST_SENDING) == want) {
 		/* Masked on this core, so no eviction on this core runs between the claim and the
 		 * sample. An eviction on the channel's own core (another core than this one) may
-		 * be between its CAS and its count: wait for it, a few instructions. Later
+		 * be between its CAS and its count: then the sample waits for it, below. Later
 		 * evictions take newer packets and do not belong in this sample. */
 		PUBLISH();
-		while (!TP_PROFILE_TINY && tp_chan[core].evicting) {
+		in_flight = !TP_PROFILE_TINY && tp_chan[core].evicting;
+		if (!in_flight) {
+			PUBLISH();
+			*overwritten = tp_chan[core].overwritten;
+		}
+		got = p;
+	}
+	tp_port_irq_restore(key);
+	/* The wait for another core's eviction runs unmasked: it lasts as long as that core
+	 * takes to finish, which this core's mask does not shorten (the other core runs on
+	 * regardless) and which is unbounded once that core is stalled (an NMI or a fault on
+	 * it, a debugger, an emulator's host thread descheduled: 2.8 M instructions masked
+	 * under QEMU on an521). Only the channel's own core evicts, so an interrupt on this
+	 * core delaying the sample is no interleaving the masked wait did not already allow.
+	 * `in_flight` is never set when the channel is this core's own: its evictions run
+	 * masked, whole. */
+	if (in_flight) {
+		while (tp_chan[core].evicting) {
 			EVICT_WAIT();
 		}
 		PUBLISH();
 		*overwritten = tp_chan[core].overwritten;
-		got = p;
 	}
-	tp_port_irq_restore(key);
 	return got;
 }
 
@@ -831,13 +853,16 @@ int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx,
 {
 	struct tp_chan *ch = &tp_chan[core];
 	struct tp_pkt *p = tp_ring_pkt(core, send_idx);
-	uint32_t key = tp_port_irq_save();
 	/* Evictions take the oldest packet first, and the drain has skipped every evicted one
 	 * before send_seq, so no packet at or after send_seq is evicted yet: overwritten counts
-	 * exactly the packets before it (once an eviction in flight on another core is done). */
+	 * exactly the packets before it (once an eviction in flight on another core is done).
+	 * That wait runs unmasked, as in tp_ring_claim: this core's mask does not hasten the
+	 * other core. An eviction that begins after it takes send_seq's packet or a newer one,
+	 * and the state test below sees it (the caller retries). */
 	while (!TP_PROFILE_TINY && ch->evicting) {
 		EVICT_WAIT();
 	}
+	uint32_t key = tp_port_irq_save();
 	PUBLISH();
 	out->overwritten = ch->overwritten;
 	PUBLISH();

@@ -13,7 +13,8 @@ import { EVENT_KINDS, type CoreStats, type EventKind, type TraceEvent, type Trac
 import { type TypedValue, valueJson } from '../core/typed-values.js';
 import { hex } from './csv.js';
 import { statsJson, wallClockJson } from './jsonl.js';
-import { encodeAscii, KindIdCache, OutBuffer, PacketCache } from './out-buffer.js';
+import { ByteOut, encodeAscii } from '../core/byte-out.js';
+import { KindIdCache, PacketCache } from './batch-cells.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 const MAX_OPEN = 256;
@@ -61,7 +62,7 @@ export class ChromeJsonExporter implements Exporter {
   private info: ExportInfo = {};
   private names?: NameTable;
   private first = true;
-  private readonly out: OutBuffer;
+  private readonly out: ByteOut;
   /** each label as JSON, UTF-8 */
   private readonly labels = new KindIdCache<Uint8Array>();
   /** per packet of a batch: its track */
@@ -72,7 +73,7 @@ export class ChromeJsonExporter implements Exporter {
   private readonly sessions = new Map<number, Record<string, unknown>>();
 
   constructor(sink: Sink) {
-    this.out = new OutBuffer(sink);
+    this.out = new ByteOut(sink);
   }
 
   begin(info: ExportInfo): void {

@@ -9,7 +9,8 @@ import type { TypedValue } from '../core/typed-values.js';
 import { valueText } from '../core/typed-values.js';
 import type { EventBatch } from '../core/batch.js';
 import { EVENT_KINDS, type CoreStats, type EventKind, type TraceRecord } from '../core/types.js';
-import { encodeAscii, KindIdCache, OutBuffer, PacketCache } from './out-buffer.js';
+import { ByteOut, encodeAscii } from '../core/byte-out.js';
+import { KindIdCache, PacketCache } from './batch-cells.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 /** the most arguments a described event has (SPEC §11.2: nargs 0..8) */
@@ -40,13 +41,13 @@ export const CSV_COLUMNS = [
 
 export class CsvExporter implements Exporter {
   private names?: NameTable;
-  private readonly out: OutBuffer;
+  private readonly out: ByteOut;
   /** per kind, the name column of each id already looked up (quoted as csvField would) */
   private readonly nameCells = new KindIdCache<string>();
   /** per packet: the row's first four cells */
   private readonly packets = new PacketCache((b) => encodeAscii(`event,${b.session},${b.core},${b.seq},`));
   constructor(sink: Sink) {
-    this.out = new OutBuffer(sink);
+    this.out = new ByteOut(sink);
   }
 
   begin(info: ExportInfo): void {
@@ -237,7 +238,7 @@ function plainCsv(s: string): boolean {
   return true;
 }
 
-function hexInto(o: OutBuffer, b: Uint8Array): void {
+function hexInto(o: ByteOut, b: Uint8Array): void {
   for (const x of b) {
     o.byte(HEX.charCodeAt(x >> 4));
     o.byte(HEX.charCodeAt(x & 15));

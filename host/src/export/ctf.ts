@@ -29,7 +29,7 @@ import type { EventBatch } from '../core/batch.js';
 import type { CoreStats, EventKind, LossRecord, StreamHeader, TraceEvent, TraceRecord } from '../core/types.js';
 import type { ArgType, NamedEvent } from '../core/metadata.js';
 import type { TypedValue } from '../core/typed-values.js';
-import { PacketCache } from './out-buffer.js';
+import { PacketCache } from './batch-cells.js';
 import type { ExportInfo, Exporter, Sink, SinkFactory } from './types.js';
 
 const CTF_MAGIC = 0xc1fc1fc1;
