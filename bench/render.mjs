@@ -78,6 +78,12 @@ function exportRssMetric(r) {
  */
 export const METRICS = {
   'data.queryEvents': (r) => { const v = num(r.data?.queries?.span?.ok && r.data?.queries?.loss?.ok ? r.data.dataset.events : null); return { value: v, text: v === null ? '—' : `${fmtM(v)} events, span query ${fmt(r.data.queries.span.wallS, 1)} s, loss query ${fmt(r.data.queries.loss.wallS, 1)} s` }; },
+  'data.export.maxRssMB': (r) => {
+    const runs = [r.data?.export && { n: r.data.capture?.events, x: r.data.export }, r.data?.exportBig && !r.data.exportBig.error && { n: r.data.exportBig.events, x: r.data.exportBig }].filter(Boolean);
+    const all = runs.map((k) => num(k.x.maxRssMB));
+    const v = all.length === 2 && all.every((x) => x !== null) ? Math.max(...all) : null;
+    return { value: v, text: runs.length ? runs.map((k) => `${fmt(k.x.maxRssMB, 0)} MB at ${fmtM(k.n)} events`).join(', ') : '—' };
+  },
   'data.loss.correct': (r) => { const v = typeof r.data?.queries?.loss?.correct === 'boolean' ? r.data.queries.loss.correct : null; return { value: v, text: v === null ? '—' : String(v) }; },
   'data.dask.agree': (r) => { const k = r.data?.dask; const v = typeof k?.agree === 'boolean' ? k.agree : null; return { value: v, text: v === null ? (k?.notMeasured ? 'not measured (python3-distributed not installed)' : '—') : `${v} (Dask ${fmt(k.daskWallS, 1)} s, DuckDB ${fmt(k.duckdbWallS, 1)} s)` }; },
   'record2.an385.O2': (r) => { const v = record2(r, 'qemu-mps2-an385', '-O2'); return { value: v, text: `${fmt(v)} insns` }; },
@@ -581,6 +587,8 @@ function dataSection(r, L) {
     `${fmtM(c.events)} events decoded (${c.link_lost} link_lost), ${fmt(c.tptBytes / 1e6)} MB .tpt. \`/usr/bin/time\` around \`node dist/tracepipe.cjs …\`, one run each, start-up included.`, '');
   L.push('| what | events | wall s | CPU s | peak RSS MB | rate |', '|---|---|---|---|---|---|');
   L.push(`| \`export --format parquet\` | ${fmtM(c.events)} | ${fmt(x.wallS, 2)} | ${fmt(x.cpuS, 2)} | ${fmt(x.maxRssMB, 0)} | ${fmtM(x.eventsPerS)} events/s, ${fmt(x.mbPerS, 2)} MB/s of .tpt |`);
+  const xb = d.exportBig;
+  if (xb && !xb.error) L.push(`| \`export --format parquet\`, a longer capture | ${fmtM(xb.events)} | ${fmt(xb.wallS, 2)} | ${fmt(xb.cpuS, 2)} | ${fmt(xb.maxRssMB, 0)} | ${fmtM(xb.eventsPerS)} events/s, ${fmt(xb.mbPerS, 2)} MB/s of .tpt |`);
   const ds = d.dataset;
   const scaled = ds.events < ds.asked ? ` (**scaled down**: ${fmtM(ds.events)} events, not the ${fmtM(ds.asked)} asked)` : '';
   for (const [k, what] of [['span', 'per-span-duration query (`spans`: count, min, p99, max per board and id)'], ['loss', 'per-board loss query (`losses` by board and cause, with the board\'s events)']]) {
