@@ -299,6 +299,23 @@ describe('timeline merge', () => {
       { numRuns: 800 },
     );
   });
+  it('alternates two cores in slices up to the other head, ties to the lower core', () => {
+    type Src = { nsBase: bigint; nsOff: Float64Array; tag: string };
+    const out: string[] = [];
+    const m = new TimelineMerge<string, Src>(
+      (x) => out.push(x),
+      1 << 16,
+      (src, from, to) => out.push(`${src.tag}[${from},${to})`),
+    );
+    m.activate(0);
+    m.activate(1);
+    m.pushRun(1, { nsBase: 10n, nsOff: Float64Array.from([0, 1, 1, 5, 9]), tag: 'b' }, 0, 5); // 10 11 11 15 19
+    m.pushRun(0, { nsBase: 11n, nsOff: Float64Array.from([0, 0, 4, 8, 20]), tag: 'a' }, 0, 5); // 11 11 15 19 31
+    m.pump();
+    expect(out).toEqual(['b[0,1)', 'a[0,2)', 'b[1,3)', 'a[2,3)', 'b[3,4)', 'a[3,4)', 'b[4,5)']);
+    m.flush();
+    expect(out.slice(7)).toEqual(['a[4,5)']);
+  });
   it('releases the oldest items beyond its limit', () => {
     const out: number[] = [];
     const m = new TimelineMerge<number>((x) => out.push(x), 10);
