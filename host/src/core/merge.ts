@@ -407,35 +407,25 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
           if (ka <= kb) {
             let s = ia + 1;
             while (s < ea && a.rel(s) <= kb) s++;
-            this.queued -= s - ia;
             moved = true;
-            a.pos = s;
-            if (s === ea) {
-              this.pop(qa);
-              this.emitRun(a.src, ia, s, true);
+            if (this.slice(qa, a, ia, s)) {
               const next = qa.head < qa.len ? qa.items[qa.head] : undefined;
               if (!(next instanceof Run)) return true;
               a = next;
               break;
             }
-            this.emitRun(a.src, ia, s, false);
             ia = s;
             ka = a.rel(s);
           } else {
             let s = ib + 1;
             while (s < eb && d + b.rel(s) < ka) s++;
-            this.queued -= s - ib;
             moved = true;
-            b.pos = s;
-            if (s === eb) {
-              this.pop(qb);
-              this.emitRun(b.src, ib, s, true);
+            if (this.slice(qb, b, ib, s)) {
               const next = qb.head < qb.len ? qb.items[qb.head] : undefined;
               if (!(next instanceof Run)) return true;
               b = next;
               break;
             }
-            this.emitRun(b.src, ib, s, false);
             ib = s;
             kb = d + b.rel(s);
           }
@@ -446,6 +436,16 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
       this.syncHead(qa);
       this.syncHead(qb);
     }
+  }
+
+  /** Releases events [from, to) of run, q's head; true when that was its last slice (popped). */
+  private slice(q: Queue<Entry<T, R>>, run: Run<R>, from: number, to: number): boolean {
+    this.queued -= to - from;
+    run.pos = to;
+    const last = to === run.end;
+    if (last) this.pop(q);
+    this.emitRun(run.src, from, to, last);
+    return last;
   }
 
   /** Sets the head key of q to its run's next event (when the head is a run). */
