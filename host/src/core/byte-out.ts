@@ -116,6 +116,22 @@ export function put9(buf: Uint8Array, p: number, n: number): number {
   return put3(buf, put3(buf, put3(buf, p, h), m), r - m * 1000);
 }
 
+/** ns as µs with exactly three decimals (ByteOut.micros) at p, for ns an integer in [0, 2^53): at most 21 bytes. */
+export function putMicros(buf: Uint8Array, p: number, ns: number): number {
+  const frac = ns % 1000;
+  p = putUint(buf, p, (ns - frac) / 1000);
+  buf[p] = 46; // '.'
+  return put3(buf, p + 1, frac);
+}
+
+/** The u64 hi × 2^32 + lo in decimal at p (at most 20 bytes). */
+export function putU64(buf: Uint8Array, p: number, hi: number, lo: number): number {
+  if (hi < 0x200000) return putUint(buf, p, hi * TWO_32 + lo);
+  const s = ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+  for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+  return p;
+}
+
 export class ByteOut {
   buf: Uint8Array;
   /** over buf, for the word stores of constant pieces */
@@ -253,12 +269,8 @@ export class ByteOut {
 
   /** micros() of an integer number of ns in [0, 2^53). */
   microsOf(n: number): void {
-    const frac = n % 1000;
     this.room(21);
-    const buf = this.buf;
-    const p = putUint(buf, this.pos, (n - frac) / 1000);
-    buf[p] = 46; // '.'
-    this.pos = put3(buf, p + 1, frac);
+    this.pos = putMicros(this.buf, this.pos, n);
   }
 
   /** Bytes as lowercase hex, two digits each. */
