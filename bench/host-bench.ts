@@ -1,15 +1,14 @@
 // Host-side benchmark entry, bundled by bench/run.mjs with esbuild and run with node:
 //   synth <out> <events>          write a synthetic raw stream (StreamWriter) with that many events
 //   decode <file> <runs>          time the pure decode core: accounting only, event objects, batches
-//   wirekinds <uart.bin> <tag>    wire bytes per event of each (kind, nargs) group in a UART dump
+//   wirekinds <uart.bin> <tag>    wire bytes per event of each (kind, nargs) group in a UART dump (wirekinds.ts)
 // Each prints one JSON object on stdout. The decode core runs in-process on a file already
 // in memory, so the figures are the core's, not the disk's.
 import { readFileSync, openSync, writeSync, closeSync } from 'node:fs';
-import { cobsDecode } from '../host/src/core/cobs.js';
 import { StreamWriter } from '../host/src/core/encode.js';
 import { TraceDecoder } from '../host/src/core/decoder.js';
-import { EVENT_KINDS, type TraceRecord } from '../host/src/core/types.js';
-import { Cursor } from '../host/src/core/varint.js';
+import { type TraceRecord } from '../host/src/core/types.js';
+import { wireKinds } from './wirekinds.js';
 
 const TIMER_HZ = 25_000_000;
 const CORES = 2;
@@ -152,72 +151,9 @@ function decode(file: string, runs: number): void {
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-/**
- * Attributes every PACKET frame of a UART dump (delimiter included) to the (kind, nargs)
- * of its events; the app flushes between groups, so a packet never mixes them. HEADER and
- * STATUS frames are reported apart, as overhead shared by all groups.
- */
 function wirekinds(file: string, tag: string): void {
-  const data = new Uint8Array(readFileSync(file));
-  type Group = { kind: string; nargs: number; events: number; bytes: number; packets: number };
-  const groups: Group[] = [];
-  let cur: Group | null = null;
-  let otherBytes = 0;
-  let otherFrames = 0;
-  let badFrames = 0;
-  let start = 0;
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] !== 0) continue;
-    const frameLen = i + 1 - start;
-    const cobs = data.subarray(start, i);
-    start = i + 1;
-    if (cobs.length === 0) {
-      otherBytes += frameLen;
-      continue;
-    }
-    const m = cobsDecode(cobs);
-    if (!m || m.length < 5) {
-      badFrames++;
-      continue;
-    }
-    if (m[0] !== 0x02) {
-      otherBytes += frameLen;
-      otherFrames++;
-      // a FINAL status ends a flush: the app's next group starts after it
-      if (m[0] === 0x03 && (m[2] & 1) !== 0) cur = null;
-      continue;
-    }
-    const c = new Cursor(m, 0, m.length - 4);
-    c.u8();
-    c.u8();
-    c.varU32();
-    c.u64();
-    c.varU64();
-    c.varU32();
-    c.varU32();
-    c.varU32();
-    const n = c.varU32();
-    if (n === 0) {
-      otherBytes += frameLen;
-      otherFrames++;
-      continue;
-    }
-    const h = m[c.pos];
-    const kind = EVENT_KINDS[h >> 5];
-    const nargs = (h >> 2) & 7;
-    if (!cur || cur.kind !== kind || cur.nargs !== nargs) {
-      cur = { kind, nargs, events: 0, bytes: 0, packets: 0 };
-      groups.push(cur);
-    }
-    cur.events += n;
-    cur.bytes += frameLen;
-    cur.packets++;
-  }
-  const out = groups.map((g) => ({ ...g, bytesPerEvent: g.bytes / g.events }));
-  const events = out.reduce((a, g) => a + g.events, 0);
-  process.stdout.write(
-    JSON.stringify({ tag, totalBytes: data.length, events, otherBytes, otherFrames, badFrames, groups: out }) + '\n',
-  );
+  const k = wireKinds(new Uint8Array(readFileSync(file)));
+  process.stdout.write(JSON.stringify({ tag, ...k }) + '\n');
 }
 
 const [cmd, a, b] = process.argv.slice(2);

@@ -12,16 +12,23 @@
  * API cannot read register values, so nesting is tracked structurally: the core masks
  * with `mrs; cpsid` and restores with `msr`, in pairs, so a `cpsid` inside a section opens
  * a nested level and its `msr` closes only that level. The length of a section counts the
- * instructions from the one after `cpsid` through the unmasking `msr`.
+ * instructions from the one after `cpsid` through the unmasking `msr`. Every level is a
+ * section of the site that opened it (nested= counts those closed inside another one).
  * One counter for the machine by default, exact for one vCPU. With percpu=1 (multi-core
  * boards) every vCPU has its own counter and nesting state, kept by a callback on every
  * instruction instead of the inline add (slower, still exact): under round-robin TCG a
- * shared counter would charge one vCPU's section with the other's instructions.
+ * shared counter would charge one vCPU's section with the other's instructions, and under
+ * multi-threaded TCG (what `tracepipe run` gets on a 2-core board) the two would race.
+ *
+ * With long=N it also prints on stderr, for each section longer than N instructions, the
+ * vCPU, the section's start and end addresses and every vCPU's last address and count at
+ * that moment (percpu=1): what another core was doing while this one stayed masked.
  *
  * With prof=<file> it also writes, per translation block, "pc insns executions", so the
  * bench can say which functions the instructions went to (a per-block count: under
  * -icount a block cut short at an I/O access is slightly over-counted).
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,17 +63,23 @@ __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 
 #define VCPUS 8
 static uint64_t insns[VCPUS];
-static uint64_t start_count[VCPUS];
-static uint64_t start_pc[VCPUS];
+/* Per vCPU, per nesting level: where and at which count each open section began. Every
+ * level is a section of its own site: the tracer's sections inside an app's own masked
+ * section (apps/flight_recorder masks around its records) are measured too, though only
+ * the outermost level is the interrupt latency. */
+#define LEVELS 8
+static uint64_t start_count[VCPUS][LEVELS];
+static uint64_t start_pc[VCPUS][LEVELS];
 static unsigned depth[VCPUS];
 static int percpu;
 static uint64_t sections;
 /* the longest section seen from each masking site */
 #define SITES 512
 static struct site {
-	uint64_t pc, end_pc, longest, count;
+	uint64_t pc, end_pc, longest, count, nested;
 } sites[SITES];
 static unsigned n_sites;
+static pthread_mutex_t sites_lock = PTHREAD_MUTEX_INITIALIZER;
 static char out_path[512];
 static char prof_path[512];
 
@@ -78,10 +91,58 @@ static struct tb_count *tbs;
 
 enum { OP_MASK = 1, OP_RESTORE = 2, OP_UNMASK = 3 };
 
+/* the address of each vCPU's last instruction (percpu=1 only): where a vCPU stood when
+ * another one's section ended, for the long= log */
+static uint64_t last_pc[VCPUS];
+static uint64_t long_limit;
+static FILE *long_log;
+
 static void on_insn(unsigned int vcpu, void *ud)
 {
-	(void)ud;
 	insns[vcpu % VCPUS]++;
+	last_pc[vcpu % VCPUS] = (uint64_t)(uintptr_t)ud;
+}
+
+/* long=N: one line per section longer than N, with every vCPU's position at its end */
+static void log_long(unsigned c, uint64_t pc, uint64_t len)
+{
+	fprintf(long_log, "TPLONG vcpu=%u start_pc=0x%llx end_pc=0x%llx len=%llu", c, (unsigned long long)start_pc[c][0],
+		(unsigned long long)pc, (unsigned long long)len);
+	for (unsigned v = 0; v < VCPUS && percpu; v++)
+		if (insns[v])
+			fprintf(long_log, " cpu%u_insns=%llu cpu%u_pc=0x%llx cpu%u_depth=%u", v,
+				(unsigned long long)insns[v], v, (unsigned long long)last_pc[v], v, depth[v]);
+	fputc('\n', long_log);
+}
+
+/* Closes nesting level lvl (0 = outermost) of vCPU c at pc: the site that opened it keeps
+ * its longest length. Called under sites_lock. */
+static void close_level(unsigned c, unsigned lvl, uint64_t pc)
+{
+	/* this instruction's count has run (inline add or on_insn, registered first) */
+	uint64_t len = insns[c] - start_count[c][lvl];
+	uint64_t at = start_pc[c][lvl];
+	if (lvl == 0) {
+		sections++;
+		if (long_log && len > long_limit)
+			log_long(c, pc, len);
+	}
+	unsigned i = 0;
+	while (i < n_sites && sites[i].pc != at)
+		i++;
+	if (i == n_sites && n_sites < SITES) {
+		n_sites++;
+		sites[i].pc = at;
+	}
+	if (i == n_sites)
+		return;
+	sites[i].count++;
+	if (lvl > 0)
+		sites[i].nested++;
+	if (len > sites[i].longest) {
+		sites[i].longest = len;
+		sites[i].end_pc = pc;
+	}
 }
 
 static void on_op(unsigned int vcpu, void *ud)
@@ -91,36 +152,26 @@ static void on_op(unsigned int vcpu, void *ud)
 	uint64_t pc = (uint64_t)(v >> 2);
 	unsigned c = percpu ? vcpu % VCPUS : 0;
 	if (op == OP_MASK) {
-		if (depth[c]++ == 0) {
-			start_count[c] = insns[c];
-			start_pc[c] = pc;
+		unsigned d = depth[c]++;
+		if (d < LEVELS) {
+			start_count[c][d] = insns[c];
+			start_pc[c][d] = pc;
 		}
 		return;
 	}
 	if (depth[c] == 0)
 		return; /* an msr outside any section we saw open: start-up code */
-	if (op == OP_RESTORE && depth[c] > 1) {
+	/* Multi-threaded TCG (the default for a multi-core machine without -icount) runs the
+	 * vCPUs on threads of their own: the site table is shared, so it is updated under a lock. */
+	pthread_mutex_lock(&sites_lock);
+	/* msr closes the innermost level, cpsie every level */
+	unsigned to = op == OP_RESTORE ? depth[c] - 1 : 0;
+	while (depth[c] > to) {
 		depth[c]--;
-		return;
+		if (depth[c] < LEVELS)
+			close_level(c, depth[c], pc);
 	}
-	depth[c] = 0;
-	sections++;
-	/* this instruction's count has run (inline add or on_insn, registered first) */
-	uint64_t len = insns[c] - start_count[c];
-	unsigned i = 0;
-	while (i < n_sites && sites[i].pc != start_pc[c])
-		i++;
-	if (i == n_sites) {
-		if (n_sites == SITES)
-			return;
-		n_sites++;
-		sites[i].pc = start_pc[c];
-	}
-	sites[i].count++;
-	if (len > sites[i].longest) {
-		sites[i].longest = len;
-		sites[i].end_pc = pc;
-	}
+	pthread_mutex_unlock(&sites_lock);
 }
 
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -140,7 +191,8 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		if (percpu)
-			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS, NULL);
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS,
+							       (void *)(uintptr_t)qemu_plugin_insn_vaddr(insn));
 		else
 			qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &insns[0], 1);
 		const uint8_t *b = qemu_plugin_insn_data(insn);
@@ -168,10 +220,14 @@ static void at_exit(qemu_plugin_id_t id, void *ud)
 		return;
 	fprintf(f, "TPMASKED total sections=%llu insns=%llu\n", (unsigned long long)sections,
 		(unsigned long long)(insns[0] + insns[1] + insns[2] + insns[3] + insns[4] + insns[5] + insns[6] + insns[7]));
+	for (unsigned v = 0; v < VCPUS; v++)
+		if (insns[v])
+			fprintf(f, "TPMASKED vcpu=%u insns=%llu\n", v, (unsigned long long)insns[v]);
 	for (unsigned i = 0; i < n_sites; i++)
-		fprintf(f, "TPMASKED site pc=%llu end_pc=%llu longest=%llu count=%llu\n",
+		fprintf(f, "TPMASKED site pc=%llu end_pc=%llu longest=%llu count=%llu nested=%llu\n",
 			(unsigned long long)sites[i].pc, (unsigned long long)sites[i].end_pc,
-			(unsigned long long)sites[i].longest, (unsigned long long)sites[i].count);
+			(unsigned long long)sites[i].longest, (unsigned long long)sites[i].count,
+			(unsigned long long)sites[i].nested);
 	if (f != stderr)
 		fclose(f);
 	if (prof_path[0]) {
@@ -195,6 +251,9 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
 			strncpy(out_path, argv[i] + 4, sizeof out_path - 1);
 		} else if (strcmp(argv[i], "percpu=1") == 0) {
 			percpu = 1;
+		} else if (strncmp(argv[i], "long=", 5) == 0) {
+			long_limit = strtoull(argv[i] + 5, NULL, 0);
+			long_log = stderr;
 		} else if (strncmp(argv[i], "prof=", 5) == 0) {
 			strncpy(prof_path, argv[i] + 5, sizeof prof_path - 1);
 		}

@@ -28,10 +28,19 @@ ifeq ($(PROFILE),tiny)
 BOARD_APPS := $(filter-out $(TINY_SKIP_APPS),$(BOARD_APPS))
 endif
 
+# The CRC-32C table (TP_CRC_TABLE, tp_internal.h): 256 entries (1 KiB of flash, one lookup a
+# byte) or 16 (64 B, two lookups a byte). A build for size (OPT=-Os) of an ARMv6-M board takes
+# the 16-entry table in both profiles: on a Cortex-M0 part the 960 bytes are a sixth of the
+# tracer, and -Os says flash comes first (PORTING.md 1.5). CRC_TABLE=16 or 256 overrides it.
+ifeq ($(ARCH)$(OPT),armv6m-Os)
+CRC_TABLE ?= 16
+endif
+CRC_CFLAGS := $(if $(CRC_TABLE),-DTP_CRC_TABLE=$(CRC_TABLE))
+
 CFLAGS := -std=c11 $(OPT) -g3 -Wall -Wextra -Werror -Wshadow -Wundef \
 	-ffreestanding -ffunction-sections -fdata-sections -fno-common \
 	-fno-tree-loop-distribute-patterns \
-	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) $(foreach d,$(BOARD_INC),-I $(d)) -I firmware/arch/$(ARCH) $(foreach d,$(DRIVERS),-I firmware/drivers/$(d)) -I $(BUILD)/gen -I boards/common -I apps $(PROFILE_CFLAGS) $(BOARD_CFLAGS)
+	$(ARCH_FLAGS) -I firmware/include -I firmware -I $(BOARD_DIR) $(foreach d,$(BOARD_INC),-I $(d)) -I firmware/arch/$(ARCH) $(foreach d,$(DRIVERS),-I firmware/drivers/$(d)) -I $(BUILD)/gen -I boards/common -I apps $(PROFILE_CFLAGS) $(CRC_CFLAGS) $(BOARD_CFLAGS)
 LDFLAGS := $(ARCH_FLAGS) -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--build-id=sha1 \
 	-Wl,-T,$(LDSCRIPT)
 

@@ -12,7 +12,9 @@
 //
 // Knobs: TPBENCH_DATA_EVENTS (events in the exported capture, default 2000000),
 // TPBENCH_DATA_TOTAL (events in the queried dataset, default 100000000), TPBENCH_DASK_EVENTS
-// (the capture Dask and DuckDB both answer, default 500000).
+// (the capture Dask and DuckDB both answer, default 500000), TPBENCH_DATA_BIG_EVENTS (a second,
+// longer capture exported only for its peak RSS and rate beside the first, default 10000000;
+// 0 skips it).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -131,11 +133,27 @@ async function dask(ctx, wrap, n) {
   };
 }
 
+/** Peak memory must not follow the capture's length: the export of a longer capture, its files removed again. */
+async function exportBig(ctx, wrap, n) {
+  const file = join(ctx.work, 'data-big.tpt');
+  log(`data: synthesise ${n} events with link losses; export --format parquet (peak RSS and rate)`);
+  const c = await capture(ctx, wrap, n, file);
+  const out = join(ctx.work, 'data-big-one');
+  const ex = await timed('node', [CLI, 'export', file, '--format', 'parquet', '-o', out]);
+  rmSync(out, { recursive: true, force: true });
+  rmSync(file, { force: true });
+  rmSync(`${file}.raw`, { force: true });
+  if (ex.code !== 0) return { error: `export --format parquet: ${ex.stderr.trim().split('\n')[0]}` };
+  const events = c.stats.total.decoded;
+  return { events, tptBytes: c.tptBytes, wallS: ex.wallS, cpuS: ex.cpuS, maxRssMB: ex.maxRssMB, eventsPerS: events / ex.wallS, mbPerS: c.tptBytes / 1e6 / ex.wallS };
+}
+
 async function measure(ctx) {
   const env = process.env;
   const N = Number(env.TPBENCH_DATA_EVENTS ?? 2_000_000);
   const TOTAL = Number(env.TPBENCH_DATA_TOTAL ?? 100_000_000);
   const DASK_N = Number(env.TPBENCH_DASK_EVENTS ?? 500_000);
+  const BIG_N = Number(env.TPBENCH_DATA_BIG_EVENTS ?? 10_000_000);
   const wrap = await wrapper(ctx);
   const file = join(ctx.work, 'data.tpt');
   log(`data: synthesise ${N} events with link losses, as a .tpt`);
@@ -150,6 +168,7 @@ async function measure(ctx) {
     capture: { events: decoded, generated: c.stats.total.generated, link_lost: c.stats.total.link_lost, tptBytes: c.tptBytes, rawBytes: c.rawBytes },
     export: { wallS: ex.wallS, cpuS: ex.cpuS, maxRssMB: ex.maxRssMB, eventsPerS: decoded / ex.wallS, mbPerS: c.tptBytes / 1e6 / ex.wallS, datasetBytes, bytesPerEvent: datasetBytes / decoded, vsTpt: datasetBytes / c.tptBytes },
   };
+  if (BIG_N > 0) res.exportBig = await exportBig(ctx, wrap, BIG_N);
 
   const copies = Math.max(2, Math.ceil(TOTAL / decoded));
   const big = join(ctx.work, 'data-big');

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeJson, perBuild } from '../harness.mjs';
+import { log, nodeJson, perBuild } from '../harness.mjs';
 import * as T from '../target.mjs';
 
 export const name = 'masked';
@@ -65,19 +65,25 @@ async function kindsAndMasked(ctx, board, opt) {
   const extra = plugin ? ['-plugin', `${plugin},out=${maskedOut}`] : [];
   const { console: text } = await T.runQemu(board, elf, { keepUart: uart, extra });
   const [k] = T.parseLines(text, 'kinds');
+  // The masked figure stands on its own: a wire dump the splitter cannot read must not
+  // take it away (it once did, and the target read NOT MEASURED).
+  const masked = plugin && existsSync(maskedOut)
+    ? maskedFromPlugin(elf, maskedOut)
+    : { method: 'static (objdump scan)', longestRuntime: T.longestMaskedSectionStatic(elf) };
   const kinds = nodeJson(bench, ['wirekinds', uart, `${board}${opt}`]);
   rmSync(uart, { force: true });
   const shapeOk = kinds.groups.length === 2 * KINDS.length &&
     kinds.groups.every((g, i) => g.kind === EXPECT[i % KINDS.length][0] && g.nargs === EXPECT[i % KINDS.length][1] && g.events === k?.n);
-  if (!shapeOk) throw new Error(`${board}${opt} bench_wire_kinds: the UART dump does not hold the expected 22 groups of ${k?.n} events`);
+  if (!shapeOk) {
+    const wireError = `the UART dump does not hold the expected 22 groups of ${k?.n} events (${kinds.groups.length} groups)`;
+    log(`${board}${opt} bench_wire_kinds: ${wireError}`);
+    return { counters: k ?? null, wireError, masked };
+  }
   const wire = { small: {}, random: {} };
   kinds.groups.forEach((g, i) => {
     const set = i < KINDS.length ? 'small' : 'random';
     wire[set][KINDS[i % KINDS.length]] = { kind: g.kind, nargs: g.nargs, events: g.events, bytesPerEvent: g.bytesPerEvent };
   });
-  const masked = plugin && existsSync(maskedOut)
-    ? maskedFromPlugin(elf, maskedOut)
-    : { method: 'static (objdump scan)', longestRuntime: T.longestMaskedSectionStatic(elf) };
   return { counters: k ?? null, wire, otherBytes: kinds.otherBytes, badFrames: kinds.badFrames, masked };
 }
 

@@ -6,7 +6,7 @@
 #include "tracepipe.h"
 
 uint64_t host_time;
-uint32_t host_irq_masked;
+_Thread_local uint32_t host_irq_masked;
 uint32_t host_irq_saves;
 uint32_t host_irq_restores;
 _Thread_local unsigned host_core;

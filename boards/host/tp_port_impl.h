@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 extern uint64_t host_time;       /* the timer's true (unwrapped) count */
-extern uint32_t host_irq_masked; /* 1 while the core has "interrupts masked" */
+/* 1 while the core has "interrupts masked"; per thread, as PRIMASK is per core */
+extern _Thread_local uint32_t host_irq_masked;
 extern uint32_t host_irq_saves;  /* irq_save calls, to check save/restore balance */
 extern uint32_t host_irq_restores;
 /* Per thread: a test may run a second core on a thread of its own (test_xcore.c). */

@@ -38,6 +38,9 @@
  *
  * Only one drain runs at a time (tp_poll or tp_tx_isr, on any core): a CAS-guarded flag
  * makes the loser return at once. Writers never wait for the drain.
+ *
+ * PROFILE(tiny) keeps the scheduler and the flush's DRAIN and FINAL steps, but no framer
+ * ring: see "The tiny link" below.
  */
 #include "tp_internal.h"
 
@@ -55,19 +58,36 @@
 enum { MSG_NONE, MSG_HEADER, MSG_PACKET, MSG_STATUS };
 enum { FLUSH_IDLE, FLUSH_CLOSE, FLUSH_DRAIN, FLUSH_FINAL };
 
+#if TP_PROFILE_TINY
+/* PROFILE(tiny): a HEADER with one origin per core is the longest message kept here. */
+#define TINY_HEAD_MAX (63u + 25u * TP_MAX_CORES)
+#endif
+
 static struct {
+#if TP_PROFILE_TINY /* the tiny link's message (see "The tiny link" below); bytes early, head last:
+		     * a Cortex-M0 loads a byte at an offset of 31 at most in one instruction */
+	uint8_t code;      /* the open COBS group's code byte, 0 when none is open */
+	uint8_t code_due;  /* ... and it has not gone to the port yet */
+	uint8_t fcs[4];    /* the message's CRC, little-endian */
+	const uint8_t *ev; /* a PACKET's events, encoded in place over its records */
+	uint16_t head_len, ev_len;
+	uint32_t at, len, grp; /* next message byte, message + CRC bytes, end of the open group */
+#else
 	struct tp_framer fr;
 	uint8_t chunk[36]; /* an event or origin kept back for lack of room in the framer */
 	uint16_t chunk_len, chunk_pos;
 	const uint8_t *ext; /* blob bytes, read in place from the ring */
 	uint16_t ext_len, ext_pos;
+#endif
 	uint8_t msg;       /* MSG_* being sent */
 	uint8_t msg_core;  /* its core; for HEADER the next origin to encode */
 	uint8_t msg_final;
 	uint8_t rr;        /* round-robin start for packet claims */
 	struct tp_pkt *pkt;
+#if !TP_PROFILE_TINY
 	const uint32_t *rec, *rec_end;
 	uint32_t prev_lo;
+#endif
 	struct tp_drain_chan dc[TP_MAX_CORES];
 	uint32_t flush_target[TP_MAX_CORES];
 	uint32_t final_mask;  /* cores owing a FINAL STATUS */
@@ -76,6 +96,9 @@ static struct {
 	uint8_t boot_pending;
 	uint32_t session;
 	volatile uint32_t busy;
+#if TP_PROFILE_TINY
+	uint8_t head[TINY_HEAD_MAX]; /* HEADER, STATUS, or a PACKET's fields before its events */
+#endif
 } d;
 
 struct tp_link_ctl tp_link;
@@ -155,6 +178,27 @@ static void advance(unsigned c)
 	}
 }
 
+#if TP_PROFILE_TINY
+static void start_message(unsigned msg, unsigned core)
+{
+	d.msg = (uint8_t)msg;
+	d.msg_core = (uint8_t)core;
+}
+
+static uint8_t *head_wp(void)
+{
+	return d.head;
+}
+
+static void tiny_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len);
+static void tiny_packet(struct tp_pkt *p, unsigned head_len);
+
+/* The message is its head alone (HEADER, STATUS). */
+static void head_done(unsigned n)
+{
+	tiny_begin(n, NULL, 0);
+}
+#else
 static void start_message(unsigned msg, unsigned core)
 {
 	tp_frame_begin(&d.fr); /* every final byte has gone: the framer has room */
@@ -170,6 +214,12 @@ static uint8_t *head_wp(void)
 {
 	return tp_frame_wp(&d.fr);
 }
+
+static void head_done(unsigned n)
+{
+	tp_frame_commit(&d.fr, n);
+}
+#endif
 
 static void start_header(void)
 {
@@ -188,7 +238,13 @@ static void start_header(void)
 	hi.build_id = tp_port_build_id(&len);
 	hi.build_id_len = hi.build_id != NULL ? len : 0u;
 	start_message(MSG_HEADER, 0);
-	tp_frame_commit(&d.fr, tp_enc_header_fixed(head_wp(), &hi));
+	unsigned n = tp_enc_header_fixed(head_wp(), &hi);
+#if TP_PROFILE_TINY /* the origins too: the whole HEADER is in d.head */
+	for (unsigned c = 0; c < tp_g.cores; c++)
+		n += tp_enc_origin(d.head + n, tp_g.origin_seq, tp_g.origin_events, tp_g.origin_dropped,
+				   tp_g.origin_overwritten, tp_g.origin_rejected);
+#endif
+	head_done(n);
 }
 
 static void start_status(unsigned c, unsigned final)
@@ -202,7 +258,7 @@ static void start_status(unsigned c, unsigned final)
 	si.ts = tp_now();
 	start_message(MSG_STATUS, c);
 	d.msg_final = (uint8_t)final;
-	tp_frame_commit(&d.fr, tp_enc_status(head_wp(), &si));
+	head_done(tp_enc_status(head_wp(), &si));
 }
 
 static uint64_t get_ts(const uint32_t *w)
@@ -230,11 +286,15 @@ static int start_packet(unsigned c)
 	pi.rejected = p->rejected;
 	pi.n_events = p->n_events;
 	start_message(MSG_PACKET, c);
-	tp_frame_commit(&d.fr, tp_enc_packet_head(head_wp(), &pi));
 	d.pkt = p;
+#if TP_PROFILE_TINY
+	tiny_packet(p, tp_enc_packet_head(head_wp(), &pi));
+#else
+	tp_frame_commit(&d.fr, tp_enc_packet_head(head_wp(), &pi));
 	d.rec = (const uint32_t *)(const void *)(p + 1);
 	d.rec_end = d.rec + p->used / 4u;
 	d.prev_lo = (uint32_t)pi.ts_begin & TP_TIMER_MASK;
+#endif
 	return 1;
 }
 
@@ -331,6 +391,7 @@ static int pick_next(void)
 	return 0;
 }
 
+#if !TP_PROFILE_TINY
 /* Where the next piece of at most `need` bytes goes: in place when the framer has room, else
  * d.chunk when nothing final is left to send (room comes only as the open group grows to its
  * end), else NULL: the port must take final bytes first. */
@@ -596,6 +657,8 @@ static int encode_more(void)
 	return MORE_SENT;
 }
 
+#endif /* !TP_PROFILE_TINY */
+
 static void end_message(void)
 {
 	if (d.msg == MSG_PACKET) {
@@ -636,6 +699,8 @@ static size_t port_write(const uint8_t *p, size_t n)
 	return k;
 }
 #endif
+
+#if !TP_PROFILE_TINY
 
 /* Hands the final bytes to the port, as long as it takes them. Returns 1 when all went. */
 static int tx_flush(size_t *sent)
@@ -700,6 +765,165 @@ static size_t pump(void)
 	}
 }
 
+/* A message is under way, or final bytes wait for the port. */
+static int link_pending(void)
+{
+	return d.msg != MSG_NONE || tp_frame_pending(&d.fr);
+}
+
+#else /* PROFILE(tiny) */
+
+/*
+ * The tiny link. No framer ring, no pieces: a message is whole in memory before its first
+ * byte goes out.
+ *   HEADER, STATUS    encoded into d.head
+ *   PACKET            its fields before the events into d.head, its events in place over
+ *                     its own records (below), so no buffer of a packet's size
+ * The CRC runs over the message once, then COBS goes over message and CRC as the port takes
+ * the bytes, a run of a group at a time (tp_port_tx_write where the port has it): each
+ * group's code byte is its distance to the next zero, found by looking ahead at most 254
+ * bytes (SPEC §2: as if one more 0x00 followed the data).
+ */
+
+/* Where byte i (< d.len) of message and CRC is, and *n: the bytes from it to the end of its
+ * piece (the head, the events, the 4 CRC bytes), which follow it in memory. */
+static const uint8_t *tiny_run(uint32_t i, uint32_t *n)
+{
+	if (i < d.head_len) {
+		*n = d.head_len - i;
+		return d.head + i;
+	}
+	i -= d.head_len;
+	if (i < d.ev_len) {
+		*n = d.ev_len - i;
+		return d.ev + i;
+	}
+	i -= d.ev_len;
+	*n = 4u - i;
+	return d.fcs + i;
+}
+
+static uint32_t tiny_crc(uint32_t crc, const uint8_t *p, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		crc = tp_crc32c_step(crc, p[i]);
+	return crc;
+}
+
+static void tiny_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len)
+{
+	uint32_t fcs = tiny_crc(tiny_crc(0xFFFFFFFFu, d.head, head_len), ev, ev_len) ^ 0xFFFFFFFFu;
+	for (unsigned i = 0; i < 4u; i++)
+		d.fcs[i] = (uint8_t)(fcs >> (8u * i));
+	d.head_len = (uint16_t)head_len;
+	d.ev = ev;
+	d.ev_len = (uint16_t)ev_len;
+	d.at = 0;
+	d.len = head_len + ev_len + 4u;
+	d.code = 0;
+}
+
+/*
+ * A claimed (SENDING) packet's events, encoded over its own records from its seq word on:
+ * the state and pending words stay as the ring needs them, and the seq word for
+ * tp_ring_release. The first record is 36 bytes past the first event byte, and no event is
+ * longer on the wire than in the ring (tp_internal.h), so every write lands before the next
+ * record to read; within a record, the encoder writes below the argument words it reads.
+ */
+static void tiny_packet(struct tp_pkt *p, unsigned head_len)
+{
+	uint8_t *first = (uint8_t *)(void *)&p->events_before, *w = first;
+	const uint32_t *r = (const uint32_t *)(const void *)(p + 1), *end = r + p->used / 4u;
+	uint32_t prev = p->ts_begin[0];
+	while (r < end) {
+		uint32_t w0 = r[0];
+		unsigned kind = (w0 >> 5) & 7u, nargs = (w0 >> 2) & 7u;
+		/* Every dt is shorter than one timer period (SPEC §6.2): modular arithmetic is exact. */
+		uint32_t dt = (r[2] - prev) & TP_TIMER_MASK;
+		prev = r[2];
+		if (nargs == 7u) {
+			unsigned len = (w0 >> 8) & 0xFFu;
+			const uint8_t *src = (const uint8_t *)(r + 3);
+			w += tp_enc_blob_prefix(w, kind, r[1], dt, len);
+			for (unsigned i = 0; i < len; i++)
+				w[i] = src[i];
+			w += len;
+			r += TP_BLOB_WORDS(len);
+		} else {
+			w += tp_enc_event(w, kind, r[1], dt, r + 3, nargs);
+			r += TP_REC_WORDS(nargs);
+		}
+	}
+	tiny_begin(head_len, first, (uint32_t)(w - first));
+}
+
+enum { TINY_CODE, TINY_DATA, TINY_DELIMITER };
+
+static size_t pump(void)
+{
+	static const uint8_t delimiter = 0;
+	size_t sent = 0;
+	for (;;) {
+		if (d.msg == MSG_NONE && !pick_next())
+			return sent;
+		if (d.code == 0) {
+			/* the next group: up to the next zero, at most 254 bytes, at most to the end */
+			uint32_t q = d.at, lim = d.len - d.at > 254u ? d.at + 254u : d.len;
+			while (q != lim) {
+				uint32_t n;
+				const uint8_t *p = tiny_run(q, &n), *z = p;
+				if (n > lim - q)
+					n = lim - q;
+				while (z != p + n && *z != 0u)
+					z++;
+				q += (uint32_t)(z - p);
+				if (z != p + n)
+					break;
+			}
+			d.grp = q;
+			d.code = (uint8_t)(q - d.at + 1u);
+			d.code_due = 1;
+		}
+		const uint8_t *p;
+		uint32_t n = 1;
+		unsigned what;
+		if (d.code_due) {
+			what = TINY_CODE;
+			p = &d.code;
+		} else if (d.at != d.grp) {
+			what = TINY_DATA;
+			p = tiny_run(d.at, &n);
+			if (n > d.grp - d.at)
+				n = d.grp - d.at;
+		} else if (d.code == 0xFFu || d.at != d.len) {
+			/* the group is out: the next one starts after its zero (none after 254 bytes) */
+			if (d.code != 0xFFu)
+				d.at++;
+			d.code = 0;
+			continue;
+		} else {
+			what = TINY_DELIMITER; /* the last group is out */
+			p = &delimiter;
+		}
+		size_t k = port_write(p, n);
+		sent += k;
+		if (what == TINY_DATA)
+			d.at += (uint32_t)k;
+		else if (k != 0u && what == TINY_CODE)
+			d.code_due = 0;
+		else if (k != 0u)
+			end_message();
+		if (k < n)
+			return sent;
+	}
+}
+
+static int link_pending(void)
+{
+	return d.msg != MSG_NONE;
+}
+#endif /* PROFILE(tiny) */
+
 static int enter(void)
 {
 	return tp_port_cas(&d.busy, 0, 1) == 0;
@@ -725,7 +949,7 @@ size_t tp_poll(void)
 		return 0;
 	idle_close();
 	size_t n = pump();
-	int more = d.msg != MSG_NONE || tp_frame_pending(&d.fr);
+	int more = link_pending();
 	leave();
 	if (more)
 		tp_port_tx_kick();
@@ -751,7 +975,7 @@ void tp_flush(void)
 	tp_link.flush_req = 1;
 #endif
 	/* A CMD_STOP meanwhile ends the wait: nothing more may be sent. */
-	while ((tp_link.flush_req || d.flush_phase != FLUSH_IDLE || tp_frame_pending(&d.fr)) && tp_link.started)
+	while ((tp_link.flush_req || d.flush_phase != FLUSH_IDLE || link_pending()) && tp_link.started)
 		tp_poll();
 }
 

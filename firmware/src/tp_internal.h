@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "tracepipe.h"
 #include "port.h"
+#include "tp_record_inline.h"
 
 #ifndef TP_BOARD_CORES
 #error "board.h must define TP_BOARD_CORES"
@@ -79,24 +80,11 @@ static inline uint64_t tp_pkt_time(const uint32_t *w)
  * A blob record reserves one byte more than it holds so that no record is ever shorter
  * in the ring than on the wire: a packet's message then always fits in packet_size.
  */
-#define TP_REC_W0(kind, nargs) ((uint32_t)(kind) << 5 | (uint32_t)(nargs) << 2)
-#define TP_REC_WORDS(nargs) (3u + (nargs))
+/* TP_REC_W0(kind, nargs) and TP_REC_WORDS(nargs) are in tp_record_inline.h. */
 #define TP_BLOB_WORDS(len) (3u + ((unsigned)(len) + 4u) / 4u)
 
-/* Per-core state of the writer side. */
-struct tp_chan {
-	uint32_t *wp;          /* next record word of the head packet */
-	uintptr_t end;         /* end of the head packet; 0 forces the slow path */
-	struct tp_pkt *head;   /* packet being written, or the last one opened */
-	/* The bytes early: a Cortex-M0 loads a byte at an offset of 31 at most in one instruction. */
-	uint8_t open;          /* head is WRITING */
-	volatile uint8_t evicting; /* between an eviction's CAS and its overwritten update */
-	uint32_t committed;    /* cumulative, wraps mod 2^32 */
-	uint32_t dropped;      /* cumulative: the ring was full */
-	uint32_t rejected;     /* cumulative: refused (stopped, too large, bad core, misuse) */
-	uint32_t overwritten;  /* cumulative */
-	uint32_t next_seq;     /* seq the next opened packet gets */
-};
+/* struct tp_chan, the per-core state of the writer side, is in tp_record_inline.h: the inline
+ * record path (tracepipe.h, TP_RECORD_INLINE) reads it too. */
 
 /* Per-core state of the drain side. */
 struct tp_drain_chan {
@@ -122,7 +110,6 @@ struct tp_global {
 	uint32_t origin_seq, origin_events, origin_dropped, origin_overwritten, origin_rejected;
 };
 
-extern struct tp_chan tp_chan[TP_MAX_CORES];
 extern struct tp_global tp_g;
 extern volatile uint32_t tp_ovf_count;
 
@@ -163,6 +150,8 @@ int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx,
 extern void (*volatile tp_test_hook)(void);
 /* Counts the turns of waits for an eviction in flight on another core (test_xcore.c). */
 extern volatile uint32_t tp_test_evict_waits;
+/* When non-NULL, called on every turn of those waits, by the waiting core. */
+extern void (*volatile tp_test_evict_wait_hook)(void);
 #endif
 
 /* ---- wire encoding (tp_wire.c) ---- */

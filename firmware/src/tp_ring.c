@@ -60,8 +60,9 @@
  *   IRQ:                          [reserve+write+commit B]
  *   ring:    ... | A (reserved first, older time) | B | ...
  *
- * The fast path makes two tests: write pointer + record size against `end`, and the
- * timer's overflow-pending flag. Every other condition (packet full, no packet open, a
+ * The fast path (tp_rec_fast in firmware/include/tp_record_inline.h, inlined into the
+ * instrumented line with TP_RECORD_INLINE, into this file's entry points otherwise) makes two
+ * tests: write pointer + record size against `end`, and the timer's overflow-pending flag. Every other condition (packet full, no packet open, a
  * counted timer wrap, recording stopped) sets `end` to 0, which sends the next writer
  * down the slow path; the overflow interrupt does that for every core. The fast path
  * gives up with interrupts enabled again and tail-calls the slow path, so it keeps no
@@ -83,7 +84,11 @@
  * moved, yet the low bits may already have passed the previous event's.
  *
  * Costs (arm-none-eabi-gcc 12, instructions executed, bench/masked_plugin.c):
- * - fast path, Cortex-M3 -O2 (tp_event2): 22 including push/pop, 18 of them masked.
+ * - tp_event2 as an instrumented line pays it (bench_record, packet switch included), -O2:
+ *   23.6 inline on Cortex-M3 (an385; 33.4 as a call before the inline path), 37.7 on
+ *   Cortex-M0 (micro:bit; was 41.7). The inline fast path is about 19 on M3, 17 of them
+ *   masked; the switch adds about 4.5 per event on M3, 7 on M0 (three turns, ~80
+ *   instructions each on M0).
  * - longest masked section at run time, every board and -O2/-Os, along bench_wire_kinds
  *   and the stress, overload, clean, wrap and multicore apps (bench sections masked and
  *   maskedpaths): at most 64, was 203-269 with the whole switch in one section. The
@@ -97,6 +102,10 @@
  * a packet. On multi-core boards the claim and status snapshots read another core's
  * counters without its mask; see tp_ring_claim.
  */
+/* This file defines the record functions out of line, from the bodies in tp_record_inline.h. */
+#undef TP_RECORD_INLINE /* whatever the build says */
+#define TP_RECORD_INLINE 0
+#define TP_REC_EXTERN_DEFS 1
 #include "tp_internal.h"
 
 struct tp_chan tp_chan[TP_MAX_CORES];
@@ -111,29 +120,28 @@ volatile uint32_t tp_test_evict_waits;
 		if (tp_test_hook)     \
 			tp_test_hook(); \
 	} while (0)
-#define EVICT_WAIT() ((void)tp_test_evict_waits++)
+void (*volatile tp_test_evict_wait_hook)(void);
+#define EVICT_WAIT()                                   \
+	do {                                           \
+		tp_test_evict_waits++;                 \
+		if (tp_test_evict_wait_hook)           \
+			tp_test_evict_wait_hook();     \
+	} while (0)
 #else
 #define TESTPOINT() ((void)0)
 #define EVICT_WAIT() ((void)0)
 #endif
 
+#define CORE_ID() TP_REC_CORE()
 #if TP_BOARD_CORES == 1
-#define CORE_ID() 0u
 /* One core: program order is enough; only the compiler must not reorder. */
 #define PUBLISH() __asm__ volatile("" : : : "memory")
 #else
-#define CORE_ID() tp_port_core_id()
 #define PUBLISH() tp_port_dmb()
 #endif
 
-/* A wrap that happened after the packet opened but is not counted yet (the overflow
- * interrupt is blocked, e.g. the event is recorded in a critical section) must also close
- * the packet, so the record path looks at the flag, after reading the timer. */
-#ifdef TP_PORT_OVF_PENDING_INLINE
-#define OVF_PENDING() tp_port_timer_overflow_pending_inline()
-#else
-#define OVF_PENDING() tp_port_timer_overflow_pending()
-#endif
+/* The wrap-pending test of the record path (tp_record_inline.h). */
+#define OVF_PENDING() TP_REC_OVF_PENDING()
 
 /* ---- time ----
  * The masked parts of the record path read the time as two 32-bit words, the timer's low
@@ -435,17 +443,6 @@ __attribute__((always_inline)) static inline void commit(struct tp_pkt *p)
 	p->pending--;
 }
 
-/* Always inlined: with nargs a constant the copy becomes a few stores, no call, no array. */
-__attribute__((always_inline)) static inline void fill(uint32_t *r, uint32_t w0, uint32_t id, uint32_t lo,
-							const uint32_t *args, unsigned nargs)
-{
-	r[0] = w0;
-	r[1] = id;
-	r[2] = lo;
-	for (unsigned i = 0; i < nargs; i++)
-		r[3 + i] = args[i];
-}
-
 /* Interrupts masked: takes `words` at r for a record that is written after the mask is
  * lifted. The write pointer and `committed` move now; the packet's `pending` count keeps the
  * drain and eviction off it until commit() (see the diagram above). */
@@ -519,8 +516,9 @@ INLINE tp_result_t slow_le2(int checked, uint32_t id, uint32_t a0, uint32_t a1, 
 }
 
 /* Each slow body twice, for the void and the checked entry points: handing back a result
- * would cost the void records' slow path a few instructions per packet. */
-__attribute__((noinline)) static void record_slow(uint32_t w0, uint32_t id, const uint32_t *args)
+ * would cost the void records' slow path a few instructions per packet. The void ones are
+ * the slow entries of tp_record_inline.h's fast path. */
+__attribute__((noinline)) void tp_rec_slow_any(uint32_t w0, uint32_t id, const uint32_t *args)
 {
 	(void)slow_any(0, w0, id, args);
 }
@@ -530,7 +528,7 @@ __attribute__((noinline)) static tp_result_t record_slow_checked(uint32_t w0, ui
 	return slow_any(1, w0, id, args);
 }
 
-__attribute__((noinline)) static void record_slow2(uint32_t id, uint32_t a0, uint32_t a1, uint32_t w0)
+__attribute__((noinline)) void tp_rec_slow_le2(uint32_t id, uint32_t a0, uint32_t a1, uint32_t w0)
 {
 	(void)slow_le2(0, id, a0, a1, w0);
 }
@@ -540,155 +538,46 @@ __attribute__((noinline)) static tp_result_t record_slow2_checked(uint32_t id, u
 	return slow_le2(1, id, a0, a1, w0);
 }
 
-/* The slow call of a record body; `checked` is a constant where the body is inlined. */
-#define SLOW(checked, w0, id, args) \
-	((checked) ? record_slow_checked(w0, id, args) : (record_slow(w0, id, args), TP_RECORDED))
-#define SLOW2(checked, id, a0, a1, w0) \
-	((checked) ? record_slow2_checked(id, a0, a1, w0) : (record_slow2(id, a0, a1, w0), TP_RECORDED))
-
-/*
- * The record fast path, inlined into every API function so that kind, nargs and the record
- * size are constants there. All masked: read the timer, check room and the wrap flag, bump
- * the write pointer and `committed`, store the record's words (see the top of the file).
- * The timer is read before the wrap flag (see OVF_PENDING above). Anything else goes to
- * the slow path with interrupts enabled again, as a tail call where the arguments allow.
- * It is the body of a function returning tp_result_t: the checked entry points return it,
- * the void ones discard it and call the void slow entries (SLOW, SLOW2), so they compile to
- * the same instructions as a void body: the void calls pay nothing for the checked ones.
- */
-#define RECORD_FAST(w0, id, nargs, args, SLOW)                                                  \
-	do {                                                                                    \
-		uint32_t key_ = tp_port_irq_save();                                             \
-		struct tp_chan *ch_ = &tp_chan[CORE_ID()];                                      \
-		uint32_t lo_ = tp_port_timer_lo();                                              \
-		uint32_t *r_ = ch_->wp;                                                         \
-		uintptr_t end_ = ch_->end;                                                      \
-		uint32_t *next_ = r_ + TP_REC_WORDS(nargs);                                     \
-		if (__builtin_expect((uintptr_t)next_ > end_ || OVF_PENDING(), 0)) {             \
-			tp_port_irq_restore(key_);                                              \
-			return SLOW;                                                            \
-		}                                                                               \
-		ch_->wp = next_;                                                                \
-		fill(r_, (w0), (id), lo_, (args), (nargs));                                     \
-		ch_->committed++;                                                               \
-		tp_port_irq_restore(key_);                                                      \
-		return TP_RECORDED;                                                             \
-	} while (0)
-
-/* One body per argument count, inlined with w0 and `checked` constants into the void and
- * the checked entry points. */
-
-INLINE tp_result_t record0(int checked, uint32_t w0, uint32_t id)
-{
-	RECORD_FAST(w0, id, 0, NULL, SLOW2(checked, id, 0, 0, w0));
-}
-
-INLINE tp_result_t record1(int checked, uint32_t w0, uint32_t id, uint32_t a0)
-{
-	const uint32_t a[1] = {a0};
-	RECORD_FAST(w0, id, 1, a, SLOW2(checked, id, a0, 0, w0));
-}
-
-INLINE tp_result_t record2(int checked, uint32_t w0, uint32_t id, uint32_t a0, uint32_t a1)
-{
-	const uint32_t a[2] = {a0, a1};
-	RECORD_FAST(w0, id, 2, a, SLOW2(checked, id, a0, a1, w0));
-}
-
-INLINE tp_result_t record3(int checked, uint32_t w0, uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2)
-{
-	const uint32_t a[3] = {a0, a1, a2};
-	RECORD_FAST(w0, id, 3, a, SLOW(checked, w0, id, a));
-}
-
-INLINE tp_result_t record4(int checked, uint32_t w0, uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3)
-{
-	const uint32_t a[4] = {a0, a1, a2, a3};
-	RECORD_FAST(w0, id, 4, a, SLOW(checked, w0, id, a));
-}
-
+/* The void records (tp_event0..4, tp_mark, ...) are defined by tp_record_inline.h, here out
+ * of line (TP_REC_EXTERN_DEFS) and inline in files built with TP_RECORD_INLINE. The checked
+ * ones are out of line only: the same fast path, then the checked slow entry. */
 #define EV(n) TP_REC_W0(TP_KIND_EVENT, n)
-
-void tp_event0(uint32_t id)
-{
-	(void)record0(0, EV(0), id);
-}
-
-void tp_event1(uint32_t id, uint32_t a0)
-{
-	(void)record1(0, EV(1), id, a0);
-}
-
-void tp_event2(uint32_t id, uint32_t a0, uint32_t a1)
-{
-	(void)record2(0, EV(2), id, a0, a1);
-}
-
-void tp_event3(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2)
-{
-	(void)record3(0, EV(3), id, a0, a1, a2);
-}
-
-void tp_event4(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3)
-{
-	(void)record4(0, EV(4), id, a0, a1, a2, a3);
-}
+#define CHECKED_LE2(w0, id, nargs, a0, a1)                                  \
+	do {                                                                 \
+		const uint32_t a_[2] = {(a0), (a1)};                         \
+		return tp_rec_fast((w0), (id), a_, (nargs)) ? TP_RECORDED      \
+							    : record_slow2_checked((id), (a0), (a1), (w0)); \
+	} while (0)
+#define CHECKED_ARGS(w0, id, nargs, ...)                                                       \
+	do {                                                                                    \
+		const uint32_t a_[nargs] = {__VA_ARGS__};                                       \
+		return tp_rec_fast((w0), (id), a_, (nargs)) ? TP_RECORDED : record_slow_checked((w0), (id), a_); \
+	} while (0)
 
 tp_result_t tp_event0_checked(uint32_t id)
 {
-	return record0(1, EV(0), id);
+	CHECKED_LE2(EV(0), id, 0, 0, 0);
 }
 
 tp_result_t tp_event1_checked(uint32_t id, uint32_t a0)
 {
-	return record1(1, EV(1), id, a0);
+	CHECKED_LE2(EV(1), id, 1, a0, 0);
 }
 
 tp_result_t tp_event2_checked(uint32_t id, uint32_t a0, uint32_t a1)
 {
-	return record2(1, EV(2), id, a0, a1);
+	CHECKED_LE2(EV(2), id, 2, a0, a1);
 }
 
 tp_result_t tp_event3_checked(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2)
 {
-	return record3(1, EV(3), id, a0, a1, a2);
+	CHECKED_ARGS(EV(3), id, 3, a0, a1, a2);
 }
 
 tp_result_t tp_event4_checked(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3)
 {
-	return record4(1, EV(4), id, a0, a1, a2, a3);
+	CHECKED_ARGS(EV(4), id, 4, a0, a1, a2, a3);
 }
-
-void tp_mark(uint32_t id)
-{
-	(void)record0(0, TP_REC_W0(TP_KIND_MARK, 0), id);
-}
-
-void tp_span_begin(uint32_t id)
-{
-	(void)record0(0, TP_REC_W0(TP_KIND_SPAN_BEGIN, 0), id);
-}
-
-void tp_span_end(uint32_t id)
-{
-	(void)record0(0, TP_REC_W0(TP_KIND_SPAN_END, 0), id);
-}
-
-void tp_counter(uint32_t id, uint32_t value)
-{
-	(void)record1(0, TP_REC_W0(TP_KIND_COUNTER, 1), id, value);
-}
-
-void tp_isr_enter(uint32_t irq)
-{
-	(void)record0(0, TP_REC_W0(TP_KIND_ISR_ENTER, 0), irq);
-}
-
-void tp_isr_exit(uint32_t irq)
-{
-	(void)record0(0, TP_REC_W0(TP_KIND_ISR_EXIT, 0), irq);
-}
-
 
 /* Reserves `words` for a record that is written with interrupts enabled, then committed:
  * the masked part is the same few instructions whatever the record's size (the generic
@@ -776,20 +665,36 @@ struct tp_pkt *tp_ring_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t
 		PUBLISH();
 		no_writers = p->pending == 0;
 	}
+	int in_flight = 0;
 	if (no_writers && tp_port_cas(&p->state, want, TP_TAG(seq) | TP_ST_SENDING) == want) {
 		/* Masked on this core, so no eviction on this core runs between the claim and the
 		 * sample. An eviction on the channel's own core (another core than this one) may
-		 * be between its CAS and its count: wait for it, a few instructions. Later
+		 * be between its CAS and its count: then the sample waits for it, below. Later
 		 * evictions take newer packets and do not belong in this sample. */
 		PUBLISH();
-		while (!TP_PROFILE_TINY && tp_chan[core].evicting) {
+		in_flight = !TP_PROFILE_TINY && tp_chan[core].evicting;
+		if (!in_flight) {
+			PUBLISH();
+			*overwritten = tp_chan[core].overwritten;
+		}
+		got = p;
+	}
+	tp_port_irq_restore(key);
+	/* The wait for another core's eviction runs unmasked: it lasts as long as that core
+	 * takes to finish, which this core's mask does not shorten (the other core runs on
+	 * regardless) and which is unbounded once that core is stalled (an NMI or a fault on
+	 * it, a debugger, an emulator's host thread descheduled: 2.8 M instructions masked
+	 * under QEMU on an521). Only the channel's own core evicts, so an interrupt on this
+	 * core delaying the sample is no interleaving the masked wait did not already allow.
+	 * `in_flight` is never set when the channel is this core's own: its evictions run
+	 * masked, whole. */
+	if (in_flight) {
+		while (tp_chan[core].evicting) {
 			EVICT_WAIT();
 		}
 		PUBLISH();
 		*overwritten = tp_chan[core].overwritten;
-		got = p;
 	}
-	tp_port_irq_restore(key);
 	return got;
 }
 
@@ -832,13 +737,16 @@ int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx,
 {
 	struct tp_chan *ch = &tp_chan[core];
 	struct tp_pkt *p = tp_ring_pkt(core, send_idx);
-	uint32_t key = tp_port_irq_save();
 	/* Evictions take the oldest packet first, and the drain has skipped every evicted one
 	 * before send_seq, so no packet at or after send_seq is evicted yet: overwritten counts
-	 * exactly the packets before it (once an eviction in flight on another core is done). */
+	 * exactly the packets before it (once an eviction in flight on another core is done).
+	 * That wait runs unmasked, as in tp_ring_claim: this core's mask does not hasten the
+	 * other core. An eviction that begins after it takes send_seq's packet or a newer one,
+	 * and the state test below sees it (the caller retries). */
 	while (!TP_PROFILE_TINY && ch->evicting) {
 		EVICT_WAIT();
 	}
+	uint32_t key = tp_port_irq_save();
 	PUBLISH();
 	out->overwritten = ch->overwritten;
 	PUBLISH();

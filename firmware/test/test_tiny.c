@@ -5,6 +5,7 @@
  * CMD_DUMP only start a silent target, whose HEADER says NO_FLUSH; no periodic STATUS; and
  * tp_flush() still closes the books, so the identity holds end to end.
  */
+#include <string.h>
 #include "tp_test.h"
 
 #if !TP_PROFILE_TINY
@@ -125,11 +126,80 @@ static void flush_closes_books(void)
 	dec_free(&s);
 }
 
+/* Every frame in the stream is the one SPEC §2 allows (the decoder would also accept the
+ * trailing-zero optimisation): decoded, then encoded again by the tests' own COBS, it gives
+ * the same bytes. */
+/* Returns how many frames end with a run of 254 * k non-zero bytes (k >= 1): those end with
+ * the empty group 01 after the last FF group. */
+static unsigned frames_canonical(const uint8_t *buf, size_t n)
+{
+	static uint8_t data[4200], again[4300];
+	size_t start = 0;
+	unsigned run_254k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] != 0)
+			continue;
+		long k = dec_cobs(buf + start, i - start, data);
+		CHECK(k >= 0);
+		if (k < 0)
+			return 0;
+		size_t m = enc_cobs(data, (size_t)k, again);
+		CHECK_EQ(m, i - start);
+		CHECK(m == i - start && memcmp(again, buf + start, m) == 0);
+		long run = 0;
+		while (run < k && data[k - 1 - run] != 0)
+			run++;
+		run_254k += run > 0 && run % 254 == 0;
+		start = i + 1;
+	}
+	CHECK_EQ(start, n); /* the stream ends with a delimiter */
+	return run_254k;
+}
+
+/* The tiny link's COBS runs: one blob per packet (320-byte packets), 1..255 bytes without a
+ * zero, so each frame's last run (the blob's length, its bytes and the CRC after the first
+ * event's dt of 0) sweeps across 254 and the 254-byte groups; and blobs with zeros in them. */
+static void blob_cobs_runs(void)
+{
+	REQUIRE(tt_init(TP_MODE_DISCARD, 320, 4, 1) == 0);
+	tt_command(TP_CMD_START);
+	uint8_t bytes[255];
+	unsigned n_blobs = 0;
+	for (unsigned len = 1; len <= 255u; len++) {
+		for (unsigned i = 0; i < len; i++)
+			bytes[i] = (uint8_t)(len % 3u != 0u || i % 37u != 5u ? 0xA0u + (i + len) % 31u : 0u);
+		tp_record_blob(TP_KIND_LOG, 0x1234u, bytes, len);
+		n_blobs++;
+		host_advance(5);
+		tt_drain();
+	}
+	tp_flush();
+	CHECK(frames_canonical(host_tx_buf, host_tx_len) > 0);
+	struct dec_stream s;
+	dec_stream(host_tx_buf, host_tx_len, &s);
+	CHECK_EQ(s.n_bad, 0);
+	REQUIRE(s.n_events == n_blobs);
+	for (unsigned k = 0; k < s.n_events; k++) {
+		const struct dec_event *e = &s.events[k];
+		unsigned len = k + 1u;
+		int same = e->kind == TP_KIND_LOG && e->nargs == 7u && e->id == 0x1234u && e->blob_len == len;
+		for (unsigned i = 0; same && i < len; i++)
+			same = e->blob[i] == (uint8_t)(len % 3u != 0u || i % 37u != 5u ? 0xA0u + (i + len) % 31u : 0u);
+		CHECK(same);
+	}
+	struct dec_totals t;
+	REQUIRE(dec_account(&s, 0, &t));
+	CHECK_EQ(t.generated, n_blobs);
+	CHECK_EQ(t.decoded, n_blobs);
+	dec_free(&s);
+}
+
 int main(void)
 {
 	RUN(discard_only);
 	RUN(dump_only_starts);
 	RUN(stop_header_start);
 	RUN(flush_closes_books);
+	RUN(blob_cobs_runs);
 	return tt_summary("test_tiny");
 }

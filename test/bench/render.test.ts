@@ -9,6 +9,14 @@ const data = loadData();
 const rec = (event2: number) => [{ kind: 'event0', n: 100096, insnsPerEvent: 20 }, { kind: 'event2', n: 100096, insnsPerEvent: event2 }];
 const wireRun = (whole: number, bytes: number) => ({ n: 30000, wholeCpuInsnsPerEvent: whole * 2, wholeCpuBatchedInsnsPerEvent: whole, batch: 32, wireBytesPerEvent: bytes, uartBytes: 1, dropped: 0 });
 const masked = (insns: number) => ({ wire: { small: {}, random: {} }, otherBytes: 0, badFrames: 0, masked: { method: 'dynamic (TCG plugin)', longestRuntime: { insns, fn: 'record_slow2', count: 1 }, longestInit: { insns: 500, fn: 'tp_init' } } });
+/** bench/sections/maskedpaths.mjs's figures of one board: every stress run at insns. */
+const paths = (insns: number) => ({
+  paths: { stress_discard: 'drops', flight_recorder: 'CMD_DUMP' },
+  builds: {
+    '-O2': { opt: '-O2', profile: 'full', apps: { stress_discard: { insns, fn: 'turn', sections: 9 }, flight_recorder: { insns, fn: 'pump', sections: 9 } } },
+    '-Os': { opt: '-Os', profile: 'full', apps: { stress_discard: { insns, fn: 'turn', sections: 9 }, flight_recorder: { insns, fn: 'pump', sections: 9 } } },
+  },
+});
 const fp = (flash: number, ramPerCore: number) => ({
   typical: { flash, ram: 500, text: flash - 100, rodata: 100, data: 0, bss: 500, flashByObject: { 'firmware/src/tp_ring.o': flash } },
   allKinds: { flash: flash + 1000 },
@@ -33,6 +41,7 @@ function fixture() {
       '-Os': { record: rec(r2 + 1), wireSmall: wireRun(whole + 10, 5.5), wireRandom: wireRun(whole * 2 + 10, 11.5), kinds: masked(m[1]) },
     },
     footprint: f,
+    maskedPaths: paths(40),
   });
   return {
     date: '2026-12-01T00:00:00.000Z',
@@ -149,6 +158,26 @@ describe('met / missed', () => {
     expect(byId(r)['i13.masked'].ok).toBe(true);
     delete (r.target.boards.microbit.opt['-Os'] as { kinds?: unknown }).kinds;
     expect(byId(r)['i13.masked'].ok).toBe(null);
+  });
+
+  it('the masked section is the max over the stress paths too, and names the run', () => {
+    const r = fixture();
+    for (const b of Object.values(r.target.boards)) for (const o of Object.values(b.opt)) o.kinds = masked(10);
+    r.target.boards.microbit.maskedPaths.builds['-Os'].apps.flight_recorder.insns = 65;
+    const e = byId(r)['i13.masked'];
+    expect(e.ok).toBe(false);
+    expect(e.value).toMatch(/^65 insns \(microbit -Os flight_recorder, pump;/);
+  });
+
+  it('a stress-path run that failed leaves the masked section not measured, unless a figure already misses', () => {
+    const r = fixture();
+    for (const b of Object.values(r.target.boards)) for (const o of Object.values(b.opt)) o.kinds = masked(10);
+    (r.target.boards['qemu-mps2-an521'].maskedPaths.builds['-O2'].apps as Record<string, unknown>).stress_discard = { error: 'qemu exited 1' };
+    expect(byId(r)['i13.masked'].ok).toBe(null);
+    expect(byId(r)['i13.masked'].value).toContain('not measured: qemu-mps2-an521 -O2 stress_discard');
+    r.target.boards.microbit.opt['-O2'].kinds = masked(70);
+    expect(byId(r)['i13.masked'].ok).toBe(false);
+    expect(byId(r)['i13.masked'].value).toMatch(/^at least 70 insns/);
   });
 
   it('a limit changed in the data changes the verdict', () => {

@@ -12,9 +12,9 @@ const boards = execFileSync('make', ['-s', 'boards'], { cwd: ROOT, encoding: 'ut
 const FULL_ONLY = ['flight_recorder', 'stress_overwrite', 'multicore_overwrite', 'bench_wire_kinds'];
 
 /** The ELFs and compile commands make would run for a board in a profile, into a fresh folder. */
-function dryRun(board: string, profile?: string): { elfs: string[]; cc: string[] } {
+function dryRun(board: string, profile?: string, extra: string[] = []): { elfs: string[]; cc: string[] } {
   const build = mkdtempSync(join(tmpdir(), 'tp-profile-'));
-  const args = ['-n', '-s', `BOARD=${board}`, `BUILD=${build}`, ...(profile ? [`PROFILE=${profile}`] : [])];
+  const args = ['-n', '-s', `BOARD=${board}`, `BUILD=${build}`, ...(profile ? [`PROFILE=${profile}`] : []), ...extra];
   let out: string;
   try {
     out = execFileSync('make', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -40,6 +40,22 @@ describe('make PROFILE=', () => {
       expect(dryRun(board, 'full')).toEqual({ elfs: full.elfs, cc: expect.any(Array) });
     });
   }
+
+  it('the CRC table: 16 entries for OPT=-Os on ARMv6-M, in both profiles; 256 (the default) elsewhere; CRC_TABLE= overrides', () => {
+    const table = (board: string, profile: string, extra: string[]) => {
+      const { cc } = dryRun(board, profile, extra);
+      expect(cc.length).toBeGreaterThan(0);
+      const set = new Set(cc.map((l) => /-DTP_CRC_TABLE=(\d+)/.exec(l)?.[1] ?? 'default'));
+      expect(set.size).toBe(1);
+      return [...set][0];
+    };
+    for (const profile of ['full', 'tiny']) {
+      expect(table('microbit', profile, ['OPT=-Os'])).toBe('16');
+      expect(table('microbit', profile, ['OPT=-O2'])).toBe('default');
+      expect(table('qemu-mps2-an385', profile, ['OPT=-Os'])).toBe('default');
+    }
+    expect(table('microbit', 'full', ['OPT=-Os', 'CRC_TABLE=256'])).toBe('256');
+  });
 
   it('an unknown profile is one line naming the valid ones, and a failed make', () => {
     const r = spawnSync('make', ['-s', 'BOARD=microbit', 'PROFILE=small'], { cwd: ROOT, encoding: 'utf8' });

@@ -20,7 +20,7 @@
 //   go out at once, or right behind a header still waiting in the merge.
 
 import { EventBatch } from './batch.js';
-import { crc32c } from './crc32c.js';
+import { crc32c, crc32cWords, LITTLE_ENDIAN } from './crc32c.js';
 import { FrameSplitter, MAX_MESSAGE, type FrameHandler } from './frames.js';
 import { TimelineMerge } from './merge.js';
 import {
@@ -32,6 +32,7 @@ import {
   parseHeader,
   parsePacketHead,
   parseStatus,
+  toBig,
   type PacketHead,
   type StatusMsg,
 } from './messages.js';
@@ -73,6 +74,8 @@ export interface DecoderOptions {
 
 const TWO31 = 0x8000_0000;
 const TWO64 = 1n << 64n;
+const TWO63n = 1n << 63n;
+const TWO62 = 2 ** 62;
 const PACKET_BASE: Base = { seq: 0, eventsEnd: 0, dropped: 0, overwritten: 0, rejected: 0, tsBegin: 0n, tsEnd: 0n };
 const RECENT = 16;
 
@@ -346,7 +349,9 @@ export class TraceDecoder {
     }
     const end = len - 4;
     const want = (buf[end] | (buf[end + 1] << 8) | (buf[end + 2] << 16) | (buf[end + 3] << 24)) >>> 0;
-    if (crc32c(buf, 0, end) !== want) {
+    const words = this.splitter.words;
+    const crc = LITTLE_ENDIAN && buf.buffer === words.buffer ? crc32cWords(words, buf, end) : crc32c(buf, 0, end);
+    if (crc !== want) {
       this.notice('crc_mismatch', 'frame CRC does not match', start, resume);
       return;
     }
@@ -589,8 +594,6 @@ export class TraceDecoder {
     let ow = (q.overwritten - base.overwritten) >>> 0;
     let dr = (q.dropped - base.dropped) >>> 0;
     let rj = (q.rejected - base.rejected) >>> 0;
-    const fromNs = ticksNs(s, from);
-    const toNs = ticksNs(s, to < from ? from : to);
     // With no sequence number missing between base and q, no packet lay between them, so no
     // committed event can be missing either (SPEC §9 step 3).
     const adjacent = ((q.seq - base.seq) >>> 0) === (q.final ? 0 : 1);
@@ -604,10 +607,14 @@ export class TraceDecoder {
         ? `FINAL status says committed ${q.eventsBefore}, but the last packet (seq ${base.seq}) ends at event ${base.eventsEnd} and no packet is missing`
         : `packet seq ${base.seq} ends at event ${base.eventsEnd}, yet the next packet (seq ${q.seq}) says events_before ${q.eventsBefore}`;
     }
+    // the window's times only when something is booked in it (most windows are empty)
+    if (!why && gap === 0 && dr === 0 && rj === 0) return;
+    const fromNs = ticksNs(s, from);
     if (why) {
       this.contradiction(b, kind, q.final ? (q.seq + 1) >>> 0 : q.seq, fromNs, why, offset);
-      gap = ow = dr = rj = 0;
+      return;
     }
+    const toNs = ticksNs(s, to < from ? from : to);
     const link = gap - ow;
     if (dr > 0) this.loss(s, b, 'dropped', dr, fromNs, toNs);
     if (ow > 0) this.loss(s, b, 'overwritten', ow, fromNs, toNs);
@@ -772,12 +779,16 @@ export class TraceDecoder {
     const clock = s.clock;
     const n = head.nEvents;
     const dur = head.duration;
-    const tsEnd = head.tsBegin + dur;
-    const beyond = BigInt(lastOff) > dur;
+    // In doubles where exact (lastOff is a number only below 2^53; Number() of a larger
+    // duration rounds to 2^53 or more, still above it): the common case makes no BigInt.
+    const small = typeof lastOff === 'number';
+    const durN = Number(dur);
+    const beyond = small ? lastOff > durN : lastOff > dur;
     // SPEC §2: timestamps are u64; one that passes 2^64 is not a time the target could have had.
-    const past64 = head.tsBegin + (BigInt(lastOff) > dur ? BigInt(lastOff) : dur) >= TWO64;
+    const past64 =
+      small && durN < TWO62 && head.tsBegin < TWO63n ? false : head.tsBegin + (BigInt(lastOff) > dur ? BigInt(lastOff) : dur) >= TWO64;
     // SPEC §6.2: after an idle gap duration may exceed a wrap; the events may not.
-    const longGap = n > 1 && BigInt(lastOff) >= 1n << BigInt(s.header.timerBits);
+    const longGap = n > 1 && (small ? lastOff >= 2 ** s.header.timerBits : BigInt(lastOff) >= 1n << BigInt(s.header.timerBits));
     if (beyond || longGap || past64) {
       this.notice(
         'time_unproven',
@@ -800,6 +811,9 @@ export class TraceDecoder {
       if (b.firstNs === null) b.firstNs = firstNs;
       b.lastNs = lastNs;
     }
+    // the packet's end, by the clock at ts_begin: ticksNs(tsEnd) without a BigInt division
+    const endOff = beyond ? lastOff : durN <= Number.MAX_SAFE_INTEGER ? durN : dur;
+    const endNs = clock.ns(endOff);
     if (evs) {
       evs.session = s.index;
       evs.core = head.core;
@@ -809,7 +823,7 @@ export class TraceDecoder {
     }
     b.decoded += n;
     b.closed = false;
-    b.provenNs = ticksNs(s, beyond ? head.tsBegin + BigInt(lastOff) : tsEnd);
+    b.provenNs = endNs;
     b.P = {
       seq: head.seq,
       eventsEnd: (head.eventsBefore + n) >>> 0,
@@ -817,7 +831,7 @@ export class TraceDecoder {
       overwritten: head.overwritten,
       rejected: head.rejected,
       tsBegin: head.tsBegin,
-      tsEnd: beyond ? head.tsBegin + BigInt(lastOff) : tsEnd,
+      tsEnd: head.tsBegin + (typeof endOff === 'number' ? toBig(endOff) : endOff),
     };
     if (b.recentSeq.length >= RECENT) {
       b.recentSeq.shift();
@@ -825,7 +839,7 @@ export class TraceDecoder {
     }
     b.recentSeq.push(head.seq);
     b.recentTs.push(head.tsBegin);
-    if (this.mergeOn) this.merger.advance(head.core, ticksNs(s, b.P.tsEnd));
+    if (this.mergeOn) this.merger.advance(head.core, endNs);
   }
 
   /**

@@ -18,6 +18,8 @@ export interface FrameHandler {
 
 export class FrameSplitter {
   private readonly out = new Uint8Array(MAX_COBS);
+  /** out as little-endian words, for the CRC (crc32cWords): frames start at its byte 0 */
+  readonly words = new Uint32Array(this.out.buffer, 0, MAX_COBS >> 2);
   private len = 0;
   private cobsLen = 0;
   private remaining = 0;
@@ -31,12 +33,18 @@ export class FrameSplitter {
 
   push(chunk: Uint8Array): void {
     const n = chunk.length;
+    // chunk's own indexOf (a Buffer's is memchr); the rest reads a plain view, whose subarray
+    // costs a fraction of a Buffer's, and keeps the loads monomorphic
+    const view = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, n);
     const base = this.offset;
     let i = 0;
     while (i < n) {
       let z = chunk.indexOf(0, i);
       if (z < 0) z = n;
-      if (z > i) this.segment(chunk, i, z);
+      if (z > i) {
+        if (z < n && this.cobsLen === 0 && !this.tooLong) this.whole(view, i, z);
+        else this.segment(view, i, z);
+      }
       if (z < n) {
         this.offset = base + z + 1;
         this.finish(base + z + 1);
@@ -51,6 +59,44 @@ export class FrameSplitter {
   /** Offset where the pending (undelimited) frame started, or -1 when none is pending. */
   pendingStart(): number {
     return this.cobsLen > 0 || this.tooLong ? this.start : -1;
+  }
+
+  /**
+   * A frame whose COBS bytes chunk[i, z) are all in this chunk (the common case), decoded with
+   * a copy per run instead of one per COBS group: the decoded bytes are the COBS bytes after
+   * the first code byte, where each later code byte stands for the 0x00 that ends the group
+   * before it, or for nothing after a group of code 0xFF (a run ends there).
+   */
+  private whole(chunk: Uint8Array, i: number, z: number): void {
+    if (z - i > MAX_COBS) {
+      this.segment(chunk, i, z);
+      return;
+    }
+    const out = this.out;
+    let runStart = i + 1;
+    let dst = 0;
+    let p = i;
+    let next = i + chunk[i];
+    while (next < z) {
+      if (chunk[p] === 0xff) {
+        out.set(chunk.subarray(runStart, next), dst);
+        dst += next - runStart;
+        runStart = next + 1;
+      }
+      p = next;
+      next = p + chunk[p];
+    }
+    out.set(chunk.subarray(runStart, z), dst);
+    const len = dst + z - runStart;
+    // the 0x00s: every later code byte after a group whose code is not 0xFF
+    let skipped = 0;
+    for (let q = i, c = i + chunk[i]; c < z; q = c, c += chunk[c]) {
+      if (chunk[q] === 0xff) skipped++;
+      else out[c - i - 1 - skipped] = 0;
+    }
+    this.cobsLen = z - i;
+    this.len = len;
+    this.remaining = next - z;
   }
 
   private segment(chunk: Uint8Array, i: number, z: number): void {

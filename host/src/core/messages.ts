@@ -282,6 +282,76 @@ function scanEvents(buf: Uint8Array, p: number, end: number, n: number, out: Eve
   return p;
 }
 
+/** Per event header byte: how many varint arguments follow dt (255: a blob, or enc 3), and the fixed argument bytes. */
+const VAR_ARGS = new Uint8Array(256);
+const FIXED_ARG_BYTES = new Uint8Array(256);
+for (let h = 0; h < 256; h++) {
+  const nargs = (h >> 2) & 7;
+  const enc = h & 3;
+  if (enc === 3 || nargs === 7) VAR_ARGS[h] = 255;
+  else if (enc === 0) VAR_ARGS[h] = nargs;
+  else FIXED_ARG_BYTES[h] = nargs * (enc === 1 ? 4 : 8);
+}
+
+/**
+ * scanEvents without a batch to fill (the accounting of `stats`): the same bytes accepted,
+ * but only dt is decoded; ids and arguments are stepped over. Same contract: -1 for anything
+ * the checked parser must decide.
+ */
+function countEvents(buf: Uint8Array, p: number, end: number, n: number): number {
+  let off = 0;
+  let first = 0;
+  for (let k = 0; k < n; k++) {
+    const h = buf[p];
+    let q = p + 1;
+    // id: up to 4 bytes (28 bits) here
+    while (buf[q] >= 0x80) {
+      q++;
+      if (q - p > 4) return -1;
+    }
+    q++;
+    let dt = buf[q++];
+    if (dt >= 0x80) {
+      dt &= 0x7f;
+      let mul = 128;
+      for (let i = 1; ; i++) {
+        if (i > 6) return -1;
+        const b = buf[q++];
+        dt += (b & 0x7f) * mul;
+        if (b < 0x80) break;
+        mul *= 128;
+      }
+    }
+    off += dt;
+    if (k === 0) first = off;
+    let nv = VAR_ARGS[h];
+    if (nv === 255) {
+      if ((h & 3) !== 0) return -1;
+      const len = buf[q];
+      if (len >= 0x80) return -1;
+      q += 1 + len;
+    } else if (nv !== 0) {
+      // nv varints of up to 7 bytes (49 bits) each: count their last bytes
+      let run = 0;
+      do {
+        if (buf[q++] < 0x80) {
+          nv--;
+          run = 0;
+        } else if (++run === 7) return -1;
+      } while (nv !== 0);
+    }
+    q += FIXED_ARG_BYTES[h];
+    // every read so far was before q: past end means the body ran out
+    if (q > end) return -1;
+    p = q;
+  }
+  // dt >= 0, so an offset that passed 2^53 on the way stays past it
+  if (off > Number.MAX_SAFE_INTEGER) return -1;
+  scanFirstOff = first;
+  scanLastOff = off;
+  return p;
+}
+
 /**
  * Parses n events. With out (emptied, with room for n events and c.remaining arguments),
  * fills its columns kind, id, ticksOff (the tick offset from ts_begin), arguments and blobs;
@@ -289,7 +359,7 @@ function scanEvents(buf: Uint8Array, p: number, end: number, n: number, out: Eve
  * of the last event (0 when n = 0) and sets span.first to the first's.
  */
 export function parseEvents(c: Cursor, n: number, out: EventBatch | null, span: { first: number | bigint }): number | bigint {
-  const p = scanEvents(c.buf, c.pos, c.end, n, out);
+  const p = out ? scanEvents(c.buf, c.pos, c.end, n, out) : countEvents(c.buf, c.pos, c.end, n);
   if (p >= 0) {
     c.pos = p;
     span.first = scanFirstOff;

@@ -26,6 +26,7 @@ export class PacketClock {
   baseNs = 0n;
   private rem = 0;
   private base = 0n;
+  private primed = false;
   private readonly num: number;
   private readonly den: number;
   private readonly numBig: bigint;
@@ -42,6 +43,9 @@ export class PacketClock {
   }
 
   setBase(base: bigint): void {
+    // the decoder sets the same base several times per packet; the division is the cost
+    if (base === this.base && this.primed) return;
+    this.primed = true;
     this.base = base;
     const x = base * this.numBig;
     this.baseNs = x / this.denBig;

@@ -13,29 +13,56 @@ import { EVENT_KINDS, type CoreStats, type EventKind, type TraceEvent, type Trac
 import { type TypedValue, valueJson } from '../core/typed-values.js';
 import { hex } from './csv.js';
 import { statsJson, wallClockJson } from './jsonl.js';
-import { encodeAscii, KindIdCache, OutBuffer, PacketCache } from './out-buffer.js';
+import { ByteOut, encodeAscii, pieceOf, putMicros, putPiece, putU64, putUint, type Piece } from '../core/byte-out.js';
+import { KindIdCache, PacketCache } from './batch-cells.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 const MAX_OPEN = 256;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 const COUNTER = EVENT_KINDS.indexOf('counter');
-/** by kind index: the pair kinds, which become slices */
-const PAIR_KIND = EVENT_KINDS.map((k) => k === 'isr_enter' || k === 'isr_exit' || k === 'span_begin' || k === 'span_end');
 const INSTANT_HEAD = Object.fromEntries(EVENT_KINDS.map((k) => [k, encodeAscii(`{"ph":"i","s":"t","cat":"${k}","name":`)])) as Record<EventKind, Uint8Array>;
 const COUNTER_HEAD = encodeAscii('{"ph":"C","name":');
 const ARGS_ID = encodeAscii(',"args":{"id":');
-const ARGS_VALUE = encodeAscii(',"args":{"value":');
-const CLOSE2 = encodeAscii('}}');
-const ARG_KEYS = Array.from({ length: 16 }, (_, a) => encodeAscii(`,"a${a}":`));
-function argKey(a: number): Uint8Array {
-  return ARG_KEYS[a] ?? encodeAscii(`,"a${a}":`);
+const DUR = pieceOf(',"dur":');
+const ARGS_IRQ = pieceOf(',"args":{"irq":');
+const P_ARGS_ID = pieceOf(',"args":{"id":');
+const P_ARGS_VALUE = pieceOf(',"args":{"value":');
+const ACROSS_LOSS = pieceOf(',"across_loss":true');
+const UNFINISHED = pieceOf(',"unfinished":true');
+const ARGS_KIND_ISR_EXIT = pieceOf(',"args":{"kind":"isr_exit","id":');
+const ARGS_KIND_SPAN_END = pieceOf(',"args":{"kind":"span_end","id":');
+/** ids below this have their line openings in arrays; the rest are made per line */
+const HEAD_IDS = 1 << 16;
+const ISR_ENTER = EVENT_KINDS.indexOf('isr_enter');
+const SPAN_BEGIN_K = EVENT_KINDS.indexOf('span_begin');
+// by kind index: which end of which pair it is (0: not a pair kind)
+const ISR_BEGIN = 1;
+const ISR_END = 2;
+const SPAN_BEGIN = 3;
+const SPAN_END = 4;
+const PAIR = EVENT_KINDS.map((k) => (k === 'isr_enter' ? ISR_BEGIN : k === 'isr_exit' ? ISR_END : k === 'span_begin' ? SPAN_BEGIN : k === 'span_end' ? SPAN_END : 0));
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const c = new Uint8Array(a.length + b.length);
+  c.set(a);
+  c.set(b, a.length);
+  return c;
 }
+
+/** each argument's key as a piece, for more argument counts than the wire has (nargs < 8) */
+const ARG_PIECES = Array.from({ length: 64 }, (_, a) => pieceOf(`,"a${a}":`));
 
 interface OpenSlice {
   id: number;
+  /** the start in ns when exact as a number (the batch path), else NaN and startNs holds it */
+  startOf: number;
   startNs: bigint;
   lossesAtStart: number;
+}
+
+function startBig(o: OpenSlice): bigint {
+  return Number.isNaN(o.startOf) ? o.startNs : BigInt(o.startOf);
 }
 
 interface CoreTrack {
@@ -45,6 +72,12 @@ interface CoreTrack {
   pidTidTs: Uint8Array;
   /** the JSON name of each counter track without a unit, by id */
   counters: Map<number, Uint8Array>;
+  /**
+   * by kind index, then id: what a line of the batch path writes before its time (head()):
+   * an instant's or counter's opening, for a begin kind its slice's, for an end kind the opening of its
+   * "unmatched" instant
+   */
+  heads: Piece[][];
   /** time of the last event when the batch path wrote it (lastNs is then stale), else NaN */
   lastNsOf: number;
   lastNs: bigint;
@@ -61,7 +94,7 @@ export class ChromeJsonExporter implements Exporter {
   private info: ExportInfo = {};
   private names?: NameTable;
   private first = true;
-  private readonly out: OutBuffer;
+  private readonly out: ByteOut;
   /** each label as JSON, UTF-8 */
   private readonly labels = new KindIdCache<Uint8Array>();
   /** per packet of a batch: its track */
@@ -72,7 +105,7 @@ export class ChromeJsonExporter implements Exporter {
   private readonly sessions = new Map<number, Record<string, unknown>>();
 
   constructor(sink: Sink) {
-    this.out = new OutBuffer(sink);
+    this.out = new ByteOut(sink);
   }
 
   begin(info: ExportInfo): void {
@@ -166,7 +199,7 @@ export class ChromeJsonExporter implements Exporter {
     let t = this.tracks.get(key);
     if (!t) {
       const pid = session + 1;
-      t = { pid, tid: core + 1, pidTidTs: encodeAscii(`,"pid":${pid},"tid":${core + 1},"ts":`), counters: new Map(), lastNsOf: NaN, lastNs: 0n, isr: [], span: [], losses: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
+      t = { pid, tid: core + 1, pidTidTs: encodeAscii(`,"pid":${pid},"tid":${core + 1},"ts":`), counters: new Map(), heads: EVENT_KINDS.map(() => []), lastNsOf: NaN, lastNs: 0n, isr: [], span: [], losses: 0, dropped: 0, overwritten: 0, link_lost: 0, rejected: 0 };
       this.tracks.set(key, t);
       if (!this.processes.has(pid)) {
         this.processes.add(pid);
@@ -204,9 +237,10 @@ export class ChromeJsonExporter implements Exporter {
     out.ascii(cat === 'isr' ? '{"ph":"X","cat":"isr","name":' : '{"ph":"X","cat":"span","name":');
     out.bytes(this.labelJson(cat === 'isr' ? 'isr_enter' : 'span_begin', o.id));
     out.bytes(t.pidTidTs);
-    out.micros(o.startNs);
+    const startNs = startBig(o);
+    out.micros(startNs);
     out.ascii(',"dur":');
-    out.micros(endNs - o.startNs);
+    out.micros(endNs - startNs);
     out.ascii(cat === 'isr' ? ',"args":{"irq":' : ',"args":{"id":');
     out.uint(o.id);
     if (unfinished) out.ascii(',"unfinished":true');
@@ -241,10 +275,63 @@ export class ChromeJsonExporter implements Exporter {
     return j;
   }
 
+  /** The opening of a batch line of kind index k and this id on track t, made once (see CoreTrack.heads). */
+  private head(t: CoreTrack, core: number, k: number, id: number): Piece {
+    // ids past HEAD_IDS are made each time (ids are small on real firmware)
+    const byId = t.heads[k];
+    let h = id < HEAD_IDS ? byId[id] : undefined;
+    if (h) return h;
+    const kind = EVENT_KINDS[k];
+    let open: Uint8Array;
+    if (k === COUNTER) open = concat(COUNTER_HEAD, this.counterJson(t, core, id));
+    else if (kind === 'isr_enter') open = concat(encodeAscii('{"ph":"X","cat":"isr","name":'), this.labelJson('isr_enter', id));
+    else if (kind === 'span_begin') open = concat(encodeAscii('{"ph":"X","cat":"span","name":'), this.labelJson('span_begin', id));
+    else if (kind === 'isr_exit' || kind === 'span_end') {
+      const cat = kind === 'isr_exit' ? 'isr' : 'span';
+      open = encodeAscii(`{"ph":"i","s":"t","cat":"${cat}","name":${JSON.stringify(`unmatched ${this.label(kind, id)} end`)}`);
+    }
+    else open = concat(INSTANT_HEAD[kind], this.labelJson(kind, id));
+    h = pieceOf(Buffer.from(concat(open, t.pidTidTs)).toString('utf8'));
+    if (id < HEAD_IDS) byId[id] = h;
+    return h;
+  }
+
+  /** Where a traceEvents line starts at p: after the separator, unless it is the first. */
+  private lineStart(buf: Uint8Array, p: number): number {
+    if (this.first) {
+      this.first = false;
+      return p;
+    }
+    buf[p] = 44;
+    buf[p + 1] = 10;
+    return p + 2;
+  }
+
+  /** slice() for a start and end in exact ns numbers, endOf >= o.startOf. */
+  private sliceOf(t: CoreTrack, core: number, isr: boolean, o: OpenSlice, endOf: number, unfinished: boolean): void {
+    const out = this.out;
+    const h = this.head(t, core, isr ? ISR_ENTER : SPAN_BEGIN_K, o.id);
+    out.room(h.length + 128);
+    const { buf, view } = out;
+    let p = this.lineStart(buf, out.pos);
+    p = putPiece(view, p, h);
+    p = putMicros(buf, p, o.startOf);
+    p = putPiece(view, p, DUR);
+    p = putMicros(buf, p, endOf - o.startOf);
+    p = putPiece(view, p, isr ? ARGS_IRQ : P_ARGS_ID);
+    p = putUint(buf, p, o.id);
+    if (unfinished) p = putPiece(view, p, UNFINISHED);
+    if (t.losses !== o.lossesAtStart) p = putPiece(view, p, ACROSS_LOSS);
+    buf[p++] = 125;
+    buf[p++] = 125;
+    out.pos = p;
+  }
+
   /**
-   * Events of a batch, the same bytes as onEvent writes. Marks, user events, logs and counters
-   * (most of a trace) are written from the columns; pairs, blobs and times past 2^53 ns take
-   * the record path.
+   * Events of a batch, the same bytes as onEvent writes, from the columns: each line is one
+   * copy of its opening (made once per track, kind and id), the time and the arguments, written
+   * through a local position. Blobs, times past 2^53 ns and what is rare for pairs (an end
+   * without its begin, nesting past MAX_OPEN) take the record path.
    */
   eventBatch(b: EventBatch, from: number, to: number): void {
     if (this.names) {
@@ -253,41 +340,94 @@ export class ChromeJsonExporter implements Exporter {
     }
     const out = this.out;
     const { value: t, ns } = this.packets.of(b);
-    const { argStart, argHi, argLo } = b;
+    const { argStart, argHi, argLo, kind, id: ids, nsOff } = b;
+    const core = b.core;
     for (let i = from; i < to; i++) {
-      const k = b.kind[i];
-      const tn = ns + b.nsOff[i];
-      if (PAIR_KIND[k] || !(tn <= MAX_EXACT) || (b.hasBlobs && b.blob(i))) {
+      const k = kind[i];
+      const tn = ns + nsOff[i];
+      if (!(tn <= MAX_EXACT) || (b.hasBlobs && b.blob(i))) {
         this.onEvent(b.event(i));
+        continue;
+      }
+      const id = ids[i];
+      const pair = PAIR[k];
+      if (pair !== 0) {
+        const isr = pair === ISR_BEGIN || pair === ISR_END;
+        const stack = isr ? t.isr : t.span;
+        if (pair === ISR_BEGIN || pair === SPAN_BEGIN) {
+          if (stack.length >= MAX_OPEN) {
+            // the oldest open one is closed as unfinished
+            const oldest = stack[0];
+            if (!(oldest.startOf <= tn)) {
+              this.onEvent(b.event(i));
+              continue;
+            }
+            stack.shift();
+            this.sliceOf(t, core, isr, oldest, tn, true);
+          }
+          t.lastNsOf = tn;
+          stack.push({ id, startOf: tn, startNs: 0n, lossesAtStart: t.losses });
+          continue;
+        }
+        let j = stack.length - 1;
+        while (j >= 0 && stack[j].id !== id) j--;
+        if (j < 0) {
+          t.lastNsOf = tn;
+          const h = this.head(t, core, k, id);
+          out.room(h.length + 96);
+          const { buf, view } = out;
+          let p = this.lineStart(buf, out.pos);
+          p = putPiece(view, p, h);
+          p = putMicros(buf, p, tn);
+          p = putPiece(view, p, isr ? ARGS_KIND_ISR_EXIT : ARGS_KIND_SPAN_END);
+          p = putUint(buf, p, id);
+          buf[p++] = 125;
+          buf[p++] = 125;
+          out.pos = p;
+          continue;
+        }
+        const o = stack[j];
+        if (!(o.startOf <= tn)) {
+          // a start only a bigint holds, or time running back: as a record
+          this.onEvent(b.event(i));
+          continue;
+        }
+        t.lastNsOf = tn;
+        if (j === stack.length - 1) stack.pop();
+        else stack.splice(j, 1);
+        this.sliceOf(t, core, isr, o, tn, false);
         continue;
       }
       t.lastNsOf = tn;
       const s = argStart[i];
       const n = argStart[i + 1] - s;
+      const h = this.head(t, core, k, id);
+      out.room(h.length + 64 + 32 * n);
+      const { buf, view } = out;
+      let p = this.lineStart(buf, out.pos);
+      p = putPiece(view, p, h);
+      p = putMicros(buf, p, tn);
       if (k === COUNTER) {
-        this.counterHead(t, this.counterJson(t, b.core, b.id[i]));
-        out.microsOf(tn);
-        out.bytes(ARGS_VALUE);
-        if (n > 0) out.u64(argHi[s], argLo[s]);
-        else out.byte(48);
-        out.bytes(CLOSE2);
-        continue;
-      }
-      this.instantHead(t, EVENT_KINDS[k], b.id[i]);
-      out.microsOf(tn);
-      out.bytes(ARGS_ID);
-      out.uint(b.id[i]);
-      for (let a = 0; a < n; a++) {
-        out.bytes(argKey(a));
-        const hi = argHi[s + a];
-        if (hi < 0x200000) out.u64(hi, argLo[s + a]);
-        else {
-          out.byte(34);
-          out.u64(hi, argLo[s + a]);
-          out.byte(34);
+        p = putPiece(view, p, P_ARGS_VALUE);
+        if (n > 0) p = putU64(buf, p, argHi[s], argLo[s]);
+        else buf[p++] = 48;
+      } else {
+        p = putPiece(view, p, P_ARGS_ID);
+        p = putUint(buf, p, id);
+        for (let a = 0; a < n; a++) {
+          p = putPiece(view, p, a < ARG_PIECES.length ? ARG_PIECES[a] : pieceOf(`,"a${a}":`));
+          const hi = argHi[s + a];
+          if (hi < 0x200000) p = putU64(buf, p, hi, argLo[s + a]);
+          else {
+            buf[p++] = 34;
+            p = putU64(buf, p, hi, argLo[s + a]);
+            buf[p++] = 34;
+          }
         }
       }
-      out.bytes(CLOSE2);
+      buf[p++] = 125;
+      buf[p++] = 125;
+      out.pos = p;
     }
   }
 
@@ -303,7 +443,7 @@ export class ChromeJsonExporter implements Exporter {
         // Begins without ends (a firmware bug, or ends lost) must not grow memory without
         // bound: past a depth no real nesting reaches, the oldest is closed as unfinished.
         if (stack.length >= MAX_OPEN) this.slice(t, ev.kind === 'isr_enter' ? 'isr' : 'span', stack.shift()!, ev.tNs, true);
-        stack.push({ id: ev.id, startNs: ev.tNs, lossesAtStart: t.losses });
+        stack.push({ id: ev.id, startOf: NaN, startNs: ev.tNs, lossesAtStart: t.losses });
         return;
       }
       case 'isr_exit':

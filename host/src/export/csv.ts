@@ -9,7 +9,8 @@ import type { TypedValue } from '../core/typed-values.js';
 import { valueText } from '../core/typed-values.js';
 import type { EventBatch } from '../core/batch.js';
 import { EVENT_KINDS, type CoreStats, type EventKind, type TraceRecord } from '../core/types.js';
-import { encodeAscii, KindIdCache, OutBuffer, PacketCache } from './out-buffer.js';
+import { ByteOut, encodeAscii, pieceOf, putPiece, putU64, putUint, type Piece } from '../core/byte-out.js';
+import { KindIdCache, PacketCache } from './batch-cells.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 /** the most arguments a described event has (SPEC §11.2: nargs 0..8) */
@@ -40,13 +41,15 @@ export const CSV_COLUMNS = [
 
 export class CsvExporter implements Exporter {
   private names?: NameTable;
-  private readonly out: OutBuffer;
+  private readonly out: ByteOut;
   /** per kind, the name column of each id already looked up (quoted as csvField would) */
   private readonly nameCells = new KindIdCache<string>();
   /** per packet: the row's first four cells */
-  private readonly packets = new PacketCache((b) => encodeAscii(`event,${b.session},${b.core},${b.seq},`));
+  private readonly packets = new PacketCache((b) => pieceOf(`event,${b.session},${b.core},${b.seq},`));
+  /** by kind index and id: the row's kind, id and (empty) name cells */
+  private readonly kindIds: Piece[][] = EVENT_KINDS.map(() => []);
   constructor(sink: Sink) {
-    this.out = new OutBuffer(sink);
+    this.out = new ByteOut(sink);
   }
 
   begin(info: ExportInfo): void {
@@ -139,7 +142,12 @@ export class CsvExporter implements Exporter {
     }
   }
 
-  /** Rows of batch events, the same bytes as record() writes for each. */
+  /**
+   * Rows of batch events, the same bytes as record() writes for each, through a local
+   * position: per row the packet's first cells, the two times, the kind and id cells (made
+   * once per kind and id), the arguments twice and one constant tail. Blobs, times past 2^53
+   * and more arguments than columns take the record path.
+   */
   eventBatch(b: EventBatch, from: number, to: number): void {
     if (this.names) {
       for (let i = from; i < to; i++) this.record(b.event(i));
@@ -147,47 +155,49 @@ export class CsvExporter implements Exporter {
     }
     const o = this.out;
     const { value: prefix, ns, ticks } = this.packets.of(b);
-    const { argStart, argHi, argLo } = b;
+    const { argStart, argHi, argLo, nsOff, ticksOff, kind, id: ids } = b;
     for (let i = from; i < to; i++) {
-      o.bytes(prefix);
-      const t = ns + b.nsOff[i];
-      if (t <= MAX_EXACT) o.uint(t);
-      else o.big(b.tNs(i));
-      o.byte(COMMA);
-      const k = ticks + b.ticksOff[i];
-      if (k <= MAX_EXACT) o.uint(k);
-      else o.big(b.ticks(i));
-      o.byte(COMMA);
-      o.bytes(KIND_CELLS[b.kind[i]]);
-      o.uint(b.id[i]);
-      // the name is empty without the ELF
-      o.ascii(',,');
-      const blob = b.blob(i);
+      const t = ns + nsOff[i];
+      const k = ticks + ticksOff[i];
       const s = argStart[i];
       const n = argStart[i + 1] - s;
-      if (blob) o.ascii('blob');
-      else o.uint(n);
-      if (n <= CSV_MAX_ARGS) {
-        for (let a = s; a < s + n; a++) {
-          o.byte(COMMA);
-          o.u64(argHi[a], argLo[a]);
-        }
-        this.commas(CSV_MAX_ARGS - n);
-      } else {
-        this.joinedArgs(Array.from({ length: n }, (_, a) => b.arg(i, a).toString()));
+      if (!(t <= MAX_EXACT && k <= MAX_EXACT) || n > CSV_MAX_ARGS || (b.hasBlobs && b.blob(i))) {
+        this.record(b.event(i));
+        continue;
       }
-      o.byte(COMMA);
-      if (blob) hexInto(o, blob);
-      // cause, count, from_ns, to_ns, text; values; arg_names, unit
-      o.bytes(RAW_TAIL);
-      if (!blob) {
-        for (let a = s; a < s + n; a++) {
-          if (a > s) o.byte(SPACE);
-          o.u64(argHi[a], argLo[a]);
-        }
+      const kindId = this.kindIdCell(kind[i], ids[i]);
+      o.room(prefix.length + kindId.length + 64 + 44 * n);
+      const { buf, view } = o;
+      let p = putPiece(view, o.pos, prefix);
+      p = putUint(buf, p, t);
+      buf[p++] = COMMA;
+      p = putUint(buf, p, k);
+      buf[p++] = COMMA;
+      p = putPiece(view, p, kindId);
+      p = putUint(buf, p, n);
+      for (let a = s; a < s + n; a++) {
+        buf[p++] = COMMA;
+        p = putU64(buf, p, argHi[a], argLo[a]);
       }
-      o.ascii('\r\n');
+      p = putPiece(view, p, RAW_TAILS[n]);
+      for (let a = s; a < s + n; a++) {
+        if (a > s) buf[p++] = SPACE;
+        p = putU64(buf, p, argHi[a], argLo[a]);
+      }
+      buf[p++] = 13;
+      buf[p++] = 10;
+      o.pos = p;
     }
+  }
+
+  /** `kind,id,,` (the name empty without the ELF), made once per kind index and small id. */
+  private kindIdCell(k: number, id: number): Piece {
+    const byId = this.kindIds[k];
+    let c = id < CELL_IDS ? byId[id] : undefined;
+    if (c) return c;
+    c = pieceOf(`${EVENT_KINDS[k]},${id},,`);
+    if (id < CELL_IDS) byId[id] = c;
+    return c;
   }
 
   end(_stats: CoreStats[]): void {
@@ -219,8 +229,14 @@ export class CsvExporter implements Exporter {
 
 const COMMA = 44;
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
-const KIND_CELLS = EVENT_KINDS.map((k) => encodeAscii(`${k},`));
-const RAW_TAIL = encodeAscii(',,,,,,raw,,,');
+/** ids below this have their kind and id cells in arrays; the rest are made per row */
+const CELL_IDS = 1 << 16;
+/**
+ * By argument count n: the empty a<n>…a7 cells, the empty blob_hex, cause, count, from_ns,
+ * to_ns and text cells, values "raw", empty arg_names and unit, up to args_raw.
+ */
+const RAW_TAILS = Array.from({ length: CSV_MAX_ARGS + 1 }, (_, n) => pieceOf(`${','.repeat(CSV_MAX_ARGS - n)},,,,,,,raw,,,`));
+
 const SPACE = 32;
 const HEX = '0123456789abcdef';
 
@@ -237,7 +253,7 @@ function plainCsv(s: string): boolean {
   return true;
 }
 
-function hexInto(o: OutBuffer, b: Uint8Array): void {
+function hexInto(o: ByteOut, b: Uint8Array): void {
   for (const x of b) {
     o.byte(HEX.charCodeAt(x >> 4));
     o.byte(HEX.charCodeAt(x & 15));

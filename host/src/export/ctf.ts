@@ -29,7 +29,7 @@ import type { EventBatch } from '../core/batch.js';
 import type { CoreStats, EventKind, LossRecord, StreamHeader, TraceEvent, TraceRecord } from '../core/types.js';
 import type { ArgType, NamedEvent } from '../core/metadata.js';
 import type { TypedValue } from '../core/typed-values.js';
-import { PacketCache } from './out-buffer.js';
+import { PacketCache } from './batch-cells.js';
 import type { ExportInfo, Exporter, Sink, SinkFactory } from './types.js';
 
 const CTF_MAGIC = 0xc1fc1fc1;
@@ -69,7 +69,8 @@ class ByteBuf {
   buf = new Uint8Array(4096);
   view = new DataView(this.buf.buffer);
   len = 0;
-  private need(n: number): void {
+  /** Makes room for n more bytes: then buf[len, len + n) may be written. */
+  need(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.len + n) size *= 2;
@@ -92,13 +93,6 @@ class ByteBuf {
     this.need(8);
     this.view.setUint32(this.len, v % TWO_32, true);
     this.view.setUint32(this.len + 4, Math.floor(v / TWO_32), true);
-    this.len += 8;
-  }
-  /** a u64 given as its uint32 halves (a batch's arguments) */
-  u64hl(hi: number, lo: number): void {
-    this.need(8);
-    this.view.setUint32(this.len, lo, true);
-    this.view.setUint32(this.len + 4, hi, true);
     this.len += 8;
   }
   u64(v: bigint): void {
@@ -420,11 +414,22 @@ export class CtfExporter implements Exporter {
         st.open = true;
         st.beginTicks = BigInt(t);
       }
+      // the raw layout (eventClass): class id, time, event id, the arguments as u64
       const e = st.events;
-      e.u32(cls.ctfId);
-      e.u64n(t);
-      e.u32(b.id[i]);
-      for (let a = s; a < s + n; a++) e.u64hl(argHi[a], argLo[a]);
+      e.need(16 + 8 * n);
+      const v = e.view;
+      let p = e.len;
+      const tHi = Math.floor(t / TWO_32);
+      v.setUint32(p, cls.ctfId, true);
+      v.setUint32(p + 4, t - tHi * TWO_32, true);
+      v.setUint32(p + 8, tHi, true);
+      v.setUint32(p + 12, b.id[i], true);
+      p += 16;
+      for (let a = s; a < s + n; a++, p += 8) {
+        v.setUint32(p, argLo[a], true);
+        v.setUint32(p + 4, argHi[a], true);
+      }
+      e.len = p;
       last = t;
       stale = true;
     }

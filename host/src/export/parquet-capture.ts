@@ -35,8 +35,12 @@ export async function captureToDataset(path: string, dir: string, opts: CaptureT
   exporter.begin({ source: opts.name, wallClock: opts.wallClock });
   let result;
   try {
+    await exporter.open(opts.names !== undefined);
+    const names = opts.names;
     result = await decodeTraceFile(path, {
-      onRecord: (rec) => exporter.record(opts.names ? opts.names.apply(rec) : rec),
+      // the ELF's names and typed values are applied to records; without it events come as columns
+      onRecord: names ? (rec) => exporter.record(names.apply(rec)) : (rec) => exporter.record(rec),
+      onEvents: names ? undefined : (b, from, to) => exporter.eventBatch(b, from, to),
       warn: opts.warn,
       verbose: opts.verbose,
       name: opts.name,

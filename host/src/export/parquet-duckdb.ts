@@ -10,7 +10,8 @@ type DuckDBModule = typeof import('@duckdb/node-api');
 const MODULE = '@duckdb/node-api';
 let loaded: Promise<DuckDBModule> | undefined;
 
-async function duckdb(): Promise<DuckDBModule> {
+/** The module itself, for its type and value classes (the Parquet export's staging chunks). */
+export async function duckdbModule(): Promise<DuckDBModule> {
   loaded ??= import(MODULE).then(
     (m: DuckDBModule & { default?: DuckDBModule }) => (m.DuckDBInstance ? m : m.default!),
     (err: Error) => {
@@ -27,10 +28,11 @@ export interface Db {
   close(): void;
 }
 
-export async function openDb(): Promise<Db> {
-  const { DuckDBInstance } = await duckdb();
+/** `path`: a database file (made if absent) instead of memory, for tables larger than memory_limit. */
+export async function openDb(path = ':memory:'): Promise<Db> {
+  const { DuckDBInstance } = await duckdbModule();
   // one thread per core is DuckDB's default; the shared machines here have two
-  const instance: DuckDBInstance = await DuckDBInstance.create(':memory:');
+  const instance: DuckDBInstance = await DuckDBInstance.create(path);
   const conn = await instance.connect();
   return {
     conn,

@@ -62,14 +62,26 @@ async function* fileChunks(path: string, openFile?: (path: string) => Promise<By
   } catch (err) {
     throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
   }
+  // Read-ahead: the next chunk is read (in libuv's thread pool, on another core) while the
+  // consumer works on this one, so the file's reading costs the decoding no time. Two
+  // buffers: a chunk is valid until the consumer asks for the next one. Hostile input is
+  // refused after NO_FRAME_LIMIT bytes: the read-ahead adds one chunk to what is read.
+  const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let k = 0;
+  let next: Promise<{ bytesRead: number }> | undefined = fh.read(bufs[0], 0, CHUNK, null);
   try {
-    const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      const { bytesRead } = await next;
+      next = undefined;
       if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
+      const chunk = bufs[k].subarray(0, bytesRead);
+      k ^= 1;
+      next = fh.read(bufs[k], 0, CHUNK, null);
+      yield chunk;
     }
   } finally {
+    // a consumer that stopped early: the read in flight ends before the file closes
+    if (next) await next.catch(() => undefined);
     await fh.close();
   }
 }

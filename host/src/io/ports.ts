@@ -5,9 +5,9 @@
 // boards/usb-probes.json), so no board is named in this file.
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { autoDetect } from '@serialport/bindings-cpp';
 import { CliError } from '../errors.js';
 import { listBoards, loadBoard, readBoardsFile } from './repo.js';
+import { serialBinding } from './serial.js';
 
 export interface SerialPortInfo {
   path: string;
@@ -265,7 +265,7 @@ export async function listSerialPorts(opts: ListOptions = {}): Promise<PortListi
   if (existsSync(join(root, 'class', 'tty'))) return { source: 'sysfs', ports: listSysfsPorts(root) };
   let raw;
   try {
-    raw = await (opts.bindingList ?? (() => autoDetect().list()))();
+    raw = await (opts.bindingList ?? (async () => (await serialBinding()).list()))();
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT' && /udevadm/.test(e.message)) {

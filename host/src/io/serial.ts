@@ -1,10 +1,21 @@
 // Serial ports through @serialport/stream and the real OS binding (@serialport/bindings-cpp).
 // A QEMU pty and a USB-CDC board take the same path.
 import { existsSync } from 'node:fs';
-import { autoDetect } from '@serialport/bindings-cpp';
-import { SerialPortStream } from '@serialport/stream';
+import type { SerialPortStream } from '@serialport/stream';
 
 export const DEFAULT_BAUD = 115200;
+
+type Binding = ReturnType<(typeof import('@serialport/bindings-cpp'))['autoDetect']>;
+let binding: Promise<Binding> | undefined;
+
+/**
+ * The OS binding, loaded on first use (and @serialport/stream with it, in openSerialPort):
+ * requiring them at start-up cost every command, `stats` and `decode` included, about a
+ * third of its start-up time.
+ */
+export function serialBinding(): Promise<Binding> {
+  return (binding ??= import('@serialport/bindings-cpp').then((m) => m.autoDetect()));
+}
 
 export type SerialPort = SerialPortStream;
 
@@ -19,7 +30,8 @@ export async function openSerialPort(path: string, baudRate = DEFAULT_BAUD, high
   const deadline = Date.now() + BUSY_RETRY_MS;
   for (;;) {
     try {
-      return await openOnce(path, baudRate, highWaterMark);
+      const [{ SerialPortStream: Stream }, binding] = await Promise.all([import('@serialport/stream'), serialBinding()]);
+      return await openOnce(Stream, binding, path, baudRate, highWaterMark);
     } catch (err) {
       const busy = /is busy/.test((err as Error).message);
       if (!busy || Date.now() >= deadline) throw err;
@@ -28,7 +40,13 @@ export async function openSerialPort(path: string, baudRate = DEFAULT_BAUD, high
   }
 }
 
-function openOnce(path: string, baudRate: number, highWaterMark: number): Promise<SerialPort> {
+function openOnce(
+  Stream: typeof SerialPortStream,
+  binding: Binding,
+  path: string,
+  baudRate: number,
+  highWaterMark: number,
+): Promise<SerialPort> {
   return new Promise((resolve, reject) => {
     if (!existsSync(path)) {
       reject(new Error(`serial port ${path} not found`));
@@ -36,7 +54,7 @@ function openOnce(path: string, baudRate: number, highWaterMark: number): Promis
     }
     let port: SerialPortStream;
     try {
-      port = new SerialPortStream({ binding: autoDetect(), path, baudRate, autoOpen: false, highWaterMark });
+      port = new Stream({ binding, path, baudRate, autoOpen: false, highWaterMark });
     } catch (err) {
       reject(new Error(`cannot open serial port ${path}: ${(err as Error).message}`));
       return;

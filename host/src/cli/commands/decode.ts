@@ -2,7 +2,8 @@
 // `-` reads stdin, as it arrives. The records are the library's (api/trace.ts decodeRecords).
 import type { Command } from 'commander';
 import { decodeRecords } from '../../api/trace.js';
-import { ByteOut, writeJsonEvents, writeTextEvents } from '../../core/batch-format.js';
+import { writeJsonEvents, writeTextEvents } from '../../core/batch-format.js';
+import { ByteOut } from '../../core/byte-out.js';
 import { recordToJson } from '../../core/jsonl.js';
 import { jsonLine } from '../../core/text.js';
 import type { TraceRecord } from '../../core/types.js';
@@ -35,17 +36,15 @@ export function register(program: Command, io = new CliIo()): void {
       // Without names or filters every event line comes from the batch columns (core/batch.ts),
       // written as bytes; the other records' lines join them in the same buffer, in order.
       const batched = opts.elf === undefined && (['kind', 'name', 'core', 'level'] as const).every((k) => opts[k] === undefined);
-      const bytes = new ByteOut();
+      // full buffers go to the writer as they are (LineWriter.bytes keeps them)
+      const bytes = new ByteOut({ write: (b) => out.bytes(b) });
       const writeEvents = opts.format === 'jsonl' ? writeJsonEvents : writeTextEvents;
-      const handOver = () => {
-        if (bytes.pos > 0) out.bytes(bytes.take());
-      };
       await decodeRecords(
         file,
         (rec) => {
           if (opts.eventsOnly && rec.type !== 'event') return;
           if (!wanted(rec)) return;
-          if (batched) bytes.str(`${format(rec)}\n`);
+          if (batched) bytes.text(`${format(rec)}\n`);
           else out.line(format(rec));
         },
         { elf: opts.elf, force: opts.force, board: opts.board, onWarning: io.warn },
@@ -53,18 +52,15 @@ export function register(program: Command, io = new CliIo()): void {
           stdin: io.stdin,
           verbose: opts.verbose,
           onEvents: batched
-            ? (b, from, to) => {
-                writeEvents(bytes, b, from, to);
-                if (bytes.pos >= 1 << 20) handOver();
-              }
+            ? (b, from, to) => writeEvents(bytes, b, from, to)
             : undefined,
           afterChunk: () => {
-            handOver();
+            bytes.flush();
             return out.flush();
           },
         },
       );
-      handOver();
+      bytes.flush();
       await out.end();
     });
 }

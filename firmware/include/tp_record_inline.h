@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tp_record_inline.h - the record fast path, as inline code: the core's own entry points
+ * (tp_ring.c) and, with TP_RECORD_INLINE (tracepipe.h), every instrumented line are built
+ * from the one body below, tp_rec_fast().
+ *
+ * NOT API. The channel layout and the tp_rec_* names below may change with any release. A
+ * file that records inline must be compiled against the same core and board port headers as
+ * the core itself (a firmware build always is): it reads the channel struct and the board's
+ * timer directly. A file built with TP_RECORD_INLINE 0 calls the same code out of line; the
+ * two kinds of files mix freely, since they do the same thing to the same state.
+ */
+#ifndef TP_RECORD_INLINE_H
+#define TP_RECORD_INLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "port.h" /* board.h, and the board's inline timer, mask and core id */
+
+struct tp_pkt;
+
+/* Per-core state of the writer side. The fast path reads wp, committed and end, the first
+ * three words, in that order (one LDM on Cortex-M3). */
+struct tp_chan {
+	uint32_t *wp;          /* next record word of the head packet */
+	uint32_t committed;    /* cumulative, wraps mod 2^32 */
+	uintptr_t end;         /* end of the head packet; 0 forces the slow path */
+	struct tp_pkt *head;   /* packet being written, or the last one opened */
+	/* The bytes early: a Cortex-M0 loads a byte at an offset of 31 at most in one instruction. */
+	uint8_t open;          /* head is WRITING */
+	volatile uint8_t evicting; /* between an eviction's CAS and its overwritten update */
+	uint32_t dropped;      /* cumulative: the ring was full */
+	uint32_t rejected;     /* cumulative: refused (stopped, too large, bad core, misuse) */
+	uint32_t overwritten;  /* cumulative */
+	uint32_t next_seq;     /* seq the next opened packet gets */
+};
+extern struct tp_chan tp_chan[];
+
+/*
+ * A record, as the writer stores it (words, native endianness):
+ *   w0 = kind << 5 | nargs << 2 | bloblen << 8     (the wire H byte without enc)
+ *   w1 = id
+ *   w2 = low TP_BOARD_TIMER_BITS bits of the timer
+ *   w3.. = nargs argument words, or for nargs 7 the blob bytes padded to a word
+ * A blob record reserves one byte more than it holds so that no record is ever shorter
+ * in the ring than on the wire: a packet's message then always fits in packet_size.
+ */
+#define TP_REC_W0(kind, nargs) ((uint32_t)(kind) << 5 | (uint32_t)(nargs) << 2)
+#define TP_REC_WORDS(nargs) (3u + (nargs))
+
+#if TP_BOARD_CORES == 1
+#define TP_REC_CORE() 0u
+#else
+#define TP_REC_CORE() tp_port_core_id()
+#endif
+
+/* A wrap that happened after the packet opened but is not counted yet (the overflow
+ * interrupt is blocked, e.g. the event is recorded in a critical section) must also close
+ * the packet, so the record path looks at the flag, after reading the timer. */
+#ifdef TP_PORT_OVF_PENDING_INLINE
+#define TP_REC_OVF_PENDING() tp_port_timer_overflow_pending_inline()
+#else
+#define TP_REC_OVF_PENDING() tp_port_timer_overflow_pending()
+#endif
+
+/* The slow entries (tp_ring.c): the packet switch, the counted refusals, and the record
+ * written there. Called with interrupts as the caller had them; they take a fresh
+ * timestamp. Up to 2 arguments: four register arguments, in the order of the API functions'
+ * own, so that an out-of-line fast path reaches it as a tail call. */
+void tp_rec_slow_le2(uint32_t id, uint32_t a0, uint32_t a1, uint32_t w0);
+void tp_rec_slow_any(uint32_t w0, uint32_t id, const uint32_t *args);
+
+/*
+ * The fast path: all masked. Read the timer, check room and the wrap flag, bump the write
+ * pointer and `committed`, store the record's words. The timer is read before the wrap flag
+ * (see TP_REC_OVF_PENDING). Returns 1 once the record is committed; 0 with nothing done and
+ * interrupts as on entry: every rare condition (packet full, none open, a counted wrap,
+ * recording stopped) has set `end` to 0, and the caller takes the slow entry. With nargs
+ * and w0 constants (every caller) the copy is a few stores, no loop, no array.
+ */
+__attribute__((always_inline)) static inline int tp_rec_fast(uint32_t w0, uint32_t id, const uint32_t *args,
+							      unsigned nargs)
+{
+	uint32_t key = tp_port_irq_save();
+	struct tp_chan *ch = &tp_chan[TP_REC_CORE()];
+	uint32_t lo = tp_port_timer_lo();
+	uint32_t *r = ch->wp;
+	uint32_t *next = r + TP_REC_WORDS(nargs);
+#if defined(__ARM_ARCH_6M__)
+	/* Cortex-M0: 8 low registers; `committed` is loaded once the record surely goes here. */
+	if (__builtin_expect((uintptr_t)next > ch->end || TP_REC_OVF_PENDING(), 0)) {
+		tp_port_irq_restore(key);
+		return 0;
+	}
+	ch->wp = next;
+	ch->committed++;
+#else
+	/* Loaded with the others: one LDM on Cortex-M3 (the three first words of tp_chan). */
+	uint32_t committed = ch->committed;
+	if (__builtin_expect((uintptr_t)next > ch->end || TP_REC_OVF_PENDING(), 0)) {
+		tp_port_irq_restore(key);
+		return 0;
+	}
+	ch->wp = next;
+	ch->committed = committed + 1u;
+#endif
+	r[0] = w0;
+	r[1] = id;
+	r[2] = lo;
+	for (unsigned i = 0; i < nargs; i++)
+		r[3 + i] = args[i];
+	tp_port_irq_restore(key);
+	return 1;
+}
+
+/* The bodies of the API's fixed-arity records (tracepipe.h): the fast path, else the slow
+ * entry. */
+#define TP_REC_LE2(w0, id, nargs, a0, a1)                          \
+	do {                                                        \
+		const uint32_t a_[2] = {(a0), (a1)};                \
+		if (!tp_rec_fast((w0), (id), a_, (nargs)))          \
+			tp_rec_slow_le2((id), (a0), (a1), (w0));    \
+	} while (0)
+#define TP_REC_ARGS(w0, id, nargs, ...)                          \
+	do {                                                      \
+		const uint32_t a_[nargs] = {__VA_ARGS__};         \
+		if (!tp_rec_fast((w0), (id), a_, (nargs)))        \
+			tp_rec_slow_any((w0), (id), a_);          \
+	} while (0)
+
+/* The API functions themselves: static inline in a file built with TP_RECORD_INLINE, plain
+ * external definitions in tp_ring.c (TP_REC_EXTERN_DEFS), from the same text. */
+#if defined(TP_REC_EXTERN_DEFS) || TP_RECORD_INLINE
+#ifdef TP_REC_EXTERN_DEFS
+#define TP_REC_API void
+#else
+#define TP_REC_API __attribute__((always_inline)) static inline void
+#endif
+#define TP_REC_EV(n) TP_REC_W0(TP_KIND_EVENT, n)
+
+TP_REC_API tp_event0(uint32_t id)
+{
+	TP_REC_LE2(TP_REC_EV(0), id, 0, 0, 0);
+}
+
+TP_REC_API tp_event1(uint32_t id, uint32_t a0)
+{
+	TP_REC_LE2(TP_REC_EV(1), id, 1, a0, 0);
+}
+
+TP_REC_API tp_event2(uint32_t id, uint32_t a0, uint32_t a1)
+{
+	TP_REC_LE2(TP_REC_EV(2), id, 2, a0, a1);
+}
+
+TP_REC_API tp_event3(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2)
+{
+	TP_REC_ARGS(TP_REC_EV(3), id, 3, a0, a1, a2);
+}
+
+TP_REC_API tp_event4(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3)
+{
+	TP_REC_ARGS(TP_REC_EV(4), id, 4, a0, a1, a2, a3);
+}
+
+TP_REC_API tp_mark(uint32_t id)
+{
+	TP_REC_LE2(TP_REC_W0(TP_KIND_MARK, 0), id, 0, 0, 0);
+}
+
+TP_REC_API tp_span_begin(uint32_t id)
+{
+	TP_REC_LE2(TP_REC_W0(TP_KIND_SPAN_BEGIN, 0), id, 0, 0, 0);
+}
+
+TP_REC_API tp_span_end(uint32_t id)
+{
+	TP_REC_LE2(TP_REC_W0(TP_KIND_SPAN_END, 0), id, 0, 0, 0);
+}
+
+TP_REC_API tp_counter(uint32_t id, uint32_t value)
+{
+	TP_REC_LE2(TP_REC_W0(TP_KIND_COUNTER, 1), id, 1, value, 0);
+}
+
+TP_REC_API tp_isr_enter(uint32_t irq)
+{
+	TP_REC_LE2(TP_REC_W0(TP_KIND_ISR_ENTER, 0), irq, 0, 0, 0);
+}
+
+TP_REC_API tp_isr_exit(uint32_t irq)
+{
+	TP_REC_LE2(TP_REC_W0(TP_KIND_ISR_EXIT, 0), irq, 0, 0, 0);
+}
+#undef TP_REC_API
+#endif
+
+#endif /* TP_RECORD_INLINE_H */

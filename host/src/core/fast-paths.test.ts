@@ -1,0 +1,114 @@
+// The accounting's fast paths against the general code they stand in for (issue 11): the
+// splitter's whole-frame decode against its byte-group path, the event counter against the
+// batch-filling parser, the word CRC against the byte CRC. Hostile bytes included: each fast
+// path must accept exactly what the general one accepts, with the same result.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EventBatch } from './batch.js';
+import { cobsEncode } from './cobs.js';
+import { crc32c, crc32cWords } from './crc32c.js';
+import { FrameSplitter } from './frames.js';
+import { parseEvents } from './messages.js';
+import { Cursor, WireError } from './varint.js';
+
+type Split = (string | number)[];
+
+function split(chunks: Uint8Array[]): Split {
+  const out: Split = [];
+  const s = new FrameSplitter({
+    frame: (buf, len, start, resume) => out.push('frame', Array.from(buf.subarray(0, len)).join(','), start, resume),
+    bad: (code, start, resume, detail) => out.push(code, start, resume, detail),
+  });
+  for (const c of chunks) s.push(c);
+  out.push('pending', s.pendingStart(), s.offset);
+  return out;
+}
+
+/** Bytes rich in what COBS cares about: 0x00, 0xFF codes, long groups. */
+const cobsish = fc.array(
+  fc.oneof(
+    fc.constantFrom(0, 0xff, 1, 2, 0xfe),
+    fc.integer({ min: 0, max: 255 }),
+    // a whole valid frame, some with groups of 254 bytes (code 0xFF)
+    fc.uint8Array({ minLength: 0, maxLength: 600 }).map((b) => [...cobsEncode(b), 0]),
+    fc.integer({ min: 250, max: 600 }).map((n) => [...cobsEncode(new Uint8Array(n).fill(7)), 0]),
+  ),
+  { maxLength: 200 },
+).map((parts) => Uint8Array.from(parts.flat()));
+
+describe('fast paths equal the general ones', () => {
+  it('whole-frame COBS decoding gives the frames and errors that byte-by-byte chunks give', () => {
+    fc.assert(
+      fc.property(cobsish, (bytes) => {
+        const oneByte = Array.from(bytes, (b) => Uint8Array.of(b));
+        const whole = split([bytes]);
+        expect(whole).toEqual(split(oneByte));
+        // a Buffer (what the CLI reads) goes the same way as a plain Uint8Array
+        expect(split([Buffer.from(bytes)])).toEqual(whole);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a frame longer than the limit is refused the same in one chunk as in many', () => {
+    const long = Uint8Array.from([...cobsEncode(new Uint8Array(5000).fill(3)), 0, ...cobsEncode(Uint8Array.of(9, 0, 9)), 0]);
+    const got = split([long]);
+    expect(got).toEqual(split(Array.from(long, (b) => Uint8Array.of(b))));
+    expect(got).toContain('frame_too_long');
+    expect(got).toContain('9,0,9');
+  });
+
+  /** Event bodies: mostly well-formed events, with hostile varints, reserved encodings and blobs. */
+  const varint = fc.oneof(
+    fc.integer({ min: 0, max: 127 }).map((v) => [v]),
+    fc.integer({ min: 128, max: 2 ** 21 }).map((v) => [0x80 | (v & 0x7f), 0x80 | ((v >> 7) & 0x7f), v >> 14]),
+    fc.array(fc.integer({ min: 0x80, max: 0xff }), { minLength: 1, maxLength: 11 }).chain((c) => fc.integer({ min: 0, max: 0x7f }).map((t) => [...c, t])),
+  );
+  const event = fc.tuple(fc.integer({ min: 0, max: 255 }), varint, varint, fc.array(varint, { maxLength: 6 }), fc.uint8Array({ maxLength: 12 })).map(
+    ([h, id, dt, args, fixed]) => {
+      const nargs = (h >> 2) & 7;
+      const body = nargs === 7 ? [fixed.length, ...fixed] : (h & 3) === 0 ? args.slice(0, nargs).flat() : [...fixed];
+      return [h, ...id, ...dt, ...body];
+    },
+  );
+
+  it('counting events steps over exactly the bytes the full parser reads, with the same times', () => {
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 30 }), fc.integer({ min: -3, max: 3 }), fc.uint8Array({ maxLength: 4 }), (evs, dn, tail) => {
+        const body = Uint8Array.from([...evs.flat(), ...tail]);
+        const n = Math.max(0, evs.length + dn);
+        // extra bytes after the body: a parser must not read into them
+        const buf = Uint8Array.from([...body, 0x80, 0x80, 0x80]);
+        const parse = (out: EventBatch | null) => {
+          const c = new Cursor(buf, 0, body.length);
+          const span = { first: -1 as number | bigint };
+          try {
+            const last = parseEvents(c, n, out, span);
+            return { pos: c.pos, last, first: span.first };
+          } catch (e) {
+            if (!(e instanceof WireError)) throw e;
+            return { error: e.code, message: e.message };
+          }
+        };
+        const full = parse(new EventBatch(Math.max(1, n), Math.max(1, body.length)));
+        const counted = parse(null);
+        expect(counted).toEqual(full);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('the word CRC equals the byte CRC at every length', () => {
+    const bytes = new Uint8Array(4104);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + 7) & 0xff;
+    const words = new Uint32Array(bytes.buffer, 0, bytes.length >> 2);
+    for (let len = 0; len <= 4100; len += len < 80 ? 1 : 37) {
+      const byByte = crc32c(bytes.subarray(1), 0, len); // unaligned: the byte loop
+      expect(crc32cWords(new Uint32Array(bytes.buffer, 4, 1025), bytes.subarray(4), len)).toBe(crc32c(bytes, 4, 4 + len));
+      expect(crc32cWords(words, bytes, len)).toBe(crc32c(bytes, 0, len));
+      expect(byByte).toBe(crc32c(bytes.slice(1, 1 + len)));
+    }
+    expect(crc32c(new TextEncoder().encode('123456789'))).toBe(0xe3069283);
+  });
+});
