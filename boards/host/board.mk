@@ -4,7 +4,7 @@
 # Every test binary prints one summary line; `test` fails if any binary fails.
 # test_time runs once per timer width (16, 24, 32 bits); the others use 32 bits. test_tiny
 # builds the core in the tiny profile. test_wire runs once more with the 16-entry CRC table
-# (TP_CRC_TABLE=16, the tiny profile's).
+# (TP_CRC_TABLE=16, the tiny profile's) and once at -Os (the size-first drain paths).
 
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wundef \
@@ -15,7 +15,7 @@ HOST_TESTS := $(sort $(notdir $(basename $(wildcard firmware/test/test_*.c))))
 HOST_TIME_BITS := 16 24 32
 HOST_BINS := $(foreach t,$(filter-out test_time,$(HOST_TESTS)),$(BUILD)/$(t)) \
 	$(if $(filter test_time,$(HOST_TESTS)),$(foreach b,$(HOST_TIME_BITS),$(BUILD)/test_time_$(b))) \
-	$(if $(filter test_wire,$(HOST_TESTS)),$(BUILD)/test_wire_crc16)
+	$(if $(filter test_wire,$(HOST_TESTS)),$(BUILD)/test_wire_crc16 $(BUILD)/test_wire_os)
 HOST_DEPS := $(CORE_SRCS) $(HOST_SUPPORT) $(wildcard firmware/include/*.h firmware/*.h firmware/src/*.h \
 	firmware/test/*.h $(BOARD_DIR)/*.h) $(MAKEFILE_LIST)
 
@@ -30,6 +30,11 @@ $(BUILD)/test_time_%: firmware/test/test_time.c $(HOST_DEPS)
 $(BUILD)/test_wire_crc16: firmware/test/test_wire.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -DTP_CRC_TABLE=16 -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
+
+# -Os: the drain's size-first paths (__OPTIMIZE_SIZE__: no framing in the encoder).
+$(BUILD)/test_wire_os: firmware/test/test_wire.c $(HOST_DEPS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -Os -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
 
 # test_tiny checks the tiny profile (Makefile PROFILE=tiny): its core is built with TP_PROFILE_TINY.
 $(BUILD)/test_tiny: firmware/test/test_tiny.c $(HOST_DEPS)

@@ -315,11 +315,13 @@ static unsigned lowest_bit(uint32_t m)
 static void flush_close(void)
 {
 	for (unsigned c = 0; c < tp_g.cores; c++) {
-		uint32_t key = tp_port_irq_save();
-		tp_ring_close_head_locked(c, 0);
+		tp_ring_close_head(c, 0);
+		/* A masked section of its own (the close's is long enough): a packet a writer
+		 * closes in between only joins the flush. An open head is empty or newer than the
+		 * close (nothing to wait for): it is the last opened, next_seq - 1. */
 		struct tp_chan *ch = &tp_chan[c];
-		/* An open head left here is empty (close skips those): nothing to wait for. */
-		d.flush_target[c] = ch->open ? ch->head->seq : ch->next_seq;
+		uint32_t key = tp_port_irq_save();
+		d.flush_target[c] = ch->next_seq - ch->open;
 		tp_port_irq_restore(key);
 	}
 	if (TP_PROFILE_TINY)
@@ -412,44 +414,196 @@ static void piece_done(const uint8_t *w, unsigned n)
 
 enum { MORE_DONE, MORE_SENT, MORE_FLUSH };
 
-/* Events from d.rec on into [w, lim) while they surely fit, a blob only first and alone;
- * returns the end of the bytes written. Out of line: the loop gets the registers to itself. */
-__attribute__((noinline)) static uint8_t *encode_events(uint8_t *w, const uint8_t *lim)
+#ifndef TP_DRAIN_FAST
+/* Encoding and framing in one pass (encode_events): -O2 builds have it, -Os builds (flash
+ * first) encode, then let the framer's scan run CRC and COBS over the bytes. */
+#ifdef __OPTIMIZE_SIZE__
+#define TP_DRAIN_FAST 0
+#else
+#define TP_DRAIN_FAST 1
+#endif
+#endif
+
+/* Record words of the record that starts with w0. */
+static inline unsigned rec_words(uint32_t w0)
+{
+	unsigned nargs = (w0 >> 2) & 7u;
+	return nargs == TP_WIRE_BLOB_NARGS ? TP_BLOB_WORDS((w0 >> 8) & 0xFFu) : TP_REC_WORDS(nargs);
+}
+
+/* The general encoder for the record at r, its dt given: its bytes at w (at most 35); a
+ * blob's own bytes follow from the ring (d.ext). Returns the length. */
+static unsigned encode_one(uint8_t *w, const uint32_t *r, uint32_t dt)
+{
+	uint32_t w0 = r[0];
+	unsigned kind = (w0 >> 5) & 7u, nargs = (w0 >> 2) & 7u;
+	if (nargs == TP_WIRE_BLOB_NARGS) {
+		unsigned len = (w0 >> 8) & 0xFFu;
+		d.ext = (const uint8_t *)(r + 3);
+		d.ext_pos = 0;
+		d.ext_len = (uint16_t)len;
+		return tp_enc_blob_prefix(w, kind, r[1], dt, len);
+	}
+#ifdef __OPTIMIZE_SIZE__
+	return tp_enc_event(w, kind, r[1], dt, r + 3, nargs); /* one copy: flash first */
+#else
+	return tp_enc_event32(w, kind, r[1], dt, r + 3, nargs);
+#endif
+}
+
+/* What encode_events wrote: up to end; with TP_DRAIN_FAST framed already, with the CRC
+ * register after it and the open group's code byte (tp_frame_commit_framed). */
+struct piece {
+	uint8_t *end, *code;
+	uint32_t crc;
+};
+
+#if TP_DRAIN_FAST
+/* Nonzero when a byte of v is zero. */
+static inline uint32_t has_zero_byte(uint32_t v)
+{
+	return (v - 0x01010101u) & ~v & 0x80808080u;
+}
+
+/* Two args that go as fixed words (enc 1: their varints would take 9 or 10 bytes, SPEC
+ * §6.1) and hold no zero byte. */
+static inline int wide_pair(uint32_t a, uint32_t b)
+{
+	return a >= 1u << 21 && b >= 1u << 21 && (a | b) >= 1u << 28 && !(has_zero_byte(a) | has_zero_byte(b));
+}
+
+/* The CRC register after one more byte v (< 256). */
+static inline uint32_t crc_byte(uint32_t crc, uint32_t v)
+{
+	return tp_crc32c_shift8(crc ^ v);
+}
+
+static inline uint32_t crc_word(uint32_t crc, uint32_t v)
+{
+	/* little-endian bytes: the reflected CRC takes the low one first */
+	crc ^= v;
+	crc = tp_crc32c_shift8(crc);
+	crc = tp_crc32c_shift8(crc);
+	crc = tp_crc32c_shift8(crc);
+	return tp_crc32c_shift8(crc);
+}
+
+/* COBS of a zero at z: the open group ends there (its code byte gets the length, mod 256 of
+ * the pointers' difference), z is the next group's code byte. */
+#define ZERO_AT(z)                                 \
+	do {                                       \
+		*code = (uint8_t)((z) - code);     \
+		code = (z);                        \
+	} while (0)
+#endif
+
+/*
+ * Events from d.rec on into [w, lim) while they surely fit, a blob only first and alone.
+ * Out of line: the loop gets the registers to itself.
+ *
+ * With TP_DRAIN_FAST the bytes are framed here, in the same pass (CRC and COBS, as the
+ * framer's scan would; lim keeps within tp_frame_clean_room). Two shapes of 2-argument event
+ * go straight from the record's words in registers to the bytes and the CRC: every field a
+ * one-byte varint (SPEC §6.1), or id and dt one byte each and both args as fixed words
+ * (enc 1: their varints would take 9 or 10 bytes) without a zero byte. Any other event
+ * takes the general encoder, then a byte loop for CRC and COBS.
+ */
+__attribute__((noinline)) static void encode_events(uint8_t *w, const uint8_t *lim, struct piece *out)
 {
 	uint8_t *first = w;
 	const uint32_t *r = d.rec, *end = d.rec_end;
 	uint32_t prev = d.prev_lo;
+#if TP_DRAIN_FAST
+	uint32_t crc = d.fr.crc;
+	uint8_t *code = tp_frame_code(&d.fr);
+#endif
 	do {
 		uint32_t w0 = r[0];
-		unsigned kind = (w0 >> 5) & 7u, nargs = (w0 >> 2) & 7u;
 		uint32_t lo = r[2];
 		/* Every dt is shorter than one timer period (SPEC §6.2), so modular arithmetic is exact. */
 		uint32_t dt = (lo - prev) & TP_TIMER_MASK;
-		if (nargs == 7u) {
+#if TP_DRAIN_FAST
+		if ((w0 & 0x1Cu) == 2u << 2) { /* nargs 2 */
+			uint32_t id = r[1], a = r[3], b = r[4];
+			if ((id | dt | a | b) < 0x80u) {
+				if (w + 5 > lim)
+					break;
+				uint32_t v = (w0 & 0xFFu) | id << 8 | dt << 16 | a << 24;
+				w[0] = (uint8_t)v; /* kind, nargs, enc 0: never zero with nargs 2 */
+				w[1] = (uint8_t)(v >> 8);
+				w[2] = (uint8_t)(v >> 16);
+				w[3] = (uint8_t)(v >> 24);
+				w[4] = (uint8_t)b;
+				crc = crc_byte(crc_word(crc, v), b);
+				if (id == 0u)
+					ZERO_AT(w + 1);
+				if (dt == 0u)
+					ZERO_AT(w + 2);
+				if (a == 0u)
+					ZERO_AT(w + 3);
+				if (b == 0u)
+					ZERO_AT(w + 4);
+				w += 5;
+				prev = lo;
+				r += TP_REC_WORDS(2);
+				continue;
+			}
+			if ((id | dt) < 0x80u && wide_pair(a, b)) {
+				if (w + 11 > lim)
+					break;
+				uint32_t h = (w0 & 0xFFu) | TP_WIRE_ENC_FIXED4;
+				w[0] = (uint8_t)h;
+				w[1] = (uint8_t)id;
+				w[2] = (uint8_t)dt;
+				w[3] = (uint8_t)a;
+				w[4] = (uint8_t)(a >> 8);
+				w[5] = (uint8_t)(a >> 16);
+				w[6] = (uint8_t)(a >> 24);
+				w[7] = (uint8_t)b;
+				w[8] = (uint8_t)(b >> 8);
+				w[9] = (uint8_t)(b >> 16);
+				w[10] = (uint8_t)(b >> 24);
+				crc = crc_byte(crc, h);
+				crc = crc_byte(crc, id);
+				crc = crc_byte(crc, dt);
+				crc = crc_word(crc_word(crc, a), b);
+				if (id == 0u)
+					ZERO_AT(w + 1);
+				if (dt == 0u)
+					ZERO_AT(w + 2);
+				w += 11;
+				prev = lo;
+				r += TP_REC_WORDS(2);
+				continue;
+			}
+		}
+#endif
+		unsigned nargs = (w0 >> 2) & 7u;
+		if (nargs == TP_WIRE_BLOB_NARGS) {
 			if (w != first)
 				break; /* a blob goes alone: its bytes follow from the ring */
-			prev = lo;
-			unsigned len = (w0 >> 8) & 0xFFu;
-			w += tp_enc_blob_prefix(w, kind, r[1], dt, len);
-			d.ext = (const uint8_t *)(r + 3);
-			d.ext_pos = 0;
-			d.ext_len = (uint16_t)len;
-			r += TP_BLOB_WORDS(len);
-			break;
-		}
-		if (w + 11u + 4u * nargs > lim)
+		} else if (w + 11u + 4u * nargs > lim) {
 			break; /* H, two 5-byte varints, the args at 4 bytes at most */
+		}
 		prev = lo;
-#ifdef __OPTIMIZE_SIZE__
-		w += tp_enc_event(w, kind, r[1], dt, r + 3, nargs); /* one copy: flash first */
+		uint8_t *e = w + encode_one(w, r, dt);
+		r += rec_words(w0);
+#if TP_DRAIN_FAST
+		crc = tp_frame_in_place(w, e, crc, &code);
+		w = e;
 #else
-		w += tp_enc_event32(w, kind, r[1], dt, r + 3, nargs);
+		w = e;
 #endif
-		r += TP_REC_WORDS(nargs);
+		if (nargs == TP_WIRE_BLOB_NARGS)
+			break;
 	} while (r < end);
 	d.prev_lo = prev;
 	d.rec = r;
-	return w;
+	out->end = w;
+#if TP_DRAIN_FAST
+	out->crc = crc;
+	out->code = code;
+#endif
 }
 
 /* The next piece of the current message into the framer (or d.chunk, and d.ext for blob
@@ -471,12 +625,35 @@ static int encode_more(void)
 	if (d.msg != MSG_PACKET || d.rec >= d.rec_end)
 		return MORE_DONE;
 	/* room for one event of the most bytes (35); in place, as many as surely fit */
-	if ((w0 = piece_wp(35u)) == NULL)
+	if (TP_DRAIN_FAST && tp_frame_clean_room(&d.fr) < 35u)
+		w0 = tp_frame_pending(&d.fr) ? NULL : d.chunk; /* the scan closes the long group */
+	else
+		w0 = piece_wp(35u);
+	if (w0 == NULL)
 		return MORE_FLUSH;
-	unsigned room = w0 == d.chunk ? 35u : tp_frame_space(&d.fr) - 1u;
+	if (w0 == d.chunk) {
+		/* one event, framed by the copy (tp_frame_bytes) */
+		const uint32_t *r = d.rec;
+		uint32_t lo = r[2];
+		d.chunk_pos = 0;
+		d.chunk_len = (uint16_t)encode_one(w0, r, (lo - d.prev_lo) & TP_TIMER_MASK);
+		d.rec = r + rec_words(r[0]);
+		d.prev_lo = lo;
+		return MORE_SENT;
+	}
+	unsigned room = tp_frame_space(&d.fr) - 1u;
 	if (room > TP_FRAME_SLACK)
 		room = TP_FRAME_SLACK;
-	piece_done(w0, (unsigned)(encode_events(w0, w0 + room) - w0));
+	struct piece pc;
+#if TP_DRAIN_FAST
+	if (room > tp_frame_clean_room(&d.fr))
+		room = tp_frame_clean_room(&d.fr);
+	encode_events(w0, w0 + room, &pc);
+	tp_frame_commit_framed(&d.fr, (unsigned)(pc.end - w0), pc.crc, pc.code);
+#else
+	encode_events(w0, w0 + room, &pc);
+	tp_frame_commit(&d.fr, (unsigned)(pc.end - w0));
+#endif
 	return MORE_SENT;
 }
 
@@ -763,9 +940,7 @@ static void idle_close(void)
 	unsigned c = tp_port_core_id();
 	if (!tp_link.started || c >= tp_g.cores)
 		return;
-	uint32_t key = tp_port_irq_save();
-	tp_ring_close_head_locked(c, TP_IDLE_CLOSE_TICKS);
-	tp_port_irq_restore(key);
+	tp_ring_close_head(c, TP_IDLE_CLOSE_TICKS);
 }
 
 size_t tp_poll(void)

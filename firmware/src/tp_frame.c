@@ -92,16 +92,40 @@ static void scan(struct tp_framer *f)
 	f->code = code;
 }
 
-void tp_frame_commit(struct tp_framer *f, unsigned n)
+/* The encoder ran into the slack: those bytes belong at the ring's front. */
+static void fold(struct tp_framer *f, unsigned n)
 {
 	uint32_t at = f->head % RING;
-	if (at + n > RING) {
-		/* the encoder ran into the slack: those bytes belong at the ring's front */
-		for (uint32_t i = RING; i < at + n; i++)
-			f->out[i - RING] = f->out[i];
+	for (uint32_t i = RING; i < at + n; i++)
+		f->out[i - RING] = f->out[i];
+}
+
+void tp_frame_commit(struct tp_framer *f, unsigned n)
+{
+#ifndef __OPTIMIZE_SIZE__
+	if (n <= tp_frame_clean_room(f)) {
+		/* Short pieces, zeros in plenty (message heads, trailers): one byte loop costs less
+		 * than the scan's word loop and its turn per zero. */
+		uint8_t *wp = tp_frame_wp(f), *code = tp_frame_code(f);
+		uint32_t crc = tp_frame_in_place(wp, wp + n, f->crc, &code);
+		tp_frame_commit_framed(f, n, crc, code);
+		return;
 	}
+#endif
+	fold(f, n);
 	f->head += n;
 	scan(f);
+}
+
+void tp_frame_commit_framed(struct tp_framer *f, unsigned n, uint32_t crc, const uint8_t *code)
+{
+	const uint8_t *wp = tp_frame_wp(f);
+	if (code != tp_frame_code(f))
+		f->code = f->head + (uint32_t)(code - wp); /* a zero of these bytes: in [wp, wp + n) */
+	fold(f, n);
+	f->head += n;
+	f->scan = f->head;
+	f->crc = crc;
 }
 
 size_t tp_frame_bytes(struct tp_framer *f, const uint8_t *p, size_t n)

@@ -86,6 +86,44 @@ static inline uint8_t *tp_frame_wp(struct tp_framer *f)
 }
 void tp_frame_commit(struct tp_framer *f, unsigned n);
 
+/*
+ * Framing in the encoder (the drain's fast events: no second pass over their bytes): the
+ * encoder runs the CRC on from f->crc and does COBS itself, from the open group's code byte
+ * (tp_frame_code(f)) on: each zero it writes gets the code byte the length (mod 256 of the
+ * pointers' difference: the slack continues the ring) and becomes the next code byte. Its
+ * bytes must end by tp_frame_clean_room(f) past tp_frame_wp(f), so that no group reaches
+ * 254 data bytes there (the scan alone closes such a group), and within what
+ * tp_frame_commit allows. tp_frame_commit_framed(f, n, crc, code) then takes them: crc is
+ * the register after them, code the open group's code byte.
+ */
+static inline uint8_t *tp_frame_code(struct tp_framer *f)
+{
+	return f->out + f->code % TP_FRAME_RING;
+}
+/* After a commit the open group holds at most 253 data bytes (a 254th closes it), so this
+ * is never negative. */
+static inline unsigned tp_frame_clean_room(const struct tp_framer *f)
+{
+	return f->code + 254u - f->head;
+}
+void tp_frame_commit_framed(struct tp_framer *f, unsigned n, uint32_t crc, const uint8_t *code);
+/* The byte loop of that rule over [p, e): returns the CRC register after them, *code
+ * follows their zeros. */
+static inline uint32_t tp_frame_in_place(uint8_t *p, const uint8_t *e, uint32_t crc, uint8_t **code)
+{
+	uint8_t *c = *code;
+	for (; p != e; p++) {
+		uint8_t b = *p;
+		crc = tp_crc32c_step(crc, b);
+		if (b == 0u) {
+			*c = (uint8_t)(p - c);
+			c = p;
+		}
+	}
+	*code = c;
+	return crc;
+}
+
 /* Message bytes copied in (blob bytes, a piece kept back for lack of room); returns how many
  * were taken, at least 1 when tp_frame_space(f) >= 2 and n > 0. The open group holds at most
  * 254 bytes (code and 253 data), so when nothing final is left to send there are always 2

@@ -124,9 +124,9 @@ void tp_ring_init(const struct tp_config *cfg);
 /* 64-bit time; call with interrupts masked. *ovf_raw gets the overflow count as read,
  * *epoch the wraps before the returned time (ovf_raw + 1 while a wrap is pending). */
 uint64_t tp_ring_now_locked(uint32_t *ovf_raw, uint32_t *epoch);
-/* Close core's head packet if it holds events and has been open for min_age ticks
- * (interrupts masked by the caller on that core). */
-void tp_ring_close_head_locked(unsigned core, uint32_t min_age);
+/* Close core's head packet if it holds events and has been open for min_age ticks (masks
+ * interrupts on this core itself). */
+void tp_ring_close_head(unsigned core, uint32_t min_age);
 /* Stop recording: every later event is counted rejected. */
 void tp_ring_stop(void);
 /* Called by the drain: if seq's packet is READY with no writer left, claim it (READY ->

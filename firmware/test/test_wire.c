@@ -263,6 +263,100 @@ static void build_id_note(void)
 	CHECK_EQ(len, 0u);
 }
 
+/* The drain's encoder, its fast 2-argument shapes included (one-byte fields, fixed-word args),
+ * against the reference encoder: every event decodes to what was recorded, at its time, with
+ * the SPEC §6.1 enc. Values sit on every boundary of those shapes (zero fields and zero
+ * bytes, 127/128, 2^21, 2^28), mixed with other kinds and blobs; runs of zero-free one-byte
+ * events let open groups reach their 254th byte; a port that takes a few bytes a poll leaves
+ * final bytes pending, so pieces of every size and the kept-back piece (d.chunk) occur. */
+static void drain_event_shapes(void)
+{
+	static const uint32_t vals[] = {0,	   1,	       2,	  0x7F,	      0x80,	  0xFF,
+					0x100,	   0x3FFF,     0x4000,	  0x1FFFFF,   0x200000,	  0xFFFFFFF,
+					0x10000000, 0x01000001, 0x10000001, 0x01010100, 0x80000000, 0xFFFFFFFF,
+					0x12345678, 0xFEDCBA98};
+	static const uint32_t dts[] = {0, 1, 2, 0x7F, 0x80, 5000};
+	enum { N = 6000 };
+	static uint32_t ids[N], as[N], bs[N];
+	static uint8_t kinds[N];
+	static uint64_t times[N];
+	for (int round = 0; round < 4; round++) {
+		tt_reset();
+		REQUIRE(tt_init(TP_MODE_DISCARD, (uint16_t)(round & 1 ? 4096 : 256), 16, 1) == 0);
+		tt_command(TP_CMD_START);
+		for (unsigned i = 0; i < N; i++) {
+			unsigned mode = (unsigned)(i / 300u + (unsigned)round) % 3u; /* 0 boundaries, 1 zero-free small, 2 wide */
+			uint32_t r = (uint32_t)tt_rand();
+			uint32_t id, a, b, dt;
+			if (mode == 1) {
+				id = 1u + r % 127u;
+				a = 1u + (r >> 8) % 127u;
+				b = 1u + (r >> 16) % 127u;
+				dt = 1u + (r >> 24) % 100u;
+			} else if (mode == 2) {
+				id = r % 3u;
+				a = (uint32_t)tt_rand();
+				b = (uint32_t)tt_rand();
+				dt = (r >> 8) % 3u;
+			} else {
+				id = vals[r % 6u];
+				a = vals[(r >> 8) % (sizeof vals / sizeof vals[0])];
+				b = vals[(r >> 16) % (sizeof vals / sizeof vals[0])];
+				dt = dts[(r >> 24) % (sizeof dts / sizeof dts[0])];
+			}
+			host_advance(dt);
+			times[i] = host_time;
+			ids[i] = id;
+			as[i] = a;
+			bs[i] = b;
+			kinds[i] = (uint8_t)(r % 50u == 0 ? 3 : r % 50u == 1 ? 1 : r % 50u == 2 ? 7 : 2);
+			if (kinds[i] == 2) {
+				tp_event2(id, a, b);
+			} else if (kinds[i] == 1) {
+				tp_event1(id, a);
+			} else if (kinds[i] == 3) {
+				uint32_t args[3] = {a, b, id};
+				tp_record(TP_KIND_EVENT, id, args, 3);
+			} else {
+				uint8_t blob[40];
+				for (unsigned k = 0; k < sizeof blob; k++)
+					blob[k] = (uint8_t)(k * (a | 1u)); /* zeros in it too */
+				tp_record_blob(TP_KIND_LOG, id, blob, (unsigned)(b % sizeof blob));
+			}
+			host_tx_budget = (size_t)(tt_rand() % 40u);
+			tp_poll();
+		}
+		host_tx_budget = SIZE_MAX;
+		tp_flush();
+		struct tp_counters c;
+		tp_get_counters(0, &c);
+		REQUIRE(c.dropped == 0 && c.rejected == 0);
+		struct dec_stream s;
+		dec_stream(host_tx_buf, host_tx_len, &s);
+		CHECK_EQ(s.n_bad, 0);
+		REQUIRE(s.n_events == N);
+		for (unsigned i = 0; i < N; i++) {
+			const struct dec_event *e = &s.events[i];
+			CHECK_EQ(e->id, ids[i]);
+			CHECK_EQ(e->t, times[i]);
+			if (kinds[i] == 7) {
+				CHECK_EQ(e->nargs, 7);
+				CHECK_EQ(e->blob_len, bs[i] % 40u);
+				continue;
+			}
+			uint64_t want[3] = {as[i], bs[i], ids[i]};
+			unsigned nargs = kinds[i];
+			uint8_t ref[80];
+			tp_enc_event64(ref, TP_KIND_EVENT, ids[i], 0, want, nargs);
+			CHECK_EQ(e->nargs, nargs);
+			CHECK_EQ(e->enc, ref[0] & 3u);
+			for (unsigned k = 0; k < nargs; k++)
+				CHECK_EQ(e->args[k], want[k]);
+		}
+		dec_free(&s);
+	}
+}
+
 int main(void)
 {
 	RUN(varint_table);
@@ -274,5 +368,6 @@ int main(void)
 	RUN(enc_choice);
 	RUN(header_layout);
 	RUN(build_id_note);
+	RUN(drain_event_shapes);
 	return tt_summary("test_wire");
 }

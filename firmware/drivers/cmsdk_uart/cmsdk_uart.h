@@ -49,16 +49,42 @@ extern volatile uint32_t cmsdk_uart_tx_taken;
 extern volatile uint8_t cmsdk_uart_tx_refused;
 void cmsdk_uart_tx_int_ensure(void);
 #ifdef TP_PORT_HAS_TX_WRITE
+#define CMSDK_UART_TX_FULL() ((CMSDK_LINK(CMSDK_UART_STATE) & CMSDK_UART_STATE_TXFULL) != 0u)
 static inline size_t tp_port_tx_write(const uint8_t *p, size_t n)
 {
 	/* No TX FIFO (a one-byte holding register): a status read per byte. */
 	const uint8_t *q = p, *e = p + n;
-	while (q != e) {
-		if (CMSDK_LINK(CMSDK_UART_STATE) & CMSDK_UART_STATE_TXFULL) {
-			cmsdk_uart_tx_refused = 1;
-			break;
+#ifndef __OPTIMIZE_SIZE__
+	/* Four bytes a turn: the loop's own compare and branch once per four. */
+	for (; e - q >= 4; q += 4) {
+		if (CMSDK_UART_TX_FULL())
+			goto full;
+		CMSDK_LINK(CMSDK_UART_DATA) = q[0];
+		if (CMSDK_UART_TX_FULL()) {
+			q += 1;
+			goto full;
 		}
+		CMSDK_LINK(CMSDK_UART_DATA) = q[1];
+		if (CMSDK_UART_TX_FULL()) {
+			q += 2;
+			goto full;
+		}
+		CMSDK_LINK(CMSDK_UART_DATA) = q[2];
+		if (CMSDK_UART_TX_FULL()) {
+			q += 3;
+			goto full;
+		}
+		CMSDK_LINK(CMSDK_UART_DATA) = q[3];
+	}
+#endif
+	while (q != e) {
+		if (CMSDK_UART_TX_FULL())
+			goto full;
 		CMSDK_LINK(CMSDK_UART_DATA) = *q++;
+	}
+	if (0) {
+full:
+		cmsdk_uart_tx_refused = 1;
 	}
 	size_t k = (size_t)(q - p);
 	cmsdk_uart_tx_taken += (uint32_t)k;

@@ -61,41 +61,59 @@ export function putPiece(view: DataView, p: number, piece: Piece): number {
   return p + piece.length;
 }
 
-/** "00".."99": two digits per division */
-const DIGITS2 = encoder.encode(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''));
+/** "000".."999": three digits per division (int32 arithmetic) */
+const DIGITS3 = encoder.encode(Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0')).join(''));
 
-/** Decimal digits of n, 0 <= n < 2^31. */
-function digits31(n: number): number {
-  if (n < 100_000) return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10_000 ? 4 : 5;
-  return n < 1_000_000 ? 6 : n < 10_000_000 ? 7 : n < 100_000_000 ? 8 : n < 1_000_000_000 ? 9 : 10;
+/** n (0 <= n < 1000) in exactly 3 digits at p. */
+export function put3(buf: Uint8Array, p: number, n: number): number {
+  const k = 3 * n;
+  buf[p] = DIGITS3[k];
+  buf[p + 1] = DIGITS3[k + 1];
+  buf[p + 2] = DIGITS3[k + 2];
+  return p + 3;
 }
 
-/** n (0 <= n < 2^31) in exactly `len` digits ending at p + len; int32 arithmetic only. */
-export function putDigits(buf: Uint8Array, p: number, n: number, len: number): number {
-  let q = p + len;
-  n |= 0;
-  while (q - p >= 2) {
-    const d = (n / 100) | 0;
-    const r = (n - d * 100) << 1;
-    buf[--q] = DIGITS2[r + 1];
-    buf[--q] = DIGITS2[r];
-    n = d;
+/** n (0 <= n < 1000) in decimal at p. */
+function putSmall(buf: Uint8Array, p: number, n: number): number {
+  if (n < 10) {
+    buf[p] = 48 + n;
+    return p + 1;
   }
-  if (q > p) buf[--q] = 48 + (n % 10);
-  return p + len;
+  const k = 3 * n;
+  if (n < 100) {
+    buf[p] = DIGITS3[k + 1];
+    buf[p + 1] = DIGITS3[k + 2];
+    return p + 2;
+  }
+  buf[p] = DIGITS3[k];
+  buf[p + 1] = DIGITS3[k + 1];
+  buf[p + 2] = DIGITS3[k + 2];
+  return p + 3;
 }
 
 /** n, a non-negative integer below 2^53, in decimal at p (at most 16 bytes). */
 export function putUint(buf: Uint8Array, p: number, n: number): number {
-  if (n <= 0x7fff_ffff) return putDigits(buf, p, n, digits31(n));
-  const hi = Math.floor(n / 1e9);
-  const lo = n - hi * 1e9;
-  return putDigits(buf, putUint(buf, p, hi), lo, 9);
+  if (n < 1000) return putSmall(buf, p, n);
+  if (n < 1_000_000) {
+    const h = (n / 1000) | 0;
+    return put3(buf, putSmall(buf, p, h), n - h * 1000);
+  }
+  if (n < 1_000_000_000) {
+    const h = (n / 1_000_000) | 0;
+    const r = n - h * 1_000_000;
+    const m = (r / 1000) | 0;
+    return put3(buf, put3(buf, putSmall(buf, p, h), m), r - m * 1000);
+  }
+  const h = Math.floor(n / 1e9);
+  return put9(buf, putUint(buf, p, h), n - h * 1e9);
 }
 
 /** n below 10^9 in exactly 9 digits at p. */
 export function put9(buf: Uint8Array, p: number, n: number): number {
-  return putDigits(buf, p, n, 9);
+  const h = (n / 1_000_000) | 0;
+  const r = n - h * 1_000_000;
+  const m = (r / 1000) | 0;
+  return put3(buf, put3(buf, put3(buf, p, h), m), r - m * 1000);
 }
 
 /** ns as µs with exactly three decimals (ByteOut.micros) at p, for ns an integer in [0, 2^53): at most 21 bytes. */
@@ -103,7 +121,7 @@ export function putMicros(buf: Uint8Array, p: number, ns: number): number {
   const frac = ns % 1000;
   p = putUint(buf, p, (ns - frac) / 1000);
   buf[p] = 46; // '.'
-  return putDigits(buf, p + 1, frac, 3);
+  return put3(buf, p + 1, frac);
 }
 
 /** The u64 hi × 2^32 + lo in decimal at p (at most 20 bytes). */

@@ -4,7 +4,7 @@
 // appears only when it is > 0, so single-session traces stay terse.
 
 import { type TypedValue, valueJson } from './typed-values.js';
-import type { CoreStats, StreamHeader, TraceRecord } from './types.js';
+import { LOSS_CAUSES, type CoreStats, type StreamHeader, type TraceRecord } from './types.js';
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -137,19 +137,13 @@ export function statsToJson(stats: CoreStats[]): StatsJson {
     tail += c.tailUnaccounted;
     total.generated += c.generated;
     total.decoded += c.decoded;
-    total.dropped += c.dropped;
-    total.overwritten += c.overwritten;
-    total.link_lost += c.link_lost;
-    total.rejected += c.rejected;
+    for (const cause of LOSS_CAUSES) total[cause] += c[cause];
     const o: Record<string, unknown> = {};
     if (c.session > 0) o.session = c.session;
     o.core = c.core;
     o.generated = c.generated;
     o.decoded = c.decoded;
-    o.dropped = c.dropped;
-    o.overwritten = c.overwritten;
-    o.link_lost = c.link_lost;
-    o.rejected = c.rejected;
+    for (const cause of LOSS_CAUSES) o[cause] = c[cause];
     o.first_ns = c.firstNs === null ? null : c.firstNs.toString();
     o.last_ns = c.lastNs === null ? null : c.lastNs.toString();
     o.identity = c.identity;
@@ -160,6 +154,6 @@ export function statsToJson(stats: CoreStats[]): StatsJson {
     o.contradictions = c.contradictions.map((x) => ({ kind: x.kind, seq: x.seq, t_ns: x.tNs.toString() }));
     return o;
   });
-  const lossless = identity && closed && tail === 0 && total.dropped + total.overwritten + total.link_lost + total.rejected === 0;
+  const lossless = identity && closed && tail === 0 && LOSS_CAUSES.every((cause) => total[cause] === 0);
   return { cores, total, identity, closed, tail_unaccounted: tail, lossless, sessions: sessions.size };
 }

@@ -10,6 +10,7 @@ import { StreamWriter } from '../core/encode.js';
 import { ChromeJsonExporter } from './chrome.js';
 import { CsvExporter } from './csv.js';
 import { CtfExporter } from './ctf.js';
+import { JsonlExporter } from './jsonl.js';
 import { MemorySink, MemorySinkFactory } from './sinks.js';
 import { exporterFeed, type Exporter, type Sink } from './types.js';
 
@@ -97,6 +98,7 @@ describe.each([
   ['csv', oneFile((s) => new CsvExporter(s))],
   ['perfetto', oneFile((s) => new ChromeJsonExporter(s))],
   ['ctf', ctf],
+  ['jsonl', oneFile((s) => new JsonlExporter(s))],
 ] as const)('%s: batch path = record path', (_name, make) => {
   it.each(inputs)('%s', (_n, bytes) => {
     const want = exported(bytes, make, false, bytes.length);

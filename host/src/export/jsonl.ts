@@ -2,6 +2,11 @@
 // `tracepipe decode --format jsonl` prints it, then the per-core accounting.
 // 64-bit values are decimal strings so no JSON reader rounds them; typed values are numbers
 // while |v| <= 2^53 - 1, else decimal strings. The schema line says whether values are typed.
+// Events without names come as batches and are written by decode's own line writer
+// (core/batch-format.ts), into the same buffer as the other records' lines.
+import type { EventBatch } from '../core/batch.js';
+import { writeJsonEvents } from '../core/batch-format.js';
+import { ByteOut } from '../core/byte-out.js';
 import type { CoreStats, TraceRecord } from '../core/types.js';
 import { recordJson } from './record-json.js';
 import type { ExportInfo, Exporter, Sink } from './types.js';
@@ -9,7 +14,10 @@ import type { ExportInfo, Exporter, Sink } from './types.js';
 export const JSONL_SCHEMA_VERSION = 1;
 
 export class JsonlExporter implements Exporter {
-  constructor(private readonly sink: Sink) {}
+  private readonly out: ByteOut;
+  constructor(sink: Sink) {
+    this.out = new ByteOut(sink);
+  }
 
   begin(info: ExportInfo): void {
     const schema: Record<string, unknown> = {
@@ -26,16 +34,20 @@ export class JsonlExporter implements Exporter {
     };
     if (info.source !== undefined) schema.source = info.source;
     if (info.wallClock) schema.wall_clock = wallClockJson(info.wallClock);
-    this.sink.write(JSON.stringify(schema) + '\n');
+    this.out.text(JSON.stringify(schema) + '\n');
   }
 
   record(rec: TraceRecord): void {
-    this.sink.write(recordJson(rec) + '\n');
+    this.out.text(recordJson(rec) + '\n');
+  }
+
+  eventBatch(b: EventBatch, from: number, to: number): void {
+    writeJsonEvents(this.out, b, from, to);
   }
 
   end(stats: CoreStats[]): void {
-    this.sink.write(JSON.stringify(statsJson(stats)) + '\n');
-    this.sink.close();
+    this.out.text(JSON.stringify(statsJson(stats)) + '\n');
+    this.out.close();
   }
 }
 
