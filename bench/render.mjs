@@ -222,11 +222,10 @@ function missReasons(r, data, missedMetrics) {
   const out = [];
   const an = r.target?.boards?.['qemu-mps2-an385'];
   const has = (m) => missedMetrics.has(m);
-  if (has('record2.an385.O2')) {
-    const m = an?.opt?.['-O2']?.kinds?.masked;
-    out.push('- **Record cost.** The figure is what an instrumented line pays, call included: about 5 instructions of call and argument set-up in the caller, then the record function\'s fast path (mask, timer read, one bound check that also catches every rare condition, the inline wrap-pending check, 5 stores, unmask; records of up to 6 words are reserved, written and committed in one masked section), about 22 instructions, ' +
-      `plus the packet switch (close + open${m?.longestRuntime ? `, up to ${m.longestRuntime.insns} instructions with interrupts masked` : ''}) amortised over the ~42 records of a 1 KiB packet, about 4 per event. ` +
-      'Fix: a leaner packet switch (precomputed header fields, no 64-bit arithmetic in the masked part) and storing the raw timer value would land near 30; an inline fast path in the public header would go clearly under, at the price of exposing the channel struct in the API.');
+  if (has('record2.an385.O2') || has('record2.microbit.O2') || has('record2.tiny.microbit.O2')) {
+    out.push('- **Record cost.** The figure is what an instrumented line pays: the fast path is inline (`tp_record_inline.h`: mask, timer read, one bound check that also catches every rare condition, the wrap-pending check, the stores, unmask), and only the packet switch is a call, amortised over the records of a packet. ' +
+      'On M0 (micro:bit) the inline path is about 31 instructions, because Thumb-1 has no LDM of three unaligned fields, the nRF51 timer read needs a capture write and a read at registers too far apart for one base register (about 9 instructions with the wrap flag), plus about 7 per event of packet switch (three masked turns of about 80 instructions on M0, kept apart to bound the masked section). ' +
+      'Fix: a per-board timer read that keeps the capture register\'s address in the channel, and fewer, larger packets on M0 (the switch is per packet); merging the turns would break the 64-instruction masked bound.');
   }
   if (has('whole.small.an385.O2')) {
     const pf = r.target?.wholeCpuProfile;
@@ -234,15 +233,19 @@ function missReasons(r, data, missedMetrics) {
     const perByte = w ? (batched(w) - (record2(r, 'qemu-mps2-an385', '-O2') ?? 0)) / w.wireBytesPerEvent : null;
     const floor = an?.uartFloor?.insnsPerByte;
     const top = pf?.top ? pf.top.slice(0, 6).map((t) => `${t.fn} ${fmt(t.insnsPerEvent, 0)}`).join(', ') : null;
-    out.push(`- **Whole-CPU cost.** The drain encodes straight into the framer's ring, runs CRC-32C (256-entry table, aligned zero-free words four bytes at a time) and COBS in place, and hands runs of final bytes to the UART in bulk; it spends about ${fmt(perByte, 0)} instructions per wire byte${floor ? ` against a UART floor of ${fmt(floor)}` : ''}. ` +
+    out.push(`- **Whole-CPU cost.** At -O2 the drain encodes, CRCs and COBS-frames each event in one pass straight into the framer's ring (two common 2-argument shapes go from registers to bytes), and hands runs of final bytes to the UART in bulk, four a turn; it spends about ${fmt(perByte, 0)} instructions per wire byte${floor ? ` against a UART floor of ${fmt(floor)}` : ''}. ` +
       (top ? `Profile (insns per event): ${top}. ` : '') +
       'The CMSDK UART has no TX FIFO, so every byte pays a status read and a branch; the rest is the event encoder (varints per field), the CRC and the per-packet work (claim, packet head, release), and the record itself. ' +
       'Polling after every event adds the cost of polls that find no packet ready (claim and idle-close checks). ' +
-      'Fix: a leaner record path (issue 13, record), an encoder specialised for the common argument counts, and polling per packet rather than per event in apps.');
+      'Fix: fewer per-packet and per-piece costs (claim, head, release, the slack buffer), a deeper specialisation of the common shapes, and polling per packet rather than per event in apps. The -Os builds leave the fast shapes out for flash and are slower.');
   }
-  if (has('flash.microbit.Os')) {
-    out.push('- **Flash on M0.** The core carries the full transport in C: three message encoders (HEADER with build-id and origins, PACKET, STATUS), the batched COBS framer and CRC-32C, the host command parser, flush/dump state machines, overwrite-mode eviction with its cross-core claim protocol, and the 64-bit time extension; Thumb-1 code on M0 is larger than Thumb-2, and the batched drain that halved the whole-CPU cost added about 400 B. ' +
-      'Fix: a build option that leaves out overwrite mode, dump and the command parser for discard-only firmware, and `-flto` so the per-kind record wrappers fold into one. 1.5 KB with the full feature set is not in reach of this design.');
+  if (has('whole.small.tiny.microbit.O2') || has('whole.random.tiny.microbit.O2')) {
+    out.push('- **Whole-CPU cost, tiny profile.** The tiny profile trades speed for flash: its link has no framer ring and no one-pass encoder; each message is built whole in memory, CRC\'d once and COBS-framed in runs to the UART. That saved about 900 B on micro:bit and costs about 120 instructions per event against the full profile at -O2. Fix: the full profile\'s one-pass encoder under the tiny link, if its flash is wanted back.');
+  }
+  if (has('flash.microbit.Os') || has('flash.tiny.microbit.Os')) {
+    out.push('- **Flash on M0.** What the count holds on micro:bit: the ring (packet switch, close, init, status snapshot, claim: about 1.3 KB in either profile), the drivers and port (about 1 KB: nRF51 timer init is mostly literal-pool register addresses, the wrap and TXDRDY interrupts, UART init, interrupt and transmit, the crystal start), the message encoders (HEADER with build id and origins, PACKET, STATUS) and the link. ' +
+      'The full profile adds the batched framer, the command parser, flush and dump state machines and overwrite-mode eviction; an -Os build on ARMv6-M takes the 16-entry CRC table (PORTING 1.5). The tiny profile already drops the framer ring, overwrite, dump and the 64-bit varint writer. ' +
+      'Fix: a single-core ring for tiny (no cross-core claim protocol), drivers that set registers from one base with small offsets, the apps\' periodic timers kept out of the count; 1.5 KB needs a ring and drivers written for it, not options on these.');
   }
   if (has('ramPerCore.max')) {
     out.push('- **RAM per core.** The writer state (`struct tp_chan`) plus the drain\'s per-core words exceed the limit. Fix: narrow counters or drop cached fields.');
@@ -253,10 +256,22 @@ function missReasons(r, data, missedMetrics) {
   }
   if (has('decode.objects.eventsPerS')) {
     out.push('- **Decode core with event objects.** Each event becomes a JavaScript object with BigInt ticks and nanoseconds and an args array, and passes through the cross-core merge. A V8 profile puts about 35 ns per event in the merge (without it objects decode at about 12 M/s) and about 4 BigInt allocations per event. ' +
-      'Fix: lazy BigInt getters for ticks/tNs (needs the consumers that copy events with spread to change), a per-packet batch API filling typed arrays for stats and the exports, and skipping the merge for single-core streams.');
+      'The commands no longer take this path: `stats` counts without events, and decode and every exporter read the batch columns (core/batch.ts); objects are what the library hands to callers who ask for them. Fix for those callers: lazy BigInt getters for ticks/tNs (needs the consumers that copy events with spread to change).');
   }
   if (has('decode.objects.vsBabeltrace2')) {
     out.push(`- **Ratio to babeltrace2.** babeltrace2 (native C) reads tracepipe's own CTF export much faster than the ${fmtM(data.peers.babeltrace2.eventsPerS)} events/s of the issue's table: the export writes compact fixed-layout event records. The ratio is against the figure measured in the same run; it follows the decode rate above, and the same fixes apply.`);
+  }
+  if (has('stats.eventsPerS') || has('stats.vsBabeltrace2')) {
+    out.push('- **`stats` speed.** One Node process on one core: about 0.1 s of start-up, then per event a walk of its varints (the identity needs every packet well formed and its last event\'s time: about 45 % of the time), CRC-32C slicing-by-8 (about 20 %), COBS splitting (about 10 %) and per-packet work (about 20 %). ' +
+      'Fix: a worker thread that splits and checks frames while the main thread accounts, and a chunk-parallel split (a 0x00 byte always ends a frame), which together could use both cores; at best that halves the wall time, so 40 M events/s also needs a cheaper event walk.');
+  }
+  if (['ctf', 'perfetto', 'csv'].some((f) => has(`export.${f}.mbPerS`)) || has('export.jsonl.eventsPerS')) {
+    out.push('- **Export speed.** Decoding a two-core capture into batches alone runs at about 55–60 MB/s of capture on one core (`scanEvents`, the splitter, the merge of two cores whose events alternate every ~1.5 events), so no exporter on the main thread can reach 100 MB/s; Perfetto and CSV also write 12–17 bytes of output per capture byte (1.15 GB and 842 MB for 10 M events). ' +
+      'Fix: decoding in a worker thread beside the formatting (the merge must then pack many short runs into one message), and a cheaper event scan.');
+  }
+  if (has('data.export.maxRssMB')) {
+    out.push('- **Parquet export memory.** Node with DuckDB loaded is already about 90–97 MB; DuckDB keeps one row group of every column in memory while writing and about 20 KB of footer metadata per row group until the file closes, so memory still grows slowly with the capture. ' +
+      'Fix: several files per partition (part-0, part-1, …), which changes the dataset layout (docs/DATA.md) and its readers\' globs.');
   }
   if (has('stats.rssGrowth')) {
     out.push('- **Memory.** Peak RSS grew with the trace; the decoder or the stats command holds per-event state.');
