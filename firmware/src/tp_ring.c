@@ -91,9 +91,11 @@
  *   instructions each on M0).
  * - longest masked section at run time, every board and -O2/-Os, along bench_wire_kinds
  *   and the stress, overload, clean, wrap and multicore apps (bench sections masked and
- *   maskedpaths): at most 61 measured against a bound of 64, was 203-269 with the whole
- *   switch in one section. The longest are the put turn (~45 M3, ~60 M0 and multi-core)
- *   and the drain's flush close of every head (tp_ring_close_head, masked inside, 42-56).
+ *   maskedpaths): 47 on M3, 61 on M33, 60 on M0 under -icount, was 203-269 with the whole
+ *   switch in one section; but 78-80 on M0 on host time (wrap16 without -icount), in a put
+ *   turn that meets a timer wrap pending (read_time's second reading), over the bound of
+ *   64. The longest are the put turn (~45 M3, ~60 M0 and multi-core) and the drain's flush
+ *   close of every head (tp_ring_close_head, masked inside, 42-56).
  * - a whole packet switch, all turns: ~120 on M3, about 2.5 per 2-arg event of a 1 KiB
  *   packet.
  *
