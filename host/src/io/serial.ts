@@ -24,13 +24,13 @@ export type SerialPort = SerialPortStream;
 const BUSY_RETRY_MS = 3000;
 
 /** Opens a port, exclusively (the binding takes a lock), in raw mode. Errors are turned into
- * one sentence naming the port: missing, busy, or not permitted. */
-/** highWaterMark: the most bytes one read returns (a paced link reads little at a time). */
+ * one sentence naming the port: missing, busy, or not permitted. highWaterMark: the most bytes
+ * one read returns (a paced link reads little at a time). */
 export async function openSerialPort(path: string, baudRate = DEFAULT_BAUD, highWaterMark = 1 << 16): Promise<SerialPort> {
+  const [{ SerialPortStream: Stream }, binding] = await Promise.all([import('@serialport/stream'), serialBinding()]);
   const deadline = Date.now() + BUSY_RETRY_MS;
   for (;;) {
     try {
-      const [{ SerialPortStream: Stream }, binding] = await Promise.all([import('@serialport/stream'), serialBinding()]);
       return await openOnce(Stream, binding, path, baudRate, highWaterMark);
     } catch (err) {
       const busy = /is busy/.test((err as Error).message);
