@@ -237,14 +237,14 @@ function missReasons(r, data, missedMetrics) {
       (top ? `Profile (insns per event): ${top}. ` : '') +
       'The CMSDK UART has no TX FIFO, so every byte pays a status read and a branch; the rest is the event encoder (varints per field), the CRC and the per-packet work (claim, packet head, release), and the record itself. ' +
       'Polling after every event adds the cost of polls that find no packet ready (claim and idle-close checks). ' +
-      'Fix: fewer per-packet and per-piece costs (claim, head, release, the slack buffer), a deeper specialisation of the common shapes, and polling per packet rather than per event in apps. The -Os builds leave the fast shapes out for flash and are slower.');
+      'Fix: fewer per-packet and per-piece costs (claim, head, release, the slack buffer), a deeper specialisation of the common shapes, and polling per packet rather than per event in apps. The -Os builds leave the fast shapes and the framer ring out for flash (they take the tiny profile\'s whole-message link, PORTING 1.5) and are slower.');
   }
   if (has('whole.small.tiny.microbit.O2') || has('whole.random.tiny.microbit.O2')) {
     out.push('- **Whole-CPU cost, tiny profile.** The tiny profile trades speed for flash: its link has no framer ring and no one-pass encoder; each message is built whole in memory, CRC\'d once and COBS-framed in runs to the UART. That saved about 900 B on micro:bit and costs about 120 instructions per event against the full profile at -O2. Fix: the full profile\'s one-pass encoder under the tiny link, if its flash is wanted back.');
   }
   if (has('flash.microbit.Os') || has('flash.tiny.microbit.Os')) {
     out.push('- **Flash on M0.** What the count holds on micro:bit: the ring (packet switch, close, init, status snapshot, claim: about 1.3 KB in either profile), the drivers and port (about 1 KB: nRF51 timer init is mostly literal-pool register addresses, the wrap and TXDRDY interrupts, UART init, interrupt and transmit, the crystal start), the message encoders (HEADER with build id and origins, PACKET, STATUS) and the link. ' +
-      'The full profile adds the batched framer, the command parser, flush and dump state machines and overwrite-mode eviction; an -Os build on ARMv6-M takes the 16-entry CRC table (PORTING 1.5). The tiny profile already drops the framer ring, overwrite, dump and the 64-bit varint writer. ' +
+      'The full profile adds the command parser, flush and dump state machines, periodic statuses and overwrite-mode eviction; an -Os build, in either profile, has no framer ring (the whole-message link, about 850 B less on micro:bit), reads the build id without a parse, needs no 64-bit varint writer, and on ARMv6-M takes the 16-entry CRC table (PORTING 1.5). The tiny profile also drops overwrite and dump. ' +
       'Fix: a single-core ring for tiny (no cross-core claim protocol), drivers that set registers from one base with small offsets, the apps\' periodic timers kept out of the count; 1.5 KB needs a ring and drivers written for it, not options on these.');
   }
   if (has('ramPerCore.max')) {

@@ -4,7 +4,8 @@
 # Every test binary prints one summary line; `test` fails if any binary fails.
 # test_time runs once per timer width (16, 24, 32 bits); the others use 32 bits. test_tiny
 # builds the core in the tiny profile. test_wire runs once more with the 16-entry CRC table
-# (TP_CRC_TABLE=16, the tiny profile's) and once at -Os (the size-first drain paths).
+# (TP_CRC_TABLE=16, the tiny profile's); those of HOST_OS_TESTS once more at -Os (the size-first
+# drain paths).
 
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wundef \
@@ -13,9 +14,13 @@ HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wundef \
 HOST_SUPPORT := $(BOARD_DIR)/port.c $(filter-out firmware/test/test_%.c,$(wildcard firmware/test/*.c))
 HOST_TESTS := $(sort $(notdir $(basename $(wildcard firmware/test/test_*.c))))
 HOST_TIME_BITS := 16 24 32
+# Built once more at -Os: a build for size links other drain paths (the whole-message link of
+# tp_drain.c, TP_LINK_WHOLE, in both profiles; the encoder without framing).
+HOST_OS_TESTS := test_wire test_cmd test_ring test_checked
 HOST_BINS := $(foreach t,$(filter-out test_time,$(HOST_TESTS)),$(BUILD)/$(t)) \
 	$(if $(filter test_time,$(HOST_TESTS)),$(foreach b,$(HOST_TIME_BITS),$(BUILD)/test_time_$(b))) \
-	$(if $(filter test_wire,$(HOST_TESTS)),$(BUILD)/test_wire_crc16 $(BUILD)/test_wire_os)
+	$(if $(filter test_wire,$(HOST_TESTS)),$(BUILD)/test_wire_crc16) \
+	$(foreach t,$(filter $(HOST_OS_TESTS),$(HOST_TESTS)),$(BUILD)/$(t)_os)
 HOST_DEPS := $(CORE_SRCS) $(HOST_SUPPORT) $(wildcard firmware/include/*.h firmware/*.h firmware/src/*.h \
 	firmware/test/*.h $(BOARD_DIR)/*.h) $(MAKEFILE_LIST)
 
@@ -31,8 +36,8 @@ $(BUILD)/test_wire_crc16: firmware/test/test_wire.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -DTP_CRC_TABLE=16 -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
 
-# -Os: the drain's size-first paths (__OPTIMIZE_SIZE__: no framing in the encoder).
-$(BUILD)/test_wire_os: firmware/test/test_wire.c $(HOST_DEPS)
+# -Os: the drain's size-first paths (__OPTIMIZE_SIZE__: the whole-message link).
+$(BUILD)/test_%_os: firmware/test/test_%.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -Os -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
 

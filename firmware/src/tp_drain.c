@@ -39,8 +39,9 @@
  * Only one drain runs at a time (tp_poll or tp_tx_isr, on any core): a CAS-guarded flag
  * makes the loser return at once. Writers never wait for the drain.
  *
- * PROFILE(tiny) keeps the scheduler and the flush's DRAIN and FINAL steps, but no framer
- * ring: see "The tiny link" below.
+ * PROFILE(tiny) keeps the scheduler and the flush's DRAIN and FINAL steps. It has no framer
+ * ring, nor has any build for size (-Os), whatever its profile: see "The whole-message link"
+ * below (TP_LINK_WHOLE).
  */
 #include "tp_internal.h"
 
@@ -58,13 +59,28 @@
 enum { MSG_NONE, MSG_HEADER, MSG_PACKET, MSG_STATUS };
 enum { FLUSH_IDLE, FLUSH_CLOSE, FLUSH_DRAIN, FLUSH_FINAL };
 
-#if TP_PROFILE_TINY
-/* PROFILE(tiny): a HEADER with one origin per core is the longest message kept here. */
-#define TINY_HEAD_MAX (63u + 25u * TP_MAX_CORES)
+/*
+ * How the link frames. 1: the whole-message link ("The whole-message link" below): no framer
+ * ring, each message whole in memory, then COBS straight to the port: the tiny profile's, and
+ * any build for size (-Os), where flash comes first: on a Cortex-M0 it is about 1.1 KB less
+ * flash than the framer's (tp_frame.c is not linked) and 300 B less RAM. 0: the framer ring,
+ * events encoded and framed a run at a time (TP_DRAIN_FAST). The bytes on the wire are the same.
+ */
+#ifndef TP_LINK_WHOLE
+#if TP_PROFILE_TINY || defined(__OPTIMIZE_SIZE__)
+#define TP_LINK_WHOLE 1
+#else
+#define TP_LINK_WHOLE 0
+#endif
+#endif
+
+#if TP_LINK_WHOLE
+/* A HEADER with one origin per core is the longest message kept here. */
+#define HEAD_MAX (63u + 25u * TP_MAX_CORES)
 #endif
 
 static struct {
-#if TP_PROFILE_TINY /* the tiny link's message (see "The tiny link" below); bytes early, head last:
+#if TP_LINK_WHOLE /* the message (see "The whole-message link" below); bytes early, head last:
 		     * a Cortex-M0 loads a byte at an offset of 31 at most in one instruction */
 	uint8_t code;      /* the open COBS group's code byte, 0 when none is open */
 	uint8_t code_due;  /* ... and it has not gone to the port yet */
@@ -84,7 +100,7 @@ static struct {
 	uint8_t msg_final;
 	uint8_t rr;        /* round-robin start for packet claims */
 	struct tp_pkt *pkt;
-#if !TP_PROFILE_TINY
+#if !TP_LINK_WHOLE
 	const uint32_t *rec, *rec_end;
 	uint32_t prev_lo;
 #endif
@@ -96,8 +112,8 @@ static struct {
 	uint8_t boot_pending;
 	uint32_t session;
 	volatile uint32_t busy;
-#if TP_PROFILE_TINY
-	uint8_t head[TINY_HEAD_MAX]; /* HEADER, STATUS, or a PACKET's fields before its events */
+#if TP_LINK_WHOLE
+	uint8_t head[HEAD_MAX]; /* HEADER, STATUS, or a PACKET's fields before its events */
 #endif
 } d;
 
@@ -178,7 +194,7 @@ static void advance(unsigned c)
 	}
 }
 
-#if TP_PROFILE_TINY
+#if TP_LINK_WHOLE
 static void start_message(unsigned msg, unsigned core)
 {
 	d.msg = (uint8_t)msg;
@@ -190,13 +206,13 @@ static uint8_t *head_wp(void)
 	return d.head;
 }
 
-static void tiny_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len);
-static void tiny_packet(struct tp_pkt *p, unsigned head_len);
+static void msg_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len);
+static void msg_packet(struct tp_pkt *p, unsigned head_len);
 
 /* The message is its head alone (HEADER, STATUS). */
 static void head_done(unsigned n)
 {
-	tiny_begin(n, NULL, 0);
+	msg_begin(n, NULL, 0);
 }
 #else
 static void start_message(unsigned msg, unsigned core)
@@ -239,7 +255,7 @@ static void start_header(void)
 	hi.build_id_len = hi.build_id != NULL ? len : 0u;
 	start_message(MSG_HEADER, 0);
 	unsigned n = tp_enc_header_fixed(head_wp(), &hi);
-#if TP_PROFILE_TINY /* the origins too: the whole HEADER is in d.head */
+#if TP_LINK_WHOLE /* the origins too: the whole HEADER is in d.head */
 	for (unsigned c = 0; c < tp_g.cores; c++)
 		n += tp_enc_origin(d.head + n, tp_g.origin_seq, tp_g.origin_events, tp_g.origin_dropped,
 				   tp_g.origin_overwritten, tp_g.origin_rejected);
@@ -287,8 +303,8 @@ static int start_packet(unsigned c)
 	pi.n_events = p->n_events;
 	start_message(MSG_PACKET, c);
 	d.pkt = p;
-#if TP_PROFILE_TINY
-	tiny_packet(p, tp_enc_packet_head(head_wp(), &pi));
+#if TP_LINK_WHOLE
+	msg_packet(p, tp_enc_packet_head(head_wp(), &pi));
 #else
 	tp_frame_commit(&d.fr, tp_enc_packet_head(head_wp(), &pi));
 	d.rec = (const uint32_t *)(const void *)(p + 1);
@@ -391,7 +407,7 @@ static int pick_next(void)
 	return 0;
 }
 
-#if !TP_PROFILE_TINY
+#if !TP_LINK_WHOLE
 /* Where the next piece of at most `need` bytes goes: in place when the framer has room, else
  * d.chunk when nothing final is left to send (room comes only as the open group grows to its
  * end), else NULL: the port must take final bytes first. */
@@ -657,7 +673,7 @@ static int encode_more(void)
 	return MORE_SENT;
 }
 
-#endif /* !TP_PROFILE_TINY */
+#endif /* !TP_LINK_WHOLE */
 
 static void end_message(void)
 {
@@ -700,7 +716,7 @@ static size_t port_write(const uint8_t *p, size_t n)
 }
 #endif
 
-#if !TP_PROFILE_TINY
+#if !TP_LINK_WHOLE
 
 /* Hands the final bytes to the port, as long as it takes them. Returns 1 when all went. */
 static int tx_flush(size_t *sent)
@@ -771,11 +787,11 @@ static int link_pending(void)
 	return d.msg != MSG_NONE || tp_frame_pending(&d.fr);
 }
 
-#else /* PROFILE(tiny) */
+#else /* TP_LINK_WHOLE */
 
 /*
- * The tiny link. No framer ring, no pieces: a message is whole in memory before its first
- * byte goes out.
+ * The whole-message link (TP_LINK_WHOLE). No framer ring, no pieces: a message is whole in
+ * memory before its first byte goes out.
  *   HEADER, STATUS    encoded into d.head
  *   PACKET            its fields before the events into d.head, its events in place over
  *                     its own records (below), so no buffer of a packet's size
@@ -787,7 +803,7 @@ static int link_pending(void)
 
 /* Where byte i (< d.len) of message and CRC is, and *n: the bytes from it to the end of its
  * piece (the head, the events, the 4 CRC bytes), which follow it in memory. */
-static const uint8_t *tiny_run(uint32_t i, uint32_t *n)
+static const uint8_t *msg_run(uint32_t i, uint32_t *n)
 {
 	if (i < d.head_len) {
 		*n = d.head_len - i;
@@ -803,16 +819,16 @@ static const uint8_t *tiny_run(uint32_t i, uint32_t *n)
 	return d.fcs + i;
 }
 
-static uint32_t tiny_crc(uint32_t crc, const uint8_t *p, uint32_t n)
+static uint32_t msg_crc(uint32_t crc, const uint8_t *p, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
 		crc = tp_crc32c_step(crc, p[i]);
 	return crc;
 }
 
-static void tiny_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len)
+static void msg_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len)
 {
-	uint32_t fcs = tiny_crc(tiny_crc(0xFFFFFFFFu, d.head, head_len), ev, ev_len) ^ 0xFFFFFFFFu;
+	uint32_t fcs = msg_crc(msg_crc(0xFFFFFFFFu, d.head, head_len), ev, ev_len) ^ 0xFFFFFFFFu;
 	for (unsigned i = 0; i < 4u; i++)
 		d.fcs[i] = (uint8_t)(fcs >> (8u * i));
 	d.head_len = (uint16_t)head_len;
@@ -830,7 +846,7 @@ static void tiny_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len)
  * longer on the wire than in the ring (tp_internal.h), so every write lands before the next
  * record to read; within a record, the encoder writes below the argument words it reads.
  */
-static void tiny_packet(struct tp_pkt *p, unsigned head_len)
+static void msg_packet(struct tp_pkt *p, unsigned head_len)
 {
 	uint8_t *first = (uint8_t *)(void *)&p->events_before, *w = first;
 	const uint32_t *r = (const uint32_t *)(const void *)(p + 1), *end = r + p->used / 4u;
@@ -854,10 +870,10 @@ static void tiny_packet(struct tp_pkt *p, unsigned head_len)
 			r += TP_REC_WORDS(nargs);
 		}
 	}
-	tiny_begin(head_len, first, (uint32_t)(w - first));
+	msg_begin(head_len, first, (uint32_t)(w - first));
 }
 
-enum { TINY_CODE, TINY_DATA, TINY_DELIMITER };
+enum { SEND_CODE, SEND_DATA, SEND_DELIMITER };
 
 static size_t pump(void)
 {
@@ -871,7 +887,7 @@ static size_t pump(void)
 			uint32_t q = d.at, lim = d.len - d.at > 254u ? d.at + 254u : d.len;
 			while (q != lim) {
 				uint32_t n;
-				const uint8_t *p = tiny_run(q, &n), *z = p;
+				const uint8_t *p = msg_run(q, &n), *z = p;
 				if (n > lim - q)
 					n = lim - q;
 				while (z != p + n && *z != 0u)
@@ -888,11 +904,11 @@ static size_t pump(void)
 		uint32_t n = 1;
 		unsigned what;
 		if (d.code_due) {
-			what = TINY_CODE;
+			what = SEND_CODE;
 			p = &d.code;
 		} else if (d.at != d.grp) {
-			what = TINY_DATA;
-			p = tiny_run(d.at, &n);
+			what = SEND_DATA;
+			p = msg_run(d.at, &n);
 			if (n > d.grp - d.at)
 				n = d.grp - d.at;
 		} else if (d.code == 0xFFu || d.at != d.len) {
@@ -902,14 +918,14 @@ static size_t pump(void)
 			d.code = 0;
 			continue;
 		} else {
-			what = TINY_DELIMITER; /* the last group is out */
+			what = SEND_DELIMITER; /* the last group is out */
 			p = &delimiter;
 		}
 		size_t k = port_write(p, n);
 		sent += k;
-		if (what == TINY_DATA)
+		if (what == SEND_DATA)
 			d.at += (uint32_t)k;
-		else if (k != 0u && what == TINY_CODE)
+		else if (k != 0u && what == SEND_CODE)
 			d.code_due = 0;
 		else if (k != 0u)
 			end_message();
@@ -922,7 +938,7 @@ static int link_pending(void)
 {
 	return d.msg != MSG_NONE;
 }
-#endif /* PROFILE(tiny) */
+#endif /* TP_LINK_WHOLE */
 
 static int enter(void)
 {

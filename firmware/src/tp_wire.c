@@ -172,7 +172,7 @@ unsigned tp_enc_blob_prefix(uint8_t *out, unsigned kind, uint32_t id, uint64_t d
 	unsigned n = 0;
 	out[n++] = (uint8_t)(kind << 5 | TP_WIRE_BLOB_NARGS << 2);
 	n += put32(out + n, id);
-#if TP_PROFILE_TINY /* PROFILE(tiny): the drain's dt is below one timer period, 2^32 at most */
+#if TP_PROFILE_TINY || defined(__OPTIMIZE_SIZE__) /* the drain's dt is below one timer period, 2^32 at most */
 	n += put32(out + n, (uint32_t)dt);
 #else
 	n += tp_put_varint(out + n, dt);
@@ -188,7 +188,7 @@ unsigned tp_enc_packet_head(uint8_t *out, const struct tp_packet_info *pi)
 	out[n++] = pi->core;
 	n += put32(out + n, pi->seq);
 	n += put_le(out + n, pi->ts_begin, 8);
-#if TP_PROFILE_TINY /* PROFILE(tiny): a packet holds one timer epoch, so duration < 2^32 (SPEC §6.2) */
+#if TP_PROFILE_TINY || defined(__OPTIMIZE_SIZE__) /* a packet holds one timer epoch: duration < 2^32 (SPEC §6.2) */
 	n += put32(out + n, (uint32_t)pi->duration);
 #else
 	n += tp_put_varint(out + n, pi->duration);
