@@ -27,7 +27,15 @@ export function u64Big(hi: number, lo: number): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
+/** the last EventBatch.serial handed out */
+let serials = 0;
+
 export class EventBatch {
+  /**
+   * Changes whenever the batch is refilled or rebased (unique across batches), so a consumer
+   * that keeps what it made of a packet compares one number per run, not the bigint bases.
+   */
+  serial = 0;
   /** index of the target session within the input */
   session = 0;
   core = 0;
@@ -76,6 +84,7 @@ export class EventBatch {
 
   /** Empties the batch with room for `events` events and `args` arguments. */
   reset(events: number, args: number): void {
+    this.serial = ++serials;
     this.length = 0;
     if (this.hasBlobs) this.blobs.length = 0;
     this.hasBlobs = false;
@@ -97,6 +106,7 @@ export class EventBatch {
 
   /** Sets nsBase and its split into seconds. */
   setNsBase(ns: bigint): void {
+    this.serial = ++serials;
     this.nsBase = ns;
     const sec = ns / 1_000_000_000n;
     this.nsBaseSec = Number(sec);

@@ -26,9 +26,17 @@ export interface PacketCells<T> {
  */
 export class PacketCache<T> {
   private readonly byCore: PacketCells<T>[] = [];
+  /** the EventBatch.serial each core's cells were made for */
+  private readonly serialOf: number[] = [];
   constructor(private readonly make: (b: EventBatch) => T) {}
   of(b: EventBatch): PacketCells<T> {
-    let c = this.byCore[b.core];
+    const core = b.core;
+    const c = this.byCore[core];
+    if (c !== undefined && this.serialOf[core] === b.serial) return c;
+    return this.remake(b, c);
+  }
+  private remake(b: EventBatch, c: PacketCells<T> | undefined): PacketCells<T> {
+    this.serialOf[b.core] = b.serial;
     if (!c) {
       c = { session: b.session, seq: b.seq, value: this.make(b), nsBig: b.nsBase, ns: exactBase(b.nsBase), ticksBig: b.ticksBase, ticks: exactBase(b.ticksBase) };
       this.byCore[b.core] = c;
