@@ -38,7 +38,13 @@ int tp_port_timer_overflow_pending(void);
  * and the record path uses it instead of a call. It may answer nonzero too early (e.g. the
  * raw interrupt flag alone): that only sends the event down the slow path, which asks
  * tp_port_timer_overflow_pending(). It must never answer 0 after a wrap that
- * tp_timer_overflow() has not counted yet. */
+ * tp_timer_overflow() has not counted yet. A board whose inline check is exact (nonzero only
+ * for a wrap that tp_timer_overflow() has not counted, as tp_port_timer_overflow_pending()
+ * answers) also defines TP_PORT_OVF_PENDING_EXACT 1: the packet switch then trusts the flag and
+ * makes no call under the mask (tp_ring.c, time_wrap_pending). */
+#ifndef TP_PORT_OVF_PENDING_EXACT
+#define TP_PORT_OVF_PENDING_EXACT 0
+#endif
 
 /* Offer one byte to the transport. Returns 1 if it was taken, 0 if the transmitter is busy. */
 int tp_port_tx_put(uint8_t b);

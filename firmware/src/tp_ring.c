@@ -76,7 +76,8 @@
  * channel and does the same steps; the preempted one finds its packet and goes on. The
  * time is kept as (low timer bits, epoch = wraps so far, counted or pending), stored so
  * in the header; the drain forms the 64-bit value (tp_pkt_time): no 64-bit arithmetic
- * and no call but the rare exact wrap test under the mask. No packet holds two epochs:
+ * and no call under the mask but the rare exact wrap test, none where the port's inline
+ * flag is exact (TP_PORT_OVF_PENDING_EXACT: nRF51). No packet holds two epochs:
  * every dt is exact modulo 2^timer_bits however long the idle gap, and a packet closed in
  * a later epoch gets ts_end = the last tick of its own epoch, keeping its duration under
  * one period (SPEC §6.2). The pending flag matters when an event is recorded with the
@@ -85,17 +86,19 @@
  *
  * Costs (arm-none-eabi-gcc 12, instructions executed, bench/masked_plugin.c):
  * - tp_event2 as an instrumented line pays it (bench_record, packet switch included), -O2:
- *   23.6 inline on Cortex-M3 (an385; 33.4 as a call before the inline path), 37.7 on
- *   Cortex-M0 (micro:bit; was 41.7). The inline fast path is about 19 on M3, 17 of them
- *   masked; the switch adds about 4.5 per event on M3, 7 on M0 (three turns, ~80
- *   instructions each on M0).
- * - longest masked section at run time, every board and -O2/-Os, along bench_wire_kinds
- *   and the stress, overload, clean, wrap and multicore apps (bench sections masked and
- *   maskedpaths): 47 on M3, 61 on M33, 60 on M0 under -icount, was 203-269 with the whole
- *   switch in one section; but 78-80 on M0 on host time (wrap16 without -icount), in a put
- *   turn that meets a timer wrap pending (read_time's second reading), over the bound of
- *   64. The longest are the put turn (~45 M3, ~60 M0 and multi-core) and the drain's flush
- *   close of every head (tp_ring_close_head, masked inside, 42-56).
+ *   23.5 inline on Cortex-M3 (an385; 33.4 as a call before the inline path), 36.7 on
+ *   Cortex-M0 (micro:bit; was 41.7, then 37.7 before the turns were trimmed). The inline
+ *   fast path is about 19 on M3, 17 of them masked; the switch adds about 4.5 per event on
+ *   M3, 6 on M0 (three turns).
+ * - longest masked section at run time, every board and -O2/-Os, full and tiny, along
+ *   bench_wire_kinds and the stress, overload, clean, wrap (also on host time on M0) and
+ *   multicore apps (bench sections masked and maskedpaths): 46 on M3, 57 on M33, 58 on M0
+ *   (51-57 under -icount), was 203-269 with the whole switch in one section, and 80 on M0
+ *   before the put turn lost its out-of-line wrap test (TP_PORT_OVF_PENDING_EXACT), the
+ *   timer mask, the begin step's `dropped` copy and the count arithmetic of its tests. The
+ *   longest are the put and close turns with a timer wrap pending (read_time's second
+ *   reading; on the CMSDK boards the exact test's settle wait) and the drain's flush close
+ *   of a head (close_head_aged).
  * - a whole packet switch, all turns: ~120 on M3, about 2.5 per 2-arg event of a 1 KiB
  *   packet.
  *
@@ -150,10 +153,19 @@ void (*volatile tp_test_evict_wait_hook)(void);
  * bits and its epoch (wraps before them, counted or pending), and never form the 64-bit
  * value: put_time stores it in a packet header with shifts of 32-bit words. */
 
-/* Interrupts masked, the wrap flag seen: if the exact test confirms a wrap not counted yet,
- * the time is one epoch on, and a second read of the timer is surely after the wrap (the
- * flag was seen after the first). Returns lo | epoch << 32 in a register pair. Out of line:
- * the common path keeps no timer address in a register for it. */
+/* Interrupts masked, the wrap flag seen. A port whose inline flag is the exact test
+ * (TP_PORT_OVF_PENDING_EXACT, port.h) needs no second look: the wrap is there and not counted,
+ * so the time is one epoch on, and a second read of the timer is surely after the wrap (the
+ * flag was seen after the first). Elsewhere the exact test decides, out of line: the common
+ * path keeps no timer address in a register for it. Returns lo | epoch << 32 in a register
+ * pair. */
+#if TP_PORT_OVF_PENDING_EXACT
+__attribute__((always_inline)) static inline uint64_t time_wrap_pending(uint32_t lo, uint32_t epoch)
+{
+	(void)lo;
+	return (uint64_t)(epoch + 1u) << 32 | tp_port_timer_lo();
+}
+#else
 __attribute__((noinline)) static uint64_t time_wrap_pending(uint32_t lo, uint32_t epoch)
 {
 	if (tp_port_timer_overflow_pending()) {
@@ -162,9 +174,11 @@ __attribute__((noinline)) static uint64_t time_wrap_pending(uint32_t lo, uint32_
 	}
 	return (uint64_t)epoch << 32 | lo;
 }
+#endif
 
 /* Interrupts masked. Returns the low timer bits; *epoch gets the epoch, *ovf_raw the
- * overflow count as read (multi-core: another core's overflow interrupt may move it). */
+ * overflow count as read (multi-core: another core's overflow interrupt may move it). The
+ * port gives the low bits alone (port.h), so no mask here: a header's time is stored as read. */
 __attribute__((always_inline)) static inline uint32_t read_time(uint32_t *epoch, uint32_t *ovf_raw)
 {
 	for (;;) {
@@ -184,7 +198,7 @@ __attribute__((always_inline)) static inline uint32_t read_time(uint32_t *epoch,
 		/* One core, masked: the overflow interrupt cannot run, so the count cannot move. */
 		*epoch = e;
 		*ovf_raw = h;
-		return lo & TP_TIMER_MASK;
+		return lo;
 	}
 }
 
@@ -351,8 +365,8 @@ enum { TURN_AGAIN, TURN_CLOSED, TURN_DONE };
 
 /* One turn: mask, one step, unmask. Its own function, so that no value lives across turns
  * and the masked code spills nothing (a Cortex-M0 has few low registers); ch comes computed
- * (a multiply by the struct size on multi-core boards). */
-__attribute__((noinline, flatten)) static int turn(struct tp_chan *ch, unsigned core, unsigned words, struct slow_out *out)
+ * (a multiply by the struct size on multi-core boards), the record's size in bytes. */
+__attribute__((noinline, flatten)) static int turn(struct tp_chan *ch, unsigned core, unsigned bytes, struct slow_out *out)
 {
 	uint32_t key = tp_port_irq_save();
 	if (!tp_g.recording || (TP_BOARD_CORES > 1 && core >= tp_g.cores)) {
@@ -377,18 +391,19 @@ __attribute__((noinline, flatten)) static int turn(struct tp_chan *ch, unsigned 
 	uint32_t ovf, epoch;
 	uint32_t lo = read_time(&epoch, &ovf);
 	struct tp_pkt *h = ch->head;
-	uintptr_t pkt_end = (uintptr_t)h + tp_g.pkt_size;
-	const uint32_t n_events = ch->committed - h->events_before, begin_epoch = h->ts_begin[1];
-	if (n_events == 0) {
+	uint32_t *r = ch->wp;
+	const uintptr_t pkt_end = (uintptr_t)h + tp_g.pkt_size;
+	/* Empty: the write pointer is where open_next left it, since every reservation moves it
+	 * (and `committed`) in the masked section that makes it; cheaper to test than the count. */
+	if (r == (uint32_t *)(void *)(h + 1)) {
 		/* Open but empty (just opened, or open since an earlier epoch): it begins now,
 		 * with this record (it fits: reserve_slow checked that an empty packet holds it).
-		 * The refusals since it opened go before it. */
-		h->dropped = ch->dropped;
+		 * The rejections since it opened go before it; `dropped` cannot have moved, since
+		 * only a failed open counts a drop. */
 		h->rejected = ch->rejected;
 		put_time(h->ts_begin, lo, epoch);
-		ch->wp = (uint32_t *)(void *)(h + 1);
-	} else if (epoch != begin_epoch || (uintptr_t)ch->wp + 4u * words > pkt_end) {
-		close_head(ch, h, n_events, lo, epoch, begin_epoch);
+	} else if (epoch != h->ts_begin[1] || (uintptr_t)r + bytes > pkt_end) {
+		close_head(ch, h, ch->committed - h->events_before, lo, epoch, h->ts_begin[1]);
 		tp_port_irq_restore(key);
 		return TURN_CLOSED;
 	}
@@ -396,8 +411,7 @@ __attribute__((noinline, flatten)) static int turn(struct tp_chan *ch, unsigned 
 	 * not confirm) may have sent us here with `end` 0: set it again. */
 	ch->end = pkt_end;
 	end_recheck(ch, ovf);
-	uint32_t *r = ch->wp;
-	ch->wp = r + words;
+	ch->wp = (uint32_t *)(void *)((uintptr_t)r + bytes);
 	h->pending++;
 	ch->committed++;
 	r[2] = lo;
@@ -427,7 +441,7 @@ __attribute__((noinline)) static uint32_t *reserve_slow(unsigned core, unsigned 
 	}
 	struct tp_chan *ch = &tp_chan[core];
 	for (;;) {
-		int t = turn(ch, core, words, out);
+		int t = turn(ch, core, 4u * words, out);
 		if (t == TURN_DONE)
 			return out->p != NULL ? out->r : NULL;
 		/* Before CMD_START the drain sends nothing: no need to wake it. */
@@ -706,24 +720,29 @@ void tp_ring_release(struct tp_pkt *p)
 	p->state = TP_TAG(p->seq) | TP_ST_FREE;
 }
 
-/* Masks itself, after the call and the register saves: they need no mask, and the drain's
- * masked sections stay short (flush close on M0, bench maskedpaths). */
-__attribute__((flatten)) void tp_ring_close_head(unsigned core, uint32_t min_age)
+/* The flush close of one head: masks itself, after the call and the register saves (they
+ * need no mask, and the drain's masked sections stay short: flush close on M0, bench
+ * maskedpaths); ch comes computed, as in turn(), so no index arithmetic runs masked. */
+__attribute__((noinline, flatten)) static void close_head_aged(struct tp_chan *ch, uint32_t min_age)
 {
-	struct tp_chan *ch = &tp_chan[core];
 	uint32_t key = tp_port_irq_save();
 	struct tp_pkt *p = ch->head;
-	const uint32_t n_events = ch->committed - p->events_before;
-	if (ch->open && n_events != 0) {
+	/* Empty: the write pointer is still at the first record (see turn()). */
+	if (ch->open && ch->wp != (uint32_t *)(void *)(p + 1)) {
 		uint32_t ovf, epoch;
 		uint32_t lo = read_time(&epoch, &ovf);
 		/* In 32-bit arithmetic: a packet holds one epoch, and one from an earlier epoch
 		 * closes now whatever its age (no record of this epoch may join it anyway). */
 		const uint32_t begin_epoch = p->ts_begin[1];
 		if (epoch != begin_epoch || ((lo - p->ts_begin[0]) & TP_TIMER_MASK) >= min_age)
-			close_head(ch, p, n_events, lo, epoch, begin_epoch);
+			close_head(ch, p, ch->committed - p->events_before, lo, epoch, begin_epoch);
 	}
 	tp_port_irq_restore(key);
+}
+
+void tp_ring_close_head(unsigned core, uint32_t min_age)
+{
+	close_head_aged(&tp_chan[core], min_age);
 }
 
 void tp_ring_stop(void)

@@ -50,7 +50,11 @@ void nrf51_timer_ts_irq(void)
 		nrf51_ts_alarm_fired();
 	}
 	/* Clearing the event and counting the wrap happen with interrupts masked, so a reader of
-	 * any priority sees either (old count, event set) or (new count, event clear). */
+	 * any priority sees either (old count, event set) or (new count, event clear). The wait
+	 * past zero runs before masking (it only polls the timer: issue 13 bounds the masked
+	 * section); the one inside returns at once unless the event rose after this first look. */
+	if (TS(NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_WRAP)) != 0u)
+		ts_wait_past_zero();
 	uint32_t primask = tp_port_irq_save();
 	if (TS(NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_WRAP)) != 0u) {
 		ts_wait_past_zero();

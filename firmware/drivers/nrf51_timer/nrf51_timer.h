@@ -68,8 +68,10 @@ static inline uint32_t tp_port_timer_lo(void)
 	return NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_CC(NRF_TS_CC_READ));
 }
 
-/* COMPARE0 fires when the count rolls over to 0 (CC[0] = 0): the wrap (nrf51_timer.c). */
+/* COMPARE0 fires when the count rolls over to 0 (CC[0] = 0): the wrap (nrf51_timer.c). The
+ * event is the exact answer too: it is what tp_port_timer_overflow_pending() reads. */
 #define TP_PORT_OVF_PENDING_INLINE 1
+#define TP_PORT_OVF_PENDING_EXACT 1
 static inline int tp_port_timer_overflow_pending_inline(void)
 {
 	return NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_WRAP)) != 0u;
