@@ -65,7 +65,7 @@ function direct({ bytes, chunk }: Input): string {
   return JSON.stringify([recs.map(recordToJson), statsToJson(d.stats())]);
 }
 
-async function piped({ bytes, chunk }: Input, opts: ScanPipelineOptions, used?: { byWorker: number }): Promise<string> {
+async function piped({ bytes, chunk }: Input, opts: ScanPipelineOptions, used?: { byWorker: number; maxHeld?: number }): Promise<string> {
   const recs: TraceRecord[] = [];
   const d = new TraceDecoder((r) => recs.push(r), { objects: false });
   const pipe = new ScanPipeline(d, opts);
@@ -74,7 +74,10 @@ async function piped({ bytes, chunk }: Input, opts: ScanPipelineOptions, used?: 
     await pipe.settle();
   }
   await pipe.end();
-  if (used) used.byWorker += pipe.byWorker;
+  if (used) {
+    used.byWorker += pipe.byWorker;
+    used.maxHeld = Math.max(used.maxHeld ?? 0, pipe.maxHeld);
+  }
   d.end();
   return JSON.stringify([recs.map(recordToJson), statsToJson(d.stats())]);
 }
@@ -98,6 +101,24 @@ describe('ScanPipeline', () => {
 
   it('on this thread alone, the same', async () => {
     for (const input of inputs) expect(await piped(input, { worker: false })).toBe(direct(input));
+  });
+
+  it('a frame longer than any buffer (no delimiter in megabytes) is refused as by the decoder, in bounded memory', async () => {
+    const good = stream(4000, 4);
+    const long = 24 << 20;
+    const half = good.length >> 1;
+    // good frames, a run without a delimiter, the rest of the good frames, another run
+    const bytes = new Uint8Array(good.length + 2 * long).fill(0x41);
+    bytes.set(good.subarray(0, half), 0);
+    bytes.set(good.subarray(half), half + long);
+    const input = { bytes, chunk: 1 << 18 };
+    const want = direct(input);
+    expect(want).toContain('frame_too_long');
+    for (const opts of [{ worker: false }, { workerFile, workerAfter: 0 }]) {
+      const used = { byWorker: 0, maxHeld: 0 };
+      expect(await piped(input, opts, used)).toBe(want);
+      expect(used.maxHeld).toBeLessThan(long);
+    }
   });
 
   it('a worker script that fails to start is an error, not a wrong result', async () => {

@@ -78,6 +78,8 @@ export class ScanPipeline {
   private stretch: Buffer = ownBuffer(STRETCH * 2);
   private fill = 0;
   private hostNs: bigint | undefined;
+  /** the staged bytes are inside a frame that no buffer held whole */
+  private insideLong = false;
   private readonly queue: Stretch[] = [];
   private readonly local = new FrameScanner();
   private worker: Worker | null = null;
@@ -88,6 +90,8 @@ export class ScanPipeline {
   private failure: unknown;
   /** stretches the worker scanned (the rest were scanned on this thread) */
   byWorker = 0;
+  /** the most bytes staged and queued at once (they have a bound whatever the input) */
+  maxHeld = 0;
 
   constructor(
     private readonly decoder: TraceDecoder,
@@ -100,13 +104,16 @@ export class ScanPipeline {
     this.bytesSeen += bytes.length;
     let p = 0;
     while (p < bytes.length) {
-      if (this.fill === this.stretch.length) this.grow();
+      if (this.fill === this.stretch.length) this.cut();
       const n = Math.min(bytes.length - p, this.stretch.length - this.fill);
       this.stretch.set(bytes.subarray(p, p + n), this.fill);
       this.fill += n;
       p += n;
       if (this.fill >= STRETCH) this.cut();
     }
+    let held = this.fill;
+    for (const q of this.queue) held += q.bytes.length;
+    if (held > this.maxHeld) this.maxHeld = held;
   }
 
   /**
@@ -148,24 +155,44 @@ export class ScanPipeline {
     this.worker = null;
   }
 
-  /** A stretch with no delimiter in twice STRETCH bytes: room for more (a frame that long is refused anyway). */
-  private grow(): void {
-    const b = ownBuffer(this.stretch.length * 2);
-    b.set(this.stretch);
-    this.stretch = b;
+  /** The first n staged bytes as a buffer of their own; the rest stays staged, in a new buffer. */
+  private take(n: number): Buffer {
+    const next = ownBuffer(STRETCH * 2);
+    next.set(this.stretch.subarray(n, this.fill));
+    const taken = this.stretch.subarray(0, n);
+    this.stretch = next;
+    this.fill -= n;
+    return taken;
+  }
+
+  /** Bytes the decoder reads itself (no rows): they are, or end, a frame too long to scan. */
+  private queueUnscanned(n: number): void {
+    this.queue.push({ bytes: this.take(n), hostNs: this.hostNs, result: NO_ROWS });
   }
 
   private cut(): void {
+    if (this.fill === 0) return;
+    if (this.insideLong) {
+      // the staged bytes continue a frame longer than any buffer: up to its end, the decoder's
+      const end = this.stretch.indexOf(0);
+      if (end < 0 || end >= this.fill) {
+        if (this.fill === this.stretch.length) this.queueUnscanned(this.fill);
+        return;
+      }
+      this.queueUnscanned(end + 1);
+      this.insideLong = false;
+    }
     const z = this.fill > 0 ? this.stretch.lastIndexOf(0, this.fill - 1) : -1;
-    if (z < 0) return;
-    const s: Stretch = { bytes: ownBuffer(Math.max(STRETCH * 2, this.stretch.length)), hostNs: this.hostNs, result: null };
-    // the stretch's bytes stay in this.stretch; the tail after the delimiter moves to the new buffer
-    const tail = this.fill - z - 1;
-    s.bytes.set(this.stretch.subarray(z + 1, this.fill));
-    const full = this.stretch;
-    this.stretch = s.bytes;
-    s.bytes = full.subarray(0, z + 1);
-    this.fill = tail;
+    if (z < 0) {
+      // no delimiter in the whole buffer: a frame too long for any reader (refused as it
+      // comes, SPEC §3); the decoder takes it, so that memory stays bounded
+      if (this.fill === this.stretch.length) {
+        this.queueUnscanned(this.fill);
+        this.insideLong = true;
+      }
+      return;
+    }
+    const s: Stretch = { bytes: this.take(z + 1), hostNs: this.hostNs, result: null };
     this.queue.push(s);
     if (this.waiting.size < WORKER_AHEAD && this.startWorker()) this.send(s);
     else s.result = this.local.scan(s.bytes, newScanResult(rowsBuffer()));
@@ -229,7 +256,8 @@ export class ScanPipeline {
       else {
         this.decoder.pushScanned(s.bytes, s.result!, s.hostNs);
         if (spare.length < QUEUE_LIMIT + WORKER_AHEAD) spare.push(s.bytes.buffer as ArrayBuffer);
-        if (spareRows.length < QUEUE_LIMIT + WORKER_AHEAD) spareRows.push(s.result!.rows as Float64Array<ArrayBuffer>);
+        const rows = s.result!.rows as Float64Array<ArrayBuffer>;
+        if (rows.length === SCAN_ROWS * SCAN_ROW && spareRows.length < QUEUE_LIMIT + WORKER_AHEAD) spareRows.push(rows);
       }
     }
   }
