@@ -49,6 +49,11 @@ async function measure(ctx) {
   const statsRuns = [];
   for (let i = 0; i < RUNS; i++) statsRuns.push(await timed('node', [CLI, 'stats', trace]));
   res.stats = summarise(statsRuns, res.trace.events, res.trace.bytes, statsRuns.every((r) => r.code === 0));
+  // the same with the frames checked on a worker thread too (io/scan-pool.ts)
+  log(`stats --threads 2 CLI, ${RUNS} runs`);
+  const threadRuns = [];
+  for (let i = 0; i < RUNS; i++) threadRuns.push(await timed('node', [CLI, 'stats', '--threads', '2', trace]));
+  res.statsThreads2 = summarise(threadRuns, res.trace.events, res.trace.bytes, threadRuns.every((r) => r.code === 0));
 
   // constant memory: the same command on a trace 10x smaller
   const small = join(work, 'synth-small.bin');

@@ -20,8 +20,7 @@
 //   go out at once, or right behind a header still waiting in the merge.
 
 import { EventBatch } from './batch.js';
-import { crc32c, crc32cWords, LITTLE_ENDIAN } from './crc32c.js';
-import { FrameSplitter, MAX_MESSAGE, type FrameHandler } from './frames.js';
+import { checkFrame, FRAME_LONG, FRAME_OK, FRAME_SHORT, FrameSplitter, MAX_MESSAGE, type FrameHandler } from './frames.js';
 import { TimelineMerge } from './merge.js';
 import {
   COMMAND_NAMES,
@@ -36,6 +35,7 @@ import {
   type PacketHead,
   type StatusMsg,
 } from './messages.js';
+import { ROW_FIRST, ROW_LAST, ROW_RESUME, ROW_START, SCAN_ROW, SCAN_VERSION, scannedHead, type ScanResult } from './frame-scan.js';
 import { PacketClock } from './time.js';
 import {
   type Contradiction,
@@ -78,6 +78,7 @@ const TWO63n = 1n << 63n;
 const TWO62 = 2 ** 62;
 const PACKET_BASE: Base = { seq: 0, eventsEnd: 0, dropped: 0, overwritten: 0, rejected: 0, tsBegin: 0n, tsEnd: 0n };
 const RECENT = 16;
+const EMPTY = new Uint8Array(0);
 
 interface Base {
   seq: number;
@@ -338,24 +339,14 @@ export class TraceDecoder {
   // ---- frames ----
 
   private onFrame(buf: Uint8Array, len: number, start: number, resume: number): void {
-    if (len < 5) {
-      this.notice('frame_short', `frame of ${len} decoded byte(s), at least 5 needed`, start, resume);
+    const check = checkFrame(buf, len, this.splitter.words);
+    if (check !== FRAME_OK) {
+      if (check === FRAME_SHORT) this.notice('frame_short', `frame of ${len} decoded byte(s), at least 5 needed`, start, resume);
+      else if (check === FRAME_LONG) this.notice('frame_too_long', `message of ${len - 4} bytes exceeds ${MAX_MESSAGE}`, start, resume);
+      else this.notice('crc_mismatch', 'frame CRC does not match', start, resume);
       return;
     }
-    if (len > MAX_MESSAGE + 4) {
-      // COBS of a message with zero bytes is short enough to pass the splitter's limit.
-      this.notice('frame_too_long', `message of ${len - 4} bytes exceeds ${MAX_MESSAGE}`, start, resume);
-      return;
-    }
-    const end = len - 4;
-    const want = (buf[end] | (buf[end + 1] << 8) | (buf[end + 2] << 16) | (buf[end + 3] << 24)) >>> 0;
-    const words = this.splitter.words;
-    const crc = LITTLE_ENDIAN && buf.buffer === words.buffer ? crc32cWords(words, buf, end) : crc32c(buf, 0, end);
-    if (crc !== want) {
-      this.notice('crc_mismatch', 'frame CRC does not match', start, resume);
-      return;
-    }
-    this.onMessage(buf, end, start, resume);
+    this.onMessage(buf, len - 4, start, resume);
     if (this.mergeOn) this.merger.pump();
   }
 
@@ -373,11 +364,52 @@ export class TraceDecoder {
         throw new WireError('unknown_type', `unknown message type 0x${type.toString(16).padStart(2, '0')}`);
       }
     } catch (e) {
-      if (!(e instanceof WireError)) throw e;
-      if (type === MSG_HEADER) this.lastRefusal = `${e.message} [${e.code}]`;
-      if (type === MSG_HEADER && e.code === 'bad_version') this.refusedVersion = true;
-      this.notice(e.code, type === MSG_HEADER ? `header refused: ${e.message}` : e.message, start, resume);
+      this.refused(e, type, start, resume);
     }
+  }
+
+  /** A message that could not be used: a WireError becomes its notice; anything else is a bug. */
+  private refused(e: unknown, type: number, start: number, resume: number): void {
+    if (!(e instanceof WireError)) throw e;
+    if (type === MSG_HEADER) this.lastRefusal = `${e.message} [${e.code}]`;
+    if (type === MSG_HEADER && e.code === 'bad_version') this.refusedVersion = true;
+    this.notice(e.code, type === MSG_HEADER ? `header refused: ${e.message}` : e.message, start, resume);
+  }
+
+  /**
+   * Stream bytes whose frames a FrameScanner (core/frame-scan.ts) has read: raw continues the
+   * stream at bytesIn and ends with a frame delimiter; scan.rows lists its PACKET frames that
+   * passed every check a frame passes before its packet is booked. Those are booked from the
+   * rows, without decoding them again, when the decoder would have read them as the scanner
+   * did (a session is open, its wire version is the scanner's, no event is wanted); every
+   * other byte goes through the splitter as push() would take it. Same records, same stats.
+   */
+  pushScanned(raw: Uint8Array, scan: ScanResult, hostTimeNs?: bigint): void {
+    if (this.ended) throw new Error('TraceDecoder.pushScanned() after end()');
+    this.lastHostTimeNs = hostTimeNs;
+    const rows = scan.rows;
+    let pos = 0;
+    for (let r = 0; r < scan.count; r++) {
+      const o = r * SCAN_ROW;
+      const start = rows[o + ROW_START];
+      const resume = rows[o + ROW_RESUME];
+      if (start > pos) this.splitter.push(raw.subarray(pos, start));
+      pos = resume;
+      if (this.wantEvents || this.session === null || this.session.header.version !== SCAN_VERSION) {
+        this.splitter.push(raw.subarray(start, resume));
+        continue;
+      }
+      const at = this.splitter.offset;
+      this.splitter.skipFrame(resume - start);
+      this.span.first = rows[o + ROW_FIRST];
+      try {
+        this.acceptPacket(scannedHead(rows, o), EMPTY, 0, at, at + resume - start, null, rows[o + ROW_LAST]);
+      } catch (e) {
+        this.refused(e, MSG_PACKET, at, at + resume - start);
+      }
+      if (this.mergeOn) this.merger.pump();
+    }
+    if (pos < raw.length) this.splitter.push(raw.subarray(pos));
   }
 
   /** The wire version PACKET and STATUS bodies are read with: the session's header's. */

@@ -2,6 +2,7 @@
 // bytes arrive, and enforces the size limit without waiting for a delimiter. It keeps no
 // more than one frame's worth of bytes, whatever the input.
 
+import { crc32c, crc32cWords, LITTLE_ENDIAN } from './crc32c.js';
 import { COBS_SLACK, CRC_BYTES, MAX_MESSAGE } from './wire-gen.js';
 
 /** Largest message (type + body) a frame may carry. */
@@ -54,6 +55,16 @@ export class FrameSplitter {
       }
     }
     this.offset = base + n;
+  }
+
+  /**
+   * Steps over n bytes that are one whole frame with its delimiter, read elsewhere (a
+   * FrameScanner's); only between frames, where push() would have started it afresh.
+   */
+  skipFrame(n: number): void {
+    if (this.cobsLen !== 0 || this.tooLong) throw new Error('FrameSplitter.skipFrame() inside a frame');
+    this.offset += n;
+    this.start = this.offset;
   }
 
   /** Offset where the pending (undelimited) frame started, or -1 when none is pending. */
@@ -154,4 +165,24 @@ export class FrameSplitter {
       this.h.frame(this.out, len, start, resume);
     }
   }
+}
+
+/** What checkFrame found wrong with a decoded frame (0: nothing, the message is buf[0, len - 4)). */
+export const FRAME_OK = 0;
+export const FRAME_SHORT = 1;
+export const FRAME_LONG = 2;
+export const FRAME_CRC = 3;
+
+/**
+ * The checks of a decoded frame before its message is read (SPEC §3): its length and its CRC.
+ * words: the same memory as buf as little-endian words (a FrameSplitter's), or null.
+ */
+export function checkFrame(buf: Uint8Array, len: number, words: Uint32Array | null): number {
+  if (len < 5) return FRAME_SHORT;
+  // COBS of a message with zero bytes is short enough to pass the splitter's limit.
+  if (len > MAX_MESSAGE + 4) return FRAME_LONG;
+  const end = len - 4;
+  const want = (buf[end] | (buf[end + 1] << 8) | (buf[end + 2] << 16) | (buf[end + 3] << 24)) >>> 0;
+  const crc = LITTLE_ENDIAN && words !== null && buf.buffer === words.buffer ? crc32cWords(words, buf, end) : crc32c(buf, 0, end);
+  return crc === want ? FRAME_OK : FRAME_CRC;
 }

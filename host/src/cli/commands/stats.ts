@@ -1,13 +1,18 @@
 // tracepipe stats <file>: per-core accounting (generated, decoded, and losses by cause) and the
 // identity generated = decoded + dropped + overwritten + link_lost + rejected. The numbers are
 // the library's (api/trace.ts traceStats); this prints them as text or JSON.
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { statsReportJson, traceStats } from '../../api/trace.js';
 import { jsonLine } from '../../core/text.js';
 import { CliIo, LineWriter } from '../output.js';
 import { eventStatsLines, lossProblem, statsTable, wallClockLine } from '../stats-format.js';
 import { CliError } from '../errors.js';
 import { ASSUME_BOARD_OPTION } from '../assumed-header.js';
+
+function threadCount(v: string): 1 | 2 {
+  if (v !== '1' && v !== '2') throw new InvalidArgumentError('expected 1 or 2.');
+  return v === '2' ? 2 : 1;
+}
 
 export function register(program: Command, io = new CliIo()): void {
   program
@@ -17,12 +22,13 @@ export function register(program: Command, io = new CliIo()): void {
     .option('--json', 'print one JSON object: {cores: [...], total, identity, closed, lossless, sessions, wall_clock} (+ events: [...] with --events)')
     .option('--events', 'per event name or id and core: count, rate; span/ISR durations (min/mean/p50/p99/max, cut by loss) and ISR CPU share; counter min/max/last')
     .option('--fail-on-loss', 'exit 1 after the report on any loss (rejected included), unclosed books (no FINAL status) or a failed identity')
+    .option('--threads <n>', '2: check frames on a second thread while this one does the accounting (same result; without --elf and --events)', threadCount, 1)
     .option(...ASSUME_BOARD_OPTION)
     // --elf/--force are added to this command by elf-option.ts (addElfOptionsTo)
-    .action(async (file: string, opts: { json?: boolean; events?: boolean; failOnLoss?: boolean; board?: string; elf?: string; force?: boolean }) => {
+    .action(async (file: string, opts: { json?: boolean; events?: boolean; failOnLoss?: boolean; board?: string; elf?: string; force?: boolean; threads: 1 | 2 }) => {
       const report = await traceStats(
         file,
-        { elf: opts.elf, force: opts.force, board: opts.board, events: opts.events, onWarning: io.warn },
+        { elf: opts.elf, force: opts.force, board: opts.board, events: opts.events, threads: opts.threads, onWarning: io.warn },
         { stdin: io.stdin },
       );
       const out = new LineWriter(io.stdout);

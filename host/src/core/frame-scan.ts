@@ -1,0 +1,128 @@
+// The frame checks the accounting needs, for a stretch of stream bytes on its own (issue 11):
+// frames are independent once split, so a stretch that ends at a delimiter can be scanned
+// anywhere (a worker thread, io/scan-pool.ts) while the decoder books the stretch before it.
+// A scan does what the decoder does to a frame up to booking its packet: COBS, length, CRC,
+// packet head, events stepped over (the counting parser); it returns one row of numbers per
+// PACKET that passed all of it. Anything else (headers, statuses, damaged frames, packets the
+// scan cannot prove) gets no row: TraceDecoder.pushScanned reads those bytes itself, so every
+// notice and refusal keeps its one source. Pure: no I/O.
+
+import { checkFrame, FRAME_OK, FrameSplitter } from './frames.js';
+import { MSG_PACKET, parseEvents, parsePacketHead, toBig, type PacketHead } from './messages.js';
+import { Cursor, WireError } from './varint.js';
+import { WIRE_VERSION } from './wire-gen.js';
+
+/** The wire version a scan reads packet heads with; the decoder uses a row only in a session of it. */
+export const SCAN_VERSION = WIRE_VERSION;
+
+// A row: where the frame starts and resumes (bytes from the start of the scanned stretch;
+// resume is after its delimiter), its head, and the tick offsets of its first and last event.
+export const ROW_START = 0;
+export const ROW_RESUME = 1;
+const ROW_CORE = 2;
+const ROW_SEQ = 3;
+const ROW_TS_LO = 4;
+const ROW_TS_HI = 5;
+const ROW_DURATION = 6;
+const ROW_EVENTS_BEFORE = 7;
+const ROW_DROPPED = 8;
+const ROW_OVERWRITTEN = 9;
+const ROW_REJECTED = 10;
+const ROW_N_EVENTS = 11;
+export const ROW_FIRST = 12;
+export const ROW_LAST = 13;
+/** Numbers per row. */
+export const SCAN_ROW = 14;
+
+/** Rows a result holds: a stretch with more packets gets rows for the first ones only (the decoder reads the rest). */
+export const SCAN_ROWS = 4096;
+
+export interface ScanResult {
+  /** count rows of SCAN_ROW numbers */
+  rows: Float64Array;
+  count: number;
+}
+
+export function newScanResult(rows = new Float64Array(SCAN_ROWS * SCAN_ROW)): ScanResult {
+  return { rows, count: 0 };
+}
+
+/** The PacketHead a row holds, as parsePacketHead gave it. */
+export function scannedHead(rows: Float64Array, o: number): PacketHead {
+  const lo = rows[o + ROW_TS_LO];
+  const hi = rows[o + ROW_TS_HI];
+  return {
+    core: rows[o + ROW_CORE],
+    seq: rows[o + ROW_SEQ],
+    tsBegin: hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo),
+    duration: toBig(rows[o + ROW_DURATION]),
+    eventsBefore: rows[o + ROW_EVENTS_BEFORE],
+    dropped: rows[o + ROW_DROPPED],
+    overwritten: rows[o + ROW_OVERWRITTEN],
+    rejected: rows[o + ROW_REJECTED],
+    nEvents: rows[o + ROW_N_EVENTS],
+  };
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+export class FrameScanner {
+  private out: ScanResult = newScanResult();
+  private base = 0;
+  private readonly span = { first: 0 as number | bigint };
+  private readonly splitter: FrameSplitter = new FrameSplitter({
+    frame: (buf, len, start, resume) => this.frame(buf, len, start, resume),
+    bad: () => undefined,
+  });
+
+  /**
+   * Scans bytes, which must start where a frame starts and end with a delimiter (a Buffer's
+   * indexOf is memchr: pass one where there is one), into out.
+   */
+  scan(bytes: Uint8Array, out: ScanResult): ScanResult {
+    out.count = 0;
+    this.out = out;
+    this.base = this.splitter.offset;
+    this.splitter.push(bytes);
+    if (this.splitter.pendingStart() >= 0) throw new Error('FrameScanner.scan(): bytes end inside a frame');
+    return out;
+  }
+
+  private frame(buf: Uint8Array, len: number, start: number, resume: number): void {
+    const out = this.out;
+    if (out.count === SCAN_ROWS || buf[0] !== MSG_PACKET || checkFrame(buf, len, this.splitter.words) !== FRAME_OK) return;
+    const c = new Cursor(buf, 1, len - 4);
+    let head: PacketHead;
+    let last: number | bigint;
+    try {
+      head = parsePacketHead(c, SCAN_VERSION);
+      last = parseEvents(c, head.nEvents, null, this.span);
+    } catch (e) {
+      if (e instanceof WireError) return;
+      throw e;
+    }
+    const first = this.span.first;
+    if (c.remaining !== 0 || typeof last !== 'number' || typeof first !== 'number' || head.duration > MAX_SAFE) return;
+    // ts_begin's halves from its bytes, where the head has it (after core and seq): no BigInt arithmetic
+    const ts = new Cursor(buf, 1, len - 4);
+    ts.u8();
+    ts.varU32();
+    const o = out.count * SCAN_ROW;
+    const rows = out.rows;
+    rows[o + ROW_START] = start - this.base;
+    rows[o + ROW_RESUME] = resume - this.base;
+    rows[o + ROW_CORE] = head.core;
+    rows[o + ROW_SEQ] = head.seq;
+    rows[o + ROW_TS_LO] = ts.u32();
+    rows[o + ROW_TS_HI] = ts.u32();
+    rows[o + ROW_DURATION] = Number(head.duration);
+    rows[o + ROW_EVENTS_BEFORE] = head.eventsBefore;
+    rows[o + ROW_DROPPED] = head.dropped;
+    rows[o + ROW_OVERWRITTEN] = head.overwritten;
+    rows[o + ROW_REJECTED] = head.rejected;
+    rows[o + ROW_N_EVENTS] = head.nEvents;
+    rows[o + ROW_FIRST] = first;
+    rows[o + ROW_LAST] = last;
+    out.count++;
+  }
+}
