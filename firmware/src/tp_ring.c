@@ -85,8 +85,8 @@
  *
  * Costs (arm-none-eabi-gcc 12, instructions executed, bench/masked_plugin.c):
  * - tp_event2 as an instrumented line pays it (bench_record, packet switch included), -O2:
- *   23.6 inline on Cortex-M3 (an385; 33.4 as a call before the inline path), 37.7 on
- *   Cortex-M0 (micro:bit; was 41.7). The inline fast path is about 19 on M3, 17 of them
+ *   23.6 inline on Cortex-M3 (an385; 33.4 as a call before the inline path), 27.8 on
+ *   Cortex-M0 (micro:bit, the ARMv6-M assembly fast path of 18; 37.7 in C). The inline fast path is about 19 on M3, 17 of them
  *   masked; the switch adds about 4.5 per event on M3, 7 on M0 (three turns, ~80
  *   instructions each on M0).
  * - longest masked section at run time, every board and -O2/-Os, along bench_wire_kinds
@@ -111,6 +111,11 @@
 #include "tp_internal.h"
 
 struct tp_chan tp_chan[TP_MAX_CORES];
+#ifdef TP_REC_V6M
+/* The ARMv6-M fast path's first LDM (tp_record_inline.h): in flash, one table per image. */
+const struct tp_rec_v6m tp_rec_v6m = {TP_PORT_TS_CAPTURE_TASK, TP_PORT_TS_CAPTURE_TRIGGER, TP_PORT_TS_WRAP_FLAG,
+				      TP_PORT_TS_CAPTURE_COUNT, tp_chan};
+#endif
 struct tp_global tp_g;
 volatile uint32_t tp_ovf_count;
 
