@@ -8,7 +8,9 @@
  * file that records inline must be compiled against the same core and board port headers as
  * the core itself (a firmware build always is): it reads the channel struct and the board's
  * timer directly. A file built with TP_RECORD_INLINE 0 calls the same code out of line; the
- * two kinds of files mix freely, since they do the same thing to the same state.
+ * two kinds of files mix freely, since they do the same thing to the same state. On a
+ * one-core ARMv6-M board whose timer is read through a capture (nRF51), records of up to 2
+ * arguments run tp_rec_le2_v6m's assembly instead, inline and out of line alike.
  */
 #ifndef TP_RECORD_INLINE_H
 #define TP_RECORD_INLINE_H
@@ -20,7 +22,7 @@
 struct tp_pkt;
 
 /* Per-core state of the writer side. The fast path reads wp, committed and end, the first
- * three words, in that order (one LDM on Cortex-M3). */
+ * three words, in that order (one LDM on Cortex-M3, and in the ARMv6-M assembly). */
 struct tp_chan {
 	uint32_t *wp;          /* next record word of the head packet */
 	uint32_t committed;    /* cumulative, wraps mod 2^32 */
@@ -101,10 +103,11 @@ void tp_rec_slow_any(uint32_t w0, uint32_t id, const uint32_t *args);
 #ifndef TP_REC_V6M_ASM
 #define TP_REC_V6M_ASM 1
 #endif
-#if defined(__ARM_ARCH_6M__) && defined(__OPTIMIZE__) && TP_BOARD_CORES == 1 && \
-	defined(TP_PORT_TS_CAPTURE_TASK) && TP_REC_V6M_ASM
-#define TP_REC_V6M 1
-/* In the order of the first LDM's registers r0, r1, r2, r4, r7. */
+#if defined(__ARM_ARCH_6M__) && TP_BOARD_CORES == 1 && defined(TP_PORT_TS_CAPTURE_TASK)
+/* The table exists whatever this file's optimisation and knob: tp_ring.c defines it for the
+ * files that use it, which may be built otherwise. In the order of the first LDM's registers
+ * r0, r1, r2, r4, r7. */
+#define TP_REC_V6M_TABLE 1
 struct tp_rec_v6m {
 	volatile uint32_t *capture;   /* TP_PORT_TS_CAPTURE_TASK */
 	uint32_t trigger;             /* TP_PORT_TS_CAPTURE_TRIGGER */
@@ -117,6 +120,9 @@ _Static_assert(offsetof(struct tp_rec_v6m, count) == 12 && offsetof(struct tp_re
 	       "struct tp_rec_v6m is the first LDM's five words");
 _Static_assert(offsetof(struct tp_chan, committed) == 4 && offsetof(struct tp_chan, end) == 8,
 	       "the second LDM takes wp, committed, end: the channel's first three words");
+
+#if defined(__OPTIMIZE__) && TP_REC_V6M_ASM
+#define TP_REC_V6M 1
 
 #define TP_REC_V6M_STR_(x) #x
 #define TP_REC_V6M_STR(x) TP_REC_V6M_STR_(x)
@@ -188,7 +194,8 @@ __attribute__((always_inline)) static inline int tp_rec_le2_v6m(uint32_t w0, uin
 		TP_REC_V6M_STMT(nargs, TP_REC_V6M_FAIL_ZERO);
 	return tbl != 0;
 }
-#endif
+#endif /* TP_REC_V6M */
+#endif /* TP_REC_V6M_TABLE */
 
 /*
  * The fast path: all masked. Read the timer, check room and the wrap flag, bump the write
