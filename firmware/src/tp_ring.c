@@ -86,9 +86,9 @@
  * Costs (arm-none-eabi-gcc 12, instructions executed, bench/masked_plugin.c):
  * - tp_event2 as an instrumented line pays it (bench_record, packet switch included), -O2:
  *   23.6 inline on Cortex-M3 (an385; 33.4 as a call before the inline path), 27.8 on
- *   Cortex-M0 (micro:bit, the ARMv6-M assembly fast path of 18; 37.7 in C). The inline fast path is about 19 on M3, 17 of them
- *   masked; the switch adds about 4.5 per event on M3, 7 on M0 (three turns, ~80
- *   instructions each on M0).
+ *   Cortex-M0 (micro:bit: the ARMv6-M assembly fast path, 18; 37.7 in C). The inline fast
+ *   path is about 19 on M3, 17 of them masked; the switch adds about 4.5 per event on M3,
+ *   7 on M0 (three turns, ~80 instructions each on M0).
  * - longest masked section at run time, every board and -O2/-Os, along bench_wire_kinds
  *   and the stress, overload, clean, wrap and multicore apps (bench sections masked and
  *   maskedpaths): 47 on M3, 61 on M33, 60 on M0 under -icount, was 203-269 with the whole
