@@ -224,8 +224,8 @@ function missReasons(r, data, missedMetrics) {
   const has = (m) => missedMetrics.has(m);
   if (has('record2.an385.O2') || has('record2.microbit.O2') || has('record2.tiny.microbit.O2')) {
     out.push('- **Record cost.** The figure is what an instrumented line pays: the fast path is inline (`tp_record_inline.h`: mask, timer read, one bound check that also catches every rare condition, the wrap-pending check, the stores, unmask), and only the packet switch is a call, amortised over the records of a packet. ' +
-      'On M0 (micro:bit) the inline path is about 31 instructions, because Thumb-1 has no LDM of three unaligned fields, the nRF51 timer read needs a capture write and a read at registers too far apart for one base register (about 9 instructions with the wrap flag), plus about 7 per event of packet switch (three masked turns of about 80 instructions on M0, kept apart to bound the masked section). ' +
-      'Fix: a per-board timer read that keeps the capture register\'s address in the channel, and fewer, larger packets on M0 (the switch is per packet); merging the turns would break the 64-instruction masked bound.');
+      'On M0 (micro:bit) the inline path is 18 instructions of assembly plus the argument moves (Thumb-1 has 8 low registers and short load offsets, and the nRF51 timer is read by a capture write and a read at registers too far apart for one base register: one LDM takes those addresses, the wrap flag\'s and the channel from a const table, a second LDM the channel\'s wp, committed and end, two STMs store the record and the channel), plus about 7 per event of packet switch (three masked turns of about 80 instructions on M0, kept apart to bound the masked section). ' +
+      'Fix: fewer, larger packets on M0 (the switch is per packet); merging the turns would break the 64-instruction masked bound.');
   }
   if (has('whole.small.an385.O2')) {
     const pf = r.target?.wholeCpuProfile;

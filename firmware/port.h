@@ -45,6 +45,15 @@ int tp_port_timer_overflow_pending(void);
 #ifndef TP_PORT_OVF_PENDING_EXACT
 #define TP_PORT_OVF_PENDING_EXACT 0
 #endif
+/* Optional, for a one-core ARMv6-M board whose counter is read through a capture (nRF51:
+ * the CAPTURE task, then CC[n]): its tp_port_impl.h (or timer driver) defines
+ *   TP_PORT_TS_CAPTURE_TASK     volatile uint32_t *: a store of the trigger captures the count
+ *   TP_PORT_TS_CAPTURE_TRIGGER  the value to store there
+ *   TP_PORT_TS_CAPTURE_COUNT    volatile uint32_t *: the captured count (tp_port_timer_lo's)
+ *   TP_PORT_TS_WRAP_FLAG        volatile uint32_t *: nonzero while a wrap is pending, as
+ *                               tp_port_timer_overflow_pending_inline() reads it
+ * as address constants, and tp_port_timer_lo() does that same store and load. The record
+ * fast path then loads the four words and the channel with one LDM (tp_record_inline.h). */
 
 /* Offer one byte to the transport. Returns 1 if it was taken, 0 if the transmitter is busy. */
 int tp_port_tx_put(uint8_t b);

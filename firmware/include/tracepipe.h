@@ -70,14 +70,15 @@ int tp_init(const struct tp_config *cfg);
  * tp_mark, tp_span_*, tp_counter, tp_isr_*) are static inline: the masked reserve, timestamp
  * and stores sit in the instrumented line, and only the packet switch (about one record in
  * 50) is a call. That saves the call, the argument moves and the register saves: tp_event2
- * costs 23.6 instructions instead of 33.4 on Cortex-M3 -O2 (an385), 37.7 instead of 41.7 on
- * Cortex-M0 -O2 (micro:bit), packet switch included. Worth its price, decided for issue 13:
+ * costs 23.6 instructions instead of 33.4 on Cortex-M3 -O2 (an385), 27.8 instead of 34.9 on
+ * Cortex-M0 -O2 (micro:bit, whose fast path is assembly: tp_record_inline.h), packet switch
+ * included. Worth its price, decided for issue 13:
  * what an instrumented line pays is the figure a tracer is chosen by, and the price falls on
  * the build, not on the API a caller writes (the same calls, the same semantics). The price:
  *  - the line must see the board port (firmware/port.h, boards/<board>/ on the include path)
  *    and the core's channel layout (tp_record_inline.h, not API): a file that records inline
  *    must be built with the same headers as the core, as every file of one firmware image is;
- *  - flash: about 100 bytes per call site on M3, 140 on M0, instead of about 12 for a call.
+ *  - flash: about 100 bytes per call site on M3, 70 on M0, instead of about 12 for a call.
  * Default: on wherever firmware/port.h can be included (every build in this repository), off
  * otherwise. A build or a single file may set it before including this header: 0 where flash
  * is short, 1 only in the hot paths. Inline and out-of-line records mix freely: they run the

@@ -86,10 +86,10 @@
  *
  * Costs (arm-none-eabi-gcc 12, instructions executed, bench/masked_plugin.c):
  * - tp_event2 as an instrumented line pays it (bench_record, packet switch included), -O2:
- *   23.5 inline on Cortex-M3 (an385; 33.4 as a call before the inline path), 36.7 on
- *   Cortex-M0 (micro:bit; was 41.7, then 37.7 before the turns were trimmed). The inline
- *   fast path is about 19 on M3, 17 of them masked; the switch adds about 4.5 per event on
- *   M3, 6 on M0 (three turns).
+ *   23.5 inline on Cortex-M3 (an385; 33.4 as a call before the inline path), 27.8 on
+ *   Cortex-M0 (micro:bit: the ARMv6-M assembly fast path, 18; 36.7 in C, was 41.7, then
+ *   37.7 before the turns were trimmed). The inline fast path is about 19 on M3, 17 of them
+ *   masked; the switch adds about 4.5 per event on M3, 6 on M0 (three turns).
  * - longest masked section at run time, every board and -O2/-Os, full and tiny, along
  *   bench_wire_kinds and the stress, overload, clean, wrap (also on host time on M0) and
  *   multicore apps (bench sections masked and maskedpaths): 46 on M3, 57 on M33, 58 on M0
@@ -98,7 +98,7 @@
  *   timer mask, the begin step's `dropped` copy and the count arithmetic of its tests. The
  *   longest are the put and close turns with a timer wrap pending (read_time's second
  *   reading; on the CMSDK boards the exact test's settle wait) and the drain's flush close
- *   of a head (close_head_aged).
+ *   of a head (close_head_aged). The ARMv6-M assembly fast path masks 15.
  * - a whole packet switch, all turns: ~120 on M3, about 2.5 per 2-arg event of a 1 KiB
  *   packet.
  *
@@ -114,6 +114,11 @@
 #include "tp_internal.h"
 
 struct tp_chan tp_chan[TP_MAX_CORES];
+#ifdef TP_REC_V6M_TABLE
+/* The ARMv6-M fast path's first LDM (tp_record_inline.h): in flash, one table per image. */
+const struct tp_rec_v6m tp_rec_v6m = {TP_PORT_TS_CAPTURE_TASK, TP_PORT_TS_CAPTURE_TRIGGER, TP_PORT_TS_WRAP_FLAG,
+				      TP_PORT_TS_CAPTURE_COUNT, tp_chan};
+#endif
 struct tp_global tp_g;
 volatile uint32_t tp_ovf_count;
 

@@ -59,22 +59,33 @@
 #error "the nRF51 TIMER is 16, 24 or 32 bits wide"
 #endif
 
-/* The nRF51 TIMER has no readable counter: the CAPTURE task copies it into a CC register.
- * A handler that preempts between the two accesses and reads the timer itself leaves a
- * later value in CC[3], which is still a correct (later) reading of the same clock. */
+/* The nRF51 TIMER has no readable counter (RM 18.1: "the TIMER's internal Counter
+ * register"; only CC[n] can be read): the CAPTURE task copies it into a CC register. A
+ * handler that preempts between the two accesses and reads the timer itself leaves a later
+ * value in CC[3], which is still a correct (later) reading of the same clock. The words
+ * below are also what the ARMv6-M record fast path loads in one LDM (tp_record_inline.h):
+ * a store of TRIGGER to CAPTURE_TASK, then a load of CAPTURE_COUNT; WRAP_FLAG reads nonzero
+ * while a wrap is pending. A task triggers on a write of 1 (RM 10.1). */
+#define TP_PORT_TS_CAPTURE_TASK \
+	((volatile uint32_t *)(NRF_TS_TIMER_BASE + NRF_TIMER_TASKS_CAPTURE(NRF_TS_CC_READ)))
+#define TP_PORT_TS_CAPTURE_TRIGGER 1u
+#define TP_PORT_TS_CAPTURE_COUNT ((volatile uint32_t *)(NRF_TS_TIMER_BASE + NRF_TIMER_CC(NRF_TS_CC_READ)))
+/* COMPARE0 fires when the count rolls over to 0 (CC[0] = 0): the wrap (nrf51_timer.c). */
+#define TP_PORT_TS_WRAP_FLAG \
+	((volatile uint32_t *)(NRF_TS_TIMER_BASE + NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_WRAP)))
+
 static inline uint32_t tp_port_timer_lo(void)
 {
-	NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_TASKS_CAPTURE(NRF_TS_CC_READ)) = 1u;
-	return NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_CC(NRF_TS_CC_READ));
+	*TP_PORT_TS_CAPTURE_TASK = TP_PORT_TS_CAPTURE_TRIGGER;
+	return *TP_PORT_TS_CAPTURE_COUNT;
 }
 
-/* COMPARE0 fires when the count rolls over to 0 (CC[0] = 0): the wrap (nrf51_timer.c). The
- * event is the exact answer too: it is what tp_port_timer_overflow_pending() reads. */
+/* The wrap event is the exact answer too: it is what tp_port_timer_overflow_pending() reads. */
 #define TP_PORT_OVF_PENDING_INLINE 1
 #define TP_PORT_OVF_PENDING_EXACT 1
 static inline int tp_port_timer_overflow_pending_inline(void)
 {
-	return NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_WRAP)) != 0u;
+	return *TP_PORT_TS_WRAP_FLAG != 0u;
 }
 
 /* The timestamp timer: 16 MHz (PRESCALER 0), wrap interrupt at the highest level. Once,
