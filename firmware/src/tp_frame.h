@@ -76,7 +76,8 @@ static inline void tp_frame_begin(struct tp_framer *f)
 
 /*
  * Encoding in place, the drain's way (one pass: no message buffer between encoder and
- * framer): up to n <= TP_FRAME_SLACK message bytes go to tp_frame_wp(f), contiguous, then
+ * framer): n message bytes, at most TP_FRAME_SLACK of them past the ring's end, go to
+ * tp_frame_wp(f), contiguous, then
  * tp_frame_commit(f, n) takes them. Needs tp_frame_space(f) > n: the one byte more is for
  * the code byte a group that reaches 254 data bytes inserts.
  */
