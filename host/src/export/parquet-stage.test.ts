@@ -1,14 +1,14 @@
 // The Parquet export's staging (parquet-stage.ts) over real DuckDB: every event and loss of a
 // trace comes back from the written files as decode gives it, across many 2048-row blocks,
 // from the batch columns and from records with the ELF's strings alike.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { synthTrace } from '../../../test/export/synth.js';
 import { TraceDecoder } from '../core/decoder.js';
 import type { TraceRecord } from '../core/types.js';
-import { ParquetExporter } from './parquet.js';
+import { type FileLayout, ParquetExporter } from './parquet.js';
 import { openDb } from './parquet-duckdb.js';
 import { exporterFeed } from './types.js';
 
@@ -31,20 +31,19 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 async function rows(dir: string, table: string): Promise<Record<string, unknown>[]> {
   const db = await openDb();
   try {
-    const r = await db.conn.runAndReadAll(`SELECT * FROM read_parquet('${join(dir, table)}/*/*/part-0.parquet') ORDER BY ord`);
+    const r = await db.conn.runAndReadAll(`SELECT * FROM read_parquet('${join(dir, table)}/*/*/*.parquet') ORDER BY ord`);
     return r.getRowObjectsJson() as Record<string, unknown>[];
   } finally {
     db.close();
   }
 }
 
-async function exported(name: string, named: boolean, feed: (x: ParquetExporter) => void): Promise<string> {
-  const dir = join(tmp, name);
+async function exported(name: string, named: boolean, feed: (x: ParquetExporter) => void, layout?: FileLayout, dir = join(tmp, name)): Promise<string> {
   const x = new ParquetExporter();
   x.begin({});
   await x.open(named);
   feed(x);
-  await x.write(dir, { source: name, inputKind: 'raw', writer: 'test' }, { input: '', id: name });
+  await x.write(dir, { source: name, inputKind: 'raw', writer: 'test' }, { input: '', id: name, layout });
   return dir;
 }
 
@@ -90,15 +89,14 @@ describe('Parquet staging', () => {
     // blobs byte for byte: DuckDB shows a BLOB with \xNN escapes, so compare them as hex
     const db = await openDb();
     try {
-      const r = await db.conn.runAndReadAll(`SELECT hex(blob) AS h FROM read_parquet('${join(dir, 'events')}/*/*/part-0.parquet') WHERE blob IS NOT NULL ORDER BY ord`);
+      const r = await db.conn.runAndReadAll(`SELECT hex(blob) AS h FROM read_parquet('${join(dir, 'events')}/*/*/*.parquet') WHERE blob IS NOT NULL ORDER BY ord`);
       expect((r.getRowObjectsJson() as { h: string }[]).map((x) => x.h.toLowerCase())).toEqual(events.filter((e) => e.blob).map((e) => hex(e.blob!)));
     } finally {
       db.close();
     }
   };
 
-  it('from the batch columns: every event and loss as decode gives them', async () => {
-    const dir = await exported('batches', false, (x) => {
+  const batchFeed = (x: ParquetExporter) => {
       const feed = exporterFeed(x, {});
       let batched = 0;
       const d = new TraceDecoder((r) => r.type !== 'notice' && feed.onRecord(r), {
@@ -111,7 +109,22 @@ describe('Parquet staging', () => {
       d.end();
       feed.end(d.stats());
       expect(batched).toBe(events.length);
-    });
+  };
+
+  it('from the batch columns: every event and loss as decode gives them', async () => {
+    await expectRows(await exported('batches', false, batchFeed), false);
+  });
+
+  it('a partition cut into several files reads as one, and a re-export removes the files it no longer writes', async () => {
+    const part = (dir: string) => join(dir, 'events', 'board=unknown', 'capture=cut');
+    // the smallest groups DuckDB writes (one vector), one per file
+    const dir = await exported('cut', false, batchFeed, { rowGroupRows: 2048, rowGroupsPerFile: 1 });
+    const cut = readdirSync(part(dir)).sort();
+    expect(cut.length).toBe(Math.ceil(events.length / 2048));
+    expect(cut).toEqual(cut.map((_, i) => `part-${i}.parquet`).sort());
+    await expectRows(dir, false);
+    await exported('cut', false, batchFeed, undefined, dir);
+    expect(readdirSync(part(dir))).toEqual(['part-0.parquet']);
     await expectRows(dir, false);
   });
 

@@ -5,7 +5,8 @@
 // memory, every 64-bit value exact, parquet-stage.ts); DuckDB then reads them through a table
 // function, types them and writes Parquet. No Parquet writer of our own.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { statsToJson } from '../core/jsonl.js';
@@ -106,7 +107,19 @@ export function partitionValue(s: string): string {
 /** The capture id: a prefix of the input's SHA-256, so re-exporting a capture replaces its partition and two captures never share one. */
 export async function captureId(path: string): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  // one buffer read into again and again: a read stream's fresh chunk per read piles up
+  // outside the JS heap until a GC (~30 MB at 10 M events), and this pass does little else
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fh = await open(path, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
   return h.digest('hex').slice(0, 16);
 }
 
@@ -118,12 +131,35 @@ function fieldJson(v: TypedValue): string {
 }
 
 /**
- * Rows per Parquet row group. DuckDB's writer holds one row group of every column in memory,
- * and the footer's metadata of every group written (~20 KB each) until the file is closed.
- * Peak RSS at 2 M / 10 M events: 205 / — MB at DuckDB's default (122 880 rows), 150 / 161-169
- * MB at 16 384, 140 / 170 MB at 8192; the dataset is ~1 % larger than at the default.
+ * How the Parquet files of a partition are cut (docs/DATA.md, "Layout"): rows per row group,
+ * and row groups per file, after which DuckDB's COPY closes the file and starts part-<n+1>.
+ *
+ * DuckDB's writer holds one row group of every column in memory, and the footer metadata of
+ * every group written until the file is closed (~0.4 MB per M rows here): one file per
+ * partition makes the peak follow the capture's length without end. A new file every 64
+ * groups (1 M rows) bounds it. Measured (bench data section's capture, peak RSS at 2 M / 10 M
+ * events): one file, 148 / 174 MB; the capture id hashed through one reused buffer, 126 /
+ * 142 MB; with the rotation as well, 126 / 138 MB (what still grows is the wall-clock pass
+ * before the export, api/export.ts, not this writer). Smaller groups
+ * cost dataset size (~1 % at 16 384 against DuckDB's default 122 880) and buy little memory
+ * once the footer is bounded (8192 measured 140 MB at 2 M before the rotation); threads stay 1 (see open()).
  */
-const ROW_GROUP_ROWS = 16384;
+export interface FileLayout {
+  rowGroupRows: number;
+  rowGroupsPerFile: number;
+}
+export const FILE_LAYOUT: FileLayout = { rowGroupRows: 16384, rowGroupsPerFile: 64 };
+
+/** The files a COPY ... RETURN_FILES reports, in the order DuckDB wrote them. */
+function copiedFiles(rows: Record<string, unknown>[]): string[] {
+  return rows.flatMap((r) => (r.Files as string[] | undefined) ?? []);
+}
+
+/** Removes the part-<n>.parquet files of `part` that are not in `keep`. */
+function removeStaleParts(part: string, keep: string[]): void {
+  const kept = new Set(keep);
+  for (const f of readdirSync(part)) if (/^part-\d+\.parquet$/.test(f) && !kept.has(f)) rmSync(join(part, f), { force: true });
+}
 
 /** Times are INT64 in every engine that reads the dataset (none has unsigned 64-bit time): past that, refuse rather than wrap. */
 function timeError(err: unknown): unknown {
@@ -239,7 +275,7 @@ export class ParquetExporter implements Exporter {
    * returns the capture id. Each file is written under a temporary name and renamed, so a
    * failed export leaves earlier partitions whole.
    */
-  async write(dir: string, facts: CaptureFacts, opts: { packets?: boolean; csv?: boolean; id?: string; input: string }): Promise<{ id: string; board: string }> {
+  async write(dir: string, facts: CaptureFacts, opts: { packets?: boolean; csv?: boolean; id?: string; input: string; layout?: FileLayout }): Promise<{ id: string; board: string }> {
     try {
       checkDatasetSchema(dir);
       const id = partitionValue(opts.id ?? (await captureId(opts.input)));
@@ -247,18 +283,35 @@ export class ParquetExporter implements Exporter {
       writeFileSync(join(this.tmp, 'captures.jsonl'), JSON.stringify(this.captureRow(facts)) + '\n');
       // Every file is written under a temporary name first and renamed only when all are: a
       // failure leaves no partial capture behind, and an earlier export of it whole.
+      const layout = opts.layout ?? FILE_LAYOUT;
       const written: [string, string][] = [];
+      const tmpDirs: string[] = [];
+      /** partition folder → the Parquet files this export wrote there */
+      const parts = new Map<string, string[]>();
       const db = this.db!;
       const stage = this.staged();
       try {
         const copy = async (table: TableName, select: string) => {
           const part = join(dir, table, `board=${board}`, `capture=${id}`);
           mkdirSync(part, { recursive: true });
-          const tmpFile = join(part, `.part-0.parquet.${process.pid}.tmp`);
-          written.push([tmpFile, join(part, 'part-0.parquet')]);
-          await db.conn.run(`COPY (${select}) TO ${sqlString(tmpFile)} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`);
+          // DuckDB names the files of a rotating COPY itself (part-0, part-1, ...) in a folder
+          // of its own; the .tmp suffix keeps them out of every *.parquet glob until renamed
+          const tmpDir = join(part, `.tmp-${process.pid}`);
+          rmSync(tmpDir, { recursive: true, force: true });
+          tmpDirs.push(tmpDir);
+          const r = await db.conn.runAndReadAll(
+            `COPY (${select}) TO ${sqlString(tmpDir)} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE ${layout.rowGroupRows}, ROW_GROUPS_PER_FILE ${layout.rowGroupsPerFile}, FILENAME_PATTERN 'part-{i}', FILE_EXTENSION 'parquet.tmp', RETURN_FILES true)`,
+          );
+          const files = parts.get(part) ?? [];
+          parts.set(part, files);
+          for (const f of copiedFiles(r.getRowObjectsJS())) {
+            const name = basename(f).replace(/\.tmp$/, '');
+            written.push([f, join(part, name)]);
+            files.push(name);
+          }
           if (!opts.csv) return;
-          // the same rows for engines without a Parquet reader (Debian 12's Dask has none)
+          // the same rows for engines without a Parquet reader (Debian 12's Dask has none);
+          // a CSV file has no footer to hold, so it stays one file per partition
           const csvPart = join(dir, CSV_DIR, table, `board=${board}`, `capture=${id}`);
           mkdirSync(csvPart, { recursive: true });
           const csvTmp = join(csvPart, `.part-0.csv.${process.pid}.tmp`);
@@ -277,8 +330,12 @@ export class ParquetExporter implements Exporter {
           await copy('packets', stage.packetsSelect());
         }
         for (const [from, to] of written) renameSync(from, to);
+        // an earlier export of this capture may have written more files: theirs would add rows
+        for (const [part, files] of parts) removeStaleParts(part, files);
+        for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
       } catch (err) {
         for (const [from] of written) rmSync(from, { force: true });
+        for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
         throw err instanceof Error && !(err instanceof CliError) && !('code' in err) ? new CliError(`cannot write the Parquet dataset ${dir}: ${duckdbMessage(err)}`) : err;
       }
       writeSchemaFile(dir);
