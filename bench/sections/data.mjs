@@ -79,14 +79,18 @@ function replicate(from, to, copies) {
   for (const table of readdirSync(from).filter((t) => !t.startsWith('_') && t !== 'csv')) {
     const boardDir = readdirSync(join(from, table))[0];
     const capDir = readdirSync(join(from, table, boardDir))[0];
-    const src = join(from, table, boardDir, capDir, 'part-0.parquet');
+    // Every file of the partition: the export starts a new part-<n>.parquet every 64 row groups.
+    const srcDir = join(from, table, boardDir, capDir);
+    const files = readdirSync(srcDir).filter((f) => f.endsWith('.parquet'));
     for (let i = 0; i < copies; i++) {
       const dir = join(to, table, `board=${BOARDS[i % 2]}`, `capture=copy${String(i).padStart(4, '0')}`);
       mkdirSync(dir, { recursive: true });
-      try {
-        linkSync(src, join(dir, 'part-0.parquet'));
-      } catch {
-        copyFileSync(src, join(dir, 'part-0.parquet'));
+      for (const f of files) {
+        try {
+          linkSync(join(srcDir, f), join(dir, f));
+        } catch {
+          copyFileSync(join(srcDir, f), join(dir, f));
+        }
       }
     }
   }
