@@ -237,14 +237,14 @@ function missReasons(r, data, missedMetrics) {
       (top ? `Profile (insns per event): ${top}. ` : '') +
       'The CMSDK UART has no TX FIFO, so every byte pays a status read and a branch; the rest is the event encoder (varints per field), the CRC and the per-packet work (claim, packet head, release), and the record itself. ' +
       'Polling after every event adds the cost of polls that find no packet ready (claim and idle-close checks). ' +
-      'Fix: fewer per-packet and per-piece costs (claim, head, release, the slack buffer), a deeper specialisation of the common shapes, and polling per packet rather than per event in apps. The -Os builds leave the fast shapes and the framer ring out for flash (they take the tiny profile\'s whole-message link, PORTING 1.5) and are slower.');
+      'Fix: fewer per-packet and per-piece costs (claim, head, release, the slack buffer), a deeper specialisation of the common shapes, and polling per packet rather than per event in apps. The -Os builds leave the fast shapes out for flash and are slower.');
   }
   if (has('whole.small.tiny.microbit.O2') || has('whole.random.tiny.microbit.O2')) {
     out.push('- **Whole-CPU cost, tiny profile.** The tiny profile trades speed for flash: its link has no framer ring and no one-pass encoder; each message is built whole in memory, CRC\'d once and COBS-framed in runs to the UART. That saved about 900 B on micro:bit and costs about 120 instructions per event against the full profile at -O2. Fix: the full profile\'s one-pass encoder under the tiny link, if its flash is wanted back.');
   }
   if (has('flash.microbit.Os') || has('flash.tiny.microbit.Os')) {
     out.push('- **Flash on M0.** What the count holds on micro:bit: the ring (packet switch, close, init, status snapshot, claim: about 1.3 KB in either profile), the drivers and port (about 1 KB: nRF51 timer init is mostly literal-pool register addresses, the wrap and TXDRDY interrupts, UART init, interrupt and transmit, the crystal start), the message encoders (HEADER with build id and origins, PACKET, STATUS) and the link. ' +
-      'The full profile adds the command parser, flush and dump state machines, periodic statuses and overwrite-mode eviction; an -Os build, in either profile, has no framer ring (the whole-message link, about 850 B less on micro:bit), reads the build id without a parse, needs no 64-bit varint writer, and on ARMv6-M takes the 16-entry CRC table (PORTING 1.5). The tiny profile also drops overwrite and dump. ' +
+      'The full profile adds the command parser, flush and dump state machines, periodic statuses and overwrite-mode eviction; an -Os build reads the build id without a parse, needs no 64-bit varint writer, and on ARMv6-M takes the 16-entry CRC table (PORTING 1.5); `TP_LINK_WHOLE=1` gives the full profile the tiny profile\'s link without a framer ring (5 313 B on micro:bit, about 870 B less, at 25 B more RAM per core, so not the default). The tiny profile also drops overwrite and dump. ' +
       'Fix: a single-core ring for tiny (no cross-core claim protocol), drivers that set registers from one base with small offsets, the apps\' periodic timers kept out of the count; 1.5 KB needs a ring and drivers written for it, not options on these.');
   }
   if (has('ramPerCore.max')) {
@@ -263,15 +263,16 @@ function missReasons(r, data, missedMetrics) {
   }
   if (has('stats.eventsPerS') || has('stats.vsBabeltrace2')) {
     out.push('- **`stats` speed.** One Node process on one core: about 0.1 s of start-up, then per event a walk of its varints (the identity needs every packet well formed and its last event\'s time: about 45 % of the time), CRC-32C slicing-by-8 (about 20 %), COBS splitting (about 10 %) and per-packet work (about 20 %). ' +
-      'Fix: a worker thread that splits and checks frames while the main thread accounts, and a chunk-parallel split (a 0x00 byte always ends a frame), which together could use both cores; at best that halves the wall time, so 40 M events/s also needs a cheaper event walk.');
+      'The frame checks now also run apart from the books (core/frame-scan.ts, booked by `TraceDecoder.pushScanned`), on a worker thread with `stats --threads 2` (io/scan-pool.ts: stretches cut at 0x00, buffers moved, not copied); on this shared 2-core VM two threads scanning at once each ran about half as fast, so the worker measured no faster and costs about 40 % more CPU: it is opt-in, not the default. ' +
+      'Fix: a cheaper event walk first (it is the largest part, and 40 M events/s leaves about 0.15 s after start-up for 10 M events), then the worker measured again on a quiet machine.');
   }
   if (['ctf', 'perfetto', 'csv'].some((f) => has(`export.${f}.mbPerS`)) || has('export.jsonl.eventsPerS')) {
     out.push('- **Export speed.** Decoding a two-core capture into batches alone runs at about 55–60 MB/s of capture on one core (`scanEvents`, the splitter, the merge of two cores whose events alternate every ~1.5 events), so no exporter on the main thread can reach 100 MB/s; Perfetto and CSV also write 12–17 bytes of output per capture byte (1.15 GB and 842 MB for 10 M events). ' +
       'Fix: decoding in a worker thread beside the formatting (the merge must then pack many short runs into one message), and a cheaper event scan.');
   }
   if (has('data.export.maxRssMB')) {
-    out.push('- **Parquet export memory.** Node with DuckDB loaded is already about 90–97 MB; DuckDB keeps one row group of every column in memory while writing and about 20 KB of footer metadata per row group until the file closes, so memory still grows slowly with the capture. ' +
-      'Fix: several files per partition (part-0, part-1, …), which changes the dataset layout (docs/DATA.md) and its readers\' globs.');
+    out.push('- **Parquet export memory.** Node with DuckDB loaded is already about 90–97 MB; DuckDB keeps one row group of every column in memory while writing and about 20 KB of footer metadata per row group until the file closes. The export now starts a new part-<n>.parquet every 64 row groups (docs/DATA.md, Layout) and hashes the capture through one reused buffer; what still grows with the capture is the wall-clock pass over the input (io/input.ts hands the parser a fresh copy of every chunk, freed only at a GC). ' +
+      'Fix: a reused chunk buffer in readTraceInput.');
   }
   if (has('stats.rssGrowth')) {
     out.push('- **Memory.** Peak RSS grew with the trace; the decoder or the stats command holds per-event state.');
@@ -495,6 +496,7 @@ function hostSection(r, data, L) {
   L.push(`| decode core, event objects | ${fmtM(h.decode.objects.eventsPerS)} | ${fmt(h.decode.objects.mbPerS)} | ${fmtM(h.decode.objects.decoded / h.decode.objects.medianCpuS)} | ${fmt(h.decode.objects.medianS, 2)} | ${fmt(h.decode.objects.medianCpuS, 2)} | | ${h.decode.runs} | ${vs(h.decode.objects.eventsPerS)} |`);
   if (h.decode.batch) L.push(`| decode core, batch API (\`onEvents\`, columns) | ${fmtM(h.decode.batch.eventsPerS)} | ${fmt(h.decode.batch.mbPerS)} | ${fmtM(h.decode.batch.decoded / h.decode.batch.medianCpuS)} | ${fmt(h.decode.batch.medianS, 2)} | ${fmt(h.decode.batch.medianCpuS, 2)} | | ${h.decode.runs} | ${vs(h.decode.batch.eventsPerS)} |`);
   L.push(`| \`tracepipe stats\` | ${fmtM(h.stats.eventsPerS)} | ${fmt(h.stats.mbPerS)} | ${fmtM(h.stats.eventsPerCpuS)} | ${fmt(h.stats.medianWallS, 2)} | ${fmt(h.stats.medianCpuS, 2)} | ${fmt(h.stats.maxRssMB, 0)} | ${h.stats.runs} | ${vs(h.stats.eventsPerS)} |`);
+  if (h.statsThreads2) L.push(`| \`tracepipe stats --threads 2\` (frames checked on a worker thread too, io/scan-pool.ts; opt-in) | ${fmtM(h.statsThreads2.eventsPerS)} | ${fmt(h.statsThreads2.mbPerS)} | ${fmtM(h.statsThreads2.eventsPerCpuS)} | ${fmt(h.statsThreads2.medianWallS, 2)} | ${fmt(h.statsThreads2.medianCpuS, 2)} | ${fmt(h.statsThreads2.maxRssMB, 0)} | ${h.statsThreads2.runs} | ${vs(h.statsThreads2.eventsPerS)} |`);
   for (const [k, v] of Object.entries(h.exports.formats)) {
     L.push(`| \`tracepipe export --format ${k}\`${h.exports.events !== h.trace.events ? ` (${fmtM(h.exports.events)} events)` : ''} | ${v.ok ? fmtM(v.eventsPerS) : `failed: ${v.error}`} | ${v.ok ? fmt(v.mbPerS) : ''} | ${v.ok ? fmtM(v.eventsPerCpuS) : ''} | ${fmt(v.medianWallS, 2)} | ${fmt(v.medianCpuS, 2)} | ${fmt(v.maxRssMB, 0)} | 1 | ${v.ok ? vs(v.eventsPerS) : ''} |`);
   }

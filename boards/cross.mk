@@ -36,6 +36,8 @@ ifeq ($(ARCH)$(OPT),armv6m-Os)
 CRC_TABLE ?= 16
 endif
 CRC_CFLAGS := $(if $(CRC_TABLE),-DTP_CRC_TABLE=$(CRC_TABLE))
+# LINK_WHOLE=1: the full profile on the tiny profile's whole-message link (TP_LINK_WHOLE, PORTING 1.5).
+CRC_CFLAGS += $(if $(LINK_WHOLE),-DTP_LINK_WHOLE=$(LINK_WHOLE))
 
 CFLAGS := -std=c11 $(OPT) -g3 -Wall -Wextra -Werror -Wshadow -Wundef \
 	-ffreestanding -ffunction-sections -fdata-sections -fno-common \

@@ -14,8 +14,9 @@ HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wundef \
 HOST_SUPPORT := $(BOARD_DIR)/port.c $(filter-out firmware/test/test_%.c,$(wildcard firmware/test/*.c))
 HOST_TESTS := $(sort $(notdir $(basename $(wildcard firmware/test/test_*.c))))
 HOST_TIME_BITS := 16 24 32
-# Built once more at -Os: a build for size links other drain paths (the whole-message link of
-# tp_drain.c, TP_LINK_WHOLE, in both profiles; the encoder without framing).
+# Built once more at -Os with the whole-message link (TP_LINK_WHOLE=1) in the full profile: the
+# size-first drain paths (the encoder without framing, the build id as the linker wrote it) and
+# the full profile's scheduler, flush and dump on the tiny profile's link.
 HOST_OS_TESTS := test_wire test_cmd test_ring test_checked
 HOST_BINS := $(foreach t,$(filter-out test_time,$(HOST_TESTS)),$(BUILD)/$(t)) \
 	$(if $(filter test_time,$(HOST_TESTS)),$(foreach b,$(HOST_TIME_BITS),$(BUILD)/test_time_$(b))) \
@@ -36,10 +37,9 @@ $(BUILD)/test_wire_crc16: firmware/test/test_wire.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -DTP_CRC_TABLE=16 -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
 
-# -Os: the drain's size-first paths (__OPTIMIZE_SIZE__: the whole-message link).
 $(BUILD)/test_%_os: firmware/test/test_%.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -Os -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
+	$(HOST_CC) $(HOST_CFLAGS) -Os -DTP_LINK_WHOLE=1 -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
 
 # test_tiny checks the tiny profile (Makefile PROFILE=tiny): its core is built with TP_PROFILE_TINY.
 $(BUILD)/test_tiny: firmware/test/test_tiny.c $(HOST_DEPS)

@@ -47,7 +47,7 @@
  * CRC would save nothing on v7-M (3 insns a byte already) for 3 KiB more table.
  *
  * PROFILE(tiny) keeps the scheduler and the flush's DRAIN and FINAL steps. It has no framer
- * ring, nor has any build for size (-Os), whatever its profile: see "The whole-message link"
+ * ring, nor has a full-profile build with TP_LINK_WHOLE=1: see "The whole-message link"
  * below (TP_LINK_WHOLE).
  */
 #include "tp_internal.h"
@@ -69,12 +69,16 @@ enum { FLUSH_IDLE, FLUSH_CLOSE, FLUSH_DRAIN, FLUSH_FINAL };
 /*
  * How the link frames. 1: the whole-message link ("The whole-message link" below): no framer
  * ring, each message whole in memory, then COBS straight to the port: the tiny profile's, and
- * any build for size (-Os), where flash comes first: on a Cortex-M0 it is about 1.1 KB less
- * flash than the framer's (tp_frame.c is not linked) and 300 B less RAM. 0: the framer ring,
- * events encoded and framed a run at a time (TP_DRAIN_FAST). The bytes on the wire are the same.
+ * the full profile's with -DTP_LINK_WHOLE=1: on a Cortex-M0 at -Os about 1 KB less flash than
+ * the framer's (tp_frame.c is not linked) and 300 B less RAM on one core, but 25 B more RAM per
+ * core (the HEADER, with an origin per core, is held whole: HEAD_MAX). 0: the framer ring,
+ * events encoded and framed a run at a time (TP_DRAIN_FAST at -O2). The bytes on the wire are
+ * the same. Decision: the full profile keeps the framer by default, at -Os too, so its RAM per
+ * core stays 48 B (issue 13 keeps that bound); a one- or two-core part short of flash takes
+ * TP_LINK_WHOLE=1 (PORTING 1.5).
  */
 #ifndef TP_LINK_WHOLE
-#if TP_PROFILE_TINY || defined(__OPTIMIZE_SIZE__)
+#if TP_PROFILE_TINY
 #define TP_LINK_WHOLE 1
 #else
 #define TP_LINK_WHOLE 0
