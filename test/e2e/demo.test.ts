@@ -56,12 +56,16 @@ async function runDemo(board: string, cores: number): Promise<void> {
   expect(count(evs, (e) => e.kind === 'mark' && e.name === 'boot')).toBe(1);
   expect(count(evs, (e) => e.kind === 'log' && e.text === `demo on ${board}: ${cores} core(s), tick 1000 Hz`)).toBe(1);
   const c0 = evs.filter((e) => e.core === 0);
-  // balanced pairs, up to one left open by the stop
+  // balanced pairs, up to one left open by the stop, plus one per event core 0's books say it lost
+  // (a loaded machine can fill the ring: a dropped exit leaves its enter unpaired, and the books say so)
+  const lost0 = (({ dropped, overwritten, rejected }) => dropped + overwritten + rejected)(s.cores[0]);
   const diff = (a: string, b: string, name: string) => count(c0, (e) => e.kind === a && e.name === name) - count(c0, (e) => e.kind === b && e.name === name);
-  expect(diff('isr_enter', 'isr_exit', 'app_timer')).toBeGreaterThanOrEqual(0);
-  expect(diff('isr_enter', 'isr_exit', 'app_timer')).toBeLessThanOrEqual(1);
-  expect(diff('span_begin', 'span_end', 'work')).toBeGreaterThanOrEqual(0);
-  expect(diff('span_begin', 'span_end', 'work')).toBeLessThanOrEqual(1);
+  expect(Math.abs(diff('isr_enter', 'isr_exit', 'app_timer'))).toBeLessThanOrEqual(1 + lost0);
+  expect(Math.abs(diff('span_begin', 'span_end', 'work'))).toBeLessThanOrEqual(1 + lost0);
+  if (lost0 === 0) {
+    expect(diff('isr_enter', 'isr_exit', 'app_timer')).toBeGreaterThanOrEqual(0);
+    expect(diff('span_begin', 'span_end', 'work')).toBeGreaterThanOrEqual(0);
+  }
   // one tick event per interrupt, numbered 1, 2, 3, ... in order
   const ticks = c0.filter((e) => e.kind === 'event' && e.name === 'tick').map((e) => e.text);
   expect(ticks.length).toBeGreaterThan(0);
