@@ -4,8 +4,8 @@
 # Every test binary prints one summary line; `test` fails if any binary fails.
 # test_time runs once per timer width (16, 24, 32 bits); the others use 32 bits. test_tiny
 # builds the core in the tiny profile. test_wire runs once more with the 16-entry CRC table
-# (TP_CRC_TABLE=16, the tiny profile's); those of HOST_OS_TESTS once more at -Os (the size-first
-# drain paths).
+# (TP_CRC_TABLE=16, the tiny profile's) and once at -Os (the size-first drain paths); those of
+# HOST_WHOLE_TESTS once more at -Os on the whole-message link.
 
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wundef \
@@ -15,13 +15,12 @@ HOST_SUPPORT := $(BOARD_DIR)/port.c $(filter-out firmware/test/test_%.c,$(wildca
 HOST_TESTS := $(sort $(notdir $(basename $(wildcard firmware/test/test_*.c))))
 HOST_TIME_BITS := 16 24 32
 # Built once more at -Os with the whole-message link (TP_LINK_WHOLE=1) in the full profile: the
-# size-first drain paths (the encoder without framing, the build id as the linker wrote it) and
-# the full profile's scheduler, flush and dump on the tiny profile's link.
-HOST_OS_TESTS := test_wire test_cmd test_ring test_checked
+# full profile's scheduler, flush and dump on the tiny profile's link (make LINK_WHOLE=1).
+HOST_WHOLE_TESTS := test_wire test_cmd test_ring test_checked
 HOST_BINS := $(foreach t,$(filter-out test_time,$(HOST_TESTS)),$(BUILD)/$(t)) \
 	$(if $(filter test_time,$(HOST_TESTS)),$(foreach b,$(HOST_TIME_BITS),$(BUILD)/test_time_$(b))) \
-	$(if $(filter test_wire,$(HOST_TESTS)),$(BUILD)/test_wire_crc16) \
-	$(foreach t,$(filter $(HOST_OS_TESTS),$(HOST_TESTS)),$(BUILD)/$(t)_os)
+	$(if $(filter test_wire,$(HOST_TESTS)),$(BUILD)/test_wire_crc16 $(BUILD)/test_wire_os) \
+	$(foreach t,$(filter $(HOST_WHOLE_TESTS),$(HOST_TESTS)),$(BUILD)/$(t)_whole)
 HOST_DEPS := $(CORE_SRCS) $(HOST_SUPPORT) $(wildcard firmware/include/*.h firmware/*.h firmware/src/*.h \
 	firmware/test/*.h $(BOARD_DIR)/*.h) $(MAKEFILE_LIST)
 
@@ -37,7 +36,13 @@ $(BUILD)/test_wire_crc16: firmware/test/test_wire.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -DTP_CRC_TABLE=16 -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
 
-$(BUILD)/test_%_os: firmware/test/test_%.c $(HOST_DEPS)
+# -Os: the drain's size-first paths (__OPTIMIZE_SIZE__: no framing in the encoder), on the
+# full profile's default link (the framer ring).
+$(BUILD)/test_wire_os: firmware/test/test_wire.c $(HOST_DEPS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -Os -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
+
+$(BUILD)/test_%_whole: firmware/test/test_%.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -Os -DTP_LINK_WHOLE=1 -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
 
