@@ -32,6 +32,8 @@
 /* Drivers (board.mk): firmware/drivers/nrf51_timer and nrf51_uart, on these instances. */
 #define NRF_TS_TIMER_BASE 0x40008000u   /* TIMER0 = timestamps (the only 32-bit timer) */
 #define NRF_TS_TIMER_IRQ 8
+#define NRF_TS_ALARM_IRQ NRF_LINK_UART_IRQ /* the alarm retries the link (nrf51_uart.c) */
+/* boards/common/nrf51_periodic.c: the apps' periodic interrupts, not the tracer's */
 #define NRF_APP_TIMER1_BASE 0x40009000u /* TIMER1 (16-bit): app periodic 0 */
 #define NRF_APP_TIMER1_IRQ 9
 #define NRF_APP_TIMER2_BASE 0x4000A000u /* TIMER2 (16-bit): app periodic 1 */

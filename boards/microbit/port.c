@@ -11,8 +11,6 @@
 #include "nrf51_timer.h"
 #include "nrf51_uart.h"
 
-#define CLOCK_REG(off) NRF_REG(NRF_CLOCK_BASE, off)
-
 uint8_t microbit_hfxo_ok;
 
 void nrf51_port_init(void)
@@ -22,11 +20,12 @@ void nrf51_port_init(void)
 	 * missing crystal cannot hang boot, then ask HFCLKSTAT what HFCLK really runs from: its
 	 * SRC bit turns to Xtal only once the crystal runs. QEMU stubs CLOCK (reads as 1: SRC =
 	 * Xtal; STATE, bit 16, would read 0, so it is not the bit checked). */
-	CLOCK_REG(NRF_CLOCK_EVENTS_HFCLKSTARTED) = 0u;
-	CLOCK_REG(NRF_CLOCK_TASKS_HFCLKSTART) = 1u;
-	for (uint32_t i = 0; i < MICROBIT_HFXO_WAIT_LOOPS && CLOCK_REG(NRF_CLOCK_EVENTS_HFCLKSTARTED) == 0u; i++) {
+	volatile uint32_t *ev = NRF_BLOCK(NRF_CLOCK_BASE + NRF_CLOCK_EVENTS_HFCLKSTARTED);
+	*ev = 0u;
+	NRF_REG(NRF_CLOCK_BASE, NRF_CLOCK_TASKS_HFCLKSTART) = 1u;
+	for (uint32_t i = MICROBIT_HFXO_WAIT_LOOPS; i != 0u && *ev == 0u; i--) {
 	}
-	microbit_hfxo_ok = (CLOCK_REG(NRF_CLOCK_HFCLKSTAT) & NRF_CLOCK_HFCLKSTAT_SRC_XTAL) != 0u;
+	microbit_hfxo_ok = (uint8_t)(NRF_REG(NRF_CLOCK_BASE, NRF_CLOCK_HFCLKSTAT) & NRF_CLOCK_HFCLKSTAT_SRC_XTAL);
 
 	nrf51_timer_ts_init();
 	nrf51_uart_link_init();

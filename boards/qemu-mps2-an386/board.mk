@@ -9,6 +9,6 @@ BOARD_INC := boards/qemu-mps2-an385
 MPS2_DIR := $(BOARD_INC)
 LDSCRIPT := $(MPS2_DIR)/link.ld
 BOARD_SRCS := $(MPS2_DIR)/startup.c $(MPS2_DIR)/port.c $(MPS2_DIR)/app_board.c \
-	boards/common/semihost.c boards/common/idle.c
+	boards/common/semihost.c boards/common/idle.c boards/common/cmsdk_periodic.c
 
 include boards/cross.mk

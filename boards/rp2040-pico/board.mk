@@ -20,6 +20,6 @@ DRIVERS := rp2040_sio rp2040_timer rp2040_$(TRANSPORT)
 # override: tests add their own BOARD_CFLAGS on the command line.
 override BOARD_CFLAGS += -DRP2040_TRANSPORT_H='"rp2040_$(TRANSPORT).h"'
 LDSCRIPT := $(BOARD_DIR)/link.ld
-BOARD_SRCS := $(BOARD_DIR)/startup.c $(BOARD_DIR)/port.c $(BOARD_DIR)/app_board.c
+BOARD_SRCS := $(BOARD_DIR)/startup.c $(BOARD_DIR)/port.c $(BOARD_DIR)/app_board.c boards/common/rp2040_periodic.c
 
 include boards/cross.mk

@@ -9,8 +9,9 @@
  *   CMSDK_APP_TIMER_BASE, CMSDK_APP_TIMER_IRQ      board_periodic_start(0, ...) (an APB timer)
  *   CMSDK_APP_DUALTIMER_BASE, CMSDK_APP_DUALTIMER_IRQ   board_periodic_start(1, ...) (its timer 1)
  *   BOARD_PRIO_TIMESTAMP, BOARD_PRIO_LINK           NVIC levels (app timers sit between)
- * The handlers to put in the vector table: cmsdk_timer_ts_irq, cmsdk_app_timer_irq,
- * cmsdk_app_dualtimer_irq. On a multi-core board (TP_BOARD_CORES > 1) the timestamp timer is
+ * The handlers to put in the vector table: cmsdk_timer_ts_irq, and the app timers'
+ * cmsdk_app_timer_irq and cmsdk_app_dualtimer_irq (boards/common/cmsdk_periodic.c: app
+ * support, not the tracer's port). On a multi-core board (TP_BOARD_CORES > 1) the timestamp timer is
  * shared by all cores and its interrupt is taken by core 0 only.
  */
 #ifndef CMSDK_TIMER_H

@@ -1,20 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * nrf51_timer.c - the timestamp timer's wrap (tp_port_timer_overflow_pending and its
- * interrupt), the link driver's alarm and the apps' two periodic interrupts, on nRF51 TIMERs
- * (see nrf51_timer.h for what board.h names).
+ * interrupt) and the link driver's alarm, on an nRF51 TIMER (see nrf51_timer.h for what
+ * board.h names). The apps' periodic interrupts are the board's (boards/common/nrf51_periodic.c):
+ * they are not part of the tracer's port.
+ *
+ * Size: registers are reached from one base each (NRF_BLOCK, nrf51_timer.h), and only the
+ * registers whose reset value is wrong are written (nRF51 RM v3.0, TIMER registers: MODE,
+ * SHORTS and CC[n] reset to 0; after any reset the timer is stopped at 0).
  */
-#include <stddef.h>
 #include <stdint.h>
 
-#include "app_board.h"
 #include "board_idle.h"
 #include "nrf51_timer.h"
 #include "port.h"
 #include "tp_nvic.h"
 #include "tracepipe.h"
-
-#define TS(off) NRF_REG(NRF_TS_TIMER_BASE, off)
 
 /*
  * NOTE(wrap): COMPARE0 with CC[0] = 0 fires when the count rolls over to 0, so "event set"
@@ -31,34 +32,35 @@ static void ts_wait_past_zero(void)
 
 int tp_port_timer_overflow_pending(void)
 {
-	return TS(NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_WRAP)) != 0u;
+	return *TP_PORT_TS_WRAP_FLAG != 0u;
 }
 
+/* COMPARE1's interrupt stays enabled from init on: arming is one store. A late or spare
+ * COMPARE1 (the count passing CC[1] again a wrap later) only pends the alarm's interrupt
+ * once more, which finds nothing to do (nrf51_timer.h). */
 void nrf51_ts_alarm_arm(uint32_t ticks)
 {
-	TS(NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_ALARM)) = 0u;
-	TS(NRF_TIMER_CC(NRF_TS_CC_ALARM)) = (tp_port_timer_lo() + ticks) & NRF_TS_MASK;
-	TS(NRF_TIMER_INTENSET) = NRF_TIMER_INT_COMPARE1;
+	NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_CC(NRF_TS_CC_ALARM)) = (tp_port_timer_lo() + ticks) & NRF_TS_MASK;
 }
 
 void nrf51_timer_ts_irq(void)
 {
+	volatile uint32_t *ev = NRF_BLOCK(NRF_TS_TIMER_BASE + NRF_TIMER_EVENTS_COMPARE(0));
 	board_irq_seen = 1;
-	if (TS(NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_ALARM)) != 0u) {
-		TS(NRF_TIMER_INTENCLR) = NRF_TIMER_INT_COMPARE1;
-		TS(NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_ALARM)) = 0u;
-		nrf51_ts_alarm_fired();
+	if (ev[NRF_TS_CC_ALARM] != 0u) {
+		ev[NRF_TS_CC_ALARM] = 0u;
+		tp_nvic_set_pending(NRF_TS_ALARM_IRQ);
 	}
 	/* Clearing the event and counting the wrap happen with interrupts masked, so a reader of
 	 * any priority sees either (old count, event set) or (new count, event clear). The wait
 	 * past zero runs before masking (it only polls the timer: issue 13 bounds the masked
 	 * section); the one inside returns at once unless the event rose after this first look. */
-	if (TS(NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_WRAP)) != 0u)
+	if (ev[NRF_TS_CC_WRAP] != 0u)
 		ts_wait_past_zero();
 	uint32_t primask = tp_port_irq_save();
-	if (TS(NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_WRAP)) != 0u) {
+	if (ev[NRF_TS_CC_WRAP] != 0u) {
 		ts_wait_past_zero();
-		TS(NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_WRAP)) = 0u;
+		ev[NRF_TS_CC_WRAP] = 0u;
 		tp_timer_overflow();
 	}
 	tp_port_irq_restore(primask);
@@ -66,94 +68,16 @@ void nrf51_timer_ts_irq(void)
 
 void nrf51_timer_ts_init(void)
 {
-	TS(NRF_TIMER_TASKS_STOP) = 1u;
-	TS(NRF_TIMER_TASKS_CLEAR) = 1u;
-	TS(NRF_TIMER_MODE) = 0u;
-	TS(NRF_TIMER_BITMODE) = NRF_TS_BITMODE;
-	TS(NRF_TIMER_PRESCALER) = 0u;
-	TS(NRF_TIMER_SHORTS) = 0u;
-	TS(NRF_TIMER_CC(NRF_TS_CC_WRAP)) = 0u;
-	TS(NRF_TIMER_TASKS_START) = 1u;
+	volatile uint32_t *cfg = NRF_BLOCK(NRF_TS_TIMER_BASE + NRF_TIMER_MODE);
+	cfg[(NRF_TIMER_BITMODE - NRF_TIMER_MODE) / 4u] = NRF_TS_BITMODE;
+	cfg[(NRF_TIMER_PRESCALER - NRF_TIMER_MODE) / 4u] = 0u; /* resets to 4 */
+	NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_TASKS_START) = 1u;
 	ts_wait_past_zero();
-	TS(NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_WRAP)) = 0u;
-	TS(NRF_TIMER_INTENSET) = NRF_TIMER_INT_COMPARE0;
+	NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_WRAP)) = 0u;
+	NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_INTENSET) = NRF_TIMER_INT_COMPARE0 | NRF_TIMER_INT_COMPARE1;
+	/* Level 0 is the NVIC's reset value; nothing pends before INTENSET. */
+#if BOARD_PRIO_TIMESTAMP != 0
 	tp_nvic_set_priority(NRF_TS_TIMER_IRQ, BOARD_PRIO_TIMESTAMP);
-	tp_nvic_clear_pending(NRF_TS_TIMER_IRQ);
+#endif
 	tp_nvic_enable(NRF_TS_TIMER_IRQ);
-}
-
-/* ---- the apps' periodic interrupts (apps/app_board.h) ---- */
-
-/* Both app timers are 16-bit, so long periods use the prescaler: period_ticks is rounded
- * down to a multiple of 2^prescaler ticks of the 16 MHz clock. */
-static void (*volatile periodic_fn[2])(void);
-static const uint32_t periodic_base[2] = {NRF_APP_TIMER1_BASE, NRF_APP_TIMER2_BASE};
-static const unsigned periodic_irq[2] = {NRF_APP_TIMER1_IRQ, NRF_APP_TIMER2_IRQ};
-
-static unsigned app_prio_level(unsigned prio)
-{
-	/* Two levels between the timestamp timer and the link. */
-	return prio == 0u ? BOARD_PRIO_TIMESTAMP + 1u : BOARD_PRIO_LINK - 1u;
-}
-
-void board_periodic_start(unsigned which, uint32_t period_ticks, unsigned prio, void (*fn)(void))
-{
-	which = which != 0u;
-	uint32_t base = periodic_base[which];
-	unsigned irq = periodic_irq[which];
-	unsigned prescaler = 0;
-	while (prescaler < 9u && (period_ticks >> prescaler) > 0xFFFFu)
-		prescaler++;
-	uint32_t cc = period_ticks >> prescaler;
-	if (cc > 0xFFFFu)
-		cc = 0xFFFFu;
-	if (cc < 2u)
-		cc = 2u;
-	tp_nvic_disable(irq);
-	NRF_REG(base, NRF_TIMER_TASKS_STOP) = 1u;
-	NRF_REG(base, NRF_TIMER_TASKS_CLEAR) = 1u;
-	periodic_fn[which] = fn;
-	NRF_REG(base, NRF_TIMER_MODE) = 0u;
-	NRF_REG(base, NRF_TIMER_BITMODE) = NRF_TIMER_BITMODE_16;
-	NRF_REG(base, NRF_TIMER_PRESCALER) = prescaler;
-	NRF_REG(base, NRF_TIMER_CC(0)) = cc;
-	NRF_REG(base, NRF_TIMER_SHORTS) = NRF_TIMER_SHORTS_COMPARE0_CLEAR;
-	NRF_REG(base, NRF_TIMER_EVENTS_COMPARE(0)) = 0u;
-	NRF_REG(base, NRF_TIMER_INTENSET) = NRF_TIMER_INT_COMPARE0;
-	tp_nvic_clear_pending(irq);
-	tp_nvic_set_priority(irq, app_prio_level(prio));
-	tp_nvic_enable(irq);
-	NRF_REG(base, NRF_TIMER_TASKS_START) = 1u;
-}
-
-void board_periodic_stop(unsigned which)
-{
-	which = which != 0u;
-	uint32_t base = periodic_base[which];
-	NRF_REG(base, NRF_TIMER_TASKS_STOP) = 1u;
-	NRF_REG(base, NRF_TIMER_INTENCLR) = NRF_TIMER_INT_COMPARE0;
-	tp_nvic_disable(periodic_irq[which]);
-	NRF_REG(base, NRF_TIMER_EVENTS_COMPARE(0)) = 0u;
-	tp_nvic_clear_pending(periodic_irq[which]);
-	periodic_fn[which] = NULL;
-}
-
-static void periodic_irq_common(unsigned which)
-{
-	board_irq_seen = 1;
-	/* Clear before the callback: a period that ends while it runs is kept, not merged. */
-	NRF_REG(periodic_base[which], NRF_TIMER_EVENTS_COMPARE(0)) = 0u;
-	void (*fn)(void) = periodic_fn[which];
-	if (fn != NULL)
-		fn();
-}
-
-void nrf51_app_timer1_irq(void)
-{
-	periodic_irq_common(0);
-}
-
-void nrf51_app_timer2_irq(void)
-{
-	periodic_irq_common(1);
 }

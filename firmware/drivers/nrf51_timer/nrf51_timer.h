@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * nrf51_timer.h - the nRF51 TIMER (nRF51 Series Reference Manual v3.0, chapter 18) as the
- * timestamp timer of the tracepipe port, a one-shot alarm for the link driver, and the apps'
- * two periodic interrupts.
+ * timestamp timer of the tracepipe port, and an alarm for the link driver.
  *
- * board.h names the instances:
- *   NRF_TS_TIMER_BASE, NRF_TS_TIMER_IRQ      timestamps (needs 32-bit BITMODE: TIMER0)
- *   NRF_APP_TIMER1_BASE/_IRQ, NRF_APP_TIMER2_BASE/_IRQ   board_periodic_start(0/1, ...)
- *   BOARD_PRIO_TIMESTAMP, BOARD_PRIO_LINK   NVIC levels (app timers sit between)
- * The handlers to put in the vector table: nrf51_timer_ts_irq, nrf51_app_timer1_irq,
- * nrf51_app_timer2_irq. Timestamp timer channels: CC[0] = 0 marks the wrap (COMPARE0 fires
- * when the count rolls over to 0), CC[1] is the alarm, CC[3] receives the CAPTURE that reads
- * the count.
+ * board.h names:
+ *   NRF_TS_TIMER_BASE, NRF_TS_TIMER_IRQ   timestamps (needs 32-bit BITMODE: TIMER0)
+ *   NRF_TS_ALARM_IRQ                      the interrupt the alarm pends (the link UART's)
+ *   BOARD_PRIO_TIMESTAMP                  its NVIC level
+ * The handler to put in the vector table: nrf51_timer_ts_irq. Timestamp timer channels:
+ * CC[0] = 0 marks the wrap (COMPARE0 fires when the count rolls over to 0), CC[1] is the
+ * alarm, CC[3] receives the CAPTURE that reads the count. The apps' periodic interrupts on
+ * the other TIMERs are the board's (boards/common/nrf51_periodic.c), not the port's.
  */
 #ifndef NRF51_TIMER_H
 #define NRF51_TIMER_H
@@ -44,6 +43,16 @@
 #define NRF_TS_CC_READ 3u
 
 #define NRF_REG(base, off) (*(volatile uint32_t *)((base) + (off)))
+/* A register block's address in a register the compiler cannot see through: the registers
+ * near it (Thumb-1 loads and stores reach 124 bytes past a base) then cost one literal
+ * together, not one each. Index the result in words. */
+static inline volatile uint32_t *nrf_block(uint32_t addr)
+{
+	volatile uint32_t *p = (volatile uint32_t *)addr;
+	__asm__("" : "+l"(p));
+	return p;
+}
+#define NRF_BLOCK(addr) nrf_block(addr)
 
 /* A build may narrow the timestamp timer for wrap tests; BITMODE follows. */
 #if TP_BOARD_TIMER_BITS == 32
@@ -91,10 +100,9 @@ static inline int tp_port_timer_overflow_pending_inline(void)
 /* The timestamp timer: 16 MHz (PRESCALER 0), wrap interrupt at the highest level. Once,
  * before anything records. */
 void nrf51_timer_ts_init(void);
-/* Calls nrf51_ts_alarm_fired() from the timestamp timer's interrupt once `ticks` have passed
- * (re-arming moves it). For the link driver. */
+/* Pends NRF_TS_ALARM_IRQ from the timestamp timer's interrupt once `ticks` have passed
+ * (re-arming moves it), and may pend it once more a timer period later: its handler must
+ * take a spare call. For the link driver. */
 void nrf51_ts_alarm_arm(uint32_t ticks);
-/* Defined by the user of the alarm (nrf51_uart.c). */
-void nrf51_ts_alarm_fired(void);
 
 #endif /* NRF51_TIMER_H */

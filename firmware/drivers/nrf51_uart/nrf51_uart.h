@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "board.h"
+#include "nrf51_timer.h" /* NRF_REG, NRF_BLOCK */
 
 /* Bulk UART writes for the drain (port.h), one byte at a time as the UART allows. */
 #define TP_PORT_HAS_TX_WRITE 1
@@ -53,5 +54,23 @@ size_t tp_port_tx_write(const uint8_t *p, size_t n);
 
 /* Pins, baud rate, RX interrupt; tp_port_tx_kick switches the TX interrupt on. Once. */
 void nrf51_uart_link_init(void);
+
+/*
+ * Transmit state. TXDRDY is set when a byte has left; writing TXD while a byte is still in
+ * flight is silently ignored (the byte is lost), so in_flight remembers whether TXDRDY is
+ * still owed. refused lets the handler tell "nothing to send" (switch the TX interrupt off,
+ * TXDRDY would hold it asserted) from "transmitter busy" (keep it on, arm the retry).
+ */
+struct nrf51_uart_tx {
+	uint8_t in_flight, refused;
+};
+extern volatile struct nrf51_uart_tx nrf51_uart_tx;
+
+/* A byte is still on its way out: the board's board_link_busy (apps/app_board.h, app
+ * support, not the tracer's port). */
+static inline int nrf51_uart_busy(void)
+{
+	return nrf51_uart_tx.in_flight && NRF_REG(NRF_LINK_UART_BASE, NRF_UART_EVENTS_TXDRDY) == 0u;
+}
 
 #endif /* NRF51_UART_H */

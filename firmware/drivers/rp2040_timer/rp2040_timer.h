@@ -6,8 +6,9 @@
  *
  * board.h names: TIMER_BASE, RP2040_IRQ_TIMER0..2, BOARD_PRIO_TIMESTAMP and BOARD_PRIO_LINK
  * (the app alarms sit between), RP2040_SPINLOCK_TS_WRAP. The handlers to put in the vector
- * table: rp2040_timer_ts_irq (TIMER_IRQ_0), rp2040_timer_app1_irq, rp2040_timer_app2_irq
- * (TIMER_IRQ_1, _2), on core 0. The timer counts only once the board runs the watchdog tick.
+ * table: rp2040_timer_ts_irq (TIMER_IRQ_0), and the app alarms' rp2040_timer_app1_irq,
+ * rp2040_timer_app2_irq (TIMER_IRQ_1, _2; boards/common/rp2040_periodic.c: app support, not
+ * the tracer's port), on core 0. The timer counts only once the board runs the watchdog tick.
  */
 #ifndef RP2040_TIMER_H
 #define RP2040_TIMER_H
