@@ -6,7 +6,8 @@
 # OPT (default -O2) and BUILD (default build/<board>, build/<board>-tiny) exist for the benchmark suite.
 #   CRC_TABLE=16|256  the CRC-32C table; default 256, but 16 for OPT=-Os on ARMv6-M boards
 #                     (boards/cross.mk, PORTING.md 1.5)
-#   LINK_WHOLE=1      the full profile without the framer ring (less flash, 25 B more RAM per core)
+#   LINK_WHOLE=0|1    the full profile's link: 1 without the framer ring (less flash and RAM),
+#                     the default at OPT=-Os; 0 the framer ring, the default otherwise
 
 BOARD ?= qemu-mps2-an385
 BOARDS := $(sort $(notdir $(patsubst %/board.mk,%,$(wildcard boards/*/board.mk))))

@@ -36,7 +36,8 @@ ifeq ($(ARCH)$(OPT),armv6m-Os)
 CRC_TABLE ?= 16
 endif
 CRC_CFLAGS := $(if $(CRC_TABLE),-DTP_CRC_TABLE=$(CRC_TABLE))
-# LINK_WHOLE=1: the full profile on the tiny profile's whole-message link (TP_LINK_WHOLE, PORTING 1.5).
+# LINK_WHOLE=0|1: the full profile's link (TP_LINK_WHOLE, PORTING 1.5); unset, -Os takes the
+# whole-message link and other levels the framer ring (tp_drain.c).
 CRC_CFLAGS += $(if $(LINK_WHOLE),-DTP_LINK_WHOLE=$(LINK_WHOLE))
 
 CFLAGS := -std=c11 $(OPT) -g3 -Wall -Wextra -Werror -Wshadow -Wundef \

@@ -4,8 +4,8 @@
 # Every test binary prints one summary line; `test` fails if any binary fails.
 # test_time runs once per timer width (16, 24, 32 bits); the others use 32 bits. test_tiny
 # builds the core in the tiny profile. test_wire runs once more with the 16-entry CRC table
-# (TP_CRC_TABLE=16, the tiny profile's) and once at -Os (the size-first drain paths); those of
-# HOST_WHOLE_TESTS once more at -Os on the whole-message link.
+# (TP_CRC_TABLE=16, the tiny profile's) and once at -Os on the framer ring (the size-first drain
+# paths); those of HOST_WHOLE_TESTS once more at -Os on the whole-message link.
 
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wundef \
@@ -14,8 +14,8 @@ HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wundef \
 HOST_SUPPORT := $(BOARD_DIR)/port.c $(filter-out firmware/test/test_%.c,$(wildcard firmware/test/*.c))
 HOST_TESTS := $(sort $(notdir $(basename $(wildcard firmware/test/test_*.c))))
 HOST_TIME_BITS := 16 24 32
-# Built once more at -Os with the whole-message link (TP_LINK_WHOLE=1) in the full profile: the
-# full profile's scheduler, flush and dump on the tiny profile's link (make LINK_WHOLE=1).
+# Built once more at -Os with the whole-message link (TP_LINK_WHOLE=1, the full profile's at -Os):
+# the full profile's scheduler, flush and dump on the tiny profile's link.
 HOST_WHOLE_TESTS := test_wire test_cmd test_ring test_checked
 HOST_BINS := $(foreach t,$(filter-out test_time,$(HOST_TESTS)),$(BUILD)/$(t)) \
 	$(if $(filter test_time,$(HOST_TESTS)),$(foreach b,$(HOST_TIME_BITS),$(BUILD)/test_time_$(b))) \
@@ -37,10 +37,10 @@ $(BUILD)/test_wire_crc16: firmware/test/test_wire.c $(HOST_DEPS)
 	$(HOST_CC) $(HOST_CFLAGS) -DTP_CRC_TABLE=16 -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
 
 # -Os: the drain's size-first paths (__OPTIMIZE_SIZE__: no framing in the encoder), on the
-# full profile's default link (the framer ring).
+# framer ring (the -O2 link; -Os takes the whole-message link unless told, make LINK_WHOLE=0).
 $(BUILD)/test_wire_os: firmware/test/test_wire.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -Os -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
+	$(HOST_CC) $(HOST_CFLAGS) -Os -DTP_LINK_WHOLE=0 -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
 
 $(BUILD)/test_%_whole: firmware/test/test_%.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)

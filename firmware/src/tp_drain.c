@@ -68,17 +68,15 @@ enum { FLUSH_IDLE, FLUSH_CLOSE, FLUSH_DRAIN, FLUSH_FINAL };
 
 /*
  * How the link frames. 1: the whole-message link ("The whole-message link" below): no framer
- * ring, each message whole in memory, then COBS straight to the port: the tiny profile's, and
- * the full profile's with -DTP_LINK_WHOLE=1: on a Cortex-M0 at -Os about 1 KB less flash than
- * the framer's (tp_frame.c is not linked) and 300 B less RAM on one core, but 25 B more RAM per
- * core (the HEADER, with an origin per core, is held whole: HEAD_MAX). 0: the framer ring,
- * events encoded and framed a run at a time (TP_DRAIN_FAST at -O2). The bytes on the wire are
- * the same. Decision: the full profile keeps the framer by default, at -Os too, so its RAM per
- * core stays 48 B (issue 13 keeps that bound); a one- or two-core part short of flash takes
- * TP_LINK_WHOLE=1 (PORTING 1.5).
+ * ring, each message whole in memory (a HEADER's origins as one origin repeated), then COBS
+ * straight to the port: the tiny profile's, and the full profile's in a build for size (-Os):
+ * on a Cortex-M0 about 0.9 KB less flash than the framer's (tp_frame.c is not linked) and
+ * 300 B less RAM, with no RAM per core. 0: the framer ring, events encoded and framed a run at
+ * a time (TP_DRAIN_FAST at -O2): the full profile's at every other level, and at -Os with
+ * -DTP_LINK_WHOLE=0. The bytes on the wire are the same.
  */
 #ifndef TP_LINK_WHOLE
-#if TP_PROFILE_TINY
+#if TP_PROFILE_TINY || defined(__OPTIMIZE_SIZE__)
 #define TP_LINK_WHOLE 1
 #else
 #define TP_LINK_WHOLE 0
@@ -86,8 +84,10 @@ enum { FLUSH_IDLE, FLUSH_CLOSE, FLUSH_DRAIN, FLUSH_FINAL };
 #endif
 
 #if TP_LINK_WHOLE
-/* A HEADER with one origin per core is the longest message kept here. */
-#define HEAD_MAX (63u + 25u * TP_MAX_CORES)
+/* A HEADER's fixed part and one origin is the longest head kept here: every core's origin is
+ * the same (tp_g.origin_*), so the message repeats that one (d.rep), and no byte of RAM is
+ * kept per core. */
+#define HEAD_MAX (63u + 25u)
 #endif
 
 static struct {
@@ -96,8 +96,9 @@ static struct {
 	uint8_t code;      /* the open COBS group's code byte, 0 when none is open */
 	uint8_t code_due;  /* ... and it has not gone to the port yet */
 	uint8_t fcs[4];    /* the message's CRC, little-endian */
-	const uint8_t *ev; /* a PACKET's events, encoded in place over its records */
+	const uint8_t *ev; /* a PACKET's events, encoded in place over its records; a HEADER's origin */
 	uint16_t head_len, ev_len;
+	uint8_t rep;       /* ev follows the head this many times: 1, or a HEADER's cores */
 	uint32_t at, len, grp; /* next message byte, message + CRC bytes, end of the open group */
 #else
 	struct tp_framer fr;
@@ -217,13 +218,13 @@ static uint8_t *head_wp(void)
 	return d.head;
 }
 
-static void msg_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len);
+static void msg_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len, unsigned rep);
 static void msg_packet(struct tp_pkt *p, unsigned head_len);
 
-/* The message is its head alone (HEADER, STATUS). */
+/* The message is its head alone (STATUS). */
 static void head_done(unsigned n)
 {
-	msg_begin(n, NULL, 0);
+	msg_begin(n, NULL, 0, 0);
 }
 #else
 static void start_message(unsigned msg, unsigned core)
@@ -266,12 +267,14 @@ static void start_header(void)
 	hi.build_id_len = hi.build_id != NULL ? len : 0u;
 	start_message(MSG_HEADER, 0);
 	unsigned n = tp_enc_header_fixed(head_wp(), &hi);
-#if TP_LINK_WHOLE /* the origins too: the whole HEADER is in d.head */
-	for (unsigned c = 0; c < tp_g.cores; c++)
-		n += tp_enc_origin(d.head + n, tp_g.origin_seq, tp_g.origin_events, tp_g.origin_dropped,
-				   tp_g.origin_overwritten, tp_g.origin_rejected);
-#endif
+#if TP_LINK_WHOLE /* the origin once after the fixed part, sent once per core */
+	msg_begin(n, d.head + n,
+		  tp_enc_origin(d.head + n, tp_g.origin_seq, tp_g.origin_events, tp_g.origin_dropped,
+				tp_g.origin_overwritten, tp_g.origin_rejected),
+		  tp_g.cores);
+#else
 	head_done(n);
+#endif
 }
 
 static void start_status(unsigned c, unsigned final)
@@ -819,7 +822,7 @@ static int link_pending(void)
  */
 
 /* Where byte i (< d.len) of message and CRC is, and *n: the bytes from it to the end of its
- * piece (the head, the events, the 4 CRC bytes), which follow it in memory. */
+ * piece (the head, each copy of ev, the 4 CRC bytes), which follow it in memory. */
 static const uint8_t *msg_run(uint32_t i, uint32_t *n)
 {
 	if (i < d.head_len) {
@@ -827,11 +830,13 @@ static const uint8_t *msg_run(uint32_t i, uint32_t *n)
 		return d.head + i;
 	}
 	i -= d.head_len;
-	if (i < d.ev_len) {
-		*n = d.ev_len - i;
-		return d.ev + i;
+	for (unsigned r = d.rep; r != 0u; r--) {
+		if (i < d.ev_len) {
+			*n = d.ev_len - i;
+			return d.ev + i;
+		}
+		i -= d.ev_len;
 	}
-	i -= d.ev_len;
 	*n = 4u - i;
 	return d.fcs + i;
 }
@@ -843,16 +848,21 @@ static uint32_t msg_crc(uint32_t crc, const uint8_t *p, uint32_t n)
 	return crc;
 }
 
-static void msg_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len)
+/* The message: the head in d.head, then rep copies of ev_len bytes at ev. */
+static void msg_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len, unsigned rep)
 {
-	uint32_t fcs = msg_crc(msg_crc(0xFFFFFFFFu, d.head, head_len), ev, ev_len) ^ 0xFFFFFFFFu;
+	uint32_t crc = msg_crc(0xFFFFFFFFu, d.head, head_len);
+	for (unsigned r = 0; r < rep; r++)
+		crc = msg_crc(crc, ev, ev_len);
+	crc ^= 0xFFFFFFFFu;
 	for (unsigned i = 0; i < 4u; i++)
-		d.fcs[i] = (uint8_t)(fcs >> (8u * i));
+		d.fcs[i] = (uint8_t)(crc >> (8u * i));
 	d.head_len = (uint16_t)head_len;
 	d.ev = ev;
 	d.ev_len = (uint16_t)ev_len;
+	d.rep = (uint8_t)rep;
 	d.at = 0;
-	d.len = head_len + ev_len + 4u;
+	d.len = head_len + rep * ev_len + 4u;
 	d.code = 0;
 }
 
@@ -887,7 +897,7 @@ static void msg_packet(struct tp_pkt *p, unsigned head_len)
 			r += TP_REC_WORDS(nargs);
 		}
 	}
-	msg_begin(head_len, first, (uint32_t)(w - first));
+	msg_begin(head_len, first, (uint32_t)(w - first), 1);
 }
 
 enum { SEND_CODE, SEND_DATA, SEND_DELIMITER };
