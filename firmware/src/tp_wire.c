@@ -181,6 +181,21 @@ unsigned tp_enc_blob_prefix(uint8_t *out, unsigned kind, uint32_t id, uint64_t d
 	return n;
 }
 
+/* k u32 varints from consecutive words (the messages' counter runs, SPEC §5-§7). */
+__attribute__((noinline)) static unsigned put_vars(uint8_t *out, const uint32_t *v, unsigned k)
+{
+	uint8_t *o = out;
+	for (unsigned i = 0; i < k; i++)
+		o = tp_put_var32(o, v[i]);
+	return (unsigned)(o - out);
+}
+
+/* The counter runs the encoders send as put_vars reads them: consecutive u32 words. */
+_Static_assert(sizeof(struct tp_counters) == 5u * sizeof(uint32_t), "tp_counters: 5 words");
+_Static_assert(offsetof(struct tp_packet_info, n_events) - offsetof(struct tp_packet_info, events_before) ==
+		       4u * sizeof(uint32_t),
+	       "tp_packet_info: events_before .. n_events are 5 consecutive words");
+
 unsigned tp_enc_packet_head(uint8_t *out, const struct tp_packet_info *pi)
 {
 	unsigned n = 0;
@@ -193,62 +208,47 @@ unsigned tp_enc_packet_head(uint8_t *out, const struct tp_packet_info *pi)
 #else
 	n += tp_put_varint(out + n, pi->duration);
 #endif
-	n += put32(out + n, pi->events_before);
-	n += put32(out + n, pi->dropped);
-	n += put32(out + n, pi->overwritten);
-	n += put32(out + n, pi->rejected);
-	n += put32(out + n, pi->n_events);
-	return n;
+	/* events_before, dropped, overwritten, rejected, n_events */
+	return n + put_vars(out + n, &pi->events_before, 5);
 }
 
 unsigned tp_enc_status(uint8_t *out, const struct tp_status_info *si)
 {
-	unsigned n = 0;
-	out[n++] = TP_MSG_STATUS;
-	out[n++] = si->core;
-	out[n++] = si->final ? TP_WIRE_STATUS_FINAL : 0u;
-	n += put_le(out + n, si->ts, 8);
-	n += put32(out + n, si->c.next_seq);
-	n += put32(out + n, si->c.committed);
-	n += put32(out + n, si->c.dropped);
-	n += put32(out + n, si->c.overwritten);
-	n += put32(out + n, si->c.rejected);
-	return n;
+	out[0] = TP_MSG_STATUS;
+	out[1] = si->core;
+	out[2] = si->final ? TP_WIRE_STATUS_FINAL : 0u;
+	unsigned n = 3u + put_le(out + 3, si->ts, 8);
+	/* next_seq, committed, dropped, overwritten, rejected */
+	return n + put_vars(out + n, &si->c.next_seq, 5);
 }
 
 unsigned tp_enc_header_fixed(uint8_t *out, const struct tp_header_info *hi)
 {
-	unsigned n = 0;
-	out[n++] = TP_MSG_HEADER;
-	out[n++] = TP_WIRE_MAGIC_0;
-	out[n++] = TP_WIRE_MAGIC_1;
-	out[n++] = TP_WIRE_MAGIC_2;
-	out[n++] = TP_WIRE_MAGIC_3;
-	out[n++] = TP_PROTOCOL_VERSION;
+	static const uint8_t lead[6] = {TP_MSG_HEADER,   TP_WIRE_MAGIC_0, TP_WIRE_MAGIC_1,
+					TP_WIRE_MAGIC_2, TP_WIRE_MAGIC_3, TP_PROTOCOL_VERSION};
+	for (unsigned i = 0; i < sizeof lead; i++)
+		out[i] = lead[i];
 	/* PROFILE(tiny): NO_FLUSH tells the host that CMD_FLUSH and CMD_DUMP do nothing here. */
-	out[n++] = (uint8_t)((hi->boot ? TP_WIRE_HEADER_BOOT : 0u) | (TP_PROFILE_TINY ? TP_WIRE_HEADER_NO_FLUSH : 0u));
-	out[n++] = hi->cores;
-	out[n++] = hi->mode;
-	out[n++] = hi->timer_bits;
-	n += put_le(out + n, hi->timer_hz, 4);
-	n += put_le(out + n, hi->packet_size, 2);
-	n += put_le(out + n, hi->packets, 2);
-	n += put_le(out + n, hi->ts, 8);
-	n += put_le(out + n, hi->session, 4);
+	out[6] = (uint8_t)((hi->boot ? TP_WIRE_HEADER_BOOT : 0u) | (TP_PROFILE_TINY ? TP_WIRE_HEADER_NO_FLUSH : 0u));
+	out[7] = hi->cores;
+	out[8] = hi->mode;
+	out[9] = hi->timer_bits;
+	/* Fixed offsets up to the build id (SPEC §5). */
+	put_le32(out + 10, hi->timer_hz, 4);
+	put_le32(out + 14, hi->packet_size, 2);
+	put_le32(out + 16, hi->packets, 2);
+	put_le(out + 18, hi->ts, 8);
+	put_le32(out + 26, hi->session, 4);
 	unsigned len = hi->build_id_len > TP_WIRE_MAX_BUILD_ID ? TP_WIRE_MAX_BUILD_ID : hi->build_id_len;
-	out[n++] = (uint8_t)len;
+	out[30] = (uint8_t)len;
 	for (unsigned i = 0; i < len; i++)
-		out[n++] = hi->build_id[i];
-	return n;
+		out[31 + i] = hi->build_id[i];
+	return 31u + len;
 }
 
 unsigned tp_enc_origin(uint8_t *out, uint32_t seq, uint32_t events, uint32_t dropped, uint32_t overwritten,
 		       uint32_t rejected)
 {
-	unsigned n = put32(out, seq);
-	n += put32(out + n, events);
-	n += put32(out + n, dropped);
-	n += put32(out + n, overwritten);
-	n += put32(out + n, rejected);
-	return n;
+	const uint32_t v[5] = {seq, events, dropped, overwritten, rejected};
+	return put_vars(out, v, 5);
 }
