@@ -47,8 +47,8 @@
  * CRC would save nothing on v7-M (3 insns a byte already) for 3 KiB more table.
  *
  * PROFILE(tiny) keeps the scheduler and the flush's DRAIN and FINAL steps. It has no framer
- * ring, nor has a full-profile build with TP_LINK_WHOLE=1: see "The whole-message link"
- * below (TP_LINK_WHOLE).
+ * ring, nor has a full-profile build for size (-Os): see "The whole-message link" below
+ * (TP_LINK_WHOLE).
  */
 #include "tp_internal.h"
 
@@ -88,6 +88,11 @@ enum { FLUSH_IDLE, FLUSH_CLOSE, FLUSH_DRAIN, FLUSH_FINAL };
  * the same (tp_g.origin_*), so the message repeats that one (d.rep), and no byte of RAM is
  * kept per core. */
 #define HEAD_MAX (63u + 25u)
+#if TP_MAX_CORES > 1
+#define MSG_REP(rep) (rep)
+#else
+#define MSG_REP(rep) 1u /* one core: ev once (a PACKET's events, a HEADER's origin, or none) */
+#endif
 #endif
 
 static struct {
@@ -98,7 +103,9 @@ static struct {
 	uint8_t fcs[4];    /* the message's CRC, little-endian */
 	const uint8_t *ev; /* a PACKET's events, encoded in place over its records; a HEADER's origin */
 	uint16_t head_len, ev_len;
+#if TP_MAX_CORES > 1
 	uint8_t rep;       /* ev follows the head this many times: 1, or a HEADER's cores */
+#endif
 	uint32_t at, len, grp; /* next message byte, message + CRC bytes, end of the open group */
 #else
 	struct tp_framer fr;
@@ -830,7 +837,7 @@ static const uint8_t *msg_run(uint32_t i, uint32_t *n)
 		return d.head + i;
 	}
 	i -= d.head_len;
-	for (unsigned r = d.rep; r != 0u; r--) {
+	for (unsigned r = MSG_REP(d.rep); r != 0u; r--) {
 		if (i < d.ev_len) {
 			*n = d.ev_len - i;
 			return d.ev + i;
@@ -851,6 +858,7 @@ static uint32_t msg_crc(uint32_t crc, const uint8_t *p, uint32_t n)
 /* The message: the head in d.head, then rep copies of ev_len bytes at ev. */
 static void msg_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len, unsigned rep)
 {
+	rep = MSG_REP(rep);
 	uint32_t crc = msg_crc(0xFFFFFFFFu, d.head, head_len);
 	for (unsigned r = 0; r < rep; r++)
 		crc = msg_crc(crc, ev, ev_len);
@@ -860,7 +868,9 @@ static void msg_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len, uns
 	d.head_len = (uint16_t)head_len;
 	d.ev = ev;
 	d.ev_len = (uint16_t)ev_len;
+#if TP_MAX_CORES > 1
 	d.rep = (uint8_t)rep;
+#endif
 	d.at = 0;
 	d.len = head_len + rep * ev_len + 4u;
 	d.code = 0;
