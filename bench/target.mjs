@@ -135,7 +135,9 @@ export async function wireCost(board, opt, random, profile = 'full') {
  * core (firmware/src/*.o) and to the board's transport and timer port (its firmware/arch and
  * firmware/drivers objects and boards/<b>/port.o),
  * in the linked image. Sections that --gc-sections removed are not in the map's memory
- * map part, so only what the app really links is counted.
+ * map part, so only what the app really links is counted. App support that is not the tracer's
+ * (the periodic timers of boards/common/<ip>_periodic.c, app_board.c) is board code, outside
+ * these objects.
  */
 export function footprint(board, opt, app = 'bench_wire_small', dirOrProfile = 'full') {
   const dir = dirOrProfile === 'full' || dirOrProfile === 'tiny' ? buildDir(board, opt, dirOrProfile) : dirOrProfile;
