@@ -60,7 +60,7 @@ static void handle_command(unsigned type)
 	switch (type) {
 	case TP_CMD_START:
 		if (!tp_link.started)
-			tp_link.status_mask = (tp_g.cores >= 32u) ? 0xFFFFFFFFu : (1u << tp_g.cores) - 1u;
+			tp_link.status_mask = tp_core_mask(tp_g.cores);
 		tp_link_set_started(1);
 		tp_link.header_req = 1;
 		tp_link.stop_after_flush = tp_link.quiet = 0;

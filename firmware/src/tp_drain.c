@@ -405,7 +405,7 @@ static int pick_next(void)
 				break;
 		}
 		if (c == tp_g.cores) {
-			d.final_mask = (tp_g.cores == 32u) ? 0xFFFFFFFFu : (1u << tp_g.cores) - 1u;
+			d.final_mask = tp_core_mask(tp_g.cores);
 			d.flush_phase = FLUSH_FINAL;
 		}
 	}

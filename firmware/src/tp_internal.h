@@ -111,6 +111,16 @@ struct tp_global {
 };
 
 extern struct tp_global tp_g;
+
+/* A bit per configured core (cores <= TP_MAX_CORES, checked by tp_init). */
+static inline uint32_t tp_core_mask(unsigned cores)
+{
+#if TP_MAX_CORES >= 32
+	if (cores >= 32u)
+		return 0xFFFFFFFFu;
+#endif
+	return (1u << cores) - 1u;
+}
 extern volatile uint32_t tp_ovf_count;
 
 static inline struct tp_pkt *tp_ring_pkt(unsigned core, unsigned idx)

@@ -839,14 +839,18 @@ void tp_ring_init(const struct tp_config *cfg)
 			ch->wp = NULL;
 			continue;
 		}
-		for (unsigned i = 0; i < cfg->packets; i++) {
-			struct tp_pkt *p = tp_ring_pkt(c, i);
+		/* The core's packets follow each other in memory (open_next): a walk, no index
+		 * arithmetic. */
+		uint8_t *at = tp_g.ring + (size_t)c * tp_g.chan_bytes;
+		struct tp_pkt *p = NULL;
+		for (unsigned i = 0; i < cfg->packets; i++, at += cfg->packet_size) {
+			p = (struct tp_pkt *)(void *)at;
 			/* Tagged older than the seq it will get, so the drain reads "not opened". */
 			p->state = TP_TAG(cfg->origin_seq + i - cfg->packets) | TP_ST_FREE;
 			p->pending = 0;
 			p->seq = 0;
 		}
-		ch->head = tp_ring_pkt(c, cfg->packets - 1u);
-		ch->wp = (uint32_t *)(void *)(ch->head + 1);
+		ch->head = p; /* the last one: the first open takes the first */
+		ch->wp = (uint32_t *)(void *)(p + 1);
 	}
 }
