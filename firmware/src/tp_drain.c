@@ -103,9 +103,6 @@ static struct {
 	uint8_t fcs[4];    /* the message's CRC, little-endian */
 	const uint8_t *ev; /* a PACKET's events, encoded in place over its records; a HEADER's origin */
 	uint16_t head_len, ev_len;
-#if TP_MAX_CORES > 1
-	uint8_t rep;       /* ev follows the head this many times: 1, or a HEADER's cores */
-#endif
 	uint32_t at, len, grp; /* next message byte, message + CRC bytes, end of the open group */
 #else
 	struct tp_framer fr;
@@ -132,6 +129,9 @@ static struct {
 	uint32_t session;
 	volatile uint32_t busy;
 #if TP_LINK_WHOLE
+	/* ev follows the head this many times: 1, or a HEADER's cores. Kept on one core too,
+	 * unused there: the RAM is the same for any core count. Late: read once a group. */
+	uint8_t rep;
 	uint8_t head[HEAD_MAX]; /* HEADER, STATUS, or a PACKET's fields before its events */
 #endif
 } d;
