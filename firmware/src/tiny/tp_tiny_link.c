@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tp_tiny_link.c - the tiny core's drain (PROFILE=tiny, PORTING.md 1.5, SPEC 8.1): HEADER on
+ * CMD_START and CMD_HEADER (and after every 64 packets), PACKET, and a FINAL STATUS from
+ * tp_flush() only. Commands arrive through tp_cmd.c (its tiny branch), shared with the full
+ * profile.
+ *
+ * Every message is whole in memory before its first byte goes: a HEADER or STATUS in msg[],
+ * a PACKET over its own packet in the ring: its head over the packet header, its events over
+ * the records they come from (no event is longer on the wire than in the ring, and the head
+ * fits in the header: tp_tiny.h), then its CRC in the room the writer left at the end. So a
+ * message and its CRC are one run of bytes, and COBS goes over it a group at a time as the
+ * port takes the bytes: each group's code is the distance to the next zero, at most 254 on.
+ *
+ *   ring packet --encode in place, CRC-32C--> [head events crc] --COBS groups--> port
+ */
+#include "tp_tiny.h"
+
+#define PUBLISH() __asm__ volatile("" : : : "memory") /* one core: program order */
+#define HEADER_EVERY 64u /* packets between periodic headers (SPEC 5) */
+#ifndef TP_IDLE_CLOSE_TICKS
+/* tp_poll sends a packet that has been open this long, so a quiet app still shows up live. */
+#define TP_IDLE_CLOSE_TICKS (TP_BOARD_TIMER_HZ / 50u)
+#endif
+
+/* HEADER up to the build id: 31 bytes, the build id, one origin (5 varints), the CRC. */
+#define MSG_MAX (31u + TP_WIRE_MAX_BUILD_ID + 25u + 4u)
+
+static struct {
+	const uint8_t *at, *grp, *end; /* next byte, end of the open COBS group, end of the CRC */
+	uint8_t code;     /* the open group's code, 0 when none is open */
+	uint8_t code_due; /* ... not sent yet */
+	uint8_t packet;   /* the message is the PACKET at tiny.send */
+	uint8_t sending;  /* a message is under way */
+	uint8_t boot, final_req, since_header;
+	volatile uint8_t busy;
+	uint8_t msg[MSG_MAX];
+} d;
+
+struct tp_link_ctl tp_link;
+
+void tp_link_set_started(unsigned on)
+{
+	tp_link.started = (uint8_t)on;
+	tp_g.notify = (uint8_t)on;
+}
+
+void tp_link_init(void)
+{
+	d.sending = d.final_req = d.since_header = 0;
+	d.boot = 1;
+	d.busy = 0;
+	tp_link.header_req = 0;
+	tp_link_set_started(0);
+	tp_cmd_init();
+	if (tp_g.autostart) {
+		tp_link_set_started(1);
+		tp_link.header_req = 1;
+	}
+}
+
+static uint8_t *put_le32(uint8_t *o, uint32_t v)
+{
+	for (unsigned i = 0; i < 4u; i++, v >>= 8)
+		*o++ = (uint8_t)v;
+	return o;
+}
+
+/* A 64-bit time from the ring's (low bits, epoch) words. */
+static uint8_t *put_time(uint8_t *o, uint32_t lo, uint32_t epoch)
+{
+#if TP_BOARD_TIMER_BITS == 32
+	return put_le32(put_le32(o, lo), epoch);
+#else
+	return put_le32(put_le32(o, epoch << TP_BOARD_TIMER_BITS | lo), epoch >> (32 - TP_BOARD_TIMER_BITS));
+#endif
+}
+
+static uint8_t *put_vars(uint8_t *o, const uint32_t *v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		o = tp_put_var32(o, v[i]);
+	return o;
+}
+
+static uint8_t *put_now(uint8_t *o)
+{
+	uint64_t t = tp_now();
+	return put_time(o, (uint32_t)t & TP_TIMER_MASK, (uint32_t)(t >> TP_BOARD_TIMER_BITS));
+}
+
+/* The message [m, o) gets its CRC after it; COBS starts at its first byte. */
+static void begin(const uint8_t *m, uint8_t *o)
+{
+	uint32_t crc = 0xFFFFFFFFu;
+	for (const uint8_t *p = m; p != o; p++)
+		crc = tp_crc32c_step(crc, *p);
+	d.end = put_le32(o, ~crc);
+	d.at = m;
+	d.code = 0;
+	d.sending = 1;
+}
+
+/* SPEC 5, the fields before ts; flags patched in. */
+static const uint8_t header_fixed[] = {
+	TP_MSG_HEADER, TP_WIRE_MAGIC_0, TP_WIRE_MAGIC_1, TP_WIRE_MAGIC_2, TP_WIRE_MAGIC_3, TP_WIRE_VERSION,
+	TP_WIRE_HEADER_NO_FLUSH, 1u /* cores */, TP_WIRE_MODE_DISCARD, TP_BOARD_TIMER_BITS,
+	(uint8_t)TP_BOARD_TIMER_HZ, (uint8_t)(TP_BOARD_TIMER_HZ >> 8), (uint8_t)(TP_BOARD_TIMER_HZ >> 16),
+	(uint8_t)(TP_BOARD_TIMER_HZ >> 24)};
+
+static void start_header(void)
+{
+	uint8_t *o = d.msg;
+	for (unsigned i = 0; i < sizeof header_fixed; i++)
+		*o++ = header_fixed[i];
+	d.msg[6] |= d.boot; /* TP_WIRE_HEADER_BOOT: the first header since reset */
+	d.boot = 0;
+	*o++ = (uint8_t)tp_g.pkt_size;
+	*o++ = (uint8_t)(tp_g.pkt_size >> 8);
+	*o++ = (uint8_t)tp_g.packets;
+	*o++ = (uint8_t)(tp_g.packets >> 8);
+	o = put_le32(put_now(o), 0u); /* session: unknown */
+	unsigned len = 0;
+	const uint8_t *id = tp_port_build_id(&len);
+	if (id == NULL)
+		len = 0;
+	*o++ = (uint8_t)len;
+	for (unsigned i = 0; i < len; i++)
+		*o++ = id[i];
+	const uint32_t origin[5] = {tp_g.origin_seq, tp_g.origin_events, tp_g.origin_dropped, tp_g.origin_overwritten,
+				    tp_g.origin_rejected};
+	begin(d.msg, put_vars(o, origin, 5));
+}
+
+/* The FINAL STATUS, at the drain's position (SPEC 7): the counts before the packet at
+ * send_seq when it is open, the channel's when none is. */
+static void start_final(void)
+{
+	const struct tp_chan *ch = &tp_chan[0];
+	uint32_t v[5];
+	uint32_t key = tp_port_irq_save();
+	v[0] = tiny.send_seq;
+	v[1] = ch->committed;
+	v[2] = ch->dropped;
+	v[3] = ch->overwritten;
+	v[4] = ch->rejected;
+	if (ch->next_seq != v[0]) {
+		v[1] = tiny.send->events_before;
+		v[2] = tiny.send->dropped;
+		v[4] = tiny.send->rejected;
+	}
+	tp_port_irq_restore(key);
+	uint8_t *o = d.msg;
+	*o++ = TP_MSG_STATUS;
+	*o++ = 0; /* core */
+	*o++ = TP_WIRE_STATUS_FINAL;
+	begin(d.msg, put_vars(put_now(o), v, 5));
+}
+
+/* The PACKET at send_seq, encoded over itself (see the top). The writer's records are read
+ * whole before their bytes are overwritten; the write position never passes the read one. */
+static void start_packet(void)
+{
+	struct tiny_pkt *h = tiny.send;
+	const struct tiny_pkt k = *h;
+	uint8_t *o = (uint8_t *)h;
+	*o++ = TP_MSG_PACKET;
+	*o++ = 0; /* core */
+	o = put_time(tp_put_var32(o, tiny.send_seq), k.ts_begin[0], k.ts_begin[1]);
+	/* One epoch per packet: ts_end - ts_begin is the difference of the low bits. */
+	const uint32_t v[6] = {k.ts_end[0] - k.ts_begin[0], k.events_before, k.dropped, tp_g.origin_overwritten,
+			       k.rejected, k.n_events};
+	o = put_vars(o, v, 6);
+	const uint32_t *r = (const uint32_t *)(const void *)(h + 1), *end = r + k.used / 4u;
+	uint32_t prev = k.ts_begin[0];
+	while (r < end) {
+		uint32_t w0 = r[0], id = r[1], lo = r[2];
+		unsigned nargs = (w0 >> 2) & 7u;
+		uint32_t a[TP_WIRE_MAX_WORD_ARGS];
+		const uint8_t *src = (const uint8_t *)(r + 3);
+		unsigned len = (w0 >> 8) & 0xFFu;
+		if (nargs == 7u) {
+			r += TP_BLOB_WORDS(len);
+		} else {
+			for (unsigned i = 0; i < nargs; i++)
+				a[i] = r[3 + i];
+			r += TP_REC_WORDS(nargs);
+		}
+		uint8_t *hb = o;
+		o = tp_put_var32(tp_put_var32(o + 1, id), (lo - prev) & TP_TIMER_MASK);
+		prev = lo;
+		unsigned enc = 0;
+		if (nargs == 7u) {
+			o = tp_put_var32(o, len);
+			for (unsigned i = 0; i < len; i++)
+				*o++ = src[i]; /* forward: o is below src */
+		} else {
+			uint8_t *args = o;
+			o = put_vars(o, a, nargs);
+			if ((unsigned)(o - args) > 4u * nargs) {
+				/* SPEC 6.1: the fewest argument bytes; fixed words beat a 5-byte varint */
+				enc = 1;
+				o = args;
+				for (unsigned i = 0; i < nargs; i++)
+					o = put_le32(o, a[i]);
+			}
+		}
+		*hb = (uint8_t)(w0 | enc);
+	}
+	d.packet = 1;
+	begin((const uint8_t *)h, o);
+}
+
+/* The next message, if any: HEADER first, then the FINAL tp_flush asks for, then packets. */
+static int pick_next(void)
+{
+	if (!tp_link.started)
+		return 0;
+	if (tp_link.header_req) {
+		tp_link.header_req = 0;
+		start_header();
+		return 1;
+	}
+	if (d.final_req) {
+		d.final_req = 0;
+		start_final();
+		return 1;
+	}
+	const struct tp_chan *ch = &tp_chan[0];
+	uint32_t key = tp_port_irq_save();
+	int ready = tiny.pending == 0 && tiny.send_seq != ch->next_seq - ch->open;
+	tp_port_irq_restore(key);
+	if (ready)
+		start_packet();
+	return ready;
+}
+
+static void end_message(void)
+{
+	d.sending = 0;
+	if (!d.packet)
+		return;
+	d.packet = 0;
+	uint8_t *next = (uint8_t *)tiny.send + tp_g.pkt_size;
+	tiny.send = (struct tiny_pkt *)(void *)(next == tp_g.ring + tp_g.chan_bytes ? tp_g.ring : next);
+	PUBLISH();
+	tiny.send_seq = tiny.send_seq + 1u; /* the packet is the writer's again */
+	if (++d.since_header >= HEADER_EVERY) {
+		d.since_header = 0;
+		tp_link.header_req = 1;
+	}
+}
+
+static size_t port_write(const uint8_t *p, size_t n)
+{
+#ifdef TP_PORT_HAS_TX_WRITE
+	return tp_port_tx_write(p, n);
+#else
+	size_t k = 0;
+	while (k < n && tp_port_tx_put(p[k]))
+		k++;
+	return k;
+#endif
+}
+
+/* COBS over the message as the port takes it (SPEC 2: as if one more 0x00 followed). */
+static size_t pump(void)
+{
+	static const uint8_t delimiter = 0;
+	size_t sent = 0;
+	for (;;) {
+		if (!d.sending && !pick_next())
+			return sent;
+		if (d.code == 0) {
+			const uint8_t *q = d.at, *lim = d.end - q > 254 ? q + 254 : d.end;
+			while (q != lim && *q != 0u)
+				q++;
+			d.grp = q;
+			d.code = (uint8_t)(q - d.at + 1);
+			d.code_due = 1;
+		}
+		const uint8_t *p = d.at;
+		size_t n = (size_t)(d.grp - p);
+		if (d.code_due) {
+			p = &d.code;
+			n = 1;
+		} else if (n == 0) {
+			if (d.code == 0xFFu || p != d.end) {
+				/* the group is out: the next starts after its zero (none after 254 bytes) */
+				d.at = p + (d.code != 0xFFu);
+				d.code = 0;
+				continue;
+			}
+			p = &delimiter; /* the last group is out */
+			n = 1;
+		}
+		size_t k = port_write(p, n);
+		sent += k;
+		if (k == 0)
+			return sent;
+		if (p == &d.code)
+			d.code_due = 0;
+		else if (p == &delimiter)
+			end_message();
+		else
+			d.at += k;
+		if (k < n)
+			return sent;
+	}
+}
+
+static int enter(void)
+{
+	uint32_t key = tp_port_irq_save();
+	int ok = !d.busy;
+	d.busy = 1;
+	tp_port_irq_restore(key);
+	return ok;
+}
+
+size_t tp_poll(void)
+{
+	if (!tp_g.initialised || !enter())
+		return 0;
+	if (tp_link.started)
+		tiny_close_head(TP_IDLE_CLOSE_TICKS);
+	size_t n = pump();
+	int more = d.sending;
+	PUBLISH();
+	d.busy = 0;
+	if (more)
+		tp_port_tx_kick();
+	return n;
+}
+
+void tp_tx_isr(void)
+{
+	if (!tp_g.initialised || !enter())
+		return;
+	pump();
+	PUBLISH();
+	d.busy = 0;
+}
+
+/* Closes the books (SPEC 7, 8.1): the head closed, every packet up to it sent, then the
+ * FINAL. A CMD_STOP meanwhile ends the wait: nothing more may be sent. */
+void tp_flush(void)
+{
+	if (!tp_g.initialised || !tp_link.started)
+		return;
+	tiny_close_head(0);
+	const struct tp_chan *ch = &tp_chan[0];
+	uint32_t key = tp_port_irq_save();
+	uint32_t target = ch->next_seq - ch->open;
+	tp_port_irq_restore(key);
+	while ((int32_t)(tiny.send_seq - target) < 0 && tp_link.started)
+		tp_poll();
+	d.final_req = 1;
+	while ((d.final_req || d.sending) && tp_link.started)
+		tp_poll();
+}
