@@ -241,8 +241,7 @@ static void end_message(void)
 	if (!d.packet)
 		return;
 	d.packet = 0;
-	uint8_t *next = (uint8_t *)tiny.send + tp_g.pkt_size;
-	tiny.send = (struct tiny_pkt *)(void *)(next == tp_g.ring + tp_g.chan_bytes ? tp_g.ring : next);
+	tiny.send = tiny_next(tiny.send);
 	PUBLISH();
 	tiny.send_seq = tiny.send_seq + 1u; /* the packet is the writer's again */
 	if (++d.since_header >= HEADER_EVERY) {
@@ -309,37 +308,37 @@ static size_t pump(void)
 	}
 }
 
-static int enter(void)
+/* The drain, from tp_poll (which also closes an idle head) or the TX interrupt: one at a
+ * time, the other returns at once. */
+static size_t drain(unsigned poll)
 {
+	if (!tp_g.initialised)
+		return 0;
 	uint32_t key = tp_port_irq_save();
-	int ok = !d.busy;
+	unsigned busy = d.busy;
 	d.busy = 1;
 	tp_port_irq_restore(key);
-	return ok;
-}
-
-size_t tp_poll(void)
-{
-	if (!tp_g.initialised || !enter())
+	if (busy)
 		return 0;
-	if (tp_link.started)
+	if (poll && tp_link.started)
 		tiny_close_head(TP_IDLE_CLOSE_TICKS);
 	size_t n = pump();
-	int more = d.sending;
+	unsigned more = d.sending;
 	PUBLISH();
 	d.busy = 0;
-	if (more)
+	if (poll && more)
 		tp_port_tx_kick();
 	return n;
 }
 
+size_t tp_poll(void)
+{
+	return drain(1);
+}
+
 void tp_tx_isr(void)
 {
-	if (!tp_g.initialised || !enter())
-		return;
-	pump();
-	PUBLISH();
-	d.busy = 0;
+	(void)drain(0);
 }
 
 /* Closes the books (SPEC 7, 8.1): the head closed, every packet up to it sent, then the

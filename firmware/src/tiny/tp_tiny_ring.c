@@ -51,9 +51,15 @@ void tp_timer_overflow(void)
 	tp_chan[0].end = 0;
 }
 
+struct tiny_pkt *tiny_next(struct tiny_pkt *p)
+{
+	uint8_t *next = (uint8_t *)p + tp_g.pkt_size;
+	return (struct tiny_pkt *)(void *)(next == tp_g.ring + tp_g.chan_bytes ? tp_g.ring : next);
+}
+
 /* Masked: the head h becomes READY for the drain. Closed in a later epoch than it began, it
  * ends at the last tick of its own (SPEC 6.2). */
-static void close_head(struct tp_chan *ch, struct tiny_pkt *h, uint32_t lo, uint32_t epoch)
+__attribute__((noinline)) static void close_head(struct tp_chan *ch, struct tiny_pkt *h, uint32_t lo, uint32_t epoch)
 {
 	if (epoch != h->ts_begin[1]) {
 		epoch = h->ts_begin[1];
@@ -98,10 +104,7 @@ __attribute__((noinline)) static int turn(unsigned bytes, uint32_t **r, tp_resul
 			ch->dropped++; /* the next packet is still the drain's */
 			*why = TP_DROPPED;
 		} else {
-			uint8_t *next = (uint8_t *)h + tp_g.pkt_size;
-			if (next == tp_g.ring + tp_g.chan_bytes)
-				next = tp_g.ring;
-			h = (struct tiny_pkt *)(void *)next;
+			h = tiny_next(h);
 			h->events_before = ch->committed;
 			h->dropped = ch->dropped;
 			ch->head = (struct tp_pkt *)(void *)h;
