@@ -24,9 +24,9 @@
 #error "PROFILE=tiny is for one-core parts (TP_BOARD_CORES 1): build this board with the full profile (PORTING.md 1.5)"
 #endif
 
-/* The head of every packet in the ring: 44 bytes, at least the longest PACKET message head
- * (42 bytes: 1 + 1 + 5 + 8 + 5 x 5 + 2), because the drain writes the message over it and the
- * events over the records, in place (tp_tiny_link.c). */
+/* The head of every packet in the ring: 44 bytes, at least the first COBS code and the
+ * longest PACKET message head (1 + 42 bytes: 1 + 1 + 5 + 8 + 5 x 5 + 2), because the drain
+ * writes the frame over it and the events over the records, in place (tp_tiny_link.c). */
 struct tiny_pkt {
 	uint32_t events_before, dropped, rejected; /* the channel's counts at open */
 	uint32_t n_events, used;                   /* at close: events, record bytes */
@@ -34,8 +34,9 @@ struct tiny_pkt {
 	uint32_t room_[2];
 };
 #define TINY_HDR ((unsigned)sizeof(struct tiny_pkt))
-/* The last bytes of every packet stay free for the frame's CRC after the encoded events. */
-#define TINY_CRC_ROOM 4u
+/* The last bytes of every packet stay free for the frame's CRC and delimiter after the
+ * encoded events (a word, as records are words). */
+#define TINY_ROOM 8u
 
 struct tiny_link {
 	struct tiny_pkt *send;     /* the packet at send_seq */

@@ -8,11 +8,13 @@
  * Every message is whole in memory before its first byte goes: a HEADER or STATUS in msg[],
  * a PACKET over its own packet in the ring: its head over the packet header, its events over
  * the records they come from (no event is longer on the wire than in the ring, and the head
- * fits in the header: tp_tiny.h), then its CRC in the room the writer left at the end. So a
- * message and its CRC are one run of bytes, and COBS goes over it a group at a time as the
- * port takes the bytes: each group's code is the distance to the next zero, at most 254 on.
+ * fits in the header: tp_tiny.h), then its CRC and the frame's 0x00 in the room the writer
+ * left at the end. COBS is done in place too: each zero of the message becomes the code of
+ * the group after it, and the byte before the message the first group's, so frame bytes are
+ * final as far as the next group of 254 non-zero bytes (its successor's code has no zero to
+ * take: that one code goes on its own) and go to the port in one run.
  *
- *   ring packet --encode in place, CRC-32C--> [head events crc] --COBS groups--> port
+ *   ring packet --encode in place, CRC-32C, COBS codes over the zeros--> port
  */
 #include "tp_tiny.h"
 
@@ -23,13 +25,16 @@
 #define TP_IDLE_CLOSE_TICKS (TP_BOARD_TIMER_HZ / 50u)
 #endif
 
-/* HEADER up to the build id: 31 bytes, the build id, one origin (5 varints), the CRC. */
-#define MSG_MAX (31u + TP_WIRE_MAX_BUILD_ID + 25u + 4u)
+/* The first code, HEADER up to the build id: 31 bytes, the build id, one origin (5 varints),
+ * the CRC, the 0x00. */
+#define MSG_MAX (1u + 31u + TP_WIRE_MAX_BUILD_ID + 25u + 4u + 1u)
 
 static struct {
-	const uint8_t *at, *grp, *end; /* next byte, end of the open COBS group, end of the CRC */
-	uint8_t code;     /* the open group's code, 0 when none is open */
+	/* next byte, end of the final bytes, end of the CRC (where the 0x00 is) */
+	uint8_t *at, *ready, *end;
+	uint8_t code;     /* a code sent on its own: the group after one of 254 bytes */
 	uint8_t code_due; /* ... not sent yet */
+	uint8_t after_ff; /* ready is the start of such a group, not a zero */
 	uint8_t packet;   /* the message is the PACKET at tiny.send */
 	uint8_t sending;  /* a message is under way */
 	uint8_t boot, final_req, since_header;
@@ -76,6 +81,21 @@ static uint8_t *put_time(uint8_t *o, uint32_t lo, uint32_t epoch)
 #endif
 }
 
+/* A varint; at -O2 a value below 128 (most event bytes) takes no call. */
+#ifdef __OPTIMIZE_SIZE__
+#define VAR(o, v) tp_put_var32((o), (v))
+#else
+#define VAR(o, v) var_fast((o), (v))
+__attribute__((always_inline)) static inline uint8_t *var_fast(uint8_t *o, uint32_t v)
+{
+	if (__builtin_expect(v < 0x80u, 1)) {
+		*o = (uint8_t)v;
+		return o + 1;
+	}
+	return tp_put_var32(o, v);
+}
+#endif
+
 static uint8_t *put_vars(uint8_t *o, const uint32_t *v, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -89,15 +109,17 @@ static uint8_t *put_now(uint8_t *o)
 	return put_time(o, (uint32_t)t & TP_TIMER_MASK, (uint32_t)(t >> TP_BOARD_TIMER_BITS));
 }
 
-/* The message [m, o) gets its CRC after it; COBS starts at its first byte. */
-static void begin(const uint8_t *m, uint8_t *o)
+/* The message [m, o) gets its CRC and the frame's 0x00 after it; m[-1] is free for the
+ * first COBS code. */
+static void begin(uint8_t *m, uint8_t *o)
 {
 	uint32_t crc = 0xFFFFFFFFu;
 	for (const uint8_t *p = m; p != o; p++)
 		crc = tp_crc32c_step(crc, *p);
 	d.end = put_le32(o, ~crc);
-	d.at = m;
-	d.code = 0;
+	*d.end = 0;
+	d.at = d.ready = m - 1;
+	d.after_ff = 0;
 	d.sending = 1;
 }
 
@@ -110,10 +132,10 @@ static const uint8_t header_fixed[] = {
 
 static void start_header(void)
 {
-	uint8_t *o = d.msg;
+	uint8_t *o = d.msg + 1;
 	for (unsigned i = 0; i < sizeof header_fixed; i++)
 		*o++ = header_fixed[i];
-	d.msg[6] |= d.boot; /* TP_WIRE_HEADER_BOOT: the first header since reset */
+	d.msg[7] |= d.boot; /* TP_WIRE_HEADER_BOOT: the first header since reset */
 	d.boot = 0;
 	*o++ = (uint8_t)tp_g.pkt_size;
 	*o++ = (uint8_t)(tp_g.pkt_size >> 8);
@@ -129,7 +151,7 @@ static void start_header(void)
 		*o++ = id[i];
 	const uint32_t origin[5] = {tp_g.origin_seq, tp_g.origin_events, tp_g.origin_dropped, tp_g.origin_overwritten,
 				    tp_g.origin_rejected};
-	begin(d.msg, put_vars(o, origin, 5));
+	begin(d.msg + 1, put_vars(o, origin, 5));
 }
 
 /* The FINAL STATUS, at the drain's position (SPEC 7): the counts before the packet at
@@ -150,11 +172,11 @@ static void start_final(void)
 		v[4] = tiny.send->rejected;
 	}
 	tp_port_irq_restore(key);
-	uint8_t *o = d.msg;
+	uint8_t *o = d.msg + 1;
 	*o++ = TP_MSG_STATUS;
 	*o++ = 0; /* core */
 	*o++ = TP_WIRE_STATUS_FINAL;
-	begin(d.msg, put_vars(put_now(o), v, 5));
+	begin(d.msg + 1, put_vars(put_now(o), v, 5));
 }
 
 /* The PACKET at send_seq, encoded over itself (see the top). The writer's records are read
@@ -163,7 +185,7 @@ static void start_packet(void)
 {
 	struct tiny_pkt *h = tiny.send;
 	const struct tiny_pkt k = *h;
-	uint8_t *o = (uint8_t *)h;
+	uint8_t *m = (uint8_t *)h + 1, *o = m;
 	*o++ = TP_MSG_PACKET;
 	*o++ = 0; /* core */
 	o = put_time(tp_put_var32(o, tiny.send_seq), k.ts_begin[0], k.ts_begin[1]);
@@ -176,39 +198,39 @@ static void start_packet(void)
 	while (r < end) {
 		uint32_t w0 = r[0], id = r[1], lo = r[2];
 		unsigned nargs = (w0 >> 2) & 7u;
-		uint32_t a[TP_WIRE_MAX_WORD_ARGS];
-		const uint8_t *src = (const uint8_t *)(r + 3);
-		unsigned len = (w0 >> 8) & 0xFFu;
-		if (nargs == 7u) {
-			r += TP_BLOB_WORDS(len);
-		} else {
-			for (unsigned i = 0; i < nargs; i++)
-				a[i] = r[3 + i];
-			r += TP_REC_WORDS(nargs);
-		}
-		uint8_t *hb = o;
-		o = tp_put_var32(tp_put_var32(o + 1, id), (lo - prev) & TP_TIMER_MASK);
+		uint32_t dt = (lo - prev) & TP_TIMER_MASK;
 		prev = lo;
-		unsigned enc = 0;
+		uint8_t *hb = o;
 		if (nargs == 7u) {
-			o = tp_put_var32(o, len);
+			unsigned len = (w0 >> 8) & 0xFFu;
+			const uint8_t *src = (const uint8_t *)(r + 3);
+			r += TP_BLOB_WORDS(len);
+			o = VAR(VAR(VAR(o + 1, id), dt), len);
 			for (unsigned i = 0; i < len; i++)
 				*o++ = src[i]; /* forward: o is below src */
-		} else {
-			uint8_t *args = o;
-			o = put_vars(o, a, nargs);
-			if ((unsigned)(o - args) > 4u * nargs) {
-				/* SPEC 6.1: the fewest argument bytes; fixed words beat a 5-byte varint */
-				enc = 1;
-				o = args;
-				for (unsigned i = 0; i < nargs; i++)
-					o = put_le32(o, a[i]);
-			}
+			*hb = (uint8_t)w0;
+			continue;
+		}
+		uint32_t a[TP_WIRE_MAX_WORD_ARGS];
+		for (unsigned i = 0; i < nargs; i++)
+			a[i] = r[3 + i];
+		r += TP_REC_WORDS(nargs);
+		o = VAR(VAR(o + 1, id), dt);
+		uint8_t *args = o;
+		for (unsigned i = 0; i < nargs; i++)
+			o = VAR(o, a[i]);
+		unsigned enc = 0;
+		if (__builtin_expect((unsigned)(o - args) > 4u * nargs, 0)) {
+			/* SPEC 6.1: the fewest argument bytes; fixed words beat a 5-byte varint */
+			enc = 1;
+			o = args;
+			for (unsigned i = 0; i < nargs; i++)
+				o = put_le32(o, a[i]);
 		}
 		*hb = (uint8_t)(w0 | enc);
 	}
 	d.packet = 1;
-	begin((const uint8_t *)h, o);
+	begin(m, o);
 }
 
 /* The next message, if any: HEADER first, then the FINAL tp_flush asks for, then packets. */
@@ -262,35 +284,50 @@ static size_t port_write(const uint8_t *p, size_t n)
 #endif
 }
 
-/* COBS over the message as the port takes it (SPEC 2: as if one more 0x00 followed). */
+/* Makes the frame final from d.ready on (see the top): group after group, each zero (or the
+ * byte before the message) takes the code of the group after it, as far as a group of 254
+ * bytes or the end (SPEC 2: as if one more 0x00 followed the data; the 0x00 after the CRC is
+ * the delimiter). */
+static void prepare(void)
+{
+	uint8_t *slot = d.ready, *g = slot + !d.after_ff;
+	for (;;) {
+		uint8_t *q = g, *lim = d.end - g > 254 ? g + 254 : d.end;
+		while (q != lim && *q != 0u)
+			q++;
+		uint8_t code = (uint8_t)(q - g + 1);
+		if (d.after_ff) {
+			d.code = code;
+			d.code_due = 1;
+		} else {
+			*slot = code;
+		}
+		d.after_ff = code == 0xFFu;
+		slot = q;
+		if (d.after_ff || q == d.end)
+			break;
+		g = q + 1;
+	}
+	d.ready = slot + (slot == d.end && !d.after_ff); /* the delimiter too */
+}
+
 static size_t pump(void)
 {
-	static const uint8_t delimiter = 0;
 	size_t sent = 0;
 	for (;;) {
 		if (!d.sending && !pick_next())
 			return sent;
-		if (d.code == 0) {
-			const uint8_t *q = d.at, *lim = d.end - q > 254 ? q + 254 : d.end;
-			while (q != lim && *q != 0u)
-				q++;
-			d.grp = q;
-			d.code = (uint8_t)(q - d.at + 1);
-			d.code_due = 1;
-		}
-		const uint8_t *p = d.at;
-		size_t n = (size_t)(d.grp - p);
-		if (d.code_due) {
-			p = &d.code;
-			n = 1;
-		} else if (n == 0) {
-			if (d.code == 0xFFu || p != d.end) {
-				/* the group is out: the next starts after its zero (none after 254 bytes) */
-				d.at = p + (d.code != 0xFFu);
-				d.code = 0;
+		if (d.at == d.ready) {
+			if (d.at > d.end) {
+				end_message(); /* the delimiter is out */
 				continue;
 			}
-			p = &delimiter; /* the last group is out */
+			prepare();
+		}
+		const uint8_t *p = d.at;
+		size_t n = (size_t)(d.ready - d.at);
+		if (d.code_due) {
+			p = &d.code;
 			n = 1;
 		}
 		size_t k = port_write(p, n);
@@ -299,8 +336,6 @@ static size_t pump(void)
 			return sent;
 		if (p == &d.code)
 			d.code_due = 0;
-		else if (p == &delimiter)
-			end_message();
 		else
 			d.at += k;
 		if (k < n)

@@ -117,7 +117,7 @@ __attribute__((noinline)) static int turn(unsigned bytes, uint32_t **r, tp_resul
 	} else {
 		uint32_t epoch, lo = time_lo(&epoch);
 		uint32_t *w = ch->wp;
-		uintptr_t end = (uintptr_t)h + tp_g.pkt_size - TINY_CRC_ROOM;
+		uintptr_t end = (uintptr_t)h + tp_g.pkt_size - TINY_ROOM;
 		if (w == (uint32_t *)(void *)(h + 1)) {
 			/* empty: it begins with this record; the refusals since it opened go before */
 			h->rejected = ch->rejected;
@@ -152,7 +152,7 @@ __attribute__((noinline)) static tp_result_t put(uint32_t w0, uint32_t id, const
 {
 	unsigned nargs = (w0 >> 2) & 7u, len = (w0 >> 8) & 0xFFu;
 	unsigned bytes = 4u * (nargs == 7u ? TP_BLOB_WORDS(len) : TP_REC_WORDS(nargs));
-	if (bytes > tp_g.pkt_size - TINY_HDR - TINY_CRC_ROOM) {
+	if (bytes > tp_g.pkt_size - TINY_HDR - TINY_ROOM) {
 		reject_one(); /* larger than a packet */
 		return TP_REJECTED;
 	}
