@@ -179,6 +179,30 @@ static void start_final(void)
 	begin(d.msg + 1, put_vars(put_now(o), v, 5));
 }
 
+/* An event of nargs argument words (SPEC 6.1) at o, from its record's words (which o may
+ * overwrite: they are read first; o never passes them). */
+__attribute__((always_inline)) static inline uint8_t *enc_words(uint8_t *o, uint32_t w0, uint32_t id, uint32_t dt,
+								const uint32_t *args, unsigned nargs)
+{
+	uint32_t a[TP_WIRE_MAX_WORD_ARGS];
+	for (unsigned i = 0; i < nargs; i++)
+		a[i] = args[i];
+	uint8_t *hb = o, *first;
+	o = first = VAR(VAR(o + 1, id), dt);
+	for (unsigned i = 0; i < nargs; i++)
+		o = VAR(o, a[i]);
+	unsigned enc = 0;
+	if (__builtin_expect((unsigned)(o - first) > 4u * nargs, 0)) {
+		/* the fewest argument bytes: fixed words beat a 5-byte varint */
+		enc = 1;
+		o = first;
+		for (unsigned i = 0; i < nargs; i++)
+			o = put_le32(o, a[i]);
+	}
+	*hb = (uint8_t)(w0 | enc);
+	return o;
+}
+
 /* The PACKET at send_seq, encoded over itself (see the top). The writer's records are read
  * whole before their bytes are overwritten; the write position never passes the read one. */
 static void start_packet(void)
@@ -211,23 +235,14 @@ static void start_packet(void)
 			*hb = (uint8_t)w0;
 			continue;
 		}
-		uint32_t a[TP_WIRE_MAX_WORD_ARGS];
-		for (unsigned i = 0; i < nargs; i++)
-			a[i] = r[3 + i];
+		const uint32_t *args = r + 3;
 		r += TP_REC_WORDS(nargs);
-		o = VAR(VAR(o + 1, id), dt);
-		uint8_t *args = o;
-		for (unsigned i = 0; i < nargs; i++)
-			o = VAR(o, a[i]);
-		unsigned enc = 0;
-		if (__builtin_expect((unsigned)(o - args) > 4u * nargs, 0)) {
-			/* SPEC 6.1: the fewest argument bytes; fixed words beat a 5-byte varint */
-			enc = 1;
-			o = args;
-			for (unsigned i = 0; i < nargs; i++)
-				o = put_le32(o, a[i]);
-		}
-		*hb = (uint8_t)(w0 | enc);
+#ifndef __OPTIMIZE_SIZE__
+		if (nargs == 2u) /* the common record, unrolled */
+			o = enc_words(hb, w0, id, dt, args, 2);
+		else
+#endif
+			o = enc_words(hb, w0, id, dt, args, nargs);
 	}
 	d.packet = 1;
 	begin(m, o);
