@@ -32,6 +32,8 @@
 static struct {
 	/* next byte, end of the final bytes, end of the CRC (where the 0x00 is) */
 	uint8_t *at, *ready, *end;
+	uint8_t *msg_end; /* the message's end, where its CRC goes */
+	uint32_t crc;     /* the running CRC of the message bytes before the scan's position */
 	uint8_t code;     /* a code sent on its own: the group after one of 254 bytes */
 	uint8_t code_due; /* ... not sent yet */
 	uint8_t after_ff; /* ready is the start of such a group, not a zero */
@@ -109,15 +111,13 @@ static uint8_t *put_now(uint8_t *o)
 	return put_time(o, (uint32_t)t & TP_TIMER_MASK, (uint32_t)(t >> TP_BOARD_TIMER_BITS));
 }
 
-/* The message [m, o) gets its CRC and the frame's 0x00 after it; m[-1] is free for the
- * first COBS code. */
+/* The message [m, o) is to go: m[-1] is free for the first COBS code, and the CRC and the
+ * frame's 0x00 go after it, once prepare() has run the CRC that far. */
 static void begin(uint8_t *m, uint8_t *o)
 {
-	uint32_t crc = 0xFFFFFFFFu;
-	for (const uint8_t *p = m; p != o; p++)
-		crc = tp_crc32c_step(crc, *p);
-	d.end = put_le32(o, ~crc);
-	*d.end = 0;
+	d.crc = 0xFFFFFFFFu;
+	d.msg_end = o;
+	d.end = o + 4;
 	d.at = d.ready = m - 1;
 	d.after_ff = 0;
 	d.sending = 1;
@@ -302,12 +302,26 @@ static size_t port_write(const uint8_t *p, size_t n)
 /* Makes the frame final from d.ready on (see the top): group after group, each zero (or the
  * byte before the message) takes the code of the group after it, as far as a group of 254
  * bytes or the end (SPEC 2: as if one more 0x00 followed the data; the 0x00 after the CRC is
- * the delimiter). */
+ * the delimiter). The search for zeros runs the CRC too, each message byte once: when it
+ * reaches the message's end, the CRC goes there (again, the same bytes, after a 254-byte
+ * group that ends there), and the search goes on over it. */
 static void prepare(void)
 {
 	uint8_t *slot = d.ready, *g = slot + !d.after_ff;
 	for (;;) {
 		uint8_t *q = g, *lim = d.end - g > 254 ? g + 254 : d.end;
+		uint8_t *m = lim < d.msg_end ? lim : d.msg_end;
+		uint32_t crc = d.crc;
+		for (; q < m; q++) {
+			crc = tp_crc32c_step(crc, *q);
+			if (*q == 0u)
+				break;
+		}
+		d.crc = crc;
+		if (q == d.msg_end) {
+			put_le32(q, ~crc);
+			q[4] = 0;
+		}
 		while (q != lim && *q != 0u)
 			q++;
 		uint8_t code = (uint8_t)(q - g + 1);
