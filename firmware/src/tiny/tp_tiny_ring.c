@@ -102,7 +102,8 @@ __attribute__((noinline)) static int turn(unsigned bytes, uint32_t **r, tp_resul
 	uint32_t key = tp_port_irq_save();
 	struct tiny_pkt *h = (struct tiny_pkt *)(void *)ch->head;
 	*r = NULL;
-	if (!tp_g.recording) {
+	if (!tp_g.recording || bytes > tp_g.pkt_size - TINY_HDR - TINY_ROOM) {
+		/* stopped, or larger than a packet (pkt_size is 0 before tp_init: refused all the same) */
 		ch->rejected++;
 		*why = TP_REJECTED;
 	} else if (!ch->open) {
@@ -145,23 +146,13 @@ __attribute__((noinline)) static int turn(unsigned bytes, uint32_t **r, tp_resul
 	return TURN_DONE;
 }
 
-static void reject_one(void)
-{
-	uint32_t key = tp_port_irq_save();
-	tp_chan[0].rejected++;
-	tp_port_irq_restore(key);
-}
-
 /* Every record but the fast path's: w0 as the ring stores it, args the argument words or
- * (nargs 7) the blob bytes. */
+ * (nargs 7) the blob bytes. MISUSE, a blob longer than any packet, is refused as one. */
+#define MISUSE (TP_REC_W0(0, 7) | 0xFFFF00u)
 __attribute__((noinline)) static tp_result_t put(uint32_t w0, uint32_t id, const void *args)
 {
-	unsigned nargs = (w0 >> 2) & 7u, len = (w0 >> 8) & 0xFFu;
+	unsigned nargs = (w0 >> 2) & 7u, len = w0 >> 8;
 	unsigned bytes = 4u * (nargs == 7u ? TP_BLOB_WORDS(len) : TP_REC_WORDS(nargs));
-	if (bytes > tp_g.pkt_size - TINY_HDR - TINY_ROOM) {
-		reject_one(); /* larger than a packet */
-		return TP_REJECTED;
-	}
 	uint32_t *r;
 	tp_result_t why;
 	int t;
@@ -226,11 +217,7 @@ tp_result_t tp_event4_checked(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2
 
 tp_result_t tp_record_checked(enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs)
 {
-	if (nargs > 6u || (unsigned)kind > 7u) {
-		reject_one();
-		return TP_REJECTED;
-	}
-	return put(TP_REC_W0(kind, nargs), id, args);
+	return put(nargs > 6u || (unsigned)kind > 7u ? MISUSE : TP_REC_W0(kind, nargs), id, args);
 }
 
 void tp_record(enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned nargs)
@@ -240,11 +227,7 @@ void tp_record(enum tp_kind kind, uint32_t id, const uint32_t *args, unsigned na
 
 void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned len)
 {
-	if (len > 255u || (unsigned)kind > 7u) {
-		reject_one();
-		return;
-	}
-	(void)put(TP_REC_W0(kind, 7) | (uint32_t)len << 8, id, bytes);
+	(void)put(len > 255u || (unsigned)kind > 7u ? MISUSE : TP_REC_W0(kind, 7) | (uint32_t)len << 8, id, bytes);
 }
 
 void tp_get_counters(unsigned core, struct tp_counters *out)
@@ -275,8 +258,6 @@ int tp_init(const struct tp_config *cfg)
 	tp_g.pkt_size = cfg->packet_size;
 	tp_g.packets = cfg->packets;
 	tp_g.chan_bytes = (uint32_t)cfg->packets * cfg->packet_size;
-	tp_g.cores = 1;
-	tp_g.mode = TP_MODE_DISCARD;
 	tp_g.autostart = cfg->autostart;
 	tp_g.origin_seq = ch->next_seq = tiny.send_seq = cfg->origin_seq;
 	tp_g.origin_events = ch->committed = cfg->origin_events;
