@@ -48,7 +48,7 @@ extern struct tiny_link tiny;
 /* The packet after p in the ring. */
 struct tiny_pkt *tiny_next(struct tiny_pkt *p);
 /* Closes the head if it holds events and is min_age ticks old, or from an earlier epoch
- * (masks itself). */
-void tiny_close_head(uint32_t min_age);
+ * (masks itself). Returns the seq after the last closed packet. */
+uint32_t tiny_close_head(uint32_t min_age);
 
 #endif /* TP_TINY_H */

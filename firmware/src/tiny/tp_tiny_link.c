@@ -40,6 +40,7 @@ static struct {
 	uint8_t packet;   /* the message is the PACKET at tiny.send */
 	uint8_t sending;  /* a message is under way */
 	uint8_t boot, final_req, since_header;
+	uint32_t final_at; /* the FINAL goes when send_seq gets here */
 	volatile uint8_t busy;
 	uint8_t msg[MSG_MAX];
 } d;
@@ -248,7 +249,8 @@ static void start_packet(void)
 	begin(m, o);
 }
 
-/* The next message, if any: HEADER first, then the FINAL tp_flush asks for, then packets. */
+/* The next message, if any: HEADER first, then the FINAL tp_flush asks for once every packet
+ * it closed is out, then packets. */
 static int pick_next(void)
 {
 	if (!tp_link.started)
@@ -258,7 +260,7 @@ static int pick_next(void)
 		start_header();
 		return 1;
 	}
-	if (d.final_req) {
+	if (d.final_req && tiny.send_seq == d.final_at) {
 		d.final_req = 0;
 		start_final();
 		return 1;
@@ -406,18 +408,12 @@ void tp_tx_isr(void)
 }
 
 /* Closes the books (SPEC 7, 8.1): the head closed, every packet up to it sent, then the
- * FINAL. A CMD_STOP meanwhile ends the wait: nothing more may be sent. */
+ * FINAL (pick_next). A CMD_STOP meanwhile ends the wait: nothing more may be sent. */
 void tp_flush(void)
 {
 	if (!tp_g.initialised || !tp_link.started)
 		return;
-	tiny_close_head(0);
-	const struct tp_chan *ch = &tp_chan[0];
-	uint32_t key = tp_port_irq_save();
-	uint32_t target = ch->next_seq - ch->open;
-	tp_port_irq_restore(key);
-	while ((int32_t)(tiny.send_seq - target) < 0 && tp_link.started)
-		tp_poll();
+	d.final_at = tiny_close_head(0);
 	d.final_req = 1;
 	while ((d.final_req || d.sending) && tp_link.started)
 		tp_poll();

@@ -79,7 +79,7 @@ CLOSE_INLINE static void close_head(struct tp_chan *ch, struct tiny_pkt *h, uint
 	ch->end = 0;
 }
 
-void tiny_close_head(uint32_t min_age)
+uint32_t tiny_close_head(uint32_t min_age)
 {
 	struct tp_chan *ch = &tp_chan[0];
 	uint32_t key = tp_port_irq_save();
@@ -89,7 +89,9 @@ void tiny_close_head(uint32_t min_age)
 		if (epoch != h->ts_begin[1] || ((lo - h->ts_begin[0]) & TP_TIMER_MASK) >= min_age)
 			close_head(ch, h, lo, epoch);
 	}
+	uint32_t closed = ch->next_seq - ch->open;
 	tp_port_irq_restore(key);
+	return closed;
 }
 
 enum { TURN_AGAIN, TURN_CLOSED, TURN_DONE };
