@@ -13,3 +13,19 @@ const struct tp_rec_v6m tp_rec_v6m = {TP_PORT_TS_CAPTURE_TASK, TP_PORT_TS_CAPTUR
 #endif
 struct tp_global tp_g;
 volatile uint32_t tp_ovf_count;
+
+void tp_get_counters(unsigned core, struct tp_counters *out)
+{
+	if (core >= TP_MAX_CORES) {
+		out->next_seq = out->committed = out->dropped = out->overwritten = out->rejected = 0;
+		return;
+	}
+	struct tp_chan *ch = &tp_chan[core];
+	uint32_t key = tp_port_irq_save();
+	out->next_seq = ch->next_seq;
+	out->committed = ch->committed;
+	out->dropped = ch->dropped;
+	out->overwritten = ch->overwritten;
+	out->rejected = ch->rejected;
+	tp_port_irq_restore(key);
+}

@@ -785,21 +785,7 @@ int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx,
 	return cmp <= 0; /* evicted meanwhile (another core): the caller skips it and retries */
 }
 
-void tp_get_counters(unsigned core, struct tp_counters *out)
-{
-	if (core >= TP_MAX_CORES) {
-		out->next_seq = out->committed = out->dropped = out->overwritten = out->rejected = 0;
-		return;
-	}
-	struct tp_chan *ch = &tp_chan[core];
-	uint32_t key = tp_port_irq_save();
-	out->next_seq = ch->next_seq;
-	out->committed = ch->committed;
-	out->dropped = ch->dropped;
-	out->overwritten = ch->overwritten;
-	out->rejected = ch->rejected;
-	tp_port_irq_restore(key);
-}
+/* tp_get_counters: tp_rec_state.c, shared with the tiny core. */
 
 void tp_ring_init(const struct tp_config *cfg)
 {

@@ -232,20 +232,6 @@ void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned 
 	(void)put(len > 255u || (unsigned)kind > 7u ? MISUSE : TP_REC_W0(kind, 7) | (uint32_t)len << 8, id, bytes);
 }
 
-void tp_get_counters(unsigned core, struct tp_counters *out)
-{
-	const struct tp_chan *ch = &tp_chan[0];
-	uint32_t key = tp_port_irq_save();
-	out->next_seq = ch->next_seq;
-	out->committed = ch->committed;
-	out->dropped = ch->dropped;
-	out->overwritten = ch->overwritten;
-	out->rejected = ch->rejected;
-	tp_port_irq_restore(key);
-	if (core != 0)
-		out->next_seq = out->committed = out->dropped = out->overwritten = out->rejected = 0;
-}
-
 void tp_link_init(void);
 
 int tp_init(const struct tp_config *cfg)
