@@ -94,16 +94,15 @@ uint32_t tiny_close_head(uint32_t min_age)
 	return closed;
 }
 
-enum { TURN_AGAIN, TURN_CLOSED, TURN_DONE };
-
-/* One masked step of the slow path (see the top). TURN_DONE with *r the record's place (its
- * time word written), or NULL and *why the refusal, counted. */
-__attribute__((noinline)) static int turn(unsigned bytes, uint32_t **r, tp_result_t *why)
+/* One masked step of the slow path (see the top): the record's place (its time word written),
+ * or NULL with *why the refusal, counted, or TP_RECORDED for another turn. */
+__attribute__((noinline)) static uint32_t *turn(unsigned bytes, tp_result_t *why)
 {
 	struct tp_chan *ch = &tp_chan[0];
 	uint32_t key = tp_port_irq_save();
 	struct tiny_pkt *h = (struct tiny_pkt *)(void *)ch->head;
-	*r = NULL;
+	uint32_t *w = NULL;
+	*why = TP_RECORDED;
 	if (!tp_g.recording || bytes > tp_g.pkt_size - TINY_HDR - TINY_ROOM) {
 		/* stopped, or larger than a packet (pkt_size is 0 before tp_init: refused all the same) */
 		ch->rejected++;
@@ -120,13 +119,11 @@ __attribute__((noinline)) static int turn(unsigned bytes, uint32_t **r, tp_resul
 			ch->wp = (uint32_t *)(void *)(h + 1);
 			ch->next_seq++;
 			ch->open = 1;
-			tp_port_irq_restore(key);
-			return TURN_AGAIN;
 		}
 	} else {
 		uint32_t epoch, lo = time_lo(&epoch);
-		uint32_t *w = ch->wp;
 		uintptr_t end = (uintptr_t)h + tp_g.pkt_size - TINY_ROOM;
+		w = ch->wp;
 		if (w == (uint32_t *)(void *)(h + 1)) {
 			/* empty: it begins with this record; the refusals since it opened go before */
 			h->rejected = ch->rejected;
@@ -135,17 +132,34 @@ __attribute__((noinline)) static int turn(unsigned bytes, uint32_t **r, tp_resul
 		} else if (epoch != h->ts_begin[1] || (uintptr_t)w + bytes > end) {
 			close_head(ch, h, lo, epoch);
 			tp_port_irq_restore(key);
-			return TURN_CLOSED;
+			if (tp_g.notify)
+				tp_port_packet_ready();
+			return NULL;
 		}
 		ch->end = end;
 		ch->wp = (uint32_t *)(void *)((uintptr_t)w + bytes);
 		ch->committed++;
 		tiny.pending++;
 		w[2] = lo;
-		*r = w;
 	}
 	tp_port_irq_restore(key);
-	return TURN_DONE;
+	return w;
+}
+
+/* The slow reservation of bytes: turns until the record has a place (its time word written,
+ * `pending` raised), or NULL with *why the refusal. */
+static uint32_t *reserve(unsigned bytes, tp_result_t *why)
+{
+	uint32_t *r;
+	while ((r = turn(bytes, why)) == NULL && *why == TP_RECORDED) {
+	}
+	return r;
+}
+
+static void commit(void)
+{
+	PUBLISH();
+	tiny.pending--; /* a nested writer between load and store nets zero */
 }
 
 /* Every record but the fast path's: w0 as the ring stores it, args the argument words or
@@ -154,13 +168,8 @@ __attribute__((noinline)) static int turn(unsigned bytes, uint32_t **r, tp_resul
 __attribute__((noinline)) static tp_result_t put(uint32_t w0, uint32_t id, const void *args)
 {
 	unsigned nargs = (w0 >> 2) & 7u, len = w0 >> 8;
-	unsigned bytes = 4u * (nargs == 7u ? TP_BLOB_WORDS(len) : TP_REC_WORDS(nargs));
-	uint32_t *r;
 	tp_result_t why;
-	int t;
-	while ((t = turn(bytes, &r, &why)) != TURN_DONE)
-		if (t == TURN_CLOSED && tp_g.notify)
-			tp_port_packet_ready();
+	uint32_t *r = reserve(4u * (nargs == 7u ? TP_BLOB_WORDS(len) : TP_REC_WORDS(nargs)), &why);
 	if (r == NULL)
 		return why;
 	r[0] = w0;
@@ -171,15 +180,24 @@ __attribute__((noinline)) static tp_result_t put(uint32_t w0, uint32_t id, const
 	else
 		for (unsigned i = 0; i < nargs; i++)
 			r[3 + i] = ((const uint32_t *)args)[i];
-	PUBLISH();
-	tiny.pending--; /* a nested writer between load and store nets zero */
+	commit();
 	return TP_RECORDED;
 }
 
+/* The fast path's slow entry (tp_record_inline.h): up to 2 arguments in registers. */
 void tp_rec_slow_le2(uint32_t id, uint32_t a0, uint32_t a1, uint32_t w0)
 {
-	const uint32_t a[2] = {a0, a1};
-	(void)put(w0, id, a);
+	tp_result_t why;
+	uint32_t *r = reserve(4u * TP_REC_WORDS((w0 >> 2) & 7u), &why);
+	if (r == NULL)
+		return;
+	r[0] = w0;
+	r[1] = id;
+	if (w0 & (3u << 2)) /* nargs 1 or 2; nothing past the record: a nested writer's may be there */
+		r[3] = a0;
+	if (w0 & (2u << 2))
+		r[4] = a1;
+	commit();
 }
 
 void tp_rec_slow_any(uint32_t w0, uint32_t id, const uint32_t *args)
