@@ -99,10 +99,10 @@ uint32_t tiny_close_head(uint32_t min_age)
 __attribute__((noinline)) static uint32_t *turn(unsigned bytes, tp_result_t *why)
 {
 	struct tp_chan *ch = &tp_chan[0];
-	uint32_t key = tp_port_irq_save();
-	struct tiny_pkt *h = (struct tiny_pkt *)(void *)ch->head;
 	uint32_t *w = NULL;
 	*why = TP_RECORDED;
+	uint32_t key = tp_port_irq_save();
+	struct tiny_pkt *h = (struct tiny_pkt *)(void *)ch->head;
 	if (!tp_g.recording || bytes > tp_g.pkt_size - TINY_HDR - TINY_ROOM) {
 		/* stopped, or larger than a packet (pkt_size is 0 before tp_init: refused all the same) */
 		ch->rejected++;
