@@ -41,7 +41,7 @@ struct tiny_pkt {
 struct tiny_link {
 	struct tiny_pkt *send;     /* the packet at send_seq */
 	volatile uint32_t send_seq;
-	volatile uint8_t pending;  /* writers between a slow reservation and its commit */
+	volatile uint32_t pending; /* writers between a slow reservation and its commit */
 };
 extern struct tiny_link tiny;
 
