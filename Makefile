@@ -35,8 +35,23 @@ else
 BUILD ?= build/$(BOARD)$(BUILD_SUFFIX)
 PROFILE_CFLAGS :=
 endif
-CORE_SRCS := $(sort $(wildcard firmware/src/*.c))
 BOARD_DIR := boards/$(BOARD)
+# The full core: firmware/src/*.c. The tiny core: firmware/src/tiny/ (its own ring and drain),
+# with the files both share (the record state, commands, wire tables, build id, metadata);
+# the full profile's ring, drain and framer are not built. Tiny is one channel: a board with
+# more cores (board.json "cores") fails here, in one line (PORTING.md 1.5).
+TINY_FULL_ONLY_SRCS := firmware/src/tp_ring.c firmware/src/tp_drain.c firmware/src/tp_frame.c
+TINY_CORE_SRCS := $(sort $(wildcard firmware/src/tiny/*.c)) \
+	$(filter-out $(TINY_FULL_ONLY_SRCS),$(sort $(wildcard firmware/src/*.c)))
+ifeq ($(PROFILE),tiny)
+CORE_SRCS := $(TINY_CORE_SRCS)
+BOARD_CORES := $(shell sed -n 's/.*"cores": *\([0-9]*\).*/\1/p' $(BOARD_DIR)/board.json 2>/dev/null)
+ifneq ($(filter-out 1,$(BOARD_CORES)),)
+$(error PROFILE=tiny is for one-core boards: $(BOARD) has $(BOARD_CORES) cores; build it with PROFILE=full (PORTING.md 1.5))
+endif
+else
+CORE_SRCS := $(sort $(wildcard firmware/src/*.c))
+endif
 
 .DEFAULT_GOAL := all
 .PHONY: all boards clean test

@@ -196,6 +196,12 @@ export function ensureBuilt(board, opt, profile = 'full') {
   return built.get(key);
 }
 
+/** Why a profile does not build for a board (the tiny profile is one channel: PORTING.md 1.5), or null. */
+export function tinyNotForBoard(board, profile) {
+  const cores = T.boardJson(board).cores;
+  return profile === 'tiny' && cores > 1 ? `tiny is one-core (board has ${cores} cores)` : null;
+}
+
 /** Writes the board's facts into results; false if the board is not in this tree. */
 export function boardInfo(results, board) {
   const path = ['target', 'boards', board];
@@ -224,7 +230,7 @@ export async function perBuild(results, key, measure, { opts = OPTS, profile = '
     if (!boardInfo(results, board)) continue;
     for (const opt of opts) {
       const path = ['target', 'boards', board, 'opt', opt, profile === 'full' ? key : `${key}Tiny`];
-      const err = ensureBuilt(board, opt, profile);
+      const err = tinyNotForBoard(board, profile) ?? ensureBuilt(board, opt, profile);
       if (err) { put(results, path, { error: err }); continue; }
       tasks.push(async () => {
         let v;

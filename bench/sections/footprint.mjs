@@ -1,6 +1,6 @@
 // Flash and RAM of the tracer at -Os (what a size-conscious user builds), from the linker map
 // and the ELF; no emulator.
-import { BOARDS, boardInfo, ensureBuilt, put } from '../harness.mjs';
+import { BOARDS, boardInfo, ensureBuilt, put, tinyNotForBoard } from '../harness.mjs';
 import * as T from '../target.mjs';
 
 export const name = 'footprint';
@@ -33,7 +33,7 @@ export async function run(ctx, results) {
     }
     // The tiny profile (PROFILE=tiny, PORTING.md): the same app, the same accounting of objects.
     const tinyPath = ['target', 'boards', board, 'footprintTiny'];
-    const tinyErr = ensureBuilt(board, OPT, 'tiny');
+    const tinyErr = tinyNotForBoard(board, 'tiny') ?? ensureBuilt(board, OPT, 'tiny');
     if (tinyErr) { put(results, tinyPath, { error: tinyErr }); continue; }
     try {
       const elf = T.elfPath(board, OPT, 'bench_wire_small', 'tiny');

@@ -8,7 +8,9 @@
 #define BOARD_H
 
 #define TP_BOARD_NAME "host"
+#ifndef TP_BOARD_CORES /* test_tiny: 1 */
 #define TP_BOARD_CORES 2
+#endif
 #define TP_BOARD_TIMER_HZ 1000000u
 #ifndef TP_BOARD_TIMER_BITS
 #define TP_BOARD_TIMER_BITS 32

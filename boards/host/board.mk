@@ -46,10 +46,12 @@ $(BUILD)/test_%_whole: firmware/test/test_%.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -Os -DTP_LINK_WHOLE=1 -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
 
-# test_tiny checks the tiny profile (Makefile PROFILE=tiny): its core is built with TP_PROFILE_TINY.
-$(BUILD)/test_tiny: firmware/test/test_tiny.c $(HOST_DEPS)
+# test_tiny checks the tiny core (Makefile PROFILE=tiny: firmware/src/tiny/ and the shared
+# files), on one core, as the profile requires; tp_frame.c only for the tests' command frames.
+$(BUILD)/test_tiny: firmware/test/test_tiny.c $(HOST_DEPS) $(TINY_CORE_SRCS) $(wildcard firmware/src/tiny/*.h)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -DTP_PROFILE_TINY=1 -o $@ $< $(CORE_SRCS) $(HOST_SUPPORT)
+	$(HOST_CC) $(HOST_CFLAGS) -UTP_TESTPOINTS -DTP_PROFILE_TINY=1 -DTP_BOARD_CORES=1 -o $@ $< $(TINY_CORE_SRCS) \
+		firmware/src/tp_frame.c $(HOST_SUPPORT)
 
 $(BUILD)/test_%: firmware/test/test_%.c $(HOST_DEPS)
 	@mkdir -p $(dir $@)

@@ -23,9 +23,10 @@
 
 #define TP_MAX_CORES TP_BOARD_CORES
 
-/* Build profile (Makefile PROFILE=, PORTING.md): 0 full, 1 tiny. Tiny keeps discard mode,
- * CMD_START/STOP/HEADER and the flush that closes the books from tp_flush() only; every place
- * that differs is marked "PROFILE(tiny)". */
+/* Build profile (Makefile PROFILE=, PORTING.md 1.5): 0 full, 1 tiny. Tiny keeps discard mode,
+ * CMD_START/STOP/HEADER and the flush that closes the books from tp_flush() only, with a core
+ * of its own (firmware/src/tiny/) instead of tp_ring.c, tp_drain.c and tp_frame.c; the shared
+ * files mark what differs "PROFILE(tiny)" (tp_cmd.c's commands, the CRC table). */
 #ifndef TP_PROFILE_TINY
 #define TP_PROFILE_TINY 0
 #endif

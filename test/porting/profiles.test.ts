@@ -1,7 +1,7 @@
 // Build profiles (PORTING.md 1.5): make's PROFILE knob on every cross board, read from make's
 // dry run (nothing is compiled here; run-all.sh builds every board in both profiles).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,9 +26,20 @@ function dryRun(board: string, profile?: string, extra: string[] = []): { elfs: 
   return { elfs, cc };
 }
 
+/** The board's cores (board.json): the tiny profile is one channel, for one-core boards only. */
+const cores = (board: string): number => JSON.parse(readFileSync(join(ROOT, 'boards', board, 'board.json'), 'utf8')).cores;
+
 describe('make PROFILE=', () => {
-  for (const board of boards) {
-    it(`${board}: tiny builds every app but the full-only ones, with TP_PROFILE_TINY=1; full is the default`, () => {
+  for (const board of boards.filter((b) => cores(b) > 1)) {
+    it(`${board}: tiny fails in one line (a multi-core board), full builds`, () => {
+      expect(dryRun(board).elfs.length).toBeGreaterThan(0);
+      const r = spawnSync('make', ['-n', '-s', `BOARD=${board}`, 'PROFILE=tiny'], { cwd: ROOT, encoding: 'utf8' });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`PROFILE=tiny is for one-core boards: ${board} has ${cores(board)} cores`))]);
+    });
+  }
+  for (const board of boards.filter((b) => cores(b) === 1)) {
+    it(`${board}: tiny builds every app but the full-only ones, with TP_PROFILE_TINY=1, from its own core; full is the default`, () => {
       const full = dryRun(board);
       const tiny = dryRun(board, 'tiny');
       expect(full.elfs.length).toBeGreaterThan(0);
@@ -37,6 +48,11 @@ describe('make PROFILE=', () => {
       expect(tiny.cc.length).toBeGreaterThan(0);
       for (const l of tiny.cc) expect(l).toContain('-DTP_PROFILE_TINY=1');
       for (const l of full.cc) expect(l).not.toContain('TP_PROFILE_TINY');
+      // the tiny core (firmware/src/tiny/) instead of the full ring, drain and framer
+      const srcs = (cc: string[]) => cc.map((l) => / -c (firmware\/src\/\S+\.c) /.exec(l)?.[1]);
+      expect(srcs(tiny.cc)).toEqual(expect.arrayContaining(['firmware/src/tiny/tp_tiny_ring.c', 'firmware/src/tiny/tp_tiny_link.c', 'firmware/src/tp_cmd.c']));
+      for (const f of ['tp_ring.c', 'tp_drain.c', 'tp_frame.c']) expect(srcs(tiny.cc)).not.toContain(`firmware/src/${f}`);
+      expect(srcs(full.cc).some((f) => f?.includes('/tiny/'))).toBe(false);
       expect(dryRun(board, 'full')).toEqual({ elfs: full.elfs, cc: expect.any(Array) });
     });
   }

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tp_tiny_link.c - the tiny core's drain (PROFILE=tiny, PORTING.md 1.5, SPEC 8.1): HEADER on
+ * CMD_START and CMD_HEADER (and after every 64 packets), PACKET, and a FINAL STATUS from
+ * tp_flush() only. Commands arrive through tp_cmd.c (its tiny branch), shared with the full
+ * profile.
+ *
+ * Every message is whole in memory before its first byte goes: a HEADER or STATUS in msg[],
+ * a PACKET over its own packet in the ring: its head over the packet header, its events over
+ * the records they come from (no event is longer on the wire than in the ring, and the head
+ * fits in the header: tp_tiny.h), then its CRC and the frame's 0x00 in the room the writer
+ * left at the end. COBS is done in place too: each zero of the message becomes the code of
+ * the group after it, and the byte before the message the first group's, so frame bytes are
+ * final as far as the next group of 254 non-zero bytes (its successor's code has no zero to
+ * take: that one code goes on its own) and go to the port in one run.
+ *
+ *   ring packet --encode in place, CRC-32C, COBS codes over the zeros--> port
+ */
+#include "tp_tiny.h"
+
+#define PUBLISH() __asm__ volatile("" : : : "memory") /* one core: program order */
+#define HEADER_EVERY 64u /* packets between periodic headers (SPEC 5) */
+#ifndef TP_IDLE_CLOSE_TICKS
+/* tp_poll sends a packet that has been open this long, so a quiet app still shows up live. */
+#define TP_IDLE_CLOSE_TICKS (TP_BOARD_TIMER_HZ / 50u)
+#endif
+
+/* The first code, HEADER up to the build id: 31 bytes, the build id, one origin (5 varints),
+ * the CRC, the 0x00. */
+#define MSG_MAX (1u + 31u + TP_WIRE_MAX_BUILD_ID + 25u + 4u + 1u)
+
+static struct {
+	/* next byte, end of the final bytes, end of the CRC (where the 0x00 is) */
+	uint8_t *at, *ready, *end;
+	uint8_t *msg_end; /* the message's end, where its CRC goes */
+	uint32_t crc;     /* the running CRC of the message bytes before the scan's position */
+	uint8_t code;     /* a code sent on its own: the group after one of 254 bytes */
+	uint8_t code_due; /* ... not sent yet */
+	uint8_t after_ff; /* ready is the start of such a group, not a zero */
+	uint8_t packet;   /* the message is the PACKET at tiny.send */
+	uint8_t sending;  /* a message is under way */
+	uint8_t boot, final_req, since_header;
+	uint32_t final_at; /* the FINAL goes when send_seq gets here */
+	volatile uint8_t busy;
+	uint8_t msg[MSG_MAX];
+} d;
+
+struct tp_link_ctl tp_link;
+
+void tp_link_set_started(unsigned on)
+{
+	tp_link.started = (uint8_t)on;
+	tp_g.notify = (uint8_t)on;
+}
+
+void tp_link_init(void)
+{
+	d.sending = d.final_req = d.since_header = 0;
+	d.boot = 1;
+	d.busy = 0;
+	tp_link.header_req = 0;
+	tp_link_set_started(0);
+	tp_cmd_init();
+	if (tp_g.autostart) {
+		tp_link_set_started(1);
+		tp_link.header_req = 1;
+	}
+}
+
+static uint8_t *put_le32(uint8_t *o, uint32_t v)
+{
+	for (unsigned i = 0; i < 4u; i++, v >>= 8)
+		*o++ = (uint8_t)v;
+	return o;
+}
+
+/* A 64-bit time from the ring's (low bits, epoch) words. */
+static uint8_t *put_time(uint8_t *o, uint32_t lo, uint32_t epoch)
+{
+#if TP_BOARD_TIMER_BITS == 32
+	return put_le32(put_le32(o, lo), epoch);
+#else
+	return put_le32(put_le32(o, epoch << TP_BOARD_TIMER_BITS | lo), epoch >> (32 - TP_BOARD_TIMER_BITS));
+#endif
+}
+
+/* A varint; at -O2 a value below 128 (most event bytes) takes no call. */
+#ifdef __OPTIMIZE_SIZE__
+#define VAR(o, v) tp_put_var32((o), (v))
+#else
+#define VAR(o, v) var_fast((o), (v))
+__attribute__((always_inline)) static inline uint8_t *var_fast(uint8_t *o, uint32_t v)
+{
+	if (__builtin_expect(v < 0x80u, 1)) {
+		*o = (uint8_t)v;
+		return o + 1;
+	}
+	return tp_put_var32(o, v);
+}
+#endif
+
+static uint8_t *put_vars(uint8_t *o, const uint32_t *v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		o = tp_put_var32(o, v[i]);
+	return o;
+}
+
+static uint8_t *put_now(uint8_t *o)
+{
+	uint64_t t = tp_now();
+	return put_time(o, (uint32_t)t & TP_TIMER_MASK, (uint32_t)(t >> TP_BOARD_TIMER_BITS));
+}
+
+/* The message [m, o) is to go: m[-1] is free for the first COBS code, and the CRC and the
+ * frame's 0x00 go after it, once prepare() has run the CRC that far. */
+static void begin(uint8_t *m, uint8_t *o)
+{
+	d.crc = 0xFFFFFFFFu;
+	d.msg_end = o;
+	d.end = o + 4;
+	d.at = d.ready = m - 1;
+	d.after_ff = 0;
+	d.sending = 1;
+}
+
+/* SPEC 5, the fields before ts; flags patched in. */
+static const uint8_t header_fixed[] = {
+	TP_MSG_HEADER, TP_WIRE_MAGIC_0, TP_WIRE_MAGIC_1, TP_WIRE_MAGIC_2, TP_WIRE_MAGIC_3, TP_WIRE_VERSION,
+	TP_WIRE_HEADER_NO_FLUSH, 1u /* cores */, TP_WIRE_MODE_DISCARD, TP_BOARD_TIMER_BITS,
+	(uint8_t)TP_BOARD_TIMER_HZ, (uint8_t)(TP_BOARD_TIMER_HZ >> 8), (uint8_t)(TP_BOARD_TIMER_HZ >> 16),
+	(uint8_t)(TP_BOARD_TIMER_HZ >> 24)};
+
+static void start_header(void)
+{
+	uint8_t *o = d.msg + 1;
+	for (unsigned i = 0; i < sizeof header_fixed; i++)
+		*o++ = header_fixed[i];
+	d.msg[7] |= d.boot; /* TP_WIRE_HEADER_BOOT: the first header since reset */
+	d.boot = 0;
+	*o++ = (uint8_t)tp_g.pkt_size;
+	*o++ = (uint8_t)(tp_g.pkt_size >> 8);
+	*o++ = (uint8_t)tp_g.packets;
+	*o++ = (uint8_t)(tp_g.packets >> 8);
+	o = put_le32(put_now(o), 0u); /* session: unknown */
+	unsigned len = 0;
+	const uint8_t *id = tp_port_build_id(&len);
+	if (id == NULL)
+		len = 0;
+	*o++ = (uint8_t)len;
+	for (unsigned i = 0; i < len; i++)
+		*o++ = id[i];
+	const uint32_t origin[5] = {tp_g.origin_seq, tp_g.origin_events, tp_g.origin_dropped, tp_g.origin_overwritten,
+				    tp_g.origin_rejected};
+	begin(d.msg + 1, put_vars(o, origin, 5));
+}
+
+/* The FINAL STATUS, at the drain's position (SPEC 7): the counts before the packet at
+ * send_seq when it is open, the channel's when none is. */
+static void start_final(void)
+{
+	const struct tp_chan *ch = &tp_chan[0];
+	uint32_t v[5];
+	uint32_t key = tp_port_irq_save();
+	v[0] = tiny.send_seq;
+	v[1] = ch->committed;
+	v[2] = ch->dropped;
+	v[3] = ch->overwritten;
+	v[4] = ch->rejected;
+	if (ch->next_seq != v[0]) {
+		v[1] = tiny.send->events_before;
+		v[2] = tiny.send->dropped;
+		v[4] = tiny.send->rejected;
+	}
+	tp_port_irq_restore(key);
+	uint8_t *o = d.msg + 1;
+	*o++ = TP_MSG_STATUS;
+	*o++ = 0; /* core */
+	*o++ = TP_WIRE_STATUS_FINAL;
+	begin(d.msg + 1, put_vars(put_now(o), v, 5));
+}
+
+/* An event of nargs argument words (SPEC 6.1) at o, from its record's words (which o may
+ * overwrite: they are read first; o never passes them). */
+__attribute__((always_inline)) static inline uint8_t *enc_words(uint8_t *o, uint32_t w0, uint32_t id, uint32_t dt,
+								const uint32_t *args, unsigned nargs)
+{
+	uint32_t a[TP_WIRE_MAX_WORD_ARGS];
+	for (unsigned i = 0; i < nargs; i++)
+		a[i] = args[i];
+	uint8_t *hb = o, *first;
+	o = first = VAR(VAR(o + 1, id), dt);
+	for (unsigned i = 0; i < nargs; i++)
+		o = VAR(o, a[i]);
+	unsigned enc = 0;
+	if (__builtin_expect((unsigned)(o - first) > 4u * nargs, 0)) {
+		/* the fewest argument bytes: fixed words beat a 5-byte varint */
+		enc = 1;
+		o = first;
+		for (unsigned i = 0; i < nargs; i++)
+			o = put_le32(o, a[i]);
+	}
+	*hb = (uint8_t)(w0 | enc);
+	return o;
+}
+
+/* The PACKET at send_seq, encoded over itself (see the top). The writer's records are read
+ * whole before their bytes are overwritten; the write position never passes the read one. */
+static void start_packet(void)
+{
+	struct tiny_pkt *h = tiny.send;
+	const struct tiny_pkt k = *h;
+	uint8_t *m = (uint8_t *)h + 1, *o = m;
+	*o++ = TP_MSG_PACKET;
+	*o++ = 0; /* core */
+	o = put_time(tp_put_var32(o, tiny.send_seq), k.ts_begin[0], k.ts_begin[1]);
+	/* One epoch per packet: ts_end - ts_begin is the difference of the low bits. */
+	const uint32_t v[6] = {k.ts_end[0] - k.ts_begin[0], k.events_before, k.dropped, tp_g.origin_overwritten,
+			       k.rejected, k.n_events};
+	o = put_vars(o, v, 6);
+	const uint32_t *r = (const uint32_t *)(const void *)(h + 1), *end = r + k.used / 4u;
+	uint32_t prev = k.ts_begin[0];
+	while (r < end) {
+		uint32_t w0 = r[0], id = r[1], lo = r[2];
+		unsigned nargs = (w0 >> 2) & 7u;
+		uint32_t dt = (lo - prev) & TP_TIMER_MASK;
+		prev = lo;
+		uint8_t *hb = o;
+		if (nargs == 7u) {
+			unsigned len = (w0 >> 8) & 0xFFu;
+			const uint8_t *src = (const uint8_t *)(r + 3);
+			r += TP_BLOB_WORDS(len);
+			o = VAR(VAR(VAR(o + 1, id), dt), len);
+			for (unsigned i = 0; i < len; i++)
+				*o++ = src[i]; /* forward: o is below src */
+			*hb = (uint8_t)w0;
+			continue;
+		}
+		const uint32_t *args = r + 3;
+		r += TP_REC_WORDS(nargs);
+#ifndef __OPTIMIZE_SIZE__
+		if (nargs == 2u) /* the common record, unrolled */
+			o = enc_words(hb, w0, id, dt, args, 2);
+		else
+#endif
+			o = enc_words(hb, w0, id, dt, args, nargs);
+	}
+	d.packet = 1;
+	begin(m, o);
+}
+
+/* The next message, if any: HEADER first, then the FINAL tp_flush asks for once every packet
+ * it closed is out, then packets. */
+static int pick_next(void)
+{
+	if (!tp_link.started)
+		return 0;
+	if (tp_link.header_req) {
+		tp_link.header_req = 0;
+		start_header();
+		return 1;
+	}
+	if (d.final_req && tiny.send_seq == d.final_at) {
+		d.final_req = 0;
+		start_final();
+		return 1;
+	}
+	const struct tp_chan *ch = &tp_chan[0];
+	uint32_t key = tp_port_irq_save();
+	int ready = tiny.pending == 0 && tiny.send_seq != ch->next_seq - ch->open;
+	tp_port_irq_restore(key);
+	if (ready)
+		start_packet();
+	return ready;
+}
+
+static void end_message(void)
+{
+	d.sending = 0;
+	if (!d.packet)
+		return;
+	d.packet = 0;
+	tiny.send = tiny_next(tiny.send);
+	PUBLISH();
+	tiny.send_seq = tiny.send_seq + 1u; /* the packet is the writer's again */
+	if (++d.since_header >= HEADER_EVERY) {
+		d.since_header = 0;
+		tp_link.header_req = 1;
+	}
+}
+
+static size_t port_write(const uint8_t *p, size_t n)
+{
+#ifdef TP_PORT_HAS_TX_WRITE
+	return tp_port_tx_write(p, n);
+#else
+	size_t k = 0;
+	while (k < n && tp_port_tx_put(p[k]))
+		k++;
+	return k;
+#endif
+}
+
+/* Makes the frame final from d.ready on (see the top): group after group, each zero (or the
+ * byte before the message) takes the code of the group after it, as far as a group of 254
+ * bytes or the end (SPEC 2: as if one more 0x00 followed the data; the 0x00 after the CRC is
+ * the delimiter). The search for zeros runs the CRC too, each message byte once: when it
+ * reaches the message's end, the CRC goes there (again, the same bytes, after a 254-byte
+ * group that ends there), and the search goes on over it. */
+static void prepare(void)
+{
+	uint8_t *slot = d.ready, *g = slot + !d.after_ff;
+	for (;;) {
+		uint8_t *q = g, *lim = d.end - g > 254 ? g + 254 : d.end;
+		uint8_t *m = lim < d.msg_end ? lim : d.msg_end;
+		uint32_t crc = d.crc;
+		for (; q < m; q++) {
+			crc = tp_crc32c_step(crc, *q);
+			if (*q == 0u)
+				break;
+		}
+		d.crc = crc;
+		if (q == d.msg_end) {
+			put_le32(q, ~crc);
+			q[4] = 0;
+		}
+		while (q != lim && *q != 0u)
+			q++;
+		uint8_t code = (uint8_t)(q - g + 1);
+		if (d.after_ff) {
+			d.code = code;
+			d.code_due = 1;
+		} else {
+			*slot = code;
+		}
+		d.after_ff = code == 0xFFu;
+		slot = q;
+		if (d.after_ff || q == d.end)
+			break;
+		g = q + 1;
+	}
+	d.ready = slot + (slot == d.end && !d.after_ff); /* the delimiter too */
+}
+
+static size_t pump(void)
+{
+	size_t sent = 0;
+	for (;;) {
+		if (!d.sending && !pick_next())
+			return sent;
+		if (d.at == d.ready) {
+			if (d.at > d.end) {
+				end_message(); /* the delimiter is out */
+				continue;
+			}
+			prepare();
+		}
+		const uint8_t *p = d.at;
+		size_t n = (size_t)(d.ready - d.at);
+		if (d.code_due) {
+			p = &d.code;
+			n = 1;
+		}
+		size_t k = port_write(p, n);
+		sent += k;
+		if (k == 0)
+			return sent;
+		if (p == &d.code)
+			d.code_due = 0;
+		else
+			d.at += k;
+		if (k < n)
+			return sent;
+	}
+}
+
+/* The drain, from tp_poll (which also closes an idle head) or the TX interrupt: one at a
+ * time, the other returns at once. */
+static size_t drain(unsigned poll)
+{
+	if (!tp_g.initialised)
+		return 0;
+	uint32_t key = tp_port_irq_save();
+	unsigned busy = d.busy;
+	d.busy = 1;
+	tp_port_irq_restore(key);
+	if (busy)
+		return 0;
+	if (poll && tp_link.started)
+		tiny_close_head(TP_IDLE_CLOSE_TICKS);
+	size_t n = pump();
+	unsigned more = d.sending;
+	PUBLISH();
+	d.busy = 0;
+	if (poll && more)
+		tp_port_tx_kick();
+	return n;
+}
+
+size_t tp_poll(void)
+{
+	return drain(1);
+}
+
+void tp_tx_isr(void)
+{
+	(void)drain(0);
+}
+
+/* Closes the books (SPEC 7, 8.1): the head closed, every packet up to it sent, then the
+ * FINAL (pick_next). A CMD_STOP meanwhile ends the wait: nothing more may be sent. */
+void tp_flush(void)
+{
+	if (!tp_g.initialised || !tp_link.started)
+		return;
+	d.final_at = tiny_close_head(0);
+	d.final_req = 1;
+	while ((d.final_req || d.sending) && tp_link.started)
+		tp_poll();
+}
