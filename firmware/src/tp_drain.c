@@ -297,7 +297,14 @@ static int start_packet(unsigned c)
 {
 	struct tp_drain_chan *dc = &d.dc[c];
 	struct tp_packet_info pi;
-	advance(c);
+	/* Most calls find the packet still open (a poll, the TX interrupt after a packet): a
+	 * look at its state, unmasked, spares them the claim; tp_ring_claim checks again. */
+	uint32_t st = tp_ring_pkt(c, dc->send_idx)->state;
+	if (st != (TP_TAG(dc->send_seq) | TP_ST_READY)) {
+		if (tp_ring_tag_cmp(st, dc->send_seq) <= 0)
+			return 0; /* not closed yet */
+		advance(c);
+	}
 	struct tp_pkt *p = tp_ring_claim(c, dc->send_seq, dc->send_idx, &pi.overwritten);
 	if (p == NULL)
 		return 0;
@@ -356,13 +363,10 @@ static void flush_close(void)
 	d.flush_phase = FLUSH_DRAIN;
 }
 
-/* Chooses the next message. Returns 0 when there is nothing to send. */
-static int pick_next(void)
+/* The requests (HEADER, STATUS, the flush's steps) in their order before packets: 1 when a
+ * message was started, 0 to go on to packets. */
+static int pick_request(void)
 {
-	/* quiet: the host's flush is complete (every byte of its last FINAL has gone to the port:
-	 * pump flushed it before asking here); nothing more until its CMD_STOP or CMD_START */
-	if (!tp_link.started || tp_link.quiet)
-		return 0;
 	if (tp_link.header_req) {
 		tp_link.header_req = 0;
 		start_header();
@@ -405,6 +409,19 @@ static int pick_next(void)
 		start_status(c, 1);
 		return 1;
 	}
+	return 0;
+}
+
+/* Chooses the next message. Returns 0 when there is nothing to send. */
+static int pick_next(void)
+{
+	/* quiet: the host's flush is complete (every byte of its last FINAL has gone to the port:
+	 * pump flushed it before asking here); nothing more until its CMD_STOP or CMD_START */
+	if (!tp_link.started || tp_link.quiet)
+		return 0;
+	/* Most turns have no request and no flush: one test for all of them. */
+	if ((tp_link.header_req | tp_link.flush_req | d.flush_phase | tp_link.status_mask) != 0u && pick_request())
+		return 1;
 	/* Round robin by counting, not by %: no division helper from libgcc. */
 	for (unsigned i = 0, c = d.rr; i < tp_g.cores; i++) {
 		if (c >= tp_g.cores)
@@ -515,12 +532,13 @@ static inline uint32_t crc_word(uint32_t crc, uint32_t v)
 	return tp_crc32c_shift8(crc);
 }
 
-/* COBS of a zero at z: the open group ends there (its code byte gets the length, mod 256 of
- * the pointers' difference), z is the next group's code byte. */
-#define ZERO_AT(z)                                 \
-	do {                                       \
-		*code = (uint8_t)((z) - code);     \
-		code = (z);                        \
+/* COBS of a zero at z: the open group ends there (its code byte, at out->code, gets the
+ * length, mod 256 of the pointers' difference), z is the next group's code byte. In memory,
+ * not a register: zeros are rare, and the small events' loop needs every register. */
+#define ZERO_AT(z)                                                 \
+	do {                                                       \
+		*out->code = (uint8_t)((z) - out->code);           \
+		out->code = (z);                                   \
 	} while (0)
 #endif
 
@@ -534,6 +552,11 @@ static inline uint32_t crc_word(uint32_t crc, uint32_t v)
  * one-byte varint (SPEC §6.1), or id and dt one byte each and both args as fixed words
  * (enc 1: their varints would take 9 or 10 bytes) without a zero byte. Any other event
  * takes the general encoder, then a byte loop for CRC and COBS.
+ *
+ * The first shape has a loop of its own (the common case: small ids, args and gaps): each
+ * such event takes 5 record words and 5 bytes, so one compare of the record pointer per
+ * event checks both the packet's end and the room. The other events run in the second
+ * loop, until a small one comes again.
  */
 __attribute__((noinline)) static void encode_events(uint8_t *w, const uint8_t *lim, struct piece *out)
 {
@@ -542,27 +565,31 @@ __attribute__((noinline)) static void encode_events(uint8_t *w, const uint8_t *l
 	uint32_t prev = d.prev_lo;
 #if TP_DRAIN_FAST
 	uint32_t crc = d.fr.crc;
-	uint8_t *code = tp_frame_code(&d.fr);
-#endif
-	do {
-		uint32_t w0 = r[0];
-		uint32_t lo = r[2];
-		/* Every dt is shorter than one timer period (SPEC §6.2), so modular arithmetic is exact. */
-		uint32_t dt = (lo - prev) & TP_TIMER_MASK;
-#if TP_DRAIN_FAST
-		if ((w0 & 0x1Cu) == 2u << 2) { /* nargs 2 */
-			uint32_t id = r[1], a = r[3], b = r[4];
-			if ((id | dt | a | b) < 0x80u) {
-				if (w + 5 > lim)
-					break;
-				/* w0 < 256: only a blob's record has bits above the H byte */
-				uint32_t v = w0 | id << 8 | dt << 16 | a << 24;
-				w[0] = (uint8_t)v; /* kind, nargs, enc 0: never zero with nargs 2 */
-				w[1] = (uint8_t)(v >> 8);
-				w[2] = (uint8_t)(v >> 16);
-				w[3] = (uint8_t)(v >> 24);
-				w[4] = (uint8_t)b;
-				crc = crc_byte(crc_word(crc, v), b);
+	out->code = tp_frame_code(&d.fr);
+	for (;;) {
+		/* w + 5 <= lim while r < r + (lim - w - 4) words */
+		const uint32_t *stop = r;
+		if (lim - w >= 5)
+			stop = (uint32_t)(lim - w - 4) < (uint32_t)(end - r) ? r + (lim - w - 4) : end;
+		while (r < stop) {
+			uint32_t w0 = r[0];
+			if ((w0 & 0x1Cu) != 2u << 2) /* nargs 2 */
+				break;
+			uint32_t id = r[1], lo = r[2], a = r[3], b = r[4];
+			/* Every dt is shorter than one timer period (SPEC §6.2): modular arithmetic is exact. */
+			uint32_t dt = (lo - prev) & TP_TIMER_MASK;
+			if ((id | dt | a | b) >= 0x80u)
+				break;
+			/* w0 < 256: only a blob's record has bits above the H byte */
+			uint32_t v = w0 | id << 8 | dt << 16 | a << 24;
+			w[0] = (uint8_t)v; /* kind, nargs, enc 0: never zero with nargs 2 */
+			w[1] = (uint8_t)(v >> 8);
+			w[2] = (uint8_t)(v >> 16);
+			w[3] = (uint8_t)(v >> 24);
+			w[4] = (uint8_t)b;
+			crc = crc_byte(crc_word(crc, v), b);
+			/* One test for the four: each is below 2^7, so the product fits in 28 bits. */
+			if (__builtin_expect(id * dt * a * b == 0u, 0)) {
 				if (id == 0u)
 					ZERO_AT(w + 1);
 				if (dt == 0u)
@@ -571,66 +598,84 @@ __attribute__((noinline)) static void encode_events(uint8_t *w, const uint8_t *l
 					ZERO_AT(w + 3);
 				if (b == 0u)
 					ZERO_AT(w + 4);
-				w += 5;
-				prev = lo;
-				r += TP_REC_WORDS(2);
-				continue;
 			}
-			if ((id | dt) < 0x80u && wide_pair(a, b)) {
-				if (w + 11 > lim)
-					break;
-				uint32_t h = w0 | TP_WIRE_ENC_FIXED4;
-				w[0] = (uint8_t)h;
-				w[1] = (uint8_t)id;
-				w[2] = (uint8_t)dt;
-				w[3] = (uint8_t)a;
-				w[4] = (uint8_t)(a >> 8);
-				w[5] = (uint8_t)(a >> 16);
-				w[6] = (uint8_t)(a >> 24);
-				w[7] = (uint8_t)b;
-				w[8] = (uint8_t)(b >> 8);
-				w[9] = (uint8_t)(b >> 16);
-				w[10] = (uint8_t)(b >> 24);
-				crc = crc_byte(crc, h);
-				crc = crc_byte(crc, id);
-				crc = crc_byte(crc, dt);
-				crc = crc_word(crc_word(crc, a), b);
-				if (id == 0u)
-					ZERO_AT(w + 1);
-				if (dt == 0u)
-					ZERO_AT(w + 2);
-				w += 11;
-				prev = lo;
-				r += TP_REC_WORDS(2);
-				continue;
-			}
+			w += 5;
+			prev = lo;
+			r += TP_REC_WORDS(2);
 		}
+		if (r >= end)
+			goto done;
 #endif
-		unsigned nargs = (w0 >> 2) & 7u;
-		if (nargs == TP_WIRE_BLOB_NARGS) {
-			if (w != first)
-				break; /* a blob goes alone: its bytes follow from the ring */
-		} else if (w + 11u + 4u * nargs > lim) {
-			break; /* H, two 5-byte varints, the args at 4 bytes at most */
-		}
-		prev = lo;
-		uint8_t *e = w + encode_one(w, r, dt);
-		r += rec_words(w0);
+		do {
+			uint32_t w0 = r[0];
+			uint32_t lo = r[2];
+			uint32_t dt = (lo - prev) & TP_TIMER_MASK;
 #if TP_DRAIN_FAST
-		crc = tp_frame_in_place(w, e, crc, &code);
-		w = e;
-#else
-		w = e;
+			if ((w0 & 0x1Cu) == 2u << 2) { /* nargs 2 */
+				uint32_t id = r[1], a = r[3], b = r[4];
+				if ((id | dt | a | b) < 0x80u) {
+					if (w + 5 > lim)
+						goto done;
+					break; /* to the small events' loop */
+				}
+				if ((id | dt) < 0x80u && wide_pair(a, b)) {
+					if (w + 11 > lim)
+						goto done;
+					uint32_t h = w0 | TP_WIRE_ENC_FIXED4;
+					w[0] = (uint8_t)h;
+					w[1] = (uint8_t)id;
+					w[2] = (uint8_t)dt;
+					w[3] = (uint8_t)a;
+					w[4] = (uint8_t)(a >> 8);
+					w[5] = (uint8_t)(a >> 16);
+					w[6] = (uint8_t)(a >> 24);
+					w[7] = (uint8_t)b;
+					w[8] = (uint8_t)(b >> 8);
+					w[9] = (uint8_t)(b >> 16);
+					w[10] = (uint8_t)(b >> 24);
+					crc = crc_byte(crc, h);
+					crc = crc_byte(crc, id);
+					crc = crc_byte(crc, dt);
+					crc = crc_word(crc_word(crc, a), b);
+					if (id == 0u)
+						ZERO_AT(w + 1);
+					if (dt == 0u)
+						ZERO_AT(w + 2);
+					w += 11;
+					prev = lo;
+					r += TP_REC_WORDS(2);
+					continue;
+				}
+			}
 #endif
-		if (nargs == TP_WIRE_BLOB_NARGS)
-			break;
-	} while (r < end);
+			unsigned nargs = (w0 >> 2) & 7u;
+			if (nargs == TP_WIRE_BLOB_NARGS) {
+				if (w != first)
+					goto done; /* a blob goes alone: its bytes follow from the ring */
+			} else if (w + 11u + 4u * nargs > lim) {
+				goto done; /* H, two 5-byte varints, the args at 4 bytes at most */
+			}
+			prev = lo;
+			uint8_t *e = w + encode_one(w, r, dt);
+			r += rec_words(w0);
+#if TP_DRAIN_FAST
+			crc = tp_frame_in_place(w, e, crc, &out->code);
+#endif
+			w = e;
+			if (nargs == TP_WIRE_BLOB_NARGS)
+				goto done;
+		} while (r < end);
+#if TP_DRAIN_FAST
+		if (r >= end)
+			goto done;
+	}
+#endif
+done:
 	d.prev_lo = prev;
 	d.rec = r;
 	out->end = w;
 #if TP_DRAIN_FAST
 	out->crc = crc;
-	out->code = code;
 #endif
 }
 
