@@ -719,7 +719,7 @@ static int encode_more(void)
 	 * end (then at most that much folds). */
 	unsigned room = tp_frame_space(&d.fr) - 1u;
 	unsigned to_end = TP_FRAME_RING - d.fr.head % TP_FRAME_RING;
-	unsigned reach = to_end >= 35u ? to_end : TP_FRAME_SLACK;
+	unsigned reach = to_end >= 35u ? to_end : to_end + 35u;
 	if (room > reach)
 		room = reach;
 	struct piece pc;
@@ -800,7 +800,7 @@ static size_t pump(void)
 	size_t sent = 0;
 	for (;;) {
 		if (d.msg == MSG_NONE) {
-			if (!tx_flush(&sent))
+			if (tp_frame_pending(&d.fr) && !tx_flush(&sent))
 				return sent;
 			if (!pick_next())
 				return sent;

@@ -96,7 +96,14 @@ static void scan(struct tp_framer *f)
 static void fold(struct tp_framer *f, unsigned n)
 {
 	uint32_t at = f->head % RING;
-	for (uint32_t i = RING; i < at + n; i++)
+	uint32_t i = RING;
+#ifndef __OPTIMIZE_SIZE__
+	/* A word at a time while whole words remain (out is word aligned, and so is RING): the
+	 * bytes past the last word are free room, not to be written. */
+	for (; i + 4u <= at + n; i += 4u)
+		*(tp_frame_word *)(void *)(f->out + i - RING) = *(const tp_frame_word *)(const void *)(f->out + i);
+#endif
+	for (; i < at + n; i++)
 		f->out[i - RING] = f->out[i];
 }
 
@@ -156,9 +163,25 @@ int tp_frame_end(struct tp_framer *f)
 		if (k > space - 1u)
 			k = space - 1u;
 		uint8_t *w = tp_frame_wp(f);
-		for (unsigned i = 0; i < k; i++)
-			w[i] = (uint8_t)(fcs >> (8u * (f->trailer + i)));
+		fcs >>= 8u * f->trailer;
 		f->trailer = (uint8_t)(f->trailer + k);
+#ifndef __OPTIMIZE_SIZE__
+		if (k <= tp_frame_clean_room(f)) {
+			/* COBS alone, in the same pass (the CRC bytes are not under the CRC). */
+			uint8_t *code = tp_frame_code(f);
+			for (unsigned i = 0; i < k; i++, fcs >>= 8) {
+				w[i] = (uint8_t)fcs;
+				if ((uint8_t)fcs == 0u) {
+					*code = (uint8_t)(w + i - code);
+					code = w + i;
+				}
+			}
+			tp_frame_commit_framed(f, k, crc, code);
+			continue;
+		}
+#endif
+		for (unsigned i = 0; i < k; i++, fcs >>= 8)
+			w[i] = (uint8_t)fcs;
 		tp_frame_commit(f, k);
 		f->crc = crc;
 	}

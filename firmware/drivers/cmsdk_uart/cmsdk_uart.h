@@ -56,7 +56,7 @@ static inline size_t tp_port_tx_write(const uint8_t *p, size_t n)
 	const uint8_t *q = p, *e = p + n;
 #ifndef __OPTIMIZE_SIZE__
 	/* Four bytes a turn: the loop's own compare and branch once per four. */
-	for (; e - q >= 4; q += 4) {
+	for (const uint8_t *e4 = p + (n & ~(size_t)3); q != e4; q += 4) {
 		if (CMSDK_UART_TX_FULL())
 			goto full;
 		CMSDK_LINK(CMSDK_UART_DATA) = q[0];
