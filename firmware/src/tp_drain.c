@@ -296,7 +296,6 @@ static uint64_t get_ts(const uint32_t *w)
 static int start_packet(unsigned c)
 {
 	struct tp_drain_chan *dc = &d.dc[c];
-	struct tp_packet_info pi;
 	/* Most calls find the packet still open (a poll, the TX interrupt after a packet): a
 	 * look at its state, unmasked, spares them the claim; tp_ring_claim checks again. */
 	uint32_t st = tp_ring_pkt(c, dc->send_idx)->state;
@@ -305,6 +304,7 @@ static int start_packet(unsigned c)
 			return 0; /* not closed yet */
 		advance(c);
 	}
+	struct tp_packet_info pi;
 	struct tp_pkt *p = tp_ring_claim(c, dc->send_seq, dc->send_idx, &pi.overwritten);
 	if (p == NULL)
 		return 0;
@@ -650,8 +650,10 @@ __attribute__((noinline)) static void encode_events(uint8_t *w, const uint8_t *l
 #endif
 			unsigned nargs = (w0 >> 2) & 7u;
 			if (nargs == TP_WIRE_BLOB_NARGS) {
-				if (w != first)
-					goto done; /* a blob goes alone: its bytes follow from the ring */
+				/* a blob goes alone: its bytes follow from the ring; its prefix is H,
+				 * 5-byte id and dt varints and a 2-byte length at most */
+				if (w != first || w + 13u > lim)
+					goto done;
 			} else if (w + 11u + 4u * nargs > lim) {
 				goto done; /* H, two 5-byte varints, the args at 4 bytes at most */
 			}
@@ -679,6 +681,15 @@ done:
 #endif
 }
 
+/* How far past the write position a piece may reach: up to the ring's end, so that nothing
+ * folds and a call takes as many events as the room allows; into the slack only when less
+ * than the longest event (35 bytes) is left before the end, and then by that much at most. */
+static unsigned piece_reach(void)
+{
+	unsigned to_end = TP_FRAME_RING - d.fr.head % TP_FRAME_RING;
+	return to_end >= 35u ? to_end : to_end + 35u;
+}
+
 /* The next piece of the current message into the framer (or d.chunk, and d.ext for blob
  * bytes): MORE_DONE when the message body is complete, MORE_FLUSH when final bytes must go
  * to the port first. */
@@ -697,11 +708,31 @@ static int encode_more(void)
 	}
 	if (d.msg != MSG_PACKET || d.rec >= d.rec_end)
 		return MORE_DONE;
-	/* room for one event of the most bytes (35); in place, as many as surely fit */
-	if (TP_DRAIN_FAST && tp_frame_clean_room(&d.fr) < 35u)
-		w0 = tp_frame_pending(&d.fr) ? NULL : d.chunk; /* the scan closes the long group */
-	else
-		w0 = piece_wp(35u);
+	struct piece pc;
+#if TP_DRAIN_FAST
+	/* In place, as many events as surely fit: up to the free room, the open group's 254th
+	 * data byte (only the scan closes such a group) and the reach below; a small event
+	 * (5 bytes) may still fit where the longest (35) would not. */
+	unsigned space = tp_frame_space(&d.fr);
+	if (space > 5u) {
+		w0 = tp_frame_wp(&d.fr);
+		unsigned room = space - 1u, reach = piece_reach(), clean = tp_frame_clean_room(&d.fr);
+		if (room > reach)
+			room = reach;
+		if (room > clean)
+			room = clean;
+		encode_events(w0, w0 + room, &pc);
+		if (pc.end != w0) {
+			tp_frame_commit_framed(&d.fr, (unsigned)(pc.end - w0), pc.crc, pc.code);
+			return MORE_SENT;
+		}
+	}
+	/* Nothing fit: the port takes final bytes first, or with none left (a long open group)
+	 * the next event goes by copy, and the scan closes the group. */
+	w0 = tp_frame_pending(&d.fr) ? NULL : d.chunk;
+#else
+	w0 = piece_wp(35u); /* room for one event of the most bytes (35) */
+#endif
 	if (w0 == NULL)
 		return MORE_FLUSH;
 	if (w0 == d.chunk) {
@@ -714,21 +745,10 @@ static int encode_more(void)
 		d.prev_lo = lo;
 		return MORE_SENT;
 	}
-	/* Up to the ring's end, so that nothing folds and a call takes as many events as the
-	 * room allows; into the slack only when less than the longest event is left before the
-	 * end (then at most that much folds). */
-	unsigned room = tp_frame_space(&d.fr) - 1u;
-	unsigned to_end = TP_FRAME_RING - d.fr.head % TP_FRAME_RING;
-	unsigned reach = to_end >= 35u ? to_end : to_end + 35u;
+#if !TP_DRAIN_FAST
+	unsigned room = tp_frame_space(&d.fr) - 1u, reach = piece_reach();
 	if (room > reach)
 		room = reach;
-	struct piece pc;
-#if TP_DRAIN_FAST
-	if (room > tp_frame_clean_room(&d.fr))
-		room = tp_frame_clean_room(&d.fr);
-	encode_events(w0, w0 + room, &pc);
-	tp_frame_commit_framed(&d.fr, (unsigned)(pc.end - w0), pc.crc, pc.code);
-#else
 	encode_events(w0, w0 + room, &pc);
 	tp_frame_commit(&d.fr, (unsigned)(pc.end - w0));
 #endif
