@@ -63,6 +63,18 @@
 #error "core bit masks are 32 bits"
 #endif
 
+/* The drain's fast paths, at some flash: encoding and framing in one pass (encode_events),
+ * and the scheduler's shortcuts (a look at a packet's state before its claim, one test for
+ * every request). -O2 builds have them; -Os builds (flash first) encode, then let the
+ * framer's scan run CRC and COBS over the bytes. */
+#ifndef TP_DRAIN_FAST
+#ifdef __OPTIMIZE_SIZE__
+#define TP_DRAIN_FAST 0
+#else
+#define TP_DRAIN_FAST 1
+#endif
+#endif
+
 enum { MSG_NONE, MSG_HEADER, MSG_PACKET, MSG_STATUS };
 enum { FLUSH_IDLE, FLUSH_CLOSE, FLUSH_DRAIN, FLUSH_FINAL };
 
@@ -298,12 +310,16 @@ static int start_packet(unsigned c)
 	struct tp_drain_chan *dc = &d.dc[c];
 	/* Most calls find the packet still open (a poll, the TX interrupt after a packet): a
 	 * look at its state, unmasked, spares them the claim; tp_ring_claim checks again. */
+#if TP_DRAIN_FAST
 	uint32_t st = tp_ring_pkt(c, dc->send_idx)->state;
 	if (st != (TP_TAG(dc->send_seq) | TP_ST_READY)) {
 		if (tp_ring_tag_cmp(st, dc->send_seq) <= 0)
 			return 0; /* not closed yet */
 		advance(c);
 	}
+#else
+	advance(c);
+#endif
 	struct tp_packet_info pi;
 	struct tp_pkt *p = tp_ring_claim(c, dc->send_seq, dc->send_idx, &pi.overwritten);
 	if (p == NULL)
@@ -420,7 +436,8 @@ static int pick_next(void)
 	if (!tp_link.started || tp_link.quiet)
 		return 0;
 	/* Most turns have no request and no flush: one test for all of them. */
-	if ((tp_link.header_req | tp_link.flush_req | d.flush_phase | tp_link.status_mask) != 0u && pick_request())
+	if ((!TP_DRAIN_FAST || (tp_link.header_req | tp_link.flush_req | d.flush_phase | tp_link.status_mask) != 0u) &&
+	    pick_request())
 		return 1;
 	/* Round robin by counting, not by %: no division helper from libgcc. */
 	for (unsigned i = 0, c = d.rr; i < tp_g.cores; i++) {
@@ -458,15 +475,6 @@ static void piece_done(const uint8_t *w, unsigned n)
 
 enum { MORE_DONE, MORE_SENT, MORE_FLUSH };
 
-#ifndef TP_DRAIN_FAST
-/* Encoding and framing in one pass (encode_events): -O2 builds have it, -Os builds (flash
- * first) encode, then let the framer's scan run CRC and COBS over the bytes. */
-#ifdef __OPTIMIZE_SIZE__
-#define TP_DRAIN_FAST 0
-#else
-#define TP_DRAIN_FAST 1
-#endif
-#endif
 
 /* Record words of the record that starts with w0. */
 static inline unsigned rec_words(uint32_t w0)
@@ -681,13 +689,13 @@ done:
 #endif
 }
 
-/* How far past the write position a piece may reach: up to the ring's end, so that nothing
- * folds and a call takes as many events as the room allows; into the slack only when less
- * than the longest event (35 bytes) is left before the end, and then by that much at most. */
+/* How far past the write position a piece may reach: through the ring's end into the slack
+ * by the longest event (35 bytes), so that a piece need not stop at the end and
+ * tp_frame_commit's fold copies little. */
 static unsigned piece_reach(void)
 {
 	unsigned to_end = TP_FRAME_RING - d.fr.head % TP_FRAME_RING;
-	return to_end >= 35u ? to_end : to_end + 35u;
+	return to_end + 35u;
 }
 
 /* The next piece of the current message into the framer (or d.chunk, and d.ext for blob
@@ -820,7 +828,7 @@ static size_t pump(void)
 	size_t sent = 0;
 	for (;;) {
 		if (d.msg == MSG_NONE) {
-			if (tp_frame_pending(&d.fr) && !tx_flush(&sent))
+			if ((!TP_DRAIN_FAST || tp_frame_pending(&d.fr)) && !tx_flush(&sent))
 				return sent;
 			if (!pick_next())
 				return sent;

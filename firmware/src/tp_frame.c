@@ -153,6 +153,28 @@ size_t tp_frame_bytes(struct tp_framer *f, const uint8_t *p, size_t n)
 
 int tp_frame_end(struct tp_framer *f)
 {
+#ifndef __OPTIMIZE_SIZE__
+	if (f->trailer == 0u && tp_frame_space(f) >= 5u && tp_frame_clean_room(f) >= 4u) {
+		/* Room for all of it: the CRC bytes, COBS alone (they are not under the CRC), the
+		 * last group's code byte and the 0x00, in one step. */
+		uint32_t fcs = f->crc ^ 0xFFFFFFFFu;
+		uint8_t *w = tp_frame_wp(f), *code = tp_frame_code(f);
+		for (unsigned i = 0; i < 4u; i++, fcs >>= 8) {
+			w[i] = (uint8_t)fcs;
+			if ((uint8_t)fcs == 0u) {
+				*code = (uint8_t)(w + i - code);
+				code = w + i;
+			}
+		}
+		*code = (uint8_t)(w + 4 - code);
+		w[4] = 0;
+		fold(f, 5u);
+		f->head += 5u;
+		f->code = f->scan = f->head;
+		f->trailer = 5;
+		return 1;
+	}
+#endif
 	while (f->trailer < 4u) {
 		/* Framed like data but not part of the CRC: scan() runs the CRC on, so keep it. */
 		unsigned space = tp_frame_space(f);
@@ -163,25 +185,9 @@ int tp_frame_end(struct tp_framer *f)
 		if (k > space - 1u)
 			k = space - 1u;
 		uint8_t *w = tp_frame_wp(f);
-		fcs >>= 8u * f->trailer;
+		for (unsigned i = 0; i < k; i++)
+			w[i] = (uint8_t)(fcs >> (8u * (f->trailer + i)));
 		f->trailer = (uint8_t)(f->trailer + k);
-#ifndef __OPTIMIZE_SIZE__
-		if (k <= tp_frame_clean_room(f)) {
-			/* COBS alone, in the same pass (the CRC bytes are not under the CRC). */
-			uint8_t *code = tp_frame_code(f);
-			for (unsigned i = 0; i < k; i++, fcs >>= 8) {
-				w[i] = (uint8_t)fcs;
-				if ((uint8_t)fcs == 0u) {
-					*code = (uint8_t)(w + i - code);
-					code = w + i;
-				}
-			}
-			tp_frame_commit_framed(f, k, crc, code);
-			continue;
-		}
-#endif
-		for (unsigned i = 0; i < k; i++, fcs >>= 8)
-			w[i] = (uint8_t)fcs;
 		tp_frame_commit(f, k);
 		f->crc = crc;
 	}
