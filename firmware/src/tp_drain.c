@@ -611,8 +611,8 @@ __attribute__((noinline)) static void encode_events(uint8_t *w, const uint8_t *l
 			prev = lo;
 			r += TP_REC_WORDS(2);
 		}
-		if (r >= end)
-			goto done;
+		if (r >= stop)
+			goto done; /* the packet's end, or no room for 5 bytes: none for any event */
 #endif
 		do {
 			uint32_t w0 = r[0];
