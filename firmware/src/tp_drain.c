@@ -39,11 +39,13 @@
  * Only one drain runs at a time (tp_poll or tp_tx_isr, on any core): a CAS-guarded flag
  * makes the loser return at once. Writers never wait for the drain.
  *
- * Cost (an385 -O2, bench_wire_small polled every 32 events, -icount; session 5): 175.7
- * insns per event whole CPU, of which the record ~24, encode_events' small path ~57 (5 bytes:
- * CRC 5 lookups at 3 insns, 4 zero tests, loads, spills), the UART loop ~5.5 a wire byte
- * (floor 5), and ~40 per event of per-packet turns (48 events a packet: claims that find the
- * packet open, 2 TX interrupts per packet, head and trailer through the byte loop). Slice-by-4
+ * Cost (an385 -O2, bench_wire_small polled every 32 events, -icount; session 6): 148.0
+ * insns per event whole CPU (175.6 before), of which the record ~24 and the app's loop ~6,
+ * encode_events' loop of small events 44 (5 bytes: 5 loads, 3 range tests, CRC 5 lookups at 3
+ * insns, one product for the 4 zero tests, no spills; zeros, 1 in 10 here, out of line),
+ * the UART loop ~5.4 a wire byte (floor 5: 8 bytes a turn), and ~30 per event of per-packet
+ * work (48 events a packet: claim, the packet head through the framer's byte loop at ~9
+ * insns a byte, 2 or 3 pieces, 2 TX interrupts, polls that find the packet open). Slice-by-4
  * CRC would save nothing on v7-M (3 insns a byte already) for 3 KiB more table.
  *
  * PROFILE(tiny) keeps the scheduler and the flush's DRAIN and FINAL steps. It has no framer
