@@ -623,11 +623,8 @@ __attribute__((noinline)) static void encode_events(uint8_t *w, const uint8_t *l
 #if TP_DRAIN_FAST
 			if ((w0 & 0x1Cu) == 2u << 2) { /* nargs 2 */
 				uint32_t id = r[1], a = r[3], b = r[4];
-				if ((id | dt | a | b) < 0x80u) {
-					if (w + 5 > lim)
-						goto done;
-					break; /* to the small events' loop */
-				}
+				if ((id | dt | a | b) < 0x80u)
+					break; /* to the small events' loop (it checks the room) */
 				if ((id | dt) < 0x80u && wide_pair(a, b)) {
 					if (w + 11 > lim)
 						goto done;
