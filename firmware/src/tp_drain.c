@@ -550,6 +550,13 @@ static inline uint32_t crc_word(uint32_t crc, uint32_t v)
 		*out->code = (uint8_t)((z) - out->code);           \
 		out->code = (z);                                   \
 	} while (0)
+/* On past a 2-argument event of n bytes whose record's time was lo. */
+#define NEXT_EVENT2(n)                     \
+	do {                               \
+		w += (n);                  \
+		prev = lo;                 \
+		r += TP_REC_WORDS(2);      \
+	} while (0)
 #endif
 
 /*
@@ -609,9 +616,7 @@ __attribute__((noinline)) static void encode_events(uint8_t *w, const uint8_t *l
 				if (b == 0u)
 					ZERO_AT(w + 4);
 			}
-			w += 5;
-			prev = lo;
-			r += TP_REC_WORDS(2);
+			NEXT_EVENT2(5);
 		}
 		if (r >= stop)
 			goto done; /* the packet's end, or no room for 5 bytes: none for any event */
@@ -648,9 +653,7 @@ __attribute__((noinline)) static void encode_events(uint8_t *w, const uint8_t *l
 						ZERO_AT(w + 1);
 					if (dt == 0u)
 						ZERO_AT(w + 2);
-					w += 11;
-					prev = lo;
-					r += TP_REC_WORDS(2);
+					NEXT_EVENT2(11);
 					continue;
 				}
 			}
