@@ -24,9 +24,10 @@
  * vCPU, the section's start and end addresses and every vCPU's last address and count at
  * that moment (percpu=1): what another core was doing while this one stayed masked.
  *
- * With prof=<file> it also writes, per translation block, "pc insns executions", so the
- * bench can say which functions the instructions went to (a per-block count: under
- * -icount a block cut short at an I/O access is slightly over-counted).
+ * With prof=<file> it also writes, per translated instruction, "pc 1 executions", so the
+ * bench can say which functions the instructions went to. Per instruction, not per block:
+ * under -icount a block is cut short at an I/O access, and a per-block count charged such a
+ * block's instructions after the access too (about twice the UART loop's real count).
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -83,7 +84,7 @@ static pthread_mutex_t sites_lock = PTHREAD_MUTEX_INITIALIZER;
 static char out_path[512];
 static char prof_path[512];
 
-struct tb_count {
+struct tb_count { /* one instruction of one translation */
 	uint64_t pc, n, count;
 	struct tb_count *next;
 };
@@ -178,18 +179,18 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	(void)id;
 	size_t n = qemu_plugin_tb_n_insns(tb);
-	if (prof_path[0]) {
-		struct tb_count *t = calloc(1, sizeof *t);
-		if (t) {
-			t->pc = qemu_plugin_tb_vaddr(tb);
-			t->n = n;
-			t->next = tbs;
-			tbs = t;
-			qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &t->count, 1);
-		}
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		if (prof_path[0]) {
+			struct tb_count *t = calloc(1, sizeof *t);
+			if (t) {
+				t->pc = qemu_plugin_insn_vaddr(insn);
+				t->n = 1;
+				t->next = tbs;
+				tbs = t;
+				qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &t->count, 1);
+			}
+		}
 		if (percpu)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS,
 							       (void *)(uintptr_t)qemu_plugin_insn_vaddr(insn));

@@ -233,11 +233,11 @@ function missReasons(r, data, missedMetrics) {
     const perByte = w ? (batched(w) - (record2(r, 'qemu-mps2-an385', '-O2') ?? 0)) / w.wireBytesPerEvent : null;
     const floor = an?.uartFloor?.insnsPerByte;
     const top = pf?.top ? pf.top.slice(0, 6).map((t) => `${t.fn} ${fmt(t.insnsPerEvent, 0)}`).join(', ') : null;
-    out.push(`- **Whole-CPU cost.** At -O2 the drain encodes, CRCs and COBS-frames each event in one pass straight into the framer's ring (two common 2-argument shapes go from registers to bytes), and hands runs of final bytes to the UART in bulk, four a turn; it spends about ${fmt(perByte, 0)} instructions per wire byte${floor ? ` against a UART floor of ${fmt(floor)}` : ''}. ` +
-      (top ? `Profile (insns per event): ${top}. ` : '') +
-      'The CMSDK UART has no TX FIFO, so every byte pays a status read and a branch; the rest is the event encoder (varints per field), the CRC and the per-packet work (claim, packet head, release), and the record itself. ' +
-      'Polling after every event adds the cost of polls that find no packet ready (claim and idle-close checks). ' +
-      'Fix: fewer per-packet and per-piece costs (claim, head, release, the slack buffer), a deeper specialisation of the common shapes, and polling per packet rather than per event in apps. The -Os builds leave the fast shapes out for flash and are slower.');
+    out.push(`- **Whole-CPU cost.** At -O2 the drain encodes, CRCs and COBS-frames each event in one pass straight into the framer's ring (a loop of its own for 2-argument events whose fields are all one-byte varints: about 44 instructions for their 5 bytes, 15 of them the CRC; a second shape for full-range args), and hands runs of final bytes to the UART in bulk, eight a turn; it spends about ${fmt(perByte, 0)} instructions per wire byte${floor ? ` against a UART floor of ${fmt(floor)}` : ''}. ` +
+      (top ? `Profile (insns per event, both passes): ${top}. ` : '') +
+      'The CMSDK UART has no TX FIFO, so every byte pays a status read and a branch (about 5.4 a byte with the loop); the rest is the record itself with the app\'s loop, and about 30 per event of per-packet work: the packet head (about 21 bytes through the framer\'s byte loop at 9 instructions a byte), claim and release, 2 or 3 pieces a packet (the 256-byte ring wraps once a packet), two TX interrupts a packet (the second finds nothing: the CMSDK UART raises one per byte sent) and polls that find the packet still open. ' +
+      'Polling after every event adds the cost of polls that find no packet ready (idle-close and scheduler checks). ' +
+      'Fix: the packet head framed word-wise or by its encoder, the CMSDK TX handler switching its interrupt off after a drain that left nothing in flight, and polling per packet rather than per event in apps. The -Os builds leave the fast shapes and the scheduler\'s shortcuts out for flash and are slower.');
   }
   if (has('whole.small.tiny.microbit.O2') || has('whole.random.tiny.microbit.O2')) {
     out.push('- **Whole-CPU cost, tiny profile.** The tiny core (firmware/src/tiny/) builds each message in place over its packet, runs the CRC in the COBS zero search and writes the COBS codes over the zeros, so a packet goes to the UART in one run; its CRC takes the 16-entry table (two lookups a byte, about 16 instructions a byte on M0), the biggest share after the UART driver, whose byte loop and per-write arming are its own. Fix: the 256-entry table where 1 KB of flash is to spare (`CRC_TABLE=256`), fewer instructions per byte in the UART driver.');
@@ -401,7 +401,7 @@ function targetSections(r, data, L) {
 
   const pf = r.target?.wholeCpuProfile;
   if (pf && !pf.error) {
-    L.push(`Where the instructions go (${pf.board} ${pf.opt}, small args; per-function counts from the plugin's translation-block profile, whole run of both passes including the app loop, per recorded event):`, '');
+    L.push(`Where the instructions go (${pf.board} ${pf.opt}, small args; per-function counts from the plugin's per-instruction profile, inlined functions under their own names, whole run of both passes including the app loop, per recorded event):`, '');
     L.push('| function | insns/event | share |', '|---|---|---|');
     for (const t of pf.top) L.push(`| ${t.fn} | ${fmt(t.insnsPerEvent)} | ${fmt(t.share * 100)} % |`);
     L.push('');

@@ -1,5 +1,5 @@
 // Whole target CPU and wire bytes per 2-argument event (bench_wire_small / bench_wire_random),
-// and where the whole-CPU instructions go (the plugin's block profile, an385 -O2).
+// and where the whole-CPU instructions go (the plugin's instruction profile, an385 -O2).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ export const about = 'whole-CPU cost and wire bytes of 2-argument events, whole-
 
 const PROFILED = ['qemu-mps2-an385', '-O2'];
 
-/** Per-function counts from the plugin's translation-block profile, per recorded event. */
+/** Per-function counts from the plugin's per-instruction profile, per recorded event. */
 async function wholeCpuProfile(ctx, board, opt, plugin) {
   const elf = T.elfPath(board, opt, 'bench_wire_small');
   const prof = join(ctx.work, `prof-${board}${opt}.txt`);

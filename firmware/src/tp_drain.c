@@ -39,11 +39,13 @@
  * Only one drain runs at a time (tp_poll or tp_tx_isr, on any core): a CAS-guarded flag
  * makes the loser return at once. Writers never wait for the drain.
  *
- * Cost (an385 -O2, bench_wire_small polled every 32 events, -icount; session 5): 175.7
- * insns per event whole CPU, of which the record ~24, encode_events' small path ~57 (5 bytes:
- * CRC 5 lookups at 3 insns, 4 zero tests, loads, spills), the UART loop ~5.5 a wire byte
- * (floor 5), and ~40 per event of per-packet turns (48 events a packet: claims that find the
- * packet open, 2 TX interrupts per packet, head and trailer through the byte loop). Slice-by-4
+ * Cost (an385 -O2, bench_wire_small polled every 32 events, -icount; session 6): 148.0
+ * insns per event whole CPU (175.6 before), of which the record ~24 and the app's loop ~6,
+ * encode_events' loop of small events 44 (5 bytes: 5 loads, 3 range tests, CRC 5 lookups at 3
+ * insns, one product for the 4 zero tests, no spills; zeros, 1 in 10 here, out of line),
+ * the UART loop ~5.4 a wire byte (floor 5: 8 bytes a turn), and ~30 per event of per-packet
+ * work (48 events a packet: claim, the packet head through the framer's byte loop at ~9
+ * insns a byte, 2 or 3 pieces, 2 TX interrupts, polls that find the packet open). Slice-by-4
  * CRC would save nothing on v7-M (3 insns a byte already) for 3 KiB more table.
  *
  * PROFILE(tiny) keeps the scheduler and the flush's DRAIN and FINAL steps. It has no framer
@@ -61,6 +63,18 @@
 
 #if TP_MAX_CORES > 32
 #error "core bit masks are 32 bits"
+#endif
+
+/* The drain's fast paths, at some flash: encoding and framing in one pass (encode_events),
+ * and the scheduler's shortcuts (a look at a packet's state before its claim, one test for
+ * every request). -O2 builds have them; -Os builds (flash first) encode, then let the
+ * framer's scan run CRC and COBS over the bytes. */
+#ifndef TP_DRAIN_FAST
+#ifdef __OPTIMIZE_SIZE__
+#define TP_DRAIN_FAST 0
+#else
+#define TP_DRAIN_FAST 1
+#endif
 #endif
 
 enum { MSG_NONE, MSG_HEADER, MSG_PACKET, MSG_STATUS };
@@ -306,8 +320,19 @@ static uint64_t get_ts(const uint32_t *w)
 static int start_packet(unsigned c)
 {
 	struct tp_drain_chan *dc = &d.dc[c];
-	struct tp_packet_info pi;
+	/* Most calls find the packet still open (a poll, the TX interrupt after a packet): a
+	 * look at its state, unmasked, spares them the claim; tp_ring_claim checks again. */
+#if TP_DRAIN_FAST
+	uint32_t st = tp_ring_pkt(c, dc->send_idx)->state;
+	if (st != (TP_TAG(dc->send_seq) | TP_ST_READY)) {
+		if (tp_ring_tag_cmp(st, dc->send_seq) <= 0)
+			return 0; /* not closed yet */
+		advance(c);
+	}
+#else
 	advance(c);
+#endif
+	struct tp_packet_info pi;
 	struct tp_pkt *p = tp_ring_claim(c, dc->send_seq, dc->send_idx, &pi.overwritten);
 	if (p == NULL)
 		return 0;
@@ -366,13 +391,10 @@ static void flush_close(void)
 	d.flush_phase = FLUSH_DRAIN;
 }
 
-/* Chooses the next message. Returns 0 when there is nothing to send. */
-static int pick_next(void)
+/* The requests (HEADER, STATUS, the flush's steps) in their order before packets: 1 when a
+ * message was started, 0 to go on to packets. */
+static int pick_request(void)
 {
-	/* quiet: the host's flush is complete (every byte of its last FINAL has gone to the port:
-	 * pump flushed it before asking here); nothing more until its CMD_STOP or CMD_START */
-	if (!tp_link.started || tp_link.quiet)
-		return 0;
 	if (tp_link.header_req) {
 		tp_link.header_req = 0;
 		start_header();
@@ -415,6 +437,20 @@ static int pick_next(void)
 		start_status(c, 1);
 		return 1;
 	}
+	return 0;
+}
+
+/* Chooses the next message. Returns 0 when there is nothing to send. */
+static int pick_next(void)
+{
+	/* quiet: the host's flush is complete (every byte of its last FINAL has gone to the port:
+	 * pump flushed it before asking here); nothing more until its CMD_STOP or CMD_START */
+	if (!tp_link.started || tp_link.quiet)
+		return 0;
+	/* Most turns have no request and no flush: one test for all of them. */
+	if ((!TP_DRAIN_FAST || (tp_link.header_req | tp_link.flush_req | d.flush_phase | tp_link.status_mask) != 0u) &&
+	    pick_request())
+		return 1;
 	/* Round robin by counting, not by %: no division helper from libgcc. */
 	for (unsigned i = 0, c = d.rr; i < tp_g.cores; i++) {
 		if (c >= tp_g.cores)
@@ -451,15 +487,6 @@ static void piece_done(const uint8_t *w, unsigned n)
 
 enum { MORE_DONE, MORE_SENT, MORE_FLUSH };
 
-#ifndef TP_DRAIN_FAST
-/* Encoding and framing in one pass (encode_events): -O2 builds have it, -Os builds (flash
- * first) encode, then let the framer's scan run CRC and COBS over the bytes. */
-#ifdef __OPTIMIZE_SIZE__
-#define TP_DRAIN_FAST 0
-#else
-#define TP_DRAIN_FAST 1
-#endif
-#endif
 
 /* Record words of the record that starts with w0. */
 static inline unsigned rec_words(uint32_t w0)
@@ -525,12 +552,20 @@ static inline uint32_t crc_word(uint32_t crc, uint32_t v)
 	return tp_crc32c_shift8(crc);
 }
 
-/* COBS of a zero at z: the open group ends there (its code byte gets the length, mod 256 of
- * the pointers' difference), z is the next group's code byte. */
-#define ZERO_AT(z)                                 \
-	do {                                       \
-		*code = (uint8_t)((z) - code);     \
-		code = (z);                        \
+/* COBS of a zero at z: the open group ends there (its code byte, at out->code, gets the
+ * length, mod 256 of the pointers' difference), z is the next group's code byte. In memory,
+ * not a register: zeros are rare, and the small events' loop needs every register. */
+#define ZERO_AT(z)                                                 \
+	do {                                                       \
+		*out->code = (uint8_t)((z) - out->code);           \
+		out->code = (z);                                   \
+	} while (0)
+/* On past a 2-argument event of n bytes whose record's time was lo. */
+#define NEXT_EVENT2(n)                     \
+	do {                               \
+		w += (n);                  \
+		prev = lo;                 \
+		r += TP_REC_WORDS(2);      \
 	} while (0)
 #endif
 
@@ -544,6 +579,11 @@ static inline uint32_t crc_word(uint32_t crc, uint32_t v)
  * one-byte varint (SPEC §6.1), or id and dt one byte each and both args as fixed words
  * (enc 1: their varints would take 9 or 10 bytes) without a zero byte. Any other event
  * takes the general encoder, then a byte loop for CRC and COBS.
+ *
+ * The first shape has a loop of its own (the common case: small ids, args and gaps): each
+ * such event takes 5 record words and 5 bytes, so one compare of the record pointer per
+ * event checks both the packet's end and the room. The other events run in the second
+ * loop, until a small one comes again.
  */
 __attribute__((noinline)) static void encode_events(uint8_t *w, const uint8_t *lim, struct piece *out)
 {
@@ -552,27 +592,31 @@ __attribute__((noinline)) static void encode_events(uint8_t *w, const uint8_t *l
 	uint32_t prev = d.prev_lo;
 #if TP_DRAIN_FAST
 	uint32_t crc = d.fr.crc;
-	uint8_t *code = tp_frame_code(&d.fr);
-#endif
-	do {
-		uint32_t w0 = r[0];
-		uint32_t lo = r[2];
-		/* Every dt is shorter than one timer period (SPEC §6.2), so modular arithmetic is exact. */
-		uint32_t dt = (lo - prev) & TP_TIMER_MASK;
-#if TP_DRAIN_FAST
-		if ((w0 & 0x1Cu) == 2u << 2) { /* nargs 2 */
-			uint32_t id = r[1], a = r[3], b = r[4];
-			if ((id | dt | a | b) < 0x80u) {
-				if (w + 5 > lim)
-					break;
-				/* w0 < 256: only a blob's record has bits above the H byte */
-				uint32_t v = w0 | id << 8 | dt << 16 | a << 24;
-				w[0] = (uint8_t)v; /* kind, nargs, enc 0: never zero with nargs 2 */
-				w[1] = (uint8_t)(v >> 8);
-				w[2] = (uint8_t)(v >> 16);
-				w[3] = (uint8_t)(v >> 24);
-				w[4] = (uint8_t)b;
-				crc = crc_byte(crc_word(crc, v), b);
+	out->code = tp_frame_code(&d.fr);
+	for (;;) {
+		/* w + 5 <= lim while r < r + (lim - w - 4) words */
+		const uint32_t *stop = r;
+		if (lim - w >= 5)
+			stop = (uint32_t)(lim - w - 4) < (uint32_t)(end - r) ? r + (lim - w - 4) : end;
+		while (r < stop) {
+			uint32_t w0 = r[0];
+			if ((w0 & 0x1Cu) != 2u << 2) /* nargs 2 */
+				break;
+			uint32_t id = r[1], lo = r[2], a = r[3], b = r[4];
+			/* Every dt is shorter than one timer period (SPEC §6.2): modular arithmetic is exact. */
+			uint32_t dt = (lo - prev) & TP_TIMER_MASK;
+			if ((id | dt | a | b) >= 0x80u)
+				break;
+			/* w0 < 256: only a blob's record has bits above the H byte */
+			uint32_t v = w0 | id << 8 | dt << 16 | a << 24;
+			w[0] = (uint8_t)v; /* kind, nargs, enc 0: never zero with nargs 2 */
+			w[1] = (uint8_t)(v >> 8);
+			w[2] = (uint8_t)(v >> 16);
+			w[3] = (uint8_t)(v >> 24);
+			w[4] = (uint8_t)b;
+			crc = crc_byte(crc_word(crc, v), b);
+			/* One test for the four: each is below 2^7, so the product fits in 28 bits. */
+			if (__builtin_expect(id * dt * a * b == 0u, 0)) {
 				if (id == 0u)
 					ZERO_AT(w + 1);
 				if (dt == 0u)
@@ -581,67 +625,89 @@ __attribute__((noinline)) static void encode_events(uint8_t *w, const uint8_t *l
 					ZERO_AT(w + 3);
 				if (b == 0u)
 					ZERO_AT(w + 4);
-				w += 5;
-				prev = lo;
-				r += TP_REC_WORDS(2);
-				continue;
 			}
-			if ((id | dt) < 0x80u && wide_pair(a, b)) {
-				if (w + 11 > lim)
-					break;
-				uint32_t h = w0 | TP_WIRE_ENC_FIXED4;
-				w[0] = (uint8_t)h;
-				w[1] = (uint8_t)id;
-				w[2] = (uint8_t)dt;
-				w[3] = (uint8_t)a;
-				w[4] = (uint8_t)(a >> 8);
-				w[5] = (uint8_t)(a >> 16);
-				w[6] = (uint8_t)(a >> 24);
-				w[7] = (uint8_t)b;
-				w[8] = (uint8_t)(b >> 8);
-				w[9] = (uint8_t)(b >> 16);
-				w[10] = (uint8_t)(b >> 24);
-				crc = crc_byte(crc, h);
-				crc = crc_byte(crc, id);
-				crc = crc_byte(crc, dt);
-				crc = crc_word(crc_word(crc, a), b);
-				if (id == 0u)
-					ZERO_AT(w + 1);
-				if (dt == 0u)
-					ZERO_AT(w + 2);
-				w += 11;
-				prev = lo;
-				r += TP_REC_WORDS(2);
-				continue;
-			}
+			NEXT_EVENT2(5);
 		}
+		if (r >= stop)
+			goto done; /* the packet's end, or no room for 5 bytes: none for any event */
 #endif
-		unsigned nargs = (w0 >> 2) & 7u;
-		if (nargs == TP_WIRE_BLOB_NARGS) {
-			if (w != first)
-				break; /* a blob goes alone: its bytes follow from the ring */
-		} else if (w + 11u + 4u * nargs > lim) {
-			break; /* H, two 5-byte varints, the args at 4 bytes at most */
-		}
-		prev = lo;
-		uint8_t *e = w + encode_one(w, r, dt);
-		r += rec_words(w0);
+		do {
+			uint32_t w0 = r[0];
+			uint32_t lo = r[2];
+			uint32_t dt = (lo - prev) & TP_TIMER_MASK;
 #if TP_DRAIN_FAST
-		crc = tp_frame_in_place(w, e, crc, &code);
-		w = e;
-#else
-		w = e;
+			if ((w0 & 0x1Cu) == 2u << 2) { /* nargs 2 */
+				uint32_t id = r[1], a = r[3], b = r[4];
+				if ((id | dt | a | b) < 0x80u)
+					break; /* to the small events' loop (it checks the room) */
+				if ((id | dt) < 0x80u && wide_pair(a, b)) {
+					if (w + 11 > lim)
+						goto done;
+					uint32_t h = w0 | TP_WIRE_ENC_FIXED4;
+					w[0] = (uint8_t)h;
+					w[1] = (uint8_t)id;
+					w[2] = (uint8_t)dt;
+					w[3] = (uint8_t)a;
+					w[4] = (uint8_t)(a >> 8);
+					w[5] = (uint8_t)(a >> 16);
+					w[6] = (uint8_t)(a >> 24);
+					w[7] = (uint8_t)b;
+					w[8] = (uint8_t)(b >> 8);
+					w[9] = (uint8_t)(b >> 16);
+					w[10] = (uint8_t)(b >> 24);
+					crc = crc_byte(crc, h);
+					crc = crc_byte(crc, id);
+					crc = crc_byte(crc, dt);
+					crc = crc_word(crc_word(crc, a), b);
+					if (id == 0u)
+						ZERO_AT(w + 1);
+					if (dt == 0u)
+						ZERO_AT(w + 2);
+					NEXT_EVENT2(11);
+					continue;
+				}
+			}
 #endif
-		if (nargs == TP_WIRE_BLOB_NARGS)
-			break;
-	} while (r < end);
+			unsigned nargs = (w0 >> 2) & 7u;
+			if (nargs == TP_WIRE_BLOB_NARGS) {
+				/* a blob goes alone: its bytes follow from the ring; its prefix is H,
+				 * 5-byte id and dt varints and a 2-byte length at most */
+				if (w != first || w + 13u > lim)
+					goto done;
+			} else if (w + 11u + 4u * nargs > lim) {
+				goto done; /* H, two 5-byte varints, the args at 4 bytes at most */
+			}
+			prev = lo;
+			uint8_t *e = w + encode_one(w, r, dt);
+			r += rec_words(w0);
+#if TP_DRAIN_FAST
+			crc = tp_frame_in_place(w, e, crc, &out->code);
+#endif
+			w = e;
+			if (nargs == TP_WIRE_BLOB_NARGS)
+				goto done;
+		} while (r < end);
+#if TP_DRAIN_FAST
+		if (r >= end)
+			goto done;
+	}
+#endif
+done:
 	d.prev_lo = prev;
 	d.rec = r;
 	out->end = w;
 #if TP_DRAIN_FAST
 	out->crc = crc;
-	out->code = code;
 #endif
+}
+
+/* How far past the write position a piece may reach: through the ring's end into the slack
+ * by the longest event (35 bytes), so that a piece need not stop at the end and
+ * tp_frame_commit's fold copies little. */
+static unsigned piece_reach(void)
+{
+	unsigned to_end = TP_FRAME_RING - d.fr.head % TP_FRAME_RING;
+	return to_end + 35u;
 }
 
 /* The next piece of the current message into the framer (or d.chunk, and d.ext for blob
@@ -662,11 +728,31 @@ static int encode_more(void)
 	}
 	if (d.msg != MSG_PACKET || d.rec >= d.rec_end)
 		return MORE_DONE;
-	/* room for one event of the most bytes (35); in place, as many as surely fit */
-	if (TP_DRAIN_FAST && tp_frame_clean_room(&d.fr) < 35u)
-		w0 = tp_frame_pending(&d.fr) ? NULL : d.chunk; /* the scan closes the long group */
-	else
-		w0 = piece_wp(35u);
+	struct piece pc;
+#if TP_DRAIN_FAST
+	/* In place, as many events as surely fit: up to the free room, the open group's 254th
+	 * data byte (only the scan closes such a group) and the reach below; a small event
+	 * (5 bytes) may still fit where the longest (35) would not. */
+	unsigned space = tp_frame_space(&d.fr);
+	if (space > 5u) {
+		w0 = tp_frame_wp(&d.fr);
+		unsigned room = space - 1u, reach = piece_reach(), clean = tp_frame_clean_room(&d.fr);
+		if (room > reach)
+			room = reach;
+		if (room > clean)
+			room = clean;
+		encode_events(w0, w0 + room, &pc);
+		if (pc.end != w0) {
+			tp_frame_commit_framed(&d.fr, (unsigned)(pc.end - w0), pc.crc, pc.code);
+			return MORE_SENT;
+		}
+	}
+	/* Nothing fit: the port takes final bytes first, or with none left (a long open group)
+	 * the next event goes by copy, and the scan closes the group. */
+	w0 = tp_frame_pending(&d.fr) ? NULL : d.chunk;
+#else
+	w0 = piece_wp(35u); /* room for one event of the most bytes (35) */
+#endif
 	if (w0 == NULL)
 		return MORE_FLUSH;
 	if (w0 == d.chunk) {
@@ -679,21 +765,10 @@ static int encode_more(void)
 		d.prev_lo = lo;
 		return MORE_SENT;
 	}
-	/* Up to the ring's end, so that nothing folds and a call takes as many events as the
-	 * room allows; into the slack only when less than the longest event is left before the
-	 * end (then at most that much folds). */
-	unsigned room = tp_frame_space(&d.fr) - 1u;
-	unsigned to_end = TP_FRAME_RING - d.fr.head % TP_FRAME_RING;
-	unsigned reach = to_end >= 35u ? to_end : TP_FRAME_SLACK;
+#if !TP_DRAIN_FAST
+	unsigned room = tp_frame_space(&d.fr) - 1u, reach = piece_reach();
 	if (room > reach)
 		room = reach;
-	struct piece pc;
-#if TP_DRAIN_FAST
-	if (room > tp_frame_clean_room(&d.fr))
-		room = tp_frame_clean_room(&d.fr);
-	encode_events(w0, w0 + room, &pc);
-	tp_frame_commit_framed(&d.fr, (unsigned)(pc.end - w0), pc.crc, pc.code);
-#else
 	encode_events(w0, w0 + room, &pc);
 	tp_frame_commit(&d.fr, (unsigned)(pc.end - w0));
 #endif
@@ -765,7 +840,7 @@ static size_t pump(void)
 	size_t sent = 0;
 	for (;;) {
 		if (d.msg == MSG_NONE) {
-			if (!tx_flush(&sent))
+			if ((!TP_DRAIN_FAST || tp_frame_pending(&d.fr)) && !tx_flush(&sent))
 				return sent;
 			if (!pick_next())
 				return sent;

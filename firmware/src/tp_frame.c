@@ -96,7 +96,14 @@ static void scan(struct tp_framer *f)
 static void fold(struct tp_framer *f, unsigned n)
 {
 	uint32_t at = f->head % RING;
-	for (uint32_t i = RING; i < at + n; i++)
+	uint32_t i = RING;
+#ifndef __OPTIMIZE_SIZE__
+	/* A word at a time while whole words remain (out is word aligned, and so is RING): the
+	 * bytes past the last word are free room, not to be written. */
+	for (; i + 4u <= at + n; i += 4u)
+		*(tp_frame_word *)(void *)(f->out + i - RING) = *(const tp_frame_word *)(const void *)(f->out + i);
+#endif
+	for (; i < at + n; i++)
 		f->out[i - RING] = f->out[i];
 }
 
@@ -146,6 +153,28 @@ size_t tp_frame_bytes(struct tp_framer *f, const uint8_t *p, size_t n)
 
 int tp_frame_end(struct tp_framer *f)
 {
+#ifndef __OPTIMIZE_SIZE__
+	if (f->trailer == 0u && tp_frame_space(f) >= 5u && tp_frame_clean_room(f) >= 4u) {
+		/* Room for all of it: the CRC bytes, COBS alone (they are not under the CRC), the
+		 * last group's code byte and the 0x00, in one step. */
+		uint32_t fcs = f->crc ^ 0xFFFFFFFFu;
+		uint8_t *w = tp_frame_wp(f), *code = tp_frame_code(f);
+		for (unsigned i = 0; i < 4u; i++, fcs >>= 8) {
+			w[i] = (uint8_t)fcs;
+			if ((uint8_t)fcs == 0u) {
+				*code = (uint8_t)(w + i - code);
+				code = w + i;
+			}
+		}
+		*code = (uint8_t)(w + 4 - code);
+		w[4] = 0;
+		fold(f, 5u);
+		f->head += 5u;
+		f->code = f->scan = f->head;
+		f->trailer = 5;
+		return 1;
+	}
+#endif
 	while (f->trailer < 4u) {
 		/* Framed like data but not part of the CRC: scan() runs the CRC on, so keep it. */
 		unsigned space = tp_frame_space(f);

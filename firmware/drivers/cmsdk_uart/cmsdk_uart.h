@@ -55,27 +55,26 @@ static inline size_t tp_port_tx_write(const uint8_t *p, size_t n)
 	/* No TX FIFO (a one-byte holding register): a status read per byte. */
 	const uint8_t *q = p, *e = p + n;
 #ifndef __OPTIMIZE_SIZE__
-	/* Four bytes a turn: the loop's own compare and branch once per four. */
-	for (; e - q >= 4; q += 4) {
-		if (CMSDK_UART_TX_FULL())
-			goto full;
-		CMSDK_LINK(CMSDK_UART_DATA) = q[0];
-		if (CMSDK_UART_TX_FULL()) {
-			q += 1;
-			goto full;
-		}
-		CMSDK_LINK(CMSDK_UART_DATA) = q[1];
-		if (CMSDK_UART_TX_FULL()) {
-			q += 2;
-			goto full;
-		}
-		CMSDK_LINK(CMSDK_UART_DATA) = q[2];
-		if (CMSDK_UART_TX_FULL()) {
-			q += 3;
-			goto full;
-		}
-		CMSDK_LINK(CMSDK_UART_DATA) = q[3];
+	/* Eight bytes a turn: the loop's own compare and branch once per eight. */
+#define CMSDK_UART_PUT_AT(i)                     \
+	do {                                     \
+		if (CMSDK_UART_TX_FULL()) {      \
+			q += (i);                \
+			goto full;               \
+		}                                \
+		CMSDK_LINK(CMSDK_UART_DATA) = q[i]; \
+	} while (0)
+	for (const uint8_t *e8 = p + (n & ~(size_t)7); q != e8; q += 8) {
+		CMSDK_UART_PUT_AT(0);
+		CMSDK_UART_PUT_AT(1);
+		CMSDK_UART_PUT_AT(2);
+		CMSDK_UART_PUT_AT(3);
+		CMSDK_UART_PUT_AT(4);
+		CMSDK_UART_PUT_AT(5);
+		CMSDK_UART_PUT_AT(6);
+		CMSDK_UART_PUT_AT(7);
 	}
+#undef CMSDK_UART_PUT_AT
 #endif
 	while (q != e) {
 		if (CMSDK_UART_TX_FULL())
