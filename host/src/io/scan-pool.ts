@@ -9,7 +9,7 @@
 // wait for the worker it scans the stretch after instead, so both cores stay busy whatever the
 // share of the work. The result is the decoder's for any cut (the property tests of
 // core/decoder.property.test.ts), so all this changes is time.
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { sniffCapture, SNIFF_LEN } from '../core/capture-format.js';
@@ -200,6 +200,9 @@ export async function decodeFileParallel(
 ): Promise<number | null> {
   let fd: number;
   try {
+    // by its path first: opening a FIFO would wait for its writer, and this path would drop it
+    const st = statSync(path);
+    if (!st.isFile() || st.size < (opts.after ?? PARALLEL_AFTER)) return null;
     fd = openSync(path, 'r');
   } catch {
     return null;
