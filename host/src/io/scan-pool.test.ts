@@ -8,6 +8,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCaptureStart, encodeDataRecords } from '../core/capture-format.js';
 import { TraceDecoder } from '../core/decoder.js';
 import { StreamWriter } from '../core/encode.js';
 import { recordToJson, statsToJson } from '../core/jsonl.js';
@@ -196,6 +197,20 @@ describe('decodeFileParallel', () => {
     const u = used();
     expect(await parallel(bytes, { workerFile, stretch: 4096, used: u })).toBe(direct(bytes));
     expect(u.booked).toBe(0);
+  });
+
+  it('a capture, a short file, a directory and a missing path take the ordinary path (nothing decoded here)', async () => {
+    const d = new TraceDecoder(() => undefined, { objects: false });
+    const edge = { data: () => expect.unreachable(), proven: () => true };
+    const capture = join(dir, 'c.tpt');
+    writeFileSync(capture, Buffer.concat([encodeCaptureStart({ source: 'serial', writer: 'test' }), ...encodeDataRecords(1000n, inputs[2])]));
+    const short = join(dir, 's.bin');
+    writeFileSync(short, inputs[2]);
+    expect(await decodeFileParallel(capture, d, edge, { after: 0 })).toBeNull();
+    expect(await decodeFileParallel(short, d, edge, { after: inputs[2].length + 1 })).toBeNull();
+    expect(await decodeFileParallel(dir, d, edge, { after: 0 })).toBeNull();
+    expect(await decodeFileParallel(join(dir, 'none.bin'), d, edge, { after: 0 })).toBeNull();
+    expect(d.bytesIn).toBe(0);
   });
 
   it('a worker script that fails to start leaves every stretch to this thread', async () => {
