@@ -205,8 +205,9 @@ export interface StatsOptions extends TraceOptions {
   /** also the per-event statistics (`stats --events`) */
   events?: boolean;
   /**
-   * 2: frames are checked on a worker thread too while this one books them (io/scan-pool.ts;
-   * `stats --threads 2`); the same result. Default 1: measured no faster on a busy 2-core machine.
+   * 2: for a file of stream bytes (not a capture) above 8 MiB, frames are checked on a worker
+   * thread too while this one books them (io/scan-pool.ts; `stats --threads 2`); the same
+   * result. Default 1: on a busy 2-core machine it measured no faster, at more CPU.
    */
   threads?: 1 | 2;
 }

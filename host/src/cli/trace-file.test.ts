@@ -1,6 +1,7 @@
-// decodeTraceFile on the stats path (objects: false) with its scan pipeline (io/scan-pool.ts)
-// against the same call without it: raw streams and captures, damaged containers included,
-// give the same warnings in the same order and the same stats.
+// decodeTraceFile on the stats path (objects: false) with its two-thread path (io/scan-pool.ts,
+// here without the worker, which only the bundle has beside it) against the same call without
+// it: raw streams (which take that path) and captures (which do not), damaged containers
+// included, give the same warnings in the same order and the same stats.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { decodeTraceFile } from './trace-file.js';
 const dir = mkdtempSync(join(tmpdir(), 'tp-tracefile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A one-core stream of n packets (about 5 MB for n = 20000) with a FINAL status. */
+/** A one-core stream of n packets (about 10 MB for n = 40000) with a FINAL status. */
 function stream(n: number): Uint8Array {
   const w = new StreamWriter();
   w.header({ boot: true, cores: 1, mode: 'discard', timerBits: 32, timerHz: 1_000_000, packetSize: 1024, packets: 8, ts: 0, session: 1 });
@@ -39,7 +40,8 @@ async function both(file: string) {
 }
 
 describe('decodeTraceFile with the scan pipeline', () => {
-  const bytes = stream(20_000);
+  // longer than PARALLEL_AFTER: a raw file takes the two-thread path
+  const bytes = stream(40_000);
 
   it('a raw stream with damaged frames', async () => {
     const b = bytes.slice();
@@ -51,13 +53,24 @@ describe('decodeTraceFile with the scan pipeline', () => {
     expect(scanned).toEqual(direct);
   });
 
+  it('a raw file with no valid frame is refused the same, after the same bytes', async () => {
+    const file = join(dir, 'junk.bin');
+    const junk = new Uint8Array(20 << 20).fill(0x41);
+    for (let i = 0; i < junk.length; i += 1000) junk[i] = 0;
+    writeFileSync(file, junk);
+    const run = (parallel: boolean) => decodeTraceFile(file, { objects: false, parallel, warn: () => undefined }).then(() => 'decoded', (e: Error) => e.message);
+    const direct = await run(false);
+    expect(direct).toContain('no valid frame in its first 16 MiB');
+    expect(await run(true)).toBe(direct);
+  });
+
   it('a capture with a disconnect and a damaged record', async () => {
     const parts: Uint8Array[] = [encodeCaptureStart({ source: 'serial', writer: 'test' })];
     let ns = 1_000_000n;
     let damaged = 0;
     for (let p = 0; p < bytes.length; p += 4096) {
-      if (p === 4096 * 998) parts.push(encodeEventRecord(ns, { kind: 'disconnect' }));
-      if (p === 4096 * 1000) damaged = parts.reduce((n, x) => n + x.length, 0);
+      if (p === 4096 * 1998) parts.push(encodeEventRecord(ns, { kind: 'disconnect' }));
+      if (p === 4096 * 2000) damaged = parts.reduce((n, x) => n + x.length, 0);
       parts.push(...encodeDataRecords((ns += 1000n), bytes.subarray(p, p + 4096)));
     }
     const file = join(dir, 'cap.tpt');

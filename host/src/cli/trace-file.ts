@@ -14,8 +14,8 @@ import type { EventBatch } from '../core/batch.js';
 import { TraceDecoder } from '../core/decoder.js';
 import type { CaptureDamage } from '../core/capture-format.js';
 import type { CoreStats, Notice, StreamHeader, TraceRecord } from '../core/types.js';
-import { inputName, readTraceInput, type InputInfo, type InputSource } from '../io/input.js';
-import { ScanPipeline } from '../io/scan-pool.js';
+import { inputName, readTraceInput, STDIO_PATH, type InputInfo, type InputSource } from '../io/input.js';
+import { decodeFileParallel } from '../io/scan-pool.js';
 import { CliError } from './errors.js';
 
 export interface DecodeFileOptions {
@@ -39,9 +39,9 @@ export interface DecodeFileOptions {
   /** how a file path is opened (tests count the bytes read) */
   open?: InputSource['open'];
   /**
-   * with objects: false and no onEvents: frames are checked on a worker thread as well
-   * (io/scan-pool.ts) once the input has proved to be a trace; the same result (default false:
-   * on the shared 2-core bench machine it cost 40% more CPU and measured no faster)
+   * with objects: false and no onEvents, for a file of stream bytes (not a capture, not stdin)
+   * of more than a few MiB: a worker thread checks frames too (io/scan-pool.ts) once the input
+   * has proved to be a trace; the same result
    */
   parallel?: boolean;
 }
@@ -146,65 +146,45 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
   });
   let isCapture = false;
   let damagedBytes = 0;
-  // Only once a valid frame came (before that, a hostile input is refused as it is read) and
-  // only where no event is wanted (the scan counts events, it does not decode them).
-  const scannable = opts.parallel === true && opts.objects === false && !onEvents;
-  let pipeline = null as ScanPipeline | null;
-  /** stream bytes, to the decoder or, once a valid frame came, through the pipeline */
-  const push = (bytes: Uint8Array, hostNs?: bigint) => {
-    if (pipeline) pipeline.push(bytes, hostNs);
-    else decoder.push(bytes, hostNs);
+  /** stream bytes to the decoder */
+  const data = (bytes: Uint8Array, hostNs?: bigint) => {
+    isCapture ||= hostNs !== undefined;
+    decoder.push(bytes, hostNs);
+    // No valid frame at all (none emitted a record, none held for a header) this far in: this
+    // is not a trace, and reading on would only take time.
+    if (valid === 0 && decoder.bytesIn >= NO_FRAME_LIMIT && decoder.buffered().heldFrames === 0) {
+      const where = isCapture ? 'captured bytes' : 'bytes';
+      throw new CliError(`${name} is not a tracepipe trace (no valid frame in its first ${NO_FRAME_LIMIT >> 20} MiB of ${where}; reading stopped there)`);
+    }
   };
-  let input: InputInfo;
-  try {
-    input = await readTraceInput(
-    path,
-    {
-      data: (bytes, hostNs) => {
-        isCapture ||= hostNs !== undefined;
-        if (!pipeline && scannable && valid > 0) {
-          // the pipeline takes over at a frame boundary: the frame under way ends here first
-          const z = bytes.indexOf(0);
-          if (z >= 0) {
-            decoder.push(bytes.subarray(0, z + 1), hostNs);
-            pipeline = new ScanPipeline(decoder);
-            bytes = bytes.subarray(z + 1);
-          }
-        }
-        push(bytes, hostNs);
-        // No valid frame at all (none emitted a record, none held for a header) this far in: this
-        // is not a trace, and reading on would only take time.
-        if (valid === 0 && decoder.bytesIn >= NO_FRAME_LIMIT && decoder.buffered().heldFrames === 0) {
-          const where = isCapture ? 'captured bytes' : 'bytes';
-          throw new CliError(`${name} is not a tracepipe trace (no valid frame in its first ${NO_FRAME_LIMIT >> 20} MiB of ${where}; reading stopped there)`);
-        }
-      },
-      event: (ev) => {
-        // The bytes after a disconnect (or a reconnect, should the disconnect record be lost) do
-        // not continue the bytes before it: end any partial frame here, as the live capture did.
-        if (ev.kind === 'disconnect' || ev.kind === 'reconnect') push(Uint8Array.of(0));
-      },
-      damage: (d) => {
-        damagedBytes += d.bytes;
-        const line = damageText(d);
-        if (pipeline) pipeline.inTurn(() => warnLine(line));
-        else warnLine(line);
-        // missing stream bytes: the frame they cut is broken; the next one starts clean
-        if (d.streamBytes !== 0) push(Uint8Array.of(0));
-      },
-      warning: (line) => (pipeline ? pipeline.inTurn(() => warnLine(line)) : warnLine(line)),
-      afterChunk: async () => {
-        await pipeline?.settle();
-        await opts.afterChunk?.();
-      },
-    },
-    { stdin: opts.stdin, name, open: opts.open },
-    );
-    await pipeline?.end();
-  } catch (e) {
-    pipeline?.close();
-    throw e;
-  }
+  // Only where no event is wanted (the scan counts events, it does not decode them) and the
+  // file is read here as it is; the worker starts once a valid frame came (before that, a
+  // hostile input is refused as it is read).
+  const parallel = opts.parallel === true && opts.objects === false && !onEvents && !opts.afterChunk && !opts.open && path !== STDIO_PATH;
+  const size = parallel ? await decodeFileParallel(path, decoder, { data, proven: () => valid > 0 }) : null;
+  const input: InputInfo =
+    size !== null
+      ? { kind: 'raw', size }
+      : await readTraceInput(
+          path,
+          {
+            data,
+            event: (ev) => {
+              // The bytes after a disconnect (or a reconnect, should the disconnect record be lost) do
+              // not continue the bytes before it: end any partial frame here, as the live capture did.
+              if (ev.kind === 'disconnect' || ev.kind === 'reconnect') decoder.push(Uint8Array.of(0));
+            },
+            damage: (d) => {
+              damagedBytes += d.bytes;
+              warnLine(damageText(d));
+              // missing stream bytes: the frame they cut is broken; the next one starts clean
+              if (d.streamBytes !== 0) decoder.push(Uint8Array.of(0));
+            },
+            warning: warnLine,
+            afterChunk: opts.afterChunk,
+          },
+          { stdin: opts.stdin, name, open: opts.open },
+        );
   decoder.end();
 
   if (valid === 0) {

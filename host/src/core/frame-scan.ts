@@ -47,20 +47,24 @@ export function newScanResult(rows = new Float64Array(SCAN_ROWS * SCAN_ROW)): Sc
   return { rows, count: 0 };
 }
 
-/** The PacketHead a row holds, as parsePacketHead gave it. */
+/**
+ * The PacketHead a row holds, as parsePacketHead gave it. Its numbers as integers again (a
+ * Float64Array gives doubles): an object of the same field kinds as parsePacketHead's keeps the
+ * booking code monomorphic and its fields unboxed.
+ */
 export function scannedHead(rows: Float64Array, o: number): PacketHead {
-  const lo = rows[o + ROW_TS_LO];
-  const hi = rows[o + ROW_TS_HI];
+  const lo = rows[o + ROW_TS_LO] >>> 0;
+  const hi = rows[o + ROW_TS_HI] >>> 0;
   return {
-    core: rows[o + ROW_CORE],
-    seq: rows[o + ROW_SEQ],
+    core: rows[o + ROW_CORE] | 0,
+    seq: rows[o + ROW_SEQ] >>> 0,
     tsBegin: hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo),
     duration: toBig(rows[o + ROW_DURATION]),
-    eventsBefore: rows[o + ROW_EVENTS_BEFORE],
-    dropped: rows[o + ROW_DROPPED],
-    overwritten: rows[o + ROW_OVERWRITTEN],
-    rejected: rows[o + ROW_REJECTED],
-    nEvents: rows[o + ROW_N_EVENTS],
+    eventsBefore: rows[o + ROW_EVENTS_BEFORE] >>> 0,
+    dropped: rows[o + ROW_DROPPED] >>> 0,
+    overwritten: rows[o + ROW_OVERWRITTEN] >>> 0,
+    rejected: rows[o + ROW_REJECTED] >>> 0,
+    nEvents: rows[o + ROW_N_EVENTS] | 0,
   };
 }
 
@@ -125,4 +129,37 @@ export class FrameScanner {
     rows[o + ROW_LAST] = last;
     out.count++;
   }
+}
+
+/**
+ * A file cut at fixed offsets for two threads (io/scan-pool.ts): stretch j of size S is read
+ * from offset j * S - 1 (stretch 0 from 0) into bytes, which run on past its nominal end by
+ * at least a frame's length. Its frames are those that start after the first delimiter at or
+ * after offset j * S - 1 (stretch 0: at 0) and end with the first delimiter at or after offset
+ * (j + 1) * S - 1, so that the stretches meet at frame boundaries whoever reads them; endFrom
+ * is that offset's index in bytes (S - 1 for stretch 0, else S). Scans them into out and
+ * returns their indices in bytes: [start, end), empty when the stretch holds no frame start.
+ * Where the closing delimiter is not in bytes (a frame longer than any valid one, or the end
+ * of the file) the scan stops at the last delimiter it has, and the reader books the rest.
+ */
+export function scanStretch(
+  scanner: FrameScanner,
+  bytes: Uint8Array,
+  first: boolean,
+  endFrom: number,
+  out: ScanResult,
+): { start: number; end: number } {
+  out.count = 0;
+  let start = 0;
+  if (!first) {
+    const z = bytes.indexOf(0);
+    if (z < 0 || z >= endFrom) return { start: 0, end: 0 };
+    start = z + 1;
+  }
+  let z = endFrom < bytes.length ? bytes.indexOf(0, endFrom) : -1;
+  if (z < 0) z = bytes.lastIndexOf(0);
+  const end = z + 1;
+  if (end <= start) return { start, end: start };
+  scanner.scan(bytes.subarray(start, end), out);
+  return { start, end };
 }

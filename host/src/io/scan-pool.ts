@@ -1,71 +1,183 @@
-// The stats path on two cores (issue 11): the stream is cut into stretches that end at a frame
-// delimiter, a worker thread scans them (core/frame-scan.ts: COBS, CRC, packet heads, events
-// counted) while this thread books the scanned rows in stream order (TraceDecoder.pushScanned).
-// When the worker has enough in hand this thread scans the next stretch itself, so both cores
-// stay busy whatever the share of the work; without the worker's file (a run from the
-// sources, not the bundle) every stretch is scanned here. The result is the decoder's, for
-// any cut (the property tests of core/decoder.property.test.ts), so all this changes is time.
-import { existsSync } from 'node:fs';
+// The stats path on two cores (issue 11), for a trace that is a file of stream bytes: the file
+// is cut at fixed offsets into stretches (core/frame-scan.ts scanStretch says where their frames
+// start and end), and this thread and a worker thread take the next stretch whenever they are
+// free. Each reads its stretch from the file itself. The worker scans its stretches (COBS, CRC,
+// packet heads, events counted) into shared memory; this thread books every stretch in file
+// order: its own by decoding them (TraceDecoder.push, as on one thread), the worker's from the
+// rows of its scan (TraceDecoder.pushScanned). Nothing is copied between the threads and no
+// message is posted: a slot's state word says when its rows are ready. When this thread would
+// wait for the worker it scans the stretch after instead, so both cores stay busy whatever the
+// share of the work. The result is the decoder's for any cut (the property tests of
+// core/decoder.property.test.ts), so all this changes is time.
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { FrameScanner, newScanResult, SCAN_ROW, SCAN_ROWS, type ScanResult } from '../core/frame-scan.js';
+import { sniffCapture, SNIFF_LEN } from '../core/capture-format.js';
+import { MAX_COBS } from '../core/frames.js';
+import { FrameScanner, SCAN_ROW, SCAN_ROWS, scanStretch, type ScanResult } from '../core/frame-scan.js';
 import type { TraceDecoder } from '../core/decoder.js';
 
-/** Bytes a stretch gathers before it is cut at its last delimiter. */
-const STRETCH = 1 << 20;
-/** Stretches handed to the worker and not yet back; one more waits while it scans one. */
-const WORKER_AHEAD = 2;
-/** Stretches waiting to be booked before the reader is held back (memory stays bounded). */
-const QUEUE_LIMIT = 6;
-/** The worker is started only for inputs longer than this: its start-up costs more on a short one. */
-const WORKER_AFTER = 4 * STRETCH;
+/** Nominal bytes of a stretch. */
+export const STRETCH = 1 << 20;
+/** Stretches read and not yet booked, at most: the memory held is bounded whatever the file. */
+const SLOTS = 8;
+/** The worker is started only for files longer than this: its start-up costs more on a short one. */
+export const PARALLEL_AFTER = 8 * STRETCH;
+/** Bytes read at a time for the stretches this thread decodes. */
+const CHUNK = 1 << 18;
 
 /** The worker's bundle, beside this one (host/build.mjs). */
 export const SCAN_WORKER_FILE = 'scan-worker.cjs';
 
-export interface ScanRequest {
-  id: number;
-  bytes: ArrayBuffer;
-  length: number;
-  rows: ArrayBuffer;
-}
-export interface ScanReply extends ScanRequest {
-  count: number;
-}
+// control words
+const NEXT = 0;
+const BOOKED = 1;
+const STOP = 2;
+// per slot numbers: the stretch's frames [start, end) as indices of its bytes
+const M_START = 0;
+const M_END = 1;
+const M_COUNT = 2;
+const META = 3;
+/** Bytes before the slots' numbers: the control words and the state words. */
+const HEAD = 16 + 4 * SLOTS;
 
-/** Stretch buffers and row arrays booked and free for reuse (a new one costs its zeroing and page faults). */
-const spare: ArrayBuffer[] = [];
-const spareRows: Float64Array<ArrayBuffer>[] = [];
-
-function rowsBuffer(): Float64Array<ArrayBuffer> {
-  return spareRows.pop() ?? new Float64Array(SCAN_ROWS * SCAN_ROW);
-}
-
-/** A buffer of its own (not a slice of Node's pool), so that it can be moved to the worker. */
-function ownBuffer(n: number): Buffer {
-  const i = spare.findIndex((b) => b.byteLength >= n);
-  return Buffer.from(i >= 0 ? spare.splice(i, 1)[0] : new ArrayBuffer(n));
+/** What the worker is started with. */
+export interface ScanWorkerData {
+  shared: SharedArrayBuffer;
+  path: string;
+  size: number;
+  stretch: number;
 }
 
-export interface ScanPipelineOptions {
-  /** false: every stretch is scanned on this thread */
+/**
+ * The memory both threads share: control words, and per slot a state word (stretch index + 1
+ * when its scan is ready, else 0), its numbers, its bytes and its rows. Stretch j uses slot
+ * j % SLOTS, and is taken only while fewer than SLOTS stretches are taken and not booked.
+ */
+export class SharedStretches {
+  readonly count: number;
+  private readonly ctrl: Int32Array;
+  readonly state: Int32Array;
+  private readonly meta: Float64Array;
+  private readonly bytes: Buffer[] = [];
+  private readonly rows: Float64Array[] = [];
+
+  static create(size: number, stretch: number): SharedStretches {
+    return new SharedStretches(new SharedArrayBuffer(SharedStretches.bytesFor(stretch)), size, stretch);
+  }
+
+  private static bytesFor(stretch: number): number {
+    return HEAD + 8 * SLOTS * (META + SCAN_ROWS * SCAN_ROW) + SLOTS * (stretch + MAX_COBS + 2);
+  }
+
+  constructor(
+    readonly shared: SharedArrayBuffer,
+    readonly size: number,
+    readonly stretch: number,
+  ) {
+    this.count = Math.ceil(size / stretch);
+    this.ctrl = new Int32Array(shared, 0, 4);
+    this.state = new Int32Array(shared, 16, SLOTS);
+    let at = HEAD;
+    this.meta = new Float64Array(shared, at, SLOTS * META);
+    at += 8 * SLOTS * META;
+    for (let s = 0; s < SLOTS; s++, at += 8 * SCAN_ROWS * SCAN_ROW) this.rows.push(new Float64Array(shared, at, SCAN_ROWS * SCAN_ROW));
+    for (let s = 0; s < SLOTS; s++, at += stretch + MAX_COBS + 2) this.bytes.push(Buffer.from(shared, at, stretch + MAX_COBS + 2));
+  }
+
+  /** Takes the next stretch: its index, -1 when none is left (or stopped), -2 while the slots are full. */
+  claim(): number {
+    for (;;) {
+      if (Atomics.load(this.ctrl, STOP) !== 0) return -1;
+      const j = Atomics.load(this.ctrl, NEXT);
+      if (j >= this.count) return -1;
+      if (j - Atomics.load(this.ctrl, BOOKED) >= SLOTS) return -2;
+      if (Atomics.compareExchange(this.ctrl, NEXT, j, j + 1) === j) return j;
+    }
+  }
+
+  booked(): number {
+    return Atomics.load(this.ctrl, BOOKED);
+  }
+
+  /** Waits (a worker's thread only) until the booked count moves from seen. */
+  waitBooked(seen: number): void {
+    Atomics.wait(this.ctrl, BOOKED, seen, 1000);
+  }
+
+  setBooked(n: number): void {
+    Atomics.store(this.ctrl, BOOKED, n);
+    Atomics.notify(this.ctrl, BOOKED);
+  }
+
+  stop(): void {
+    Atomics.store(this.ctrl, STOP, 1);
+    Atomics.notify(this.ctrl, BOOKED);
+  }
+
+  /** Reads stretch j from fd into its slot and scans it; then marks the slot ready. */
+  scan(j: number, fd: number, scanner: FrameScanner): void {
+    const s = j % SLOTS;
+    const buf = this.bytes[s];
+    const from = j === 0 ? 0 : j * this.stretch - 1;
+    let n = 0;
+    for (let r = 1; n < buf.length && r > 0; n += r) r = readSync(fd, buf, n, buf.length - n, from + n);
+    const out: ScanResult = { rows: this.rows[s], count: 0 };
+    const { start, end } = scanStretch(scanner, buf.subarray(0, n), j === 0, j === 0 ? this.stretch - 1 : this.stretch, out);
+    this.meta[s * META + M_START] = start;
+    this.meta[s * META + M_END] = end;
+    this.meta[s * META + M_COUNT] = out.count;
+    Atomics.store(this.state, s, j + 1);
+    Atomics.notify(this.state, s);
+  }
+
+  ready(j: number): boolean {
+    return Atomics.load(this.state, j % SLOTS) === j + 1;
+  }
+
+  /** Stretch j's scan: the file offset of its first frame, its frames' bytes and their rows. */
+  scanned(j: number): { at: number; bytes: Buffer; scan: ScanResult } {
+    const s = j % SLOTS;
+    const m = s * META;
+    const start = this.meta[m + M_START];
+    return {
+      at: (j === 0 ? 0 : j * this.stretch - 1) + start,
+      bytes: this.bytes[s].subarray(start, this.meta[m + M_END]),
+      scan: { rows: this.rows[s], count: this.meta[m + M_COUNT] },
+    };
+  }
+
+  free(j: number): void {
+    Atomics.store(this.state, j % SLOTS, 0);
+  }
+}
+
+export interface ParallelFileOptions {
+  /** false: every stretch on this thread (the same path, for the tests) */
   worker?: boolean;
   /** the worker's script (default: SCAN_WORKER_FILE beside the running bundle) */
   workerFile?: string;
-  /** input bytes before the worker is started (default 4 MiB) */
-  workerAfter?: number;
+  /** nominal bytes per stretch (default STRETCH) */
+  stretch?: number;
+  /** files shorter than this take the ordinary path (default PARALLEL_AFTER) */
+  after?: number;
+  /** called before each stretch this thread takes: a test takes stretches there as the worker would */
+  alongside?: (shared: SharedStretches) => void;
+  /** counts: stretches this thread decoded, stretches it scanned, stretches booked from rows (its own scans and the worker's) */
+  used?: { decoded: number; scanned: number; booked: number };
 }
 
-interface Stretch {
-  bytes: Buffer;
-  hostNs: bigint | undefined;
-  result: ScanResult | null;
-  done?: () => void;
-  /** not bytes: a call made in its turn (a warning of the input's reader) */
-  action?: () => void;
+export interface ParallelFileEdge {
+  /** stream bytes for the decoder (the view is valid during the call); may throw to stop */
+  data(bytes: Uint8Array): void;
+  /** true once the input proved to be a trace (a valid frame came): before that no worker is started */
+  proven(): boolean;
 }
 
-const NO_ROWS: ScanResult = { rows: new Float64Array(0), count: 0 };
+/** Atomics.waitAsync (Node 16 and later; not in this project's TypeScript lib). */
+interface AtomicsWaitAsync {
+  waitAsync(a: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}
 
 function workerFile(): string | null {
   // __dirname: the bundle's folder (the ESM bundle defines it too); absent when run from sources
@@ -74,191 +186,104 @@ function workerFile(): string | null {
   return file && existsSync(file) ? file : null;
 }
 
-export class ScanPipeline {
-  private stretch: Buffer = ownBuffer(STRETCH * 2);
-  private fill = 0;
-  private hostNs: bigint | undefined;
-  /** the staged bytes are inside a frame that no buffer held whole */
-  private insideLong = false;
-  private readonly queue: Stretch[] = [];
-  private readonly local = new FrameScanner();
-  private worker: Worker | null = null;
-  private workerFailed = false;
-  private readonly waiting = new Map<number, Stretch>();
-  private nextId = 0;
-  private bytesSeen = 0;
-  private failure: unknown;
-  /** stretches the worker scanned (the rest were scanned on this thread) */
-  byWorker = 0;
-  /** the most bytes staged and queued at once (they have a bound whatever the input) */
-  maxHeld = 0;
-
-  constructor(
-    private readonly decoder: TraceDecoder,
-    private readonly opts: ScanPipelineOptions = {},
-  ) {}
-
-  /** Stream bytes in order (as TraceDecoder.push takes them). */
-  push(bytes: Uint8Array, hostNs?: bigint): void {
-    this.hostNs = hostNs;
-    this.bytesSeen += bytes.length;
-    let p = 0;
-    while (p < bytes.length) {
-      if (this.fill === this.stretch.length) this.cut();
-      const n = Math.min(bytes.length - p, this.stretch.length - this.fill);
-      this.stretch.set(bytes.subarray(p, p + n), this.fill);
-      this.fill += n;
-      p += n;
-      if (this.fill >= STRETCH) this.cut();
-    }
-    let held = this.fill;
-    for (const q of this.queue) held += q.bytes.length;
-    if (held > this.maxHeld) this.maxHeld = held;
+/**
+ * Decodes the regular file of stream bytes at path on two threads: its bytes go to decoder
+ * (edge.data for those this thread reads and decodes) in file order, to its end. Returns its
+ * size, or null (nothing decoded) when the file takes the ordinary path: it cannot be opened
+ * here, is not a regular file, is shorter than opts.after, or is a capture.
+ */
+export async function decodeFileParallel(
+  path: string,
+  decoder: TraceDecoder,
+  edge: ParallelFileEdge,
+  opts: ParallelFileOptions = {},
+): Promise<number | null> {
+  let fd: number;
+  try {
+    // by its path first: opening a FIFO would wait for its writer, and this path would drop it
+    const st = statSync(path);
+    if (!st.isFile() || st.size < (opts.after ?? PARALLEL_AFTER)) return null;
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
   }
-
-  /**
-   * Calls fn once the bytes pushed so far are booked, as far as they end at a delimiter (the
-   * frame under way is not ended by it): the input's warnings keep their place among the
-   * decoder's.
-   */
-  inTurn(fn: () => void): void {
-    this.cut();
-    if (this.queue.length === 0) fn();
-    else this.queue.push({ bytes: this.stretch.subarray(0, 0), hostNs: undefined, result: NO_ROWS, action: fn });
-  }
-
-  /** Books what is scanned; waits while too much is queued. Call between input chunks. */
-  async settle(): Promise<void> {
-    this.book();
-    while (this.queue.length > QUEUE_LIMIT) {
-      await this.headDone();
-      this.book();
-    }
-  }
-
-  /** Books everything; the bytes after the last delimiter go to the decoder as they are. */
-  async end(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        await this.headDone();
-        this.book();
+  let worker: Worker | null = null;
+  let shared: SharedStretches | null = null;
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size < (opts.after ?? PARALLEL_AFTER)) return null;
+    const head = Buffer.alloc(SNIFF_LEN);
+    if (sniffCapture(head.subarray(0, readSync(fd, head, 0, SNIFF_LEN, 0))).capture) return null;
+    shared = SharedStretches.create(st.size, opts.stretch ?? STRETCH);
+    const sh = shared;
+    const chunk = Buffer.allocUnsafeSlow(CHUNK);
+    const scanner = new FrameScanner();
+    const used = opts.used;
+    let pos = 0;
+    /** file bytes [pos, to) to the decoder, read here (to the end of the file for to = Infinity) */
+    const decode = (to: number) => {
+      while (pos < to) {
+        const n = readSync(fd, chunk, 0, Math.min(CHUNK, to - pos), pos);
+        if (n === 0) break;
+        pos += n;
+        edge.data(chunk.subarray(0, n));
       }
-      if (this.fill > 0) this.decoder.push(this.stretch.subarray(0, this.fill), this.hostNs);
-      this.fill = 0;
-    } finally {
-      this.close();
-    }
-  }
-
-  close(): void {
-    void this.worker?.terminate();
-    this.worker = null;
-  }
-
-  /** The first n staged bytes as a buffer of their own; the rest stays staged, in a new buffer. */
-  private take(n: number): Buffer {
-    const next = ownBuffer(STRETCH * 2);
-    next.set(this.stretch.subarray(n, this.fill));
-    const taken = this.stretch.subarray(0, n);
-    this.stretch = next;
-    this.fill -= n;
-    return taken;
-  }
-
-  /** Bytes the decoder reads itself (no rows): they are, or end, a frame too long to scan. */
-  private queueUnscanned(n: number): void {
-    this.queue.push({ bytes: this.take(n), hostNs: this.hostNs, result: NO_ROWS });
-  }
-
-  private cut(): void {
-    if (this.fill === 0) return;
-    if (this.insideLong) {
-      // the staged bytes continue a frame longer than any buffer: up to its end, the decoder's
-      const end = this.stretch.indexOf(0);
-      if (end < 0 || end >= this.fill) {
-        if (this.fill === this.stretch.length) this.queueUnscanned(this.fill);
-        return;
+    };
+    let failure: Promise<never> | null = null;
+    const start = () => {
+      const file = opts.workerFile ?? workerFile();
+      if (opts.worker === false || !file) return;
+      const data: ScanWorkerData = { shared: sh.shared, path, size: sh.size, stretch: sh.stretch };
+      // not unref'd: this thread's wait for it (Atomics.waitAsync) keeps no event loop alive
+      const w = new Worker(file, { workerData: data });
+      worker = w;
+      failure = new Promise<never>((_, reject) => {
+        w.on('error', reject);
+        w.on('exit', (code) => {
+          if (code !== 0) reject(new Error(`the scan worker exited with code ${code}`));
+        });
+      });
+      // its rejection is seen where this thread waits for the worker; none is unhandled
+      failure.catch(() => undefined);
+    };
+    let b = 0;
+    while (b < sh.count) {
+      if (sh.ready(b)) {
+        const { at, bytes, scan } = sh.scanned(b);
+        if (bytes.length > 0) {
+          // the bytes before its first frame (the end of a frame too long to scan, or none)
+          decode(at);
+          if (pos !== at) throw new Error(`scan of stretch ${b} starts at ${at}, not at ${pos}`);
+          decoder.pushScanned(bytes, scan);
+          pos += bytes.length;
+          if (used) used.booked++;
+        }
+        sh.free(b);
+        sh.setBooked(++b);
+        continue;
       }
-      this.queueUnscanned(end + 1);
-      this.insideLong = false;
-    }
-    const z = this.fill > 0 ? this.stretch.lastIndexOf(0, this.fill - 1) : -1;
-    if (z < 0) {
-      // no delimiter in the whole buffer: a frame too long for any reader (refused as it
-      // comes, SPEC §3); the decoder takes it, so that memory stays bounded
-      if (this.fill === this.stretch.length) {
-        this.queueUnscanned(this.fill);
-        this.insideLong = true;
-      }
-      return;
-    }
-    const s: Stretch = { bytes: this.take(z + 1), hostNs: this.hostNs, result: null };
-    this.queue.push(s);
-    if (this.waiting.size < WORKER_AHEAD && this.startWorker()) this.send(s);
-    else s.result = this.local.scan(s.bytes, newScanResult(rowsBuffer()));
-  }
-
-  private startWorker(): boolean {
-    if (this.worker) return true;
-    if (this.opts.worker === false || this.workerFailed || this.bytesSeen < (this.opts.workerAfter ?? WORKER_AFTER)) return false;
-    const file = this.opts.workerFile ?? workerFile();
-    if (!file) {
-      this.workerFailed = true;
-      return false;
-    }
-    const w = new Worker(file);
-    w.unref();
-    w.on('message', (m: ScanReply) => {
-      const s = this.waiting.get(m.id)!;
-      this.waiting.delete(m.id);
-      this.byWorker++;
-      s.bytes = Buffer.from(m.bytes, 0, m.length);
-      s.result = { rows: new Float64Array(m.rows), count: m.count };
-      s.done?.();
-    });
-    w.on('error', (e) => this.workerLost(e));
-    this.worker = w;
-    return true;
-  }
-
-  /** The worker died (it should not): the stretches it held moved there with it, so the decoding fails with its error. */
-  private workerLost(e: unknown): void {
-    this.failure ??= e;
-    this.worker = null;
-    this.workerFailed = true;
-    for (const s of this.waiting.values()) s.done?.();
-  }
-
-  private send(s: Stretch): void {
-    const id = this.nextId++;
-    this.waiting.set(id, s);
-    // the stretch's buffer (its own, from offset 0) moves to the worker and back, uncopied
-    const own = s.bytes.buffer as ArrayBuffer;
-    const rows = rowsBuffer().buffer as ArrayBuffer;
-    const req: ScanRequest = { id, bytes: own, length: s.bytes.length, rows };
-    this.worker!.postMessage(req, [own, rows]);
-  }
-
-  private headDone(): Promise<void> {
-    const head = this.queue[0];
-    if (head.result) return Promise.resolve();
-    if (this.failure !== undefined) throw this.failure;
-    return new Promise((resolve) => {
-      head.done = resolve;
-    });
-  }
-
-  private book(): void {
-    if (this.failure !== undefined) throw this.failure;
-    while (this.queue.length > 0 && this.queue[0].result) {
-      const s = this.queue.shift()!;
-      if (s.action) s.action();
-      else {
-        this.decoder.pushScanned(s.bytes, s.result!, s.hostNs);
-        if (spare.length < QUEUE_LIMIT + WORKER_AHEAD) spare.push(s.bytes.buffer as ArrayBuffer);
-        const rows = s.result!.rows as Float64Array<ArrayBuffer>;
-        if (rows.length === SCAN_ROWS * SCAN_ROW && spareRows.length < QUEUE_LIMIT + WORKER_AHEAD) spareRows.push(rows);
+      opts.alongside?.(sh);
+      if (sh.ready(b)) continue;
+      const j = sh.claim();
+      if (j === b) {
+        decode((j + 1) * sh.stretch);
+        if (used) used.decoded++;
+        sh.setBooked(++b);
+        if (!worker && edge.proven()) start();
+      } else if (j >= 0) {
+        sh.scan(j, fd, scanner);
+        if (used) used.scanned++;
+      } else {
+        // stretch b is the worker's, under way
+        const wait = (Atomics as unknown as AtomicsWaitAsync).waitAsync(sh.state, b % SLOTS, 0);
+        if (wait.async) await Promise.race([wait.value, failure!]);
       }
     }
+    decode(Infinity);
+    return pos;
+  } finally {
+    shared?.stop();
+    if (worker) void (worker as Worker).terminate();
+    closeSync(fd);
   }
 }

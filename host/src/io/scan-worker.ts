@@ -1,12 +1,23 @@
-// The worker of io/scan-pool.ts (its own bundle, dist/scan-worker.cjs): scans the stretches it
-// is sent and sends them back with their rows, both buffers moved, not copied.
-import { parentPort } from 'node:worker_threads';
+// The worker of io/scan-pool.ts (its own bundle, dist/scan-worker.cjs): takes the next stretch
+// of the file whenever it is free, reads it and scans it into the shared memory, until no
+// stretch is left.
+import { closeSync, openSync } from 'node:fs';
+import { workerData } from 'node:worker_threads';
 import { FrameScanner } from '../core/frame-scan.js';
-import type { ScanReply, ScanRequest } from './scan-pool.js';
+import { SharedStretches, type ScanWorkerData } from './scan-pool.js';
 
+const data = workerData as ScanWorkerData;
+const shared = new SharedStretches(data.shared, data.size, data.stretch);
 const scanner = new FrameScanner();
-parentPort!.on('message', (m: ScanRequest) => {
-  const out = scanner.scan(Buffer.from(m.bytes, 0, m.length), { rows: new Float64Array(m.rows), count: 0 });
-  const reply: ScanReply = { ...m, count: out.count };
-  parentPort!.postMessage(reply, [m.bytes, m.rows]);
-});
+const fd = openSync(data.path, 'r');
+try {
+  for (;;) {
+    const seen = shared.booked();
+    const j = shared.claim();
+    if (j === -1) break;
+    if (j === -2) shared.waitBooked(seen);
+    else shared.scan(j, fd, scanner);
+  }
+} finally {
+  closeSync(fd);
+}

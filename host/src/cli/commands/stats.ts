@@ -22,7 +22,7 @@ export function register(program: Command, io = new CliIo()): void {
     .option('--json', 'print one JSON object: {cores: [...], total, identity, closed, lossless, sessions, wall_clock} (+ events: [...] with --events)')
     .option('--events', 'per event name or id and core: count, rate; span/ISR durations (min/mean/p50/p99/max, cut by loss) and ISR CPU share; counter min/max/last')
     .option('--fail-on-loss', 'exit 1 after the report on any loss (rejected included), unclosed books (no FINAL status) or a failed identity')
-    .option('--threads <n>', '2: check frames on a second thread while this one does the accounting (same result; without --elf and --events)', threadCount, 1)
+    .option('--threads <n>', '2: check frames on a second thread as well (same result; for a file of stream bytes above 8 MiB, not stdin or a capture, without --elf and --events)', threadCount, 1)
     .option(...ASSUME_BOARD_OPTION)
     // --elf/--force are added to this command by elf-option.ts (addElfOptionsTo)
     .action(async (file: string, opts: { json?: boolean; events?: boolean; failOnLoss?: boolean; board?: string; elf?: string; force?: boolean; threads: 1 | 2 }) => {
