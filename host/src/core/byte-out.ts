@@ -5,7 +5,8 @@
 // only text that may hold anything (names and strings from the ELF) goes through the UTF-8
 // encoder. A full buffer goes to the sink at once and is reused where the sink writes
 // synchronously (writeNow), else handed over whole and never touched again (a sink may keep
-// it until its own flush): no garbage of big buffers builds up between collections, so peak
+// it until its own flush); a sink that writes in the background lends the buffers (buffer())
+// and takes each back whole: no garbage of big buffers builds up between collections, so peak
 // memory does not follow the output rate. No I/O here: the sink is the caller's.
 
 /** Where a ByteOut's full buffers go. */
@@ -14,6 +15,11 @@ export interface ByteSink {
   write(data: Uint8Array): void;
   /** Writes `data` before returning and keeps no reference to it, so the buffer is reused. */
   writeNow?(data: Uint8Array): void;
+  /**
+   * An empty buffer of at least n bytes, the sink's: ByteOut fills it, hands what it wrote to
+   * write() and takes the next; the sink reuses it once written (preferred over writeNow).
+   */
+  buffer?(n: number): Uint8Array;
   close?(): void;
 }
 
@@ -153,8 +159,8 @@ export class ByteOut {
     private readonly sink: ByteSink,
     private readonly size = CHUNK,
   ) {
-    this.buf = new Uint8Array(size);
-    this.view = new DataView(this.buf.buffer);
+    this.buf = sink.buffer ? sink.buffer(size) : new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   /**
@@ -164,6 +170,14 @@ export class ByteOut {
    * chunk) cost no new buffer each.
    */
   flush(room = 0): void {
+    const lend = this.sink.buffer;
+    if (lend) {
+      if (this.pos === 0 && room <= this.buf.length) return;
+      if (this.pos > 0) this.sink.write(this.buf.subarray(0, this.pos));
+      this.use(lend.call(this.sink, Math.max(room, this.size)));
+      this.pos = 0;
+      return;
+    }
     if (this.sink.writeNow) {
       if (this.pos > 0) this.sink.writeNow(this.buf.subarray(0, this.pos));
       this.pos = 0;
@@ -179,8 +193,12 @@ export class ByteOut {
   }
 
   private fresh(n: number): void {
-    this.buf = new Uint8Array(n);
-    this.view = new DataView(this.buf.buffer);
+    this.use(new Uint8Array(n));
+  }
+
+  private use(b: Uint8Array): void {
+    this.buf = b;
+    this.view = new DataView(b.buffer, b.byteOffset, b.length);
   }
 
   /** Makes room for n more bytes (flushing if need be): then buf[pos, pos + n) may be written. */

@@ -30,14 +30,14 @@ export function register(program: Command, io = new CliIo()): void {
         throw new UsageError(`unknown format '${opts.format}'; use ${FORMATS.join(' or ')}`);
       }
       const wanted = recordFilter(opts);
-      const out = new LineWriter(io.stdout);
+      const out = new LineWriter(io.stdout, io.stdoutFd);
       const format: (rec: TraceRecord) => string =
         opts.format === 'jsonl' ? (rec) => jsonLine(recordToJson(rec)) : (rec) => recordLine(rec, opts);
       // Without names or filters every event line comes from the batch columns (core/batch.ts),
       // written as bytes; the other records' lines join them in the same buffer, in order.
       const batched = opts.elf === undefined && (['kind', 'name', 'core', 'level'] as const).every((k) => opts[k] === undefined);
       // full buffers go to the writer as they are (LineWriter.bytes keeps them)
-      const bytes = new ByteOut({ write: (b) => out.bytes(b) });
+      const bytes = new ByteOut(out.byteSink);
       const writeEvents = opts.format === 'jsonl' ? writeJsonEvents : writeTextEvents;
       await decodeRecords(
         file,
