@@ -102,6 +102,7 @@ export async function runExport(file: string, exporter: Exporter, opts: RunExpor
     const result = await decodeTraceFile(file, {
       onRecord: feed.onRecord,
       onEvents: feed.onEvents,
+      merge: exporter.perCore !== true,
       warn: (line) => {
         bar.done();
         opts.warn(line);
