@@ -139,12 +139,28 @@ export function putMicros(buf: Uint8Array, p: number, ns: number): number {
   return put3(buf, p + 1, frac);
 }
 
-/** The u64 hi × 2^32 + lo in decimal at p (at most 20 bytes). */
+/**
+ * The u64 hi × 2^32 + lo in decimal at p (at most 20 bytes). At 2^53 and above, without a
+ * BigInt: a long division by 10^7 over its four 16-bit digits (each step below 2^40, exact in a
+ * double) gives the quotient (below 2^41) and the last seven digits.
+ */
 export function putU64(buf: Uint8Array, p: number, hi: number, lo: number): number {
   if (hi < 0x200000) return putUint(buf, p, hi * TWO_32 + lo);
-  const s = ((BigInt(hi) << 32n) | BigInt(lo)).toString();
-  for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
-  return p;
+  let c = (hi >>> 16) * 65536 + (hi & 0xffff);
+  const q2 = Math.floor(c / 1e7);
+  let r = c - q2 * 1e7;
+  c = r * 65536 + (lo >>> 16);
+  const q1 = Math.floor(c / 1e7);
+  r = c - q1 * 1e7;
+  c = r * 65536 + (lo & 0xffff);
+  const q0 = Math.floor(c / 1e7);
+  r = c - q0 * 1e7;
+  p = putUint(buf, p, q2 * TWO_32 + q1 * 65536 + q0);
+  const h = Math.floor(r / 1e6);
+  buf[p++] = 48 + h;
+  r -= h * 1e6;
+  const m = (r / 1000) | 0;
+  return put3(buf, put3(buf, p, m), r - m * 1000);
 }
 
 export class ByteOut {
@@ -279,8 +295,8 @@ export class ByteOut {
 
   /** The u64 hi × 2^32 + lo (a batch's argument halves) in decimal. */
   u64(hi: number, lo: number): void {
-    if (hi < 0x200000) this.uint(hi * TWO_32 + lo);
-    else this.ascii(((BigInt(hi) << 32n) | BigInt(lo)).toString());
+    this.room(20);
+    this.pos = putU64(this.buf, this.pos, hi, lo);
   }
 
   /** ns as µs with exactly three decimals (1234567 → 1234.567), as chrome.ts `us` writes it. */
