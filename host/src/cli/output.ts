@@ -94,9 +94,9 @@ export class CliIo implements CliStreams {
 
   /**
    * Descriptor 1 when stdout is the process's and a regular file or a device other than a
-   * terminal (`> file`, /dev/null): bulk output is then written to it in the background
-   * (BackgroundSink). Undefined for a pipe (Node made it non-blocking: the stream handles
-   * that), a terminal, or a stream a test passed.
+   * terminal (`> file`, /dev/null): bulk output then goes to it through a BackgroundSink (in
+   * the background on a regular file, at once on a device). Undefined for a pipe (Node made
+   * it non-blocking: the stream handles that), a terminal, or a stream a test passed.
    */
   get stdoutFd(): number | undefined {
     if (this.rawStdout !== process.stdout) return undefined;

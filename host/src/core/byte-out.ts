@@ -146,7 +146,12 @@ export function putMicros(buf: Uint8Array, p: number, ns: number): number {
  */
 export function putU64(buf: Uint8Array, p: number, hi: number, lo: number): number {
   if (hi < 0x200000) return putUint(buf, p, hi * TWO_32 + lo);
-  let c = (hi >>> 16) * 65536 + (hi & 0xffff);
+  return putU64Above53(buf, p, hi, lo);
+}
+
+/** putU64 at 2^53 and above: apart, so that putU64 stays small enough for V8 to inline. */
+function putU64Above53(buf: Uint8Array, p: number, hi: number, lo: number): number {
+  let c = hi;
   const q2 = Math.floor(c / 1e7);
   let r = c - q2 * 1e7;
   c = r * 65536 + (lo >>> 16);

@@ -10,7 +10,7 @@
 // and never removed.
 import { accessSync, closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { BackgroundWriter } from '../io/background-writer.js';
+import { BackgroundWriter, fileOffset, SyncWriter } from '../io/background-writer.js';
 import type { Sink, SinkFactory } from './types.js';
 
 const FLUSH_BYTES = 1 << 20;
@@ -257,15 +257,15 @@ const SYNC_EVERY = 64 << 20;
 const DRAIN_LIMIT = 4 << 20;
 
 /**
- * A file (or stdout on a file or device) written on libuv's thread pool (io/background-writer.ts)
- * while the caller formats on: write() and ByteOut's buffers (buffer()) are queued as they
+ * A file (or stdout on a file or device); a regular file is written on libuv's thread pool
+ * (io/background-writer.ts) while the caller formats on, a device or pipe at once (SyncWriter): write() and ByteOut's buffers (buffer()) are queued as they
  * are, writeNow() and strings are gathered in a buffer of the writer's. The caller awaits
  * drain() between input chunks (memory stays bounded); close() hands everything over;
  * end() waits for it, then closes the file and renames it into place (see OutputFile). A
  * failed write is thrown by the next write, drain() or end() as one OutputWriteError.
  */
 export class BackgroundSink implements Sink {
-  private writer: BackgroundWriter | undefined;
+  private writer: BackgroundWriter | SyncWriter | undefined;
   private staged: Uint8Array | undefined;
   private stagedLen = 0;
   /** bytes written so far */
@@ -280,14 +280,20 @@ export class BackgroundSink implements Sink {
     return this.file instanceof OutputFile ? this.file.path : this.file.target;
   }
 
-  private out(): BackgroundWriter {
-    if (this.writer) {
-      if (this.writer.failure) throw asWriteError(this.target, this.writer.failure);
-      return this.writer;
+  private out(): BackgroundWriter | SyncWriter {
+    const w = this.writer;
+    if (w) {
+      if (w.failure) throw asWriteError(this.target, w.failure);
+      return w;
     }
     try {
       const f = this.file;
-      this.writer = f instanceof OutputFile ? new BackgroundWriter(f.open(), { syncEvery: f.renamed ? SYNC_EVERY : Infinity }) : new BackgroundWriter(f.fd);
+      const fd = f instanceof OutputFile ? f.open() : f.fd;
+      // only a regular file gains: a device or pipe is written at once, as before
+      this.writer =
+        fileOffset(fd) === undefined
+          ? new SyncWriter(fd)
+          : new BackgroundWriter(fd, { syncEvery: f instanceof OutputFile && f.renamed ? SYNC_EVERY : Infinity });
     } catch (err) {
       throw asWriteError(this.target, err);
     }
@@ -314,6 +320,11 @@ export class BackgroundSink implements Sink {
   writeNow(data: Uint8Array): void {
     const w = this.out();
     this.bytes += data.length;
+    if (w instanceof SyncWriter) {
+      // written before this returns: nothing to gather
+      w.write(data);
+      return;
+    }
     let at = 0;
     while (at < data.length) {
       if (!this.staged) {
@@ -328,7 +339,7 @@ export class BackgroundSink implements Sink {
     }
   }
 
-  private push(w: BackgroundWriter): void {
+  private push(w: BackgroundWriter | SyncWriter): void {
     if (!this.staged) return;
     w.write(this.staged.subarray(0, this.stagedLen));
     this.staged = undefined;

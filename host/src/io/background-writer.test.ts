@@ -69,13 +69,13 @@ describe('BackgroundSink', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('a write to a full device is one OutputWriteError from end(); abort leaves the device', async () => {
+  it('a write to a full device is one OutputWriteError from a later write, drain() or end(); abort leaves the device', async () => {
     const link = join(dir, 'full');
     symlinkSync('/dev/full', link);
     const sink = new BackgroundSink(new OutputFile(link));
-    for (let i = 0; i < 8; i++) sink.write(bytes(1 << 20, i + 1));
     let err: unknown;
     try {
+      for (let i = 0; i < 8; i++) sink.write(bytes(1 << 20, i + 1));
       await sink.drain();
       await sink.end();
     } catch (e) {

@@ -14,7 +14,7 @@
 // a few MiB instead of leaving a MiB of garbage per MiB written. With syncEvery, what is
 // written is also made durable in the background every so many bytes (fdatasync), so the
 // fsync that a caller does before renaming a finished file has only the last stretch left.
-import { fdatasync, fstatSync, readFileSync, write } from 'node:fs';
+import { fdatasync, fstatSync, readFileSync, write, writeSync } from 'node:fs';
 
 /** The size of the buffers lent out and reused. */
 export const WRITE_CHUNK = 1 << 20;
@@ -178,5 +178,39 @@ export class BackgroundWriter {
         w.resolve();
       } else i++;
     }
+  }
+}
+
+/**
+ * The same interface, writing at once on the main thread: for a pipe or a device, where the
+ * write is cheap (/dev/null) or its order is all there is, one buffer is reused hot in the
+ * cache instead of several cycled through the pool (which measured about 4 % more CPU).
+ */
+export class SyncWriter {
+  pendingBytes = 0;
+  failure: NodeJS.ErrnoException | undefined;
+  private readonly chunk = new Uint8Array(WRITE_CHUNK);
+
+  constructor(private readonly fd: number) {}
+
+  buffer(n = WRITE_CHUNK): Uint8Array {
+    return n <= WRITE_CHUNK ? this.chunk : new Uint8Array(n);
+  }
+
+  write(data: Uint8Array): void {
+    if (this.failure) return;
+    try {
+      for (let off = 0; off < data.length; ) off += writeSync(this.fd, data, off, data.length - off);
+    } catch (err) {
+      this.failure = err as NodeJS.ErrnoException;
+    }
+  }
+
+  drain(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  stop(then: () => void): void {
+    then();
   }
 }
