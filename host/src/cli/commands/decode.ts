@@ -39,27 +39,38 @@ export function register(program: Command, io = new CliIo()): void {
       // full buffers go to the writer as they are (LineWriter.bytes keeps them)
       const bytes = new ByteOut(out.byteSink);
       const writeEvents = opts.format === 'jsonl' ? writeJsonEvents : writeTextEvents;
-      await decodeRecords(
-        file,
-        (rec) => {
-          if (opts.eventsOnly && rec.type !== 'event') return;
-          if (!wanted(rec)) return;
-          if (batched) bytes.text(`${format(rec)}\n`);
-          else out.line(format(rec));
-        },
-        { elf: opts.elf, force: opts.force, board: opts.board, onWarning: io.warn },
-        {
-          stdin: io.stdin,
-          verbose: opts.verbose,
-          onEvents: batched
-            ? (b, from, to) => writeEvents(bytes, b, from, to)
-            : undefined,
-          afterChunk: () => {
-            bytes.flush();
-            return out.flush();
+      try {
+        await decodeRecords(
+          file,
+          (rec) => {
+            if (opts.eventsOnly && rec.type !== 'event') return;
+            if (!wanted(rec)) return;
+            if (batched) bytes.text(`${format(rec)}\n`);
+            else out.line(format(rec));
           },
-        },
-      );
+          { elf: opts.elf, force: opts.force, board: opts.board, onWarning: io.warn },
+          {
+            stdin: io.stdin,
+            verbose: opts.verbose,
+            onEvents: batched
+              ? (b, from, to) => writeEvents(bytes, b, from, to)
+              : undefined,
+            afterChunk: () => {
+              bytes.flush();
+              return out.flush();
+            },
+          },
+        );
+      } catch (err) {
+        // the lines before the failure still reach the output (a background write may be in flight)
+        try {
+          bytes.flush();
+          await out.end();
+        } catch {
+          // the failure being reported matters more
+        }
+        throw err;
+      }
       bytes.flush();
       await out.end();
     });
