@@ -268,11 +268,11 @@ function missReasons(r, data, missedMetrics) {
   }
   if (['ctf', 'perfetto', 'csv'].some((f) => has(`export.${f}.mbPerS`)) || has('export.jsonl.eventsPerS')) {
     const fx = r.host?.exports;
-    const floors = Object.entries(fx?.formats ?? {}).filter(([, v]) => v.writeFloor?.ok)
-      .map(([k, v]) => `${k} ${fmt(v.outputBytes / fx.bytes, 1)} bytes out per byte read, ${fmt(v.writeFloor.wallS, 2)} s to write them alone (${fmt(v.writeFloor.captureMBPerS, 0)} MB/s of capture)`);
+    const floors = Object.entries(fx?.formats ?? {}).filter(([, v]) => v.ok && v.writeFloor?.ok)
+      .map(([k, v]) => `${k} ${fmt(v.writeFloor.wallS, 2)} s (${fmt((100 * v.writeFloor.wallS) / v.medianWallS, 0)} % of its export's ${fmt(v.medianWallS, 2)} s; ${fmt(v.outputBytes / fx.bytes, 1)} bytes out per byte read, so at most ${fmt(v.writeFloor.captureMBPerS, 0)} MB/s of capture)`);
     out.push('- **Export speed.** Writes to a file now run on libuv\'s thread pool beside the formatting (io/background-writer.ts), and the fsync before the rename has only the last 64 MiB left (the rest is made durable in the background), so wall time is about the larger of the formatting and the writing, not their sum. ' +
-      'What is left is CPU on the main thread: decoding a two-core capture into batches alone runs at about 55–60 MB/s of capture on one core (`scanEvents`, the splitter, and for the timeline formats the merge of two cores whose events alternate every ~1.5 events; CTF, a stream per core, is fed without the merge), and formatting the text formats costs more than the decode (numbers digit by digit, 85–115 bytes per event). ' +
-      `The disk is not what stops them: ${floors.length ? `the same output bytes written alone took ${floors.join('; ')}` : 'see the floor table in section 5'}. On this VM a first write into page cache it has not used lately costs about 2 s of kernel time per GB, so the floor and the exports vary from run to run. ` +
+      'The main thread\'s part: decoding a two-core capture into batches alone runs at about 55–60 MB/s of capture on one core (`scanEvents`, the splitter, and for the timeline formats the merge of two cores whose events alternate every ~1.5 events; CTF, a stream per core, is fed without the merge), and formatting the text formats costs more than the decode (numbers digit by digit, 85–115 bytes per event). ' +
+      `The disk's part (section 5, the floor table): writing the same output bytes alone took ${floors.length ? floors.join('; ') : '(not measured)'}. Where that floor is below 100 MB/s of capture, no exporter meets the target on this file system. On this VM a first write into page cache it has not used lately costs up to about 2 s of kernel time per GB (a write into pages just freed costs about 0.2 s), so the floors vary from run to run. ` +
       'Fix: decoding in a worker thread beside the formatting (the merge must then pack many short runs into one message), and a cheaper event scan.');
   }
   if (has('data.export.maxRssMB')) {
