@@ -269,7 +269,12 @@ function missReasons(r, data, missedMetrics) {
       'Fix: the walk shares its chain of loads with nothing, so only fewer instructions per event (or a second core that is free) shortens it; a V8 compile cache for the bundle would take about 0.02 s off the start-up.');
   }
   if (['ctf', 'perfetto', 'csv'].some((f) => has(`export.${f}.mbPerS`)) || has('export.jsonl.eventsPerS')) {
-    out.push('- **Export speed.** Decoding a two-core capture into batches alone runs at about 55–60 MB/s of capture on one core (`scanEvents`, the splitter, the merge of two cores whose events alternate every ~1.5 events), so no exporter on the main thread can reach 100 MB/s; Perfetto and CSV also write 12–17 bytes of output per capture byte (1.15 GB and 842 MB for 10 M events). ' +
+    const fx = r.host?.exports;
+    const floors = Object.entries(fx?.formats ?? {}).filter(([, v]) => v.ok && v.writeFloor?.ok)
+      .map(([k, v]) => `${k} ${fmt(v.writeFloor.wallS, 2)} s (${fmt((100 * v.writeFloor.wallS) / v.medianWallS, 0)} % of its export's ${fmt(v.medianWallS, 2)} s; ${fmt(v.outputBytes / fx.bytes, 1)} bytes out per byte read, so at most ${fmt(v.writeFloor.captureMBPerS, 0)} MB/s of capture)`);
+    out.push('- **Export speed.** Writes to a file now run on libuv\'s thread pool beside the formatting (io/background-writer.ts), and the fsync before the rename has only the last 64 MiB left (the rest is made durable in the background), so wall time is about the larger of the formatting and the writing, not their sum. ' +
+      'The main thread\'s part: decoding a two-core capture into batches alone runs at about 55–60 MB/s of capture on one core (`scanEvents`, the splitter, and for the timeline formats the merge of two cores whose events alternate every ~1.5 events; CTF, a stream per core, is fed without the merge), and formatting the text formats costs more than the decode (numbers digit by digit, 85–115 bytes per event). ' +
+      `The disk's part (section 5, the floor table): writing the same output bytes alone took ${floors.length ? floors.join('; ') : '(not measured)'}. Where that floor is below 100 MB/s of capture, no exporter meets the target on this file system. On this VM a first write into page cache it has not used lately costs up to about 2 s of kernel time per GB (a write into pages just freed costs about 0.2 s), so the floors vary from run to run. ` +
       'Fix: decoding in a worker thread beside the formatting (the merge must then pack many short runs into one message), and a cheaper event scan.');
   }
   if (has('data.export.maxRssMB')) {
@@ -509,6 +514,16 @@ function hostSection(r, data, L) {
     L.push(`| babeltrace2 | not measured: ${h.babeltrace2?.error ?? ''} | | | | | | | |`);
   }
   L.push('');
+  const floors = Object.entries(h.exports.formats).filter(([, v]) => v.ok && v.writeFloor?.ok);
+  if (floors.length) {
+    L.push('The disk\'s share of each export: the same number of output bytes written alone to the same file system (bench/write-floor.mjs: zeros in 1 MiB chunks, then fsync, as an export to a file does before renaming it into place), right after the export\'s output was removed. No export of that output can read the capture faster than the last column.', '');
+    L.push('| format | output MB | output bytes per capture byte | export wall s | writing them alone: wall s | CPU s | output MB/s | capture MB/s that allows |', '|---|---|---|---|---|---|---|---|');
+    for (const [k, v] of floors) {
+      const f = v.writeFloor;
+      L.push(`| ${k} | ${fmt(v.outputBytes / 1e6)} | ${fmt(v.outputBytes / h.exports.bytes, 1)} | ${fmt(v.medianWallS, 2)} | ${fmt(f.wallS, 2)} | ${fmt(f.cpuS, 2)} | ${fmt(f.outMBPerS, 0)} | ${fmt(f.captureMBPerS, 0)} |`);
+    }
+    L.push('');
+  }
   const dt = h.decodeText;
   if (dt) {
     const row = (what, x) => (x?.ok ? `| ${what} | ${fmtM(x.eventsPerS)} | ${fmt(x.mbPerS)} | ${fmtM(x.eventsPerCpuS)} | ${fmt(x.medianWallS, 2)} | ${fmt(x.medianCpuS, 2)} | ${fmt(x.maxRssMB, 0)} | ${x.runs} |` : `| ${what} | not measured: ${x?.error ?? ''} | | | | | | |`);

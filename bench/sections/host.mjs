@@ -89,6 +89,9 @@ async function measure(ctx) {
     res.exports.formats[format] = { ...summarise([r], exportInfo.events, exportInfo.bytes, r.code === 0), outputBytes: outBytes };
     if (r.code !== 0) res.exports.formats[format].error = r.stderr.trim().split('\n')[0];
     if (format !== 'ctf') rmSync(out, { recursive: true, force: true });
+    // the disk's share: the same output bytes written alone, right after the output was removed
+    // (as the export ran right after the previous one's), in the same chunks, with the fsync
+    if (outBytes) res.exports.formats[format].writeFloor = await writeFloor(join(work, `floor-${format}`), outBytes, exportInfo.bytes);
   }
   const ctf = join(work, 'out-ctf');
   if (res.exports.formats.ctf?.ok && existsSync(ctf)) {
@@ -106,6 +109,15 @@ async function measure(ctx) {
   res.qemuCaptures = await qemuCaptures(ctx);
   if (ctx.config.bigEvents > 0) await measureBig(ctx, bench, res);
   return res;
+}
+
+/** Writing `bytes` zeros alone (bench/write-floor.mjs), and the capture MB/s that leaves an export of `captureBytes`. */
+async function writeFloor(path, bytes, captureBytes) {
+  rmSync(path, { force: true });
+  const r = await timed('node', [join(T.ROOT, 'bench', 'write-floor.mjs'), path, String(bytes), String(1 << 20)]);
+  rmSync(path, { force: true });
+  if (r.code !== 0) return { ok: false, error: r.stderr.trim().split('\n')[0] };
+  return { ok: true, bytes, wallS: r.wallS, cpuS: r.cpuS, outMBPerS: bytes / 1e6 / r.wallS, captureMBPerS: captureBytes / 1e6 / r.wallS };
 }
 
 /** decode text and babeltrace2's default text output on the CTF export of the same events. */

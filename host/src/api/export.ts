@@ -11,7 +11,7 @@ import { CsvExporter } from '../export/csv.js';
 import { CtfExporter } from '../export/ctf.js';
 import { isoFromUnixNs, JsonlExporter } from '../export/jsonl.js';
 import { ProgressBar } from '../export/progress.js';
-import { DirSinkFactory, FileSink, StreamSink } from '../export/sinks.js';
+import { BackgroundSink, DirSinkFactory, OutputFile, StreamSink } from '../export/sinks.js';
 import { exporterFeed, type ExportInfo, type Exporter, type Sink, type WallClock } from '../export/types.js';
 import { wallClockOf } from '../export/wall-clock.js';
 import { inputName, STDIO_PATH, withRereadableInput } from '../io/input.js';
@@ -61,6 +61,8 @@ export interface ExportResult {
 export interface ExportEdge {
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;
+  /** the descriptor behind `stdout` when it is a file or device: written in the background then */
+  stdoutFd?: number;
   /** where to draw a progress bar for long inputs (a TTY) */
   progress?: NodeJS.WritableStream;
   verbose?: boolean;
@@ -100,6 +102,7 @@ export async function runExport(file: string, exporter: Exporter, opts: RunExpor
     const result = await decodeTraceFile(file, {
       onRecord: feed.onRecord,
       onEvents: feed.onEvents,
+      merge: exporter.perCore !== true,
       warn: (line) => {
         bar.done();
         opts.warn(line);
@@ -157,15 +160,20 @@ export function checkOutputPath(file: string, out: string, folder = false): void
   if (existsSync(out) && statSync(out).isDirectory()) throw new CliError(`${out} is a folder; give a file name with -o`);
 }
 
-/** A one-file output: `stdout` for `-`, else the file (see FileSink for what a failure leaves). */
-export function openOutput(out: string, stdout: NodeJS.WritableStream | undefined): { sink: Sink; finish(): Promise<void>; abort(): void; drain?: () => Promise<void>; toStdout: boolean } {
+/**
+ * A one-file output: `stdout` for `-`, else the file (see OutputFile for what a failure leaves),
+ * written in the background (BackgroundSink) unless it is a stream.
+ */
+export function openOutput(out: string, edge: Pick<ExportEdge, 'stdout' | 'stdoutFd'>): { sink: Sink; finish(): Promise<void>; abort(): void; drain(): Promise<void>; toStdout: boolean } {
+  let sink: BackgroundSink | StreamSink;
   if (out === STDIO_PATH) {
-    if (!stdout) throw new UsageError('output - is stdout, which a library call has not got: give a file');
-    const sink = new StreamSink(stdout);
-    return { sink, finish: () => sink.end(), abort: () => undefined, drain: () => sink.drain(), toStdout: true };
+    if (!edge.stdout) throw new UsageError('output - is stdout, which a library call has not got: give a file');
+    sink = edge.stdoutFd !== undefined ? new BackgroundSink({ fd: edge.stdoutFd, target: 'stdout' }) : new StreamSink(edge.stdout);
+  } else {
+    sink = new BackgroundSink(new OutputFile(out));
   }
-  const sink = new FileSink(out);
-  return { sink, finish: async () => undefined, abort: () => sink.abort(), toStdout: false };
+  const s = sink;
+  return { sink: s, finish: () => s.end(), abort: () => (s instanceof BackgroundSink ? s.abort() : undefined), drain: () => s.drain(), toStdout: out === STDIO_PATH };
 }
 
 /**
@@ -209,11 +217,12 @@ function fileExporter(format: ExportFormat, sink: Sink): Exporter {
 /** The CTF export: its folder, and what CTF had to adjust, said through the status/warning lines. */
 async function exportCtf(path: string, output: string, run: RunExportOptions, names: Parameters<typeof withNames>[1], status: (line: string) => void): Promise<number> {
   const made = prepareCtfDir(output, true);
-  const dir = new DirSinkFactory(output);
+  const dir = new DirSinkFactory(output, true);
   const ctf = new CtfExporter(dir);
   let n: number;
   try {
-    n = await runExport(path, withNames(ctf, names), run);
+    n = await runExport(path, withNames(ctf, names), { ...run, drain: () => dir.drain() });
+    await dir.end();
   } catch (err) {
     dir.abort();
     if (made) removeMadeDirs(output);
@@ -263,7 +272,7 @@ export async function exportTrace(path: string, o: ExportOptions, edge: ExportEd
     const info: ExportInfo = { source: inputName(path), wallClock: await wallClockInfo(file, o.wallClock !== false, status), raw: o.raw === true };
     const run: RunExportOptions = { name, label: `exporting ${format}`, info, warn, progress: edge.progress, verbose: edge.verbose, assumeHeader };
     if (format === 'ctf') return { output, events: await exportCtf(file, output, run, names, status) };
-    const target = openOutput(output, edge.stdout);
+    const target = openOutput(output, edge);
     let events: number;
     try {
       events = await runExport(file, withNames(fileExporter(format, target.sink), names), { ...run, drain: target.drain });

@@ -117,6 +117,7 @@ export class NameCounter {
 export function withNames(exporter: Exporter, names: MetadataApplier | undefined): Exporter {
   if (!names) return exporter;
   return {
+    perCore: exporter.perCore,
     begin(info: ExportInfo): void {
       exporter.begin({ ...info, names: nameTable(names.meta) });
     },

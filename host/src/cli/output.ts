@@ -1,9 +1,12 @@
 // Where the CLI writes. Commands get their streams from a CliIo (createProgram builds one,
 // tests pass their own), never from process.stdout directly, so a test can run a command
 // in-process and read what it wrote.
+import { fstatSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import { isatty } from 'node:tty';
+import type { ByteSink } from '../core/byte-out.js';
 import { escapeText } from '../core/text.js';
-import { OutputWriteError, StreamSink } from '../export/sinks.js';
+import { BackgroundSink, OutputWriteError, StreamSink } from '../export/sinks.js';
 
 export interface CliStreams {
   stdin: NodeJS.ReadableStream;
@@ -89,6 +92,22 @@ export class CliIo implements CliStreams {
     return stdin.isTTY === true && stdout.isTTY === true ? { stdin, stdout } : undefined;
   }
 
+  /**
+   * Descriptor 1 when stdout is the process's and a regular file or a device other than a
+   * terminal (`> file`, /dev/null): bulk output then goes to it through a BackgroundSink (in
+   * the background on a regular file, at once on a device). Undefined for a pipe (Node made
+   * it non-blocking: the stream handles that), a terminal, or a stream a test passed.
+   */
+  get stdoutFd(): number | undefined {
+    if (this.rawStdout !== process.stdout) return undefined;
+    try {
+      const st = fstatSync(1);
+      return st.isFile() || (st.isCharacterDevice() && !isatty(1)) ? 1 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Whether stderr is a terminal (progress bars are drawn only there). */
   get stderrIsTTY(): boolean {
     return (this.stderr as NodeJS.WriteStream).isTTY === true;
@@ -97,15 +116,24 @@ export class CliIo implements CliStreams {
 
 /**
  * Buffered line output to stdout: one write per ~64 KiB instead of one per line, and waits
- * until the stream took it, so a slow reader (a pager, a pipe) never makes memory grow. A
- * failed write is thrown (see StreamSink).
+ * until the stream took it, so a slow reader (a pager, a pipe) never makes memory grow. With
+ * `fd` (CliIo.stdoutFd) the lines are written to it in the background instead. A failed
+ * write is thrown (see StreamSink, BackgroundSink).
  */
 export class LineWriter {
-  private readonly sink: StreamSink;
+  private readonly sink: StreamSink | BackgroundSink;
   private size = 0;
 
-  constructor(out: NodeJS.WritableStream) {
-    this.sink = new StreamSink(out);
+  constructor(out: NodeJS.WritableStream, fd?: number) {
+    this.sink = fd === undefined ? new StreamSink(out) : new BackgroundSink({ fd, target: 'stdout' });
+  }
+
+  /** Where a ByteOut writes its buffers of whole lines (core/byte-out.ts). */
+  get byteSink(): ByteSink {
+    const sink = this.sink;
+    return sink instanceof BackgroundSink
+      ? { write: (b) => this.bytes(b), buffer: (n) => sink.buffer(n) }
+      : { write: (b) => this.bytes(b) };
   }
 
   /** Adds a line; call flush() now and then from async code. */

@@ -25,6 +25,8 @@ export interface DecodeFileOptions {
   onEvents?(batch: EventBatch, from: number, to: number): void;
   /** false: no event reaches onRecord (accounting only, the fast path `stats` takes) */
   objects?: boolean;
+  /** false: records in stream order, each core's in its order, without one timeline (core/decoder.ts) */
+  merge?: boolean;
   /** one status line for stderr (without newline) */
   warn(line: string): void;
   verbose?: boolean;
@@ -137,6 +139,7 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
   const decoder = new TraceDecoder(sink, {
     assumeHeader: opts.assumeHeader,
     objects: opts.objects,
+    merge: opts.merge,
     onEvents: onEvents
       ? (b, from, to) => {
           proven(to - from);

@@ -3,8 +3,8 @@
 // byte for byte those of recordToText and jsonLine(recordToJson(...)) for an event without
 // ELF metadata (batch.test.ts checks it); events with names go through the object path.
 
-import { u64Big, type EventBatch } from './batch.js';
-import { pieceOf, put9, putPiece, putUint, type ByteOut } from './byte-out.js';
+import type { EventBatch } from './batch.js';
+import { pieceOf, put9, putPiece, putU64, putUint, type ByteOut } from './byte-out.js';
 import { formatNs } from './text.js';
 import { EVENT_KINDS } from './types.js';
 
@@ -104,13 +104,7 @@ export function writeTextEvents(o: ByteOut, b: EventBatch, from: number, to: num
       p = putPiece(view, p, B_ARGS);
       for (let a = a0; a < a1; a++) {
         if (a > a0) buf[p++] = 44; // ,
-        const hi = argHi[a];
-        if (hi < 0x20_0000) p = putUint(buf, p, hi * TWO32 + argLo[a]);
-        else {
-          o.pos = p;
-          o.text(u64Big(hi, argLo[a]).toString());
-          p = o.pos;
-        }
+        p = putU64(buf, p, argHi[a], argLo[a]);
       }
     }
     const blob = b.hasBlobs ? b.blobs[i] : undefined;
@@ -173,10 +167,9 @@ export function writeJsonEvents(o: ByteOut, b: EventBatch, from: number, to: num
       const hi = argHi[a];
       if (hi < 0x20_0000) p = putUint(buf, p, hi * TWO32 + argLo[a]);
       else {
+        // past 2^53 a decimal string, so no JSON reader rounds it
         buf[p++] = 34;
-        o.pos = p;
-        o.text(u64Big(hi, argLo[a]).toString());
-        p = o.pos;
+        p = putU64(buf, p, hi, argLo[a]);
         buf[p++] = 34;
       }
     }

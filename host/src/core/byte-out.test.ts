@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { us } from '../export/chrome.js';
-import { ByteOut, encodeAscii, pieceOf, put9, putPiece, putUint } from './byte-out.js';
+import { ByteOut, encodeAscii, pieceOf, put9, putPiece, putU64, putUint } from './byte-out.js';
 
 /** `reuse`: the sink writes at once (writeNow), so ByteOut reuses its buffer */
 function written(fill: (o: ByteOut) => void, size?: number, reuse = false): { text: string; writes: number } {
@@ -86,5 +86,22 @@ describe('ByteOut', () => {
     o.flush();
     expect(kept.map((b) => Buffer.from(b).toString())).toEqual(copies);
     expect(copies.join('')).toBe(Array.from({ length: 500 }, (_, i) => `line ${i}\n`).join(''));
+  });
+});
+
+describe('putU64', () => {
+  it('writes every u64 as BigInt does, at the edges and at random', () => {
+    const buf = new Uint8Array(32);
+    const cases: [number, number][] = [
+      [0, 0], [0x1fffff, 0xffffffff], [0x200000, 0], [0x200000, 1], [0xffffffff, 0xffffffff], [0xffffffff, 0],
+      [0x80000000, 0], [0x2540be3, 0xff], [1e9 >>> 0, 0x12345678],
+    ];
+    let x = 0x9e3779b9;
+    const next = () => ((x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6a09e667) >>> 0));
+    for (let i = 0; i < 20000; i++) cases.push([next() >>> (i % 32), next()]);
+    for (const [hi, lo] of cases) {
+      const n = putU64(buf, 0, hi, lo);
+      expect(Buffer.from(buf.subarray(0, n)).toString('latin1')).toBe(((BigInt(hi) << 32n) | BigInt(lo)).toString());
+    }
   });
 });

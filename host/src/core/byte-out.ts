@@ -5,7 +5,8 @@
 // only text that may hold anything (names and strings from the ELF) goes through the UTF-8
 // encoder. A full buffer goes to the sink at once and is reused where the sink writes
 // synchronously (writeNow), else handed over whole and never touched again (a sink may keep
-// it until its own flush): no garbage of big buffers builds up between collections, so peak
+// it until its own flush); a sink that writes in the background lends the buffers (buffer())
+// and takes each back whole: no garbage of big buffers builds up between collections, so peak
 // memory does not follow the output rate. No I/O here: the sink is the caller's.
 
 /** Where a ByteOut's full buffers go. */
@@ -14,6 +15,11 @@ export interface ByteSink {
   write(data: Uint8Array): void;
   /** Writes `data` before returning and keeps no reference to it, so the buffer is reused. */
   writeNow?(data: Uint8Array): void;
+  /**
+   * An empty buffer of at least n bytes, the sink's: ByteOut fills it, hands what it wrote to
+   * write() and takes the next; the sink reuses it once written (preferred over writeNow).
+   */
+  buffer?(n: number): Uint8Array;
   close?(): void;
 }
 
@@ -133,12 +139,33 @@ export function putMicros(buf: Uint8Array, p: number, ns: number): number {
   return put3(buf, p + 1, frac);
 }
 
-/** The u64 hi × 2^32 + lo in decimal at p (at most 20 bytes). */
+/**
+ * The u64 hi × 2^32 + lo in decimal at p (at most 20 bytes). At 2^53 and above, without a
+ * BigInt: a long division by 10^7 over its four 16-bit digits (each step below 2^40, exact in a
+ * double) gives the quotient (below 2^41) and the last seven digits.
+ */
 export function putU64(buf: Uint8Array, p: number, hi: number, lo: number): number {
   if (hi < 0x200000) return putUint(buf, p, hi * TWO_32 + lo);
-  const s = ((BigInt(hi) << 32n) | BigInt(lo)).toString();
-  for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
-  return p;
+  return putU64Above53(buf, p, hi, lo);
+}
+
+/** putU64 at 2^53 and above: apart, so that putU64 stays small enough for V8 to inline. */
+function putU64Above53(buf: Uint8Array, p: number, hi: number, lo: number): number {
+  let c = hi;
+  const q2 = Math.floor(c / 1e7);
+  let r = c - q2 * 1e7;
+  c = r * 65536 + (lo >>> 16);
+  const q1 = Math.floor(c / 1e7);
+  r = c - q1 * 1e7;
+  c = r * 65536 + (lo & 0xffff);
+  const q0 = Math.floor(c / 1e7);
+  r = c - q0 * 1e7;
+  p = putUint(buf, p, q2 * TWO_32 + q1 * 65536 + q0);
+  const h = Math.floor(r / 1e6);
+  buf[p++] = 48 + h;
+  r -= h * 1e6;
+  const m = (r / 1000) | 0;
+  return put3(buf, put3(buf, p, m), r - m * 1000);
 }
 
 export class ByteOut {
@@ -153,8 +180,8 @@ export class ByteOut {
     private readonly sink: ByteSink,
     private readonly size = CHUNK,
   ) {
-    this.buf = new Uint8Array(size);
-    this.view = new DataView(this.buf.buffer);
+    this.buf = sink.buffer ? sink.buffer(size) : new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   /**
@@ -164,6 +191,14 @@ export class ByteOut {
    * chunk) cost no new buffer each.
    */
   flush(room = 0): void {
+    const lend = this.sink.buffer;
+    if (lend) {
+      if (this.pos === 0 && room <= this.buf.length) return;
+      if (this.pos > 0) this.sink.write(this.buf.subarray(0, this.pos));
+      this.use(lend.call(this.sink, Math.max(room, this.size)));
+      this.pos = 0;
+      return;
+    }
     if (this.sink.writeNow) {
       if (this.pos > 0) this.sink.writeNow(this.buf.subarray(0, this.pos));
       this.pos = 0;
@@ -179,8 +214,12 @@ export class ByteOut {
   }
 
   private fresh(n: number): void {
-    this.buf = new Uint8Array(n);
-    this.view = new DataView(this.buf.buffer);
+    this.use(new Uint8Array(n));
+  }
+
+  private use(b: Uint8Array): void {
+    this.buf = b;
+    this.view = new DataView(b.buffer, b.byteOffset, b.length);
   }
 
   /** Makes room for n more bytes (flushing if need be): then buf[pos, pos + n) may be written. */
@@ -261,8 +300,8 @@ export class ByteOut {
 
   /** The u64 hi × 2^32 + lo (a batch's argument halves) in decimal. */
   u64(hi: number, lo: number): void {
-    if (hi < 0x200000) this.uint(hi * TWO_32 + lo);
-    else this.ascii(((BigInt(hi) << 32n) | BigInt(lo)).toString());
+    this.room(20);
+    this.pos = putU64(this.buf, this.pos, hi, lo);
   }
 
   /** ns as µs with exactly three decimals (1234567 → 1234.567), as chrome.ts `us` writes it. */

@@ -175,14 +175,17 @@ export class CsvExporter implements Exporter {
       buf[p++] = COMMA;
       p = putPiece(view, p, kindId);
       p = putUint(buf, p, n);
+      const cells = p + 1;
       for (let a = s; a < s + n; a++) {
         buf[p++] = COMMA;
         p = putU64(buf, p, argHi[a], argLo[a]);
       }
+      const cellsEnd = p;
       p = putPiece(view, p, RAW_TAILS[n]);
-      for (let a = s; a < s + n; a++) {
-        if (a > s) buf[p++] = SPACE;
-        p = putU64(buf, p, argHi[a], argLo[a]);
+      // args_raw is the same numbers again, space-separated: copied, not formatted twice
+      for (let c = cells; c < cellsEnd; c++) {
+        const ch = buf[c];
+        buf[p++] = ch === COMMA ? SPACE : ch;
       }
       buf[p++] = 13;
       buf[p++] = 10;

@@ -184,6 +184,8 @@ interface SessionState {
 }
 
 export class CtfExporter implements Exporter {
+  /** a stream per core: no timeline across cores needed (types.ts) */
+  readonly perCore = true;
   private readonly uuid: string;
   private readonly uuidBytes: Uint8Array;
   private info: ExportInfo = {};

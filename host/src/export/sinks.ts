@@ -1,5 +1,7 @@
-// Sinks for the exporters: files (buffered, synchronous, so memory stays bounded
-// without back-pressure plumbing), streams (stdout) and memory (tests).
+// Sinks for the exporters: files (buffered, written synchronously: close() returns with the file
+// in place), files written in the background while the exporter formats on (BackgroundSink:
+// the CLI's exports, which await its drain() between input chunks), streams (stdout) and
+// memory (tests).
 //
 // Output safety (issue 10 §1): a failed write removes only what this run created. A path
 // that is absent or a regular file is written as a temporary file next to it and renamed
@@ -8,6 +10,7 @@
 // and never removed.
 import { accessSync, closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { BackgroundWriter, fileOffset, SyncWriter } from '../io/background-writer.js';
 import type { Sink, SinkFactory } from './types.js';
 
 const FLUSH_BYTES = 1 << 20;
@@ -86,9 +89,12 @@ function untrackTemp(path: string): void {
   if (pendingTemps.delete(path) && pendingTemps.size === 0) detachTempCleanup();
 }
 
-export class FileSink implements Sink {
-  // Opened on the first flush, so a job that fails early leaves nothing behind.
-  private fd = -1;
+/**
+ * The file an output path names, opened on the first write (so a job that fails early leaves
+ * nothing behind), and what finishing or abandoning it leaves (see the top of this file).
+ */
+export class OutputFile {
+  fd = -1;
   /** the temporary file renamed over `path` on close; undefined when writing in place */
   private temp: string | undefined;
   /** device and inode of the regular file this run created at `path` (after close) */
@@ -96,28 +102,29 @@ export class FileSink implements Sink {
   private closed = false;
   /** the temporary file replaces an earlier regular file (which abort must not remove) */
   private replaces = false;
-  // Strings are kept as strings and encoded once per flush: encoding each small piece
-  // separately costs more than building it.
-  private parts: (string | Uint8Array)[] = [];
-  private pending = 0;
-  /** bytes (string length for text) written so far */
-  bytes = 0;
 
-  constructor(private readonly path: string) {}
+  constructor(readonly path: string) {}
 
-  write(data: string | Uint8Array): void {
-    this.parts.push(data);
-    this.pending += data.length;
-    this.bytes += data.length;
-    if (this.pending >= FLUSH_BYTES) this.flush();
+  /** A temporary file that is renamed into place (and made durable first): a regular file. */
+  get renamed(): boolean {
+    return this.temp !== undefined;
   }
 
-  private open(): void {
+  /** Takes the open descriptor away (the caller closes it): abort() then leaves it alone. */
+  release(): number {
+    const fd = this.fd;
+    this.fd = -1;
+    return fd;
+  }
+
+  /** The descriptor, opening the file first if need be. */
+  open(): number {
+    if (this.fd >= 0) return this.fd;
     const st = lstatOrUndefined(this.path);
     if (st && !st.isFile()) {
       // A device, FIFO or symlink is the user's: write to it as a shell redirection would.
       this.fd = openSync(this.path, 'w');
-      return;
+      return this.fd;
     }
     // Renaming over a file we may not write would defeat its permissions: refuse as open() would.
     if (st) accessSync(this.path, constants.W_OK);
@@ -128,62 +135,26 @@ export class FileSink implements Sink {
     trackTemp(temp);
     this.replaces = st !== undefined;
     if (st) fchmodSync(this.fd, st.mode & 0o7777);
+    return this.fd;
   }
 
-  writeNow(data: Uint8Array): void {
-    this.flush();
-    this.bytes += data.length;
-    try {
-      if (this.fd < 0) this.open();
-      let off = 0;
-      while (off < data.length) off += writeSync(this.fd, data, off);
-    } catch (err) {
-      throw asWriteError(this.path, err);
+  /** Everything is written: closes the file, and renames a temporary file into place. */
+  finish(): void {
+    const fd = this.open();
+    this.fd = -1;
+    if (this.temp) {
+      // on disk before the rename, so a crash leaves the old file or the whole new one
+      syncUnlessUnsupported(fd);
+      const st = fstatSync(fd);
+      closeSync(fd);
+      renameSync(this.temp, this.path);
+      untrackTemp(this.temp);
+      this.temp = undefined;
+      if (!this.replaces) this.created = { dev: st.dev, ino: st.ino };
+    } else {
+      closeSync(fd);
     }
-  }
-
-  private flush(): void {
-    if (this.parts.length === 0) return;
-    try {
-      if (this.fd < 0) this.open();
-      let i = 0;
-      while (i < this.parts.length) {
-        let j = i;
-        while (j < this.parts.length && typeof this.parts[j] === 'string') j++;
-        const chunk = j > i ? Buffer.from((this.parts.slice(i, j) as string[]).join(''), 'utf8') : (this.parts[j++] as Uint8Array);
-        let off = 0;
-        while (off < chunk.length) off += writeSync(this.fd, chunk, off);
-        i = j;
-      }
-    } catch (err) {
-      throw asWriteError(this.path, err);
-    }
-    this.parts = [];
-    this.pending = 0;
-  }
-
-  close(): void {
-    try {
-      if (this.fd < 0) this.open();
-      this.flush();
-      const fd = this.fd;
-      this.fd = -1;
-      if (this.temp) {
-        // on disk before the rename, so a crash leaves the old file or the whole new one
-        syncUnlessUnsupported(fd);
-        const st = fstatSync(fd);
-        closeSync(fd);
-        renameSync(this.temp, this.path);
-        untrackTemp(this.temp);
-        this.temp = undefined;
-        if (!this.replaces) this.created = { dev: st.dev, ino: st.ino };
-      } else {
-        closeSync(fd);
-      }
-      this.closed = true;
-    } catch (err) {
-      throw asWriteError(this.path, err);
-    }
+    this.closed = true;
   }
 
   /**
@@ -192,16 +163,8 @@ export class FileSink implements Sink {
    * still the same regular file. A device, FIFO or symlink is never removed.
    */
   abort(): void {
-    if (this.fd >= 0) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // the write error being reported matters more than a failed close
-      }
-    }
+    if (this.fd >= 0) closeQuietly(this.fd);
     this.fd = -1;
-    this.parts = [];
-    this.pending = 0;
     if (this.temp) {
       rmQuietly(this.temp);
       untrackTemp(this.temp);
@@ -211,6 +174,215 @@ export class FileSink implements Sink {
       if (st && st.isFile() && st.dev === this.created.dev && st.ino === this.created.ino) rmQuietly(this.path);
       this.created = undefined;
     }
+  }
+}
+
+/** A file written synchronously, buffered: close() returns with the file in place. */
+export class FileSink implements Sink {
+  private readonly file: OutputFile;
+  // Strings are kept as strings and encoded once per flush: encoding each small piece
+  // separately costs more than building it.
+  private parts: (string | Uint8Array)[] = [];
+  private pending = 0;
+  /** bytes (string length for text) written so far */
+  bytes = 0;
+
+  constructor(path: string) {
+    this.file = new OutputFile(path);
+  }
+
+  write(data: string | Uint8Array): void {
+    this.parts.push(data);
+    this.pending += data.length;
+    this.bytes += data.length;
+    if (this.pending >= FLUSH_BYTES) this.flush();
+  }
+
+  writeNow(data: Uint8Array): void {
+    this.flush();
+    this.bytes += data.length;
+    try {
+      const fd = this.file.open();
+      let off = 0;
+      while (off < data.length) off += writeSync(fd, data, off);
+    } catch (err) {
+      throw asWriteError(this.file.path, err);
+    }
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0) return;
+    try {
+      const fd = this.file.open();
+      let i = 0;
+      while (i < this.parts.length) {
+        let j = i;
+        while (j < this.parts.length && typeof this.parts[j] === 'string') j++;
+        const chunk = j > i ? Buffer.from((this.parts.slice(i, j) as string[]).join(''), 'utf8') : (this.parts[j++] as Uint8Array);
+        let off = 0;
+        while (off < chunk.length) off += writeSync(fd, chunk, off);
+        i = j;
+      }
+    } catch (err) {
+      throw asWriteError(this.file.path, err);
+    }
+    this.parts = [];
+    this.pending = 0;
+  }
+
+  close(): void {
+    try {
+      this.file.open();
+      this.flush();
+      this.file.finish();
+    } catch (err) {
+      throw asWriteError(this.file.path, err);
+    }
+  }
+
+  /** See OutputFile.abort. */
+  abort(): void {
+    this.parts = [];
+    this.pending = 0;
+    this.file.abort();
+  }
+}
+
+/**
+ * Bytes made durable in the background while a file that is renamed into place is written
+ * (BackgroundWriter syncEvery): the fsync before the rename then waits for little.
+ */
+const SYNC_EVERY = 64 << 20;
+/** What a background sink lets wait to be written when drain() returns. */
+const DRAIN_LIMIT = 4 << 20;
+
+/**
+ * A file (or stdout on a file or device); a regular file is written on libuv's thread pool
+ * (io/background-writer.ts) while the caller formats on, a device or pipe at once (SyncWriter): write() and ByteOut's buffers (buffer()) are queued as they
+ * are, writeNow() and strings are gathered in a buffer of the writer's. The caller awaits
+ * drain() between input chunks (memory stays bounded); close() hands everything over;
+ * end() waits for it, then closes the file and renames it into place (see OutputFile). A
+ * failed write is thrown by the next write, drain() or end() as one OutputWriteError.
+ */
+export class BackgroundSink implements Sink {
+  private writer: BackgroundWriter | SyncWriter | undefined;
+  private staged: Uint8Array | undefined;
+  private stagedLen = 0;
+  /** bytes written so far */
+  bytes = 0;
+
+  /** `file` is a path, or a descriptor already open (stdout) and named `target` in messages. */
+  constructor(
+    private readonly file: OutputFile | { fd: number; target: string },
+  ) {}
+
+  private get target(): string {
+    return this.file instanceof OutputFile ? this.file.path : this.file.target;
+  }
+
+  private out(): BackgroundWriter | SyncWriter {
+    const w = this.writer;
+    if (w) {
+      if (w.failure) throw asWriteError(this.target, w.failure);
+      return w;
+    }
+    try {
+      const f = this.file;
+      const fd = f instanceof OutputFile ? f.open() : f.fd;
+      // only a regular file gains: a device or pipe is written at once, as before
+      this.writer =
+        fileOffset(fd) === undefined
+          ? new SyncWriter(fd)
+          : new BackgroundWriter(fd, { syncEvery: f instanceof OutputFile && f.renamed ? SYNC_EVERY : Infinity });
+    } catch (err) {
+      throw asWriteError(this.target, err);
+    }
+    return this.writer;
+  }
+
+  /** A buffer for ByteOut to fill and hand to write() (core/byte-out.ts ByteSink). */
+  buffer(n: number): Uint8Array {
+    return this.out().buffer(n);
+  }
+
+  write(data: string | Uint8Array): void {
+    if (typeof data === 'string') {
+      this.writeNow(Buffer.from(data, 'utf8'));
+      return;
+    }
+    const w = this.out();
+    this.push(w);
+    this.bytes += data.length;
+    w.write(data);
+  }
+
+  /** Copies data into the writer's buffer (small pieces, such as CTF packets, go out in MiBs). */
+  writeNow(data: Uint8Array): void {
+    const w = this.out();
+    this.bytes += data.length;
+    if (w instanceof SyncWriter) {
+      // written before this returns: nothing to gather
+      w.write(data);
+      return;
+    }
+    let at = 0;
+    while (at < data.length) {
+      if (!this.staged) {
+        this.staged = w.buffer();
+        this.stagedLen = 0;
+      }
+      const n = Math.min(data.length - at, this.staged.length - this.stagedLen);
+      this.staged.set(data.subarray(at, at + n), this.stagedLen);
+      this.stagedLen += n;
+      at += n;
+      if (this.stagedLen === this.staged.length) this.push(w);
+    }
+  }
+
+  private push(w: BackgroundWriter | SyncWriter): void {
+    if (!this.staged) return;
+    w.write(this.staged.subarray(0, this.stagedLen));
+    this.staged = undefined;
+  }
+
+  /** Waits until at most a few MiB wait to be written; throws a failed write. */
+  async drain(): Promise<void> {
+    if (!this.writer) return;
+    await this.writer.drain(DRAIN_LIMIT);
+    this.out();
+  }
+
+  /** Hands over everything written so far (more may follow before end()). */
+  close(): void {
+    if (this.staged) this.push(this.out());
+  }
+
+  /** close(), waits until all is written, then finishes the file. */
+  async end(): Promise<void> {
+    const w = this.out();
+    this.close();
+    await w.drain(0);
+    this.out();
+    if (!(this.file instanceof OutputFile)) return;
+    try {
+      this.file.finish();
+    } catch (err) {
+      throw asWriteError(this.target, err);
+    }
+  }
+
+  /** See OutputFile.abort (stdout is left alone); the descriptor is closed once no write uses it. */
+  abort(): void {
+    this.staged = undefined;
+    const f = this.file;
+    const w = this.writer;
+    if (w && f instanceof OutputFile) {
+      const fd = f.release();
+      w.stop(() => {
+        if (fd >= 0) closeQuietly(fd);
+      });
+    } else w?.stop(() => undefined);
+    if (f instanceof OutputFile) f.abort();
   }
 }
 
@@ -224,6 +396,14 @@ function syncUnlessUnsupported(fd: number): void {
   }
 }
 
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // the write error being reported matters more than a failed close
+  }
+}
+
 function rmQuietly(path: string): void {
   try {
     unlinkSync(path);
@@ -233,16 +413,28 @@ function rmQuietly(path: string): void {
 }
 
 export class DirSinkFactory implements SinkFactory {
-  private readonly opened: FileSink[] = [];
-  constructor(private readonly dir: string) {
+  private readonly opened: (FileSink | BackgroundSink)[] = [];
+  /** background: files written on the thread pool (BackgroundSink); then drain() and end() are awaited */
+  constructor(
+    private readonly dir: string,
+    private readonly background = false,
+  ) {
     mkdirSync(dir, { recursive: true });
   }
   open(name: string): Sink {
     const path = join(this.dir, name);
     mkdirSync(join(path, '..'), { recursive: true });
-    const s = new FileSink(path);
+    const s = this.background ? new BackgroundSink(new OutputFile(path)) : new FileSink(path);
     this.opened.push(s);
     return s;
+  }
+  /** Waits until every background file has little left to write (between input chunks). */
+  async drain(): Promise<void> {
+    for (const s of this.opened) if (s instanceof BackgroundSink) await s.drain();
+  }
+  /** After the exporter closed its files: waits until the background files are written and in place. */
+  async end(): Promise<void> {
+    for (const s of this.opened) if (s instanceof BackgroundSink) await s.end();
   }
   /** Removes every file this factory wrote (after a failure). */
   abort(): void {

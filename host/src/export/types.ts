@@ -57,6 +57,12 @@ export interface Exporter {
    * withNames hides it, since the ELF's names and typed values are applied to records.
    */
   eventBatch?(b: EventBatch, from: number, to: number): void;
+  /**
+   * True when the exporter needs each core's records in their order only, not one timeline
+   * across cores (CTF writes a stream per core): it is fed without the decoder's merge, so
+   * records leave in stream order and a batch comes whole, one packet per call.
+   */
+  readonly perCore?: boolean;
   end(stats: CoreStats[]): void;
 }
 

@@ -30,36 +30,47 @@ export function register(program: Command, io = new CliIo()): void {
         throw new UsageError(`unknown format '${opts.format}'; use ${FORMATS.join(' or ')}`);
       }
       const wanted = recordFilter(opts);
-      const out = new LineWriter(io.stdout);
+      const out = new LineWriter(io.stdout, io.stdoutFd);
       const format: (rec: TraceRecord) => string =
         opts.format === 'jsonl' ? (rec) => jsonLine(recordToJson(rec)) : (rec) => recordLine(rec, opts);
       // Without names or filters every event line comes from the batch columns (core/batch.ts),
       // written as bytes; the other records' lines join them in the same buffer, in order.
       const batched = opts.elf === undefined && (['kind', 'name', 'core', 'level'] as const).every((k) => opts[k] === undefined);
       // full buffers go to the writer as they are (LineWriter.bytes keeps them)
-      const bytes = new ByteOut({ write: (b) => out.bytes(b) });
+      const bytes = new ByteOut(out.byteSink);
       const writeEvents = opts.format === 'jsonl' ? writeJsonEvents : writeTextEvents;
-      await decodeRecords(
-        file,
-        (rec) => {
-          if (opts.eventsOnly && rec.type !== 'event') return;
-          if (!wanted(rec)) return;
-          if (batched) bytes.text(`${format(rec)}\n`);
-          else out.line(format(rec));
-        },
-        { elf: opts.elf, force: opts.force, board: opts.board, onWarning: io.warn },
-        {
-          stdin: io.stdin,
-          verbose: opts.verbose,
-          onEvents: batched
-            ? (b, from, to) => writeEvents(bytes, b, from, to)
-            : undefined,
-          afterChunk: () => {
-            bytes.flush();
-            return out.flush();
+      try {
+        await decodeRecords(
+          file,
+          (rec) => {
+            if (opts.eventsOnly && rec.type !== 'event') return;
+            if (!wanted(rec)) return;
+            if (batched) bytes.text(`${format(rec)}\n`);
+            else out.line(format(rec));
           },
-        },
-      );
+          { elf: opts.elf, force: opts.force, board: opts.board, onWarning: io.warn },
+          {
+            stdin: io.stdin,
+            verbose: opts.verbose,
+            onEvents: batched
+              ? (b, from, to) => writeEvents(bytes, b, from, to)
+              : undefined,
+            afterChunk: () => {
+              bytes.flush();
+              return out.flush();
+            },
+          },
+        );
+      } catch (err) {
+        // the lines before the failure still reach the output (a background write may be in flight)
+        try {
+          bytes.flush();
+          await out.end();
+        } catch {
+          // the failure being reported matters more
+        }
+        throw err;
+      }
       bytes.flush();
       await out.end();
     });

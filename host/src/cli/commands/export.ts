@@ -68,7 +68,7 @@ export function register(program: Command, io = new CliIo()): void {
           onWarning: io.warn,
           onStatus: io.warn,
         },
-        { stdin: io.stdin, stdout: io.stdout, progress: io.stderrIsTTY ? io.stderr : undefined, verbose: opts.verbose },
+        { stdin: io.stdin, stdout: io.stdout, stdoutFd: io.stdoutFd, progress: io.stderrIsTTY ? io.stderr : undefined, verbose: opts.verbose },
       );
     });
 }

@@ -51,7 +51,7 @@ export function register(program: Command, io = new CliIo()): void {
       const assumeHeader = assumedHeader(opts, names);
       const title = basename(inputName(file));
       await withRereadableInput(file, io.stdin, async (path, name) => {
-        const target = openOutput(out, io.stdout);
+        const target = openOutput(out, { stdout: io.stdout });
         const view = new ViewExporter(target.sink, { title, fromNs: opts.from, toNs: opts.to, maxEvents: opts.maxEvents });
         let n: number;
         try {
