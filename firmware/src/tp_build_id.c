@@ -35,9 +35,9 @@ __attribute__((weak)) const uint8_t *tp_port_build_id(unsigned *len)
 	const uint8_t *start = __tp_build_id_start;
 	size_t size = start != NULL ? (size_t)(__tp_build_id_end - start) : 0u;
 #if TP_PROFILE_TINY || defined(__OPTIMIZE_SIZE__)
-	/* PROFILE(tiny), and any build for size: the linker made the note (-Wl,--build-id,
-	 * PORTING.md 1.2), so its descriptor is the bytes after its 16-byte head; no check of the
-	 * head's fields (tp_build_id_parse, 90 B on M0, stays for the tests). */
+	/* PROFILE=tiny at every level, and a full build for size: the linker made the note
+	 * (-Wl,--build-id, PORTING.md 1.2), so its descriptor is the bytes after its 16-byte head;
+	 * no check of the head's fields (tp_build_id_parse, 90 B on M0, stays for the tests). */
 	*len = 0;
 	if (size <= 16u)
 		return start;

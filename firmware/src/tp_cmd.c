@@ -28,8 +28,9 @@ int tp_dump_requested(void)
 	return tp_link.dump;
 }
 
+/* Both profiles link this file; each has its own handle_command. */
 #if TP_PROFILE_TINY
-/* PROFILE(tiny): CMD_START, CMD_STOP and CMD_HEADER only (SPEC §8, HEADER flag NO_FLUSH). A
+/* PROFILE=tiny: CMD_START, CMD_STOP and CMD_HEADER only (SPEC §8, HEADER flag NO_FLUSH). A
  * host that sends CMD_FLUSH or CMD_DUMP is listening: a target not transmitting yet starts
  * as on CMD_START, so the host reads in the HEADER that no flush or dump will follow. */
 static void handle_command(unsigned type)
@@ -55,6 +56,7 @@ static void handle_command(unsigned type)
 	tp_port_tx_kick();
 }
 #else
+/* PROFILE=full: every command; the flush and the dump run in tp_drain.c. */
 static void handle_command(unsigned type)
 {
 	switch (type) {

@@ -48,9 +48,9 @@
  * insns a byte, 2 or 3 pieces, 2 TX interrupts, polls that find the packet open). Slice-by-4
  * CRC would save nothing on v7-M (3 insns a byte already) for 3 KiB more table.
  *
- * PROFILE(tiny) keeps the scheduler and the flush's DRAIN and FINAL steps. It has no framer
- * ring, nor has a full-profile build for size (-Os): see "The whole-message link" below
- * (TP_LINK_WHOLE).
+ * A build for size (-Os) has no framer ring: see "The whole-message link" below
+ * (TP_LINK_WHOLE). The tiny profile does not build this file: its drain is
+ * firmware/src/tiny/tp_tiny_link.c (PORTING.md 1.5).
  */
 #include "tp_internal.h"
 
@@ -83,14 +83,14 @@ enum { FLUSH_IDLE, FLUSH_CLOSE, FLUSH_DRAIN, FLUSH_FINAL };
 /*
  * How the link frames. 1: the whole-message link ("The whole-message link" below): no framer
  * ring, each message whole in memory (a HEADER's origins as one origin repeated), then COBS
- * straight to the port: the tiny profile's, and the full profile's in a build for size (-Os):
- * on a Cortex-M0 about 0.9 KB less flash than the framer's (tp_frame.c is not linked) and
- * 300 B less RAM, with no RAM per core. 0: the framer ring, events encoded and framed a run at
- * a time (TP_DRAIN_FAST at -O2): the full profile's at every other level, and at -Os with
- * -DTP_LINK_WHOLE=0. The bytes on the wire are the same.
+ * straight to the port: the link of a build for size (-Os), on a Cortex-M0 about 0.9 KB less
+ * flash than the framer's (tp_frame.c is not linked) and 300 B less RAM, with no RAM per core.
+ * 0: the framer ring, events encoded and framed a run at a time (TP_DRAIN_FAST at -O2): the
+ * link at every other level, and at -Os with -DTP_LINK_WHOLE=0. The bytes on the wire are the
+ * same.
  */
 #ifndef TP_LINK_WHOLE
-#if TP_PROFILE_TINY || defined(__OPTIMIZE_SIZE__)
+#if defined(__OPTIMIZE_SIZE__)
 #define TP_LINK_WHOLE 1
 #else
 #define TP_LINK_WHOLE 0
@@ -203,8 +203,8 @@ int tp_init(const struct tp_config *cfg)
 	if (cfg == NULL || cfg->ring == NULL || ((uintptr_t)cfg->ring & 3u) != 0 || cfg->cores < 1 ||
 	    cfg->cores > TP_MAX_CORES || cfg->packets < 2 || cfg->packet_size < 64 ||
 	    cfg->packet_size > TP_MAX_MESSAGE || (cfg->packet_size & 3u) != 0 ||
-	    (cfg->mode != TP_MODE_DISCARD && (TP_PROFILE_TINY || cfg->mode != TP_MODE_OVERWRITE)))
-		return -1; /* PROFILE(tiny): discard mode only */
+	    (cfg->mode != TP_MODE_DISCARD && cfg->mode != TP_MODE_OVERWRITE))
+		return -1;
 	uint32_t key = tp_port_irq_save();
 	tp_ring_init(cfg);
 	tp_link_init();
@@ -216,8 +216,6 @@ int tp_init(const struct tp_config *cfg)
 
 static void advance(unsigned c)
 {
-	if (TP_PROFILE_TINY)
-		return; /* PROFILE(tiny): discard mode evicts nothing */
 	struct tp_drain_chan *dc = &d.dc[c];
 	/* Packets after an evicted one are evicted too or still unsent; skip only the evicted. */
 	while (tp_ring_tag_cmp(tp_ring_pkt(c, dc->send_idx)->state, dc->send_seq) > 0) {
@@ -386,8 +384,6 @@ static void flush_close(void)
 		d.flush_target[c] = ch->next_seq - ch->open;
 		tp_port_irq_restore(key);
 	}
-	if (TP_PROFILE_TINY)
-		tp_port_dmb(); /* tiny closes from tp_flush, outside the drain: targets before phase */
 	d.flush_phase = FLUSH_DRAIN;
 }
 
@@ -400,7 +396,6 @@ static int pick_request(void)
 		start_header();
 		return 1;
 	}
-#if !TP_PROFILE_TINY /* PROFILE(tiny): tp_flush() closes the heads itself; no periodic STATUS */
 	if (tp_link.flush_req && d.flush_phase == FLUSH_IDLE) {
 		tp_link.flush_req = 0;
 		d.flush_phase = FLUSH_CLOSE;
@@ -416,7 +411,6 @@ static int pick_request(void)
 		start_status(c, 0);
 		return 1;
 	}
-#endif
 	/* Checked before new packets are picked, so that writers that keep recording during a
 	 * flush cannot delay its FINAL statuses. */
 	if (d.flush_phase == FLUSH_DRAIN) {
@@ -783,7 +777,7 @@ static void end_message(void)
 		unsigned c = d.msg_core;
 		tp_ring_release(d.pkt);
 		d.pkt = NULL;
-		if (!TP_PROFILE_TINY && ++d.dc[c].since_status >= TP_STATUS_EVERY) {
+		if (++d.dc[c].since_status >= TP_STATUS_EVERY) {
 			uint32_t key = tp_port_irq_save();
 			d.dc[c].since_status = 0;
 			tp_link.status_mask |= 1u << c;
@@ -796,9 +790,8 @@ static void end_message(void)
 	} else if (d.msg == MSG_STATUS && d.msg_final && d.final_mask == 0) {
 		d.flush_phase = FLUSH_IDLE;
 		/* A host's flush ends with its FINALs: packets recorded meanwhile would follow them
-		 * and open the books again before the host's CMD_STOP arrives (pick_next stops).
-		 * PROFILE(tiny): no flush on command, so never quiet. */
-		if (!TP_PROFILE_TINY && tp_link.stop_after_flush && !tp_link.flush_req) {
+		 * and open the books again before the host's CMD_STOP arrives (pick_next stops). */
+		if (tp_link.stop_after_flush && !tp_link.flush_req) {
 			tp_link.stop_after_flush = 0;
 			tp_link.quiet = 1;
 		}
@@ -1096,12 +1089,7 @@ void tp_flush(void)
 {
 	if (!tp_g.initialised || !tp_link.started)
 		return;
-#if TP_PROFILE_TINY
-	/* PROFILE(tiny): the only flush: close here, then DRAIN and FINAL as in the full profile. */
-	flush_close();
-#else
 	tp_link.flush_req = 1;
-#endif
 	/* A CMD_STOP meanwhile ends the wait: nothing more may be sent. */
 	while ((tp_link.flush_req || d.flush_phase != FLUSH_IDLE || link_pending()) && tp_link.started)
 		tp_poll();

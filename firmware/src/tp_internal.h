@@ -25,8 +25,9 @@
 
 /* Build profile (Makefile PROFILE=, PORTING.md 1.5): 0 full, 1 tiny. Tiny keeps discard mode,
  * CMD_START/STOP/HEADER and the flush that closes the books from tp_flush() only, with a core
- * of its own (firmware/src/tiny/) instead of tp_ring.c, tp_drain.c and tp_frame.c; the shared
- * files mark what differs "PROFILE(tiny)" (tp_cmd.c's commands, the CRC table). */
+ * of its own (firmware/src/tiny/) instead of tp_ring.c, tp_drain.c and tp_frame.c, so only the
+ * files both profiles compile read TP_PROFILE_TINY: tp_cmd.c (its commands), tp_build_id.c
+ * (the note's read) and the CRC table (TP_CRC_TABLE below, for tp_wire.c). */
 #ifndef TP_PROFILE_TINY
 #define TP_PROFILE_TINY 0
 #endif

@@ -277,9 +277,8 @@ __attribute__((always_inline)) static inline int open_next(struct tp_chan *ch, u
 	if ((st & TP_ST_MASK) != TP_ST_FREE) {
 		/* READY in overwrite mode with no writer left: evict it. SENDING: the oldest
 		 * packet is on the wire; nothing may be evicted. */
-		if ((st & TP_ST_MASK) != TP_ST_READY || TP_PROFILE_TINY || tp_g.mode != TP_MODE_OVERWRITE ||
-		    p->pending != 0)
-			return OPEN_FULL; /* PROFILE(tiny): discard mode only */
+		if ((st & TP_ST_MASK) != TP_ST_READY || tp_g.mode != TP_MODE_OVERWRITE || p->pending != 0)
+			return OPEN_FULL;
 		/* FREE under the tag of the seq it is about to get: the drain reads that as
 		 * "evicted" (a newer tag) and skips it, a writer that preempts us opens it. */
 		const uint32_t evicted = TP_TAG(seq) | TP_ST_FREE;
@@ -686,7 +685,7 @@ struct tp_pkt *tp_ring_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t
 		 * be between its CAS and its count: then the sample waits for it, below. Later
 		 * evictions take newer packets and do not belong in this sample. */
 		PUBLISH();
-		in_flight = !TP_PROFILE_TINY && tp_chan[core].evicting;
+		in_flight = tp_chan[core].evicting != 0;
 		if (!in_flight) {
 			PUBLISH();
 			*overwritten = tp_chan[core].overwritten;
@@ -762,7 +761,7 @@ int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx,
 	 * That wait runs unmasked, as in tp_ring_claim: this core's mask does not hasten the
 	 * other core. An eviction that begins after it takes send_seq's packet or a newer one,
 	 * and the state test below sees it (the caller retries). */
-	while (!TP_PROFILE_TINY && ch->evicting) {
+	while (ch->evicting) {
 		EVICT_WAIT();
 	}
 	uint32_t key = tp_port_irq_save();

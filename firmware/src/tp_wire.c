@@ -176,7 +176,7 @@ unsigned tp_enc_blob_prefix(uint8_t *out, unsigned kind, uint32_t id, uint64_t d
 	unsigned n = 0;
 	out[n++] = (uint8_t)(kind << 5 | TP_WIRE_BLOB_NARGS << 2);
 	n += put32(out + n, id);
-#if TP_PROFILE_TINY || defined(__OPTIMIZE_SIZE__) /* the drain's dt is below one timer period, 2^32 at most */
+#if defined(__OPTIMIZE_SIZE__) /* the drain's dt is below one timer period, 2^32 at most */
 	n += put32(out + n, (uint32_t)dt);
 #else
 	n += tp_put_varint(out + n, dt);
@@ -207,7 +207,7 @@ unsigned tp_enc_packet_head(uint8_t *out, const struct tp_packet_info *pi)
 	out[n++] = pi->core;
 	n += put32(out + n, pi->seq);
 	n += put_le(out + n, pi->ts_begin, 8);
-#if TP_PROFILE_TINY || defined(__OPTIMIZE_SIZE__) /* a packet holds one timer epoch: duration < 2^32 (SPEC §6.2) */
+#if defined(__OPTIMIZE_SIZE__) /* a packet holds one timer epoch: duration < 2^32 (SPEC §6.2) */
 	n += put32(out + n, (uint32_t)pi->duration);
 #else
 	n += tp_put_varint(out + n, pi->duration);
@@ -232,8 +232,9 @@ unsigned tp_enc_header_fixed(uint8_t *out, const struct tp_header_info *hi)
 					TP_WIRE_MAGIC_2, TP_WIRE_MAGIC_3, TP_PROTOCOL_VERSION};
 	for (unsigned i = 0; i < sizeof lead; i++)
 		out[i] = lead[i];
-	/* PROFILE(tiny): NO_FLUSH tells the host that CMD_FLUSH and CMD_DUMP do nothing here. */
-	out[6] = (uint8_t)((hi->boot ? TP_WIRE_HEADER_BOOT : 0u) | (TP_PROFILE_TINY ? TP_WIRE_HEADER_NO_FLUSH : 0u));
+	/* No NO_FLUSH: the full profile's drain alone sends this header (the tiny core, which has
+	 * no flush on command, writes its own: firmware/src/tiny/tp_tiny_link.c). */
+	out[6] = (uint8_t)(hi->boot ? TP_WIRE_HEADER_BOOT : 0u);
 	out[7] = hi->cores;
 	out[8] = hi->mode;
 	out[9] = hi->timer_bits;
