@@ -41,6 +41,8 @@
 /* 1 ms at the board's timer clock: a burst takes a fraction of it under QEMU (about a third
  * on a 2-CPU host), the drain gets the rest. */
 #define MC_TICK (TP_BOARD_TIMER_HZ / 1000u)
+/* Twice the drain's idle-close age (tp_drain.c TP_IDLE_CLOSE_TICKS, 20 ms). */
+#define MC_IDLE_CLOSE_WAIT (TP_BOARD_TIMER_HZ / 25u)
 
 #if TP_BOARD_CORES > 2
 #define MC_CORES 2
@@ -98,6 +100,16 @@ static void core1_main(void)
 {
 	core1_running = 1;
 	uint32_t generated = record_all(1);
+	/* Core 1's last packet must not wait for the flush: only a core's own tp_poll closes its
+	 * open packet once idle (a close from core 0 could race this core's writer), and while
+	 * it stays open the host's merge cannot release core 0's later events in time order; it
+	 * holds them up to its limit, then releases them ahead of this packet (the merged
+	 * timeline would go back in time). Poll past the idle-close age, then park. */
+	const uint64_t done_at = tp_now();
+	while (tp_now() - done_at < MC_IDLE_CLOSE_WAIT) {
+		tp_poll();
+		relax();
+	}
 	core1_generated = generated;
 	/* Its records and counters must be visible to core 0 before "done" is. */
 	publish();

@@ -1066,9 +1066,14 @@ static void idle_close(void)
 
 size_t tp_poll(void)
 {
-	if (!tp_g.initialised || !enter())
+	if (!tp_g.initialised)
 		return 0;
+	/* Before the drain lock: the close touches only this core's channel, under its own mask
+	 * (as a writer's close does), and a core polling while another core drains must still
+	 * get its idle packet out (apps/multicore/mc_app.c). */
 	idle_close();
+	if (!enter())
+		return 0;
 	size_t n = pump();
 	int more = link_pending();
 	leave();

@@ -26,6 +26,8 @@ interface CoreSeen {
 interface StreamCheck {
   cores: CoreSeen[];
   timeBackwards: number;
+  /** the first pair whose time went back: the event released before, then the late one */
+  firstBackwards: string | null;
   losses: { core: number; cause: string; count: number }[];
   headers: Record<string, unknown>[];
   notices: Record<string, unknown>[];
@@ -33,8 +35,9 @@ interface StreamCheck {
 
 async function checkStream(file: string): Promise<StreamCheck> {
   const cores: CoreSeen[] = [0, 1].map(() => ({ decoded: 0, lastSeq: -1, bad: [], firstNs: null, lastNs: null }));
-  const out: StreamCheck = { cores, timeBackwards: 0, losses: [], headers: [], notices: [] };
+  const out: StreamCheck = { cores, timeBackwards: 0, firstBackwards: null, losses: [], headers: [], notices: [] };
   let prevNs = -1n;
+  let prevRec: Record<string, unknown> | null = null;
   const r = await decodeStream(file, (rec) => {
     switch (rec.type) {
       case 'event': {
@@ -58,8 +61,12 @@ async function checkStream(file: string): Promise<StreamCheck> {
           seq < EVENTS_PER_CORE;
         if (!ok && c.bad.length < 5) c.bad.push(JSON.stringify(rec));
         if (Number.isInteger(seq) && seq > c.lastSeq) c.lastSeq = seq;
-        if (t < prevNs) out.timeBackwards++;
+        if (t < prevNs) {
+          out.timeBackwards++;
+          out.firstBackwards ??= `${JSON.stringify(prevRec)} then ${JSON.stringify(rec)}`;
+        }
         prevNs = t;
+        prevRec = rec;
         if (c.firstNs === null) c.firstNs = t;
         c.lastNs = t;
         break;
@@ -151,8 +158,11 @@ for (const mode of ['discard', 'overwrite'] as const) {
     });
 
     it('the merged timeline is non-decreasing and the cores recorded at the same time', () => {
-      // Events the merge released earlier than an event it released before them.
-      expect(stream.timeBackwards, 'merged timeline went back in time').toBe(0);
+      // Events the merge released earlier than an event it released before them. It did when
+      // core 1's last packet stayed open until the flush while core 0 sent more than the
+      // merge holds (SPEC §6, open packets; host/src/core/merge-order.test.ts); the capture
+      // stays in test-artifacts/e2e/ for `tracepipe decode`.
+      expect(stream.timeBackwards, `merged timeline went back in time, first: ${stream.firstBackwards}`).toBe(0);
       const [c0, c1] = stream.cores;
       expect(c0.firstNs).not.toBeNull();
       expect(c1.firstNs).not.toBeNull();

@@ -6,6 +6,12 @@
 // the stream header) or with its first item. Buffering is bounded: beyond
 // `limit` queued items the oldest are released anyway (a core that stays silent must not
 // grow memory); that is the only case where output can leave time order across cores.
+// It happens when a core keeps a packet with events open while the others send more than
+// `limit` events (SPEC §6, open packets): the an521 multicore app's core 1 did, parked after
+// its last event until core 0's flush, and its late packet went back in time
+// (merge-order.test.ts). The fix belongs to the writer, which must send such a packet soon
+// (the firmware's idle close); a non-final status cannot stand in for it, since it proves
+// nothing about the events of the open packet.
 // Within a core, order is always the input order: keys are clamped to be non-decreasing.
 //
 // Two kinds of item do not move a watermark:
