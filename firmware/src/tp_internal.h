@@ -210,6 +210,15 @@ static inline uint8_t *tp_put_var32(uint8_t *o, uint32_t v)
 	*o++ = (uint8_t)v;
 	return o;
 }
+/* k of them from consecutive words (the messages' counter runs, SPEC §5-§7). Static in each
+ * file that calls it (tp_wire.c, the tiny link), so GCC may specialise it there: one shared
+ * out-of-line copy cost more flash than the two. */
+__attribute__((noinline, unused)) static uint8_t *tp_put_vars(uint8_t *o, const uint32_t *v, unsigned k)
+{
+	for (unsigned i = 0; i < k; i++)
+		o = tp_put_var32(o, v[i]);
+	return o;
+}
 
 static inline unsigned tp_enc_event32(uint8_t *out, unsigned kind, uint32_t id, uint32_t dt,
 				      const uint32_t *args, unsigned nargs)

@@ -185,16 +185,7 @@ unsigned tp_enc_blob_prefix(uint8_t *out, unsigned kind, uint32_t id, uint64_t d
 	return n;
 }
 
-/* k u32 varints from consecutive words (the messages' counter runs, SPEC §5-§7). */
-__attribute__((noinline)) static unsigned put_vars(uint8_t *out, const uint32_t *v, unsigned k)
-{
-	uint8_t *o = out;
-	for (unsigned i = 0; i < k; i++)
-		o = tp_put_var32(o, v[i]);
-	return (unsigned)(o - out);
-}
-
-/* The counter runs the encoders send as put_vars reads them: consecutive u32 words. */
+/* The counter runs the encoders send as tp_put_vars reads them: consecutive u32 words. */
 _Static_assert(sizeof(struct tp_counters) == 5u * sizeof(uint32_t), "tp_counters: 5 words");
 _Static_assert(offsetof(struct tp_packet_info, n_events) - offsetof(struct tp_packet_info, events_before) ==
 		       4u * sizeof(uint32_t),
@@ -213,7 +204,7 @@ unsigned tp_enc_packet_head(uint8_t *out, const struct tp_packet_info *pi)
 	n += tp_put_varint(out + n, pi->duration);
 #endif
 	/* events_before, dropped, overwritten, rejected, n_events */
-	return n + put_vars(out + n, &pi->events_before, 5);
+	return (unsigned)(tp_put_vars(out + n, &pi->events_before, 5) - out);
 }
 
 unsigned tp_enc_status(uint8_t *out, const struct tp_status_info *si)
@@ -223,7 +214,7 @@ unsigned tp_enc_status(uint8_t *out, const struct tp_status_info *si)
 	out[2] = si->final ? TP_WIRE_STATUS_FINAL : 0u;
 	unsigned n = 3u + put_le(out + 3, si->ts, 8);
 	/* next_seq, committed, dropped, overwritten, rejected */
-	return n + put_vars(out + n, &si->c.next_seq, 5);
+	return (unsigned)(tp_put_vars(out + n, &si->c.next_seq, 5) - out);
 }
 
 unsigned tp_enc_header_fixed(uint8_t *out, const struct tp_header_info *hi)
@@ -255,5 +246,5 @@ unsigned tp_enc_origin(uint8_t *out, uint32_t seq, uint32_t events, uint32_t dro
 		       uint32_t rejected)
 {
 	const uint32_t v[5] = {seq, events, dropped, overwritten, rejected};
-	return put_vars(out, v, 5);
+	return (unsigned)(tp_put_vars(out, v, 5) - out);
 }

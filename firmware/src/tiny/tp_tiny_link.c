@@ -99,13 +99,6 @@ __attribute__((always_inline)) static inline uint8_t *var_fast(uint8_t *o, uint3
 }
 #endif
 
-static uint8_t *put_vars(uint8_t *o, const uint32_t *v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		o = tp_put_var32(o, v[i]);
-	return o;
-}
-
 static uint8_t *put_now(uint8_t *o)
 {
 	uint64_t t = tp_now();
@@ -152,7 +145,7 @@ static void start_header(void)
 		*o++ = id[i];
 	const uint32_t origin[5] = {tp_g.origin_seq, tp_g.origin_events, tp_g.origin_dropped, tp_g.origin_overwritten,
 				    tp_g.origin_rejected};
-	begin(d.msg + 1, put_vars(o, origin, 5));
+	begin(d.msg + 1, tp_put_vars(o, origin, 5));
 }
 
 /* The FINAL STATUS, at the drain's position (SPEC 7): the counts before the packet at
@@ -177,7 +170,7 @@ static void start_final(void)
 	*o++ = TP_MSG_STATUS;
 	*o++ = 0; /* core */
 	*o++ = TP_WIRE_STATUS_FINAL;
-	begin(d.msg + 1, put_vars(put_now(o), v, 5));
+	begin(d.msg + 1, tp_put_vars(put_now(o), v, 5));
 }
 
 /* An event of nargs argument words (SPEC 6.1) at o, from its record's words (which o may
@@ -217,7 +210,7 @@ static void start_packet(void)
 	/* One epoch per packet: ts_end - ts_begin is the difference of the low bits. */
 	const uint32_t v[6] = {k.ts_end[0] - k.ts_begin[0], k.events_before, k.dropped, tp_g.origin_overwritten,
 			       k.rejected, k.n_events};
-	o = put_vars(o, v, 6);
+	o = tp_put_vars(o, v, 6);
 	const uint32_t *r = (const uint32_t *)(const void *)(h + 1), *end = r + k.used / 4u;
 	uint32_t prev = k.ts_begin[0];
 	while (r < end) {
