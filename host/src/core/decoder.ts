@@ -176,8 +176,22 @@ export class TraceDecoder {
     this.wantEvents = this.onEvents !== null || (opts.objects ?? true);
     this.holdLimit = opts.holdLimit ?? 256;
     this.assumed = opts.assumeHeader ?? null;
-    this.merger = new TimelineMerge<TraceRecord, EventBatch>(sink, opts.mergeLimit ?? 1 << 16, (b, from, to, last) =>
-      this.release(b, from, to, last),
+    const mergeLimit = opts.mergeLimit ?? 1 << 16;
+    this.merger = new TimelineMerge<TraceRecord, EventBatch>(
+      sink,
+      mergeLimit,
+      (b, from, to, last) => this.release(b, from, to, last),
+      // straight to the sink: it comes from inside a release, ahead of the records it warns about
+      (waitFor, key) =>
+        sink({
+          type: 'notice',
+          level: NOTICE_LEVEL.order_unproven,
+          code: 'order_unproven',
+          core: waitFor,
+          message:
+            `core ${waitFor} has sent nothing at or after ${key === null ? 'the next record' : `${key} ns`} while ${mergeLimit} records were held: ` +
+            `released without proof of order; a later packet of core ${waitFor} may go back in time (an open packet, SPEC §6)`,
+        }),
     );
     const handler: FrameHandler = {
       frame: (buf, len, start, resume) => this.onFrame(buf, len, start, resume),

@@ -22,16 +22,19 @@ const CORE1_END = 2_354_051_600n * 20n / 1000n; // ticks of core 1's last packet
 
 interface Seen {
   events: number;
+  /** order_unproven notices, with the event count before each */
+  unproven: { core: number | undefined; after: number }[];
   backwards: { from: TraceRecord; to: TraceRecord }[];
   lastOfCore1: number;
 }
 
 /** Decodes, counting event pairs whose time goes back (the e2e test's definition). */
 function decode(bytes: Uint8Array, mergeLimit?: number): Seen {
-  const seen: Seen = { events: 0, backwards: [], lastOfCore1: -1 };
+  const seen: Seen = { events: 0, unproven: [], backwards: [], lastOfCore1: -1 };
   let prev: TraceRecord | null = null;
   const d = new TraceDecoder(
     (r) => {
+      if (r.type === 'notice' && r.code === 'order_unproven') seen.unproven.push({ core: r.core, after: seen.events });
       if (r.type !== 'event') return;
       if (prev && prev.type === 'event' && r.tNs < prev.tNs) seen.backwards.push({ from: prev, to: r });
       if (r.core === 1) seen.lastOfCore1 = seen.events;
@@ -106,6 +109,7 @@ describe('merged timeline of a core whose last packet stays open (an521 multicor
     const s = decode(stream(CORE0_PACKETS, CORE0_PACKETS), 1 << 16);
     expect(s.events).toBe(total);
     expect(s.backwards).toEqual([]);
+    expect(s.unproven).toEqual([]);
     // core 1's late events, though they came last, are out within core 0's first packet
     expect(s.lastOfCore1).toBeLessThan(3 * PER_PACKET + 17 + PER_PACKET);
   });
@@ -118,6 +122,12 @@ describe('merged timeline of a core whose last packet stays open (an521 multicor
     // as in the failing capture: a core 0 event, then core 1's late packet (seq 3)
     expect(from).toMatchObject({ core: 0 });
     expect(to).toMatchObject({ core: 1, seq: 3 });
+    // and the output says so, once, naming the core it could not wait for, before the first
+    // event it released unproven (core 1's three packets and a few of core 0's came in order)
+    expect(s.unproven).toHaveLength(1);
+    expect(s.unproven[0].core).toBe(1);
+    expect(s.unproven[0].after).toBeGreaterThanOrEqual(3 * PER_PACKET);
+    expect(s.unproven[0].after).toBeLessThan(s.events - 4096);
   });
 
   it('a packet closed by the idle close (sent while core 0 streams on) keeps the timeline in order within a small limit', () => {
@@ -126,5 +136,10 @@ describe('merged timeline of a core whose last packet stays open (an521 multicor
     const s = decode(stream(CORE0_PACKETS, 2), 4096);
     expect(s.events).toBe(total);
     expect(s.backwards).toEqual([]);
+    // core 1 is silent after that packet (until its FINAL status), so once core 0's 4096 held
+    // events fill the merge they go out without proof: in order, but not proven so, and said
+    expect(s.unproven.map((u) => u.core)).toEqual([1]);
+    // with room for every held event, the FINAL statuses prove the order: nothing to say
+    expect(decode(stream(CORE0_PACKETS, 2), 1 << 16).unproven).toEqual([]);
   });
 });

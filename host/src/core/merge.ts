@@ -5,7 +5,8 @@
 // lower core id. A core becomes active when activated (the decoder activates every core of
 // the stream header) or with its first item. Buffering is bounded: beyond
 // `limit` queued items the oldest are released anyway (a core that stays silent must not
-// grow memory); that is the only case where output can leave time order across cores.
+// grow memory); that is the only case where output can leave time order across cores, and
+// onUnproven is told when it begins (the decoder's `order_unproven` notice).
 // It happens when a core keeps a packet with events open while the others send more than
 // `limit` events (SPEC §6, open packets): the an521 multicore app's core 1 did, parked after
 // its last event until core 0's flush, and its late packet went back in time
@@ -119,14 +120,20 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
   /** runs queued so far (a pushRun may queue its events as several) */
   runsAdded = 0;
 
+  /** the last release was over the limit without proof of order (onUnproven has been told) */
+  private unproven = false;
+
   /**
    * emitRun receives each released slice [from, to) of a run's source; `last` says the run
-   * is done with it.
+   * is done with it. onUnproven is called when the limit makes the merge release an item that
+   * `waitFor`'s data has not yet proven in order (key: the item's, if it has one), once at the
+   * start of each stretch of such releases.
    */
   constructor(
     private readonly emit: (item: T) => void,
     private readonly limit = 1 << 16,
     private readonly emitRun: (src: R, from: number, to: number, last: boolean) => void = () => undefined,
+    private readonly onUnproven: (waitFor: number, key: bigint | null) => void = () => undefined,
   ) {}
 
   get size(): number {
@@ -361,18 +368,28 @@ export class TimelineMerge<T, R extends RunTimes = RunTimes> {
       const mh = this.eHi;
       const ml = this.eLo;
       const over = this.queued > this.limit;
-      if (!over) {
-        for (let i = 0; i < act.length; i++) {
-          const c = act[i];
-          if (c === m) continue;
-          const q = this.queues[c]!;
-          if (q.head < q.len) continue;
-          const wh = this.wmHi[c];
-          if (wh === UNKNOWN) return;
-          const wl = this.wmLo[c];
-          if (wh > mh || (wh === mh && (wl > ml || (wl === ml && c > m)))) continue;
-          return;
+      // the first core (if any) whose data does not yet prove that nothing comes before m's head
+      let waitFor = -1;
+      for (let i = 0; i < act.length; i++) {
+        const c = act[i];
+        if (c === m) continue;
+        const q = this.queues[c]!;
+        if (q.head < q.len) continue;
+        const wh = this.wmHi[c];
+        const wl = this.wmLo[c];
+        if (wh !== UNKNOWN && (wh > mh || (wh === mh && (wl > ml || (wl === ml && c > m))))) continue;
+        waitFor = c;
+        break;
+      }
+      if (waitFor >= 0) {
+        if (!over) return;
+        // over the limit: released unproven. Said once per stretch of such releases, not per item.
+        if (!this.unproven) {
+          this.unproven = true;
+          this.onUnproven(waitFor, mh === UNKNOWN ? null : join(mh, ml));
         }
+      } else {
+        this.unproven = false;
       }
       this.take(m, over ? 1 : 2);
     }

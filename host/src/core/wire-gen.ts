@@ -127,7 +127,9 @@ export type NoticeCode =
   /** a host-to-target command frame in the input */
   | 'command'
   /** no usable HEADER came: the frames are decoded with one assumed from out-of-band facts (§5) */
-  | 'header_assumed';
+  | 'header_assumed'
+  /** the merge released records before every core had shown data at their time (its memory bound, §6 open packets): a core's later data may go back in time */
+  | 'order_unproven';
 export type NoticeLevel = 'error' | 'warning' | 'info';
 /** Severity of each notice code. */
 export const NOTICE_LEVEL: Readonly<Record<NoticeCode, NoticeLevel>> = {
@@ -149,4 +151,5 @@ export const NOTICE_LEVEL: Readonly<Record<NoticeCode, NoticeLevel>> = {
   late_attach: 'info',
   command: 'info',
   header_assumed: 'warning',
+  order_unproven: 'warning',
 };
