@@ -543,6 +543,7 @@ function hostSection(r, data, L) {
     }
     L.push('');
   }
+  if (h.startup?.version?.ok) L.push(`Start-up (median of ${h.startup.version.runs}, alternating): \`node -e 0\` ${fmt(h.startup.node.medianWallS, 2)} s wall, \`tracepipe --version\` ${fmt(h.startup.version.medianWallS, 2)} s (${fmt(h.startup.version.medianCpuS, 2)} CPU-s): the CLI bundle compiled from the V8 code cache that \`npm run build\` leaves beside it (host/src/launcher.ts).`, '');
   if (h.statsBig?.ok) L.push(`\`stats\` on a ${fmtM(h.statsBig.events)}-event trace (${fmt(h.statsBig.bytes / 1e6)} MB): ${fmtM(h.statsBig.eventsPerS)} events/s, peak RSS ${fmt(h.statsBig.maxRssMB, 0)} MB.`, '');
   L.push(`Exports ran once each (they are the slowest host step; one run keeps \`npm run bench\` in its time budget). \`stats\` on a ${fmtM(h.statsSmall.events)}-event trace peaked at ${fmt(h.statsSmall.maxRssMB, 0)} MB RSS, against ${fmt(h.stats.maxRssMB, 0)} MB at ${fmtM(h.trace.events)} events.`, '');
   const big = h.exportsBig;

@@ -6,6 +6,7 @@
 // installed package (which has no boards/ folder) knows the boards (host/src/io/repo.ts).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
@@ -53,11 +54,15 @@ const cli = await build({
   write: false,
   metafile: true,
 });
-writeFileSync('dist/cli.cjs', loaderImports(cli.outputFiles[0].text, cli.metafile));
+const cliText = loaderImports(cli.outputFiles[0].text, cli.metafile);
+writeFileSync('dist/cli.cjs', cliText);
+// the loader names its cache by this: V8 checks a cache against the source's length only
+const cliHash = createHash('sha256').update(cliText).digest('hex').slice(0, 16);
 await build({
   ...common,
   plugins: [],
   entryPoints: ['host/src/launcher.ts'],
+  define: { __TRACEPIPE_CLI_HASH__: JSON.stringify(cliHash) },
   format: 'cjs',
   outfile: 'dist/tracepipe.cjs',
   banner: { js: '#!/usr/bin/env node' },

@@ -4,11 +4,11 @@
 // itself starts in 0.07 s). Node 20 has no module.enableCompileCache (Node 22), but vm.Script
 // takes and makes V8's code cache. The cache comes from `npm run build` (host/build.mjs runs
 // this file once with TRACEPIPE_CODE_CACHE_OUT), named for the V8 version and the bundle's
-// size; where it is missing or V8 rejects it (another Node, other V8 flags, a rebuilt bundle),
+// content; where it is missing or V8 rejects it (another Node, other V8 flags, a rebuilt bundle),
 // the run compiles as usual and leaves a cache in the user's cache folder for the next run.
 // Any failure here only costs that time: every error of the CLI itself is the bundle's to
 // report (bin.ts), and nothing of the cache is ever reported.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +17,15 @@ import { Script } from 'node:vm';
 
 const BUNDLE = join(__dirname, 'cli.cjs');
 
-/** The cache's file name: a bundle or a V8 that differs gets another file, not a rejected one. */
-function cacheName(bundleBytes: number): string {
-  return `cli-${bundleBytes}-v8-${process.versions.v8}-${process.arch}.code-cache`;
+/** A hash of dist/cli.cjs, set by host/build.mjs. */
+declare const __TRACEPIPE_CLI_HASH__: string;
+
+/**
+ * The cache's file name, by the bundle's content and the V8 version: V8 checks a cache against
+ * the source's length only, and would run a stale cache of another bundle of the same length.
+ */
+function cacheName(): string {
+  return `cli-${__TRACEPIPE_CLI_HASH__}-v8-${process.versions.v8}-${process.arch}.code-cache`;
 }
 
 function userCacheDir(): string {
@@ -63,7 +69,7 @@ const PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', '__tr
 
 function launch(): void {
   const source = readFileSync(BUNDLE, 'utf8');
-  const name = cacheName(statSync(BUNDLE).size);
+  const name = cacheName();
   // the build's run: a fresh cache beside the bundle, whatever is there
   const out = process.env.TRACEPIPE_CODE_CACHE_OUT === '1';
   const beside = join(__dirname, name);
