@@ -6,8 +6,10 @@
 // installed package (which has no boards/ folder) knows the boards (host/src/io/repo.ts).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Script } from 'node:vm';
 import { tuiViewPlugin } from './build-plugins.mjs';
 
 function boardFiles(dir = 'boards', rel = '') {
@@ -21,15 +23,49 @@ function boardFiles(dir = 'boards', rel = '') {
 }
 const define = { __TRACEPIPE_BOARDS__: JSON.stringify(boardFiles()) };
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+/**
+ * The CLI bundle's import() calls as calls of __tracepipeImport, which the loader passes it
+ * (host/src/launcher.ts says why). esbuild leaves an import() it does not bundle as it is: the
+ * external ones the metafile lists, and those of a computed name (DuckDB's), which it does not.
+ * So at least the listed ones must be replaced, and the result must still parse.
+ */
+function loaderImports(text, metafile) {
+  const listed = Object.values(metafile.inputs).flatMap((input) => input.imports.filter((i) => i.kind === 'dynamic-import' && i.external));
+  let replaced = 0;
+  const out = text.replace(/(?<![\w$.])import\(/g, () => {
+    replaced++;
+    return '__tracepipeImport(';
+  });
+  if (replaced < listed.length) throw new Error(`dist/cli.cjs: ${replaced} import( replaced, but esbuild left ${listed.length}`);
+  new Script(`(function (__tracepipeImport) {${out}\n})`, { filename: 'dist/cli.cjs' });
+  return out;
+}
+
 const common = { bundle: true, platform: 'node', target: 'node20', define, logLevel: 'warning', plugins: [tuiViewPlugin] };
 
-await build({
+// The CLI is dist/cli.cjs; the executable, dist/tracepipe.cjs, is a small loader that compiles
+// it with a V8 code cache (host/src/launcher.ts says why), made below once the bundles are built.
+const cli = await build({
   ...common,
   entryPoints: ['host/src/bin.ts'],
   format: 'cjs',
+  outfile: 'dist/cli.cjs',
+  external: ['@serialport/bindings-cpp', '@duckdb/node-api'],
+  write: false,
+  metafile: true,
+});
+const cliText = loaderImports(cli.outputFiles[0].text, cli.metafile);
+writeFileSync('dist/cli.cjs', cliText);
+// the loader names its cache by this: V8 checks a cache against the source's length only
+const cliHash = createHash('sha256').update(cliText).digest('hex').slice(0, 16);
+await build({
+  ...common,
+  plugins: [],
+  entryPoints: ['host/src/launcher.ts'],
+  define: { __TRACEPIPE_CLI_HASH__: JSON.stringify(cliHash) },
+  format: 'cjs',
   outfile: 'dist/tracepipe.cjs',
   banner: { js: '#!/usr/bin/env node' },
-  external: ['@serialport/bindings-cpp', '@duckdb/node-api'],
 });
 chmodSync('dist/tracepipe.cjs', 0o755);
 // The stats path's worker thread (host/src/io/scan-pool.ts starts it from beside the bundle
@@ -88,3 +124,9 @@ await build({
   outfile: 'dist/rp2040-runner.cjs',
   logLevel: 'warning',
 });
+
+// The CLI's code cache beside it: the loader run once the way a user runs it, so the cache holds
+// what start-up compiles (every module's top level, the command line's parsing). Caches of
+// earlier bundles go first: their names differ, and the package should ship one.
+for (const name of readdirSync('dist')) if (name.endsWith('.code-cache')) rmSync(join('dist', name));
+execFileSync(process.execPath, ['dist/tracepipe.cjs', '--version'], { stdio: 'ignore', env: { ...process.env, TRACEPIPE_CODE_CACHE_OUT: '1' } });

@@ -55,6 +55,16 @@ async function measure(ctx) {
   for (let i = 0; i < RUNS; i++) threadRuns.push(await timed('node', [CLI, 'stats', '--threads', '2', trace]));
   res.statsThreads2 = summarise(threadRuns, res.trace.events, res.trace.bytes, threadRuns.every((r) => r.code === 0));
 
+  // start-up alone, beside Node's own (the loader and code cache of host/src/launcher.ts)
+  log(`start-up: node -e 0 and tracepipe --version, ${RUNS} runs each, alternating`);
+  const nodeRuns = [];
+  const versionRuns = [];
+  for (let i = 0; i < RUNS; i++) {
+    nodeRuns.push(await timed('node', ['-e', '0']));
+    versionRuns.push(await timed('node', [CLI, '--version']));
+  }
+  res.startup = { node: summarise(nodeRuns, 0, 0, nodeRuns.every((r) => r.code === 0)), version: summarise(versionRuns, 0, 0, versionRuns.every((r) => r.code === 0)) };
+
   // constant memory: the same command on a trace 10x smaller
   const small = join(work, 'synth-small.bin');
   const smallEvents = Math.max(100_000, Math.floor(EVENTS / 10));

@@ -305,12 +305,19 @@ const STEP_ROW = Uint16Array.from(VAR_ARGS, (v) => (v === 255 ? 7 : v) << 8);
  */
 const STEPS = (() => {
   const t = new Uint16Array(8 * 256);
-  for (let row = 0; row <= 6; row++) {
-    for (let m = 0; m < 256; m++) {
-      const ends: number[] = [];
-      for (let i = 0; i < 8; i++) if ((m >> i) & 1) ends.push(i + 1);
-      if (ends.length < 2 + row || ends[0] > 4 || ends[1] - ends[0] > 2) continue;
-      t[row * 256 + m] = ends[0] | (ends[1] << 4) | (ends[1 + row] << 8);
+  // One pass over m, the ends counted as they come: the build runs once per process, before
+  // the JIT, and a loop that collected them in arrays per row took milliseconds of start-up.
+  for (let m = 0; m < 256; m++) {
+    let ends = 0;
+    let idEnd = 0;
+    let dtEnd = 0;
+    for (let i = 1; i <= 8; i++) {
+      if (((m >> (i - 1)) & 1) === 0) continue;
+      ends++;
+      if (ends === 1) idEnd = i;
+      else if (ends === 2) dtEnd = i;
+      if (idEnd > 4 || (ends >= 2 && dtEnd - idEnd > 2)) break;
+      if (ends >= 2) t[(ends - 2) * 256 + m] = idEnd | (dtEnd << 4) | (i << 8);
     }
   }
   return t;
