@@ -240,6 +240,8 @@ export async function traceStats(path: string, opts: StatsOptions = {}, edge: Pi
           : undefined,
       // without names or per-event figures no event object is needed: accounting only
       objects: names !== undefined || perEvent !== undefined,
+      // nothing reads the records in timeline order then: each core's books are its own
+      merge: names !== undefined || perEvent !== undefined,
       parallel: opts.threads === 2,
       warn: opts.onWarning ?? (() => undefined),
       name,
