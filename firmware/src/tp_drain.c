@@ -232,19 +232,7 @@ static void start_message(unsigned msg, unsigned core)
 	d.msg_core = (uint8_t)core;
 }
 
-static uint8_t *head_wp(void)
-{
-	return d.head;
-}
-
 static void msg_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len, unsigned rep);
-static void msg_packet(struct tp_pkt *p, unsigned head_len);
-
-/* The message is its head alone (STATUS). */
-static void head_done(unsigned n)
-{
-	msg_begin(n, NULL, 0, 0);
-}
 #else
 static void start_message(unsigned msg, unsigned core)
 {
@@ -268,6 +256,111 @@ static void head_done(unsigned n)
 }
 #endif
 
+#if TP_LINK_WHOLE
+/* The whole-message link's encoders, into d.head: small code first (the framer's link keeps
+ * tp_wire.c's). */
+static uint8_t *put_le32(uint8_t *o, uint32_t v)
+{
+	for (unsigned i = 0; i < 4u; i++, v >>= 8)
+		*o++ = (uint8_t)v;
+	return o;
+}
+
+static uint8_t *put_u64(uint8_t *o, uint64_t v)
+{
+	return put_le32(put_le32(o, (uint32_t)v), (uint32_t)(v >> 32));
+}
+
+/* SPEC §5 up to timer_hz; flags, cores and mode patched in. */
+static const uint8_t header_lead[14] = {
+	TP_MSG_HEADER, TP_WIRE_MAGIC_0, TP_WIRE_MAGIC_1, TP_WIRE_MAGIC_2, TP_WIRE_MAGIC_3, TP_PROTOCOL_VERSION, 0, 0, 0,
+	TP_BOARD_TIMER_BITS, (uint8_t)TP_BOARD_TIMER_HZ, (uint8_t)(TP_BOARD_TIMER_HZ >> 8),
+	(uint8_t)(TP_BOARD_TIMER_HZ >> 16), (uint8_t)(TP_BOARD_TIMER_HZ >> 24)};
+_Static_assert(TP_WIRE_HEADER_BOOT == 1u && TP_WIRE_STATUS_FINAL == 1u, "flags stored as 0/1");
+/* The origin goes as tp_put_vars reads it: consecutive words. */
+_Static_assert(offsetof(struct tp_global, origin_rejected) - offsetof(struct tp_global, origin_seq) ==
+		       4u * sizeof(uint32_t),
+	       "tp_global: origin_seq .. origin_rejected are 5 consecutive words");
+
+static void start_header(void)
+{
+	uint8_t *o = d.head;
+	for (unsigned i = 0; i < sizeof header_lead; i++)
+		o[i] = header_lead[i];
+	o[6] = d.boot_pending;
+	d.boot_pending = 0;
+	o[7] = tp_g.cores;
+	o[8] = tp_g.mode;
+	o = put_le32(put_u64(put_le32(o + 14, tp_g.pkt_size | (uint32_t)tp_g.packets << 16), tp_now()), d.session);
+	unsigned len = 0;
+	const uint8_t *id = tp_port_build_id(&len);
+	if (id == NULL)
+		len = 0;
+	if (len > TP_WIRE_MAX_BUILD_ID)
+		len = TP_WIRE_MAX_BUILD_ID;
+	*o++ = (uint8_t)len;
+	for (unsigned i = 0; i < len; i++)
+		*o++ = id[i];
+	start_message(MSG_HEADER, 0);
+	/* the origin once after the fixed part, sent once per core */
+	msg_begin((unsigned)(o - d.head), o, (uint32_t)(tp_put_vars(o, &tp_g.origin_seq, 5) - o), tp_g.cores);
+}
+
+static void start_status(unsigned c, unsigned final)
+{
+	struct tp_counters k;
+	do
+		advance(c);
+	while (!tp_ring_status_snapshot(c, d.dc[c].send_seq, d.dc[c].send_idx, &k));
+	start_message(MSG_STATUS, c);
+	d.msg_final = (uint8_t)final;
+	uint8_t *o = d.head;
+	o[0] = TP_MSG_STATUS;
+	o[1] = (uint8_t)c;
+	o[2] = (uint8_t)final;
+	msg_begin((unsigned)(tp_put_vars(put_u64(o + 3, tp_now()), &k.next_seq, 5) - d.head), NULL, 0, 0);
+}
+
+/*
+ * A claimed (SENDING) packet: its fields before the events into d.head, its events encoded
+ * over its own records from its events_before word on: the state and pending words stay as
+ * the ring needs them, and the seq word for tp_ring_release. The first record is 36 bytes
+ * past the first event byte, and no event is longer on the wire than in the ring
+ * (tp_internal.h), so every write lands at least that far before the next byte to read.
+ */
+static void msg_packet(struct tp_pkt *p, unsigned c, uint32_t overwritten)
+{
+	uint8_t *o = d.head;
+	o[0] = TP_MSG_PACKET;
+	o[1] = (uint8_t)c;
+	o = put_u64(tp_put_var32(o + 2, p->seq), tp_pkt_time(p->ts_begin));
+	/* One epoch per packet (tp_ring.c): the duration is the difference of the low bits. */
+	const uint32_t v[6] = {p->ts_end[0] - p->ts_begin[0], p->events_before, p->dropped, overwritten, p->rejected,
+			       p->n_events};
+	unsigned head_len = (unsigned)(tp_put_vars(o, v, 6) - d.head);
+	uint8_t *first = (uint8_t *)(void *)&p->events_before, *w = first;
+	const uint32_t *r = (const uint32_t *)(const void *)(p + 1), *end = r + p->used / 4u;
+	uint32_t prev = p->ts_begin[0];
+	while (r < end) {
+		uint32_t w0 = r[0];
+		/* Every dt is shorter than one timer period (SPEC §6.2): modular arithmetic is exact. */
+		uint32_t dt = (r[2] - prev) & TP_TIMER_MASK;
+		prev = r[2];
+		uint32_t len = w0 >> 8; /* a blob's byte count, 0 for any other record */
+		unsigned nargs = (w0 >> 2) & 7u, blob = nargs == TP_WIRE_BLOB_NARGS;
+		/* A blob is an event whose one argument is its length (a varint below 4 bytes:
+		 * enc 0), then its bytes. */
+		uint8_t *h = w;
+		w += tp_enc_event32(w, 0, r[1], dt, blob ? &len : r + 3, blob ? 1u : nargs);
+		*h = (uint8_t)(w0 | *h); /* kind and nargs from the record, enc from the encoder */
+		const uint8_t *src = (const uint8_t *)(r + 3);
+		for (unsigned i = 0; i < len; i++)
+			*w++ = src[i];
+		r += blob ? TP_BLOB_WORDS(len) : TP_REC_WORDS(nargs);
+	}
+	msg_begin(head_len, first, (uint32_t)(w - first), 1);
+}
+#else
 static void start_header(void)
 {
 	struct tp_header_info hi;
@@ -285,15 +378,7 @@ static void start_header(void)
 	hi.build_id = tp_port_build_id(&len);
 	hi.build_id_len = hi.build_id != NULL ? len : 0u;
 	start_message(MSG_HEADER, 0);
-	unsigned n = tp_enc_header_fixed(head_wp(), &hi);
-#if TP_LINK_WHOLE /* the origin once after the fixed part, sent once per core */
-	msg_begin(n, d.head + n,
-		  tp_enc_origin(d.head + n, tp_g.origin_seq, tp_g.origin_events, tp_g.origin_dropped,
-				tp_g.origin_overwritten, tp_g.origin_rejected),
-		  tp_g.cores);
-#else
-	head_done(n);
-#endif
+	head_done(tp_enc_header_fixed(head_wp(), &hi));
 }
 
 static void start_status(unsigned c, unsigned final)
@@ -314,6 +399,7 @@ static uint64_t get_ts(const uint32_t *w)
 {
 	return tp_pkt_time(w);
 }
+#endif
 
 static int start_packet(unsigned c)
 {
@@ -330,13 +416,20 @@ static int start_packet(unsigned c)
 #else
 	advance(c);
 #endif
-	struct tp_packet_info pi;
-	struct tp_pkt *p = tp_ring_claim(c, dc->send_seq, dc->send_idx, &pi.overwritten);
+	uint32_t overwritten;
+	struct tp_pkt *p = tp_ring_claim(c, dc->send_seq, dc->send_idx, &overwritten);
 	if (p == NULL)
 		return 0;
 	dc->send_seq++;
 	if (++dc->send_idx == tp_g.packets)
 		dc->send_idx = 0;
+	start_message(MSG_PACKET, c);
+	d.pkt = p;
+#if TP_LINK_WHOLE
+	msg_packet(p, c, overwritten);
+#else
+	struct tp_packet_info pi;
+	pi.overwritten = overwritten;
 	pi.core = (uint8_t)c;
 	pi.seq = p->seq;
 	pi.ts_begin = get_ts(p->ts_begin);
@@ -345,11 +438,6 @@ static int start_packet(unsigned c)
 	pi.dropped = p->dropped;
 	pi.rejected = p->rejected;
 	pi.n_events = p->n_events;
-	start_message(MSG_PACKET, c);
-	d.pkt = p;
-#if TP_LINK_WHOLE
-	msg_packet(p, tp_enc_packet_head(head_wp(), &pi));
-#else
 	tp_frame_commit(&d.fr, tp_enc_packet_head(head_wp(), &pi));
 	d.rec = (const uint32_t *)(const void *)(p + 1);
 	d.rec_end = d.rec + p->used / 4u;
@@ -942,40 +1030,6 @@ static void msg_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len, uns
 	d.at = 0;
 	d.len = head_len + rep * ev_len + 4u;
 	d.code = 0;
-}
-
-/*
- * A claimed (SENDING) packet's events, encoded over its own records from its seq word on:
- * the state and pending words stay as the ring needs them, and the seq word for
- * tp_ring_release. The first record is 36 bytes past the first event byte, and no event is
- * longer on the wire than in the ring (tp_internal.h), so every write lands before the next
- * record to read; within a record, the encoder writes below the argument words it reads.
- */
-static void msg_packet(struct tp_pkt *p, unsigned head_len)
-{
-	uint8_t *first = (uint8_t *)(void *)&p->events_before, *w = first;
-	const uint32_t *r = (const uint32_t *)(const void *)(p + 1), *end = r + p->used / 4u;
-	uint32_t prev = p->ts_begin[0];
-	while (r < end) {
-		uint32_t w0 = r[0];
-		unsigned kind = (w0 >> 5) & 7u, nargs = (w0 >> 2) & 7u;
-		/* Every dt is shorter than one timer period (SPEC §6.2): modular arithmetic is exact. */
-		uint32_t dt = (r[2] - prev) & TP_TIMER_MASK;
-		prev = r[2];
-		if (nargs == 7u) {
-			unsigned len = (w0 >> 8) & 0xFFu;
-			const uint8_t *src = (const uint8_t *)(r + 3);
-			w += tp_enc_blob_prefix(w, kind, r[1], dt, len);
-			for (unsigned i = 0; i < len; i++)
-				w[i] = src[i];
-			w += len;
-			r += TP_BLOB_WORDS(len);
-		} else {
-			w += tp_enc_event(w, kind, r[1], dt, r + 3, nargs);
-			r += TP_REC_WORDS(nargs);
-		}
-	}
-	msg_begin(head_len, first, (uint32_t)(w - first), 1);
 }
 
 enum { SEND_CODE, SEND_DATA, SEND_DELIMITER };
