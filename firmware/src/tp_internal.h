@@ -125,9 +125,12 @@ static inline uint32_t tp_core_mask(unsigned cores)
 }
 extern volatile uint32_t tp_ovf_count;
 
+/* A core index: 0 on a one-core board, whatever the caller holds (tp_init admits no other). */
+#define TP_CORE_IDX(c) (TP_MAX_CORES == 1 ? 0u : (unsigned)(c))
+
 static inline struct tp_pkt *tp_ring_pkt(unsigned core, unsigned idx)
 {
-	return (struct tp_pkt *)(void *)(tp_g.ring + ((size_t)core * tp_g.packets + idx) * tp_g.pkt_size);
+	return (struct tp_pkt *)(void *)(tp_g.ring + ((size_t)TP_CORE_IDX(core) * tp_g.packets + idx) * tp_g.pkt_size);
 }
 
 /* ---- ring internals shared with the link (tp_ring.c) ---- */
