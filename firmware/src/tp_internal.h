@@ -214,8 +214,8 @@ static inline uint8_t *tp_put_var32(uint8_t *o, uint32_t v)
 	return o;
 }
 /* k of them from consecutive words (the messages' counter runs, SPEC §5-§7). Static in each
- * file that calls it (tp_wire.c, the tiny link), so GCC may specialise it there: one shared
- * out-of-line copy cost more flash than the two. */
+ * file that calls it (tp_wire.c, tp_drain.c's whole-message link, the tiny link), so GCC may
+ * specialise it there: one shared out-of-line copy cost more flash than one in each. */
 __attribute__((noinline, unused)) static uint8_t *tp_put_vars(uint8_t *o, const uint32_t *v, unsigned k)
 {
 	for (unsigned i = 0; i < k; i++)
