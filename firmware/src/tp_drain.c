@@ -18,10 +18,10 @@
  *   started, and not quiet after a host's flush? --no--> nothing to send
  *     | yes
  *   header_req ---------------------------------------> HEADER (with one origin per core)
- *   flush_req, flush IDLE --> flush CLOSE (below)
+ *   flush_req, flush IDLE --> the flush's close, then DRAIN (below)
  *   status_mask (a core owes a STATUS) ----------------> STATUS of its lowest core
- *   flush DRAIN: every core sent up to its target? ----> flush FINAL
- *   flush FINAL, final_mask ---------------------------> FINAL STATUS of its lowest core
+ *   flush DRAIN: every core sent up to its target? ----> flush FINAL + 0
+ *   flush FINAL + k, k < cores ------------------------> FINAL STATUS of core k (then + k+1)
  *   a READY packet, cores taken round-robin -----------> PACKET (claimed: READY -> SENDING)
  *
  * after a PACKET: every TP_STATUS_EVERY packets of a core, that core owes a STATUS; every
@@ -29,15 +29,14 @@
  *
  * The flush (CMD_FLUSH, CMD_DUMP, tp_flush):
  *
- *          flush_req          all open packets      every core sent up       last FINAL
- *   IDLE -----------> CLOSE ---------------> DRAIN -------------------> FINAL -----------> IDLE
- *                     closed here, each            to its target                 STATUS sent
- *                     core's target = the          (STATUS messages may          (one per core)
- *                     seq after its last           still go first)
- *                     closed packet
+ *          flush_req: all open           every core sent up       last FINAL
+ *   IDLE -------------------------> DRAIN -------------------> FINAL -----------> IDLE
+ *          packets closed, each            to its target            STATUS sent
+ *          core's target = the seq         (STATUS messages may     (one per core, core
+ *          after its last closed packet    still go first)          k's in FINAL + k)
  *
  * Only one drain runs at a time (tp_poll or tp_tx_isr, on any core): a CAS-guarded flag
- * makes the loser return at once. Writers never wait for the drain.
+ * (a masked one on a one-core board) makes the loser return at once. Writers never wait for the drain.
  *
  * Cost (an385 -O2, bench_wire_small polled every 32 events, -icount; session 6): 148.0
  * insns per event whole CPU (175.6 before), of which the record ~24 and the app's loop ~6,
@@ -60,6 +59,10 @@
 #endif
 #define TP_HEADER_EVERY 64u /* packets between periodic headers (SPEC §5) */
 #define TP_STATUS_EVERY 16u /* packets of one core between its periodic statuses */
+_Static_assert(256u % TP_HEADER_EVERY == 0u && 256u % TP_STATUS_EVERY == 0u, "the counts wrap at 256");
+/* The configured cores: a constant on a one-core board (tp_init admits no other count), so
+ * the loops over cores fold away there. */
+#define CORES() (TP_MAX_CORES == 1 ? 1u : (unsigned)tp_g.cores)
 
 #if TP_MAX_CORES > 32
 #error "core bit masks are 32 bits"
@@ -77,8 +80,9 @@
 #endif
 #endif
 
-enum { MSG_NONE, MSG_HEADER, MSG_PACKET, MSG_STATUS };
-enum { FLUSH_IDLE, FLUSH_CLOSE, FLUSH_DRAIN, FLUSH_FINAL };
+enum { MSG_NONE, MSG_HEADER, MSG_PACKET, MSG_STATUS, MSG_FINAL /* a FINAL STATUS */ };
+/* The flush's phase: IDLE, DRAIN, then FLUSH_FINAL + k while core k's FINAL is next. */
+enum { FLUSH_IDLE, FLUSH_DRAIN, FLUSH_FINAL };
 
 /*
  * How the link frames. 1: the whole-message link ("The whole-message link" below): no framer
@@ -110,14 +114,23 @@ enum { FLUSH_IDLE, FLUSH_CLOSE, FLUSH_DRAIN, FLUSH_FINAL };
 #endif
 
 static struct {
-#if TP_LINK_WHOLE /* the message (see "The whole-message link" below); bytes early, head last:
-		     * a Cortex-M0 loads a byte at an offset of 31 at most in one instruction */
+	/* Bytes early: a Cortex-M0 loads a byte at an offset of 31 at most in one instruction. */
+	uint8_t msg;       /* MSG_* being sent */
+	uint8_t msg_core;  /* its core; for HEADER the next origin to encode */
+	uint8_t rr;        /* round-robin start for packet claims */
+	uint8_t since_header;
+	uint8_t flush_phase;
+	uint8_t boot_pending;
+	/* The whole-message link's ev follows the head this many times: 1, or a HEADER's cores.
+	 * Kept on one core too, and in the framer's link: the RAM is the same for any core count. */
+	uint8_t rep;
+#if TP_LINK_WHOLE /* the message (see "The whole-message link" below), its head last */
 	uint8_t code;      /* the open COBS group's code byte, 0 when none is open */
 	uint8_t code_due;  /* ... and it has not gone to the port yet */
-	uint8_t fcs[4];    /* the message's CRC, little-endian */
-	const uint8_t *ev; /* a PACKET's events, encoded in place over its records; a HEADER's origin */
 	uint16_t head_len, ev_len;
+	const uint8_t *ev; /* a PACKET's events, encoded in place over its records; a HEADER's origin */
 	uint32_t at, len, grp; /* next message byte, message + CRC bytes, end of the open group */
+	uint8_t fcs[5];    /* the message's CRC, little-endian, and the frame's 0x00 */
 #else
 	struct tp_framer fr;
 	uint8_t chunk[36]; /* an event or origin kept back for lack of room in the framer */
@@ -125,10 +138,6 @@ static struct {
 	const uint8_t *ext; /* blob bytes, read in place from the ring */
 	uint16_t ext_len, ext_pos;
 #endif
-	uint8_t msg;       /* MSG_* being sent */
-	uint8_t msg_core;  /* its core; for HEADER the next origin to encode */
-	uint8_t msg_final;
-	uint8_t rr;        /* round-robin start for packet claims */
 	struct tp_pkt *pkt;
 #if !TP_LINK_WHOLE
 	const uint32_t *rec, *rec_end;
@@ -136,16 +145,9 @@ static struct {
 #endif
 	struct tp_drain_chan dc[TP_MAX_CORES];
 	uint32_t flush_target[TP_MAX_CORES];
-	uint32_t final_mask;  /* cores owing a FINAL STATUS */
-	uint16_t since_header;
-	uint8_t flush_phase;
-	uint8_t boot_pending;
 	uint32_t session;
 	volatile uint32_t busy;
 #if TP_LINK_WHOLE
-	/* ev follows the head this many times: 1, or a HEADER's cores. Kept on one core too,
-	 * unused there: the RAM is the same for any core count. Late: read once a group. */
-	uint8_t rep;
 	uint8_t head[HEAD_MAX]; /* HEADER, STATUS, or a PACKET's fields before its events */
 #endif
 } d;
@@ -179,14 +181,18 @@ void tp_link_set_started(unsigned on)
 	tp_g.notify = (uint8_t)on;
 }
 
+static void zero(void *p, size_t n)
+{
+	uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		b[i] = 0;
+}
+
 void tp_link_init(void)
 {
-	uint8_t *b = (uint8_t *)&d;
-	for (size_t i = 0; i < sizeof d; i++)
-		b[i] = 0;
-	tp_link.status_mask = 0;
-	tp_link.header_req = tp_link.flush_req = tp_link.dump = tp_link.stop_after_flush = tp_link.quiet = 0;
-	tp_link_set_started(0);
+	zero(&d, sizeof d);
+	zero((void *)&tp_link, sizeof tp_link); /* interrupts masked (tp_init) */
+	tp_g.notify = 0;
 	tp_cmd_init();
 	for (unsigned c = 0; c < TP_MAX_CORES; c++)
 		d.dc[c].send_seq = tp_g.origin_seq;
@@ -200,10 +206,11 @@ void tp_link_init(void)
 
 int tp_init(const struct tp_config *cfg)
 {
-	if (cfg == NULL || cfg->ring == NULL || ((uintptr_t)cfg->ring & 3u) != 0 || cfg->cores < 1 ||
-	    cfg->cores > TP_MAX_CORES || cfg->packets < 2 || cfg->packet_size < 64 ||
-	    cfg->packet_size > TP_MAX_MESSAGE || (cfg->packet_size & 3u) != 0 ||
-	    (cfg->mode != TP_MODE_DISCARD && cfg->mode != TP_MODE_OVERWRITE))
+	_Static_assert(TP_MODE_DISCARD == 0 && TP_MODE_OVERWRITE == 1, "the modes are 0 and 1");
+	if (cfg == NULL || cfg->ring == NULL || ((uintptr_t)cfg->ring & 3u) != 0 ||
+	    cfg->cores - 1u >= (unsigned)TP_MAX_CORES || cfg->packets < 2 ||
+	    cfg->packet_size - 64u > TP_MAX_MESSAGE - 64u || (cfg->packet_size & 3u) != 0 ||
+	    (unsigned)cfg->mode > 1u)
 		return -1;
 	uint32_t key = tp_port_irq_save();
 	tp_ring_init(cfg);
@@ -217,12 +224,17 @@ int tp_init(const struct tp_config *cfg)
 static void advance(unsigned c)
 {
 	struct tp_drain_chan *dc = &d.dc[c];
-	/* Packets after an evicted one are evicted too or still unsent; skip only the evicted. */
-	while (tp_ring_tag_cmp(tp_ring_pkt(c, dc->send_idx)->state, dc->send_seq) > 0) {
-		dc->send_seq++;
-		if (++dc->send_idx == tp_g.packets)
-			dc->send_idx = 0;
+	uint32_t seq = dc->send_seq;
+	unsigned idx = dc->send_idx;
+	/* Packets after an evicted one are evicted too or still unsent; skip only the evicted:
+	 * those tagged newer (tp_ring_tag_cmp > 0, in one compare). */
+	while ((((tp_ring_pkt(c, idx)->state >> 2) - seq - 1u) & 0x3FFFFFFFu) < 0x1FFFFFFFu) {
+		seq++;
+		if (++idx == tp_g.packets)
+			idx = 0;
 	}
+	dc->send_seq = seq;
+	dc->send_idx = (uint16_t)idx;
 }
 
 #if TP_LINK_WHOLE
@@ -232,19 +244,7 @@ static void start_message(unsigned msg, unsigned core)
 	d.msg_core = (uint8_t)core;
 }
 
-static uint8_t *head_wp(void)
-{
-	return d.head;
-}
-
 static void msg_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len, unsigned rep);
-static void msg_packet(struct tp_pkt *p, unsigned head_len);
-
-/* The message is its head alone (STATUS). */
-static void head_done(unsigned n)
-{
-	msg_begin(n, NULL, 0, 0);
-}
 #else
 static void start_message(unsigned msg, unsigned core)
 {
@@ -268,6 +268,127 @@ static void head_done(unsigned n)
 }
 #endif
 
+#if TP_LINK_WHOLE
+/* The whole-message link's encoders, into d.head: small code first (the framer's link keeps
+ * tp_wire.c's). */
+static uint8_t *put_le32(uint8_t *o, uint32_t v)
+{
+	for (unsigned i = 0; i < 4u; i++, v >>= 8)
+		*o++ = (uint8_t)v;
+	return o;
+}
+
+static uint8_t *put_u64(uint8_t *o, uint64_t v)
+{
+	return put_le32(put_le32(o, (uint32_t)v), (uint32_t)(v >> 32));
+}
+
+/* SPEC §5 up to timer_hz; flags, cores and mode patched in. */
+static const uint8_t header_lead[14] = {
+	TP_MSG_HEADER, TP_WIRE_MAGIC_0, TP_WIRE_MAGIC_1, TP_WIRE_MAGIC_2, TP_WIRE_MAGIC_3, TP_PROTOCOL_VERSION, 0, 0, 0,
+	TP_BOARD_TIMER_BITS, (uint8_t)TP_BOARD_TIMER_HZ, (uint8_t)(TP_BOARD_TIMER_HZ >> 8),
+	(uint8_t)(TP_BOARD_TIMER_HZ >> 16), (uint8_t)(TP_BOARD_TIMER_HZ >> 24)};
+_Static_assert(TP_WIRE_HEADER_BOOT == 1u && TP_WIRE_STATUS_FINAL == 1u, "flags stored as 0/1");
+/* The origin goes as tp_put_vars reads it: consecutive words. */
+_Static_assert(offsetof(struct tp_global, origin_rejected) - offsetof(struct tp_global, origin_seq) ==
+		       4u * sizeof(uint32_t),
+	       "tp_global: origin_seq .. origin_rejected are 5 consecutive words");
+
+static void start_header(void)
+{
+	uint8_t *o = d.head;
+	for (unsigned i = 0; i < sizeof header_lead; i++)
+		o[i] = header_lead[i];
+	o[6] = d.boot_pending;
+	d.boot_pending = 0;
+	o[7] = (uint8_t)CORES();
+	o[8] = tp_g.mode;
+	o = put_le32(put_u64(put_le32(o + 14, tp_g.pkt_size | (uint32_t)tp_g.packets << 16), tp_now()), d.session);
+	unsigned len = 0;
+	const uint8_t *id = tp_port_build_id(&len);
+	if (id == NULL)
+		len = 0;
+	if (len > TP_WIRE_MAX_BUILD_ID)
+		len = TP_WIRE_MAX_BUILD_ID;
+	*o++ = (uint8_t)len;
+	for (unsigned i = 0; i < len; i++)
+		*o++ = id[i];
+	start_message(MSG_HEADER, 0);
+	/* the origin once after the fixed part, sent once per core */
+	msg_begin((unsigned)(o - d.head), o, (uint32_t)(tp_put_vars(o, &tp_g.origin_seq, 5) - o), tp_g.cores);
+}
+
+static void start_status(unsigned c, unsigned final)
+{
+	struct tp_counters k;
+	do
+		advance(c);
+	while (!tp_ring_status_snapshot(c, d.dc[c].send_seq, d.dc[c].send_idx, &k));
+	start_message(MSG_STATUS + final, c);
+	uint8_t *o = d.head;
+	o[0] = TP_MSG_STATUS;
+	o[1] = (uint8_t)c;
+	o[2] = (uint8_t)final;
+	msg_begin((unsigned)(tp_put_vars(put_u64(o + 3, tp_now()), &k.next_seq, 5) - d.head), NULL, 0, 0);
+}
+
+/* An event (SPEC §6.1) of n argument words: H is the record's w0 (kind, nargs) and the enc. */
+__attribute__((noinline)) static uint8_t *enc_event(uint8_t *o, uint32_t w0, uint32_t id, uint32_t dt,
+						     const uint32_t *args, unsigned n)
+{
+	uint8_t *h = o, *a = tp_put_var32(tp_put_var32(o + 1, id), dt);
+	o = a;
+	for (unsigned i = 0; i < n; i++)
+		o = tp_put_var32(o, args[i]);
+	if ((unsigned)(o - a) > 4u * n) {
+		/* fewest argument bytes: fixed words beat a 5-byte varint, ties go to varints */
+		w0 |= TP_WIRE_ENC_FIXED4;
+		o = a;
+		for (unsigned i = 0; i < n; i++)
+			o = put_le32(o, args[i]);
+	}
+	*h = (uint8_t)w0;
+	return o;
+}
+
+/*
+ * A claimed (SENDING) packet: its fields before the events into d.head, its events encoded
+ * over its own records from its events_before word on: the state and pending words stay as
+ * the ring needs them, and the seq word for tp_ring_release. The first record is 36 bytes
+ * past the first event byte, and no event is longer on the wire than in the ring
+ * (tp_internal.h), so every write lands at least that far before the next byte to read.
+ */
+static void msg_packet(struct tp_pkt *p, unsigned c, uint32_t overwritten)
+{
+	uint8_t *o = d.head;
+	o[0] = TP_MSG_PACKET;
+	o[1] = (uint8_t)c;
+	o = put_u64(tp_put_var32(o + 2, p->seq), tp_pkt_time(p->ts_begin));
+	/* One epoch per packet (tp_ring.c): the duration is the difference of the low bits. */
+	const uint32_t v[6] = {p->ts_end[0] - p->ts_begin[0], p->events_before, p->dropped, overwritten, p->rejected,
+			       p->n_events};
+	unsigned head_len = (unsigned)(tp_put_vars(o, v, 6) - d.head);
+	uint8_t *first = (uint8_t *)(void *)&p->events_before, *w = first;
+	const uint32_t *r = (const uint32_t *)(const void *)(p + 1), *end = r + p->used / 4u;
+	uint32_t prev = p->ts_begin[0];
+	while (r < end) {
+		uint32_t w0 = r[0];
+		/* Every dt is shorter than one timer period (SPEC §6.2): modular arithmetic is exact. */
+		uint32_t dt = (r[2] - prev) & TP_TIMER_MASK;
+		prev = r[2];
+		uint32_t len = w0 >> 8; /* a blob's byte count, 0 for any other record */
+		unsigned nargs = (w0 >> 2) & 7u, blob = nargs == TP_WIRE_BLOB_NARGS;
+		/* A blob is an event whose one argument is its length (a varint below 4 bytes:
+		 * enc 0), then its bytes. */
+		w = enc_event(w, w0, r[1], dt, blob ? &len : r + 3, blob ? 1u : nargs);
+		const uint8_t *src = (const uint8_t *)(r + 3);
+		for (unsigned i = 0; i < len; i++)
+			*w++ = src[i];
+		r += blob ? TP_BLOB_WORDS(len) : TP_REC_WORDS(nargs);
+	}
+	msg_begin(head_len, first, (uint32_t)(w - first), 1);
+}
+#else
 static void start_header(void)
 {
 	struct tp_header_info hi;
@@ -285,15 +406,7 @@ static void start_header(void)
 	hi.build_id = tp_port_build_id(&len);
 	hi.build_id_len = hi.build_id != NULL ? len : 0u;
 	start_message(MSG_HEADER, 0);
-	unsigned n = tp_enc_header_fixed(head_wp(), &hi);
-#if TP_LINK_WHOLE /* the origin once after the fixed part, sent once per core */
-	msg_begin(n, d.head + n,
-		  tp_enc_origin(d.head + n, tp_g.origin_seq, tp_g.origin_events, tp_g.origin_dropped,
-				tp_g.origin_overwritten, tp_g.origin_rejected),
-		  tp_g.cores);
-#else
-	head_done(n);
-#endif
+	head_done(tp_enc_header_fixed(head_wp(), &hi));
 }
 
 static void start_status(unsigned c, unsigned final)
@@ -305,8 +418,7 @@ static void start_status(unsigned c, unsigned final)
 		advance(c);
 	while (!tp_ring_status_snapshot(c, d.dc[c].send_seq, d.dc[c].send_idx, &si.c));
 	si.ts = tp_now();
-	start_message(MSG_STATUS, c);
-	d.msg_final = (uint8_t)final;
+	start_message(MSG_STATUS + final, c);
 	head_done(tp_enc_status(head_wp(), &si));
 }
 
@@ -314,6 +426,7 @@ static uint64_t get_ts(const uint32_t *w)
 {
 	return tp_pkt_time(w);
 }
+#endif
 
 static int start_packet(unsigned c)
 {
@@ -330,13 +443,20 @@ static int start_packet(unsigned c)
 #else
 	advance(c);
 #endif
-	struct tp_packet_info pi;
-	struct tp_pkt *p = tp_ring_claim(c, dc->send_seq, dc->send_idx, &pi.overwritten);
+	uint32_t overwritten;
+	struct tp_pkt *p = tp_ring_claim(c, dc->send_seq, dc->send_idx, &overwritten);
 	if (p == NULL)
 		return 0;
 	dc->send_seq++;
 	if (++dc->send_idx == tp_g.packets)
 		dc->send_idx = 0;
+	start_message(MSG_PACKET, c);
+	d.pkt = p;
+#if TP_LINK_WHOLE
+	msg_packet(p, c, overwritten);
+#else
+	struct tp_packet_info pi;
+	pi.overwritten = overwritten;
 	pi.core = (uint8_t)c;
 	pi.seq = p->seq;
 	pi.ts_begin = get_ts(p->ts_begin);
@@ -345,11 +465,6 @@ static int start_packet(unsigned c)
 	pi.dropped = p->dropped;
 	pi.rejected = p->rejected;
 	pi.n_events = p->n_events;
-	start_message(MSG_PACKET, c);
-	d.pkt = p;
-#if TP_LINK_WHOLE
-	msg_packet(p, tp_enc_packet_head(head_wp(), &pi));
-#else
 	tp_frame_commit(&d.fr, tp_enc_packet_head(head_wp(), &pi));
 	d.rec = (const uint32_t *)(const void *)(p + 1);
 	d.rec_end = d.rec + p->used / 4u;
@@ -360,6 +475,8 @@ static int start_packet(unsigned c)
 
 static unsigned lowest_bit(uint32_t m)
 {
+	if (TP_MAX_CORES == 1)
+		return 0; /* the one bit a mask of cores has */
 	unsigned i = 0;
 	while (!(m & 1u)) {
 		m >>= 1;
@@ -374,7 +491,7 @@ static unsigned lowest_bit(uint32_t m)
  * close from here could race it. */
 static void flush_close(void)
 {
-	for (unsigned c = 0; c < tp_g.cores; c++) {
+	for (unsigned c = 0; c < CORES(); c++) {
 		tp_ring_close_head(c, 0);
 		/* A masked section of its own (the close's is long enough): a packet a writer
 		 * closes in between only joins the flush. An open head is empty or newer than the
@@ -398,14 +515,13 @@ static int pick_request(void)
 	}
 	if (tp_link.flush_req && d.flush_phase == FLUSH_IDLE) {
 		tp_link.flush_req = 0;
-		d.flush_phase = FLUSH_CLOSE;
-	}
-	if (d.flush_phase == FLUSH_CLOSE)
 		flush_close();
-	if (tp_link.status_mask) {
+	}
+	uint32_t m = tp_link.status_mask;
+	if (m) {
 		/* tp_rx_byte (an interrupt) may set bits meanwhile: clear ours atomically. */
+		unsigned c = lowest_bit(m);
 		uint32_t key = tp_port_irq_save();
-		unsigned c = lowest_bit(tp_link.status_mask);
 		tp_link.status_mask &= ~(1u << c);
 		tp_port_irq_restore(key);
 		start_status(c, 0);
@@ -415,20 +531,17 @@ static int pick_request(void)
 	 * flush cannot delay its FINAL statuses. */
 	if (d.flush_phase == FLUSH_DRAIN) {
 		unsigned c;
-		for (c = 0; c < tp_g.cores; c++) {
+		for (c = 0; c < CORES(); c++) {
 			advance(c);
 			if ((int32_t)(d.dc[c].send_seq - d.flush_target[c]) < 0)
-				break;
+				return 0;
 		}
-		if (c == tp_g.cores) {
-			d.final_mask = tp_core_mask(tp_g.cores);
-			d.flush_phase = FLUSH_FINAL;
-		}
+		d.flush_phase = FLUSH_FINAL;
 	}
-	if (d.flush_phase == FLUSH_FINAL && d.final_mask) {
-		unsigned c = lowest_bit(d.final_mask);
-		d.final_mask &= ~(1u << c);
-		start_status(c, 1);
+	unsigned k = d.flush_phase - (unsigned)FLUSH_FINAL;
+	if (k < CORES()) { /* FLUSH_FINAL + k: core k's FINAL is next */
+		d.flush_phase++;
+		start_status(k, 1);
 		return 1;
 	}
 	return 0;
@@ -445,9 +558,11 @@ static int pick_next(void)
 	if ((!TP_DRAIN_FAST || (tp_link.header_req | tp_link.flush_req | d.flush_phase | tp_link.status_mask) != 0u) &&
 	    pick_request())
 		return 1;
+	if (TP_MAX_CORES == 1)
+		return start_packet(0);
 	/* Round robin by counting, not by %: no division helper from libgcc. */
-	for (unsigned i = 0, c = d.rr; i < tp_g.cores; i++) {
-		if (c >= tp_g.cores)
+	for (unsigned i = 0, c = d.rr; i < CORES(); i++) {
+		if (c >= CORES())
 			c = 0;
 		if (start_packet(c)) {
 			d.rr = (uint8_t)(c + 1u); /* wraps at the next pick */
@@ -711,7 +826,7 @@ static int encode_more(void)
 {
 	uint8_t *w0;
 	if (d.msg == MSG_HEADER) {
-		if (d.msg_core >= tp_g.cores)
+		if (d.msg_core >= CORES())
 			return MORE_DONE;
 		if ((w0 = piece_wp(25u)) == NULL)
 			return MORE_FLUSH;
@@ -776,18 +891,16 @@ static void end_message(void)
 	if (d.msg == MSG_PACKET) {
 		unsigned c = d.msg_core;
 		tp_ring_release(d.pkt);
-		d.pkt = NULL;
-		if (++d.dc[c].since_status >= TP_STATUS_EVERY) {
+		/* Counts that wrap (mod 256): every TP_STATUS_EVERY-th and TP_HEADER_EVERY-th, powers
+		 * of two, is a multiple of them. */
+		if (++d.dc[c].since_status % TP_STATUS_EVERY == 0u) {
 			uint32_t key = tp_port_irq_save();
-			d.dc[c].since_status = 0;
 			tp_link.status_mask |= 1u << c;
 			tp_port_irq_restore(key);
 		}
-		if (++d.since_header >= TP_HEADER_EVERY) {
-			d.since_header = 0;
+		if (++d.since_header % TP_HEADER_EVERY == 0u)
 			tp_link.header_req = 1;
-		}
-	} else if (d.msg == MSG_STATUS && d.msg_final && d.final_mask == 0) {
+	} else if (d.msg == MSG_FINAL && d.flush_phase - (unsigned)FLUSH_FINAL >= CORES()) {
 		d.flush_phase = FLUSH_IDLE;
 		/* A host's flush ends with its FINALs: packets recorded meanwhile would follow them
 		 * and open the books again before the host's CMD_STOP arrives (pick_next stops). */
@@ -887,17 +1000,19 @@ static int link_pending(void)
 /*
  * The whole-message link (TP_LINK_WHOLE). No framer ring, no pieces: a message is whole in
  * memory before its first byte goes out.
- *   HEADER, STATUS    encoded into d.head
+ *   HEADER, STATUS    encoded into d.head (by this link's own encoders, start_header and
+ *                     start_status: tp_wire.c's are not linked at -Os)
  *   PACKET            its fields before the events into d.head, its events in place over
- *                     its own records (below), so no buffer of a packet's size
+ *                     its own records (msg_packet), so no buffer of a packet's size
  * The CRC runs over the message once, then COBS goes over message and CRC as the port takes
  * the bytes, a run of a group at a time (tp_port_tx_write where the port has it): each
  * group's code byte is its distance to the next zero, found by looking ahead at most 254
  * bytes (SPEC §2: as if one more 0x00 followed the data).
  */
 
-/* Where byte i (< d.len) of message and CRC is, and *n: the bytes from it to the end of its
- * piece (the head, each copy of ev, the 4 CRC bytes), which follow it in memory. */
+/* Where byte i (<= d.len) of message, CRC and delimiter is, and *n: the bytes from it to the
+ * end of its piece (the head, each copy of ev, the 4 CRC bytes and the 0x00), which follow it
+ * in memory. */
 static const uint8_t *msg_run(uint32_t i, uint32_t *n)
 {
 	if (i < d.head_len) {
@@ -912,7 +1027,7 @@ static const uint8_t *msg_run(uint32_t i, uint32_t *n)
 		}
 		i -= d.ev_len;
 	}
-	*n = 4u - i;
+	*n = 5u - i;
 	return d.fcs + i;
 }
 
@@ -944,51 +1059,16 @@ static void msg_begin(unsigned head_len, const uint8_t *ev, uint32_t ev_len, uns
 	d.code = 0;
 }
 
-/*
- * A claimed (SENDING) packet's events, encoded over its own records from its seq word on:
- * the state and pending words stay as the ring needs them, and the seq word for
- * tp_ring_release. The first record is 36 bytes past the first event byte, and no event is
- * longer on the wire than in the ring (tp_internal.h), so every write lands before the next
- * record to read; within a record, the encoder writes below the argument words it reads.
- */
-static void msg_packet(struct tp_pkt *p, unsigned head_len)
-{
-	uint8_t *first = (uint8_t *)(void *)&p->events_before, *w = first;
-	const uint32_t *r = (const uint32_t *)(const void *)(p + 1), *end = r + p->used / 4u;
-	uint32_t prev = p->ts_begin[0];
-	while (r < end) {
-		uint32_t w0 = r[0];
-		unsigned kind = (w0 >> 5) & 7u, nargs = (w0 >> 2) & 7u;
-		/* Every dt is shorter than one timer period (SPEC §6.2): modular arithmetic is exact. */
-		uint32_t dt = (r[2] - prev) & TP_TIMER_MASK;
-		prev = r[2];
-		if (nargs == 7u) {
-			unsigned len = (w0 >> 8) & 0xFFu;
-			const uint8_t *src = (const uint8_t *)(r + 3);
-			w += tp_enc_blob_prefix(w, kind, r[1], dt, len);
-			for (unsigned i = 0; i < len; i++)
-				w[i] = src[i];
-			w += len;
-			r += TP_BLOB_WORDS(len);
-		} else {
-			w += tp_enc_event(w, kind, r[1], dt, r + 3, nargs);
-			r += TP_REC_WORDS(nargs);
-		}
-	}
-	msg_begin(head_len, first, (uint32_t)(w - first), 1);
-}
-
-enum { SEND_CODE, SEND_DATA, SEND_DELIMITER };
-
 static size_t pump(void)
 {
-	static const uint8_t delimiter = 0;
 	size_t sent = 0;
 	for (;;) {
 		if (d.msg == MSG_NONE && !pick_next())
 			return sent;
 		if (d.code == 0) {
-			/* the next group: up to the next zero, at most 254 bytes, at most to the end */
+			/* The next group: up to the next zero, at most 254 bytes, at most to the end.
+			 * Each byte is looked at once, in order, so the CRC runs here too: it is
+			 * complete when the look reaches the CRC's own bytes (and is of no use after). */
 			uint32_t q = d.at, lim = d.len - d.at > 254u ? d.at + 254u : d.len;
 			while (q != lim) {
 				uint32_t n;
@@ -1005,35 +1085,34 @@ static size_t pump(void)
 			d.code = (uint8_t)(q - d.at + 1u);
 			d.code_due = 1;
 		}
-		const uint8_t *p;
+		const uint8_t *p = &d.code;
 		uint32_t n = 1;
-		unsigned what;
-		if (d.code_due) {
-			what = SEND_CODE;
-			p = &d.code;
-		} else if (d.at != d.grp) {
-			what = SEND_DATA;
+		if (!d.code_due) {
+			if (d.at == d.grp) {
+				/* the group is out */
+				if (d.at > d.len) { /* and the delimiter after the last */
+					end_message();
+					continue;
+				}
+				if (d.code == 0xFFu || d.at != d.len) {
+					/* the next group starts after its zero (none after 254 bytes) */
+					if (d.code != 0xFFu)
+						d.at++;
+					d.code = 0;
+					continue;
+				}
+				d.grp++; /* the last group: the delimiter (d.fcs[4]) goes as data */
+			}
 			p = msg_run(d.at, &n);
 			if (n > d.grp - d.at)
 				n = d.grp - d.at;
-		} else if (d.code == 0xFFu || d.at != d.len) {
-			/* the group is out: the next one starts after its zero (none after 254 bytes) */
-			if (d.code != 0xFFu)
-				d.at++;
-			d.code = 0;
-			continue;
-		} else {
-			what = SEND_DELIMITER; /* the last group is out */
-			p = &delimiter;
 		}
 		size_t k = port_write(p, n);
 		sent += k;
-		if (what == SEND_DATA)
+		if (p != &d.code)
 			d.at += (uint32_t)k;
-		else if (k != 0u && what == SEND_CODE)
-			d.code_due = 0;
 		else if (k != 0u)
-			end_message();
+			d.code_due = 0;
 		if (k < n)
 			return sent;
 	}
@@ -1047,7 +1126,16 @@ static int link_pending(void)
 
 static int enter(void)
 {
+#if TP_BOARD_CORES == 1
+	/* One core: a drain that preempts another finds the flag set under its mask. */
+	uint32_t key = tp_port_irq_save();
+	uint32_t was = d.busy;
+	d.busy = 1;
+	tp_port_irq_restore(key);
+	return was == 0;
+#else
 	return tp_port_cas(&d.busy, 0, 1) == 0;
+#endif
 }
 
 static void leave(void)
@@ -1056,38 +1144,43 @@ static void leave(void)
 	d.busy = 0;
 }
 
-static void idle_close(void)
-{
-	unsigned c = tp_port_core_id();
-	if (!tp_link.started || c >= tp_g.cores)
-		return;
-	tp_ring_close_head(c, TP_IDLE_CLOSE_TICKS);
-}
-
-size_t tp_poll(void)
+/* Both entries' drain: one copy at -Os, inline in each at -O2 (no test of `poll` on the TX
+ * interrupt's path). */
+#ifdef __OPTIMIZE_SIZE__
+__attribute__((noinline))
+#else
+__attribute__((always_inline)) inline
+#endif
+static size_t drain(unsigned poll)
 {
 	if (!tp_g.initialised)
 		return 0;
 	/* Before the drain lock: the close touches only this core's channel, under its own mask
 	 * (as a writer's close does), and a core polling while another core drains must still
 	 * get its idle packet out (apps/multicore/mc_app.c). */
-	idle_close();
+	if (poll && tp_link.started) {
+		unsigned c = tp_port_core_id();
+		if (c < CORES())
+			tp_ring_close_head(c, TP_IDLE_CLOSE_TICKS);
+	}
 	if (!enter())
 		return 0;
 	size_t n = pump();
 	int more = link_pending();
 	leave();
-	if (more)
+	if (poll && more)
 		tp_port_tx_kick();
 	return n;
 }
 
+size_t tp_poll(void)
+{
+	return drain(1);
+}
+
 void tp_tx_isr(void)
 {
-	if (!tp_g.initialised || !enter())
-		return;
-	pump();
-	leave();
+	(void)drain(0);
 }
 
 void tp_flush(void)

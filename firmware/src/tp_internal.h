@@ -125,9 +125,12 @@ static inline uint32_t tp_core_mask(unsigned cores)
 }
 extern volatile uint32_t tp_ovf_count;
 
+/* A core index: 0 on a one-core board, whatever the caller holds (tp_init admits no other). */
+#define TP_CORE_IDX(c) (TP_MAX_CORES == 1 ? 0u : (unsigned)(c))
+
 static inline struct tp_pkt *tp_ring_pkt(unsigned core, unsigned idx)
 {
-	return (struct tp_pkt *)(void *)(tp_g.ring + ((size_t)core * tp_g.packets + idx) * tp_g.pkt_size);
+	return (struct tp_pkt *)(void *)(tp_g.ring + ((size_t)TP_CORE_IDX(core) * tp_g.packets + idx) * tp_g.pkt_size);
 }
 
 /* ---- ring internals shared with the link (tp_ring.c) ---- */
@@ -211,8 +214,8 @@ static inline uint8_t *tp_put_var32(uint8_t *o, uint32_t v)
 	return o;
 }
 /* k of them from consecutive words (the messages' counter runs, SPEC §5-§7). Static in each
- * file that calls it (tp_wire.c, the tiny link), so GCC may specialise it there: one shared
- * out-of-line copy cost more flash than the two. */
+ * file that calls it (tp_wire.c, tp_drain.c's whole-message link, the tiny link), so GCC may
+ * specialise it there: one shared out-of-line copy cost more flash than one in each. */
 __attribute__((noinline, unused)) static uint8_t *tp_put_vars(uint8_t *o, const uint32_t *v, unsigned k)
 {
 	for (unsigned i = 0; i < k; i++)

@@ -37,8 +37,8 @@
  *
  * Claim and evict race only on READY packets, and both use tp_port_cas on the tagged
  * state word, so exactly one wins, across cores too; the seq tag rules out ABA. On a
- * one-core board the eviction is a plain store: the drain runs on the same core, and both
- * sides are masked.
+ * one-core board the eviction and the claim are plain stores: the drain runs on the same
+ * core, and both sides are masked.
  *
  * Reserve, write in place, commit. Writers on one core nest like a stack (thread, IRQ,
  * higher IRQ). Records of up to 6 argument words (every tp_event*, mark, span, counter,
@@ -663,6 +663,22 @@ void tp_record_blob(enum tp_kind kind, uint32_t id, const void *bytes, unsigned 
 
 /* ---- drain side ---- */
 
+#if TP_BOARD_CORES == 1
+/* One core, masked: no writer or eviction runs between the test and the store (they run on
+ * this core, masked too): no compare-and-swap, no eviction in flight. */
+struct tp_pkt *tp_ring_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t *overwritten)
+{
+	struct tp_pkt *p = tp_ring_pkt(core, idx), *got = NULL;
+	uint32_t key = tp_port_irq_save();
+	if (p->state == (TP_TAG(seq) | TP_ST_READY) && p->pending == 0) {
+		p->state = TP_TAG(seq) | TP_ST_SENDING;
+		*overwritten = tp_chan[TP_CORE_IDX(core)].overwritten;
+		got = p;
+	}
+	tp_port_irq_restore(key);
+	return got;
+}
+#else
 struct tp_pkt *tp_ring_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t *overwritten)
 {
 	struct tp_pkt *p = tp_ring_pkt(core, idx);
@@ -710,6 +726,7 @@ struct tp_pkt *tp_ring_claim(unsigned core, uint32_t seq, unsigned idx, uint32_t
 	}
 	return got;
 }
+#endif
 
 void tp_ring_release(struct tp_pkt *p)
 {
@@ -739,7 +756,7 @@ __attribute__((noinline, flatten)) static void close_head_aged(struct tp_chan *c
 
 void tp_ring_close_head(unsigned core, uint32_t min_age)
 {
-	close_head_aged(&tp_chan[core], min_age);
+	close_head_aged(&tp_chan[TP_CORE_IDX(core)], min_age);
 }
 
 void tp_ring_stop(void)
@@ -753,7 +770,7 @@ void tp_ring_stop(void)
 
 int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx, struct tp_counters *out)
 {
-	struct tp_chan *ch = &tp_chan[core];
+	struct tp_chan *ch = &tp_chan[TP_CORE_IDX(core)];
 	struct tp_pkt *p = tp_ring_pkt(core, send_idx);
 	/* Evictions take the oldest packet first, and the drain has skipped every evicted one
 	 * before send_seq, so no packet at or after send_seq is evicted yet: overwritten counts
@@ -761,9 +778,11 @@ int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx,
 	 * That wait runs unmasked, as in tp_ring_claim: this core's mask does not hasten the
 	 * other core. An eviction that begins after it takes send_seq's packet or a newer one,
 	 * and the state test below sees it (the caller retries). */
+#if TP_BOARD_CORES > 1 /* one core: an eviction runs masked, whole */
 	while (ch->evicting) {
 		EVICT_WAIT();
 	}
+#endif
 	uint32_t key = tp_port_irq_save();
 	PUBLISH();
 	out->overwritten = ch->overwritten;
@@ -771,30 +790,39 @@ int tp_ring_status_snapshot(unsigned core, uint32_t send_seq, unsigned send_idx,
 	uint32_t st = p->state;
 	int cmp = tp_ring_tag_cmp(st, send_seq);
 	out->next_seq = send_seq;
+	/* dropped and rejected follow each other in both */
+	uint32_t committed = ch->committed;
+	const uint32_t *dr = &ch->dropped;
 	if (cmp == 0 && (st & TP_ST_MASK) != TP_ST_FREE) {
-		out->committed = p->events_before;
-		out->dropped = p->dropped;
-		out->rejected = p->rejected;
-	} else {
-		out->committed = ch->committed;
-		out->dropped = ch->dropped;
-		out->rejected = ch->rejected;
+		committed = p->events_before;
+		dr = &p->dropped;
 	}
+	out->committed = committed;
+	out->dropped = dr[0];
+	out->rejected = dr[1];
 	tp_port_irq_restore(key);
 	return cmp <= 0; /* evicted meanwhile (another core): the caller skips it and retries */
 }
 
+_Static_assert(offsetof(struct tp_chan, rejected) == offsetof(struct tp_chan, dropped) + 4u &&
+		       offsetof(struct tp_pkt, rejected) == offsetof(struct tp_pkt, dropped) + 4u,
+	       "rejected follows dropped in the channel and the packet header");
+
 /* tp_get_counters: tp_rec_state.c, shared with the tiny core. */
+
+/* The origins go as consecutive words from the config to tp_g (and tp_put_vars reads them so). */
+_Static_assert(offsetof(struct tp_config, origin_rejected) - offsetof(struct tp_config, origin_seq) ==
+		       4u * sizeof(uint32_t) &&
+		       offsetof(struct tp_global, origin_rejected) - offsetof(struct tp_global, origin_seq) ==
+		       4u * sizeof(uint32_t),
+	       "origin_seq .. origin_rejected are 5 consecutive words");
 
 void tp_ring_init(const struct tp_config *cfg)
 {
-	tp_g.recording = 0;
-	tp_g.notify = 0;
-	tp_g.origin_seq = cfg->origin_seq;
-	tp_g.origin_events = cfg->origin_events;
-	tp_g.origin_dropped = cfg->origin_dropped;
-	tp_g.origin_overwritten = cfg->origin_overwritten;
-	tp_g.origin_rejected = cfg->origin_rejected;
+	/* tp_init sets recording once all is in place; tp_link_init sets notify. */
+	const uint32_t *origin = &cfg->origin_seq;
+	for (unsigned i = 0; i < 5u; i++)
+		(&tp_g.origin_seq)[i] = origin[i];
 	tp_g.autostart = cfg->autostart;
 	tp_g.ring = cfg->ring;
 	tp_g.pkt_size = cfg->packet_size;
@@ -802,6 +830,8 @@ void tp_ring_init(const struct tp_config *cfg)
 	tp_g.chan_bytes = (uint32_t)cfg->packets * cfg->packet_size;
 	tp_g.cores = cfg->cores;
 	tp_g.mode = (uint8_t)cfg->mode;
+	/* The core's packets follow each other in memory (open_next): a walk, no index arithmetic. */
+	uint8_t *at = cfg->ring;
 	for (unsigned c = 0; c < TP_MAX_CORES; c++) {
 		struct tp_chan *ch = &tp_chan[c];
 		ch->committed = cfg->origin_events;
@@ -812,16 +842,10 @@ void tp_ring_init(const struct tp_config *cfg)
 		ch->open = 0;
 		ch->evicting = 0;
 		ch->end = 0;
-		if (c >= cfg->cores) {
-			ch->head = NULL;
-			ch->wp = NULL;
-			continue;
-		}
-		/* The core's packets follow each other in memory (open_next): a walk, no index
-		 * arithmetic. */
-		uint8_t *at = tp_g.ring + (size_t)c * tp_g.chan_bytes;
-		struct tp_pkt *p = NULL;
-		for (unsigned i = 0; i < cfg->packets; i++, at += cfg->packet_size) {
+		/* A core beyond the configured ones is refused before its channel is looked at
+		 * (turn()), and its `end` stays 0: it points at a packet it never writes. */
+		struct tp_pkt *p = (struct tp_pkt *)cfg->ring;
+		for (unsigned i = 0; i < cfg->packets && c < cfg->cores; i++, at += cfg->packet_size) {
 			p = (struct tp_pkt *)(void *)at;
 			/* Tagged older than the seq it will get, so the drain reads "not opened". */
 			p->state = TP_TAG(cfg->origin_seq + i - cfg->packets) | TP_ST_FREE;
