@@ -34,6 +34,7 @@ import type { ExportInfo, Exporter, Sink, SinkFactory } from './types.js';
 
 const CTF_MAGIC = 0xc1fc1fc1;
 const TWO_32 = 4294967296;
+const INV_TWO_32 = 1 / TWO_32;
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 const MAX_EXACT_BIG = BigInt(MAX_EXACT);
 /** raw event classes by kind index × this + argument count (fewer arguments than this) */
@@ -65,9 +66,14 @@ interface EventClass {
   unit?: string;
 }
 
+/** Word stores are the file's little-endian layout only on a little-endian host. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 class ByteBuf {
   buf = new Uint8Array(4096);
   view = new DataView(this.buf.buffer);
+  /** buf as 32-bit words (sizes are powers of two, so whole words) */
+  words = new Uint32Array(this.buf.buffer);
   len = 0;
   /** Makes room for n more bytes: then buf[len, len + n) may be written. */
   need(n: number): void {
@@ -78,6 +84,7 @@ class ByteBuf {
     b.set(this.buf.subarray(0, this.len));
     this.buf = b;
     this.view = new DataView(b.buffer);
+    this.words = new Uint32Array(b.buffer);
   }
   u8(v: number): void {
     this.need(1);
@@ -195,8 +202,8 @@ export class CtfExporter implements Exporter {
   private stats: CoreStats[] = [];
   /** per packet of a batch: its core's stream */
   private readonly packets = new PacketCache((b) => this.stream(this.session(b.session), b.core));
-  /** the classes of events without ELF names, by kind and argument count (see CLASS_STRIDE) */
-  private readonly rawClasses: (EventClass | undefined)[] = [];
+  /** the CTF ids of the classes of events without ELF names, by kind and argument count (see CLASS_STRIDE), -1 before first use */
+  private readonly rawIds = new Int32Array(CLASS_STRIDE * 8).fill(-1);
   /** events written with the previous time of their stream because theirs went back */
   timeClamped = 0;
   /** loss windows joined to an overlapping one (packets that arrive after a FINAL status book such windows) */
@@ -377,12 +384,18 @@ export class CtfExporter implements Exporter {
       return;
     }
     const { value: st, ticks: base } = this.packets.of(b);
-    const { argStart, argHi, argLo } = b;
+    const { argStart, argHi, argLo, ticksOff, kind, id } = b;
+    const ids = this.rawIds;
+    // the open packet's state in locals, written back before anything else reads it
+    const e = st.events;
+    let p = e.len;
+    let words = e.words;
+    let open = st.open;
     // st.lastTicks as a number while the packet is open (st.lastNum once the run is done)
-    let last = st.open ? (Number.isNaN(st.lastNum) ? Number(st.lastTicks) : st.lastNum) : NaN;
+    let last = open ? (Number.isNaN(st.lastNum) ? Number(st.lastTicks) : st.lastNum) : NaN;
     let stale = false;
     for (let i = from; i < to; i++) {
-      const k = base + b.ticksOff[i];
+      const k = base + ticksOff[i];
       const s = argStart[i];
       const n = argStart[i + 1] - s;
       if (
@@ -391,51 +404,131 @@ export class CtfExporter implements Exporter {
         !(k <= MAX_EXACT) ||
         n >= CLASS_STRIDE ||
         (b.hasBlobs && b.blob(i)) ||
-        (!st.open && st.lastEnd !== null && st.lastEnd > MAX_EXACT_BIG)
+        (!open && st.lastEnd !== null && st.lastEnd > MAX_EXACT_BIG)
       ) {
+        e.len = p;
         if (stale) st.lastNum = last;
         stale = false;
         this.onEvent(b.event(i));
-        last = st.open ? Number(st.lastTicks) : NaN;
+        p = e.len;
+        words = e.words;
+        open = st.open;
+        last = open ? Number(st.lastTicks) : NaN;
         continue;
       }
-      const ci = b.kind[i] * CLASS_STRIDE + n;
-      const cls = this.rawClasses[ci] ?? (this.rawClasses[ci] = this.eventClass(b.event(i)));
-      if (st.open && st.events.len + 64 + n * 8 > MAX_PACKET_CONTENT) {
+      const ci = kind[i] * CLASS_STRIDE + n;
+      let classId = ids[ci];
+      if (classId < 0) classId = ids[ci] = this.eventClass(b.event(i)).ctfId;
+      if (open && p + 64 + n * 8 > MAX_PACKET_CONTENT) {
+        e.len = p;
         if (stale) st.lastNum = last;
         stale = false;
-        this.closePacket(st, st.events, st.beginTicks, st.lastTicks);
+        this.closePacket(st, e, st.beginTicks, st.lastTicks);
+        p = 0;
+        open = false;
       }
       let t = k;
-      const floor = st.open ? last : st.lastEnd === null ? k : Number(st.lastEnd);
+      const floor = open ? last : st.lastEnd === null ? k : Number(st.lastEnd);
       if (t < floor) {
         t = floor;
         this.timeClamped++;
       }
-      if (!st.open) {
-        st.open = true;
+      if (!open) {
+        open = st.open = true;
         st.beginTicks = BigInt(t);
       }
       // the raw layout (eventClass): class id, time, event id, the arguments as u64
-      const e = st.events;
-      e.need(16 + 8 * n);
-      const v = e.view;
-      let p = e.len;
-      const tHi = Math.floor(t / TWO_32);
-      v.setUint32(p, cls.ctfId, true);
-      v.setUint32(p + 4, t - tHi * TWO_32, true);
-      v.setUint32(p + 8, tHi, true);
-      v.setUint32(p + 12, b.id[i], true);
-      p += 16;
-      for (let a = s; a < s + n; a++, p += 8) {
-        v.setUint32(p, argLo[a], true);
-        v.setUint32(p + 4, argHi[a], true);
+      if (p + 16 + 8 * n > e.buf.length) {
+        e.len = p;
+        e.need(16 + 8 * n);
+        words = e.words;
       }
-      e.len = p;
+      // t < 2^53: the product by 2^-32 is exact, and cheaper than the division
+      const tHi = Math.floor(t * INV_TWO_32);
+      const tLo = t - tHi * TWO_32;
+      if (LITTLE_ENDIAN && (p & 3) === 0) {
+        // every raw event is whole words: word stores, where a blob or typed value left them aligned
+        let q = p >> 2;
+        words[q] = classId;
+        words[q + 1] = tLo;
+        words[q + 2] = tHi;
+        words[q + 3] = id[i];
+        q += 4;
+        for (let a = s; a < s + n; a++, q += 2) {
+          words[q] = argLo[a];
+          words[q + 1] = argHi[a];
+        }
+        p = q << 2;
+      } else {
+        const v = e.view;
+        v.setUint32(p, classId, true);
+        v.setUint32(p + 4, tLo, true);
+        v.setUint32(p + 8, tHi, true);
+        v.setUint32(p + 12, id[i], true);
+        p += 16;
+        for (let a = s; a < s + n; a++, p += 8) {
+          v.setUint32(p, argLo[a], true);
+          v.setUint32(p + 4, argHi[a], true);
+        }
+      }
       last = t;
       stale = true;
     }
+    e.len = p;
     if (stale) st.lastNum = last;
+  }
+
+  /**
+   * Events packRawEvents wrote for a packet the decoder booked, words[from, to): the same bytes
+   * as eventBatch writes for that packet, copied in, their class words made class ids; returns
+   * how many. -1, having written nothing, where eventBatch must take the packet (a loss window
+   * pending, a class not met yet, a time before the stream's last): the caller then hands it
+   * the packet's batch.
+   */
+  packedEvents(session: number, core: number, words: Uint32Array, from: number, to: number): number {
+    if (this.info.names || !LITTLE_ENDIAN || to <= from) return -1;
+    const st = this.stream(this.session(session), core);
+    if (st.pendingLoss !== null || st.insideFirst !== null) return -1;
+    if (!st.open && st.lastEnd !== null && st.lastEnd > MAX_EXACT_BIG) return -1;
+    const ids = this.rawIds;
+    let count = 0;
+    for (let q = from; q < to; q += 4 + 2 * (words[q] % CLASS_STRIDE), count++) if (ids[words[q]] < 0) return -1;
+    // times never go back within a packet (dt is unsigned), so only the first can need the clamp
+    const first = words[from + 2] * TWO_32 + words[from + 1];
+    const floor = st.open ? (Number.isNaN(st.lastNum) ? Number(st.lastTicks) : st.lastNum) : st.lastEnd === null ? first : Number(st.lastEnd);
+    if (first < floor) return -1;
+    const e = st.events;
+    let q = from;
+    while (q < to) {
+      // the events that fit the open packet (eventBatch's test before each event), their class words made ids
+      let p = e.len;
+      let r = q;
+      let lastAt = -1;
+      let open = st.open;
+      while (r < to) {
+        const ci = words[r];
+        const n = ci % CLASS_STRIDE;
+        if (open && p + 64 + n * 8 > MAX_PACKET_CONTENT) break;
+        open = true;
+        words[r] = ids[ci];
+        lastAt = r;
+        p += 16 + 8 * n;
+        r += 4 + 2 * n;
+      }
+      if (r > q) {
+        if (!st.open) {
+          st.open = true;
+          st.beginTicks = BigInt(words[q + 2] * TWO_32 + words[q + 1]);
+        }
+        e.need(p - e.len);
+        e.buf.set(new Uint8Array(words.buffer, words.byteOffset + 4 * q, 4 * (r - q)), e.len);
+        e.len = p;
+        st.lastNum = words[lastAt + 2] * TWO_32 + words[lastAt + 1];
+      }
+      if (r < to) this.closePacket(st, e, st.beginTicks, st.lastTicks);
+      q = r;
+    }
+    return count;
   }
 
   private onEvent(ev: TraceEvent): void {
@@ -686,6 +779,41 @@ export class CtfExporter implements Exporter {
     lines.push('');
     return lines.join('\n');
   }
+}
+
+/**
+ * Events b[0, b.length) in CTF's raw layout (eventClass) for a decode thread (io/decode-pool.ts):
+ * into words from `at`, each its class word (kind × CLASS_STRIDE + argument count, which
+ * CtfExporter.packedEvents makes the class id), its time ticksBase + ticksOff[i] as two words,
+ * its id, and each argument as two words. Returns the end of what it wrote, or -1 where only
+ * the batch path writes the same bytes: blobs, times past 2^53 or going back, a big-endian
+ * host, or fewer than `room` words left.
+ */
+export function packRawEvents(b: EventBatch, ticksBase: number, words: Uint32Array, at: number, room: number): number {
+  const n = b.length;
+  if (!LITTLE_ENDIAN || b.hasBlobs || n === 0) return -1;
+  const { argStart, argLo, argHi, ticksOff, kind, id } = b;
+  if (!(ticksBase + ticksOff[n - 1] <= MAX_EXACT) || 4 * n + 2 * argStart[n] > room) return -1;
+  let q = at;
+  let prev = -1;
+  for (let i = 0; i < n; i++) {
+    const t = ticksBase + ticksOff[i];
+    if (t < prev) return -1;
+    prev = t;
+    const s = argStart[i];
+    const na = argStart[i + 1] - s;
+    const tHi = Math.floor(t * INV_TWO_32);
+    words[q] = kind[i] * CLASS_STRIDE + na;
+    words[q + 1] = t - tHi * TWO_32;
+    words[q + 2] = tHi;
+    words[q + 3] = id[i];
+    q += 4;
+    for (let a = s; a < s + na; a++, q += 2) {
+      words[q] = argLo[a];
+      words[q + 1] = argHi[a];
+    }
+  }
+  return q;
 }
 
 const PAIR_SUFFIX: Partial<Record<EventKind, string>> = {

@@ -63,6 +63,12 @@ export interface Exporter {
    * records leave in stream order and a batch comes whole, one packet per call.
    */
   readonly perCore?: boolean;
+  /**
+   * A packet's events as a decode thread packed them (io/decode-pool.ts; CTF's raw layout,
+   * export/ctf.ts packRawEvents), in their place between the records: returns how many it
+   * took, or -1 to be given the packet's batch (eventBatch) instead. Only a perCore exporter.
+   */
+  packedEvents?(session: number, core: number, words: Uint32Array, from: number, to: number): number;
   end(stats: CoreStats[]): void;
 }
 
@@ -75,6 +81,7 @@ export function exporterFeed(exporter: Exporter, info: ExportInfo) {
     begun = true;
   };
   const batches = exporter.eventBatch?.bind(exporter);
+  const packed = exporter.packedEvents?.bind(exporter);
   return {
     onRecord(rec: TraceRecord): void {
       begin();
@@ -86,6 +93,14 @@ export function exporterFeed(exporter: Exporter, info: ExportInfo) {
           begin();
           events += to - from;
           batches(b, from, to);
+        }
+      : undefined,
+    packedEvents: packed
+      ? (session: number, core: number, words: Uint32Array, from: number, to: number): number => {
+          begin();
+          const n = packed(session, core, words, from, to);
+          if (n > 0) events += n;
+          return n;
         }
       : undefined,
     end(stats: CoreStats[]): void {
