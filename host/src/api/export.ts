@@ -114,7 +114,7 @@ export async function runExport(file: string, exporter: Exporter, opts: RunExpor
       onRecord: feed.onRecord,
       onEvents: feed.onEvents,
       merge: exporter.perCore !== true,
-      packedEvents: opts.threads === true && exporter.perCore === true ? feed.packedEvents : undefined,
+      packed: opts.threads === true && exporter.perCore === true ? feed.packed : undefined,
       pool: opts.pool,
       warn: (line) => {
         bar.done();

@@ -15,7 +15,7 @@ import { TraceDecoder } from '../core/decoder.js';
 import type { CaptureDamage } from '../core/capture-format.js';
 import type { CoreStats, Notice, StreamHeader, TraceRecord } from '../core/types.js';
 import { inputName, readTraceInput, STDIO_PATH, type InputInfo, type InputSource } from '../io/input.js';
-import { decodeFilePacked, type DecodePoolOptions } from '../io/decode-pool.js';
+import { decodeFilePacked, type DecodePoolOptions, type PackedSink } from '../io/decode-pool.js';
 import { decodeFileParallel } from '../io/scan-pool.js';
 import { CliError } from './errors.js';
 
@@ -50,11 +50,11 @@ export interface DecodeFileOptions {
   /**
    * with onEvents and merge: false, for a file of stream bytes (not a capture, not stdin) of
    * more than a few MiB: a worker thread checks frames and packs their events too
-   * (io/decode-pool.ts), and packets booked from its scan come here (Exporter.packedEvents:
-   * how many events it took, or -1 for the packet's batch through onEvents); the same result
+   * (io/decode-pool.ts), and packets booked from its scan go here (Exporter.packedEvents; one it
+   * does not take comes as a batch through onEvents); the same result
    */
-  packedEvents?(session: number, core: number, words: Uint32Array, from: number, to: number): number;
-  /** how packedEvents' pool runs (tests: on this thread only, short files) */
+  packed?: PackedSink;
+  /** how packed's pool runs (tests: on this thread only, short files) */
   pool?: DecodePoolOptions;
 }
 
@@ -174,7 +174,7 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
   // file is read here as it is; the worker starts once a valid frame came (before that, a
   // hostile input is refused as it is read).
   const parallel = opts.parallel === true && opts.objects === false && !onEvents && !opts.afterChunk && !opts.open && path !== STDIO_PATH;
-  const packed = opts.packedEvents;
+  const packed = opts.packed;
   const pooled = packed !== undefined && onEvents !== undefined && opts.merge === false && !opts.open && path !== STDIO_PATH;
   const size = parallel
     ? await decodeFileParallel(path, decoder, { data, proven: () => valid > 0 })
@@ -185,10 +185,13 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
           {
             data,
             proven: () => valid > 0,
-            packed: (session, core, words, from, to) => {
-              const n = packed(session, core, words, from, to);
-              if (n > 0) proven(n);
-              return n;
+            packed: {
+              classIds: (table) => packed.classIds(table),
+              events: (session, core, words, from, to, last, count, unresolved) => {
+                const n = packed.events(session, core, words, from, to, last, count, unresolved);
+                if (n > 0) proven(n);
+                return n;
+              },
             },
             events: (b, from, to) => {
               proven(to - from);

@@ -39,6 +39,10 @@ const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 const MAX_EXACT_BIG = BigInt(MAX_EXACT);
 /** raw event classes by kind index × this + argument count (fewer arguments than this) */
 const CLASS_STRIDE = 64;
+/** The raw classes' indices: 8 kinds (a 3-bit field) × CLASS_STRIDE. */
+export const RAW_CLASSES = 8 * CLASS_STRIDE;
+/** A packed class word not yet a class id: UNRESOLVED + kind × CLASS_STRIDE + argument count. */
+const UNRESOLVED = 0x8000_0000;
 /** Event bytes per packet before it is closed; keeps the open packet small. */
 const MAX_PACKET_CONTENT = 64 * 1024;
 const HEADER_BYTES = 4 + 16 + 4 + 8;
@@ -203,7 +207,9 @@ export class CtfExporter implements Exporter {
   /** per packet of a batch: its core's stream */
   private readonly packets = new PacketCache((b) => this.stream(this.session(b.session), b.core));
   /** the CTF ids of the classes of events without ELF names, by kind and argument count (see CLASS_STRIDE), -1 before first use */
-  private readonly rawIds = new Int32Array(CLASS_STRIDE * 8).fill(-1);
+  private rawIds: Int32Array = new Int32Array(RAW_CLASSES).fill(-1);
+  /** argument counts of the raw classes, by class id */
+  private readonly rawArgs: number[] = [];
   /** events written with the previous time of their stream because theirs went back */
   timeClamped = 0;
   /** loss windows joined to an overlapping one (packets that arrive after a FINAL status book such windows) */
@@ -418,7 +424,7 @@ export class CtfExporter implements Exporter {
       }
       const ci = kind[i] * CLASS_STRIDE + n;
       let classId = ids[ci];
-      if (classId < 0) classId = ids[ci] = this.eventClass(b.event(i)).ctfId;
+      if (classId < 0) classId = this.rawClass(ci, b, i);
       if (open && p + 64 + n * 8 > MAX_PACKET_CONTENT) {
         e.len = p;
         if (stale) st.lastNum = last;
@@ -479,56 +485,93 @@ export class CtfExporter implements Exporter {
   }
 
   /**
-   * Events packRawEvents wrote for a packet the decoder booked, words[from, to): the same bytes
-   * as eventBatch writes for that packet, copied in, their class words made class ids; returns
-   * how many. -1, having written nothing, where eventBatch must take the packet (a loss window
-   * pending, a class not met yet, a time before the stream's last): the caller then hands it
-   * the packet's batch.
+   * From now on the ids of the raw classes live in `table` (shared with the threads that pack
+   * events, packRawEvents): kind × CLASS_STRIDE + argument count -> class id, -1 before first use.
    */
-  packedEvents(session: number, core: number, words: Uint32Array, from: number, to: number): number {
+  packedClassIds(table: Int32Array): void {
+    table.set(this.rawIds);
+    this.rawIds = table;
+  }
+
+  /** The class of raw event i of b (kind and argument count ci) on its first use: its id. */
+  private rawClass(ci: number, b: EventBatch, i: number): number {
+    const id = this.eventClass(b.event(i)).ctfId;
+    this.rawArgs[id] = ci % CLASS_STRIDE;
+    Atomics.store(this.rawIds, ci, id);
+    return id;
+  }
+
+  /**
+   * Events packRawEvents wrote for a packet the decoder booked, words[from, to) (`count` events,
+   * the last at word `last`; `unresolved`: some class words are not ids yet): the same bytes as
+   * eventBatch writes for that packet, copied in; returns count. -1, having written nothing,
+   * where eventBatch must take the packet (a loss window pending, a class not met yet, a time
+   * before the stream's last): the caller then hands it the packet's batch.
+   */
+  packedEvents(session: number, core: number, words: Uint32Array, from: number, to: number, last: number, count: number, unresolved: boolean): number {
     if (this.info.names || !LITTLE_ENDIAN || to <= from) return -1;
     const st = this.stream(this.session(session), core);
     if (st.pendingLoss !== null || st.insideFirst !== null) return -1;
     if (!st.open && st.lastEnd !== null && st.lastEnd > MAX_EXACT_BIG) return -1;
-    const ids = this.rawIds;
-    let count = 0;
-    for (let q = from; q < to; q += 4 + 2 * (words[q] % CLASS_STRIDE), count++) if (ids[words[q]] < 0) return -1;
     // times never go back within a packet (dt is unsigned), so only the first can need the clamp
     const first = words[from + 2] * TWO_32 + words[from + 1];
     const floor = st.open ? (Number.isNaN(st.lastNum) ? Number(st.lastTicks) : st.lastNum) : st.lastEnd === null ? first : Number(st.lastEnd);
     if (first < floor) return -1;
+    const argsOf = this.rawArgs;
+    if (unresolved) {
+      const ids = this.rawIds;
+      for (let q = from; q < to; ) {
+        const w = words[q];
+        if (w < UNRESOLVED) {
+          q += 4 + 2 * argsOf[w];
+          continue;
+        }
+        const ci = w - UNRESOLVED;
+        if (ids[ci] < 0) return -1;
+        words[q] = ids[ci];
+        q += 4 + 2 * (ci % CLASS_STRIDE);
+      }
+    }
     const e = st.events;
+    if (e.len + 4 * (to - from) + 64 - 16 <= MAX_PACKET_CONTENT) {
+      // eventBatch's test before each event (its bytes and 48 more past the open packet's
+      // limit) holds for the last, hence for all: the packet takes them whole
+      this.copyPacked(st, words, from, to, last);
+      return count;
+    }
     let q = from;
     while (q < to) {
-      // the events that fit the open packet (eventBatch's test before each event), their class words made ids
+      // the events that fit the open packet
       let p = e.len;
       let r = q;
-      let lastAt = -1;
+      let at = -1;
       let open = st.open;
       while (r < to) {
-        const ci = words[r];
-        const n = ci % CLASS_STRIDE;
+        const n = argsOf[words[r]];
         if (open && p + 64 + n * 8 > MAX_PACKET_CONTENT) break;
         open = true;
-        words[r] = ids[ci];
-        lastAt = r;
+        at = r;
         p += 16 + 8 * n;
         r += 4 + 2 * n;
       }
-      if (r > q) {
-        if (!st.open) {
-          st.open = true;
-          st.beginTicks = BigInt(words[q + 2] * TWO_32 + words[q + 1]);
-        }
-        e.need(p - e.len);
-        e.buf.set(new Uint8Array(words.buffer, words.byteOffset + 4 * q, 4 * (r - q)), e.len);
-        e.len = p;
-        st.lastNum = words[lastAt + 2] * TWO_32 + words[lastAt + 1];
-      }
+      if (r > q) this.copyPacked(st, words, q, r, at);
       if (r < to) this.closePacket(st, e, st.beginTicks, st.lastTicks);
       q = r;
     }
     return count;
+  }
+
+  /** Appends packed events words[from, to) to st's packet, opening it; the last is at word `last`. */
+  private copyPacked(st: CoreStream, words: Uint32Array, from: number, to: number, last: number): void {
+    const e = st.events;
+    if (!st.open) {
+      st.open = true;
+      st.beginTicks = BigInt(words[from + 2] * TWO_32 + words[from + 1]);
+    }
+    e.need(4 * (to - from));
+    e.buf.set(new Uint8Array(words.buffer, words.byteOffset + 4 * from, 4 * (to - from)), e.len);
+    e.len += 4 * (to - from);
+    st.lastNum = words[last + 2] * TWO_32 + words[last + 1];
   }
 
   private onEvent(ev: TraceEvent): void {
@@ -643,10 +686,15 @@ export class CtfExporter implements Exporter {
     p.u64(st.seq);
     p.u64(st.dropped + st.overwritten + st.link_lost + st.rejected);
     p.u32(st.core);
-    p.bytes(events.buf.subarray(0, events.len));
-    // the packet buffer is reused: a sink that keeps what it is given gets a copy
-    if (st.sink.writeNow) st.sink.writeNow(p.buf.subarray(0, p.len));
-    else st.sink.write(p.buf.slice(0, p.len));
+    if (st.sink.writeNow) {
+      // copied by the sink: the events go from their buffer, not through the packet's
+      st.sink.writeNow(p.buf.subarray(0, p.len));
+      st.sink.writeNow(events.buf.subarray(0, events.len));
+    } else {
+      // the buffers are reused: a sink that keeps what it is given gets a copy
+      p.bytes(events.buf.subarray(0, events.len));
+      st.sink.write(p.buf.slice(0, p.len));
+    }
     st.seq += 1n;
     st.lastEnd = endTicks;
     if (events === st.events) st.open = false;
@@ -781,29 +829,45 @@ export class CtfExporter implements Exporter {
   }
 }
 
+/** What packRawEvents says of the events it packed besides their end. */
+export interface Packed {
+  /** word index of the last event */
+  last: number;
+  /** some class words are UNRESOLVED + kind × CLASS_STRIDE + argument count (a class not met yet) */
+  unresolved: boolean;
+}
+
 /**
  * Events b[0, b.length) in CTF's raw layout (eventClass) for a decode thread (io/decode-pool.ts):
- * into words from `at`, each its class word (kind × CLASS_STRIDE + argument count, which
- * CtfExporter.packedEvents makes the class id), its time ticksBase + ticksOff[i] as two words,
- * its id, and each argument as two words. Returns the end of what it wrote, or -1 where only
- * the batch path writes the same bytes: blobs, times past 2^53 or going back, a big-endian
- * host, or fewer than `room` words left.
+ * into words from `at`, each its class id (from ids, CtfExporter.packedClassIds's table; a class
+ * it has not got yet is marked for CtfExporter.packedEvents), its time ticksBase + ticksOff[i]
+ * as two words, its id, and each argument as two words. Returns the end of what it wrote, or -1
+ * where only the batch path writes the same bytes: blobs, times past 2^53 or going back, a
+ * big-endian host, or fewer than `room` words left.
  */
-export function packRawEvents(b: EventBatch, ticksBase: number, words: Uint32Array, at: number, room: number): number {
+export function packRawEvents(b: EventBatch, ticksBase: number, words: Uint32Array, at: number, room: number, ids: Int32Array, out: Packed): number {
   const n = b.length;
   if (!LITTLE_ENDIAN || b.hasBlobs || n === 0) return -1;
   const { argStart, argLo, argHi, ticksOff, kind, id } = b;
   if (!(ticksBase + ticksOff[n - 1] <= MAX_EXACT) || 4 * n + 2 * argStart[n] > room) return -1;
   let q = at;
   let prev = -1;
+  let unresolved = false;
   for (let i = 0; i < n; i++) {
     const t = ticksBase + ticksOff[i];
     if (t < prev) return -1;
     prev = t;
     const s = argStart[i];
     const na = argStart[i + 1] - s;
+    const ci = kind[i] * CLASS_STRIDE + na;
+    const classId = ids[ci];
     const tHi = Math.floor(t * INV_TWO_32);
-    words[q] = kind[i] * CLASS_STRIDE + na;
+    out.last = q;
+    if (classId >= 0) words[q] = classId;
+    else {
+      words[q] = UNRESOLVED + ci;
+      unresolved = true;
+    }
     words[q + 1] = t - tHi * TWO_32;
     words[q + 2] = tHi;
     words[q + 3] = id[i];
@@ -813,6 +877,7 @@ export function packRawEvents(b: EventBatch, ticksBase: number, words: Uint32Arr
       words[q + 1] = argHi[a];
     }
   }
+  out.unresolved = unresolved;
   return q;
 }
 

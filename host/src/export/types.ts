@@ -66,9 +66,11 @@ export interface Exporter {
   /**
    * A packet's events as a decode thread packed them (io/decode-pool.ts; CTF's raw layout,
    * export/ctf.ts packRawEvents), in their place between the records: returns how many it
-   * took, or -1 to be given the packet's batch (eventBatch) instead. Only a perCore exporter.
+   * took, or -1 to be given the packet's batch (eventBatch) instead. Only a perCore exporter;
+   * with packedClassIds, which gives it the table of class ids the packing reads.
    */
-  packedEvents?(session: number, core: number, words: Uint32Array, from: number, to: number): number;
+  packedEvents?(session: number, core: number, words: Uint32Array, from: number, to: number, last: number, count: number, unresolved: boolean): number;
+  packedClassIds?(table: Int32Array): void;
   end(stats: CoreStats[]): void;
 }
 
@@ -81,7 +83,6 @@ export function exporterFeed(exporter: Exporter, info: ExportInfo) {
     begun = true;
   };
   const batches = exporter.eventBatch?.bind(exporter);
-  const packed = exporter.packedEvents?.bind(exporter);
   return {
     onRecord(rec: TraceRecord): void {
       begin();
@@ -95,14 +96,19 @@ export function exporterFeed(exporter: Exporter, info: ExportInfo) {
           batches(b, from, to);
         }
       : undefined,
-    packedEvents: packed
-      ? (session: number, core: number, words: Uint32Array, from: number, to: number): number => {
-          begin();
-          const n = packed(session, core, words, from, to);
-          if (n > 0) events += n;
-          return n;
-        }
-      : undefined,
+    /** where a decode pool's packed events go (PackedSink), when the exporter takes them */
+    packed:
+      exporter.packedEvents && exporter.packedClassIds
+        ? {
+            classIds: exporter.packedClassIds.bind(exporter),
+            events: (session: number, core: number, words: Uint32Array, from: number, to: number, last: number, count: number, unresolved: boolean): number => {
+              begin();
+              const n = exporter.packedEvents!(session, core, words, from, to, last, count, unresolved);
+              if (n > 0) events += n;
+              return n;
+            },
+          }
+        : undefined,
     end(stats: CoreStats[]): void {
       begin();
       exporter.end(stats);

@@ -21,7 +21,7 @@ import { FrameScanner, ROW_RESUME, ROW_START, SCAN_ROW, SCAN_ROWS, SCAN_VERSION 
 import { parseEvents, parsePacketHead } from '../core/messages.js';
 import type { TraceDecoder } from '../core/decoder.js';
 import { Cursor } from '../core/varint.js';
-import { packRawEvents } from '../export/ctf.js';
+import { packRawEvents, RAW_CLASSES, type Packed } from '../export/ctf.js';
 import { SharedStretches, type ParallelFileEdge } from './scan-pool.js';
 
 /** Nominal bytes of a stretch: small, since each slot also holds its packed events (PACKED_RATIO). */
@@ -48,27 +48,32 @@ export interface DecodeWorkerData {
   stretch: number;
 }
 
+/** Per row: its packed words' start and end, the word of its last event, its event count (UNRESOLVED_ROW: a class word is not an id yet). */
+const ROW_INFO = 4;
+const UNRESOLVED_ROW = 0x8000_0000;
+
 /**
- * Per slot of a SharedStretches (stretch j in slot j % slots): the packed events of its rows,
- * row r's words [rowAt[r], rowAt[r + 1]). At most `slots` stretches are taken and not booked
+ * Per slot of a SharedStretches (stretch j in slot j % slots): the packed events of its rows
+ * and ROW_INFO numbers per row; and the exporter's raw class ids (CtfExporter.packedClassIds),
+ * which the packing reads. At most `slots` stretches are taken and not booked
  * (SharedStretches.claim), so stretches in flight never share a slot.
  */
 export class PackedSlots {
-  private readonly rowAt: Uint32Array[] = [];
+  private readonly info: Uint32Array[] = [];
   private readonly words: Uint32Array[] = [];
+  /** the exporter's raw class ids: written by the booking thread as classes appear, read by the packing */
+  readonly classIds: Int32Array;
   private readonly wordsPerSlot: number;
   private readonly batch = new EventBatch();
+  private readonly packed: Packed = { last: 0, unresolved: false };
   private slot = 0;
   private fill = 0;
   /** a FrameScanner whose rows also get their events packed into the slot set by target() */
   readonly scanner: FrameScanner;
 
   static create(slots: number, stretch: number): PackedSlots {
-    return new PackedSlots(new SharedArrayBuffer(PackedSlots.bytesFor(slots, stretch)), slots, stretch);
-  }
-
-  private static bytesFor(slots: number, stretch: number): number {
-    return slots * 4 * (SCAN_ROWS + 1 + (PACKED_RATIO * stretch) / 4);
+    const words = (PACKED_RATIO * stretch) / 4;
+    return new PackedSlots(new SharedArrayBuffer(4 * (RAW_CLASSES + slots * (ROW_INFO * SCAN_ROWS + words))), slots, stretch);
   }
 
   constructor(
@@ -77,8 +82,9 @@ export class PackedSlots {
     stretch: number,
   ) {
     this.wordsPerSlot = (PACKED_RATIO * stretch) / 4;
-    let at = 0;
-    for (let s = 0; s < slots; s++, at += 4 * (SCAN_ROWS + 1)) this.rowAt.push(new Uint32Array(shared, at, SCAN_ROWS + 1));
+    this.classIds = new Int32Array(shared, 0, RAW_CLASSES);
+    let at = 4 * RAW_CLASSES;
+    for (let s = 0; s < slots; s++, at += 4 * ROW_INFO * SCAN_ROWS) this.info.push(new Uint32Array(shared, at, ROW_INFO * SCAN_ROWS));
     for (let s = 0; s < slots; s++, at += 4 * this.wordsPerSlot) this.words.push(new Uint32Array(shared, at, this.wordsPerSlot));
     this.scanner = new FrameScanner({
       batch: (n, bytes) => {
@@ -87,11 +93,15 @@ export class PackedSlots {
       },
       row: (r, b, head) => {
         if (!b || head.tsBegin > MAX_SAFE_BIG) return false;
-        const end = packRawEvents(b, Number(head.tsBegin), this.words[this.slot], this.fill, this.wordsPerSlot - this.fill);
+        const out = this.packed;
+        const end = packRawEvents(b, Number(head.tsBegin), this.words[this.slot], this.fill, this.wordsPerSlot - this.fill, this.classIds, out);
         if (end < 0) return false;
-        const rowAt = this.rowAt[this.slot];
-        rowAt[r] = this.fill;
-        rowAt[r + 1] = end;
+        const info = this.info[this.slot];
+        const o = r * ROW_INFO;
+        info[o] = this.fill;
+        info[o + 1] = end;
+        info[o + 2] = out.last;
+        info[o + 3] = b.length + (out.unresolved ? UNRESOLVED_ROW : 0);
         this.fill = end;
         return true;
       },
@@ -104,12 +114,22 @@ export class PackedSlots {
     this.fill = 0;
   }
 
-  /** Row r of stretch j: its packed words [from, to) in `words`. */
-  row(j: number, slots: number, r: number): { words: Uint32Array; from: number; to: number } {
+  /** Hands row r of stretch j to sink; -1 when it wants the packet's batch. */
+  give(j: number, slots: number, r: number, session: number, core: number, sink: PackedSink): number {
     const s = j % slots;
-    const rowAt = this.rowAt[s];
-    return { words: this.words[s], from: rowAt[r], to: rowAt[r + 1] };
+    const info = this.info[s];
+    const o = r * ROW_INFO;
+    const n = info[o + 3];
+    return sink.events(session, core, this.words[s], info[o], info[o + 1], info[o + 2], n % UNRESOLVED_ROW, n >= UNRESOLVED_ROW);
   }
+}
+
+/** Where packed events go: an exporter that takes them (Exporter.packedEvents). */
+export interface PackedSink {
+  /** the table of raw class ids the packing reads from now on (CtfExporter.packedClassIds) */
+  classIds(table: Int32Array): void;
+  /** CtfExporter.packedEvents: how many events it took, or -1 for the packet's batch */
+  events(session: number, core: number, words: Uint32Array, from: number, to: number, last: number, count: number, unresolved: boolean): number;
 }
 
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
@@ -128,12 +148,9 @@ export interface DecodePoolOptions {
 }
 
 export interface DecodePoolEdge extends ParallelFileEdge {
-  /**
-   * A packet the decoder booked from a row: its events packed (packRawEvents) in words[from,
-   * to). Returns how many it took, or -1 when it wants the packet's batch (given to events()).
-   */
-  packed(session: number, core: number, words: Uint32Array, from: number, to: number): number;
-  /** events of a booked packet as columns, where packed() wanted them so */
+  /** packets the decoder booked from a row: their packed events */
+  packed: PackedSink;
+  /** events of a booked packet as columns, where packed.events() wanted them so */
   events(b: EventBatch, from: number, to: number): void;
   /** awaited after each stretch (back-pressure of the output, a progress bar) */
   afterChunk?(): Promise<void> | void;
@@ -185,6 +202,7 @@ export async function decodeFilePacked(path: string, decoder: TraceDecoder, edge
     const sh = shared;
     const slots = sh.state.length;
     const packed = PackedSlots.create(slots, stretch);
+    edge.packed.classIds(packed.classIds);
     const chunk = Buffer.allocUnsafeSlow(CHUNK);
     const used = opts.used;
     const again = new PacketAgain(edge);
@@ -224,8 +242,7 @@ export async function decodeFilePacked(path: string, decoder: TraceDecoder, edge
           if (pos !== at) throw new Error(`scan of stretch ${b} starts at ${at}, not at ${pos}`);
           const j = b;
           decoder.pushScanned(bytes, scan, undefined, (r, session, core) => {
-            const { words, from, to } = packed.row(j, slots, r);
-            if (edge.packed(session, core, words, from, to) >= 0) return;
+            if (packed.give(j, slots, r, session, core, edge.packed) >= 0) return;
             const o = r * SCAN_ROW;
             again.frame(bytes.subarray(scan.rows[o + ROW_START], scan.rows[o + ROW_RESUME]), session);
             if (used) used.batches++;
