@@ -449,26 +449,14 @@ export class CtfExporter implements Exporter {
         e.need(16 + 8 * n);
         words = e.words;
       }
-      // t < 2^53: the product by 2^-32 is exact, and cheaper than the division
-      const tHi = Math.floor(t * INV_TWO_32);
-      const tLo = t - tHi * TWO_32;
       if (LITTLE_ENDIAN && (p & 3) === 0) {
         // every raw event is whole words: word stores, where a blob or typed value left them aligned
-        let q = p >> 2;
-        words[q] = classId;
-        words[q + 1] = tLo;
-        words[q + 2] = tHi;
-        words[q + 3] = id[i];
-        q += 4;
-        for (let a = s; a < s + n; a++, q += 2) {
-          words[q] = argLo[a];
-          words[q + 1] = argHi[a];
-        }
-        p = q << 2;
+        p = putRawWords(words, p >> 2, classId, t, id[i], argLo, argHi, s, n) << 2;
       } else {
         const v = e.view;
+        const tHi = Math.floor(t * INV_TWO_32);
         v.setUint32(p, classId, true);
-        v.setUint32(p + 4, tLo, true);
+        v.setUint32(p + 4, t - tHi * TWO_32, true);
         v.setUint32(p + 8, tHi, true);
         v.setUint32(p + 12, id[i], true);
         p += 16;
@@ -829,6 +817,22 @@ export class CtfExporter implements Exporter {
   }
 }
 
+/** One event in the raw layout (eventClass) as words from q: its class word, time t (< 2^53), id and arguments; returns the next word. */
+function putRawWords(words: Uint32Array, q: number, classWord: number, t: number, id: number, argLo: Uint32Array, argHi: Uint32Array, s: number, n: number): number {
+  // the product by 2^-32 is exact, and cheaper than the division
+  const tHi = Math.floor(t * INV_TWO_32);
+  words[q] = classWord;
+  words[q + 1] = t - tHi * TWO_32;
+  words[q + 2] = tHi;
+  words[q + 3] = id;
+  q += 4;
+  for (let a = s; a < s + n; a++, q += 2) {
+    words[q] = argLo[a];
+    words[q + 1] = argHi[a];
+  }
+  return q;
+}
+
 /** What packRawEvents says of the events it packed besides their end. */
 export interface Packed {
   /** word index of the last event */
@@ -861,21 +865,9 @@ export function packRawEvents(b: EventBatch, ticksBase: number, words: Uint32Arr
     const na = argStart[i + 1] - s;
     const ci = kind[i] * CLASS_STRIDE + na;
     const classId = ids[ci];
-    const tHi = Math.floor(t * INV_TWO_32);
+    if (classId < 0) unresolved = true;
     out.last = q;
-    if (classId >= 0) words[q] = classId;
-    else {
-      words[q] = UNRESOLVED + ci;
-      unresolved = true;
-    }
-    words[q + 1] = t - tHi * TWO_32;
-    words[q + 2] = tHi;
-    words[q + 3] = id[i];
-    q += 4;
-    for (let a = s; a < s + na; a++, q += 2) {
-      words[q] = argLo[a];
-      words[q + 1] = argHi[a];
-    }
+    q = putRawWords(words, q, classId >= 0 ? classId : UNRESOLVED + ci, t, id[i], argLo, argHi, s, na);
   }
   out.unresolved = unresolved;
   return q;
