@@ -49,7 +49,7 @@ export interface ExportOptions {
   /**
    * ctf: 1 decodes on this thread only; 2 lets a worker thread scan a long file of stream bytes
    * and pack its events too (io/decode-pool.ts; the same bytes). Default: 2 where the machine
-   * has two cores or more.
+   * has a second core free (two or more, and a 1-minute load average below their number less 0.5).
    */
   threads?: number;
   /** damaged frames, a cut input, CTF's adjustments; default: ignored */

@@ -11,7 +11,7 @@
 // here. When this thread would wait for the worker it scans the next stretch itself. Either
 // way the output is that of the one-thread export, byte for byte; all this changes is time.
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EventBatch } from '../core/batch.js';
@@ -168,9 +168,14 @@ function workerFile(): string | null {
   return file && existsSync(file) ? file : null;
 }
 
-/** Whether this machine has the second core the worker needs (else the one-thread path is faster). */
+/**
+ * Whether this machine has the second core the worker needs free: two cores or more, and a load
+ * average that leaves about one idle (below cores - 0.5: a job that just ended still counts a while). The worker only moves work to another core (it adds its start-up
+ * and a second JIT warm-up), so on cores other jobs hold it gains nothing and costs a little.
+ */
 export function decodePoolUseful(): boolean {
-  return availableParallelism() >= 2;
+  const cores = availableParallelism();
+  return cores >= 2 && loadavg()[0] < cores - 0.5;
 }
 
 /**
