@@ -71,6 +71,9 @@ chmodSync('dist/tracepipe.cjs', 0o755);
 // The stats path's worker thread (host/src/io/scan-pool.ts starts it from beside the bundle
 // that runs, so the CLI and both library bundles share it): the pure frame scan, nothing else.
 await build({ ...common, plugins: [], entryPoints: ['host/src/io/scan-worker.ts'], format: 'cjs', outfile: 'dist/scan-worker.cjs' });
+// The CTF export's worker thread (host/src/io/decode-pool.ts, found the same way): the frame scan
+// and CTF's event packing.
+await build({ ...common, plugins: [], entryPoints: ['host/src/io/decode-worker.ts'], format: 'cjs', outfile: 'dist/decode-worker.cjs' });
 // The live view, imported lazily by the bundles (build-plugins.mjs says why it is its own file).
 await build({
   ...common,

@@ -14,6 +14,7 @@ import { ProgressBar } from '../export/progress.js';
 import { BackgroundSink, DirSinkFactory, OutputFile, StreamSink } from '../export/sinks.js';
 import { exporterFeed, type ExportInfo, type Exporter, type Sink, type WallClock } from '../export/types.js';
 import { wallClockOf } from '../export/wall-clock.js';
+import { decodePoolUseful, type DecodePoolOptions } from '../io/decode-pool.js';
 import { inputName, STDIO_PATH, withRereadableInput } from '../io/input.js';
 import { assumedHeader } from '../cli/assumed-header.js';
 import { openElf, withNames } from '../cli/elf-option.js';
@@ -45,6 +46,12 @@ export interface ExportOptions {
   packets?: boolean;
   /** parquet: also write every partition as CSV under <output>/csv/ */
   csv?: boolean;
+  /**
+   * ctf: 1 decodes on this thread only; 2 lets a worker thread scan a long file of stream bytes
+   * and pack its events too (io/decode-pool.ts; the same bytes). Default: 2 where the machine
+   * has a second core free (two or more, and a 1-minute load average below their number less 0.5).
+   */
+  threads?: number;
   /** damaged frames, a cut input, CTF's adjustments; default: ignored */
   onWarning?(line: string): void;
   /** what was written and the wall-clock fit, one line each; default: ignored */
@@ -83,6 +90,10 @@ export interface RunExportOptions {
   drain?: () => Promise<void>;
   /** the header to decode with if the stream's was lost (--board) */
   assumeHeader?: StreamHeader;
+  /** let a worker thread decode too where the exporter takes packed events (Exporter.packedEvents) */
+  threads?: boolean;
+  /** how that pool runs (tests) */
+  pool?: DecodePoolOptions;
 }
 
 /** Decodes `file` straight into `exporter`; returns the number of events exported. */
@@ -103,6 +114,8 @@ export async function runExport(file: string, exporter: Exporter, opts: RunExpor
       onRecord: feed.onRecord,
       onEvents: feed.onEvents,
       merge: exporter.perCore !== true,
+      packed: opts.threads === true && exporter.perCore === true ? feed.packed : undefined,
+      pool: opts.pool,
       warn: (line) => {
         bar.done();
         opts.warn(line);
@@ -215,13 +228,20 @@ function fileExporter(format: ExportFormat, sink: Sink): Exporter {
 }
 
 /** The CTF export: its folder, and what CTF had to adjust, said through the status/warning lines. */
-async function exportCtf(path: string, output: string, run: RunExportOptions, names: Parameters<typeof withNames>[1], status: (line: string) => void): Promise<number> {
+async function exportCtf(
+  path: string,
+  output: string,
+  run: RunExportOptions,
+  names: Parameters<typeof withNames>[1],
+  status: (line: string) => void,
+  threads: boolean,
+): Promise<number> {
   const made = prepareCtfDir(output, true);
   const dir = new DirSinkFactory(output, true);
   const ctf = new CtfExporter(dir);
   let n: number;
   try {
-    n = await runExport(path, withNames(ctf, names), { ...run, drain: () => dir.drain() });
+    n = await runExport(path, withNames(ctf, names), { ...run, drain: () => dir.drain(), threads });
     await dir.end();
   } catch (err) {
     dir.abort();
@@ -271,7 +291,7 @@ export async function exportTrace(path: string, o: ExportOptions, edge: ExportEd
   return withRereadableInput(path, edge.stdin ?? process.stdin, async (file, name) => {
     const info: ExportInfo = { source: inputName(path), wallClock: await wallClockInfo(file, o.wallClock !== false, status), raw: o.raw === true };
     const run: RunExportOptions = { name, label: `exporting ${format}`, info, warn, progress: edge.progress, verbose: edge.verbose, assumeHeader };
-    if (format === 'ctf') return { output, events: await exportCtf(file, output, run, names, status) };
+    if (format === 'ctf') return { output, events: await exportCtf(file, output, run, names, status, (o.threads ?? (decodePoolUseful() ? 2 : 1)) >= 2) };
     const target = openOutput(output, edge);
     let events: number;
     try {

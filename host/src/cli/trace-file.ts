@@ -15,6 +15,7 @@ import { TraceDecoder } from '../core/decoder.js';
 import type { CaptureDamage } from '../core/capture-format.js';
 import type { CoreStats, Notice, StreamHeader, TraceRecord } from '../core/types.js';
 import { inputName, readTraceInput, STDIO_PATH, type InputInfo, type InputSource } from '../io/input.js';
+import { decodeFilePacked, type DecodePoolOptions, type PackedSink } from '../io/decode-pool.js';
 import { decodeFileParallel } from '../io/scan-pool.js';
 import { CliError } from './errors.js';
 
@@ -46,6 +47,15 @@ export interface DecodeFileOptions {
    * has proved to be a trace; the same result
    */
   parallel?: boolean;
+  /**
+   * with onEvents and merge: false, for a file of stream bytes (not a capture, not stdin) of
+   * more than a few MiB: a worker thread checks frames and packs their events too
+   * (io/decode-pool.ts), and packets booked from its scan go here (Exporter.packedEvents; one it
+   * does not take comes as a batch through onEvents); the same result
+   */
+  packed?: PackedSink;
+  /** how packed's pool runs (tests: on this thread only, short files) */
+  pool?: DecodePoolOptions;
 }
 
 export interface DecodeFileResult {
@@ -164,7 +174,34 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
   // file is read here as it is; the worker starts once a valid frame came (before that, a
   // hostile input is refused as it is read).
   const parallel = opts.parallel === true && opts.objects === false && !onEvents && !opts.afterChunk && !opts.open && path !== STDIO_PATH;
-  const size = parallel ? await decodeFileParallel(path, decoder, { data, proven: () => valid > 0 }) : null;
+  const packed = opts.packed;
+  const pooled = packed !== undefined && onEvents !== undefined && opts.merge === false && !opts.open && path !== STDIO_PATH;
+  const size = parallel
+    ? await decodeFileParallel(path, decoder, { data, proven: () => valid > 0 })
+    : pooled
+      ? await decodeFilePacked(
+          path,
+          decoder,
+          {
+            data,
+            proven: () => valid > 0,
+            packed: {
+              classIds: (table) => packed.classIds(table),
+              events: (session, core, words, from, to, last, count, unresolved) => {
+                const n = packed.events(session, core, words, from, to, last, count, unresolved);
+                if (n > 0) proven(n);
+                return n;
+              },
+            },
+            events: (b, from, to) => {
+              proven(to - from);
+              onEvents(b, from, to);
+            },
+            afterChunk: opts.afterChunk,
+          },
+          opts.pool,
+        )
+      : null;
   const input: InputInfo =
     size !== null
       ? { kind: 'raw', size }

@@ -397,9 +397,13 @@ export class TraceDecoder {
    * rows, without decoding them again, when the decoder would have read them as the scanner
    * did (a session is open, its wire version is the scanner's, no event is wanted); every
    * other byte goes through the splitter as push() would take it. Same records, same stats.
+   * With `booked`, rows are booked even when events are wanted: their events are the caller's
+   * (a scan that parsed them, io/decode-pool.ts), who is told of each packet booked from a
+   * row, in its place among the records; without the merge only, which would reorder them.
    */
-  pushScanned(raw: Uint8Array, scan: ScanResult, hostTimeNs?: bigint): void {
+  pushScanned(raw: Uint8Array, scan: ScanResult, hostTimeNs?: bigint, booked?: (row: number, session: number, core: number) => void): void {
     if (this.ended) throw new Error('TraceDecoder.pushScanned() after end()');
+    if (booked && this.mergeOn) throw new Error('TraceDecoder.pushScanned(): rows with their events need merge: false');
     this.lastHostTimeNs = hostTimeNs;
     const rows = scan.rows;
     let pos = 0;
@@ -409,7 +413,7 @@ export class TraceDecoder {
       const resume = rows[o + ROW_RESUME];
       if (start > pos) this.splitter.push(raw.subarray(pos, start));
       pos = resume;
-      if (this.wantEvents || this.session === null || this.session.header.version !== SCAN_VERSION) {
+      if ((this.wantEvents && !booked) || this.session === null || this.session.header.version !== SCAN_VERSION) {
         this.splitter.push(raw.subarray(start, resume));
         continue;
       }
@@ -417,7 +421,8 @@ export class TraceDecoder {
       this.splitter.skipFrame(resume - start);
       this.span.first = rows[o + ROW_FIRST];
       try {
-        this.acceptPacket(scannedHead(rows, o), EMPTY, 0, at, at + resume - start, null, rows[o + ROW_LAST]);
+        const head = scannedHead(rows, o);
+        if (this.acceptPacket(head, EMPTY, 0, at, at + resume - start, null, rows[o + ROW_LAST]) && booked) booked(r, this.session.index, head.core);
       } catch (e) {
         this.refused(e, MSG_PACKET, at, at + resume - start);
       }

@@ -7,6 +7,7 @@
 // scan cannot prove) gets no row: TraceDecoder.pushScanned reads those bytes itself, so every
 // notice and refusal keeps its one source. Pure: no I/O.
 
+import type { EventBatch } from './batch.js';
 import { checkFrame, FRAME_OK, FrameSplitter } from './frames.js';
 import { MSG_PACKET, parseEvents, parsePacketHead, toBig, type PacketHead } from './messages.js';
 import { Cursor, WireError } from './varint.js';
@@ -70,6 +71,14 @@ export function scannedHead(rows: Float64Array, o: number): PacketHead {
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** What a scan that also parses events does with them (io/decode-pool.ts: CTF export on two threads). */
+export interface ScanEvents {
+  /** a batch, emptied for nEvents events in `bytes` bytes, to parse a PACKET's events into; null counts them only */
+  batch(nEvents: number, bytes: number): EventBatch | null;
+  /** the packet that would get row `row` passed every check; false: no row (the decoder reads the packet itself) */
+  row(row: number, batch: EventBatch | null, head: PacketHead): boolean;
+}
+
 export class FrameScanner {
   private out: ScanResult = newScanResult();
   private base = 0;
@@ -78,6 +87,8 @@ export class FrameScanner {
     frame: (buf, len, start, resume) => this.frame(buf, len, start, resume),
     bad: () => undefined,
   });
+
+  constructor(private readonly events?: ScanEvents) {}
 
   /**
    * Scans bytes, which must start where a frame starts and end with a delimiter (a Buffer's
@@ -98,15 +109,18 @@ export class FrameScanner {
     const c = new Cursor(buf, 1, len - 4);
     let head: PacketHead;
     let last: number | bigint;
+    let evs: EventBatch | null = null;
     try {
       head = parsePacketHead(c, SCAN_VERSION);
-      last = parseEvents(c, head.nEvents, null, this.span);
+      evs = this.events ? this.events.batch(head.nEvents, c.remaining) : null;
+      last = parseEvents(c, head.nEvents, evs, this.span);
     } catch (e) {
       if (e instanceof WireError) return;
       throw e;
     }
     const first = this.span.first;
     if (c.remaining !== 0 || typeof last !== 'number' || typeof first !== 'number' || head.duration > MAX_SAFE) return;
+    if (this.events && !this.events.row(out.count, evs, head)) return;
     // ts_begin's halves from its bytes, where the head has it (after core and seq): no BigInt arithmetic
     const ts = new Cursor(buf, 1, len - 4);
     ts.u8();

@@ -34,10 +34,15 @@ import type { ExportInfo, Exporter, Sink, SinkFactory } from './types.js';
 
 const CTF_MAGIC = 0xc1fc1fc1;
 const TWO_32 = 4294967296;
+const INV_TWO_32 = 1 / TWO_32;
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 const MAX_EXACT_BIG = BigInt(MAX_EXACT);
 /** raw event classes by kind index × this + argument count (fewer arguments than this) */
 const CLASS_STRIDE = 64;
+/** The raw classes' indices: 8 kinds (a 3-bit field) × CLASS_STRIDE. */
+export const RAW_CLASSES = 8 * CLASS_STRIDE;
+/** A packed class word not yet a class id: UNRESOLVED + kind × CLASS_STRIDE + argument count. */
+const UNRESOLVED = 0x8000_0000;
 /** Event bytes per packet before it is closed; keeps the open packet small. */
 const MAX_PACKET_CONTENT = 64 * 1024;
 const HEADER_BYTES = 4 + 16 + 4 + 8;
@@ -65,9 +70,14 @@ interface EventClass {
   unit?: string;
 }
 
+/** Word stores are the file's little-endian layout only on a little-endian host. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 class ByteBuf {
   buf = new Uint8Array(4096);
   view = new DataView(this.buf.buffer);
+  /** buf as 32-bit words (sizes are powers of two, so whole words) */
+  words = new Uint32Array(this.buf.buffer);
   len = 0;
   /** Makes room for n more bytes: then buf[len, len + n) may be written. */
   need(n: number): void {
@@ -78,6 +88,7 @@ class ByteBuf {
     b.set(this.buf.subarray(0, this.len));
     this.buf = b;
     this.view = new DataView(b.buffer);
+    this.words = new Uint32Array(b.buffer);
   }
   u8(v: number): void {
     this.need(1);
@@ -195,8 +206,10 @@ export class CtfExporter implements Exporter {
   private stats: CoreStats[] = [];
   /** per packet of a batch: its core's stream */
   private readonly packets = new PacketCache((b) => this.stream(this.session(b.session), b.core));
-  /** the classes of events without ELF names, by kind and argument count (see CLASS_STRIDE) */
-  private readonly rawClasses: (EventClass | undefined)[] = [];
+  /** the CTF ids of the classes of events without ELF names, by kind and argument count (see CLASS_STRIDE), -1 before first use */
+  private rawIds: Int32Array = new Int32Array(RAW_CLASSES).fill(-1);
+  /** argument counts of the raw classes, by class id */
+  private readonly rawArgs: number[] = [];
   /** events written with the previous time of their stream because theirs went back */
   timeClamped = 0;
   /** loss windows joined to an overlapping one (packets that arrive after a FINAL status book such windows) */
@@ -377,12 +390,18 @@ export class CtfExporter implements Exporter {
       return;
     }
     const { value: st, ticks: base } = this.packets.of(b);
-    const { argStart, argHi, argLo } = b;
+    const { argStart, argHi, argLo, ticksOff, kind, id } = b;
+    const ids = this.rawIds;
+    // the open packet's state in locals, written back before anything else reads it
+    const e = st.events;
+    let p = e.len;
+    let words = e.words;
+    let open = st.open;
     // st.lastTicks as a number while the packet is open (st.lastNum once the run is done)
-    let last = st.open ? (Number.isNaN(st.lastNum) ? Number(st.lastTicks) : st.lastNum) : NaN;
+    let last = open ? (Number.isNaN(st.lastNum) ? Number(st.lastTicks) : st.lastNum) : NaN;
     let stale = false;
     for (let i = from; i < to; i++) {
-      const k = base + b.ticksOff[i];
+      const k = base + ticksOff[i];
       const s = argStart[i];
       const n = argStart[i + 1] - s;
       if (
@@ -391,51 +410,156 @@ export class CtfExporter implements Exporter {
         !(k <= MAX_EXACT) ||
         n >= CLASS_STRIDE ||
         (b.hasBlobs && b.blob(i)) ||
-        (!st.open && st.lastEnd !== null && st.lastEnd > MAX_EXACT_BIG)
+        (!open && st.lastEnd !== null && st.lastEnd > MAX_EXACT_BIG)
       ) {
+        e.len = p;
         if (stale) st.lastNum = last;
         stale = false;
         this.onEvent(b.event(i));
-        last = st.open ? Number(st.lastTicks) : NaN;
+        p = e.len;
+        words = e.words;
+        open = st.open;
+        last = open ? Number(st.lastTicks) : NaN;
         continue;
       }
-      const ci = b.kind[i] * CLASS_STRIDE + n;
-      const cls = this.rawClasses[ci] ?? (this.rawClasses[ci] = this.eventClass(b.event(i)));
-      if (st.open && st.events.len + 64 + n * 8 > MAX_PACKET_CONTENT) {
+      const ci = kind[i] * CLASS_STRIDE + n;
+      let classId = ids[ci];
+      if (classId < 0) classId = this.rawClass(ci, b, i);
+      if (open && p + 64 + n * 8 > MAX_PACKET_CONTENT) {
+        e.len = p;
         if (stale) st.lastNum = last;
         stale = false;
-        this.closePacket(st, st.events, st.beginTicks, st.lastTicks);
+        this.closePacket(st, e, st.beginTicks, st.lastTicks);
+        p = 0;
+        open = false;
       }
       let t = k;
-      const floor = st.open ? last : st.lastEnd === null ? k : Number(st.lastEnd);
+      const floor = open ? last : st.lastEnd === null ? k : Number(st.lastEnd);
       if (t < floor) {
         t = floor;
         this.timeClamped++;
       }
-      if (!st.open) {
-        st.open = true;
+      if (!open) {
+        open = st.open = true;
         st.beginTicks = BigInt(t);
       }
       // the raw layout (eventClass): class id, time, event id, the arguments as u64
-      const e = st.events;
-      e.need(16 + 8 * n);
-      const v = e.view;
-      let p = e.len;
-      const tHi = Math.floor(t / TWO_32);
-      v.setUint32(p, cls.ctfId, true);
-      v.setUint32(p + 4, t - tHi * TWO_32, true);
-      v.setUint32(p + 8, tHi, true);
-      v.setUint32(p + 12, b.id[i], true);
-      p += 16;
-      for (let a = s; a < s + n; a++, p += 8) {
-        v.setUint32(p, argLo[a], true);
-        v.setUint32(p + 4, argHi[a], true);
+      if (p + 16 + 8 * n > e.buf.length) {
+        e.len = p;
+        e.need(16 + 8 * n);
+        words = e.words;
       }
-      e.len = p;
+      if (LITTLE_ENDIAN && (p & 3) === 0) {
+        // every raw event is whole words: word stores, where a blob or typed value left them aligned
+        p = putRawWords(words, p >> 2, classId, t, id[i], argLo, argHi, s, n) << 2;
+      } else {
+        const v = e.view;
+        const tHi = Math.floor(t * INV_TWO_32);
+        v.setUint32(p, classId, true);
+        v.setUint32(p + 4, t - tHi * TWO_32, true);
+        v.setUint32(p + 8, tHi, true);
+        v.setUint32(p + 12, id[i], true);
+        p += 16;
+        for (let a = s; a < s + n; a++, p += 8) {
+          v.setUint32(p, argLo[a], true);
+          v.setUint32(p + 4, argHi[a], true);
+        }
+      }
       last = t;
       stale = true;
     }
+    e.len = p;
     if (stale) st.lastNum = last;
+  }
+
+  /**
+   * From now on the ids of the raw classes live in `table` (shared with the threads that pack
+   * events, packRawEvents): kind × CLASS_STRIDE + argument count -> class id, -1 before first use.
+   */
+  packedClassIds(table: Int32Array): void {
+    table.set(this.rawIds);
+    this.rawIds = table;
+  }
+
+  /** The class of raw event i of b (kind and argument count ci) on its first use: its id. */
+  private rawClass(ci: number, b: EventBatch, i: number): number {
+    const id = this.eventClass(b.event(i)).ctfId;
+    this.rawArgs[id] = ci % CLASS_STRIDE;
+    Atomics.store(this.rawIds, ci, id);
+    return id;
+  }
+
+  /**
+   * Events packRawEvents wrote for a packet the decoder booked, words[from, to) (`count` events,
+   * the last at word `last`; `unresolved`: some class words are not ids yet): the same bytes as
+   * eventBatch writes for that packet, copied in; returns count. -1, having written nothing,
+   * where eventBatch must take the packet (a loss window pending, a class not met yet, a time
+   * before the stream's last): the caller then hands it the packet's batch.
+   */
+  packedEvents(session: number, core: number, words: Uint32Array, from: number, to: number, last: number, count: number, unresolved: boolean): number {
+    if (this.info.names || !LITTLE_ENDIAN || to <= from) return -1;
+    const st = this.stream(this.session(session), core);
+    if (st.pendingLoss !== null || st.insideFirst !== null) return -1;
+    if (!st.open && st.lastEnd !== null && st.lastEnd > MAX_EXACT_BIG) return -1;
+    // times never go back within a packet (dt is unsigned), so only the first can need the clamp
+    const first = words[from + 2] * TWO_32 + words[from + 1];
+    const floor = st.open ? (Number.isNaN(st.lastNum) ? Number(st.lastTicks) : st.lastNum) : st.lastEnd === null ? first : Number(st.lastEnd);
+    if (first < floor) return -1;
+    const argsOf = this.rawArgs;
+    if (unresolved) {
+      const ids = this.rawIds;
+      for (let q = from; q < to; ) {
+        const w = words[q];
+        if (w < UNRESOLVED) {
+          q += 4 + 2 * argsOf[w];
+          continue;
+        }
+        const ci = w - UNRESOLVED;
+        if (ids[ci] < 0) return -1;
+        words[q] = ids[ci];
+        q += 4 + 2 * (ci % CLASS_STRIDE);
+      }
+    }
+    const e = st.events;
+    if (e.len + 4 * (to - from) + 64 - 16 <= MAX_PACKET_CONTENT) {
+      // eventBatch's test before each event (its bytes and 48 more past the open packet's
+      // limit) holds for the last, hence for all: the packet takes them whole
+      this.copyPacked(st, words, from, to, last);
+      return count;
+    }
+    let q = from;
+    while (q < to) {
+      // the events that fit the open packet
+      let p = e.len;
+      let r = q;
+      let at = -1;
+      let open = st.open;
+      while (r < to) {
+        const n = argsOf[words[r]];
+        if (open && p + 64 + n * 8 > MAX_PACKET_CONTENT) break;
+        open = true;
+        at = r;
+        p += 16 + 8 * n;
+        r += 4 + 2 * n;
+      }
+      if (r > q) this.copyPacked(st, words, q, r, at);
+      if (r < to) this.closePacket(st, e, st.beginTicks, st.lastTicks);
+      q = r;
+    }
+    return count;
+  }
+
+  /** Appends packed events words[from, to) to st's packet, opening it; the last is at word `last`. */
+  private copyPacked(st: CoreStream, words: Uint32Array, from: number, to: number, last: number): void {
+    const e = st.events;
+    if (!st.open) {
+      st.open = true;
+      st.beginTicks = BigInt(words[from + 2] * TWO_32 + words[from + 1]);
+    }
+    e.need(4 * (to - from));
+    e.buf.set(new Uint8Array(words.buffer, words.byteOffset + 4 * from, 4 * (to - from)), e.len);
+    e.len += 4 * (to - from);
+    st.lastNum = words[last + 2] * TWO_32 + words[last + 1];
   }
 
   private onEvent(ev: TraceEvent): void {
@@ -550,10 +674,15 @@ export class CtfExporter implements Exporter {
     p.u64(st.seq);
     p.u64(st.dropped + st.overwritten + st.link_lost + st.rejected);
     p.u32(st.core);
-    p.bytes(events.buf.subarray(0, events.len));
-    // the packet buffer is reused: a sink that keeps what it is given gets a copy
-    if (st.sink.writeNow) st.sink.writeNow(p.buf.subarray(0, p.len));
-    else st.sink.write(p.buf.slice(0, p.len));
+    if (st.sink.writeNow) {
+      // copied by the sink: the events go from their buffer, not through the packet's
+      st.sink.writeNow(p.buf.subarray(0, p.len));
+      st.sink.writeNow(events.buf.subarray(0, events.len));
+    } else {
+      // the buffers are reused: a sink that keeps what it is given gets a copy
+      p.bytes(events.buf.subarray(0, events.len));
+      st.sink.write(p.buf.slice(0, p.len));
+    }
     st.seq += 1n;
     st.lastEnd = endTicks;
     if (events === st.events) st.open = false;
@@ -686,6 +815,62 @@ export class CtfExporter implements Exporter {
     lines.push('');
     return lines.join('\n');
   }
+}
+
+/** One event in the raw layout (eventClass) as words from q: its class word, time t (< 2^53), id and arguments; returns the next word. */
+function putRawWords(words: Uint32Array, q: number, classWord: number, t: number, id: number, argLo: Uint32Array, argHi: Uint32Array, s: number, n: number): number {
+  // the product by 2^-32 is exact, and cheaper than the division
+  const tHi = Math.floor(t * INV_TWO_32);
+  words[q] = classWord;
+  words[q + 1] = t - tHi * TWO_32;
+  words[q + 2] = tHi;
+  words[q + 3] = id;
+  q += 4;
+  for (let a = s; a < s + n; a++, q += 2) {
+    words[q] = argLo[a];
+    words[q + 1] = argHi[a];
+  }
+  return q;
+}
+
+/** What packRawEvents says of the events it packed besides their end. */
+export interface Packed {
+  /** word index of the last event */
+  last: number;
+  /** some class words are UNRESOLVED + kind × CLASS_STRIDE + argument count (a class not met yet) */
+  unresolved: boolean;
+}
+
+/**
+ * Events b[0, b.length) in CTF's raw layout (eventClass) for a decode thread (io/decode-pool.ts):
+ * into words from `at`, each its class id (from ids, CtfExporter.packedClassIds's table; a class
+ * it has not got yet is marked for CtfExporter.packedEvents), its time ticksBase + ticksOff[i]
+ * as two words, its id, and each argument as two words. Returns the end of what it wrote, or -1
+ * where only the batch path writes the same bytes: blobs, times past 2^53 or going back, a
+ * big-endian host, or fewer than `room` words left.
+ */
+export function packRawEvents(b: EventBatch, ticksBase: number, words: Uint32Array, at: number, room: number, ids: Int32Array, out: Packed): number {
+  const n = b.length;
+  if (!LITTLE_ENDIAN || b.hasBlobs || n === 0) return -1;
+  const { argStart, argLo, argHi, ticksOff, kind, id } = b;
+  if (!(ticksBase + ticksOff[n - 1] <= MAX_EXACT) || 4 * n + 2 * argStart[n] > room) return -1;
+  let q = at;
+  let prev = -1;
+  let unresolved = false;
+  for (let i = 0; i < n; i++) {
+    const t = ticksBase + ticksOff[i];
+    if (t < prev) return -1;
+    prev = t;
+    const s = argStart[i];
+    const na = argStart[i + 1] - s;
+    const ci = kind[i] * CLASS_STRIDE + na;
+    const classId = ids[ci];
+    if (classId < 0) unresolved = true;
+    out.last = q;
+    q = putRawWords(words, q, classId >= 0 ? classId : UNRESOLVED + ci, t, id[i], argLo, argHi, s, na);
+  }
+  out.unresolved = unresolved;
+  return q;
 }
 
 const PAIR_SUFFIX: Partial<Record<EventKind, string>> = {

@@ -63,6 +63,14 @@ export interface Exporter {
    * records leave in stream order and a batch comes whole, one packet per call.
    */
   readonly perCore?: boolean;
+  /**
+   * A packet's events as a decode thread packed them (io/decode-pool.ts; CTF's raw layout,
+   * export/ctf.ts packRawEvents), in their place between the records: returns how many it
+   * took, or -1 to be given the packet's batch (eventBatch) instead. Only a perCore exporter;
+   * with packedClassIds, which gives it the table of class ids the packing reads.
+   */
+  packedEvents?(session: number, core: number, words: Uint32Array, from: number, to: number, last: number, count: number, unresolved: boolean): number;
+  packedClassIds?(table: Int32Array): void;
   end(stats: CoreStats[]): void;
 }
 
@@ -88,6 +96,19 @@ export function exporterFeed(exporter: Exporter, info: ExportInfo) {
           batches(b, from, to);
         }
       : undefined,
+    /** where a decode pool's packed events go (PackedSink), when the exporter takes them */
+    packed:
+      exporter.packedEvents && exporter.packedClassIds
+        ? {
+            classIds: exporter.packedClassIds.bind(exporter),
+            events: (session: number, core: number, words: Uint32Array, from: number, to: number, last: number, count: number, unresolved: boolean): number => {
+              begin();
+              const n = exporter.packedEvents!(session, core, words, from, to, last, count, unresolved);
+              if (n > 0) events += n;
+              return n;
+            },
+          }
+        : undefined,
     end(stats: CoreStats[]): void {
       begin();
       exporter.end(stats);

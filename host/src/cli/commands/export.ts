@@ -5,7 +5,7 @@
 // `-` is stdin as input and stdout as output.
 import { statSync } from 'node:fs';
 import { extname } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { EXPORT_FORMATS, exportTrace, type ExportFormat } from '../../api/export.js';
 import { STDIO_PATH } from '../../io/input.js';
 import { ASSUME_BOARD_OPTION } from '../assumed-header.js';
@@ -47,12 +47,15 @@ export function register(program: Command, io = new CliIo()): void {
     .option('--raw', 'with --elf, also write the raw wire words (perfetto args_raw; ctf: untyped classes); jsonl args and csv args_raw always have them')
     .option('--packets', 'parquet: also write the packets table')
     .option('--csv', 'parquet: also write every partition as CSV under <dir>/csv/ (for engines without a Parquet reader)')
+    .addOption(
+      new Option('--threads <n>', 'ctf: 1 decodes on one thread; 2 lets a worker thread decode a long file of stream bytes too, the same bytes (default: 2 when the machine has a second core free)').choices(['1', '2']),
+    )
     .option('-v, --verbose', 'also print informational notices on stderr')
     // --board: the board the stream came from. It gives the facts of a lost header, and the
     // parquet partition of a raw stream (a capture names its board itself).
     .option(ASSUME_BOARD_OPTION[0], `${ASSUME_BOARD_OPTION[1]}; parquet: also the board partition of a raw stream`)
     // --elf/--force are added to this command by elf-option.ts (addElfOptionsTo)
-    .action(async (file: string, opts: { format?: string; output?: string; verbose?: boolean; wallClock: boolean; raw?: boolean; packets?: boolean; csv?: boolean; board?: string; elf?: string; force?: boolean }) => {
+    .action(async (file: string, opts: { format?: string; output?: string; verbose?: boolean; wallClock: boolean; raw?: boolean; packets?: boolean; csv?: boolean; board?: string; elf?: string; force?: boolean; threads?: string }) => {
       await exportTrace(
         file,
         {
@@ -65,6 +68,7 @@ export function register(program: Command, io = new CliIo()): void {
           board: opts.board,
           packets: opts.packets,
           csv: opts.csv,
+          threads: opts.threads === undefined ? undefined : Number(opts.threads),
           onWarning: io.warn,
           onStatus: io.warn,
         },

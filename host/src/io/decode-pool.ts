@@ -1,0 +1,319 @@
+// The CTF export on two threads (issue 11), for a trace that is a file of stream bytes. The file
+// is cut into stretches as for `stats --threads 2` (io/scan-pool.ts SharedStretches: fixed cuts,
+// each thread reads its own stretches, shared memory, no messages), but a scan here also parses
+// each PACKET's events and writes them in CTF's raw event layout (export/ctf.ts packRawEvents)
+// into shared memory beside the stretch's rows: the costly part of an export, the event walk
+// and the packing, runs on whichever thread took the stretch. This thread books every stretch
+// in file order (TraceDecoder.pushScanned with `booked`, so every record, notice and count is
+// the decoder's) and hands each booked packet's packed events to the exporter, which copies them
+// into its open packet (CtfExporter.packedEvents) or, where its state needs the batch path (a
+// loss window, a new class, a clamped time), is given the packet's batch instead, parsed again
+// here. When this thread would wait for the worker it scans the next stretch itself. Either
+// way the output is that of the one-thread export, byte for byte; all this changes is time.
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { EventBatch } from '../core/batch.js';
+import { sniffCapture, SNIFF_LEN } from '../core/capture-format.js';
+import { checkFrame, FRAME_OK, FrameSplitter } from '../core/frames.js';
+import { FrameScanner, ROW_RESUME, ROW_START, SCAN_ROW, SCAN_ROWS, SCAN_VERSION } from '../core/frame-scan.js';
+import { parseEvents, parsePacketHead } from '../core/messages.js';
+import type { TraceDecoder } from '../core/decoder.js';
+import { Cursor } from '../core/varint.js';
+import { packRawEvents, RAW_CLASSES, type Packed } from '../export/ctf.js';
+import { SharedStretches, type ParallelFileEdge } from './scan-pool.js';
+
+/** Nominal bytes of a stretch: small, since each slot also holds its packed events (PACKED_RATIO). */
+export const DECODE_STRETCH = 1 << 18;
+/** The worker is started only for files longer than this: its start-up costs more on a short one. */
+export const DECODE_PARALLEL_AFTER = 16 << 20;
+/**
+ * Packed bytes a slot has room for, per stretch byte: CTF's raw layout takes about 4.2 bytes
+ * per byte of the bench's trace; a packet that does not fit gets no row (the decoder reads it).
+ */
+const PACKED_RATIO = 6;
+/** Bytes read at a time for the stretches this thread decodes as stream bytes. */
+const CHUNK = 1 << 18;
+
+/** The worker's bundle, beside this one (host/build.mjs). */
+export const DECODE_WORKER_FILE = 'decode-worker.cjs';
+
+/** What the worker is started with. */
+export interface DecodeWorkerData {
+  shared: SharedArrayBuffer;
+  packed: SharedArrayBuffer;
+  path: string;
+  size: number;
+  stretch: number;
+}
+
+/** Per row: its packed words' start and end, the word of its last event, its event count (UNRESOLVED_ROW: a class word is not an id yet). */
+const ROW_INFO = 4;
+const UNRESOLVED_ROW = 0x8000_0000;
+
+/**
+ * Per slot of a SharedStretches (stretch j in slot j % slots): the packed events of its rows
+ * and ROW_INFO numbers per row; and the exporter's raw class ids (CtfExporter.packedClassIds),
+ * which the packing reads. At most `slots` stretches are taken and not booked
+ * (SharedStretches.claim), so stretches in flight never share a slot.
+ */
+export class PackedSlots {
+  private readonly info: Uint32Array[] = [];
+  private readonly words: Uint32Array[] = [];
+  /** the exporter's raw class ids: written by the booking thread as classes appear, read by the packing */
+  readonly classIds: Int32Array;
+  private readonly wordsPerSlot: number;
+  private readonly batch = new EventBatch();
+  private readonly packed: Packed = { last: 0, unresolved: false };
+  private slot = 0;
+  private fill = 0;
+  /** a FrameScanner whose rows also get their events packed into the slot set by target() */
+  readonly scanner: FrameScanner;
+
+  static create(slots: number, stretch: number): PackedSlots {
+    const words = (PACKED_RATIO * stretch) / 4;
+    return new PackedSlots(new SharedArrayBuffer(4 * (RAW_CLASSES + slots * (ROW_INFO * SCAN_ROWS + words))), slots, stretch);
+  }
+
+  constructor(
+    readonly shared: SharedArrayBuffer,
+    slots: number,
+    stretch: number,
+  ) {
+    this.wordsPerSlot = (PACKED_RATIO * stretch) / 4;
+    this.classIds = new Int32Array(shared, 0, RAW_CLASSES);
+    let at = 4 * RAW_CLASSES;
+    for (let s = 0; s < slots; s++, at += 4 * ROW_INFO * SCAN_ROWS) this.info.push(new Uint32Array(shared, at, ROW_INFO * SCAN_ROWS));
+    for (let s = 0; s < slots; s++, at += 4 * this.wordsPerSlot) this.words.push(new Uint32Array(shared, at, this.wordsPerSlot));
+    this.scanner = new FrameScanner({
+      batch: (n, bytes) => {
+        this.batch.reset(n, bytes);
+        return this.batch;
+      },
+      row: (r, b, head) => {
+        if (!b || head.tsBegin > MAX_SAFE_BIG) return false;
+        const out = this.packed;
+        const end = packRawEvents(b, Number(head.tsBegin), this.words[this.slot], this.fill, this.wordsPerSlot - this.fill, this.classIds, out);
+        if (end < 0) return false;
+        const info = this.info[this.slot];
+        const o = r * ROW_INFO;
+        info[o] = this.fill;
+        info[o + 1] = end;
+        info[o + 2] = out.last;
+        info[o + 3] = b.length + (out.unresolved ? UNRESOLVED_ROW : 0);
+        this.fill = end;
+        return true;
+      },
+    });
+  }
+
+  /** The slot stretch j's scan packs into (call before SharedStretches.scan). */
+  target(j: number, slots: number): void {
+    this.slot = j % slots;
+    this.fill = 0;
+  }
+
+  /** Hands row r of stretch j to sink; -1 when it wants the packet's batch. */
+  give(j: number, slots: number, r: number, session: number, core: number, sink: PackedSink): number {
+    const s = j % slots;
+    const info = this.info[s];
+    const o = r * ROW_INFO;
+    const n = info[o + 3];
+    return sink.events(session, core, this.words[s], info[o], info[o + 1], info[o + 2], n % UNRESOLVED_ROW, n >= UNRESOLVED_ROW);
+  }
+}
+
+/** Where packed events go: an exporter that takes them (Exporter.packedEvents). */
+export interface PackedSink {
+  /** the table of raw class ids the packing reads from now on (CtfExporter.packedClassIds) */
+  classIds(table: Int32Array): void;
+  /** CtfExporter.packedEvents: how many events it took, or -1 for the packet's batch */
+  events(session: number, core: number, words: Uint32Array, from: number, to: number, last: number, count: number, unresolved: boolean): number;
+}
+
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+
+export interface DecodePoolOptions {
+  /** false: every stretch on this thread (the same path, for the tests) */
+  worker?: boolean;
+  /** the worker's script (default: DECODE_WORKER_FILE beside the running bundle) */
+  workerFile?: string;
+  /** nominal bytes per stretch (default DECODE_STRETCH) */
+  stretch?: number;
+  /** files shorter than this take the ordinary path (default DECODE_PARALLEL_AFTER) */
+  after?: number;
+  /** counts: stretches booked from their scan, of them scanned by this thread, packets handed back as batches */
+  used?: { booked: number; scanned: number; batches: number };
+}
+
+export interface DecodePoolEdge extends ParallelFileEdge {
+  /** packets the decoder booked from a row: their packed events */
+  packed: PackedSink;
+  /** events of a booked packet as columns, where packed.events() wanted them so */
+  events(b: EventBatch, from: number, to: number): void;
+  /** awaited after each stretch (back-pressure of the output, a progress bar) */
+  afterChunk?(): Promise<void> | void;
+}
+
+/** Atomics.waitAsync (Node 16 and later; not in this project's TypeScript lib). */
+interface AtomicsWaitAsync {
+  waitAsync(a: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}
+
+function workerFile(): string | null {
+  // __dirname: the bundle's folder (the ESM bundle defines it too); absent when run from sources
+  const dir = typeof __dirname === 'string' ? __dirname : null;
+  const file = dir ? join(dir, DECODE_WORKER_FILE) : null;
+  return file && existsSync(file) ? file : null;
+}
+
+/**
+ * Whether this machine has the second core the worker needs free: two cores or more, and a load
+ * average that leaves about one idle (below cores - 0.5: a job that just ended still counts a while). The worker only moves work to another core (it adds its start-up
+ * and a second JIT warm-up), so on cores other jobs hold it gains nothing and costs a little.
+ */
+export function decodePoolUseful(): boolean {
+  const cores = availableParallelism();
+  return cores >= 2 && loadavg()[0] < cores - 0.5;
+}
+
+/**
+ * Decodes the regular file of stream bytes at path on two threads, feeding decoder (merge:
+ * false) and edge in file order to its end. Returns its size, or null (nothing decoded) when
+ * the file takes the ordinary path: it cannot be opened here, is not a regular file, is shorter
+ * than opts.after, or is a capture.
+ */
+export async function decodeFilePacked(path: string, decoder: TraceDecoder, edge: DecodePoolEdge, opts: DecodePoolOptions = {}): Promise<number | null> {
+  const after = opts.after ?? DECODE_PARALLEL_AFTER;
+  let fd: number;
+  try {
+    // by its path first: opening a FIFO would wait for its writer, and this path would drop it
+    const st = statSync(path);
+    if (!st.isFile() || st.size < after) return null;
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  let worker: Worker | null = null;
+  let shared: SharedStretches | null = null;
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size < after) return null;
+    const head = Buffer.alloc(SNIFF_LEN);
+    if (sniffCapture(head.subarray(0, readSync(fd, head, 0, SNIFF_LEN, 0))).capture) return null;
+    const stretch = opts.stretch ?? DECODE_STRETCH;
+    shared = SharedStretches.create(st.size, stretch);
+    const sh = shared;
+    const slots = sh.state.length;
+    const packed = PackedSlots.create(slots, stretch);
+    edge.packed.classIds(packed.classIds);
+    const chunk = Buffer.allocUnsafeSlow(CHUNK);
+    const used = opts.used;
+    const again = new PacketAgain(edge);
+    let pos = 0;
+    /** file bytes [pos, to) to the decoder as stream bytes, read here */
+    const decode = (to: number) => {
+      while (pos < to) {
+        const n = readSync(fd, chunk, 0, Math.min(CHUNK, to - pos), pos);
+        if (n === 0) break;
+        pos += n;
+        edge.data(chunk.subarray(0, n));
+      }
+    };
+    let failure: Promise<never> | null = null;
+    const start = () => {
+      const file = opts.workerFile ?? workerFile();
+      if (opts.worker === false || !file) return;
+      const data: DecodeWorkerData = { shared: sh.shared, packed: packed.shared, path, size: sh.size, stretch: sh.stretch };
+      const w = new Worker(file, { workerData: data });
+      worker = w;
+      failure = new Promise<never>((_, reject) => {
+        w.on('error', reject);
+        w.on('exit', (code) => {
+          if (code !== 0) reject(new Error(`the decode worker exited with code ${code}`));
+        });
+      });
+      // its rejection is seen where this thread waits for the worker; none is unhandled
+      failure.catch(() => undefined);
+    };
+    let b = 0;
+    while (b < sh.count) {
+      if (sh.ready(b)) {
+        const { at, bytes, scan } = sh.scanned(b);
+        if (bytes.length > 0) {
+          // the bytes before its first frame (the end of a frame too long to scan, or none)
+          decode(at);
+          if (pos !== at) throw new Error(`scan of stretch ${b} starts at ${at}, not at ${pos}`);
+          const j = b;
+          decoder.pushScanned(bytes, scan, undefined, (r, session, core) => {
+            if (packed.give(j, slots, r, session, core, edge.packed) >= 0) return;
+            const o = r * SCAN_ROW;
+            again.frame(bytes.subarray(scan.rows[o + ROW_START], scan.rows[o + ROW_RESUME]), session);
+            if (used) used.batches++;
+          });
+          pos += bytes.length;
+          if (used) used.booked++;
+        }
+        sh.free(b);
+        sh.setBooked(++b);
+        await edge.afterChunk?.();
+        continue;
+      }
+      const j = sh.claim();
+      if (j === b && !edge.proven()) {
+        // until a valid frame came, as stream bytes: a hostile input is refused as it is read
+        decode((j + 1) * sh.stretch);
+        sh.setBooked(++b);
+        if (edge.proven()) start();
+        await edge.afterChunk?.();
+      } else if (j >= 0) {
+        packed.target(j, slots);
+        sh.scan(j, fd, packed.scanner);
+        if (used) used.scanned++;
+      } else {
+        // stretch b is the worker's, under way
+        const wait = (Atomics as unknown as AtomicsWaitAsync).waitAsync(sh.state, b % slots, 0);
+        if (wait.async) await Promise.race([wait.value, failure!]);
+      }
+    }
+    decode(Infinity);
+    return pos;
+  } finally {
+    shared?.stop();
+    if (worker) void (worker as Worker).terminate();
+    closeSync(fd);
+  }
+}
+
+/** A booked packet's events parsed again, as a batch, for an exporter that wants them so. */
+class PacketAgain {
+  private readonly batch = new EventBatch();
+  private session = 0;
+  private readonly span = { first: 0 as number | bigint };
+  private readonly splitter = new FrameSplitter({
+    frame: (buf, len) => this.parse(buf, len),
+    bad: () => undefined,
+  });
+  constructor(private readonly edge: DecodePoolEdge) {}
+
+  /** raw: the packet's frame as the scan took it (it passed every check then) */
+  frame(raw: Uint8Array, session: number): void {
+    this.session = session;
+    this.splitter.push(raw);
+  }
+
+  private parse(buf: Uint8Array, len: number): void {
+    if (checkFrame(buf, len, this.splitter.words) !== FRAME_OK) throw new Error('a scanned packet no longer checks');
+    const c = new Cursor(buf, 1, len - 4);
+    const head = parsePacketHead(c, SCAN_VERSION);
+    const b = this.batch;
+    b.reset(head.nEvents, c.remaining);
+    parseEvents(c, head.nEvents, b, this.span);
+    b.session = this.session;
+    b.core = head.core;
+    b.seq = head.seq;
+    b.ticksBase = head.tsBegin;
+    this.edge.events(b, 0, b.length);
+  }
+}
