@@ -30,6 +30,11 @@
 #define MSG_MAX (1u + 31u + TP_WIRE_MAX_BUILD_ID + 25u + 4u + 1u)
 
 static struct {
+#ifdef __OPTIMIZE_SIZE__
+	uint8_t *at, *grp_end, *end; /* next byte, end of its COBS group, the 0x00 after the CRC */
+	uint8_t skip;                /* the group ends at a zero (code < 0xFF), not sent */
+	uint8_t out, out_due;        /* the next frame byte, made but not yet taken by the port */
+#else
 	/* next byte, end of the final bytes, end of the CRC (where the 0x00 is) */
 	uint8_t *at, *ready, *end;
 	uint8_t *msg_end; /* the message's end, where its CRC goes */
@@ -37,6 +42,7 @@ static struct {
 	uint8_t code;     /* a code sent on its own: the group after one of 254 bytes */
 	uint8_t code_due; /* ... not sent yet */
 	uint8_t after_ff; /* ready is the start of such a group, not a zero */
+#endif
 	uint8_t packet;   /* the message is the PACKET at tiny.send */
 	uint8_t sending;  /* a message is under way */
 	uint8_t boot, final_req, since_header;
@@ -106,14 +112,24 @@ static uint8_t *put_now(uint8_t *o)
 }
 
 /* The message [m, o) is to go: m[-1] is free for the first COBS code, and the CRC and the
- * frame's 0x00 go after it, once prepare() has run the CRC that far. */
+ * frame's 0x00 go after it, once prepare() has run the CRC that far. At -Os the CRC is run
+ * here, in a pass of its own, and the 0x00 after it (SPEC 2: COBS as if one more 0x00
+ * followed the data) ends the last group of the scan in pump(). */
 static void begin(uint8_t *m, uint8_t *o)
 {
+#ifdef __OPTIMIZE_SIZE__
+	put_le32(o, ~tp_crc32c_run(0xFFFFFFFFu, m, (size_t)(o - m)));
+	o[4] = 0;
+	d.at = d.grp_end = m;
+	d.end = o + 4;
+	d.skip = 0;
+#else
 	d.crc = 0xFFFFFFFFu;
 	d.msg_end = o;
 	d.end = o + 4;
 	d.at = d.ready = m - 1;
 	d.after_ff = 0;
+#endif
 	d.sending = 1;
 }
 
@@ -143,9 +159,8 @@ static void start_header(void)
 	*o++ = (uint8_t)len;
 	for (unsigned i = 0; i < len; i++)
 		*o++ = id[i];
-	const uint32_t origin[5] = {tp_g.origin_seq, tp_g.origin_events, tp_g.origin_dropped, tp_g.origin_overwritten,
-				    tp_g.origin_rejected};
-	begin(d.msg + 1, tp_put_vars(o, origin, 5));
+	/* the origin: tp_g's five words, in the wire's order (tp_internal.h) */
+	begin(d.msg + 1, tp_put_vars(o, &tp_g.origin_seq, 5));
 }
 
 /* The FINAL STATUS, at the drain's position (SPEC 7): the counts before the packet at
@@ -173,6 +188,7 @@ static void start_final(void)
 	begin(d.msg + 1, tp_put_vars(put_now(o), v, 5));
 }
 
+#ifndef __OPTIMIZE_SIZE__
 /* An event of nargs argument words (SPEC 6.1) at o, from its record's words (which o may
  * overwrite: they are read first; o never passes them). */
 __attribute__((always_inline)) static inline uint8_t *enc_words(uint8_t *o, uint32_t w0, uint32_t id, uint32_t dt,
@@ -197,6 +213,50 @@ __attribute__((always_inline)) static inline uint8_t *enc_words(uint8_t *o, uint
 	return o;
 }
 
+#endif
+
+#ifdef __OPTIMIZE_SIZE__
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the tiny link at -Os sends fixed argument words as they lie in memory: little-endian (SPEC 6.1)"
+#endif
+/* Size first: one loop for every event. The bytes after the varints, a blob's or the fixed
+ * argument words when varints would be longer (SPEC 6.1: enc 1), are one forward copy: from
+ * the ring (o is below them) or from the arguments' copy in a[]. */
+static uint8_t *enc_events(uint8_t *o, const uint32_t *r, const uint32_t *end, uint32_t prev)
+{
+	while (r < end) {
+		uint32_t w0 = r[0], a[TP_WIRE_MAX_WORD_ARGS];
+		unsigned nargs = (w0 >> 2) & 7u, n = (w0 >> 8) & 0xFFu;
+		uint8_t *hb = o;
+		o = VAR(VAR(o + 1, r[1]), (r[2] - prev) & TP_TIMER_MASK);
+		prev = r[2];
+		const uint8_t *src = (const uint8_t *)(r + 3);
+		if (nargs == 7u) {
+			o = VAR(o, n);
+			r += TP_BLOB_WORDS(n);
+		} else {
+			for (unsigned i = 0; i < nargs; i++)
+				a[i] = r[3 + i];
+			r += TP_REC_WORDS(nargs);
+			uint8_t *first = o;
+			for (unsigned i = 0; i < nargs; i++)
+				o = VAR(o, a[i]);
+			n = 0;
+			if ((unsigned)(o - first) > 4u * nargs) {
+				w0 |= 1u; /* enc 1 */
+				o = first;
+				n = 4u * nargs;
+				src = (const uint8_t *)a;
+			}
+		}
+		for (unsigned i = 0; i < n; i++)
+			*o++ = src[i];
+		*hb = (uint8_t)w0;
+	}
+	return o;
+}
+#endif
+
 /* The PACKET at send_seq, encoded over itself (see the top). The writer's records are read
  * whole before their bytes are overwritten; the write position never passes the read one. */
 static void start_packet(void)
@@ -212,6 +272,9 @@ static void start_packet(void)
 			       k.rejected, k.n_events};
 	o = tp_put_vars(o, v, 6);
 	const uint32_t *r = (const uint32_t *)(const void *)(h + 1), *end = r + k.used / 4u;
+#ifdef __OPTIMIZE_SIZE__
+	o = enc_events(o, r, end, k.ts_begin[0]);
+#else
 	uint32_t prev = k.ts_begin[0];
 	while (r < end) {
 		uint32_t w0 = r[0], id = r[1], lo = r[2];
@@ -231,13 +294,12 @@ static void start_packet(void)
 		}
 		const uint32_t *args = r + 3;
 		r += TP_REC_WORDS(nargs);
-#ifndef __OPTIMIZE_SIZE__
 		if (nargs == 2u) /* the common record, unrolled */
 			o = enc_words(hb, w0, id, dt, args, 2);
 		else
-#endif
 			o = enc_words(hb, w0, id, dt, args, nargs);
 	}
+#endif
 	d.packet = 1;
 	begin(m, o);
 }
@@ -282,6 +344,48 @@ static void end_message(void)
 	}
 }
 
+#ifdef __OPTIMIZE_SIZE__
+/* Size first: COBS on the way out, a byte at a time (SPEC 2). At the end of a group the next
+ * one's code comes from a scan ahead to its zero, as far as 254 bytes; the zero itself is not
+ * sent (its group's code stands for it), nor is the 0x00 after the CRC, whose place is the
+ * frame's delimiter. A byte the port refuses waits in d.out for the next call. */
+static size_t pump(void)
+{
+	size_t sent = 0;
+	for (;;) {
+		if (!d.out_due) {
+			if (!d.sending && !pick_next())
+				return sent;
+			if (d.at != d.grp_end) {
+				d.out = *d.at++;
+			} else {
+				d.at += d.skip;
+				uint8_t *q = d.at;
+				if (q > d.end) {
+					d.out = 0; /* the delimiter */
+				} else {
+					while (*q != 0u && q - d.at < 254)
+						q++;
+					d.out = (uint8_t)(q - d.at + 1);
+					d.skip = d.out != 0xFFu;
+					d.grp_end = q;
+				}
+			}
+			d.out_due = 1;
+		}
+#ifdef TP_PORT_HAS_TX_WRITE
+		if (tp_port_tx_write(&d.out, 1) == 0u) /* the port's one entry: no tp_port_tx_put linked */
+#else
+		if (!tp_port_tx_put(d.out))
+#endif
+			return sent;
+		d.out_due = 0;
+		sent++;
+		if (d.at > d.end)
+			end_message(); /* the delimiter is out */
+	}
+}
+#else
 static size_t port_write(const uint8_t *p, size_t n)
 {
 #ifdef TP_PORT_HAS_TX_WRITE
@@ -366,6 +470,8 @@ static size_t pump(void)
 			return sent;
 	}
 }
+
+#endif
 
 /* The drain, from tp_poll (which also closes an idle head) or the TX interrupt: one at a
  * time, the other returns at once. */

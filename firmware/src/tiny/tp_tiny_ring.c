@@ -265,11 +265,14 @@ int tp_init(const struct tp_config *cfg)
 	tp_g.packets = cfg->packets;
 	tp_g.chan_bytes = (uint32_t)cfg->packets * cfg->packet_size;
 	tp_g.autostart = cfg->autostart;
-	tp_g.origin_seq = ch->next_seq = tiny.send_seq = cfg->origin_seq;
-	tp_g.origin_events = ch->committed = cfg->origin_events;
-	tp_g.origin_dropped = ch->dropped = cfg->origin_dropped;
-	tp_g.origin_overwritten = ch->overwritten = cfg->origin_overwritten;
-	tp_g.origin_rejected = ch->rejected = cfg->origin_rejected;
+	/* the origin: five words in the same order in both (tp_internal.h) */
+	for (unsigned i = 0; i < 5u; i++)
+		(&tp_g.origin_seq)[i] = (&cfg->origin_seq)[i];
+	ch->next_seq = tiny.send_seq = tp_g.origin_seq;
+	ch->committed = tp_g.origin_events;
+	ch->dropped = tp_g.origin_dropped;
+	ch->overwritten = tp_g.origin_overwritten;
+	ch->rejected = tp_g.origin_rejected;
 	ch->open = 0;
 	ch->end = 0;
 	/* the head before the first packet, closed: the first record opens packet 0 */
