@@ -19,7 +19,8 @@
 #include "tp_tiny.h"
 
 #define PUBLISH() __asm__ volatile("" : : : "memory") /* one core: program order */
-#define HEADER_EVERY 64u /* packets between periodic headers (SPEC 5) */
+#define HEADER_EVERY 64u /* packets between periodic headers (SPEC 5), a power of 2 */
+#define SENDING_PACKET 2u
 #ifndef TP_IDLE_CLOSE_TICKS
 /* tp_poll sends a packet that has been open this long, so a quiet app still shows up live. */
 #define TP_IDLE_CLOSE_TICKS (TP_BOARD_TIMER_HZ / 50u)
@@ -43,9 +44,9 @@ static struct {
 	uint8_t code_due; /* ... not sent yet */
 	uint8_t after_ff; /* ready is the start of such a group, not a zero */
 #endif
-	uint8_t packet;   /* the message is the PACKET at tiny.send */
-	uint8_t sending;  /* a message is under way */
-	uint8_t boot, final_req, since_header;
+	uint8_t sending;  /* a message is under way: SENDING_PACKET the PACKET at tiny.send */
+	uint8_t booted;   /* a HEADER went since tp_init: BOOT is clear in the next */
+	uint8_t final_req;
 	uint32_t final_at; /* the FINAL goes when send_seq gets here */
 	volatile uint8_t busy;
 	uint8_t msg[MSG_MAX];
@@ -59,18 +60,14 @@ void tp_link_set_started(unsigned on)
 	tp_g.notify = (uint8_t)on;
 }
 
+/* Everything from scratch: all zero but what autostart turns on. */
 void tp_link_init(void)
 {
-	d.sending = d.final_req = d.since_header = 0;
-	d.boot = 1;
-	d.busy = 0;
-	tp_link.header_req = 0;
-	tp_link_set_started(0);
+	/* memset: GCC's call of the board's (boards/common/mem.c, PORTING.md) or the C library's */
+	__builtin_memset(&d, 0, sizeof d);
+	__builtin_memset(&tp_link, 0, sizeof tp_link);
+	tp_link.started = tp_link.header_req = tp_g.notify = tp_g.autostart;
 	tp_cmd_init();
-	if (tp_g.autostart) {
-		tp_link_set_started(1);
-		tp_link.header_req = 1;
-	}
 }
 
 static uint8_t *put_le32(uint8_t *o, uint32_t v)
@@ -145,8 +142,8 @@ static void start_header(void)
 	uint8_t *o = d.msg + 1;
 	for (unsigned i = 0; i < sizeof header_fixed; i++)
 		*o++ = header_fixed[i];
-	d.msg[7] |= d.boot; /* TP_WIRE_HEADER_BOOT: the first header since reset */
-	d.boot = 0;
+	d.msg[7] |= !d.booted; /* TP_WIRE_HEADER_BOOT: the first header since reset */
+	d.booted = 1;
 	*o++ = (uint8_t)tp_g.pkt_size;
 	*o++ = (uint8_t)(tp_g.pkt_size >> 8);
 	*o++ = (uint8_t)tp_g.packets;
@@ -262,20 +259,19 @@ static uint8_t *enc_events(uint8_t *o, const uint32_t *r, const uint32_t *end, u
 static void start_packet(void)
 {
 	struct tiny_pkt *h = tiny.send;
-	const struct tiny_pkt k = *h;
+	const uint32_t begin_lo = h->ts_begin[0], epoch = h->ts_begin[1], n_events = h->n_events;
+	const uint32_t *r = (const uint32_t *)(const void *)(h + 1), *end = r + h->used / 4u;
 	uint8_t *m = (uint8_t *)h + 1, *o = m;
+	h->overwritten = tp_g.origin_overwritten;
 	*o++ = TP_MSG_PACKET;
 	*o++ = 0; /* core */
-	o = put_time(tp_put_var32(o, tiny.send_seq), k.ts_begin[0], k.ts_begin[1]);
-	/* One epoch per packet: ts_end - ts_begin is the difference of the low bits. */
-	const uint32_t v[6] = {k.ts_end[0] - k.ts_begin[0], k.events_before, k.dropped, tp_g.origin_overwritten,
-			       k.rejected, k.n_events};
-	o = tp_put_vars(o, v, 6);
-	const uint32_t *r = (const uint32_t *)(const void *)(h + 1), *end = r + k.used / 4u;
+	o = put_time(tp_put_var32(o, tiny.send_seq), begin_lo, epoch);
+	/* the run from the head (tp_tiny.h): n_events from its copy, rejected's bytes may reach it */
+	o = VAR(tp_put_vars(o, &h->dur, 5), n_events);
 #ifdef __OPTIMIZE_SIZE__
-	o = enc_events(o, r, end, k.ts_begin[0]);
+	o = enc_events(o, r, end, begin_lo);
 #else
-	uint32_t prev = k.ts_begin[0];
+	uint32_t prev = begin_lo;
 	while (r < end) {
 		uint32_t w0 = r[0], id = r[1], lo = r[2];
 		unsigned nargs = (w0 >> 2) & 7u;
@@ -300,8 +296,8 @@ static void start_packet(void)
 			o = enc_words(hb, w0, id, dt, args, nargs);
 	}
 #endif
-	d.packet = 1;
 	begin(m, o);
+	d.sending = SENDING_PACKET;
 }
 
 /* The next message, if any: HEADER first, then the FINAL tp_flush asks for once every packet
@@ -331,17 +327,15 @@ static int pick_next(void)
 
 static void end_message(void)
 {
+	unsigned packet = d.sending == SENDING_PACKET;
 	d.sending = 0;
-	if (!d.packet)
+	if (!packet)
 		return;
-	d.packet = 0;
 	tiny.send = tiny_next(tiny.send);
 	PUBLISH();
 	tiny.send_seq = tiny.send_seq + 1u; /* the packet is the writer's again */
-	if (++d.since_header >= HEADER_EVERY) {
-		d.since_header = 0;
+	if (((tiny.send_seq - tp_g.origin_seq) & (HEADER_EVERY - 1u)) == 0u)
 		tp_link.header_req = 1;
-	}
 }
 
 #ifdef __OPTIMIZE_SIZE__

@@ -67,14 +67,11 @@ struct tiny_pkt *tiny_next(struct tiny_pkt *p)
 #endif
 CLOSE_INLINE static void close_head(struct tp_chan *ch, struct tiny_pkt *h, uint32_t lo, uint32_t epoch)
 {
-	if (epoch != h->ts_begin[1]) {
-		epoch = h->ts_begin[1];
+	if (epoch != h->ts_begin[1])
 		lo = TP_TIMER_MASK;
-	}
 	h->n_events = ch->committed - h->events_before;
 	h->used = (uint32_t)((uintptr_t)ch->wp - (uintptr_t)(h + 1));
-	h->ts_end[0] = lo;
-	h->ts_end[1] = epoch;
+	h->dur = (lo - h->ts_begin[0]) & TP_TIMER_MASK;
 	ch->open = 0;
 	ch->end = 0;
 }
