@@ -195,8 +195,8 @@ static inline uint32_t tp_crc32c_step(uint32_t crc, uint8_t b)
 	return tp_crc32c_shift8(crc ^ b);
 }
 uint32_t tp_crc32c(const uint8_t *p, size_t n); /* whole-buffer form, for tests */
-/* Running CRC-32C of n more bytes (no final XOR), out of line (tp_cmd.c): the commands' check,
- * and the tiny link's at -Os, where it needs no table. */
+/* Running CRC-32C of n more bytes (no final XOR), bitwise: the tiny profile's at -Os only
+ * (tp_cmd.c), where no table is linked. */
 uint32_t tp_crc32c_run(uint32_t crc, const uint8_t *p, size_t n);
 
 /* Event bytes (SPEC §6.1) for nargs 0..6 32-bit args; returns the length (<= 35). */
