@@ -15,12 +15,19 @@
  * take: that one code goes on its own) and go to the port in one run.
  *
  *   ring packet --encode in place, CRC-32C, COBS codes over the zeros--> port
+ *
+ * A build for size (__OPTIMIZE_SIZE__; the tiny profile's CPU figures are its -O2 build's)
+ * encodes in place the same way, runs the CRC in a pass of its own (bitwise: no table) and
+ * does COBS on the way out, one byte a call, each group's code from a scan to its zero:
+ *
+ *   ring packet --encode in place, CRC-32C--> message --COBS, a byte at a time--> port
  */
 #include "tp_tiny.h"
 
 #define PUBLISH() __asm__ volatile("" : : : "memory") /* one core: program order */
 #define HEADER_EVERY 64u /* packets between periodic headers (SPEC 5), a power of 2 */
-#define SENDING_PACKET 2u
+_Static_assert((HEADER_EVERY & (HEADER_EVERY - 1u)) == 0u, "end_message() takes the count modulo HEADER_EVERY");
+#define SENDING_PACKET 2u /* d.sending: the message is the PACKET at tiny.send */
 #ifndef TP_IDLE_CLOSE_TICKS
 /* tp_poll sends a packet that has been open this long, so a quiet app still shows up live. */
 #define TP_IDLE_CLOSE_TICKS (TP_BOARD_TIMER_HZ / 50u)
