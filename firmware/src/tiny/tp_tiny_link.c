@@ -168,7 +168,7 @@ static void start_header(void)
 }
 
 /* The FINAL STATUS, at the drain's position (SPEC 7): the counts before the packet at
- * send_seq when it is open, the channel's when none is. */
+ * send_seq when it holds records, the channel's when there is none yet or it is empty. */
 static void start_final(void)
 {
 	const struct tp_chan *ch = &tp_chan[0];
@@ -179,10 +179,13 @@ static void start_final(void)
 	v[2] = ch->dropped;
 	v[3] = ch->overwritten;
 	v[4] = ch->rejected;
-	if (ch->next_seq != v[0]) {
-		v[1] = tiny.send->events_before;
-		v[2] = tiny.send->dropped;
-		v[4] = tiny.send->rejected;
+	/* A packet opened but still empty has no rejected yet (its first record writes it), and
+	 * counts before it that are the channel's: the writer may be between those turns. */
+	const struct tiny_pkt *h = tiny.send;
+	if (ch->next_seq != v[0] && ch->wp != (const uint32_t *)(const void *)(h + 1)) {
+		v[1] = h->events_before;
+		v[2] = h->dropped;
+		v[4] = h->rejected;
 	}
 	tp_port_irq_restore(key);
 	uint8_t *o = d.msg + 1;
