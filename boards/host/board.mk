@@ -3,9 +3,10 @@
 #   make BOARD=host fuzz FUZZ_SECONDS=20    libFuzzer targets in firmware/fuzz (clang)
 # Every test binary prints one summary line; `test` fails if any binary fails.
 # test_time runs once per timer width (16, 24, 32 bits); the others use 32 bits. test_tiny
-# builds the core in the tiny profile. test_wire runs once more with the 16-entry CRC table
-# (TP_CRC_TABLE=16, the tiny profile's) and once at -Os on the framer ring (the size-first drain
-# paths); those of HOST_WHOLE_TESTS once more at -Os on the whole-message link.
+# builds the core in the tiny profile, and once more at -Os (its size-first link and CRC).
+# test_wire runs once more with the 16-entry CRC table (TP_CRC_TABLE=16, the tiny profile's)
+# and once at -Os on the framer ring (the size-first drain paths); those of HOST_WHOLE_TESTS
+# once more at -Os on the whole-message link.
 
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wundef \
@@ -20,6 +21,7 @@ HOST_WHOLE_TESTS := test_wire test_cmd test_ring test_checked
 HOST_BINS := $(foreach t,$(filter-out test_time,$(HOST_TESTS)),$(BUILD)/$(t)) \
 	$(if $(filter test_time,$(HOST_TESTS)),$(foreach b,$(HOST_TIME_BITS),$(BUILD)/test_time_$(b))) \
 	$(if $(filter test_wire,$(HOST_TESTS)),$(BUILD)/test_wire_crc16 $(BUILD)/test_wire_os) \
+	$(if $(filter test_tiny,$(HOST_TESTS)),$(BUILD)/test_tiny_os) \
 	$(foreach t,$(filter $(HOST_WHOLE_TESTS),$(HOST_TESTS)),$(BUILD)/$(t)_whole)
 HOST_DEPS := $(CORE_SRCS) $(HOST_SUPPORT) $(wildcard firmware/include/*.h firmware/*.h firmware/src/*.h \
 	firmware/test/*.h $(BOARD_DIR)/*.h) $(MAKEFILE_LIST)
@@ -51,6 +53,13 @@ $(BUILD)/test_%_whole: firmware/test/test_%.c $(HOST_DEPS)
 $(BUILD)/test_tiny: firmware/test/test_tiny.c $(HOST_DEPS) $(TINY_CORE_SRCS) $(wildcard firmware/src/tiny/*.h)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -UTP_TESTPOINTS -DTP_PROFILE_TINY=1 -DTP_BOARD_CORES=1 -o $@ $< $(TINY_CORE_SRCS) \
+		firmware/src/tp_frame.c $(HOST_SUPPORT)
+
+# ... and once at -Os: the tiny link's size-first framer and bitwise CRC (__OPTIMIZE_SIZE__),
+# what the flash figure counts.
+$(BUILD)/test_tiny_os: firmware/test/test_tiny.c $(HOST_DEPS) $(TINY_CORE_SRCS) $(wildcard firmware/src/tiny/*.h)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -Os -UTP_TESTPOINTS -DTP_PROFILE_TINY=1 -DTP_BOARD_CORES=1 -o $@ $< $(TINY_CORE_SRCS) \
 		firmware/src/tp_frame.c $(HOST_SUPPORT)
 
 $(BUILD)/test_%: firmware/test/test_%.c $(HOST_DEPS)

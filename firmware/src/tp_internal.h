@@ -198,6 +198,9 @@ static inline uint32_t tp_crc32c_step(uint32_t crc, uint8_t b)
 	return tp_crc32c_shift8(crc ^ b);
 }
 uint32_t tp_crc32c(const uint8_t *p, size_t n); /* whole-buffer form, for tests */
+/* Running CRC-32C of n more bytes (no final XOR), bitwise: the tiny profile's at -Os only
+ * (tp_cmd.c), where no table is linked. */
+uint32_t tp_crc32c_run(uint32_t crc, const uint8_t *p, size_t n);
 
 /* Event bytes (SPEC §6.1) for nargs 0..6 32-bit args; returns the length (<= 35). */
 unsigned tp_enc_event(uint8_t *out, unsigned kind, uint32_t id, uint32_t dt, const uint32_t *args,

@@ -26,12 +26,18 @@
 
 /* The head of every packet in the ring: 44 bytes, at least the first COBS code and the
  * longest PACKET message head (1 + 42 bytes: 1 + 1 + 5 + 8 + 5 x 5 + 2), because the drain
- * writes the frame over it and the events over the records, in place (tp_tiny_link.c). */
+ * writes the frame over it and the events over the records, in place (tp_tiny_link.c). The
+ * head's counter run is kept in the wire's order at the end, where the drain sends it from:
+ * the bytes it writes before stay behind the words it has still to read (but n_events). */
 struct tiny_pkt {
-	uint32_t events_before, dropped, rejected; /* the channel's counts at open */
-	uint32_t n_events, used;                   /* at close: events, record bytes */
-	uint32_t ts_begin[2], ts_end[2];           /* timer low bits, epoch */
+	uint32_t ts_begin[2]; /* the first record's timer low bits, epoch */
+	uint32_t used;        /* at close: record bytes */
 	uint32_t room_[2];
+	uint32_t dur;                              /* at close: ts_end - ts_begin, one epoch */
+	uint32_t events_before, dropped;           /* the channel's counts at open */
+	uint32_t overwritten;                      /* the origin's, set by the drain */
+	uint32_t rejected;                         /* ... at the first record */
+	uint32_t n_events;                         /* at close */
 };
 #define TINY_HDR ((unsigned)sizeof(struct tiny_pkt))
 /* The last bytes of every packet stay free for the frame's CRC and delimiter after the

@@ -15,11 +15,19 @@
  * take: that one code goes on its own) and go to the port in one run.
  *
  *   ring packet --encode in place, CRC-32C, COBS codes over the zeros--> port
+ *
+ * A build for size (__OPTIMIZE_SIZE__; the tiny profile's CPU figures are its -O2 build's)
+ * encodes in place the same way, runs the CRC in a pass of its own (bitwise: no table) and
+ * does COBS on the way out, one byte a call, each group's code from a scan to its zero:
+ *
+ *   ring packet --encode in place, CRC-32C--> message --COBS, a byte at a time--> port
  */
 #include "tp_tiny.h"
 
 #define PUBLISH() __asm__ volatile("" : : : "memory") /* one core: program order */
-#define HEADER_EVERY 64u /* packets between periodic headers (SPEC 5) */
+#define HEADER_EVERY 64u /* packets between periodic headers (SPEC 5), a power of 2 */
+_Static_assert((HEADER_EVERY & (HEADER_EVERY - 1u)) == 0u, "end_message() takes the count modulo HEADER_EVERY");
+#define SENDING_PACKET 2u /* d.sending: the message is the PACKET at tiny.send */
 #ifndef TP_IDLE_CLOSE_TICKS
 /* tp_poll sends a packet that has been open this long, so a quiet app still shows up live. */
 #define TP_IDLE_CLOSE_TICKS (TP_BOARD_TIMER_HZ / 50u)
@@ -30,6 +38,11 @@
 #define MSG_MAX (1u + 31u + TP_WIRE_MAX_BUILD_ID + 25u + 4u + 1u)
 
 static struct {
+#ifdef __OPTIMIZE_SIZE__
+	uint8_t *at, *grp_end, *end; /* next byte, end of its COBS group, the 0x00 after the CRC */
+	uint8_t skip;                /* the group ends at a zero (code < 0xFF), not sent */
+	uint8_t out, out_due;        /* the next frame byte, made but not yet taken by the port */
+#else
 	/* next byte, end of the final bytes, end of the CRC (where the 0x00 is) */
 	uint8_t *at, *ready, *end;
 	uint8_t *msg_end; /* the message's end, where its CRC goes */
@@ -37,9 +50,10 @@ static struct {
 	uint8_t code;     /* a code sent on its own: the group after one of 254 bytes */
 	uint8_t code_due; /* ... not sent yet */
 	uint8_t after_ff; /* ready is the start of such a group, not a zero */
-	uint8_t packet;   /* the message is the PACKET at tiny.send */
-	uint8_t sending;  /* a message is under way */
-	uint8_t boot, final_req, since_header;
+#endif
+	uint8_t sending;  /* a message is under way: SENDING_PACKET the PACKET at tiny.send */
+	uint8_t booted;   /* a HEADER went since tp_init: BOOT is clear in the next */
+	uint8_t final_req;
 	uint32_t final_at; /* the FINAL goes when send_seq gets here */
 	volatile uint8_t busy;
 	uint8_t msg[MSG_MAX];
@@ -53,18 +67,14 @@ void tp_link_set_started(unsigned on)
 	tp_g.notify = (uint8_t)on;
 }
 
+/* Everything from scratch: all zero but what autostart turns on. */
 void tp_link_init(void)
 {
-	d.sending = d.final_req = d.since_header = 0;
-	d.boot = 1;
-	d.busy = 0;
-	tp_link.header_req = 0;
-	tp_link_set_started(0);
+	/* memset: GCC's call of the board's (boards/common/mem.c, PORTING.md) or the C library's */
+	__builtin_memset(&d, 0, sizeof d);
+	__builtin_memset(&tp_link, 0, sizeof tp_link);
+	tp_link.started = tp_link.header_req = tp_g.notify = tp_g.autostart;
 	tp_cmd_init();
-	if (tp_g.autostart) {
-		tp_link_set_started(1);
-		tp_link.header_req = 1;
-	}
 }
 
 static uint8_t *put_le32(uint8_t *o, uint32_t v)
@@ -106,14 +116,24 @@ static uint8_t *put_now(uint8_t *o)
 }
 
 /* The message [m, o) is to go: m[-1] is free for the first COBS code, and the CRC and the
- * frame's 0x00 go after it, once prepare() has run the CRC that far. */
+ * frame's 0x00 go after it, once prepare() has run the CRC that far. At -Os the CRC is run
+ * here, in a pass of its own, and the 0x00 after it (SPEC 2: COBS as if one more 0x00
+ * followed the data) ends the last group of the scan in pump(). */
 static void begin(uint8_t *m, uint8_t *o)
 {
+#ifdef __OPTIMIZE_SIZE__
+	put_le32(o, ~tp_crc32c_run(0xFFFFFFFFu, m, (size_t)(o - m)));
+	o[4] = 0;
+	d.at = d.grp_end = m;
+	d.end = o + 4;
+	d.skip = 0;
+#else
 	d.crc = 0xFFFFFFFFu;
 	d.msg_end = o;
 	d.end = o + 4;
 	d.at = d.ready = m - 1;
 	d.after_ff = 0;
+#endif
 	d.sending = 1;
 }
 
@@ -129,8 +149,8 @@ static void start_header(void)
 	uint8_t *o = d.msg + 1;
 	for (unsigned i = 0; i < sizeof header_fixed; i++)
 		*o++ = header_fixed[i];
-	d.msg[7] |= d.boot; /* TP_WIRE_HEADER_BOOT: the first header since reset */
-	d.boot = 0;
+	d.msg[7] |= !d.booted; /* TP_WIRE_HEADER_BOOT: the first header since reset */
+	d.booted = 1;
 	*o++ = (uint8_t)tp_g.pkt_size;
 	*o++ = (uint8_t)(tp_g.pkt_size >> 8);
 	*o++ = (uint8_t)tp_g.packets;
@@ -143,13 +163,12 @@ static void start_header(void)
 	*o++ = (uint8_t)len;
 	for (unsigned i = 0; i < len; i++)
 		*o++ = id[i];
-	const uint32_t origin[5] = {tp_g.origin_seq, tp_g.origin_events, tp_g.origin_dropped, tp_g.origin_overwritten,
-				    tp_g.origin_rejected};
-	begin(d.msg + 1, tp_put_vars(o, origin, 5));
+	/* the origin: tp_g's five words, in the wire's order (tp_internal.h) */
+	begin(d.msg + 1, tp_put_vars(o, &tp_g.origin_seq, 5));
 }
 
 /* The FINAL STATUS, at the drain's position (SPEC 7): the counts before the packet at
- * send_seq when it is open, the channel's when none is. */
+ * send_seq when it holds records, the channel's when there is none yet or it is empty. */
 static void start_final(void)
 {
 	const struct tp_chan *ch = &tp_chan[0];
@@ -160,10 +179,13 @@ static void start_final(void)
 	v[2] = ch->dropped;
 	v[3] = ch->overwritten;
 	v[4] = ch->rejected;
-	if (ch->next_seq != v[0]) {
-		v[1] = tiny.send->events_before;
-		v[2] = tiny.send->dropped;
-		v[4] = tiny.send->rejected;
+	/* A packet opened but still empty has no rejected yet (its first record writes it), and
+	 * counts before it that are the channel's: the writer may be between those turns. */
+	const struct tiny_pkt *h = tiny.send;
+	if (ch->next_seq != v[0] && ch->wp != (const uint32_t *)(const void *)(h + 1)) {
+		v[1] = h->events_before;
+		v[2] = h->dropped;
+		v[4] = h->rejected;
 	}
 	tp_port_irq_restore(key);
 	uint8_t *o = d.msg + 1;
@@ -173,6 +195,7 @@ static void start_final(void)
 	begin(d.msg + 1, tp_put_vars(put_now(o), v, 5));
 }
 
+#ifndef __OPTIMIZE_SIZE__
 /* An event of nargs argument words (SPEC 6.1) at o, from its record's words (which o may
  * overwrite: they are read first; o never passes them). */
 __attribute__((always_inline)) static inline uint8_t *enc_words(uint8_t *o, uint32_t w0, uint32_t id, uint32_t dt,
@@ -197,22 +220,68 @@ __attribute__((always_inline)) static inline uint8_t *enc_words(uint8_t *o, uint
 	return o;
 }
 
+#endif
+
+#ifdef __OPTIMIZE_SIZE__
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the tiny link at -Os sends fixed argument words as they lie in memory: little-endian (SPEC 6.1)"
+#endif
+/* Size first: one loop for every event. The bytes after the varints, a blob's or the fixed
+ * argument words when varints would be longer (SPEC 6.1: enc 1), are one forward copy: from
+ * the ring (o is below them) or from the arguments' copy in a[]. */
+static uint8_t *enc_events(uint8_t *o, const uint32_t *r, const uint32_t *end, uint32_t prev)
+{
+	while (r < end) {
+		uint32_t w0 = r[0], a[TP_WIRE_MAX_WORD_ARGS];
+		unsigned nargs = (w0 >> 2) & 7u, n = (w0 >> 8) & 0xFFu;
+		uint8_t *hb = o;
+		o = VAR(VAR(o + 1, r[1]), (r[2] - prev) & TP_TIMER_MASK);
+		prev = r[2];
+		const uint8_t *src = (const uint8_t *)(r + 3);
+		if (nargs == 7u) {
+			o = VAR(o, n);
+			r += TP_BLOB_WORDS(n);
+		} else {
+			for (unsigned i = 0; i < nargs; i++)
+				a[i] = r[3 + i];
+			r += TP_REC_WORDS(nargs);
+			uint8_t *first = o;
+			for (unsigned i = 0; i < nargs; i++)
+				o = VAR(o, a[i]);
+			n = 0;
+			if ((unsigned)(o - first) > 4u * nargs) {
+				w0 |= 1u; /* enc 1 */
+				o = first;
+				n = 4u * nargs;
+				src = (const uint8_t *)a;
+			}
+		}
+		for (unsigned i = 0; i < n; i++)
+			*o++ = src[i];
+		*hb = (uint8_t)w0;
+	}
+	return o;
+}
+#endif
+
 /* The PACKET at send_seq, encoded over itself (see the top). The writer's records are read
  * whole before their bytes are overwritten; the write position never passes the read one. */
 static void start_packet(void)
 {
 	struct tiny_pkt *h = tiny.send;
-	const struct tiny_pkt k = *h;
+	const uint32_t begin_lo = h->ts_begin[0], epoch = h->ts_begin[1], n_events = h->n_events;
+	const uint32_t *r = (const uint32_t *)(const void *)(h + 1), *end = r + h->used / 4u;
 	uint8_t *m = (uint8_t *)h + 1, *o = m;
+	h->overwritten = tp_g.origin_overwritten;
 	*o++ = TP_MSG_PACKET;
 	*o++ = 0; /* core */
-	o = put_time(tp_put_var32(o, tiny.send_seq), k.ts_begin[0], k.ts_begin[1]);
-	/* One epoch per packet: ts_end - ts_begin is the difference of the low bits. */
-	const uint32_t v[6] = {k.ts_end[0] - k.ts_begin[0], k.events_before, k.dropped, tp_g.origin_overwritten,
-			       k.rejected, k.n_events};
-	o = tp_put_vars(o, v, 6);
-	const uint32_t *r = (const uint32_t *)(const void *)(h + 1), *end = r + k.used / 4u;
-	uint32_t prev = k.ts_begin[0];
+	o = put_time(tp_put_var32(o, tiny.send_seq), begin_lo, epoch);
+	/* the run from the head (tp_tiny.h): n_events from its copy, rejected's bytes may reach it */
+	o = VAR(tp_put_vars(o, &h->dur, 5), n_events);
+#ifdef __OPTIMIZE_SIZE__
+	o = enc_events(o, r, end, begin_lo);
+#else
+	uint32_t prev = begin_lo;
 	while (r < end) {
 		uint32_t w0 = r[0], id = r[1], lo = r[2];
 		unsigned nargs = (w0 >> 2) & 7u;
@@ -231,15 +300,14 @@ static void start_packet(void)
 		}
 		const uint32_t *args = r + 3;
 		r += TP_REC_WORDS(nargs);
-#ifndef __OPTIMIZE_SIZE__
 		if (nargs == 2u) /* the common record, unrolled */
 			o = enc_words(hb, w0, id, dt, args, 2);
 		else
-#endif
 			o = enc_words(hb, w0, id, dt, args, nargs);
 	}
-	d.packet = 1;
+#endif
 	begin(m, o);
+	d.sending = SENDING_PACKET;
 }
 
 /* The next message, if any: HEADER first, then the FINAL tp_flush asks for once every packet
@@ -269,19 +337,59 @@ static int pick_next(void)
 
 static void end_message(void)
 {
+	unsigned packet = d.sending == SENDING_PACKET;
 	d.sending = 0;
-	if (!d.packet)
+	if (!packet)
 		return;
-	d.packet = 0;
 	tiny.send = tiny_next(tiny.send);
 	PUBLISH();
 	tiny.send_seq = tiny.send_seq + 1u; /* the packet is the writer's again */
-	if (++d.since_header >= HEADER_EVERY) {
-		d.since_header = 0;
+	if (((tiny.send_seq - tp_g.origin_seq) & (HEADER_EVERY - 1u)) == 0u)
 		tp_link.header_req = 1;
-	}
 }
 
+#ifdef __OPTIMIZE_SIZE__
+/* Size first: COBS on the way out, a byte at a time (SPEC 2). At the end of a group the next
+ * one's code comes from a scan ahead to its zero, as far as 254 bytes; the zero itself is not
+ * sent (its group's code stands for it), nor is the 0x00 after the CRC, whose place is the
+ * frame's delimiter. A byte the port refuses waits in d.out for the next call. */
+static size_t pump(void)
+{
+	size_t sent = 0;
+	for (;;) {
+		if (!d.out_due) {
+			if (!d.sending && !pick_next())
+				return sent;
+			if (d.at != d.grp_end) {
+				d.out = *d.at++;
+			} else {
+				d.at += d.skip;
+				uint8_t *q = d.at;
+				if (q > d.end) {
+					d.out = 0; /* the delimiter */
+				} else {
+					while (*q != 0u && q - d.at < 254)
+						q++;
+					d.out = (uint8_t)(q - d.at + 1);
+					d.skip = d.out != 0xFFu;
+					d.grp_end = q;
+				}
+			}
+			d.out_due = 1;
+		}
+#ifdef TP_PORT_HAS_TX_WRITE
+		if (tp_port_tx_write(&d.out, 1) == 0u) /* the port's one entry: no tp_port_tx_put linked */
+#else
+		if (!tp_port_tx_put(d.out))
+#endif
+			return sent;
+		d.out_due = 0;
+		sent++;
+		if (d.at > d.end)
+			end_message(); /* the delimiter is out */
+	}
+}
+#else
 static size_t port_write(const uint8_t *p, size_t n)
 {
 #ifdef TP_PORT_HAS_TX_WRITE
@@ -366,6 +474,8 @@ static size_t pump(void)
 			return sent;
 	}
 }
+
+#endif
 
 /* The drain, from tp_poll (which also closes an idle head) or the TX interrupt: one at a
  * time, the other returns at once. */

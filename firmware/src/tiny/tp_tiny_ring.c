@@ -67,14 +67,11 @@ struct tiny_pkt *tiny_next(struct tiny_pkt *p)
 #endif
 CLOSE_INLINE static void close_head(struct tp_chan *ch, struct tiny_pkt *h, uint32_t lo, uint32_t epoch)
 {
-	if (epoch != h->ts_begin[1]) {
-		epoch = h->ts_begin[1];
+	if (epoch != h->ts_begin[1])
 		lo = TP_TIMER_MASK;
-	}
 	h->n_events = ch->committed - h->events_before;
 	h->used = (uint32_t)((uintptr_t)ch->wp - (uintptr_t)(h + 1));
-	h->ts_end[0] = lo;
-	h->ts_end[1] = epoch;
+	h->dur = (lo - h->ts_begin[0]) & TP_TIMER_MASK;
 	ch->open = 0;
 	ch->end = 0;
 }
@@ -94,23 +91,28 @@ uint32_t tiny_close_head(uint32_t min_age)
 	return closed;
 }
 
+/* A turn's or reservation's answer that is no place: the refusal (TP_DROPPED, TP_REJECTED,
+ * counted), or AGAIN (TP_RECORDED, 0) for another turn. No record lies at such an address. */
+#define REFUSAL(why) ((uint32_t *)(uintptr_t)(why))
+#define AGAIN REFUSAL(TP_RECORDED)
+#define IS_REFUSAL(r) ((uintptr_t)(r) <= (uintptr_t)TP_REJECTED)
+
 /* One masked step of the slow path (see the top): the record's place (its time word written),
- * or NULL with *why the refusal, counted, or TP_RECORDED for another turn. */
-__attribute__((noinline)) static uint32_t *turn(unsigned bytes, tp_result_t *why)
+ * or a refusal, or AGAIN. */
+__attribute__((noinline)) static uint32_t *turn(unsigned bytes)
 {
 	struct tp_chan *ch = &tp_chan[0];
-	uint32_t *w = NULL;
-	*why = TP_RECORDED;
+	uint32_t *w = AGAIN;
 	uint32_t key = tp_port_irq_save();
 	struct tiny_pkt *h = (struct tiny_pkt *)(void *)ch->head;
 	if (!tp_g.recording || bytes > tp_g.pkt_size - TINY_HDR - TINY_ROOM) {
 		/* stopped, or larger than a packet (pkt_size is 0 before tp_init: refused all the same) */
 		ch->rejected++;
-		*why = TP_REJECTED;
+		w = REFUSAL(TP_REJECTED);
 	} else if (!ch->open) {
 		if (ch->next_seq - tiny.send_seq >= tp_g.packets) {
 			ch->dropped++; /* the next packet is still the drain's */
-			*why = TP_DROPPED;
+			w = REFUSAL(TP_DROPPED);
 		} else {
 			h = tiny_next(h);
 			h->events_before = ch->committed;
@@ -134,7 +136,7 @@ __attribute__((noinline)) static uint32_t *turn(unsigned bytes, tp_result_t *why
 			tp_port_irq_restore(key);
 			if (tp_g.notify)
 				tp_port_packet_ready();
-			return NULL;
+			return AGAIN;
 		}
 		ch->end = end;
 		ch->wp = (uint32_t *)(void *)((uintptr_t)w + bytes);
@@ -147,11 +149,11 @@ __attribute__((noinline)) static uint32_t *turn(unsigned bytes, tp_result_t *why
 }
 
 /* The slow reservation of bytes: turns until the record has a place (its time word written,
- * `pending` raised), or NULL with *why the refusal. */
-static uint32_t *reserve(unsigned bytes, tp_result_t *why)
+ * `pending` raised), or a refusal. */
+static uint32_t *reserve(unsigned bytes)
 {
 	uint32_t *r;
-	while ((r = turn(bytes, why)) == NULL && *why == TP_RECORDED) {
+	while ((r = turn(bytes)) == AGAIN) {
 	}
 	return r;
 }
@@ -168,10 +170,9 @@ static void commit(void)
 __attribute__((noinline)) static tp_result_t put(uint32_t w0, uint32_t id, const void *args)
 {
 	unsigned nargs = (w0 >> 2) & 7u, len = w0 >> 8;
-	tp_result_t why;
-	uint32_t *r = reserve(4u * (nargs == 7u ? TP_BLOB_WORDS(len) : TP_REC_WORDS(nargs)), &why);
-	if (r == NULL)
-		return why;
+	uint32_t *r = reserve(4u * (nargs == 7u ? TP_BLOB_WORDS(len) : TP_REC_WORDS(nargs)));
+	if (IS_REFUSAL(r))
+		return (tp_result_t)(uintptr_t)r;
 	r[0] = w0;
 	r[1] = id;
 	if (nargs == 7u)
@@ -187,9 +188,8 @@ __attribute__((noinline)) static tp_result_t put(uint32_t w0, uint32_t id, const
 /* The fast path's slow entry (tp_record_inline.h): up to 2 arguments in registers. */
 void tp_rec_slow_le2(uint32_t id, uint32_t a0, uint32_t a1, uint32_t w0)
 {
-	tp_result_t why;
-	uint32_t *r = reserve(4u * TP_REC_WORDS((w0 >> 2) & 7u), &why);
-	if (r == NULL)
+	uint32_t *r = reserve(4u * TP_REC_WORDS((w0 >> 2) & 7u));
+	if (IS_REFUSAL(r))
 		return;
 	r[0] = w0;
 	r[1] = id;
@@ -265,11 +265,14 @@ int tp_init(const struct tp_config *cfg)
 	tp_g.packets = cfg->packets;
 	tp_g.chan_bytes = (uint32_t)cfg->packets * cfg->packet_size;
 	tp_g.autostart = cfg->autostart;
-	tp_g.origin_seq = ch->next_seq = tiny.send_seq = cfg->origin_seq;
-	tp_g.origin_events = ch->committed = cfg->origin_events;
-	tp_g.origin_dropped = ch->dropped = cfg->origin_dropped;
-	tp_g.origin_overwritten = ch->overwritten = cfg->origin_overwritten;
-	tp_g.origin_rejected = ch->rejected = cfg->origin_rejected;
+	/* the origin: five words in the same order in both (tp_internal.h) */
+	for (unsigned i = 0; i < 5u; i++)
+		(&tp_g.origin_seq)[i] = (&cfg->origin_seq)[i];
+	ch->next_seq = tiny.send_seq = tp_g.origin_seq;
+	ch->committed = tp_g.origin_events;
+	ch->dropped = tp_g.origin_dropped;
+	ch->overwritten = tp_g.origin_overwritten;
+	ch->rejected = tp_g.origin_rejected;
 	ch->open = 0;
 	ch->end = 0;
 	/* the head before the first packet, closed: the first record opens packet 0 */
