@@ -7,7 +7,7 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { tuiViewPlugin } from './build-plugins.mjs';
@@ -55,6 +55,8 @@ const cli = await build({
   metafile: true,
 });
 const cliText = loaderImports(cli.outputFiles[0].text, cli.metafile);
+// esbuild made no folder: it wrote nothing (write: false); a fresh clone has no dist/ yet
+mkdirSync('dist', { recursive: true });
 writeFileSync('dist/cli.cjs', cliText);
 // the loader names its cache by this: V8 checks a cache against the source's length only
 const cliHash = createHash('sha256').update(cliText).digest('hex').slice(0, 16);
