@@ -260,7 +260,9 @@ export class CtfExporter implements Exporter {
       this.endSession(s);
       // at the end only: it names every class of the whole trace and the decoder's final counts
       const meta = this.out.open(s.dir + 'metadata');
-      meta.write(this.metadata(s));
+      // as bytes: a sink may gather a string in a buffer of a MiB (sinks.ts BackgroundSink), one
+      // per session until the files are finished
+      meta.write(Buffer.from(this.metadata(s), 'utf8'));
       meta.close();
     }
   }
