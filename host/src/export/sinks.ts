@@ -377,6 +377,7 @@ export class BackgroundSink implements Sink {
       }
     }
     this.ended = true;
+    if (w instanceof BackgroundWriter) w.release();
     this.writer = undefined;
   }
 
