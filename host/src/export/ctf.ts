@@ -190,8 +190,12 @@ interface SessionState {
   header: StreamHeader | null;
   /** largest tick babeltrace2 can place on the clock (see limitTicks), once the header is known */
   maxTicks: bigint | null;
+  /** the decoder's session number */
+  index: number;
   dir: string;
   streams: Map<number, CoreStream>;
+  /** a later session started: its streams are written and closed, only its metadata is left */
+  ended: boolean;
 }
 
 export class CtfExporter implements Exporter {
@@ -253,15 +257,37 @@ export class CtfExporter implements Exporter {
   end(stats: CoreStats[]): void {
     this.stats = stats;
     for (const s of this.sessions.values()) {
-      for (const st of [...s.streams.values()].sort((a, b) => a.core - b.core)) {
-        this.flushLoss(st);
-        if (st.open) this.closePacket(st, st.events, st.beginTicks, st.lastTicks);
-        st.sink.close();
-      }
+      this.endSession(s);
+      // at the end only: it names every class of the whole trace and the decoder's final counts
       const meta = this.out.open(s.dir + 'metadata');
-      meta.write(this.metadata(s));
+      // as bytes: a sink may gather a string in a buffer of a MiB (sinks.ts BackgroundSink), one
+      // per session until the files are finished
+      meta.write(Buffer.from(this.metadata(s), 'utf8'));
       meta.close();
     }
+  }
+
+  /**
+   * Writes out a session's streams (a pending loss window, the open packet) and closes them: the
+   * sink factory can then finish the files and release their buffers, so what an export holds
+   * does not grow with the number of sessions.
+   */
+  private endSession(s: SessionState): void {
+    if (s.ended) return;
+    s.ended = true;
+    for (const st of [...s.streams.values()].sort((a, b) => a.core - b.core)) {
+      this.flushLoss(st);
+      if (st.open) this.closePacket(st, st.events, st.beginTicks, st.lastTicks);
+      st.sink.close();
+    }
+    s.streams.clear();
+  }
+
+  /** Stream files open now (a test bounds them). */
+  openStreams(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) n += s.streams.size;
+    return n;
   }
 
   /** Folder of each target session's trace, relative to the output ('' = the output itself). */
@@ -275,7 +301,10 @@ export class CtfExporter implements Exporter {
       // A target reset starts a new time base, so each later session is its own CTF trace
       // in a sub-folder (babeltrace2 reads one trace per folder argument: muxing both
       // would interleave two unrelated time bases).
-      s = { header: null, maxTicks: null, dir: n === 0 ? '' : `session-${n}/`, streams: new Map() };
+      // The decoder sends every record of a session before the next one's (SPEC §9: a reset
+      // closes the session), so the earlier sessions are over: their streams are written out now.
+      for (const earlier of this.sessions.values()) this.endSession(earlier);
+      s = { header: null, maxTicks: null, index: n, dir: n === 0 ? '' : `session-${n}/`, streams: new Map(), ended: false };
       this.sessions.set(n, s);
     }
     return s;
@@ -284,6 +313,7 @@ export class CtfExporter implements Exporter {
   private stream(s: SessionState, core: number): CoreStream {
     let st = s.streams.get(core);
     if (!st) {
+      if (s.ended) throw new Error(`CTF export: a record of session ${s.index} after a later session started (records must come in session order)`);
       st = new CoreStream(core, this.out.open(`${s.dir}stream_core${core}`));
       st.maxTicks = s.maxTicks;
       st.hz = s.header?.timerHz ?? 0;

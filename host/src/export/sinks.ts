@@ -268,6 +268,10 @@ export class BackgroundSink implements Sink {
   private writer: BackgroundWriter | SyncWriter | undefined;
   private staged: Uint8Array | undefined;
   private stagedLen = 0;
+  /** close() was called: the caller writes nothing more (DirSinkFactory then finishes the file early) */
+  closed = false;
+  /** end() finished the file: its descriptor is closed and its writer (and the writer's buffers) let go */
+  private ended = false;
   /** bytes written so far */
   bytes = 0;
 
@@ -354,21 +358,27 @@ export class BackgroundSink implements Sink {
 
   /** Hands over everything written so far (more may follow before end()). */
   close(): void {
+    this.closed = true;
     if (this.staged) this.push(this.out());
   }
 
-  /** close(), waits until all is written, then finishes the file. */
+  /** close(), waits until all is written, then finishes the file (once: later calls return at once). */
   async end(): Promise<void> {
+    if (this.ended) return;
     const w = this.out();
     this.close();
     await w.drain(0);
     this.out();
-    if (!(this.file instanceof OutputFile)) return;
-    try {
-      this.file.finish();
-    } catch (err) {
-      throw asWriteError(this.target, err);
+    if (this.file instanceof OutputFile) {
+      try {
+        this.file.finish();
+      } catch (err) {
+        throw asWriteError(this.target, err);
+      }
     }
+    this.ended = true;
+    if (w instanceof BackgroundWriter) w.release();
+    this.writer = undefined;
   }
 
   /** See OutputFile.abort (stdout is left alone); the descriptor is closed once no write uses it. */
@@ -413,7 +423,10 @@ function rmQuietly(path: string): void {
 }
 
 export class DirSinkFactory implements SinkFactory {
-  private readonly opened: (FileSink | BackgroundSink)[] = [];
+  /** the files not finished yet */
+  private opened: (FileSink | BackgroundSink)[] = [];
+  /** the files finished, kept for abort() */
+  private readonly finished: (FileSink | BackgroundSink)[] = [];
   /** background: files written on the thread pool (BackgroundSink); then drain() and end() are awaited */
   constructor(
     private readonly dir: string,
@@ -428,16 +441,34 @@ export class DirSinkFactory implements SinkFactory {
     this.opened.push(s);
     return s;
   }
-  /** Waits until every background file has little left to write (between input chunks). */
+  /**
+   * Waits until every background file has little left to write (between input chunks); the
+   * files the exporter closed are finished now (written, in place), so that their descriptors
+   * and buffers are not held to the end: an export of many sessions closes each session's files
+   * when the next begins.
+   */
   async drain(): Promise<void> {
-    for (const s of this.opened) if (s instanceof BackgroundSink) await s.drain();
+    const open: (FileSink | BackgroundSink)[] = [];
+    for (const s of this.opened) {
+      if (s instanceof BackgroundSink) {
+        if (s.closed) await s.end();
+        else await s.drain();
+      }
+      (s instanceof BackgroundSink && s.closed ? this.finished : open).push(s);
+    }
+    this.opened = open;
   }
   /** After the exporter closed its files: waits until the background files are written and in place. */
   async end(): Promise<void> {
     for (const s of this.opened) if (s instanceof BackgroundSink) await s.end();
   }
+  /** Files not finished yet (a test bounds them). */
+  get openFiles(): number {
+    return this.opened.length;
+  }
   /** Removes every file this factory wrote (after a failure). */
   abort(): void {
+    for (const s of this.finished) s.abort();
     for (const s of this.opened) s.abort();
   }
 }

@@ -118,4 +118,23 @@ describe('BackgroundWriter', () => {
     expect(w.failure).toBeUndefined();
     expect(Buffer.compare(readFileSync(path), Buffer.concat(parts))).toBe(0);
   });
+  it("a writer that is done (release) lends its buffers to the next one, and each file gets its own bytes", async () => {
+    const write = async (name: string, seed: number) => {
+      const fd = openSync(join(dir, name), 'w');
+      const w = new BackgroundWriter(fd);
+      const b = w.buffer();
+      const p = bytes(5000, seed);
+      b.set(p);
+      w.write(b.subarray(0, p.length));
+      await w.drain(0);
+      w.release();
+      closeSync(fd);
+      return { buffer: b.buffer, p };
+    };
+    const first = await write('first.bin', 11);
+    const second = await write('second.bin', 12);
+    expect(second.buffer).toBe(first.buffer);
+    expect(Buffer.compare(readFileSync(join(dir, 'first.bin')), first.p)).toBe(0);
+    expect(Buffer.compare(readFileSync(join(dir, 'second.bin')), second.p)).toBe(0);
+  });
 });

@@ -20,6 +20,12 @@ import { fdatasync, fstatSync, readFileSync, write, writeSync } from 'node:fs';
 export const WRITE_CHUNK = 1 << 20;
 /** Lent buffers kept for reuse; more come back only after a burst, and go to the collector. */
 const POOL_LIMIT = 8;
+/**
+ * Buffers of writers that are done (release()), for the next writer to lend out: an export that
+ * writes many files one after another (CTF, a folder per session) reuses the same few MiB
+ * instead of leaving each file's buffers to the collector.
+ */
+const spare: Uint8Array[] = [];
 /** Positioned writes in flight at once: libuv has 4 threads, and the input's reads need one. */
 const IN_FLIGHT = 3;
 /** O_APPEND: every write goes to the end, whatever its offset (Linux pwrite), so none is positioned. */
@@ -87,6 +93,11 @@ export class BackgroundWriter {
     if (n <= WRITE_CHUNK) {
       const b = this.pool.pop();
       if (b) return b;
+      const s = spare.pop();
+      if (s) {
+        this.lent.add(s.buffer);
+        return s;
+      }
       n = WRITE_CHUNK;
     }
     const b = new Uint8Array(n);
@@ -121,6 +132,17 @@ export class BackgroundWriter {
     this.wake();
     this.onIdle = then;
     this.idle();
+  }
+
+  /**
+   * Everything is written (drain(0) resolved) and nothing more will be: the buffers kept for
+   * reuse go to the next writer.
+   */
+  release(): void {
+    if (this.inFlight > 0 || this.queue.length > 0) return;
+    while (this.pool.length > 0 && spare.length < POOL_LIMIT) spare.push(this.pool.pop()!);
+    this.pool.length = 0;
+    this.stopped = true;
   }
 
   private idle(): void {

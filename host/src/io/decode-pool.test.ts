@@ -2,10 +2,8 @@
 // builds it) against the export on one thread: byte for byte the same files, counts and
 // warnings, for streams with several cores, resets, losses of every cause, blobs, times that go
 // back, damage and a cut end, whichever thread took which stretch, with and without the worker.
-import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamWriter } from '../core/encode.js';
@@ -13,14 +11,11 @@ import { runExport } from '../api/export.js';
 import { CtfExporter } from '../export/ctf.js';
 import { MemorySinkFactory } from '../export/sinks.js';
 import { DECODE_WORKER_FILE, type DecodePoolOptions } from './decode-pool.js';
+import { buildWorker } from './worker-build.js';
 
 let dir: string;
 let workerFile: string;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tp-decode-pool-'));
-  workerFile = join(dir, DECODE_WORKER_FILE);
-  await build({ entryPoints: [join(import.meta.dirname, 'decode-worker.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: workerFile, logLevel: 'warning' });
-});
+beforeAll(async () => ({ dir, workerFile } = await buildWorker('tp-decode-pool-', 'decode-worker.ts', DECODE_WORKER_FILE)));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface StreamOptions {

@@ -10,19 +10,15 @@
 // loss window, a new class, a clamped time), is given the packet's batch instead, parsed again
 // here. When this thread would wait for the worker it scans the next stretch itself. Either
 // way the output is that of the one-thread export, byte for byte; all this changes is time.
-import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { EventBatch } from '../core/batch.js';
-import { sniffCapture, SNIFF_LEN } from '../core/capture-format.js';
 import { checkFrame, FRAME_OK, FrameSplitter } from '../core/frames.js';
 import { FrameScanner, ROW_RESUME, ROW_START, SCAN_ROW, SCAN_ROWS, SCAN_VERSION } from '../core/frame-scan.js';
 import { parseEvents, parsePacketHead } from '../core/messages.js';
 import type { TraceDecoder } from '../core/decoder.js';
 import { Cursor } from '../core/varint.js';
 import { packRawEvents, RAW_CLASSES, type Packed } from '../export/ctf.js';
-import { SharedStretches, type ParallelFileEdge } from './scan-pool.js';
+import { bundledWorker, driveStretches, type ParallelFileEdge, type ScanWorkerData } from './scan-pool.js';
 
 /** Nominal bytes of a stretch: small, since each slot also holds its packed events (PACKED_RATIO). */
 export const DECODE_STRETCH = 1 << 18;
@@ -33,19 +29,13 @@ export const DECODE_PARALLEL_AFTER = 16 << 20;
  * per byte of the bench's trace; a packet that does not fit gets no row (the decoder reads it).
  */
 const PACKED_RATIO = 6;
-/** Bytes read at a time for the stretches this thread decodes as stream bytes. */
-const CHUNK = 1 << 18;
 
 /** The worker's bundle, beside this one (host/build.mjs). */
 export const DECODE_WORKER_FILE = 'decode-worker.cjs';
 
 /** What the worker is started with. */
-export interface DecodeWorkerData {
-  shared: SharedArrayBuffer;
+export interface DecodeWorkerData extends ScanWorkerData {
   packed: SharedArrayBuffer;
-  path: string;
-  size: number;
-  stretch: number;
 }
 
 /** Per row: its packed words' start and end, the word of its last event, its event count (UNRESOLVED_ROW: a class word is not an id yet). */
@@ -156,18 +146,6 @@ export interface DecodePoolEdge extends ParallelFileEdge {
   afterChunk?(): Promise<void> | void;
 }
 
-/** Atomics.waitAsync (Node 16 and later; not in this project's TypeScript lib). */
-interface AtomicsWaitAsync {
-  waitAsync(a: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}
-
-function workerFile(): string | null {
-  // __dirname: the bundle's folder (the ESM bundle defines it too); absent when run from sources
-  const dir = typeof __dirname === 'string' ? __dirname : null;
-  const file = dir ? join(dir, DECODE_WORKER_FILE) : null;
-  return file && existsSync(file) ? file : null;
-}
-
 /**
  * Whether this machine has the second core the worker needs free: two cores or more, and a load
  * average that leaves about one idle (below cores - 0.5: a job that just ended still counts a while). The worker only moves work to another core (it adds its start-up
@@ -184,106 +162,41 @@ export function decodePoolUseful(): boolean {
  * the file takes the ordinary path: it cannot be opened here, is not a regular file, is shorter
  * than opts.after, or is a capture.
  */
-export async function decodeFilePacked(path: string, decoder: TraceDecoder, edge: DecodePoolEdge, opts: DecodePoolOptions = {}): Promise<number | null> {
-  const after = opts.after ?? DECODE_PARALLEL_AFTER;
-  let fd: number;
-  try {
-    // by its path first: opening a FIFO would wait for its writer, and this path would drop it
-    const st = statSync(path);
-    if (!st.isFile() || st.size < after) return null;
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  let worker: Worker | null = null;
-  let shared: SharedStretches | null = null;
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size < after) return null;
-    const head = Buffer.alloc(SNIFF_LEN);
-    if (sniffCapture(head.subarray(0, readSync(fd, head, 0, SNIFF_LEN, 0))).capture) return null;
-    const stretch = opts.stretch ?? DECODE_STRETCH;
-    shared = SharedStretches.create(st.size, stretch);
-    const sh = shared;
-    const slots = sh.state.length;
-    const packed = PackedSlots.create(slots, stretch);
-    edge.packed.classIds(packed.classIds);
-    const chunk = Buffer.allocUnsafeSlow(CHUNK);
-    const used = opts.used;
-    const again = new PacketAgain(edge);
-    let pos = 0;
-    /** file bytes [pos, to) to the decoder as stream bytes, read here */
-    const decode = (to: number) => {
-      while (pos < to) {
-        const n = readSync(fd, chunk, 0, Math.min(CHUNK, to - pos), pos);
-        if (n === 0) break;
-        pos += n;
-        edge.data(chunk.subarray(0, n));
-      }
-    };
-    let failure: Promise<never> | null = null;
-    const start = () => {
-      const file = opts.workerFile ?? workerFile();
-      if (opts.worker === false || !file) return;
-      const data: DecodeWorkerData = { shared: sh.shared, packed: packed.shared, path, size: sh.size, stretch: sh.stretch };
-      const w = new Worker(file, { workerData: data });
-      worker = w;
-      failure = new Promise<never>((_, reject) => {
-        w.on('error', reject);
-        w.on('exit', (code) => {
-          if (code !== 0) reject(new Error(`the decode worker exited with code ${code}`));
-        });
-      });
-      // its rejection is seen where this thread waits for the worker; none is unhandled
-      failure.catch(() => undefined);
-    };
-    let b = 0;
-    while (b < sh.count) {
-      if (sh.ready(b)) {
-        const { at, bytes, scan } = sh.scanned(b);
-        if (bytes.length > 0) {
-          // the bytes before its first frame (the end of a frame too long to scan, or none)
-          decode(at);
-          if (pos !== at) throw new Error(`scan of stretch ${b} starts at ${at}, not at ${pos}`);
-          const j = b;
+export function decodeFilePacked(path: string, decoder: TraceDecoder, edge: DecodePoolEdge, opts: DecodePoolOptions = {}): Promise<number | null> {
+  const used = opts.used;
+  const stretch = opts.stretch ?? DECODE_STRETCH;
+  return driveStretches(path, {
+    name: 'decode',
+    worker: opts.worker,
+    workerFile: opts.workerFile ?? bundledWorker(DECODE_WORKER_FILE),
+    stretch,
+    after: opts.after ?? DECODE_PARALLEL_AFTER,
+    edge,
+    setup: (sh) => {
+      const slots = sh.state.length;
+      const packed = PackedSlots.create(slots, stretch);
+      edge.packed.classIds(packed.classIds);
+      const again = new PacketAgain(edge);
+      return {
+        workerData: { packed: packed.shared },
+        scan: (j, fd) => {
+          packed.target(j, slots);
+          sh.scan(j, fd, packed.scanner);
+        },
+        book: (j, bytes, scan) =>
           decoder.pushScanned(bytes, scan, undefined, (r, session, core) => {
             if (packed.give(j, slots, r, session, core, edge.packed) >= 0) return;
             const o = r * SCAN_ROW;
             again.frame(bytes.subarray(scan.rows[o + ROW_START], scan.rows[o + ROW_RESUME]), session);
             if (used) used.batches++;
-          });
-          pos += bytes.length;
-          if (used) used.booked++;
-        }
-        sh.free(b);
-        sh.setBooked(++b);
-        await edge.afterChunk?.();
-        continue;
-      }
-      const j = sh.claim();
-      if (j === b && !edge.proven()) {
-        // until a valid frame came, as stream bytes: a hostile input is refused as it is read
-        decode((j + 1) * sh.stretch);
-        sh.setBooked(++b);
-        if (edge.proven()) start();
-        await edge.afterChunk?.();
-      } else if (j >= 0) {
-        packed.target(j, slots);
-        sh.scan(j, fd, packed.scanner);
-        if (used) used.scanned++;
-      } else {
-        // stretch b is the worker's, under way
-        const wait = (Atomics as unknown as AtomicsWaitAsync).waitAsync(sh.state, b % slots, 0);
-        if (wait.async) await Promise.race([wait.value, failure!]);
-      }
-    }
-    decode(Infinity);
-    return pos;
-  } finally {
-    shared?.stop();
-    if (worker) void (worker as Worker).terminate();
-    closeSync(fd);
-  }
+          }),
+      };
+    },
+    // until a valid frame came, as stream bytes: a hostile input is refused as it is read
+    decodeOwn: () => !edge.proven(),
+    afterChunk: () => edge.afterChunk?.(),
+    used,
+  });
 }
 
 /** A booked packet's events parsed again, as a batch, for an exporter that wants them so. */

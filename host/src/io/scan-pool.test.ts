@@ -2,10 +2,8 @@
 // worker) against the decoder fed directly: the same records and stats for files with damage,
 // resets, frames across every cut and frames longer than a stretch, whichever thread took
 // which stretch, with and without the worker.
-import { build } from 'esbuild';
 import fc from 'fast-check';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCaptureStart, encodeDataRecords } from '../core/capture-format.js';
@@ -15,14 +13,11 @@ import { recordToJson, statsToJson } from '../core/jsonl.js';
 import type { TraceRecord } from '../core/types.js';
 import { FrameScanner } from '../core/frame-scan.js';
 import { decodeFileParallel, SCAN_WORKER_FILE, SharedStretches, type ParallelFileOptions } from './scan-pool.js';
+import { buildWorker } from './worker-build.js';
 
 let dir: string;
 let workerFile: string;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tp-scan-'));
-  workerFile = join(dir, SCAN_WORKER_FILE);
-  await build({ entryPoints: [join(import.meta.dirname, 'scan-worker.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: workerFile, logLevel: 'warning' });
-});
+beforeAll(async () => ({ dir, workerFile } = await buildWorker('tp-scan-', 'scan-worker.ts', SCAN_WORKER_FILE)));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A two-core stream of about `packets` packets with a seeded mix of events, a reset in the middle, and damage. */

@@ -179,30 +179,57 @@ interface AtomicsWaitAsync {
   waitAsync(a: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }
 
-function workerFile(): string | null {
+/** The worker bundle named file beside the running bundle, or null (run from sources, or absent). */
+export function bundledWorker(file: string): string | null {
   // __dirname: the bundle's folder (the ESM bundle defines it too); absent when run from sources
   const dir = typeof __dirname === 'string' ? __dirname : null;
-  const file = dir ? join(dir, SCAN_WORKER_FILE) : null;
-  return file && existsSync(file) ? file : null;
+  const path = dir ? join(dir, file) : null;
+  return path && existsSync(path) ? path : null;
+}
+
+/** What a pool does with the stretches of one file (driveStretches). */
+export interface StretchPool {
+  /** the worker's kind, for its failure's message */
+  name: string;
+  /** false: every stretch on this thread */
+  worker?: boolean;
+  /** the worker's script, or null for none */
+  workerFile: string | null;
+  /** nominal bytes per stretch */
+  stretch: number;
+  /** files shorter than this take the ordinary path */
+  after: number;
+  /** file bytes for the decoder (the view is valid during the call), and whether a valid frame came */
+  edge: ParallelFileEdge;
+  /** called once the file is known to be taken: what the worker is started with beside ScanWorkerData, how a stretch is scanned, how a scan is booked */
+  setup(shared: SharedStretches): {
+    workerData?: object;
+    scan(j: number, fd: number): void;
+    /** books stretch j's scan: its frames' bytes (at their file offset) and their rows */
+    book(j: number, bytes: Buffer, scan: ScanResult): void;
+  };
+  /** whether this thread reads stretch j, the next to book, as stream bytes rather than scanning it */
+  decodeOwn(j: number): boolean;
+  /** awaited after each stretch booked (back-pressure of the output, a progress bar) */
+  afterChunk?(): Promise<void> | void;
+  /** called before each stretch this thread takes (a test takes stretches there as the worker would) */
+  alongside?: (shared: SharedStretches) => void;
+  /** counts: stretches this thread decoded as stream bytes, that it scanned, that were booked from a scan */
+  used?: { decoded?: number; scanned: number; booked: number };
 }
 
 /**
- * Decodes the regular file of stream bytes at path on two threads: its bytes go to decoder
- * (edge.data for those this thread reads and decodes) in file order, to its end. Returns its
- * size, or null (nothing decoded) when the file takes the ordinary path: it cannot be opened
- * here, is not a regular file, is shorter than opts.after, or is a capture.
+ * The driver both pools share (stats, io/decode-pool.ts): the file at path cut into stretches
+ * that this thread and a worker take as they are free, and booked here in file order. Returns
+ * the file's size, or null (nothing decoded) when the file takes the ordinary path: it cannot
+ * be opened here, is not a regular file, is shorter than pool.after, or is a capture.
  */
-export async function decodeFileParallel(
-  path: string,
-  decoder: TraceDecoder,
-  edge: ParallelFileEdge,
-  opts: ParallelFileOptions = {},
-): Promise<number | null> {
+export async function driveStretches(path: string, pool: StretchPool): Promise<number | null> {
   let fd: number;
   try {
     // by its path first: opening a FIFO would wait for its writer, and this path would drop it
     const st = statSync(path);
-    if (!st.isFile() || st.size < (opts.after ?? PARALLEL_AFTER)) return null;
+    if (!st.isFile() || st.size < pool.after) return null;
     fd = openSync(path, 'r');
   } catch {
     return null;
@@ -211,16 +238,17 @@ export async function decodeFileParallel(
   let shared: SharedStretches | null = null;
   try {
     const st = fstatSync(fd);
-    if (!st.isFile() || st.size < (opts.after ?? PARALLEL_AFTER)) return null;
+    if (!st.isFile() || st.size < pool.after) return null;
     const head = Buffer.alloc(SNIFF_LEN);
     if (sniffCapture(head.subarray(0, readSync(fd, head, 0, SNIFF_LEN, 0))).capture) return null;
-    shared = SharedStretches.create(st.size, opts.stretch ?? STRETCH);
+    shared = SharedStretches.create(st.size, pool.stretch);
     const sh = shared;
+    const slots = sh.state.length;
+    const { workerData, scan, book } = pool.setup(sh);
+    const { edge, used } = pool;
     const chunk = Buffer.allocUnsafeSlow(CHUNK);
-    const scanner = new FrameScanner();
-    const used = opts.used;
     let pos = 0;
-    /** file bytes [pos, to) to the decoder, read here (to the end of the file for to = Infinity) */
+    /** file bytes [pos, to) to the decoder as stream bytes, read here (to the end of the file for to = Infinity) */
     const decode = (to: number) => {
       while (pos < to) {
         const n = readSync(fd, chunk, 0, Math.min(CHUNK, to - pos), pos);
@@ -231,16 +259,16 @@ export async function decodeFileParallel(
     };
     let failure: Promise<never> | null = null;
     const start = () => {
-      const file = opts.workerFile ?? workerFile();
-      if (opts.worker === false || !file) return;
-      const data: ScanWorkerData = { shared: sh.shared, path, size: sh.size, stretch: sh.stretch };
+      const file = pool.workerFile;
+      if (pool.worker === false || !file) return;
+      const data: ScanWorkerData = { ...workerData, shared: sh.shared, path, size: sh.size, stretch: sh.stretch };
       // not unref'd: this thread's wait for it (Atomics.waitAsync) keeps no event loop alive
       const w = new Worker(file, { workerData: data });
       worker = w;
       failure = new Promise<never>((_, reject) => {
         w.on('error', reject);
         w.on('exit', (code) => {
-          if (code !== 0) reject(new Error(`the scan worker exited with code ${code}`));
+          if (code !== 0) reject(new Error(`the ${pool.name} worker exited with code ${code}`));
         });
       });
       // its rejection is seen where this thread waits for the worker; none is unhandled
@@ -249,33 +277,35 @@ export async function decodeFileParallel(
     let b = 0;
     while (b < sh.count) {
       if (sh.ready(b)) {
-        const { at, bytes, scan } = sh.scanned(b);
+        const { at, bytes, scan: rows } = sh.scanned(b);
         if (bytes.length > 0) {
           // the bytes before its first frame (the end of a frame too long to scan, or none)
           decode(at);
           if (pos !== at) throw new Error(`scan of stretch ${b} starts at ${at}, not at ${pos}`);
-          decoder.pushScanned(bytes, scan);
+          book(b, bytes, rows);
           pos += bytes.length;
           if (used) used.booked++;
         }
         sh.free(b);
         sh.setBooked(++b);
+        if (pool.afterChunk) await pool.afterChunk();
         continue;
       }
-      opts.alongside?.(sh);
+      pool.alongside?.(sh);
       if (sh.ready(b)) continue;
       const j = sh.claim();
-      if (j === b) {
+      if (j === b && pool.decodeOwn(j)) {
         decode((j + 1) * sh.stretch);
-        if (used) used.decoded++;
+        if (used && used.decoded !== undefined) used.decoded++;
         sh.setBooked(++b);
         if (!worker && edge.proven()) start();
+        if (pool.afterChunk) await pool.afterChunk();
       } else if (j >= 0) {
-        sh.scan(j, fd, scanner);
+        scan(j, fd);
         if (used) used.scanned++;
       } else {
         // stretch b is the worker's, under way
-        const wait = (Atomics as unknown as AtomicsWaitAsync).waitAsync(sh.state, b % SLOTS, 0);
+        const wait = (Atomics as unknown as AtomicsWaitAsync).waitAsync(sh.state, b % slots, 0);
         if (wait.async) await Promise.race([wait.value, failure!]);
       }
     }
@@ -286,4 +316,35 @@ export async function decodeFileParallel(
     if (worker) void (worker as Worker).terminate();
     closeSync(fd);
   }
+}
+
+/**
+ * Decodes the regular file of stream bytes at path on two threads: its bytes go to decoder
+ * (edge.data for those this thread reads and decodes) in file order, to its end. Returns its
+ * size, or null (nothing decoded) when the file takes the ordinary path (driveStretches).
+ */
+export function decodeFileParallel(
+  path: string,
+  decoder: TraceDecoder,
+  edge: ParallelFileEdge,
+  opts: ParallelFileOptions = {},
+): Promise<number | null> {
+  return driveStretches(path, {
+    name: 'scan',
+    worker: opts.worker,
+    workerFile: opts.workerFile ?? bundledWorker(SCAN_WORKER_FILE),
+    stretch: opts.stretch ?? STRETCH,
+    after: opts.after ?? PARALLEL_AFTER,
+    edge,
+    setup: (sh) => {
+      const scanner = new FrameScanner();
+      return {
+        scan: (j, fd) => sh.scan(j, fd, scanner),
+        book: (_j, bytes, scan) => decoder.pushScanned(bytes, scan),
+      };
+    },
+    decodeOwn: () => true,
+    alongside: opts.alongside,
+    used: opts.used,
+  });
 }

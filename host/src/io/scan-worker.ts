@@ -1,23 +1,11 @@
-// The worker of io/scan-pool.ts (its own bundle, dist/scan-worker.cjs): takes the next stretch
-// of the file whenever it is free, reads it and scans it into the shared memory, until no
-// stretch is left.
-import { closeSync, openSync } from 'node:fs';
+// The worker of io/scan-pool.ts (its own bundle, dist/scan-worker.cjs): scans the stretches it
+// takes (io/stretch-worker.ts) into the shared memory.
 import { workerData } from 'node:worker_threads';
 import { FrameScanner } from '../core/frame-scan.js';
-import { SharedStretches, type ScanWorkerData } from './scan-pool.js';
+import type { ScanWorkerData } from './scan-pool.js';
+import { workStretches } from './stretch-worker.js';
 
-const data = workerData as ScanWorkerData;
-const shared = new SharedStretches(data.shared, data.size, data.stretch);
-const scanner = new FrameScanner();
-const fd = openSync(data.path, 'r');
-try {
-  for (;;) {
-    const seen = shared.booked();
-    const j = shared.claim();
-    if (j === -1) break;
-    if (j === -2) shared.waitBooked(seen);
-    else shared.scan(j, fd, scanner);
-  }
-} finally {
-  closeSync(fd);
-}
+workStretches(workerData as ScanWorkerData, (shared) => {
+  const scanner = new FrameScanner();
+  return (j, fd) => shared.scan(j, fd, scanner);
+});
