@@ -548,6 +548,8 @@ function hostSection(r, data, L) {
       L.push(x.ok ? `| ${x.what} | ${x.sessions} | ${fmtM(x.events)} | ${fmt(x.bytes / 1e6)} | ${fmtM(x.eventsPerS)} | ${fmtM(x.eventsPerCpuS)} | ${fmt(x.medianWallS, 2)} | ${fmt(x.maxRssMB, 0)} | ${x.runs} |` : `| not measured: ${x.error ?? ''} | | | | | | | | |`);
     }
     L.push('');
+    const sc = qc.sessionsCtf;
+    if (sc) L.push(sc.ok ? `\`tracepipe export --format ctf\` of the ${sc.sessions}-session capture (a stream per core and session; a session's files are written out and closed when the next begins): ${fmt(sc.mbPerS)} MB/s, peak RSS ${fmt(sc.maxRssMB, 0)} MB, one run.` : `\`tracepipe export --format ctf\` of the many-session capture: not measured (${sc.error ?? ''}).`, '');
   }
   if (h.startup?.version?.ok) L.push(`Start-up (median of ${h.startup.version.runs}, alternating): \`node -e 0\` ${fmt(h.startup.node.medianWallS, 2)} s wall, \`tracepipe --version\` ${fmt(h.startup.version.medianWallS, 2)} s (${fmt(h.startup.version.medianCpuS, 2)} CPU-s): the CLI bundle compiled from the V8 code cache that \`npm run build\` leaves beside it (host/src/launcher.ts).`, '');
   if (h.statsBig?.ok) L.push(`\`stats\` on a ${fmtM(h.statsBig.events)}-event trace (${fmt(h.statsBig.bytes / 1e6)} MB): ${fmtM(h.statsBig.eventsPerS)} events/s, peak RSS ${fmt(h.statsBig.maxRssMB, 0)} MB.`, '');

@@ -220,6 +220,13 @@ async function qemuCaptures(ctx) {
     for (let i = 0; i < copies; i++) writeSync(fd, bytes);
     closeSync(fd);
     out.sessions = await statsOn(file, `${QEMU_BOARD} bench_wire_small, ${copies} runs one after another (a reboot between runs)`);
+    // a CTF export of it: a stream per core and session, so its memory must not grow with the sessions
+    const ctf = join(ctx.work, 'qemu-sessions-ctf');
+    log(`export ctf of the ${copies}-session capture`);
+    const ex = await timed('node', [CLI, 'export', '--format', 'ctf', '-o', ctf, file]);
+    out.sessionsCtf = { ...summarise([ex], out.sessions.events, statSync(file).size, ex.code === 0), sessions: out.sessions.sessions };
+    if (ex.code !== 0) out.sessionsCtf.error = ex.stderr.trim().split('\n')[0];
+    rmSync(ctf, { recursive: true, force: true });
     rmSync(file, { force: true });
     rmSync(one, { force: true });
   } catch (e) {
