@@ -66,11 +66,19 @@ async function runDemo(board: string, cores: number): Promise<void> {
     expect(diff('isr_enter', 'isr_exit', 'app_timer')).toBeGreaterThanOrEqual(0);
     expect(diff('span_begin', 'span_end', 'work')).toBeGreaterThanOrEqual(0);
   }
-  // one tick event per interrupt, numbered 1, 2, 3, ... in order
+  // one tick event per interrupt, numbered 1, 2, 3, ... in order; where core 0's books count
+  // lost events (a loaded machine filled the ring), gaps of at most that many, never disorder
   const ticks = c0.filter((e) => e.kind === 'event' && e.name === 'tick').map((e) => e.text);
   expect(ticks.length).toBeGreaterThan(0);
-  expect(ticks).toEqual(ticks.map((_, i) => `tick n=${i + 1}`));
-  expect(ticks.length).toBe(count(c0, (e) => e.kind === 'isr_enter'));
+  if (lost0 === 0) {
+    expect(ticks).toEqual(ticks.map((_, i) => `tick n=${i + 1}`));
+    expect(ticks.length).toBe(count(c0, (e) => e.kind === 'isr_enter'));
+  } else {
+    const n = ticks.map((t) => Number(/^tick n=(\d+)$/.exec(t ?? '')?.[1] ?? NaN));
+    for (let i = 1; i < n.length; i++) expect(n[i]).toBeGreaterThan(n[i - 1]);
+    expect(n[n.length - 1] - n.length).toBeLessThanOrEqual(lost0);
+    expect(Math.abs(ticks.length - count(c0, (e) => e.kind === 'isr_enter'))).toBeLessThanOrEqual(lost0);
+  }
   // one mark and one debug log after every 100th work_done, in that order. The stop can land
   // between any two records of the main loop, so only the last such triple may be cut short.
   const iterations = count(c0, (e) => e.kind === 'event' && e.name === 'work_done');
