@@ -166,6 +166,10 @@ export class TraceDecoder {
   private readonly span = { first: 0 as number | bigint };
   /** Host receive time of the chunk being decoded, when the caller gives one. */
   lastHostTimeNs: bigint | undefined;
+  /** FINAL statuses that closed a core's books, counted as they are decoded: the merge may
+   * hold the record itself until every other core's data has passed its time, which after a
+   * flush is never (a live host waiting for the FINALs asks here, not the sink). */
+  finalsClosed = 0;
 
   constructor(
     private readonly sink: (rec: TraceRecord) => void,
@@ -232,6 +236,15 @@ export class TraceDecoder {
         this.bytesIn,
       );
     }
+  }
+
+  /** Every core of the latest session has its books closed by a FINAL status (false before any
+   * header): what the summary's identity line will say, known as soon as the bytes are in. */
+  booksClosed(): boolean {
+    const s = this.session;
+    if (!s) return false;
+    for (let c = 0; c < s.header.cores; c++) if (!s.books.get(c)?.closed) return false;
+    return true;
   }
 
   /** What the decoder holds right now; every figure has a fixed bound (live display, tests). */
@@ -1018,6 +1031,7 @@ export class TraceDecoder {
       b.P = next;
       b.closed = true;
       b.provenNs = tNs;
+      this.finalsClosed++;
       return;
     }
     const d = (next.seq - base.seq) >>> 0;
@@ -1038,6 +1052,7 @@ export class TraceDecoder {
     b.P = next;
     b.closed = true;
     b.provenNs = tNs;
+    this.finalsClosed++;
   }
 }
 
