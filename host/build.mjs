@@ -9,8 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Script } from 'node:vm';
-import { tuiViewPlugin } from './build-plugins.mjs';
+import { loaderImports, tuiViewPlugin } from './build-plugins.mjs';
 
 function boardFiles(dir = 'boards', rel = '') {
   const out = {};
@@ -23,24 +22,6 @@ function boardFiles(dir = 'boards', rel = '') {
 }
 const define = { __TRACEPIPE_BOARDS__: JSON.stringify(boardFiles()) };
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-/**
- * The CLI bundle's import() calls as calls of __tracepipeImport, which the loader passes it
- * (host/src/launcher.ts says why). esbuild leaves an import() it does not bundle as it is: the
- * external ones the metafile lists, and those of a computed name (DuckDB's), which it does not.
- * So at least the listed ones must be replaced, and the result must still parse.
- */
-function loaderImports(text, metafile) {
-  const listed = Object.values(metafile.inputs).flatMap((input) => input.imports.filter((i) => i.kind === 'dynamic-import' && i.external));
-  let replaced = 0;
-  const out = text.replace(/(?<![\w$.])import\(/g, () => {
-    replaced++;
-    return '__tracepipeImport(';
-  });
-  if (replaced < listed.length) throw new Error(`dist/cli.cjs: ${replaced} import( replaced, but esbuild left ${listed.length}`);
-  new Script(`(function (__tracepipeImport) {${out}\n})`, { filename: 'dist/cli.cjs' });
-  return out;
-}
-
 const common = { bundle: true, platform: 'node', target: 'node20', define, logLevel: 'warning', plugins: [tuiViewPlugin] };
 
 // The CLI is dist/cli.cjs; the executable, dist/tracepipe.cjs, is a small loader that compiles

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { loaderImports } from '../../host/build-plugins.mjs';
 import { StreamWriter } from '../../host/src/core/encode.js';
 import { artifactDir, ROOT } from './helpers.js';
 
@@ -98,4 +99,13 @@ describe('the loader', () => {
     expect(r.code).toBe(0);
     expect(existsSync(out)).toBe(true);
   }, 60_000);
+
+  test("the build rewrites the bundle's import() calls only, never a string's or a comment's text", () => {
+    const meta = { inputs: { a: { imports: [{ kind: 'dynamic-import', external: true }] } } };
+    const src = "const m = import('x'); const msg = 'use import(x)'; // import(y)\nconst re = /import\\(/; const t = `a ${import('z')} import(`;";
+    const out = loaderImports(src, meta);
+    expect(out).toBe("const m = __tracepipeImport('x'); const msg = 'use import(x)'; // import(y)\nconst re = /import\\(/; const t = `a ${__tracepipeImport('z')} import(`;");
+    // fewer calls than esbuild left external is a build failure, not a bundle that fails at run time
+    expect(() => loaderImports("const msg = 'import(x)';", meta)).toThrow(/0 import\( replaced, but esbuild left 1/);
+  });
 });

@@ -228,20 +228,20 @@ export async function traceStats(path: string, opts: StatsOptions = {}, edge: Pi
   const names = await namesFor(opts);
   const byName = names ? new NameCounter() : undefined;
   const perEvent = opts.events ? new EventStats() : undefined;
+  // without names or per-event figures no event object is needed (accounting only), and nothing
+  // reads the records in timeline order: each core's books are its own
+  const perRecord = names !== undefined || perEvent !== undefined;
   return withRereadableInput(path, edge.stdin ?? process.stdin, async (file, name) => {
     const result = await decodeTraceFile(file, {
-      onRecord:
-        names || perEvent
-          ? (raw) => {
-              const rec = names ? names.apply(raw) : raw;
-              if (byName && rec.type === 'event') byName.add(rec);
-              perEvent?.add(rec);
-            }
-          : undefined,
-      // without names or per-event figures no event object is needed: accounting only
-      objects: names !== undefined || perEvent !== undefined,
-      // nothing reads the records in timeline order then: each core's books are its own
-      merge: names !== undefined || perEvent !== undefined,
+      onRecord: perRecord
+        ? (raw) => {
+            const rec = names ? names.apply(raw) : raw;
+            if (byName && rec.type === 'event') byName.add(rec);
+            perEvent?.add(rec);
+          }
+        : undefined,
+      objects: perRecord,
+      merge: perRecord,
       parallel: opts.threads === 2,
       warn: opts.onWarning ?? (() => undefined),
       name,

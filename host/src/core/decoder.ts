@@ -187,15 +187,16 @@ export class TraceDecoder {
       (b, from, to, last) => this.release(b, from, to, last),
       // straight to the sink: it comes from inside a release, ahead of the records it warns about
       (waitFor, key) =>
-        sink({
-          type: 'notice',
-          level: NOTICE_LEVEL.order_unproven,
-          code: 'order_unproven',
-          core: waitFor,
-          message:
+        sink(
+          noticeOf(
+            'order_unproven',
             `core ${waitFor} has sent nothing at or after ${key === null ? 'the next record' : `${key} ns`} while ${mergeLimit} records were held: ` +
-            `released without proof of order; a later packet of core ${waitFor} may go back in time (an open packet, SPEC §6)`,
-        }),
+              `released without proof of order; a later packet of core ${waitFor} may go back in time (an open packet, SPEC §6)`,
+            undefined,
+            undefined,
+            waitFor,
+          ),
+        ),
     );
     const handler: FrameHandler = {
       frame: (buf, len, start, resume) => this.onFrame(buf, len, start, resume),
@@ -355,10 +356,7 @@ export class TraceDecoder {
   }
 
   private notice(code: NoticeCode, message: string, offset?: number, resume?: number, core?: number, key?: bigint): void {
-    const n: Notice = { type: 'notice', level: NOTICE_LEVEL[code], code, message };
-    if (offset !== undefined) n.offset = offset;
-    if (resume !== undefined) n.resume = resume;
-    if (core !== undefined) n.core = core;
+    const n = noticeOf(code, message, offset, resume, core);
     if (core !== undefined && key !== undefined) this.queued(core, key, n);
     else this.out(n);
   }
@@ -1054,6 +1052,14 @@ export class TraceDecoder {
     b.provenNs = tNs;
     this.finalsClosed++;
   }
+}
+
+function noticeOf(code: NoticeCode, message: string, offset?: number, resume?: number, core?: number): Notice {
+  const n: Notice = { type: 'notice', level: NOTICE_LEVEL[code], code, message };
+  if (offset !== undefined) n.offset = offset;
+  if (resume !== undefined) n.resume = resume;
+  if (core !== undefined) n.core = core;
+  return n;
 }
 
 function ticksNs(s: Session, ticks: bigint): bigint {
