@@ -8,7 +8,7 @@
 // the run compiles as usual and leaves a cache in the user's cache folder for the next run.
 // Any failure here only costs that time: every error of the CLI itself is the bundle's to
 // report (bin.ts), and nothing of the cache is ever reported.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,24 @@ function writeWhole(dir: string, path: string, data: Buffer): void {
   }
 }
 
+/** Caches the user folder keeps besides the one just written: other installs of tracepipe (another
+ * version, another Node) share the folder and keep theirs, but rebuilt bundles must not pile up
+ * there, a megabyte or two each. */
+const KEEP_OTHERS = 3;
+
+/** Drops the oldest caches of the user folder beyond KEEP_OTHERS (by mtime: the order they were made). */
+function pruneUserCaches(dir: string, keep: string): void {
+  try {
+    const others = readdirSync(dir)
+      .filter((n) => n !== keep && n.startsWith('cli-') && n.endsWith('.code-cache'))
+      .map((n) => ({ path: join(dir, n), mtime: statSync(join(dir, n)).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const old of others.slice(KEEP_OTHERS)) unlinkSync(old.path);
+  } catch {
+    // another run pruned meanwhile, or the folder is not ours to change: nothing is lost
+  }
+}
+
 /**
  * The bundle's import() (the live view, DuckDB, the serial binding): V8 drops what a dynamic
  * import in code from a code cache needs (Node 20 fails it with "A dynamic import callback was
@@ -89,7 +107,10 @@ function launch(): void {
         return;
       }
       if (out) writeWhole(__dirname, beside, data);
-      else writeWhole(userDir, user, data);
+      else {
+        writeWhole(userDir, user, data);
+        pruneUserCaches(userDir, name);
+      }
     });
   }
   const module = { exports: {} };

@@ -2,7 +2,7 @@
 // cache, without it, with a cache V8 rejects and with a cache folder it cannot write, and says
 // nothing about any of that; a dynamic import() in the cached bundle still loads its module.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loaderImports } from '../../host/build-plugins.mjs';
@@ -72,6 +72,24 @@ describe('the loader', () => {
     expect(JSON.parse(r.stdout).total.decoded).toBe(10);
     // accepted: not written again
     expect(statSync(file).mtimeMs).toBe(mtime);
+  });
+
+  test('writing a cache to the user folder leaves at most three others there, the newest', () => {
+    const at = install('prune', false);
+    const folder = join(dir, 'home-prune', 'tracepipe');
+    mkdirSync(folder, { recursive: true });
+    // caches of six earlier bundles, made a minute apart, and a file that is not a cache
+    const old = [...Array(6).keys()].map((i) => `cli-${'0'.repeat(15)}${i}-v8-0-x64.code-cache`);
+    old.forEach((n, i) => {
+      writeFileSync(join(folder, n), 'x');
+      utimesSync(join(folder, n), 1_700_000_000 + i * 60, 1_700_000_000 + i * 60);
+    });
+    writeFileSync(join(folder, 'notes.txt'), 'mine');
+    expect(tp(at, join(dir, 'home-prune'), '--version').code).toBe(0);
+    const left = cacheFiles(folder);
+    expect(left).toHaveLength(4);
+    expect(left).toEqual(expect.arrayContaining(old.slice(3)));
+    expect(existsSync(join(folder, 'notes.txt'))).toBe(true);
   });
 
   test('a cache V8 rejects, or a cache folder that cannot be made, changes nothing the user sees', () => {
