@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything tracepipe needs on a fresh Debian 12 machine with Node 20 (run as root):
-# the Debian packages (cross compiler, QEMU, babeltrace2, chromium, clang, tmux for the live view's test), the npm
+# the Debian packages (cross compiler, QEMU, babeltrace2, chromium, clang and lld, tmux for the live view's test), the npm
 # packages (npm ci), the host CLI bundle and the firmware of the emulated boards.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -12,6 +12,8 @@ command -v qemu-system-arm >/dev/null || need+=(qemu-system-arm)
 command -v babeltrace2 >/dev/null || need+=(babeltrace2)
 command -v chromium >/dev/null || need+=(chromium)
 command -v clang >/dev/null || need+=(clang)
+# wasm-ld: host/build-wasm.mjs links the frame kernel (frame-kernel.c) with it; its test recompiles the kernel
+command -v wasm-ld >/dev/null || need+=(lld)
 command -v socat >/dev/null || need+=(socat)
 command -v tmux >/dev/null || need+=(tmux)
 [ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || need+=(libclang-rt-14-dev)

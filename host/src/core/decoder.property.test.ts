@@ -6,10 +6,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TraceDecoder, type DecoderOptions } from './decoder.js';
 import { StreamWriter, type U64 } from './encode.js';
 import { crc32c } from './crc32c.js';
+import { useFrameKernels } from './frame-kernel.js';
 import { FrameScanner, newScanResult } from './frame-scan.js';
 import { FrameSplitter, MAX_COBS } from './frames.js';
 import { recordToJson, statsToJson } from './jsonl.js';
@@ -271,7 +272,24 @@ function checkNothingInvented(truth: { events: Set<string>; hz: Set<number> }, o
   }
 }
 
-describe('decoder properties', () => {
+/**
+ * The tests of a describe block with the WebAssembly frame kernels (core/frame-kernel.ts) on or
+ * off, so that every property holds on both paths; checks that the setting took.
+ */
+function kernelMode(on: boolean): void {
+  let was = true;
+  beforeAll(() => {
+    was = useFrameKernels(on);
+    expect(new FrameSplitter({ frame: () => undefined, bad: () => undefined }).kernel !== null).toBe(on);
+  });
+  afterAll(() => {
+    useFrameKernels(was);
+  });
+}
+const MODES = [true, false].map((on) => ({ on, name: on ? 'WebAssembly kernel' : 'JavaScript' }));
+
+for (const mode of MODES) describe(`decoder properties (${mode.name})`, () => {
+  kernelMode(mode.on);
   it('random bytes never throw, and buffering stays bounded', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 20000 }), fc.array(fc.integer({ min: 1, max: 5000 }), { maxLength: 4 }), (b, sizes) => {
@@ -473,7 +491,8 @@ describe('decoder properties', () => {
   });
 });
 
-describe('scanned stretches (core/frame-scan.ts, the stats path on two cores)', () => {
+for (const mode of MODES) describe(`scanned stretches (core/frame-scan.ts, the stats path on two cores; ${mode.name})`, () => {
+  kernelMode(mode.on);
   /**
    * bytes cut into stretches that end at a delimiter after each cut point, each scanned by its
    * own scanner (as by any of several workers) and handed to pushScanned; the undelimited tail
@@ -541,5 +560,24 @@ describe('scanned stretches (core/frame-scan.ts, the stats path on two cores)', 
       if (version === 2) expect(scan.count).toBe(1);
       expect(runScanned(bytes, [0, bytes.length >> 1])).toBe(direct(bytes));
     }
+  });
+});
+
+describe('the WebAssembly kernel and the JavaScript paths agree', () => {
+  it('on damaged traces and random bytes, counting and full decoding alike', () => {
+    fc.assert(
+      fc.property(traceArb, mutationsArb, fc.uint8Array({ maxLength: 200 }), fc.boolean(), (t, muts, junk, objects) => {
+        const bytes = Uint8Array.from([...mutate(encodeTrace(t).bytes, muts), ...junk]);
+        const was = useFrameKernels(true);
+        try {
+          const withKernel = run([bytes], { objects }).json;
+          useFrameKernels(false);
+          expect(run([bytes], { objects }).json).toBe(withKernel);
+        } finally {
+          useFrameKernels(was);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -364,7 +364,7 @@ export class TraceDecoder {
   // ---- frames ----
 
   private onFrame(buf: Uint8Array, len: number, start: number, resume: number): void {
-    const check = checkFrame(buf, len, this.splitter.words);
+    const check = checkFrame(buf, len, this.splitter.words, this.splitter.kernel);
     if (check !== FRAME_OK) {
       if (check === FRAME_SHORT) this.notice('frame_short', `frame of ${len} decoded byte(s), at least 5 needed`, start, resume);
       else if (check === FRAME_LONG) this.notice('frame_too_long', `message of ${len - 4} bytes exceeds ${MAX_MESSAGE}`, start, resume);
@@ -719,7 +719,7 @@ export class TraceDecoder {
     const evs = this.wantEvents && this.session ? this.batch(head.nEvents, c.remaining) : null;
     let lastOff: number | bigint;
     try {
-      lastOff = parseEvents(c, head.nEvents, evs, this.span);
+      lastOff = parseEvents(c, head.nEvents, evs, this.span, this.splitter.kernel);
       if (c.remaining !== 0) throw new WireError('malformed', `${c.remaining} trailing byte(s) after the last event`);
     } catch (e) {
       if (evs) this.free.push(evs);

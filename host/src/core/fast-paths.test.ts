@@ -1,6 +1,7 @@
 // The accounting's fast paths against the general code they stand in for (issue 11): the
-// splitter's whole-frame decode against its byte-group path, the event counter against the
-// batch-filling parser, the word CRC against the byte CRC. Hostile bytes included: each fast
+// splitter's whole-frame decode against its byte-group path, the event counter (JavaScript's
+// and the WebAssembly kernel's, core/frame-kernel.ts) against the batch-filling parser, the
+// word CRC against the byte CRC. Hostile bytes included: each fast
 // path must accept exactly what the general one accepts, with the same result.
 
 import fc from 'fast-check';
@@ -8,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { EventBatch } from './batch.js';
 import { cobsEncode } from './cobs.js';
 import { crc32c, crc32cWords } from './crc32c.js';
-import { FrameSplitter } from './frames.js';
+import { newFrameKernel } from './frame-kernel.js';
+import { FrameSplitter, MAX_COBS } from './frames.js';
 import { parseEvents, parseEventsChecked } from './messages.js';
 import { Cursor, WireError } from './varint.js';
 
@@ -77,17 +79,22 @@ describe('fast paths equal the general ones', () => {
   it('counting events steps over exactly the bytes the full parser reads, with the same times', () => {
     // what follows the body in its buffer: nothing, bytes that would end varints, bytes that would not
     const after = fc.oneof(fc.constant([]), fc.uint8Array({ maxLength: 12 }).map((b) => [...b]), fc.constant([0x80, 0x80, 0x80]));
+    const kernel = newFrameKernel(MAX_COBS)!;
+    // the kernel's frame past the bytes put there: left from an earlier frame
+    const stale = fc.oneof(fc.constant(0), fc.constant(0x80), fc.integer({ min: 0, max: 255 }));
     fc.assert(
-      fc.property(fc.array(event, { maxLength: 30 }), fc.integer({ min: -3, max: 3 }), fc.uint8Array({ maxLength: 4 }), after, (evs, dn, tail, past) => {
+      fc.property(fc.array(event, { maxLength: 30 }), fc.integer({ min: -3, max: 3 }), fc.uint8Array({ maxLength: 4 }), after, stale, (evs, dn, tail, past, junk) => {
         const body = Uint8Array.from([...evs.flat(), ...tail]);
         const n = Math.max(0, evs.length + dn);
         // bytes after the body: a parser must not read into them
         const buf = Uint8Array.from([...body, ...past]);
-        const parse = (out: EventBatch | null, parser = parseEvents) => {
-          const c = new Cursor(buf, 0, body.length);
+        kernel.frame.fill(junk, buf.length, buf.length + 64);
+        kernel.frame.set(buf);
+        const parse = (out: EventBatch | null, parser = parseEvents, onKernel = false) => {
+          const c = new Cursor(onKernel ? kernel.frame : buf, 0, body.length);
           const span = { first: -1 as number | bigint };
           try {
-            const last = parser(c, n, out, span);
+            const last = parser(c, n, out, span, onKernel ? kernel : null);
             return { pos: c.pos, last, first: span.first };
           } catch (e) {
             if (!(e instanceof WireError)) throw e;
@@ -97,6 +104,7 @@ describe('fast paths equal the general ones', () => {
         const batch = () => new EventBatch(Math.max(1, n), Math.max(1, body.length));
         const checked = parse(batch(), parseEventsChecked);
         expect(parse(null)).toEqual(checked);
+        expect(parse(null, parseEvents, true)).toEqual(checked);
         expect(parse(null, parseEventsChecked)).toEqual(checked);
         expect(parse(batch())).toEqual(checked);
       }),

@@ -105,7 +105,7 @@ export class FrameScanner {
 
   private frame(buf: Uint8Array, len: number, start: number, resume: number): void {
     const out = this.out;
-    if (out.count === SCAN_ROWS || buf[0] !== MSG_PACKET || checkFrame(buf, len, this.splitter.words) !== FRAME_OK) return;
+    if (out.count === SCAN_ROWS || buf[0] !== MSG_PACKET || checkFrame(buf, len, this.splitter.words, this.splitter.kernel) !== FRAME_OK) return;
     const c = new Cursor(buf, 1, len - 4);
     let head: PacketHead;
     let last: number | bigint;
@@ -113,7 +113,7 @@ export class FrameScanner {
     try {
       head = parsePacketHead(c, SCAN_VERSION);
       evs = this.events ? this.events.batch(head.nEvents, c.remaining) : null;
-      last = parseEvents(c, head.nEvents, evs, this.span);
+      last = parseEvents(c, head.nEvents, evs, this.span, this.splitter.kernel);
     } catch (e) {
       if (e instanceof WireError) return;
       throw e;

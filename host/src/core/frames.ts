@@ -3,6 +3,7 @@
 // more than one frame's worth of bytes, whatever the input.
 
 import { crc32c, crc32cWords, LITTLE_ENDIAN } from './crc32c.js';
+import { newFrameKernel, type FrameKernel } from './frame-kernel.js';
 import { COBS_SLACK, CRC_BYTES, MAX_MESSAGE } from './wire-gen.js';
 
 /** Largest message (type + body) a frame may carry. */
@@ -18,9 +19,11 @@ export interface FrameHandler {
 }
 
 export class FrameSplitter {
-  private readonly out = new Uint8Array(MAX_COBS);
+  /** the WebAssembly kernel whose memory holds out (checkFrame and parseEvents use it), or null */
+  readonly kernel: FrameKernel | null = newFrameKernel(MAX_COBS);
+  private readonly out = this.kernel ? this.kernel.frame : new Uint8Array(MAX_COBS);
   /** out as little-endian words, for the CRC (crc32cWords): frames start at its byte 0 */
-  readonly words = new Uint32Array(this.out.buffer, 0, MAX_COBS >> 2);
+  readonly words = this.kernel ? this.kernel.words : new Uint32Array(this.out.buffer, 0, MAX_COBS >> 2);
   private len = 0;
   private cobsLen = 0;
   private remaining = 0;
@@ -175,14 +178,16 @@ export const FRAME_CRC = 3;
 
 /**
  * The checks of a decoded frame before its message is read (SPEC §3): its length and its CRC.
- * words: the same memory as buf as little-endian words (a FrameSplitter's), or null.
+ * words: the same memory as buf as little-endian words (a FrameSplitter's), or null; kernel:
+ * the splitter's, which computes the CRC when buf is its frame.
  */
-export function checkFrame(buf: Uint8Array, len: number, words: Uint32Array | null): number {
+export function checkFrame(buf: Uint8Array, len: number, words: Uint32Array | null, kernel: FrameKernel | null = null): number {
   if (len < 5) return FRAME_SHORT;
   // COBS of a message with zero bytes is short enough to pass the splitter's limit.
   if (len > MAX_MESSAGE + 4) return FRAME_LONG;
   const end = len - 4;
   const want = (buf[end] | (buf[end + 1] << 8) | (buf[end + 2] << 16) | (buf[end + 3] << 24)) >>> 0;
+  if (kernel !== null && buf === kernel.frame) return kernel.crc(end) === want ? FRAME_OK : FRAME_CRC;
   const crc = LITTLE_ENDIAN && words !== null && buf.buffer === words.buffer ? crc32cWords(words, buf, end) : crc32c(buf, 0, end);
   return crc === want ? FRAME_OK : FRAME_CRC;
 }

@@ -3,6 +3,7 @@
 
 import { Cursor, WireError } from './varint.js';
 import type { EventBatch } from './batch.js';
+import type { FrameKernel } from './frame-kernel.js';
 import type { StreamHeader } from './types.js';
 import {
   HEADER_FLAG_BOOT,
@@ -421,10 +422,26 @@ function countEvents(buf: Uint8Array, p: number, end: number, n: number): number
 /**
  * Parses n events. With out (emptied, with room for n events and c.remaining arguments),
  * fills its columns kind, id, ticksOff (the tick offset from ts_begin), arguments and blobs;
- * with out = null only the structure is checked (the counting fast path). Returns the offset
- * of the last event (0 when n = 0) and sets span.first to the first's.
+ * with out = null only the structure is checked (the counting fast path: kernel's, when c
+ * reads its frame). Returns the offset of the last event (0 when n = 0) and sets span.first
+ * to the first's.
  */
-export function parseEvents(c: Cursor, n: number, out: EventBatch | null, span: { first: number | bigint }): number | bigint {
+export function parseEvents(
+  c: Cursor,
+  n: number,
+  out: EventBatch | null,
+  span: { first: number | bigint },
+  kernel: FrameKernel | null = null,
+): number | bigint {
+  if (out === null && kernel !== null && c.buf === kernel.frame) {
+    const p = kernel.countEvents(c.pos, c.end, n);
+    if (p >= 0) {
+      c.pos = p;
+      span.first = kernel.span[0];
+      return kernel.span[1];
+    }
+    return parseEventsChecked(c, n, out, span);
+  }
   const p = out ? scanEvents(c.buf, c.pos, c.end, n, out) : countEvents(c.buf, c.pos, c.end, n);
   if (p >= 0) {
     c.pos = p;
