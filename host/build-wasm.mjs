@@ -30,6 +30,8 @@ export function compileKernel(source = C_SOURCE) {
         '-Werror',
         '-Wl,--no-entry',
         '-Wl,--strip-all',
+        // the C uses almost no stack: a small one keeps each splitter's memory to one 64 KiB page
+        '-Wl,-z,stack-size=8192',
         ...EXPORTS.map((e) => `-Wl,--export=${e}`),
         '-o',
         out,
