@@ -50,13 +50,15 @@
 static inline size_t cmsdk_uart_tx_bytes(const uint8_t *p, size_t n, int wait_each)
 {
 	const uint8_t *q = p, *e = p + n;
-#define CMSDK_UART_ROOM_OR(give_up)           \
-	do {                                  \
-		while (CMSDK_UART_TX_FULL()) {    \
-			if (!wait_each) {     \
-				give_up;      \
-			}                     \
-		}                             \
+#define CMSDK_UART_ROOM_OR(give_up)                 \
+	do {                                        \
+		if (CMSDK_UART_TX_FULL()) {         \
+			if (!wait_each) {           \
+				give_up;            \
+			}                           \
+			while (CMSDK_UART_TX_FULL()) { \
+			}                           \
+		}                                   \
 	} while (0)
 #ifndef __OPTIMIZE_SIZE__
 	/* Eight bytes a turn: the loop's own compare and branch once per eight. */
@@ -90,6 +92,7 @@ out:
 /* Polled (tiny/cmsdk_uart.c): the drain waits for room before each byte; the call returns
  * once its last byte is in the holding register. */
 #define TP_PORT_HAS_TX_WRITE 1
+#define TP_PORT_TX_POLLED 1 /* port.h */
 static inline size_t tp_port_tx_write(const uint8_t *p, size_t n)
 {
 	return cmsdk_uart_tx_bytes(p, n, 1);

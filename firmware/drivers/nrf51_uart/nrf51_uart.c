@@ -50,7 +50,7 @@ size_t tp_port_tx_write(const uint8_t *p, size_t n)
 	size_t k = 0;
 	if (n != 0u && !tx_busy(ev)) {
 		tx_in_flight = 1;
-		k = nrf51_uart_tx_bytes(p, n, 0);
+		k = nrf51_uart_tx_bytes(ev, p, n, 0);
 		/* The byte in flight needs its interrupt, also when thread-mode tp_poll sent it. The
 		 * handler's idle test switches it off only when no byte is in flight, so it cannot
 		 * undo this for the byte just written. */

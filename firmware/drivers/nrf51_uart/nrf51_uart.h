@@ -61,11 +61,11 @@ size_t tp_port_tx_write(const uint8_t *p, size_t n);
  * byte written to TXD while the last one is still in flight is lost, and TXDRDY says it has
  * gone). wait_each 0 (interrupt driven): stop at the first byte still in flight, which is
  * counted as taken, its TXDRDY still owed. wait_each 1 (polled): wait for every byte's
- * TXDRDY, so none is in flight on return. Returns the bytes taken.
+ * TXDRDY, so none is in flight on return. ev: the event block (NRF_LINK_UART_BASE + 0x100),
+ * the caller's own, so that it is one register. Returns the bytes taken.
  */
-static inline size_t nrf51_uart_tx_bytes(const uint8_t *p, size_t n, int wait_each)
+static inline size_t nrf51_uart_tx_bytes(volatile uint32_t *ev, const uint8_t *p, size_t n, int wait_each)
 {
-	volatile uint32_t *ev = NRF_BLOCK(NRF_LINK_UART_BASE + 0x100u);
 	volatile uint32_t *data = NRF_BLOCK(NRF_LINK_UART_BASE + 0x500u);
 	size_t k = 0;
 	while (k < n) {
@@ -102,7 +102,8 @@ static inline void nrf51_uart_rx_all(void)
 void nrf51_uart_link_init(void);
 
 #if defined(TP_PROFILE_TINY) && TP_PROFILE_TINY
-/* Polled: every byte has left TXD when tp_port_tx_write returns. */
+/* Polled (port.h): every byte has left TXD when tp_port_tx_write returns. */
+#define TP_PORT_TX_POLLED 1
 static inline int nrf51_uart_busy(void)
 {
 	return 0;

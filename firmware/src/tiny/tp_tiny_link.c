@@ -378,10 +378,11 @@ static size_t pump(void)
 			d.out_due = 1;
 		}
 #ifdef TP_PORT_HAS_TX_WRITE
-		if (tp_port_tx_write(&d.out, 1) == 0u) /* the port's one entry: no tp_port_tx_put linked */
+		size_t taken = tp_port_tx_write(&d.out, 1); /* the port's one entry: no tp_port_tx_put linked */
 #else
-		if (!tp_port_tx_put(d.out))
+		size_t taken = (size_t)tp_port_tx_put(d.out);
 #endif
+		if (!TP_PORT_TX_POLLED && taken == 0u) /* a polled port takes every byte (port.h) */
 			return sent;
 		d.out_due = 0;
 		sent++;
@@ -495,7 +496,7 @@ static size_t drain(unsigned poll)
 	unsigned more = d.sending;
 	PUBLISH();
 	d.busy = 0;
-	if (poll && more)
+	if (!TP_PORT_TX_POLLED && poll && more)
 		tp_port_tx_kick();
 	return n;
 }

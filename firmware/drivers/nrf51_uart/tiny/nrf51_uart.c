@@ -20,7 +20,7 @@
 
 size_t tp_port_tx_write(const uint8_t *p, size_t n)
 {
-	return nrf51_uart_tx_bytes(p, n, 1);
+	return nrf51_uart_tx_bytes(NRF_BLOCK(NRF_LINK_UART_BASE + 0x100u), p, n, 1);
 }
 
 int tp_port_tx_put(uint8_t b)
