@@ -42,18 +42,20 @@
 /*
  * The handshake both transmitters' bulk form runs: no TX FIFO (a one-byte holding register
  * whose STATE.TXFULL says it holds a byte not yet moved to the shifter; a DATA write while it
- * is set replaces that byte, TXOVR), so a status read per byte. wait_each 0 (interrupt
- * driven): stop at the first byte the register cannot take. wait_each 1 (polled): wait for
- * room before every byte. Returns the bytes taken; the drain is the UART's only writer and
- * only one drain runs at a time, so no mask is needed between the check and the write.
+ * is set replaces that byte, TXOVR), so a status read per byte. refused non-NULL (interrupt
+ * driven): stop at the first byte the register cannot take, and set *refused. NULL (polled):
+ * wait for room before every byte. Returns the bytes taken; the drain is the UART's only
+ * writer and only one drain runs at a time, so no mask is needed between the check and the
+ * write.
  */
-static inline size_t cmsdk_uart_tx_bytes(const uint8_t *p, size_t n, int wait_each)
+static inline size_t cmsdk_uart_tx_bytes(const uint8_t *p, size_t n, volatile uint8_t *refused)
 {
 	const uint8_t *q = p, *e = p + n;
 #define CMSDK_UART_ROOM_OR(give_up)                 \
 	do {                                        \
 		if (CMSDK_UART_TX_FULL()) {         \
-			if (!wait_each) {           \
+			if (refused != NULL) {      \
+				*refused = 1;       \
 				give_up;            \
 			}                           \
 			while (CMSDK_UART_TX_FULL()) { \
@@ -95,7 +97,7 @@ out:
 #define TP_PORT_TX_POLLED 1 /* port.h */
 static inline size_t tp_port_tx_write(const uint8_t *p, size_t n)
 {
-	return cmsdk_uart_tx_bytes(p, n, 1);
+	return cmsdk_uart_tx_bytes(p, n, NULL);
 }
 #else
 /* Bulk UART writes for the drain (see port.h). tx_taken / tx_refused feed the TX handler's
@@ -115,9 +117,7 @@ void cmsdk_uart_tx_int_ensure(void);
 #ifdef TP_PORT_HAS_TX_WRITE
 static inline size_t tp_port_tx_write(const uint8_t *p, size_t n)
 {
-	size_t k = cmsdk_uart_tx_bytes(p, n, 0);
-	if (k < n)
-		cmsdk_uart_tx_refused = 1;
+	size_t k = cmsdk_uart_tx_bytes(p, n, &cmsdk_uart_tx_refused);
 	cmsdk_uart_tx_taken += (uint32_t)k;
 	if (k != 0u)
 		cmsdk_uart_tx_int_ensure(); /* the byte in flight needs its TX interrupt */
