@@ -21,7 +21,14 @@ SIZE := $(CROSS)size
 # boards/common/semihost.c themselves.
 BOARD_SRCS += boards/common/mem.c boards/common/console.c
 ARCH_CAS ?= firmware/arch/$(ARCH)/cas.c
-BOARD_SRCS += $(ARCH_CAS) boards/common/vectors.c $(foreach d,$(DRIVERS),$(wildcard firmware/drivers/$(d)/*.c))
+# A driver's tiny/X.c is the tiny profile's replacement for its X.c (PORTING.md 1.5: the polled
+# transmitters): PROFILE=tiny builds it instead of X.c; the full profile never builds tiny/.
+DRIVER_SRCS := $(foreach d,$(DRIVERS),$(wildcard firmware/drivers/$(d)/*.c))
+ifeq ($(PROFILE),tiny)
+DRIVER_TINY_SRCS := $(foreach d,$(DRIVERS),$(wildcard firmware/drivers/$(d)/tiny/*.c))
+DRIVER_SRCS := $(filter-out $(subst /tiny/,/,$(DRIVER_TINY_SRCS)),$(DRIVER_SRCS)) $(DRIVER_TINY_SRCS)
+endif
+BOARD_SRCS += $(ARCH_CAS) boards/common/vectors.c $(DRIVER_SRCS)
 
 BOARD_APPS ?= $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard apps/*/main.c)))))
 ifeq ($(PROFILE),tiny)

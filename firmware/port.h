@@ -63,6 +63,13 @@ int tp_port_tx_put(uint8_t b);
  * and the drain hands it whole COBS groups instead of one tp_port_tx_put call per byte. It
  * takes bytes from p while the transmitter accepts them and returns how many it took (0..n).
  * Only the drain calls it, and only one drain runs at a time. */
+/* Optional: a transmitter that takes every byte offered, waiting for each as long as it must,
+ * and needs no wake-up (the tiny profile's polled ones, PORTING.md 1.5): its header defines
+ * TP_PORT_TX_POLLED 1. The tiny core then treats tp_port_tx_write as taking all n and calls
+ * neither tp_port_tx_kick nor tp_port_packet_ready. */
+#ifndef TP_PORT_TX_POLLED
+#define TP_PORT_TX_POLLED 0
+#endif
 /* Bytes are waiting: make sure the transmitter will ask for them (enable the TX interrupt),
  * or do nothing on polled boards. */
 void tp_port_tx_kick(void);

@@ -35,25 +35,26 @@ int tp_dump_requested(void)
  * as on CMD_START, so the host reads in the HEADER that no flush or dump will follow. */
 static void handle_command(unsigned type)
 {
-	switch (type) {
-	case TP_CMD_FLUSH:
-	case TP_CMD_DUMP:
-		if (tp_link.started)
-			return;
-		/* fall through */
-	case TP_CMD_START:
-		tp_link_set_started(1);
-		/* fall through */
-	case TP_CMD_HEADER:
-		tp_link.header_req = 1;
-		break;
-	case TP_CMD_STOP:
-		tp_link_set_started(0);
-		break;
-	default:
+	/* No switch: the five types are consecutive (SPEC 8), so one subtraction and a few
+	 * compares pick the work, with no jump table (and no libgcc case helper at -Os). */
+	unsigned k = type - TP_CMD_START;
+	_Static_assert(TP_CMD_STOP == TP_CMD_START + 1 && TP_CMD_HEADER == TP_CMD_START + 2 &&
+			       TP_CMD_FLUSH == TP_CMD_START + 3 && TP_CMD_DUMP == TP_CMD_START + 4,
+		       "the command types are consecutive");
+	if (k > TP_CMD_DUMP - TP_CMD_START)
 		return;
+	if (k == TP_CMD_STOP - TP_CMD_START) {
+		tp_link_set_started(0);
+	} else {
+		if (k != TP_CMD_HEADER - TP_CMD_START) {
+			if (k >= TP_CMD_FLUSH - TP_CMD_START && tp_link.started)
+				return; /* FLUSH or DUMP: a listening host; already transmitting */
+			tp_link_set_started(1);
+		}
+		tp_link.header_req = 1;
 	}
-	tp_port_tx_kick();
+	if (!TP_PORT_TX_POLLED) /* port.h: the next tp_poll sends the HEADER */
+		tp_port_tx_kick();
 }
 #else
 /* PROFILE=full: every command; the flush and the dump run in tp_drain.c. */

@@ -1,27 +1,39 @@
 // The generic e2e apps on one board in one build profile, with the assertions of the an385
-// suite (test/e2e), through the real pty (microbit.test.ts, microbit-tiny.test.ts):
+// suite (test/e2e), through the real pty (microbit.test.ts, microbit-tiny.test.ts,
+// tiny-polled.test.ts):
 //  - e2e_clean: 100000 self-checking events (seq, seq ^ 0xA5A5A5A5), all decoded, in order,
 //    exact payloads, non-decreasing time, every loss 0, ground truth equal to the host.
 //  - e2e_overload: a 4 x 128 B discard ring fed in bursts from a timer interrupt: drops really
 //    happen and the firmware's counts (semihosting) equal the host's exactly.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseGroundTruth } from '../../host/src/cli/ground-truth.js';
-import { statsOf } from '../e2e/helpers.js';
+import { ROOT, statsOf } from '../e2e/helpers.js';
 import { expectHostEqualsFirmware } from '../helpers/ground-truth.js';
-import { buildTiny, decodeStream, requireBoardBuilt, runBoardApp, type BoardRun, type Profile } from './helpers.js';
+import { buildTinyAs, decodeStream, requireBoardBuilt, runBoardApp, type BoardRun, type Profile } from './helpers.js';
 
 const XOR = 0xa5a5a5a5;
 
-/** The full profile is the board's default build; tiny is built here (build/<board>-tiny). */
+/** The full profile is the board's default build; tiny is built here (build/<board>-tiny, or
+ * build/<board>-tiny-Os for size). */
 function prepare(board: string, profile: Profile, app: string): void {
-  if (profile === 'tiny') buildTiny(board, app);
-  else requireBoardBuilt(board, app);
+  if (profile === 'full') requireBoardBuilt(board, app);
+  else buildTinyAs(board, profile, app);
+}
+
+const title = (board: string, profile: Profile) =>
+  `${board}${profile === 'full' ? '' : profile === 'tiny' ? ' (tiny profile)' : ' (tiny profile, -Os)'}`;
+
+/** The timer a board's HEADER must describe (board.json). */
+function boardTimer(board: string): { timer_hz: number; timer_bits: number } {
+  const t = JSON.parse(readFileSync(join(ROOT, 'boards', board, 'board.json'), 'utf8')).timer;
+  return { timer_hz: t.hz, timer_bits: t.bits };
 }
 
 /** e2e_clean on a board in a profile: every event decoded, in order, exact, nothing lost. */
 export function e2eCleanSuite(board: string, profile: Profile): void {
-  describe(`${board}${profile === 'tiny' ? ' (tiny profile)' : ''} e2e clean: 100000 events through the real pty`, () => {
+  describe(`${title(board, profile)} e2e clean: 100000 events through the real pty`, () => {
     const EVENTS = 100_000;
     let br: BoardRun;
 
@@ -65,10 +77,11 @@ export function e2eCleanSuite(board: string, profile: Profile): void {
       expect(bad).toBe(0);
       expect(losses).toBe(0);
       expect(n).toBe(EVENTS);
-      // the header describes this board: TIMER0 at 16 MHz, 32 bits, one core
-      expect(header[0]).toMatchObject({ cores: 1, timer_hz: 16_000_000, timer_bits: 32 });
+      // the header describes this board (its board.json timer: TIMER0 at 16 MHz, 32 bits on the
+      // micro:bit), one core
+      expect(header[0]).toMatchObject({ cores: 1, ...boardTimer(board) });
       // and the profile: only tiny says that CMD_FLUSH and CMD_DUMP do nothing (SPEC §8.1)
-      expect(header[0].no_flush).toBe(profile === 'tiny' ? true : undefined);
+      expect(header[0].no_flush).toBe(profile === 'full' ? undefined : true);
     });
 
     it("stats --json: identity holds, every loss is 0, and the firmware's ground truth agrees", async () => {
@@ -87,7 +100,7 @@ export function e2eCleanSuite(board: string, profile: Profile): void {
 
 /** e2e_overload on a board in a profile: drops really happen and are counted exactly. */
 export function e2eOverloadSuite(board: string, profile: Profile): void {
-  describe(`${board}${profile === 'tiny' ? ' (tiny profile)' : ''} e2e overload: drops counted exactly`, () => {
+  describe(`${title(board, profile)} e2e overload: drops counted exactly`, () => {
     let br: BoardRun;
 
     beforeAll(async () => {

@@ -7,11 +7,13 @@ import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLI, ROOT, artifactDir, cli, type CliResult } from '../e2e/helpers.js';
 
-/** Build profile (Makefile PROFILE=, PORTING.md): tiny builds go to build/<board>-tiny. */
-export type Profile = 'full' | 'tiny';
+/** Build profile (Makefile PROFILE=, PORTING.md): tiny builds go to build/<board>-tiny, and
+ * 'tiny-Os', the tiny profile built for size (OPT=-Os, the flash figure's build), to
+ * build/<board>-tiny-Os. */
+export type Profile = 'full' | 'tiny' | 'tiny-Os';
 
 export function boardElf(board: string, app: string, profile: Profile = 'full'): string {
-  return join(ROOT, 'build', profile === 'tiny' ? `${board}-tiny` : board, `${app}.elf`);
+  return join(ROOT, 'build', profile === 'full' ? board : `${board}-${profile}`, `${app}.elf`);
 }
 
 /** Fails (never skips) when the build the suite depends on is missing. */
@@ -26,10 +28,16 @@ export function requireBoardBuilt(board: string, ...apps: string[]): void {
 /** Builds (make, incremental) the tiny-profile apps of a board into build/<board>-tiny: the
  * default build of a board is the full profile, so the tests that need tiny make it. */
 export function buildTiny(board: string, ...apps: string[]): void {
+  buildTinyAs(board, 'tiny', ...apps);
+}
+
+/** buildTiny in either tiny build: 'tiny' (make's default level) or 'tiny-Os' (OPT=-Os). */
+export function buildTinyAs(board: string, profile: Exclude<Profile, 'full'>, ...apps: string[]): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
   // relative to ROOT: make's rules name build/<board>-tiny/<app>.elf, not the absolute path
-  const elfs = apps.map((a) => relative(ROOT, boardElf(board, a, 'tiny')));
-  execFileSync('make', ['-s', `BOARD=${board}`, 'PROFILE=tiny', ...elfs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const elfs = apps.map((a) => relative(ROOT, boardElf(board, a, profile)));
+  const level = profile === 'tiny-Os' ? ['OPT=-Os', `BUILD=build/${board}-tiny-Os`] : [];
+  execFileSync('make', ['-s', `BOARD=${board}`, 'PROFILE=tiny', ...level, ...elfs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export interface BoardRun {
@@ -40,7 +48,7 @@ export interface BoardRun {
 
 /** `tracepipe run --board <board> <app>.elf -o <capture> --semihost-log <log>` in a fresh artifact folder. */
 export async function runBoardApp(board: string, app: string, timeoutMs: number, profile: Profile = 'full'): Promise<BoardRun> {
-  const dir = artifactDir(`${board}${profile === 'tiny' ? '-tiny' : ''}-${app}`);
+  const dir = artifactDir(`${board}${profile === 'full' ? '' : `-${profile}`}-${app}`);
   const capture = join(dir, `${app}.tpt`);
   const semihost = join(dir, 'semihost.log');
   const run = await cli(['run', '--board', board, boardElf(board, app, profile), '-o', capture, '--semihost-log', semihost], {

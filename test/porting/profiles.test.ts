@@ -73,6 +73,26 @@ describe('make PROFILE=', () => {
     expect(table('microbit', 'full', ['OPT=-Os', 'CRC_TABLE=256'])).toBe('256');
   });
 
+  it("a driver's tiny/X.c replaces its X.c in the tiny profile only (the polled transmitters, PORTING.md 1.5)", () => {
+    const drivers = (board: string, profile: string) => {
+      const build = mkdtempSync(join(tmpdir(), 'tp-profile-'));
+      try {
+        const out = execFileSync('make', ['-n', '-s', `BOARD=${board}`, `BUILD=${build}`, `PROFILE=${profile}`], { cwd: ROOT, encoding: 'utf8' });
+        return [...new Set([...out.matchAll(/ -c (firmware\/drivers\/\S+\.c) /g)].map((m) => m[1]))].sort();
+      } finally {
+        rmSync(build, { recursive: true, force: true });
+      }
+    };
+    const nrf = 'firmware/drivers/nrf51_uart/';
+    expect(drivers('microbit', 'tiny')).toEqual(expect.arrayContaining([`${nrf}tiny/nrf51_uart.c`, `${nrf}nrf51_uart_link.c`]));
+    expect(drivers('microbit', 'tiny')).not.toContain(`${nrf}nrf51_uart.c`);
+    expect(drivers('microbit', 'full')).toEqual(expect.arrayContaining([`${nrf}nrf51_uart.c`, `${nrf}nrf51_uart_link.c`]));
+    const cmsdk = 'firmware/drivers/cmsdk_uart/';
+    expect(drivers('qemu-mps2-an385', 'tiny')).toEqual(expect.arrayContaining([`${cmsdk}tiny/cmsdk_uart.c`, `${cmsdk}cmsdk_uart_link.c`]));
+    expect(drivers('qemu-mps2-an385', 'tiny')).not.toContain(`${cmsdk}cmsdk_uart.c`);
+    for (const board of boards) expect(drivers(board, 'full').filter((f) => f.includes('/tiny/'))).toEqual([]);
+  });
+
   it('an unknown profile is one line naming the valid ones, and a failed make', () => {
     const r = spawnSync('make', ['-s', 'BOARD=microbit', 'PROFILE=small'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).not.toBe(0);

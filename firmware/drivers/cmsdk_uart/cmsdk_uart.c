@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmsdk_uart.c - the trace link on a CMSDK APB UART: the port's transmit functions, its kick
- * and the TX and RX interrupt handlers (see cmsdk_uart.h for what board.h names).
+ * cmsdk_uart.c - the full profile's transmitter on a CMSDK APB UART, interrupt driven: the
+ * port's transmit functions, its kick and the TX interrupt handler (see cmsdk_uart.h for what
+ * board.h names; the tiny profile builds tiny/cmsdk_uart.c instead, cmsdk_uart_link.c the
+ * start-up and RX in both).
  */
 #include <stdint.h>
 
@@ -17,7 +19,7 @@
  * "transmitter full" (keep it on: the interrupt comes back when the byte has gone). */
 volatile uint32_t cmsdk_uart_tx_taken;
 volatile uint8_t cmsdk_uart_tx_refused;
-static volatile uint8_t tx_int_on; /* shadow of CTRL.TXINTEN */
+static volatile uint8_t tx_int_on; /* shadow of CTRL.TXINTEN: 0, as CTRL, from the one init */
 
 int tp_port_tx_put(uint8_t b)
 {
@@ -102,33 +104,4 @@ void cmsdk_uart_link_tx_irq(void)
 		}
 		tp_port_irq_restore(primask);
 	}
-}
-
-void cmsdk_uart_link_rx_irq(void)
-{
-	board_irq_seen = 1;
-	/* Clear first: a byte that lands after the loop sets the flag again and re-enters. */
-	CMSDK_LINK(CMSDK_UART_INTCLEAR) = CMSDK_UART_INT_RX;
-	while (CMSDK_LINK(CMSDK_UART_STATE) & CMSDK_UART_STATE_RXFULL)
-		tp_rx_byte((uint8_t)CMSDK_LINK(CMSDK_UART_DATA));
-}
-
-int board_link_busy(void)
-{
-	return (CMSDK_LINK(CMSDK_UART_STATE) & CMSDK_UART_STATE_TXFULL) != 0u;
-}
-
-void cmsdk_uart_link_init(void)
-{
-	CMSDK_LINK(CMSDK_UART_CTRL) = 0u;
-	tx_int_on = 0;
-	CMSDK_LINK(CMSDK_UART_BAUDDIV) = CMSDK_LINK_UART_BAUDDIV;
-	CMSDK_LINK(CMSDK_UART_INTCLEAR) = CMSDK_UART_INT_TX | CMSDK_UART_INT_RX;
-	tp_nvic_set_priority(CMSDK_LINK_UART_RX_IRQ, BOARD_PRIO_LINK);
-	tp_nvic_set_priority(CMSDK_LINK_UART_TX_IRQ, BOARD_PRIO_LINK);
-	tp_nvic_clear_pending(CMSDK_LINK_UART_RX_IRQ);
-	tp_nvic_clear_pending(CMSDK_LINK_UART_TX_IRQ);
-	tp_nvic_enable(CMSDK_LINK_UART_RX_IRQ);
-	tp_nvic_enable(CMSDK_LINK_UART_TX_IRQ);
-	CMSDK_LINK(CMSDK_UART_CTRL) = CMSDK_UART_CTRL_TXEN | CMSDK_UART_CTRL_RXEN | CMSDK_UART_CTRL_RXINTEN;
 }

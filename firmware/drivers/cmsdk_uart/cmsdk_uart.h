@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmsdk_uart.h - the Arm CMSDK APB UART (CMSDK TRM, DDI 0479) as the trace link of the
- * tracepipe port: TX and RX interrupt driven. Used by every board with a CMSDK subsystem.
+ * tracepipe port. Used by every board with a CMSDK subsystem. RX is interrupt driven; TX is
+ * interrupt driven in the full profile (cmsdk_uart.c) and polled in the tiny one
+ * (tiny/cmsdk_uart.c, PORTING.md 1.5); cmsdk_uart_link.c, the start-up and RX, is both's.
  *
  * board.h names the instance: CMSDK_LINK_UART_BASE, CMSDK_LINK_UART_RX_IRQ,
  * CMSDK_LINK_UART_TX_IRQ, CMSDK_LINK_UART_BAUDDIV, BOARD_PRIO_LINK. The handlers to put in
@@ -35,34 +37,37 @@
 
 #define CMSDK_LINK(off) (*(volatile uint32_t *)(CMSDK_LINK_UART_BASE + (off)))
 
-/* Bulk UART writes for the drain (see port.h). Unlike tp_port_tx_put it needs no mask around
- * the TXFULL check and the DATA write: the drain is the UART's only writer and only one
- * drain runs at a time. tx_taken / tx_refused feed the TX handler's idle test (cmsdk_uart.c).
- * NOTE(multi-core): single-core boards only, for now. On the AN521 the bulk path changes how
- * the two cores' packets interleave on the wire, and test/boards/an521-multicore.test.ts then
- * sees the host's merged timeline go back in time (per-byte path: never). Until that is
- * understood, a multi-core board keeps the per-byte path it was measured with. */
-#if TP_BOARD_CORES == 1
-#define TP_PORT_HAS_TX_WRITE 1
-#endif
-extern volatile uint32_t cmsdk_uart_tx_taken;
-extern volatile uint8_t cmsdk_uart_tx_refused;
-void cmsdk_uart_tx_int_ensure(void);
-#ifdef TP_PORT_HAS_TX_WRITE
 #define CMSDK_UART_TX_FULL() ((CMSDK_LINK(CMSDK_UART_STATE) & CMSDK_UART_STATE_TXFULL) != 0u)
-static inline size_t tp_port_tx_write(const uint8_t *p, size_t n)
+
+/*
+ * The handshake both transmitters' bulk form runs: no TX FIFO (a one-byte holding register
+ * whose STATE.TXFULL says it holds a byte not yet moved to the shifter; a DATA write while it
+ * is set replaces that byte, TXOVR), so a status read per byte. refused non-NULL (interrupt
+ * driven): stop at the first byte the register cannot take, and set *refused. NULL (polled):
+ * wait for room before every byte. Returns the bytes taken; the drain is the UART's only
+ * writer and only one drain runs at a time, so no mask is needed between the check and the
+ * write.
+ */
+static inline size_t cmsdk_uart_tx_bytes(const uint8_t *p, size_t n, volatile uint8_t *refused)
 {
-	/* No TX FIFO (a one-byte holding register): a status read per byte. */
 	const uint8_t *q = p, *e = p + n;
+#define CMSDK_UART_ROOM_OR(give_up)                 \
+	do {                                        \
+		if (CMSDK_UART_TX_FULL()) {         \
+			if (refused != NULL) {      \
+				*refused = 1;       \
+				give_up;            \
+			}                           \
+			while (CMSDK_UART_TX_FULL()) { \
+			}                           \
+		}                                   \
+	} while (0)
 #ifndef __OPTIMIZE_SIZE__
 	/* Eight bytes a turn: the loop's own compare and branch once per eight. */
-#define CMSDK_UART_PUT_AT(i)                     \
-	do {                                     \
-		if (CMSDK_UART_TX_FULL()) {      \
-			q += (i);                \
-			goto full;               \
-		}                                \
-		CMSDK_LINK(CMSDK_UART_DATA) = q[i]; \
+#define CMSDK_UART_PUT_AT(i)                            \
+	do {                                            \
+		CMSDK_UART_ROOM_OR(q += (i); goto out); \
+		CMSDK_LINK(CMSDK_UART_DATA) = q[i];     \
 	} while (0)
 	for (const uint8_t *e8 = p + (n & ~(size_t)7); q != e8; q += 8) {
 		CMSDK_UART_PUT_AT(0);
@@ -77,20 +82,48 @@ static inline size_t tp_port_tx_write(const uint8_t *p, size_t n)
 #undef CMSDK_UART_PUT_AT
 #endif
 	while (q != e) {
-		if (CMSDK_UART_TX_FULL())
-			goto full;
+		CMSDK_UART_ROOM_OR(goto out);
 		CMSDK_LINK(CMSDK_UART_DATA) = *q++;
 	}
-	if (0) {
-full:
-		cmsdk_uart_tx_refused = 1;
-	}
-	size_t k = (size_t)(q - p);
+#undef CMSDK_UART_ROOM_OR
+out:
+	return (size_t)(q - p);
+}
+
+#if defined(TP_PROFILE_TINY) && TP_PROFILE_TINY
+/* Polled (tiny/cmsdk_uart.c): the drain waits for room before each byte; the call returns
+ * once its last byte is in the holding register. */
+#define TP_PORT_HAS_TX_WRITE 1
+#define TP_PORT_TX_POLLED 1 /* port.h */
+static inline size_t tp_port_tx_write(const uint8_t *p, size_t n)
+{
+	return cmsdk_uart_tx_bytes(p, n, NULL);
+}
+#else
+/* Bulk UART writes for the drain (see port.h). tx_taken / tx_refused feed the TX handler's
+ * idle test (cmsdk_uart.c).
+ * NOTE(multi-core): single-core boards only, for now. On the AN521 the bulk path changes how
+ * the two cores' packets interleave on the wire, and test/boards/an521-multicore.test.ts then
+ * sees the host's merged timeline go back in time (per-byte path: never). Until that is
+ * understood, a multi-core board keeps the per-byte path it was measured with. */
+#if TP_BOARD_CORES == 1
+#define TP_PORT_HAS_TX_WRITE 1
+#endif
+
+extern volatile uint32_t cmsdk_uart_tx_taken;
+extern volatile uint8_t cmsdk_uart_tx_refused;
+void cmsdk_uart_tx_int_ensure(void);
+
+#ifdef TP_PORT_HAS_TX_WRITE
+static inline size_t tp_port_tx_write(const uint8_t *p, size_t n)
+{
+	size_t k = cmsdk_uart_tx_bytes(p, n, &cmsdk_uart_tx_refused);
 	cmsdk_uart_tx_taken += (uint32_t)k;
 	if (k != 0u)
 		cmsdk_uart_tx_int_ensure(); /* the byte in flight needs its TX interrupt */
 	return k;
 }
+#endif
 #endif
 
 /* TX and RX on, RX interrupt on; the TX interrupt is switched on by tp_port_tx_kick. Core 0,

@@ -22,9 +22,10 @@
  * means "wrapped". QEMU 7.2's model also sets the event on any timer update that finds the
  * count exactly 0 (its distance-to-compare wraps to 0 in a uint32_t): right after START and
  * for the first tick after a real wrap. Clearing the event only once the count has left 0
- * (at most one 62.5 ns tick on hardware) keeps a wrap from being counted twice.
+ * (at most one 62.5 ns tick on hardware) keeps a wrap from being counted twice. Out of line:
+ * the start-up and the handler share it (8 B less on a Cortex-M0; the call is once a wrap).
  */
-static void ts_wait_past_zero(void)
+__attribute__((noinline)) static void ts_wait_past_zero(void)
 {
 	while (tp_port_timer_lo() == 0u) {
 	}
@@ -35,6 +36,7 @@ int tp_port_timer_overflow_pending(void)
 	return *TP_PORT_TS_WRAP_FLAG != 0u;
 }
 
+#if NRF_TS_HAS_ALARM
 /* COMPARE1's interrupt stays enabled from init on: arming is one store. A late or spare
  * COMPARE1 (the count passing CC[1] again a wrap later) only pends the alarm's interrupt
  * once more, which finds nothing to do (nrf51_timer.h). */
@@ -42,19 +44,32 @@ void nrf51_ts_alarm_arm(uint32_t ticks)
 {
 	NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_CC(NRF_TS_CC_ALARM)) = (tp_port_timer_lo() + ticks) & NRF_TS_MASK;
 }
+#endif
 
 void nrf51_timer_ts_irq(void)
 {
 	volatile uint32_t *ev = NRF_BLOCK(NRF_TS_TIMER_BASE + NRF_TIMER_EVENTS_COMPARE(0));
 	board_irq_seen = 1;
+#if NRF_TS_HAS_ALARM
 	if (ev[NRF_TS_CC_ALARM] != 0u) {
 		ev[NRF_TS_CC_ALARM] = 0u;
 		tp_nvic_set_pending(NRF_TS_ALARM_IRQ);
 	}
-	/* Clearing the event and counting the wrap happen with interrupts masked, so a reader of
-	 * any priority sees either (old count, event set) or (new count, event clear). The wait
-	 * past zero runs before masking (it only polls the timer: issue 13 bounds the masked
-	 * section); the one inside returns at once unless the event rose after this first look. */
+#endif
+	/* Clearing the event and counting the wrap must look as one step to every reader, which
+	 * sees either (old count, event set) or (new count, event clear). At NVIC level 0 (the
+	 * highest) nothing that records can preempt this handler: an interrupt of the same level
+	 * waits, and NMI and HardFault, which no tracer call may come from, pass PRIMASK as well.
+	 * So the step is masked only at a lower level. The wait past zero runs before masking (it
+	 * only polls the timer: issue 13 bounds the masked section); the one inside returns at
+	 * once unless the event rose after this first look. */
+#if BOARD_PRIO_TIMESTAMP == 0
+	if (ev[NRF_TS_CC_WRAP] != 0u) {
+		ts_wait_past_zero();
+		ev[NRF_TS_CC_WRAP] = 0u;
+		tp_timer_overflow();
+	}
+#else
 	if (ev[NRF_TS_CC_WRAP] != 0u)
 		ts_wait_past_zero();
 	uint32_t primask = tp_port_irq_save();
@@ -64,6 +79,7 @@ void nrf51_timer_ts_irq(void)
 		tp_timer_overflow();
 	}
 	tp_port_irq_restore(primask);
+#endif
 }
 
 void nrf51_timer_ts_init(void)
@@ -74,7 +90,7 @@ void nrf51_timer_ts_init(void)
 	NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_TASKS_START) = 1u;
 	ts_wait_past_zero();
 	NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_EVENTS_COMPARE(NRF_TS_CC_WRAP)) = 0u;
-	NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_INTENSET) = NRF_TIMER_INT_COMPARE0 | NRF_TIMER_INT_COMPARE1;
+	NRF_REG(NRF_TS_TIMER_BASE, NRF_TIMER_INTENSET) = NRF_TIMER_INT_COMPARE0 | (NRF_TS_HAS_ALARM ? NRF_TIMER_INT_COMPARE1 : 0u);
 	/* Level 0 is the NVIC's reset value; nothing pends before INTENSET. */
 #if BOARD_PRIO_TIMESTAMP != 0
 	tp_nvic_set_priority(NRF_TS_TIMER_IRQ, BOARD_PRIO_TIMESTAMP);

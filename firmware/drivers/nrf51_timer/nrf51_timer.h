@@ -5,7 +5,8 @@
  *
  * board.h names:
  *   NRF_TS_TIMER_BASE, NRF_TS_TIMER_IRQ   timestamps (needs 32-bit BITMODE: TIMER0)
- *   NRF_TS_ALARM_IRQ                      the interrupt the alarm pends (the link UART's)
+ *   NRF_TS_ALARM_IRQ                      the interrupt the alarm pends (the link UART's;
+ *                                         full profile only, NRF_TS_HAS_ALARM)
  *   BOARD_PRIO_TIMESTAMP                  its NVIC level
  * The handler to put in the vector table: nrf51_timer_ts_irq. Timestamp timer channels:
  * CC[0] = 0 marks the wrap (COMPARE0 fires when the count rolls over to 0), CC[1] is the
@@ -100,6 +101,13 @@ static inline int tp_port_timer_overflow_pending_inline(void)
 /* The timestamp timer: 16 MHz (PRESCALER 0), wrap interrupt at the highest level. Once,
  * before anything records. */
 void nrf51_timer_ts_init(void);
+/* The alarm's one user is the full profile's interrupt-driven link (nrf51_uart.c); the tiny
+ * profile's polled one (tiny/nrf51_uart.c) has none, nor does its timer (no COMPARE1). */
+#if defined(TP_PROFILE_TINY) && TP_PROFILE_TINY
+#define NRF_TS_HAS_ALARM 0
+#else
+#define NRF_TS_HAS_ALARM 1
+#endif
 /* Pends NRF_TS_ALARM_IRQ from the timestamp timer's interrupt once `ticks` have passed
  * (re-arming moves it), and may pend it once more a timer period later: its handler must
  * take a spare call. For the link driver. */

@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * nrf51_uart.c - the trace link on an nRF51 UART: the port's transmit functions, its kick,
- * the interrupt handler, and the transmit retry on the timestamp timer's alarm (see
- * nrf51_uart.h for what board.h names).
- *
- * Size: registers are reached from one base per block (NRF_BLOCK, nrf51_timer.h), and only
- * the registers whose reset value is wrong are written (nRF51 RM v3.0, UART registers: CONFIG
- * and the events reset to 0).
+ * nrf51_uart.c - the full profile's transmitter on an nRF51 UART, interrupt driven: the
+ * port's transmit functions, its kick, the interrupt handler, and the transmit retry on the
+ * timestamp timer's alarm (see nrf51_uart.h for what board.h names; the tiny profile builds
+ * tiny/nrf51_uart.c instead, nrf51_uart_link.c the start-up in both).
  */
 #include <stdint.h>
 
@@ -17,9 +14,7 @@
 #include "tp_nvic.h"
 #include "tracepipe.h"
 
-/* Word indices in the blocks at NRF_LINK_UART_BASE + 0x100 (events) and + 0x500 (data). */
-#define EV(off) (((off) - 0x100u) / 4u)
-#define DATA(off) (((off) - 0x500u) / 4u)
+#define EV(off) NRF_UART_EV(off)
 #define LINK(off) NRF_REG(NRF_LINK_UART_BASE, off)
 
 /*
@@ -52,16 +47,10 @@ static int tx_busy(volatile uint32_t *ev)
 size_t tp_port_tx_write(const uint8_t *p, size_t n)
 {
 	volatile uint32_t *ev = NRF_BLOCK(NRF_LINK_UART_BASE + 0x100u);
-	volatile uint32_t *data = NRF_BLOCK(NRF_LINK_UART_BASE + 0x500u);
 	size_t k = 0;
 	if (n != 0u && !tx_busy(ev)) {
 		tx_in_flight = 1;
-		while (k < n) {
-			ev[EV(NRF_UART_EVENTS_TXDRDY)] = 0u;
-			data[DATA(NRF_UART_TXD)] = p[k++];
-			if (ev[EV(NRF_UART_EVENTS_TXDRDY)] == 0u)
-				break;
-		}
+		k = nrf51_uart_tx_bytes(ev, p, n, 0);
 		/* The byte in flight needs its interrupt, also when thread-mode tp_poll sent it. The
 		 * handler's idle test switches it off only when no byte is in flight, so it cannot
 		 * undo this for the byte just written. */
@@ -95,13 +84,7 @@ void nrf51_uart_link_irq(void)
 {
 	volatile uint32_t *ev = NRF_BLOCK(NRF_LINK_UART_BASE + 0x100u);
 	board_irq_seen = 1;
-	/* Clear before reading RXD: the read raises RXDRDY again when another byte is waiting.
-	 * ERROR (framing, overrun on a real line) is not an enabled interrupt and stops nothing:
-	 * the byte is gone and the command framer resyncs at the next 0x00. */
-	while (ev[EV(NRF_UART_EVENTS_RXDRDY)] != 0u) {
-		ev[EV(NRF_UART_EVENTS_RXDRDY)] = 0u;
-		tp_rx_byte((uint8_t)LINK(NRF_UART_RXD));
-	}
+	nrf51_uart_rx_all();
 	/* Always offer bytes, also when only RX, a kick or a spare alarm brought us here: a kick
 	 * that lands just before the INTENCLR below re-enters this handler and must find its
 	 * bytes. */
@@ -118,27 +101,4 @@ void nrf51_uart_link_irq(void)
 			LINK(NRF_UART_INTENCLR) = NRF_UART_INT_TXDRDY;
 		tp_port_irq_restore(primask);
 	}
-}
-
-void nrf51_uart_link_init(void)
-{
-	/* TX drives high when idle. RX has its pull-up: with nothing driving it (on battery the
-	 * interface chip is unpowered) the line would float into framing errors and junk
-	 * command bytes. */
-	volatile uint32_t *gpio = NRF_BLOCK(NRF_GPIO_BASE + 0x500u);
-	gpio[(NRF_GPIO_OUTSET - 0x500u) / 4u] = 1u << NRF_LINK_TX_PIN;
-	gpio[(NRF_GPIO_DIRSET - 0x500u) / 4u] = 1u << NRF_LINK_TX_PIN;
-	NRF_REG(NRF_GPIO_BASE, NRF_GPIO_PIN_CNF(NRF_LINK_RX_PIN)) = NRF_GPIO_PIN_CNF_PULLUP;
-	volatile uint32_t *data = NRF_BLOCK(NRF_LINK_UART_BASE + 0x500u);
-	data[DATA(NRF_UART_PSELTXD)] = NRF_LINK_TX_PIN;
-	data[DATA(NRF_UART_PSELRXD)] = NRF_LINK_RX_PIN;
-	data[DATA(NRF_UART_BAUDRATE)] = NRF_LINK_UART_BAUDRATE;
-	data[DATA(NRF_UART_ENABLE)] = NRF_UART_ENABLE_ENABLED; /* CONFIG resets to 8N1, no flow control */
-	volatile uint32_t *tasks = NRF_BLOCK(NRF_LINK_UART_BASE);
-	tasks[NRF_UART_TASKS_STARTTX / 4u] = 1u;
-	tasks[NRF_UART_TASKS_STARTRX / 4u] = 1u;
-	LINK(NRF_UART_INTENSET) = NRF_UART_INT_RXDRDY;
-	/* Not cleared: a byte that arrived since STARTRX has pended it, and is wanted. */
-	tp_nvic_set_priority(NRF_LINK_UART_IRQ, BOARD_PRIO_LINK);
-	tp_nvic_enable(NRF_LINK_UART_IRQ);
 }

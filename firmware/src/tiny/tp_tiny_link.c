@@ -18,7 +18,8 @@
  *
  * A build for size (__OPTIMIZE_SIZE__; the tiny profile's CPU figures are its -O2 build's)
  * encodes in place the same way, runs the CRC in a pass of its own (bitwise: no table) and
- * does COBS on the way out, one byte a call, each group's code from a scan to its zero:
+ * does COBS on the way out, one byte a call (a whole message a call on a polled port, port.h),
+ * each group's code from a scan to its zero:
  *
  *   ring packet --encode in place, CRC-32C--> message --COBS, a byte at a time--> port
  */
@@ -37,8 +38,17 @@ _Static_assert((HEADER_EVERY & (HEADER_EVERY - 1u)) == 0u, "end_message() takes 
  * the CRC, the 0x00. */
 #define MSG_MAX (1u + 31u + TP_WIRE_MAX_BUILD_ID + 25u + 4u + 1u)
 
+/* -Os on a polled port (port.h): a whole message goes in one pump() call (below). */
+#if defined(__OPTIMIZE_SIZE__) && TP_PORT_TX_POLLED && defined(TP_PORT_HAS_TX_WRITE)
+#define WHOLE_MESSAGE_PUMP 1
+#else
+#define WHOLE_MESSAGE_PUMP 0
+#endif
+
 static struct {
-#ifdef __OPTIMIZE_SIZE__
+#if WHOLE_MESSAGE_PUMP
+	uint8_t *at, *end; /* the message, the 0x00 after its CRC */
+#elif defined(__OPTIMIZE_SIZE__)
 	uint8_t *at, *grp_end, *end; /* next byte, end of its COBS group, the 0x00 after the CRC */
 	uint8_t skip;                /* the group ends at a zero (code < 0xFF), not sent */
 	uint8_t out, out_due;        /* the next frame byte, made but not yet taken by the port */
@@ -124,9 +134,12 @@ static void begin(uint8_t *m, uint8_t *o)
 #ifdef __OPTIMIZE_SIZE__
 	put_le32(o, ~tp_crc32c_run(0xFFFFFFFFu, m, (size_t)(o - m)));
 	o[4] = 0;
-	d.at = d.grp_end = m;
+	d.at = m;
 	d.end = o + 4;
+#if !WHOLE_MESSAGE_PUMP
+	d.grp_end = m;
 	d.skip = 0;
+#endif
 #else
 	d.crc = 0xFFFFFFFFu;
 	d.msg_end = o;
@@ -348,7 +361,32 @@ static void end_message(void)
 		tp_link.header_req = 1;
 }
 
-#ifdef __OPTIMIZE_SIZE__
+#if WHOLE_MESSAGE_PUMP
+/* Size first, on a polled port (port.h: it takes every byte, waiting as it must): COBS on the
+ * way out (SPEC 2), a whole message a call, each group's code from a scan ahead to its zero,
+ * as far as 254 bytes, then the group's bytes in one write. The zero is not sent (the code
+ * stands for it), nor is the 0x00 after the CRC, whose place is the frame's delimiter. Nothing
+ * waits between calls, so no byte position is kept. */
+static size_t pump(void)
+{
+	size_t sent = 0;
+	while (d.sending || pick_next()) {
+		uint8_t *at = d.at, *q;
+		for (; at <= d.end; at = q + (q - at != 254)) {
+			for (q = at; *q != 0u && q - at < 254; q++) {
+			}
+			uint8_t code = (uint8_t)(q - at + 1);
+			(void)tp_port_tx_write(&code, 1);
+			(void)tp_port_tx_write(at, (size_t)(q - at));
+			sent += (size_t)(q - at) + 1u;
+		}
+		(void)tp_port_tx_write(d.end, 1); /* the 0x00 after the CRC (begin()) */
+		sent++;
+		end_message();
+	}
+	return sent;
+}
+#elif defined(__OPTIMIZE_SIZE__)
 /* Size first: COBS on the way out, a byte at a time (SPEC 2). At the end of a group the next
  * one's code comes from a scan ahead to its zero, as far as 254 bytes; the zero itself is not
  * sent (its group's code stands for it), nor is the 0x00 after the CRC, whose place is the
@@ -378,10 +416,11 @@ static size_t pump(void)
 			d.out_due = 1;
 		}
 #ifdef TP_PORT_HAS_TX_WRITE
-		if (tp_port_tx_write(&d.out, 1) == 0u) /* the port's one entry: no tp_port_tx_put linked */
+		size_t taken = tp_port_tx_write(&d.out, 1); /* the port's one entry: no tp_port_tx_put linked */
 #else
-		if (!tp_port_tx_put(d.out))
+		size_t taken = (size_t)tp_port_tx_put(d.out);
 #endif
+		if (!TP_PORT_TX_POLLED && taken == 0u) /* a polled port takes every byte (port.h) */
 			return sent;
 		d.out_due = 0;
 		sent++;
@@ -495,7 +534,7 @@ static size_t drain(unsigned poll)
 	unsigned more = d.sending;
 	PUBLISH();
 	d.busy = 0;
-	if (poll && more)
+	if (!TP_PORT_TX_POLLED && poll && more)
 		tp_port_tx_kick();
 	return n;
 }

@@ -134,7 +134,7 @@ __attribute__((noinline)) static uint32_t *turn(unsigned bytes)
 		} else if (epoch != h->ts_begin[1] || (uintptr_t)w + bytes > end) {
 			close_head(ch, h, lo, epoch);
 			tp_port_irq_restore(key);
-			if (tp_g.notify)
+			if (!TP_PORT_TX_POLLED && tp_g.notify)
 				tp_port_packet_ready();
 			return AGAIN;
 		}
