@@ -1,5 +1,6 @@
 // CTF 1.8 export: a TSDL `metadata` file plus one binary stream file per core, read
-// by babeltrace2 and Trace Compass.
+// by babeltrace2 and Trace Compass. Events take few bytes (most 4 of header and 4 per raw
+// argument; metadata(): event.header, eventClass), since writing them is much of an export's time.
 //
 // Packets are written as they close, so memory stays bounded by one open packet
 // per core. The metadata is written last because event classes are created on
@@ -795,6 +796,9 @@ export class CtfExporter implements Exporter {
     lines.push(' * count of the core, so "discarded events" windows and counts are exactly tracepipe\'s. A window');
     lines.push(' * with link_lost > 0 also skips one packet_seq_num, so each link-loss window shows as "1 discarded');
     lines.push(' * packet". The env block holds the per-core accounting by cause (coreN_dropped, ...).');
+    lines.push(' * Event header as LTTng\'s: compact (5-bit id, low 27 bits of the time, extended from the clock\'s last');
+    lines.push(' * value) for ids below 31 while the clock moved less than 2^27 ticks, else extended (27-bit id, whole time).');
+    lines.push(' * Raw arguments are uint32_t; a class of the same name holds uint64_t ones where a value needs 64 bits.');
     lines.push(' */');
     lines.push('');
     lines.push('typealias integer { size = 8; align = 8; signed = false; } := uint8_t;');
