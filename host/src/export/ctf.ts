@@ -477,6 +477,8 @@ export class CtfExporter implements Exporter {
     // st.lastTicks as a number while the packet is open (st.lastNum once the run is done)
     let last = open ? (Number.isNaN(st.lastNum) ? Number(st.lastTicks) : st.lastNum) : NaN;
     let stale = false;
+    // where no argument of the run needs 64 bits, no event's does: one loop, not one per event
+    const someWide = anyNonZero(argHi, argStart[from], argStart[to]);
     for (let i = from; i < to; i++) {
       const k = base + ticksOff[i];
       const s = argStart[i];
@@ -499,13 +501,7 @@ export class CtfExporter implements Exporter {
         last = open ? Number(st.lastTicks) : NaN;
         continue;
       }
-      let wide = 0;
-      for (let a = s; a < s + n; a++) {
-        if (argHi[a] !== 0) {
-          wide = 1;
-          break;
-        }
-      }
+      const wide = someWide && anyNonZero(argHi, s, s + n) ? 1 : 0;
       const ci = rawIndex(kind[i], n, wide);
       let classId = ids[ci];
       if (classId < 0) classId = this.rawClass(ci, b, i);
@@ -918,15 +914,14 @@ export class CtfExporter implements Exporter {
  * its time t (< 2^53), id and arguments (as u64 where wide, else u32); returns the next word.
  */
 function putRawWords(words: Uint32Array, q: number, classId: number, compact: boolean, t: number, id: number, argLo: Uint32Array, argHi: Uint32Array, s: number, n: number, wide: number): number {
-  // the product by 2^-32 is exact, and cheaper than the division
-  const tHi = Math.floor(t * INV_TWO_32);
-  const tLo = t - tHi * TWO_32;
   if (compact) {
-    // the shift keeps the low 27 bits
-    words[q++] = classId | (tLo << 5);
+    // t << 5 takes t modulo 2^32 (exact below 2^53), then the shift keeps its low 27 bits
+    words[q++] = classId | (t << 5);
   } else {
+    // the product by 2^-32 is exact, and cheaper than the division
+    const tHi = Math.floor(t * INV_TWO_32);
     words[q] = COMPACT_IDS | (classId << 5);
-    words[q + 1] = tLo;
+    words[q + 1] = t - tHi * TWO_32;
     words[q + 2] = tHi;
     q += 3;
   }
@@ -970,18 +965,13 @@ export function packRawEvents(b: EventBatch, ticksBase: number, words: Uint32Arr
   let q = at;
   let prev = ticksBase + ticksOff[0];
   let gap = false;
+  const someWide = anyNonZero(argHi, 0, argStart[n]);
   for (let i = 0; i < n; i++) {
     const t = ticksBase + ticksOff[i];
     if (t < prev) return -1;
     const s = argStart[i];
     const na = argStart[i + 1] - s;
-    let wide = 0;
-    for (let a = s; a < s + na; a++) {
-      if (argHi[a] !== 0) {
-        wide = 1;
-        break;
-      }
-    }
+    const wide = someWide && anyNonZero(argHi, s, s + na) ? 1 : 0;
     const classId = ids[rawIndex(kind[i], na, wide)];
     if (classId < 0) return -1;
     const compact = compactHeader(classId, t - prev);
@@ -1100,6 +1090,12 @@ function uuidToBytes(uuid: string): Uint8Array {
   const b = new Uint8Array(16);
   for (let i = 0; i < 16; i++) b[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return b;
+}
+
+/** Whether some of words[from, to) is not 0. */
+function anyNonZero(words: Uint32Array, from: number, to: number): boolean {
+  for (let a = from; a < to; a++) if (words[a] !== 0) return true;
+  return false;
 }
 
 /** Whether some raw argument of ev needs more than 32 bits. */
