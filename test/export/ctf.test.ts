@@ -2,10 +2,11 @@
 // decoder produces (number, order, fields, times) and report discarded events and
 // packets that match tracepipe's loss accounting.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runExport } from '../../host/src/api/export.js';
 import { recordToJson } from '../../host/src/core/jsonl.js';
 import { StreamWriter } from '../../host/src/core/encode.js';
 import { ticksToNs } from '../../host/src/core/time.js';
@@ -40,7 +41,7 @@ function expectedFields(ev: TraceEvent): { name: string; fields: Record<string, 
     name = 'counter';
     fields.value = ev.args[0].toString();
   } else {
-    name = ev.kind === 'event' || ev.kind === 'log' || nargs > 0 ? `${ev.kind}_${nargs}args` : ev.kind;
+    name = ev.kind === 'event' || ev.kind === 'log' || ev.kind === 'counter' || nargs > 0 ? `${ev.kind}_${nargs}args` : ev.kind;
     ev.args.forEach((a, i) => (fields[`a${i}`] = a.toString()));
   }
   return { name, fields, data: ev.blob ? [...ev.blob] : undefined };
@@ -327,4 +328,102 @@ describe('CTF export of a packet that arrives after a FINAL status with an evict
     const d = babeltrace(dir, 'seconds').discards.filter((x) => x.what === 'events');
     expect(d).toEqual([{ what: 'events', count: 10, from: 1400n * 40n, to: 50_000n * 40n, stream: 0 }]);
   });
+});
+
+describe("CTF's compact event header: the low 27 bits of the time, extended by babeltrace2", () => {
+  const W = 2 ** 27;
+  /** CTF packet header and context bytes (export/ctf.ts HEADER_BYTES + CONTEXT_BYTES) */
+  const PACKET_HEAD = 84;
+  /** events in order, each with its absolute tick, its kind and arguments, and whether its header must be compact */
+  const plan: { t: number; kind: 'event' | 'log' | 'counter'; args: bigint[]; compact?: boolean }[] = [];
+  const w = new StreamWriter();
+  w.header({ boot: true, cores: 1, mode: 'discard', timerBits: 32, timerHz: HZ, packetSize: 1024, packets: 4, ts: 0, session: 1 });
+  // the high word set, and 100 ticks before the low 27 bits wrap
+  const base = 2 ** 40 + W - 100;
+  const two = (t: number, compact: boolean) => plan.push({ t, kind: 'event', args: [BigInt(t % 1000), 7n], compact });
+  let t = base;
+  w.beginPacket(0, 0, base, 0, 0, 0);
+  for (const [dt, compact] of [
+    [10, true],
+    [89, true],
+    [1, true], // the low 27 bits are 0 here: the reader must carry into bit 27
+    [5, true],
+    [W - 1, true], // the longest step a compact header holds
+    [W, false], // one tick more: the extended header
+    [3 * W + 7, false],
+    [1, true], // compact again after an extended one
+  ] as const) two((t += dt), compact);
+  for (const p of plan) w.event(p.kind, 1, p.t, p.args);
+  w.endPacket(t + 1);
+  // after a loss, 5 × 2^27 ticks after the last event: the first event ends the window's CTF
+  // packet, and the next begins a CTF packet 2^27 + 3 ticks later; both are compact, read
+  // against their packet's timestamp_begin, not against the event before
+  const second = plan.length;
+  t += 5 * W;
+  w.beginPacket(0, 1, t, plan.length, 2, 0);
+  two(t, true);
+  two((t += W + 3), true);
+  two((t += W + 5), false);
+  two((t += 2), true);
+  // the same CTF packet: 39 classes (3 kinds × 0 arguments, or 1..6 of 32 or 64 bits), the first 31 compact
+  two((t += 10), true);
+  const classes = 1;
+  let n = classes;
+  for (const kind of ['log', 'counter', 'event'] as const) {
+    for (let nargs = 0; nargs <= 6; nargs++) {
+      for (const wide of [false, true]) {
+        if (kind === 'event' && nargs === 2 && !wide) continue; // the first class
+        const args = Array.from({ length: nargs }, (_, i) => (wide ? (1n << 40n) + BigInt(i) : BigInt(i * 1000)));
+        if (wide && nargs === 0) continue; // no arguments: one width
+        plan.push({ t: (t += 1), kind, args, compact: n++ < 31 });
+      }
+    }
+  }
+  for (const p of plan.slice(second)) w.event(p.kind, 1, p.t, p.args);
+  w.endPacket(t + 1);
+  w.status({ core: 0, final: true, ts: t + 2, nextSeq: 2, committed: plan.length, dropped: 2, overwritten: 0 });
+  const bytes = w.bytes();
+
+  /** Bytes of a stream's events: its length less each packet's header and context. */
+  function eventBytes(stream: Buffer): number {
+    let packets = 0;
+    for (let at = 0; at < stream.length; packets++) {
+      expect(stream.readUInt32LE(at)).toBe(0xc1fc1fc1);
+      at += Number(stream.readBigUInt64LE(at + 56)) / 8;
+    }
+    return stream.length - packets * PACKET_HEAD;
+  }
+
+  it('covers what it says: 39 classes, a 27-bit wrap inside a packet, steps of 2^27 - 1 and 2^27', () => {
+    expect(n).toBe(39);
+    expect(plan.some((p, i) => i > 0 && p.t % W < plan[i - 1].t % W && p.t - plan[i - 1].t < W)).toBe(true);
+    expect(plan.filter((p) => p.compact === false).length).toBe(3 + 8);
+  });
+
+  for (const path of ['records', 'batches'] as const) {
+    it(`${path}: babeltrace2 reads every time and value; each header is compact exactly where the plan says`, async () => {
+      const { records, stats } = decodeBytes(bytes);
+      const dir = join(tmp, `compact-${path}`);
+      const ctf = new CtfExporter(new DirSinkFactory(dir), { uuid: '11111111-2222-3333-4444-555555555555' });
+      if (path === 'records') exportRecords(ctf, records, stats);
+      else {
+        const file = join(tmp, 'compact.bin');
+        writeFileSync(file, bytes);
+        await runExport(file, ctf, { name: 'compact', label: 'ctf', info: {}, warn: () => undefined, threads: false });
+      }
+      expect(records.filter((r) => r.type === 'notice')).toEqual([]);
+      const events = records.filter((r): r is TraceEvent => r.type === 'event');
+      expect(events.map((e) => Number(e.ticks))).toEqual(plan.map((p) => p.t));
+      const bt = babeltrace(dir, 'cycles');
+      expect(bt.events.length).toBe(events.length);
+      bt.events.forEach((b, i) => {
+        expect(b.time).toBe(events[i].ticks);
+        sameEvent(b, events[i]);
+      });
+      // the loss before the second packet: a CTF packet boundary there
+      expect(babeltrace(dir, 'seconds').discards.map((d) => [d.what, d.count])).toEqual([['events', 2]]);
+      const expected = plan.reduce((s, p) => s + (p.compact ? 4 : 12) + 4 + p.args.length * (p.args.some((a) => a > 0xffff_ffffn) ? 8 : 4), 0);
+      expect(eventBytes(readFileSync(join(dir, 'stream_core0')))).toBe(expected);
+    });
+  }
 });

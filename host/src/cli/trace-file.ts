@@ -187,8 +187,8 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
             proven: () => valid > 0,
             packed: {
               classIds: (table) => packed.classIds(table),
-              events: (session, core, words, from, to, last, count, unresolved) => {
-                const n = packed.events(session, core, words, from, to, last, count, unresolved);
+              events: (session, core, words, from, to, row) => {
+                const n = packed.events(session, core, words, from, to, row);
                 if (n > 0) proven(n);
                 return n;
               },

@@ -1,5 +1,6 @@
 // CTF 1.8 export: a TSDL `metadata` file plus one binary stream file per core, read
-// by babeltrace2 and Trace Compass.
+// by babeltrace2 and Trace Compass. Events take few bytes (most 4 of header and 4 per raw
+// argument; metadata(): event.header, eventClass), since writing them is much of an export's time.
 //
 // Packets are written as they close, so memory stays bounded by one open packet
 // per core. The metadata is written last because event classes are created on
@@ -37,14 +38,38 @@ const TWO_32 = 4294967296;
 const INV_TWO_32 = 1 / TWO_32;
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 const MAX_EXACT_BIG = BigInt(MAX_EXACT);
-/** raw event classes by kind index × this + argument count (fewer arguments than this) */
+/** raw event classes by (kind index × this + argument count) × 2 + wide (fewer arguments than this; rawIndex) */
 const CLASS_STRIDE = 64;
-/** The raw classes' indices: 8 kinds (a 3-bit field) × CLASS_STRIDE. */
-export const RAW_CLASSES = 8 * CLASS_STRIDE;
-/** A packed class word not yet a class id: UNRESOLVED + kind × CLASS_STRIDE + argument count. */
-const UNRESOLVED = 0x8000_0000;
+/** The raw classes' indices: 8 kinds (a 3-bit field) × CLASS_STRIDE × 2 widths. */
+export const RAW_CLASSES = 8 * CLASS_STRIDE * 2;
+/**
+ * Class ids below this have the compact event header: the id in 5 bits and the low 27 bits of
+ * the time in one word. This id in those 5 bits marks the extended header: a 27-bit id, then the
+ * time as a u64 (metadata(): event.header).
+ */
+const COMPACT_IDS = 31;
+const TWO_27 = 134217728;
+const TWO_27_BIG = BigInt(TWO_27);
+/**
+ * A compact header holds the low 27 bits of the time: a reader takes the time as the smallest
+ * one at or after its clock's last value (the previous event's time, or the packet's
+ * timestamp_begin) with those low bits (CTF 1.8 §8: an integer mapped to a clock narrower than
+ * the clock). So it is exact while the time moved less than 2^27 ticks since that value.
+ */
+function compactHeader(classId: number, sinceClock: number): boolean {
+  return classId < COMPACT_IDS && sinceClock < TWO_27;
+}
+/** A raw class's index: its kind, argument count, and whether an argument needs 64 bits (wide: uint64_t arguments, else uint32_t). */
+function rawIndex(kind: number, nargs: number, wide: number): number {
+  return (kind * CLASS_STRIDE + nargs) * 2 + wide;
+}
 /** Event bytes per packet before it is closed; keeps the open packet small. */
 const MAX_PACKET_CONTENT = 64 * 1024;
+/**
+ * Words past a run of packed events' end that every event's test before it (p + 64 + 8 ×
+ * arguments > MAX_PACKET_CONTENT) stays within: an event of n arguments is at least 8 + 4n bytes.
+ */
+const ROW_SLACK = 56 + 4 * (CLASS_STRIDE - 1);
 const HEADER_BYTES = 4 + 16 + 4 + 8;
 const CONTEXT_BYTES = 8 * 6 + 4;
 
@@ -60,6 +85,8 @@ interface EventClass {
   fields: string[];
   /** ELF-typed payload (core/typed-values.ts), else raw id + arguments */
   typed?: ArgType[];
+  /** raw arguments as uint64_t (some value needs more than 32 bits), else uint32_t */
+  wide: boolean;
   /** a typed log: its formatted text follows the values */
   log: boolean;
   /** `file:line` of the call site, as model.emf.uri */
@@ -110,6 +137,16 @@ class ByteBuf {
     this.need(8);
     this.view.setBigUint64(this.len, BigInt.asUintN(64, v), true);
     this.len += 8;
+  }
+  /** An event's header (compactHeader), its time t; clock: the reader's clock before it. */
+  header(classId: number, t: bigint, clock: bigint): void {
+    const d = t - clock;
+    if (compactHeader(classId, d < TWO_27_BIG ? Number(d) : TWO_27)) {
+      this.u32(classId | (Number(t & 0x7ffffffn) << 5));
+    } else {
+      this.u32(COMPACT_IDS | (classId << 5));
+      this.u64(t);
+    }
   }
   /** two's complement little-endian integer of `bits` bits */
   int(v: bigint, bits: number): void {
@@ -214,6 +251,10 @@ export class CtfExporter implements Exporter {
   private rawIds: Int32Array = new Int32Array(RAW_CLASSES).fill(-1);
   /** argument counts of the raw classes, by class id */
   private readonly rawArgs: number[] = [];
+  /** words of the raw classes' payloads (id and arguments), by class id */
+  private readonly rawPayloadWords: number[] = [];
+  /** an event's words where its place in the packet is not word-aligned (after a blob) */
+  private readonly scratch = new ByteBuf();
   /** events written with the previous time of their stream because theirs went back */
   timeClamped = 0;
   /** loss windows joined to an overlapping one (packets that arrive after a FINAL status book such windows) */
@@ -327,11 +368,13 @@ export class CtfExporter implements Exporter {
     const named = this.info.names?.eventName(ev.kind, ev.id);
     const values = this.info.raw ? undefined : ev.values;
     const isLog = ev.kind === 'log' && named !== undefined;
+    // raw arguments are uint32_t, as the firmware's calls pass them, unless one needs more
+    const wide = !values && wideArgs(ev);
     const key = values
       ? `${ev.kind}/${ev.id}/typed/${values.map((v) => v.type).join(',')}`
       : named !== undefined
-        ? `${ev.kind}/${ev.id}/${nargs}`
-        : `${ev.kind}/${nargs}`;
+        ? `${ev.kind}/${ev.id}/${nargs}/${wide}`
+        : `${ev.kind}/${nargs}/${wide}`;
     let c = this.classes.get(key);
     if (!c) {
       const idField = ev.kind === 'isr_enter' || ev.kind === 'isr_exit' ? 'irq' : 'id';
@@ -346,9 +389,10 @@ export class CtfExporter implements Exporter {
         for (const v of values) fields.push(`${CTF_TYPE[v.type]} ${fieldIdent(v.name, used)};`);
         if (isLog) fields.push('string text;');
       } else {
+        const argType = wide ? 'uint64_t' : 'uint32_t';
         if (nargs < 0) fields.push('uint32_t len;', 'uint8_t data[len];');
-        else if (ev.kind === 'counter' && nargs === 1) fields.push('uint64_t value;');
-        else for (let i = 0; i < nargs; i++) fields.push(`uint64_t a${i};`);
+        else if (ev.kind === 'counter' && nargs === 1) fields.push(`${argType} value;`);
+        else for (let i = 0; i < nargs; i++) fields.push(`${argType} a${i};`);
         // an ELF event whose arguments did not fit its descriptor: keep it apart
         if (named !== undefined && !this.info.raw && ev.mismatch !== undefined) name += '_raw';
       }
@@ -360,6 +404,7 @@ export class CtfExporter implements Exporter {
         name,
         fields,
         typed,
+        wide,
         log: isLog && values !== undefined,
         site: named !== undefined ? ev.site : undefined,
         format: isLog ? named : undefined,
@@ -391,9 +436,9 @@ export class CtfExporter implements Exporter {
     }
   }
 
-  private writeEvent(b: ByteBuf, cls: EventClass, ev: TraceEvent, ticks: bigint): void {
-    b.u32(cls.ctfId);
-    b.u64(ticks);
+  /** clock: the reader's clock before the event (the previous event's time, or ticks when it begins the packet) */
+  private writeEvent(b: ByteBuf, cls: EventClass, ev: TraceEvent, ticks: bigint, clock: bigint): void {
+    b.header(cls.ctfId, ticks, clock);
     b.u32(ev.id);
     if (cls.typed) {
       this.writeTyped(b, (ev as NamedEvent).values ?? []);
@@ -404,8 +449,10 @@ export class CtfExporter implements Exporter {
     } else if (ev.blob) {
       b.u32(ev.blob.length);
       b.bytes(ev.blob);
-    } else {
+    } else if (cls.wide) {
       for (const a of ev.args) b.u64(a);
+    } else {
+      for (const a of ev.args) b.u32(Number(a));
     }
   }
 
@@ -430,6 +477,8 @@ export class CtfExporter implements Exporter {
     // st.lastTicks as a number while the packet is open (st.lastNum once the run is done)
     let last = open ? (Number.isNaN(st.lastNum) ? Number(st.lastTicks) : st.lastNum) : NaN;
     let stale = false;
+    // where no argument of the run needs 64 bits, no event's does: one loop, not one per event
+    const someWide = anyNonZero(argHi, argStart[from], argStart[to]);
     for (let i = from; i < to; i++) {
       const k = base + ticksOff[i];
       const s = argStart[i];
@@ -452,7 +501,8 @@ export class CtfExporter implements Exporter {
         last = open ? Number(st.lastTicks) : NaN;
         continue;
       }
-      const ci = kind[i] * CLASS_STRIDE + n;
+      const wide = someWide && anyNonZero(argHi, s, s + n) ? 1 : 0;
+      const ci = rawIndex(kind[i], n, wide);
       let classId = ids[ci];
       if (classId < 0) classId = this.rawClass(ci, b, i);
       if (open && p + 64 + n * 8 > MAX_PACKET_CONTENT) {
@@ -469,31 +519,25 @@ export class CtfExporter implements Exporter {
         t = floor;
         this.timeClamped++;
       }
+      // a packet's first event follows its timestamp_begin, which is that event's time
+      const compact = compactHeader(classId, open ? t - last : 0);
       if (!open) {
         open = st.open = true;
         st.beginTicks = BigInt(t);
       }
-      // the raw layout (eventClass): class id, time, event id, the arguments as u64
-      if (p + 16 + 8 * n > e.buf.length) {
+      const size = 4 * ((compact ? 2 : 4) + n * (wide + 1));
+      if (p + size > e.buf.length) {
         e.len = p;
-        e.need(16 + 8 * n);
+        e.need(size);
         words = e.words;
       }
       if (LITTLE_ENDIAN && (p & 3) === 0) {
         // every raw event is whole words: word stores, where a blob or typed value left them aligned
-        p = putRawWords(words, p >> 2, classId, t, id[i], argLo, argHi, s, n) << 2;
+        p = putRawWords(words, p >> 2, classId, compact, t, id[i], argLo, argHi, s, n, wide) << 2;
       } else {
-        const v = e.view;
-        const tHi = Math.floor(t * INV_TWO_32);
-        v.setUint32(p, classId, true);
-        v.setUint32(p + 4, t - tHi * TWO_32, true);
-        v.setUint32(p + 8, tHi, true);
-        v.setUint32(p + 12, id[i], true);
-        p += 16;
-        for (let a = s; a < s + n; a++, p += 8) {
-          v.setUint32(p, argLo[a], true);
-          v.setUint32(p + 4, argHi[a], true);
-        }
+        putRawWords(this.scratch.words, 0, classId, compact, t, id[i], argLo, argHi, s, n, wide);
+        e.buf.set(this.scratch.buf.subarray(0, size), p);
+        p += size;
       }
       last = t;
       stale = true;
@@ -504,92 +548,95 @@ export class CtfExporter implements Exporter {
 
   /**
    * From now on the ids of the raw classes live in `table` (shared with the threads that pack
-   * events, packRawEvents): kind × CLASS_STRIDE + argument count -> class id, -1 before first use.
+   * events, packRawEvents): rawIndex -> class id, -1 before first use.
    */
   packedClassIds(table: Int32Array): void {
     table.set(this.rawIds);
     this.rawIds = table;
   }
 
-  /** The class of raw event i of b (kind and argument count ci) on its first use: its id. */
+  /** The class of raw event i of b (rawIndex ci) on its first use: its id. */
   private rawClass(ci: number, b: EventBatch, i: number): number {
     const id = this.eventClass(b.event(i)).ctfId;
-    this.rawArgs[id] = ci % CLASS_STRIDE;
+    const n = (ci >> 1) % CLASS_STRIDE;
+    this.rawArgs[id] = n;
+    this.rawPayloadWords[id] = 1 + n * ((ci & 1) + 1);
     Atomics.store(this.rawIds, ci, id);
     return id;
   }
 
   /**
-   * Events packRawEvents wrote for a packet the decoder booked, words[from, to) (`count` events,
-   * the last at word `last`; `unresolved`: some class words are not ids yet): the same bytes as
-   * eventBatch writes for that packet, copied in; returns count. -1, having written nothing,
-   * where eventBatch must take the packet (a loss window pending, a class not met yet, a time
-   * before the stream's last): the caller then hands it the packet's batch.
+   * Events packRawEvents wrote for a packet the decoder booked, words[from, to) (what it said of
+   * them in `row`): the same bytes as eventBatch writes for that packet, copied in; returns their
+   * count. -1, having written nothing, where eventBatch must take the packet (a loss window
+   * pending, a time before the stream's last, a header the packing could not choose): the
+   * caller then hands it the packet's batch.
    */
-  packedEvents(session: number, core: number, words: Uint32Array, from: number, to: number, last: number, count: number, unresolved: boolean): number {
+  packedEvents(session: number, core: number, words: Uint32Array, from: number, to: number, row: Packed): number {
     if (this.info.names || !LITTLE_ENDIAN || to <= from) return -1;
     const st = this.stream(this.session(session), core);
     if (st.pendingLoss !== null || st.insideFirst !== null) return -1;
     if (!st.open && st.lastEnd !== null && st.lastEnd > MAX_EXACT_BIG) return -1;
     // times never go back within a packet (dt is unsigned), so only the first can need the clamp
-    const first = words[from + 2] * TWO_32 + words[from + 1];
+    const first = row.first;
     const floor = st.open ? (Number.isNaN(st.lastNum) ? Number(st.lastTicks) : st.lastNum) : st.lastEnd === null ? first : Number(st.lastEnd);
     if (first < floor) return -1;
-    const argsOf = this.rawArgs;
-    if (unresolved) {
-      const ids = this.rawIds;
-      for (let q = from; q < to; ) {
-        const w = words[q];
-        if (w < UNRESOLVED) {
-          q += 4 + 2 * argsOf[w];
-          continue;
-        }
-        const ci = w - UNRESOLVED;
-        if (ids[ci] < 0) return -1;
-        words[q] = ids[ci];
-        q += 4 + 2 * (ci % CLASS_STRIDE);
-      }
-    }
+    // the first event was packed as if it began a CTF packet: in the open one, that holds while the clock moved less than 2^27
+    if (st.open && first - floor >= TWO_27) return -1;
     const e = st.events;
-    if (e.len + 4 * (to - from) + 64 - 16 <= MAX_PACKET_CONTENT) {
-      // eventBatch's test before each event (its bytes and 48 more past the open packet's
-      // limit) holds for the last, hence for all: the packet takes them whole
-      this.copyPacked(st, words, from, to, last);
-      return count;
+    if (e.len + 4 * (to - from) + ROW_SLACK <= MAX_PACKET_CONTENT) {
+      // eventBatch's test before each event holds for all: the packet takes them whole
+      this.copyPacked(st, words, from, to, first, row.last);
+      return row.count;
     }
+    // an event packed extended for its gap would be compact where it begins a packet
+    if (row.gap) return -1;
+    const argsOf = this.rawArgs;
+    const payloadOf = this.rawPayloadWords;
     let q = from;
+    // the time of the last event walked, by the reader's rule for the compact header (compactHeader)
+    let t = first;
     while (q < to) {
       // the events that fit the open packet
       let p = e.len;
       let r = q;
-      let at = -1;
+      let begin = -1;
       let open = st.open;
       while (r < to) {
-        const n = argsOf[words[r]];
-        if (open && p + 64 + n * 8 > MAX_PACKET_CONTENT) break;
+        const w = words[r];
+        const extended = (w & 31) === COMPACT_IDS;
+        const cls = extended ? w >>> 5 : w & 31;
+        if (open && p + 64 + argsOf[cls] * 8 > MAX_PACKET_CONTENT) break;
+        if (extended) t = words[r + 2] * TWO_32 + words[r + 1];
+        else {
+          const low = w >>> 5;
+          const clockLow = t % TWO_27;
+          t += low - clockLow + (low < clockLow ? TWO_27 : 0);
+        }
+        if (begin < 0) begin = t;
         open = true;
-        at = r;
-        p += 16 + 8 * n;
-        r += 4 + 2 * n;
+        const size = (extended ? 3 : 1) + payloadOf[cls];
+        p += 4 * size;
+        r += size;
       }
-      if (r > q) this.copyPacked(st, words, q, r, at);
+      if (r > q) this.copyPacked(st, words, q, r, begin, t);
       if (r < to) this.closePacket(st, e, st.beginTicks, st.lastTicks);
       q = r;
     }
-    return count;
+    return row.count;
   }
 
-  /** Appends packed events words[from, to) to st's packet, opening it; the last is at word `last`. */
-  private copyPacked(st: CoreStream, words: Uint32Array, from: number, to: number, last: number): void {
+  /** Appends packed events words[from, to) to st's packet, opening it; the first at time `first`, the last at `last`. */
+  private copyPacked(st: CoreStream, words: Uint32Array, from: number, to: number, first: number, last: number): void {
     const e = st.events;
     if (!st.open) {
       st.open = true;
-      st.beginTicks = BigInt(words[from + 2] * TWO_32 + words[from + 1]);
+      st.beginTicks = BigInt(first);
     }
     e.need(4 * (to - from));
     e.buf.set(new Uint8Array(words.buffer, words.byteOffset + 4 * from, 4 * (to - from)), e.len);
     e.len += 4 * (to - from);
-    st.lastNum = words[last + 2] * TWO_32 + words[last + 1];
+    st.lastNum = last;
   }
 
   private onEvent(ev: TraceEvent): void {
@@ -609,8 +656,9 @@ export class CtfExporter implements Exporter {
         ticks = st.insideLast;
         this.timeClamped++;
       }
+      const clock = st.insideFirst === null ? ticks : st.insideLast;
       if (st.insideFirst === null) st.insideFirst = ticks;
-      this.writeEvent(st.inside, cls, ev, ticks);
+      this.writeEvent(st.inside, cls, ev, ticks, clock);
       st.insideLast = ticks;
       return;
     }
@@ -622,11 +670,13 @@ export class CtfExporter implements Exporter {
       ticks = floor;
       this.timeClamped++;
     }
+    // a packet's first event follows its timestamp_begin, which is that event's time
+    const clock = st.open ? st.lastTicks : ticks;
     if (!st.open) {
       st.open = true;
       st.beginTicks = ticks;
     }
-    this.writeEvent(st.events, cls, ev, ticks);
+    this.writeEvent(st.events, cls, ev, ticks, clock);
     st.lastTicks = ticks;
   }
 
@@ -742,6 +792,9 @@ export class CtfExporter implements Exporter {
     lines.push(' * count of the core, so "discarded events" windows and counts are exactly tracepipe\'s. A window');
     lines.push(' * with link_lost > 0 also skips one packet_seq_num, so each link-loss window shows as "1 discarded');
     lines.push(' * packet". The env block holds the per-core accounting by cause (coreN_dropped, ...).');
+    lines.push(' * Event header as LTTng\'s: compact (5-bit id, low 27 bits of the time, extended from the clock\'s last');
+    lines.push(' * value) for ids below 31 while the clock moved less than 2^27 ticks, else extended (27-bit id, whole time).');
+    lines.push(' * Raw arguments are uint32_t; a class of the same name holds uint64_t ones where a value needs 64 bits.');
     lines.push(' */');
     lines.push('');
     lines.push('typealias integer { size = 8; align = 8; signed = false; } := uint8_t;');
@@ -811,6 +864,9 @@ export class CtfExporter implements Exporter {
     lines.push('};');
     lines.push('');
     lines.push('typealias integer { size = 64; align = 8; signed = false; map = clock.target_timer.value; } := uint64_clock_t;');
+    lines.push('typealias integer { size = 27; align = 1; signed = false; map = clock.target_timer.value; } := uint27_clock_t;');
+    // align = 1 (not byte-aligned) so that the extended struct is not: its 27-bit id then follows the 5-bit tag in the same word
+    lines.push('typealias integer { size = 64; align = 1; signed = false; map = clock.target_timer.value; } := uint64_clock_packed_t;');
     lines.push('');
     lines.push('stream {');
     lines.push('\tid = 0;');
@@ -823,10 +879,16 @@ export class CtfExporter implements Exporter {
     lines.push('\t\tuint64_t events_discarded;');
     lines.push('\t\tuint32_t cpu_id;');
     lines.push('\t};');
+    // LTTng's compact header: 4 bytes for the first 31 classes while the clock moves less than
+    // 2^27 ticks between events (the reader extends the 27 bits from its last clock value),
+    // else 12 bytes with a 27-bit class id and the whole time
     lines.push('\tevent.header := struct {');
-    lines.push('\t\tuint32_t id;');
-    lines.push('\t\tuint64_clock_t timestamp;');
-    lines.push('\t};');
+    lines.push(`\t\tenum : integer { size = 5; align = 1; signed = false; } { compact = 0 ... ${COMPACT_IDS - 1}, extended = ${COMPACT_IDS} } id;`);
+    lines.push('\t\tvariant <id> {');
+    lines.push('\t\t\tstruct { uint27_clock_t timestamp; } compact;');
+    lines.push('\t\t\tstruct { integer { size = 27; align = 1; signed = false; } id; uint64_clock_packed_t timestamp; } extended;');
+    lines.push('\t\t} v;');
+    lines.push('\t} align(8);');
     lines.push('};');
     for (const c of [...this.classes.values()].sort((a, b) => a.ctfId - b.ctfId)) {
       lines.push('');
@@ -847,59 +909,80 @@ export class CtfExporter implements Exporter {
   }
 }
 
-/** One event in the raw layout (eventClass) as words from q: its class word, time t (< 2^53), id and arguments; returns the next word. */
-function putRawWords(words: Uint32Array, q: number, classWord: number, t: number, id: number, argLo: Uint32Array, argHi: Uint32Array, s: number, n: number): number {
-  // the product by 2^-32 is exact, and cheaper than the division
-  const tHi = Math.floor(t * INV_TWO_32);
-  words[q] = classWord;
-  words[q + 1] = t - tHi * TWO_32;
-  words[q + 2] = tHi;
-  words[q + 3] = id;
-  q += 4;
-  for (let a = s; a < s + n; a++, q += 2) {
-    words[q] = argLo[a];
-    words[q + 1] = argHi[a];
+/**
+ * One raw event (eventClass) as words from q: its header (compact or extended, compactHeader),
+ * its time t (< 2^53), id and arguments (as u64 where wide, else u32); returns the next word.
+ */
+function putRawWords(words: Uint32Array, q: number, classId: number, compact: boolean, t: number, id: number, argLo: Uint32Array, argHi: Uint32Array, s: number, n: number, wide: number): number {
+  if (compact) {
+    // t << 5 takes t modulo 2^32 (exact below 2^53), then the shift keeps its low 27 bits
+    words[q++] = classId | (t << 5);
+  } else {
+    // the product by 2^-32 is exact, and cheaper than the division
+    const tHi = Math.floor(t * INV_TWO_32);
+    words[q] = COMPACT_IDS | (classId << 5);
+    words[q + 1] = t - tHi * TWO_32;
+    words[q + 2] = tHi;
+    q += 3;
+  }
+  words[q++] = id;
+  if (wide) {
+    for (let a = s; a < s + n; a++, q += 2) {
+      words[q] = argLo[a];
+      words[q + 1] = argHi[a];
+    }
+  } else {
+    for (let a = s; a < s + n; a++) words[q++] = argLo[a];
   }
   return q;
 }
 
 /** What packRawEvents says of the events it packed besides their end. */
 export interface Packed {
-  /** word index of the last event */
+  count: number;
+  /** the first event's time (< 2^53) */
+  first: number;
+  /** the last event's time */
   last: number;
-  /** some class words are UNRESOLVED + kind × CLASS_STRIDE + argument count (a class not met yet) */
-  unresolved: boolean;
+  /** an event after the first has the extended header for its gap from the one before */
+  gap: boolean;
 }
 
 /**
  * Events b[0, b.length) in CTF's raw layout (eventClass) for a decode thread (io/decode-pool.ts):
- * into words from `at`, each its class id (from ids, CtfExporter.packedClassIds's table; a class
- * it has not got yet is marked for CtfExporter.packedEvents), its time ticksBase + ticksOff[i]
- * as two words, its id, and each argument as two words. Returns the end of what it wrote, or -1
- * where only the batch path writes the same bytes: blobs, times past 2^53 or going back, a
- * big-endian host, or fewer than `room` words left.
+ * into words from `at`, each with the header compactHeader chooses (the first as if it began a
+ * CTF packet; CtfExporter.packedEvents checks that), its class id from ids (CtfExporter.packedClassIds's
+ * table), its id, and its arguments. Returns the end of what it wrote, or -1 where only the batch
+ * path writes the same bytes: blobs, a class it has not got yet, times past 2^53 or going back,
+ * a big-endian host, or fewer than `room` words left.
  */
 export function packRawEvents(b: EventBatch, ticksBase: number, words: Uint32Array, at: number, room: number, ids: Int32Array, out: Packed): number {
   const n = b.length;
   if (!LITTLE_ENDIAN || b.hasBlobs || n === 0) return -1;
   const { argStart, argLo, argHi, ticksOff, kind, id } = b;
+  // at most 4 header and id words per event, and 2 per argument
   if (!(ticksBase + ticksOff[n - 1] <= MAX_EXACT) || 4 * n + 2 * argStart[n] > room) return -1;
   let q = at;
-  let prev = -1;
-  let unresolved = false;
+  let prev = ticksBase + ticksOff[0];
+  let gap = false;
+  const someWide = anyNonZero(argHi, 0, argStart[n]);
   for (let i = 0; i < n; i++) {
     const t = ticksBase + ticksOff[i];
     if (t < prev) return -1;
-    prev = t;
     const s = argStart[i];
     const na = argStart[i + 1] - s;
-    const ci = kind[i] * CLASS_STRIDE + na;
-    const classId = ids[ci];
-    if (classId < 0) unresolved = true;
-    out.last = q;
-    q = putRawWords(words, q, classId >= 0 ? classId : UNRESOLVED + ci, t, id[i], argLo, argHi, s, na);
+    const wide = someWide && anyNonZero(argHi, s, s + na) ? 1 : 0;
+    const classId = ids[rawIndex(kind[i], na, wide)];
+    if (classId < 0) return -1;
+    const compact = compactHeader(classId, t - prev);
+    if (!compact && classId < COMPACT_IDS) gap = true;
+    q = putRawWords(words, q, classId, compact, t, id[i], argLo, argHi, s, na, wide);
+    prev = t;
   }
-  out.unresolved = unresolved;
+  out.count = n;
+  out.first = ticksBase + ticksOff[0];
+  out.last = prev;
+  out.gap = gap;
   return q;
 }
 
@@ -1007,6 +1090,18 @@ function uuidToBytes(uuid: string): Uint8Array {
   const b = new Uint8Array(16);
   for (let i = 0; i < 16; i++) b[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return b;
+}
+
+/** Whether some of words[from, to) is not 0. */
+function anyNonZero(words: Uint32Array, from: number, to: number): boolean {
+  for (let a = from; a < to; a++) if (words[a] !== 0) return true;
+  return false;
+}
+
+/** Whether some raw argument of ev needs more than 32 bits. */
+function wideArgs(ev: TraceEvent): boolean {
+  for (const a of ev.args) if (a > 0xffff_ffffn) return true;
+  return false;
 }
 
 function maxBig(a: bigint, b: bigint): bigint {

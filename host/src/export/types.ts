@@ -4,6 +4,7 @@
 // it keeps them in compact typed arrays.
 
 import type { EventBatch } from '../core/batch.js';
+import type { Packed } from './ctf.js';
 import type { CoreStats, EventKind, TraceRecord } from '../core/types.js';
 
 /** Where an exporter writes bytes. Writes are buffered by the implementation. */
@@ -69,7 +70,7 @@ export interface Exporter {
    * took, or -1 to be given the packet's batch (eventBatch) instead. Only a perCore exporter;
    * with packedClassIds, which gives it the table of class ids the packing reads.
    */
-  packedEvents?(session: number, core: number, words: Uint32Array, from: number, to: number, last: number, count: number, unresolved: boolean): number;
+  packedEvents?(session: number, core: number, words: Uint32Array, from: number, to: number, row: Packed): number;
   packedClassIds?(table: Int32Array): void;
   end(stats: CoreStats[]): void;
 }
@@ -101,9 +102,9 @@ export function exporterFeed(exporter: Exporter, info: ExportInfo) {
       exporter.packedEvents && exporter.packedClassIds
         ? {
             classIds: exporter.packedClassIds.bind(exporter),
-            events: (session: number, core: number, words: Uint32Array, from: number, to: number, last: number, count: number, unresolved: boolean): number => {
+            events: (session: number, core: number, words: Uint32Array, from: number, to: number, row: Packed): number => {
               begin();
-              const n = exporter.packedEvents!(session, core, words, from, to, last, count, unresolved);
+              const n = exporter.packedEvents!(session, core, words, from, to, row);
               if (n > 0) events += n;
               return n;
             },

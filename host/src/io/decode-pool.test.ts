@@ -26,6 +26,8 @@ interface StreamOptions {
   damage?: boolean;
   /** the last frame cut in two */
   cut?: boolean;
+  /** now and then 2^27 ticks or more between events and between packets: CTF's extended event header (export/ctf.ts compactHeader) */
+  gaps?: boolean;
 }
 
 /** Sessions of `cores` cores with a seeded mix of events, losses of each cause, blobs and times that go back. */
@@ -56,7 +58,7 @@ function stream(o: StreamOptions): Uint8Array {
       const sent = !lost && !evicted;
       if (sent) w.beginPacket(c, seq[c], begin, committed[c], dropped[c], overwritten[c], rejected[c]);
       for (let e = 0; e < n; e++) {
-        t[c] += rnd() % 3 === 0 ? 0 : 1 + (rnd() & 0xff);
+        t[c] += o.gaps && rnd() % 4 === 0 ? 2 ** 27 + (rnd() & 0xff) : rnd() % 3 === 0 ? 0 : 1 + (rnd() & 0xff);
         if (!sent) continue;
         const k = rnd() % 8;
         if (k === 7 && rnd() % 4 === 0) w.event('log', rnd() & 0x3f, t[c], [], Uint8Array.from({ length: rnd() % 20 }, () => rnd() & 0xff));
@@ -68,7 +70,7 @@ function stream(o: StreamOptions): Uint8Array {
       // now and then a packet that ends before its last events (time_unproven), and the next one
       // begins there: CTF clamps the times that go back
       if (r === 6) t[c] = Math.max(begin, t[c] - 60);
-      else t[c] += 5;
+      else t[c] += o.gaps && rnd() % 4 === 0 ? 2 ** 27 + (rnd() & 1) : 5;
       if (sent) w.endPacket(t[c]);
       seq[c]++;
       committed[c] += n;
@@ -117,6 +119,7 @@ describe('CTF export on two threads (io/decode-pool.ts)', () => {
     ['three cores, damage', { cores: 3, packets: 2000, seed: 7, damage: true }],
     ['one core, a cut end', { cores: 1, packets: 1200, seed: 99, cut: true }],
     ['four cores, damage and a cut end', { cores: 4, packets: 2500, seed: 2024, damage: true, cut: true }],
+    ['two cores, gaps of 2^27 ticks', { cores: 2, packets: 3000, seed: 31, gaps: true }],
   ];
   for (const [name, o] of cases) {
     it(`${name}: the same bytes as on one thread, with and without the worker`, async () => {

@@ -25,8 +25,9 @@ export const DECODE_STRETCH = 1 << 18;
 /** The worker is started only for files longer than this: its start-up costs more on a short one. */
 export const DECODE_PARALLEL_AFTER = 16 << 20;
 /**
- * Packed bytes a slot has room for, per stretch byte: CTF's raw layout takes about 4.2 bytes
- * per byte of the bench's trace; a packet that does not fit gets no row (the decoder reads it).
+ * Packed bytes a slot has room for, per stretch byte: a packet gets a row where the most CTF's
+ * raw layout could take fits (packRawEvents: about 4.2 bytes per byte of the bench's trace, which
+ * takes about 2.1); a packet that does not fit gets no row (the decoder reads it).
  */
 const PACKED_RATIO = 6;
 
@@ -38,9 +39,12 @@ export interface DecodeWorkerData extends ScanWorkerData {
   packed: SharedArrayBuffer;
 }
 
-/** Per row: its packed words' start and end, the word of its last event, its event count (UNRESOLVED_ROW: a class word is not an id yet). */
-const ROW_INFO = 4;
-const UNRESOLVED_ROW = 0x8000_0000;
+/**
+ * Per row: its packed words' start and end, its event count (+ GAP_ROW: Packed.gap), and the
+ * times of its first and last events as low and high words.
+ */
+const ROW_INFO = 7;
+const GAP_ROW = 0x8000_0000;
 
 /**
  * Per slot of a SharedStretches (stretch j in slot j % slots): the packed events of its rows
@@ -55,7 +59,7 @@ export class PackedSlots {
   readonly classIds: Int32Array;
   private readonly wordsPerSlot: number;
   private readonly batch = new EventBatch();
-  private readonly packed: Packed = { last: 0, unresolved: false };
+  private readonly packed: Packed = { count: 0, first: 0, last: 0, gap: false };
   private slot = 0;
   private fill = 0;
   /** a FrameScanner whose rows also get their events packed into the slot set by target() */
@@ -90,8 +94,11 @@ export class PackedSlots {
         const o = r * ROW_INFO;
         info[o] = this.fill;
         info[o + 1] = end;
-        info[o + 2] = out.last;
-        info[o + 3] = b.length + (out.unresolved ? UNRESOLVED_ROW : 0);
+        info[o + 2] = out.count + (out.gap ? GAP_ROW : 0);
+        info[o + 3] = out.first % TWO_32;
+        info[o + 4] = Math.floor(out.first / TWO_32);
+        info[o + 5] = out.last % TWO_32;
+        info[o + 6] = Math.floor(out.last / TWO_32);
         this.fill = end;
         return true;
       },
@@ -109,8 +116,12 @@ export class PackedSlots {
     const s = j % slots;
     const info = this.info[s];
     const o = r * ROW_INFO;
-    const n = info[o + 3];
-    return sink.events(session, core, this.words[s], info[o], info[o + 1], info[o + 2], n % UNRESOLVED_ROW, n >= UNRESOLVED_ROW);
+    const row = this.packed;
+    row.count = info[o + 2] % GAP_ROW;
+    row.gap = info[o + 2] >= GAP_ROW;
+    row.first = info[o + 4] * TWO_32 + info[o + 3];
+    row.last = info[o + 6] * TWO_32 + info[o + 5];
+    return sink.events(session, core, this.words[s], info[o], info[o + 1], row);
   }
 }
 
@@ -119,10 +130,11 @@ export interface PackedSink {
   /** the table of raw class ids the packing reads from now on (CtfExporter.packedClassIds) */
   classIds(table: Int32Array): void;
   /** CtfExporter.packedEvents: how many events it took, or -1 for the packet's batch */
-  events(session: number, core: number, words: Uint32Array, from: number, to: number, last: number, count: number, unresolved: boolean): number;
+  events(session: number, core: number, words: Uint32Array, from: number, to: number, row: Packed): number;
 }
 
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+const TWO_32 = 4294967296;
 
 export interface DecodePoolOptions {
   /** false: every stretch on this thread (the same path, for the tests) */
