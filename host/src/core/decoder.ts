@@ -21,7 +21,7 @@
 
 import { EventBatch } from './batch.js';
 import { checkFrame, FRAME_LONG, FRAME_OK, FRAME_SHORT, FrameSplitter, MAX_MESSAGE, type FrameHandler } from './frames.js';
-import { TimelineMerge } from './merge.js';
+import { MERGE_LIMIT, TimelineMerge } from './merge.js';
 import {
   COMMAND_NAMES,
   MSG_HEADER,
@@ -59,7 +59,7 @@ export interface DecoderOptions {
    * between the records sink receives, instead of one TraceEvent each to sink.
    */
   onEvents?: (batch: EventBatch, from: number, to: number) => void;
-  /** Items the merge may hold before releasing the oldest out of order (default 65536). */
+  /** Items the merge may hold before releasing the oldest out of order (default MERGE_LIMIT, 2^18). */
   mergeLimit?: number;
   /** Frames held while no header is known (default 256). */
   holdLimit?: number;
@@ -180,7 +180,7 @@ export class TraceDecoder {
     this.wantEvents = this.onEvents !== null || (opts.objects ?? true);
     this.holdLimit = opts.holdLimit ?? 256;
     this.assumed = opts.assumeHeader ?? null;
-    const mergeLimit = opts.mergeLimit ?? 1 << 16;
+    const mergeLimit = opts.mergeLimit ?? MERGE_LIMIT;
     this.merger = new TimelineMerge<TraceRecord, EventBatch>(
       sink,
       mergeLimit,
