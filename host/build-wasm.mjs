@@ -13,7 +13,7 @@ import { join } from 'node:path';
 
 export const C_SOURCE = 'host/src/core/frame-kernel.c';
 export const TS_OUT = 'host/src/core/frame-kernel-wasm.ts';
-const EXPORTS = ['init', 'frame_at', 'frame_bytes', 'span_at', 'crc', 'count_events'];
+const EXPORTS = ['init', 'frame_at', 'frame_bytes', 'span_at', 'cobs_at', 'cobs', 'crc', 'count_events'];
 
 export function compileKernel(source = C_SOURCE) {
   const dir = mkdtempSync(join(tmpdir(), 'tp-wasm-'));
@@ -26,6 +26,8 @@ export function compileKernel(source = C_SOURCE) {
         '-std=c11',
         '-O3',
         '-nostdlib',
+        // no libc to call: without this clang turns copy loops into calls to a memcpy there is none of
+        '-fno-builtin',
         '-Wall',
         '-Werror',
         '-Wl,--no-entry',

@@ -1,5 +1,5 @@
 // The accounting's fast paths against the general code they stand in for (issue 11): the
-// splitter's whole-frame decode against its byte-group path, the event counter (JavaScript's
+// splitter's whole-frame decode (JavaScript's and the kernel's) against its byte-group path, the event counter (JavaScript's
 // and the WebAssembly kernel's, core/frame-kernel.ts) against the batch-filling parser, the
 // word CRC against the byte CRC. Hostile bytes included: each fast
 // path must accept exactly what the general one accepts, with the same result.
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { EventBatch } from './batch.js';
 import { cobsEncode } from './cobs.js';
 import { crc32c, crc32cWords } from './crc32c.js';
-import { newFrameKernel } from './frame-kernel.js';
+import { newFrameKernel, useFrameKernels } from './frame-kernel.js';
 import { FrameSplitter, MAX_COBS } from './frames.js';
 import { parseEvents, parseEventsChecked } from './messages.js';
 import { Cursor, WireError } from './varint.js';
@@ -48,6 +48,14 @@ describe('fast paths equal the general ones', () => {
         expect(whole).toEqual(split(oneByte));
         // a Buffer (what the CLI reads) goes the same way as a plain Uint8Array
         expect(split([Buffer.from(bytes)])).toEqual(whole);
+        // the JavaScript whole-frame decode (no kernel) the same as the kernel's
+        const was = useFrameKernels(false);
+        try {
+          expect(new FrameSplitter({ frame: () => undefined, bad: () => undefined }).kernel).toBeNull();
+          expect(split([bytes])).toEqual(whole);
+        } finally {
+          useFrameKernels(was);
+        }
       }),
       { numRuns: 300 },
     );

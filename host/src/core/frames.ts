@@ -86,6 +86,16 @@ export class FrameSplitter {
       this.segment(chunk, i, z);
       return;
     }
+    const kernel = this.kernel;
+    if (kernel !== null) {
+      // one native copy into the kernel's memory; the group walk runs there
+      kernel.cobsIn.set(chunk.subarray(i, z));
+      const got = kernel.cobs(z - i);
+      this.cobsLen = z - i;
+      this.len = got < 0 ? 0 : got;
+      this.remaining = got < 0 ? -got : 0;
+      return;
+    }
     const out = this.out;
     let runStart = i + 1;
     let dst = 0;
