@@ -61,6 +61,31 @@ describe('fast paths equal the general ones', () => {
     );
   });
 
+  it('a chunk longer than the kernel\'s stage splits the same as with no kernel', () => {
+    // frames across the stage's piece boundaries (64 KiB), bad frames and a long one among them
+    const parts: number[] = [];
+    let seed = 7;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 16;
+    for (let k = 0; parts.length < 200_000; k++) {
+      const body = Uint8Array.from({ length: rnd() % 900 }, () => (rnd() % 5 === 0 ? 0 : rnd() & 0xff));
+      const enc = [...cobsEncode(body), 0];
+      if (k % 40 === 39) enc[rnd() % enc.length] = rnd() & 0xff;
+      parts.push(...enc);
+      if (k % 97 === 96) parts.push(...cobsEncode(new Uint8Array(5000).fill(1)), 0);
+    }
+    const bytes = Uint8Array.from(parts);
+    expect(new FrameSplitter({ frame: () => undefined, bad: () => undefined }).kernel!.stage.length).toBeLessThan(bytes.length / 2);
+    const withKernel = split([bytes]);
+    const was = useFrameKernels(false);
+    try {
+      expect(withKernel).toEqual(split([bytes]));
+    } finally {
+      useFrameKernels(was);
+    }
+    expect(withKernel).toContain('frame_too_long');
+    expect(withKernel).toContain('cobs_error');
+  });
+
   it('a frame longer than the limit is refused the same in one chunk as in many', () => {
     const long = Uint8Array.from([...cobsEncode(new Uint8Array(5000).fill(3)), 0, ...cobsEncode(Uint8Array.of(9, 0, 9)), 0]);
     const got = split([long]);

@@ -41,6 +41,14 @@ export class FrameSplitter {
     // costs a fraction of a Buffer's, and keeps the loads monomorphic
     const view = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, n);
     const base = this.offset;
+    if (this.kernel !== null) {
+      // the kernel's stage holds a piece at a time; a frame across two pieces takes the
+      // byte-group path, as across two chunks
+      const stageBytes = this.kernel.stage.length;
+      for (let at = 0; at < n; at += stageBytes) this.staged(view, at, at + stageBytes < n ? at + stageBytes : n, base);
+      this.offset = base + n;
+      return;
+    }
     let i = 0;
     while (i < n) {
       let z = chunk.indexOf(0, i);
@@ -58,6 +66,34 @@ export class FrameSplitter {
       }
     }
     this.offset = base + n;
+  }
+
+  /** push() of chunk[at, end) by the kernel: its zero search and whole-frame decode in WebAssembly. */
+  private staged(chunk: Uint8Array, at: number, end: number, base: number): void {
+    const kernel = this.kernel!;
+    kernel.stage.set(at === 0 && end === chunk.length ? chunk : chunk.subarray(at, end));
+    const len = end - at;
+    let i = at;
+    while (i < end) {
+      const z = at + kernel.findZero(i - at, len);
+      if (z > i) {
+        if (z < end && this.cobsLen === 0 && !this.tooLong && z - i <= MAX_COBS) {
+          const got = kernel.cobs(i - at, z - i);
+          this.cobsLen = z - i;
+          this.len = got < 0 ? 0 : got;
+          this.remaining = got < 0 ? -got : 0;
+        } else {
+          this.segment(chunk, i, z);
+        }
+      }
+      if (z < end) {
+        this.offset = base + z + 1;
+        this.finish(base + z + 1);
+        i = z + 1;
+      } else {
+        i = end;
+      }
+    }
   }
 
   /**
@@ -84,16 +120,6 @@ export class FrameSplitter {
   private whole(chunk: Uint8Array, i: number, z: number): void {
     if (z - i > MAX_COBS) {
       this.segment(chunk, i, z);
-      return;
-    }
-    const kernel = this.kernel;
-    if (kernel !== null) {
-      // one native copy into the kernel's memory; the group walk runs there
-      kernel.cobsIn.set(chunk.subarray(i, z));
-      const got = kernel.cobs(z - i);
-      this.cobsLen = z - i;
-      this.len = got < 0 ? 0 : got;
-      this.remaining = got < 0 ? -got : 0;
       return;
     }
     const out = this.out;
