@@ -57,15 +57,17 @@ export class FrameSplitter {
         if (z < n && this.cobsLen === 0 && !this.tooLong) this.whole(view, i, z);
         else this.segment(view, i, z);
       }
-      if (z < n) {
-        this.offset = base + z + 1;
-        this.finish(base + z + 1);
-        i = z + 1;
-      } else {
-        i = n;
-      }
+      i = this.delimited(z, n, base);
     }
     this.offset = base + n;
+  }
+
+  /** After the bytes up to z of a piece ending at end: the frame ends at z when the delimiter is there; where the search goes on. */
+  private delimited(z: number, end: number, base: number): number {
+    if (z >= end) return end;
+    this.offset = base + z + 1;
+    this.finish(base + z + 1);
+    return z + 1;
   }
 
   /** push() of chunk[at, end) by the kernel: its zero search and whole-frame decode in WebAssembly. */
@@ -86,13 +88,7 @@ export class FrameSplitter {
           this.segment(chunk, i, z);
         }
       }
-      if (z < end) {
-        this.offset = base + z + 1;
-        this.finish(base + z + 1);
-        i = z + 1;
-      } else {
-        i = end;
-      }
+      i = this.delimited(z, end, base);
     }
   }
 
