@@ -13,7 +13,7 @@ import { join } from 'node:path';
 
 export const C_SOURCE = 'host/src/core/frame-kernel.c';
 export const TS_OUT = 'host/src/core/frame-kernel-wasm.ts';
-const EXPORTS = ['init', 'frame_at', 'frame_bytes', 'span_at', 'crc', 'count_events'];
+const EXPORTS = ['init', 'frame_at', 'frame_bytes', 'span_at', 'stage_at', 'stage_bytes', 'find_zero', 'cobs', 'crc', 'count_events'];
 
 export function compileKernel(source = C_SOURCE) {
   const dir = mkdtempSync(join(tmpdir(), 'tp-wasm-'));
@@ -26,11 +26,13 @@ export function compileKernel(source = C_SOURCE) {
         '-std=c11',
         '-O3',
         '-nostdlib',
+        // no libc to call: without this clang turns copy loops into calls to a memcpy there is none of
+        '-fno-builtin',
         '-Wall',
         '-Werror',
         '-Wl,--no-entry',
         '-Wl,--strip-all',
-        // the C uses almost no stack: a small one keeps each splitter's memory to one 64 KiB page
+        // the C uses almost no stack: a small one keeps each splitter's memory small (tables, frame, 64 KiB stage)
         '-Wl,-z,stack-size=8192',
         ...EXPORTS.map((e) => `-Wl,--export=${e}`),
         '-o',

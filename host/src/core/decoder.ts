@@ -78,6 +78,8 @@ const TWO63n = 1n << 63n;
 const TWO62 = 2 ** 62;
 const PACKET_BASE: Base = { seq: 0, eventsEnd: 0, dropped: 0, overwritten: 0, rejected: 0, tsBegin: 0n, tsEnd: 0n };
 const RECENT = 16;
+/** 2^bits for every timer width: a load per packet, not a Math.pow */
+const WRAP_TICKS = Array.from({ length: 65 }, (_, bits) => 2 ** bits);
 const EMPTY = new Uint8Array(0);
 
 interface Base {
@@ -773,7 +775,6 @@ export class TraceDecoder {
     }
     s.sawData = true;
     s.clock.setBase(head.tsBegin);
-    const tsBeginNs = s.clock.ns(0);
     const q = {
       eventsBefore: head.eventsBefore,
       dropped: head.dropped,
@@ -783,6 +784,8 @@ export class TraceDecoder {
       final: false,
     };
     if (!b.P) {
+      // only a first packet's notices tell its time (a BigInt each: not made for every packet)
+      const tsBeginNs = s.clock.ns(0);
       b.base = {
         ...PACKET_BASE,
         seq: (head.seq - 1) >>> 0,
@@ -850,7 +853,7 @@ export class TraceDecoder {
     const past64 =
       small && durN < TWO62 && head.tsBegin < TWO63n ? false : head.tsBegin + (BigInt(lastOff) > dur ? BigInt(lastOff) : dur) >= TWO64;
     // SPEC §6.2: after an idle gap duration may exceed a wrap; the events may not.
-    const longGap = n > 1 && (small ? lastOff >= 2 ** s.header.timerBits : BigInt(lastOff) >= 1n << BigInt(s.header.timerBits));
+    const longGap = n > 1 && (small ? lastOff >= WRAP_TICKS[s.header.timerBits] : BigInt(lastOff) >= 1n << BigInt(s.header.timerBits));
     if (beyond || longGap || past64) {
       this.notice(
         'time_unproven',

@@ -1,5 +1,5 @@
 // The accounting's fast paths against the general code they stand in for (issue 11): the
-// splitter's whole-frame decode against its byte-group path, the event counter (JavaScript's
+// splitter's whole-frame decode (JavaScript's and the kernel's) against its byte-group path, the event counter (JavaScript's
 // and the WebAssembly kernel's, core/frame-kernel.ts) against the batch-filling parser, the
 // word CRC against the byte CRC. Hostile bytes included: each fast
 // path must accept exactly what the general one accepts, with the same result.
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { EventBatch } from './batch.js';
 import { cobsEncode } from './cobs.js';
 import { crc32c, crc32cWords } from './crc32c.js';
-import { newFrameKernel } from './frame-kernel.js';
+import { newFrameKernel, useFrameKernels } from './frame-kernel.js';
 import { FrameSplitter, MAX_COBS } from './frames.js';
 import { parseEvents, parseEventsChecked } from './messages.js';
 import { Cursor, WireError } from './varint.js';
@@ -48,9 +48,42 @@ describe('fast paths equal the general ones', () => {
         expect(whole).toEqual(split(oneByte));
         // a Buffer (what the CLI reads) goes the same way as a plain Uint8Array
         expect(split([Buffer.from(bytes)])).toEqual(whole);
+        // the JavaScript whole-frame decode (no kernel) the same as the kernel's
+        const was = useFrameKernels(false);
+        try {
+          expect(new FrameSplitter({ frame: () => undefined, bad: () => undefined }).kernel).toBeNull();
+          expect(split([bytes])).toEqual(whole);
+        } finally {
+          useFrameKernels(was);
+        }
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a chunk longer than the kernel\'s stage splits the same as with no kernel', () => {
+    // frames across the stage's piece boundaries (64 KiB), bad frames and a long one among them
+    const parts: number[] = [];
+    let seed = 7;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 16;
+    for (let k = 0; parts.length < 200_000; k++) {
+      const body = Uint8Array.from({ length: rnd() % 900 }, () => (rnd() % 5 === 0 ? 0 : rnd() & 0xff));
+      const enc = [...cobsEncode(body), 0];
+      if (k % 40 === 39) enc[rnd() % enc.length] = rnd() & 0xff;
+      parts.push(...enc);
+      if (k % 97 === 96) parts.push(...cobsEncode(new Uint8Array(5000).fill(1)), 0);
+    }
+    const bytes = Uint8Array.from(parts);
+    expect(new FrameSplitter({ frame: () => undefined, bad: () => undefined }).kernel!.stage.length).toBeLessThan(bytes.length / 2);
+    const withKernel = split([bytes]);
+    const was = useFrameKernels(false);
+    try {
+      expect(withKernel).toEqual(split([bytes]));
+    } finally {
+      useFrameKernels(was);
+    }
+    expect(withKernel).toContain('frame_too_long');
+    expect(withKernel).toContain('cobs_error');
   });
 
   it('a frame longer than the limit is refused the same in one chunk as in many', () => {

@@ -2,7 +2,8 @@
  * The frame checks of the accounting path (issue 11) as a WebAssembly kernel: the CRC-32C of a
  * decoded frame (SPEC §2) and the counting walk over a PACKET's events (countEvents of
  * messages.ts, the same bytes accepted and the same -1 for anything the checked parser must
- * decide). Plain C11, no libc: host/build-wasm.mjs compiles it with clang for wasm32 and
+ * decide), and before them the splitter's delimiter search and COBS decode of each frame within
+ * a piece of its input (FrameSplitter.whole of frames.ts). Plain C11, no libc: host/build-wasm.mjs compiles it with clang for wasm32 and
  * writes the module into frame-kernel-wasm.ts; frame-kernel.ts is its JavaScript side.
  *
  * One instance serves one FrameSplitter: its decoded frame lives in `frame` here, so the
@@ -23,6 +24,11 @@ typedef unsigned long long u64;
 
 static u8 frame[FRAME_BYTES + FRAME_PAD] __attribute__((aligned(16)));
 
+/* A piece of the splitter's input, put here by JavaScript (one native copy per STAGE_BYTES):
+ * find_zero and cobs read it here, not in the JIT's loops, and no view is made per frame. */
+#define STAGE_BYTES 65536
+static u8 stage[STAGE_BYTES + FRAME_PAD] __attribute__((aligned(16)));
+
 /* The tick offsets of the first and the last event counted by count_events (below 2^53). */
 static double span[2];
 
@@ -36,10 +42,19 @@ static u8 var_args[256];
 static u8 fixed_arg_bytes[256];
 static u16 step_row[256];
 static u16 steps[8 * 256];
+/* The walk's critical path: advance[advance_row[h] | m] is the event's length after its header
+ * byte, (steps >> 8) + FIXED_ARG_BYTES in one byte-table load (0: not covered), one row per
+ * distinct (var_args, fixed_arg_bytes) pair of headers (17 of them). The next event's loads wait
+ * on it alone; steps only feeds the time sum, off that path. */
+#define ADVANCE_ROWS 24
+static u16 advance_row[256];
+static u8 advance[ADVANCE_ROWS * 256];
 
 u32 frame_at(void) { return (u32)(unsigned long)frame; }
 u32 frame_bytes(void) { return FRAME_BYTES; }
 u32 span_at(void) { return (u32)(unsigned long)span; }
+u32 stage_at(void) { return (u32)(unsigned long)stage; }
+u32 stage_bytes(void) { return STAGE_BYTES; }
 
 void init(void) {
   for (u32 n = 0; n < 256; n++) {
@@ -73,6 +88,22 @@ void init(void) {
       if (ends >= 2) steps[(ends - 2) * 256 + m] = (u16)(id_end | (dt_end << 4) | (i << 8));
     }
   }
+  u16 row_key[ADVANCE_ROWS];
+  u32 rows = 0;
+  for (int h = 0; h < 256; h++) {
+    u16 key = (u16)(step_row[h] | fixed_arg_bytes[h]);
+    u32 r = 0;
+    while (r < rows && row_key[r] != key) r++;
+    if (r == rows) {
+      /* ADVANCE_ROWS holds every pair SPEC's header byte can make */
+      row_key[rows++] = key;
+      for (int m = 0; m < 256; m++) {
+        u32 step = steps[step_row[h] | m];
+        advance[r * 256 + m] = step == 0 ? 0 : (u8)((step >> 8) + fixed_arg_bytes[h]);
+      }
+    }
+    advance_row[h] = (u16)(r << 8);
+  }
 }
 
 static u32 load32(const u8 *p) {
@@ -95,6 +126,65 @@ u32 crc(u32 len) {
   }
   for (; len > 0; len--) c = crc_table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
   return ~c;
+}
+
+/* Copies the group of len bytes at src to frame + dst in whole words: up to 7 bytes past it are
+ * written too, which the next group overwrites or which lie past the frame's end. */
+static void copy_group(u32 dst, const u8 *src, u32 len) {
+  u32 k = 0;
+  do {
+    u64 w;
+    __builtin_memcpy(&w, src + k, 8);
+    __builtin_memcpy(frame + dst + k, &w, 8);
+    k += 8;
+  } while (k < len);
+}
+
+/* The first 0x00 of stage[i, len), or len: sixteen bytes a step in SIMD (a memchr's pace; a
+ * word loop took twice as long). */
+typedef signed char i8x16 __attribute__((vector_size(16)));
+__attribute__((target("simd128"))) u32 find_zero(u32 i, u32 len) {
+  if (len > STAGE_BYTES) return len;
+  const i8x16 zeros = {0};
+  for (; i + 16 <= len; i += 16) {
+    i8x16 v;
+    __builtin_memcpy(&v, stage + i, 16);
+    u32 hits = (u32)__builtin_wasm_bitmask_i8x16(v == zeros);
+    if (hits != 0) return i + (u32)__builtin_ctz(hits);
+  }
+  for (; i < len; i++)
+    if (stage[i] == 0) return i;
+  return len;
+}
+
+/*
+ * FrameSplitter.whole of frames.ts: undoes COBS on stage[at, at + n) (no 0x00 among them, n <=
+ * FRAME_BYTES) into frame. The decoded length, or minus the bytes the last code points past n.
+ * Most groups are a few bytes of random length: whole-word copies and an unconditional 0x00
+ * spare the branches a byte loop would mispredict.
+ */
+int cobs(u32 at, u32 n) {
+  if (n == 0 || n > FRAME_BYTES || at > STAGE_BYTES - n) return -1;
+  const u8 *in = stage + at;
+  u32 p = 0, dst = 0, end;
+  for (;;) {
+    u32 code = in[p];
+    end = p + code;
+    if (end >= n) break;
+    copy_group(dst, in + p + 1, code - 1);
+    dst += code - 1;
+    /* a code below 0xFF stands for the 0x00 that ended its group (else the next group overwrites it) */
+    frame[dst] = 0;
+    dst += code != 0xff;
+    p = end;
+  }
+  copy_group(dst, in + p + 1, n - p - 1);
+  dst += n - p - 1;
+  /* the words past the frame's end: back to the zeros count_events relies on */
+  u64 zero = 0;
+  __builtin_memcpy(frame + FRAME_BYTES, &zero, 8);
+  __builtin_memcpy(frame + FRAME_BYTES + 8, &zero, 8);
+  return end == n ? (int)dst : -(int)(end - n);
 }
 
 /* The dt of the event step_event stepped over. */
@@ -154,13 +244,14 @@ int count_events(int p, int end, u32 n) {
     /* bit i: byte i after the header is below 0x80 (ends a varint); the multiply gathers the
      * eight high bits into the top byte, each at its own place, with no carries between them */
     u32 m = (u32)((((~w) & 0x8080808080808080ull) * 0x0002040810204081ull) >> 56);
-    u32 step = steps[step_row[h] | m];
+    u32 adv = advance[advance_row[h] | m];
     int q;
-    if (step != 0) {
+    if (adv != 0) {
+      u32 step = steps[step_row[h] | m];
       u32 id = step & 15;
       u32 two = (u32)-(int)(((step >> 4) & 15) - id - 1);
       off += (u32)(frame[p + 1 + id] & 0x7f) | ((frame[p + 2 + id] & two) << 7);
-      q = p + 1 + (int)(step >> 8) + fixed_arg_bytes[h];
+      q = p + 1 + (int)adv;
     } else {
       q = step_event(p, h);
       if (q < 0) return -1;

@@ -1,6 +1,6 @@
 // The JavaScript side of the frame kernel (frame-kernel.c, issue 11): the CRC-32C of a frame and
 // the counting walk over a PACKET's events in WebAssembly, measured 1.5x the JIT's code for
-// both. A FrameSplitter with a kernel decodes its frames into the kernel's memory (no copy);
+// both, and the splitter's zero search and COBS decode of a frame within one chunk. A FrameSplitter with a kernel decodes its frames into the kernel's memory (no copy);
 // checkFrame and parseEvents then hand those frames to it. Where WebAssembly is missing (node
 // --jitless) there is no kernel and the JavaScript paths run: the same results, proven by the
 // property tests, which run both.
@@ -12,6 +12,12 @@ export interface FrameKernel {
   readonly frame: Uint8Array;
   /** frame as little-endian words. */
   readonly words: Uint32Array;
+  /** Where findZero() and cobs() read the splitter's input: a view of the kernel's memory. */
+  readonly stage: Uint8Array;
+  /** The first 0x00 of stage[i, len), or len. */
+  findZero(i: number, len: number): number;
+  /** FrameSplitter's whole-frame decode of stage[at, at + n) into frame: the length, or minus the bytes the last code points past n. */
+  cobs(at: number, n: number): number;
   /** CRC-32C of frame[0, len). */
   crc(len: number): number;
   /** countEvents of messages.ts over frame[p, end): the position after n events, or -1; then first and last. */
@@ -26,6 +32,10 @@ interface KernelExports {
   frame_at(): number;
   frame_bytes(): number;
   span_at(): number;
+  stage_at(): number;
+  stage_bytes(): number;
+  find_zero(i: number, len: number): number;
+  cobs(at: number, n: number): number;
   crc(len: number): number;
   count_events(p: number, end: number, n: number): number;
 }
@@ -73,6 +83,9 @@ export function newFrameKernel(frameBytes: number): FrameKernel | null {
     frame: new Uint8Array(buf, at, frameBytes),
     words: new Uint32Array(buf, at, frameBytes >> 2),
     span: new Float64Array(buf, ex.span_at(), 2),
+    stage: new Uint8Array(buf, ex.stage_at(), ex.stage_bytes()),
+    findZero: ex.find_zero,
+    cobs: ex.cobs,
     crc: (len) => ex.crc(len) >>> 0,
     countEvents: ex.count_events,
   };

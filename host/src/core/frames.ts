@@ -41,6 +41,14 @@ export class FrameSplitter {
     // costs a fraction of a Buffer's, and keeps the loads monomorphic
     const view = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, n);
     const base = this.offset;
+    if (this.kernel !== null) {
+      // the kernel's stage holds a piece at a time; a frame across two pieces takes the
+      // byte-group path, as across two chunks
+      const stageBytes = this.kernel.stage.length;
+      for (let at = 0; at < n; at += stageBytes) this.staged(view, at, at + stageBytes < n ? at + stageBytes : n, base);
+      this.offset = base + n;
+      return;
+    }
     let i = 0;
     while (i < n) {
       let z = chunk.indexOf(0, i);
@@ -49,15 +57,39 @@ export class FrameSplitter {
         if (z < n && this.cobsLen === 0 && !this.tooLong) this.whole(view, i, z);
         else this.segment(view, i, z);
       }
-      if (z < n) {
-        this.offset = base + z + 1;
-        this.finish(base + z + 1);
-        i = z + 1;
-      } else {
-        i = n;
-      }
+      i = this.delimited(z, n, base);
     }
     this.offset = base + n;
+  }
+
+  /** After the bytes up to z of a piece ending at end: the frame ends at z when the delimiter is there; where the search goes on. */
+  private delimited(z: number, end: number, base: number): number {
+    if (z >= end) return end;
+    this.offset = base + z + 1;
+    this.finish(base + z + 1);
+    return z + 1;
+  }
+
+  /** push() of chunk[at, end) by the kernel: its zero search and whole-frame decode in WebAssembly. */
+  private staged(chunk: Uint8Array, at: number, end: number, base: number): void {
+    const kernel = this.kernel!;
+    kernel.stage.set(at === 0 && end === chunk.length ? chunk : chunk.subarray(at, end));
+    const len = end - at;
+    let i = at;
+    while (i < end) {
+      const z = at + kernel.findZero(i - at, len);
+      if (z > i) {
+        if (z < end && this.cobsLen === 0 && !this.tooLong && z - i <= MAX_COBS) {
+          const got = kernel.cobs(i - at, z - i);
+          this.cobsLen = z - i;
+          this.len = got < 0 ? 0 : got;
+          this.remaining = got < 0 ? -got : 0;
+        } else {
+          this.segment(chunk, i, z);
+        }
+      }
+      i = this.delimited(z, end, base);
+    }
   }
 
   /**

@@ -53,6 +53,12 @@ const S = new Float64Array(2);
 const K = new Float64Array(2);
 
 function split(key: bigint): void {
+  // nearly every key (ns below 52 days): compares are cheap, a BigInt shift and mask are not
+  if (key >= 0n && key < LO_BIG) {
+    S[0] = 0;
+    S[1] = Number(key);
+    return;
+  }
   S[0] = Number(key >> 52n);
   S[1] = Number(key & LO_MASK);
 }

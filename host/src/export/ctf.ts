@@ -25,7 +25,6 @@
 //     (core<N>_dropped, core<N>_overwritten, core<N>_link_lost, core<N>_rejected, ...).
 // Windows that overlap each other are written as one window covering both (counted in
 // lossWindowsChanged; packets that arrive after a FINAL status book such windows).
-import { randomUUID } from 'node:crypto';
 import type { EventBatch } from '../core/batch.js';
 import type { CoreStats, EventKind, LossRecord, StreamHeader, TraceEvent, TraceRecord } from '../core/types.js';
 import type { ArgType, NamedEvent } from '../core/metadata.js';
@@ -266,7 +265,8 @@ export class CtfExporter implements Exporter {
     private readonly out: SinkFactory,
     opts: CtfOptions = {},
   ) {
-    this.uuid = opts.uuid ?? randomUUID();
+    // Web Crypto's global, loaded on first use: node:crypto imported here cost every `stats` run its load (decode-pool imports this module)
+    this.uuid = opts.uuid ?? globalThis.crypto.randomUUID();
     this.uuidBytes = uuidToBytes(this.uuid);
   }
 
