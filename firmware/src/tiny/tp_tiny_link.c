@@ -364,9 +364,12 @@ static void end_message(void)
 #if WHOLE_MESSAGE_PUMP
 /* Size first, on a polled port (port.h: it takes every byte, waiting as it must): COBS on the
  * way out (SPEC 2), a whole message a call, each group's code from a scan ahead to its zero,
- * as far as 254 bytes, then the group's bytes in one write. The zero is not sent (the code
- * stands for it), nor is the 0x00 after the CRC, whose place is the frame's delimiter. Nothing
- * waits between calls, so no byte position is kept. */
+ * as far as 254 bytes, then the code and the group in one write. The code goes in the byte
+ * before the group: m[-1] for the first (begin()), the zero it stands for after one, the last
+ * byte of a 254-byte group (gone already: the port has taken it) after such a group. The
+ * message is spent; every one is rebuilt before it goes again. The 0x00 after the CRC is
+ * not sent as data: its place is the frame's delimiter.
+ * Nothing waits between calls, so no byte position is kept. */
 static size_t pump(void)
 {
 	size_t sent = 0;
@@ -375,10 +378,10 @@ static size_t pump(void)
 		for (; at <= d.end; at = q + (q - at != 254)) {
 			for (q = at; *q != 0u && q - at < 254; q++) {
 			}
-			uint8_t code = (uint8_t)(q - at + 1);
-			(void)tp_port_tx_write(&code, 1);
-			(void)tp_port_tx_write(at, (size_t)(q - at));
-			sent += (size_t)(q - at) + 1u;
+			size_t n = (size_t)(q - at) + 1u;
+			at[-1] = (uint8_t)n;
+			(void)tp_port_tx_write(at - 1, n);
+			sent += n;
 		}
 		(void)tp_port_tx_write(d.end, 1); /* the 0x00 after the CRC (begin()) */
 		sent++;
