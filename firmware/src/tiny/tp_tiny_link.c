@@ -71,10 +71,13 @@ static struct {
 
 struct tp_link_ctl tp_link;
 
+/* notify only tells the ring to wake a port that needs it; a polled one never reads it. */
+#define SET_NOTIFY(on) (TP_PORT_TX_POLLED ? (uint8_t)(on) : (tp_g.notify = (uint8_t)(on)))
+
 void tp_link_set_started(unsigned on)
 {
 	tp_link.started = (uint8_t)on;
-	tp_g.notify = (uint8_t)on;
+	(void)SET_NOTIFY(on);
 }
 
 /* Everything from scratch: all zero but what autostart turns on. */
@@ -83,7 +86,7 @@ void tp_link_init(void)
 	/* memset: GCC's call of the board's (boards/common/mem.c, PORTING.md) or the C library's */
 	__builtin_memset(&d, 0, sizeof d);
 	__builtin_memset(&tp_link, 0, sizeof tp_link);
-	tp_link.started = tp_link.header_req = tp_g.notify = tp_g.autostart;
+	tp_link.started = tp_link.header_req = SET_NOTIFY(tp_g.autostart);
 	tp_cmd_init();
 }
 
