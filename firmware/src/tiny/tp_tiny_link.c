@@ -45,7 +45,8 @@ _Static_assert((HEADER_EVERY & (HEADER_EVERY - 1u)) == 0u, "end_message() takes 
 #define WHOLE_MESSAGE_PUMP 0
 #endif
 
-static struct {
+struct tp_tiny_link_state {
+	struct tp_link_ctl link; /* first: tp_link (tp_internal.h) */
 #if WHOLE_MESSAGE_PUMP
 	uint8_t *at, *end; /* the message, the 0x00 after its CRC */
 #elif defined(__OPTIMIZE_SIZE__)
@@ -67,16 +68,16 @@ static struct {
 	uint32_t final_at; /* the FINAL goes when send_seq gets here */
 	volatile uint8_t busy;
 	uint8_t msg[MSG_MAX];
-} d;
+} tp_tiny_link_state;
+#define d tp_tiny_link_state /* the drain's name for it */
 
-struct tp_link_ctl tp_link;
 
 /* notify only tells the ring to wake a port that needs it; a polled one never reads it. */
 #define SET_NOTIFY(on) (TP_PORT_TX_POLLED ? (uint8_t)(on) : (tp_g.notify = (uint8_t)(on)))
 
 void tp_link_set_started(unsigned on)
 {
-	tp_link.started = (uint8_t)on;
+	d.link.started = (uint8_t)on;
 	(void)SET_NOTIFY(on);
 }
 
@@ -85,8 +86,7 @@ void tp_link_init(void)
 {
 	/* memset: GCC's call of the board's (boards/common/mem.c, PORTING.md) or the C library's */
 	__builtin_memset(&d, 0, sizeof d);
-	__builtin_memset(&tp_link, 0, sizeof tp_link);
-	tp_link.started = tp_link.header_req = SET_NOTIFY(tp_g.autostart);
+	d.link.started = d.link.header_req = SET_NOTIFY(tp_g.autostart);
 	tp_cmd_init();
 }
 
@@ -330,10 +330,10 @@ static void start_packet(void)
  * it closed is out, then packets. */
 static int pick_next(void)
 {
-	if (!tp_link.started)
+	if (!d.link.started)
 		return 0;
-	if (tp_link.header_req) {
-		tp_link.header_req = 0;
+	if (d.link.header_req) {
+		d.link.header_req = 0;
 		start_header();
 		return 1;
 	}
@@ -361,7 +361,7 @@ static void end_message(void)
 	PUBLISH();
 	tiny.send_seq = tiny.send_seq + 1u; /* the packet is the writer's again */
 	if (((tiny.send_seq - tp_g.origin_seq) & (HEADER_EVERY - 1u)) == 0u)
-		tp_link.header_req = 1;
+		d.link.header_req = 1;
 }
 
 #if WHOLE_MESSAGE_PUMP
@@ -534,7 +534,7 @@ static size_t drain(unsigned poll)
 	tp_port_irq_restore(key);
 	if (busy)
 		return 0;
-	if (poll && tp_link.started)
+	if (poll && d.link.started)
 		tiny_close_head(TP_IDLE_CLOSE_TICKS);
 	size_t n = pump();
 	unsigned more = d.sending;
@@ -559,10 +559,10 @@ void tp_tx_isr(void)
  * FINAL (pick_next). A CMD_STOP meanwhile ends the wait: nothing more may be sent. */
 void tp_flush(void)
 {
-	if (!tp_g.initialised || !tp_link.started)
+	if (!tp_g.initialised || !d.link.started)
 		return;
 	d.final_at = tiny_close_head(0);
 	d.final_req = 1;
-	while ((d.final_req || d.sending) && tp_link.started)
+	while ((d.final_req || d.sending) && d.link.started)
 		tp_poll();
 }
