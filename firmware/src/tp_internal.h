@@ -317,7 +317,15 @@ extern struct tp_tiny_link_state tp_tiny_link_state;
 extern struct tp_link_ctl tp_link;
 #endif
 /* Transmit on (CMD_START, autostart) or off (CMD_STOP); tells the ring whether to notify. */
+#if TP_PROFILE_TINY && TP_PORT_TX_POLLED
+/* The tiny ring notifies no polled port (port.h): the flag is all there is. */
+static inline void tp_link_set_started(unsigned on)
+{
+	tp_link.started = (uint8_t)on;
+}
+#else
 void tp_link_set_started(unsigned on);
+#endif
 /* The link's state from scratch (tp_init, interrupts masked). */
 void tp_link_init(void);
 /* The command receiver from scratch (tp_link_init). */

@@ -75,11 +75,13 @@ struct tp_tiny_link_state {
 /* notify only tells the ring to wake a port that needs it; a polled one never reads it. */
 #define SET_NOTIFY(on) (TP_PORT_TX_POLLED ? (uint8_t)(on) : (tp_g.notify = (uint8_t)(on)))
 
+#if !TP_PORT_TX_POLLED /* else inline (tp_internal.h) */
 void tp_link_set_started(unsigned on)
 {
 	d.link.started = (uint8_t)on;
-	(void)SET_NOTIFY(on);
+	tp_g.notify = (uint8_t)on;
 }
+#endif
 
 /* Everything from scratch: all zero but what autostart turns on. */
 void tp_link_init(void)
