@@ -174,10 +174,8 @@ static void start_header(void)
 	*o++ = (uint8_t)tp_g.packets;
 	*o++ = (uint8_t)(tp_g.packets >> 8);
 	o = put_le32(put_now(o), 0u); /* session: unknown */
-	unsigned len = 0;
-	const uint8_t *id = tp_port_build_id(&len);
-	if (id == NULL)
-		len = 0;
+	unsigned len;
+	const uint8_t *id = tp_port_build_id(&len); /* none: len 0 (port.h), whatever id is */
 	*o++ = (uint8_t)len;
 	for (unsigned i = 0; i < len; i++)
 		*o++ = id[i];
