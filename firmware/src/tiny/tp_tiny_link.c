@@ -45,28 +45,40 @@ _Static_assert((HEADER_EVERY & (HEADER_EVERY - 1u)) == 0u, "end_message() takes 
 #define WHOLE_MESSAGE_PUMP 0
 #endif
 
+/* The drain's flags. */
+#define LINK_FLAGS                                                                                    \
+	uint8_t sending;   /* a message is under way: SENDING_PACKET the PACKET at tiny.send */    \
+	uint8_t booted;    /* a HEADER went since tp_init: BOOT is clear in the next */            \
+	uint8_t final_req; /* the FINAL goes when send_seq gets to final_at */
+
 struct tp_tiny_link_state {
 	struct tp_link_ctl link; /* first: tp_link (tp_internal.h) */
 #if WHOLE_MESSAGE_PUMP
 	uint8_t *at, *end; /* the message, the 0x00 after its CRC */
+	LINK_FLAGS
+	uint32_t final_at;
+	volatile uint8_t busy; /* here: msg at an odd offset gives the HEADER's fields aligned stores */
 #elif defined(__OPTIMIZE_SIZE__)
 	uint8_t *at, *grp_end, *end; /* next byte, end of its COBS group, the 0x00 after the CRC */
 	uint8_t skip;                /* the group ends at a zero (code < 0xFF), not sent */
 	uint8_t out, out_due;        /* the next frame byte, made but not yet taken by the port */
+	LINK_FLAGS
+	uint32_t final_at;
+	volatile uint8_t busy;
 #else
+	/* At -O2 the bytes first, below offset 32: Thumb-1's LDRB/STRB reach no further from a
+	 * base (the -Os orders above are the smaller code). */
+	LINK_FLAGS
+	volatile uint8_t busy;
+	uint8_t code;     /* a code sent on its own: the group after one of 254 bytes */
+	uint8_t code_due; /* ... not sent yet */
+	uint8_t after_ff; /* ready is the start of such a group, not a zero */
 	/* next byte, end of the final bytes, end of the CRC (where the 0x00 is) */
 	uint8_t *at, *ready, *end;
 	uint8_t *msg_end; /* the message's end, where its CRC goes */
 	uint32_t crc;     /* the running CRC of the message bytes before the scan's position */
-	uint8_t code;     /* a code sent on its own: the group after one of 254 bytes */
-	uint8_t code_due; /* ... not sent yet */
-	uint8_t after_ff; /* ready is the start of such a group, not a zero */
+	uint32_t final_at;
 #endif
-	uint8_t sending;  /* a message is under way: SENDING_PACKET the PACKET at tiny.send */
-	uint8_t booted;   /* a HEADER went since tp_init: BOOT is clear in the next */
-	uint8_t final_req;
-	uint32_t final_at; /* the FINAL goes when send_seq gets here */
-	volatile uint8_t busy;
 	uint8_t msg[MSG_MAX];
 } tp_tiny_link_state;
 #define d tp_tiny_link_state /* the drain's name for it */
