@@ -51,6 +51,17 @@ void host_advance(uint64_t ticks)
 	}
 }
 
+static void tx_append(uint8_t b)
+{
+	if (host_tx_len == host_tx_cap) {
+		host_tx_cap = host_tx_cap ? 2 * host_tx_cap : 4096;
+		host_tx_buf = realloc(host_tx_buf, host_tx_cap);
+		if (host_tx_buf == NULL)
+			abort();
+	}
+	host_tx_buf[host_tx_len++] = b;
+}
+
 int tp_port_tx_put(uint8_t b)
 {
 	if (host_tx_hook != NULL) {
@@ -60,17 +71,20 @@ int tp_port_tx_put(uint8_t b)
 	}
 	if (host_tx_budget == 0)
 		return 0;
-	if (host_tx_len == host_tx_cap) {
-		host_tx_cap = host_tx_cap ? 2 * host_tx_cap : 4096;
-		host_tx_buf = realloc(host_tx_buf, host_tx_cap);
-		if (host_tx_buf == NULL)
-			abort();
-	}
-	host_tx_buf[host_tx_len++] = b;
+	tx_append(b);
 	if (host_tx_budget != SIZE_MAX)
 		host_tx_budget--;
 	return 1;
 }
+
+#if defined(HOST_TX_POLLED)
+size_t tp_port_tx_write(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		tx_append(p[i]);
+	return n;
+}
+#endif
 
 void tp_port_tx_kick(void)
 {

@@ -17,6 +17,16 @@ extern uint32_t host_irq_restores;
 /* Per thread: a test may run a second core on a thread of its own (test_xcore.c). */
 extern _Thread_local unsigned host_core;
 
+/* HOST_TX_POLLED (test_tiny_os_polled): a polled transmitter (port.h), as on the tiny
+ * profile's UART boards, so the tiny link's whole-message pump runs here too. It takes every
+ * byte, whatever host_tx_budget says (a polled port waits instead of refusing). */
+#if defined(HOST_TX_POLLED)
+#include <stddef.h>
+#define TP_PORT_TX_POLLED 1
+#define TP_PORT_HAS_TX_WRITE 1
+size_t tp_port_tx_write(const uint8_t *p, size_t n);
+#endif
+
 static inline uint32_t tp_port_timer_lo(void)
 {
 #if TP_BOARD_TIMER_BITS == 32

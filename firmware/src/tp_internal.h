@@ -308,9 +308,24 @@ struct tp_link_ctl {
 	 * as the host's word that it has everything. CMD_START and CMD_STOP end it. */
 	volatile uint8_t stop_after_flush, quiet;
 };
+#if TP_PROFILE_TINY
+/* The tiny link's state begins with these flags (tp_tiny_link.c), so its drain reaches both
+ * from one address; a pointer to a struct is one to its first member (C11 6.7.2.1). */
+extern struct tp_tiny_link_state tp_tiny_link_state;
+#define tp_link (*(struct tp_link_ctl *)(void *)&tp_tiny_link_state)
+#else
 extern struct tp_link_ctl tp_link;
+#endif
 /* Transmit on (CMD_START, autostart) or off (CMD_STOP); tells the ring whether to notify. */
+#if TP_PROFILE_TINY && TP_PORT_TX_POLLED
+/* The tiny ring notifies no polled port (port.h): the flag is all there is. */
+static inline void tp_link_set_started(unsigned on)
+{
+	tp_link.started = (uint8_t)on;
+}
+#else
 void tp_link_set_started(unsigned on);
+#endif
 /* The link's state from scratch (tp_init, interrupts masked). */
 void tp_link_init(void);
 /* The command receiver from scratch (tp_link_init). */

@@ -45,45 +45,62 @@ _Static_assert((HEADER_EVERY & (HEADER_EVERY - 1u)) == 0u, "end_message() takes 
 #define WHOLE_MESSAGE_PUMP 0
 #endif
 
-static struct {
+/* The drain's flags. */
+#define LINK_FLAGS                                                                                    \
+	uint8_t sending;   /* a message is under way: SENDING_PACKET the PACKET at tiny.send */    \
+	uint8_t booted;    /* a HEADER went since tp_init: BOOT is clear in the next */            \
+	uint8_t final_req; /* the FINAL goes when send_seq gets to final_at */
+
+struct tp_tiny_link_state {
+	struct tp_link_ctl link; /* first: tp_link (tp_internal.h) */
 #if WHOLE_MESSAGE_PUMP
 	uint8_t *at, *end; /* the message, the 0x00 after its CRC */
+	LINK_FLAGS
+	uint32_t final_at;
+	volatile uint8_t busy; /* here: msg at an odd offset gives the HEADER's fields aligned stores */
 #elif defined(__OPTIMIZE_SIZE__)
 	uint8_t *at, *grp_end, *end; /* next byte, end of its COBS group, the 0x00 after the CRC */
 	uint8_t skip;                /* the group ends at a zero (code < 0xFF), not sent */
 	uint8_t out, out_due;        /* the next frame byte, made but not yet taken by the port */
+	LINK_FLAGS
+	uint32_t final_at;
+	volatile uint8_t busy;
 #else
+	/* At -O2 the bytes first, below offset 32: Thumb-1's LDRB/STRB reach no further from a
+	 * base (the -Os orders above are the smaller code). */
+	LINK_FLAGS
+	volatile uint8_t busy;
+	uint8_t code;     /* a code sent on its own: the group after one of 254 bytes */
+	uint8_t code_due; /* ... not sent yet */
+	uint8_t after_ff; /* ready is the start of such a group, not a zero */
 	/* next byte, end of the final bytes, end of the CRC (where the 0x00 is) */
 	uint8_t *at, *ready, *end;
 	uint8_t *msg_end; /* the message's end, where its CRC goes */
 	uint32_t crc;     /* the running CRC of the message bytes before the scan's position */
-	uint8_t code;     /* a code sent on its own: the group after one of 254 bytes */
-	uint8_t code_due; /* ... not sent yet */
-	uint8_t after_ff; /* ready is the start of such a group, not a zero */
+	uint32_t final_at;
 #endif
-	uint8_t sending;  /* a message is under way: SENDING_PACKET the PACKET at tiny.send */
-	uint8_t booted;   /* a HEADER went since tp_init: BOOT is clear in the next */
-	uint8_t final_req;
-	uint32_t final_at; /* the FINAL goes when send_seq gets here */
-	volatile uint8_t busy;
 	uint8_t msg[MSG_MAX];
-} d;
+} tp_tiny_link_state;
+#define d tp_tiny_link_state /* the drain's name for it */
 
-struct tp_link_ctl tp_link;
 
+/* notify only tells the ring to wake a port that needs it; a polled one never reads it. */
+#define SET_NOTIFY(on) (TP_PORT_TX_POLLED ? (uint8_t)(on) : (tp_g.notify = (uint8_t)(on)))
+
+#if !TP_PORT_TX_POLLED /* else inline (tp_internal.h) */
 void tp_link_set_started(unsigned on)
 {
-	tp_link.started = (uint8_t)on;
+	d.link.started = (uint8_t)on;
 	tp_g.notify = (uint8_t)on;
 }
+#endif
 
 /* Everything from scratch: all zero but what autostart turns on. */
 void tp_link_init(void)
 {
 	/* memset: GCC's call of the board's (boards/common/mem.c, PORTING.md) or the C library's */
 	__builtin_memset(&d, 0, sizeof d);
-	__builtin_memset(&tp_link, 0, sizeof tp_link);
-	tp_link.started = tp_link.header_req = tp_g.notify = tp_g.autostart;
+	d.link.started = d.link.header_req = SET_NOTIFY(tp_g.autostart);
 	tp_cmd_init();
 }
 
@@ -169,10 +186,8 @@ static void start_header(void)
 	*o++ = (uint8_t)tp_g.packets;
 	*o++ = (uint8_t)(tp_g.packets >> 8);
 	o = put_le32(put_now(o), 0u); /* session: unknown */
-	unsigned len = 0;
-	const uint8_t *id = tp_port_build_id(&len);
-	if (id == NULL)
-		len = 0;
+	unsigned len;
+	const uint8_t *id = tp_port_build_id(&len); /* none: len 0 (port.h), whatever id is */
 	*o++ = (uint8_t)len;
 	for (unsigned i = 0; i < len; i++)
 		*o++ = id[i];
@@ -327,10 +342,10 @@ static void start_packet(void)
  * it closed is out, then packets. */
 static int pick_next(void)
 {
-	if (!tp_link.started)
+	if (!d.link.started)
 		return 0;
-	if (tp_link.header_req) {
-		tp_link.header_req = 0;
+	if (d.link.header_req) {
+		d.link.header_req = 0;
 		start_header();
 		return 1;
 	}
@@ -358,15 +373,18 @@ static void end_message(void)
 	PUBLISH();
 	tiny.send_seq = tiny.send_seq + 1u; /* the packet is the writer's again */
 	if (((tiny.send_seq - tp_g.origin_seq) & (HEADER_EVERY - 1u)) == 0u)
-		tp_link.header_req = 1;
+		d.link.header_req = 1;
 }
 
 #if WHOLE_MESSAGE_PUMP
 /* Size first, on a polled port (port.h: it takes every byte, waiting as it must): COBS on the
  * way out (SPEC 2), a whole message a call, each group's code from a scan ahead to its zero,
- * as far as 254 bytes, then the group's bytes in one write. The zero is not sent (the code
- * stands for it), nor is the 0x00 after the CRC, whose place is the frame's delimiter. Nothing
- * waits between calls, so no byte position is kept. */
+ * as far as 254 bytes, then the code and the group in one write. The code goes in the byte
+ * before the group: m[-1] for the first (begin()), the zero it stands for after one, the last
+ * byte of a 254-byte group (gone already: the port has taken it) after such a group. The
+ * message is spent; every one is rebuilt before it goes again. The 0x00 after the CRC is
+ * not sent as data: its place is the frame's delimiter.
+ * Nothing waits between calls, so no byte position is kept. */
 static size_t pump(void)
 {
 	size_t sent = 0;
@@ -375,10 +393,10 @@ static size_t pump(void)
 		for (; at <= d.end; at = q + (q - at != 254)) {
 			for (q = at; *q != 0u && q - at < 254; q++) {
 			}
-			uint8_t code = (uint8_t)(q - at + 1);
-			(void)tp_port_tx_write(&code, 1);
-			(void)tp_port_tx_write(at, (size_t)(q - at));
-			sent += (size_t)(q - at) + 1u;
+			size_t n = (size_t)(q - at) + 1u;
+			at[-1] = (uint8_t)n;
+			(void)tp_port_tx_write(at - 1, n);
+			sent += n;
 		}
 		(void)tp_port_tx_write(d.end, 1); /* the 0x00 after the CRC (begin()) */
 		sent++;
@@ -528,7 +546,7 @@ static size_t drain(unsigned poll)
 	tp_port_irq_restore(key);
 	if (busy)
 		return 0;
-	if (poll && tp_link.started)
+	if (poll && d.link.started)
 		tiny_close_head(TP_IDLE_CLOSE_TICKS);
 	size_t n = pump();
 	unsigned more = d.sending;
@@ -553,10 +571,10 @@ void tp_tx_isr(void)
  * FINAL (pick_next). A CMD_STOP meanwhile ends the wait: nothing more may be sent. */
 void tp_flush(void)
 {
-	if (!tp_g.initialised || !tp_link.started)
+	if (!tp_g.initialised || !d.link.started)
 		return;
 	d.final_at = tiny_close_head(0);
 	d.final_req = 1;
-	while ((d.final_req || d.sending) && tp_link.started)
+	while ((d.final_req || d.sending) && d.link.started)
 		tp_poll();
 }
