@@ -37,7 +37,8 @@ static double span[2];
  * bytes. */
 static u32 crc_table[16][256];
 
-/* Events: VAR_ARGS, FIXED_ARG_BYTES, STEP_ROW and STEPS of messages.ts, the same tables. */
+/* Events: VAR_ARGS, FIXED_ARG_BYTES, STEP_ROW and STEPS of messages.ts, copied in by
+ * frame-kernel.ts before init() (one definition of what a header byte means). */
 static u8 var_args[256];
 static u8 fixed_arg_bytes[256];
 static u16 step_row[256];
@@ -55,7 +56,12 @@ u32 frame_bytes(void) { return FRAME_BYTES; }
 u32 span_at(void) { return (u32)(unsigned long)span; }
 u32 stage_at(void) { return (u32)(unsigned long)stage; }
 u32 stage_bytes(void) { return STAGE_BYTES; }
+u32 var_args_at(void) { return (u32)(unsigned long)var_args; }
+u32 fixed_arg_bytes_at(void) { return (u32)(unsigned long)fixed_arg_bytes; }
+u32 step_row_at(void) { return (u32)(unsigned long)step_row; }
+u32 steps_at(void) { return (u32)(unsigned long)steps; }
 
+/* The tables derived here: the CRC's, and advance from the event tables JavaScript put in. */
 void init(void) {
   for (u32 n = 0; n < 256; n++) {
     u32 c = n;
@@ -67,25 +73,6 @@ void init(void) {
     for (int k = 1; k < 16; k++) {
       c = crc_table[0][c & 0xff] ^ (c >> 8);
       crc_table[k][n] = c;
-    }
-  }
-  for (int h = 0; h < 256; h++) {
-    int nargs = (h >> 2) & 7;
-    int enc = h & 3;
-    if (enc == 3 || nargs == 7) var_args[h] = 255;
-    else if (enc == 0) var_args[h] = (u8)nargs;
-    else fixed_arg_bytes[h] = (u8)(nargs * (enc == 1 ? 4 : 8));
-    step_row[h] = (u16)((var_args[h] == 255 ? 7 : var_args[h]) << 8);
-  }
-  for (int m = 0; m < 256; m++) {
-    int ends = 0, id_end = 0, dt_end = 0;
-    for (int i = 1; i <= 8; i++) {
-      if (((m >> (i - 1)) & 1) == 0) continue;
-      ends++;
-      if (ends == 1) id_end = i;
-      else if (ends == 2) dt_end = i;
-      if (id_end > 4 || (ends >= 2 && dt_end - id_end > 2)) break;
-      if (ends >= 2) steps[(ends - 2) * 256 + m] = (u16)(id_end | (dt_end << 4) | (i << 8));
     }
   }
   u16 row_key[ADVANCE_ROWS];

@@ -6,6 +6,7 @@
 // property tests, which run both.
 
 import { FRAME_KERNEL_WASM } from './frame-kernel-wasm.js';
+import { FIXED_ARG_BYTES, STEP_ROW, STEPS, VAR_ARGS } from './messages.js';
 
 export interface FrameKernel {
   /** The frame buffer: a view of the kernel's memory, MAX_COBS bytes. */
@@ -34,6 +35,10 @@ interface KernelExports {
   span_at(): number;
   stage_at(): number;
   stage_bytes(): number;
+  var_args_at(): number;
+  fixed_arg_bytes_at(): number;
+  step_row_at(): number;
+  steps_at(): number;
   find_zero(i: number, len: number): number;
   cobs(at: number, n: number): number;
   crc(len: number): number;
@@ -83,8 +88,13 @@ export function newFrameKernel(frameBytes: number): FrameKernel | null {
   if (mod === null) return null;
   const ex = new wasm!.Instance(mod, {}).exports as KernelExports;
   if (ex.frame_bytes() !== frameBytes) throw new Error(`frame-kernel.c holds ${ex.frame_bytes()}-byte frames, the splitter ${frameBytes}`);
-  ex.init();
   const buf = ex.memory.buffer;
+  // countEvents' tables, from messages.ts; init() derives the kernel's own from them
+  new Uint8Array(buf, ex.var_args_at(), VAR_ARGS.length).set(VAR_ARGS);
+  new Uint8Array(buf, ex.fixed_arg_bytes_at(), FIXED_ARG_BYTES.length).set(FIXED_ARG_BYTES);
+  new Uint16Array(buf, ex.step_row_at(), STEP_ROW.length).set(STEP_ROW);
+  new Uint16Array(buf, ex.steps_at(), STEPS.length).set(STEPS);
+  ex.init();
   const at = ex.frame_at();
   return {
     frame: new Uint8Array(buf, at, frameBytes),

@@ -284,8 +284,8 @@ function scanEvents(buf: Uint8Array, p: number, end: number, n: number, out: Eve
 }
 
 /** Per event header byte: how many varint arguments follow dt (255: a blob, or enc 3), and the fixed argument bytes. */
-const VAR_ARGS = new Uint8Array(256);
-const FIXED_ARG_BYTES = new Uint8Array(256);
+export const VAR_ARGS = new Uint8Array(256);
+export const FIXED_ARG_BYTES = new Uint8Array(256);
 for (let h = 0; h < 256; h++) {
   const nargs = (h >> 2) & 7;
   const enc = h & 3;
@@ -295,7 +295,7 @@ for (let h = 0; h < 256; h++) {
 }
 
 /** VAR_ARGS as a row of STEPS: 7 (a row of zeros) for a blob or enc 3. */
-const STEP_ROW = Uint16Array.from(VAR_ARGS, (v) => (v === 255 ? 7 : v) << 8);
+export const STEP_ROW = Uint16Array.from(VAR_ARGS, (v) => (v === 255 ? 7 : v) << 8);
 
 /**
  * STEPS[row * 256 + m], where m has bit i set when the i-th byte after the event header ends a
@@ -304,7 +304,7 @@ const STEP_ROW = Uint16Array.from(VAR_ARGS, (v) => (v === 255 ? 7 : v) << 8);
  * bits 8..11: of the id, dt and the arguments. 0: those varints do not end that way within the
  * 8 bytes, and the event is stepped over one varint at a time.
  */
-const STEPS = (() => {
+export const STEPS = (() => {
   const t = new Uint16Array(8 * 256);
   // One pass over m, the ends counted as they come: the build runs once per process, before
   // the JIT, and a loop that collected them in arrays per row took milliseconds of start-up.
