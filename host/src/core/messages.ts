@@ -433,16 +433,14 @@ export function parseEvents(
   span: { first: number | bigint },
   kernel: FrameKernel | null = null,
 ): number | bigint {
-  if (out === null && kernel !== null && c.buf === kernel.frame) {
-    const p = kernel.countEvents(c.pos, c.end, n);
-    if (p >= 0) {
-      c.pos = p;
-      span.first = kernel.span[0];
-      return kernel.span[1];
-    }
-    return parseEventsChecked(c, n, out, span);
-  }
-  const p = out ? scanEvents(c.buf, c.pos, c.end, n, out) : countEvents(c.buf, c.pos, c.end, n);
+  let p: number;
+  if (out !== null) p = scanEvents(c.buf, c.pos, c.end, n, out);
+  else if (kernel !== null && c.buf === kernel.frame) {
+    p = kernel.countEvents(c.pos, c.end, n);
+    // the kernel's span, where the JavaScript loops leave theirs
+    scanFirstOff = kernel.span[0];
+    scanLastOff = kernel.span[1];
+  } else p = countEvents(c.buf, c.pos, c.end, n);
   if (p >= 0) {
     c.pos = p;
     span.first = scanFirstOff;
