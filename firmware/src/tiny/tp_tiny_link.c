@@ -27,8 +27,10 @@
 
 #define PUBLISH() __asm__ volatile("" : : : "memory") /* one core: program order */
 #define HEADER_EVERY 64u /* packets between periodic headers (SPEC 5), a power of 2 */
-_Static_assert((HEADER_EVERY & (HEADER_EVERY - 1u)) == 0u, "end_message() takes the count modulo HEADER_EVERY");
+_Static_assert((HEADER_EVERY & (HEADER_EVERY - 1u)) == 0u, "packet_sent() takes the count modulo HEADER_EVERY");
 #define SENDING_PACKET 2u /* d.sending: the message is the PACKET at tiny.send */
+/* A message is under way (never between calls on a whole-message pump). */
+#define SENDING() (WHOLE_MESSAGE_PUMP ? 0u : d.sending)
 #ifndef TP_IDLE_CLOSE_TICKS
 /* tp_poll sends a packet that has been open this long, so a quiet app still shows up live. */
 #define TP_IDLE_CLOSE_TICKS (TP_BOARD_TIMER_HZ / 50u)
@@ -54,8 +56,7 @@ _Static_assert((HEADER_EVERY & (HEADER_EVERY - 1u)) == 0u, "end_message() takes 
 struct tp_tiny_link_state {
 	struct tp_link_ctl link; /* first: tp_link (tp_internal.h) */
 #if WHOLE_MESSAGE_PUMP
-	uint8_t *at, *end; /* the message, the 0x00 after its CRC */
-	LINK_FLAGS
+	LINK_FLAGS /* sending stays 0: a message goes whole from begin() */
 	uint32_t final_at;
 	volatile uint8_t busy; /* here: msg at an odd offset gives the HEADER's fields aligned stores */
 #elif defined(__OPTIMIZE_SIZE__)
@@ -142,18 +143,46 @@ static uint8_t *put_now(uint8_t *o)
 	return put_time(o, (uint32_t)t & TP_TIMER_MASK, (uint32_t)(t >> TP_BOARD_TIMER_BITS));
 }
 
+#if WHOLE_MESSAGE_PUMP
+/* Size first, on a polled port (port.h: it takes every byte, waiting as it must): the frame
+ * of the message [m, end) (end its CRC's 0x00) goes now, COBS on the way out (SPEC 2), each
+ * group's code from a scan ahead to its zero, as far as 254 bytes, then the code and the group
+ * in one write. The code goes in the byte before the group: m[-1] for the first, the zero it
+ * stands for after one, the last byte of a 254-byte group (gone already: the port has taken
+ * it) after such a group. The message is spent; every one is rebuilt before it goes again.
+ * The 0x00 after the CRC is not sent as data: its place is the frame's delimiter. Nothing
+ * waits between calls, so no byte position is kept. Returns the bytes sent. */
+static size_t send(uint8_t *at, uint8_t *end)
+{
+	size_t sent = 1; /* the delimiter */
+	for (uint8_t *q; at <= end; at = q + (q - at != 254)) {
+		for (q = at; *q != 0u && q - at < 254; q++) {
+		}
+		size_t n = (size_t)(q - at) + 1u;
+		at[-1] = (uint8_t)n;
+		(void)tp_port_tx_write(at - 1, n);
+		sent += n;
+	}
+	(void)tp_port_tx_write(end, 1);
+	return sent;
+}
+#endif
+
 /* The message [m, o) is to go: m[-1] is free for the first COBS code, and the CRC and the
  * frame's 0x00 go after it, once prepare() has run the CRC that far. At -Os the CRC is run
  * here, in a pass of its own, and the 0x00 after it (SPEC 2: COBS as if one more 0x00
- * followed the data) ends the last group of the scan in pump(). */
-static void begin(uint8_t *m, uint8_t *o)
+ * followed the data) ends the last group of the scan in pump(); on a polled port the whole
+ * frame goes from here (send()). Returns what pick_next() does. */
+static size_t begin(uint8_t *m, uint8_t *o)
 {
 #ifdef __OPTIMIZE_SIZE__
 	put_le32(o, ~tp_crc32c_run(0xFFFFFFFFu, m, (size_t)(o - m)));
 	o[4] = 0;
+#if WHOLE_MESSAGE_PUMP
+	return send(m, o + 4);
+#else
 	d.at = m;
 	d.end = o + 4;
-#if !WHOLE_MESSAGE_PUMP
 	d.grp_end = m;
 	d.skip = 0;
 #endif
@@ -165,6 +194,7 @@ static void begin(uint8_t *m, uint8_t *o)
 	d.after_ff = 0;
 #endif
 	d.sending = 1;
+	return 1;
 }
 
 /* SPEC 5, the fields before ts; flags patched in. */
@@ -174,7 +204,7 @@ static const uint8_t header_fixed[] = {
 	(uint8_t)TP_BOARD_TIMER_HZ, (uint8_t)(TP_BOARD_TIMER_HZ >> 8), (uint8_t)(TP_BOARD_TIMER_HZ >> 16),
 	(uint8_t)(TP_BOARD_TIMER_HZ >> 24)};
 
-static void start_header(void)
+static size_t start_header(void)
 {
 	uint8_t *o = d.msg + 1;
 	for (unsigned i = 0; i < sizeof header_fixed; i++)
@@ -192,12 +222,12 @@ static void start_header(void)
 	for (unsigned i = 0; i < len; i++)
 		*o++ = id[i];
 	/* the origin: tp_g's five words, in the wire's order (tp_internal.h) */
-	begin(d.msg + 1, tp_put_vars(o, &tp_g.origin_seq, 5));
+	return begin(d.msg + 1, tp_put_vars(o, &tp_g.origin_seq, 5));
 }
 
 /* The FINAL STATUS, at the drain's position (SPEC 7): the counts before the packet at
  * send_seq when it holds records, the channel's when there is none yet or it is empty. */
-static void start_final(void)
+static size_t start_final(void)
 {
 	const struct tp_chan *ch = &tp_chan[0];
 	uint32_t v[5];
@@ -220,7 +250,7 @@ static void start_final(void)
 	*o++ = TP_MSG_STATUS;
 	*o++ = 0; /* core */
 	*o++ = TP_WIRE_STATUS_FINAL;
-	begin(d.msg + 1, tp_put_vars(put_now(o), v, 5));
+	return begin(d.msg + 1, tp_put_vars(put_now(o), v, 5));
 }
 
 #ifndef __OPTIMIZE_SIZE__
@@ -292,9 +322,19 @@ static uint8_t *enc_events(uint8_t *o, const uint32_t *r, const uint32_t *end, u
 }
 #endif
 
+/* The PACKET at send_seq is out: the packet is the writer's again. */
+static void packet_sent(void)
+{
+	tiny.send = tiny_next(tiny.send);
+	PUBLISH();
+	tiny.send_seq = tiny.send_seq + 1u;
+	if (((tiny.send_seq - tp_g.origin_seq) & (HEADER_EVERY - 1u)) == 0u)
+		d.link.header_req = 1;
+}
+
 /* The PACKET at send_seq, encoded over itself (see the top). The writer's records are read
  * whole before their bytes are overwritten; the write position never passes the read one. */
-static void start_packet(void)
+static size_t start_packet(void)
 {
 	struct tiny_pkt *h = tiny.send;
 	const uint32_t begin_lo = h->ts_begin[0], epoch = h->ts_begin[1], n_events = h->n_events;
@@ -334,74 +374,53 @@ static void start_packet(void)
 			o = enc_words(hb, w0, id, dt, args, nargs);
 	}
 #endif
-	begin(m, o);
+	size_t n = begin(m, o);
+#if WHOLE_MESSAGE_PUMP
+	packet_sent();
+#else
 	d.sending = SENDING_PACKET;
+#endif
+	return n;
 }
 
 /* The next message, if any: HEADER first, then the FINAL tp_flush asks for once every packet
- * it closed is out, then packets. */
-static int pick_next(void)
+ * it closed is out, then packets. Returns 0 for none, else begin()'s answer. */
+static size_t pick_next(void)
 {
 	if (!d.link.started)
 		return 0;
 	if (d.link.header_req) {
 		d.link.header_req = 0;
-		start_header();
-		return 1;
+		return start_header();
 	}
 	if (d.final_req && tiny.send_seq == d.final_at) {
 		d.final_req = 0;
-		start_final();
-		return 1;
+		return start_final();
 	}
 	const struct tp_chan *ch = &tp_chan[0];
 	uint32_t key = tp_port_irq_save();
 	int ready = tiny.pending == 0 && tiny.send_seq != ch->next_seq - ch->open;
 	tp_port_irq_restore(key);
-	if (ready)
-		start_packet();
-	return ready;
+	return ready ? start_packet() : 0u;
 }
 
+#if !WHOLE_MESSAGE_PUMP
 static void end_message(void)
 {
 	unsigned packet = d.sending == SENDING_PACKET;
 	d.sending = 0;
-	if (!packet)
-		return;
-	tiny.send = tiny_next(tiny.send);
-	PUBLISH();
-	tiny.send_seq = tiny.send_seq + 1u; /* the packet is the writer's again */
-	if (((tiny.send_seq - tp_g.origin_seq) & (HEADER_EVERY - 1u)) == 0u)
-		d.link.header_req = 1;
+	if (packet)
+		packet_sent();
 }
+#endif
 
 #if WHOLE_MESSAGE_PUMP
-/* Size first, on a polled port (port.h: it takes every byte, waiting as it must): COBS on the
- * way out (SPEC 2), a whole message a call, each group's code from a scan ahead to its zero,
- * as far as 254 bytes, then the code and the group in one write. The code goes in the byte
- * before the group: m[-1] for the first (begin()), the zero it stands for after one, the last
- * byte of a 254-byte group (gone already: the port has taken it) after such a group. The
- * message is spent; every one is rebuilt before it goes again. The 0x00 after the CRC is
- * not sent as data: its place is the frame's delimiter.
- * Nothing waits between calls, so no byte position is kept. */
+/* Every message went whole from begin(). */
 static size_t pump(void)
 {
-	size_t sent = 0;
-	while (d.sending || pick_next()) {
-		uint8_t *at = d.at, *q;
-		for (; at <= d.end; at = q + (q - at != 254)) {
-			for (q = at; *q != 0u && q - at < 254; q++) {
-			}
-			size_t n = (size_t)(q - at) + 1u;
-			at[-1] = (uint8_t)n;
-			(void)tp_port_tx_write(at - 1, n);
-			sent += n;
-		}
-		(void)tp_port_tx_write(d.end, 1); /* the 0x00 after the CRC (begin()) */
-		sent++;
-		end_message();
-	}
+	size_t sent = 0, n;
+	while ((n = pick_next()) != 0u)
+		sent += n;
 	return sent;
 }
 #elif defined(__OPTIMIZE_SIZE__)
@@ -549,7 +568,7 @@ static size_t drain(unsigned poll)
 	if (poll && d.link.started)
 		tiny_close_head(TP_IDLE_CLOSE_TICKS);
 	size_t n = pump();
-	unsigned more = d.sending;
+	unsigned more = SENDING();
 	PUBLISH();
 	d.busy = 0;
 	if (!TP_PORT_TX_POLLED && poll && more)
@@ -575,6 +594,6 @@ void tp_flush(void)
 		return;
 	d.final_at = tiny_close_head(0);
 	d.final_req = 1;
-	while ((d.final_req || d.sending) && d.link.started)
+	while ((d.final_req || SENDING()) && d.link.started)
 		tp_poll();
 }
