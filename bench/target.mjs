@@ -138,12 +138,23 @@ export async function wireCost(board, opt, random, profile = 'full') {
  * map part, so only what the app really links is counted. App support that is not the tracer's
  * (the periodic timers of boards/common/<ip>_periodic.c, app_board.c) is board code, outside
  * these objects.
+ *
+ * A build with link-time optimisation (boards/cross.mk LTO=1, the tiny profile at -Os) gives
+ * exactly those objects to LTO and no other: the apps and the rest of the board code stay plain
+ * objects. The linker's LTO output (the map's <tmp>.ltransN.ltrans.o) is then the tracer's
+ * code and data alone, and is counted whole, by the same rule; nothing of the tracer can be
+ * inlined into an app. The map no longer says which object a byte came from, so flashByObject
+ * then comes from the ELF's symbols (symbolFootprint: each function's or object's size, literal
+ * pools included, by the source file its DWARF declares it in) and `method` says 'lto'.
+ * symbolFootprint on a build without LTO agrees with the map within a few bytes (alignment, and
+ * constants without a symbol): test/bench/footprint.test.ts.
  */
 export function footprint(board, opt, app = 'bench_wire_small', dirOrProfile = 'full') {
   const dir = dirOrProfile === 'full' || dirOrProfile === 'tiny' ? buildDir(board, opt, dirOrProfile) : dirOrProfile;
   const map = readFileSync(join(dir, `${app}.map`), 'utf8');
   const sizes = { text: 0, rodata: 0, data: 0, bss: 0 };
   const perObject = {};
+  let lto = false;
   const re = /^\s*(\.[\w.]+|COMMON)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+\.o)\s*$/;
   let pendingName = null;
   let inDiscard = false;
@@ -158,8 +169,10 @@ export function footprint(board, opt, app = 'bench_wire_small', dirOrProfile = '
     const name = m[1] ?? pendingName;
     pendingName = null;
     const obj = m[4];
-    // the core, and the board's port: its arch and drivers (firmware/arch, firmware/drivers) and port.c
-    if (!name || !(/\/firmware\/(src|arch|drivers)\//.test(obj) || obj.endsWith('/port.o'))) continue;
+    // the core, and the board's port: its arch and drivers (firmware/arch, firmware/drivers) and
+    // port.c; with LTO, the linker's output from those objects
+    const ltrans = /\.ltrans\d*\.ltrans\.o$/.test(obj);
+    if (!name || !(ltrans || /\/firmware\/(src|arch|drivers)\//.test(obj) || obj.endsWith('/port.o'))) continue;
     const size = parseInt(m[3], 16);
     const addr = parseInt(m[2], 16);
     if (size === 0) continue;
@@ -172,10 +185,54 @@ export function footprint(board, opt, app = 'bench_wire_small', dirOrProfile = '
     else if (name.startsWith('.bss') || name === 'COMMON') bucket = 'bss';
     if (!bucket) continue;
     sizes[bucket] += size;
+    if (ltrans) { lto = true; continue; }
     const key = obj.replace(/^.*\/(firmware\/(?:src|arch\/[^/]+|drivers\/[^/]+)|boards\/[^/]+)\//, '$1/');
     perObject[key] = (perObject[key] ?? 0) + (bucket === 'bss' ? 0 : size);
   }
-  return { flash: sizes.text + sizes.rodata + sizes.data, ram: sizes.data + sizes.bss, ...sizes, flashByObject: perObject };
+  const flash = sizes.text + sizes.rodata + sizes.data;
+  if (!lto) return { flash, ram: sizes.data + sizes.bss, ...sizes, flashByObject: perObject, method: 'map' };
+  const byFile = symbolFootprint(join(dir, `${app}.elf`)).flashByFile;
+  // LTO's output holds symbols with no source line (top-level asm, some constants) and padding
+  const named = Object.values(byFile).reduce((a, b) => a + b, 0);
+  return { flash, ram: sizes.data + sizes.bss, ...sizes, flashByObject: { ...byFile, '(lto: no source file)': flash - named }, method: 'lto' };
+}
+
+/** A tracer source file (the footprint's rule), as a path from the repository root, or null. */
+function tracerFile(file) {
+  const rel = file.startsWith(ROOT) ? file.slice(ROOT.length) : file;
+  const parts = [];
+  for (const p of rel.split('/')) {
+    if (p === '..') parts.pop();
+    else if (p !== '.' && p !== '') parts.push(p);
+  }
+  const path = parts.join('/');
+  return /^firmware\/(src|arch|drivers)\//.test(path) || /^boards\/[^/]+\/port\.c$/.test(path) ? path : null;
+}
+
+/**
+ * The tracer's flash from the ELF's symbols: every defined function and data object in flash
+ * (text, read-only data, initialised data; a Thumb function's size covers its literal pool)
+ * whose DWARF declaration (nm -l: DW_AT_decl_file) is a tracer source file, once per address
+ * (aliases count once). flashByFile keys are those files (a header's static functions under
+ * the header). Constants without a symbol (string literals) and alignment padding are not
+ * seen: a few bytes under the map's figure.
+ */
+export function symbolFootprint(elf) {
+  const out = execFileSync('arm-none-eabi-nm', ['-S', '-l', '--defined-only', elf], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  const seen = new Set();
+  const flashByFile = {};
+  let flash = 0;
+  for (const line of out.split('\n')) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) ([tTwWrRdD]) \S+\t(.+):\d+$/.exec(line);
+    if (!m || seen.has(m[1])) continue;
+    const file = tracerFile(m[4]);
+    if (!file) continue;
+    seen.add(m[1]);
+    const size = parseInt(m[2], 16);
+    flash += size;
+    flashByFile[file] = (flashByFile[file] ?? 0) + size;
+  }
+  return { flash, flashByFile };
 }
 
 /** Size of a global symbol from the ELF symbol table (nm -S), or null. */

@@ -60,6 +60,21 @@ $(BOARD_GEN_H): $(BOARD_DIR)/board.json firmware/tools/board_header.mjs
 	@mkdir -p $(dir $@)
 	node firmware/tools/board_header.mjs $< > $@.tmp && mv $@.tmp $@
 
+# LTO=1: link-time optimisation of the tracer's own objects (the core, the board's arch and
+# drivers, its port.c), the default for the tiny profile at -Os (PORTING.md 1.5): functions
+# called once are inlined across files and their calls and literal pools go. The apps and the
+# rest of the board code stay plain objects, so nothing of the tracer is inlined into them and
+# the linker's LTO output (the map's *.ltrans.o) holds the tracer alone (bench/target.mjs
+# footprint). LTO=0 turns it off.
+ifeq ($(PROFILE)$(OPT),tiny-Os)
+LTO ?= 1
+endif
+ifeq ($(LTO),1)
+LTO_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRCS) $(ARCH_CAS) $(DRIVER_SRCS) $(filter %/port.c,$(BOARD_SRCS)))
+$(LTO_OBJS): CFLAGS += -flto
+LDFLAGS += -flto $(OPT)
+endif
+
 CORE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 BOARD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BOARD_SRCS))
 ELFS := $(patsubst %,$(BUILD)/%.elf,$(BOARD_APPS))

@@ -33,18 +33,17 @@ const uint8_t *tp_build_id_parse(const uint8_t *note, size_t size, unsigned *len
 __attribute__((weak)) const uint8_t *tp_port_build_id(unsigned *len)
 {
 	const uint8_t *start = __tp_build_id_start;
-	size_t size = start != NULL ? (size_t)(__tp_build_id_end - start) : 0u;
 #if TP_PROFILE_TINY || defined(__OPTIMIZE_SIZE__)
 	/* PROFILE=tiny at every level, and a full build for size: the linker made the note
 	 * (-Wl,--build-id, PORTING.md 1.2), so its descriptor is the bytes after its 16-byte head;
-	 * no check of the head's fields (tp_build_id_parse, 90 B on M0, stays for the tests). */
-	*len = 0;
-	if (size <= 16u)
-		return start;
-	size -= 16u;
+	 * no check of the head's fields (tp_build_id_parse, 90 B on M0, stays for the tests). No
+	 * note (both symbols 0, or the two equal) is a size of 0 all the same: no NULL test. */
+	size_t size = (size_t)((uintptr_t)__tp_build_id_end - (uintptr_t)start);
+	size = size > 16u ? size - 16u : 0u;
 	*len = size > TP_WIRE_MAX_BUILD_ID ? TP_WIRE_MAX_BUILD_ID : (unsigned)size;
 	return start + 16;
 #else
+	size_t size = start != NULL ? (size_t)(__tp_build_id_end - start) : 0u;
 	return tp_build_id_parse(start, size, len);
 #endif
 }

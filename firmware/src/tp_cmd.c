@@ -9,7 +9,7 @@
 #include "tp_internal.h"
 
 static struct {
-	uint8_t rx[6];  /* a command frame's COBS bytes before its 0x00 */
+	uint8_t rx[7];  /* a command frame's COBS bytes before its 0x00, and one more */
 	uint8_t rx_len; /* 7: longer than any command frame */
 } c;
 
@@ -122,14 +122,15 @@ uint32_t tp_crc32c_run(uint32_t crc, const uint8_t *p, size_t n)
  * bad CRC, an unknown type whose CRC has a zero, too long or short) is ignored, as §8 says. */
 void tp_rx_byte(uint8_t b)
 {
+	unsigned n = c.rx_len;
 	if (b != 0) {
-		if (c.rx_len < 6u)
-			c.rx[c.rx_len] = b;
-		if (c.rx_len <= 6u)
-			c.rx_len++; /* 7: too long */
+		if (n <= 6u) { /* 7: too long (rx[6] is that byte's, never read) */
+			c.rx[n] = b;
+			c.rx_len = (uint8_t)(n + 1u);
+		}
 		return;
 	}
-	if (c.rx_len == 6u && c.rx[0] == 6u && tp_g.initialised) {
+	if (n == 6u && c.rx[0] == 6u && tp_g.initialised) {
 #if TP_PROFILE_TINY && defined(__OPTIMIZE_SIZE__)
 		if (tp_crc32c_run(0xFFFFFFFFu, &c.rx[1], 5) == CRC32C_RESIDUE)
 #else
