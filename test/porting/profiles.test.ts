@@ -93,6 +93,36 @@ describe('make PROFILE=', () => {
     for (const board of boards) expect(drivers(board, 'full').filter((f) => f.includes('/tiny/'))).toEqual([]);
   });
 
+  it('LTO (PORTING.md 1.5): the tiny profile at -Os gives the tracer\'s objects, and only those, to link-time optimisation; LTO=0, -O2 and the full profile none', () => {
+    /** Per source make would compile: whether with -flto; and whether the links are LTO links. */
+    const lto = (board: string, profile: string, extra: string[]) => {
+      const build = mkdtempSync(join(tmpdir(), 'tp-profile-'));
+      try {
+        const out = execFileSync('make', ['-n', '-s', `BOARD=${board}`, `BUILD=${build}`, `PROFILE=${profile}`, ...extra], { cwd: ROOT, encoding: 'utf8' });
+        const lines = out.split('\n');
+        const cc = new Map(lines.filter((l) => / -c \S+\.c /.test(l)).map((l) => [/ -c (\S+\.c) /.exec(l)![1], / -flto\b/.test(l)]));
+        const links = lines.filter((l) => / -o \S+\.elf\b/.test(l));
+        expect(links.length).toBeGreaterThan(0);
+        return { cc, links: new Set(links.map((l) => / -flto\b/.test(l))) };
+      } finally {
+        rmSync(build, { recursive: true, force: true });
+      }
+    };
+    const tracer = (src: string) => /^firmware\/(src|arch|drivers)\//.test(src) || /^boards\/[^/]+\/port\.c$/.test(src);
+    for (const board of ['microbit', 'qemu-mps2-an385']) {
+      const on = lto(board, 'tiny', ['OPT=-Os']);
+      expect([...on.links]).toEqual([true]);
+      expect([...on.cc.keys()].some((src) => src.startsWith('apps/'))).toBe(true);
+      for (const [src, flto] of on.cc) expect(`${src} ${flto}`).toBe(`${src} ${tracer(src)}`);
+      for (const extra of [['OPT=-Os', 'LTO=0'], ['OPT=-O2']]) {
+        const off = lto(board, 'tiny', extra);
+        expect([...off.links, ...off.cc.values()].some((x) => x)).toBe(false);
+      }
+      const full = lto(board, 'full', ['OPT=-Os']);
+      expect([...full.links, ...full.cc.values()].some((x) => x)).toBe(false);
+    }
+  });
+
   it('an unknown profile is one line naming the valid ones, and a failed make', () => {
     const r = spawnSync('make', ['-s', 'BOARD=microbit', 'PROFILE=small'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).not.toBe(0);
