@@ -75,13 +75,25 @@ $(LTO_OBJS): CFLAGS += -flto
 LDFLAGS += -flto $(OPT)
 endif
 
+# The flags the folder's objects were made with, as a file they depend on: a folder built again
+# with other flags (OPT, LTO, CRC_TABLE, LINK_WHOLE, BOARD_CFLAGS, ...) is rebuilt, not linked from
+# objects of the last flags. The file is rewritten only when they differ, so an unchanged build
+# stays up to date; a rule (not a parse-time write) so that `make -n` changes nothing.
+BUILD_FLAGS := $(BUILD)/flags.txt
+BUILD_FLAGS_NOW := $(subst ','\'',$(CC) $(CFLAGS) LTO=$(LTO) $(LDFLAGS))
+$(BUILD_FLAGS): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(BUILD_FLAGS_NOW)' | cmp -s - $@ || printf '%s\n' '$(BUILD_FLAGS_NOW)' > $@
+.PHONY: FORCE
+FORCE:
+
 CORE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 BOARD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BOARD_SRCS))
 ELFS := $(patsubst %,$(BUILD)/%.elf,$(BOARD_APPS))
 
 all: $(ELFS)
 
-$(BUILD)/obj/%.o: %.c $(BOARD_GEN_H) $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h firmware/arch/*.h firmware/arch/$(ARCH)/*.h firmware/drivers/*/*.h $(BOARD_DIR)/*.h $(foreach d,$(BOARD_INC),$(d)/*.h) boards/common/*.h apps/*.h)
+$(BUILD)/obj/%.o: %.c $(BOARD_GEN_H) $(BUILD_FLAGS) $(MAKEFILE_LIST) $(wildcard firmware/include/*.h firmware/*.h firmware/arch/*.h firmware/arch/$(ARCH)/*.h firmware/drivers/*/*.h $(BOARD_DIR)/*.h $(foreach d,$(BOARD_INC),$(d)/*.h) boards/common/*.h apps/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -93,7 +105,7 @@ app_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard apps/$(1)/*.c))
 .SECONDARY:
 
 .SECONDEXPANSION:
-$(BUILD)/%.elf: $$(call app_objs,$$*) $(CORE_OBJS) $(BOARD_OBJS) $(LDSCRIPT)
+$(BUILD)/%.elf: $$(call app_objs,$$*) $(CORE_OBJS) $(BOARD_OBJS) $(LDSCRIPT) $(BUILD_FLAGS)
 	$(CC) $(LDFLAGS) -Wl,-Map,$(BUILD)/$*.map -o $@ $(filter %.o,$^) -lgcc
 
 # Header and #included-source dependencies (apps may #include a shared source file).

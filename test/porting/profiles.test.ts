@@ -1,7 +1,7 @@
 // Build profiles (PORTING.md 1.5): make's PROFILE knob on every cross board, read from make's
 // dry run (nothing is compiled here; run-all.sh builds every board in both profiles).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -127,5 +127,32 @@ describe('make PROFILE=', () => {
     const r = spawnSync('make', ['-s', 'BOARD=microbit', 'PROFILE=small'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/PROFILE 'small' not found\. Valid profiles: full tiny/)]);
+  });
+});
+
+// A build folder remembers the flags its objects were made with (boards/cross.mk, flags.txt):
+// built again with other flags it recompiles, rather than link objects of the last ones.
+describe('a build folder built again with other flags', () => {
+  it('recompiles (the same ELF as a fresh folder), and an unchanged build recompiles nothing', () => {
+    const dirs = [mkdtempSync(join(tmpdir(), 'tp-flags-')), mkdtempSync(join(tmpdir(), 'tp-flags-'))];
+    const make = (build: string, ...extra: string[]): void => {
+      execFileSync('make', ['-s', '-j2', 'BOARD=microbit', `BUILD=${build}`, ...extra, `${build}/demo.elf`], { cwd: ROOT, stdio: 'ignore' });
+    };
+    const text = (build: string): number => Number(execFileSync('arm-none-eabi-size', [join(build, 'demo.elf')], { encoding: 'utf8' }).split('\n')[1].trim().split(/\s+/)[0]);
+    try {
+      const [reused, fresh] = dirs;
+      make(reused);
+      const o2 = text(reused);
+      make(reused, 'OPT=-Os');
+      make(fresh, 'OPT=-Os');
+      expect(text(reused)).toBe(text(fresh));
+      expect(text(reused)).not.toBe(o2);
+      const obj = join(reused, 'obj', 'firmware', 'src', 'tp_ring.o');
+      const before = statSync(obj).mtimeMs;
+      make(reused, 'OPT=-Os');
+      expect(statSync(obj).mtimeMs).toBe(before);
+    } finally {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
   });
 });
