@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { MIN_DRIFT_SAMPLES } from '../core/clock-fit.js';
 import type { StreamHeader } from '../core/types.js';
 import { ChromeJsonExporter } from '../export/chrome.js';
+import { PerfettoExporter } from '../export/perfetto.js';
 import { CsvExporter } from '../export/csv.js';
 import { CtfExporter } from '../export/ctf.js';
 import { isoFromUnixNs, JsonlExporter } from '../export/jsonl.js';
@@ -21,8 +22,8 @@ import { openElf, withNames } from '../cli/elf-option.js';
 import { decodeTraceFile } from '../cli/trace-file.js';
 import { CliError, UsageError } from '../errors.js';
 
-/** perfetto is Chrome's JSON trace format (opens in ui.perfetto.dev and chrome://tracing;
- * `chrome` is its other name); ctf and parquet write a folder. */
+/** perfetto is Perfetto's native protobuf trace (ui.perfetto.dev, trace_processor); chrome is
+ * Chrome's JSON trace-event format (ui.perfetto.dev and chrome://tracing); ctf and parquet write a folder. */
 export type ExportFormat = 'ctf' | 'perfetto' | 'chrome' | 'jsonl' | 'csv' | 'parquet';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['ctf', 'perfetto', 'chrome', 'jsonl', 'csv', 'parquet'];
@@ -224,6 +225,7 @@ function removeMadeDirs(dir: string): void {
 function fileExporter(format: ExportFormat, sink: Sink): Exporter {
   if (format === 'jsonl') return new JsonlExporter(sink);
   if (format === 'csv') return new CsvExporter(sink);
+  if (format === 'perfetto') return new PerfettoExporter(sink);
   return new ChromeJsonExporter(sink);
 }
 
@@ -273,7 +275,7 @@ async function exportCtf(
  * not at all; a Parquet dataset gains the capture's partitions (docs/DATA.md).
  */
 export async function exportTrace(path: string, o: ExportOptions, edge: ExportEdge = {}): Promise<ExportResult> {
-  const format = (String(o.format).toLowerCase() === 'chrome' ? 'perfetto' : String(o.format).toLowerCase()) as ExportFormat;
+  const format = String(o.format).toLowerCase() as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`unknown export format '${o.format}'; use ${EXPORT_FORMATS.join(', ')}`);
   const warn = o.onWarning ?? (() => undefined);
   const status = o.onStatus ?? (() => undefined);
