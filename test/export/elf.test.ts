@@ -103,7 +103,7 @@ describe('exports with ELF metadata carry typed values (meta_demo under QEMU)', 
 
   it('Perfetto: typed fields (1200 mV, not the wire 2400), counter tracks with units; raw words only with --raw', () => {
     type Te = { name: string; ph: string; args?: Record<string, any> };
-    const doc = JSON.parse(tp('export', trace, '-f', 'perfetto', '--elf', elf));
+    const doc = JSON.parse(tp('export', trace, '-f', 'chrome', '--elf', elf));
     const te = doc.traceEvents as Te[];
     expect(doc.metadata.values).toBe('typed');
     const adc = te.filter((e) => e.name === 'adc ch%u = %d mV');
@@ -113,9 +113,9 @@ describe('exports with ELF metadata carry typed values (meta_demo under QEMU)', 
     expect(te.find((e) => e.name === 'sensor')!.args!.fields).toEqual({ id: 3, delta: -7, raw: 4095, offset: -100000 });
     const battery = te.filter((e) => e.ph === 'C' && e.name === 'core0 battery (mV)');
     expect(battery.map((e) => e.args!.value)).toEqual([3300]);
-    const withRaw = JSON.parse(tp('export', trace, '-f', 'perfetto', '--elf', elf, '--raw')).traceEvents as Te[];
+    const withRaw = JSON.parse(tp('export', trace, '-f', 'chrome', '--elf', elf, '--raw')).traceEvents as Te[];
     expect(withRaw.filter((e) => e.name === 'adc ch%u = %d mV').map((e) => e.args!.args_raw)).toEqual([[0, 2400], [1, 69], [2, 6600]]);
-    const raw = JSON.parse(tp('export', trace, '-f', 'perfetto'));
+    const raw = JSON.parse(tp('export', trace, '-f', 'chrome'));
     expect(raw.metadata.values).toBe('raw');
   });
 
