@@ -114,6 +114,7 @@ export async function runExport(file: string, exporter: Exporter, opts: RunExpor
     const result = await decodeTraceFile(file, {
       onRecord: feed.onRecord,
       onEvents: feed.onEvents,
+      onNotice: feed.onNotice,
       merge: exporter.perCore !== true,
       packed: opts.threads === true && exporter.perCore === true ? feed.packed : undefined,
       pool: opts.pool,

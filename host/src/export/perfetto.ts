@@ -186,9 +186,6 @@ export class PerfettoExporter implements Exporter {
           ['to_ns', rec.toNs],
         ]);
         break;
-      case 'notice':
-        this.onNotice(rec);
-        break;
       default:
         break;
     }
@@ -352,7 +349,7 @@ export class PerfettoExporter implements Exporter {
     if (ns > this.latestNs) this.latestNs = ns;
   }
 
-  private onNotice(n: Notice): void {
+  notice(n: Notice): void {
     const fields: [string, Annot][] = [
       ['level', n.level],
       ['code', n.code],

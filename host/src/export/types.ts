@@ -5,7 +5,7 @@
 
 import type { EventBatch } from '../core/batch.js';
 import type { Packed } from './ctf.js';
-import type { CoreStats, EventKind, TraceRecord } from '../core/types.js';
+import type { CoreStats, EventKind, Notice, TraceRecord } from '../core/types.js';
 
 /** Where an exporter writes bytes. Writes are buffered by the implementation. */
 export interface Sink {
@@ -72,6 +72,8 @@ export interface Exporter {
    */
   packedEvents?(session: number, core: number, words: Uint32Array, from: number, to: number, row: Packed): number;
   packedClassIds?(table: Int32Array): void;
+  /** A notice of the decoder (damaged frames, resets, a cut input), where the format keeps them (Perfetto). */
+  notice?(n: Notice): void;
   end(stats: CoreStats[]): void;
 }
 
@@ -95,6 +97,12 @@ export function exporterFeed(exporter: Exporter, info: ExportInfo) {
           begin();
           events += to - from;
           batches(b, from, to);
+        }
+      : undefined,
+    onNotice: exporter.notice
+      ? (n: Notice): void => {
+          begin();
+          exporter.notice!(n);
         }
       : undefined,
     /** where a decode pool's packed events go (PackedSink), when the exporter takes them */
