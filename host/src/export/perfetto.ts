@@ -27,7 +27,7 @@ import type { TypedValue } from '../core/typed-values.js';
 import { ByteOut } from '../core/byte-out.js';
 import { PacketCache } from './batch-cells.js';
 import { hex } from './csv.js';
-import { statsJson, wallClockJson } from './jsonl.js';
+import { wallClockJson } from './jsonl.js';
 import { PbMessage, putVarint, putVarintHL, varintSize, varintSizeHL } from './protobuf.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
@@ -149,7 +149,7 @@ export class PerfettoExporter implements Exporter {
   private readonly packets = new PacketCache((b) => this.seq(b.session, b.core));
   /** the latest time written on any sequence: where a notice without a time of its own goes */
   private latestNs = 0n;
-  /** the tracepipe sequence has said it clears its state */
+  /** the tracepipe sequence's first packet (it clears its state) is written */
   private tracepipeOpen = false;
 
   constructor(sink: Sink) {
@@ -192,17 +192,23 @@ export class PerfettoExporter implements Exporter {
   }
 
   end(stats: CoreStats[]): void {
-    const acc = statsJson(stats) as { cores?: Record<string, unknown>[] };
     for (const st of stats) {
-      const at = st.lastNs ?? st.firstNs ?? 0n;
-      const row = (acc.cores ?? []).find((c) => c.session === st.session && c.core === st.core) ?? {};
-      const fields: [string, Annot][] = [['core', st.core]];
-      for (const [k, v] of Object.entries(row)) {
-        if (k === 'session' || k === 'core') continue;
-        if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') fields.push([k, v]);
-        else if (v !== null && v !== undefined) fields.push([k, JSON.stringify(v)]);
-      }
-      this.tracepipeInstant(st.session, at, 'accounting', fields);
+      // the core's books: what stats says of it, at its last event
+      const fields: [string, Annot][] = [
+        ['core', st.core],
+        ['generated', st.generated],
+        ['decoded', st.decoded],
+        ['dropped', st.dropped],
+        ['overwritten', st.overwritten],
+        ['link_lost', st.link_lost],
+        ['rejected', st.rejected],
+        ['identity', st.identity],
+        ['closed', st.closed],
+        ['contradictions', st.contradictions.length],
+      ];
+      if (st.firstNs !== null) fields.push(['first_ns', st.firstNs]);
+      if (st.lastNs !== null) fields.push(['last_ns', st.lastNs]);
+      this.tracepipeInstant(st.session, st.lastNs ?? st.firstNs ?? 0n, 'accounting', fields);
     }
     const meta: [string, Annot][] = [
       ['generator', 'tracepipe'],
@@ -222,6 +228,10 @@ export class PerfettoExporter implements Exporter {
     if (s) return s;
     s = { processUuid: this.nextUuid++, tracepipeUuid: this.nextUuid++ };
     this.sessions.set(index, s);
+    if (!this.tracepipeOpen) {
+      this.tracepipeOpen = true;
+      this.packet(new PbMessage().varint(TP_SEQ_ID, TRACEPIPE_SEQ).varint(TP_SEQUENCE_FLAGS, SEQ_INCREMENTAL_STATE_CLEARED));
+    }
     const pid = index + 1;
     const name = index === 0 ? 'tracepipe target' : `tracepipe target (session ${index})`;
     this.descriptor(TRACEPIPE_SEQ, new PbMessage().varint(TD_UUID, s.processUuid).message(TD_PROCESS, new PbMessage().varint(PD_PID, pid).string(PD_PROCESS_NAME, name)));
@@ -251,13 +261,6 @@ export class PerfettoExporter implements Exporter {
     const pid = session + 1;
     // tids unique across sessions: a reused tid would read as the same thread to trace_processor
     const tid = pid * 1000 + core;
-    this.descriptor(
-      q.id,
-      new PbMessage()
-        .varint(TD_UUID, q.threadUuid)
-        .varint(TD_PARENT_UUID, s.processUuid)
-        .message(TD_THREAD, new PbMessage().varint(THD_PID, pid).varint(THD_TID, tid).string(THD_THREAD_NAME, `core ${core}`)),
-    );
     const interned = new PbMessage();
     for (let a = 0; a < ARG_IIDS; a++) {
       q.argNames.set(`a${a}`, a + 1);
@@ -269,6 +272,13 @@ export class PerfettoExporter implements Exporter {
         .varint(TP_SEQUENCE_FLAGS, SEQ_INCREMENTAL_STATE_CLEARED)
         .message(TP_DEFAULTS, new PbMessage().varint(DEF_TIMESTAMP_CLOCK_ID, SEQ_CLOCK).message(DEF_TRACK_EVENT_DEFAULTS, new PbMessage().varint(TED_TRACK_UUID, q.threadUuid)))
         .message(TP_INTERNED_DATA, interned),
+    );
+    this.descriptor(
+      q.id,
+      new PbMessage()
+        .varint(TD_UUID, q.threadUuid)
+        .varint(TD_PARENT_UUID, s.processUuid)
+        .message(TD_THREAD, new PbMessage().varint(THD_PID, pid).varint(THD_TID, tid).string(THD_THREAD_NAME, `core ${core}`)),
     );
     this.packet(
       new PbMessage()
@@ -341,10 +351,6 @@ export class PerfettoExporter implements Exporter {
     for (const [k, v] of fields) te.message(TE_DEBUG_ANNOTATIONS, annotation(new PbMessage().string(DA_NAME, k), v));
     const p = new PbMessage();
     p.varint(TP_TIMESTAMP, ns < 0n ? 0n : ns).varint(TP_SEQ_ID, TRACEPIPE_SEQ);
-    if (!this.tracepipeOpen) {
-      this.tracepipeOpen = true;
-      p.varint(TP_SEQUENCE_FLAGS, SEQ_INCREMENTAL_STATE_CLEARED);
-    }
     this.packet(p.message(TP_TRACK_EVENT, te));
     if (ns > this.latestNs) this.latestNs = ns;
   }
