@@ -48,8 +48,8 @@ export interface ExportOptions {
   /** parquet: also write every partition as CSV under <output>/csv/ */
   csv?: boolean;
   /**
-   * ctf: 1 decodes on this thread only; 2 lets a worker thread scan a long file of stream bytes
-   * and pack its events too (io/decode-pool.ts; the same bytes). Default: 2 where the machine
+   * ctf and perfetto: 1 decodes on this thread only; 2 lets a worker thread scan a long file of
+   * stream bytes and pack its events too (io/decode-pool.ts; the same bytes). Default: 2 where the machine
    * has a second core free (two or more, and a 1-minute load average below their number less 0.5).
    */
   threads?: number;
@@ -294,11 +294,12 @@ export async function exportTrace(path: string, o: ExportOptions, edge: ExportEd
   return withRereadableInput(path, edge.stdin ?? process.stdin, async (file, name) => {
     const info: ExportInfo = { source: inputName(path), wallClock: await wallClockInfo(file, o.wallClock !== false, status), raw: o.raw === true };
     const run: RunExportOptions = { name, label: `exporting ${format}`, info, warn, progress: edge.progress, verbose: edge.verbose, assumeHeader };
-    if (format === 'ctf') return { output, events: await exportCtf(file, output, run, names, status, (o.threads ?? (decodePoolUseful() ? 2 : 1)) >= 2) };
+    const threads = (o.threads ?? (decodePoolUseful() ? 2 : 1)) >= 2;
+    if (format === 'ctf') return { output, events: await exportCtf(file, output, run, names, status, threads) };
     const target = openOutput(output, edge);
     let events: number;
     try {
-      events = await runExport(file, withNames(fileExporter(format, target.sink), names), { ...run, drain: target.drain });
+      events = await runExport(file, withNames(fileExporter(format, target.sink), names), { ...run, drain: target.drain, threads: format === 'perfetto' && threads });
       await target.finish();
     } catch (err) {
       target.abort();

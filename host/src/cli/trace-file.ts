@@ -189,7 +189,8 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
             data,
             proven: () => valid > 0,
             packed: {
-              classIds: (table) => packed.classIds(table),
+              format: packed.format,
+              table: (table) => packed.table(table),
               events: (session, core, words, from, to, row) => {
                 const n = packed.events(session, core, words, from, to, row);
                 if (n > 0) proven(n);

@@ -29,6 +29,7 @@ import { PacketCache } from './batch-cells.js';
 import { hex } from './csv.js';
 import { wallClockJson } from './jsonl.js';
 import { PbMessage, putVarint, putVarintHL, varintSize, varintSizeHL } from './protobuf.js';
+import type { Packed } from './packing.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 // Trace / TracePacket
@@ -97,8 +98,29 @@ const THD_THREAD_NAME = 5;
 const TRACEPIPE_SEQ = 1;
 /** a0..a7 have iids 1..8 on every core sequence */
 const ARG_IIDS = 8;
-/** ids below this have their name iid in a table per kind; the rest are looked up by label */
-const FAST_IDS = 4096;
+/** ids below this have their name iid and counter track in the sequence's table; the rest take onEvent */
+const FAST_IDS = 1024;
+const KINDS = EVENT_KINDS.length;
+
+// A sequence's table (Seq.tab), and each core's slice of the table shared with a decode thread
+// (packedTable, packPerfettoEvents): what writing an event needs besides the event.
+/** generation of a core's shared slice: odd while the booking thread rewrites it, 0 before its first sequence */
+const T_GEN = 0;
+const T_SEQ = 1;
+/** 10^9 / timer_hz as a reduced fraction: ns = floor(ticks * num / den) */
+const T_NUM = 2;
+const T_DEN = 3;
+/** the ISR track's uuid, 0 until the first ISR */
+const T_IRQ = 4;
+/** by kind index * FAST_IDS + id: the name's iid, 0 before it is interned */
+const T_IIDS = 8;
+/** by id: the counter track's uuid, 0 before it is described */
+const T_COUNTERS = T_IIDS + KINDS * FAST_IDS;
+const CORE_WORDS = T_COUNTERS + FAST_IDS;
+/** cores whose packets a decode thread packs; the others take the batch path */
+const PACK_CORES = 16;
+/** Int32 words of the table PerfettoExporter.packedTable takes (decode-pool.ts PACKERS) */
+export const PERFETTO_TABLE_WORDS = PACK_CORES * CORE_WORDS;
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 const MAX_SAFE_BIG = BigInt(MAX_EXACT);
 
@@ -115,18 +137,16 @@ interface Seq {
   session: number;
   core: number;
   threadUuid: number;
-  /** the ISR track's uuid, 0 until the first ISR */
-  irqUuid: number;
   /** the incremental clock's value (ns, exact), or NaN when past 2^53 (then lastBig) */
   last: number;
   lastBig: bigint;
-  /** by kind index, then id: the name's iid, 0 before it is interned */
-  iids: Int32Array[];
+  /** seq id, clock, ISR track, name iids and counter tracks (T_*) */
+  tab: Int32Array;
   /** label -> iid */
   names: Map<string, number>;
   /** debug annotation name -> iid */
   argNames: Map<string, number>;
-  /** counter id -> its track's uuid */
+  /** counter id -> its track's uuid, for ids past FAST_IDS */
   counters: Map<number, number>;
 }
 
@@ -139,6 +159,7 @@ interface Session {
 
 export class PerfettoExporter implements Exporter {
   readonly perCore = true;
+  readonly packing = 'perfetto';
   private info: ExportInfo = {};
   private names?: NameTable;
   private readonly out: ByteOut;
@@ -147,8 +168,9 @@ export class PerfettoExporter implements Exporter {
   private readonly sessions = new Map<number, Session>();
   private readonly seqs = new Map<number, Seq>();
   private readonly packets = new PacketCache((b) => this.seq(b.session, b.core));
-  /** the latest time written on any sequence: where a notice without a time of its own goes */
+  /** the latest time written on any sequence (the larger of the two): where a notice without a time of its own goes */
   private latestNs = 0n;
+  private latestNum = 0;
   /** the tracepipe sequence's first packet (it clears its state) is written */
   private tracepipeOpen = false;
 
@@ -249,15 +271,20 @@ export class PerfettoExporter implements Exporter {
       session,
       core,
       threadUuid: this.nextUuid++,
-      irqUuid: 0,
       last: 0,
       lastBig: 0n,
-      iids: EVENT_KINDS.map(() => new Int32Array(FAST_IDS)),
+      tab: new Int32Array(CORE_WORDS),
       names: new Map(),
       argNames: new Map(),
       counters: new Map(),
     };
     this.seqs.set(key, q);
+    const hz = Number(s.facts?.timer_hz ?? 0);
+    const g = hz > 0 ? gcd(1e9, hz) : 1;
+    q.tab[T_SEQ] = q.id;
+    q.tab[T_NUM] = hz > 0 && Number.isInteger(hz) ? 1e9 / g : 0;
+    q.tab[T_DEN] = hz > 0 && Number.isInteger(hz) ? hz / g : 0;
+    this.publish(q);
     const pid = session + 1;
     // tids unique across sessions: a reused tid would read as the same thread to trace_processor
     const tid = pid * 1000 + core;
@@ -298,18 +325,19 @@ export class PerfettoExporter implements Exporter {
   }
 
   private irqTrack(q: Seq): number {
-    if (q.irqUuid === 0) {
-      q.irqUuid = this.nextUuid++;
-      this.descriptor(q.id, new PbMessage().varint(TD_UUID, q.irqUuid).varint(TD_PARENT_UUID, this.session(q.session).processUuid).string(TD_NAME, `core ${q.core} ISR`));
+    if (q.tab[T_IRQ] === 0) {
+      this.setTab(q, T_IRQ, this.nextUuid++);
+      this.descriptor(q.id, new PbMessage().varint(TD_UUID, q.tab[T_IRQ]).varint(TD_PARENT_UUID, this.session(q.session).processUuid).string(TD_NAME, `core ${q.core} ISR`));
     }
-    return q.irqUuid;
+    return q.tab[T_IRQ];
   }
 
   private counterTrack(q: Seq, id: number, unit: string | undefined): number {
-    let u = q.counters.get(id);
+    let u = id < FAST_IDS ? q.tab[T_COUNTERS + id] || undefined : q.counters.get(id);
     if (u === undefined) {
       u = this.nextUuid++;
-      q.counters.set(id, u);
+      if (id < FAST_IDS) this.setTab(q, T_COUNTERS + id, u);
+      else q.counters.set(id, u);
       const name = `core${q.core} ${this.label('counter', id)}${unit ? ` (${unit})` : ''}`;
       this.descriptor(q.id, new PbMessage().varint(TD_UUID, u).varint(TD_PARENT_UUID, q.threadUuid).string(TD_NAME, name).message(TD_COUNTER, new PbMessage()));
     }
@@ -365,7 +393,8 @@ export class PerfettoExporter implements Exporter {
     if (n.resume !== undefined) fields.push(['resume', n.resume]);
     if (n.core !== undefined) fields.push(['core', n.core]);
     // a notice has no target time: it stands at the latest time written before it
-    this.tracepipeInstant(this.sessions.size > 0 ? Math.max(...this.sessions.keys()) : 0, this.latestNs, `notice ${n.code}`, fields);
+    const latest = BigInt(this.latestNum) > this.latestNs ? BigInt(this.latestNum) : this.latestNs;
+    this.tracepipeInstant(this.sessions.size > 0 ? Math.max(...this.sessions.keys()) : 0, latest, `notice ${n.code}`, fields);
   }
 
   // ---- events, one at a time (records, blobs, typed values, what the batch path leaves) ----
@@ -416,7 +445,7 @@ export class PerfettoExporter implements Exporter {
       interned.message(ID_EVENT_NAMES, new PbMessage().varint(IID, iid).string(INTERNED_NAME, label));
       internedAny = true;
     }
-    if (ev.id < FAST_IDS) q.iids[k][ev.id] = iid;
+    if (ev.id < FAST_IDS && q.tab[T_IIDS + k * FAST_IDS + ev.id] === 0) this.setTab(q, T_IIDS + k * FAST_IDS + ev.id, iid);
     const slice = k === K_SPAN_BEGIN || k === K_ISR_ENTER ? TYPE_SLICE_BEGIN : k === K_SPAN_END || k === K_ISR_EXIT ? TYPE_SLICE_END : TYPE_INSTANT;
     te.varint(TE_TYPE, slice).varint(TE_NAME_IID, iid);
     if (k === K_ISR_ENTER || k === K_ISR_EXIT) te.varint(TE_TRACK_UUID, this.irqTrack(q));
@@ -448,12 +477,72 @@ export class PerfettoExporter implements Exporter {
 
   // ---- events as columns: the hot path ----
 
+  // ---- the table a decode thread packs with ----
+
+  /** The sequence each core's shared slice describes (the core's latest). */
+  private readonly current: (Seq | undefined)[] = [];
+  private shared: Int32Array | null = null;
+
+  /** From now on the decode threads read each core's sequence from `table` (decode-pool.ts). */
+  packedTable(table: Int32Array): void {
+    this.shared = table;
+    for (const q of this.current) if (q) this.publish(q);
+  }
+
+  /** q becomes its core's sequence in the shared table: its whole slice, under a new generation. */
+  private publish(q: Seq): void {
+    if (q.core >= PACK_CORES) return;
+    this.current[q.core] = q;
+    const t = this.shared;
+    if (!t) return;
+    const base = q.core * CORE_WORDS;
+    // a packing that read any of this while it changed sees the generation change (packPerfettoEvents)
+    const gen = Atomics.load(t, base + T_GEN);
+    Atomics.store(t, base + T_GEN, gen + 1);
+    t.set(q.tab.subarray(T_SEQ), base + T_SEQ);
+    Atomics.store(t, base + T_GEN, gen + 2);
+  }
+
+  /** tab[i] = v (0 before): in the shared slice too while q is its core's. */
+  private setTab(q: Seq, i: number, v: number): void {
+    q.tab[i] = v;
+    if (this.shared && this.current[q.core] === q) Atomics.store(this.shared, q.core * CORE_WORDS + i, v);
+  }
+
   /**
-   * Events of a batch, the same bytes as onEvent writes, from the columns into the buffer: each
-   * packet's sizes are summed first (varint lengths are known from the values), then written in
-   * one pass. What is rare takes onEvent: a name not yet interned on the sequence, a time that
-   * goes back or past 2^53, a blob, more than ARG_IIDS arguments, ids past FAST_IDS, counters
-   * of a new track.
+   * A packet's events that packPerfettoEvents wrote, bytes [from * 4, from * 4 + row.bytes) of
+   * words: the same bytes as eventBatch writes for it. This thread writes the first event's
+   * timestamp (from the sequence's clock) and copies the rest. -1, having written nothing, where
+   * the packing read another sequence than the core's now, or the first event goes back in time.
+   */
+  packedEvents(session: number, core: number, words: Uint32Array, from: number, _to: number, row: Packed): number {
+    if (this.names || !this.shared || core >= PACK_CORES) return -1;
+    const q = this.seq(session, core);
+    if (this.current[core] !== q || row.mark !== Atomics.load(this.shared, core * CORE_WORDS + T_GEN) || !(row.first >= q.last)) return -1;
+    const delta = row.first - q.last;
+    const inner = 1 + varintSize(delta) + row.head;
+    const out = this.out;
+    out.room(row.bytes + 16);
+    const buf = out.buf;
+    let p = out.pos;
+    buf[p++] = (TRACE_PACKET << 3) | 2;
+    p = putVarint(buf, p, inner);
+    buf[p++] = TP_TIMESTAMP << 3;
+    p = putVarint(buf, p, delta);
+    buf.set(new Uint8Array(words.buffer, words.byteOffset + 4 * from, row.bytes), p);
+    out.pos = p + row.bytes;
+    q.last = row.last;
+    if (row.last > this.latestNum) this.latestNum = row.last;
+    return row.count;
+  }
+
+  // ---- events as columns: the hot path ----
+
+  /**
+   * Events of a batch, the same bytes as onEvent writes, from the columns into the buffer
+   * (putEventTail, which the decode threads' packing writes with too). What is rare takes
+   * onEvent: a name not yet interned on the sequence, a time that goes back or past 2^53, a
+   * blob, more than ARG_IIDS arguments, ids past FAST_IDS, a counter of a new track.
    */
   eventBatch(b: EventBatch, from: number, to: number): void {
     if (this.names) {
@@ -464,62 +553,20 @@ export class PerfettoExporter implements Exporter {
     const { argStart, argHi, argLo, kind, id: ids, nsOff } = b;
     const out = this.out;
     const seqId = q.id;
-    const seqSize = varintSize(seqId);
+    const tab = q.tab;
+    const c = this.cells;
     let last = q.last;
     for (let i = from; i < to; i++) {
-      const k = kind[i];
-      const id = ids[i];
       const t = ns + nsOff[i];
-      if (!(t <= MAX_EXACT) || !(t >= last) || id >= FAST_IDS || (b.hasBlobs && b.blob(i))) {
+      const s = argStart[i];
+      if (!(t <= MAX_EXACT) || !(t >= last) || (b.hasBlobs && b.blob(i)) || !eventCells(tab, 0, kind[i], ids[i], s, argStart[i + 1] - s, argHi, argLo, c)) {
         q.last = last;
         this.onEvent(b.event(i));
         last = q.last;
         continue;
       }
       const delta = t - last;
-      const s = argStart[i];
-      const na = argStart[i + 1] - s;
-      let body: number;
-      let track = 0;
-      let counterHi = 0;
-      let counterLo = 0;
-      let iid = 0;
-      let type: number;
-      if (k === K_COUNTER) {
-        track = q.counters.get(id) ?? 0;
-        if (track === 0 || na < 1 || argHi[s] >= 0x8000_0000) {
-          q.last = last;
-          this.onEvent(b.event(i));
-          last = q.last;
-          continue;
-        }
-        counterHi = argHi[s];
-        counterLo = argLo[s];
-        type = TYPE_COUNTER;
-        body = 2 + 1 + varintSize(track) + 2 + varintSizeHL(counterHi, counterLo);
-      } else {
-        iid = q.iids[k][id];
-        if (iid === 0 || na > ARG_IIDS) {
-          q.last = last;
-          this.onEvent(b.event(i));
-          last = q.last;
-          continue;
-        }
-        if (k === K_ISR_ENTER || k === K_ISR_EXIT) {
-          track = q.irqUuid;
-          type = k === K_ISR_ENTER ? TYPE_SLICE_BEGIN : TYPE_SLICE_END;
-          body = 2 + 1 + varintSize(iid) + 1 + varintSize(track);
-        } else if (k === K_SPAN_BEGIN || k === K_SPAN_END) {
-          type = k === K_SPAN_BEGIN ? TYPE_SLICE_BEGIN : TYPE_SLICE_END;
-          body = 2 + 1 + varintSize(iid);
-        } else {
-          type = TYPE_INSTANT;
-          body = 2 + 1 + varintSize(iid);
-          // each: tag, length, name iid (one byte: 1..8), value tag, value
-          for (let a = s; a < s + na; a++) body += 5 + varintSizeHL(argHi[a], argLo[a]);
-        }
-      }
-      const inner = 1 + varintSize(delta) + 1 + seqSize + 1 + varintSize(body) + body;
+      const inner = 1 + varintSize(delta) + c.tail(seqId);
       out.room(inner + 4);
       const buf = out.buf;
       let p = out.pos;
@@ -527,44 +574,178 @@ export class PerfettoExporter implements Exporter {
       p = putVarint(buf, p, inner);
       buf[p++] = TP_TIMESTAMP << 3;
       p = putVarint(buf, p, delta);
-      buf[p++] = TP_SEQ_ID << 3;
-      p = putVarint(buf, p, seqId);
-      buf[p++] = (TP_TRACK_EVENT << 3) | 2;
-      p = putVarint(buf, p, body);
-      buf[p++] = TE_TYPE << 3;
-      buf[p++] = type;
-      if (type === TYPE_COUNTER) {
-        buf[p++] = TE_TRACK_UUID << 3;
-        p = putVarint(buf, p, track);
-        // field 30, varint: a two-byte key
-        buf[p++] = 0xf0;
-        buf[p++] = 0x01;
-        p = putVarintHL(buf, p, counterHi, counterLo);
-      } else {
-        buf[p++] = TE_NAME_IID << 3;
-        p = putVarint(buf, p, iid);
-        if (track !== 0) {
-          buf[p++] = TE_TRACK_UUID << 3;
-          p = putVarint(buf, p, track);
-        } else if (type === TYPE_INSTANT) {
-          for (let a = 0; a < na; a++) {
-            const hi = argHi[s + a];
-            const lo = argLo[s + a];
-            buf[p++] = (TE_DEBUG_ANNOTATIONS << 3) | 2;
-            buf[p++] = 3 + varintSizeHL(hi, lo);
-            buf[p++] = DA_NAME_IID << 3;
-            buf[p++] = a + 1;
-            buf[p++] = DA_UINT << 3;
-            p = putVarintHL(buf, p, hi, lo);
-          }
-        }
-      }
-      out.pos = p;
+      out.pos = putEventTail(buf, p, seqId, c, argHi, argLo, s);
       last = t;
     }
     q.last = last;
-    if (q.last > 0 && BigInt(q.last) > this.latestNs) this.latestNs = BigInt(q.last);
+    if (last > this.latestNum) this.latestNum = last;
   }
+
+  private readonly cells = new Cells();
+}
+
+/** What writing one event needs beyond its columns (eventCells), and its sizes. */
+class Cells {
+  type = 0;
+  iid = 0;
+  track = 0;
+  na = 0;
+  counterHi = 0;
+  counterLo = 0;
+  /** bytes of the TrackEvent */
+  body = 0;
+  /** bytes of the packet after its timestamp: sequence id and track event */
+  tail(seqId: number): number {
+    return 1 + varintSize(seqId) + 1 + varintSize(this.body) + this.body;
+  }
+}
+
+/**
+ * The cells of event (kind k, id, arguments s..s+na) from a sequence's table at `base` (Seq.tab,
+ * or a core's shared slice); false where only onEvent writes it: a name or counter track the
+ * table has not got, ids past FAST_IDS, more than ARG_IIDS arguments, a counter past int64.
+ */
+function eventCells(tab: Int32Array, base: number, k: number, id: number, s: number, na: number, argHi: Uint32Array, argLo: Uint32Array, c: Cells): boolean {
+  if (id >= FAST_IDS) return false;
+  c.na = na;
+  if (k === K_COUNTER) {
+    const track = tab[base + T_COUNTERS + id];
+    if (track === 0 || na < 1 || argHi[s] >= 0x8000_0000) return false;
+    c.type = TYPE_COUNTER;
+    c.track = track;
+    c.counterHi = argHi[s];
+    c.counterLo = argLo[s];
+    c.body = 2 + 1 + varintSize(track) + 2 + varintSizeHL(c.counterHi, c.counterLo);
+    return true;
+  }
+  const iid = tab[base + T_IIDS + k * FAST_IDS + id];
+  if (iid === 0 || na > ARG_IIDS) return false;
+  c.iid = iid;
+  c.track = 0;
+  if (k === K_ISR_ENTER || k === K_ISR_EXIT) {
+    const track = tab[base + T_IRQ];
+    if (track === 0) return false;
+    c.track = track;
+    c.type = k === K_ISR_ENTER ? TYPE_SLICE_BEGIN : TYPE_SLICE_END;
+    c.body = 2 + 1 + varintSize(iid) + 1 + varintSize(track);
+  } else if (k === K_SPAN_BEGIN || k === K_SPAN_END) {
+    c.type = k === K_SPAN_BEGIN ? TYPE_SLICE_BEGIN : TYPE_SLICE_END;
+    c.body = 2 + 1 + varintSize(iid);
+  } else {
+    c.type = TYPE_INSTANT;
+    let body = 2 + 1 + varintSize(iid);
+    // each: tag, length, name iid (one byte: 1..8), value tag, value
+    for (let a = s; a < s + na; a++) body += 5 + varintSizeHL(argHi[a], argLo[a]);
+    c.body = body;
+  }
+  return true;
+}
+
+/** An event's packet after its timestamp (Cells.tail bytes) at p: sequence id and track event. */
+function putEventTail(buf: Uint8Array, p: number, seqId: number, c: Cells, argHi: Uint32Array, argLo: Uint32Array, s: number): number {
+  buf[p++] = TP_SEQ_ID << 3;
+  p = putVarint(buf, p, seqId);
+  buf[p++] = (TP_TRACK_EVENT << 3) | 2;
+  p = putVarint(buf, p, c.body);
+  buf[p++] = TE_TYPE << 3;
+  buf[p++] = c.type;
+  if (c.type === TYPE_COUNTER) {
+    buf[p++] = TE_TRACK_UUID << 3;
+    p = putVarint(buf, p, c.track);
+    // field 30, varint: a two-byte key
+    buf[p++] = 0xf0;
+    buf[p++] = 0x01;
+    return putVarintHL(buf, p, c.counterHi, c.counterLo);
+  }
+  buf[p++] = TE_NAME_IID << 3;
+  p = putVarint(buf, p, c.iid);
+  if (c.track !== 0) {
+    buf[p++] = TE_TRACK_UUID << 3;
+    return putVarint(buf, p, c.track);
+  }
+  if (c.type !== TYPE_INSTANT) return p;
+  for (let a = 0; a < c.na; a++) {
+    const hi = argHi[s + a];
+    const lo = argLo[s + a];
+    buf[p++] = (TE_DEBUG_ANNOTATIONS << 3) | 2;
+    buf[p++] = 3 + varintSizeHL(hi, lo);
+    buf[p++] = DA_NAME_IID << 3;
+    buf[p++] = a + 1;
+    buf[p++] = DA_UINT << 3;
+    p = putVarintHL(buf, p, hi, lo);
+  }
+  return p;
+}
+
+const packCells = new Cells();
+let packBytes: Uint8Array | null = null;
+
+/**
+ * Packer of decode-pool.ts for Perfetto: the events of a packet of `core`, as eventBatch would
+ * write them on the core's sequence, into words from `at` (bytes from at * 4): the first event's
+ * packet without its timestamp (Packed.head bytes; the exporter writes the timestamp, from the
+ * sequence's last time), then each later event's whole packet (its timestamp the step from the
+ * event before). The sequence, clock, names and tracks come from the core's slice of `table`
+ * (PerfettoExporter.packedTable), its generation in Packed.mark. -1 where eventBatch would take
+ * onEvent for an event, where the slice changed while it was read, or past `room`.
+ */
+export function packPerfettoEvents(b: EventBatch, ticksBase: number, core: number, words: Uint32Array, at: number, room: number, table: Int32Array, out: Packed): number {
+  const n = b.length;
+  if (n === 0 || b.hasBlobs || core >= PACK_CORES) return -1;
+  const base = core * CORE_WORDS;
+  const gen = Atomics.load(table, base + T_GEN);
+  if (gen === 0 || (gen & 1) !== 0) return -1;
+  const seqId = table[base + T_SEQ];
+  const num = table[base + T_NUM];
+  const den = table[base + T_DEN];
+  const { argStart, argHi, argLo, ticksOff, kind, id } = b;
+  // the most an event takes: 20 bytes of packet, name and track, 15 per argument
+  if (num === 0 || 20 * n + 15 * argStart[n] > 4 * room) return -1;
+  if (!packBytes || packBytes.buffer !== words.buffer || packBytes.byteOffset !== words.byteOffset) packBytes = new Uint8Array(words.buffer, words.byteOffset, 4 * words.length);
+  const buf = packBytes;
+  const c = packCells;
+  const start = 4 * at;
+  let p = start;
+  let head = 0;
+  let first = 0;
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const x = (ticksBase + ticksOff[i]) * num;
+    if (!(x <= MAX_EXACT)) return -1;
+    // floor(x / den), exact (the double quotient may round up to the next integer)
+    let t = den === 1 ? x : Math.floor(x / den);
+    if (t * den > x) t--;
+    const s = argStart[i];
+    if (!eventCells(table, base, kind[i], id[i], s, argStart[i + 1] - s, argHi, argLo, c)) return -1;
+    if (i === 0) {
+      first = t;
+      p = putEventTail(buf, p, seqId, c, argHi, argLo, s);
+      head = p - start;
+    } else {
+      const delta = t - prev;
+      const inner = 1 + varintSize(delta) + c.tail(seqId);
+      buf[p++] = (TRACE_PACKET << 3) | 2;
+      p = putVarint(buf, p, inner);
+      buf[p++] = TP_TIMESTAMP << 3;
+      p = putVarint(buf, p, delta);
+      p = putEventTail(buf, p, seqId, c, argHi, argLo, s);
+    }
+    prev = t;
+  }
+  if (Atomics.load(table, base + T_GEN) !== gen) return -1;
+  out.count = n;
+  out.first = first;
+  out.last = prev;
+  out.gap = false;
+  out.mark = gen;
+  out.head = head;
+  out.bytes = p - start;
+  return Math.ceil(p / 4);
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
 }
 
 /** A debug annotation's value; the annotation's name is already in `da`. */

@@ -50,7 +50,7 @@ export function register(program: Command, io = new CliIo()): void {
     .option('--packets', 'parquet: also write the packets table')
     .option('--csv', 'parquet: also write every partition as CSV under <dir>/csv/ (for engines without a Parquet reader)')
     .addOption(
-      new Option('--threads <n>', 'ctf: 1 decodes on one thread; 2 lets a worker thread decode a long file of stream bytes too, the same bytes (default: 2 when the machine has a second core free)').choices(['1', '2']),
+      new Option('--threads <n>', 'ctf and perfetto: 1 decodes on one thread; 2 lets a worker thread decode a long file of stream bytes too, the same bytes (default: 2 when the machine has a second core free)').choices(['1', '2']),
     )
     .option('-v, --verbose', 'also print informational notices on stderr')
     // --board: the board the stream came from. It gives the facts of a lost header, and the
