@@ -123,6 +123,7 @@ const PACK_CORES = 16;
 export const PERFETTO_TABLE_WORDS = PACK_CORES * CORE_WORDS;
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 const MAX_SAFE_BIG = BigInt(MAX_EXACT);
+const EXACT_52 = 2 ** 52;
 
 const K = (k: EventKind): number => EVENT_KINDS.indexOf(k);
 const K_SPAN_BEGIN = K('span_begin');
@@ -711,7 +712,8 @@ export function packPerfettoEvents(b: EventBatch, ticksBase: number, core: numbe
   let prev = 0;
   for (let i = 0; i < n; i++) {
     const x = (ticksBase + ticksOff[i]) * num;
-    if (!(x <= MAX_EXACT)) return -1;
+    // below 2^52, as the decoder's PacketClock computes exactly (decode-pool.ts PacketAgain)
+    if (!(x < EXACT_52)) return -1;
     // floor(x / den), exact (the double quotient may round up to the next integer)
     let t = den === 1 ? x : Math.floor(x / den);
     if (t * den > x) t--;

@@ -18,6 +18,7 @@ import { checkFrame, FRAME_OK, FrameSplitter } from '../core/frames.js';
 import { FrameScanner, ROW_RESUME, ROW_START, SCAN_ROW, SCAN_ROWS, SCAN_VERSION } from '../core/frame-scan.js';
 import { parseEvents, parsePacketHead } from '../core/messages.js';
 import type { TraceDecoder } from '../core/decoder.js';
+import { PacketClock } from '../core/time.js';
 import { Cursor } from '../core/varint.js';
 import { packRawEvents, RAW_CLASSES } from '../export/ctf.js';
 import type { PackFormat, Packed, Packer } from '../export/packing.js';
@@ -210,7 +211,7 @@ export function decodeFilePacked(path: string, decoder: TraceDecoder, edge: Deco
       const slots = sh.state.length;
       const packed = PackedSlots.create(slots, stretch, edge.packed.format);
       edge.packed.table(packed.table);
-      const again = new PacketAgain(edge);
+      const again = new PacketAgain(edge, decoder);
       return {
         workerData: { packed: packed.shared, format: edge.packed.format },
         scan: (j, fd) => {
@@ -237,12 +238,18 @@ export function decodeFilePacked(path: string, decoder: TraceDecoder, edge: Deco
 class PacketAgain {
   private readonly batch = new EventBatch();
   private session = 0;
+  /** the clock of the session being booked (its times in ns, as the decoder gives them) */
+  private clock: PacketClock | null = null;
+  private clockHz = 0;
   private readonly span = { first: 0 as number | bigint };
   private readonly splitter = new FrameSplitter({
     frame: (buf, len) => this.parse(buf, len),
     bad: () => undefined,
   });
-  constructor(private readonly edge: DecodePoolEdge) {}
+  constructor(
+    private readonly edge: DecodePoolEdge,
+    private readonly decoder: TraceDecoder,
+  ) {}
 
   /** raw: the packet's frame as the scan took it (it passed every check then) */
   frame(raw: Uint8Array, session: number): void {
@@ -261,6 +268,20 @@ class PacketAgain {
     b.core = head.core;
     b.seq = head.seq;
     b.ticksBase = head.tsBegin;
+    // the packet was packed, so its times were exact in doubles (packers refuse the rest)
+    const hz = this.decoder.header?.timerHz ?? 0;
+    if (!this.clock || this.clockHz !== hz) {
+      this.clock = new PacketClock(hz);
+      this.clockHz = hz;
+    }
+    const clock = this.clock;
+    clock.setBase(head.tsBegin);
+    b.setNsBase(clock.baseNs);
+    for (let i = 0; i < b.length; i++) {
+      const r = clock.rel(b.ticksOff[i]);
+      if (r < 0) throw new Error('a packed packet has a time past exact doubles');
+      b.nsOff[i] = r;
+    }
     this.edge.events(b, 0, b.length);
   }
 }
