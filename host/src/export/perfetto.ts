@@ -28,7 +28,7 @@ import { ByteOut } from '../core/byte-out.js';
 import { PacketCache } from './batch-cells.js';
 import { hex } from './csv.js';
 import { wallClockJson } from './jsonl.js';
-import { PbMessage, putVarint, putVarintHL, varintSize, varintSizeHL } from './protobuf.js';
+import { PbMessage, putVarint, putVarintHL, varintSize } from './protobuf.js';
 import type { Packed } from './packing.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
@@ -560,22 +560,15 @@ export class PerfettoExporter implements Exporter {
     for (let i = from; i < to; i++) {
       const t = ns + nsOff[i];
       const s = argStart[i];
-      if (!(t <= MAX_EXACT) || !(t >= last) || (b.hasBlobs && b.blob(i)) || !eventCells(tab, 0, kind[i], ids[i], s, argStart[i + 1] - s, argHi, argLo, c)) {
+      const na = argStart[i + 1] - s;
+      if (!(t <= MAX_EXACT) || !(t >= last) || (b.hasBlobs && b.blob(i)) || !eventCells(tab, 0, kind[i], ids[i], s, na, argHi, c)) {
         q.last = last;
         this.onEvent(b.event(i));
         last = q.last;
         continue;
       }
-      const delta = t - last;
-      const inner = 1 + varintSize(delta) + c.tail(seqId);
-      out.room(inner + 4);
-      const buf = out.buf;
-      let p = out.pos;
-      buf[p++] = (TRACE_PACKET << 3) | 2;
-      p = putVarint(buf, p, inner);
-      buf[p++] = TP_TIMESTAMP << 3;
-      p = putVarint(buf, p, delta);
-      out.pos = putEventTail(buf, p, seqId, c, argHi, argLo, s);
+      out.room(eventRoom(na));
+      out.pos = putEventPacket(out.buf, out.pos, t - last, seqId, c, argHi, argLo, s);
       last = t;
     }
     q.last = last;
@@ -585,20 +578,12 @@ export class PerfettoExporter implements Exporter {
   private readonly cells = new Cells();
 }
 
-/** What writing one event needs beyond its columns (eventCells), and its sizes. */
+/** What writing one event needs beyond its columns (eventCells). */
 class Cells {
   type = 0;
   iid = 0;
   track = 0;
   na = 0;
-  counterHi = 0;
-  counterLo = 0;
-  /** bytes of the TrackEvent */
-  body = 0;
-  /** bytes of the packet after its timestamp: sequence id and track event */
-  tail(seqId: number): number {
-    return 1 + varintSize(seqId) + 1 + varintSize(this.body) + this.body;
-  }
 }
 
 /**
@@ -606,7 +591,7 @@ class Cells {
  * or a core's shared slice); false where only onEvent writes it: a name or counter track the
  * table has not got, ids past FAST_IDS, more than ARG_IIDS arguments, a counter past int64.
  */
-function eventCells(tab: Int32Array, base: number, k: number, id: number, s: number, na: number, argHi: Uint32Array, argLo: Uint32Array, c: Cells): boolean {
+function eventCells(tab: Int32Array, base: number, k: number, id: number, s: number, na: number, argHi: Uint32Array, c: Cells): boolean {
   if (id >= FAST_IDS) return false;
   c.na = na;
   if (k === K_COUNTER) {
@@ -614,40 +599,51 @@ function eventCells(tab: Int32Array, base: number, k: number, id: number, s: num
     if (track === 0 || na < 1 || argHi[s] >= 0x8000_0000) return false;
     c.type = TYPE_COUNTER;
     c.track = track;
-    c.counterHi = argHi[s];
-    c.counterLo = argLo[s];
-    c.body = 2 + 1 + varintSize(track) + 2 + varintSizeHL(c.counterHi, c.counterLo);
     return true;
   }
   const iid = tab[base + T_IIDS + k * FAST_IDS + id];
   if (iid === 0 || na > ARG_IIDS) return false;
   c.iid = iid;
-  c.track = 0;
   if (k === K_ISR_ENTER || k === K_ISR_EXIT) {
     const track = tab[base + T_IRQ];
     if (track === 0) return false;
     c.track = track;
     c.type = k === K_ISR_ENTER ? TYPE_SLICE_BEGIN : TYPE_SLICE_END;
-    c.body = 2 + 1 + varintSize(iid) + 1 + varintSize(track);
-  } else if (k === K_SPAN_BEGIN || k === K_SPAN_END) {
-    c.type = k === K_SPAN_BEGIN ? TYPE_SLICE_BEGIN : TYPE_SLICE_END;
-    c.body = 2 + 1 + varintSize(iid);
   } else {
-    c.type = TYPE_INSTANT;
-    let body = 2 + 1 + varintSize(iid);
-    // each: tag, length, name iid (one byte: 1..8), value tag, value
-    for (let a = s; a < s + na; a++) body += 5 + varintSizeHL(argHi[a], argLo[a]);
-    c.body = body;
+    c.track = 0;
+    c.type = k === K_SPAN_BEGIN ? TYPE_SLICE_BEGIN : k === K_SPAN_END ? TYPE_SLICE_END : TYPE_INSTANT;
   }
   return true;
 }
 
-/** An event's packet after its timestamp (Cells.tail bytes) at p: sequence id and track event. */
+/** The most bytes an event's packet takes (putEventPacket), for room ahead. */
+function eventRoom(na: number): number {
+  return 40 + 16 * na;
+}
+
+/**
+ * Length-delimited content written at start + 1 with one byte kept for its length at `start`:
+ * the length there, the content moved up a byte where it needs two (at least 128 bytes: an
+ * event of many wide arguments). The end.
+ */
+function closeLength(buf: Uint8Array, start: number, end: number): number {
+  const n = end - start - 1;
+  if (n < 0x80) {
+    buf[start] = n;
+    return end;
+  }
+  buf.copyWithin(start + 2, start + 1, end);
+  buf[start] = (n & 0x7f) | 0x80;
+  buf[start + 1] = n >>> 7;
+  return end + 1;
+}
+
+/** An event's packet after its timestamp at p: sequence id and track event; the end. */
 function putEventTail(buf: Uint8Array, p: number, seqId: number, c: Cells, argHi: Uint32Array, argLo: Uint32Array, s: number): number {
   buf[p++] = TP_SEQ_ID << 3;
   p = putVarint(buf, p, seqId);
   buf[p++] = (TP_TRACK_EVENT << 3) | 2;
-  p = putVarint(buf, p, c.body);
+  const te = p++;
   buf[p++] = TE_TYPE << 3;
   buf[p++] = c.type;
   if (c.type === TYPE_COUNTER) {
@@ -656,26 +652,38 @@ function putEventTail(buf: Uint8Array, p: number, seqId: number, c: Cells, argHi
     // field 30, varint: a two-byte key
     buf[p++] = 0xf0;
     buf[p++] = 0x01;
-    return putVarintHL(buf, p, c.counterHi, c.counterLo);
+    return closeLength(buf, te, putVarintHL(buf, p, argHi[s], argLo[s]));
   }
   buf[p++] = TE_NAME_IID << 3;
   p = putVarint(buf, p, c.iid);
   if (c.track !== 0) {
     buf[p++] = TE_TRACK_UUID << 3;
-    return putVarint(buf, p, c.track);
+    p = putVarint(buf, p, c.track);
+  } else if (c.type === TYPE_INSTANT) {
+    for (let a = 0; a < c.na; a++) {
+      buf[p++] = (TE_DEBUG_ANNOTATIONS << 3) | 2;
+      const da = p++;
+      buf[p++] = DA_NAME_IID << 3;
+      buf[p++] = a + 1;
+      buf[p++] = DA_UINT << 3;
+      const hi = argHi[s + a];
+      const lo = argLo[s + a];
+      if (hi === 0 && lo < 0x80) buf[p++] = lo;
+      else p = putVarintHL(buf, p, hi, lo);
+      // at most 13 bytes: one byte of length
+      buf[da] = p - da - 1;
+    }
   }
-  if (c.type !== TYPE_INSTANT) return p;
-  for (let a = 0; a < c.na; a++) {
-    const hi = argHi[s + a];
-    const lo = argLo[s + a];
-    buf[p++] = (TE_DEBUG_ANNOTATIONS << 3) | 2;
-    buf[p++] = 3 + varintSizeHL(hi, lo);
-    buf[p++] = DA_NAME_IID << 3;
-    buf[p++] = a + 1;
-    buf[p++] = DA_UINT << 3;
-    p = putVarintHL(buf, p, hi, lo);
-  }
-  return p;
+  return closeLength(buf, te, p);
+}
+
+/** An event's whole packet (Trace.packet key, length, timestamp `delta`, tail) at p; the end. */
+function putEventPacket(buf: Uint8Array, p: number, delta: number, seqId: number, c: Cells, argHi: Uint32Array, argLo: Uint32Array, s: number): number {
+  buf[p++] = (TRACE_PACKET << 3) | 2;
+  const len = p++;
+  buf[p++] = TP_TIMESTAMP << 3;
+  p = delta < 0x80 ? ((buf[p] = delta), p + 1) : putVarint(buf, p, delta);
+  return closeLength(buf, len, putEventTail(buf, p, seqId, c, argHi, argLo, s));
 }
 
 const packCells = new Cells();
@@ -700,8 +708,7 @@ export function packPerfettoEvents(b: EventBatch, ticksBase: number, core: numbe
   const num = table[base + T_NUM];
   const den = table[base + T_DEN];
   const { argStart, argHi, argLo, ticksOff, kind, id } = b;
-  // the most an event takes: 20 bytes of packet, name and track, 15 per argument
-  if (num === 0 || 20 * n + 15 * argStart[n] > 4 * room) return -1;
+  if (num === 0 || eventRoom(0) * n + 16 * argStart[n] > 4 * room) return -1;
   if (!packBytes || packBytes.buffer !== words.buffer || packBytes.byteOffset !== words.byteOffset) packBytes = new Uint8Array(words.buffer, words.byteOffset, 4 * words.length);
   const buf = packBytes;
   const c = packCells;
@@ -718,20 +725,12 @@ export function packPerfettoEvents(b: EventBatch, ticksBase: number, core: numbe
     let t = den === 1 ? x : Math.floor(x / den);
     if (t * den > x) t--;
     const s = argStart[i];
-    if (!eventCells(table, base, kind[i], id[i], s, argStart[i + 1] - s, argHi, argLo, c)) return -1;
+    if (!eventCells(table, base, kind[i], id[i], s, argStart[i + 1] - s, argHi, c)) return -1;
     if (i === 0) {
       first = t;
       p = putEventTail(buf, p, seqId, c, argHi, argLo, s);
       head = p - start;
-    } else {
-      const delta = t - prev;
-      const inner = 1 + varintSize(delta) + c.tail(seqId);
-      buf[p++] = (TRACE_PACKET << 3) | 2;
-      p = putVarint(buf, p, inner);
-      buf[p++] = TP_TIMESTAMP << 3;
-      p = putVarint(buf, p, delta);
-      p = putEventTail(buf, p, seqId, c, argHi, argLo, s);
-    }
+    } else p = putEventPacket(buf, p, t - prev, seqId, c, argHi, argLo, s);
     prev = t;
   }
   if (Atomics.load(table, base + T_GEN) !== gen) return -1;

@@ -39,15 +39,6 @@ export function putVarint(buf: Uint8Array, p: number, n: number): number {
   return p + 1;
 }
 
-/** Bytes of the varint of the u64 hi × 2^32 + lo. */
-export function varintSizeHL(hi: number, lo: number): number {
-  if (hi === 0) return lo < 0x80 ? 1 : lo < 0x4000 ? 2 : lo < 0x20_0000 ? 3 : lo < 0x1000_0000 ? 4 : 5;
-  // 32 bits of lo, then 7 per byte for the bits of hi
-  let s = 5;
-  for (let h = hi >>> 3; h !== 0; h >>>= 7) s++;
-  return s;
-}
-
 /** The varint of the u64 hi × 2^32 + lo at p; the next position. */
 export function putVarintHL(buf: Uint8Array, p: number, hi: number, lo: number): number {
   while (hi !== 0 || lo >= 0x80) {
