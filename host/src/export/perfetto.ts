@@ -17,7 +17,8 @@
 // name, int or uint or double or string as typed, and the log text), spans begin/end slices on the
 // core's track, ISRs begin/end slices on a track of their own per core, counters TYPE_COUNTER on a
 // counter track per core and id. Losses are instants on the session's "tracepipe" track with
-// cause, count, core and window. A 2-argument event of small arguments is 26 bytes.
+// cause, count, core and window. A 2-argument event is 24-26 bytes with small arguments, 33 with
+// full 32-bit ones.
 //
 // Fed per core (Exporter.perCore): Perfetto sorts packets by time itself, so no merge is needed.
 import type { EventBatch } from '../core/batch.js';
