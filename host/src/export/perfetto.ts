@@ -26,7 +26,7 @@ import { ticksToNs } from '../core/time.js';
 import { EVENT_KINDS, type CoreStats, type EventKind, type Notice, type TraceEvent, type TraceRecord } from '../core/types.js';
 import type { TypedValue } from '../core/typed-values.js';
 import { ByteOut } from '../core/byte-out.js';
-import { PacketCache } from './batch-cells.js';
+import { eventLabel, PacketCache } from './batch-cells.js';
 import { hex } from './csv.js';
 import { wallClockJson } from './jsonl.js';
 import { PbMessage, putVarint, putVarintHL, varintSize } from './protobuf.js';
@@ -347,18 +347,7 @@ export class PerfettoExporter implements Exporter {
   }
 
   private label(kind: EventKind, id: number): string {
-    const n = this.names?.eventName(kind, id);
-    if (n !== undefined) return n;
-    switch (kind) {
-      case 'isr_enter':
-      case 'isr_exit':
-        return `ISR ${id}`;
-      case 'span_begin':
-      case 'span_end':
-        return `span ${id}`;
-      default:
-        return `${kind} ${id}`;
-    }
+    return eventLabel(this.names, kind, id);
   }
 
   /** A whole TracePacket, as the Trace's next packet. */
@@ -421,7 +410,6 @@ export class PerfettoExporter implements Exporter {
     if (t > this.latestNs) this.latestNs = t;
     p.varint(TP_SEQ_ID, q.id);
     const interned = new PbMessage();
-    let internedAny = false;
     const te = new PbMessage();
     const typed = (ev as { values?: TypedValue[] }).values;
     if (k === K_COUNTER) {
@@ -439,31 +427,14 @@ export class PerfettoExporter implements Exporter {
       this.packet(p.message(TP_TRACK_EVENT, te));
       return;
     }
-    const label = this.label(ev.kind, ev.id);
-    let iid = q.names.get(label);
-    if (iid === undefined) {
-      iid = q.names.size + 1;
-      q.names.set(label, iid);
-      interned.message(ID_EVENT_NAMES, new PbMessage().varint(IID, iid).string(INTERNED_NAME, label));
-      internedAny = true;
-    }
+    const iid = intern(q.names, this.label(ev.kind, ev.id), ID_EVENT_NAMES, interned);
     if (ev.id < FAST_IDS && q.tab[T_IIDS + k * FAST_IDS + ev.id] === 0) this.setTab(q, T_IIDS + k * FAST_IDS + ev.id, iid);
     const slice = k === K_SPAN_BEGIN || k === K_ISR_ENTER ? TYPE_SLICE_BEGIN : k === K_SPAN_END || k === K_ISR_EXIT ? TYPE_SLICE_END : TYPE_INSTANT;
     te.varint(TE_TYPE, slice).varint(TE_NAME_IID, iid);
     if (k === K_ISR_ENTER || k === K_ISR_EXIT) te.varint(TE_TRACK_UUID, this.irqTrack(q));
     if (slice === TYPE_INSTANT) {
-      const argName = (name: string): number => {
-        let a = q.argNames.get(name);
-        if (a === undefined) {
-          a = q.argNames.size + 1;
-          q.argNames.set(name, a);
-          interned.message(ID_DEBUG_ANNOTATION_NAMES, new PbMessage().varint(IID, a).string(INTERNED_NAME, name));
-          internedAny = true;
-        }
-        return a;
-      };
       const put = (name: string, v: Annot): void => {
-        te.message(TE_DEBUG_ANNOTATIONS, annotation(new PbMessage().varint(DA_NAME_IID, argName(name)), v));
+        te.message(TE_DEBUG_ANNOTATIONS, annotation(new PbMessage().varint(DA_NAME_IID, intern(q.argNames, name, ID_DEBUG_ANNOTATION_NAMES, interned)), v));
       };
       const text = (ev as { text?: unknown }).text;
       if (typeof text === 'string') put('text', text);
@@ -473,7 +444,7 @@ export class PerfettoExporter implements Exporter {
       } else ev.args.forEach((a, i) => put(`a${i}`, a));
       if (ev.blob) put('blob_hex', hex(ev.blob));
     }
-    if (internedAny) p.message(TP_INTERNED_DATA, interned);
+    if (!interned.empty()) p.message(TP_INTERNED_DATA, interned);
     this.packet(p.message(TP_TRACK_EVENT, te));
   }
 
@@ -748,6 +719,17 @@ export function packPerfettoEvents(b: EventBatch, ticksBase: number, core: numbe
 function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
   return a;
+}
+
+/** name's iid in `names` (a sequence's index of one kind); a new one is added to `interned` under `field`. */
+function intern(names: Map<string, number>, name: string, field: number, interned: PbMessage): number {
+  let iid = names.get(name);
+  if (iid === undefined) {
+    iid = names.size + 1;
+    names.set(name, iid);
+    interned.message(field, new PbMessage().varint(IID, iid).string(INTERNED_NAME, name));
+  }
+  return iid;
 }
 
 /** A debug annotation's value; the annotation's name is already in `da`. */

@@ -109,6 +109,10 @@ export class PbMessage {
     return this.bytes(field, m.finish());
   }
 
+  empty(): boolean {
+    return this.parts.length === 0;
+  }
+
   finish(): Uint8Array {
     return Uint8Array.from(this.parts);
   }
