@@ -651,11 +651,75 @@ function putEventTail(buf: Uint8Array, p: number, seqId: number, c: Cells, argHi
 
 /** An event's whole packet (Trace.packet key, length, timestamp `delta`, tail) at p; the end. */
 function putEventPacket(buf: Uint8Array, p: number, delta: number, seqId: number, c: Cells, argHi: Uint32Array, argLo: Uint32Array, s: number): number {
+  if (c.type === TYPE_INSTANT && c.na <= 2 && (seqId | c.iid) < 0x80 && delta < 0x20_0000) {
+    const q = putSmallInstant(buf, p, delta, seqId, c.iid, c.na, argHi, argLo, s);
+    if (q > 0) return q;
+  }
   buf[p++] = (TRACE_PACKET << 3) | 2;
   const len = p++;
   buf[p++] = TP_TIMESTAMP << 3;
-  p = delta < 0x80 ? ((buf[p] = delta), p + 1) : putVarint(buf, p, delta);
+  p = putVarint(buf, p, delta);
   return closeLength(buf, len, putEventTail(buf, p, seqId, c, argHi, argLo, s));
+}
+
+/**
+ * The common event's packet, the bytes putEventTail writes, without a call or a length moved:
+ * an instant of at most 2 arguments below 2^32, the sequence id and name iid below 128, the step
+ * below 2^21, so that every key and length is one byte and known before writing. 0 where the
+ * event is not such.
+ */
+function putSmallInstant(buf: Uint8Array, p: number, delta: number, seqId: number, iid: number, na: number, argHi: Uint32Array, argLo: Uint32Array, s: number): number {
+  const a0 = argLo[s];
+  const a1 = argLo[s + 1];
+  const n0 = na > 0 ? (argHi[s] !== 0 ? 0 : a0 < 0x80 ? 1 : a0 < 0x4000 ? 2 : a0 < 0x20_0000 ? 3 : a0 < 0x1000_0000 ? 4 : 5) : -1;
+  const n1 = na > 1 ? (argHi[s + 1] !== 0 ? 0 : a1 < 0x80 ? 1 : a1 < 0x4000 ? 2 : a1 < 0x20_0000 ? 3 : a1 < 0x1000_0000 ? 4 : 5) : -1;
+  if (n0 === 0 || n1 === 0) return 0;
+  // each annotation: key, length, name iid key, iid, value key, value
+  const body = 4 + (n0 > 0 ? 5 + n0 : 0) + (n1 > 0 ? 5 + n1 : 0);
+  const nd = delta < 0x80 ? 1 : delta < 0x4000 ? 2 : 3;
+  buf[p] = (TRACE_PACKET << 3) | 2;
+  buf[p + 1] = 5 + nd + body;
+  buf[p + 2] = TP_TIMESTAMP << 3;
+  p += 3;
+  if (nd === 1) buf[p++] = delta;
+  else if (nd === 2) {
+    buf[p] = (delta & 0x7f) | 0x80;
+    buf[p + 1] = delta >>> 7;
+    p += 2;
+  } else {
+    buf[p] = (delta & 0x7f) | 0x80;
+    buf[p + 1] = ((delta >>> 7) & 0x7f) | 0x80;
+    buf[p + 2] = delta >>> 14;
+    p += 3;
+  }
+  buf[p] = TP_SEQ_ID << 3;
+  buf[p + 1] = seqId;
+  buf[p + 2] = (TP_TRACK_EVENT << 3) | 2;
+  buf[p + 3] = body;
+  buf[p + 4] = TE_TYPE << 3;
+  buf[p + 5] = TYPE_INSTANT;
+  buf[p + 6] = TE_NAME_IID << 3;
+  buf[p + 7] = iid;
+  p += 8;
+  if (n0 > 0) p = putSmallArg(buf, p, 1, a0, n0);
+  if (n1 > 0) p = putSmallArg(buf, p, 2, a1, n1);
+  return p;
+}
+
+/** A debug annotation of name iid `iid` and the uint v, its varint n bytes long. */
+function putSmallArg(buf: Uint8Array, p: number, iid: number, v: number, n: number): number {
+  buf[p] = (TE_DEBUG_ANNOTATIONS << 3) | 2;
+  buf[p + 1] = 3 + n;
+  buf[p + 2] = DA_NAME_IID << 3;
+  buf[p + 3] = iid;
+  buf[p + 4] = DA_UINT << 3;
+  p += 5;
+  while (v >= 0x80) {
+    buf[p++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[p] = v;
+  return p + 1;
 }
 
 const packCells = new Cells();
