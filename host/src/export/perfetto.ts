@@ -4,9 +4,10 @@
 //
 // One packet sequence (trusted_packet_sequence_id) per target session and core, and one more
 // (TRACEPIPE_SEQ) for what the tracer itself says: losses, notices, sessions, the accounting.
-// A core's sequence opens with its tracks (the session's process, the core's thread), a packet
-// that clears the incremental state and sets the defaults (the core's thread track, and the
-// sequence's own incremental clock), and a clock snapshot that ties that clock to BOOTTIME at 0:
+// A core's sequence opens with a packet that clears its incremental state and sets the defaults
+// (the core's thread track, and the sequence's own incremental clock), the thread track's
+// descriptor (under the session's process track, described on TRACEPIPE_SEQ), and a clock
+// snapshot that ties that clock to BOOTTIME at 0:
 // each event's timestamp is then its distance in ns from the event before on its core, so the
 // exact decoder tNs is the sum, in a varint of one or two bytes. An event that goes back in time
 // (time_unproven) carries its absolute time on BOOTTIME instead and leaves the running clock
