@@ -162,6 +162,7 @@ export const METRICS = {
   'export.jsonl.eventsPerS': exportMetric('jsonl', 'eventsPerS'),
   'export.ctf.mbPerS': exportMetric('ctf', 'mbPerS'),
   'export.perfetto.mbPerS': exportMetric('perfetto', 'mbPerS'),
+  'export.chrome.mbPerS': exportMetric('chrome', 'mbPerS'),
   'export.csv.mbPerS': exportMetric('csv', 'mbPerS'),
   'export.maxRssMB': exportRssMetric,
   'live.lossless': (r) => {
@@ -510,9 +511,9 @@ function hostSection(r, data, L) {
   const exportRow = (what, v) =>
     `| ${what}${h.exports.events !== h.trace.events ? ` (${fmtM(h.exports.events)} events)` : ''} | ${v.ok ? fmtM(v.eventsPerS) : `failed: ${v.error}`} | ${v.ok ? fmt(v.mbPerS) : ''} | ${v.ok ? fmtM(v.eventsPerCpuS) : ''} | ${fmt(v.medianWallS, 2)} | ${fmt(v.medianCpuS, 2)} | ${fmt(v.maxRssMB, 0)} | ${v.runs ?? 1} | ${v.ok ? vs(v.eventsPerS) : ''} |`;
   for (const [k, v] of Object.entries(h.exports.formats)) {
-    const threads = k === 'ctf' && h.exports.ctfOneThread;
-    L.push(exportRow(`\`tracepipe export --format ${k}\`${threads ? ' --threads 2 (a worker thread decodes too, io/decode-pool.ts; the default while a second core is free)' : ''}`, v));
-    if (threads) L.push(exportRow('`tracepipe export --format ctf --threads 1` (runs alternating with --threads 2)', h.exports.ctfOneThread));
+    const one = h.exports[`${k}OneThread`];
+    L.push(exportRow(`\`tracepipe export --format ${k}\`${one ? ' --threads 2 (a worker thread decodes too, io/decode-pool.ts; the default while a second core is free)' : ''}`, v));
+    if (one) L.push(exportRow(`\`tracepipe export --format ${k} --threads 1\` (runs alternating with --threads 2)`, one));
   }
   if (h.decodeJsonl) L.push(`| \`tracepipe decode --format jsonl\` (> /dev/null) | ${fmtM(h.decodeJsonl.eventsPerS)} | ${fmt(h.decodeJsonl.mbPerS)} | ${fmtM(h.decodeJsonl.eventsPerCpuS)} | ${fmt(h.decodeJsonl.medianWallS, 2)} | ${fmt(h.decodeJsonl.medianCpuS, 2)} | ${fmt(h.decodeJsonl.maxRssMB, 0)} | ${h.decodeJsonl.runs} | ${vs(h.decodeJsonl.eventsPerS)} |`);
   if (h.babeltrace2?.ok) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything tracepipe needs on a fresh Debian 12 machine with Node 20 (run as root):
-# the Debian packages (cross compiler, QEMU, babeltrace2, chromium, clang and lld, tmux for the live view's test), the npm
+# the Debian packages (cross compiler, QEMU, babeltrace2, chromium, clang and lld, tmux for the live view's test,
+# protoc for the Perfetto export's test), the npm
 # packages (npm ci), the host CLI bundle and the firmware of the emulated boards.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -16,6 +17,8 @@ command -v clang >/dev/null || need+=(clang)
 command -v wasm-ld >/dev/null || need+=(lld)
 command -v socat >/dev/null || need+=(socat)
 command -v tmux >/dev/null || need+=(tmux)
+# protoc: test/export/perfetto.test.ts decodes the Perfetto export with Perfetto's schema
+command -v protoc >/dev/null || need+=(protobuf-compiler)
 [ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || need+=(libclang-rt-14-dev)
 [ -x /usr/bin/time ] || need+=(time)
 command -v make >/dev/null || need+=(make)

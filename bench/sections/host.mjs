@@ -86,16 +86,17 @@ async function measure(ctx) {
     exportInfo = nodeJson(bench, ['synth', exportTrace, String(EXPORT_EVENTS)]);
   }
   res.exports = { events: exportInfo.events, bytes: exportInfo.bytes, runs: 1, ctfRuns: RUNS, formats: {} };
-  let ctfRuns = [];
-  for (const format of ['ctf', 'perfetto', 'jsonl', 'csv']) {
+  // perfetto: Perfetto's protobuf trace; chrome: the Chrome JSON trace events (Perfetto opens both)
+  const pooledRuns = {};
+  for (const format of ['ctf', 'perfetto', 'chrome', 'jsonl', 'csv']) {
     const out = join(work, `out-${format}`);
     log(`export ${format} (${exportInfo.events} events)`);
     let r;
-    if (format === 'ctf') {
+    if (format === 'ctf' || format === 'perfetto') {
       // --threads 2 (a worker thread decodes too, io/decode-pool.ts; the default while the load
       // average leaves a core free, which the bench's own earlier steps may not) and --threads 1
       // alternate, RUNS times each, so both meet the same machine; the output of 2 is kept (babeltrace2)
-      log(`export ctf, ${RUNS} runs each, --threads 2 and --threads 1 alternating`);
+      log(`export ${format}, ${RUNS} runs each, --threads 2 and --threads 1 alternating`);
       const runs = [];
       const one = [];
       for (let i = 0; i < RUNS; i++) {
@@ -105,8 +106,8 @@ async function measure(ctx) {
         runs.push(await timed('node', [CLI, 'export', '--format', format, '--threads', '2', '-o', out, exportTrace]));
       }
       r = runs[runs.length - 1];
-      ctfRuns = runs;
-      res.exports.ctfOneThread = summarise(one, exportInfo.events, exportInfo.bytes, one.every((x) => x.code === 0));
+      pooledRuns[format] = runs;
+      res.exports[`${format}OneThread`] = summarise(one, exportInfo.events, exportInfo.bytes, one.every((x) => x.code === 0));
     } else {
       r = await timed('node', [CLI, 'export', '--format', format, '-o', out, exportTrace]);
     }
@@ -116,7 +117,7 @@ async function measure(ctx) {
         ? execFileSync('du', ['-sb', out], { encoding: 'utf8' }).split('\t')[0] * 1
         : statSync(out).size;
     } catch { /* nothing written */ }
-    const runs = format === 'ctf' ? ctfRuns : [r];
+    const runs = pooledRuns[format] ?? [r];
     res.exports.formats[format] = { ...summarise(runs, exportInfo.events, exportInfo.bytes, runs.every((x) => x.code === 0)), outputBytes: outBytes };
     if (r.code !== 0) res.exports.formats[format].error = r.stderr.trim().split('\n')[0];
     if (format !== 'ctf') rmSync(out, { recursive: true, force: true });
@@ -253,8 +254,8 @@ async function measureBig(ctx, bench, res) {
     for (const format of ['ctf', 'perfetto', 'csv']) {
       const out = format === 'ctf' ? join(ctx.work, 'out-big-ctf') : '/dev/null';
       log(`export ${format} (${info.events} events, to ${format === 'ctf' ? 'a folder' : '/dev/null'})`);
-      // ctf with its worker thread (the larger peak RSS of its two ways)
-      const e = await timed('node', [CLI, 'export', '--format', format, ...(format === 'ctf' ? ['--threads', '2'] : []), '--no-wall-clock', '-o', out, file]);
+      // ctf and perfetto with their worker thread (the larger peak RSS of their two ways)
+      const e = await timed('node', [CLI, 'export', '--format', format, ...(format === 'ctf' || format === 'perfetto' ? ['--threads', '2'] : []), '--no-wall-clock', '-o', out, file]);
       res.exportsBig.formats[format] = summarise([e], info.events, info.bytes, e.code === 0);
       if (e.code !== 0) res.exportsBig.formats[format].error = e.stderr.trim().split('\n')[0];
       if (format === 'ctf') rmSync(out, { recursive: true, force: true });

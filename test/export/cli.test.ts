@@ -93,12 +93,18 @@ describe('tracepipe export / view commands', () => {
     expect(last.cores.map((c: { rejected: number }) => c.rejected)).toEqual([2, 2]);
   });
 
-  it('perfetto and csv to files, view to HTML; nothing on stdout', () => {
+  it('chrome, perfetto and csv to files, view to HTML; nothing on stdout', () => {
     const pj = join(tmp, 'trace.json');
-    const r1 = tp('export', trace, '--format', 'perfetto', '-o', pj);
+    const r1 = tp('export', trace, '--format', 'chrome', '-o', pj);
     expect(r1.code).toBe(0);
     expect(r1.stdout).toBe('');
     expect(JSON.parse(readFileSync(pj, 'utf8')).traceEvents.length).toBeGreaterThan(100);
+    // without -f: the ending names the format; Perfetto's protobuf starts with its first Trace.packet (field 1, length-delimited)
+    const pf = join(tmp, 'trace.perfetto-trace');
+    const r3 = tp('export', trace, '-o', pf);
+    expect(r3.code).toBe(0);
+    expect(r3.stderr).toMatch(/\(perfetto, \d+ events\)/);
+    expect(readFileSync(pf)[0]).toBe(0x0a);
     const csv = join(tmp, 'trace.csv');
     expect(tp('export', trace, '-f', 'csv', '-o', csv).code).toBe(0);
     const rows = readFileSync(csv, 'utf8').split('\r\n');
@@ -261,7 +267,7 @@ describe('wall clock from a capture file', () => {
     expect(Math.abs(Number(bt.events[0].time - (origin + 10_000_000n)))).toBeLessThanOrEqual(40);
 
     const pj = join(tmp, 'wall.json');
-    expect(tp('export', file, '-f', 'perfetto', '-o', pj).code).toBe(0);
+    expect(tp('export', file, '-f', 'chrome', '-o', pj).code).toBe(0);
     expect(JSON.parse(readFileSync(pj, 'utf8')).metadata.wall_clock.origin_unix_ns).toBe(origin.toString());
     const none = tp('export', file, '-f', 'jsonl', '--no-wall-clock');
     expect(JSON.parse(none.stdout.split('\n')[0]).wall_clock).toBeUndefined();

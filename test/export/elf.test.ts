@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsvLine } from '../../host/src/export/csv.js';
 import { tuiViewPlugin } from '../../host/build-plugins.mjs';
+import { parseText, protocDecode, readTrace } from './perfetto-text.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tp-elf-export-'));
 const elf = join(tmp, 'meta_demo.elf');
@@ -101,9 +102,9 @@ describe('exports with ELF metadata carry typed values (meta_demo under QEMU)', 
     expect(ev.some((r) => r.slice(cols.indexOf('a0'), cols.indexOf('a0') + 6).join(' ') === '84 84 83 14 14 10')).toBe(true);
   });
 
-  it('Perfetto: typed fields (1200 mV, not the wire 2400), counter tracks with units; raw words only with --raw', () => {
+  it('Chrome JSON: typed fields (1200 mV, not the wire 2400), counter tracks with units; raw words only with --raw', () => {
     type Te = { name: string; ph: string; args?: Record<string, any> };
-    const doc = JSON.parse(tp('export', trace, '-f', 'perfetto', '--elf', elf));
+    const doc = JSON.parse(tp('export', trace, '-f', 'chrome', '--elf', elf));
     const te = doc.traceEvents as Te[];
     expect(doc.metadata.values).toBe('typed');
     const adc = te.filter((e) => e.name === 'adc ch%u = %d mV');
@@ -113,10 +114,36 @@ describe('exports with ELF metadata carry typed values (meta_demo under QEMU)', 
     expect(te.find((e) => e.name === 'sensor')!.args!.fields).toEqual({ id: 3, delta: -7, raw: 4095, offset: -100000 });
     const battery = te.filter((e) => e.ph === 'C' && e.name === 'core0 battery (mV)');
     expect(battery.map((e) => e.args!.value)).toEqual([3300]);
-    const withRaw = JSON.parse(tp('export', trace, '-f', 'perfetto', '--elf', elf, '--raw')).traceEvents as Te[];
+    const withRaw = JSON.parse(tp('export', trace, '-f', 'chrome', '--elf', elf, '--raw')).traceEvents as Te[];
     expect(withRaw.filter((e) => e.name === 'adc ch%u = %d mV').map((e) => e.args!.args_raw)).toEqual([[0, 2400], [1, 69], [2, 6600]]);
-    const raw = JSON.parse(tp('export', trace, '-f', 'perfetto'));
+    const raw = JSON.parse(tp('export', trace, '-f', 'chrome'));
     expect(raw.metadata.values).toBe('raw');
+  });
+
+  it('Perfetto protobuf (read by protoc): typed annotations by name, signed as int, floats as double, strings; counters with units; raw words only with --raw', () => {
+    const file = join(tmp, 'meta.perfetto-trace');
+    tp('export', trace, '-o', file, '--elf', elf);
+    const { tracks, events } = readTrace(parseText(protocDecode(file)));
+    const args = (name: string) => events.filter((e) => e.name === name).map((e) => Object.fromEntries(e.args));
+    expect(args('adc ch%u = %d mV')).toEqual([
+      { text: 'adc ch0 = 1200 mV', a0: '0', a1: '1200' },
+      { text: 'adc ch1 = -35 mV', a0: '1', a1: '-35' },
+      { text: 'adc ch2 = 3300 mV', a0: '2', a1: '3300' },
+    ]);
+    expect(args('64-bit %llu %lld %llx')[0]).toMatchObject({ a0: '18446744073709551615', a1: '-9000000000000000000', a2: '81985529216486895' });
+    expect(args('name=%s len=%u')[0]).toMatchObject({ a0: 'motor-A', a1: '7' });
+    expect(Number(args('float %f %.2f %8.3f %e')[0].a0)).toBeCloseTo(3.14159, 5);
+    expect(args('sensor')[0]).toEqual({ text: 'sensor id=3 delta=-7 raw=4095 offset=-100000', id: '3', delta: '-7', raw: '4095', offset: '-100000' });
+    const battery = [...tracks.values()].find((t) => t.name === 'core0 battery (mV)')!;
+    expect(events.filter((e) => e.track === battery.uuid).map((e) => e.counter)).toEqual(['3300']);
+    const info = (f: string) => readTrace(parseText(protocDecode(f))).events.find((e) => e.name === 'trace')!;
+    expect(info(file).args.get('values')).toBe('typed');
+    const withRaw = join(tmp, 'meta-raw.perfetto-trace');
+    tp('export', trace, '-o', withRaw, '--elf', elf, '--raw');
+    expect(readTrace(parseText(protocDecode(withRaw))).events.filter((e) => e.name === 'adc ch%u = %d mV').map((e) => e.args.get('raw1'))).toEqual(['2400', '69', '6600']);
+    const raw = join(tmp, 'meta-none.perfetto-trace');
+    tp('export', trace, '-o', raw);
+    expect(info(raw).args.get('values')).toBe('raw');
   });
 
   it('CTF: babeltrace2 prints decoded values under real names; log classes are log_<id> with format and call site', () => {

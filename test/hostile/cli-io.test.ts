@@ -79,7 +79,8 @@ describe('view -o - is stdout', () => {
 describe('export without -f', () => {
   it.each([
     ['x.csv', /^type,session,core,/, 'csv'],
-    ['x.json', /^\{"displayTimeUnit":"ns","traceEvents":\[/, 'perfetto'],
+    ['x.json', /^\{"displayTimeUnit":"ns","traceEvents":\[/, 'chrome'],
+    ['x.perfetto-trace', /^\n/, 'perfetto'],
     ['x.jsonl', /^\{"type":"schema"/, 'jsonl'],
     ['x.NDJSON', /^\{"type":"schema"/, 'jsonl'],
     ['x.txt', /^\{"type":"schema"/, 'jsonl'],

@@ -32,7 +32,7 @@ function expectOneErrorLine(stderr: string, pattern: RegExp): void {
 }
 
 describe('-o through a symlink to /dev/full', () => {
-  for (const format of ['csv', 'jsonl', 'perfetto']) {
+  for (const format of ['csv', 'jsonl', 'perfetto', 'chrome']) {
     it(`export --format ${format}: one error line, exit 1, the symlink and /dev/full both survive`, async () => {
       const link = join(dir, `full-${format}`);
       symlinkSync('/dev/full', link);
@@ -98,7 +98,7 @@ describe('-o a FIFO', () => {
 });
 
 describe('-o in a folder that does not exist', () => {
-  for (const [format, name] of [['csv', 'x.csv'], ['jsonl', 'x.jsonl'], ['perfetto', 'x.json'], ['ctf', 'x.ctf']] as const) {
+  for (const [format, name] of [['csv', 'x.csv'], ['jsonl', 'x.jsonl'], ['perfetto', 'x.perfetto-trace'], ['chrome', 'x.json'], ['ctf', 'x.ctf']] as const) {
     it(`export --format ${format}: one line, exit 1, nothing created`, async () => {
       const target = join(dir, 'missing', 'deeper', name);
       const r = await sh(`$TP export --format ${format} -o ${target} ${small}`);

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { MIN_DRIFT_SAMPLES } from '../core/clock-fit.js';
 import type { StreamHeader } from '../core/types.js';
 import { ChromeJsonExporter } from '../export/chrome.js';
+import { PerfettoExporter } from '../export/perfetto.js';
 import { CsvExporter } from '../export/csv.js';
 import { CtfExporter } from '../export/ctf.js';
 import { isoFromUnixNs, JsonlExporter } from '../export/jsonl.js';
@@ -21,8 +22,8 @@ import { openElf, withNames } from '../cli/elf-option.js';
 import { decodeTraceFile } from '../cli/trace-file.js';
 import { CliError, UsageError } from '../errors.js';
 
-/** perfetto is Chrome's JSON trace format (opens in ui.perfetto.dev and chrome://tracing;
- * `chrome` is its other name); ctf and parquet write a folder. */
+/** perfetto is Perfetto's native protobuf trace (ui.perfetto.dev, trace_processor); chrome is
+ * Chrome's JSON trace-event format (ui.perfetto.dev and chrome://tracing); ctf and parquet write a folder. */
 export type ExportFormat = 'ctf' | 'perfetto' | 'chrome' | 'jsonl' | 'csv' | 'parquet';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['ctf', 'perfetto', 'chrome', 'jsonl', 'csv', 'parquet'];
@@ -47,8 +48,8 @@ export interface ExportOptions {
   /** parquet: also write every partition as CSV under <output>/csv/ */
   csv?: boolean;
   /**
-   * ctf: 1 decodes on this thread only; 2 lets a worker thread scan a long file of stream bytes
-   * and pack its events too (io/decode-pool.ts; the same bytes). Default: 2 where the machine
+   * ctf and perfetto: 1 decodes on this thread only; 2 lets a worker thread scan a long file of
+   * stream bytes and pack its events too (io/decode-pool.ts; the same bytes). Default: 2 where the machine
    * has a second core free (two or more, and a 1-minute load average below their number less 0.5).
    */
   threads?: number;
@@ -113,6 +114,7 @@ export async function runExport(file: string, exporter: Exporter, opts: RunExpor
     const result = await decodeTraceFile(file, {
       onRecord: feed.onRecord,
       onEvents: feed.onEvents,
+      onNotice: feed.onNotice,
       merge: exporter.perCore !== true,
       packed: opts.threads === true && exporter.perCore === true ? feed.packed : undefined,
       pool: opts.pool,
@@ -224,6 +226,7 @@ function removeMadeDirs(dir: string): void {
 function fileExporter(format: ExportFormat, sink: Sink): Exporter {
   if (format === 'jsonl') return new JsonlExporter(sink);
   if (format === 'csv') return new CsvExporter(sink);
+  if (format === 'perfetto') return new PerfettoExporter(sink);
   return new ChromeJsonExporter(sink);
 }
 
@@ -273,7 +276,7 @@ async function exportCtf(
  * not at all; a Parquet dataset gains the capture's partitions (docs/DATA.md).
  */
 export async function exportTrace(path: string, o: ExportOptions, edge: ExportEdge = {}): Promise<ExportResult> {
-  const format = (String(o.format).toLowerCase() === 'chrome' ? 'perfetto' : String(o.format).toLowerCase()) as ExportFormat;
+  const format = String(o.format).toLowerCase() as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`unknown export format '${o.format}'; use ${EXPORT_FORMATS.join(', ')}`);
   const warn = o.onWarning ?? (() => undefined);
   const status = o.onStatus ?? (() => undefined);
@@ -291,11 +294,12 @@ export async function exportTrace(path: string, o: ExportOptions, edge: ExportEd
   return withRereadableInput(path, edge.stdin ?? process.stdin, async (file, name) => {
     const info: ExportInfo = { source: inputName(path), wallClock: await wallClockInfo(file, o.wallClock !== false, status), raw: o.raw === true };
     const run: RunExportOptions = { name, label: `exporting ${format}`, info, warn, progress: edge.progress, verbose: edge.verbose, assumeHeader };
-    if (format === 'ctf') return { output, events: await exportCtf(file, output, run, names, status, (o.threads ?? (decodePoolUseful() ? 2 : 1)) >= 2) };
+    const threads = (o.threads ?? (decodePoolUseful() ? 2 : 1)) >= 2;
+    if (format === 'ctf') return { output, events: await exportCtf(file, output, run, names, status, threads) };
     const target = openOutput(output, edge);
     let events: number;
     try {
-      events = await runExport(file, withNames(fileExporter(format, target.sink), names), { ...run, drain: target.drain });
+      events = await runExport(file, withNames(fileExporter(format, target.sink), names), { ...run, drain: target.drain, threads: format === 'perfetto' && threads });
       await target.finish();
     } catch (err) {
       target.abort();

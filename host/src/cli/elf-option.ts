@@ -118,6 +118,7 @@ export function withNames(exporter: Exporter, names: MetadataApplier | undefined
   if (!names) return exporter;
   return {
     perCore: exporter.perCore,
+    notice: exporter.notice?.bind(exporter),
     begin(info: ExportInfo): void {
       exporter.begin({ ...info, names: nameTable(names.meta) });
     },

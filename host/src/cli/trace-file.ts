@@ -30,6 +30,8 @@ export interface DecodeFileOptions {
   merge?: boolean;
   /** one status line for stderr (without newline) */
   warn(line: string): void;
+  /** every notice as the decoder gives it, whatever the warning policy shows of it (an export that keeps them) */
+  onNotice?(n: Notice): void;
   verbose?: boolean;
   /** awaited after each chunk of input */
   afterChunk?(): Promise<void> | void;
@@ -130,6 +132,7 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
 
   const sink = (rec: TraceRecord) => {
     if (rec.type === 'notice') {
+      opts.onNotice?.(rec);
       if (rec.code === 'no_header') noHeaderNotice = rec;
       if (!refused && rec.message.startsWith('header refused: ')) refused = rec;
       if (rec.code === 'truncated') {
@@ -186,7 +189,8 @@ export async function decodeTraceFile(path: string, opts: DecodeFileOptions): Pr
             data,
             proven: () => valid > 0,
             packed: {
-              classIds: (table) => packed.classIds(table),
+              format: packed.format,
+              table: (table) => packed.table(table),
               events: (session, core, words, from, to, row) => {
                 const n = packed.events(session, core, words, from, to, row);
                 if (n > 0) proven(n);

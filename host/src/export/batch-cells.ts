@@ -1,6 +1,8 @@
 // What the batch exporters (CSV, Chrome JSON, CTF) make once per packet or per (kind, id)
 // instead of per event.
 import type { EventBatch } from '../core/batch.js';
+import type { EventKind } from '../core/types.js';
+import type { NameTable } from './types.js';
 
 /** A batch's base time as a number, or Infinity when base + offset may not be exact (then use the bigint). */
 export function exactBase(base: bigint): number {
@@ -64,5 +66,21 @@ export class KindIdCache<T> {
     if (!m) this.byKind.set(kind, (m = new Map()));
     m.set(id, v);
     return v;
+  }
+}
+
+/** What the timeline exporters (Chrome JSON, Perfetto) call an event: its ELF name, else its kind and id. */
+export function eventLabel(names: NameTable | undefined, kind: EventKind, id: number): string {
+  const n = names?.eventName(kind, id);
+  if (n !== undefined) return n;
+  switch (kind) {
+    case 'isr_enter':
+    case 'isr_exit':
+      return `ISR ${id}`;
+    case 'span_begin':
+    case 'span_end':
+      return `span ${id}`;
+    default:
+      return `${kind} ${id}`;
   }
 }

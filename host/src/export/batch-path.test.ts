@@ -8,6 +8,7 @@ import { synthTrace } from '../../../test/export/synth.js';
 import { TraceDecoder } from '../core/decoder.js';
 import { StreamWriter } from '../core/encode.js';
 import { ChromeJsonExporter } from './chrome.js';
+import { PerfettoExporter } from './perfetto.js';
 import { CsvExporter } from './csv.js';
 import { CtfExporter } from './ctf.js';
 import { JsonlExporter } from './jsonl.js';
@@ -96,7 +97,8 @@ const inputs: [string, Uint8Array][] = [
 
 describe.each([
   ['csv', oneFile((s) => new CsvExporter(s))],
-  ['perfetto', oneFile((s) => new ChromeJsonExporter(s))],
+  ['chrome', oneFile((s) => new ChromeJsonExporter(s))],
+  ['perfetto', oneFile((s) => new PerfettoExporter(s))],
   ['ctf', ctf],
   ['jsonl', oneFile((s) => new JsonlExporter(s))],
 ] as const)('%s: batch path = record path', (_name, make) => {

@@ -14,7 +14,7 @@ import { type TypedValue, valueJson } from '../core/typed-values.js';
 import { hex } from './csv.js';
 import { statsJson, wallClockJson } from './jsonl.js';
 import { ByteOut, encodeAscii, pieceOf, putMicros, putPiece, putU64, putUint, type Piece } from '../core/byte-out.js';
-import { KindIdCache, PacketCache } from './batch-cells.js';
+import { eventLabel, KindIdCache, PacketCache } from './batch-cells.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
 const MAX_OPEN = 256;
@@ -217,18 +217,7 @@ export class ChromeJsonExporter implements Exporter {
   }
 
   private label(kind: EventKind, id: number): string {
-    const n = this.names?.eventName(kind, id);
-    if (n !== undefined) return n;
-    switch (kind) {
-      case 'isr_enter':
-      case 'isr_exit':
-        return `ISR ${id}`;
-      case 'span_begin':
-      case 'span_end':
-        return `span ${id}`;
-      default:
-        return `${kind} ${id}`;
-    }
+    return eventLabel(this.names, kind, id);
   }
 
   private slice(t: CoreTrack, cat: 'isr' | 'span', o: OpenSlice, endNs: bigint, unfinished: boolean): void {

@@ -30,6 +30,7 @@ import type { CoreStats, EventKind, LossRecord, StreamHeader, TraceEvent, TraceR
 import type { ArgType, NamedEvent } from '../core/metadata.js';
 import type { TypedValue } from '../core/typed-values.js';
 import { PacketCache } from './batch-cells.js';
+import type { Packed } from './packing.js';
 import type { ExportInfo, Exporter, Sink, SinkFactory } from './types.js';
 
 const CTF_MAGIC = 0xc1fc1fc1;
@@ -235,6 +236,7 @@ interface SessionState {
 }
 
 export class CtfExporter implements Exporter {
+  readonly packing = 'ctf';
   /** a stream per core: no timeline across cores needed (types.ts) */
   readonly perCore = true;
   private readonly uuid: string;
@@ -550,7 +552,7 @@ export class CtfExporter implements Exporter {
    * From now on the ids of the raw classes live in `table` (shared with the threads that pack
    * events, packRawEvents): rawIndex -> class id, -1 before first use.
    */
-  packedClassIds(table: Int32Array): void {
+  packedTable(table: Int32Array): void {
     table.set(this.rawIds);
     this.rawIds = table;
   }
@@ -937,21 +939,11 @@ function putRawWords(words: Uint32Array, q: number, classId: number, compact: bo
   return q;
 }
 
-/** What packRawEvents says of the events it packed besides their end. */
-export interface Packed {
-  count: number;
-  /** the first event's time (< 2^53) */
-  first: number;
-  /** the last event's time */
-  last: number;
-  /** an event after the first has the extended header for its gap from the one before */
-  gap: boolean;
-}
 
 /**
  * Events b[0, b.length) in CTF's raw layout (eventClass) for a decode thread (io/decode-pool.ts):
  * into words from `at`, each with the header compactHeader chooses (the first as if it began a
- * CTF packet; CtfExporter.packedEvents checks that), its class id from ids (CtfExporter.packedClassIds's
+ * CTF packet; CtfExporter.packedEvents checks that), its class id from ids (CtfExporter.packedTable's
  * table), its id, and its arguments. Returns the end of what it wrote, or -1 where only the batch
  * path writes the same bytes: blobs, a class it has not got yet, times past 2^53 or going back,
  * a big-endian host, or fewer than `room` words left.

@@ -1,5 +1,5 @@
 // Every exporter accepts whatever the decoder makes of damaged input: no exception, and
-// the one-document formats stay well-formed.
+// the one-document formats stay well-formed (Perfetto's: a Trace of whole packets).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeBytes, synthTrace } from '../../../test/export/synth.js';
@@ -7,11 +7,28 @@ import { ChromeJsonExporter } from './chrome.js';
 import { CsvExporter } from './csv.js';
 import { CtfExporter } from './ctf.js';
 import { JsonlExporter } from './jsonl.js';
+import { PerfettoExporter } from './perfetto.js';
 import { MemorySink, MemorySinkFactory } from './sinks.js';
 import { exportRecords } from './types.js';
 import { ViewExporter } from './view.js';
 
 const base = synthTrace({ packetsPerCore: 4, evicted: [1], drops: [[2, 3]], blob: Uint8Array.of(0, 0x3c, 0xff) });
+
+/** A protobuf Trace: only Trace.packet fields (1, length-delimited), whose lengths tile the file. */
+function expectTracePackets(b: Uint8Array): void {
+  let p = 0;
+  while (p < b.length) {
+    expect(b[p++]).toBe(0x0a);
+    let len = 0;
+    for (let shift = 0; ; shift += 7) {
+      const x = b[p++];
+      len += (x & 0x7f) * 2 ** shift;
+      if (x < 0x80) break;
+    }
+    p += len;
+  }
+  expect(p).toBe(b.length);
+}
 
 describe('exporters on damaged input', () => {
   it('never throw, and JSON stays parseable', () => {
@@ -31,6 +48,9 @@ describe('exporters on damaged input', () => {
           exportRecords(new JsonlExporter(jsonl), records, stats);
           for (const line of jsonl.text().trimEnd().split('\n')) JSON.parse(line);
           exportRecords(new CsvExporter(new MemorySink()), records, stats);
+          const perfetto = new MemorySink();
+          exportRecords(new PerfettoExporter(perfetto), records, stats);
+          expectTracePackets(perfetto.bytes());
           exportRecords(new CtfExporter(new MemorySinkFactory(), { uuid: '00112233-4455-6677-8899-aabbccddeeff' }), records, stats);
           exportRecords(new ViewExporter(new MemorySink()), records, stats);
         },

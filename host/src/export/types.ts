@@ -4,8 +4,8 @@
 // it keeps them in compact typed arrays.
 
 import type { EventBatch } from '../core/batch.js';
-import type { Packed } from './ctf.js';
-import type { CoreStats, EventKind, TraceRecord } from '../core/types.js';
+import type { PackFormat, Packed } from './packing.js';
+import type { CoreStats, EventKind, Notice, TraceRecord } from '../core/types.js';
 
 /** Where an exporter writes bytes. Writes are buffered by the implementation. */
 export interface Sink {
@@ -65,13 +65,18 @@ export interface Exporter {
    */
   readonly perCore?: boolean;
   /**
-   * A packet's events as a decode thread packed them (io/decode-pool.ts; CTF's raw layout,
-   * export/ctf.ts packRawEvents), in their place between the records: returns how many it
-   * took, or -1 to be given the packet's batch (eventBatch) instead. Only a perCore exporter;
-   * with packedClassIds, which gives it the table of class ids the packing reads.
+   * A packet's events as a decode thread packed them (io/decode-pool.ts, with the packer of
+   * `packing`: CTF's raw layout, export/ctf.ts packRawEvents, or Perfetto's packets,
+   * export/perfetto.ts), in their place between the records: returns how many it took, or -1 to
+   * be given the packet's batch (eventBatch) instead. Only a perCore exporter; with packedTable,
+   * which gives it the shared table the packing reads (CTF: class ids; Perfetto: each core's
+   * sequence, names and tracks).
    */
   packedEvents?(session: number, core: number, words: Uint32Array, from: number, to: number, row: Packed): number;
-  packedClassIds?(table: Int32Array): void;
+  packedTable?(table: Int32Array): void;
+  readonly packing?: PackFormat;
+  /** A notice of the decoder (damaged frames, resets, a cut input), where the format keeps them (Perfetto). */
+  notice?(n: Notice): void;
   end(stats: CoreStats[]): void;
 }
 
@@ -97,11 +102,18 @@ export function exporterFeed(exporter: Exporter, info: ExportInfo) {
           batches(b, from, to);
         }
       : undefined,
+    onNotice: exporter.notice
+      ? (n: Notice): void => {
+          begin();
+          exporter.notice!(n);
+        }
+      : undefined,
     /** where a decode pool's packed events go (PackedSink), when the exporter takes them */
     packed:
-      exporter.packedEvents && exporter.packedClassIds
+      exporter.packedEvents && exporter.packedTable && exporter.packing
         ? {
-            classIds: exporter.packedClassIds.bind(exporter),
+            format: exporter.packing,
+            table: exporter.packedTable.bind(exporter),
             events: (session: number, core: number, words: Uint32Array, from: number, to: number, row: Packed): number => {
               begin();
               const n = exporter.packedEvents!(session, core, words, from, to, row);

@@ -1,5 +1,5 @@
-// The CTF export on two threads (the worker built here from the sources, as host/build.mjs
-// builds it) against the export on one thread: byte for byte the same files, counts and
+// The CTF and Perfetto exports on two threads (the worker built here from the sources, as
+// host/build.mjs builds it) against the export on one thread: byte for byte the same files, counts and
 // warnings, for streams with several cores, resets, losses of every cause, blobs, times that go
 // back, damage and a cut end, whichever thread took which stretch, with and without the worker.
 import { createHash } from 'node:crypto';
@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamWriter } from '../core/encode.js';
 import { runExport } from '../api/export.js';
 import { CtfExporter } from '../export/ctf.js';
-import { MemorySinkFactory } from '../export/sinks.js';
+import { PerfettoExporter } from '../export/perfetto.js';
+import { MemorySink, MemorySinkFactory } from '../export/sinks.js';
 import { DECODE_WORKER_FILE, type DecodePoolOptions } from './decode-pool.js';
 import { buildWorker } from './worker-build.js';
 
@@ -108,6 +109,39 @@ async function exportCtf(path: string, threads: boolean, pool?: DecodePoolOption
   }
   return { files, events, warnings, counts: [ctf.timeClamped, ctf.lossWindowsChanged, ctf.lossWindowsLate] };
 }
+
+async function exportPerfetto(path: string, threads: boolean, pool?: DecodePoolOptions): Promise<Export> {
+  const out = new MemorySink();
+  const warnings: string[] = [];
+  const events = await runExport(path, new PerfettoExporter(out), { name: 'trace', label: 'perfetto', info: { source: 'trace' }, warn: (l) => warnings.push(l), threads, pool });
+  const bytes = out.bytes();
+  return { files: { trace: `${bytes.length} ${createHash('sha1').update(bytes).digest('hex')}` }, events, warnings, counts: [] };
+}
+
+describe('Perfetto export on two threads (io/decode-pool.ts)', () => {
+  for (const [name, o] of [
+    ['two cores', { cores: 2, packets: 1500, seed: 1 }],
+    ['three cores, damage', { cores: 3, packets: 2000, seed: 7, damage: true }],
+    ['four cores, damage and a cut end', { cores: 4, packets: 2500, seed: 2024, damage: true, cut: true }],
+  ] as [string, StreamOptions][]) {
+    it(`${name}: the same bytes as on one thread, with and without the worker, most packets packed`, async () => {
+      const path = join(dir, `pf-${o.seed}.bin`);
+      writeFileSync(path, stream(o));
+      const one = await exportPerfetto(path, false);
+      expect(one.events).toBeGreaterThan(1000);
+      for (const stretch of [4096, 10_000]) {
+        const used = { booked: 0, scanned: 0, batches: 0 };
+        const here = await exportPerfetto(path, true, { worker: false, stretch, after: 0, used });
+        expect(used.booked).toBeGreaterThan(5);
+        // new names, blobs, times that go back and new sessions take the batch path; the rest is packed
+        expect(used.batches).toBeGreaterThan(0);
+        expect(used.batches).toBeLessThan(o.packets / 2);
+        expect(here).toEqual(one);
+        expect(await exportPerfetto(path, true, { workerFile, stretch, after: 0 })).toEqual(one);
+      }
+    });
+  }
+});
 
 describe('CTF export on two threads (io/decode-pool.ts)', () => {
   /** packets the exporter wanted as batches (a loss window, a new class, a clamped time), over the cases */

@@ -7,7 +7,7 @@ import { workStretches } from './stretch-worker.js';
 const data = workerData as DecodeWorkerData;
 workStretches(data, (shared) => {
   const slots = shared.state.length;
-  const packed = new PackedSlots(data.packed, slots, data.stretch);
+  const packed = new PackedSlots(data.packed, slots, data.stretch, data.format);
   return (j, fd) => {
     packed.target(j, slots);
     shared.scan(j, fd, packed.scanner);

@@ -115,7 +115,7 @@ export function register(program: Command, io = new CliIo()): void {
         [
           'next:',
           `  npx tracepipe view ${shown} --elf ${elfShown}              timeline in the browser (one HTML file)`,
-          `  npx tracepipe export ${shown} --elf ${elfShown} -o demo.json   Perfetto (ui.perfetto.dev); also .ctf, .csv, .jsonl`,
+          `  npx tracepipe export ${shown} --elf ${elfShown} -o demo.perfetto-trace   Perfetto (ui.perfetto.dev); also .json (Chrome JSON), .ctf, .csv, .jsonl`,
           `  npx tracepipe run ${elfShown} --follow --kind log --level debug   live logs as they arrive`,
           `  npx tracepipe run ${elfShown} --tui                                live terminal view: rates, losses, logs (q quits)`,
           `  npx tracepipe decode ${shown} --elf ${elfShown} --site | less    every record, with its source line`,

@@ -1,4 +1,4 @@
-// tracepipe export <file> --format ctf|perfetto|jsonl|csv|parquet: the decoded trace in a format
+// tracepipe export <file> --format ctf|perfetto|chrome|jsonl|csv|parquet: the decoded trace in a format
 // other tools open, through the library's exportTrace (api/export.ts, the one place that chooses
 // an exporter). Every exporter streams (host/src/export/types.ts), so memory stays bounded
 // however large the capture is. Output goes to -o, or to stdout for the one-file formats;
@@ -14,7 +14,9 @@ import { CliIo } from '../output.js';
 /** -o endings that name a format when -f is not given; anything else (and stdout) is jsonl. */
 const FORMAT_OF_EXTENSION: Record<string, ExportFormat> = {
   '.ctf': 'ctf',
-  '.json': 'perfetto',
+  '.perfetto-trace': 'perfetto',
+  '.pftrace': 'perfetto',
+  '.json': 'chrome',
   '.jsonl': 'jsonl',
   '.ndjson': 'jsonl',
   '.csv': 'csv',
@@ -36,19 +38,19 @@ export function defaultExportFormat(output: string | undefined): ExportFormat {
 export function register(program: Command, io = new CliIo()): void {
   program
     .command('export')
-    .description('export a trace for other tools: CTF (babeltrace2, Trace Compass), Chrome/Perfetto JSON, JSONL, CSV, or a Parquet dataset (docs/DATA.md)')
+    .description('export a trace for other tools: CTF (babeltrace2, Trace Compass), Perfetto (protobuf), Chrome/Perfetto JSON, JSONL, CSV, or a Parquet dataset (docs/DATA.md)')
     .argument('<file>', 'capture file (.tpt) or raw byte stream; - reads stdin')
     .option(
       '-f, --format <format>',
-      `${EXPORT_FORMATS.join(', ')} (chrome is an alias of perfetto); default: from the -o ending (.ctf, .json, .jsonl, .csv), else jsonl`,
+      `${EXPORT_FORMATS.join(', ')} (perfetto: Perfetto's protobuf trace; chrome: Chrome's JSON trace events, which Perfetto opens too); default: from the -o ending (.ctf, .perfetto-trace, .json, .jsonl, .csv), else jsonl`,
     )
-    .option('-o, --output <path>', 'output folder (ctf) or file; - or none is stdout (jsonl, csv and perfetto)')
+    .option('-o, --output <path>', 'output folder (ctf) or file; - or none is stdout (jsonl, csv, perfetto and chrome)')
     .option('--no-wall-clock', 'do not fit target time to the capture\'s host receive times')
-    .option('--raw', 'with --elf, also write the raw wire words (perfetto args_raw; ctf: untyped classes); jsonl args and csv args_raw always have them')
+    .option('--raw', 'with --elf, also write the raw wire words (perfetto raw0.., chrome args_raw; ctf: untyped classes); jsonl args and csv args_raw always have them')
     .option('--packets', 'parquet: also write the packets table')
     .option('--csv', 'parquet: also write every partition as CSV under <dir>/csv/ (for engines without a Parquet reader)')
     .addOption(
-      new Option('--threads <n>', 'ctf: 1 decodes on one thread; 2 lets a worker thread decode a long file of stream bytes too, the same bytes (default: 2 when the machine has a second core free)').choices(['1', '2']),
+      new Option('--threads <n>', 'ctf and perfetto: 1 decodes on one thread; 2 lets a worker thread decode a long file of stream bytes too, the same bytes (default: 2 when the machine has a second core free)').choices(['1', '2']),
     )
     .option('-v, --verbose', 'also print informational notices on stderr')
     // --board: the board the stream came from. It gives the facts of a lost header, and the
