@@ -17,8 +17,8 @@
 // Events are instants with debug annotations (raw: a0.. as uint; with --elf the typed values by
 // name, int or uint or double or string as typed, and the log text), spans begin/end slices on the
 // core's track, ISRs begin/end slices on a track of their own per core, counters TYPE_COUNTER on a
-// counter track per core and id. Losses are instants on the session's "tracepipe" track with
-// cause, count, core and window. A 2-argument event is 24-26 bytes with small arguments, 33 with
+// counter track per core and id. Losses are slices over their windows on a track per core and
+// cause ("core 0 dropped"), with cause, count, core and window. A 2-argument event is 24-26 bytes with small arguments, 33 with
 // full 32-bit ones.
 //
 // Fed per core (Exporter.perCore): Perfetto sorts packets by time itself, so no merge is needed.
@@ -155,8 +155,10 @@ interface Seq {
 
 interface Session {
   processUuid: number;
-  /** the "tracepipe" track: losses and notices */
+  /** the "tracepipe" track: notices, the session's facts, the books */
   tracepipeUuid: number;
+  /** by "core cause": the loss tracks (lossTrack), each with the end of its last window */
+  lossLanes: Map<string, { uuid: number; end: bigint }[]>;
   facts?: Record<string, string | number>;
 }
 
@@ -202,15 +204,22 @@ export class PerfettoExporter implements Exporter {
       case 'event':
         this.onEvent(rec);
         break;
-      case 'loss':
-        this.tracepipeInstant(rec.session, rec.fromNs, rec.cause, [
+      case 'loss': {
+        // A slice over the loss window, on a track of the core's and the cause's under the
+        // session: what a span or ISR on the core's tracks lived across shows beneath it.
+        const from = rec.fromNs < 0n ? 0n : rec.fromNs;
+        const to = rec.toNs < from ? from : rec.toNs;
+        const track = this.lossTrack(rec.session, rec.core, rec.cause, from, to);
+        this.tracepipeEvent(TYPE_SLICE_BEGIN, track, from, `${rec.cause}`, [
           ['cause', rec.cause],
           ['count', rec.count],
           ['core', rec.core],
           ['from_ns', rec.fromNs],
           ['to_ns', rec.toNs],
         ]);
+        this.tracepipeEvent(TYPE_SLICE_END, track, to);
         break;
+      }
       default:
         break;
     }
@@ -251,7 +260,7 @@ export class PerfettoExporter implements Exporter {
   private session(index: number): Session {
     let s = this.sessions.get(index);
     if (s) return s;
-    s = { processUuid: this.nextUuid++, tracepipeUuid: this.nextUuid++ };
+    s = { processUuid: this.nextUuid++, tracepipeUuid: this.nextUuid++, lossLanes: new Map() };
     this.sessions.set(index, s);
     if (!this.tracepipeOpen) {
       this.tracepipeOpen = true;
@@ -323,6 +332,28 @@ export class PerfettoExporter implements Exporter {
     return q;
   }
 
+  /**
+   * The track for a loss window of a core and cause: "core N <cause>", a lane of it ("... 2")
+   * where the window begins before the last one on the track ends, so no slice on a track
+   * overlaps another but by nesting (one cause's windows on a core follow each other: the
+   * lanes are for what the books do not promise).
+   */
+  private lossTrack(session: number, core: number, cause: string, from: bigint, to: bigint): number {
+    const s = this.session(session);
+    const key = `${core} ${cause}`;
+    let lanes = s.lossLanes.get(key);
+    if (!lanes) s.lossLanes.set(key, (lanes = []));
+    let lane = lanes.find((l) => l.end <= from);
+    if (!lane) {
+      lane = { uuid: this.nextUuid++, end: 0n };
+      const name = `core ${core} ${cause}` + (lanes.length > 0 ? ` ${lanes.length + 1}` : '');
+      lanes.push(lane);
+      this.descriptor(TRACEPIPE_SEQ, new PbMessage().varint(TD_UUID, lane.uuid).varint(TD_PARENT_UUID, s.processUuid).string(TD_NAME, name));
+    }
+    lane.end = to;
+    return lane.uuid;
+  }
+
   private descriptor(seqId: number, td: PbMessage): void {
     this.packet(new PbMessage().varint(TP_SEQ_ID, seqId).message(TP_TRACK_DESCRIPTOR, td));
   }
@@ -366,8 +397,13 @@ export class PerfettoExporter implements Exporter {
   // ---- the tracer's own packets ----
 
   private tracepipeInstant(session: number, ns: bigint, name: string, fields: [string, Annot][]): void {
-    const s = this.session(session);
-    const te = new PbMessage().varint(TE_TYPE, TYPE_INSTANT).varint(TE_TRACK_UUID, s.tracepipeUuid).string(TE_NAME, name);
+    this.tracepipeEvent(TYPE_INSTANT, this.session(session).tracepipeUuid, ns, name, fields);
+  }
+
+  /** An event on the tracepipe sequence, at its absolute time (BOOTTIME, the trace's clock). */
+  private tracepipeEvent(type: number, track: number, ns: bigint, name?: string, fields: [string, Annot][] = []): void {
+    const te = new PbMessage().varint(TE_TYPE, type).varint(TE_TRACK_UUID, track);
+    if (name !== undefined) te.string(TE_NAME, name);
     for (const [k, v] of fields) te.message(TE_DEBUG_ANNOTATIONS, annotation(new PbMessage().string(DA_NAME, k), v));
     const p = new PbMessage();
     p.varint(TP_TIMESTAMP, ns < 0n ? 0n : ns).varint(TP_SEQ_ID, TRACEPIPE_SEQ);
