@@ -35,7 +35,8 @@ import {
   type PacketHead,
   type StatusMsg,
 } from './messages.js';
-import { ROW_FIRST, ROW_LAST, ROW_RESUME, ROW_START, SCAN_ROW, SCAN_VERSION, scannedHead, type ScanResult } from './frame-scan.js';
+import { SCAN_VERSION, scannedHead, type ScanResult } from './frame-scan.js';
+import { ROW_CORE, ROW_FIRST, ROW_LAST, ROW_RESUME, ROW_START, SCAN_ROW } from './scan-row.js';
 import { PacketClock } from './time.js';
 import {
   type Contradiction,
@@ -203,6 +204,9 @@ export class TraceDecoder {
     const handler: FrameHandler = {
       frame: (buf, len, start, resume) => this.onFrame(buf, len, start, resume),
       bad: (code, start, resume, detail) => this.notice(code, detail, start, resume),
+      // the kernel's scan reads a PACKET as onPacket would, where no event is wanted
+      scanVersion: () => (this.wantEvents || this.session === null ? -1 : this.session.header.version),
+      row: (rows, o, start, resume) => this.bookRow(rows, o, start, resume),
     };
     this.splitter = new FrameSplitter(handler);
   }
@@ -432,16 +436,25 @@ export class TraceDecoder {
       }
       const at = this.splitter.offset;
       this.splitter.skipFrame(resume - start);
-      this.span.first = rows[o + ROW_FIRST];
-      try {
-        const head = scannedHead(rows, o);
-        if (this.acceptPacket(head, EMPTY, 0, at, at + resume - start, null, rows[o + ROW_LAST]) && booked) booked(r, this.session.index, head.core);
-      } catch (e) {
-        this.refused(e, MSG_PACKET, at, at + resume - start);
-      }
-      if (this.mergeOn) this.merger.pump();
+      if (this.bookRow(rows, o, at, at + resume - start) && booked) booked(r, this.session.index, rows[o + ROW_CORE]);
     }
     if (pos < raw.length) this.splitter.push(raw.subarray(pos));
+  }
+
+  /**
+   * Books the PACKET of stream bytes [start, resume) from its scan row (core/scan-row.ts), as
+   * onPacket would have booked it after reading it; false when it is not used.
+   */
+  private bookRow(rows: Float64Array, o: number, start: number, resume: number): boolean {
+    let used = false;
+    this.span.first = rows[o + ROW_FIRST];
+    try {
+      used = this.acceptPacket(scannedHead(rows, o), EMPTY, 0, start, resume, null, rows[o + ROW_LAST]);
+    } catch (e) {
+      this.refused(e, MSG_PACKET, start, resume);
+    }
+    if (this.mergeOn) this.merger.pump();
+    return used;
   }
 
   /** The wire version PACKET and STATUS bodies are read with: the session's header's. */

@@ -103,9 +103,8 @@ static u32 load32(const u8 *p) {
   (crc_table[(k) + 3][(w) & 0xff] ^ crc_table[(k) + 2][((w) >> 8) & 0xff] ^ crc_table[(k) + 1][((w) >> 16) & 0xff] ^ \
    crc_table[(k)][(w) >> 24])
 
-/* CRC-32C of frame[0, len). */
-u32 crc(u32 len) {
-  const u8 *p = frame;
+/* CRC-32C of f[0, len). */
+static u32 crc_of(const u8 *p, u32 len) {
   u32 c = 0xffffffffu;
   for (; len >= 16; p += 16, len -= 16) {
     u32 a = load32(p) ^ c, b = load32(p + 4), d = load32(p + 8), e = load32(p + 12);
@@ -115,14 +114,16 @@ u32 crc(u32 len) {
   return ~c;
 }
 
+u32 crc(u32 len) { return crc_of(frame, len); }
+
 /* Copies the group of len bytes at src to frame + dst in whole words: up to 7 bytes past it are
  * written too, which the next group overwrites or which lie past the frame's end. */
-static void copy_group(u32 dst, const u8 *src, u32 len) {
+static void copy_group(u8 *out, u32 dst, const u8 *src, u32 len) {
   u32 k = 0;
   do {
     u64 w;
     __builtin_memcpy(&w, src + k, 8);
-    __builtin_memcpy(frame + dst + k, &w, 8);
+    __builtin_memcpy(out + dst + k, &w, 8);
     k += 8;
   } while (k < len);
 }
@@ -146,11 +147,11 @@ __attribute__((target("simd128"))) u32 find_zero(u32 i, u32 len) {
 
 /*
  * FrameSplitter.whole of frames.ts: undoes COBS on stage[at, at + n) (no 0x00 among them, n <=
- * FRAME_BYTES) into frame. The decoded length, or minus the bytes the last code points past n.
- * Most groups are a few bytes of random length: whole-word copies and an unconditional 0x00
- * spare the branches a byte loop would mispredict.
+ * FRAME_BYTES) into out (frame or a slot). The decoded length, or minus the bytes the last code
+ * points past n. Most groups are a few bytes of random length: whole-word copies and an
+ * unconditional 0x00 spare the branches a byte loop would mispredict.
  */
-int cobs(u32 at, u32 n) {
+static int cobs_to(u8 *out, u32 at, u32 n) {
   if (n == 0 || n > FRAME_BYTES || at > STAGE_BYTES - n) return -1;
   const u8 *in = stage + at;
   u32 p = 0, dst = 0, end;
@@ -158,39 +159,41 @@ int cobs(u32 at, u32 n) {
     u32 code = in[p];
     end = p + code;
     if (end >= n) break;
-    copy_group(dst, in + p + 1, code - 1);
+    copy_group(out, dst, in + p + 1, code - 1);
     dst += code - 1;
     /* a code below 0xFF stands for the 0x00 that ended its group (else the next group overwrites it) */
-    frame[dst] = 0;
+    out[dst] = 0;
     dst += code != 0xff;
     p = end;
   }
-  copy_group(dst, in + p + 1, n - p - 1);
+  copy_group(out, dst, in + p + 1, n - p - 1);
   dst += n - p - 1;
   /* the words past the frame's end: back to the zeros count_events relies on */
   u64 zero = 0;
-  __builtin_memcpy(frame + FRAME_BYTES, &zero, 8);
-  __builtin_memcpy(frame + FRAME_BYTES + 8, &zero, 8);
+  __builtin_memcpy(out + FRAME_BYTES, &zero, 8);
+  __builtin_memcpy(out + FRAME_BYTES + 8, &zero, 8);
   return end == n ? (int)dst : -(int)(end - n);
 }
+
+int cobs(u32 at, u32 n) { return cobs_to(frame, at, n); }
 
 /* The dt of the event step_event stepped over. */
 static u64 step_dt;
 
-/* stepEvent of messages.ts: one event the table does not cover; the position after it, or -1. */
-static int step_event(int p, u32 h) {
+/* stepEvent of messages.ts: one event of f the table does not cover; the position after it, or -1. */
+static int step_event(const u8 *f, int p, u32 h) {
   int q = p + 1;
-  while (frame[q] >= 0x80) {
+  while (f[q] >= 0x80) {
     q++;
     if (q - p > 4) return -1;
   }
   q++;
-  u64 dt = frame[q++];
+  u64 dt = f[q++];
   if (dt >= 0x80) {
     dt &= 0x7f;
     for (int i = 1, shift = 7;; i++, shift += 7) {
       if (i > 6) return -1;
-      u64 b = frame[q++];
+      u64 b = f[q++];
       dt |= (b & 0x7f) << shift;
       if (b < 0x80) break;
     }
@@ -199,13 +202,13 @@ static int step_event(int p, u32 h) {
   int nv = var_args[h];
   if (nv == 255) {
     if ((h & 3) != 0) return -1;
-    u32 len = frame[q];
+    u32 len = f[q];
     if (len >= 0x80) return -1;
     q += 1 + (int)len;
   } else if (nv != 0) {
     int run = 0;
     do {
-      if (frame[q++] < 0x80) {
+      if (f[q++] < 0x80) {
         nv--;
         run = 0;
       } else if (++run == 7) {
@@ -216,41 +219,214 @@ static int step_event(int p, u32 h) {
   return q + fixed_arg_bytes[h];
 }
 
+/* A walk of countEvents over f[p, end): k of n events stepped over so far, off the tick offset
+ * of the last, first of the first; p < 0 once it failed. */
+struct walk {
+  const u8 *f;
+  int p, end;
+  u32 k, n;
+  u64 off, first;
+};
+
+/* One event of w: the loop body of countEvents of messages.ts. */
+static inline __attribute__((always_inline)) void walk_step(struct walk *w) {
+  const u8 *f = w->f;
+  int p = w->p;
+  if (p >= w->end) {
+    w->p = -1;
+    return;
+  }
+  u32 h = f[p];
+  u64 b;
+  __builtin_memcpy(&b, f + p + 1, 8);
+  /* bit i: byte i after the header is below 0x80 (ends a varint); the multiply gathers the
+   * eight high bits into the top byte, each at its own place, with no carries between them */
+  u32 m = (u32)((((~b) & 0x8080808080808080ull) * 0x0002040810204081ull) >> 56);
+  u32 adv = advance[advance_row[h] | m];
+  int q;
+  if (adv != 0) {
+    u32 step = steps[step_row[h] | m];
+    u32 id = step & 15;
+    u32 two = (u32)-(int)(((step >> 4) & 15) - id - 1);
+    w->off += (u32)(f[p + 1 + id] & 0x7f) | ((f[p + 2 + id] & two) << 7);
+    q = p + 1 + (int)adv;
+  } else {
+    q = step_event(f, p, h);
+    if (q < 0) {
+      w->p = -1;
+      return;
+    }
+    w->off += step_dt;
+  }
+  if (w->k == 0) w->first = w->off;
+  w->k++;
+  w->p = q > w->end ? -1 : q;
+}
+
+/* The end of w: the position after its n events, or -1 (an offset past 2^53 included: n < 2^12
+ * events of dt < 2^49 cannot wrap off). */
+static int walk_end(struct walk *w) {
+  while (w->p >= 0 && w->k < w->n) walk_step(w);
+  return w->p >= 0 && w->off <= 9007199254740991ull ? w->p : -1;
+}
+
 /*
  * countEvents of messages.ts over frame[p, end): n events stepped over; the position after
  * them (span set), or -1.
  */
 int count_events(int p, int end, u32 n) {
-  u64 off = 0, first = 0;
   if (end > FRAME_BYTES || p < 0) return -1;
-  for (u32 k = 0; k < n; k++) {
-    if (p >= end) return -1;
-    u32 h = frame[p];
-    u64 w;
-    __builtin_memcpy(&w, frame + p + 1, 8);
-    /* bit i: byte i after the header is below 0x80 (ends a varint); the multiply gathers the
-     * eight high bits into the top byte, each at its own place, with no carries between them */
-    u32 m = (u32)((((~w) & 0x8080808080808080ull) * 0x0002040810204081ull) >> 56);
-    u32 adv = advance[advance_row[h] | m];
-    int q;
-    if (adv != 0) {
-      u32 step = steps[step_row[h] | m];
-      u32 id = step & 15;
-      u32 two = (u32)-(int)(((step >> 4) & 15) - id - 1);
-      off += (u32)(frame[p + 1 + id] & 0x7f) | ((frame[p + 2 + id] & two) << 7);
-      q = p + 1 + (int)adv;
-    } else {
-      q = step_event(p, h);
-      if (q < 0) return -1;
-      off += step_dt;
-    }
-    if (k == 0) first = off;
-    if (q > end) return -1;
-    p = q;
+  struct walk w = {frame, p, end, 0, n, 0, 0};
+  int q = walk_end(&w);
+  if (q >= 0) {
+    span[0] = (double)w.first;
+    span[1] = (double)w.off;
   }
-  /* n < 2^12 events of dt < 2^49: off cannot wrap */
-  if (off > 9007199254740991ull) return -1;
-  span[0] = (double)first;
-  span[1] = (double)off;
-  return p;
+  return q;
+}
+
+/* ---- scan: the checks of many PACKET frames in one call ---- */
+
+/* MAX_MESSAGE and MSG_PACKET of wire-gen.ts; frame-kernel.ts checks them. */
+#define MAX_MESSAGE 4096
+#define MSG_PACKET 0x02
+
+/* A row of frame-scan.ts (ROW_START .. ROW_LAST), positions in the stage. */
+#define SCAN_ROW 14
+#define SCAN_ROWS 1024
+static double scan_rows[SCAN_ROWS * SCAN_ROW];
+/* Where scan stopped: the start of the first frame it left to JavaScript, or the stage's end. */
+static u32 scan_stop;
+/* Two frames decoded at once, so that their walks run side by side. */
+static u8 slot[2][FRAME_BYTES + FRAME_PAD] __attribute__((aligned(16)));
+
+u32 scan_rows_at(void) { return (u32)(unsigned long)scan_rows; }
+u32 scan_rows_max(void) { return SCAN_ROWS; }
+u32 scan_limits(void) { return MAX_MESSAGE << 16 | MSG_PACKET << 8 | SCAN_ROW; }
+u32 scan_stop_at(void) { return scan_stop; }
+
+/* varU32 of varint.ts: at most 5 bytes, the 5th at most 0x0F; 0 where it throws. */
+static int var_u32(const u8 *f, int *p, int end, u32 *out) {
+  u32 v = 0;
+  for (int i = 0; i < 5; i++) {
+    if (*p >= end) return 0;
+    u32 b = f[(*p)++];
+    if (i == 4 && b > 0x0f) return 0;
+    v |= (b & 0x7f) << (7 * i);
+    if (b < 0x80) {
+      *out = v;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* A frame scan checked up to its events: where they lie, and its row but for first and last. */
+struct checked {
+  u32 from, resume;
+  struct walk w;
+  double row[SCAN_ROW];
+};
+
+/*
+ * The frame at stage[*at, ...) after any empty frames (which it steps over), decoded into out
+ * and checked as the decoder checks a PACKET before booking it (frames.ts checkFrame, then
+ * parsePacketHead of messages.ts for this wire version): 1, or 0 where the decoder could decide
+ * anything else (no delimiter in the stage, COBS, length, CRC, type, a head it would refuse, a
+ * duration of 2^49 ticks or more). *at is then that frame's start.
+ */
+static int check_packet(u32 *at, u32 len, u32 version, u8 *out, struct checked *c) {
+  u32 i = *at;
+  u32 z = find_zero(i, len);
+  while (z == i && z < len) {
+    i = z + 1;
+    z = find_zero(i, len);
+  }
+  *at = i;
+  if (z >= len || z - i > FRAME_BYTES) return 0;
+  int got = cobs_to(out, i, z - i);
+  if (got < 5 || got > MAX_MESSAGE + 4) return 0;
+  int end = got - 4;
+  if (crc_of(out, (u32)end) != load32(out + end) || out[0] != MSG_PACKET) return 0;
+  int p = 1;
+  u32 seq, eb, dr, ow, rj = 0, n;
+  if (p >= end) return 0;
+  u32 core = out[p++];
+  if (!var_u32(out, &p, end, &seq) || end - p < 8) return 0;
+  u32 ts_lo = load32(out + p), ts_hi = load32(out + p + 4);
+  p += 8;
+  /* duration: up to 7 bytes (49 bits), beyond which the decoder reads it itself */
+  u64 dur = 0;
+  for (int k = 0;; k++) {
+    if (k == 7 || p >= end) return 0;
+    u64 b = out[p++];
+    dur |= (b & 0x7f) << (7 * k);
+    if (b < 0x80) break;
+  }
+  if (!var_u32(out, &p, end, &eb) || !var_u32(out, &p, end, &dr) || !var_u32(out, &p, end, &ow)) return 0;
+  if (version >= 2 && !var_u32(out, &p, end, &rj)) return 0;
+  if (!var_u32(out, &p, end, &n) || (u64)n * 3 > (u64)(end - p)) return 0;
+  c->from = i;
+  c->resume = z + 1;
+  struct walk w = {out, p, end, 0, n, 0, 0};
+  c->w = w;
+  double *r = c->row;
+  r[0] = i;
+  r[1] = z + 1;
+  r[2] = core;
+  r[3] = seq;
+  r[4] = ts_lo;
+  r[5] = ts_hi;
+  r[6] = (double)dur;
+  r[7] = eb;
+  r[8] = dr;
+  r[9] = ow;
+  r[10] = rj;
+  r[11] = n;
+  return 1;
+}
+
+/* c's row once its walk passed, as FrameScanner writes it: 1, or 0 (the decoder reads the frame). */
+static int put_row(struct checked *c, int q, u32 row) {
+  if (q != c->w.end) return 0;
+  double *r = scan_rows + row * SCAN_ROW;
+  for (int k = 0; k < 12; k++) r[k] = c->row[k];
+  r[12] = (double)c->w.first;
+  r[13] = (double)c->w.off;
+  return 1;
+}
+
+/*
+ * The frames of stage[at, len), at a frame's start, for a decoder of that wire version: a row
+ * for each PACKET the decoder would book without reading more than its head (frame-scan.ts),
+ * up to the first frame it must read itself (scan_stop). The walks over two frames' events run
+ * in one loop: each is one chain of dependent loads, and two chains fill the time one waits.
+ */
+u32 scan(u32 at, u32 len, u32 version) {
+  u32 rows = 0;
+  struct checked a, b;
+  if (len > STAGE_BYTES) len = 0;
+  while (rows + 2 <= SCAN_ROWS) {
+    if (!check_packet(&at, len, version, slot[0], &a)) break;
+    u32 next = a.resume;
+    if (!check_packet(&next, len, version, slot[1], &b)) {
+      if (!put_row(&a, walk_end(&a.w), rows)) break;
+      rows++;
+      at = next;
+      break;
+    }
+    u32 common = a.w.n < b.w.n ? a.w.n : b.w.n;
+    while (a.w.p >= 0 && b.w.p >= 0 && a.w.k < common) {
+      walk_step(&a.w);
+      walk_step(&b.w);
+    }
+    if (!put_row(&a, walk_end(&a.w), rows)) break;
+    rows++;
+    at = b.from;
+    if (!put_row(&b, walk_end(&b.w), rows)) break;
+    rows++;
+    at = b.resume;
+  }
+  scan_stop = at;
+  return rows;
 }
