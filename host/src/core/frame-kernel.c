@@ -43,13 +43,14 @@ static u8 var_args[256];
 static u8 fixed_arg_bytes[256];
 static u16 step_row[256];
 static u16 steps[8 * 256];
-/* The walk's critical path: advance[advance_row[h] | m] is the event's length after its header
- * byte, (steps >> 8) + FIXED_ARG_BYTES in one byte-table load (0: not covered), one row per
- * distinct (var_args, fixed_arg_bytes) pair of headers (17 of them). The next event's loads wait
- * on it alone; steps only feeds the time sum, off that path. */
+/* The walk's step: event_step[advance_row[h] | m] is, for an event the table covers, its length
+ * after its header byte ((steps >> 8) + FIXED_ARG_BYTES, bits 0-7), where its dt lies in the 8
+ * bytes after the header (8 * the id's bytes, bits 8-15) and 0x3f80 where dt has a second byte
+ * (bits 16-31); 0: not covered. One load gives the next event's position and this one's dt; one
+ * row per distinct (var_args, fixed_arg_bytes) pair of headers (17 of them). */
 #define ADVANCE_ROWS 24
 static u16 advance_row[256];
-static u8 advance[ADVANCE_ROWS * 256];
+static u32 event_step[ADVANCE_ROWS * 256];
 
 u32 frame_at(void) { return (u32)(unsigned long)frame; }
 u32 frame_bytes(void) { return FRAME_BYTES; }
@@ -61,7 +62,7 @@ u32 fixed_arg_bytes_at(void) { return (u32)(unsigned long)fixed_arg_bytes; }
 u32 step_row_at(void) { return (u32)(unsigned long)step_row; }
 u32 steps_at(void) { return (u32)(unsigned long)steps; }
 
-/* The tables derived here: the CRC's, and advance from the event tables JavaScript put in. */
+/* The tables derived here: the CRC's, and event_step from the event tables JavaScript put in. */
 void init(void) {
   for (u32 n = 0; n < 256; n++) {
     u32 c = n;
@@ -86,7 +87,8 @@ void init(void) {
       row_key[rows++] = key;
       for (int m = 0; m < 256; m++) {
         u32 step = steps[step_row[h] | m];
-        advance[r * 256 + m] = step == 0 ? 0 : (u8)((step >> 8) + fixed_arg_bytes[h]);
+        u32 id = step & 15, two = ((step >> 4) & 15) - id == 2;
+        event_step[r * 256 + m] = step == 0 ? 0 : ((step >> 8) + fixed_arg_bytes[h]) | (8 * id) << 8 | (two ? 0x3f80u : 0) << 16;
       }
     }
     advance_row[h] = (u16)(r << 8);
@@ -219,8 +221,35 @@ static int step_event(const u8 *f, int p, u32 h) {
   return q + fixed_arg_bytes[h];
 }
 
-/* A walk of countEvents over f[p, end): k of n events stepped over so far, off the tick offset
- * of the last, first of the first; p < 0 once it failed. */
+/* A position no frame reaches: where a walk that failed stands (its next check fails). */
+#define WALK_FAILED 0x40000000
+
+/*
+ * One event of countEvents of messages.ts at f[p], p < end: p moves past it and off by its dt
+ * (p to WALK_FAILED where it must be decided by the checked parser). The bits of m: byte i after
+ * the header is below 0x80 (ends a varint); the multiply gathers the eight high bits into the top
+ * byte, each at its own place, with no carries between them.
+ */
+#define WALK_STEP(f, p, off)                                                                         \
+  do {                                                                                               \
+    u32 h_ = (f)[p];                                                                                 \
+    u64 w_;                                                                                          \
+    __builtin_memcpy(&w_, (f) + (p) + 1, 8);                                                         \
+    u32 m_ = (u32)((((~w_) & 0x8080808080808080ull) * 0x0002040810204081ull) >> 56);               \
+    u32 e_ = event_step[advance_row[h_] | m_];                                                       \
+    if (e_ != 0) {                                                                                   \
+      u32 x_ = (u32)(w_ >> ((e_ >> 8) & 0xff));                                                      \
+      (off) += (x_ & 0x7f) | ((x_ >> 1) & (e_ >> 16));                                               \
+      (p) += 1 + (int)(e_ & 0xff);                                                                   \
+    } else {                                                                                         \
+      int q_ = step_event((f), (p), h_);                                                             \
+      (off) += step_dt;                                                                              \
+      (p) = q_ < 0 ? WALK_FAILED : q_;                                                               \
+    }                                                                                                \
+  } while (0)
+
+/* A walk over f[p, end) of n events: k of them stepped over so far; off the tick offset of the
+ * last, first of the first. */
 struct walk {
   const u8 *f;
   int p, end;
@@ -228,46 +257,48 @@ struct walk {
   u64 off, first;
 };
 
-/* One event of w: the loop body of countEvents of messages.ts. */
-static inline __attribute__((always_inline)) void walk_step(struct walk *w) {
+/* w to its end: the position after its n events, or -1 (as countEvents: an event that does not
+ * start before end, or ends past it, or an offset past 2^53; n < 2^12 events of dt < 2^49
+ * cannot wrap off). */
+static int walk_end(struct walk *w) {
   const u8 *f = w->f;
-  int p = w->p;
-  if (p >= w->end) {
-    w->p = -1;
-    return;
+  int p = w->p, end = w->end;
+  u64 off = w->off, first = w->first;
+  for (u32 k = w->k; k < w->n; k++) {
+    if (p >= end) return -1;
+    WALK_STEP(f, p, off);
+    if (k == 0) first = off;
   }
-  u32 h = f[p];
-  u64 b;
-  __builtin_memcpy(&b, f + p + 1, 8);
-  /* bit i: byte i after the header is below 0x80 (ends a varint); the multiply gathers the
-   * eight high bits into the top byte, each at its own place, with no carries between them */
-  u32 m = (u32)((((~b) & 0x8080808080808080ull) * 0x0002040810204081ull) >> 56);
-  u32 adv = advance[advance_row[h] | m];
-  int q;
-  if (adv != 0) {
-    u32 step = steps[step_row[h] | m];
-    u32 id = step & 15;
-    u32 two = (u32)-(int)(((step >> 4) & 15) - id - 1);
-    w->off += (u32)(f[p + 1 + id] & 0x7f) | ((f[p + 2 + id] & two) << 7);
-    q = p + 1 + (int)adv;
-  } else {
-    q = step_event(f, p, h);
-    if (q < 0) {
-      w->p = -1;
-      return;
-    }
-    w->off += step_dt;
-  }
-  if (w->k == 0) w->first = w->off;
-  w->k++;
-  w->p = q > w->end ? -1 : q;
+  w->off = off;
+  w->first = first;
+  return p <= end && off <= 9007199254740991ull ? p : -1;
 }
 
-/* The end of w: the position after its n events, or -1 (an offset past 2^53 included: n < 2^12
- * events of dt < 2^49 cannot wrap off). */
-static int walk_end(struct walk *w) {
-  while (w->p >= 0 && w->k < w->n) walk_step(w);
-  return w->p >= 0 && w->off <= 9007199254740991ull ? w->p : -1;
+/* The walks a and b to their ends (walk_end of each), their common events in one loop: each
+ * walk is one chain of dependent loads, and two chains fill the time one waits. */
+static void walk_pair(struct walk *a, struct walk *b, int *qa, int *qb) {
+  u32 common = a->n < b->n ? a->n : b->n;
+  if (common > 0 && a->p < a->end && b->p < b->end) {
+    const u8 *fa = a->f, *fb = b->f;
+    int pa = a->p, pb = b->p, ea = a->end, eb = b->end;
+    u64 oa = 0, ob = 0;
+    WALK_STEP(fa, pa, oa);
+    WALK_STEP(fb, pb, ob);
+    a->first = oa;
+    b->first = ob;
+    u32 k = 1;
+    for (; k < common && pa < ea && pb < eb; k++) {
+      WALK_STEP(fa, pa, oa);
+      WALK_STEP(fb, pb, ob);
+    }
+    a->p = pa;
+    b->p = pb;
+    a->off = oa;
+    b->off = ob;
+    a->k = b->k = k;
+  }
+  *qa = walk_end(a);
+  *qb = walk_end(b);
 }
 
 /*
@@ -415,15 +446,12 @@ u32 scan(u32 at, u32 len, u32 version) {
       at = next;
       break;
     }
-    u32 common = a.w.n < b.w.n ? a.w.n : b.w.n;
-    while (a.w.p >= 0 && b.w.p >= 0 && a.w.k < common) {
-      walk_step(&a.w);
-      walk_step(&b.w);
-    }
-    if (!put_row(&a, walk_end(&a.w), rows)) break;
+    int qa, qb;
+    walk_pair(&a.w, &b.w, &qa, &qb);
+    if (!put_row(&a, qa, rows)) break;
     rows++;
     at = b.from;
-    if (!put_row(&b, walk_end(&b.w), rows)) break;
+    if (!put_row(&b, qb, rows)) break;
     rows++;
     at = b.resume;
   }
