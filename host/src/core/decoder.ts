@@ -537,7 +537,15 @@ export class TraceDecoder {
     b.decoded += n;
     b.closed = false;
     b.provenNs = endNs;
-    b.P = { seq, eventsEnd: (eventsBefore + n) >>> 0, dropped, overwritten, rejected, tsBegin: ts, tsEnd: ts + dur };
+    if (P === b.base) {
+      b.P = { seq, eventsEnd: (eventsBefore + n) >>> 0, dropped, overwritten, rejected, tsBegin: ts, tsEnd: ts + dur };
+    } else {
+      // P is the books' alone (base is the only other Base a book holds): updated in place
+      P.seq = seq;
+      P.eventsEnd = (eventsBefore + n) >>> 0;
+      P.tsBegin = ts;
+      P.tsEnd = ts + dur;
+    }
     recent(b, seq, ts);
     if (this.mergeOn) this.merger.advance(core, BigInt(endNs));
     return true;
