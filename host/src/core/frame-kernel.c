@@ -105,15 +105,32 @@ static u32 load32(const u8 *p) {
   (crc_table[(k) + 3][(w) & 0xff] ^ crc_table[(k) + 2][((w) >> 8) & 0xff] ^ crc_table[(k) + 1][((w) >> 16) & 0xff] ^ \
    crc_table[(k)][(w) >> 24])
 
-/* CRC-32C of f[0, len). */
-static u32 crc_of(const u8 *p, u32 len) {
-  u32 c = 0xffffffffu;
+/* The CRC-32C register c after p[0, len). */
+static u32 crc_run(u32 c, const u8 *p, u32 len) {
   for (; len >= 16; p += 16, len -= 16) {
     u32 a = load32(p) ^ c, b = load32(p + 4), d = load32(p + 8), e = load32(p + 12);
     c = SLICE4(a, 12) ^ SLICE4(b, 8) ^ SLICE4(d, 4) ^ SLICE4(e, 0);
   }
   for (; len > 0; len--) c = crc_table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
-  return ~c;
+  return c;
+}
+
+/* CRC-32C of p[0, len). */
+static u32 crc_of(const u8 *p, u32 len) { return ~crc_run(0xffffffffu, p, len); }
+
+/* The CRC-32C of p[0, lp) and of q[0, lq), their common blocks in one loop: two chains of table
+ * loads side by side run a fifth faster than one after the other. */
+static void crc_pair(const u8 *p, u32 lp, const u8 *q, u32 lq, u32 *cp, u32 *cq) {
+  u32 c = 0xffffffffu, g = 0xffffffffu;
+  u32 n = (lp < lq ? lp : lq) & ~15u;
+  for (u32 i = 0; i < n; i += 16) {
+    u32 a = load32(p + i) ^ c, b = load32(p + i + 4), d = load32(p + i + 8), e = load32(p + i + 12);
+    u32 a2 = load32(q + i) ^ g, b2 = load32(q + i + 4), d2 = load32(q + i + 8), e2 = load32(q + i + 12);
+    c = SLICE4(a, 12) ^ SLICE4(b, 8) ^ SLICE4(d, 4) ^ SLICE4(e, 0);
+    g = SLICE4(a2, 12) ^ SLICE4(b2, 8) ^ SLICE4(d2, 4) ^ SLICE4(e2, 0);
+  }
+  *cp = ~crc_run(c, p + n, lp - n);
+  *cq = ~crc_run(g, q + n, lq - n);
 }
 
 u32 crc(u32 len) { return crc_of(frame, len); }
@@ -369,21 +386,22 @@ static int var_u32(const u8 *f, int *p, int end, u32 *out) {
   return 0;
 }
 
-/* A frame scan checked up to its events: where they lie, and its row but for first and last. */
+/* A frame of the scan: where it lies in the stage, its decoded message, and once its head is
+ * checked, its walk and its row but for first and last. */
 struct checked {
   u32 from, resume;
+  u8 *out;
+  int end;
   struct walk w;
   double row[SCAN_ROW];
 };
 
 /*
- * The frame at stage[*at, ...) after any empty frames (which it steps over), decoded into out
- * and checked as the decoder checks a PACKET before booking it (frames.ts checkFrame, then
- * parsePacketHead of messages.ts for this wire version): 1, or 0 where the decoder could decide
- * anything else (no delimiter in the stage, COBS, length, CRC, type, a head it would refuse, a
- * duration of 2^49 ticks or more). *at is then that frame's start.
+ * The frame at stage[*at, ...) after any empty frames (which it steps over; *at is then that
+ * frame's start), decoded into out and checked as frames.ts checkFrame does up to its CRC: 1, or
+ * 0 where the decoder could decide anything else (no delimiter in the stage, COBS, length).
  */
-static int check_packet(u32 *at, u32 len, u32 version, u8 *out, struct checked *c) {
+static int decode_frame(u32 *at, u32 len, u8 *out, struct checked *c) {
   u32 i = *at;
   u32 z = find_zero(i, len);
   while (z == i && z < len) {
@@ -394,8 +412,23 @@ static int check_packet(u32 *at, u32 len, u32 version, u8 *out, struct checked *
   if (z >= len || z - i > FRAME_BYTES) return 0;
   int got = cobs_to(out, i, z - i);
   if (got < 5 || got > MAX_MESSAGE + 4) return 0;
-  int end = got - 4;
-  if (crc_of(out, (u32)end) != load32(out + end) || out[0] != MSG_PACKET) return 0;
+  c->from = i;
+  c->resume = z + 1;
+  c->out = out;
+  c->end = got - 4;
+  return 1;
+}
+
+/*
+ * A decoded frame whose CRC register came out as crc, checked as the decoder checks a PACKET
+ * before booking it (the CRC, then parsePacketHead of messages.ts for this wire version): 1, or
+ * 0 where it could decide anything else (the CRC, the type, a head it would refuse, a duration
+ * of 2^49 ticks or more).
+ */
+static int check_packet(u32 crc, u32 version, struct checked *c) {
+  const u8 *out = c->out;
+  int end = c->end;
+  if (crc != load32(out + end) || out[0] != MSG_PACKET) return 0;
   int p = 1;
   u32 seq, eb, dr, ow, rj = 0, n;
   if (p >= end) return 0;
@@ -414,13 +447,11 @@ static int check_packet(u32 *at, u32 len, u32 version, u8 *out, struct checked *
   if (!var_u32(out, &p, end, &eb) || !var_u32(out, &p, end, &dr) || !var_u32(out, &p, end, &ow)) return 0;
   if (version >= 2 && !var_u32(out, &p, end, &rj)) return 0;
   if (!var_u32(out, &p, end, &n) || (u64)n * 3 > (u64)(end - p)) return 0;
-  c->from = i;
-  c->resume = z + 1;
   struct walk w = {out, p, end, 0, n, 0, 0};
   c->w = w;
   double *r = c->row;
-  r[0] = i;
-  r[1] = z + 1;
+  r[0] = c->from;
+  r[1] = c->resume;
   r[2] = core;
   r[3] = seq;
   r[4] = ts_lo;
@@ -455,12 +486,21 @@ u32 scan(u32 at, u32 len, u32 version) {
   struct checked a, b;
   if (len > STAGE_BYTES) len = 0;
   while (rows + 2 <= SCAN_ROWS) {
-    if (!check_packet(&at, len, version, slot[0], &a)) break;
+    if (!decode_frame(&at, len, slot[0], &a)) break;
     u32 next = a.resume;
-    if (!check_packet(&next, len, version, slot[1], &b)) {
-      if (!put_row(&a, walk_end(&a.w), rows)) break;
+    if (!decode_frame(&next, len, slot[1], &b)) {
+      if (!check_packet(crc_of(a.out, (u32)a.end), version, &a) || !put_row(&a, walk_end(&a.w), rows)) break;
       rows++;
       at = next;
+      break;
+    }
+    u32 ca, cb;
+    crc_pair(a.out, (u32)a.end, b.out, (u32)b.end, &ca, &cb);
+    if (!check_packet(ca, version, &a)) break;
+    if (!check_packet(cb, version, &b)) {
+      if (!put_row(&a, walk_end(&a.w), rows)) break;
+      rows++;
+      at = b.from;
       break;
     }
     int qa, qb;
