@@ -53,10 +53,10 @@ export class FrameSplitter {
     const view = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, n);
     const base = this.offset;
     if (this.kernel !== null) {
-      // the kernel's stage holds a piece at a time; a frame across two pieces takes the
-      // byte-group path, as across two chunks
+      // the kernel's stage holds a piece at a time; the next piece starts with the frame the
+      // last one cut (a frame across two chunks takes the byte-group path)
       const stageBytes = this.kernel.stage.length;
-      for (let at = 0; at < n; at += stageBytes) this.staged(view, at, at + stageBytes < n ? at + stageBytes : n, base);
+      for (let at = 0; at < n; ) at = this.staged(view, at, at + stageBytes < n ? at + stageBytes : n, base);
       this.offset = base + n;
       return;
     }
@@ -81,8 +81,12 @@ export class FrameSplitter {
     return z + 1;
   }
 
-  /** push() of chunk[at, end) by the kernel: its zero search and whole-frame decode in WebAssembly. */
-  private staged(chunk: Uint8Array, at: number, end: number, base: number): void {
+  /**
+   * push() of chunk[at, end) by the kernel: its zero search and whole-frame decode in
+   * WebAssembly. Where the next piece starts: end, or the start of a frame the piece cuts when
+   * the chunk goes on (a frame longer than a piece excepted).
+   */
+  private staged(chunk: Uint8Array, at: number, end: number, base: number): number {
     const kernel = this.kernel!;
     kernel.stage.set(at === 0 && end === chunk.length ? chunk : chunk.subarray(at, end));
     const len = end - at;
@@ -94,6 +98,7 @@ export class FrameSplitter {
         if (i >= end) break;
       }
       const z = at + kernel.findZero(i - at, len);
+      if (z === end && end < chunk.length && i > at && this.cobsLen === 0 && !this.tooLong) return i;
       if (z > i) {
         if (z < end && this.cobsLen === 0 && !this.tooLong && z - i <= MAX_COBS) {
           const got = kernel.cobs(i - at, z - i);
@@ -106,6 +111,7 @@ export class FrameSplitter {
       }
       i = this.delimited(z, end, base);
     }
+    return end;
   }
 
   /**
