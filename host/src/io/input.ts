@@ -158,15 +158,16 @@ function describeOpenError(path: string, err: NodeJS.ErrnoException): string {
 
 /**
  * Runs `fn` on a path it can read more than once: `path` itself, or for `-` a spooled copy
- * of stdin (removed afterwards).
+ * of stdin (removed afterwards). stdin may be given as a function, called for `-` only: making
+ * process.stdin costs a process milliseconds.
  */
 export async function withRereadableInput<T>(
   path: string,
-  stdin: NodeJS.ReadableStream,
+  stdin: NodeJS.ReadableStream | (() => NodeJS.ReadableStream),
   fn: (path: string, name: string) => Promise<T>,
 ): Promise<T> {
   if (path !== STDIO_PATH) return fn(path, path);
-  const spool = await spoolStdin(stdin);
+  const spool = await spoolStdin(typeof stdin === 'function' ? stdin() : stdin);
   try {
     return await fn(spool.path, inputName(path));
   } finally {
@@ -185,10 +186,9 @@ export interface InputSource {
 
 /** Reads `path` (`-`: stdin) and hands its bytes to `handlers`. */
 export async function readTraceInput(path: string, handlers: InputHandlers, source: InputSource = {}): Promise<InputInfo> {
-  const stdin = source.stdin ?? process.stdin;
   let chunks: AsyncGenerator<Uint8Array>;
   if (path === STDIO_PATH) {
-    chunks = streamChunks(stdin);
+    chunks = streamChunks(source.stdin ?? process.stdin);
   } else {
     try {
       const st = await stat(path);
