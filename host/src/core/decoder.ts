@@ -511,9 +511,11 @@ export class TraceDecoder {
     if (!b || !P) return false;
     const seq = rows[o + ROW_SEQ] >>> 0;
     const ts = hi * 2 ** 32 + rows[o + ROW_TS_LO];
-    for (let i = 0; i < RECENT; i++) if (b.recentSeq[i] === seq && b.recentTs[i] === ts) return false;
     const d = (seq - P.seq) >>> 0;
     if (d === 0 || d >= TWO31 || ts < P.tsBegin) return false;
+    // A book's accepted ts_begin never goes back (an older one starts a new session) and P keeps
+    // the last (a FINAL status too): no recent packet can have a later ts_begin than P's.
+    if (!(ts > P.tsBegin)) for (let i = 0; i < RECENT; i++) if (b.recentSeq[i] === seq && b.recentTs[i] === ts) return false;
     // account(): a window with no loss in it books nothing
     const eventsBefore = rows[o + ROW_EVENTS_BEFORE] >>> 0;
     const dropped = rows[o + ROW_DROPPED] >>> 0;

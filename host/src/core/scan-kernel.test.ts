@@ -61,6 +61,8 @@ const FAULTS = [
   'cobs',
   'garbled',
   'duplicate',
+  'old_duplicate',
+  'same_ts',
   'seq_back',
   'ts_back',
   'gap',
@@ -112,11 +114,13 @@ function stream(r: Regime, items: Item[], seed: number): Uint8Array {
   const seq = [0, 0];
   const committed = [0, 0];
   const t: bigint[] = [BigInt(r.ts0), BigInt(r.ts0) + 3n];
+  let lastBegin = 0n;
   /** a packet message of core c from its state; advances the state */
   const packet = (c: number, n: number, big: boolean): Uint8Array => {
     // ticks are u64 on the wire: a core that ran past 2^64 starts again (a reset, to the decoder)
     if (t[c] >= 2n ** 64n - 2n ** 50n) t[c] %= 2n ** 50n;
     const begin = t[c];
+    lastBegin = begin;
     const pw = new StreamWriter();
     pw.header(header);
     const skip = pw.length;
@@ -168,6 +172,7 @@ function stream(r: Regime, items: Item[], seed: number): Uint8Array {
       case 'fault': {
         const c = it.core;
         const m = packet(c, 1 + (rnd() % 60), false);
+        const mBegin = lastBegin;
         switch (it.fault) {
           case 'trailing':
             put(Uint8Array.from([...m, 1]));
@@ -199,6 +204,24 @@ function stream(r: Regime, items: Item[], seed: number): Uint8Array {
             put(m);
             put(m);
             break;
+          case 'old_duplicate': {
+            // a packet again after a later one: its ts_begin is older than the last packet's
+            put(m);
+            put(packet(c, 4, false));
+            put(m);
+            break;
+          }
+          case 'same_ts': {
+            // packets that begin at the same tick (the second ends where it begins), then the
+            // first of them again: a duplicate whose ts_begin equals the last packet's
+            put(m);
+            const after = t[c];
+            t[c] = mBegin;
+            put(packet(c, 0, false));
+            t[c] = after;
+            put(m);
+            break;
+          }
           case 'seq_back':
             seq[c] = Math.max(0, seq[c] - 3);
             put(packet(c, 5, false));
