@@ -3,8 +3,11 @@
  * decoded frame (SPEC §2) and the counting walk over a PACKET's events (countEvents of
  * messages.ts, the same bytes accepted and the same -1 for anything the checked parser must
  * decide), and before them the splitter's delimiter search and COBS decode of each frame within
- * a piece of its input (FrameSplitter.whole of frames.ts). Plain C11, no libc: host/build-wasm.mjs compiles it with clang for wasm32 and
- * writes the module into frame-kernel-wasm.ts; frame-kernel.ts is its JavaScript side.
+ * a piece of its input (FrameSplitter.whole of frames.ts). scan() does all of it for the whole
+ * frames of a piece at once, with the packet head, two frames side by side, and leaves a row per
+ * PACKET the decoder can book without reading it (the stats path). Plain C11, no libc:
+ * host/build-wasm.mjs compiles it with clang for wasm32 and writes the module into
+ * frame-kernel-wasm.ts; frame-kernel.ts is its JavaScript side.
  *
  * One instance serves one FrameSplitter: its decoded frame lives in `frame` here, so the
  * kernel reads it where the splitter wrote it (no copy). The memory never grows, so the views
@@ -18,8 +21,9 @@ typedef unsigned long long u64;
 
 /* MAX_COBS of frames.ts (MAX_MESSAGE + CRC_BYTES + COBS_SLACK); frame-kernel.ts checks it. */
 #define FRAME_BYTES 4117
-/* countEvents reads up to 32 bytes past an event's header, which may lie past the frame: zeros
- * here, as JavaScript reads undefined (a varint's end) past its buffer. */
+/* countEvents reads the bytes after an event's header in masks of 8 and 16, which may lie past the
+ * frame: zeros here, as JavaScript reads undefined (a varint's end) past its buffer. A read past
+ * the frame ends within them (each byte there ends a varint; 22 bytes at most are read). */
 #define FRAME_PAD 48
 
 static u8 frame[FRAME_BYTES + FRAME_PAD] __attribute__((aligned(16)));

@@ -1,7 +1,9 @@
 // The JavaScript side of the frame kernel (frame-kernel.c, issue 11): the CRC-32C of a frame and
 // the counting walk over a PACKET's events in WebAssembly, measured 1.5x the JIT's code for
 // both, and the splitter's zero search and COBS decode of a frame within one chunk. A FrameSplitter with a kernel decodes its frames into the kernel's memory (no copy);
-// checkFrame and parseEvents then hand those frames to it. Where WebAssembly is missing (node
+// checkFrame and parseEvents then hand those frames to it. Where no event is wanted (stats),
+// scan() checks the whole frames of a piece up to their packets' heads and events at once, and
+// the decoder books its rows (FrameHandler.row). Where WebAssembly is missing (node
 // --jitless) there is no kernel and the JavaScript paths run: the same results, proven by the
 // property tests, which run both.
 
