@@ -3,7 +3,7 @@
 // raw byte stream (e.g. QEMU `-serial file:` output).
 // The path `-` is standard input (issue 14 §6).
 import { closeSync, createWriteStream, openSync, readSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -55,36 +55,53 @@ export interface ByteSource {
 }
 
 /** Chunks of a file, read CHUNK bytes at a time; a chunk is valid until the next is asked for. */
-async function* fileChunks(path: string, openFile?: (path: string) => Promise<ByteSource>): AsyncGenerator<Uint8Array> {
-  if (!openFile) {
+async function* fileChunks(path: string, regular: boolean, openFile?: (path: string) => Promise<ByteSource>): AsyncGenerator<Uint8Array> {
+  if (regular && !openFile) {
     yield* blockingChunks(path);
     return;
   }
   let fh: ByteSource;
   try {
-    fh = await openFile(path);
+    fh = openFile ? await openFile(path) : await open(path, 'r');
   } catch (err) {
     throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
   }
-  const buf = Buffer.allocUnsafe(CHUNK);
+  // Read-ahead: the next chunk is read (in libuv's thread pool, on another core) while the
+  // consumer works on this one, so the file's reading costs the decoding no time. Two
+  // buffers: a chunk is valid until the consumer asks for the next one. Hostile input is
+  // refused after NO_FRAME_LIMIT bytes: the read-ahead adds one chunk to what is read.
+  const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let k = 0;
+  let next: Promise<{ bytesRead: number }> | undefined = fh.read(bufs[0], 0, CHUNK, null);
   try {
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      const { bytesRead } = await next;
+      next = undefined;
       if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
+      const chunk = bufs[k].subarray(0, bytesRead);
+      k ^= 1;
+      next = fh.read(bufs[k], 0, CHUNK, null);
+      yield chunk;
     }
   } finally {
+    // a consumer that stopped early: the read in flight ends before the file closes
+    if (next) await next.catch(() => undefined);
     await fh.close();
   }
 }
 
+/** Chunks read between two turns of the event loop by blockingChunks (4 MiB). */
+const CHUNKS_PER_TURN = 16;
+
 /**
- * A file's chunks by blocking reads. A read-ahead in the thread pool cost more than it saved:
- * a 256 KiB read from the page cache takes ~15 us, but awaiting the read in flight takes a turn
- * of the event loop (~30 us per chunk, ~13 ms idle before the first chunks arrive), measured on
- * `stats` of a 68 MB file.
+ * A regular file's chunks by blocking reads. The read-ahead cost more than it saved there: a
+ * 256 KiB read from the page cache takes ~15 us, but awaiting the read in flight takes a turn of
+ * the event loop (~30 us per chunk, ~13 ms idle before the first chunks arrive), measured on
+ * `stats` of a 68 MB file. The loop still turns every CHUNKS_PER_TURN chunks, so that a signal's
+ * handler (an export's temporary file removed on Ctrl-C) runs while a long file is read. A FIFO
+ * or a device may block for ever: it takes the read-ahead.
  */
-function* blockingChunks(path: string): Generator<Uint8Array> {
+async function* blockingChunks(path: string): AsyncGenerator<Uint8Array> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -93,10 +110,11 @@ function* blockingChunks(path: string): Generator<Uint8Array> {
   }
   const buf = Buffer.allocUnsafe(CHUNK);
   try {
-    for (;;) {
+    for (let k = 1; ; k++) {
       const n = readSync(fd, buf, 0, CHUNK, null);
       if (n === 0) return;
       yield buf.subarray(0, n);
+      if (k % CHUNKS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     closeSync(fd);
@@ -190,13 +208,15 @@ export async function readTraceInput(path: string, handlers: InputHandlers, sour
   if (path === STDIO_PATH) {
     chunks = streamChunks(source.stdin ?? process.stdin);
   } else {
+    let regular: boolean;
     try {
       const st = await stat(path);
       if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      regular = st.isFile();
     } catch (err) {
       throw new Error(describeOpenError(path, err as NodeJS.ErrnoException));
     }
-    chunks = fileChunks(path, source.open);
+    chunks = fileChunks(path, regular, source.open);
   }
   const name = source.name ?? inputName(path);
   let size = 0;
