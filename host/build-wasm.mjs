@@ -13,7 +13,7 @@ import { join } from 'node:path';
 
 export const C_SOURCE = 'host/src/core/frame-kernel.c';
 export const TS_OUT = 'host/src/core/frame-kernel-wasm.ts';
-const EXPORTS = ['init', 'frame_at', 'frame_bytes', 'span_at', 'stage_at', 'stage_bytes', 'var_args_at', 'fixed_arg_bytes_at', 'step_row_at', 'steps_at', 'find_zero', 'cobs', 'crc', 'count_events'];
+const EXPORTS = ['init', 'frame_at', 'frame_bytes', 'span_at', 'stage_at', 'stage_bytes', 'var_args_at', 'fixed_arg_bytes_at', 'step_row_at', 'steps_at', 'find_zero', 'cobs', 'crc', 'count_events', 'scan_rows_at', 'scan_limits', 'scan_rows_max', 'scan_stop_at', 'scan'];
 
 export function compileKernel(source = C_SOURCE) {
   const dir = mkdtempSync(join(tmpdir(), 'tp-wasm-'));

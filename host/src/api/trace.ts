@@ -231,7 +231,7 @@ export async function traceStats(path: string, opts: StatsOptions = {}, edge: Pi
   // without names or per-event figures no event object is needed (accounting only), and nothing
   // reads the records in timeline order: each core's books are its own
   const perRecord = names !== undefined || perEvent !== undefined;
-  return withRereadableInput(path, edge.stdin ?? process.stdin, async (file, name) => {
+  return withRereadableInput(path, () => edge.stdin ?? process.stdin, async (file, name) => {
     const result = await decodeTraceFile(file, {
       onRecord: perRecord
         ? (raw) => {

@@ -48,18 +48,23 @@ class CheckedStdout extends Writable {
 }
 
 export class CliIo implements CliStreams {
-  readonly stdin: NodeJS.ReadableStream;
+  private stdinGiven: NodeJS.ReadableStream | undefined;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   private readonly checked: CheckedStdout;
   private readonly rawStdout: NodeJS.WritableStream;
 
   constructor(streams: Partial<CliStreams> = {}) {
-    this.stdin = streams.stdin ?? process.stdin;
+    this.stdinGiven = streams.stdin;
     this.rawStdout = streams.stdout ?? process.stdout;
     this.checked = new CheckedStdout(this.rawStdout);
     this.stdout = this.checked;
     this.stderr = streams.stderr ?? process.stderr;
+  }
+
+  /** Made on first use: process.stdin costs a process milliseconds, and most commands read a file. */
+  get stdin(): NodeJS.ReadableStream {
+    return (this.stdinGiven ??= process.stdin);
   }
 
   /**

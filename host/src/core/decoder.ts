@@ -35,7 +35,24 @@ import {
   type PacketHead,
   type StatusMsg,
 } from './messages.js';
-import { ROW_FIRST, ROW_LAST, ROW_RESUME, ROW_START, SCAN_ROW, SCAN_VERSION, scannedHead, type ScanResult } from './frame-scan.js';
+import { SCAN_VERSION, scannedHead, type ScanResult } from './frame-scan.js';
+import {
+  ROW_CORE,
+  ROW_DROPPED,
+  ROW_DURATION,
+  ROW_EVENTS_BEFORE,
+  ROW_FIRST,
+  ROW_LAST,
+  ROW_N_EVENTS,
+  ROW_OVERWRITTEN,
+  ROW_REJECTED,
+  ROW_RESUME,
+  ROW_SEQ,
+  ROW_START,
+  ROW_TS_HI,
+  ROW_TS_LO,
+  SCAN_ROW,
+} from './scan-row.js';
 import { PacketClock } from './time.js';
 import {
   type Contradiction,
@@ -76,11 +93,25 @@ const TWO31 = 0x8000_0000;
 const TWO64 = 1n << 64n;
 const TWO63n = 1n << 63n;
 const TWO62 = 2 ** 62;
-const PACKET_BASE: Base = { seq: 0, eventsEnd: 0, dropped: 0, overwritten: 0, rejected: 0, tsBegin: 0n, tsEnd: 0n };
+const PACKET_BASE: Base = { seq: 0, eventsEnd: 0, dropped: 0, overwritten: 0, rejected: 0, tsBegin: 0, tsEnd: 0 };
 const RECENT = 16;
 /** 2^bits for every timer width: a load per packet, not a Math.pow */
 const WRAP_TICKS = Array.from({ length: 65 }, (_, bits) => 2 ** bits);
 const EMPTY = new Uint8Array(0);
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+/** ts_begin's high word below this: the whole u64 is an exact double */
+const TS_HI_SAFE = 2 ** 21;
+
+/**
+ * A tick count kept per packet: a number while it is below 2^53, else a bigint, so that the
+ * common packet makes no BigInt. Always in that form (=== compares two of them; < and > are
+ * exact between a number and a bigint).
+ */
+type Ticks = number | bigint;
+
+function ticksOf(v: bigint): Ticks {
+  return v <= MAX_SAFE_BIG ? Number(v) : v;
+}
 
 interface Base {
   seq: number;
@@ -89,8 +120,8 @@ interface Base {
   dropped: number;
   overwritten: number;
   rejected: number;
-  tsBegin: bigint;
-  tsEnd: bigint;
+  tsBegin: Ticks;
+  tsEnd: Ticks;
 }
 
 interface Book {
@@ -100,7 +131,8 @@ interface Book {
   /** the last counters the target sent: the last accepted packet's end, or a FINAL status */
   P: Base | null;
   closed: boolean;
-  provenNs: bigint | null;
+  /** ns, a number where exact (as firstNs and lastNs): stats() gives bigints */
+  provenNs: bigint | number | null;
   /** the latest non-final status: what the target counted beyond P while the books were open */
   tail: { committed: number; dropped: number; rejected: number } | null;
   contradictions: Contradiction[];
@@ -109,10 +141,12 @@ interface Book {
   overwritten: number;
   link_lost: number;
   rejected: number;
-  firstNs: bigint | null;
-  lastNs: bigint | null;
+  firstNs: bigint | number | null;
+  lastNs: bigint | number | null;
+  /** (seq, ts_begin) of the last RECENT accepted packets, a ring written at recentAt (seq -1: none yet) */
   recentSeq: number[];
-  recentTs: bigint[];
+  recentTs: Ticks[];
+  recentAt: number;
 }
 
 interface Session {
@@ -203,6 +237,9 @@ export class TraceDecoder {
     const handler: FrameHandler = {
       frame: (buf, len, start, resume) => this.onFrame(buf, len, start, resume),
       bad: (code, start, resume, detail) => this.notice(code, detail, start, resume),
+      // the kernel's scan reads a PACKET as onPacket would, where no event is wanted
+      scanVersion: () => (this.wantEvents || this.session === null ? -1 : this.session.header.version),
+      row: (rows, o, start, resume) => this.bookRow(rows, o, start, resume),
     };
     this.splitter = new FrameSplitter(handler);
   }
@@ -297,12 +334,12 @@ export class TraceDecoder {
           link_lost,
           rejected,
           wireVersion: s.header.version,
-          firstNs: b?.firstNs ?? null,
-          lastNs: b?.lastNs ?? null,
+          firstNs: bigOrNull(b?.firstNs),
+          lastNs: bigOrNull(b?.lastNs),
           identity: contradictions.length === 0 && generated === decoded + dropped + overwritten + link_lost + rejected,
           closed: b?.closed ?? false,
           provenSeq: P ? P.seq : null,
-          provenNs: b?.provenNs ?? null,
+          provenNs: bigOrNull(b?.provenNs),
           tailUnaccounted,
           contradictions,
         });
@@ -432,16 +469,88 @@ export class TraceDecoder {
       }
       const at = this.splitter.offset;
       this.splitter.skipFrame(resume - start);
-      this.span.first = rows[o + ROW_FIRST];
-      try {
-        const head = scannedHead(rows, o);
-        if (this.acceptPacket(head, EMPTY, 0, at, at + resume - start, null, rows[o + ROW_LAST]) && booked) booked(r, this.session.index, head.core);
-      } catch (e) {
-        this.refused(e, MSG_PACKET, at, at + resume - start);
-      }
-      if (this.mergeOn) this.merger.pump();
+      if (this.bookRow(rows, o, at, at + resume - start) && booked) booked(r, this.session.index, rows[o + ROW_CORE]);
     }
     if (pos < raw.length) this.splitter.push(raw.subarray(pos));
+  }
+
+  /**
+   * Books the PACKET of stream bytes [start, resume) from its scan row (core/scan-row.ts), as
+   * onPacket would have booked it after reading it; false when it is not used.
+   */
+  private bookRow(rows: Float64Array, o: number, start: number, resume: number): boolean {
+    if (this.bookRowFast(rows, o)) {
+      if (this.mergeOn) this.merger.pump();
+      return true;
+    }
+    let used = false;
+    this.span.first = rows[o + ROW_FIRST];
+    try {
+      used = this.acceptPacket(scannedHead(rows, o), EMPTY, 0, start, resume, null, rows[o + ROW_LAST]);
+    } catch (e) {
+      this.refused(e, MSG_PACKET, start, resume);
+    }
+    if (this.mergeOn) this.merger.pump();
+    return used;
+  }
+
+  /**
+   * acceptPacket of a row's packet in the common case, in doubles: its core's books are open, it
+   * follows their last packet with nothing lost between them, and every time it books is below
+   * 2^53 ticks and ns. Anything else (false, nothing changed) takes acceptPacket, whose result
+   * this is where both apply.
+   */
+  private bookRowFast(rows: Float64Array, o: number): boolean {
+    const s = this.session;
+    const hi = rows[o + ROW_TS_HI];
+    // integers again (a Float64Array gives doubles): fields of the kinds acceptPacket stores
+    const core = rows[o + ROW_CORE] | 0;
+    if (s === null || hi >= TS_HI_SAFE || core >= s.header.cores) return false;
+    const b = s.books.get(core);
+    const P = b?.P;
+    if (!b || !P) return false;
+    const seq = rows[o + ROW_SEQ] >>> 0;
+    const ts = hi * 2 ** 32 + rows[o + ROW_TS_LO];
+    const d = (seq - P.seq) >>> 0;
+    if (d === 0 || d >= TWO31 || ts < P.tsBegin) return false;
+    // A book's accepted ts_begin never goes back (an older one starts a new session) and P keeps
+    // the last (a FINAL status too): no recent packet can have a later ts_begin than P's.
+    if (!(ts > P.tsBegin)) for (let i = 0; i < RECENT; i++) if (b.recentSeq[i] === seq && b.recentTs[i] === ts) return false;
+    // account(): a window with no loss in it books nothing
+    const eventsBefore = rows[o + ROW_EVENTS_BEFORE] >>> 0;
+    const dropped = rows[o + ROW_DROPPED] >>> 0;
+    const overwritten = rows[o + ROW_OVERWRITTEN] >>> 0;
+    const rejected = rows[o + ROW_REJECTED] >>> 0;
+    if (eventsBefore !== P.eventsEnd || dropped !== P.dropped || overwritten !== P.overwritten || rejected !== P.rejected) return false;
+    // emitPacket(): no time_unproven (past64 cannot be below 2^53 ticks)
+    const n = rows[o + ROW_N_EVENTS] | 0;
+    const dur = rows[o + ROW_DURATION];
+    const last = rows[o + ROW_LAST];
+    if (last > dur || (n > 1 && last >= WRAP_TICKS[s.header.timerBits])) return false;
+    // first <= last <= dur: the end is the largest time
+    const clock = s.clock;
+    const endNs = clock.nsOf(ts + dur);
+    if (endNs < 0) return false;
+    s.sawData = true;
+    if (n > 0) {
+      if (b.firstNs === null) b.firstNs = clock.nsOf(ts + rows[o + ROW_FIRST]);
+      b.lastNs = clock.nsOf(ts + last);
+    }
+    b.decoded += n;
+    b.closed = false;
+    b.provenNs = endNs;
+    if (P === b.base) {
+      b.P = { seq, eventsEnd: (eventsBefore + n) >>> 0, dropped, overwritten, rejected, tsBegin: ts, tsEnd: ts + dur };
+    } else {
+      // P is the books' alone (base is the only other Base a book holds): updated in place
+      P.seq = seq;
+      P.eventsEnd = (eventsBefore + n) >>> 0;
+      P.tsBegin = ts;
+      P.tsEnd = ts + dur;
+    }
+    recent(b, seq, ts);
+    if (this.mergeOn) this.merger.advance(core, BigInt(endNs));
+    return true;
   }
 
   /** The wire version PACKET and STATUS bodies are read with: the session's header's. */
@@ -620,8 +729,9 @@ export class TraceDecoder {
         rejected: 0,
         firstNs: null,
         lastNs: null,
-        recentSeq: [],
-        recentTs: [],
+        recentSeq: new Array<number>(RECENT).fill(-1),
+        recentTs: new Array<Ticks>(RECENT).fill(-1),
+        recentAt: 0,
       };
       s.books.set(core, b);
     }
@@ -636,8 +746,8 @@ export class TraceDecoder {
       dropped: o.dropped,
       overwritten: o.overwritten,
       rejected: o.rejected,
-      tsBegin: 0n,
-      tsEnd: 0n,
+      tsBegin: 0,
+      tsEnd: 0,
     };
   }
 
@@ -650,8 +760,8 @@ export class TraceDecoder {
     b: Book,
     base: Base,
     q: { eventsBefore: number; dropped: number; overwritten: number; rejected: number; seq: number; final: boolean },
-    from: bigint,
-    to: bigint,
+    from: Ticks,
+    to: Ticks,
     offset: number,
   ): void {
     let gap = (q.eventsBefore - base.eventsEnd) >>> 0;
@@ -673,12 +783,12 @@ export class TraceDecoder {
     }
     // the window's times only when something is booked in it (most windows are empty)
     if (!why && gap === 0 && dr === 0 && rj === 0) return;
-    const fromNs = ticksNs(s, from);
+    const fromNs = ticksNs(s, BigInt(from));
     if (why) {
       this.contradiction(b, kind, q.final ? (q.seq + 1) >>> 0 : q.seq, fromNs, why, offset);
       return;
     }
-    const toNs = ticksNs(s, to < from ? from : to);
+    const toNs = ticksNs(s, BigInt(to < from ? from : to));
     const link = gap - ow;
     if (dr > 0) this.loss(s, b, 'dropped', dr, fromNs, toNs);
     if (ow > 0) this.loss(s, b, 'overwritten', ow, fromNs, toNs);
@@ -749,9 +859,10 @@ export class TraceDecoder {
       throw new WireError('malformed', `packet core ${head.core} >= cores ${s.header.cores}`);
     }
     let b = this.book(s, head.core);
+    const tsBegin = ticksOf(head.tsBegin);
     if (b.P) {
-      for (let i = 0; i < b.recentSeq.length; i++) {
-        if (b.recentSeq[i] === head.seq && b.recentTs[i] === head.tsBegin) {
+      for (let i = 0; i < RECENT; i++) {
+        if (b.recentSeq[i] === head.seq && b.recentTs[i] === tsBegin) {
           this.notice('duplicate', `core ${head.core}: packet seq ${head.seq} already decoded`, start, resume, head.core, this.merger.watermark(head.core) ?? 0n);
           return false;
         }
@@ -813,7 +924,7 @@ export class TraceDecoder {
           );
         } else {
           b.base = base;
-          this.account(s, b, base, q, 0n, head.tsBegin, start);
+          this.account(s, b, base, q, 0, tsBegin, start);
         }
       } else {
         this.notice(
@@ -826,10 +937,10 @@ export class TraceDecoder {
         );
       }
     } else {
-      this.account(s, b, b.P, q, b.P.tsEnd, head.tsBegin, start);
+      this.account(s, b, b.P, q, b.P.tsEnd, tsBegin, start);
     }
     s.clock.setBase(head.tsBegin);
-    this.emitPacket(s, b, head, evs, lastOff, start);
+    this.emitPacket(s, b, head, tsBegin, evs, lastOff, start);
     return true;
   }
 
@@ -837,6 +948,7 @@ export class TraceDecoder {
     s: Session,
     b: Book,
     head: PacketHead,
+    tsBegin: Ticks,
     evs: EventBatch | null,
     lastOff: number | bigint,
     start: number,
@@ -895,15 +1007,10 @@ export class TraceDecoder {
       dropped: head.dropped,
       overwritten: head.overwritten,
       rejected: head.rejected,
-      tsBegin: head.tsBegin,
-      tsEnd: head.tsBegin + (typeof endOff === 'number' ? toBig(endOff) : endOff),
+      tsBegin,
+      tsEnd: ticksOf(head.tsBegin + (typeof endOff === 'number' ? toBig(endOff) : endOff)),
     };
-    if (b.recentSeq.length >= RECENT) {
-      b.recentSeq.shift();
-      b.recentTs.shift();
-    }
-    b.recentSeq.push(head.seq);
-    b.recentTs.push(head.tsBegin);
+    recent(b, head.seq, tsBegin);
     if (this.mergeOn) this.merger.advance(head.core, endNs);
   }
 
@@ -992,7 +1099,7 @@ export class TraceDecoder {
     // A FINAL status sorts at its time, after the losses of the window it closes.
     this.closeBooks(s, b, st, tNs, w, start);
     this.queued(st.core, tNs, rec);
-    if (this.mergeOn && b.P) this.merger.advance(st.core, ticksNs(s, b.P.tsEnd));
+    if (this.mergeOn && b.P) this.merger.advance(st.core, ticksNs(s, BigInt(b.P.tsEnd)));
   }
 
   private closeBooks(s: Session, b: Book, st: StatusMsg, tNs: bigint, w: bigint | undefined, start: number): void {
@@ -1010,11 +1117,11 @@ export class TraceDecoder {
       dropped: st.dropped,
       overwritten: st.overwritten,
       rejected: st.rejected,
-      tsBegin: st.ts,
-      tsEnd: st.ts,
+      tsBegin: ticksOf(st.ts),
+      tsEnd: ticksOf(st.ts),
     };
     let base = b.P;
-    const from = base ? base.tsEnd : 0n;
+    const from = base ? base.tsEnd : 0;
     if (!base && s.bootOrigin) {
       base = this.originBase(s, st.core);
       b.base = base;
@@ -1063,6 +1170,17 @@ function noticeOf(code: NoticeCode, message: string, offset?: number, resume?: n
   if (resume !== undefined) n.resume = resume;
   if (core !== undefined) n.core = core;
   return n;
+}
+
+/** Notes an accepted packet among the last RECENT of its core. */
+function recent(b: Book, seq: number, tsBegin: Ticks): void {
+  b.recentSeq[b.recentAt] = seq;
+  b.recentTs[b.recentAt] = tsBegin;
+  b.recentAt = (b.recentAt + 1) % RECENT;
+}
+
+function bigOrNull(ns: bigint | number | null | undefined): bigint | null {
+  return ns === null || ns === undefined ? null : BigInt(ns);
 }
 
 function ticksNs(s: Session, ticks: bigint): bigint {

@@ -1,12 +1,16 @@
 // The JavaScript side of the frame kernel (frame-kernel.c, issue 11): the CRC-32C of a frame and
 // the counting walk over a PACKET's events in WebAssembly, measured 1.5x the JIT's code for
 // both, and the splitter's zero search and COBS decode of a frame within one chunk. A FrameSplitter with a kernel decodes its frames into the kernel's memory (no copy);
-// checkFrame and parseEvents then hand those frames to it. Where WebAssembly is missing (node
+// checkFrame and parseEvents then hand those frames to it. Where no event is wanted (stats),
+// scan() checks the whole frames of a piece up to their packets' heads and events at once, and
+// the decoder books its rows (FrameHandler.row). Where WebAssembly is missing (node
 // --jitless) there is no kernel and the JavaScript paths run: the same results, proven by the
 // property tests, which run both.
 
 import { FRAME_KERNEL_WASM } from './frame-kernel-wasm.js';
-import { FIXED_ARG_BYTES, STEP_ROW, STEPS, VAR_ARGS } from './messages.js';
+import { FIXED_ARG_BYTES, MSG_PACKET, STEP_ROW, STEPS, VAR_ARGS } from './messages.js';
+import { SCAN_ROW } from './scan-row.js';
+import { MAX_MESSAGE } from './wire-gen.js';
 
 export interface FrameKernel {
   /** The frame buffer: a view of the kernel's memory, MAX_COBS bytes. */
@@ -25,6 +29,16 @@ export interface FrameKernel {
   countEvents(p: number, end: number, n: number): number;
   /** After countEvents: the tick offsets of the first and the last event. */
   readonly span: Float64Array;
+  /**
+   * The frames of stage[at, len), from a frame's start, for a decoder of that wire version:
+   * rows (frame-scan.ts's, positions in the stage) for the PACKETs it would book from their
+   * head alone, up to the first frame it must read itself (scanStop()); the count of rows.
+   */
+  scan(at: number, len: number, version: number): number;
+  /** After scan: where it stopped, in the stage (the start of a frame, or len). */
+  scanStop(): number;
+  /** scan's rows, SCAN_ROW numbers each. */
+  readonly rows: Float64Array;
 }
 
 interface KernelExports {
@@ -43,6 +57,11 @@ interface KernelExports {
   cobs(at: number, n: number): number;
   crc(len: number): number;
   count_events(p: number, end: number, n: number): number;
+  scan_rows_at(): number;
+  scan_limits(): number;
+  scan_rows_max(): number;
+  scan_stop_at(): number;
+  scan(at: number, len: number, version: number): number;
 }
 
 /** The part of the WebAssembly global used here, typed here: the API's declarations are built without the DOM's lib, which has it. */
@@ -88,6 +107,8 @@ export function newFrameKernel(frameBytes: number): FrameKernel | null {
   if (mod === null) return null;
   const ex = new wasm!.Instance(mod, {}).exports as KernelExports;
   if (ex.frame_bytes() !== frameBytes) throw new Error(`frame-kernel.c holds ${ex.frame_bytes()}-byte frames, the splitter ${frameBytes}`);
+  const limits = (MAX_MESSAGE << 16) | (MSG_PACKET << 8) | SCAN_ROW;
+  if (ex.scan_limits() !== limits) throw new Error(`frame-kernel.c scans with limits 0x${ex.scan_limits().toString(16)}, the decoder 0x${limits.toString(16)}`);
   const buf = ex.memory.buffer;
   // countEvents' tables, from messages.ts; init() derives the kernel's own from them
   new Uint8Array(buf, ex.var_args_at(), VAR_ARGS.length).set(VAR_ARGS);
@@ -105,5 +126,8 @@ export function newFrameKernel(frameBytes: number): FrameKernel | null {
     cobs: ex.cobs,
     crc: (len) => ex.crc(len) >>> 0,
     countEvents: ex.count_events,
+    scan: ex.scan,
+    scanStop: ex.scan_stop_at,
+    rows: new Float64Array(buf, ex.scan_rows_at(), ex.scan_rows_max() * SCAN_ROW),
   };
 }

@@ -12,28 +12,12 @@ import { checkFrame, FRAME_OK, FrameSplitter } from './frames.js';
 import { MSG_PACKET, parseEvents, parsePacketHead, toBig, type PacketHead } from './messages.js';
 import { Cursor, WireError } from './varint.js';
 import { WIRE_VERSION } from './wire-gen.js';
+import { ROW_CORE, ROW_DROPPED, ROW_DURATION, ROW_EVENTS_BEFORE, ROW_FIRST, ROW_LAST, ROW_N_EVENTS, ROW_OVERWRITTEN, ROW_REJECTED, ROW_RESUME, ROW_SEQ, ROW_START, ROW_TS_HI, ROW_TS_LO, SCAN_ROW } from './scan-row.js';
+
+export { ROW_FIRST, ROW_LAST, ROW_RESUME, ROW_START, SCAN_ROW } from './scan-row.js';
 
 /** The wire version a scan reads packet heads with; the decoder uses a row only in a session of it. */
 export const SCAN_VERSION = WIRE_VERSION;
-
-// A row: where the frame starts and resumes (bytes from the start of the scanned stretch;
-// resume is after its delimiter), its head, and the tick offsets of its first and last event.
-export const ROW_START = 0;
-export const ROW_RESUME = 1;
-const ROW_CORE = 2;
-const ROW_SEQ = 3;
-const ROW_TS_LO = 4;
-const ROW_TS_HI = 5;
-const ROW_DURATION = 6;
-const ROW_EVENTS_BEFORE = 7;
-const ROW_DROPPED = 8;
-const ROW_OVERWRITTEN = 9;
-const ROW_REJECTED = 10;
-const ROW_N_EVENTS = 11;
-export const ROW_FIRST = 12;
-export const ROW_LAST = 13;
-/** Numbers per row. */
-export const SCAN_ROW = 14;
 
 /** Rows a result holds: a stretch with more packets gets rows for the first ones only (the decoder reads the rest). */
 export const SCAN_ROWS = 4096;

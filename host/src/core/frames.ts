@@ -4,6 +4,7 @@
 
 import { crc32c, crc32cWords, LITTLE_ENDIAN } from './crc32c.js';
 import { newFrameKernel, type FrameKernel } from './frame-kernel.js';
+import { ROW_RESUME, ROW_START, SCAN_ROW } from './scan-row.js';
 import { COBS_SLACK, CRC_BYTES, MAX_MESSAGE } from './wire-gen.js';
 
 /** Largest message (type + body) a frame may carry. */
@@ -16,6 +17,16 @@ export interface FrameHandler {
   frame(buf: Uint8Array, len: number, start: number, resume: number): void;
   /** The frame starting at start is invalid; decoding resumes at resume (after its delimiter). */
   bad(code: 'cobs_error' | 'frame_too_long', start: number, resume: number, detail: string): void;
+  /**
+   * With row: the wire version whole frames are scanned for by the kernel (scan() of
+   * frame-kernel.c) before frame() sees them, or -1 (not now: each frame goes to frame()).
+   */
+  scanVersion?(): number;
+  /**
+   * A PACKET frame of buf[start, resume) the kernel's scan checked as the decoder checks it
+   * before booking it: its row (scan-row.ts) at rows[o], in place of frame().
+   */
+  row?(rows: Float64Array, o: number, start: number, resume: number): void;
 }
 
 export class FrameSplitter {
@@ -42,10 +53,10 @@ export class FrameSplitter {
     const view = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, n);
     const base = this.offset;
     if (this.kernel !== null) {
-      // the kernel's stage holds a piece at a time; a frame across two pieces takes the
-      // byte-group path, as across two chunks
+      // the kernel's stage holds a piece at a time; the next piece starts with the frame the
+      // last one cut (a frame across two chunks takes the byte-group path)
       const stageBytes = this.kernel.stage.length;
-      for (let at = 0; at < n; at += stageBytes) this.staged(view, at, at + stageBytes < n ? at + stageBytes : n, base);
+      for (let at = 0; at < n; ) at = this.staged(view, at, at + stageBytes < n ? at + stageBytes : n, base);
       this.offset = base + n;
       return;
     }
@@ -70,14 +81,24 @@ export class FrameSplitter {
     return z + 1;
   }
 
-  /** push() of chunk[at, end) by the kernel: its zero search and whole-frame decode in WebAssembly. */
-  private staged(chunk: Uint8Array, at: number, end: number, base: number): void {
+  /**
+   * push() of chunk[at, end) by the kernel: its zero search and whole-frame decode in
+   * WebAssembly. Where the next piece starts: end, or the start of a frame the piece cuts when
+   * the chunk goes on (a frame longer than a piece excepted).
+   */
+  private staged(chunk: Uint8Array, at: number, end: number, base: number): number {
     const kernel = this.kernel!;
     kernel.stage.set(at === 0 && end === chunk.length ? chunk : chunk.subarray(at, end));
     const len = end - at;
+    const scans = this.h.row !== undefined;
     let i = at;
     while (i < end) {
+      if (scans && this.cobsLen === 0 && !this.tooLong) {
+        i = this.scanned(kernel, i, at, len, base);
+        if (i >= end) break;
+      }
       const z = at + kernel.findZero(i - at, len);
+      if (z === end && end < chunk.length && i > at && this.cobsLen === 0 && !this.tooLong) return i;
       if (z > i) {
         if (z < end && this.cobsLen === 0 && !this.tooLong && z - i <= MAX_COBS) {
           const got = kernel.cobs(i - at, z - i);
@@ -90,6 +111,32 @@ export class FrameSplitter {
       }
       i = this.delimited(z, end, base);
     }
+    return end;
+  }
+
+  /**
+   * The whole frames from chunk[i] (a frame's start) of a piece staged from chunk[at], while the
+   * kernel's scan vouches for them: their rows to the handler; where the piece goes on.
+   */
+  private scanned(kernel: FrameKernel, i: number, at: number, len: number, base: number): number {
+    const version = this.h.scanVersion!();
+    if (version < 0) return i;
+    const count = kernel.scan(i - at, len, version);
+    const rows = kernel.rows;
+    const from = base + at;
+    for (let r = 0, o = 0; r < count; r++, o += SCAN_ROW) {
+      const resume = from + rows[o + ROW_RESUME];
+      this.offset = resume;
+      this.start = resume;
+      this.h.row!(rows, o, from + rows[o + ROW_START], resume);
+    }
+    // past the last row, empty frames (nothing but their delimiters) may have been stepped over
+    const stop = at + kernel.scanStop();
+    if (stop > i) {
+      this.offset = base + stop;
+      this.start = base + stop;
+    }
+    return stop;
   }
 
   /**

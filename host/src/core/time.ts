@@ -14,6 +14,17 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
+/** floor(x / den) for an integer x >= 0 below EXACT, or -1 when x is not below it. */
+function exactQuotient(x: number, den: number): number {
+  if (!(x < EXACT)) return -1;
+  if (den === 1) return x;
+  let f = Math.floor(x / den);
+  // The double quotient can round up across an integer; correct it exactly.
+  if (f * den > x) f--;
+  else if ((f + 1) * den <= x) f++;
+  return f;
+}
+
 /**
  * Converts many timestamps that share a base (one packet): ticks = base + off. With
  * 10^9 / hz reduced to num / den, base * num is split once as baseNs * den + rem, so the
@@ -57,15 +68,12 @@ export class PacketClock {
    * in doubles (off must be an integer below 2^53).
    */
   rel(off: number): number {
-    const x = this.rem + off * this.num;
-    if (!(x < EXACT)) return -1;
-    const den = this.den;
-    if (den === 1) return x;
-    let f = Math.floor(x / den);
-    // The double quotient can round up across an integer; correct it exactly.
-    if (f * den > x) f--;
-    else if ((f + 1) * den <= x) f++;
-    return f;
+    return exactQuotient(this.rem + off * this.num, this.den);
+  }
+
+  /** ticksToNs(ticks) in doubles, for an integer below 2^53, or -1 where doubles would not be exact. */
+  nsOf(ticks: number): number {
+    return exactQuotient(ticks * this.num, this.den);
   }
 
   ns(off: number | bigint): bigint {

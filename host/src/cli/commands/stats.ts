@@ -29,7 +29,12 @@ export function register(program: Command, io = new CliIo()): void {
       const report = await traceStats(
         file,
         { elf: opts.elf, force: opts.force, board: opts.board, events: opts.events, threads: opts.threads, onWarning: io.warn },
-        { stdin: io.stdin },
+        // io.stdin only for `-`
+        {
+          get stdin() {
+            return io.stdin;
+          },
+        },
       );
       const out = new LineWriter(io.stdout);
       if (opts.json) {
