@@ -566,20 +566,45 @@ export class PerfettoExporter implements Exporter {
     const tab = q.tab;
     const c = this.cells;
     let last = q.last;
+    // the buffer in locals, room made per event only where the end is near
+    let buf = out.buf;
+    let view = out.view;
+    let p = out.pos;
+    let end = buf.length - eventRoom(ARG_IIDS);
+    const run = smallRun;
     for (let i = from; i < to; i++) {
+      if (!b.hasBlobs && p <= end) {
+        i = putSmallInstants(view, p, end, b, i, to, ns, 0, 1, tab, 0, seqId, last, run);
+        p = run.p;
+        last = run.last;
+        if (i === to) break;
+      }
       const t = ns + nsOff[i];
       const s = argStart[i];
       const na = argStart[i + 1] - s;
       if (!(t <= MAX_EXACT) || !(t >= last) || (b.hasBlobs && b.blob(i)) || !eventCells(tab, 0, kind[i], ids[i], s, na, argHi, c)) {
         q.last = last;
+        out.pos = p;
         this.onEvent(b.event(i));
         last = q.last;
+        buf = out.buf;
+        view = out.view;
+        p = out.pos;
+        end = buf.length - eventRoom(ARG_IIDS);
         continue;
       }
-      out.room(eventRoom(na));
-      out.pos = putEventPacket(out.buf, out.pos, t - last, seqId, c, argHi, argLo, s);
+      if (p > end) {
+        out.pos = p;
+        out.room(eventRoom(ARG_IIDS));
+        buf = out.buf;
+        view = out.view;
+        p = out.pos;
+        end = buf.length - eventRoom(ARG_IIDS);
+      }
+      p = putEventPacket(buf, p, t - last, seqId, c, argHi, argLo, s);
       last = t;
     }
+    out.pos = p;
     q.last = last;
     if (last > this.latestNum) this.latestNum = last;
   }
@@ -623,6 +648,19 @@ function eventCells(tab: Int32Array, base: number, k: number, id: number, s: num
     c.type = k === K_SPAN_BEGIN ? TYPE_SLICE_BEGIN : k === K_SPAN_END ? TYPE_SLICE_END : TYPE_INSTANT;
   }
   return true;
+}
+
+/** by kind index: 1 where the event is an instant (eventCells) */
+const INSTANT_KINDS = Uint8Array.from(EVENT_KINDS, (_, k) => (k === K_COUNTER || k === K_SPAN_BEGIN || k === K_SPAN_END || k === K_ISR_ENTER || k === K_ISR_EXIT ? 0 : 1));
+
+/**
+ * The name iid of event (kind k, id, na arguments) where it is an instant putSmallInstant may
+ * write (eventCells would take it, its iid and seqId below 128, at most 2 arguments); else 0.
+ */
+function smallInstantIid(tab: Int32Array, base: number, k: number, id: number, na: number, seqId: number): number {
+  if (INSTANT_KINDS[k] === 0 || id >= FAST_IDS || na > 2) return 0;
+  const iid = tab[base + T_IIDS + k * FAST_IDS + id];
+  return (iid | seqId) < 0x80 ? iid : 0;
 }
 
 /** The most bytes an event's packet takes (putEventPacket), for room ahead. */
@@ -688,10 +726,6 @@ function putEventTail(buf: Uint8Array, p: number, seqId: number, c: Cells, argHi
 
 /** An event's whole packet (Trace.packet key, length, timestamp `delta`, tail) at p; the end. */
 function putEventPacket(buf: Uint8Array, p: number, delta: number, seqId: number, c: Cells, argHi: Uint32Array, argLo: Uint32Array, s: number): number {
-  if (c.type === TYPE_INSTANT && c.na <= 2 && (seqId | c.iid) < 0x80 && delta < 0x20_0000) {
-    const q = putSmallInstant(buf, p, delta, seqId, c.iid, c.na, argHi, argLo, s);
-    if (q > 0) return q;
-  }
   buf[p++] = (TRACE_PACKET << 3) | 2;
   const len = p++;
   buf[p++] = TP_TIMESTAMP << 3;
@@ -699,68 +733,101 @@ function putEventPacket(buf: Uint8Array, p: number, delta: number, seqId: number
   return closeLength(buf, len, putEventTail(buf, p, seqId, c, argHi, argLo, s));
 }
 
+/** Where putSmallInstants stopped: the next byte, the time of the last event written. */
+interface SmallRun {
+  p: number;
+  last: number;
+}
+const smallRun: SmallRun = { p: 0, last: 0 };
+
 /**
- * The common event's packet, the bytes putEventTail writes, without a call or a length moved:
- * an instant of at most 2 arguments below 2^32, the sequence id and name iid below 128, the step
- * below 2^21, so that every key and length is one byte and known before writing. 0 where the
- * event is not such.
+ * The common events' packets, the bytes putEventPacket writes, from event i of b on while each
+ * is such: an instant (smallInstantIid) of at most 2 arguments below 2^32, the step from the
+ * event before below 2^21, so that every key and length is one byte and known before writing.
+ * Written a word per store, each varint with its key built in a register without a branch
+ * (keyedVarint): what costs here is branches the data decides and calls, not bytes, so the
+ * whole loop is one function. A store may reach 12 bytes past an event's end (eventRoom leaves
+ * it); no event starts past `end`. Event times: nsBase + nsOff where num is 0, else
+ * floor((ticksBase + ticksOff) * num / den) (packPerfettoEvents). Returns the first event not
+ * written (`to` at the end), with run.p and run.last.
  */
-function putSmallInstant(buf: Uint8Array, p: number, delta: number, seqId: number, iid: number, na: number, argHi: Uint32Array, argLo: Uint32Array, s: number): number {
-  const a0 = argLo[s];
-  const a1 = argLo[s + 1];
-  const n0 = na > 0 ? (argHi[s] !== 0 ? 0 : a0 < 0x80 ? 1 : a0 < 0x4000 ? 2 : a0 < 0x20_0000 ? 3 : a0 < 0x1000_0000 ? 4 : 5) : -1;
-  const n1 = na > 1 ? (argHi[s + 1] !== 0 ? 0 : a1 < 0x80 ? 1 : a1 < 0x4000 ? 2 : a1 < 0x20_0000 ? 3 : a1 < 0x1000_0000 ? 4 : 5) : -1;
-  if (n0 === 0 || n1 === 0) return 0;
-  // each annotation: key, length, name iid key, iid, value key, value
-  const body = 4 + (n0 > 0 ? 5 + n0 : 0) + (n1 > 0 ? 5 + n1 : 0);
-  const nd = delta < 0x80 ? 1 : delta < 0x4000 ? 2 : 3;
-  buf[p] = (TRACE_PACKET << 3) | 2;
-  buf[p + 1] = 5 + nd + body;
-  buf[p + 2] = TP_TIMESTAMP << 3;
-  p += 3;
-  if (nd === 1) buf[p++] = delta;
-  else if (nd === 2) {
-    buf[p] = (delta & 0x7f) | 0x80;
-    buf[p + 1] = delta >>> 7;
-    p += 2;
-  } else {
-    buf[p] = (delta & 0x7f) | 0x80;
-    buf[p + 1] = ((delta >>> 7) & 0x7f) | 0x80;
-    buf[p + 2] = delta >>> 14;
-    p += 3;
+function putSmallInstants(view: DataView, p: number, end: number, b: EventBatch, i: number, to: number, nsBase: number, num: number, den: number, tab: Int32Array, base: number, seqId: number, last: number, run: SmallRun): number {
+  const { argStart, argHi, argLo, kind, id, nsOff, ticksOff } = b;
+  for (; i < to && p <= end; i++) {
+    let t: number;
+    if (num === 0) {
+      t = nsBase + nsOff[i];
+      if (!(t <= MAX_EXACT)) break;
+    } else {
+      const x = (nsBase + ticksOff[i]) * num;
+      if (!(x < EXACT_52)) break;
+      t = den === 1 ? x : Math.floor(x / den);
+      if (t * den > x) t--;
+    }
+    const delta = t - last;
+    if (!(delta >= 0 && delta < 0x20_0000)) break;
+    const s = argStart[i];
+    const na = argStart[i + 1] - s;
+    const iid = smallInstantIid(tab, base, kind[i], id[i], na, seqId);
+    // the 2 annotations' words are written whatever na is (past the end where it is less)
+    const m0 = FIRST_ARG[na];
+    const m1 = SECOND_ARG[na];
+    if (iid === 0 || ((argHi[s] & m0) | (argHi[s + 1] & m1)) !== 0) break;
+    const a0 = argLo[s];
+    const a1 = argLo[s + 1];
+    const n0 = VARINT_BYTES[Math.clz32(a0)];
+    const n1 = VARINT_BYTES[Math.clz32(a1)];
+    // each annotation: key, length, name iid key, iid, value key, value
+    const l0 = (5 + n0) & m0;
+    const l1 = (5 + n1) & m1;
+    const body = 4 + l0 + l1;
+    const nd = VARINT_BYTES[Math.clz32(delta)];
+    view.setUint16(p, ((TRACE_PACKET << 3) | 2) | ((5 + nd + body) << 8), true);
+    view.setInt32(p + 2, keyedVarint(TP_TIMESTAMP << 3, delta, nd), true);
+    p += 3 + nd;
+    view.setInt32(p, (TP_SEQ_ID << 3) | (seqId << 8) | (((TP_TRACK_EVENT << 3) | 2) << 16) | (body << 24), true);
+    view.setInt32(p + 4, (TE_TYPE << 3) | (TYPE_INSTANT << 8) | ((TE_NAME_IID << 3) << 16) | (iid << 24), true);
+    view.setInt32(p + 8, SMALL_ARG_KEY | ((3 + n0) << 8) | (1 << 24), true);
+    view.setInt32(p + 12, keyedVarint(DA_UINT << 3, a0, n0), true);
+    view.setInt32(p + 16, keyedVarintHigh(a0, n0), true);
+    p += 8 + l0;
+    view.setInt32(p, SMALL_ARG_KEY | ((3 + n1) << 8) | (2 << 24), true);
+    view.setInt32(p + 4, keyedVarint(DA_UINT << 3, a1, n1), true);
+    view.setInt32(p + 8, keyedVarintHigh(a1, n1), true);
+    p += l1;
+    last = t;
   }
-  buf[p] = TP_SEQ_ID << 3;
-  buf[p + 1] = seqId;
-  buf[p + 2] = (TP_TRACK_EVENT << 3) | 2;
-  buf[p + 3] = body;
-  buf[p + 4] = TE_TYPE << 3;
-  buf[p + 5] = TYPE_INSTANT;
-  buf[p + 6] = TE_NAME_IID << 3;
-  buf[p + 7] = iid;
-  p += 8;
-  if (n0 > 0) p = putSmallArg(buf, p, 1, a0, n0);
-  if (n1 > 0) p = putSmallArg(buf, p, 2, a1, n1);
-  return p;
+  run.p = p;
+  run.last = last;
+  return i;
 }
 
-/** A debug annotation of name iid `iid` and the uint v, its varint n bytes long. */
-function putSmallArg(buf: Uint8Array, p: number, iid: number, v: number, n: number): number {
-  buf[p] = (TE_DEBUG_ANNOTATIONS << 3) | 2;
-  buf[p + 1] = 3 + n;
-  buf[p + 2] = DA_NAME_IID << 3;
-  buf[p + 3] = iid;
-  buf[p + 4] = DA_UINT << 3;
-  p += 5;
-  while (v >= 0x80) {
-    buf[p++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[p] = v;
-  return p + 1;
+/** by argument count: all ones where there is a first argument, a second */
+const FIRST_ARG = Int32Array.of(0, -1, -1);
+const SECOND_ARG = Int32Array.of(0, 0, -1);
+/** a debug annotation's key and its name iid's key, around its length */
+const SMALL_ARG_KEY = ((TE_DEBUG_ANNOTATIONS << 3) | 2) | ((DA_NAME_IID << 3) << 16);
+
+/** bytes of the varint of a u32, by Math.clz32 of it */
+const VARINT_BYTES = Uint8Array.from({ length: 33 }, (_, z) => (z >= 25 ? 1 : Math.ceil((32 - z) / 7)));
+/** by a varint's byte count: the continuation bits of its first 3 bytes, at bits 8.. (after a key) */
+const CONT_LOW = Int32Array.of(0, 0, 0x8000, 0x80_8000, 0x8080_8000 | 0, 0x8080_8000 | 0);
+/** and of its 4th byte, at bit 0 (keyedVarintHigh) */
+const CONT_HIGH = Int32Array.of(0, 0, 0, 0, 0, 0x80);
+
+/** A one-byte key and the first 3 bytes of the varint of v (a u32, n bytes long) as a little-endian word. */
+function keyedVarint(key: number, v: number, n: number): number {
+  return key | ((v & 0x7f) << 8) | ((v << 9) & 0x7f_0000) | ((v << 10) & 0x7f00_0000) | CONT_LOW[n];
+}
+
+/** The 4th and 5th bytes of the varint of v (a u32, n bytes long) as a word (garbage past the n-th). */
+function keyedVarintHigh(v: number, n: number): number {
+  return ((v >>> 21) & 0x7f) | ((v >>> 28) << 8) | CONT_HIGH[n];
 }
 
 const packCells = new Cells();
 let packBytes: Uint8Array | null = null;
+let packView: DataView | null = null;
 
 /**
  * Packer of decode-pool.ts for Perfetto: the events of a packet of `core`, as eventBatch would
@@ -783,14 +850,24 @@ export function packPerfettoEvents(b: EventBatch, ticksBase: number, core: numbe
   const { argStart, argHi, argLo, ticksOff, kind, id } = b;
   if (num === 0 || eventRoom(0) * n + 16 * argStart[n] > 4 * room) return -1;
   if (!packBytes || packBytes.buffer !== words.buffer || packBytes.byteOffset !== words.byteOffset) packBytes = new Uint8Array(words.buffer, words.byteOffset, 4 * words.length);
+  if (!packView || packView.buffer !== words.buffer || packView.byteOffset !== words.byteOffset) packView = new DataView(words.buffer, words.byteOffset, 4 * words.length);
   const buf = packBytes;
+  const view = packView;
   const c = packCells;
   const start = 4 * at;
   let p = start;
   let head = 0;
   let first = 0;
   let prev = 0;
+  const run = smallRun;
   for (let i = 0; i < n; i++) {
+    if (i > 0) {
+      // the room for all was checked above
+      i = putSmallInstants(view, p, start + 4 * room, b, i, n, ticksBase, num, den, table, base, seqId, prev, run);
+      p = run.p;
+      prev = run.last;
+      if (i === n) break;
+    }
     const x = (ticksBase + ticksOff[i]) * num;
     // below 2^52, as the decoder's PacketClock computes exactly (decode-pool.ts PacketAgain)
     if (!(x < EXACT_52)) return -1;
