@@ -576,7 +576,7 @@ export class PerfettoExporter implements Exporter {
       if (!b.hasBlobs && p <= end) {
         i = putSmallInstants(view, p, end, b, i, to, ns, 0, 1, tab, 0, seqId, last, run);
         p = run.p;
-        last = run.last;
+        last = run.last * 1;
         if (i === to) break;
       }
       const t = ns + nsOff[i];
@@ -650,18 +650,8 @@ function eventCells(tab: Int32Array, base: number, k: number, id: number, s: num
   return true;
 }
 
-/** by kind index: 1 where the event is an instant (eventCells) */
-const INSTANT_KINDS = Uint8Array.from(EVENT_KINDS, (_, k) => (k === K_COUNTER || k === K_SPAN_BEGIN || k === K_SPAN_END || k === K_ISR_ENTER || k === K_ISR_EXIT ? 0 : 1));
-
-/**
- * The name iid of event (kind k, id, na arguments) where it is an instant putSmallInstant may
- * write (eventCells would take it, its iid and seqId below 128, at most 2 arguments); else 0.
- */
-function smallInstantIid(tab: Int32Array, base: number, k: number, id: number, na: number, seqId: number): number {
-  if (INSTANT_KINDS[k] === 0 || id >= FAST_IDS || na > 2) return 0;
-  const iid = tab[base + T_IIDS + k * FAST_IDS + id];
-  return (iid | seqId) < 0x80 ? iid : 0;
-}
+/** bit k: kind index k is an instant (eventCells; putSmallInstants) */
+const INSTANT_KINDS = EVENT_KINDS.reduce((m, _, k) => (k === K_COUNTER || k === K_SPAN_BEGIN || k === K_SPAN_END || k === K_ISR_ENTER || k === K_ISR_EXIT ? m : m | (1 << k)), 0);
 
 /** The most bytes an event's packet takes (putEventPacket), for room ahead. */
 function eventRoom(na: number): number {
@@ -742,58 +732,78 @@ const smallRun: SmallRun = { p: 0, last: 0 };
 
 /**
  * The common events' packets, the bytes putEventPacket writes, from event i of b on while each
- * is such: an instant (smallInstantIid) of at most 2 arguments below 2^32, the step from the
- * event before below 2^21, so that every key and length is one byte and known before writing.
- * Written a word per store, each varint with its key built in a register without a branch
- * (keyedVarint): what costs here is branches the data decides and calls, not bytes, so the
- * whole loop is one function. A store may reach 12 bytes past an event's end (eventRoom leaves
- * it); no event starts past `end`. Event times: nsBase + nsOff where num is 0, else
- * floor((ticksBase + ticksOff) * num / den) (packPerfettoEvents). Returns the first event not
- * written (`to` at the end), with run.p and run.last.
+ * is such: an instant of at most 2 arguments below 2^32, its name's iid in the table and it and
+ * seqId below 128, the step from the event before below 2^21, so that every key and length is
+ * one byte and known before writing. Written a word per store, each varint with its key built
+ * in a register without a branch (keyedVarint). What costs here is instructions, not bytes: the
+ * whole loop is one function, and what it reads of this module (the bundle's variables, which
+ * the JIT must load and check at each use) it reads once, into locals. A store may reach 12
+ * bytes past an event's end (eventRoom leaves it); no event starts past `end`. Event times:
+ * nsBase + nsOff where num is 0, else floor((nsBase + ticksOff) * num / den) (packPerfettoEvents,
+ * nsBase the packet's first tick). Returns the first event not written (`to` at the end), with
+ * run.p and run.last.
  */
 function putSmallInstants(view: DataView, p: number, end: number, b: EventBatch, i: number, to: number, nsBase: number, num: number, den: number, tab: Int32Array, base: number, seqId: number, last: number, run: SmallRun): number {
   const { argStart, argHi, argLo, kind, id, nsOff, ticksOff } = b;
+  const instants = INSTANT_KINDS;
+  const maxExact = MAX_EXACT;
+  const exact52 = EXACT_52;
+  const fastIds = FAST_IDS;
+  const iids = base + T_IIDS;
+  const packetKey = (TRACE_PACKET << 3) | 2;
+  const tsKey = TP_TIMESTAMP << 3;
+  const uintKey = DA_UINT << 3;
+  const seqWord = (TP_SEQ_ID << 3) | (seqId << 8) | (((TP_TRACK_EVENT << 3) | 2) << 16);
+  const typeWord = (TE_TYPE << 3) | (TYPE_INSTANT << 8) | ((TE_NAME_IID << 3) << 16);
+  const argWord = ((TE_DEBUG_ANNOTATIONS << 3) | 2) | ((DA_NAME_IID << 3) << 16);
+  if (seqId >= 0x80) return i;
+  // a number the JIT keeps as a double in the loop, not a heap number made per event
+  last *= 1;
   for (; i < to && p <= end; i++) {
     let t: number;
     if (num === 0) {
       t = nsBase + nsOff[i];
-      if (!(t <= MAX_EXACT)) break;
+      if (!(t <= maxExact)) break;
     } else {
       const x = (nsBase + ticksOff[i]) * num;
-      if (!(x < EXACT_52)) break;
+      if (!(x < exact52)) break;
       t = den === 1 ? x : Math.floor(x / den);
       if (t * den > x) t--;
     }
-    const delta = t - last;
-    if (!(delta >= 0 && delta < 0x20_0000)) break;
+    if (!(t - last >= 0 && t - last < 0x20_0000)) break;
+    const delta = (t - last) | 0;
     const s = argStart[i];
     const na = argStart[i + 1] - s;
-    const iid = smallInstantIid(tab, base, kind[i], id[i], na, seqId);
-    // the 2 annotations' words are written whatever na is (past the end where it is less)
-    const m0 = FIRST_ARG[na];
-    const m1 = SECOND_ARG[na];
-    if (iid === 0 || ((argHi[s] & m0) | (argHi[s + 1] & m1)) !== 0) break;
+    const k = kind[i];
+    const e = id[i];
+    if (((instants >>> k) & 1) === 0 || e >= fastIds || na > 2) break;
+    const iid = tab[iids + k * fastIds + e];
+    // the 2 annotations' words are written whatever na is (past the end where it is less):
+    // all ones where there is a first argument, a second
+    const m0 = (0 - na) >> 31;
+    const m1 = (1 - na) >> 31;
+    if (iid === 0 || iid >= 0x80 || ((argHi[s] & m0) | (argHi[s + 1] & m1)) !== 0) break;
     const a0 = argLo[s];
     const a1 = argLo[s + 1];
-    const n0 = VARINT_BYTES[Math.clz32(a0)];
-    const n1 = VARINT_BYTES[Math.clz32(a1)];
+    const n0 = varintBytes(a0);
+    const n1 = varintBytes(a1);
     // each annotation: key, length, name iid key, iid, value key, value
     const l0 = (5 + n0) & m0;
     const l1 = (5 + n1) & m1;
     const body = 4 + l0 + l1;
-    const nd = VARINT_BYTES[Math.clz32(delta)];
-    view.setUint16(p, ((TRACE_PACKET << 3) | 2) | ((5 + nd + body) << 8), true);
-    view.setInt32(p + 2, keyedVarint(TP_TIMESTAMP << 3, delta, nd), true);
+    const nd = varintBytes(delta);
+    view.setUint16(p, packetKey | ((5 + nd + body) << 8), true);
+    view.setInt32(p + 2, keyedVarint(tsKey, delta), true);
     p += 3 + nd;
-    view.setInt32(p, (TP_SEQ_ID << 3) | (seqId << 8) | (((TP_TRACK_EVENT << 3) | 2) << 16) | (body << 24), true);
-    view.setInt32(p + 4, (TE_TYPE << 3) | (TYPE_INSTANT << 8) | ((TE_NAME_IID << 3) << 16) | (iid << 24), true);
-    view.setInt32(p + 8, SMALL_ARG_KEY | ((3 + n0) << 8) | (1 << 24), true);
-    view.setInt32(p + 12, keyedVarint(DA_UINT << 3, a0, n0), true);
-    view.setInt32(p + 16, keyedVarintHigh(a0, n0), true);
+    view.setInt32(p, seqWord | (body << 24), true);
+    view.setInt32(p + 4, typeWord | (iid << 24), true);
+    view.setInt32(p + 8, argWord | ((3 + n0) << 8) | (1 << 24), true);
+    view.setInt32(p + 12, keyedVarint(uintKey, a0), true);
+    view.setInt32(p + 16, keyedVarintHigh(a0), true);
     p += 8 + l0;
-    view.setInt32(p, SMALL_ARG_KEY | ((3 + n1) << 8) | (2 << 24), true);
-    view.setInt32(p + 4, keyedVarint(DA_UINT << 3, a1, n1), true);
-    view.setInt32(p + 8, keyedVarintHigh(a1, n1), true);
+    view.setInt32(p, argWord | ((3 + n1) << 8) | (2 << 24), true);
+    view.setInt32(p + 4, keyedVarint(uintKey, a1), true);
+    view.setInt32(p + 8, keyedVarintHigh(a1), true);
     p += l1;
     last = t;
   }
@@ -805,24 +815,24 @@ function putSmallInstants(view: DataView, p: number, end: number, b: EventBatch,
 /** by argument count: all ones where there is a first argument, a second */
 const FIRST_ARG = Int32Array.of(0, -1, -1);
 const SECOND_ARG = Int32Array.of(0, 0, -1);
-/** a debug annotation's key and its name iid's key, around its length */
-const SMALL_ARG_KEY = ((TE_DEBUG_ANNOTATIONS << 3) | 2) | ((DA_NAME_IID << 3) << 16);
 
-/** bytes of the varint of a u32, by Math.clz32 of it */
-const VARINT_BYTES = Uint8Array.from({ length: 33 }, (_, z) => (z >= 25 ? 1 : Math.ceil((32 - z) / 7)));
-/** by a varint's byte count: the continuation bits of its first 3 bytes, at bits 8.. (after a key) */
-const CONT_LOW = Int32Array.of(0, 0, 0x8000, 0x80_8000, 0x8080_8000 | 0, 0x8080_8000 | 0);
-/** and of its 4th byte, at bit 0 (keyedVarintHigh) */
-const CONT_HIGH = Int32Array.of(0, 0, 0, 0, 0, 0x80);
-
-/** A one-byte key and the first 3 bytes of the varint of v (a u32, n bytes long) as a little-endian word. */
-function keyedVarint(key: number, v: number, n: number): number {
-  return key | ((v & 0x7f) << 8) | ((v << 9) & 0x7f_0000) | ((v << 10) & 0x7f00_0000) | CONT_LOW[n];
+/** Bytes of the varint of v, a u32: ceil(bits / 7) by a multiplication, at least 1. */
+function varintBytes(v: number): number {
+  return ((38 - Math.clz32(v | 1)) * 37) >> 8;
 }
 
-/** The 4th and 5th bytes of the varint of v (a u32, n bytes long) as a word (garbage past the n-th). */
-function keyedVarintHigh(v: number, n: number): number {
-  return ((v >>> 21) & 0x7f) | ((v >>> 28) << 8) | CONT_HIGH[n];
+/**
+ * A one-byte key and the first 3 bytes of the varint of v (a u32) as a little-endian word:
+ * each byte's continuation bit is whether v has bits past it ((0 - (v >>> n)) >>> 31: 0 - x, not -x, which is -0 for 0, a double), no branch.
+ */
+function keyedVarint(key: number, v: number): number {
+  const cont = (((0 - (v >>> 7)) >>> 31) << 15) | (((0 - (v >>> 14)) >>> 31) << 23) | (((0 - (v >>> 21)) >>> 31) << 31);
+  return key | ((v & 0x7f) << 8) | ((v << 9) & 0x7f_0000) | ((v << 10) & 0x7f00_0000) | cont;
+}
+
+/** The 4th and 5th bytes of the varint of v (a u32) as a word (garbage past the last). */
+function keyedVarintHigh(v: number): number {
+  return ((v >>> 21) & 0x7f) | ((v >>> 28) << 8) | (((0 - (v >>> 28)) >>> 31) << 7);
 }
 
 const packCells = new Cells();
@@ -865,7 +875,7 @@ export function packPerfettoEvents(b: EventBatch, ticksBase: number, core: numbe
       // the room for all was checked above
       i = putSmallInstants(view, p, start + 4 * room, b, i, n, ticksBase, num, den, table, base, seqId, prev, run);
       p = run.p;
-      prev = run.last;
+      prev = run.last * 1;
       if (i === n) break;
     }
     const x = (ticksBase + ticksOff[i]) * num;
