@@ -650,8 +650,19 @@ function eventCells(tab: Int32Array, base: number, k: number, id: number, s: num
   return true;
 }
 
-/** bit k: kind index k is an instant (eventCells; putSmallInstants) */
-const INSTANT_KINDS = EVENT_KINDS.reduce((m, _, k) => (k === K_COUNTER || k === K_SPAN_BEGIN || k === K_SPAN_END || k === K_ISR_ENTER || k === K_ISR_EXIT ? m : m | (1 << k)), 0);
+// What putSmallInstants makes of a kind: 4 bits per kind index in SMALL_CLASSES (eventCells's
+// types: an instant, a slice's begin or end on the core's track or the ISR track, a counter).
+// An odd class begins a slice.
+const SMALL_INSTANT = 0;
+const SMALL_SPAN_BEGIN = 1;
+const SMALL_SPAN_END = 2;
+const SMALL_IRQ_BEGIN = 3;
+const SMALL_IRQ_END = 4;
+const SMALL_COUNTER = 6;
+const SMALL_CLASSES = EVENT_KINDS.reduce((m, _, k) => {
+  const c = k === K_COUNTER ? SMALL_COUNTER : k === K_SPAN_BEGIN ? SMALL_SPAN_BEGIN : k === K_SPAN_END ? SMALL_SPAN_END : k === K_ISR_ENTER ? SMALL_IRQ_BEGIN : k === K_ISR_EXIT ? SMALL_IRQ_END : SMALL_INSTANT;
+  return m | (c << (4 * k));
+}, 0);
 
 /** The most bytes an event's packet takes (putEventPacket), for room ahead. */
 function eventRoom(na: number): number {
@@ -745,16 +756,21 @@ const smallRun: SmallRun = { p: 0, last: 0 };
  */
 function putSmallInstants(view: DataView, p: number, end: number, b: EventBatch, i: number, to: number, nsBase: number, num: number, den: number, tab: Int32Array, base: number, seqId: number, last: number, run: SmallRun): number {
   const { argStart, argHi, argLo, kind, id, nsOff, ticksOff } = b;
-  const instants = INSTANT_KINDS;
+  const classes = SMALL_CLASSES;
   const maxExact = MAX_EXACT;
   const exact52 = EXACT_52;
   const fastIds = FAST_IDS;
   const iids = base + T_IIDS;
+  const counters = base + T_COUNTERS;
+  const irq = tab[base + T_IRQ];
   const packetKey = (TRACE_PACKET << 3) | 2;
   const tsKey = TP_TIMESTAMP << 3;
   const uintKey = DA_UINT << 3;
   const seqWord = (TP_SEQ_ID << 3) | (seqId << 8) | (((TP_TRACK_EVENT << 3) | 2) << 16);
-  const typeWord = (TE_TYPE << 3) | (TYPE_INSTANT << 8) | ((TE_NAME_IID << 3) << 16);
+  const typeWord = (TE_TYPE << 3) | ((TE_NAME_IID << 3) << 16);
+  const counterWord = (TE_TYPE << 3) | (TYPE_COUNTER << 8) | ((TE_TRACK_UUID << 3) << 16);
+  const trackKey = TE_TRACK_UUID << 3;
+  const valueKey = TE_COUNTER_VALUE << 3;
   const argWord = ((TE_DEBUG_ANNOTATIONS << 3) | 2) | ((DA_NAME_IID << 3) << 16);
   if (seqId >= 0x80) return i;
   // a number the JIT keeps as a double in the loop, not a heap number made per event
@@ -772,17 +788,55 @@ function putSmallInstants(view: DataView, p: number, end: number, b: EventBatch,
     }
     if (!(t - last >= 0 && t - last < 0x20_0000)) break;
     const delta = (t - last) | 0;
+    const nd = varintBytes(delta);
     const s = argStart[i];
     const na = argStart[i + 1] - s;
     const k = kind[i];
     const e = id[i];
-    if (((instants >>> k) & 1) === 0 || e >= fastIds || na > 2) break;
+    const cls = (classes >>> (4 * k)) & 15;
+    if (e >= fastIds) break;
+    if (cls === SMALL_COUNTER) {
+      const track = tab[counters + e];
+      if (track === 0 || track >= 0x80 || na < 1 || argHi[s] !== 0) break;
+      const v = argLo[s];
+      const n = varintBytes(v);
+      // type, track, the value's two-byte key (field 30), the value
+      const body = 6 + n;
+      view.setUint16(p, packetKey | ((5 + nd + body) << 8), true);
+      view.setInt32(p + 2, keyedVarint(tsKey, delta), true);
+      p += 3 + nd;
+      view.setInt32(p, seqWord | (body << 24), true);
+      view.setInt32(p + 4, counterWord | (track << 24), true);
+      view.setUint8(p + 8, (valueKey & 0x7f) | 0x80);
+      view.setInt32(p + 9, keyedVarint(valueKey >>> 7, v), true);
+      view.setInt32(p + 13, keyedVarintHigh(v), true);
+      p += 10 + n;
+      last = t;
+      continue;
+    }
     const iid = tab[iids + k * fastIds + e];
+    if (iid === 0 || iid >= 0x80) break;
+    if (cls !== SMALL_INSTANT) {
+      // a slice's begin or end: on the core's track, or with the ISR track's uuid
+      const onIrq = cls >= SMALL_IRQ_BEGIN;
+      if (onIrq && (irq === 0 || irq >= 0x80)) break;
+      const body = onIrq ? 6 : 4;
+      view.setUint16(p, packetKey | ((5 + nd + body) << 8), true);
+      view.setInt32(p + 2, keyedVarint(tsKey, delta), true);
+      p += 3 + nd;
+      view.setInt32(p, seqWord | (body << 24), true);
+      view.setInt32(p + 4, typeWord | ((cls & 1 ? TYPE_SLICE_BEGIN : TYPE_SLICE_END) << 8) | (iid << 24), true);
+      view.setUint16(p + 8, trackKey | (irq << 8), true);
+      p += 4 + body;
+      last = t;
+      continue;
+    }
+    if (na > 2) break;
     // the 2 annotations' words are written whatever na is (past the end where it is less):
     // all ones where there is a first argument, a second
     const m0 = (0 - na) >> 31;
     const m1 = (1 - na) >> 31;
-    if (iid === 0 || iid >= 0x80 || ((argHi[s] & m0) | (argHi[s + 1] & m1)) !== 0) break;
+    if (((argHi[s] & m0) | (argHi[s + 1] & m1)) !== 0) break;
     const a0 = argLo[s];
     const a1 = argLo[s + 1];
     const n0 = varintBytes(a0);
@@ -791,12 +845,11 @@ function putSmallInstants(view: DataView, p: number, end: number, b: EventBatch,
     const l0 = (5 + n0) & m0;
     const l1 = (5 + n1) & m1;
     const body = 4 + l0 + l1;
-    const nd = varintBytes(delta);
     view.setUint16(p, packetKey | ((5 + nd + body) << 8), true);
     view.setInt32(p + 2, keyedVarint(tsKey, delta), true);
     p += 3 + nd;
     view.setInt32(p, seqWord | (body << 24), true);
-    view.setInt32(p + 4, typeWord | (iid << 24), true);
+    view.setInt32(p + 4, typeWord | (TYPE_INSTANT << 8) | (iid << 24), true);
     view.setInt32(p + 8, argWord | ((3 + n0) << 8) | (1 << 24), true);
     view.setInt32(p + 12, keyedVarint(uintKey, a0), true);
     view.setInt32(p + 16, keyedVarintHigh(a0), true);
