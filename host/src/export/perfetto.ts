@@ -566,20 +566,45 @@ export class PerfettoExporter implements Exporter {
     const tab = q.tab;
     const c = this.cells;
     let last = q.last;
+    // the buffer in locals, room made per event only where the end is near
+    let buf = out.buf;
+    let view = out.view;
+    let p = out.pos;
+    let end = buf.length - eventRoom(ARG_IIDS);
+    const run = smallRun;
     for (let i = from; i < to; i++) {
+      if (!b.hasBlobs && p <= end) {
+        i = putSmallInstants(view, p, end, b, i, to, ns, 0, 1, tab, 0, seqId, last, run);
+        p = run.p;
+        last = run.last * 1;
+        if (i === to) break;
+      }
       const t = ns + nsOff[i];
       const s = argStart[i];
       const na = argStart[i + 1] - s;
       if (!(t <= MAX_EXACT) || !(t >= last) || (b.hasBlobs && b.blob(i)) || !eventCells(tab, 0, kind[i], ids[i], s, na, argHi, c)) {
         q.last = last;
+        out.pos = p;
         this.onEvent(b.event(i));
         last = q.last;
+        buf = out.buf;
+        view = out.view;
+        p = out.pos;
+        end = buf.length - eventRoom(ARG_IIDS);
         continue;
       }
-      out.room(eventRoom(na));
-      out.pos = putEventPacket(out.buf, out.pos, t - last, seqId, c, argHi, argLo, s);
+      if (p > end) {
+        out.pos = p;
+        out.room(eventRoom(ARG_IIDS));
+        buf = out.buf;
+        view = out.view;
+        p = out.pos;
+        end = buf.length - eventRoom(ARG_IIDS);
+      }
+      p = putEventPacket(buf, p, t - last, seqId, c, argHi, argLo, s);
       last = t;
     }
+    out.pos = p;
     q.last = last;
     if (last > this.latestNum) this.latestNum = last;
   }
@@ -624,6 +649,20 @@ function eventCells(tab: Int32Array, base: number, k: number, id: number, s: num
   }
   return true;
 }
+
+// What putSmallInstants makes of a kind: 4 bits per kind index in SMALL_CLASSES (eventCells's
+// types: an instant, a slice's begin or end on the core's track or the ISR track, a counter).
+// An odd class begins a slice.
+const SMALL_INSTANT = 0;
+const SMALL_SPAN_BEGIN = 1;
+const SMALL_SPAN_END = 2;
+const SMALL_IRQ_BEGIN = 3;
+const SMALL_IRQ_END = 4;
+const SMALL_COUNTER = 6;
+const SMALL_CLASSES = EVENT_KINDS.reduce((m, _, k) => {
+  const c = k === K_COUNTER ? SMALL_COUNTER : k === K_SPAN_BEGIN ? SMALL_SPAN_BEGIN : k === K_SPAN_END ? SMALL_SPAN_END : k === K_ISR_ENTER ? SMALL_IRQ_BEGIN : k === K_ISR_EXIT ? SMALL_IRQ_END : SMALL_INSTANT;
+  return m | (c << (4 * k));
+}, 0);
 
 /** The most bytes an event's packet takes (putEventPacket), for room ahead. */
 function eventRoom(na: number): number {
@@ -688,10 +727,6 @@ function putEventTail(buf: Uint8Array, p: number, seqId: number, c: Cells, argHi
 
 /** An event's whole packet (Trace.packet key, length, timestamp `delta`, tail) at p; the end. */
 function putEventPacket(buf: Uint8Array, p: number, delta: number, seqId: number, c: Cells, argHi: Uint32Array, argLo: Uint32Array, s: number): number {
-  if (c.type === TYPE_INSTANT && c.na <= 2 && (seqId | c.iid) < 0x80 && delta < 0x20_0000) {
-    const q = putSmallInstant(buf, p, delta, seqId, c.iid, c.na, argHi, argLo, s);
-    if (q > 0) return q;
-  }
   buf[p++] = (TRACE_PACKET << 3) | 2;
   const len = p++;
   buf[p++] = TP_TIMESTAMP << 3;
@@ -699,68 +734,163 @@ function putEventPacket(buf: Uint8Array, p: number, delta: number, seqId: number
   return closeLength(buf, len, putEventTail(buf, p, seqId, c, argHi, argLo, s));
 }
 
+/** Where putSmallInstants stopped: the next byte, the time of the last event written. */
+interface SmallRun {
+  p: number;
+  last: number;
+}
+const smallRun: SmallRun = { p: 0, last: 0 };
+
 /**
- * The common event's packet, the bytes putEventTail writes, without a call or a length moved:
- * an instant of at most 2 arguments below 2^32, the sequence id and name iid below 128, the step
- * below 2^21, so that every key and length is one byte and known before writing. 0 where the
- * event is not such.
+ * The common events' packets, the bytes putEventPacket writes, from event i of b on while each
+ * is such: an instant of at most 2 arguments below 2^32, its name's iid in the table and it and
+ * seqId below 128, the step from the event before below 2^21, so that every key and length is
+ * one byte and known before writing. Written a word per store, each varint with its key built
+ * in a register without a branch (keyedVarint). What costs here is instructions, not bytes: the
+ * whole loop is one function, and what it reads of this module (the bundle's variables, which
+ * the JIT must load and check at each use) it reads once, into locals. A store may reach 12
+ * bytes past an event's end (eventRoom leaves it); no event starts past `end`. Event times:
+ * nsBase + nsOff where num is 0, else floor((nsBase + ticksOff) * num / den) (packPerfettoEvents,
+ * nsBase the packet's first tick). Returns the first event not written (`to` at the end), with
+ * run.p and run.last.
  */
-function putSmallInstant(buf: Uint8Array, p: number, delta: number, seqId: number, iid: number, na: number, argHi: Uint32Array, argLo: Uint32Array, s: number): number {
-  const a0 = argLo[s];
-  const a1 = argLo[s + 1];
-  const n0 = na > 0 ? (argHi[s] !== 0 ? 0 : a0 < 0x80 ? 1 : a0 < 0x4000 ? 2 : a0 < 0x20_0000 ? 3 : a0 < 0x1000_0000 ? 4 : 5) : -1;
-  const n1 = na > 1 ? (argHi[s + 1] !== 0 ? 0 : a1 < 0x80 ? 1 : a1 < 0x4000 ? 2 : a1 < 0x20_0000 ? 3 : a1 < 0x1000_0000 ? 4 : 5) : -1;
-  if (n0 === 0 || n1 === 0) return 0;
-  // each annotation: key, length, name iid key, iid, value key, value
-  const body = 4 + (n0 > 0 ? 5 + n0 : 0) + (n1 > 0 ? 5 + n1 : 0);
-  const nd = delta < 0x80 ? 1 : delta < 0x4000 ? 2 : 3;
-  buf[p] = (TRACE_PACKET << 3) | 2;
-  buf[p + 1] = 5 + nd + body;
-  buf[p + 2] = TP_TIMESTAMP << 3;
-  p += 3;
-  if (nd === 1) buf[p++] = delta;
-  else if (nd === 2) {
-    buf[p] = (delta & 0x7f) | 0x80;
-    buf[p + 1] = delta >>> 7;
-    p += 2;
-  } else {
-    buf[p] = (delta & 0x7f) | 0x80;
-    buf[p + 1] = ((delta >>> 7) & 0x7f) | 0x80;
-    buf[p + 2] = delta >>> 14;
-    p += 3;
+function putSmallInstants(view: DataView, p: number, end: number, b: EventBatch, i: number, to: number, nsBase: number, num: number, den: number, tab: Int32Array, base: number, seqId: number, last: number, run: SmallRun): number {
+  const { argStart, argHi, argLo, kind, id, nsOff, ticksOff } = b;
+  const classes = SMALL_CLASSES;
+  const maxExact = MAX_EXACT;
+  const exact52 = EXACT_52;
+  const fastIds = FAST_IDS;
+  const iids = base + T_IIDS;
+  const counters = base + T_COUNTERS;
+  const irq = tab[base + T_IRQ];
+  const packetKey = (TRACE_PACKET << 3) | 2;
+  const tsKey = TP_TIMESTAMP << 3;
+  const uintKey = DA_UINT << 3;
+  const seqWord = (TP_SEQ_ID << 3) | (seqId << 8) | (((TP_TRACK_EVENT << 3) | 2) << 16);
+  const typeWord = (TE_TYPE << 3) | ((TE_NAME_IID << 3) << 16);
+  const counterWord = (TE_TYPE << 3) | (TYPE_COUNTER << 8) | ((TE_TRACK_UUID << 3) << 16);
+  const trackKey = TE_TRACK_UUID << 3;
+  const valueKey = TE_COUNTER_VALUE << 3;
+  const argWord = ((TE_DEBUG_ANNOTATIONS << 3) | 2) | ((DA_NAME_IID << 3) << 16);
+  if (seqId >= 0x80) return i;
+  // a number the JIT keeps as a double in the loop, not a heap number made per event
+  last *= 1;
+  for (; i < to && p <= end; i++) {
+    let t: number;
+    if (num === 0) {
+      t = nsBase + nsOff[i];
+      if (!(t <= maxExact)) break;
+    } else {
+      const x = (nsBase + ticksOff[i]) * num;
+      if (!(x < exact52)) break;
+      t = den === 1 ? x : Math.floor(x / den);
+      if (t * den > x) t--;
+    }
+    if (!(t - last >= 0 && t - last < 0x20_0000)) break;
+    const delta = (t - last) | 0;
+    const nd = varintBytes(delta);
+    const s = argStart[i];
+    const na = argStart[i + 1] - s;
+    const k = kind[i];
+    const e = id[i];
+    const cls = (classes >>> (4 * k)) & 15;
+    if (e >= fastIds) break;
+    if (cls === SMALL_COUNTER) {
+      const track = tab[counters + e];
+      if (track === 0 || track >= 0x80 || na < 1 || argHi[s] !== 0) break;
+      const v = argLo[s];
+      const n = varintBytes(v);
+      // type, track, the value's two-byte key (field 30), the value
+      const body = 6 + n;
+      view.setUint16(p, packetKey | ((5 + nd + body) << 8), true);
+      view.setInt32(p + 2, keyedVarint(tsKey, delta), true);
+      p += 3 + nd;
+      view.setInt32(p, seqWord | (body << 24), true);
+      view.setInt32(p + 4, counterWord | (track << 24), true);
+      view.setUint8(p + 8, (valueKey & 0x7f) | 0x80);
+      view.setInt32(p + 9, keyedVarint(valueKey >>> 7, v), true);
+      view.setInt32(p + 13, keyedVarintHigh(v), true);
+      p += 10 + n;
+      last = t;
+      continue;
+    }
+    const iid = tab[iids + k * fastIds + e];
+    if (iid === 0 || iid >= 0x80) break;
+    if (cls !== SMALL_INSTANT) {
+      // a slice's begin or end: on the core's track, or with the ISR track's uuid
+      const onIrq = cls >= SMALL_IRQ_BEGIN;
+      if (onIrq && (irq === 0 || irq >= 0x80)) break;
+      const body = onIrq ? 6 : 4;
+      view.setUint16(p, packetKey | ((5 + nd + body) << 8), true);
+      view.setInt32(p + 2, keyedVarint(tsKey, delta), true);
+      p += 3 + nd;
+      view.setInt32(p, seqWord | (body << 24), true);
+      view.setInt32(p + 4, typeWord | ((cls & 1 ? TYPE_SLICE_BEGIN : TYPE_SLICE_END) << 8) | (iid << 24), true);
+      view.setUint16(p + 8, trackKey | (irq << 8), true);
+      p += 4 + body;
+      last = t;
+      continue;
+    }
+    if (na > 2) break;
+    // the 2 annotations' words are written whatever na is (past the end where it is less):
+    // all ones where there is a first argument, a second
+    const m0 = (0 - na) >> 31;
+    const m1 = (1 - na) >> 31;
+    if (((argHi[s] & m0) | (argHi[s + 1] & m1)) !== 0) break;
+    const a0 = argLo[s];
+    const a1 = argLo[s + 1];
+    const n0 = varintBytes(a0);
+    const n1 = varintBytes(a1);
+    // each annotation: key, length, name iid key, iid, value key, value
+    const l0 = (5 + n0) & m0;
+    const l1 = (5 + n1) & m1;
+    const body = 4 + l0 + l1;
+    view.setUint16(p, packetKey | ((5 + nd + body) << 8), true);
+    view.setInt32(p + 2, keyedVarint(tsKey, delta), true);
+    p += 3 + nd;
+    view.setInt32(p, seqWord | (body << 24), true);
+    view.setInt32(p + 4, typeWord | (TYPE_INSTANT << 8) | (iid << 24), true);
+    view.setInt32(p + 8, argWord | ((3 + n0) << 8) | (1 << 24), true);
+    view.setInt32(p + 12, keyedVarint(uintKey, a0), true);
+    view.setInt32(p + 16, keyedVarintHigh(a0), true);
+    p += 8 + l0;
+    view.setInt32(p, argWord | ((3 + n1) << 8) | (2 << 24), true);
+    view.setInt32(p + 4, keyedVarint(uintKey, a1), true);
+    view.setInt32(p + 8, keyedVarintHigh(a1), true);
+    p += l1;
+    last = t;
   }
-  buf[p] = TP_SEQ_ID << 3;
-  buf[p + 1] = seqId;
-  buf[p + 2] = (TP_TRACK_EVENT << 3) | 2;
-  buf[p + 3] = body;
-  buf[p + 4] = TE_TYPE << 3;
-  buf[p + 5] = TYPE_INSTANT;
-  buf[p + 6] = TE_NAME_IID << 3;
-  buf[p + 7] = iid;
-  p += 8;
-  if (n0 > 0) p = putSmallArg(buf, p, 1, a0, n0);
-  if (n1 > 0) p = putSmallArg(buf, p, 2, a1, n1);
-  return p;
+  run.p = p;
+  run.last = last;
+  return i;
 }
 
-/** A debug annotation of name iid `iid` and the uint v, its varint n bytes long. */
-function putSmallArg(buf: Uint8Array, p: number, iid: number, v: number, n: number): number {
-  buf[p] = (TE_DEBUG_ANNOTATIONS << 3) | 2;
-  buf[p + 1] = 3 + n;
-  buf[p + 2] = DA_NAME_IID << 3;
-  buf[p + 3] = iid;
-  buf[p + 4] = DA_UINT << 3;
-  p += 5;
-  while (v >= 0x80) {
-    buf[p++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[p] = v;
-  return p + 1;
+/** by argument count: all ones where there is a first argument, a second */
+const FIRST_ARG = Int32Array.of(0, -1, -1);
+const SECOND_ARG = Int32Array.of(0, 0, -1);
+
+/** Bytes of the varint of v, a u32: ceil(bits / 7) by a multiplication, at least 1. */
+function varintBytes(v: number): number {
+  return ((38 - Math.clz32(v | 1)) * 37) >> 8;
+}
+
+/**
+ * A one-byte key and the first 3 bytes of the varint of v (a u32) as a little-endian word:
+ * each byte's continuation bit is whether v has bits past it ((0 - (v >>> n)) >>> 31: 0 - x, not -x, which is -0 for 0, a double), no branch.
+ */
+function keyedVarint(key: number, v: number): number {
+  const cont = (((0 - (v >>> 7)) >>> 31) << 15) | (((0 - (v >>> 14)) >>> 31) << 23) | (((0 - (v >>> 21)) >>> 31) << 31);
+  return key | ((v & 0x7f) << 8) | ((v << 9) & 0x7f_0000) | ((v << 10) & 0x7f00_0000) | cont;
+}
+
+/** The 4th and 5th bytes of the varint of v (a u32) as a word (garbage past the last). */
+function keyedVarintHigh(v: number): number {
+  return ((v >>> 21) & 0x7f) | ((v >>> 28) << 8) | (((0 - (v >>> 28)) >>> 31) << 7);
 }
 
 const packCells = new Cells();
 let packBytes: Uint8Array | null = null;
+let packView: DataView | null = null;
 
 /**
  * Packer of decode-pool.ts for Perfetto: the events of a packet of `core`, as eventBatch would
@@ -783,14 +913,24 @@ export function packPerfettoEvents(b: EventBatch, ticksBase: number, core: numbe
   const { argStart, argHi, argLo, ticksOff, kind, id } = b;
   if (num === 0 || eventRoom(0) * n + 16 * argStart[n] > 4 * room) return -1;
   if (!packBytes || packBytes.buffer !== words.buffer || packBytes.byteOffset !== words.byteOffset) packBytes = new Uint8Array(words.buffer, words.byteOffset, 4 * words.length);
+  if (!packView || packView.buffer !== words.buffer || packView.byteOffset !== words.byteOffset) packView = new DataView(words.buffer, words.byteOffset, 4 * words.length);
   const buf = packBytes;
+  const view = packView;
   const c = packCells;
   const start = 4 * at;
   let p = start;
   let head = 0;
   let first = 0;
   let prev = 0;
+  const run = smallRun;
   for (let i = 0; i < n; i++) {
+    if (i > 0) {
+      // the room for all was checked above
+      i = putSmallInstants(view, p, start + 4 * room, b, i, n, ticksBase, num, den, table, base, seqId, prev, run);
+      p = run.p;
+      prev = run.last * 1;
+      if (i === n) break;
+    }
     const x = (ticksBase + ticksOff[i]) * num;
     // below 2^52, as the decoder's PacketClock computes exactly (decode-pool.ts PacketAgain)
     if (!(x < EXACT_52)) return -1;
