@@ -80,25 +80,44 @@ function describeOpenError(path: string, err: Error): string {
   return `cannot open serial port ${path}: ${text.replace(/^Error:?\s*/, '')}`;
 }
 
-/** Writes and waits until the OS has taken the bytes. */
-export function writeAll(port: SerialPort, bytes: Buffer): Promise<void> {
+/**
+ * How long a write or a close may wait for the binding. A port whose other side went away (an
+ * emulator's pty closed by an app that exits on CMD_STOP) can leave the callback pending for
+ * ever with nothing left to keep the event loop alive: Node then ends the process with status 0
+ * in the middle of a command, its summary never printed. A timer of our own keeps the process
+ * alive and settles the wait. Commands are a few bytes, taken at once by any live link.
+ */
+export const PORT_WAIT_MS = 2000;
+
+/** Settles like `op`, or after PORT_WAIT_MS as `late` says, whichever comes first. */
+function bounded(op: (done: (err?: Error | null) => void) => void, late: () => Error | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    port.write(bytes, (err) => {
-      if (err) {
-        reject(err);
-        return;
-      }
-      port.drain((derr) => (derr ? reject(derr) : resolve()));
-    });
+    let settled = false;
+    const finish = (err?: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => finish(late()), PORT_WAIT_MS);
+    op(finish);
   });
 }
 
+/** Writes and waits until the OS has taken the bytes; an error if that takes PORT_WAIT_MS. */
+export function writeAll(port: SerialPort, bytes: Buffer): Promise<void> {
+  return bounded(
+    (done) => port.write(bytes, (err) => (err ? done(err) : port.drain((derr) => done(derr)))),
+    () => new Error(`the port did not take ${bytes.length} byte(s) within ${PORT_WAIT_MS / 1000} s (the link went away?)`),
+  );
+}
+
+/** Closes the port; after PORT_WAIT_MS it is given up as closed (nothing more is read from it). */
 export function closePort(port: SerialPort): Promise<void> {
-  return new Promise((resolve) => {
-    if (!port.isOpen) {
-      resolve();
-      return;
-    }
-    port.close(() => resolve());
-  });
+  if (!port.isOpen) return Promise.resolve();
+  return bounded(
+    (done) => port.close(() => done()),
+    () => undefined,
+  );
 }
