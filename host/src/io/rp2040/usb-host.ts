@@ -95,7 +95,7 @@ export interface UsbFaults {
   // Times are simulated ms after enumeration, when the host starts streaming.
   /** [from, to): the host sends no IN tokens on bulk IN (it stops reading) */
   nakIn?: [number, number];
-  /** a bus reset mid-stream, then enumeration again */
+  /** a bus reset mid-stream (at this many ms, or at the first bulk IN byte after it), then enumeration again */
   resetAt?: number;
   /** the host suspends the bus for 5 ms, then resumes */
   suspendAt?: number;
@@ -634,7 +634,13 @@ export class UsbHostModel {
       });
     }
     if (f.resetAt !== undefined) {
-      this.at(f.resetAt, () => {
+      // mid-stream: a reset due before the first bulk IN byte (a host slow to send CMD_START,
+      // on a loaded machine) waits for it, a millisecond at a time
+      const reset = (): void => {
+        if (this.summary.inBytes === 0) {
+          this.after(1_000_000, reset);
+          return;
+        }
         void (async () => {
           this.log(`usb: bus reset mid-stream, after ${this.summary.inBytes} bulk IN bytes`);
           await this.setAddress(9);
@@ -645,7 +651,8 @@ export class UsbHostModel {
           this.configured = true;
           this.link.pump();
         })().catch((err: Error) => this.fail(err.message));
-      });
+      };
+      this.at(f.resetAt, reset);
     }
     if (f.nakIn) {
       const [from, to] = f.nakIn;
