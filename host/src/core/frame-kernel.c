@@ -202,12 +202,15 @@ int cobs(u32 at, u32 n) { return cobs_to(frame, at, n); }
 /* The dt of the event step_event stepped over. */
 static u64 step_dt;
 
-/* Bit i: byte i of the 8 at p is below 0x80 (ends a varint); the multiply gathers the eight high
+/* Bit i: byte i of the 8 in w is below 0x80 (ends a varint); the multiply gathers the eight high
  * bits into the top byte, each at its own place, with no carries between them. */
+static inline u32 ends_of(u64 w) { return (u32)((((~w) & 0x8080808080808080ull) * 0x0002040810204081ull) >> 56); }
+
+/* ends_of the 8 bytes at p. */
 static inline u32 ends8(const u8 *p) {
   u64 w;
   __builtin_memcpy(&w, p, 8);
-  return (u32)((((~w) & 0x8080808080808080ull) * 0x0002040810204081ull) >> 56);
+  return ends_of(w);
 }
 
 /*
@@ -264,16 +267,15 @@ static int step_event(const u8 *f, int p, u32 h) {
 
 /*
  * One event of countEvents of messages.ts at f[p], p < end: p moves past it and off by its dt
- * (p to WALK_FAILED where it must be decided by the checked parser). The bits of m: byte i after
- * the header is below 0x80 (ends a varint); the multiply gathers the eight high bits into the top
- * byte, each at its own place, with no carries between them.
+ * (p to WALK_FAILED where it must be decided by the checked parser). m: which of the 8 bytes
+ * after the header end a varint (ends_of); w_ stays for the dt it holds.
  */
 #define WALK_STEP(f, p, off)                                                                         \
   do {                                                                                               \
     u32 h_ = (f)[p];                                                                                 \
     u64 w_;                                                                                          \
     __builtin_memcpy(&w_, (f) + (p) + 1, 8);                                                         \
-    u32 m_ = (u32)((((~w_) & 0x8080808080808080ull) * 0x0002040810204081ull) >> 56);               \
+    u32 m_ = ends_of(w_);                                                                            \
     u32 e_ = event_step[advance_row[h_] | m_];                                                       \
     if (e_ != 0) {                                                                                   \
       u32 x_ = (u32)(w_ >> ((e_ >> 8) & 0xff));                                                      \
