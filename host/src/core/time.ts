@@ -14,8 +14,14 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** floor(x / den) for an integer x >= 0 below EXACT, or -1 when x is not below it. */
-function exactQuotient(x: number, den: number): number {
+/** 10^9 / hz as a reduced fraction: ns = floor(ticks * num / den). */
+export function nsPerTick(hz: number): { num: number; den: number } {
+  const g = gcd(1e9, hz);
+  return { num: 1e9 / g, den: hz / g };
+}
+
+/** floor(x / den) for an integer x >= 0 below EXACT (2^52), or -1 when x is not below it. */
+export function exactQuotient(x: number, den: number): number {
   if (!(x < EXACT)) return -1;
   if (den === 1) return x;
   let f = Math.floor(x / den);
@@ -45,9 +51,9 @@ export class PacketClock {
   private readonly hzBig: bigint;
 
   constructor(hz: number) {
-    const g = gcd(1e9, hz);
-    this.num = 1e9 / g;
-    this.den = hz / g;
+    const { num, den } = nsPerTick(hz);
+    this.num = num;
+    this.den = den;
     this.numBig = BigInt(this.num);
     this.denBig = BigInt(this.den);
     this.hzBig = BigInt(hz);

@@ -160,6 +160,15 @@ const U64_MAX = 0xffff_ffff_ffff_ffffn;
 export function putVarU64(out: Uint8Array, pos: number, v: number | bigint): number {
   if (typeof v === 'number') {
     if (!(v >= 0 && Number.isSafeInteger(v))) throw new RangeError(`not a u64 number: ${v}`);
+    if (v < 0x8000_0000) {
+      // the common value: 32-bit shifts, no division
+      while (v >= 0x80) {
+        out[pos++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      out[pos++] = v;
+      return pos;
+    }
     while (v >= 0x80) {
       out[pos++] = (v % 128) | 0x80;
       v = Math.floor(v / 128);

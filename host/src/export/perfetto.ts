@@ -23,14 +23,15 @@
 //
 // Fed per core (Exporter.perCore): Perfetto sorts packets by time itself, so no merge is needed.
 import type { EventBatch } from '../core/batch.js';
-import { ticksToNs } from '../core/time.js';
+import { exactQuotient, nsPerTick, ticksToNs } from '../core/time.js';
 import { EVENT_KINDS, type CoreStats, type EventKind, type Notice, type TraceEvent, type TraceRecord } from '../core/types.js';
 import type { TypedValue } from '../core/typed-values.js';
 import { ByteOut } from '../core/byte-out.js';
 import { eventLabel, PacketCache } from './batch-cells.js';
 import { hex } from './csv.js';
 import { wallClockJson } from './jsonl.js';
-import { PbMessage, putVarint, putVarintHL, varintSize } from './protobuf.js';
+import { PbMessage, putVarintHL } from './protobuf.js';
+import { putVarU64, varLen } from '../core/varint.js';
 import type { Packed } from './packing.js';
 import type { ExportInfo, Exporter, NameTable, Sink } from './types.js';
 
@@ -292,10 +293,10 @@ export class PerfettoExporter implements Exporter {
     };
     this.seqs.set(key, q);
     const hz = Number(s.facts?.timer_hz ?? 0);
-    const g = hz > 0 ? gcd(1e9, hz) : 1;
+    const { num, den } = hz > 0 && Number.isInteger(hz) ? nsPerTick(hz) : { num: 0, den: 0 };
     q.tab[T_SEQ] = q.id;
-    q.tab[T_NUM] = hz > 0 && Number.isInteger(hz) ? 1e9 / g : 0;
-    q.tab[T_DEN] = hz > 0 && Number.isInteger(hz) ? hz / g : 0;
+    q.tab[T_NUM] = num;
+    q.tab[T_DEN] = den;
     this.publish(q);
     const pid = session + 1;
     // tids unique across sessions: a reused tid would read as the same thread to trace_processor
@@ -389,7 +390,7 @@ export class PerfettoExporter implements Exporter {
     out.room(16 + b.length);
     let q = out.pos;
     out.buf[q++] = (TRACE_PACKET << 3) | 2;
-    q = putVarint(out.buf, q, b.length);
+    q = putVarU64(out.buf, q, b.length);
     out.buf.set(b, q);
     out.pos = q + b.length;
   }
@@ -530,15 +531,15 @@ export class PerfettoExporter implements Exporter {
     const q = this.seq(session, core);
     if (this.current[core] !== q || row.mark !== Atomics.load(this.shared, core * CORE_WORDS + T_GEN) || !(row.first >= q.last)) return -1;
     const delta = row.first - q.last;
-    const inner = 1 + varintSize(delta) + row.head;
+    const inner = 1 + varLen(delta) + row.head;
     const out = this.out;
     out.room(row.bytes + 16);
     const buf = out.buf;
     let p = out.pos;
     buf[p++] = (TRACE_PACKET << 3) | 2;
-    p = putVarint(buf, p, inner);
+    p = putVarU64(buf, p, inner);
     buf[p++] = TP_TIMESTAMP << 3;
-    p = putVarint(buf, p, delta);
+    p = putVarU64(buf, p, delta);
     buf.set(new Uint8Array(words.buffer, words.byteOffset + 4 * from, row.bytes), p);
     out.pos = p + row.bytes;
     q.last = row.last;
@@ -689,24 +690,24 @@ function closeLength(buf: Uint8Array, start: number, end: number): number {
 /** An event's packet after its timestamp at p: sequence id and track event; the end. */
 function putEventTail(buf: Uint8Array, p: number, seqId: number, c: Cells, argHi: Uint32Array, argLo: Uint32Array, s: number): number {
   buf[p++] = TP_SEQ_ID << 3;
-  p = putVarint(buf, p, seqId);
+  p = putVarU64(buf, p, seqId);
   buf[p++] = (TP_TRACK_EVENT << 3) | 2;
   const te = p++;
   buf[p++] = TE_TYPE << 3;
   buf[p++] = c.type;
   if (c.type === TYPE_COUNTER) {
     buf[p++] = TE_TRACK_UUID << 3;
-    p = putVarint(buf, p, c.track);
+    p = putVarU64(buf, p, c.track);
     // field 30, varint: a two-byte key
     buf[p++] = 0xf0;
     buf[p++] = 0x01;
     return closeLength(buf, te, putVarintHL(buf, p, argHi[s], argLo[s]));
   }
   buf[p++] = TE_NAME_IID << 3;
-  p = putVarint(buf, p, c.iid);
+  p = putVarU64(buf, p, c.iid);
   if (c.track !== 0) {
     buf[p++] = TE_TRACK_UUID << 3;
-    p = putVarint(buf, p, c.track);
+    p = putVarU64(buf, p, c.track);
   } else if (c.type === TYPE_INSTANT) {
     for (let a = 0; a < c.na; a++) {
       buf[p++] = (TE_DEBUG_ANNOTATIONS << 3) | 2;
@@ -730,7 +731,7 @@ function putEventPacket(buf: Uint8Array, p: number, delta: number, seqId: number
   buf[p++] = (TRACE_PACKET << 3) | 2;
   const len = p++;
   buf[p++] = TP_TIMESTAMP << 3;
-  p = putVarint(buf, p, delta);
+  p = putVarU64(buf, p, delta);
   return closeLength(buf, len, putEventTail(buf, p, seqId, c, argHi, argLo, s));
 }
 
@@ -783,6 +784,7 @@ function putSmallInstants(view: DataView, p: number, end: number, b: EventBatch,
     } else {
       const x = (nsBase + ticksOff[i]) * num;
       if (!(x < exact52)) break;
+      // exactQuotient of core/time.ts, inline in this loop (a floor that can only round up)
       t = den === 1 ? x : Math.floor(x / den);
       if (t * den > x) t--;
     }
@@ -931,12 +933,9 @@ export function packPerfettoEvents(b: EventBatch, ticksBase: number, core: numbe
       prev = run.last * 1;
       if (i === n) break;
     }
-    const x = (ticksBase + ticksOff[i]) * num;
     // below 2^52, as the decoder's PacketClock computes exactly (decode-pool.ts PacketAgain)
-    if (!(x < EXACT_52)) return -1;
-    // floor(x / den), exact (the double quotient may round up to the next integer)
-    let t = den === 1 ? x : Math.floor(x / den);
-    if (t * den > x) t--;
+    const t = exactQuotient((ticksBase + ticksOff[i]) * num, den);
+    if (t < 0) return -1;
     const s = argStart[i];
     if (!eventCells(table, base, kind[i], id[i], s, argStart[i + 1] - s, argHi, c)) return -1;
     if (i === 0) {
@@ -955,11 +954,6 @@ export function packPerfettoEvents(b: EventBatch, ticksBase: number, core: numbe
   out.head = head;
   out.bytes = p - start;
   return Math.ceil(p / 4);
-}
-
-function gcd(a: number, b: number): number {
-  while (b !== 0) [a, b] = [b, a % b];
-  return a;
 }
 
 /** name's iid in `names` (a sequence's index of one kind); a new one is added to `interned` under `field`. */
